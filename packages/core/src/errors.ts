@@ -19,3 +19,12 @@ export class ValidationError extends WardenError {
 
 export class SnapshotError extends ValidationError {}
 export class PolicyError extends ValidationError {}
+
+/** Text that is not an IPv4 or IPv6 CIDR block; `text` is the offending input, the issue path names where it was. */
+export class CidrError extends ValidationError {
+  readonly text: string;
+  constructor(text: string, path: string, problem: string, options?: { cause?: unknown }) {
+    super("Invalid CIDR block", [{ path, message: `${JSON.stringify(text)} ${problem}` }], options);
+    this.text = text;
+  }
+}

@@ -1,0 +1,144 @@
+import { cidrContains, isValidCidr, isWorldOpen, parseCidr } from "../cidr.ts";
+import type { ClusterIdentity, ClusterSnapshot, Policy, Remediation, Rule } from "../model.ts";
+import { clusterArguments, clusterLabel, finding, notApplicableForLifecycle, undecided } from "./lib/finding.ts";
+
+/** What AWS applies when public access is on and the record lists no CIDRs. */
+const AWS_DEFAULT_PUBLIC_CIDRS = ["0.0.0.0/0"] as const;
+
+function makePrivate(cluster: ClusterIdentity): Remediation {
+  return {
+    text:
+      "Turn the public endpoint off and the private endpoint on, so the Kubernetes API answers only inside the VPC and networks connected to it; " +
+      "first make sure operators and CI/CD reach it through a VPN, Direct Connect, a bastion or SSM.",
+    command: `aws eks update-cluster-config ${clusterArguments(cluster)} --resources-vpc-config endpointPublicAccess=false,endpointPrivateAccess=true`,
+  };
+}
+
+function restrictToAllowlist(cluster: ClusterIdentity, allowlist: readonly string[]): Remediation {
+  return {
+    text:
+      "Limit the public endpoint to the allowlisted CIDR blocks and turn the private endpoint on, so nodes keep reaching the API from inside the VPC " +
+      "(with private access off, nodes would need their NAT egress addresses on the list).",
+    // The list goes last: the CLI's shorthand reads everything after publicAccessCidrs= as its list.
+    command:
+      `aws eks update-cluster-config ${clusterArguments(cluster)} --resources-vpc-config ` +
+      `endpointPublicAccess=true,endpointPrivateAccess=true,publicAccessCidrs=${allowlist.join(",")}`,
+  };
+}
+
+/** The fix the policy asks for; restricting needs a non-empty allowlist, so an empty one falls back to private. */
+function remediationFor(cluster: ClusterIdentity, policy: Policy): Remediation {
+  if (policy.remediation.action === "restrict-to-allowlist" && policy.endpoint.allowedPublicCidrs.length > 0) {
+    return restrictToAllowlist(cluster, policy.endpoint.allowedPublicCidrs);
+  }
+  return makePrivate(cluster);
+}
+
+/** Why the public CIDR list says what it says, when AWS's default filled it in. */
+function defaultedNote(snapshot: ClusterSnapshot, listEmpty: boolean): string | undefined {
+  if (snapshot.endpoint.defaulted.publicAccess) return "the cluster record has no endpoint access fields, which AWS treats as public to 0.0.0.0/0";
+  if (snapshot.endpoint.defaulted.publicAccessCidrs || listEmpty) return "the cluster record lists no publicAccessCidrs, which AWS treats as 0.0.0.0/0";
+  return undefined;
+}
+
+export const rule: Rule = {
+  id: "endpoint-public-access",
+  title: "EKS API endpoint not reachable from the internet",
+  severity: "CRITICAL",
+  frameworks: ["CIS-EKS 5.4.1", "CIS-EKS 5.4.2", "FSBP EKS.1"],
+  permissions: ["eks:DescribeCluster"],
+  risk:
+    "A public Kubernetes API endpoint can be reached by anyone on the internet: a leaked kubeconfig or token, an RBAC mistake, " +
+    "or an unpatched API server vulnerability is then exploitable from anywhere, and the endpoint is scanned and brute-forced " +
+    "continuously. Private-only access keeps the API inside the VPC, behind the network controls the organisation already runs.",
+  remediation: makePrivate,
+  evaluate(snapshot, policy) {
+    const notApplicable = notApplicableForLifecycle(rule, snapshot);
+    if (notApplicable) return [notApplicable];
+    const { endpoint } = snapshot;
+    const label = clusterLabel(snapshot);
+    const allowlist = policy.endpoint.allowedPublicCidrs;
+    const listEmpty = endpoint.publicAccess && endpoint.publicAccessCidrs.length === 0;
+    const publicAccessCidrs = listEmpty ? [...AWS_DEFAULT_PUBLIC_CIDRS] : [...endpoint.publicAccessCidrs];
+    const baseEvidence = {
+      publicAccess: endpoint.publicAccess,
+      privateAccess: endpoint.privateAccess,
+      publicAccessCidrs: endpoint.publicAccess ? publicAccessCidrs : [...endpoint.publicAccessCidrs],
+      allowlist: [...allowlist],
+      defaulted: { ...endpoint.defaulted, publicAccessCidrs: endpoint.defaulted.publicAccessCidrs || listEmpty },
+    };
+    if (!endpoint.publicAccess) {
+      return [
+        finding(rule, snapshot, {
+          status: "PASS",
+          severity: rule.severity,
+          message: `EKS cluster ${label} has no public API endpoint.`,
+          evidence: { ...baseEvidence, worldOpenCidrs: [], cidrsOutsideAllowlist: [] },
+        }),
+      ];
+    }
+
+    const named = [
+      ...publicAccessCidrs.map((text, index) => ({ text, path: `resourcesVpcConfig.publicAccessCidrs[${index}]` })),
+      ...allowlist.map((text, index) => ({ text, path: `policy.endpoint.allowedPublicCidrs[${index}]` })),
+    ];
+    const invalid = named.find((entry) => !isValidCidr(entry.text));
+    if (invalid !== undefined) {
+      return [
+        undecided(rule, snapshot, `EKS cluster ${label} could not be checked because ${invalid.path} (${JSON.stringify(invalid.text)}) is not a valid CIDR block.`, {
+          ...baseEvidence,
+          invalidCidr: invalid.text,
+        }),
+      ];
+    }
+    const blocks = publicAccessCidrs.map((text) => parseCidr(text));
+    const allowed = allowlist.map((text) => parseCidr(text));
+    const worldOpenCidrs = blocks.filter((block) => isWorldOpen(block)).map((block) => block.text);
+    const cidrsOutsideAllowlist = blocks.filter((block) => !allowed.some((entry) => cidrContains(entry, block))).map((block) => block.text);
+    const note = defaultedNote(snapshot, listEmpty);
+    const evidence = { ...baseEvidence, worldOpenCidrs, cidrsOutsideAllowlist, allowlistedPublicAccessPasses: policy.endpoint.allowlistedPublicAccessPasses, ...(note ? { defaultedBecause: note } : {}) };
+
+    if (worldOpenCidrs.length > 0) {
+      return [
+        finding(rule, snapshot, {
+          status: "FAIL",
+          severity: "CRITICAL",
+          message: `EKS cluster ${label} has its API endpoint open to the whole internet (${worldOpenCidrs.join(", ")}${note ? `: ${note}` : ""}).`,
+          evidence,
+          remediation: remediationFor(snapshot, policy),
+        }),
+      ];
+    }
+    if (cidrsOutsideAllowlist.length > 0) {
+      return [
+        finding(rule, snapshot, {
+          status: "FAIL",
+          severity: "HIGH",
+          message: `EKS cluster ${label} has a public API endpoint reachable from ${cidrsOutsideAllowlist.length === 1 ? "a CIDR block" : `${cidrsOutsideAllowlist.length} CIDR blocks`} outside the allowlist (${cidrsOutsideAllowlist.join(", ")}).`,
+          evidence,
+          remediation: remediationFor(snapshot, policy),
+        }),
+      ];
+    }
+    if (policy.endpoint.allowlistedPublicAccessPasses) {
+      return [
+        finding(rule, snapshot, {
+          status: "PASS",
+          severity: rule.severity,
+          message: `EKS cluster ${label} has a public API endpoint limited to allowlisted CIDR blocks, which the policy accepts.`,
+          evidence,
+        }),
+      ];
+    }
+    // Every block is allowlisted, so restricting would change nothing: the remaining fix is going private.
+    return [
+      finding(rule, snapshot, {
+        status: "FAIL",
+        severity: "MEDIUM",
+        message: `EKS cluster ${label} has a public API endpoint, limited to allowlisted CIDR blocks (${publicAccessCidrs.join(", ")}).`,
+        evidence,
+        remediation: makePrivate(snapshot),
+      }),
+    ];
+  },
+};

@@ -1,0 +1,33 @@
+// The rule registry: every rule, in a stable order (endpoint exposure first, then versions, logging, exemptions).
+// Findings, digests and alerts list rules in this order; adding a rule means one file in this folder and one line here.
+
+import type { Rule } from "../model.ts";
+import { rule as controlPlaneAuditLogging } from "./control-plane-audit-logging.ts";
+import { rule as endpointPrivateAccess } from "./endpoint-private-access.ts";
+import { rule as endpointPublicAccess } from "./endpoint-public-access.ts";
+import { rule as exemptionTagValid } from "./exemption-tag-valid.ts";
+import { rule as extendedSupportEnrollment } from "./extended-support-enrollment.ts";
+import { rule as versionDrift } from "./version-drift.ts";
+import { rule as versionSupport } from "./version-support.ts";
+
+export const rules: readonly Rule[] = Object.freeze([
+  endpointPublicAccess,
+  endpointPrivateAccess,
+  versionSupport,
+  versionDrift,
+  extendedSupportEnrollment,
+  controlPlaneAuditLogging,
+  exemptionTagValid,
+]);
+
+const byId: ReadonlyMap<string, Rule> = new Map(rules.map((rule) => [rule.id, rule]));
+
+/** The rule with this id, or undefined. */
+export function ruleById(id: string): Rule | undefined {
+  return byId.get(id);
+}
+
+/** Sorted, unique IAM actions the given rules' data needs: what a least-privilege role must allow. */
+export function permissionsFor(selected: readonly Rule[] = rules): string[] {
+  return [...new Set(selected.flatMap((rule) => rule.permissions))].sort();
+}

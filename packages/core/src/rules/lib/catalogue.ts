@@ -1,0 +1,58 @@
+// The checks every version rule makes before it can decide: a catalogue, a cluster version, and that version in it.
+
+import type { ClusterSnapshot, ClusterVersionInfo, EvaluationContext, Finding, Rule, VersionCatalogue } from "../../model.ts";
+import { clusterLabel, undecided } from "./finding.ts";
+import { findVersion, parseMinorVersion, type MinorVersion } from "./versions.ts";
+
+type RuleHead = Pick<Rule, "id" | "remediation" | "severity">;
+
+export type Resolved<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly finding: Finding };
+
+/** The catalogue and the cluster's parsed version, or the ERROR finding saying which is missing. */
+export function clusterVersionAndCatalogue(
+  rule: RuleHead,
+  snapshot: ClusterSnapshot,
+  context: EvaluationContext,
+): Resolved<{ catalogue: VersionCatalogue; version: string; parsed: MinorVersion }> {
+  const label = clusterLabel(snapshot);
+  if (context.versions === undefined) {
+    return {
+      ok: false,
+      finding: undecided(rule, snapshot, `EKS cluster ${label} could not be checked because the version catalogue (eks:DescribeClusterVersions) was not available.`, {
+        version: snapshot.version ?? null,
+        catalogue: "unavailable",
+      }),
+    };
+  }
+  const version = snapshot.version;
+  const parsed = version === undefined ? undefined : parseMinorVersion(version);
+  if (version === undefined || parsed === undefined) {
+    return {
+      ok: false,
+      finding: undecided(
+        rule,
+        snapshot,
+        version === undefined
+          ? `EKS cluster ${label} could not be checked because its record has no Kubernetes version.`
+          : `EKS cluster ${label} could not be checked because its Kubernetes version ${JSON.stringify(version)} is not of the form <major>.<minor>.`,
+        { version: version ?? null },
+      ),
+    };
+  }
+  return { ok: true, value: { catalogue: context.versions, version, parsed } };
+}
+
+/** The catalogue entry of the cluster's version, or the ERROR finding naming the version the catalogue lacks. */
+export function catalogueEntry(rule: RuleHead, snapshot: ClusterSnapshot, catalogue: VersionCatalogue, version: string, parsed: MinorVersion): Resolved<ClusterVersionInfo> {
+  const info = findVersion(catalogue, parsed);
+  if (info !== undefined) return { ok: true, value: info };
+  return {
+    ok: false,
+    finding: undecided(
+      rule,
+      snapshot,
+      `EKS cluster ${clusterLabel(snapshot)} runs Kubernetes ${version}, which the version catalogue (eks:DescribeClusterVersions) does not list.`,
+      { version, catalogueVersions: catalogue.versions.map((entry) => entry.version) },
+    ),
+  };
+}

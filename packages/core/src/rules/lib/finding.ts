@@ -1,0 +1,59 @@
+// Building blocks the rule files share, so every finding names the cluster and carries its remediation the same way.
+
+import type { ClusterIdentity, ClusterSnapshot, Evidence, Finding, FindingStatus, Remediation, Rule, Severity } from "../../model.ts";
+
+/** "payments-prod (eu-west-1)": how every message names a cluster. */
+export function clusterLabel(cluster: ClusterIdentity): string {
+  return `${cluster.name} (${cluster.region})`;
+}
+
+/** `--region eu-west-1 --name payments-prod`, quoted for a POSIX shell when a value needs it. */
+export function clusterArguments(cluster: ClusterIdentity): string {
+  return `--region ${shellWord(cluster.region)} --name ${shellWord(cluster.name)}`;
+}
+
+/** Single-quotes a word for a POSIX shell unless it is made only of characters that are safe bare. */
+export function shellWord(word: string): string {
+  return /^[A-Za-z0-9_./:=,@+-]+$/.test(word) ? word : `'${word.replaceAll("'", `'"'"'`)}'`;
+}
+
+/** PASS, NOT_APPLICABLE and ERROR findings carry the rule's default severity: what is at stake, not what was found. */
+export interface FindingParts {
+  readonly status: FindingStatus;
+  readonly severity: Severity;
+  readonly message: string;
+  readonly evidence: Evidence;
+  /** Defaults to the rule's own remediation for this cluster. */
+  readonly remediation?: Remediation;
+}
+
+export function finding(rule: Pick<Rule, "id" | "remediation">, snapshot: ClusterSnapshot, parts: FindingParts): Finding {
+  return {
+    ruleId: rule.id,
+    clusterArn: snapshot.arn,
+    status: parts.status,
+    severity: parts.severity,
+    message: parts.message,
+    evidence: parts.evidence,
+    remediation: parts.remediation ?? rule.remediation(snapshot),
+  };
+}
+
+/**
+ * Clusters that are being deleted, or whose creation failed, have no control plane to judge: NOT_APPLICABLE.
+ * CREATING and UPDATING clusters stay applicable, since the intended configuration is what gets evaluated then.
+ */
+export function notApplicableForLifecycle(rule: Pick<Rule, "id" | "remediation" | "severity">, snapshot: ClusterSnapshot): Finding | undefined {
+  if (snapshot.status !== "DELETING" && snapshot.status !== "FAILED") return undefined;
+  return finding(rule, snapshot, {
+    status: "NOT_APPLICABLE",
+    severity: rule.severity,
+    message: `EKS cluster ${clusterLabel(snapshot)} is ${snapshot.status}, so it has no control plane to evaluate.`,
+    evidence: { clusterStatus: snapshot.status },
+  });
+}
+
+/** ERROR: the rule lacks the data to decide. Never a PASS in disguise. */
+export function undecided(rule: Pick<Rule, "id" | "remediation" | "severity">, snapshot: ClusterSnapshot, message: string, evidence: Evidence): Finding {
+  return finding(rule, snapshot, { status: "ERROR", severity: rule.severity, message, evidence });
+}

@@ -1,0 +1,160 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { evaluate } from "../../src/engine.ts";
+import { RULE_ID_PATTERN } from "../../src/exemptions.ts";
+import { SEVERITIES, type EvaluationContext, type Finding, type Rule, type Severity } from "../../src/model.ts";
+import { permissionsFor, ruleById, rules } from "../../src/rules/index.ts";
+import { normaliseCluster } from "../../src/snapshot.ts";
+import { eksFixtureNames, readEksFixture } from "../eks-fixtures.ts";
+import { cluster, context, expectWellFormed, policy, sharedCatalogue } from "./helpers.ts";
+
+const RULES_DIR = fileURLToPath(new URL("../../src/rules/", import.meta.url));
+const FIXTURES_DIR = fileURLToPath(new URL("./fixtures/", import.meta.url));
+
+/** The clock of the rule fixtures (fixtures/README.md). */
+const FIXTURE_CONTEXT: EvaluationContext = { now: new Date("2026-06-01T00:00:00Z"), versions: sharedCatalogue() };
+
+/** Rules with no framework control, and why. Any other rule must name at least one. */
+const NO_FRAMEWORK: Readonly<Record<string, string>> = {
+  "version-drift": "no benchmark counts minor versions behind; FSBP EKS.2 (a supported version) is version-support's",
+  "extended-support-enrollment": "a cost control: no security framework covers the support type",
+  "exemption-tag-valid": "checks EKS Warden's own exemption tag, which no framework knows",
+};
+
+/** What each rule's FAIL fixture must give. */
+const FAIL_SEVERITY: Readonly<Record<string, Severity>> = {
+  "endpoint-public-access": "CRITICAL",
+  "endpoint-private-access": "HIGH",
+  "version-support": "CRITICAL",
+  "version-drift": "MEDIUM",
+  "extended-support-enrollment": "LOW",
+  "control-plane-audit-logging": "MEDIUM",
+  "exemption-tag-valid": "MEDIUM",
+};
+
+function ruleFiles(): string[] {
+  return readdirSync(RULES_DIR, { withFileTypes: true })
+    .filter((entry) => entry.isFile() && entry.name.endsWith(".ts") && entry.name !== "index.ts")
+    .map((entry) => entry.name.slice(0, -".ts".length))
+    .sort();
+}
+
+function readRuleFixture(ruleId: string, kind: "pass" | "fail"): { what: unknown; input: Record<string, unknown> } {
+  const parsed = JSON.parse(readFileSync(`${FIXTURES_DIR}${ruleId}.${kind}.json`, "utf8")) as Record<string, unknown>;
+  return { what: parsed._what, input: parsed };
+}
+
+describe("the rule registry", () => {
+  it("lists the rules in a stable order", () => {
+    expect(rules.map((rule) => rule.id)).toEqual([
+      "endpoint-public-access",
+      "endpoint-private-access",
+      "version-support",
+      "version-drift",
+      "extended-support-enrollment",
+      "control-plane-audit-logging",
+      "exemption-tag-valid",
+    ]);
+    expect(Object.isFrozen(rules)).toBe(true);
+  });
+
+  it("has exactly one rule per file in src/rules, whose id is the file name", async () => {
+    const files = ruleFiles();
+    expect(files).toEqual(rules.map((rule) => rule.id).sort());
+    for (const file of files) {
+      const module = (await import(`${RULES_DIR}${file}.ts`)) as { rule?: Rule };
+      expect(module.rule?.id, `${file}.ts exports rule`).toBe(file);
+      expect(ruleById(file)).toBe(module.rule);
+    }
+  });
+
+  it("finds rules by id, and nothing for an unknown id", () => {
+    expect(ruleById("endpoint-public-access")?.severity).toBe("CRITICAL");
+    expect(ruleById("no-such-rule")).toBeUndefined();
+  });
+
+  it("gives the sorted, unique IAM actions the rules need", () => {
+    expect(permissionsFor(rules)).toEqual(["eks:DescribeCluster", "eks:DescribeClusterVersions"]);
+    expect(permissionsFor()).toEqual(permissionsFor(rules));
+    expect(permissionsFor([ruleById("endpoint-public-access") as Rule])).toEqual(["eks:DescribeCluster"]);
+    expect(permissionsFor([])).toEqual([]);
+  });
+
+  describe.each(rules.map((rule) => [rule.id, rule] as const))("%s", (id, rule) => {
+    it("has a unique kebab-case id", () => {
+      expect(id).toMatch(RULE_ID_PATTERN);
+      expect(rules.filter((other) => other.id === id)).toHaveLength(1);
+    });
+
+    it("states the condition in its title, without 'Ensure' or a final period", () => {
+      expect(rule.title.length).toBeGreaterThan(10);
+      expect(rule.title).not.toMatch(/^ensure\b/i);
+      expect(rule.title).not.toMatch(/\.$/);
+    });
+
+    it("names its IAM actions", () => {
+      expect(rule.permissions.length).toBeGreaterThan(0);
+      for (const action of rule.permissions) expect(action).toMatch(/^(eks|ssm|sts):[A-Z][A-Za-z]+$/);
+      expect(new Set(rule.permissions).size).toBe(rule.permissions.length);
+    });
+
+    it("names its framework controls, or says why there are none", () => {
+      for (const control of rule.frameworks) expect(control).toMatch(/^(CIS-EKS \d+(\.\d+)+|FSBP EKS\.\d+)$/);
+      if (rule.frameworks.length === 0) expect(NO_FRAMEWORK[id], `${id} maps to no framework: justify it in NO_FRAMEWORK`).toBeDefined();
+      else expect(NO_FRAMEWORK[id]).toBeUndefined();
+    });
+
+    it("has a valid default severity and risk prose", () => {
+      expect(SEVERITIES).toContain(rule.severity);
+      expect(rule.risk.length).toBeGreaterThan(80);
+      expect(rule.risk).toMatch(/\.$/);
+    });
+
+    it("gives an AWS CLI remediation for the cluster", () => {
+      const remediation = rule.remediation(cluster());
+      expect(remediation.command).toMatch(/^aws /);
+      expect(remediation.command).toContain("eu-west-1");
+      expect(remediation.command).toContain("payments-prod");
+      expect(remediation.text.length).toBeGreaterThan(20);
+    });
+
+    it("has a PASS and a FAIL fixture that give PASS and FAIL through the normaliser and the engine", () => {
+      for (const kind of ["pass", "fail"] as const) {
+        const { what, input } = readRuleFixture(id, kind);
+        expect(typeof what === "string" && what.length > 10, `${id}.${kind}.json has a _what`).toBe(true);
+        const snapshot = normaliseCluster(input);
+        const findings = evaluate(snapshot, policy(), FIXTURE_CONTEXT, [rule]);
+        expect(findings).toHaveLength(1);
+        const finding = findings[0] as Finding;
+        expectWellFormed(finding, rule, snapshot);
+        expect(finding.status, `${id}.${kind}.json: ${finding.message}`).toBe(kind === "pass" ? "PASS" : "FAIL");
+        if (kind === "fail") expect(finding.severity).toBe(FAIL_SEVERITY[id]);
+      }
+    });
+
+    it("is pure: the same inputs give the same findings", () => {
+      const { input } = readRuleFixture(id, "fail");
+      const snapshot = normaliseCluster(input);
+      expect(rule.evaluate(snapshot, policy(), FIXTURE_CONTEXT)).toEqual(rule.evaluate(snapshot, policy(), FIXTURE_CONTEXT));
+    });
+  });
+
+  it("has no fixture without a rule", () => {
+    const expected = rules.flatMap((rule) => [`${rule.id}.fail.json`, `${rule.id}.pass.json`]).sort();
+    expect(readdirSync(FIXTURES_DIR).filter((name) => name.endsWith(".json")).sort()).toEqual(expected);
+  });
+
+  it("gives every real DescribeCluster recording a well-formed finding from every rule", () => {
+    const recordings = eksFixtureNames().filter((name) => name.startsWith("DescribeCluster."));
+    expect(recordings.length).toBeGreaterThanOrEqual(7);
+    for (const name of recordings) {
+      const snapshot = normaliseCluster(readEksFixture(name));
+      const findings = evaluate(snapshot, policy(), context());
+      expect(findings.map((finding) => finding.ruleId)).toEqual(rules.map((rule) => rule.id));
+      for (const finding of findings) expectWellFormed(finding, ruleById(finding.ruleId) as Rule, snapshot);
+      // The endpoint rules need nothing but the record: they always decide.
+      for (const finding of findings.slice(0, 2)) expect(finding.status, `${name}: ${finding.message}`).toMatch(/^(PASS|FAIL)$/);
+    }
+  });
+});
