@@ -115,6 +115,8 @@ export interface EvaluationContext {
   readonly now: Date;
   /** Absent when the catalogue could not be read: version rules then report ERROR. */
   readonly versions?: VersionCatalogue;
+  /** The ids of every known rule; the engine fills it in, so exemption-tag-valid can flag a tag naming no rule. */
+  readonly ruleIds?: readonly string[];
 }
 
 export type RemediationMode = "off" | "dry-run" | "enforce";

@@ -1,0 +1,194 @@
+// `eks-warden evaluate`: one cluster's DescribeCluster output (a file, any form normaliseCluster accepts) through
+// every rule, printed as a table (worst first) or JSON. Exit 0 unless a FAIL at or above --fail-on (exit 1);
+// a bad argument or file exits 2 with a one-line reason on stderr.
+import { readFile } from "node:fs/promises";
+import { parseArgs } from "node:util";
+import { parseIsoDate } from "@eks-warden/core/dates";
+import { evaluate, failsAtOrAbove, sortWorstFirst } from "@eks-warden/core/engine";
+import { ValidationError } from "@eks-warden/core/errors";
+import { SEVERITIES, type ClusterSnapshot, type Finding, type Policy, type Severity, type VersionCatalogue } from "@eks-warden/core/model";
+import { parsePolicy } from "@eks-warden/core/policy";
+import { normaliseCluster, normaliseVersionCatalogue } from "@eks-warden/core/snapshot";
+import { CliInputError, oneLine, type Command } from "./command.ts";
+
+const usage = `Usage: eks-warden evaluate --cluster FILE [options]
+
+Evaluates one EKS cluster against every rule. FILE holds DescribeCluster output: \`aws eks describe-cluster\` JSON,
+SDK v3 output, or a {status_code, data} recording.
+
+Options:
+  --cluster FILE       DescribeCluster output (required)
+  --versions FILE      DescribeClusterVersions output; without it the version rules report ERROR
+  --policy FILE        deployment policy (JSON); default: the default policy
+  --nodegroup FILE     DescribeNodegroup output (repeatable)
+  --addon FILE         DescribeAddon output (repeatable)
+  --account ID         account id, for a record without an ARN (checked against the ARN otherwise)
+  --region REGION      region, for a record without an ARN (checked against the ARN otherwise)
+  --now ISO            evaluation time, ISO 8601 (default: now)
+  --format table|json  output format (default: table)
+  --fail-on SEVERITY   exit 1 when a FAIL is at or above SEVERITY: ${SEVERITIES.join(", ")} (default: INFO, any FAIL)
+  -h, --help           show this help`;
+
+const FORMATS = ["table", "json"] as const;
+type Format = (typeof FORMATS)[number];
+
+interface Options {
+  readonly cluster: string;
+  readonly versions?: string;
+  readonly policy?: string;
+  readonly nodegroups: readonly string[];
+  readonly addons: readonly string[];
+  readonly account?: string;
+  readonly region?: string;
+  readonly now: Date;
+  readonly format: Format;
+  readonly failOn: Severity;
+}
+
+function parseOptions(argv: readonly string[]): Options | "help" {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      strict: true,
+      allowPositionals: false,
+      options: {
+        cluster: { type: "string" },
+        versions: { type: "string" },
+        policy: { type: "string" },
+        nodegroup: { type: "string", multiple: true },
+        addon: { type: "string", multiple: true },
+        account: { type: "string" },
+        region: { type: "string" },
+        now: { type: "string" },
+        format: { type: "string" },
+        "fail-on": { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
+    }));
+  } catch (error) {
+    throw new CliInputError(`${oneLine(error)} (see --help)`, { cause: error });
+  }
+  if (values.help) return "help";
+  if (values.cluster === undefined) throw new CliInputError("--cluster FILE is required (DescribeCluster output)");
+
+  const format = (values.format ?? "table") as Format;
+  if (!FORMATS.includes(format)) throw new CliInputError(`--format ${JSON.stringify(values.format)}: expected one of ${FORMATS.join(", ")}`);
+  const failOn = (values["fail-on"] ?? "INFO").toUpperCase() as Severity;
+  if (!SEVERITIES.includes(failOn)) throw new CliInputError(`--fail-on ${JSON.stringify(values["fail-on"])}: expected one of ${SEVERITIES.join(", ")}`);
+  const now = values.now === undefined ? new Date() : parseIsoDate(values.now);
+  if (now === undefined) throw new CliInputError(`--now ${JSON.stringify(values.now)}: expected an ISO 8601 date or date-time, e.g. 2026-06-01T12:00:00Z`);
+
+  return {
+    cluster: values.cluster,
+    ...(values.versions !== undefined && { versions: values.versions }),
+    ...(values.policy !== undefined && { policy: values.policy }),
+    nodegroups: values.nodegroup ?? [],
+    addons: values.addon ?? [],
+    ...(values.account !== undefined && { account: values.account }),
+    ...(values.region !== undefined && { region: values.region }),
+    now,
+    format,
+    failOn,
+  };
+}
+
+/** The parsed JSON of a file named by `option`; any failure is a one-line CliInputError naming both. */
+async function readJson(option: string, path: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const reason = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a directory" : code === "EACCES" ? "permission denied" : oneLine(error);
+    throw new CliInputError(`${option} ${path}: cannot read the file (${reason})`, { cause: error });
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    throw new CliInputError(`${option} ${path}: not JSON (${oneLine(error)})`, { cause: error });
+  }
+}
+
+/** Runs a parser over a file's content; a validation error becomes a one-line CliInputError naming the file. */
+function interpret<T>(option: string, path: string, parse: () => T): T {
+  try {
+    return parse();
+  } catch (error) {
+    if (error instanceof ValidationError) throw new CliInputError(`${option} ${path}: ${oneLine(error)}`, { cause: error });
+    throw error;
+  }
+}
+
+async function load(options: Options): Promise<{ snapshot: ClusterSnapshot; policy: Policy; versions?: VersionCatalogue }> {
+  const [clusterInput, versionsInput, policyInput, nodegroups, addons] = await Promise.all([
+    readJson("--cluster", options.cluster),
+    options.versions === undefined ? undefined : readJson("--versions", options.versions),
+    options.policy === undefined ? undefined : readJson("--policy", options.policy),
+    Promise.all(options.nodegroups.map((path) => readJson("--nodegroup", path))),
+    Promise.all(options.addons.map((path) => readJson("--addon", path))),
+  ]);
+  const identity = { ...(options.account !== undefined && { account: options.account }), ...(options.region !== undefined && { region: options.region }) };
+  const snapshot = interpret("--cluster", options.cluster, () => normaliseCluster(clusterInput, { nodegroups, addons, identity }));
+  const policy = interpret("--policy", options.policy ?? "(default)", () => parsePolicy(policyInput));
+  const versions = options.versions === undefined ? undefined : interpret("--versions", options.versions, () => normaliseVersionCatalogue(versionsInput));
+  return { snapshot, policy, ...(versions !== undefined && { versions }) };
+}
+
+function renderJson(snapshot: ClusterSnapshot, findings: readonly Finding[]): string {
+  const output = {
+    cluster: snapshot.arn,
+    findings: findings.map(({ ruleId, status, severity, message, evidence, remediation, exemption }) => ({
+      ruleId,
+      status,
+      severity,
+      message,
+      evidence,
+      remediation,
+      ...(exemption !== undefined && { exemption }),
+    })),
+  };
+  return `${JSON.stringify(output, null, 2)}\n`;
+}
+
+function renderTable(snapshot: ClusterSnapshot, findings: readonly Finding[], now: Date): string {
+  const rows = sortWorstFirst(findings);
+  const statusWidth = Math.max(6, ...rows.map((finding) => finding.status.length));
+  const severityWidth = Math.max(8, ...rows.map((finding) => finding.severity.length));
+  const ruleWidth = Math.max(4, ...rows.map((finding) => finding.ruleId.length));
+  const indent = " ".repeat(statusWidth + severityWidth + ruleWidth + 6);
+  const line = (status: string, severity: string, rule: string, text: string) =>
+    `${status.padEnd(statusWidth)}  ${severity.padEnd(severityWidth)}  ${rule.padEnd(ruleWidth)}  ${text}`.trimEnd();
+
+  const out = [`Cluster ${snapshot.arn} (${snapshot.status}), evaluated at ${now.toISOString()}`, "", line("STATUS", "SEVERITY", "RULE", "FINDING")];
+  for (const finding of rows) {
+    out.push(line(finding.status, finding.severity, finding.ruleId, finding.message));
+    if (finding.exemption) {
+      const { until, reason, source, expired } = finding.exemption;
+      out.push(`${indent}${expired ? "exemption expired" : "exempt"} until ${until} (${source}): ${reason}`);
+    }
+    if (finding.status === "FAIL" || finding.status === "ERROR") out.push(`${indent}fix: ${finding.remediation.command}`);
+  }
+  const counts = new Map<string, number>();
+  for (const finding of rows) counts.set(finding.status, (counts.get(finding.status) ?? 0) + 1);
+  out.push("", [...counts].map(([status, count]) => `${count} ${status}`).join(", "));
+  return `${out.join("\n")}\n`;
+}
+
+export const command: Command = {
+  usage,
+  async run(argv) {
+    const options = parseOptions(argv);
+    if (options === "help") {
+      process.stdout.write(`${usage}\n`);
+      return 0;
+    }
+    const { snapshot, policy, versions } = await load(options);
+    if (versions === undefined) {
+      process.stderr.write("eks-warden evaluate: no --versions file: the version rules report ERROR (give DescribeClusterVersions output, e.g. from `aws eks describe-cluster-versions`)\n");
+    }
+    const findings = evaluate(snapshot, policy, { now: options.now, ...(versions !== undefined && { versions }) });
+    process.stdout.write(options.format === "json" ? renderJson(snapshot, findings) : renderTable(snapshot, findings, options.now));
+    return failsAtOrAbove(findings, options.failOn).length > 0 ? 1 : 0;
+  },
+};

@@ -1,0 +1,45 @@
+// The `eks-warden` command: a small table of subcommands, each loaded only when it runs (so `evaluate` does not
+// pay for the simulator or the CDK). Exit codes: 0 fine, 1 findings at or above the threshold, 2 bad usage or input,
+// 3 an unexpected internal error.
+import { CliInputError, oneLine, type Command } from "./commands/command.ts";
+
+/** Subcommands: name -> one-line summary and loader. Add a line here to add a command. */
+const commands: Readonly<Record<string, { readonly summary: string; readonly load: () => Promise<Command> }>> = {
+  evaluate: {
+    summary: "evaluate one cluster's DescribeCluster output against the rules",
+    load: async () => (await import("./commands/evaluate.ts")).command,
+  },
+};
+
+function usage(): string {
+  const width = Math.max(...Object.keys(commands).map((name) => name.length));
+  const lines = Object.entries(commands).map(([name, { summary }]) => `  ${name.padEnd(width)}  ${summary}`);
+  return ["Usage: eks-warden <command> [options]", "", "Commands:", ...lines, "", "Run `eks-warden <command> --help` for a command's options."].join("\n");
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === "--help" || name === "-h" || name === "help") {
+    process.stdout.write(`${usage()}\n`);
+    return name === undefined ? 2 : 0;
+  }
+  const entry = Object.hasOwn(commands, name) ? commands[name] : undefined;
+  if (entry === undefined) {
+    process.stderr.write(`eks-warden: unknown command ${JSON.stringify(name)}; expected one of ${Object.keys(commands).join(", ")}\n`);
+    return 2;
+  }
+  try {
+    const command = await entry.load();
+    return await command.run(rest);
+  } catch (error) {
+    if (error instanceof CliInputError) {
+      process.stderr.write(`eks-warden ${name}: ${oneLine(error)}\n`);
+      return 2;
+    }
+    process.stderr.write(`eks-warden ${name}: unexpected error: ${oneLine(error)}\n`);
+    if (process.env.EKS_WARDEN_DEBUG && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
+    return 3;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));

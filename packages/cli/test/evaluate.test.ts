@@ -1,0 +1,195 @@
+// The real `eks-warden evaluate` command, spawned as a user runs it, on the shared EKS recordings.
+import { execFile } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+const repo = fileURLToPath(new URL("../../../", import.meta.url));
+const eks = (name: string) => fileURLToPath(new URL(`../../../../shared/fixtures/eks/${name}`, import.meta.url));
+const OPEN_WORLD = eks("DescribeCluster.public-only.open-world.json");
+const PRIVATE_ONLY = eks("DescribeCluster.private-only.json");
+const VERSIONS = eks("DescribeClusterVersions.json");
+const NOW = "2026-06-01T12:00:00Z";
+
+interface Run {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+function warden(args: readonly string[], entry: readonly string[] = ["--import", "tsx", "packages/cli/src/main.ts"]): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [...entry, ...args], { cwd: repo, env: { ...process.env, NO_COLOR: "1" } }, (error, stdout, stderr) => {
+      const code = error === null ? 0 : typeof error.code === "number" ? error.code : -1;
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+interface JsonFinding {
+  ruleId: string;
+  status: string;
+  severity: string;
+  message: string;
+  evidence: Record<string, unknown>;
+  remediation: { text: string; command: string };
+  exemption?: { until: string; reason: string; source: string; expired: boolean };
+}
+
+function findingsOf(run: Run): { cluster: string; findings: JsonFinding[] } {
+  return JSON.parse(run.stdout) as { cluster: string; findings: JsonFinding[] };
+}
+
+let scratch: string;
+beforeAll(() => {
+  scratch = mkdtempSync(join(tmpdir(), "warden-cli-"));
+});
+afterAll(() => {
+  rmSync(scratch, { recursive: true, force: true });
+});
+
+function scratchFile(name: string, content: string): string {
+  const path = join(scratch, name);
+  writeFileSync(path, content);
+  return path;
+}
+
+describe("eks-warden evaluate", () => {
+  it("prints JSON findings for the open-world cluster and exits 1 on its FAILs", async () => {
+    const run = await warden(["evaluate", "--cluster", OPEN_WORLD, "--versions", VERSIONS, "--now", NOW, "--format", "json"]);
+    expect(run.stderr).toBe("");
+    expect(run.code).toBe(1);
+    const output = findingsOf(run);
+    expect(Object.keys(output)).toEqual(["cluster", "findings"]);
+    expect(output.cluster).toBe("arn:aws:eks:us-east-1:644160558196:cluster/pod2-9756");
+    expect(output.findings.length).toBeGreaterThanOrEqual(7);
+    for (const finding of output.findings) {
+      expect(Object.keys(finding)).toEqual(["ruleId", "status", "severity", "message", "evidence", "remediation"]);
+      expect(finding.message).toMatch(/pod2-9756 \(us-east-1\).*\.$/);
+      expect(typeof finding.remediation.command).toBe("string");
+    }
+    expect(output.findings.find((finding) => finding.ruleId === "endpoint-public-access")).toMatchObject({
+      status: "FAIL",
+      severity: "CRITICAL",
+      evidence: { publicAccess: true, publicAccessCidrs: ["0.0.0.0/0"] },
+    });
+  });
+
+  it("exits 1 only for FAILs at or above --fail-on", async () => {
+    const json = findingsOf(await warden(["evaluate", "--cluster", PRIVATE_ONLY, "--versions", VERSIONS, "--now", NOW, "--format", "json"]));
+    const failing = json.findings.filter((finding) => finding.status === "FAIL").map((finding) => finding.severity);
+    const ranks = ["INFO", "LOW", "MEDIUM", "HIGH", "CRITICAL"];
+    const worst = Math.max(...failing.map((severity) => ranks.indexOf(severity)));
+    expect(worst).toBeGreaterThanOrEqual(0);
+    const atWorst = await warden(["evaluate", "--cluster", PRIVATE_ONLY, "--versions", VERSIONS, "--now", NOW, "--fail-on", ranks[worst]!.toLowerCase()]);
+    expect(atWorst.code).toBe(1);
+    if (worst < ranks.length - 1) {
+      const above = await warden(["evaluate", "--cluster", PRIVATE_ONLY, "--versions", VERSIONS, "--now", NOW, "--fail-on", ranks[worst + 1]!]);
+      expect(above.code).toBe(0);
+    }
+  });
+
+  it("exits 0 when the policy exempts every FAIL, and shows the exemptions", async () => {
+    const first = findingsOf(await warden(["evaluate", "--cluster", OPEN_WORLD, "--versions", VERSIONS, "--now", NOW, "--format", "json"]));
+    const failingRules = [...new Set(first.findings.filter((finding) => finding.status === "FAIL").map((finding) => finding.ruleId))];
+    const policy = scratchFile(
+      "exempt-all.json",
+      JSON.stringify({ exemptions: [{ cluster: "pod2-9756", rules: failingRules, until: "2026-06-30", reason: "migration to private endpoint" }] }),
+    );
+    const run = await warden(["evaluate", "--cluster", OPEN_WORLD, "--versions", VERSIONS, "--now", NOW, "--policy", policy, "--format", "json"]);
+    expect(run.code).toBe(0);
+    const exempt = findingsOf(run).findings.filter((finding) => finding.status === "EXEMPT");
+    expect(exempt.map((finding) => finding.ruleId).sort()).toEqual([...failingRules].sort());
+    expect(exempt[0]?.exemption).toEqual({ until: "2026-06-30", reason: "migration to private endpoint", source: "policy", expired: false });
+
+    const table = await warden(["evaluate", "--cluster", OPEN_WORLD, "--versions", VERSIONS, "--now", NOW, "--policy", policy]);
+    expect(table.stdout).toContain("exempt until 2026-06-30 (policy): migration to private endpoint");
+  });
+
+  it("prints a worst-first table naming the cluster, with the fix under each FAIL and a count", async () => {
+    const run = await warden(["evaluate", "--cluster", OPEN_WORLD, "--versions", VERSIONS, "--now", NOW]);
+    const lines = run.stdout.trimEnd().split("\n");
+    expect(lines[0]).toBe(`Cluster arn:aws:eks:us-east-1:644160558196:cluster/pod2-9756 (ACTIVE), evaluated at 2026-06-01T12:00:00.000Z`);
+    expect(lines[2]).toMatch(/^STATUS\s+SEVERITY\s+RULE\s+FINDING$/);
+    expect(lines[3]).toMatch(/^FAIL\s+CRITICAL\s+endpoint-public-access\s+EKS cluster pod2-9756 \(us-east-1\)/);
+    expect(lines[4]).toMatch(/^\s+fix: aws eks update-cluster-config --region us-east-1 --name pod2-9756 /);
+    const statuses = lines.slice(3, -2).filter((line) => /^[A-Z]/.test(line)).map((line) => line.split(/\s+/)[0]);
+    const urgency = ["FAIL", "ERROR", "EXEMPT", "PASS", "NOT_APPLICABLE"];
+    expect(statuses.map((status) => urgency.indexOf(status!))).toEqual([...statuses.map((status) => urgency.indexOf(status!))].sort((a, b) => a - b));
+    expect(lines.at(-1)).toMatch(/^\d+ FAIL(, \d+ [A-Z_]+)*$/);
+  });
+
+  it("says once on stderr that the version rules report ERROR without --versions", async () => {
+    const run = await warden(["evaluate", "--cluster", PRIVATE_ONLY, "--now", NOW, "--format", "json"]);
+    expect(run.stderr.trim().split("\n")).toHaveLength(1);
+    expect(run.stderr).toMatch(/no --versions file: the version rules report ERROR/);
+    const versionSupport = findingsOf(run).findings.filter((finding) => finding.ruleId === "version-support");
+    expect(versionSupport.map((finding) => finding.status)).toEqual(["ERROR"]);
+  });
+
+  it("builds the identity of an ARN-less record from --account, and refuses a contradicting one", async () => {
+    const recording = JSON.parse(readFileSync(eks("DescribeCluster.2018-no-endpoint-fields.json"), "utf8")) as { data: { cluster: Record<string, unknown> } };
+    const { arn: _arn, ...record } = recording.data.cluster;
+    const arnless = scratchFile("arnless.json", JSON.stringify({ cluster: record }));
+    const missing = await warden(["evaluate", "--cluster", arnless, "--versions", VERSIONS, "--now", NOW]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/cluster\.arn: missing; expected the cluster ARN, or an account id/);
+    const built = await warden(["evaluate", "--cluster", arnless, "--versions", VERSIONS, "--now", NOW, "--account", "644160558196", "--format", "json"]);
+    expect(findingsOf(built).cluster).toBe("arn:aws:eks:us-east-1:644160558196:cluster/dev");
+    const contradicted = await warden(["evaluate", "--cluster", eks("DescribeCluster.2018-no-endpoint-fields.json"), "--account", "111122223333"]);
+    expect(contradicted.code).toBe(2);
+    expect(contradicted.stderr).toMatch(/account 644160558196 differs from the expected account 111122223333/);
+  });
+});
+
+// Concurrent: each case is a separate process, and they share nothing but read-only fixtures.
+describe.concurrent("eks-warden evaluate on bad input exits 2 with a one-line reason", () => {
+  it.each<[string, () => string[], RegExp]>([
+    ["a missing file", () => ["--cluster", join(scratch, "nope.json")], /--cluster .*nope\.json: cannot read the file \(no such file\)$/],
+    ["a file that is not JSON", () => ["--cluster", scratchFile("not.json", "cluster: dev\n")], /: not JSON \(/],
+    ["JSON that is not a cluster", () => ["--cluster", eks("ListClusters.json")], /invalid DescribeCluster data: data: expected a DescribeCluster response/],
+    ["a recorded failed call", () => ["--cluster", eks("DescribeNodegroup.json")], /failed with HTTP 404 \(ResourceNotFoundException/],
+    ["a bad catalogue", () => ["--cluster", OPEN_WORLD, "--versions", OPEN_WORLD], /--versions .*: invalid DescribeClusterVersions data/],
+    [
+      "an invalid policy",
+      () => ["--cluster", OPEN_WORLD, "--policy", scratchFile("bad-policy.json", JSON.stringify({ endpoint: { allowedPublicCidrs: ["203.0.113.0/24", "10.0.0.0/33"] } }))],
+      /--policy .*: invalid policy: endpoint\.allowedPublicCidrs\[1\]: "10\.0\.0\.0\/33" is not a valid IPv4 or IPv6 CIDR/,
+    ],
+    ["no --cluster", () => [], /--cluster FILE is required/],
+    ["an unknown option", () => ["--cluster", OPEN_WORLD, "--verbose"], /Unknown option '--verbose'/],
+    ["a bad --fail-on", () => ["--cluster", OPEN_WORLD, "--fail-on", "severe"], /--fail-on "severe": expected one of CRITICAL, HIGH, MEDIUM, LOW, INFO/],
+    ["a bad --format", () => ["--cluster", OPEN_WORLD, "--format", "yaml"], /--format "yaml": expected one of table, json/],
+    ["a bad --now", () => ["--cluster", OPEN_WORLD, "--now", "yesterday"], /--now "yesterday": expected an ISO 8601 date/],
+  ])("%s", async (_what, args, reason) => {
+    const run = await warden(["evaluate", ...args()]);
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe("");
+    const lines = run.stderr.trimEnd().split("\n");
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^eks-warden evaluate: /);
+    expect(lines[0]).toMatch(reason);
+  });
+});
+
+describe("eks-warden entry points", () => {
+  it("runs through the installed bin script (tsx registered by the script itself)", async () => {
+    const run = await warden(["evaluate", "--cluster", PRIVATE_ONLY, "--versions", VERSIONS, "--now", NOW, "--format", "json"], ["packages/cli/bin/eks-warden.js"]);
+    expect(run.stderr).toBe("");
+    expect(findingsOf(run).cluster).toBe("arn:aws:eks:us-east-1:644160558196:cluster/c7n-test-eks-cluster");
+  });
+
+  it("lists the commands, and rejects an unknown one with exit 2", async () => {
+    const help = await warden(["--help"]);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/^Usage: eks-warden <command>/);
+    expect(help.stdout).toMatch(/^ {2}evaluate {2}/m);
+    const evaluateHelp = await warden(["evaluate", "--help"]);
+    expect(evaluateHelp.code).toBe(0);
+    expect(evaluateHelp.stdout).toMatch(/--fail-on SEVERITY/);
+    const unknown = await warden(["evaluat"]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/^eks-warden: unknown command "evaluat"; expected one of .*evaluate/);
+  });
+});

@@ -1,0 +1,102 @@
+// Exemptions: a cluster tag `eks-warden:exempt` = `<rule-id>[ <rule-id>...] until=<YYYY-MM-DD> reason=<text>`, or an
+// entry in the policy. An exemption holds through the end of its `until` day, UTC. A tag that cannot be parsed
+// exempts nothing (the exemption-tag-valid rule reports it).
+
+import { endOfDayUtc } from "./dates.ts";
+import type { ClusterSnapshot, Policy, PolicyExemption } from "./model.ts";
+
+export const EXEMPTION_TAG = "eks-warden:exempt";
+
+/** Rule ids are kebab-case: lower-case letters and digits in words joined by single hyphens. */
+export const RULE_ID_PATTERN = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
+
+/** What AWS allows in a tag value: letters, digits, white space and `+ - = . _ : / @`, at most 256 characters. */
+const TAG_VALUE_CHARACTERS = /^[\p{L}\p{N}\s+\-=._:/@]*$/u;
+const MAX_TAG_VALUE_LENGTH = 256;
+
+export interface ExemptionGrant {
+  readonly rules: readonly string[];
+  /** YYYY-MM-DD, the last day the exemption holds (UTC). */
+  readonly until: string;
+  readonly reason: string;
+}
+
+export type TagParse = { readonly ok: true; readonly exemption: ExemptionGrant } | { readonly ok: false; readonly problem: string };
+
+/**
+ * Parses the value of the exemption tag. Rule ids come first; then `until=` and `reason=`, where `reason=` takes the
+ * rest of the value, so it must come last. Problems are phrased to follow "the tag ..." in a sentence.
+ */
+export function parseExemptionTag(value: string): TagParse {
+  const problem = (text: string): TagParse => ({ ok: false, problem: text });
+  if (value.length > MAX_TAG_VALUE_LENGTH) return problem(`is ${value.length} characters long, more than AWS allows (${MAX_TAG_VALUE_LENGTH})`);
+  if (!TAG_VALUE_CHARACTERS.test(value)) {
+    return problem("contains characters AWS does not allow in a tag value (only letters, digits, spaces and + - = . _ : / @)");
+  }
+  const reasonAt = /(?:^|\s)reason=/.exec(value);
+  const head = reasonAt ? value.slice(0, reasonAt.index) : value;
+  const reason = reasonAt ? value.slice(reasonAt.index + reasonAt[0].length).trim() : undefined;
+
+  const rules: string[] = [];
+  let until: string | undefined;
+  for (const token of head.split(/\s+/).filter(Boolean)) {
+    if (token.startsWith("until=")) {
+      if (until !== undefined) return problem("gives until= more than once");
+      until = token.slice("until=".length);
+    } else if (token.includes("=")) {
+      return problem(`has an unknown field ${JSON.stringify(token)} (expected rule ids, until=YYYY-MM-DD and reason=<text>)`);
+    } else if (until !== undefined) {
+      return problem(`names rule ${JSON.stringify(token)} after until= (rule ids come first)`);
+    } else if (!RULE_ID_PATTERN.test(token)) {
+      return problem(`names ${JSON.stringify(token)}, which is not a rule id (rule ids are kebab-case, e.g. endpoint-public-access)`);
+    } else {
+      rules.push(token);
+    }
+  }
+  if (rules.length === 0) return problem("names no rule id (expected `<rule-id>[ <rule-id>...] until=YYYY-MM-DD reason=<text>`)");
+  if (until === undefined) return problem("has no until=YYYY-MM-DD (every exemption must end)");
+  if (endOfDayUtc(until) === undefined) return problem(`has until=${until}, which is not a calendar day written YYYY-MM-DD`);
+  if (reason === undefined) return problem("has no reason=<text> (every exemption must say why)");
+  if (reason === "") return problem("has an empty reason= (every exemption must say why)");
+  return { ok: true, exemption: { rules: [...new Set(rules)], until, reason } };
+}
+
+/** The tag's parse, or undefined when the cluster has no exemption tag. */
+export function exemptionTagOf(snapshot: Pick<ClusterSnapshot, "tags">): { readonly value: string; readonly parse: TagParse } | undefined {
+  const value = snapshot.tags[EXEMPTION_TAG];
+  return value === undefined ? undefined : { value, parse: parseExemptionTag(value) };
+}
+
+/** A policy exemption names a cluster by ARN, or by name (then it matches that name in every account and region). */
+export function policyExemptionMatches(exemption: PolicyExemption, snapshot: Pick<ClusterSnapshot, "arn" | "name">): boolean {
+  return exemption.cluster.startsWith("arn:") ? exemption.cluster === snapshot.arn : exemption.cluster === snapshot.name;
+}
+
+export type ExemptionResolution =
+  | { readonly state: "none" }
+  | {
+      readonly state: "active" | "expired";
+      readonly until: string;
+      readonly reason: string;
+      readonly source: "tag" | "policy";
+    };
+
+/**
+ * The exemption for one rule on one cluster at `now`. When several apply, an active one wins over an expired one,
+ * and among equals the one that lasts longer (the tag on a tie, being the more specific).
+ */
+export function resolveExemption(snapshot: ClusterSnapshot, policy: Policy, ruleId: string, now: Date): ExemptionResolution {
+  const candidates: { until: string; reason: string; source: "tag" | "policy"; end: number }[] = [];
+  const consider = (grant: ExemptionGrant, source: "tag" | "policy"): void => {
+    const end = endOfDayUtc(grant.until);
+    if (end !== undefined && grant.rules.includes(ruleId)) candidates.push({ until: grant.until, reason: grant.reason, source, end: end.getTime() });
+  };
+  const tag = exemptionTagOf(snapshot);
+  if (tag?.parse.ok) consider(tag.parse.exemption, "tag");
+  for (const exemption of policy.exemptions) {
+    if (policyExemptionMatches(exemption, snapshot)) consider(exemption, "policy");
+  }
+  const best = candidates.reduce<(typeof candidates)[number] | undefined>((chosen, next) => (chosen === undefined || next.end > chosen.end ? next : chosen), undefined);
+  if (best === undefined) return { state: "none" };
+  return { state: now.getTime() < best.end ? "active" : "expired", until: best.until, reason: best.reason, source: best.source };
+}

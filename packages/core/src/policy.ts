@@ -1,0 +1,181 @@
+// The deployment Policy (model.ts): its schema, its defaults, and validation with errors that name the field.
+// Validated at synth and at cold start, so a mistake stops a deployment instead of weakening the monitor.
+// Unknown keys are errors: a misspelt "remediaton" would otherwise silently leave remediation off.
+
+import { z } from "zod";
+import { parseCidr, isWorldOpen } from "./cidr.ts";
+import { endOfDayUtc } from "./dates.ts";
+import { PolicyError, type CidrError } from "./errors.ts";
+import { RULE_ID_PATTERN } from "./exemptions.ts";
+import type { Policy } from "./model.ts";
+import { rules as registry } from "./rules/index.ts";
+import { ACCOUNT_ID, CLUSTER_NAME, parseClusterArn, REGION } from "./snapshot.ts";
+import { issuesFromZod } from "./zod-issues.ts";
+
+export const DEFAULT_SCHEDULES = {
+  /** Mondays 08:00 UTC. */
+  digest: "cron(0 8 ? * MON *)",
+  /** Every day 06:00 UTC. */
+  sweep: "cron(0 6 * * ? *)",
+} as const;
+
+const ROLE_ARN = /^arn:(?:aws|aws-cn|aws-us-gov|aws-iso|aws-iso-[a-z]|aws-eusc):iam::(\d{12}):role\/[\w+=,.@/-]{1,512}$/;
+const CRON_FIELD = /^[0-9A-Za-z*?,/#-]+$/;
+const RATE = /^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$/;
+
+const quoted = (value: unknown): string => (typeof value === "string" ? JSON.stringify(value.length > 80 ? `${value.slice(0, 77)}...` : value) : String(value));
+
+/** A public CIDR the organisation accepts: a real block, not the whole internet, with no host bits set. */
+const allowedCidr = z.string().superRefine((text, context) => {
+  let block;
+  try {
+    block = parseCidr(text);
+  } catch (error) {
+    // parseCidr throws CidrError, whose issue reads `"<text>" <problem>`: keep the problem, phrased after "it".
+    const problems = (error as CidrError).issues.map((issue) => `it ${issue.message.slice(JSON.stringify(text).length + 1)}`);
+    context.addIssue({ code: "custom", message: `${quoted(text)} is not a valid IPv4 or IPv6 CIDR: ${problems.join("; ")}` });
+    return;
+  }
+  if (isWorldOpen(block)) {
+    context.addIssue({ code: "custom", message: `${quoted(text)} is the whole internet; an allowlist must name the networks it trusts` });
+  } else if (block.hostBitsSet) {
+    context.addIssue({ code: "custom", message: `${quoted(text)} has host bits set; did you mean ${block.canonical}?` });
+  }
+});
+
+const calendarDay = z.string().refine((text) => endOfDayUtc(text) !== undefined, {
+  error: (issue) => `${quoted(issue.input)} is not a calendar day written YYYY-MM-DD`,
+});
+
+const ruleId = z.string().regex(RULE_ID_PATTERN, { error: (issue) => `${quoted(issue.input)} is not a rule id (kebab-case, e.g. endpoint-public-access)` });
+
+/** EventBridge Scheduler/rule syntax: cron(minutes hours day-of-month month day-of-week year) or rate(N unit). */
+function scheduleProblem(expression: string): string | undefined {
+  const rate = RATE.exec(expression);
+  if (rate) {
+    const [, amount, unit] = rate as unknown as [string, string, string];
+    if (Number(amount) === 0) return "a rate must be at least 1";
+    if ((Number(amount) === 1) !== !unit.endsWith("s")) return `write rate(1 ${unit.replace(/s$/, "")}) for one and rate(N ${unit.replace(/s?$/, "s")}) for more`;
+    return undefined;
+  }
+  const cron = /^cron\((.*)\)$/.exec(expression);
+  if (!cron) return "expected cron(minutes hours day-of-month month day-of-week year) or rate(N minutes|hours|days)";
+  const fields = String(cron[1]).trim().split(/\s+/);
+  if (fields.length !== 6) return `a cron expression has 6 fields (minutes hours day-of-month month day-of-week year), this one has ${fields.length}`;
+  if (!fields.every((field) => CRON_FIELD.test(field))) return "a cron field may hold only digits, letters and * ? , / - #";
+  const [, , dayOfMonth, , dayOfWeek] = fields;
+  if ((dayOfMonth === "?") === (dayOfWeek === "?")) return "exactly one of day-of-month and day-of-week must be ?";
+  return undefined;
+}
+
+const schedule = z.string().superRefine((expression, context) => {
+  const problem = scheduleProblem(expression);
+  if (problem) context.addIssue({ code: "custom", message: `${quoted(expression)} is not a schedule expression: ${problem}` });
+});
+
+function wholeNumber(min: number, max: number) {
+  const expected = `expected a whole number from ${min} to ${max}`;
+  return z.int({ error: (issue) => `${expected}, got ${quoted(issue.input)}` }).min(min, { error: expected }).max(max, { error: expected });
+}
+
+const account = z.strictObject({
+  id: z.string().regex(ACCOUNT_ID, { error: (issue) => `${quoted(issue.input)} is not a 12-digit AWS account id` }),
+  roleArn: z
+    .string()
+    .regex(ROLE_ARN, { error: (issue) => `${quoted(issue.input)} is not an IAM role ARN (arn:aws:iam::<account>:role/<name>)` })
+    .optional(),
+});
+
+const exemption = z.strictObject({
+  cluster: z.string().refine((text) => (text.startsWith("arn:") ? parseClusterArn(text) !== undefined : CLUSTER_NAME.test(text)), {
+    error: (issue) => `${quoted(issue.input)} is neither an EKS cluster ARN nor a cluster name`,
+  }),
+  rules: z.array(ruleId).min(1, { error: "expected at least one rule id" }),
+  until: calendarDay,
+  reason: z.string().trim().min(1, { error: "expected a reason: every exemption must say why" }),
+});
+
+export const policySchema = z
+  .strictObject({
+    remediation: z
+      .strictObject({
+        mode: z.enum(["off", "dry-run", "enforce"]).default("off"),
+        action: z.enum(["private", "restrict-to-allowlist"]).default("private"),
+      })
+      .prefault({}),
+    endpoint: z
+      .strictObject({
+        allowedPublicCidrs: z.array(allowedCidr).default([]),
+        allowlistedPublicAccessPasses: z.boolean().default(false),
+      })
+      .prefault({}),
+    versions: z
+      .strictObject({
+        warningWindowDays: wholeNumber(0, 3650).default(90),
+        allowedMinorVersionsBehind: wholeNumber(0, 20).default(1),
+      })
+      .prefault({}),
+    /** Empty: the deployment's own region only. */
+    regions: z.array(z.string().regex(REGION, { error: (issue) => `${quoted(issue.input)} is not an AWS region such as "eu-west-1"` })).default([]),
+    accounts: z.array(account).default([]),
+    schedules: z
+      .strictObject({ digest: schedule.default(DEFAULT_SCHEDULES.digest), sweep: schedule.default(DEFAULT_SCHEDULES.sweep) })
+      .prefault({}),
+    exemptions: z.array(exemption).default([]),
+    alertEmails: z.array(z.email({ error: (issue) => `${quoted(issue.input)} is not an email address` })).default([]),
+  })
+  .superRefine((policy, context) => {
+    if (policy.remediation.action === "restrict-to-allowlist" && policy.endpoint.allowedPublicCidrs.length === 0) {
+      context.addIssue({
+        code: "custom",
+        path: ["remediation", "action"],
+        message: "restrict-to-allowlist needs at least one CIDR in endpoint.allowedPublicCidrs",
+      });
+    }
+    // A misspelt rule id would exempt nothing while the team believes the finding is accepted.
+    const known = registry.map((rule) => rule.id);
+    policy.exemptions.forEach((exemption, index) => {
+      exemption.rules.forEach((id, position) => {
+        if (!known.includes(id)) {
+          context.addIssue({
+            code: "custom",
+            path: ["exemptions", index, "rules", position],
+            message: `${quoted(id)} is not a rule of EKS Warden; expected one of ${known.join(", ")}`,
+          });
+        }
+      });
+    });
+    const seenRegions = new Set<string>();
+    policy.regions.forEach((region, index) => {
+      if (seenRegions.has(region)) context.addIssue({ code: "custom", path: ["regions", index], message: `${quoted(region)} is listed twice` });
+      seenRegions.add(region);
+    });
+    const seenAccounts = new Set<string>();
+    policy.accounts.forEach((entry, index) => {
+      if (seenAccounts.has(entry.id)) context.addIssue({ code: "custom", path: ["accounts", index, "id"], message: `${quoted(entry.id)} is listed twice` });
+      seenAccounts.add(entry.id);
+      const roleAccount = entry.roleArn === undefined ? undefined : ROLE_ARN.exec(entry.roleArn)?.[1];
+      if (roleAccount !== undefined && roleAccount !== entry.id) {
+        context.addIssue({
+          code: "custom",
+          path: ["accounts", index, "roleArn"],
+          message: `the role is in account ${roleAccount}, not in ${entry.id}; expected the role to assume in that account`,
+        });
+      }
+    });
+  });
+
+/** The policy as written (every field optional), for callers that build one in code. */
+export type PolicyInput = z.input<typeof policySchema>;
+
+/** Validates a policy and fills in the defaults. `undefined` is the default policy. Throws PolicyError. */
+export function parsePolicy(input: unknown): Policy {
+  const result = policySchema.safeParse(input === undefined ? {} : input);
+  if (!result.success) throw new PolicyError("invalid policy", issuesFromZod(result.error));
+  return result.data;
+}
+
+/** The policy with every default: remediation off, no allowlist, this region only. */
+export function defaultPolicy(): Policy {
+  return parsePolicy({});
+}

@@ -1,0 +1,135 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { PolicyError } from "../src/errors.ts";
+import { defaultPolicy, parsePolicy } from "../src/policy.ts";
+
+function policyErrorOf(input: unknown): PolicyError {
+  try {
+    parsePolicy(input);
+  } catch (error) {
+    expect(error).toBeInstanceOf(PolicyError);
+    return error as PolicyError;
+  }
+  throw new Error("expected a PolicyError, but the policy was accepted");
+}
+
+describe("parsePolicy defaults", () => {
+  it("fills every default: private-only premise, remediation off, this region only", () => {
+    expect(parsePolicy({})).toEqual({
+      remediation: { mode: "off", action: "private" },
+      endpoint: { allowedPublicCidrs: [], allowlistedPublicAccessPasses: false },
+      versions: { warningWindowDays: 90, allowedMinorVersionsBehind: 1 },
+      regions: [],
+      accounts: [],
+      schedules: { digest: "cron(0 8 ? * MON *)", sweep: "cron(0 6 * * ? *)" },
+      exemptions: [],
+      alertEmails: [],
+    });
+    expect(parsePolicy(undefined)).toEqual(defaultPolicy());
+  });
+
+  it("keeps the defaults of the fields a partial section leaves out", () => {
+    const policy = parsePolicy({ remediation: { mode: "enforce" }, versions: { warningWindowDays: 30 }, schedules: { sweep: "rate(12 hours)" } });
+    expect(policy.remediation).toEqual({ mode: "enforce", action: "private" });
+    expect(policy.versions).toEqual({ warningWindowDays: 30, allowedMinorVersionsBehind: 1 });
+    expect(policy.schedules).toEqual({ digest: "cron(0 8 ? * MON *)", sweep: "rate(12 hours)" });
+  });
+
+  it("accepts a full, realistic policy", () => {
+    const input = {
+      remediation: { mode: "dry-run", action: "restrict-to-allowlist" },
+      endpoint: { allowedPublicCidrs: ["203.0.113.0/24", "2001:db8:1234::/48"], allowlistedPublicAccessPasses: true },
+      versions: { warningWindowDays: 60, allowedMinorVersionsBehind: 2 },
+      regions: ["eu-west-1", "us-gov-west-1"],
+      accounts: [{ id: "111122223333", roleArn: "arn:aws:iam::111122223333:role/eks-warden/Reader" }, { id: "444455556666" }],
+      schedules: { digest: "cron(30 7 ? * MON-FRI *)", sweep: "rate(1 day)" },
+      exemptions: [
+        { cluster: "arn:aws:eks:eu-west-1:111122223333:cluster/legacy", rules: ["endpoint-public-access"], until: "2026-12-31", reason: "vendor VPN cut-over" },
+        { cluster: "sandbox", rules: ["version-support", "version-drift"], until: "2027-01-15", reason: "decommissioned in January" },
+      ],
+      alertEmails: ["platform-security@example.com"],
+    };
+    expect(parsePolicy(input)).toEqual(input);
+  });
+});
+
+describe("parsePolicy errors name the field and what was expected", () => {
+  it("explains an invalid allowlist CIDR at its index", () => {
+    const error = policyErrorOf({ endpoint: { allowedPublicCidrs: ["203.0.113.0/24", "198.51.100.0/24", "10.0.0.0/33"] } });
+    expect(error.issues).toHaveLength(1);
+    expect(error.issues[0]?.path).toBe("endpoint.allowedPublicCidrs[2]");
+    expect(error.issues[0]?.message).toMatch(/^"10\.0\.0\.0\/33" is not a valid IPv4 or IPv6 CIDR: it has an invalid prefix length "33"/);
+    expect(error.message).toMatch(/^invalid policy: endpoint\.allowedPublicCidrs\[2\]: "10\.0\.0\.0\/33" is not a valid IPv4 or IPv6 CIDR/);
+  });
+
+  it.each([
+    [{ endpoint: { allowedPublicCidrs: ["10.0.0.1/8"] } }, "endpoint.allowedPublicCidrs[0]", '"10.0.0.1/8" has host bits set; did you mean 10.0.0.0/8?'],
+    [{ endpoint: { allowedPublicCidrs: ["::/0"] } }, "endpoint.allowedPublicCidrs[0]", '"::/0" is the whole internet; an allowlist must name the networks it trusts'],
+    [{ endpoint: { allowedPublicCidrs: ["office"] } }, "endpoint.allowedPublicCidrs[0]", /^"office" is not a valid IPv4 or IPv6 CIDR: it has no prefix length/],
+    [{ endpoint: { allowlistedPublicAccessPasses: "no" } }, "endpoint.allowlistedPublicAccessPasses", "expected boolean, received string"],
+    [{ remediation: { mode: "auto" } }, "remediation.mode", /expected one of "off"\|"dry-run"\|"enforce"/],
+    [{ remediation: { action: "restrict-to-allowlist" } }, "remediation.action", "restrict-to-allowlist needs at least one CIDR in endpoint.allowedPublicCidrs"],
+    [{ versions: { warningWindowDays: -1 } }, "versions.warningWindowDays", "expected a whole number from 0 to 3650"],
+    [{ versions: { allowedMinorVersionsBehind: 1.5 } }, "versions.allowedMinorVersionsBehind", "expected a whole number from 0 to 20, got 1.5"],
+    [{ regions: ["eu-west-1", "Ireland"] }, "regions[1]", '"Ireland" is not an AWS region such as "eu-west-1"'],
+    [{ regions: ["eu-west-1", "eu-west-1"] }, "regions[1]", '"eu-west-1" is listed twice'],
+    [{ regions: ["r".repeat(100)] }, "regions[0]", `"${"r".repeat(77)}..." is not an AWS region such as "eu-west-1"`],
+    [{ accounts: [{ id: "1111-2222-3333" }] }, "accounts[0].id", '"1111-2222-3333" is not a 12-digit AWS account id'],
+    [{ accounts: [{ id: "111122223333" }, { id: "111122223333" }] }, "accounts[1].id", '"111122223333" is listed twice'],
+    [{ accounts: [{ id: "111122223333", roleArn: "arn:aws:iam::111122223333:user/alice" }] }, "accounts[0].roleArn", /is not an IAM role ARN/],
+    [
+      { accounts: [{ id: "111122223333", roleArn: "arn:aws:iam::444455556666:role/Reader" }] },
+      "accounts[0].roleArn",
+      "the role is in account 444455556666, not in 111122223333; expected the role to assume in that account",
+    ],
+    [{ schedules: { digest: "every monday" } }, "schedules.digest", /not a schedule expression: expected cron\(/],
+    [{ schedules: { digest: "cron(0 8 * * MON *)" } }, "schedules.digest", /exactly one of day-of-month and day-of-week must be \?/],
+    [{ schedules: { sweep: "cron(0 6 * * ?)" } }, "schedules.sweep", /has 6 fields .* this one has 5/],
+    [{ schedules: { sweep: "cron(0 6 * * ? $)" } }, "schedules.sweep", /may hold only digits, letters/],
+    [{ schedules: { sweep: "rate(2 day)" } }, "schedules.sweep", /write rate\(1 day\) for one and rate\(N days\) for more/],
+    [{ schedules: { sweep: "rate(0 hours)" } }, "schedules.sweep", /at least 1/],
+    [{ exemptions: [{ cluster: "legacy", rules: ["EndpointPublic"], until: "2026-12-31", reason: "x" }] }, "exemptions[0].rules[0]", /"EndpointPublic" is not a rule id/],
+    [{ exemptions: [{ cluster: "legacy", rules: [], until: "2026-12-31", reason: "x" }] }, "exemptions[0].rules", "expected at least one rule id"],
+    [
+      { exemptions: [{ cluster: "legacy", rules: ["version-drift", "endpoint-public-acess"], until: "2026-12-31", reason: "x" }] },
+      "exemptions[0].rules[1]",
+      /^"endpoint-public-acess" is not a rule of EKS Warden; expected one of .*endpoint-public-access/,
+    ],
+    [{ exemptions: [{ cluster: "legacy", rules: ["version-drift"], until: "31/12/2026", reason: "x" }] }, "exemptions[0].until", '"31/12/2026" is not a calendar day written YYYY-MM-DD'],
+    [{ exemptions: [{ cluster: "legacy", rules: ["version-drift"], until: "2026-02-29", reason: "x" }] }, "exemptions[0].until", /not a calendar day/],
+    [{ exemptions: [{ cluster: "legacy", rules: ["version-drift"], until: "2026-12-31", reason: "   " }] }, "exemptions[0].reason", /every exemption must say why/],
+    [{ exemptions: [{ cluster: "legacy", rules: ["version-drift"], until: "2026-12-31" }] }, "exemptions[0].reason", "expected string, received undefined"],
+    [{ exemptions: [{ cluster: "arn:aws:eks:eu-west-1:1:cluster/x", rules: ["version-drift"], until: "2026-12-31", reason: "x" }] }, "exemptions[0].cluster", /neither an EKS cluster ARN nor a cluster name/],
+    [{ alertEmails: ["security@example.com", "security"] }, "alertEmails[1]", '"security" is not an email address'],
+    [{ remediaton: { mode: "enforce" } }, "remediaton", "unknown field (check its spelling)"],
+    [{ endpoint: { allowedPublicCidr: [] } }, "endpoint.allowedPublicCidr", "unknown field (check its spelling)"],
+    [null, "", "expected object, received null"],
+  ])("rejects %j at %s", (input, path, message) => {
+    const error = policyErrorOf(input);
+    const issue = error.issues.find((candidate) => candidate.path === path);
+    expect(issue, JSON.stringify(error.issues)).toBeDefined();
+    if (typeof message === "string") expect(issue?.message).toBe(message);
+    else expect(issue?.message).toMatch(message);
+  });
+
+  it("reports every problem at once, so one deploy attempt shows them all", () => {
+    const error = policyErrorOf({ regions: ["x"], alertEmails: ["y"], versions: { warningWindowDays: "90" } });
+    expect(error.issues.map((issue) => issue.path).sort()).toEqual(["alertEmails[0]", "regions[0]", "versions.warningWindowDays"]);
+  });
+});
+
+describe("parsePolicy on arbitrary input", () => {
+  it("throws nothing but PolicyError", () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.anything(), fc.json().map((text) => JSON.parse(text) as unknown)), (input) => {
+        try {
+          parsePolicy(input);
+          return true;
+        } catch (error) {
+          return error instanceof PolicyError;
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
