@@ -6,6 +6,8 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: "forks",
+    // DynamoDB Local + the SNS/SQS emulator, once per run; their endpoints reach every worker as AWS_ENDPOINT_URL_*.
+    globalSetup: ["test/setup/global-setup.ts"],
     coverage: {
       provider: "v8",
       include: ["packages/core/src/**/*.ts"],

@@ -1,0 +1,105 @@
+// `eks-warden synth --out DIR`: the CloudFormation templates of the SST app, offline and without AWS credentials.
+// `sst build` cannot do that (it always asks STS who the caller is), so this drives SST's App programmatically the
+// way its own tests do: initProject, App in deploy mode, the stacks from sst.config.ts, finish, synth.
+import { existsSync, mkdirSync, readdirSync, rmSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Aspects, Aws } from "aws-cdk-lib";
+import type { CloudAssembly } from "aws-cdk-lib/cx-api";
+import { AwsSolutionsChecks } from "cdk-nag";
+
+export const REPO_ROOT = fileURLToPath(new URL("../../../../", import.meta.url));
+
+export interface SynthesizeOptions {
+  /** SST stage; protected stages (config protectedStages) get retained, deletion-protected state. Default "synth". */
+  readonly stage?: string;
+  /** Cloud assembly folder; default a fresh temporary folder chosen by the CDK. */
+  readonly outDir?: string;
+  /** Region override; default the one in warden.config.json (or us-east-1). */
+  readonly region?: string;
+  /** Run the cdk-nag AwsSolutions checks; their findings land in the stack artifacts' messages. */
+  readonly nagChecks?: boolean;
+}
+
+export interface NagFinding {
+  readonly level: "error" | "warning";
+  /** The construct path, e.g. /test-eks-warden-Warden/SettleRole/DefaultPolicy/Resource. */
+  readonly path: string;
+  readonly message: string;
+}
+
+export interface Synthesized {
+  readonly assembly: CloudAssembly;
+  readonly stackNames: readonly string[];
+  /** Unsuppressed cdk-nag errors and warnings (empty without nagChecks). */
+  readonly nagFindings: readonly NagFinding[];
+}
+
+let synthesizedOnce = false;
+
+/**
+ * Synthesises the app once per process (SST keeps global state, and a second synth fails with "... already exists").
+ * Works with no credentials and no network.
+ */
+export async function synthesizeApp(options: SynthesizeOptions = {}): Promise<Synthesized> {
+  if (synthesizedOnce) throw new Error("synthesizeApp: the SST app can be synthesised only once per process; reuse the first result");
+  synthesizedOnce = true;
+  const stage = options.stage ?? "synth";
+  // SST resolves handler paths and writes its .sst folder relative to the working directory, as `sst` does at the root.
+  if (resolve(process.cwd()) !== resolve(REPO_ROOT)) process.chdir(REPO_ROOT);
+  // In "test" mode App.finish() skips looking up the CDK bootstrap stack in the account (an AWS call).
+  process.env.NODE_ENV = "test";
+  const { initProject, useProject } = await import("sst/project.js");
+  await initProject({ stage, root: REPO_ROOT });
+  const { App } = await import("sst/constructs");
+  const { default: sstConfig } = await import("../../../../sst.config.ts");
+  const project = useProject();
+  const app = new App(
+    // No account: the templates refer to AWS::AccountId, so they deploy to whichever account runs them.
+    { mode: "deploy", stage, name: project.config.name, region: options.region ?? project.config.region, account: Aws.ACCOUNT_ID },
+    options.outDir ? { outdir: options.outDir } : {},
+  );
+  sstConfig.stacks(app);
+  await app.finish();
+  if (options.nagChecks) Aspects.of(app).add(new AwsSolutionsChecks({ verbose: true }));
+  const assembly = app.synth();
+  const stackNames = assembly.stacks.map((stack) => stack.stackName);
+  const nagFindings: NagFinding[] = [];
+  if (options.nagChecks) {
+    for (const artifact of assembly.stacks) {
+      for (const message of artifact.messages) {
+        if (message.level !== "error" && message.level !== "warning") continue;
+        const text = typeof message.entry.data === "string" ? message.entry.data : JSON.stringify(message.entry.data);
+        if (!text.includes("AwsSolutions-")) continue;
+        nagFindings.push({ level: message.level, path: message.id, message: text });
+      }
+    }
+  }
+  return { assembly, stackNames, nagFindings };
+}
+
+export interface SynthOptions {
+  readonly outDir: string;
+  readonly stage?: string;
+}
+
+export interface SynthOutcome {
+  readonly outDir: string;
+  /** Paths of the written CloudFormation templates, one per stack. */
+  readonly templates: readonly string[];
+  readonly nagFindings: readonly NagFinding[];
+  readonly elapsedMs: number;
+}
+
+/** Writes the CloudFormation templates (and the function bundles they reference) to `outDir`, replacing what was there. */
+export async function synth(options: SynthOptions): Promise<SynthOutcome> {
+  const started = performance.now();
+  const outDir = resolve(options.outDir);
+  if (existsSync(outDir)) rmSync(outDir, { recursive: true, force: true });
+  mkdirSync(outDir, { recursive: true });
+  const synthesized = await synthesizeApp({ outDir, nagChecks: true, ...(options.stage !== undefined && { stage: options.stage }) });
+  const templates = readdirSync(outDir)
+    .filter((name) => name.endsWith(".template.json"))
+    .map((name) => join(outDir, name));
+  return { outDir, templates, nagFindings: synthesized.nagFindings, elapsedMs: performance.now() - started };
+}

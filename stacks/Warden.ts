@@ -1,0 +1,342 @@
+// EKS Warden's AWS resources and their wiring (DESIGN.md, data flow 1-6): the state table, the alerts topic, the
+// EventBridge rule feeding `cluster-event`, the settle queue feeding `settle`, their dead-letter queues, and the
+// alarms that tell the alerts topic when something is stuck. Nothing else lives here.
+import { Aws, CfnOutput, Duration, RemovalPolicy } from "aws-cdk-lib";
+import * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
+import { SnsAction } from "aws-cdk-lib/aws-cloudwatch-actions";
+import * as dynamodb from "aws-cdk-lib/aws-dynamodb";
+import * as events from "aws-cdk-lib/aws-events";
+import * as targets from "aws-cdk-lib/aws-events-targets";
+import * as iam from "aws-cdk-lib/aws-iam";
+import * as kms from "aws-cdk-lib/aws-kms";
+import { SqsEventSource } from "aws-cdk-lib/aws-lambda-event-sources";
+import * as logs from "aws-cdk-lib/aws-logs";
+import * as sns from "aws-cdk-lib/aws-sns";
+import * as subscriptions from "aws-cdk-lib/aws-sns-subscriptions";
+import * as sqs from "aws-cdk-lib/aws-sqs";
+import { NagSuppressions } from "cdk-nag";
+import { Function as SstFunction, type Stack, type StackContext } from "sst/constructs";
+import { useProject } from "sst/project.js";
+import { STATE_TABLE_KEY_SCHEMA } from "@eks-warden/core/aws/dynamodb";
+import { clusterEventPattern } from "@eks-warden/core/event-pattern";
+import { permissionsFor } from "@eks-warden/core/rules/index";
+import { loadDeploymentConfig, type DeploymentConfig } from "./config.ts";
+import { EKS_COLLECTOR_ACTIONS, REMEDIATION_ACTIONS, scopeActions } from "./permissions.ts";
+
+export const HANDLERS = {
+  clusterEvent: "packages/functions/src/cluster-event.handler",
+  settle: "packages/functions/src/settle.handler",
+} as const;
+
+/** Lambda's limit on the total size of a function's environment variables. */
+const LAMBDA_ENVIRONMENT_LIMIT_BYTES = 4 * 1024;
+
+const FUNCTION_TIMEOUT = Duration.seconds(60);
+/** First settle check this long after the change started; the worker re-queues with its own delay until terminal. */
+const SETTLE_DELIVERY_DELAY = Duration.seconds(30);
+/** Deliveries of one settle message before it is parked in the dead-letter queue. */
+const SETTLE_MAX_RECEIVE_COUNT = 5;
+
+// KMS key policies cannot use "kms:*" here (no wildcard action anywhere), so the account's own administration of the
+// key is spelt out: every KMS operation on a key, delegated to IAM policies in this account.
+const KEY_ADMINISTRATION_ACTIONS = [
+  "kms:CancelKeyDeletion", "kms:CreateAlias", "kms:CreateGrant", "kms:Decrypt", "kms:DeleteAlias", "kms:DescribeKey",
+  "kms:DisableKey", "kms:DisableKeyRotation", "kms:EnableKey", "kms:EnableKeyRotation", "kms:Encrypt",
+  "kms:GenerateDataKey", "kms:GetKeyPolicy", "kms:GetKeyRotationStatus", "kms:ListAliases", "kms:ListGrants",
+  "kms:ListKeyPolicies", "kms:ListKeyRotations", "kms:ListResourceTags", "kms:PutKeyPolicy", "kms:ReEncryptFrom",
+  "kms:ReEncryptTo", "kms:RetireGrant", "kms:RevokeGrant", "kms:RotateKeyOnDemand", "kms:ScheduleKeyDeletion",
+  "kms:TagResource", "kms:UntagResource", "kms:UpdateAlias", "kms:UpdateKeyDescription",
+];
+
+/** What a client of a KMS-encrypted SNS topic needs on the key to publish (SNS encrypts with a data key). */
+const TOPIC_PUBLISH_KEY_ACTIONS = ["kms:GenerateDataKey", "kms:Decrypt"];
+
+function alertsKey(stack: Stack, removalPolicy: RemovalPolicy): kms.Key {
+  const policy = new iam.PolicyDocument({
+    statements: [
+      new iam.PolicyStatement({
+        sid: "AccountAdministersTheKey",
+        principals: [new iam.AccountRootPrincipal()],
+        actions: KEY_ADMINISTRATION_ACTIONS,
+        resources: ["*"],
+      }),
+      new iam.PolicyStatement({
+        sid: "AlarmsAndEventBridgePublishToTheEncryptedTopic",
+        principals: [new iam.ServicePrincipal("cloudwatch.amazonaws.com"), new iam.ServicePrincipal("events.amazonaws.com")],
+        actions: TOPIC_PUBLISH_KEY_ACTIONS,
+        resources: ["*"],
+      }),
+    ],
+  });
+  return new kms.Key(stack, "AlertsKey", {
+    description: `EKS Warden ${stack.stage}: encrypts the alerts topic`,
+    enableKeyRotation: true,
+    policy,
+    removalPolicy,
+  });
+}
+
+function alertsTopic(stack: Stack, key: kms.Key, config: DeploymentConfig): sns.Topic {
+  const topic = new sns.Topic(stack, "AlertsTopic", {
+    displayName: "EKS Warden alerts",
+    masterKey: key,
+    // Adds the Deny on aws:SecureTransport=false: no alert travels in clear text.
+    enforceSSL: true,
+  });
+  topic.addToResourcePolicy(
+    new iam.PolicyStatement({
+      sid: "CloudWatchAlarmsOfThisAccountPublish",
+      principals: [new iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+      actions: ["sns:Publish"],
+      resources: [topic.topicArn],
+      conditions: { ArnLike: { "aws:SourceArn": `arn:${Aws.PARTITION}:cloudwatch:${Aws.REGION}:${Aws.ACCOUNT_ID}:alarm:*` } },
+    }),
+  );
+  topic.addToResourcePolicy(
+    new iam.PolicyStatement({
+      sid: "EventBridgeRulesOfThisAccountPublish",
+      principals: [new iam.ServicePrincipal("events.amazonaws.com")],
+      actions: ["sns:Publish"],
+      resources: [topic.topicArn],
+      conditions: { StringEquals: { "aws:SourceAccount": Aws.ACCOUNT_ID } },
+    }),
+  );
+  for (const email of config.policy.alertEmails) topic.addSubscription(new subscriptions.EmailSubscription(email));
+  return topic;
+}
+
+function stateTable(stack: Stack, protectedStage: boolean): dynamodb.Table {
+  const [partition, sort] = STATE_TABLE_KEY_SCHEMA.KeySchema;
+  return new dynamodb.Table(stack, "StateTable", {
+    partitionKey: { name: partition.AttributeName, type: dynamodb.AttributeType.STRING },
+    sortKey: { name: sort.AttributeName, type: dynamodb.AttributeType.STRING },
+    billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+    pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+    timeToLiveAttribute: STATE_TABLE_KEY_SCHEMA.TimeToLiveAttribute,
+    encryption: dynamodb.TableEncryption.AWS_MANAGED,
+    deletionProtection: protectedStage,
+    removalPolicy: protectedStage ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+  });
+}
+
+function queue(stack: Stack, id: string, props: sqs.QueueProps = {}): sqs.Queue {
+  return new sqs.Queue(stack, id, {
+    // SSE with SQS-owned keys: encrypted at rest with no KMS grants to manage for EventBridge and Lambda.
+    encryption: sqs.QueueEncryption.SQS_MANAGED,
+    enforceSSL: true,
+    retentionPeriod: Duration.days(14),
+    ...props,
+  });
+}
+
+function functionRole(stack: Stack, id: string, logGroup: logs.LogGroup): iam.Role {
+  // An own role per function instead of the AWSLambdaBasicExecutionRole managed policy: logs go to this one group.
+  const role = new iam.Role(stack, `${id}Role`, { assumedBy: new iam.ServicePrincipal("lambda.amazonaws.com") });
+  role.addToPolicy(
+    new iam.PolicyStatement({
+      sid: "WriteOwnLogs",
+      actions: ["logs:CreateLogStream", "logs:PutLogEvents"],
+      resources: [logGroup.logGroupArn],
+    }),
+  );
+  return role;
+}
+
+interface Wiring {
+  readonly table: dynamodb.Table;
+  readonly topic: sns.Topic;
+  readonly key: kms.Key;
+  readonly settleQueue: sqs.Queue;
+  readonly config: DeploymentConfig;
+  readonly removalPolicy: RemovalPolicy;
+}
+
+function wardenFunction(stack: Stack, id: string, name: keyof typeof HANDLERS, wiring: Wiring, extra: Partial<ConstructorParameters<typeof SstFunction>[2]> = {}) {
+  const logGroup = new logs.LogGroup(stack, `${id}Logs`, {
+    retention: wiring.config.logRetentionDays as logs.RetentionDays,
+    removalPolicy: wiring.removalPolicy,
+  });
+  const role = functionRole(stack, id, logGroup);
+  const environment = {
+    TABLE_NAME: wiring.table.tableName,
+    ALERTS_TOPIC_ARN: wiring.topic.topicArn,
+    SETTLE_QUEUE_URL: wiring.settleQueue.queueUrl,
+    POLICY: JSON.stringify(wiring.config.policy),
+    POWERTOOLS_SERVICE_NAME: `eks-warden-${name === "clusterEvent" ? "cluster-event" : "settle"}`,
+    POWERTOOLS_METRICS_NAMESPACE: "EksWarden",
+    LOG_LEVEL: "INFO",
+  };
+  // Tokens stand for ARNs and names of ~100 characters; the policy is the part that can grow.
+  const approximateBytes = Object.entries(environment).reduce((sum, [key, value]) => sum + key.length + Math.max(value.length, 120), 0);
+  if (approximateBytes > LAMBDA_ENVIRONMENT_LIMIT_BYTES) {
+    throw new Error(
+      `${wiring.config.source}: the policy is too large for a Lambda environment (~${approximateBytes} of ${LAMBDA_ENVIRONMENT_LIMIT_BYTES} bytes); shorten exemptions or move them to cluster tags`,
+    );
+  }
+  const fn = new SstFunction(stack, id, {
+    handler: HANDLERS[name],
+    runtime: "nodejs22.x",
+    architecture: "arm_64",
+    memorySize: "512 MB",
+    timeout: "60 seconds",
+    nodejs: { format: "esm", minify: true, sourcemap: false },
+    // No X-Ray SDK in the bundles: active tracing would add only a wildcard-resource xray:PutTraceSegments grant.
+    tracing: "disabled",
+    environment,
+    role,
+    logGroup,
+    ...extra,
+  });
+  return fn;
+}
+
+function grantCommon(fn: SstFunction, wiring: Wiring): void {
+  const { table, topic, key, settleQueue, config } = wiring;
+  const stack = fn.stack;
+  const regions = config.policy.regions.length > 0 ? config.policy.regions : [stack.region];
+  const eksActions = [
+    ...permissionsFor(),
+    ...EKS_COLLECTOR_ACTIONS,
+    // Remediation writes only when the policy enforces it; dry-run and off never touch a cluster.
+    ...(config.policy.remediation.mode === "enforce" ? REMEDIATION_ACTIONS : []),
+  ];
+  for (const [index, grant] of scopeActions(eksActions, { partition: stack.partition, account: stack.account, regions }).entries()) {
+    fn.addToRolePolicy(new iam.PolicyStatement({ sid: `Eks${index}`, actions: [...grant.actions], resources: [...grant.resources] }));
+  }
+  fn.addToRolePolicy(
+    new iam.PolicyStatement({
+      sid: "StateTable",
+      // TransactWriteItems is authorised per item as PutItem/UpdateItem/DeleteItem/ConditionCheckItem.
+      actions: ["dynamodb:ConditionCheckItem", "dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"],
+      resources: [table.tableArn],
+    }),
+  );
+  fn.addToRolePolicy(new iam.PolicyStatement({ sid: "PublishAlerts", actions: ["sns:Publish"], resources: [topic.topicArn] }));
+  fn.addToRolePolicy(new iam.PolicyStatement({ sid: "EncryptAlerts", actions: TOPIC_PUBLISH_KEY_ACTIONS, resources: [key.keyArn] }));
+  fn.addToRolePolicy(new iam.PolicyStatement({ sid: "QueueSettleChecks", actions: ["sqs:SendMessage"], resources: [settleQueue.queueArn] }));
+}
+
+function alarm(stack: Stack, id: string, metric: cloudwatch.IMetric, description: string, topic: sns.Topic): cloudwatch.Alarm {
+  const created = new cloudwatch.Alarm(stack, id, {
+    metric,
+    alarmDescription: description,
+    threshold: 1,
+    evaluationPeriods: 1,
+    comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+  });
+  created.addAlarmAction(new SnsAction(topic));
+  return created;
+}
+
+export function Warden({ stack, app }: StackContext) {
+  const config = loadDeploymentConfig(useProject().paths.root);
+  const protectedStage = config.protectedStages.includes(app.stage);
+  const removalPolicy = protectedStage ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+
+  const key = alertsKey(stack, removalPolicy);
+  const topic = alertsTopic(stack, key, config);
+  const table = stateTable(stack, protectedStage);
+
+  const settleDeadLetters = queue(stack, "SettleDeadLetterQueue");
+  const settleQueue = queue(stack, "SettleQueue", {
+    deliveryDelay: SETTLE_DELIVERY_DELAY,
+    // Lambda's advice for SQS event sources: at least six times the function timeout, so retries do not overlap.
+    visibilityTimeout: Duration.seconds(FUNCTION_TIMEOUT.toSeconds() * 6),
+    deadLetterQueue: { queue: settleDeadLetters, maxReceiveCount: SETTLE_MAX_RECEIVE_COUNT },
+  });
+  // Events EventBridge could not deliver, and events the function failed on after Lambda's async retries.
+  const clusterEventDeadLetters = queue(stack, "ClusterEventDeadLetterQueue");
+
+  const wiring: Wiring = { table, topic, key, settleQueue, config, removalPolicy };
+  const clusterEvent = wardenFunction(stack, "ClusterEvent", "clusterEvent", wiring, {
+    deadLetterQueue: clusterEventDeadLetters,
+    retryAttempts: 2,
+  });
+  const settle = wardenFunction(stack, "Settle", "settle", wiring);
+  grantCommon(clusterEvent, wiring);
+  grantCommon(settle, wiring);
+  settle.addEventSource(new SqsEventSource(settleQueue, { batchSize: 10, reportBatchItemFailures: true }));
+
+  const rule = new events.Rule(stack, "ClusterEventRule", {
+    description: "CloudTrail-recorded EKS changes -> cluster-event (pattern: @eks-warden/core/event-pattern)",
+    eventPattern: {
+      source: [...clusterEventPattern.source],
+      detailType: [...clusterEventPattern["detail-type"]],
+      detail: {
+        eventSource: [...clusterEventPattern.detail.eventSource],
+        eventName: [...clusterEventPattern.detail.eventName],
+      },
+    },
+  });
+  rule.addTarget(
+    new targets.LambdaFunction(clusterEvent, {
+      deadLetterQueue: clusterEventDeadLetters,
+      retryAttempts: 8,
+      maxEventAge: Duration.hours(6),
+    }),
+  );
+
+  alarm(stack, "ClusterEventDeadLettersAlarm", clusterEventDeadLetters.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: "Maximum" }),
+    "EKS events that could not be processed are waiting in the cluster-event dead-letter queue", topic);
+  alarm(stack, "SettleDeadLettersAlarm", settleDeadLetters.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: "Maximum" }),
+    "Settle checks that failed repeatedly are waiting in the settle dead-letter queue", topic);
+  alarm(stack, "ClusterEventErrorsAlarm", clusterEvent.metricErrors({ period: Duration.minutes(5), statistic: "Sum" }),
+    "The cluster-event function failed; EventBridge and Lambda retry, then park the event in its dead-letter queue", topic);
+  alarm(stack, "SettleErrorsAlarm", settle.metricErrors({ period: Duration.minutes(5), statistic: "Sum" }),
+    "The settle function failed; its messages return to the queue and land in the dead-letter queue after retries", topic);
+
+  suppressFindings(stack, { clusterEvent, settle });
+
+  stack.addOutputs({
+    TableName: table.tableName,
+    AlertsTopicArn: topic.topicArn,
+    SettleQueueUrl: settleQueue.queueUrl,
+  });
+  new CfnOutput(stack, "ConfigSource", { value: config.source === "defaults" ? "defaults" : "warden.config.json" });
+  return { table, topic, settleQueue, clusterEvent, settle, rule };
+}
+
+/**
+ * cdk-nag AwsSolutions findings accepted on purpose, each with the reason. Every other finding fails
+ * test/infra.test.ts.
+ */
+function suppressFindings(
+  stack: Stack,
+  parts: { clusterEvent: SstFunction; settle: SstFunction },
+): void {
+  NagSuppressions.addResourceSuppressions(
+    stack.customResourceHandler,
+    [
+      { id: "AwsSolutions-IAM4", reason: "SST v2 creates this custom-resource handler in every stack for its own bookkeeping; EKS Warden defines nothing that invokes it, and its role (AWSLambdaBasicExecutionRole) is SST's" },
+      { id: "AwsSolutions-L1", reason: "SST v2 pins the runtime of its own custom-resource handler (nodejs22.x); EKS Warden does not control or invoke it" },
+    ],
+    true,
+  );
+  const runtimeReason =
+    "nodejs22.x on purpose: the bundles and their dependencies (Powertools 2.35, middy 6) are built and tested for Node 22; move to nodejs24.x together with the toolchain";
+  for (const fn of [parts.clusterEvent, parts.settle]) {
+    NagSuppressions.addResourceSuppressions(fn, [{ id: "AwsSolutions-L1", reason: runtimeReason }]);
+  }
+  NagSuppressions.addResourceSuppressions(
+    [parts.clusterEvent.role!, parts.settle.role!],
+    [
+      {
+        id: "AwsSolutions-IAM5",
+        reason:
+          "The monitor must read every EKS cluster (and its node groups and add-ons) in the account and configured regions, including clusters created after deployment; the ARNs pin partition, account, region and resource type",
+        appliesTo: [
+          { regex: "/^Resource::arn:<AWS::Partition>:eks:[a-z0-9-]+:<AWS::AccountId>:cluster\\/\\*$/g" },
+          { regex: "/^Resource::arn:<AWS::Partition>:eks:[a-z0-9-]+:<AWS::AccountId>:nodegroup\\/\\*\\/\\*\\/\\*$/g" },
+          { regex: "/^Resource::arn:<AWS::Partition>:eks:[a-z0-9-]+:<AWS::AccountId>:addon\\/\\*\\/\\*\\/\\*$/g" },
+        ],
+      },
+      {
+        id: "AwsSolutions-IAM5",
+        reason: "eks:DescribeClusterVersions supports no resource-level permissions (Service Authorization Reference), so its only valid resource is *; it returns the public Kubernetes version catalogue",
+        appliesTo: ["Resource::*"],
+      },
+    ],
+    true,
+  );
+}

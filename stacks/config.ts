@@ -1,0 +1,95 @@
+// The deployment configuration: warden.config.json at the repository root (see warden.config.example.json), or the
+// defaults when there is none. Read at synth; the policy part is validated with the same parsePolicy the functions
+// run at cold start, so a mistake stops the deployment with the field that is wrong.
+import { existsSync, readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { ValidationError } from "@eks-warden/core/errors";
+import type { Policy } from "@eks-warden/core/model";
+import { parsePolicy } from "@eks-warden/core/policy";
+
+export const CONFIG_FILE = "warden.config.json";
+
+/** Retention periods CloudWatch Logs accepts, in days. */
+const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
+export type LogRetentionDays = (typeof LOG_RETENTION_DAYS)[number];
+
+const REGION = /^[a-z]{2}(?:-[a-z]+)+-\d{1,2}$/;
+const STAGE = /^[A-Za-z][A-Za-z0-9-]*$/;
+const KNOWN_KEYS = ["$schema", "_what", "region", "logRetentionDays", "protectedStages", "policy"] as const;
+
+export interface DeploymentConfig {
+  /** Where it came from: the file's path, or "defaults". */
+  readonly source: string;
+  /** Default deployment region (`sst deploy --region` overrides it). */
+  readonly region: string;
+  readonly logRetentionDays: LogRetentionDays;
+  /** Stages whose stateful resources are retained and deletion-protected. */
+  readonly protectedStages: readonly string[];
+  readonly policy: Policy;
+}
+
+export const DEFAULT_REGION = "us-east-1";
+export const DEFAULT_LOG_RETENTION_DAYS: LogRetentionDays = 90;
+export const DEFAULT_PROTECTED_STAGES: readonly string[] = ["prod", "production"];
+
+/** Validates a parsed configuration document; `source` names it in errors. Throws ValidationError (PolicyError for the policy). */
+export function parseDeploymentConfig(document: unknown, source: string): DeploymentConfig {
+  if (typeof document !== "object" || document === null || Array.isArray(document)) {
+    throw new ValidationError(`${source}: invalid deployment configuration`, [{ path: "", message: "expected a JSON object" }]);
+  }
+  const input = document as Record<string, unknown>;
+  const issues: { path: string; message: string }[] = [];
+  for (const key of Object.keys(input)) {
+    if (!(KNOWN_KEYS as readonly string[]).includes(key)) issues.push({ path: key, message: `unknown setting; expected one of ${KNOWN_KEYS.filter((k) => !k.startsWith("$") && !k.startsWith("_")).join(", ")}` });
+  }
+  const region = input["region"] ?? DEFAULT_REGION;
+  if (typeof region !== "string" || !REGION.test(region)) issues.push({ path: "region", message: `expected an AWS region such as "eu-west-1", got ${JSON.stringify(region)}` });
+  const retention = input["logRetentionDays"] ?? DEFAULT_LOG_RETENTION_DAYS;
+  if (!(LOG_RETENTION_DAYS as readonly unknown[]).includes(retention)) {
+    issues.push({ path: "logRetentionDays", message: `expected one of CloudWatch Logs' retention periods (${LOG_RETENTION_DAYS.join(", ")}), got ${JSON.stringify(retention)}` });
+  }
+  const protectedStages = input["protectedStages"] ?? DEFAULT_PROTECTED_STAGES;
+  if (!Array.isArray(protectedStages) || !protectedStages.every((stage) => typeof stage === "string" && STAGE.test(stage))) {
+    issues.push({ path: "protectedStages", message: `expected a list of stage names (a letter, then letters, digits or -), got ${JSON.stringify(protectedStages)}` });
+  }
+  if (issues.length > 0) throw new ValidationError(`${source}: invalid deployment configuration`, issues);
+  let policy: Policy;
+  try {
+    policy = parsePolicy(input["policy"]);
+  } catch (error) {
+    if (error instanceof ValidationError) {
+      throw new ValidationError(`${source}: invalid policy`, error.issues.map((issue) => ({ path: issue.path ? `policy.${issue.path}` : "policy", message: issue.message })), { cause: error });
+    }
+    throw error;
+  }
+  return {
+    source,
+    region: region as string,
+    logRetentionDays: retention as LogRetentionDays,
+    protectedStages: protectedStages as string[],
+    policy,
+  };
+}
+
+/** Names another configuration file than warden.config.json, e.g. one per environment: WARDEN_CONFIG=prod.json npx sst deploy. */
+export const CONFIG_PATH_VARIABLE = "WARDEN_CONFIG";
+
+/**
+ * The file WARDEN_CONFIG names (relative to `root`; it must exist), else warden.config.json in `root` if present,
+ * else the defaults (remediation off, no e-mail subscriptions).
+ */
+export function loadDeploymentConfig(root: string, env: NodeJS.ProcessEnv = process.env): DeploymentConfig {
+  const chosen = env[CONFIG_PATH_VARIABLE];
+  const path = chosen ? resolve(root, chosen) : join(root, CONFIG_FILE);
+  if (!existsSync(path)) {
+    if (chosen) throw new ValidationError(`${CONFIG_PATH_VARIABLE}=${chosen}: invalid deployment configuration`, [{ path: "", message: `no such file: ${path}` }]);
+    return parseDeploymentConfig({}, "defaults");
+  }
+  let document: unknown;
+  try {
+    document = JSON.parse(readFileSync(path, "utf8"));
+  } catch (cause) {
+    throw new ValidationError(`${path}: invalid deployment configuration`, [{ path: "", message: `expected JSON (${(cause as Error).message})` }], { cause });
+  }
+  return parseDeploymentConfig(document, path);
+}

@@ -1,0 +1,127 @@
+// The stack on a protected stage with a configuration that enforces remediation, watches two regions and mails
+// two people: remediation permission appears (scoped to clusters), state is retained and deletion-protected.
+// Its own test file because SST synthesises one app per process.
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Template } from "aws-cdk-lib/assertions";
+import { getStack } from "sst/constructs";
+import { beforeAll, describe, expect, it } from "vitest";
+import { parsePolicy } from "@eks-warden/core/policy";
+import { synthesizeApp, type Synthesized } from "../packages/cli/src/commands/synth.ts";
+import { Warden } from "../stacks/Warden.ts";
+import { CONFIG_PATH_VARIABLE, loadDeploymentConfig, parseDeploymentConfig } from "../stacks/config.ts";
+import { scopeActions } from "../stacks/permissions.ts";
+import { allPolicyStatements, resourcesOfType, wardenFunctions } from "./infra-support.ts";
+
+const enforcing = {
+  _what: "test configuration: remediation enforced, two regions, two alert addresses",
+  region: "eu-west-1",
+  logRetentionDays: 365,
+  policy: {
+    remediation: { mode: "enforce", action: "private" },
+    regions: ["eu-west-1", "eu-central-1"],
+    alertEmails: ["oncall@example.com", "security@example.com"],
+  },
+};
+
+let synthesized: Synthesized;
+let template: Template;
+
+beforeAll(async () => {
+  const folder = mkdtempSync(join(tmpdir(), "warden-config-"));
+  const configFile = join(folder, "warden.config.json");
+  writeFileSync(configFile, JSON.stringify(enforcing));
+  process.env[CONFIG_PATH_VARIABLE] = configFile;
+  synthesized = await synthesizeApp({ stage: "prod", outDir: join(folder, "cdk.out"), nagChecks: true });
+  template = Template.fromStack(getStack(Warden));
+}, 180_000);
+
+describe("a protected stage that enforces remediation", () => {
+  it("is still clean under cdk-nag AwsSolutions", () => {
+    expect(synthesized.stackNames).toEqual(["prod-eks-warden-Warden"]);
+    expect(synthesized.nagFindings).toEqual([]);
+  });
+
+  it("lets both functions call eks:UpdateClusterConfig, on cluster ARNs of the configured regions only", () => {
+    const { clusterEvent, settle } = wardenFunctions(template);
+    for (const fn of [clusterEvent, settle]) {
+      const grants = allPolicyStatements(template)
+        .filter(({ where }) => where.startsWith(`${fn.roleId}:`))
+        .map(({ statement }) => statement)
+        .filter((statement) => [statement.Action].flat().includes("eks:UpdateClusterConfig"));
+      expect(grants).toHaveLength(1);
+      const resources = [grants[0].Resource].flat().map((resource) => JSON.stringify(resource));
+      expect(resources).toEqual([
+        expect.stringMatching(/:eks:eu-west-1:.*AWS::AccountId.*:cluster\/\*/),
+        expect.stringMatching(/:eks:eu-central-1:.*AWS::AccountId.*:cluster\/\*/),
+      ]);
+    }
+  });
+
+  it("hands the functions the configured policy, validated", () => {
+    const { clusterEvent } = wardenFunctions(template);
+    const policy = JSON.parse(clusterEvent.properties.Environment.Variables.POLICY as string);
+    expect(policy).toEqual(JSON.parse(JSON.stringify(parsePolicy(enforcing.policy))));
+    expect(policy.remediation.mode).toBe("enforce");
+  });
+
+  it("subscribes every configured address to the alerts topic by e-mail", () => {
+    const subscriptions = Object.values(resourcesOfType(template, "AWS::SNS::Subscription")).map((subscription) => subscription.Properties);
+    expect(subscriptions.map((subscription) => [subscription.Protocol, subscription.Endpoint]).sort()).toEqual([
+      ["email", "oncall@example.com"],
+      ["email", "security@example.com"],
+    ]);
+  });
+
+  it("retains and deletion-protects the state, and keeps the key and the logs", () => {
+    template.hasResource("AWS::DynamoDB::Table", { DeletionPolicy: "Retain", Properties: { DeletionProtectionEnabled: true } });
+    for (const key of Object.values(resourcesOfType(template, "AWS::KMS::Key"))) expect(key.DeletionPolicy).toBe("Retain");
+    for (const group of Object.values(resourcesOfType(template, "AWS::Logs::LogGroup"))) {
+      expect(group.DeletionPolicy).toBe("Retain");
+      expect(group.Properties.RetentionInDays).toBe(365);
+    }
+  });
+});
+
+describe("IAM scoping of rule permissions", () => {
+  const context = { partition: "aws", account: "111122223333", regions: ["eu-west-1"] };
+
+  it("stops the synth for an action with no known resource scope, instead of granting it on *", () => {
+    expect(() => scopeActions(["eks:DescribeCluster", "eks:ListFargateProfiles"], context)).toThrow(/eks:ListFargateProfiles" has no resource scope in stacks\/permissions\.ts/);
+  });
+
+  it("refuses wildcard actions", () => {
+    expect(() => scopeActions(["eks:Describe*"], context)).toThrow(/wildcard actions are not allowed/);
+  });
+
+  it("scopes the AMI release parameters to AWS's public EKS and Bottlerocket paths", () => {
+    expect(scopeActions(["ssm:GetParameter", "ssm:GetParameters"], context)).toEqual([
+      {
+        actions: ["ssm:GetParameter", "ssm:GetParameters"],
+        resources: ["arn:aws:ssm:eu-west-1::parameter/aws/service/eks/optimized-ami/*", "arn:aws:ssm:eu-west-1::parameter/aws/service/bottlerocket/*"],
+      },
+    ]);
+  });
+});
+
+describe("deployment configuration", () => {
+  it("accepts the example file shipped at the repository root", () => {
+    const example = JSON.parse(readFileSync(new URL("../warden.config.example.json", import.meta.url), "utf8"));
+    const config = parseDeploymentConfig(example, "warden.config.example.json");
+    expect(config.region).toBe("eu-west-1");
+    expect(config.policy.alertEmails).toEqual(["platform-security@example.com"]);
+  });
+
+  it("names each wrong field and what it expects", () => {
+    const wrong = { region: "Ireland", logRetentionDays: 42, colour: "blue", policy: { remediation: { mode: "always" } } };
+    expect(() => parseDeploymentConfig(wrong, "warden.config.json")).toThrow(
+      /warden\.config\.json: invalid deployment configuration: colour: unknown setting.*region: expected an AWS region.*logRetentionDays: expected one of CloudWatch Logs' retention periods/,
+    );
+    expect(() => parseDeploymentConfig({ policy: { remediation: { mode: "always" } } }, "warden.config.json")).toThrow(/invalid policy: policy\.remediation\.mode/);
+  });
+
+  it("refuses a WARDEN_CONFIG that names a missing file instead of falling back to the defaults", () => {
+    expect(() => loadDeploymentConfig(tmpdir(), { [CONFIG_PATH_VARIABLE]: "no-such-config.json" })).toThrow(/no such file/);
+  });
+});

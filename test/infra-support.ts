@@ -1,0 +1,110 @@
+// Helpers for the infrastructure tests: reading resources, policy statements and the cdk-nag report of a
+// synthesised template, and the shared CloudTrail fixtures in their EventBridge envelope.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { Template } from "aws-cdk-lib/assertions";
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- CloudFormation resources are untyped JSON.
+type CfnJson = any;
+
+export interface CfnResource {
+  readonly Type: string;
+  readonly Properties: CfnJson;
+  readonly DeletionPolicy?: string;
+}
+
+export function resourcesOfType(template: Template, type: string): Record<string, CfnResource> {
+  return template.findResources(type) as Record<string, CfnResource>;
+}
+
+export interface WardenFunction {
+  readonly id: string;
+  readonly roleId: string;
+  readonly properties: CfnJson;
+}
+
+/** The two Warden functions (not SST's own custom-resource handler), by handler. */
+export function wardenFunctions(template: Template): { clusterEvent: WardenFunction; settle: WardenFunction } {
+  const functions = Object.entries(resourcesOfType(template, "AWS::Lambda::Function")).map(([id, resource]) => ({
+    id,
+    roleId: resource.Properties.Role["Fn::GetAtt"][0] as string,
+    properties: resource.Properties,
+  }));
+  const byHandler = (handler: string): WardenFunction => {
+    const found = functions.find((fn) => fn.properties.Handler === handler);
+    if (!found) throw new Error(`no function with handler ${handler} in the template; handlers: ${functions.map((fn) => fn.properties.Handler).join(", ")}`);
+    return found;
+  };
+  return { clusterEvent: byHandler("packages/functions/src/cluster-event.handler"), settle: byHandler("packages/functions/src/settle.handler") };
+}
+
+export interface LocatedStatement {
+  /** `<role logical id>:<policy logical id>` for IAM policies attached to a role, else the resource's logical id. */
+  readonly where: string;
+  readonly statement: CfnJson;
+}
+
+/** Every policy statement in the template: IAM policies and roles, the KMS key policy, topic and queue policies. */
+export function allPolicyStatements(template: Template): LocatedStatement[] {
+  const located: LocatedStatement[] = [];
+  const add = (where: string, document: CfnJson): void => {
+    for (const statement of [document?.Statement ?? []].flat()) located.push({ where, statement });
+  };
+  for (const [id, policy] of Object.entries(resourcesOfType(template, "AWS::IAM::Policy"))) {
+    for (const role of policy.Properties.Roles ?? []) add(`${role.Ref}:${id}`, policy.Properties.PolicyDocument);
+  }
+  for (const [id, role] of Object.entries(resourcesOfType(template, "AWS::IAM::Role"))) {
+    add(`${id}:trust`, role.Properties.AssumeRolePolicyDocument);
+    for (const inline of role.Properties.Policies ?? []) add(`${id}:${inline.PolicyName}`, inline.PolicyDocument);
+  }
+  for (const [id, key] of Object.entries(resourcesOfType(template, "AWS::KMS::Key"))) add(id, key.Properties.KeyPolicy);
+  for (const [id, policy] of Object.entries(resourcesOfType(template, "AWS::SNS::TopicPolicy"))) add(id, policy.Properties.PolicyDocument);
+  for (const [id, policy] of Object.entries(resourcesOfType(template, "AWS::SQS::QueuePolicy"))) add(id, policy.Properties.PolicyDocument);
+  return located;
+}
+
+export interface NagReportRow {
+  readonly ruleId: string;
+  readonly resource: string;
+  readonly compliance: string;
+  readonly reason: string;
+}
+
+/** cdk-nag's CSV report (AwsSolutions-<stack>-NagReport.csv in the cloud assembly). */
+export function nagReportRows(outDir: string, stackName: string): NagReportRow[] {
+  const text = readFileSync(join(outDir, `AwsSolutions-${stackName}-NagReport.csv`), "utf8");
+  const rows = text.trim().split("\n").slice(1);
+  return rows.map((line) => {
+    const cells = [...line.matchAll(/"((?:[^"]|"")*)"/g)].map((match) => match[1]!.replace(/""/g, '"'));
+    return { ruleId: cells[0]!, resource: cells[1]!, compliance: cells[2]!, reason: cells[3]! };
+  });
+}
+
+/** <repo>/../shared/fixtures: CI clones the repo beside shared/, as on the development machines. */
+export function fixturePath(relative: string): string {
+  return fileURLToPath(new URL(`../../shared/fixtures/${relative}`, import.meta.url));
+}
+
+export const CREATE_CLUSTER_OPEN_WORLD = "CreateCluster.console.public-open-world.json";
+export const UPDATE_CLUSTER_CONFIG_PRIVATE = "UpdateClusterConfig.console.private-only.json";
+
+export function readCloudTrailRecord(file: string): Record<string, unknown> {
+  return JSON.parse(readFileSync(fixturePath(`cloudtrail/${file}`), "utf8")) as Record<string, unknown>;
+}
+
+/** A CloudTrail record as EventBridge delivers it (shared/fixtures/README.md). */
+export function eventBridgeEnvelope(detail: Record<string, unknown>, overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    version: "0",
+    id: `eb-${String(detail["eventID"] ?? "unknown")}`,
+    "detail-type": "AWS API Call via CloudTrail",
+    source: "aws.eks",
+    account: String(detail["recipientAccountId"] ?? "999999999999"),
+    time: String(detail["eventTime"] ?? "2024-03-08T14:09:42Z"),
+    region: String(detail["awsRegion"] ?? "ap-northeast-2"),
+    resources: [],
+    detail,
+    ...overrides,
+  };
+}

@@ -1,0 +1,25 @@
+// vitest global setup: one DynamoDB Local and one SNS/SQS emulator for the whole run. Their endpoints reach the
+// tests two ways: as AWS_ENDPOINT_URL_* in process.env, set here before vitest forks its workers (the workers
+// inherit it, so SDK clients built with no endpoint option talk to the emulators), and through inject("embedded").
+import type { TestProject } from "vitest/node";
+import { startEmbedded, type EmbeddedEndpoints } from "@eks-warden/simulator/embedded/index";
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    embedded: { readonly endpoints: EmbeddedEndpoints; readonly env: Readonly<Record<string, string>> };
+  }
+}
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const embedded = await startEmbedded({ dynamodb: true, sns: true });
+  const previous = new Map(Object.keys(embedded.env).map((name) => [name, process.env[name]]));
+  Object.assign(process.env, embedded.env);
+  project.provide("embedded", { endpoints: embedded.endpoints, env: embedded.env });
+  return async () => {
+    await embedded.stop();
+    for (const [name, value] of previous) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+  };
+}
