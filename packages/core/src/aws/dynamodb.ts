@@ -1,0 +1,254 @@
+// The DynamoDB adapter: the only code that calls the DynamoDB SDK. Single-table design:
+//   pk CLUSTER#<arn>  sk RULE#<ruleId>                         state per (cluster, rule), `version` for conditional writes
+//   pk CLUSTER#<arn>  sk HISTORY#<iso>#<eventId>#<kind>         history with its cause, `expiresAt` TTL
+//   pk CLUSTER#<arn>  sk OUTBOX#<id>                            alerts written with their state change, deleted once
+//                                                              published (a failed publish is retried from here)
+//   pk EVENT#<id>     sk EVENT                                  idempotency claim of an event id, `expiresAt` TTL
+// State records and the history entry of one evaluation are written in one TransactWriteItems, each record
+// conditioned on the version it was computed from: a lost race is a StateConflict, never a lost update.
+
+import { DynamoDBClient, TransactionCanceledException, type DynamoDBClientConfig } from "@aws-sdk/client-dynamodb";
+import { DeleteCommand, DynamoDBDocumentClient, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import type { HistoryEntry, OutboxAlert, PendingAlerts, StateStore } from "../pipeline/ports.ts";
+import type { RecordWrite, StoredRuleState } from "../state/transitions.ts";
+import { ServiceUnavailable, StateConflict, Throttled } from "./errors.ts";
+
+export const EVENT_CLAIM_LEASE_SECONDS = 900;
+const DAY_SECONDS = 86_400;
+/** DynamoDB's limit on items in one transaction. */
+const MAX_TRANSACTION_ITEMS = 100;
+
+export interface DynamoStateStoreOptions {
+  readonly tableName: string;
+  /** How long history entries live (TTL), in days. */
+  readonly historyTtlDays?: number;
+  /** How long an event id is remembered for deduplication, in days (EventBridge retries for up to 24 hours). */
+  readonly eventTtlDays?: number;
+  readonly client?: DynamoDBClient;
+  readonly clientConfig?: DynamoDBClientConfig;
+}
+
+export const clusterKey = (clusterArn: string): string => `CLUSTER#${clusterArn}`;
+export const ruleKey = (ruleId: string): string => `RULE#${ruleId}`;
+export const eventKey = (eventId: string): string => `EVENT#${eventId}`;
+export const outboxKey = (id: string): string => `OUTBOX#${id}`;
+export function historyKey(entry: HistoryEntry): string {
+  return `HISTORY#${entry.at.toISOString()}#${entry.cause.eventId ?? entry.cause.trigger}#${entry.kind}`;
+}
+
+const THROTTLING = new Set(["ThrottlingException", "ProvisionedThroughputExceededException", "RequestLimitExceeded"]);
+
+function translate(operation: string, error: unknown): Error {
+  const name = error instanceof Error ? error.name : "";
+  if (THROTTLING.has(name)) return new Throttled("DynamoDB", operation, { cause: error });
+  return new ServiceUnavailable("DynamoDB", operation, { cause: error });
+}
+
+function isConditionFailure(error: unknown): boolean {
+  if (error instanceof TransactionCanceledException) {
+    return (error.CancellationReasons ?? []).some((reason) => reason.Code === "ConditionalCheckFailed");
+  }
+  return error instanceof Error && error.name === "ConditionalCheckFailedException";
+}
+
+/** Plain JSON: evidence may hold Dates or undefined values, which DynamoDB's marshaller refuses. */
+function plain<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value)) as T;
+}
+
+export class DynamoStateStore implements StateStore {
+  readonly #documents: DynamoDBDocumentClient;
+  readonly #table: string;
+  readonly #historyTtlSeconds: number;
+  readonly #eventTtlSeconds: number;
+
+  constructor(options: DynamoStateStoreOptions) {
+    const client = options.client ?? new DynamoDBClient({ maxAttempts: 5, retryMode: "adaptive", ...options.clientConfig });
+    this.#documents = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+    this.#table = options.tableName;
+    this.#historyTtlSeconds = (options.historyTtlDays ?? 90) * DAY_SECONDS;
+    this.#eventTtlSeconds = (options.eventTtlDays ?? 7) * DAY_SECONDS;
+  }
+
+  async readState(clusterArn: string): Promise<StoredRuleState[]> {
+    const records: StoredRuleState[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      let page;
+      try {
+        page = await this.#documents.send(
+          new QueryCommand({
+            TableName: this.#table,
+            KeyConditionExpression: "pk = :pk AND begins_with(sk, :rule)",
+            ExpressionAttributeValues: { ":pk": clusterKey(clusterArn), ":rule": "RULE#" },
+            ConsistentRead: true,
+            ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+          }),
+        );
+      } catch (error) {
+        throw translate("Query", error);
+      }
+      for (const item of page.Items ?? []) {
+        const { pk: _pk, sk: _sk, type: _type, ...record } = item;
+        records.push(record as unknown as StoredRuleState);
+      }
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return records;
+  }
+
+  #historyItem(entry: HistoryEntry): Record<string, unknown> {
+    return {
+      pk: clusterKey(entry.clusterArn),
+      sk: historyKey(entry),
+      type: "HISTORY",
+      ...plain(entry),
+      expiresAt: Math.floor(entry.at.getTime() / 1000) + this.#historyTtlSeconds,
+    };
+  }
+
+  async commit(clusterArn: string, writes: readonly RecordWrite[], history: HistoryEntry, outbox?: PendingAlerts): Promise<void> {
+    if (writes.length + 2 > MAX_TRANSACTION_ITEMS) {
+      throw new RangeError(`commit of ${clusterArn}: ${writes.length} records exceed one transaction (at most ${MAX_TRANSACTION_ITEMS - 2})`);
+    }
+    const items = writes.map((write) => ({
+      Put: {
+        TableName: this.#table,
+        Item: { pk: clusterKey(clusterArn), sk: ruleKey(write.record.ruleId), type: "STATE", ...plain(write.record) },
+        ConditionExpression: write.expectedVersion === 0 ? "attribute_not_exists(pk)" : "version = :expected",
+        ...(write.expectedVersion === 0 ? {} : { ExpressionAttributeValues: { ":expected": write.expectedVersion } }),
+      },
+    }));
+    try {
+      const outboxItems =
+        outbox && outbox.alerts.length > 0
+          ? [{ Put: { TableName: this.#table, Item: { pk: clusterKey(clusterArn), sk: outboxKey(outbox.id), type: "OUTBOX", id: outbox.id, alerts: plain(outbox.alerts), expiresAt: Math.floor(history.at.getTime() / 1000) + this.#historyTtlSeconds } } }]
+          : [];
+      await this.#documents.send(new TransactWriteCommand({ TransactItems: [...items, { Put: { TableName: this.#table, Item: this.#historyItem(history) } }, ...outboxItems] }));
+    } catch (error) {
+      if (isConditionFailure(error)) throw new StateConflict(clusterArn, { cause: error });
+      throw translate("TransactWriteItems", error);
+    }
+  }
+
+  async pendingAlerts(clusterArn: string): Promise<PendingAlerts[]> {
+    let page;
+    try {
+      page = await this.#documents.send(
+        new QueryCommand({
+          TableName: this.#table,
+          KeyConditionExpression: "pk = :pk AND begins_with(sk, :outbox)",
+          ExpressionAttributeValues: { ":pk": clusterKey(clusterArn), ":outbox": "OUTBOX#" },
+          ConsistentRead: true,
+        }),
+      );
+    } catch (error) {
+      throw translate("Query", error);
+    }
+    return (page.Items ?? []).map((item) => ({ id: String(item.id), alerts: item.alerts as OutboxAlert[] }));
+  }
+
+  async clearAlerts(clusterArn: string, id: string): Promise<void> {
+    try {
+      await this.#documents.send(new DeleteCommand({ TableName: this.#table, Key: { pk: clusterKey(clusterArn), sk: outboxKey(id) } }));
+    } catch (error) {
+      throw translate("DeleteItem", error);
+    }
+  }
+
+  async appendHistory(entry: HistoryEntry): Promise<void> {
+    try {
+      await this.#documents.send(new PutCommand({ TableName: this.#table, Item: this.#historyItem(entry) }));
+    } catch (error) {
+      throw translate("PutItem", error);
+    }
+  }
+
+  async claimEvent(eventId: string, now: Date): Promise<"claimed" | "duplicate"> {
+    const nowSeconds = Math.floor(now.getTime() / 1000);
+    try {
+      await this.#documents.send(
+        new PutCommand({
+          TableName: this.#table,
+          Item: { pk: eventKey(eventId), sk: "EVENT", type: "EVENT", status: "IN_PROGRESS", leaseUntil: nowSeconds + EVENT_CLAIM_LEASE_SECONDS, expiresAt: nowSeconds + this.#eventTtlSeconds },
+          // A claim whose holder died (lease over) may be taken over; a completed one never.
+          ConditionExpression: "attribute_not_exists(pk) OR (#status = :inProgress AND leaseUntil < :now)",
+          ExpressionAttributeNames: { "#status": "status" },
+          ExpressionAttributeValues: { ":inProgress": "IN_PROGRESS", ":now": nowSeconds },
+        }),
+      );
+      return "claimed";
+    } catch (error) {
+      if (isConditionFailure(error)) return "duplicate";
+      throw translate("PutItem", error);
+    }
+  }
+
+  async completeEvent(eventId: string, now: Date): Promise<void> {
+    try {
+      await this.#documents.send(
+        new UpdateCommand({
+          TableName: this.#table,
+          Key: { pk: eventKey(eventId), sk: "EVENT" },
+          UpdateExpression: "SET #status = :completed, completedAt = :at REMOVE leaseUntil",
+          ExpressionAttributeNames: { "#status": "status" },
+          ExpressionAttributeValues: { ":completed": "COMPLETED", ":at": now.toISOString() },
+        }),
+      );
+    } catch (error) {
+      throw translate("UpdateItem", error);
+    }
+  }
+
+  async releaseEvent(eventId: string): Promise<void> {
+    try {
+      await this.#documents.send(
+        new DeleteCommand({
+          TableName: this.#table,
+          Key: { pk: eventKey(eventId), sk: "EVENT" },
+          ConditionExpression: "#status = :inProgress",
+          ExpressionAttributeNames: { "#status": "status" },
+          ExpressionAttributeValues: { ":inProgress": "IN_PROGRESS" },
+        }),
+      );
+    } catch (error) {
+      if (isConditionFailure(error)) return;
+      throw translate("DeleteItem", error);
+    }
+  }
+
+  /** The cluster's history, newest first (for the CLI and tests). */
+  async readHistory(clusterArn: string, limit = 100): Promise<HistoryEntry[]> {
+    let page;
+    try {
+      page = await this.#documents.send(
+        new QueryCommand({
+          TableName: this.#table,
+          KeyConditionExpression: "pk = :pk AND begins_with(sk, :history)",
+          ExpressionAttributeValues: { ":pk": clusterKey(clusterArn), ":history": "HISTORY#" },
+          ScanIndexForward: false,
+          Limit: limit,
+        }),
+      );
+    } catch (error) {
+      throw translate("Query", error);
+    }
+    return (page.Items ?? []).map((item) => {
+      const { pk: _pk, sk: _sk, type: _type, expiresAt: _expires, ...entry } = item;
+      return { ...entry, at: new Date(String(entry.at)) } as unknown as HistoryEntry;
+    });
+  }
+}
+
+/** The table the adapter expects, for local runs and tests (the stack defines the deployed one). */
+export const STATE_TABLE_KEY_SCHEMA = {
+  AttributeDefinitions: [
+    { AttributeName: "pk", AttributeType: "S" },
+    { AttributeName: "sk", AttributeType: "S" },
+  ],
+  KeySchema: [
+    { AttributeName: "pk", KeyType: "HASH" },
+    { AttributeName: "sk", KeyType: "RANGE" },
+  ],
+  TimeToLiveAttribute: "expiresAt",
+} as const;

@@ -1,0 +1,31 @@
+// The IAM actions the real-time adapters call, kept beside them so the stack grants exactly these (with the rules'
+// own `permissions`, see rules/index.ts permissionsFor) on the function's own resources. No SDK import: the stack
+// reads this at synth time.
+
+/** EksCollector.collect (DescribeCluster, node groups, add-ons, the version catalogue). */
+export const EKS_COLLECT_ACTIONS = [
+  "eks:DescribeCluster",
+  "eks:ListNodegroups",
+  "eks:DescribeNodegroup",
+  "eks:ListAddons",
+  "eks:DescribeAddon",
+  "eks:DescribeClusterVersions",
+] as const;
+
+/** EksCollector.describeUpdate: the settle worker only. */
+export const EKS_SETTLE_ACTIONS = ["eks:DescribeUpdate"] as const;
+
+/** DynamoStateStore: Query for state/history, PutItem/UpdateItem/DeleteItem for claims and history; a
+ * TransactWriteItems is authorised per item by the same PutItem (and ConditionCheckItem) actions. */
+export const STATE_TABLE_ACTIONS = ["dynamodb:Query", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:ConditionCheckItem"] as const;
+
+/** SnsNotifier, on the alerts topic (and kms:GenerateDataKey/Decrypt on its key when the topic is encrypted). */
+export const ALERTS_TOPIC_ACTIONS = ["sns:Publish"] as const;
+
+/** SqsSettleQueue, on the settle queue: cluster-event queues the first check, settle re-queues its own. */
+export const SETTLE_QUEUE_SEND_ACTIONS = ["sqs:SendMessage"] as const;
+
+export const REALTIME_FUNCTION_ACTIONS = {
+  clusterEvent: { eks: EKS_COLLECT_ACTIONS, table: STATE_TABLE_ACTIONS, topic: ALERTS_TOPIC_ACTIONS, settleQueue: SETTLE_QUEUE_SEND_ACTIONS },
+  settle: { eks: [...EKS_COLLECT_ACTIONS, ...EKS_SETTLE_ACTIONS], table: STATE_TABLE_ACTIONS, topic: ALERTS_TOPIC_ACTIONS, settleQueue: SETTLE_QUEUE_SEND_ACTIONS },
+} as const;

@@ -1,0 +1,41 @@
+// The SNS adapter: publishes rendered alerts to the alerts topic with MessageStructure "json" and the message
+// attributes subscribers filter on (severity, ruleId, transition, account, region, cluster, kind).
+
+import { PublishCommand, SNSClient, type SNSClientConfig } from "@aws-sdk/client-sns";
+import type { RenderedAlert } from "../alerts/render.ts";
+import type { Notifier } from "../pipeline/ports.ts";
+import { ServiceUnavailable, Throttled } from "./errors.ts";
+
+export interface SnsNotifierOptions {
+  readonly topicArn: string;
+  readonly client?: SNSClient;
+  readonly clientConfig?: SNSClientConfig;
+}
+
+export class SnsNotifier implements Notifier {
+  readonly #client: SNSClient;
+  readonly #topicArn: string;
+
+  constructor(options: SnsNotifierOptions) {
+    this.#client = options.client ?? new SNSClient({ maxAttempts: 5, retryMode: "adaptive", ...options.clientConfig });
+    this.#topicArn = options.topicArn;
+  }
+
+  async publish(alert: Pick<RenderedAlert, "subject" | "message" | "messageStructure" | "attributes">): Promise<void> {
+    try {
+      await this.#client.send(
+        new PublishCommand({
+          TopicArn: this.#topicArn,
+          Subject: alert.subject,
+          Message: alert.message,
+          MessageStructure: alert.messageStructure,
+          MessageAttributes: Object.fromEntries(Object.entries(alert.attributes).map(([name, value]) => [name, { DataType: "String", StringValue: value }])),
+        }),
+      );
+    } catch (error) {
+      const name = error instanceof Error ? error.name : "";
+      if (name === "ThrottledException" || name === "ThrottlingException") throw new Throttled("SNS", "Publish", { cause: error });
+      throw new ServiceUnavailable("SNS", "Publish", { cause: error });
+    }
+  }
+}

@@ -1,0 +1,142 @@
+// The ports the real-time use-cases run over. The AWS adapters in ../aws/ implement them for production (and the
+// local stack); in-memory versions implement them for fast tests. The use-cases never see an SDK.
+
+import type { AlertCause, RenderedAlert } from "../alerts/render.ts";
+import type { ClusterIdentity, ClusterSnapshot, FindingStatus, Policy, Rule, Severity, VersionCatalogue } from "../model.ts";
+import type { RecordWrite, StoredRuleState, TransitionKind } from "../state/transitions.ts";
+
+export type ClusterRef = ClusterIdentity;
+
+export type HistoryKind = "evaluation" | "intent" | "failed-call" | "closed" | "cluster-not-found";
+
+/** One line of a cluster's history: every evaluation and every recorded call, with its cause. */
+export interface HistoryEntry {
+  readonly clusterArn: string;
+  readonly at: Date;
+  readonly kind: HistoryKind;
+  readonly cause: AlertCause;
+  readonly findings?: readonly { readonly ruleId: string; readonly status: FindingStatus; readonly severity: Severity }[];
+  readonly transitions?: readonly { readonly ruleId: string; readonly kind: TransitionKind; readonly notified: boolean }[];
+  readonly failed?: { readonly errorCode: string; readonly errorMessage: string };
+  readonly note?: string;
+}
+
+/** What the notifier publishes: a rendered alert (see alerts/render.ts). */
+export type OutboxAlert = Pick<RenderedAlert, "subject" | "message" | "messageStructure" | "attributes">;
+
+/** Alerts written with the state change that caused them and not yet confirmed published (the outbox). */
+export interface PendingAlerts {
+  readonly id: string;
+  readonly alerts: readonly OutboxAlert[];
+}
+
+export interface StateStore {
+  /** Every stored rule record of the cluster, closed ones included. */
+  readState(clusterArn: string): Promise<StoredRuleState[]>;
+  /**
+   * Writes the records, the history entry and the alerts to send (`outbox`, kept under `outbox.id` until
+   * clearAlerts) atomically; throws StateConflict if any expected version moved.
+   */
+  commit(clusterArn: string, writes: readonly RecordWrite[], history: HistoryEntry, outbox?: PendingAlerts): Promise<void>;
+  /** Outbox entries of the cluster whose publication was not confirmed (a publish failed or the function died). */
+  pendingAlerts(clusterArn: string): Promise<PendingAlerts[]>;
+  clearAlerts(clusterArn: string, id: string): Promise<void>;
+  appendHistory(entry: HistoryEntry): Promise<void>;
+  /**
+   * Claims an event id for processing. "duplicate" when it was processed, or is being processed by another
+   * invocation whose lease has not run out.
+   */
+  claimEvent(eventId: string, now: Date): Promise<"claimed" | "duplicate">;
+  completeEvent(eventId: string, now: Date): Promise<void>;
+  /** Gives a claim back after a failure, so the retry of the same event is processed. */
+  releaseEvent(eventId: string): Promise<void>;
+}
+
+export interface Notifier {
+  publish(alert: OutboxAlert): Promise<void>;
+}
+
+export interface CollectedCluster {
+  readonly snapshot: ClusterSnapshot;
+  /** Absent when the catalogue could not be read: version rules then report ERROR. */
+  readonly versions?: VersionCatalogue;
+  /** The DescribeCluster `cluster` record as EKS returned it, for overlaying an intent. */
+  readonly record: Readonly<Record<string, unknown>>;
+}
+
+export interface UpdateStatus {
+  /** InProgress, Successful, Failed, Cancelled. */
+  readonly status: string;
+  readonly type?: string;
+  readonly errors: readonly { readonly errorCode?: string; readonly errorMessage?: string }[];
+}
+
+export interface EksPort {
+  /** DescribeCluster + node groups + add-ons + version catalogue. Throws ClusterNotFound, Throttled, EksUnavailable. */
+  collect(cluster: ClusterRef): Promise<CollectedCluster>;
+  /** DescribeUpdate. Throws UpdateNotFound, ClusterNotFound, Throttled, EksUnavailable. */
+  describeUpdate(cluster: ClusterRef, updateId: string, scope?: { nodegroupName?: string; addonName?: string }): Promise<UpdateStatus>;
+}
+
+export interface SettleQueue {
+  enqueue(message: SettleMessage, delaySeconds: number): Promise<void>;
+}
+
+/** A settle check: follow the change `eventId` started on the cluster to its end. Serialisable as JSON. */
+export interface SettleMessage {
+  readonly version: 1;
+  readonly cluster: ClusterRef;
+  readonly eventId: string;
+  readonly eventName: string;
+  readonly updateId?: string;
+  readonly nodegroupName?: string;
+  readonly addonName?: string;
+  /** 1 for the first check. */
+  readonly attempt: number;
+  readonly queuedAt: string;
+  readonly cause: {
+    readonly actor?: AlertCause["actor"];
+    readonly sourceIp?: string;
+    readonly userAgent?: string;
+    readonly eventTime?: string;
+  };
+}
+
+export interface Logger {
+  debug(message: string, extra?: Record<string, unknown>): void;
+  info(message: string, extra?: Record<string, unknown>): void;
+  warn(message: string, extra?: Record<string, unknown>): void;
+  error(message: string, extra?: Record<string, unknown>): void;
+}
+
+export interface PipelineSettings {
+  /** First settle check delay; EKS endpoint updates take minutes. */
+  readonly settleDelaySeconds: number;
+  /** Upper bound of the growing delay between checks (SQS allows at most 900). */
+  readonly maxSettleDelaySeconds: number;
+  /** After this many checks of an unfinished change, the check fails into the dead-letter queue. */
+  readonly maxSettleAttempts: number;
+  /** Lost conditional writes retried (re-read, recompute) before giving up to the queue's retry. */
+  readonly maxConflictRetries: number;
+}
+
+export const DEFAULT_PIPELINE_SETTINGS: PipelineSettings = {
+  settleDelaySeconds: 30,
+  maxSettleDelaySeconds: 300,
+  // 30 s, 60, 120, 240, then every 300 s: 40 checks cover about three hours, far beyond any EKS update.
+  maxSettleAttempts: 40,
+  maxConflictRetries: 8,
+};
+
+export interface PipelineDeps {
+  readonly store: StateStore;
+  readonly notifier: Notifier;
+  readonly eks: EksPort;
+  readonly settleQueue: SettleQueue;
+  readonly policy: Policy;
+  readonly now: () => Date;
+  readonly logger: Logger;
+  /** The rule set; defaults to the registry. */
+  readonly rules?: readonly Rule[];
+  readonly settings?: Partial<PipelineSettings>;
+}

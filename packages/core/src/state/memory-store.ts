@@ -1,0 +1,57 @@
+// An in-memory StateStore with the same semantics as the DynamoDB one (versioned conditional writes that succeed
+// or fail as a whole, leased event claims), for fast tests of the use-cases and for dry runs of the CLI.
+
+import { StateConflict } from "../aws/errors.ts";
+import type { HistoryEntry, PendingAlerts, StateStore } from "../pipeline/ports.ts";
+import type { RecordWrite, StoredRuleState } from "./transitions.ts";
+
+export const EVENT_CLAIM_LEASE_SECONDS = 900;
+
+export class MemoryStateStore implements StateStore {
+  readonly records = new Map<string, Map<string, StoredRuleState>>();
+  readonly history: HistoryEntry[] = [];
+  readonly events = new Map<string, { status: "IN_PROGRESS" | "COMPLETED"; leaseUntil: number }>();
+  readonly outbox = new Map<string, PendingAlerts[]>();
+
+  async readState(clusterArn: string): Promise<StoredRuleState[]> {
+    return structuredClone([...(this.records.get(clusterArn)?.values() ?? [])]);
+  }
+
+  async commit(clusterArn: string, writes: readonly RecordWrite[], history: HistoryEntry, outbox?: PendingAlerts): Promise<void> {
+    const cluster = this.records.get(clusterArn) ?? new Map<string, StoredRuleState>();
+    for (const write of writes) {
+      if ((cluster.get(write.record.ruleId)?.version ?? 0) !== write.expectedVersion) throw new StateConflict(clusterArn);
+    }
+    for (const write of writes) cluster.set(write.record.ruleId, structuredClone(write.record));
+    this.records.set(clusterArn, cluster);
+    this.history.push(structuredClone(history));
+    if (outbox && outbox.alerts.length > 0) this.outbox.set(clusterArn, [...(this.outbox.get(clusterArn) ?? []), structuredClone(outbox)]);
+  }
+
+  async pendingAlerts(clusterArn: string): Promise<PendingAlerts[]> {
+    return structuredClone(this.outbox.get(clusterArn) ?? []);
+  }
+
+  async clearAlerts(clusterArn: string, id: string): Promise<void> {
+    this.outbox.set(clusterArn, (this.outbox.get(clusterArn) ?? []).filter((entry) => entry.id !== id));
+  }
+
+  async appendHistory(entry: HistoryEntry): Promise<void> {
+    this.history.push(structuredClone(entry));
+  }
+
+  async claimEvent(eventId: string, now: Date): Promise<"claimed" | "duplicate"> {
+    const existing = this.events.get(eventId);
+    if (existing && (existing.status === "COMPLETED" || existing.leaseUntil > now.getTime())) return "duplicate";
+    this.events.set(eventId, { status: "IN_PROGRESS", leaseUntil: now.getTime() + EVENT_CLAIM_LEASE_SECONDS * 1000 });
+    return "claimed";
+  }
+
+  async completeEvent(eventId: string): Promise<void> {
+    this.events.set(eventId, { status: "COMPLETED", leaseUntil: Number.POSITIVE_INFINITY });
+  }
+
+  async releaseEvent(eventId: string): Promise<void> {
+    this.events.delete(eventId);
+  }
+}

@@ -1,0 +1,128 @@
+import { describe, it, expect } from "vitest";
+import type { Finding } from "../../src/model.ts";
+import { alertSummary, renderAlert, SUBJECT_MAX, type AlertInput } from "../../src/alerts/render.ts";
+import { parseClusterEvent } from "../../src/events/cloudtrail.ts";
+import type { Transition } from "../../src/state/transitions.ts";
+import { CREATE_CLUSTER_OPEN_WORLD, eventBridgeEnvelope, readCloudTrailRecord } from "../events/envelope.ts";
+
+const cluster = { arn: "arn:aws:eks:eu-west-1:111122223333:cluster/payments-prod", account: "111122223333", region: "eu-west-1", name: "payments-prod" };
+const rule = { title: "EKS API endpoint not reachable from the internet", risk: "A public endpoint exposes the Kubernetes API to leaked credentials and zero-days.", frameworks: ["CIS-EKS 5.4.2", "FSBP EKS.1"] };
+const openFinding: Finding = {
+  ruleId: "endpoint-public-access",
+  clusterArn: cluster.arn,
+  status: "FAIL",
+  severity: "CRITICAL",
+  message: "Cluster payments-prod (eu-west-1) has its API endpoint open to 0.0.0.0/0.",
+  evidence: { publicAccess: true, privateAccess: false, publicAccessCidrs: ["0.0.0.0/0"] },
+  remediation: { text: "Turn public access off.", command: "aws eks update-cluster-config --region eu-west-1 --name payments-prod --resources-vpc-config endpointPublicAccess=false,endpointPrivateAccess=true" },
+};
+const opened: Transition = {
+  kind: "OPENED",
+  clusterArn: cluster.arn,
+  ruleId: openFinding.ruleId,
+  before: { status: "PASS", severity: "INFO", evidence: { publicAccess: false, privateAccess: true, publicAccessCidrs: [] } },
+  after: { status: "FAIL", severity: "CRITICAL", evidence: openFinding.evidence },
+  finding: openFinding,
+};
+const event = parseClusterEvent(eventBridgeEnvelope(readCloudTrailRecord(CREATE_CLUSTER_OPEN_WORLD)));
+const cause = { trigger: "event" as const, eventId: event.eventId, eventName: "UpdateClusterConfig", actor: event.actor, sourceIp: event.sourceIp, userAgent: event.userAgent, eventTime: event.eventTime };
+const input: AlertInput = { transition: opened, cluster, cause, rule, evaluatedAt: new Date("2026-01-05T10:00:03Z") };
+
+describe("renderAlert", () => {
+  it("gives the design's subject for an opened endpoint", () => {
+    expect(renderAlert(input).subject).toBe("[CRITICAL] payments-prod (eu-west-1): EKS API endpoint open to 0.0.0.0/0");
+  });
+
+  it("tells a person what changed, who, from where, when, why, and the fix", () => {
+    const { text } = renderAlert(input);
+    expect(text).toContain("What changed: PASS -> FAIL (CRITICAL)");
+    expect(text).toContain("publicAccess: false -> true");
+    expect(text).toContain('publicAccessCidrs: [] -> ["0.0.0.0/0"]');
+    expect(text).toContain("arn:aws:iam::999999999999:user/alice (IAMUser alice)");
+    expect(text).toContain("Source IP:    115.142.120.217");
+    expect(text).toContain("Chrome/121");
+    expect(text).toContain("2024-03-08T14:09:42.000Z (CloudTrail UpdateClusterConfig 11c209ea-98e1-4db6-99e3-76d0b7e005f7)");
+    expect(text).toContain(`Why it matters: ${rule.risk}`);
+    expect(text).toContain(openFinding.remediation.command);
+    expect(text).not.toContain("EXAMPLE6E4XEGITWATV6R" + "\n"); // the principal id may show, the access key id field never does
+    expect(JSON.stringify(renderAlert(input))).not.toContain("accessKeyId");
+  });
+
+  it("uses MessageStructure json: text for email/default, the full JSON for machines, and filterable attributes", () => {
+    const alert = renderAlert(input);
+    expect(alert.messageStructure).toBe("json");
+    const bodies = JSON.parse(alert.message) as Record<string, string>;
+    expect(bodies.default).toBe(alert.text);
+    expect(bodies.email).toBe(alert.text);
+    const payload = JSON.parse(bodies.sqs!) as Record<string, unknown>;
+    expect(payload).toMatchObject({ kind: "alert", transition: "OPENED", severity: "CRITICAL", ruleId: "endpoint-public-access", cause: { sourceIp: "115.142.120.217", actor: { userName: "alice" } } });
+    expect(bodies.lambda).toBe(bodies.sqs);
+    expect(bodies.https).toBe(bodies.sqs);
+    expect(alert.attributes).toEqual({ severity: "CRITICAL", ruleId: "endpoint-public-access", transition: "OPENED", account: "111122223333", region: "eu-west-1", cluster: "payments-prod", kind: "alert" });
+  });
+
+  it("marks the early alert as a change in progress", () => {
+    const alert = renderAlert({ ...input, transition: { ...opened, inProgress: true } });
+    expect(alert.subject).toBe("[CRITICAL] [CHANGE IN PROGRESS] payments-prod (eu-west-1): EKS API endpoint opening to 0.0.0.0/0");
+    expect(alert.text.startsWith("CHANGE IN PROGRESS: UpdateClusterConfig")).toBe(true);
+    expect(alert.payload.inProgress).toBe(true);
+  });
+
+  it("a resolution is filed under the severity it resolves, without a fix command", () => {
+    const resolved: Transition = {
+      ...opened,
+      kind: "RESOLVED",
+      before: opened.after,
+      after: { status: "PASS", severity: "INFO", evidence: { publicAccess: false, privateAccess: true, publicAccessCidrs: [] } },
+      finding: { ...openFinding, status: "PASS", severity: "INFO", message: "Cluster payments-prod (eu-west-1) has a private API endpoint." },
+    };
+    const alert = renderAlert({ ...input, transition: resolved });
+    expect(alert.subject).toBe("[RESOLVED] payments-prod (eu-west-1): resolved: EKS API endpoint not reachable from the internet");
+    expect(alert.attributes.severity).toBe("CRITICAL");
+    expect(alert.text).toContain("What changed: FAIL (CRITICAL) -> PASS");
+    expect(alert.text).not.toContain("Fix:");
+    const correcting = renderAlert({ ...input, transition: { ...resolved, correcting: true } });
+    expect(correcting.text.startsWith("CORRECTION:")).toBe(true);
+    expect(correcting.subject.startsWith("[RESOLVED] payments-prod (eu-west-1): change did not take effect: EKS API")).toBe(true);
+  });
+
+  it("keeps the subject within SNS's 100 characters and explains sweep findings and exemptions", () => {
+    const longName = { ...cluster, name: "c".repeat(90) };
+    const subject = renderAlert({ ...input, cluster: longName }).subject;
+    expect(subject.length).toBe(SUBJECT_MAX);
+    expect(subject.endsWith("…")).toBe(true);
+    const exemption = { until: "2026-01-31", reason: "migration", source: "tag" as const, expired: false };
+    const exempted: Transition = { ...opened, kind: "EXEMPTED", after: { ...opened.after, status: "EXEMPT" }, finding: { ...openFinding, status: "EXEMPT", exemption } };
+    const alert = renderAlert({ ...input, transition: exempted, cause: { trigger: "sweep" }, rule: undefined });
+    expect(alert.subject).toBe("[EXEMPT] payments-prod (eu-west-1): exempt until 2026-01-31: endpoint-public-access");
+    expect(alert.text).toContain("no CloudTrail event: found by the scheduled sweep");
+    expect(alert.text).toContain("Exemption:    until 2026-01-31 (tag): migration");
+    expect(alert.text).toContain("What changed: PASS -> EXEMPT");
+  });
+
+  it("summarises non-endpoint rules by title and kind, and unknown actors plainly", () => {
+    const versionFinding: Finding = { ...openFinding, ruleId: "version-support", severity: "HIGH", evidence: { version: "1.29" } };
+    const errored: Transition = { kind: "ERRORED", clusterArn: cluster.arn, ruleId: "version-support", after: { status: "ERROR", severity: "HIGH", evidence: {} }, finding: { ...versionFinding, status: "ERROR" } };
+    expect(alertSummary(errored, { title: "Kubernetes version in standard support" })).toBe("cannot evaluate: Kubernetes version in standard support");
+    const alert = renderAlert({ ...input, transition: errored, cause: { trigger: "settle", eventId: "e1" }, rule: { ...rule, title: "Kubernetes version supported", frameworks: [] } });
+    expect(alert.subject).toBe("[HIGH] payments-prod (eu-west-1): cannot evaluate: Kubernetes version supported");
+    expect(alert.text).toContain("What changed: not evaluated before -> ERROR");
+    expect(alert.text).toContain("Who:          unknown (no CloudTrail identity)");
+    expect(alert.text).toContain("When:         unknown");
+    const viaRole = renderAlert({ ...input, cause: { ...cause, actor: { type: "AssumedRole", principalId: "AROA:x", sessionIssuer: { arn: "arn:aws:iam::1:role/Admin" }, invokedBy: "eks.amazonaws.com" } } });
+    expect(viaRole.text).toContain("AROA:x (AssumedRole, session of arn:aws:iam::1:role/Admin, invoked by eks.amazonaws.com)");
+  });
+});
+
+describe("renderAlert, sparse inputs", () => {
+  it("copes with a resolution without a before, an intent without event name, an expired exemption, a time without event id", () => {
+    const bare: Transition = { ...opened, kind: "RESOLVED", before: undefined, after: { status: "PASS", severity: "INFO", evidence: {} }, finding: { ...openFinding, status: "PASS", severity: "INFO" } };
+    expect(renderAlert({ ...input, transition: bare }).attributes.severity).toBe("INFO");
+    const early = renderAlert({ ...input, transition: { ...opened, inProgress: true }, cause: { trigger: "intent" } });
+    expect(early.text.startsWith("CHANGE IN PROGRESS: a call asked EKS")).toBe(true);
+    const exemption = { until: "2025-12-31", reason: "old", source: "policy" as const, expired: true };
+    const expired = renderAlert({ ...input, transition: { ...opened, kind: "EXPIRED", finding: { ...openFinding, exemption } }, cause: { trigger: "settle", eventTime: new Date("2026-01-05T10:00:00Z") } });
+    expect(expired.text).toContain("Exemption:    expired 2025-12-31 (policy): old");
+    expect(expired.text).toContain("When:         2026-01-05T10:00:00.000Z (CloudTrail event);");
+  });
+});

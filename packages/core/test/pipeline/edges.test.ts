@@ -1,0 +1,220 @@
+// The use-cases' less common paths: intents that cannot be judged, exhausted retries, release failures,
+// node-group updates, stale settles and rules no longer registered.
+import { describe, expect, it } from "vitest";
+import { ClusterNotFound, StateConflict } from "../../src/aws/errors.ts";
+import { handleClusterEvent } from "../../src/pipeline/cluster-event.ts";
+import { evaluateLive } from "../../src/pipeline/evaluate-live.ts";
+import { handleSettleCheck, parseSettleMessage, SettleTimeout } from "../../src/pipeline/settle.ts";
+import { MemoryStateStore } from "../../src/state/memory-store.ts";
+import { eventBridgeEnvelope } from "../events/envelope.ts";
+import { OPEN, PRIVATE, clusterRecord, world } from "./fakes.ts";
+
+const LAB = { arn: "arn:aws:eks:eu-west-1:111122223333:cluster/lab", account: "111122223333", region: "eu-west-1", name: "lab" };
+
+function record(eventName: string, requestParameters: unknown, responseElements: unknown, eventID = `evt-${eventName}`) {
+  return eventBridgeEnvelope({
+    userIdentity: { type: "IAMUser", arn: "arn:aws:iam::111122223333:user/bob", userName: "bob" },
+    eventTime: "2026-01-05T10:00:00Z",
+    eventSource: "eks.amazonaws.com",
+    eventName,
+    awsRegion: "eu-west-1",
+    sourceIPAddress: "203.0.113.9",
+    userAgent: "aws-cli/2",
+    requestParameters,
+    responseElements,
+    eventID,
+    recipientAccountId: "111122223333",
+  });
+}
+const openUpdate = (eventID = "open") =>
+  record("UpdateClusterConfig", { name: "lab" }, { update: { id: "u1", status: "InProgress", params: [{ type: "EndpointPublicAccess", value: "true" }, { type: "PublicAccessCidrs", value: '["0.0.0.0/0"]' }] } }, eventID);
+
+describe("intents that cannot be judged", () => {
+  it("an update of a cluster that is gone: no early alert, the settle check still follows", async () => {
+    const w = world();
+    const outcome = await handleClusterEvent(openUpdate(), w);
+    expect(outcome).toMatchObject({ status: "settling", earlyAlerts: [] });
+    expect(w.settleQueue.messages).toHaveLength(1);
+  });
+
+  it("a CreateCluster whose recorded cluster is unreadable: logged, no early alert, settle queued", async () => {
+    const w = world();
+    const outcome = await handleClusterEvent(record("CreateCluster", { name: "lab" }, { cluster: { status: "CREATING", resourcesVpcConfig: { endpointPublicAccess: "yes" } } }), w);
+    // resourcesVpcConfig.endpointPublicAccess must be a boolean: the event itself is rejected at the door.
+    expect(outcome.status).toBe("rejected");
+    const odd = await handleClusterEvent(record("CreateCluster", { name: "lab" }, { cluster: { status: "CREATING", version: 1.3 } }, "odd"), w);
+    expect(odd).toMatchObject({ status: "settling", earlyAlerts: [] });
+    expect(w.logger.lines.some((line) => line.message.startsWith("intended configuration unreadable"))).toBe(true);
+  });
+
+  it("other failures while reading the intent's cluster are thrown", async () => {
+    const w = world();
+    w.eks.clusters.set(LAB.arn, clusterRecord(LAB, PRIVATE));
+    w.eks.failures.push(new Error("EKS down"));
+    await expect(handleClusterEvent(openUpdate(), w)).rejects.toThrow("EKS down");
+    expect(await w.store.claimEvent("open", w.now())).toBe("claimed");
+  });
+});
+
+describe("retries and failures around the store", () => {
+  it("gives up after maxConflictRetries lost writes, for the queue's retry", async () => {
+    const w = world();
+    w.eks.clusters.set(LAB.arn, clusterRecord(LAB, OPEN));
+    w.store.commit = async (arn) => {
+      throw new StateConflict(arn);
+    };
+    await expect(handleClusterEvent(record("TagResource", { resourceArn: LAB.arn, tags: {} }, null), { ...w, settings: { maxConflictRetries: 2 } })).rejects.toBeInstanceOf(StateConflict);
+    expect(w.eks.collectCalls).toBe(3);
+  });
+
+  it("a claim that cannot be released is logged, and the original error still surfaces", async () => {
+    const w = world();
+    w.eks.failures.push(new Error("EKS down"));
+    w.store.releaseEvent = async () => {
+      throw new Error("DynamoDB down");
+    };
+    w.eks.clusters.set(LAB.arn, clusterRecord(LAB, OPEN));
+    await expect(handleClusterEvent(record("TagResource", { resourceArn: LAB.arn, tags: {} }, null), w)).rejects.toThrow("EKS down");
+    expect(w.logger.lines.find((line) => line.level === "error")?.message).toContain("could not release the event claim");
+  });
+
+  it("a sweep (no CloudTrail event) evaluates, stores and alerts without an event id", async () => {
+    const w = world();
+    w.eks.clusters.set(LAB.arn, clusterRecord(LAB, OPEN));
+    await evaluateLive(w, LAB, { trigger: "sweep" });
+    expect(w.notifier.alerts.filter((alert) => alert.attributes.ruleId === "endpoint-public-access").map((alert) => alert.subject)).toEqual(["[CRITICAL] lab (eu-west-1): EKS API endpoint open to 0.0.0.0/0"]);
+    expect(w.store.history[0]?.cause.eventId).toBeUndefined();
+    expect((await w.store.readState(LAB.arn)).every((record) => record.lastEventId === undefined)).toBe(true);
+  });
+});
+
+describe("settle checks", () => {
+  const base = { version: 1 as const, cluster: LAB, eventId: "ng-update", eventName: "UpdateNodegroupVersion", attempt: 1, queuedAt: "2026-01-05T10:00:00Z", cause: { actor: { type: "IAMUser" }, sourceIp: "203.0.113.9", userAgent: "cli", eventTime: "2026-01-05T10:00:00Z" } };
+
+  it("follows a node-group update by its id and notes its errors", async () => {
+    const w = world();
+    w.eks.clusters.set(LAB.arn, clusterRecord(LAB, PRIVATE));
+    w.eks.updates.set("ng-u", { status: "Failed", errors: [{ errorMessage: "AMI not found" }] });
+    expect(await handleSettleCheck({ ...base, updateId: "ng-u", nodegroupName: "ng-a", addonName: undefined }, w)).toMatchObject({ status: "settled", updateStatus: "Failed" });
+    expect(w.store.history.at(-1)?.note).toBe("update Failed: error: AMI not found");
+    expect(w.store.history.at(-1)?.cause).toMatchObject({ trigger: "settle", sourceIp: "203.0.113.9", eventTime: new Date("2026-01-05T10:00:00Z") });
+  });
+
+  it("an add-on update settles too; a settle whose view is older than the stored one is stale", async () => {
+    const w = world();
+    w.eks.clusters.set(LAB.arn, clusterRecord(LAB, PRIVATE));
+    w.eks.updates.set("a-u", { status: "Successful", errors: [] });
+    w.clock.now = new Date("2026-01-05T12:00:00Z");
+    await evaluateLive(w, LAB, { trigger: "sweep" });
+    w.clock.now = new Date("2026-01-05T11:00:00Z");
+    expect(await handleSettleCheck({ ...base, eventName: "UpdateAddon", updateId: "a-u", addonName: "vpc-cni" }, w)).toMatchObject({ status: "stale", updateStatus: "Successful" });
+  });
+
+  it("a cluster gone before the settle finished is closed; other failures are thrown", async () => {
+    const w = world();
+    expect(await handleSettleCheck({ ...base, eventName: "CreateCluster" }, w)).toEqual({ status: "cluster-not-found" });
+    w.eks.clusters.set(LAB.arn, clusterRecord(LAB, PRIVATE));
+    w.eks.failures.push(new Error("EKS down"));
+    await expect(handleSettleCheck({ ...base, updateId: "x" }, w)).rejects.toThrow("EKS down");
+  });
+
+  it("a still-creating cluster is checked again; timing out names the change", async () => {
+    const w = world();
+    w.eks.clusters.set(LAB.arn, clusterRecord(LAB, PRIVATE, { status: "CREATING" }));
+    expect(await handleSettleCheck({ ...base, eventName: "CreateCluster" }, w)).toMatchObject({ status: "requeued", attempt: 2 });
+    const error = await handleSettleCheck({ ...base, eventName: "CreateCluster", attempt: 3 }, { ...w, settings: { maxSettleAttempts: 3 } }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(SettleTimeout);
+    expect((error as Error).message).toBe(`change CreateCluster (event ng-update) on ${LAB.arn} did not finish after 3 checks`);
+  });
+
+  it("parses a settle message from text and names every wrong field", () => {
+    expect(parseSettleMessage(JSON.stringify(base))).toEqual(base);
+    expect(() => parseSettleMessage([])).toThrow("settle message: (root):");
+  });
+});
+
+describe("MemoryStateStore", () => {
+  it("refuses a write from an old version and honours claim leases", async () => {
+    const store = new MemoryStateStore();
+    const now = new Date("2026-01-05T10:00:00Z");
+    const history = { clusterArn: LAB.arn, at: now, kind: "evaluation" as const, cause: { trigger: "sweep" as const } };
+    const recordAt = (version: number) => ({ clusterArn: LAB.arn, ruleId: "r", status: "PASS" as const, severity: "INFO" as const, message: "m.", evidence: {}, version, since: "", observedAt: "", updatedAt: "" });
+    await store.commit(LAB.arn, [{ record: recordAt(1), expectedVersion: 0 }], history);
+    await expect(store.commit(LAB.arn, [{ record: recordAt(1), expectedVersion: 0 }], history)).rejects.toBeInstanceOf(StateConflict);
+    expect(await store.claimEvent("e", now)).toBe("claimed");
+    expect(await store.claimEvent("e", new Date(now.getTime() + 60_000))).toBe("duplicate");
+    expect(await store.claimEvent("e", new Date(now.getTime() + 16 * 60_000))).toBe("claimed");
+  });
+});
+
+describe("more event kinds", () => {
+  it("UpdateClusterVersion has no endpoint intent: no early alert, a settle check follows its update", async () => {
+    const w = world();
+    w.eks.clusters.set(LAB.arn, clusterRecord(LAB, OPEN));
+    const outcome = await handleClusterEvent(record("UpdateClusterVersion", { name: "lab", version: "1.35" }, { update: { id: "v1", status: "InProgress" } }), w);
+    expect(outcome).toMatchObject({ status: "settling", earlyAlerts: [] });
+    expect(w.settleQueue.messages[0]?.message).toMatchObject({ updateId: "v1", eventName: "UpdateClusterVersion" });
+    expect(w.eks.collectCalls).toBe(0);
+  });
+
+  it("CreateNodegroup and UpdateAddon carry their resource into the settle check", async () => {
+    const w = world();
+    w.eks.clusters.set(LAB.arn, clusterRecord(LAB, PRIVATE));
+    await handleClusterEvent(record("CreateNodegroup", { name: "lab", nodegroupName: "ng-a" }, { nodegroup: { status: "CREATING" } }), w);
+    await handleClusterEvent(record("UpdateAddon", { name: "lab", addonName: "vpc-cni" }, { update: { id: "a1", status: "InProgress" } }), w);
+    expect(w.settleQueue.messages.map((entry) => [entry.message.nodegroupName, entry.message.addonName])).toEqual([
+      ["ng-a", undefined],
+      [undefined, "vpc-cni"],
+    ]);
+  });
+
+  it("an endpoint update of a cluster whose record has no endpoint fields (EKS's oldest clusters) is judged on the overlay", async () => {
+    const w = world();
+    const legacy = clusterRecord(LAB, PRIVATE);
+    delete legacy.resourcesVpcConfig;
+    w.eks.clusters.set(LAB.arn, legacy);
+    const outcome = await handleClusterEvent(
+      record("UpdateClusterConfig", { name: "lab" }, { update: { id: "u", status: "InProgress", params: [{ type: "EndpointPublicAccess", value: "false" }, { type: "EndpointPrivateAccess", value: "true" }] } }),
+      w,
+    );
+    expect(outcome).toMatchObject({ status: "settling", earlyAlerts: [] });
+    expect(w.store.history[0]?.findings?.find((finding) => finding.ruleId === "endpoint-public-access")?.status).toBe("PASS");
+  });
+
+  it("an event with no readable id is still rejected cleanly", async () => {
+    const w = world();
+    expect(await handleClusterEvent("not an event", w)).toEqual({ status: "rejected", reason: "malformed" });
+  });
+
+  it("a settle whose cluster vanished after its update ended closes the state", async () => {
+    const w = world();
+    w.eks.clusters.set(LAB.arn, clusterRecord(LAB, PRIVATE));
+    w.eks.updates.set("u", { status: "Successful", errors: [{ errorCode: "Code" }] });
+    w.eks.collect = async () => {
+      throw new ClusterNotFound(LAB.arn);
+    };
+    const message = { version: 1 as const, cluster: LAB, eventId: "e", eventName: "UpdateClusterConfig", updateId: "u", attempt: 1, queuedAt: "2026-01-05T10:00:00Z", cause: {} };
+    expect(await handleSettleCheck(message, w)).toEqual({ status: "cluster-not-found" });
+    expect(w.store.history.map((entry) => entry.kind)).toEqual(["cluster-not-found"]);
+  });
+});
+
+describe("tagging re-evaluates exemptions", () => {
+  it("TagResource adding a valid exemption: EXEMPTED; UntagResource removing it: OPENED again", async () => {
+    const w = world();
+    w.eks.clusters.set(LAB.arn, clusterRecord(LAB, OPEN));
+    await handleClusterEvent(record("TagResource", { resourceArn: LAB.arn, tags: { team: "lab" } }, null, "t0"), w);
+    const tag = { "eks-warden:exempt": "endpoint-public-access until=2026-03-31 reason=vendor demo" };
+    w.eks.clusters.set(LAB.arn, clusterRecord(LAB, OPEN, { tags: tag }));
+    await handleClusterEvent(record("TagResource", { resourceArn: LAB.arn, tags: tag }, null, "t1"), w);
+    w.eks.clusters.set(LAB.arn, clusterRecord(LAB, OPEN, { tags: {} }));
+    await handleClusterEvent(record("UntagResource", { resourceArn: LAB.arn, tagKeys: ["eks-warden:exempt"] }, null, "t2"), w);
+    const endpoint = w.notifier.alerts.filter((alert) => alert.attributes.ruleId === "endpoint-public-access");
+    expect(endpoint.map((alert) => alert.subject)).toEqual([
+      "[CRITICAL] lab (eu-west-1): EKS API endpoint open to 0.0.0.0/0",
+      "[EXEMPT] lab (eu-west-1): exempt until 2026-03-31: EKS API endpoint not reachable from the internet",
+      "[CRITICAL] lab (eu-west-1): EKS API endpoint open to 0.0.0.0/0",
+    ]);
+    expect(endpoint[1]!.text).toContain("Exemption:    until 2026-03-31 (tag): vendor demo");
+  });
+});

@@ -1,0 +1,118 @@
+// In-memory ports for the use-case tests: an EKS whose clusters are DescribeCluster records the test controls
+// (derived from the shared real record of a modern cluster), and recording notifier, queue and logger.
+import { readFileSync } from "node:fs";
+import { ClusterNotFound, UpdateNotFound } from "../../src/aws/errors.ts";
+import type { RenderedAlert } from "../../src/alerts/render.ts";
+import { defaultPolicy } from "../../src/policy.ts";
+import type { ClusterRef, CollectedCluster, EksPort, Logger, Notifier, PipelineDeps, SettleMessage, SettleQueue, UpdateStatus } from "../../src/pipeline/ports.ts";
+import { normaliseCluster, normaliseVersionCatalogue } from "../../src/snapshot.ts";
+import { MemoryStateStore } from "../../src/state/memory-store.ts";
+import { fixturePath } from "../events/envelope.ts";
+
+type JsonRecord = Record<string, unknown>;
+
+function fixtureData(file: string): JsonRecord {
+  return (JSON.parse(readFileSync(fixturePath(`eks/${file}`), "utf8")) as { data: JsonRecord }).data;
+}
+
+export const versionCatalogue = normaliseVersionCatalogue(fixtureData("DescribeClusterVersions.json"));
+
+/** The real 1.35 record, renamed to the given cluster, with the endpoint configuration the test wants. */
+export function clusterRecord(ref: ClusterRef, vpc: { endpointPublicAccess: boolean; endpointPrivateAccess: boolean; publicAccessCidrs: string[] }, extra: JsonRecord = {}): JsonRecord {
+  const base = fixtureData("DescribeCluster.v1-35.modern-fields.json").cluster as JsonRecord;
+  return {
+    ...base,
+    name: ref.name,
+    arn: ref.arn,
+    endpoint: `https://EXAMPLE.gr7.${ref.region}.eks.amazonaws.com`,
+    resourcesVpcConfig: { ...(base.resourcesVpcConfig as JsonRecord), ...vpc },
+    ...extra,
+  };
+}
+
+export const OPEN = { endpointPublicAccess: true, endpointPrivateAccess: true, publicAccessCidrs: ["0.0.0.0/0"] };
+export const PRIVATE = { endpointPublicAccess: false, endpointPrivateAccess: true, publicAccessCidrs: ["0.0.0.0/0"] };
+
+export class FakeEks implements EksPort {
+  readonly clusters = new Map<string, JsonRecord>();
+  readonly updates = new Map<string, UpdateStatus>();
+  /** Errors thrown by the next calls, in order. */
+  readonly failures: Error[] = [];
+  collectCalls = 0;
+
+  async collect(cluster: ClusterRef): Promise<CollectedCluster> {
+    this.collectCalls += 1;
+    const failure = this.failures.shift();
+    if (failure) throw failure;
+    const record = this.clusters.get(cluster.arn);
+    if (!record) throw new ClusterNotFound(cluster.arn);
+    return { snapshot: normaliseCluster(record), versions: versionCatalogue, record: structuredClone(record) };
+  }
+
+  async describeUpdate(cluster: ClusterRef, updateId: string): Promise<UpdateStatus> {
+    const failure = this.failures.shift();
+    if (failure) throw failure;
+    if (!this.clusters.has(cluster.arn)) throw new ClusterNotFound(cluster.arn);
+    const update = this.updates.get(updateId);
+    if (!update) throw new UpdateNotFound(cluster.arn, updateId);
+    return update;
+  }
+}
+
+export class RecordingNotifier implements Notifier {
+  readonly alerts: RenderedAlert[] = [];
+  failNext = 0;
+  async publish(alert: RenderedAlert): Promise<void> {
+    if (this.failNext > 0) {
+      this.failNext -= 1;
+      throw new Error("SNS unavailable");
+    }
+    this.alerts.push(alert);
+  }
+}
+
+export class RecordingQueue implements SettleQueue {
+  readonly messages: { message: SettleMessage; delaySeconds: number }[] = [];
+  async enqueue(message: SettleMessage, delaySeconds: number): Promise<void> {
+    this.messages.push({ message: structuredClone(message), delaySeconds });
+  }
+}
+
+export class RecordingLogger implements Logger {
+  readonly lines: { level: string; message: string; extra?: Record<string, unknown> }[] = [];
+  debug(message: string, extra?: Record<string, unknown>): void {
+    this.lines.push({ level: "debug", message, ...(extra ? { extra } : {}) });
+  }
+  info(message: string, extra?: Record<string, unknown>): void {
+    this.lines.push({ level: "info", message, ...(extra ? { extra } : {}) });
+  }
+  warn(message: string, extra?: Record<string, unknown>): void {
+    this.lines.push({ level: "warn", message, ...(extra ? { extra } : {}) });
+  }
+  error(message: string, extra?: Record<string, unknown>): void {
+    this.lines.push({ level: "error", message, ...(extra ? { extra } : {}) });
+  }
+}
+
+export interface World extends PipelineDeps {
+  readonly store: MemoryStateStore;
+  readonly notifier: RecordingNotifier;
+  readonly eks: FakeEks;
+  readonly settleQueue: RecordingQueue;
+  readonly logger: RecordingLogger;
+  clock: { now: Date };
+}
+
+export function world(start = new Date("2026-01-05T10:00:00Z")): World {
+  const clock = { now: start };
+  return {
+    store: new MemoryStateStore(),
+    notifier: new RecordingNotifier(),
+    eks: new FakeEks(),
+    settleQueue: new RecordingQueue(),
+    policy: defaultPolicy(),
+    logger: new RecordingLogger(),
+    now: () => new Date(clock.now),
+    clock,
+  };
+}

@@ -1,0 +1,271 @@
+import { describe, it, expect } from "vitest";
+import { EksUnavailable, StateConflict } from "../../src/aws/errors.ts";
+import { handleClusterEvent, intentRules } from "../../src/pipeline/cluster-event.ts";
+import { handleSettleCheck, SettleTimeout, settleDelay } from "../../src/pipeline/settle.ts";
+import { rules } from "../../src/rules/index.ts";
+import { CREATE_CLUSTER_OPEN_WORLD, UPDATE_CLUSTER_CONFIG_PRIVATE, eventBridgeEnvelope, readCloudTrailRecord } from "../events/envelope.ts";
+import { OPEN, PRIVATE, clusterRecord, world, type World } from "./fakes.ts";
+
+const AMAZON_EKS = { arn: "arn:aws:eks:ap-northeast-2:999999999999:cluster/amazon-eks", account: "999999999999", region: "ap-northeast-2", name: "amazon-eks" };
+const PUBLIC_RULE = "endpoint-public-access";
+
+/** The fixture record, typed loosely enough to be edited field by field (the edits are the test's own). */
+interface EditableRecord extends Record<string, unknown> {
+  eventID: string;
+  eventName: string;
+  requestParameters: Record<string, unknown> | null;
+  responseElements: { update: { id: string; params: { type: string; value: string }[] } } | null;
+}
+function editableRecord(): EditableRecord {
+  return readCloudTrailRecord(UPDATE_CLUSTER_CONFIG_PRIVATE) as EditableRecord;
+}
+
+function createEvent() {
+  return eventBridgeEnvelope(readCloudTrailRecord(CREATE_CLUSTER_OPEN_WORLD));
+}
+function makePrivateEvent() {
+  return eventBridgeEnvelope(readCloudTrailRecord(UPDATE_CLUSTER_CONFIG_PRIVATE));
+}
+/** The private-only fixture turned around: the same console call opening the endpoint to the world. */
+function openEvent(eventId = "open-1", updateId = "u-open") {
+  const detail = editableRecord();
+  detail.eventID = eventId;
+  detail.requestParameters = { name: "amazon-eks", resourcesVpcConfig: { endpointPublicAccess: true } };
+  detail.responseElements!.update.id = updateId;
+  detail.responseElements!.update.params = [
+    { type: "EndpointPublicAccess", value: "true" },
+    { type: "EndpointPrivateAccess", value: "true" },
+    { type: "PublicAccessCidrs", value: '["0.0.0.0/0"]' },
+  ];
+  return eventBridgeEnvelope(detail);
+}
+function tagEvent(eventId: string) {
+  const detail = editableRecord();
+  detail.eventID = eventId;
+  detail.eventName = "TagResource";
+  detail.requestParameters = { resourceArn: AMAZON_EKS.arn, tags: { team: "payments" } };
+  detail.responseElements = null;
+  return eventBridgeEnvelope(detail);
+}
+
+function endpointAlerts(w: World) {
+  return w.notifier.alerts.filter((alert) => alert.attributes.ruleId === PUBLIC_RULE);
+}
+async function storedStatus(w: World, ruleId = PUBLIC_RULE) {
+  return (await w.store.readState(AMAZON_EKS.arn)).find((record) => record.ruleId === ruleId);
+}
+async function settleAll(w: World) {
+  const outcomes = [];
+  while (w.settleQueue.messages.length > 0) outcomes.push(await handleSettleCheck(JSON.stringify(w.settleQueue.messages.shift()!.message), w));
+  return outcomes;
+}
+
+describe("handleClusterEvent + handleSettleCheck on the shared CloudTrail fixtures", () => {
+  it("CreateCluster open to the world: early CRITICAL alert from the intent, settle confirms without a second one", async () => {
+    const w = world();
+    w.eks.clusters.set(AMAZON_EKS.arn, clusterRecord(AMAZON_EKS, OPEN, { status: "CREATING" }));
+    const outcome = await handleClusterEvent(createEvent(), w);
+    expect(outcome.status).toBe("settling");
+    expect(endpointAlerts(w)).toHaveLength(1);
+    const early = endpointAlerts(w)[0]!;
+    expect(early.subject).toBe("[CRITICAL] [CHANGE IN PROGRESS] amazon-eks (ap-northeast-2): EKS API endpoint opening to 0.0.0.0/0");
+    expect(early.text).toContain("arn:aws:iam::999999999999:user/alice");
+    expect(early.text).toContain("115.142.120.217");
+    // Private access off is the other endpoint rule the intent breaks.
+    expect(w.notifier.alerts.map((alert) => alert.attributes.ruleId).sort()).toEqual(["endpoint-private-access", PUBLIC_RULE]);
+    expect((await storedStatus(w))?.intent?.eventId).toBe("11c209ea-98e1-4db6-99e3-76d0b7e005f7");
+    expect(w.settleQueue.messages[0]).toMatchObject({ delaySeconds: 30, message: { eventName: "CreateCluster", attempt: 1 } });
+
+    // Still CREATING: checked again later, with a longer delay.
+    const first = await handleSettleCheck(w.settleQueue.messages.shift()!.message, w);
+    expect(first).toEqual({ status: "requeued", attempt: 2, delaySeconds: 60 });
+    w.eks.clusters.set(AMAZON_EKS.arn, clusterRecord(AMAZON_EKS, OPEN, { status: "ACTIVE" }));
+    const before = w.notifier.alerts.length;
+    const [settled] = await settleAll(w);
+    expect(settled).toMatchObject({ status: "settled" });
+    expect(endpointAlerts(w)).toHaveLength(1);
+    expect(w.notifier.alerts.slice(before).map((alert) => alert.attributes.ruleId)).not.toContain(PUBLIC_RULE);
+    expect(await storedStatus(w)).toMatchObject({ status: "FAIL", severity: "CRITICAL" });
+    expect((await storedStatus(w))?.intent).toBeUndefined();
+  });
+
+  it("UpdateClusterConfig to private-only: no early alert, one RESOLVED when it settles", async () => {
+    const w = world();
+    w.eks.clusters.set(AMAZON_EKS.arn, clusterRecord(AMAZON_EKS, OPEN));
+    await handleClusterEvent(tagEvent("tag-1"), w);
+    expect(endpointAlerts(w).map((alert) => alert.attributes.transition)).toEqual(["OPENED"]);
+    const outcome = await handleClusterEvent(makePrivateEvent(), w);
+    expect(outcome).toMatchObject({ status: "settling", earlyAlerts: [] });
+    w.eks.updates.set("a6a26d0a-c985-40df-8d17-9d994525339f", { status: "InProgress", errors: [] });
+    expect(await handleSettleCheck(w.settleQueue.messages.shift()!.message, w)).toMatchObject({ status: "requeued" });
+    w.eks.updates.set("a6a26d0a-c985-40df-8d17-9d994525339f", { status: "Successful", errors: [] });
+    w.eks.clusters.set(AMAZON_EKS.arn, clusterRecord(AMAZON_EKS, PRIVATE));
+    expect(await settleAll(w)).toMatchObject([{ status: "settled", updateStatus: "Successful" }]);
+    expect(endpointAlerts(w).map((alert) => alert.attributes.transition)).toEqual(["OPENED", "RESOLVED"]);
+    expect(endpointAlerts(w)[1]!.subject).toBe("[RESOLVED] amazon-eks (ap-northeast-2): resolved: EKS API endpoint not reachable from the internet");
+    expect(await storedStatus(w)).toMatchObject({ status: "PASS" });
+  });
+});
+
+describe("the real-time behaviour", () => {
+  it("an opening that fails to apply gets a correcting RESOLVED, and nothing stays open", async () => {
+    const w = world();
+    w.eks.clusters.set(AMAZON_EKS.arn, clusterRecord(AMAZON_EKS, PRIVATE));
+    await handleClusterEvent(tagEvent("tag-1"), w);
+    await handleClusterEvent(openEvent(), w);
+    expect(endpointAlerts(w).map((alert) => alert.subject)).toEqual(["[CRITICAL] [CHANGE IN PROGRESS] amazon-eks (ap-northeast-2): EKS API endpoint opening to 0.0.0.0/0"]);
+    w.eks.updates.set("u-open", { status: "Failed", errors: [{ errorCode: "InsufficientFreeAddresses", errorMessage: "no IPs" }] });
+    await settleAll(w);
+    expect(endpointAlerts(w).map((alert) => alert.attributes.transition)).toEqual(["OPENED", "RESOLVED"]);
+    expect(endpointAlerts(w)[1]!.payload.correcting).toBe(true);
+    expect(w.store.history.at(-1)?.note).toBe("update Failed: InsufficientFreeAddresses: no IPs");
+    expect(await storedStatus(w)).toMatchObject({ status: "PASS" });
+  });
+
+  it("the same event delivered three times is processed once", async () => {
+    const w = world();
+    w.eks.clusters.set(AMAZON_EKS.arn, clusterRecord(AMAZON_EKS, OPEN));
+    const outcomes = [];
+    for (let i = 0; i < 3; i += 1) outcomes.push((await handleClusterEvent(tagEvent("tag-1"), w)).status);
+    expect(outcomes).toEqual(["evaluated", "duplicate", "duplicate"]);
+    expect(w.eks.collectCalls).toBe(1);
+  });
+
+  it("a failed call is recorded in history only", async () => {
+    const w = world();
+    const detail = readCloudTrailRecord(UPDATE_CLUSTER_CONFIG_PRIVATE);
+    const failed = eventBridgeEnvelope({ ...detail, errorCode: "AccessDenied", errorMessage: "not authorized", responseElements: null });
+    expect((await handleClusterEvent(failed, w)).status).toBe("failed-call");
+    expect(w.store.history).toMatchObject([{ kind: "failed-call", failed: { errorCode: "AccessDenied" }, cause: { sourceIp: "115.142.120.217" } }]);
+    expect(w.store.records.size).toBe(0);
+    expect(w.notifier.alerts).toEqual([]);
+    expect(w.eks.collectCalls).toBe(0);
+  });
+
+  it("a malformed event is logged with its id and dropped: nothing stored, nothing thrown", async () => {
+    const w = world();
+    const event = makePrivateEvent();
+    (event.detail as Record<string, unknown>).eventName = "DescribeCluster";
+    expect(await handleClusterEvent(event, w)).toEqual({ status: "rejected", eventId: "194fa348-c30a-4cff-87a9-fd21a6178bc7", reason: "unknown-event" });
+    expect(w.logger.lines).toMatchObject([{ level: "warn", extra: { eventId: "194fa348-c30a-4cff-87a9-fd21a6178bc7" } }]);
+    expect(w.store.events.size).toBe(0);
+    expect(w.store.history).toEqual([]);
+  });
+
+  it("DeleteCluster closes the state and keeps the history; a later read that finds nothing closes too", async () => {
+    const w = world();
+    w.eks.clusters.set(AMAZON_EKS.arn, clusterRecord(AMAZON_EKS, OPEN));
+    await handleClusterEvent(tagEvent("tag-1"), w);
+    const detail = editableRecord();
+    const deletion = eventBridgeEnvelope({ ...detail, eventID: "del-1", eventName: "DeleteCluster", requestParameters: { name: "amazon-eks" }, responseElements: { cluster: { status: "DELETING" } } });
+    const alerts = w.notifier.alerts.length;
+    expect((await handleClusterEvent(deletion, w)).status).toBe("closed");
+    expect((await w.store.readState(AMAZON_EKS.arn)).every((record) => record.closed?.eventId === "del-1")).toBe(true);
+    expect(w.notifier.alerts).toHaveLength(alerts);
+    expect(w.store.history.map((entry) => entry.kind)).toEqual(["evaluation", "closed"]);
+    w.eks.clusters.delete(AMAZON_EKS.arn);
+    expect((await handleClusterEvent(tagEvent("tag-late"), w)).status).toBe("cluster-not-found");
+  });
+
+  it("an EKS failure is thrown for the retry, and the retry of the same event is processed", async () => {
+    const w = world();
+    w.eks.clusters.set(AMAZON_EKS.arn, clusterRecord(AMAZON_EKS, OPEN));
+    w.eks.failures.push(new EksUnavailable("DescribeCluster"));
+    await expect(handleClusterEvent(tagEvent("tag-1"), w)).rejects.toBeInstanceOf(EksUnavailable);
+    expect((await handleClusterEvent(tagEvent("tag-1"), w)).status).toBe("evaluated");
+    expect(endpointAlerts(w)).toHaveLength(1);
+  });
+
+  it("a lost conditional write is recomputed from a fresh read: one alert per transition", async () => {
+    const w = world();
+    w.eks.clusters.set(AMAZON_EKS.arn, clusterRecord(AMAZON_EKS, OPEN));
+    const commit = w.store.commit.bind(w.store);
+    let lost = 0;
+    w.store.commit = async (arn, writes, history) => {
+      if (lost === 0) {
+        lost += 1;
+        // Another evaluation wins the race with the same view of the cluster.
+        await handleClusterEvent(tagEvent("tag-other"), { ...w, store: Object.assign(Object.create(Object.getPrototypeOf(w.store)), w.store, { commit }) });
+        throw new StateConflict(arn);
+      }
+      return commit(arn, writes, history);
+    };
+    expect((await handleClusterEvent(tagEvent("tag-1"), w)).status).toBe("evaluated");
+    expect(endpointAlerts(w)).toHaveLength(1);
+    expect(w.eks.collectCalls).toBe(3);
+  });
+
+  it("an older view of the cluster never overwrites a newer one", async () => {
+    const w = world();
+    w.eks.clusters.set(AMAZON_EKS.arn, clusterRecord(AMAZON_EKS, PRIVATE));
+    w.clock.now = new Date("2026-01-05T10:10:00Z");
+    await handleClusterEvent(tagEvent("tag-new"), w);
+    w.clock.now = new Date("2026-01-05T10:00:00Z");
+    w.eks.clusters.set(AMAZON_EKS.arn, clusterRecord(AMAZON_EKS, OPEN));
+    expect((await handleClusterEvent(tagEvent("tag-old"), w)).status).toBe("stale");
+    expect(endpointAlerts(w)).toEqual([]);
+    expect(await storedStatus(w)).toMatchObject({ status: "PASS" });
+  });
+
+  it("a publish failure after the write is thrown, the alerts stay in the outbox, and the retry sends them", async () => {
+    const w = world();
+    w.eks.clusters.set(AMAZON_EKS.arn, clusterRecord(AMAZON_EKS, { endpointPublicAccess: true, endpointPrivateAccess: false, publicAccessCidrs: ["0.0.0.0/0"] }));
+    w.notifier.failNext = 1;
+    await expect(handleClusterEvent(tagEvent("tag-1"), w)).rejects.toThrow("SNS unavailable");
+    expect(w.logger.lines.some((line) => line.level === "error" && line.message.startsWith("alert could not be published"))).toBe(true);
+    const [pending] = await w.store.pendingAlerts(AMAZON_EKS.arn);
+    const expected = pending!.alerts.map((alert) => alert.subject);
+    expect(expected).toContain("[CRITICAL] amazon-eks (ap-northeast-2): EKS API endpoint open to 0.0.0.0/0");
+    // The failed one is missing from what subscribers got so far.
+    expect(w.notifier.alerts).toHaveLength(expected.length - 1);
+    // The same event again (its claim was given back): the outbox goes out first, the state has nothing new.
+    expect(await handleClusterEvent(tagEvent("tag-1"), w)).toMatchObject({ status: "evaluated", notified: [] });
+    expect(new Set(w.notifier.alerts.map((alert) => alert.subject))).toEqual(new Set(expected));
+    expect(await w.store.pendingAlerts(AMAZON_EKS.arn)).toEqual([]);
+  });
+});
+
+describe("handleSettleCheck", () => {
+  it("a change that never ends goes to the dead-letter queue by throwing", async () => {
+    const w = world();
+    w.eks.clusters.set(AMAZON_EKS.arn, clusterRecord(AMAZON_EKS, PRIVATE));
+    await handleClusterEvent(openEvent(), w);
+    w.eks.updates.set("u-open", { status: "InProgress", errors: [] });
+    const message = w.settleQueue.messages.shift()!.message;
+    await expect(handleSettleCheck({ ...message, attempt: 40 }, { ...w, settings: { maxSettleAttempts: 40 } })).rejects.toBeInstanceOf(SettleTimeout);
+    expect(settleDelay(1, w)).toBe(30);
+    expect(settleDelay(20, w)).toBe(300);
+  });
+
+  it("drops an unreadable message with a clear log", async () => {
+    const w = world();
+    expect(await handleSettleCheck("{not json", w)).toEqual({ status: "rejected" });
+    expect(await handleSettleCheck({ version: 1, cluster: {} }, w)).toEqual({ status: "rejected" });
+    expect(w.logger.lines.map((line) => line.extra?.error)).toEqual([
+      "settle message: expected a JSON object, got unparsable text",
+      expect.stringContaining("cluster.arn"),
+    ]);
+  });
+
+  it("an update EKS no longer knows is judged from the live cluster; a vanished cluster is closed", async () => {
+    const w = world();
+    w.eks.clusters.set(AMAZON_EKS.arn, clusterRecord(AMAZON_EKS, OPEN));
+    await handleClusterEvent(openEvent(), w);
+    const message = w.settleQueue.messages.shift()!.message;
+    expect(await handleSettleCheck(message, w)).toMatchObject({ status: "settled" });
+    w.eks.clusters.delete(AMAZON_EKS.arn);
+    expect(await handleSettleCheck(message, w)).toEqual({ status: "cluster-not-found" });
+  });
+
+  it("a nodegroup or add-on creation settles when it leaves CREATING", async () => {
+    const w = world();
+    w.eks.clusters.set(AMAZON_EKS.arn, clusterRecord(AMAZON_EKS, PRIVATE));
+    const base = { version: 1 as const, cluster: AMAZON_EKS, eventId: "ng-1", eventName: "CreateNodegroup", attempt: 1, queuedAt: "2026-01-05T10:00:00Z", cause: {} };
+    expect(await handleSettleCheck({ ...base, nodegroupName: "absent" }, w)).toMatchObject({ status: "settled" });
+    expect(await handleSettleCheck({ ...base, eventName: "CreateAddon", addonName: "vpc-cni" }, w)).toMatchObject({ status: "settled" });
+  });
+
+  it("judges intents by the endpoint rules only", () => {
+    expect(intentRules(rules).map((rule) => rule.id).sort()).toEqual(["endpoint-private-access", "endpoint-public-access"]);
+  });
+});

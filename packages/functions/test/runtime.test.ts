@@ -1,0 +1,34 @@
+// Cold-start configuration of the real-time handlers: what a deployment mistake looks like in the logs.
+import { describe, expect, it } from "vitest";
+import { Logger } from "@aws-lambda-powertools/logger";
+import { PolicyError } from "@eks-warden/core/errors";
+import { ConfigurationError, depsFromEnvironment, policyFromEnvironment } from "../src/lib/runtime.ts";
+
+const complete = {
+  POLICY: JSON.stringify({ remediation: { mode: "off" } }),
+  TABLE_NAME: "state",
+  ALERTS_TOPIC_ARN: "arn:aws:sns:eu-west-1:111122223333:alerts",
+  SETTLE_QUEUE_URL: "https://sqs.eu-west-1.amazonaws.com/111122223333/settle",
+  AWS_REGION: "eu-west-1",
+};
+
+describe("cold-start configuration", () => {
+  it("names a missing variable and what it must hold", () => {
+    expect(() => policyFromEnvironment({})).toThrow(new ConfigurationError("environment variable POLICY is missing: expected the deployment policy as JSON (the stack sets it)"));
+    const { TABLE_NAME: _missing, ...noTable } = complete;
+    expect(() => depsFromEnvironment(new Logger(), noTable)).toThrow("environment variable TABLE_NAME is missing: expected the state table's name");
+  });
+
+  it("says when POLICY is not JSON, and passes on the policy's own field errors", () => {
+    expect(() => policyFromEnvironment({ POLICY: "{remediation" })).toThrow(/^environment variable POLICY: expected JSON, got text that does not parse/);
+    expect(() => policyFromEnvironment({ POLICY: JSON.stringify({ remediation: { mode: "sometimes" } }) })).toThrow(PolicyError);
+  });
+
+  it("reads the settle timing, refusing what SQS cannot do", () => {
+    const deps = depsFromEnvironment(new Logger(), { ...complete, SETTLE_DELAY_SECONDS: "0", SETTLE_MAX_DELAY_SECONDS: "120", SETTLE_MAX_ATTEMPTS: "10" });
+    expect(deps.settings).toEqual({ settleDelaySeconds: 0, maxSettleDelaySeconds: 120, maxSettleAttempts: 10 });
+    expect(deps.policy.remediation.mode).toBe("off");
+    expect(() => depsFromEnvironment(new Logger(), { ...complete, SETTLE_DELAY_SECONDS: "1200" })).toThrow("SETTLE_DELAY_SECONDS: expected whole seconds 0-900, got \"1200\"");
+    expect(() => depsFromEnvironment(new Logger(), { ...complete, SETTLE_MAX_ATTEMPTS: "many" })).toThrow("SETTLE_MAX_ATTEMPTS: expected a whole number >= 1, got \"many\"");
+  });
+});

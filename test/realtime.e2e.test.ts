@@ -1,0 +1,448 @@
+// The real-time path end to end, on the local stack: the simulator (EKS over HTTP, emitting CloudTrail events),
+// DynamoDB Local, the SNS/SQS emulator, the real SDK clients and the real Lambda handlers, wired by the local
+// runner (EventBridge pattern routing, SQS polling with redrive to a dead-letter queue). Alerts are read the way a
+// subscriber gets them: from an SQS queue subscribed to the alerts topic.
+
+import { readFileSync } from "node:fs";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { CreateTableCommand, DynamoDBClient, QueryCommand, UpdateTimeToLiveCommand } from "@aws-sdk/client-dynamodb";
+import { EKSClient, TagResourceCommand, UpdateClusterConfigCommand } from "@aws-sdk/client-eks";
+import { CreateTopicCommand, SNSClient, SubscribeCommand } from "@aws-sdk/client-sns";
+import { CreateQueueCommand, DeleteMessageBatchCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { startSimulator, seededRandom, type Simulator } from "@eks-warden/simulator/index";
+import type { CloudTrailEvent } from "@eks-warden/simulator/cloudtrail";
+import { STATE_TABLE_KEY_SCHEMA, DynamoStateStore } from "@eks-warden/core/aws/dynamodb";
+import { clusterEventPattern, matchesEventPattern } from "@eks-warden/core/event-pattern";
+import type { StoredRuleState } from "@eks-warden/core/state/transitions";
+import { createQueueWithDeadLetter, LocalEventRouter, LocalQueuePoller, localContext, type LocalQueues } from "@eks-warden/cli/local/runner";
+import { ensureLocalAws, stopLocalAws } from "../packages/core/test/aws/local-aws.ts";
+import { CREATE_CLUSTER_OPEN_WORLD, UPDATE_CLUSTER_CONFIG_PRIVATE, eventBridgeEnvelope, fixturePath, readCloudTrailRecord } from "../packages/core/test/events/envelope.ts";
+
+const ACCOUNT = "999999999999";
+const MINUTE = 60_000;
+const PUBLIC_RULE = "endpoint-public-access";
+const ALICE = { accessKeyId: "AKIAALICEEXAMPLE0001", secretAccessKey: "alice-secret" };
+const ALICE_ARN = `arn:aws:iam::${ACCOUNT}:user/alice`;
+const ALICE_IP = "198.51.100.23";
+const run = `${process.pid}-${Date.now()}`;
+
+interface ReceivedAlert {
+  readonly subject: string;
+  readonly attributes: Record<string, string>;
+  readonly payload: {
+    transition: string;
+    inProgress: boolean;
+    correcting: boolean;
+    severity: string;
+    ruleId: string;
+    cluster: { name: string; arn: string };
+    cause: { eventId?: string; actor?: { arn?: string }; sourceIp?: string };
+  };
+}
+
+let sim: Simulator;
+let sqs: SQSClient;
+let dynamo: DynamoDBClient;
+let store: DynamoStateStore;
+let tableName: string;
+let alertsQueueUrl: string;
+let settleQueues: LocalQueues;
+let eventDeadLetterQueueUrl: string;
+let router: LocalEventRouter;
+let poller: LocalQueuePoller;
+let clusterEventHandler: (event: unknown, context: ReturnType<typeof localContext>) => Promise<unknown>;
+const emitted: CloudTrailEvent[] = [];
+const received: ReceivedAlert[] = [];
+
+/** A compliant cluster record (private only, all control-plane logs on) unless `vpc` says otherwise. */
+function clusterEntry(name: string, region: string, vpc: Record<string, unknown>) {
+  return {
+    region,
+    cluster: {
+      name,
+      arn: `arn:aws:eks:${region}:${ACCOUNT}:cluster/${name}`,
+      version: "1.34",
+      status: "ACTIVE",
+      roleArn: `arn:aws:iam::${ACCOUNT}:role/eks`,
+      resourcesVpcConfig: { subnetIds: ["subnet-0a"], securityGroupIds: [], vpcId: "vpc-0a", ...vpc },
+      logging: { clusterLogging: [{ types: ["api", "audit", "authenticator", "controllerManager", "scheduler"], enabled: true }] },
+      tags: {},
+    },
+  };
+}
+const PRIVATE_ONLY = { endpointPublicAccess: false, endpointPrivateAccess: true, publicAccessCidrs: ["0.0.0.0/0"] };
+const OPEN_WORLD_PUBLIC_ONLY = { endpointPublicAccess: true, endpointPrivateAccess: false, publicAccessCidrs: ["0.0.0.0/0"] };
+const BATCH = Array.from({ length: 10 }, (_, index) => `batch-${String(index).padStart(2, "0")}`);
+
+function arnOf(name: string, region = "eu-west-1"): string {
+  return `arn:aws:eks:${region}:${ACCOUNT}:cluster/${name}`;
+}
+
+function actorClient(region = "eu-west-1"): EKSClient {
+  return new EKSClient({ region, endpoint: sim.url, credentials: ALICE, maxAttempts: 1 });
+}
+
+async function readAlerts(): Promise<ReceivedAlert[]> {
+  const fresh: ReceivedAlert[] = [];
+  for (;;) {
+    const page = await sqs.send(new ReceiveMessageCommand({ QueueUrl: alertsQueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }));
+    const messages = page.Messages ?? [];
+    if (messages.length === 0) break;
+    for (const message of messages) {
+      const envelope = JSON.parse(message.Body!) as { Subject: string; Message: string; MessageAttributes?: Record<string, { Value: string }> };
+      fresh.push({
+        subject: envelope.Subject,
+        attributes: Object.fromEntries(Object.entries(envelope.MessageAttributes ?? {}).map(([name, value]) => [name, value.Value])),
+        payload: JSON.parse(envelope.Message) as ReceivedAlert["payload"],
+      });
+    }
+    await sqs.send(new DeleteMessageBatchCommand({ QueueUrl: alertsQueueUrl, Entries: messages.map((message, index) => ({ Id: String(index), ReceiptHandle: message.ReceiptHandle! })) }));
+  }
+  received.push(...fresh);
+  return fresh;
+}
+
+/** Delivers what the simulator emitted since the last call, through the deployed pattern. */
+async function deliverEmitted(): Promise<void> {
+  // The simulator hands CloudTrail events over just after the API reply, as CloudTrail is never synchronous.
+  await sim.cloudTrail.idle();
+  const events = emitted.splice(0);
+  await router.deliverAll(events);
+}
+
+async function stateOf(clusterArn: string, ruleId = PUBLIC_RULE): Promise<StoredRuleState | undefined> {
+  return (await store.readState(clusterArn)).find((record) => record.ruleId === ruleId);
+}
+
+/** Settle checks until none is ready; the update durations are virtual, so advance the clock first. */
+async function settle(advanceMs = 11 * MINUTE): Promise<void> {
+  sim.clock.advance(advanceMs);
+  await poller.drain(200);
+}
+
+const forCluster = (alerts: readonly ReceivedAlert[], name: string, ruleId = PUBLIC_RULE) =>
+  alerts.filter((alert) => alert.payload.cluster.name === name && alert.payload.ruleId === ruleId);
+
+beforeAll(async () => {
+  await ensureLocalAws();
+  sim = await startSimulator({
+    fleet: {
+      _what: "compliant private clusters the scenarios open and close, and amazon-eks as the shared CloudTrail fixtures' call left it",
+      defaultAccount: ACCOUNT,
+      startTime: "2026-01-05T10:00:00Z",
+      clusterVersions: (JSON.parse(readFileSync(fixturePath("eks/DescribeClusterVersions.json"), "utf8")) as { data: { clusterVersions: Record<string, unknown>[] } }).data.clusterVersions,
+      identities: { [ALICE.accessKeyId]: { arn: ALICE_ARN, sourceIPAddress: ALICE_IP } },
+      clusters: [
+        clusterEntry("amazon-eks", "ap-northeast-2", OPEN_WORLD_PUBLIC_ONLY),
+        clusterEntry("payments-prod", "eu-west-1", PRIVATE_ONLY),
+        clusterEntry("throttled-prod", "eu-west-1", PRIVATE_ONLY),
+        clusterEntry("dedupe-prod", "eu-west-1", PRIVATE_ONLY),
+        clusterEntry("doomed-prod", "eu-west-1", PRIVATE_ONLY),
+        ...BATCH.map((name) => clusterEntry(name, "eu-west-1", PRIVATE_ONLY)),
+      ],
+    },
+  });
+  sim.onCloudTrailEvent((event) => {
+    emitted.push(event);
+  });
+  process.env.AWS_ENDPOINT_URL_EKS = sim.url;
+
+  sqs = new SQSClient({});
+  dynamo = new DynamoDBClient({});
+  const sns = new SNSClient({});
+  tableName = `warden-e2e-${run}`;
+  await dynamo.send(new CreateTableCommand({ TableName: tableName, BillingMode: "PAY_PER_REQUEST", AttributeDefinitions: [...STATE_TABLE_KEY_SCHEMA.AttributeDefinitions], KeySchema: [...STATE_TABLE_KEY_SCHEMA.KeySchema] }));
+  await dynamo.send(new UpdateTimeToLiveCommand({ TableName: tableName, TimeToLiveSpecification: { AttributeName: "expiresAt", Enabled: true } }));
+  store = new DynamoStateStore({ tableName, client: dynamo });
+  const topic = await sns.send(new CreateTopicCommand({ Name: `alerts-${run}` }));
+  const alertsQueue = await sqs.send(new CreateQueueCommand({ QueueName: `alerts-subscriber-${run}` }));
+  alertsQueueUrl = alertsQueue.QueueUrl!;
+  const alertsQueueArn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: alertsQueueUrl, AttributeNames: ["QueueArn"] }))).Attributes!.QueueArn!;
+  await sns.send(new SubscribeCommand({ TopicArn: topic.TopicArn, Protocol: "sqs", Endpoint: alertsQueueArn }));
+  sns.destroy();
+  settleQueues = await createQueueWithDeadLetter(sqs, `settle-${run}`, { maxReceiveCount: 3, visibilityTimeoutSeconds: 30 });
+
+  Object.assign(process.env, {
+    POLICY: JSON.stringify({}),
+    TABLE_NAME: tableName,
+    ALERTS_TOPIC_ARN: topic.TopicArn,
+    SETTLE_QUEUE_URL: settleQueues.queueUrl,
+    // The simulator's time is virtual: the test advances it, so checks need no real delay.
+    SETTLE_DELAY_SECONDS: "0",
+    SETTLE_MAX_DELAY_SECONDS: "0",
+    POWERTOOLS_METRICS_NAMESPACE: "EksWardenTest",
+  });
+  const clusterEvent = await import("../packages/functions/src/cluster-event.ts");
+  const settleFunction = await import("../packages/functions/src/settle.ts");
+  clusterEventHandler = clusterEvent.handler as unknown as typeof clusterEventHandler;
+  const eventDeadLetters = await sqs.send(new CreateQueueCommand({ QueueName: `cluster-event-dlq-${run}` }));
+  eventDeadLetterQueueUrl = eventDeadLetters.QueueUrl!;
+  router = new LocalEventRouter({
+    matches: (event) => matchesEventPattern(clusterEventPattern, event),
+    handler: clusterEventHandler,
+    onDeadLetter: async (letter) => {
+      await sqs.send(new SendMessageCommand({ QueueUrl: eventDeadLetterQueueUrl, MessageBody: JSON.stringify(letter) }));
+    },
+  });
+  poller = new LocalQueuePoller({ sqs, queueUrl: settleQueues.queueUrl, queueArn: settleQueues.queueArn, handler: settleFunction.handler as never });
+}, 120_000);
+
+afterAll(async () => {
+  await sim?.stop();
+  sqs?.destroy();
+  dynamo?.destroy();
+  await stopLocalAws();
+});
+
+describe("the shared CloudTrail fixtures, wrapped in EventBridge envelopes", () => {
+  it("CreateCluster open to the world alerts early; UpdateClusterConfig to private-only resolves it", async () => {
+    const arn = arnOf("amazon-eks", "ap-northeast-2");
+    expect(await router.deliver(eventBridgeEnvelope(readCloudTrailRecord(CREATE_CLUSTER_OPEN_WORLD)))).toBe("delivered");
+    const early = await readAlerts();
+    expect(early.map((alert) => alert.subject).sort()).toEqual([
+      "[CRITICAL] [CHANGE IN PROGRESS] amazon-eks (ap-northeast-2): EKS API endpoint opening to 0.0.0.0/0",
+      "[HIGH] [CHANGE IN PROGRESS] amazon-eks (ap-northeast-2): failing: EKS private API endpoint enabled",
+    ]);
+    expect(early[0]!.payload.cause).toMatchObject({ sourceIp: "115.142.120.217", actor: { arn: ALICE_ARN } });
+    await settle(0);
+    expect(forCluster(await readAlerts(), "amazon-eks")).toEqual([]);
+    expect(await stateOf(arn)).toMatchObject({ status: "FAIL", severity: "CRITICAL", version: expect.any(Number) });
+    expect((await stateOf(arn))?.intent).toBeUndefined();
+
+    // The fixture's call was made in the real account; here the simulated cluster is made private the same way
+    // (its own event is not delivered), then the recorded event arrives.
+    await actorClient("ap-northeast-2").send(new UpdateClusterConfigCommand({ name: "amazon-eks", resourcesVpcConfig: { endpointPublicAccess: false, endpointPrivateAccess: true } }));
+    sim.clock.advance(11 * MINUTE);
+    await sim.cloudTrail.idle();
+    emitted.splice(0);
+    expect(await router.deliver(eventBridgeEnvelope(readCloudTrailRecord(UPDATE_CLUSTER_CONFIG_PRIVATE)))).toBe("delivered");
+    expect(await readAlerts()).toEqual([]);
+    await settle(0);
+    const resolved = await readAlerts();
+    expect(resolved.map((alert) => alert.subject).sort()).toEqual([
+      "[RESOLVED] amazon-eks (ap-northeast-2): resolved: EKS API endpoint not reachable from the internet",
+      "[RESOLVED] amazon-eks (ap-northeast-2): resolved: EKS private API endpoint enabled",
+    ]);
+    expect(resolved.every((alert) => alert.attributes.transition === "RESOLVED" && alert.attributes.kind === "alert")).toBe(true);
+    expect(await stateOf(arn)).toMatchObject({ status: "PASS" });
+  });
+});
+
+/** Opens the cluster to the world as alice, then closes it again, checking alerts at each step. */
+async function openThenClose(name: string): Promise<ReceivedAlert[]> {
+  const eks = actorClient();
+  const seen: ReceivedAlert[] = [];
+  await eks.send(new UpdateClusterConfigCommand({ name, resourcesVpcConfig: { endpointPublicAccess: true, publicAccessCidrs: ["0.0.0.0/0"] } }));
+  await deliverEmitted();
+  const early = forCluster(await readAlerts(), name);
+  seen.push(...early);
+  expect(early).toHaveLength(1);
+  const [alert] = early;
+  expect(alert!.subject).toBe(`[CRITICAL] [CHANGE IN PROGRESS] ${name} (eu-west-1): EKS API endpoint opening to 0.0.0.0/0`);
+  expect(alert!.attributes).toMatchObject({ severity: "CRITICAL", transition: "OPENED", ruleId: PUBLIC_RULE, cluster: name, region: "eu-west-1", account: ACCOUNT, kind: "alert" });
+  expect(alert!.payload.cause).toMatchObject({ actor: { arn: ALICE_ARN }, sourceIp: ALICE_IP });
+
+  // The update is still running: the check goes back on the queue; then it ends and the live cluster confirms.
+  await poller.pollOnce();
+  // Intent evaluations never change the stored status: only the marker of the early alert is kept.
+  const during = await stateOf(arnOf(name));
+  expect(during?.status).not.toBe("FAIL");
+  expect(during?.intent?.severity).toBe("CRITICAL");
+  await settle();
+  seen.push(...forCluster(await readAlerts(), name));
+  expect(seen).toHaveLength(1);
+  expect(await stateOf(arnOf(name))).toMatchObject({ status: "FAIL", severity: "CRITICAL" });
+
+  await eks.send(new UpdateClusterConfigCommand({ name, resourcesVpcConfig: { endpointPublicAccess: false, endpointPrivateAccess: true } }));
+  await deliverEmitted();
+  expect(forCluster(await readAlerts(), name)).toEqual([]);
+  await settle();
+  const afterClose = await readAlerts();
+  const resolved = forCluster(afterClose, name);
+  seen.push(...resolved);
+  expect(resolved.map((entry) => [entry.attributes.transition, entry.attributes.severity, entry.payload.correcting])).toEqual([["RESOLVED", "CRITICAL", false]]);
+  expect(await stateOf(arnOf(name))).toMatchObject({ status: "PASS" });
+  eks.destroy();
+  return seen;
+}
+
+describe("opening an endpoint through the simulator", () => {
+  it("gives exactly one OPENED CRITICAL alert naming actor and source IP, none on settle, one RESOLVED when closed", async () => {
+    const alerts = await openThenClose("payments-prod");
+    const text = alerts.map((alert) => alert.subject);
+    expect(text).toEqual([
+      "[CRITICAL] [CHANGE IN PROGRESS] payments-prod (eu-west-1): EKS API endpoint opening to 0.0.0.0/0",
+      "[RESOLVED] payments-prod (eu-west-1): resolved: EKS API endpoint not reachable from the internet",
+    ]);
+    expect(received.filter((alert) => alert.payload.cluster.name === "payments-prod" && alert.attributes.severity === "CRITICAL" && alert.attributes.transition === "OPENED")).toHaveLength(1);
+  });
+
+  it("with 30% throttling on DescribeCluster: the same state and alerts", async () => {
+    sim.faults.seed(3);
+    sim.faults.set("DescribeCluster", { throttleRate: 0.3, throttleError: "TooManyRequestsException" });
+    const before = sim.calls.get("DescribeCluster");
+    try {
+      const alerts = await openThenClose("throttled-prod");
+      expect(alerts.map((alert) => alert.subject.replace("throttled-prod", "X"))).toEqual([
+        "[CRITICAL] [CHANGE IN PROGRESS] X (eu-west-1): EKS API endpoint opening to 0.0.0.0/0",
+        "[RESOLVED] X (eu-west-1): resolved: EKS API endpoint not reachable from the internet",
+      ]);
+    } finally {
+      sim.faults.clear();
+    }
+    expect(sim.calls.get("DescribeCluster") - before).toBeGreaterThan(4);
+  }, 120_000);
+});
+
+describe("at-least-once delivery and disorder", () => {
+  it("the same event delivered 3 times alerts once", async () => {
+    const eks = actorClient();
+    await eks.send(new UpdateClusterConfigCommand({ name: "dedupe-prod", resourcesVpcConfig: { endpointPublicAccess: true, publicAccessCidrs: ["0.0.0.0/0"] } }));
+    await sim.cloudTrail.idle();
+    const events = emitted.splice(0);
+    expect(events).toHaveLength(1);
+    await router.deliverAll([events[0], events[0], events[0]]);
+    await settle();
+    await router.deliver(events[0]);
+    await settle();
+    const alerts = forCluster(await readAlerts(), "dedupe-prod");
+    expect(alerts.map((alert) => [alert.attributes.transition, alert.payload.inProgress])).toEqual([["OPENED", true]]);
+    eks.destroy();
+  });
+
+  it("50 events for 10 clusters, shuffled: final state is what DescribeCluster shows, each transition alerted once", async () => {
+    const eks = actorClient();
+    const random = seededRandom(2026);
+    const open = new Map(BATCH.map((name) => [name, false]));
+    let calls = 0;
+    while (calls < 50) {
+      const name = BATCH[Math.floor(random() * BATCH.length)]!;
+      calls += 1;
+      if (random() < 0.2) {
+        await eks.send(new TagResourceCommand({ resourceArn: arnOf(name), tags: { touched: String(calls) } }));
+      } else {
+        const opening = !open.get(name);
+        await eks.send(
+          new UpdateClusterConfigCommand({
+            name,
+            resourcesVpcConfig: opening ? { endpointPublicAccess: true, publicAccessCidrs: ["0.0.0.0/0"] } : { endpointPublicAccess: false, endpointPrivateAccess: true },
+          }),
+        );
+        open.set(name, opening);
+      }
+      sim.clock.advance(11 * MINUTE);
+    }
+    await sim.cloudTrail.idle();
+    const events = emitted.splice(0);
+    expect(events).toHaveLength(50);
+    for (let index = events.length - 1; index > 0; index -= 1) {
+      const other = Math.floor(random() * (index + 1));
+      [events[index], events[other]] = [events[other]!, events[index]!];
+    }
+    expect(new Set(await router.deliverAll(events))).toEqual(new Set(["delivered"]));
+    await settle(0);
+    const alerts = await readAlerts();
+
+    // The scenario is not vacuous: some clusters end open, and some openings were announced and then corrected.
+    expect(BATCH.filter((name) => open.get(name)).length).toBeGreaterThan(0);
+    expect(BATCH.filter((name) => !open.get(name)).length).toBeGreaterThan(0);
+    expect(alerts.filter((alert) => alert.payload.correcting).length).toBeGreaterThan(0);
+    for (const name of BATCH) {
+      const mine = forCluster(alerts, name);
+      const early = mine.filter((alert) => alert.payload.inProgress);
+      const correcting = mine.filter((alert) => alert.payload.correcting);
+      const settledOpened = mine.filter((alert) => alert.attributes.transition === "OPENED" && !alert.payload.inProgress);
+      const plainResolved = mine.filter((alert) => alert.attributes.transition === "RESOLVED" && !alert.payload.correcting);
+      // Never the same alert twice.
+      const keys = mine.map((alert) => `${alert.attributes.transition}:${alert.payload.inProgress}:${alert.payload.correcting}:${alert.payload.cause.eventId}`);
+      expect(new Set(keys).size).toBe(keys.length);
+      expect(plainResolved).toEqual([]);
+      if (open.get(name)) {
+        // Opened for good: announced once (early or on settle), never taken back.
+        expect(early.length + settledOpened.length).toBe(1);
+        expect(correcting).toEqual([]);
+        expect(await stateOf(arnOf(name))).toMatchObject({ status: "FAIL", severity: "CRITICAL" });
+      } else {
+        // Private in the end: every early alert of an opening the cluster no longer shows is corrected once.
+        expect(settledOpened).toEqual([]);
+        expect(correcting.length).toBe(early.length);
+        const state = await stateOf(arnOf(name));
+        expect(state === undefined || state.status === "PASS").toBe(true);
+      }
+      expect((await stateOf(arnOf(name)))?.intent).toBeUndefined();
+    }
+    eks.destroy();
+  }, 180_000);
+});
+
+describe("failures", () => {
+  it("a settle check that keeps failing ends in the dead-letter queue", async () => {
+    const eks = actorClient();
+    await eks.send(new UpdateClusterConfigCommand({ name: "doomed-prod", resourcesVpcConfig: { endpointPublicAccess: true, publicAccessCidrs: ["0.0.0.0/0"] } }));
+    await deliverEmitted();
+    sim.faults.set("DescribeUpdate", { serverErrorRate: 1, serverErrorStatus: 500 });
+    try {
+      for (let round = 0; round < 6; round += 1) await poller.pollOnce();
+    } finally {
+      sim.faults.clear();
+    }
+    const dead = await sqs.send(new ReceiveMessageCommand({ QueueUrl: settleQueues.deadLetterQueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }));
+    expect(dead.Messages?.map((message) => JSON.parse(message.Body!).cluster.name)).toEqual(["doomed-prod"]);
+    eks.destroy();
+  }, 120_000);
+
+  it("an event whose evaluation keeps failing is retried, then parked in the dead-letter queue, its claim released", async () => {
+    const eks = actorClient();
+    await eks.send(new TagResourceCommand({ resourceArn: arnOf("doomed-prod"), tags: { owner: "alice" } }));
+    await sim.cloudTrail.idle();
+    const [event] = emitted.splice(0);
+    sim.faults.set("DescribeCluster", { serverErrorRate: 1, serverErrorStatus: 500 });
+    try {
+      expect(await router.deliver(event)).toBe("dead-lettered");
+    } finally {
+      sim.faults.clear();
+    }
+    const dead = await sqs.send(new ReceiveMessageCommand({ QueueUrl: eventDeadLetterQueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }));
+    const letters = (dead.Messages ?? []).map((message) => JSON.parse(message.Body!) as { event: CloudTrailEvent; error: string; attempts: number });
+    expect(letters.map((letter) => [letter.event.detail.eventID, letter.attempts])).toEqual([[event!.detail.eventID, 3]]);
+    expect(letters[0]!.error).toContain("EksUnavailable");
+    // Redriven once EKS is back, the same event is processed: nothing was marked done on the way.
+    expect(await router.deliver(event)).toBe("delivered");
+    eks.destroy();
+  }, 120_000);
+
+  it("malformed events are logged with their id and dropped: no throw, nothing stored", async () => {
+    await readAlerts();
+    const lines: string[] = [];
+    const capture = (chunk: string | Uint8Array) => {
+      lines.push(String(chunk));
+      return true;
+    };
+    const spies = [vi.spyOn(process.stdout, "write").mockImplementation(capture), vi.spyOn(process.stderr, "write").mockImplementation(capture)];
+    const good = () => eventBridgeEnvelope({ ...readCloudTrailRecord(UPDATE_CLUSTER_CONFIG_PRIVATE), eventID: `bad-${Math.random()}` });
+    const missingDetail = { ...good(), detail: undefined, id: "envelope-missing-detail" };
+    const wrongTypes = good();
+    (wrongTypes.detail as Record<string, unknown>).userIdentity = "alice";
+    const unknownName = good();
+    (unknownName.detail as Record<string, unknown>).eventName = "DescribeCluster";
+    const huge = good();
+    (huge.detail as Record<string, unknown>).userAgent = "x".repeat(1024 * 1024);
+    const inputs = [missingDetail, wrongTypes, unknownName, huge];
+    const outcomes: unknown[] = [];
+    try {
+      for (const input of inputs) outcomes.push(await clusterEventHandler(input, localContext("cluster-event")));
+    } finally {
+      for (const spy of spies) spy.mockRestore();
+    }
+    expect(outcomes.map((outcome) => (outcome as { status: string }).status)).toEqual(["rejected", "rejected", "rejected", "rejected"]);
+    const ids = ["envelope-missing-detail", ...inputs.slice(1).map((input) => String((input.detail as Record<string, unknown>).eventID))];
+    const logged = lines.join("");
+    for (const id of ids) expect(logged).toContain(id);
+    expect(logged).toContain("event rejected: dropped without retry");
+    for (const id of ids) {
+      const items = await dynamo.send(new QueryCommand({ TableName: tableName, KeyConditionExpression: "pk = :pk", ExpressionAttributeValues: { ":pk": { S: `EVENT#${id}` } } }));
+      expect(items.Count).toBe(0);
+    }
+    expect(await readAlerts()).toEqual([]);
+  });
+});
