@@ -21,7 +21,8 @@ import { STATE_TABLE_KEY_SCHEMA } from "@eks-warden/core/aws/dynamodb";
 import { clusterEventPattern } from "@eks-warden/core/event-pattern";
 import { permissionsFor } from "@eks-warden/core/rules/index";
 import { loadDeploymentConfig, type DeploymentConfig } from "./config.ts";
-import { EKS_COLLECTOR_ACTIONS, REMEDIATION_ACTIONS, scopeActions } from "./permissions.ts";
+import { REALTIME_FUNCTION_ACTIONS } from "@eks-warden/core/aws/permissions";
+import { REMEDIATION_ACTIONS, scopeActions } from "./permissions.ts";
 
 export const HANDLERS = {
   clusterEvent: "packages/functions/src/cluster-event.handler",
@@ -190,30 +191,25 @@ function wardenFunction(stack: Stack, id: string, name: keyof typeof HANDLERS, w
   return fn;
 }
 
-function grantCommon(fn: SstFunction, wiring: Wiring): void {
+/** Grants a function exactly the actions its adapters and the rules declare, each on this stack's own resources. */
+function grantDeclared(fn: SstFunction, name: keyof typeof REALTIME_FUNCTION_ACTIONS, wiring: Wiring): void {
   const { table, topic, key, settleQueue, config } = wiring;
+  const declared = REALTIME_FUNCTION_ACTIONS[name];
   const stack = fn.stack;
   const regions = config.policy.regions.length > 0 ? config.policy.regions : [stack.region];
   const eksActions = [
     ...permissionsFor(),
-    ...EKS_COLLECTOR_ACTIONS,
+    ...declared.eks,
     // Remediation writes only when the policy enforces it; dry-run and off never touch a cluster.
     ...(config.policy.remediation.mode === "enforce" ? REMEDIATION_ACTIONS : []),
   ];
   for (const [index, grant] of scopeActions(eksActions, { partition: stack.partition, account: stack.account, regions }).entries()) {
     fn.addToRolePolicy(new iam.PolicyStatement({ sid: `Eks${index}`, actions: [...grant.actions], resources: [...grant.resources] }));
   }
-  fn.addToRolePolicy(
-    new iam.PolicyStatement({
-      sid: "StateTable",
-      // TransactWriteItems is authorised per item as PutItem/UpdateItem/DeleteItem/ConditionCheckItem.
-      actions: ["dynamodb:ConditionCheckItem", "dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"],
-      resources: [table.tableArn],
-    }),
-  );
-  fn.addToRolePolicy(new iam.PolicyStatement({ sid: "PublishAlerts", actions: ["sns:Publish"], resources: [topic.topicArn] }));
+  fn.addToRolePolicy(new iam.PolicyStatement({ sid: "StateTable", actions: [...declared.table], resources: [table.tableArn] }));
+  fn.addToRolePolicy(new iam.PolicyStatement({ sid: "PublishAlerts", actions: [...declared.topic], resources: [topic.topicArn] }));
   fn.addToRolePolicy(new iam.PolicyStatement({ sid: "EncryptAlerts", actions: TOPIC_PUBLISH_KEY_ACTIONS, resources: [key.keyArn] }));
-  fn.addToRolePolicy(new iam.PolicyStatement({ sid: "QueueSettleChecks", actions: ["sqs:SendMessage"], resources: [settleQueue.queueArn] }));
+  fn.addToRolePolicy(new iam.PolicyStatement({ sid: "QueueSettleChecks", actions: [...declared.settleQueue], resources: [settleQueue.queueArn] }));
 }
 
 function alarm(stack: Stack, id: string, metric: cloudwatch.IMetric, description: string, topic: sns.Topic): cloudwatch.Alarm {
@@ -254,8 +250,8 @@ export function Warden({ stack, app }: StackContext) {
     retryAttempts: 2,
   });
   const settle = wardenFunction(stack, "Settle", "settle", wiring);
-  grantCommon(clusterEvent, wiring);
-  grantCommon(settle, wiring);
+  grantDeclared(clusterEvent, "clusterEvent", wiring);
+  grantDeclared(settle, "settle", wiring);
   settle.addEventSource(new SqsEventSource(settleQueue, { batchSize: 10, reportBatchItemFailures: true }));
 
   const rule = new events.Rule(stack, "ClusterEventRule", {

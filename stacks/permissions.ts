@@ -21,19 +21,6 @@ export const ACTION_SCOPES: Readonly<Record<string, readonly ResourceKind[]>> = 
   "ssm:GetParameters": ["amiParameters"],
 };
 
-/**
- * Calls the EKS adapter (packages/core/src/aws/eks.ts, EksCollector) makes besides what the rules declare: it follows
- * updates to their end and collects node groups and add-ons for the snapshot.
- */
-export const EKS_COLLECTOR_ACTIONS = [
-  "eks:DescribeCluster",
-  "eks:DescribeUpdate",
-  "eks:ListNodegroups",
-  "eks:DescribeNodegroup",
-  "eks:ListAddons",
-  "eks:DescribeAddon",
-] as const;
-
 export const REMEDIATION_ACTIONS = ["eks:UpdateClusterConfig"] as const;
 
 export interface ScopeContext {

@@ -2,7 +2,7 @@
 // Validated at synth and at cold start, so a mistake stops a deployment instead of weakening the monitor.
 // Unknown keys are errors: a misspelt "remediaton" would otherwise silently leave remediation off.
 
-import { z } from "zod";
+import * as z from "zod";
 import { parseCidr, isWorldOpen } from "./cidr.ts";
 import { endOfDayUtc } from "./dates.ts";
 import { PolicyError, type CidrError } from "./errors.ts";

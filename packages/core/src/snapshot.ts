@@ -12,7 +12,7 @@
 // endpointPrivateAccess -> not private; no publicAccessCidrs with public access on -> ["0.0.0.0/0"]. The snapshot
 // records which of them were defaulted.
 
-import { z } from "zod";
+import * as z from "zod";
 import { isValidCidr } from "./cidr.ts";
 import { DATE_EXPECTATION, toDate } from "./dates.ts";
 import { SnapshotError } from "./errors.ts";

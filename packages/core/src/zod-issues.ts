@@ -1,6 +1,6 @@
 // Turns zod's issues into the { path, message } pairs that ValidationError carries, so that every validation
 // error in the project reads the same way: `endpoint.allowedPublicCidrs[2]: "10.0.0.0/33" is not a valid ...`.
-import type { z } from "zod";
+import type * as z from "zod";
 
 /** `["endpoint", "allowedPublicCidrs", 2]` -> `endpoint.allowedPublicCidrs[2]`, relative to `prefix`. */
 export function formatPath(path: readonly PropertyKey[], prefix = ""): string {

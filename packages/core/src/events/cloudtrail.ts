@@ -2,7 +2,7 @@
 // ClusterEvent. Everything the rest of the system reads from an event passes through here, so a malformed or
 // forged event is stopped at the door with the field that is wrong, and never reaches evaluation or storage.
 
-import { z } from "zod";
+import * as z from "zod";
 import { ValidationError } from "../errors.ts";
 import { issuesFromZod } from "../zod-issues.ts";
 

@@ -2,7 +2,7 @@
 // the live cluster. Not finished yet: back on the queue with a growing delay, a bounded number of times; beyond
 // that, throw, so the queue's redrive parks the message in the dead-letter queue (never lost, never silent).
 
-import { z } from "zod";
+import * as z from "zod";
 import type { AlertCause } from "../alerts/render.ts";
 import { ClusterNotFound, UpdateNotFound } from "../aws/errors.ts";
 import { WardenError } from "../errors.ts";
