@@ -7,6 +7,8 @@ import { fileURLToPath } from "node:url";
 import { Aspects, Aws } from "aws-cdk-lib";
 import type { CloudAssembly } from "aws-cdk-lib/cx-api";
 import { AwsSolutionsChecks } from "cdk-nag";
+import { parseArgs } from "node:util";
+import { CliInputError, oneLine, type Command } from "./command.ts";
 
 export const REPO_ROOT = fileURLToPath(new URL("../../../../", import.meta.url));
 
@@ -103,3 +105,45 @@ export async function synth(options: SynthOptions): Promise<SynthOutcome> {
     .map((name) => join(outDir, name));
   return { outDir, templates, nagFindings: synthesized.nagFindings, elapsedMs: performance.now() - started };
 }
+
+const usage = `Usage: eks-warden synth [--out DIR] [--stage NAME]
+
+Writes the CloudFormation templates of the SST app (and the function bundles they reference) to DIR, offline and
+without AWS credentials, and runs the cdk-nag AwsSolutions checks over them. The deployment configuration is
+warden.config.json at the repository root (see warden.config.example.json), or the defaults.
+
+Options:
+  --out DIR      output folder, replaced if it exists (default: cdk.out)
+  --stage NAME   SST stage (default: synth); stages listed in protectedStages get retained, deletion-protected state
+  -h, --help     show this help
+
+Exit 0 when cdk-nag reports nothing unsuppressed, 1 when it does (each finding on stderr), 2 on bad usage.`;
+
+export const command: Command = {
+  usage,
+  async run(argv) {
+    let values;
+    try {
+      ({ values } = parseArgs({
+        args: [...argv],
+        strict: true,
+        allowPositionals: false,
+        options: { out: { type: "string", default: "cdk.out" }, stage: { type: "string" }, help: { type: "boolean", short: "h" } },
+      }));
+    } catch (error) {
+      throw new CliInputError(oneLine(error));
+    }
+    if (values.help) {
+      console.log(usage);
+      return 0;
+    }
+    if (values.stage !== undefined && !/^[A-Za-z][A-Za-z0-9-]*$/.test(values.stage)) {
+      throw new CliInputError(`--stage ${JSON.stringify(values.stage)}: expected a letter, then letters, digits or -`);
+    }
+    const outcome = await synth({ outDir: values.out!, ...(values.stage !== undefined && { stage: values.stage }) });
+    for (const template of outcome.templates) console.log(`wrote ${template}`);
+    for (const finding of outcome.nagFindings) console.error(`cdk-nag ${finding.level}: ${finding.path}: ${finding.message}`);
+    console.log(`synthesised in ${(outcome.elapsedMs / 1000).toFixed(1)} s; cdk-nag AwsSolutions: ${outcome.nagFindings.length} unsuppressed finding(s)`);
+    return outcome.nagFindings.length > 0 ? 1 : 0;
+  },
+};
