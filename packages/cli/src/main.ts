@@ -9,6 +9,22 @@ const commands: Readonly<Record<string, { readonly summary: string; readonly loa
     summary: "evaluate one cluster's DescribeCluster output against the rules",
     load: async () => (await import("./commands/evaluate.ts")).command,
   },
+  run: {
+    summary: "play a scenario on the local system (simulator, DynamoDB Local, SNS/SQS, the real handlers)",
+    load: async () => (await import("./commands/run.ts")).command,
+  },
+  serve: {
+    summary: "keep the local system up for the AWS CLI, streaming alerts, until Ctrl-C",
+    load: async () => (await import("./commands/serve.ts")).command,
+  },
+  scan: {
+    summary: "audit the EKS clusters your AWS credentials can see (read-only; table, json or SARIF)",
+    load: async () => (await import("./commands/scan.ts")).command,
+  },
+  synth: {
+    summary: "write the CloudFormation templates offline (no AWS credentials) and run cdk-nag over them",
+    load: async () => (await import("./commands/synth.ts")).command,
+  },
 };
 
 function usage(): string {

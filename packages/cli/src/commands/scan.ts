@@ -1,0 +1,245 @@
+// `eks-warden scan`: a read-only audit of real clusters with the user's own credentials, through the same collector
+// (core/aws/eks.ts) and rules as the deployed monitor. Progress goes to stderr, the report to stdout.
+// Exit codes (for CI): 0 no FAIL at or above --fail-on; 1 a FAIL at or above it; 2 bad usage or input;
+// 3 an internal error; 4 AWS could not be read (credentials, permissions, throttling, network), the report then
+// lists what could not be scanned. 4 wins over 1: an incomplete scan must not pass for a complete one.
+import { readFileSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { parseArgs } from "node:util";
+import { EksCollector } from "@eks-warden/core/aws/eks";
+import { ClusterInventory } from "@eks-warden/core/aws/inventory";
+import { evaluate, failsAtOrAbove } from "@eks-warden/core/engine";
+import { ValidationError, WardenError } from "@eks-warden/core/errors";
+import { SEVERITIES, type Finding, type Policy, type Severity } from "@eks-warden/core/model";
+import type { ClusterRef } from "@eks-warden/core/pipeline/ports";
+import { parsePolicy } from "@eks-warden/core/policy";
+import { rules } from "@eks-warden/core/rules/index";
+import { renderScanJson, renderScanTable, summaryLine, type ScanReport } from "../output/scan-report.ts";
+import { toSarif, type ScannedCluster, type ScanProblem } from "../output/sarif.ts";
+import { CliInputError, oneLine, type Command } from "./command.ts";
+
+export const SCAN_EXIT = { ok: 0, failing: 1, usage: 2, internal: 3, aws: 4 } as const;
+
+const usage = `Usage: eks-warden scan [options]
+
+Audits the EKS clusters your credentials can see, read-only (ListClusters, DescribeCluster, ListNodegroups,
+DescribeNodegroup, ListAddons, DescribeAddon, DescribeClusterVersions, sts:GetCallerIdentity), against every rule.
+
+Options:
+  --region REGION       a region to scan (repeatable); default: the policy's regions, else your configured region
+  --profile NAME        the AWS profile to use (default: the SDK's usual chain: AWS_PROFILE, environment, role)
+  --endpoint-url URL    send EKS calls here instead of AWS (e.g. the simulator of \`eks-warden serve\`)
+  --policy FILE         deployment policy (JSON) to judge by; default: the default policy
+  --format FORMAT       table, json or sarif (SARIF 2.1.0 for GitHub code scanning) (default: table)
+  --fail-on SEVERITY    exit 1 when a FAIL is at or above SEVERITY: ${SEVERITIES.join(", ")} (default: INFO, any FAIL)
+  --concurrency N       clusters collected at once (default: 4)
+  -h, --help            show this help
+
+Exit codes: 0 nothing at or above --fail-on; 1 a FAIL at or above it; 2 bad usage or input; 3 internal error;
+4 part of the scan failed on AWS errors (credentials, permissions, throttling, network): see stderr and the report.`;
+
+const FORMATS = ["table", "json", "sarif"] as const;
+type Format = (typeof FORMATS)[number];
+
+interface Options {
+  readonly regions: readonly string[];
+  readonly profile?: string;
+  readonly endpointUrl?: string;
+  readonly policy?: string;
+  readonly format: Format;
+  readonly failOn: Severity;
+  readonly concurrency: number;
+}
+
+const REGION = /^[a-z]{2}(?:-[a-z]+)+-\d{1,2}$/;
+
+function parseOptions(argv: readonly string[]): Options | "help" {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      strict: true,
+      allowPositionals: false,
+      options: {
+        region: { type: "string", multiple: true },
+        profile: { type: "string" },
+        "endpoint-url": { type: "string" },
+        policy: { type: "string" },
+        format: { type: "string" },
+        "fail-on": { type: "string" },
+        concurrency: { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
+    }));
+  } catch (error) {
+    throw new CliInputError(`${oneLine(error)} (see --help)`, { cause: error });
+  }
+  if (values.help) return "help";
+  const format = (values.format ?? "table") as Format;
+  if (!FORMATS.includes(format)) throw new CliInputError(`--format ${JSON.stringify(values.format)}: expected one of ${FORMATS.join(", ")}`);
+  const failOn = (values["fail-on"] ?? "INFO").toUpperCase() as Severity;
+  if (!SEVERITIES.includes(failOn)) throw new CliInputError(`--fail-on ${JSON.stringify(values["fail-on"])}: expected one of ${SEVERITIES.join(", ")}`);
+  const regions = [...new Set(values.region ?? [])];
+  for (const region of regions) {
+    if (!REGION.test(region)) throw new CliInputError(`--region ${JSON.stringify(region)}: expected an AWS region such as eu-west-1`);
+  }
+  if (values["endpoint-url"] !== undefined) {
+    let url: URL | undefined;
+    try {
+      url = new URL(values["endpoint-url"]);
+    } catch {
+      url = undefined;
+    }
+    if (!url || (url.protocol !== "http:" && url.protocol !== "https:")) {
+      throw new CliInputError(`--endpoint-url ${JSON.stringify(values["endpoint-url"])}: expected an http(s) URL such as http://127.0.0.1:4510`);
+    }
+  }
+  const concurrency = values.concurrency === undefined ? 4 : Number(values.concurrency);
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 32) {
+    throw new CliInputError(`--concurrency ${JSON.stringify(values.concurrency)}: expected a whole number from 1 to 32`);
+  }
+  return {
+    regions,
+    ...(values.profile !== undefined && { profile: values.profile }),
+    ...(values["endpoint-url"] !== undefined && { endpointUrl: values["endpoint-url"] }),
+    ...(values.policy !== undefined && { policy: values.policy }),
+    format,
+    failOn,
+    concurrency,
+  };
+}
+
+async function loadPolicy(path: string | undefined): Promise<Policy> {
+  if (path === undefined) return parsePolicy(undefined);
+  let input: unknown;
+  try {
+    input = JSON.parse(await readFile(path, "utf8"));
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const reason = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a directory" : error instanceof SyntaxError ? `not JSON (${error.message})` : oneLine(error);
+    throw new CliInputError(`--policy ${path}: ${reason}`, { cause: error });
+  }
+  try {
+    return parsePolicy(input);
+  } catch (error) {
+    if (error instanceof ValidationError) throw new CliInputError(`--policy ${path}: ${oneLine(error)}`, { cause: error });
+    throw error;
+  }
+}
+
+/**
+ * What AWS failures (CredentialsMissing, AccessDenied, Throttled, ServiceUnavailable) and data EKS returned that cannot
+ * be read (SnapshotError) become: a line of the report. Anything else is a bug and propagates (exit 3).
+ */
+function awsProblem(error: unknown): string | undefined {
+  return error instanceof WardenError ? oneLine(error) : undefined;
+}
+
+function toolVersion(): string {
+  try {
+    return (JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version?: string }).version ?? "0.0.0";
+  } catch {
+    return "0.0.0";
+  }
+}
+
+async function inPool<T>(items: readonly T[], size: number, work: (item: T, index: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const index = next;
+      next += 1;
+      await work(items[index]!, index);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(size, items.length) }, worker));
+}
+
+function progress(text: string): void {
+  process.stderr.write(`eks-warden scan: ${text}\n`);
+}
+
+export interface ScanOutcome {
+  readonly report: ScanReport;
+  readonly exitCode: number;
+}
+
+export async function scan(options: Options): Promise<ScanOutcome> {
+  const startedAt = new Date();
+  const policy = await loadPolicy(options.policy);
+  const clientConfig = { ...(options.profile !== undefined && { profile: options.profile }) };
+  const eksConfig = { ...clientConfig, ...(options.endpointUrl !== undefined && { endpoint: options.endpointUrl }) };
+  const inventory = new ClusterInventory({ eksConfig, stsConfig: clientConfig });
+  const collector = new EksCollector({ clientConfig: eksConfig });
+
+  let regions = options.regions.length > 0 ? options.regions : policy.regions;
+  if (regions.length === 0) {
+    const configured = await inventory.defaultRegion();
+    if (!configured) throw new CliInputError("no region to scan: pass --region REGION (repeatable), list regions in --policy, or configure one (AWS_REGION or the profile's region)");
+    regions = [configured];
+  }
+
+  const problems: ScanProblem[] = [];
+  const scanned: ScannedCluster[] = [];
+  let account: string | undefined;
+  const refs: ClusterRef[] = [];
+  for (const region of regions) {
+    try {
+      const found = await inventory.clusters(region);
+      account ??= found[0]?.account ?? (await inventory.account(region));
+      progress(`${region}: ${found.length} cluster${found.length === 1 ? "" : "s"}`);
+      refs.push(...found);
+    } catch (error) {
+      const problem = awsProblem(error);
+      if (problem === undefined) throw error;
+      progress(`${region}: cannot list clusters: ${problem}`);
+      problems.push({ scope: region, message: problem });
+    }
+  }
+
+  let done = 0;
+  const results: (ScannedCluster | undefined)[] = new Array<ScannedCluster | undefined>(refs.length).fill(undefined);
+  await inPool(refs, options.concurrency, async (ref, index) => {
+    try {
+      const collected = await collector.collect(ref);
+      const findings: Finding[] = evaluate(collected.snapshot, policy, { now: new Date(), ...(collected.versions && { versions: collected.versions }) });
+      results[index] = { cluster: { arn: ref.arn, account: ref.account, region: ref.region, name: ref.name }, findings };
+      done += 1;
+      const failing = findings.filter((finding) => finding.status === "FAIL").length;
+      progress(`[${done}/${refs.length}] ${ref.region}/${ref.name}: ${failing === 0 ? "no FAIL" : `${failing} FAIL`}`);
+    } catch (error) {
+      const problem = awsProblem(error);
+      if (problem === undefined) throw error;
+      done += 1;
+      progress(`[${done}/${refs.length}] ${ref.region}/${ref.name}: cannot be read: ${problem}`);
+      problems.push({ scope: `${ref.region}/${ref.name}`, message: problem });
+    }
+  });
+  inventory.destroy();
+  for (const result of results) if (result) scanned.push(result);
+
+  const report: ScanReport = { ...(account && { account }), regions, startedAt, clusters: scanned, problems };
+  const failing = failsAtOrAbove(scanned.flatMap((entry) => entry.findings), options.failOn);
+  const exitCode = problems.length > 0 ? SCAN_EXIT.aws : failing.length > 0 ? SCAN_EXIT.failing : SCAN_EXIT.ok;
+  return { report, exitCode };
+}
+
+export const command: Command = {
+  usage,
+  async run(argv) {
+    const options = parseOptions(argv);
+    if (options === "help") {
+      process.stdout.write(`${usage}\n`);
+      return 0;
+    }
+    const { report, exitCode } = await scan(options);
+    if (options.format === "table") process.stdout.write(renderScanTable(report));
+    else if (options.format === "json") process.stdout.write(renderScanJson(report));
+    else {
+      const sarif = toSarif({ rules, clusters: report.clusters, problems: report.problems, toolVersion: toolVersion(), startedAt: report.startedAt, endedAt: new Date() });
+      process.stdout.write(`${JSON.stringify(sarif, null, 2)}\n`);
+    }
+    if (options.format !== "table") progress(summaryLine(report));
+    return exitCode;
+  },
+};

@@ -1,0 +1,83 @@
+// What a subscriber of the alerts topic receives, read back from the SQS queue subscribed to it.
+// The local SNS emulator delivers only to SQS, and an SQS subscriber gets the "sqs" entry of a MessageStructure=json
+// publish: the full JSON payload. An email subscriber would get the "default"/"email" text instead; that text is a
+// pure function of the payload (alerts/render.ts), so it is rebuilt here exactly as the email would read.
+import { alertText, type AlertInput, type AlertPayload } from "@eks-warden/core/alerts/render";
+import type { Transition } from "@eks-warden/core/state/transitions";
+
+export interface ReceivedNotification {
+  readonly subject: string;
+  readonly attributes: Readonly<Record<string, string>>;
+  /** The JSON payload (alerts), or undefined when the message is not JSON (another publisher's text). */
+  readonly payload?: AlertPayload;
+  /** The message as a person reads it (the email/default text of an alert). */
+  readonly text: string;
+  readonly receivedAt: string;
+}
+
+/** The AlertInput a payload was rendered from: enough for alertText, which reads nothing the payload lacks. */
+export function alertInputFromPayload(payload: AlertPayload): AlertInput {
+  const transition: Transition = {
+    kind: payload.transition,
+    clusterArn: payload.cluster.arn,
+    ruleId: payload.ruleId,
+    ...(payload.before && { before: payload.before }),
+    after: payload.after,
+    finding: {
+      ruleId: payload.ruleId,
+      clusterArn: payload.cluster.arn,
+      status: payload.after.status,
+      severity: payload.after.severity,
+      message: payload.message,
+      evidence: payload.after.evidence,
+      remediation: payload.remediation,
+      ...(payload.exemption && { exemption: payload.exemption }),
+    },
+    ...(payload.inProgress && { inProgress: true }),
+    ...(payload.correcting && { correcting: true }),
+  };
+  const { cause } = payload;
+  return {
+    transition,
+    cluster: payload.cluster,
+    cause: {
+      trigger: cause.trigger,
+      ...(cause.eventId !== undefined && { eventId: cause.eventId }),
+      ...(cause.eventName !== undefined && { eventName: cause.eventName }),
+      ...(cause.actor !== undefined && { actor: cause.actor }),
+      ...(cause.sourceIp !== undefined && { sourceIp: cause.sourceIp }),
+      ...(cause.userAgent !== undefined && { userAgent: cause.userAgent }),
+      ...(cause.eventTime !== undefined && { eventTime: new Date(cause.eventTime) }),
+    },
+    ...(payload.ruleTitle !== undefined && { rule: { title: payload.ruleTitle, risk: payload.risk ?? "", frameworks: payload.frameworks } }),
+    evaluatedAt: new Date(payload.evaluatedAt),
+  };
+}
+
+interface SnsEnvelope {
+  readonly Subject?: string;
+  readonly Message?: string;
+  readonly Timestamp?: string;
+  readonly MessageAttributes?: Readonly<Record<string, { readonly Value?: string }>>;
+}
+
+/** One SQS message body of a queue subscribed to the topic (SNS envelope, raw delivery off). */
+export function notificationFromSqsBody(body: string): ReceivedNotification {
+  const envelope = JSON.parse(body) as SnsEnvelope;
+  const message = envelope.Message ?? "";
+  const attributes = Object.fromEntries(Object.entries(envelope.MessageAttributes ?? {}).map(([name, value]) => [name, value.Value ?? ""]));
+  let payload: AlertPayload | undefined;
+  try {
+    const parsed = JSON.parse(message) as Partial<AlertPayload>;
+    if (parsed && parsed.kind === "alert" && typeof parsed.ruleId === "string") payload = parsed as AlertPayload;
+  } catch {
+    payload = undefined;
+  }
+  return {
+    subject: envelope.Subject ?? "(no subject)",
+    attributes,
+    ...(payload && { payload }),
+    text: payload ? alertText(alertInputFromPayload(payload)) : `${message}\n`,
+    receivedAt: envelope.Timestamp ?? new Date().toISOString(),
+  };
+}

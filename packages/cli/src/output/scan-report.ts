@@ -1,0 +1,89 @@
+// `eks-warden scan` output for people (table) and programs (json). SARIF is in sarif.ts.
+import { sortWorstFirst } from "@eks-warden/core/engine";
+import type { FindingStatus } from "@eks-warden/core/model";
+import type { ScannedCluster, ScanProblem } from "./sarif.ts";
+
+export interface ScanReport {
+  readonly account?: string;
+  readonly regions: readonly string[];
+  readonly startedAt: Date;
+  readonly clusters: readonly ScannedCluster[];
+  readonly problems: readonly ScanProblem[];
+}
+
+function countByStatus(clusters: readonly ScannedCluster[]): Map<FindingStatus, number> {
+  const counts = new Map<FindingStatus, number>();
+  for (const { findings } of clusters) for (const finding of findings) counts.set(finding.status, (counts.get(finding.status) ?? 0) + 1);
+  return counts;
+}
+
+export function summaryLine(report: ScanReport): string {
+  const counts = countByStatus(report.clusters);
+  const parts = (["FAIL", "ERROR", "EXEMPT", "PASS", "NOT_APPLICABLE"] as const).map((status) => `${counts.get(status) ?? 0} ${status}`);
+  const problems = report.problems.length > 0 ? `; ${report.problems.length} could not be scanned` : "";
+  return `${report.clusters.length} cluster${report.clusters.length === 1 ? "" : "s"} in ${report.regions.join(", ") || "no region"}: ${parts.join(", ")}${problems}`;
+}
+
+/** Worst first; PASS and NOT_APPLICABLE findings are only counted (a scan of 50 clusters must stay readable). */
+export function renderScanTable(report: ScanReport): string {
+  const rows: [string, string, string, string, string][] = [];
+  const notes: Map<number, string[]> = new Map();
+  for (const { cluster, findings } of report.clusters) {
+    const shown = sortWorstFirst(findings).filter((finding) => finding.status === "FAIL" || finding.status === "ERROR" || finding.status === "EXEMPT");
+    if (shown.length === 0) {
+      rows.push([cluster.name, cluster.region, "PASS", "", `all ${findings.length} rules pass or do not apply`]);
+      continue;
+    }
+    for (const finding of shown) {
+      rows.push([cluster.name, cluster.region, finding.status, finding.severity, `${finding.ruleId}: ${finding.message}`]);
+      const extra: string[] = [];
+      if (finding.exemption) extra.push(`${finding.exemption.expired ? "exemption expired" : "exempt"} until ${finding.exemption.until} (${finding.exemption.source}): ${finding.exemption.reason}`);
+      if (finding.status === "FAIL") extra.push(`fix: ${finding.remediation.command}`);
+      if (extra.length > 0) notes.set(rows.length - 1, extra);
+    }
+  }
+  const header: [string, string, string, string, string] = ["CLUSTER", "REGION", "STATUS", "SEVERITY", "FINDING"];
+  const widths = [0, 1, 2, 3].map((column) => Math.max(header[column]!.length, ...rows.map((row) => row[column]!.length)));
+  const format = (row: readonly string[]) => row.map((cell, column) => (column < 4 ? cell.padEnd(widths[column]!) : cell)).join("  ").trimEnd();
+  const indent = " ".repeat(widths.reduce((sum, width) => sum + width + 2, 0));
+  const out = [`EKS Warden scan${report.account ? ` of account ${report.account}` : ""}, ${report.startedAt.toISOString()}`, ""];
+  if (rows.length > 0) {
+    out.push(format(header));
+    rows.forEach((row, index) => {
+      out.push(format(row));
+      for (const note of notes.get(index) ?? []) out.push(`${indent}${note}`);
+    });
+    out.push("");
+  }
+  for (const problem of report.problems) out.push(`NOT SCANNED  ${problem.scope}: ${problem.message}`);
+  if (report.problems.length > 0) out.push("");
+  out.push(summaryLine(report));
+  return `${out.join("\n")}\n`;
+}
+
+export function renderScanJson(report: ScanReport): string {
+  const counts = countByStatus(report.clusters);
+  return `${JSON.stringify(
+    {
+      ...(report.account && { account: report.account }),
+      regions: report.regions,
+      scannedAt: report.startedAt.toISOString(),
+      summary: { clusters: report.clusters.length, ...Object.fromEntries(counts), notScanned: report.problems.length },
+      clusters: report.clusters.map(({ cluster, findings }) => ({
+        ...cluster,
+        findings: findings.map(({ ruleId, status, severity, message, evidence, remediation, exemption }) => ({
+          ruleId,
+          status,
+          severity,
+          message,
+          evidence,
+          remediation,
+          ...(exemption && { exemption }),
+        })),
+      })),
+      problems: report.problems,
+    },
+    null,
+    2,
+  )}\n`;
+}
