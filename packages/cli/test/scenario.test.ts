@@ -198,7 +198,7 @@ describe("eks-warden run with a bad scenario", () => {
     const run = await warden(["run", "packages/cli/test/fixtures/scenarios/bad.json"]);
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('packages/cli/test/fixtures/scenarios/bad.json:14: steps[3].advance: "15 minutes" is not a duration; expected e.g. "90s", "15m", "2h", "1h30m"');
-    expect(run.stderr).toContain("8 problems in the scenario; nothing was run");
+    expect(run.stderr).toContain("8 problems in the scenario; nothing was started");
     expect(run.stdout).toBe("");
   });
 

@@ -4,7 +4,7 @@
 // 2 for a bad scenario (each problem on its own line: file:line: field: what is wrong), 3 for an internal error.
 import { parseArgs } from "node:util";
 import { startLocalSystem, type LocalSystem } from "../scenario/local-system.ts";
-import { formatIssue, loadScenario, ScenarioError } from "../scenario/loader.ts";
+import { loadScenarioOrReport } from "../scenario/loader.ts";
 import { playScenario } from "../scenario/player.ts";
 import { jsonlSink, textSink } from "../output/run-output.ts";
 import { CliInputError, oneLine, type Command } from "./command.ts";
@@ -74,15 +74,8 @@ export const command: Command = {
       process.stdout.write(`${usage}\n`);
       return 0;
     }
-    let scenario;
-    try {
-      scenario = await loadScenario(options.scenario);
-    } catch (error) {
-      if (!(error instanceof ScenarioError)) throw error;
-      for (const issue of error.issues) process.stderr.write(`${formatIssue(issue)}\n`);
-      process.stderr.write(`eks-warden run: ${error.issues.length} problem${error.issues.length === 1 ? "" : "s"} in the scenario; nothing was run\n`);
-      return 2;
-    }
+    const scenario = await loadScenarioOrReport(options.scenario, "run");
+    if (scenario === undefined) return 2;
     const started = performance.now();
     const write = (text: string) => process.stdout.write(text);
     const text = options.format === "text";

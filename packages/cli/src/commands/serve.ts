@@ -5,7 +5,7 @@
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { startLocalSystem, type LocalSystem } from "../scenario/local-system.ts";
-import { formatIssue, loadScenario, ScenarioError } from "../scenario/loader.ts";
+import { loadScenarioOrReport } from "../scenario/loader.ts";
 import { formatDuration } from "../scenario/schema.ts";
 import { textSink, clusterOfEvent } from "../output/run-output.ts";
 import { CliInputError, oneLine, type Command } from "./command.ts";
@@ -72,14 +72,8 @@ export const command: Command = {
       process.stdout.write(`${usage}\n`);
       return 0;
     }
-    let scenario;
-    try {
-      scenario = await loadScenario(options.scenario);
-    } catch (error) {
-      if (!(error instanceof ScenarioError)) throw error;
-      for (const issue of error.issues) process.stderr.write(`${formatIssue(issue)}\n`);
-      return 2;
-    }
+    const scenario = await loadScenarioOrReport(options.scenario, "serve");
+    if (scenario === undefined) return 2;
     const write = (text: string) => process.stdout.write(text);
     const sink = textSink(write);
     let system: LocalSystem | undefined;

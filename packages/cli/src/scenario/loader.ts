@@ -223,3 +223,18 @@ export async function loadScenario(path: string): Promise<Scenario> {
     steps,
   };
 }
+
+/**
+ * loadScenario for a command: every problem goes to stderr with its line and field, and the result is undefined
+ * (the command exits 2 without starting anything).
+ */
+export async function loadScenarioOrReport(path: string, commandName: string, write: (text: string) => void = (text) => process.stderr.write(text)): Promise<Scenario | undefined> {
+  try {
+    return await loadScenario(path);
+  } catch (error) {
+    if (!(error instanceof ScenarioError)) throw error;
+    for (const issue of error.issues) write(`${formatIssue(issue)}\n`);
+    write(`eks-warden ${commandName}: ${error.issues.length} problem${error.issues.length === 1 ? "" : "s"} in the scenario; nothing was started\n`);
+    return undefined;
+  }
+}
