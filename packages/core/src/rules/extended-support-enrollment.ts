@@ -53,7 +53,7 @@ export const rule: Rule = {
     const resolved = clusterVersionAndCatalogue(rule, snapshot, context);
     if (!resolved.ok) return [resolved.finding];
     const { catalogue, version, parsed } = resolved.value;
-    const entry = catalogueEntry(rule, snapshot, catalogue, version, parsed);
+    const entry = catalogueEntry(rule, snapshot, catalogue, version, parsed, context.now);
     if (!entry.ok) return [entry.finding];
     const info = entry.value;
     const { now } = context;

@@ -78,8 +78,9 @@ describe("extended-support-enrollment", () => {
 
   it("reports ERROR when it needs the catalogue and cannot have it", () => {
     expect(run(cluster({ supportType: "EXTENDED" }), context({ versions: undefined }))).toMatchObject({ status: "ERROR", evidence: { catalogue: "unavailable" } });
-    // The real 1.22 cluster has no upgrade policy, and 1.22 is not in the catalogue.
-    expect(run(sharedCluster("DescribeCluster.public-only.open-world.json"))).toMatchObject({ status: "ERROR", message: expect.stringContaining("runs Kubernetes 1.22, which the version catalogue") });
+    // The real 1.22 cluster has no upgrade policy; 1.22 is older than the catalogue's oldest entry (1.23, unsupported),
+    // so it is unsupported too and the cluster is billed as enrolled, like a listed unsupported version.
+    expect(run(sharedCluster("DescribeCluster.public-only.open-world.json"))).toMatchObject({ status: "FAIL", severity: "LOW", evidence: { versionStatus: "UNSUPPORTED", supportTypeDefaulted: true } });
     const noEnd = run(cluster({ version: "1.40", supportType: "EXTENDED" }), catalogueOf({ version: "1.40", status: "STANDARD_SUPPORT" }));
     expect(noEnd).toMatchObject({ status: "ERROR", message: "EKS cluster payments-prod (eu-west-1) could not be checked because the version catalogue gives no end of standard support for Kubernetes 1.40." });
   });

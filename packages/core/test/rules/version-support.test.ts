@@ -112,6 +112,20 @@ describe("version-support", () => {
     expect(finding.evidence.catalogueVersions).toContain("1.34");
   });
 
+  it("judges a version older than the catalogue's oldest entry UNSUPPORTED when that entry is unsupported (the real 1.22 cluster)", () => {
+    const finding = run(sharedCluster("DescribeCluster.public-only.open-world.json"));
+    expect(finding).toMatchObject({ status: "FAIL", severity: "CRITICAL", evidence: { version: "1.22", versionStatus: "UNSUPPORTED" } });
+    expect(finding.message).toContain("1.22");
+  });
+
+  it("reports ERROR for a version older than the oldest entry while that entry is still supported: nothing says its support ended", () => {
+    const supportedOldest = catalogueOf(
+      { version: "1.33", status: "STANDARD_SUPPORT", endOfStandardSupportDate: new Date("2027-07-29T00:00:00Z"), endOfExtendedSupportDate: new Date("2028-07-29T00:00:00Z") },
+      { version: "1.34", status: "STANDARD_SUPPORT", endOfStandardSupportDate: new Date("2027-12-02T00:00:00Z"), endOfExtendedSupportDate: new Date("2028-12-02T00:00:00Z") },
+    );
+    expect(run(cluster({ version: "1.30" }), supportedOldest)).toMatchObject({ status: "ERROR", message: expect.stringContaining("does not list") });
+  });
+
   it("reports ERROR when the cluster has no version, or one that is not major.minor", () => {
     const { version: _omitted, ...withoutVersion } = cluster();
     expect(run(withoutVersion)).toMatchObject({ status: "ERROR", message: expect.stringContaining("has no Kubernetes version"), evidence: { version: null } });

@@ -2,7 +2,7 @@
 
 import type { ClusterSnapshot, ClusterVersionInfo, EvaluationContext, Finding, Rule, VersionCatalogue } from "../../model.ts";
 import { clusterLabel, undecided } from "./finding.ts";
-import { findVersion, parseMinorVersion, type MinorVersion } from "./versions.ts";
+import { compareMinorVersions, findVersion, parseMinorVersion, supportStatusAt, type MinorVersion } from "./versions.ts";
 
 type RuleHead = Pick<Rule, "id" | "remediation" | "severity">;
 
@@ -42,10 +42,25 @@ export function clusterVersionAndCatalogue(
   return { ok: true, value: { catalogue: context.versions, version, parsed } };
 }
 
-/** The catalogue entry of the cluster's version, or the ERROR finding naming the version the catalogue lacks. */
-export function catalogueEntry(rule: RuleHead, snapshot: ClusterSnapshot, catalogue: VersionCatalogue, version: string, parsed: MinorVersion): Resolved<ClusterVersionInfo> {
+/**
+ * The catalogue entry of the cluster's version, or the ERROR finding naming the version the catalogue lacks.
+ * A version older than the oldest listed one, when that one is already unsupported at `now`, is unsupported too:
+ * EKS ends support in version order, and the catalogue stops listing versions long past their end.
+ */
+export function catalogueEntry(
+  rule: RuleHead,
+  snapshot: ClusterSnapshot,
+  catalogue: VersionCatalogue,
+  version: string,
+  parsed: MinorVersion,
+  now: Date,
+): Resolved<ClusterVersionInfo> {
   const info = findVersion(catalogue, parsed);
   if (info !== undefined) return { ok: true, value: info };
+  const oldest = oldestListed(catalogue);
+  if (oldest !== undefined && compareMinorVersions(parsed, oldest.parsed) < 0 && supportStatusAt(oldest.info, now) === "UNSUPPORTED") {
+    return { ok: true, value: { version, status: "UNSUPPORTED" } };
+  }
   return {
     ok: false,
     finding: undecided(
@@ -55,4 +70,13 @@ export function catalogueEntry(rule: RuleHead, snapshot: ClusterSnapshot, catalo
       { version, catalogueVersions: catalogue.versions.map((entry) => entry.version) },
     ),
   };
+}
+
+function oldestListed(catalogue: VersionCatalogue): { info: ClusterVersionInfo; parsed: MinorVersion } | undefined {
+  let oldest: { info: ClusterVersionInfo; parsed: MinorVersion } | undefined;
+  for (const info of catalogue.versions) {
+    const parsed = parseMinorVersion(info.version);
+    if (parsed !== undefined && (oldest === undefined || compareMinorVersions(parsed, oldest.parsed) < 0)) oldest = { info, parsed };
+  }
+  return oldest;
 }
