@@ -139,6 +139,19 @@ function formatValue(value: unknown): string {
   return typeof value === "string" ? value : JSON.stringify(value);
 }
 
+/** Equal as data: stored evidence comes back from DynamoDB with its object keys in another order. */
+function sameValue(left: unknown, right: unknown): boolean {
+  return JSON.stringify(canonical(left)) === JSON.stringify(canonical(right));
+}
+
+function canonical(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(canonical);
+  if (value !== null && typeof value === "object" && !(value instanceof Date)) {
+    return Object.fromEntries(Object.keys(value).sort().map((key) => [key, canonical((value as Record<string, unknown>)[key])]));
+  }
+  return value;
+}
+
 function isShown(value: unknown): boolean {
   if (value === undefined || value === null) return false;
   if (Array.isArray(value)) return value.length > 0;
@@ -152,7 +165,7 @@ function isShown(value: unknown): boolean {
 function evidenceChanges(before: Evidence | undefined, after: Evidence): string[] {
   if (!before) return Object.entries(after).filter(([, value]) => isShown(value)).map(([key, value]) => `${key}: ${formatValue(value)}`);
   return Object.keys(after)
-    .filter((key) => after[key] !== undefined && JSON.stringify(before[key]) !== JSON.stringify(after[key]))
+    .filter((key) => after[key] !== undefined && !sameValue(before[key], after[key]))
     .map((key) => (key in before ? `${key}: ${formatValue(before[key])} -> ${formatValue(after[key])}` : `${key}: ${formatValue(after[key])}`));
 }
 

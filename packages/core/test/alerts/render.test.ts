@@ -86,6 +86,20 @@ describe("renderAlert", () => {
     expect(correcting.subject.startsWith("[RESOLVED] payments-prod (eu-west-1): change did not take effect: EKS API")).toBe(true);
   });
 
+  it("lists only evidence that changed, whatever the key order stored evidence comes back in", () => {
+    const before = { ...opened.after, evidence: { defaulted: { publicAccess: false, privateAccess: false, publicAccessCidrs: true }, publicAccess: true, worldOpenCidrs: ["0.0.0.0/0"] } };
+    const escalated: Transition = {
+      ...opened,
+      kind: "ESCALATED",
+      before,
+      after: { ...opened.after, evidence: { worldOpenCidrs: ["0.0.0.0/0", "::/0"], publicAccess: true, defaulted: { publicAccessCidrs: true, privateAccess: false, publicAccess: false } } },
+    };
+    const text = renderAlert({ ...input, transition: escalated }).text;
+    expect(text).toContain('worldOpenCidrs: ["0.0.0.0/0"] -> ["0.0.0.0/0","::/0"]');
+    expect(text).not.toContain("defaulted:");
+    expect(text).not.toContain("publicAccess: true -> true");
+  });
+
   it("keeps the subject within SNS's 100 characters and explains sweep findings and exemptions", () => {
     const longName = { ...cluster, name: "c".repeat(90) };
     const subject = renderAlert({ ...input, cluster: longName }).subject;
