@@ -11,7 +11,7 @@ import { CliInputError, oneLine, type Command } from "./command.ts";
 
 const usage = `Usage: eks-warden run SCENARIO [options]
 
-Plays a scenario (see docs/scenarios.md) on the local system: DynamoDB Local, the SNS/SQS emulator, the EKS
+Plays a scenario (see the README, "Scenarios") on the local system: DynamoDB Local, the SNS/SQS emulator, the EKS
 simulator seeded with the scenario's fleet, and the real handlers, wired as the stack wires them. Every cluster is
 evaluated at start (as the daily sweep does), then the steps run; alerts print as a subscriber receives them.
 
