@@ -6,6 +6,7 @@ import { join, resolve } from "node:path";
 import { ValidationError } from "@eks-warden/core/errors";
 import type { Policy } from "@eks-warden/core/model";
 import { parsePolicy } from "@eks-warden/core/policy";
+import { REGION } from "@eks-warden/core/snapshot";
 
 export const CONFIG_FILE = "warden.config.json";
 
@@ -13,8 +14,8 @@ export const CONFIG_FILE = "warden.config.json";
 const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
 export type LogRetentionDays = (typeof LOG_RETENTION_DAYS)[number];
 
-const REGION = /^[a-z]{2}(?:-[a-z]+)+-\d{1,2}$/;
-const STAGE = /^[A-Za-z][A-Za-z0-9-]*$/;
+/** An SST stage name: a letter, then letters, digits or -. */
+export const STAGE_NAME = /^[A-Za-z][A-Za-z0-9-]*$/;
 const KNOWN_KEYS = ["$schema", "_what", "region", "logRetentionDays", "protectedStages", "policy"] as const;
 
 export interface DeploymentConfig {
@@ -49,7 +50,7 @@ export function parseDeploymentConfig(document: unknown, source: string): Deploy
     issues.push({ path: "logRetentionDays", message: `expected one of CloudWatch Logs' retention periods (${LOG_RETENTION_DAYS.join(", ")}), got ${JSON.stringify(retention)}` });
   }
   const protectedStages = input["protectedStages"] ?? DEFAULT_PROTECTED_STAGES;
-  if (!Array.isArray(protectedStages) || !protectedStages.every((stage) => typeof stage === "string" && STAGE.test(stage))) {
+  if (!Array.isArray(protectedStages) || !protectedStages.every((stage) => typeof stage === "string" && STAGE_NAME.test(stage))) {
     issues.push({ path: "protectedStages", message: `expected a list of stage names (a letter, then letters, digits or -), got ${JSON.stringify(protectedStages)}` });
   }
   if (issues.length > 0) throw new ValidationError(`${source}: invalid deployment configuration`, issues);

@@ -1,4 +1,9 @@
-// What every `eks-warden` subcommand provides to main.ts, and the error that means "bad usage or input" (exit 2).
+// What every `eks-warden` subcommand provides to main.ts, the error that means "bad usage or input" (exit 2), and
+// the option parsing the subcommands share.
+import { readFile } from "node:fs/promises";
+import { parseArgs, type ParseArgsConfig } from "node:util";
+import { ValidationError } from "@eks-warden/core/errors";
+import { SEVERITIES, type Severity } from "@eks-warden/core/model";
 
 export interface Command {
   /** The usage text printed for `--help`. */
@@ -16,4 +21,62 @@ export class CliInputError extends Error {
 export function oneLine(error: unknown): string {
   const text = error instanceof Error ? error.message : String(error);
   return text.replace(/\s*\n\s*/g, " ").trim();
+}
+
+type OptionsConfig = NonNullable<ParseArgsConfig["options"]>;
+
+/**
+ * node:util parseArgs with the conventions every subcommand shares: strict, -h/--help, and a usage mistake as a
+ * CliInputError pointing at --help. "help" when help was asked for (the command prints its usage).
+ */
+export function parseCommandLine<const O extends OptionsConfig>(argv: readonly string[], options: O, allowPositionals = false) {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: [...argv], strict: true, allowPositionals, options: { ...options, help: { type: "boolean", short: "h" } } });
+  } catch (error) {
+    throw new CliInputError(`${oneLine(error)} (see --help)`, { cause: error });
+  }
+  // The values type depends on O, so TypeScript cannot see the help flag it adds until a call site fixes O.
+  return (parsed.values as { help?: boolean }).help ? ("help" as const) : parsed;
+}
+
+/** One of a fixed set of values for `flag`, or `fallback` when the option was not given. */
+export function choiceOption<const T extends string>(flag: string, given: string | undefined, choices: readonly T[], fallback: T): T {
+  const value = (given ?? fallback) as T;
+  if (!choices.includes(value)) throw new CliInputError(`${flag} ${JSON.stringify(given)}: expected one of ${choices.join(", ")}`);
+  return value;
+}
+
+/** --fail-on: a severity, case-insensitive; INFO (any FAIL) when not given. */
+export function failOnOption(given: string | undefined): Severity {
+  const value = (given ?? "INFO").toUpperCase() as Severity;
+  if (!SEVERITIES.includes(value)) throw new CliInputError(`--fail-on ${JSON.stringify(given)}: expected one of ${SEVERITIES.join(", ")}`);
+  return value;
+}
+
+/** The parsed JSON of a file named by `option`; any failure is a one-line CliInputError naming both. */
+export async function readJsonOption(option: string, path: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const reason = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a directory" : code === "EACCES" ? "permission denied" : oneLine(error);
+    throw new CliInputError(`${option} ${path}: cannot read the file (${reason})`, { cause: error });
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    throw new CliInputError(`${option} ${path}: not JSON (${oneLine(error)})`, { cause: error });
+  }
+}
+
+/** Runs a parser over a file's content; a validation error becomes a one-line CliInputError naming the file. */
+export function interpretOption<T>(option: string, path: string, parse: () => T): T {
+  try {
+    return parse();
+  } catch (error) {
+    if (error instanceof ValidationError) throw new CliInputError(`${option} ${path}: ${oneLine(error)}`, { cause: error });
+    throw error;
+  }
 }

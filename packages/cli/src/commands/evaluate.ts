@@ -1,15 +1,12 @@
 // `eks-warden evaluate`: one cluster's DescribeCluster output (a file, any form normaliseCluster accepts) through
 // every rule, printed as a table (worst first) or JSON. Exit 0 unless a FAIL at or above --fail-on (exit 1);
 // a bad argument or file exits 2 with a one-line reason on stderr.
-import { readFile } from "node:fs/promises";
-import { parseArgs } from "node:util";
 import { parseIsoDate } from "@eks-warden/core/dates";
 import { evaluate, failsAtOrAbove, sortWorstFirst } from "@eks-warden/core/engine";
-import { ValidationError } from "@eks-warden/core/errors";
 import { SEVERITIES, type ClusterSnapshot, type Finding, type Policy, type Severity, type VersionCatalogue } from "@eks-warden/core/model";
 import { parsePolicy } from "@eks-warden/core/policy";
 import { normaliseCluster, normaliseVersionCatalogue } from "@eks-warden/core/snapshot";
-import { CliInputError, oneLine, type Command } from "./command.ts";
+import { choiceOption, CliInputError, failOnOption, interpretOption, parseCommandLine, readJsonOption, type Command } from "./command.ts";
 
 const usage = `Usage: eks-warden evaluate --cluster FILE [options]
 
@@ -46,36 +43,24 @@ interface Options {
 }
 
 function parseOptions(argv: readonly string[]): Options | "help" {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: [...argv],
-      strict: true,
-      allowPositionals: false,
-      options: {
-        cluster: { type: "string" },
-        versions: { type: "string" },
-        policy: { type: "string" },
-        nodegroup: { type: "string", multiple: true },
-        addon: { type: "string", multiple: true },
-        account: { type: "string" },
-        region: { type: "string" },
-        now: { type: "string" },
-        format: { type: "string" },
-        "fail-on": { type: "string" },
-        help: { type: "boolean", short: "h" },
-      },
-    }));
-  } catch (error) {
-    throw new CliInputError(`${oneLine(error)} (see --help)`, { cause: error });
-  }
-  if (values.help) return "help";
+  const parsed = parseCommandLine(argv, {
+    cluster: { type: "string" },
+    versions: { type: "string" },
+    policy: { type: "string" },
+    nodegroup: { type: "string", multiple: true },
+    addon: { type: "string", multiple: true },
+    account: { type: "string" },
+    region: { type: "string" },
+    now: { type: "string" },
+    format: { type: "string" },
+    "fail-on": { type: "string" },
+  });
+  if (parsed === "help") return "help";
+  const { values } = parsed;
   if (values.cluster === undefined) throw new CliInputError("--cluster FILE is required (DescribeCluster output)");
 
-  const format = (values.format ?? "table") as Format;
-  if (!FORMATS.includes(format)) throw new CliInputError(`--format ${JSON.stringify(values.format)}: expected one of ${FORMATS.join(", ")}`);
-  const failOn = (values["fail-on"] ?? "INFO").toUpperCase() as Severity;
-  if (!SEVERITIES.includes(failOn)) throw new CliInputError(`--fail-on ${JSON.stringify(values["fail-on"])}: expected one of ${SEVERITIES.join(", ")}`);
+  const format = choiceOption("--format", values.format, FORMATS, "table");
+  const failOn = failOnOption(values["fail-on"]);
   const now = values.now === undefined ? new Date() : parseIsoDate(values.now);
   if (now === undefined) throw new CliInputError(`--now ${JSON.stringify(values.now)}: expected an ISO 8601 date or date-time, e.g. 2026-06-01T12:00:00Z`);
 
@@ -93,45 +78,18 @@ function parseOptions(argv: readonly string[]): Options | "help" {
   };
 }
 
-/** The parsed JSON of a file named by `option`; any failure is a one-line CliInputError naming both. */
-async function readJson(option: string, path: string): Promise<unknown> {
-  let text: string;
-  try {
-    text = await readFile(path, "utf8");
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const reason = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a directory" : code === "EACCES" ? "permission denied" : oneLine(error);
-    throw new CliInputError(`${option} ${path}: cannot read the file (${reason})`, { cause: error });
-  }
-  try {
-    return JSON.parse(text) as unknown;
-  } catch (error) {
-    throw new CliInputError(`${option} ${path}: not JSON (${oneLine(error)})`, { cause: error });
-  }
-}
-
-/** Runs a parser over a file's content; a validation error becomes a one-line CliInputError naming the file. */
-function interpret<T>(option: string, path: string, parse: () => T): T {
-  try {
-    return parse();
-  } catch (error) {
-    if (error instanceof ValidationError) throw new CliInputError(`${option} ${path}: ${oneLine(error)}`, { cause: error });
-    throw error;
-  }
-}
-
 async function load(options: Options): Promise<{ snapshot: ClusterSnapshot; policy: Policy; versions?: VersionCatalogue }> {
   const [clusterInput, versionsInput, policyInput, nodegroups, addons] = await Promise.all([
-    readJson("--cluster", options.cluster),
-    options.versions === undefined ? undefined : readJson("--versions", options.versions),
-    options.policy === undefined ? undefined : readJson("--policy", options.policy),
-    Promise.all(options.nodegroups.map((path) => readJson("--nodegroup", path))),
-    Promise.all(options.addons.map((path) => readJson("--addon", path))),
+    readJsonOption("--cluster", options.cluster),
+    options.versions === undefined ? undefined : readJsonOption("--versions", options.versions),
+    options.policy === undefined ? undefined : readJsonOption("--policy", options.policy),
+    Promise.all(options.nodegroups.map((path) => readJsonOption("--nodegroup", path))),
+    Promise.all(options.addons.map((path) => readJsonOption("--addon", path))),
   ]);
   const identity = { ...(options.account !== undefined && { account: options.account }), ...(options.region !== undefined && { region: options.region }) };
-  const snapshot = interpret("--cluster", options.cluster, () => normaliseCluster(clusterInput, { nodegroups, addons, identity }));
-  const policy = interpret("--policy", options.policy ?? "(default)", () => parsePolicy(policyInput));
-  const versions = options.versions === undefined ? undefined : interpret("--versions", options.versions, () => normaliseVersionCatalogue(versionsInput));
+  const snapshot = interpretOption("--cluster", options.cluster, () => normaliseCluster(clusterInput, { nodegroups, addons, identity }));
+  const policy = interpretOption("--policy", options.policy ?? "(default)", () => parsePolicy(policyInput));
+  const versions = options.versions === undefined ? undefined : interpretOption("--versions", options.versions, () => normaliseVersionCatalogue(versionsInput));
   return { snapshot, policy, ...(versions !== undefined && { versions }) };
 }
 

@@ -2,12 +2,11 @@
 // (DynamoDB Local, the SNS/SQS emulator, the EKS simulator and the real handlers), prints what a subscriber of the
 // alerts topic receives, stops everything. Exit 0 when every expectation of the scenario held, 1 when one did not,
 // 2 for a bad scenario (each problem on its own line: file:line: field: what is wrong), 3 for an internal error.
-import { parseArgs } from "node:util";
 import { startLocalSystem, type LocalSystem } from "../scenario/local-system.ts";
 import { loadScenarioOrReport } from "../scenario/loader.ts";
 import { playScenario } from "../scenario/player.ts";
 import { jsonlSink, textSink } from "../output/run-output.ts";
-import { CliInputError, oneLine, type Command } from "./command.ts";
+import { choiceOption, CliInputError, parseCommandLine, type Command } from "./command.ts";
 
 const usage = `Usage: eks-warden run SCENARIO [options]
 
@@ -28,22 +27,11 @@ const FORMATS = ["text", "jsonl"] as const;
 type Format = (typeof FORMATS)[number];
 
 function parseOptions(argv: readonly string[]): { scenario: string; format: Format; handlerLogs: boolean } | "help" {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...argv],
-      strict: true,
-      allowPositionals: true,
-      options: { format: { type: "string" }, "handler-logs": { type: "boolean" }, help: { type: "boolean", short: "h" } },
-    });
-  } catch (error) {
-    throw new CliInputError(`${oneLine(error)} (see --help)`, { cause: error });
-  }
+  const parsed = parseCommandLine(argv, { format: { type: "string" }, "handler-logs": { type: "boolean" } }, true);
+  if (parsed === "help") return "help";
   const { values, positionals } = parsed;
-  if (values.help) return "help";
   if (positionals.length !== 1) throw new CliInputError(positionals.length === 0 ? "SCENARIO is required: the path of a scenario file, e.g. scenarios/demo.json" : `one SCENARIO at a time; got ${positionals.length}: ${positionals.join(" ")}`);
-  const format = (values.format ?? "text") as Format;
-  if (!FORMATS.includes(format)) throw new CliInputError(`--format ${JSON.stringify(values.format)}: expected one of ${FORMATS.join(", ")}`);
+  const format = choiceOption("--format", values.format, FORMATS, "text");
   return { scenario: positionals[0]!, format, handlerLogs: values["handler-logs"] === true };
 }
 

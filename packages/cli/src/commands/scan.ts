@@ -4,19 +4,18 @@
 // 3 an internal error; 4 AWS could not be read (credentials, permissions, throttling, network), the report then
 // lists what could not be scanned. 4 wins over 1: an incomplete scan must not pass for a complete one.
 import { readFileSync } from "node:fs";
-import { readFile } from "node:fs/promises";
-import { parseArgs } from "node:util";
 import { EksCollector } from "@eks-warden/core/aws/eks";
 import { ClusterInventory } from "@eks-warden/core/aws/inventory";
 import { evaluate, failsAtOrAbove } from "@eks-warden/core/engine";
-import { ValidationError, WardenError } from "@eks-warden/core/errors";
+import { WardenError } from "@eks-warden/core/errors";
 import { SEVERITIES, type Finding, type Policy, type Severity } from "@eks-warden/core/model";
 import type { ClusterRef } from "@eks-warden/core/pipeline/ports";
 import { parsePolicy } from "@eks-warden/core/policy";
 import { rules } from "@eks-warden/core/rules/index";
+import { REGION } from "@eks-warden/core/snapshot";
 import { renderScanJson, renderScanTable, summaryLine, type ScanReport } from "../output/scan-report.ts";
 import { toSarif, type ScannedCluster, type ScanProblem } from "../output/sarif.ts";
-import { CliInputError, oneLine, type Command } from "./command.ts";
+import { choiceOption, CliInputError, failOnOption, interpretOption, oneLine, parseCommandLine, readJsonOption, type Command } from "./command.ts";
 
 export const SCAN_EXIT = { ok: 0, failing: 1, usage: 2, internal: 3, aws: 4 } as const;
 
@@ -51,34 +50,20 @@ interface Options {
   readonly concurrency: number;
 }
 
-const REGION = /^[a-z]{2}(?:-[a-z]+)+-\d{1,2}$/;
-
 function parseOptions(argv: readonly string[]): Options | "help" {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: [...argv],
-      strict: true,
-      allowPositionals: false,
-      options: {
-        region: { type: "string", multiple: true },
-        profile: { type: "string" },
-        "endpoint-url": { type: "string" },
-        policy: { type: "string" },
-        format: { type: "string" },
-        "fail-on": { type: "string" },
-        concurrency: { type: "string" },
-        help: { type: "boolean", short: "h" },
-      },
-    }));
-  } catch (error) {
-    throw new CliInputError(`${oneLine(error)} (see --help)`, { cause: error });
-  }
-  if (values.help) return "help";
-  const format = (values.format ?? "table") as Format;
-  if (!FORMATS.includes(format)) throw new CliInputError(`--format ${JSON.stringify(values.format)}: expected one of ${FORMATS.join(", ")}`);
-  const failOn = (values["fail-on"] ?? "INFO").toUpperCase() as Severity;
-  if (!SEVERITIES.includes(failOn)) throw new CliInputError(`--fail-on ${JSON.stringify(values["fail-on"])}: expected one of ${SEVERITIES.join(", ")}`);
+  const parsed = parseCommandLine(argv, {
+    region: { type: "string", multiple: true },
+    profile: { type: "string" },
+    "endpoint-url": { type: "string" },
+    policy: { type: "string" },
+    format: { type: "string" },
+    "fail-on": { type: "string" },
+    concurrency: { type: "string" },
+  });
+  if (parsed === "help") return "help";
+  const { values } = parsed;
+  const format = choiceOption("--format", values.format, FORMATS, "table");
+  const failOn = failOnOption(values["fail-on"]);
   const regions = [...new Set(values.region ?? [])];
   for (const region of regions) {
     if (!REGION.test(region)) throw new CliInputError(`--region ${JSON.stringify(region)}: expected an AWS region such as eu-west-1`);
@@ -111,20 +96,8 @@ function parseOptions(argv: readonly string[]): Options | "help" {
 
 async function loadPolicy(path: string | undefined): Promise<Policy> {
   if (path === undefined) return parsePolicy(undefined);
-  let input: unknown;
-  try {
-    input = JSON.parse(await readFile(path, "utf8"));
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const reason = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a directory" : error instanceof SyntaxError ? `not JSON (${error.message})` : oneLine(error);
-    throw new CliInputError(`--policy ${path}: ${reason}`, { cause: error });
-  }
-  try {
-    return parsePolicy(input);
-  } catch (error) {
-    if (error instanceof ValidationError) throw new CliInputError(`--policy ${path}: ${oneLine(error)}`, { cause: error });
-    throw error;
-  }
+  const input = await readJsonOption("--policy", path);
+  return interpretOption("--policy", path, () => parsePolicy(input));
 }
 
 /**

@@ -3,12 +3,11 @@
 // SNS/SQS emulator and DynamoDB Local's JVM (the embedded harness also kills the JVM's process group if this process
 // dies without a chance to clean up).
 import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
 import { startLocalSystem, type LocalSystem } from "../scenario/local-system.ts";
 import { loadScenarioOrReport } from "../scenario/loader.ts";
 import { formatDuration } from "../scenario/schema.ts";
 import { textSink, clusterOfEvent } from "../output/run-output.ts";
-import { CliInputError, oneLine, type Command } from "./command.ts";
+import { CliInputError, oneLine, parseCommandLine, type Command } from "./command.ts";
 
 const DEFAULT_SCENARIO = fileURLToPath(new URL("../../../../scenarios/demo.json", import.meta.url));
 
@@ -35,24 +34,14 @@ interface Options {
 }
 
 function parseOptions(argv: readonly string[]): Options | "help" {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: [...argv],
-      strict: true,
-      allowPositionals: false,
-      options: {
-        scenario: { type: "string" },
-        port: { type: "string" },
-        "time-scale": { type: "string" },
-        "handler-logs": { type: "boolean" },
-        help: { type: "boolean", short: "h" },
-      },
-    }));
-  } catch (error) {
-    throw new CliInputError(`${oneLine(error)} (see --help)`, { cause: error });
-  }
-  if (values.help) return "help";
+  const parsed = parseCommandLine(argv, {
+    scenario: { type: "string" },
+    port: { type: "string" },
+    "time-scale": { type: "string" },
+    "handler-logs": { type: "boolean" },
+  });
+  if (parsed === "help") return "help";
+  const { values } = parsed;
   const port = values.port === undefined ? undefined : Number(values.port);
   if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65_535)) throw new CliInputError(`--port ${JSON.stringify(values.port)}: expected a port number from 0 to 65535`);
   const timeScale = values["time-scale"] === undefined ? 60 : Number(values["time-scale"]);

@@ -7,8 +7,8 @@ import { fileURLToPath } from "node:url";
 import { Aspects, Aws } from "aws-cdk-lib";
 import type { CloudAssembly } from "aws-cdk-lib/cx-api";
 import { AwsSolutionsChecks } from "cdk-nag";
-import { parseArgs } from "node:util";
-import { CliInputError, oneLine, type Command } from "./command.ts";
+import { CliInputError, parseCommandLine, type Command } from "./command.ts";
+import { STAGE_NAME } from "../../../../stacks/config.ts";
 
 export const REPO_ROOT = fileURLToPath(new URL("../../../../", import.meta.url));
 
@@ -122,22 +122,13 @@ Exit 0 when cdk-nag reports nothing unsuppressed, 1 when it does (each finding o
 export const command: Command = {
   usage,
   async run(argv) {
-    let values;
-    try {
-      ({ values } = parseArgs({
-        args: [...argv],
-        strict: true,
-        allowPositionals: false,
-        options: { out: { type: "string", default: "cdk.out" }, stage: { type: "string" }, help: { type: "boolean", short: "h" } },
-      }));
-    } catch (error) {
-      throw new CliInputError(oneLine(error));
-    }
-    if (values.help) {
+    const parsed = parseCommandLine(argv, { out: { type: "string", default: "cdk.out" }, stage: { type: "string" } });
+    if (parsed === "help") {
       console.log(usage);
       return 0;
     }
-    if (values.stage !== undefined && !/^[A-Za-z][A-Za-z0-9-]*$/.test(values.stage)) {
+    const { values } = parsed;
+    if (values.stage !== undefined && !STAGE_NAME.test(values.stage)) {
       throw new CliInputError(`--stage ${JSON.stringify(values.stage)}: expected a letter, then letters, digits or -`);
     }
     const outcome = await synth({ outDir: values.out!, ...(values.stage !== undefined && { stage: values.stage }) });

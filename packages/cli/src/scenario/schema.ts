@@ -4,6 +4,7 @@
 import { isIP } from "node:net";
 import { STATUSES, SEVERITIES } from "@eks-warden/core/model";
 import { rules } from "@eks-warden/core/rules/index";
+import { ACCOUNT_ID } from "@eks-warden/core/snapshot";
 import { z } from "@eks-warden/core/zod";
 import { EKS_HANDLERS, MUTATING_OPERATIONS } from "@eks-warden/simulator/eks/operations";
 
@@ -112,7 +113,7 @@ export const expectStepSchema = z.strictObject({
   expect: z.strictObject({
     cluster: z.string().min(1),
     region: region.optional(),
-    account: z.string().regex(/^\d{12}$/, { error: (issue) => `${quoted(issue.input)} is not a 12-digit AWS account id` }).optional(),
+    account: z.string().regex(ACCOUNT_ID, { error: (issue) => `${quoted(issue.input)} is not a 12-digit AWS account id` }).optional(),
     rule: oneOf("a rule of EKS Warden", ruleIds),
     status: z.enum(STATUSES, { error: (issue) => `${quoted(issue.input)} is not a finding status; expected one of ${STATUSES.join(", ")}` }),
     severity: z.enum(SEVERITIES, { error: (issue) => `${quoted(issue.input)} is not a severity; expected one of ${SEVERITIES.join(", ")}` }).optional(),

@@ -4,6 +4,7 @@
 
 import * as z from "zod";
 import { ValidationError } from "../errors.ts";
+import { ACCOUNT_ID } from "../snapshot.ts";
 import { issuesFromZod } from "../zod-issues.ts";
 
 export const HANDLED_CLUSTER_EVENTS = [
@@ -124,7 +125,7 @@ const detailSchema = z.object({
   sourceIPAddress: z.string().min(1).max(1024),
   userAgent: z.string().max(4096).default(""),
   userIdentity: userIdentitySchema,
-  recipientAccountId: z.string().regex(/^\d{12}$/, "a 12-digit account id").optional(),
+  recipientAccountId: z.string().regex(ACCOUNT_ID, "a 12-digit account id").optional(),
   errorCode: z.string().max(256).optional(),
   errorMessage: z.string().max(8192).optional(),
   requestParameters: z.record(z.string(), z.unknown()).nullish(),
@@ -135,7 +136,7 @@ const envelopeSchema = z.object({
   id: id,
   "detail-type": z.literal("AWS API Call via CloudTrail"),
   source: z.literal("aws.eks"),
-  account: z.string().regex(/^\d{12}$/, "a 12-digit account id"),
+  account: z.string().regex(ACCOUNT_ID, "a 12-digit account id"),
   region: z.string().min(1).max(64),
   time: z.string().optional(),
   detail: z.record(z.string(), z.unknown()),
