@@ -1,8 +1,8 @@
 import type { ClusterIdentity, Remediation, Rule } from "../model.ts";
-import { catalogueEntry, clusterVersionAndCatalogue } from "./lib/catalogue.ts";
+import { clusterVersionSupport } from "./lib/catalogue.ts";
 import { clusterArguments, clusterLabel, finding, notApplicableForLifecycle, undecided } from "./lib/finding.ts";
 import { upgradeControlPlane } from "./lib/upgrade.ts";
-import { daysUntil, isoDay, supportStatusAt, withinDays } from "./lib/versions.ts";
+import { daysUntil, isoDay, withinDays } from "./lib/versions.ts";
 
 /**
  * Amazon EKS list prices per cluster-hour (aws.amazon.com/eks/pricing): $0.10 in standard support, $0.60 in extended
@@ -50,14 +50,10 @@ export const rule: Rule = {
         }),
       ];
     }
-    const resolved = clusterVersionAndCatalogue(rule, snapshot, context);
+    const resolved = clusterVersionSupport(rule, snapshot, context);
     if (!resolved.ok) return [resolved.finding];
-    const { catalogue, version, parsed } = resolved.value;
-    const entry = catalogueEntry(rule, snapshot, catalogue, version, parsed, context.now);
-    if (!entry.ok) return [entry.finding];
-    const info = entry.value;
+    const { version, info, versionStatus } = resolved.value;
     const { now } = context;
-    const versionStatus = supportStatusAt(info, now);
     const endOfStandard = isoDay(info.endOfStandardSupportDate);
     const evidence = {
       supportType,

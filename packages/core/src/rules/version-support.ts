@@ -1,8 +1,8 @@
 import type { Rule } from "../model.ts";
-import { catalogueEntry, clusterVersionAndCatalogue } from "./lib/catalogue.ts";
+import { clusterVersionSupport } from "./lib/catalogue.ts";
 import { clusterLabel, finding, notApplicableForLifecycle } from "./lib/finding.ts";
 import { upgradeControlPlane } from "./lib/upgrade.ts";
-import { daysUntil, isoDay, supportStatusAt, withinDays } from "./lib/versions.ts";
+import { daysUntil, isoDay, withinDays } from "./lib/versions.ts";
 
 function inDays(days: number): string {
   if (days === 0) return "within a day";
@@ -23,14 +23,10 @@ export const rule: Rule = {
   evaluate(snapshot, policy, context) {
     const notApplicable = notApplicableForLifecycle(rule, snapshot);
     if (notApplicable) return [notApplicable];
-    const resolved = clusterVersionAndCatalogue(rule, snapshot, context);
+    const resolved = clusterVersionSupport(rule, snapshot, context);
     if (!resolved.ok) return [resolved.finding];
-    const { catalogue, version, parsed } = resolved.value;
-    const entry = catalogueEntry(rule, snapshot, catalogue, version, parsed, context.now);
-    if (!entry.ok) return [entry.finding];
-    const info = entry.value;
+    const { version, info, versionStatus } = resolved.value;
     const { now } = context;
-    const versionStatus = supportStatusAt(info, now);
     const endOfStandard = isoDay(info.endOfStandardSupportDate);
     const endOfExtended = isoDay(info.endOfExtendedSupportDate);
     const daysToEndOfStandardSupport = daysUntil(info.endOfStandardSupportDate, now);

@@ -2,7 +2,7 @@
 
 import type { ClusterSnapshot, ClusterVersionInfo, EvaluationContext, Finding, Rule, VersionCatalogue } from "../../model.ts";
 import { clusterLabel, undecided } from "./finding.ts";
-import { compareMinorVersions, findVersion, parseMinorVersion, supportStatusAt, type MinorVersion } from "./versions.ts";
+import { compareMinorVersions, findVersion, parseMinorVersion, supportStatusAt, type MinorVersion, type SupportStatus } from "./versions.ts";
 
 type RuleHead = Pick<Rule, "id" | "remediation" | "severity">;
 
@@ -47,7 +47,7 @@ export function clusterVersionAndCatalogue(
  * A version older than the oldest listed one, when that one is already unsupported at `now`, is unsupported too:
  * EKS ends support in version order, and the catalogue stops listing versions long past their end.
  */
-export function catalogueEntry(
+function catalogueEntry(
   rule: RuleHead,
   snapshot: ClusterSnapshot,
   catalogue: VersionCatalogue,
@@ -79,4 +79,18 @@ function oldestListed(catalogue: VersionCatalogue): { info: ClusterVersionInfo; 
     if (parsed !== undefined && (oldest === undefined || compareMinorVersions(parsed, oldest.parsed) < 0)) oldest = { info, parsed };
   }
   return oldest;
+}
+
+/** The cluster's version, its catalogue entry and its support status at the evaluation clock, or the ERROR finding. */
+export function clusterVersionSupport(
+  rule: RuleHead,
+  snapshot: ClusterSnapshot,
+  context: EvaluationContext,
+): Resolved<{ version: string; info: ClusterVersionInfo; versionStatus: SupportStatus }> {
+  const resolved = clusterVersionAndCatalogue(rule, snapshot, context);
+  if (!resolved.ok) return resolved;
+  const { catalogue, version, parsed } = resolved.value;
+  const entry = catalogueEntry(rule, snapshot, catalogue, version, parsed, context.now);
+  if (!entry.ok) return entry;
+  return { ok: true, value: { version, info: entry.value, versionStatus: supportStatusAt(entry.value, context.now) } };
 }
