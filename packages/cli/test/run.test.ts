@@ -1,7 +1,7 @@
 // `eks-warden run` end to end: the real CLI plays a scenario on DynamoDB Local, the SNS/SQS emulator, the simulator
 // and the real handlers; JSONL gives one line per notification, per mutating call served, and per stored record.
 // Also: the email text printed for an alert is exactly what the renderer gives an email subscriber.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
 import { evaluate } from "@eks-warden/core/engine";
 import { defaultPolicy } from "@eks-warden/core/policy";

@@ -54,7 +54,6 @@ export interface NormaliseClusterOptions {
   readonly identity?: IdentityHint;
 }
 
-type Issue = { path: string; message: string };
 type JsonObject = Record<string, unknown>;
 
 /** AWS identifiers, shared with the policy schema. */
