@@ -6,7 +6,7 @@ import { defaultPolicy } from "@eks-warden/core/policy";
 import { normaliseCluster, normaliseVersionCatalogue } from "@eks-warden/core/snapshot";
 import { median } from "./stats.ts";
 
-const FIXTURES = new URL("../../shared/fixtures/eks/", import.meta.url);
+const FIXTURES = new URL("../test/fixtures/eks/", import.meta.url);
 
 function recording(name: string): unknown {
   return JSON.parse(readFileSync(new URL(name, FIXTURES), "utf8"));

@@ -2,7 +2,6 @@
 // synthesised template, and the shared CloudTrail fixtures in their EventBridge envelope.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import type { Template } from "aws-cdk-lib/assertions";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- CloudFormation resources are untyped JSON.
@@ -81,30 +80,3 @@ export function nagReportRows(outDir: string, stackName: string): NagReportRow[]
   });
 }
 
-/** <repo>/../shared/fixtures: CI clones the repo beside shared/, as on the development machines. */
-export function fixturePath(relative: string): string {
-  return fileURLToPath(new URL(`../../shared/fixtures/${relative}`, import.meta.url));
-}
-
-export const CREATE_CLUSTER_OPEN_WORLD = "CreateCluster.console.public-open-world.json";
-export const UPDATE_CLUSTER_CONFIG_PRIVATE = "UpdateClusterConfig.console.private-only.json";
-
-export function readCloudTrailRecord(file: string): Record<string, unknown> {
-  return JSON.parse(readFileSync(fixturePath(`cloudtrail/${file}`), "utf8")) as Record<string, unknown>;
-}
-
-/** A CloudTrail record as EventBridge delivers it (shared/fixtures/README.md). */
-export function eventBridgeEnvelope(detail: Record<string, unknown>, overrides: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    version: "0",
-    id: `eb-${String(detail["eventID"] ?? "unknown")}`,
-    "detail-type": "AWS API Call via CloudTrail",
-    source: "aws.eks",
-    account: String(detail["recipientAccountId"] ?? "999999999999"),
-    time: String(detail["eventTime"] ?? "2024-03-08T14:09:42Z"),
-    region: String(detail["awsRegion"] ?? "ap-northeast-2"),
-    resources: [],
-    detail,
-    ...overrides,
-  };
-}

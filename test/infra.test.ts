@@ -28,16 +28,8 @@ import { defaultPolicy } from "@eks-warden/core/policy";
 import { synthesizeApp, type Synthesized } from "../packages/cli/src/commands/synth.ts";
 import { Warden } from "../stacks/Warden.ts";
 import { CONFIG_PATH_VARIABLE } from "../stacks/config.ts";
-import {
-  allPolicyStatements,
-  CREATE_CLUSTER_OPEN_WORLD,
-  eventBridgeEnvelope,
-  nagReportRows,
-  readCloudTrailRecord,
-  resourcesOfType,
-  UPDATE_CLUSTER_CONFIG_PRIVATE,
-  wardenFunctions,
-} from "./infra-support.ts";
+import { CREATE_CLUSTER_OPEN_WORLD, eventBridgeEnvelope, readCloudTrailRecord, UPDATE_CLUSTER_CONFIG_PRIVATE } from "./fixtures/index.ts";
+import { allPolicyStatements, nagReportRows, resourcesOfType, wardenFunctions } from "./infra-support.ts";
 
 let synthesized: Synthesized;
 let template: Template;

@@ -16,7 +16,7 @@ import { clusterEventPattern, matchesEventPattern } from "@eks-warden/core/event
 import type { StoredRuleState } from "@eks-warden/core/state/transitions";
 import { createQueueWithDeadLetter, LocalEventRouter, LocalQueuePoller, localContext, type LocalQueues } from "@eks-warden/cli/local/runner";
 import { ensureLocalAws, stopLocalAws } from "../packages/core/test/aws/local-aws.ts";
-import { CREATE_CLUSTER_OPEN_WORLD, UPDATE_CLUSTER_CONFIG_PRIVATE, eventBridgeEnvelope, fixturePath, readCloudTrailRecord } from "../packages/core/test/events/envelope.ts";
+import { CREATE_CLUSTER_OPEN_WORLD, UPDATE_CLUSTER_CONFIG_PRIVATE, eventBridgeEnvelope, fixturePath, readCloudTrailRecord } from "./fixtures/index.ts";
 
 const ACCOUNT = "999999999999";
 const MINUTE = 60_000;

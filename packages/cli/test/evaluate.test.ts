@@ -7,7 +7,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const repo = fileURLToPath(new URL("../../../", import.meta.url));
-const eks = (name: string) => fileURLToPath(new URL(`../../../../shared/fixtures/eks/${name}`, import.meta.url));
+const eks = (name: string) => fileURLToPath(new URL(`../../../test/fixtures/eks/${name}`, import.meta.url));
 const OPEN_WORLD = eks("DescribeCluster.public-only.open-world.json");
 const PRIVATE_ONLY = eks("DescribeCluster.private-only.json");
 const VERSIONS = eks("DescribeClusterVersions.json");

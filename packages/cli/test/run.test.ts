@@ -74,7 +74,7 @@ describe("eks-warden run --format jsonl", () => {
 });
 
 describe("the alert text printed for a subscriber", () => {
-  const record = (JSON.parse(readFileSync(new URL("../../../../shared/fixtures/eks/DescribeCluster.public-only.open-world.json", import.meta.url), "utf8")) as { data: { cluster: Record<string, unknown> } }).data.cluster;
+  const record = (JSON.parse(readFileSync(new URL("../../../test/fixtures/eks/DescribeCluster.public-only.open-world.json", import.meta.url), "utf8")) as { data: { cluster: Record<string, unknown> } }).data.cluster;
   const snapshot = normaliseCluster(record);
   const [finding] = evaluate(snapshot, defaultPolicy(), { now: new Date("2026-06-01T00:00:00Z") }).filter((candidate) => candidate.ruleId === "endpoint-public-access");
   const rule = ruleById("endpoint-public-access")!;

@@ -1,5 +1,5 @@
 // Dates as they reach EKS Warden: SDK v3 gives Date objects, `aws eks ...` JSON and JSON.stringify give ISO 8601
-// strings, the wire and CloudTrail give epoch seconds, and the recordings in shared/fixtures give
+// strings, the wire and CloudTrail give epoch seconds, and the recordings in test/fixtures give
 // `{"__class__": "datetime", year, month, day, hour, minute, second, microsecond}`.
 // JavaScript's Date.parse is too lenient to be trusted with any of them (it rolls 2026-02-30 over to March 2 and
 // reads a zone-less date-time in the machine's zone), so every form is checked field by field here.

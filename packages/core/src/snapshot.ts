@@ -4,7 +4,7 @@
 // Accepted forms, for each call:
 // - SDK v3 output: the command output (`{ $metadata, cluster }`) or the inner object, with Date instances;
 // - `aws eks describe-cluster` JSON (`{"cluster": {...}}`, ISO 8601 strings), or the inner object;
-// - the recording format of shared/fixtures (`{"status_code": 200, "data": {"cluster": {...}}}`,
+// - the recording format of test/fixtures (`{"status_code": 200, "data": {"cluster": {...}}}`,
 //   `{"__class__": "datetime", ...}` dates). A recording of a failed call is reported as such.
 // Anything else throws SnapshotError naming the field path (as written in the input) and what was expected.
 //

@@ -1,12 +1,8 @@
-// The shared EKS recordings (shared/fixtures/eks, Cloud Custodian's placebo format) and ways to turn them into the
+// The EKS recordings (test/fixtures/eks, Cloud Custodian's placebo format) and ways to turn them into the
 // other forms users hold: the wire JSON that the SDK and the AWS CLI read, with epoch-second timestamps.
 import { readdirSync, readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
+import { fixturePath } from "../../../test/fixtures/index.ts";
 
-/** <repo>/../shared/fixtures: CI clones the repo beside shared/, as on the development machines. */
-export function fixturePath(relative: string): string {
-  return fileURLToPath(new URL(`../../../../shared/fixtures/${relative}`, import.meta.url));
-}
 
 export function eksFixtureNames(): string[] {
   return readdirSync(fixturePath("eks")).filter((name) => name.endsWith(".json")).sort();

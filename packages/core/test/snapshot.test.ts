@@ -10,7 +10,8 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SnapshotError } from "../src/errors.ts";
 import { normaliseAddon, normaliseCluster, normaliseNodegroup, normaliseVersionCatalogue, parseClusterArn } from "../src/snapshot.ts";
-import { eksFixtureNames, fixturePath, readEksFixture, recordedResponse, toWire } from "./eks-fixtures.ts";
+import { fixturePath } from "../../../test/fixtures/index.ts";
+import { eksFixtureNames, readEksFixture, recordedResponse, toWire } from "./eks-fixtures.ts";
 
 const CLUSTER_FIXTURES = eksFixtureNames().filter((name) => name.startsWith("DescribeCluster."));
 

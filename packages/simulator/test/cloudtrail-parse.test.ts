@@ -16,7 +16,8 @@ import {
 import { parseClusterEvent, HANDLED_CLUSTER_EVENTS } from "@eks-warden/core/events/cloudtrail";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSimulator, type Simulator } from "../src/index.ts";
-import { createClusterInput, eksClient, readFixture, rejection, SAMPLE_FLEET } from "./helpers.ts";
+import { createClusterInput, eksClient, rejection, SAMPLE_FLEET } from "./helpers.ts";
+import { readFixture } from "../../../test/fixtures/index.ts";
 
 function envelope(detail: Record<string, unknown>) {
   return {

@@ -3,7 +3,8 @@
 import { CreateClusterCommand, TagResourceCommand, UpdateClusterConfigCommand, DescribeClusterCommand } from "@aws-sdk/client-eks";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { startSimulator, type CloudTrailEvent, type Simulator } from "../src/index.ts";
-import { createClusterInput, eksClient, readFixture, rejection, SAMPLE_FLEET } from "./helpers.ts";
+import { createClusterInput, eksClient, rejection, SAMPLE_FLEET } from "./helpers.ts";
+import { readFixture } from "../../../test/fixtures/index.ts";
 
 const updateRecord = readFixture("cloudtrail/UpdateClusterConfig.console.private-only.json");
 const createRecord = readFixture("cloudtrail/CreateCluster.console.public-open-world.json");

@@ -13,7 +13,8 @@ import {
 } from "@aws-sdk/client-eks";
 import { afterEach, describe, expect, it } from "vitest";
 import { startSimulator, type Fleet, type Simulator } from "../src/index.ts";
-import { createClusterInput, eksClient, readFixture, rejection } from "./helpers.ts";
+import { createClusterInput, eksClient, rejection } from "./helpers.ts";
+import { readFixture } from "../../../test/fixtures/index.ts";
 
 interface Recorded {
   data: { cluster: Record<string, unknown> };

@@ -1,20 +1,10 @@
-// Shared by the simulator's tests: real SDK clients pointed at a simulator, and the shared fixtures.
+// Shared by the simulator's tests: real SDK clients pointed at a simulator, and the sample fleet.
 
-import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { EKSClient } from "@aws-sdk/client-eks";
 import { SSMClient } from "@aws-sdk/client-ssm";
 import { STSClient } from "@aws-sdk/client-sts";
 import type { Simulator } from "../src/index.ts";
-
-/** <repo>/../shared/fixtures: CI clones the repo beside shared/, as on the development machines. */
-export function fixturePath(relative: string): string {
-  return fileURLToPath(new URL(`../../../../shared/fixtures/${relative}`, import.meta.url));
-}
-
-export function readFixture<T = Record<string, unknown>>(relative: string): T {
-  return JSON.parse(readFileSync(fixturePath(relative), "utf8")) as T;
-}
 
 export const SAMPLE_FLEET = fileURLToPath(new URL("../fleets/sample.json", import.meta.url));
 

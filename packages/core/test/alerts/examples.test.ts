@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { handleClusterEvent } from "../../src/pipeline/cluster-event.ts";
 import { handleSettleCheck } from "../../src/pipeline/settle.ts";
-import { CREATE_CLUSTER_OPEN_WORLD, UPDATE_CLUSTER_CONFIG_PRIVATE, eventBridgeEnvelope, readCloudTrailRecord } from "../events/envelope.ts";
+import { CREATE_CLUSTER_OPEN_WORLD, UPDATE_CLUSTER_CONFIG_PRIVATE, eventBridgeEnvelope, readCloudTrailRecord } from "../../../../test/fixtures/index.ts";
 import { OPEN, PRIVATE, clusterRecord, world } from "../pipeline/fakes.ts";
 
 const AMAZON_EKS = { arn: "arn:aws:eks:ap-northeast-2:999999999999:cluster/amazon-eks", account: "999999999999", region: "ap-northeast-2", name: "amazon-eks" };

@@ -3,7 +3,7 @@ import type { Finding } from "../../src/model.ts";
 import { alertSummary, renderAlert, SUBJECT_MAX, type AlertInput } from "../../src/alerts/render.ts";
 import { parseClusterEvent } from "../../src/events/cloudtrail.ts";
 import type { Transition } from "../../src/state/transitions.ts";
-import { CREATE_CLUSTER_OPEN_WORLD, eventBridgeEnvelope, readCloudTrailRecord } from "../events/envelope.ts";
+import { CREATE_CLUSTER_OPEN_WORLD, eventBridgeEnvelope, readCloudTrailRecord } from "../../../../test/fixtures/index.ts";
 
 const cluster = { arn: "arn:aws:eks:eu-west-1:111122223333:cluster/payments-prod", account: "111122223333", region: "eu-west-1", name: "payments-prod" };
 const rule = { title: "EKS API endpoint not reachable from the internet", risk: "A public endpoint exposes the Kubernetes API to leaked credentials and zero-days.", frameworks: ["CIS-EKS 5.4.2", "FSBP EKS.1"] };

@@ -6,7 +6,7 @@ import { mockClient } from "aws-sdk-client-mock";
 import { startSimulator, type Simulator } from "@eks-warden/simulator/index";
 import { EksCollector, EKS_MAX_ATTEMPTS, translateEksError } from "../../src/aws/eks.ts";
 import { AccessDenied, ClusterNotFound, EksUnavailable, Throttled, UpdateNotFound } from "../../src/aws/errors.ts";
-import { fixturePath } from "../events/envelope.ts";
+import { fixturePath } from "../../../../test/fixtures/index.ts";
 
 type Json = Record<string, unknown>;
 const fixture = (file: string) => (JSON.parse(readFileSync(fixturePath(`eks/${file}`), "utf8")) as { data: Json }).data;

@@ -8,7 +8,7 @@ import { mockClient } from "aws-sdk-client-mock";
 import { startSimulator, type Simulator } from "@eks-warden/simulator/index";
 import { ClusterInventory, CredentialsMissing } from "../../src/aws/inventory.ts";
 import { AccessDenied, EksUnavailable, ServiceUnavailable, Throttled } from "../../src/aws/errors.ts";
-import { fixturePath } from "../events/envelope.ts";
+import { fixturePath } from "../../../../test/fixtures/index.ts";
 
 type Json = Record<string, unknown>;
 const recorded = (JSON.parse(readFileSync(fixturePath("eks/DescribeCluster.private-only.json"), "utf8")) as { data: { cluster: Json } }).data.cluster;

@@ -6,7 +6,7 @@ import {
   startsAsynchronousChange,
   partitionOfRegion,
 } from "../../src/events/cloudtrail.ts";
-import { CREATE_CLUSTER_OPEN_WORLD, UPDATE_CLUSTER_CONFIG_PRIVATE, eventBridgeEnvelope, readCloudTrailRecord } from "./envelope.ts";
+import { CREATE_CLUSTER_OPEN_WORLD, UPDATE_CLUSTER_CONFIG_PRIVATE, eventBridgeEnvelope, readCloudTrailRecord } from "../../../../test/fixtures/index.ts";
 
 function rejection(input: unknown): EventRejected {
   try {

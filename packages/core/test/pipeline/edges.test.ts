@@ -6,7 +6,7 @@ import { handleClusterEvent } from "../../src/pipeline/cluster-event.ts";
 import { evaluateLive } from "../../src/pipeline/evaluate-live.ts";
 import { handleSettleCheck, parseSettleMessage, SettleTimeout } from "../../src/pipeline/settle.ts";
 import { MemoryStateStore } from "../../src/state/memory-store.ts";
-import { eventBridgeEnvelope } from "../events/envelope.ts";
+import { eventBridgeEnvelope } from "../../../../test/fixtures/index.ts";
 import { OPEN, PRIVATE, clusterRecord, world } from "./fakes.ts";
 
 const LAB = { arn: "arn:aws:eks:eu-west-1:111122223333:cluster/lab", account: "111122223333", region: "eu-west-1", name: "lab" };

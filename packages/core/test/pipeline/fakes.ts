@@ -7,7 +7,7 @@ import { defaultPolicy } from "../../src/policy.ts";
 import type { ClusterRef, CollectedCluster, EksPort, Logger, Notifier, PipelineDeps, SettleMessage, SettleQueue, UpdateStatus } from "../../src/pipeline/ports.ts";
 import { normaliseCluster, normaliseVersionCatalogue } from "../../src/snapshot.ts";
 import { MemoryStateStore } from "../../src/state/memory-store.ts";
-import { fixturePath } from "../events/envelope.ts";
+import { fixturePath } from "../../../../test/fixtures/index.ts";
 
 type JsonRecord = Record<string, unknown>;
 
