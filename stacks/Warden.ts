@@ -1,4 +1,4 @@
-// EKS Warden's AWS resources and their wiring (DESIGN.md, data flow 1-6): the state table, the alerts topic, the
+// EKS Warden's AWS resources and their wiring (docs/design.md, data flow 1-6): the state table, the alerts topic, the
 // EventBridge rule feeding `cluster-event`, the settle queue feeding `settle`, their dead-letter queues, and the
 // alarms that tell the alerts topic when something is stuck. Nothing else lives here.
 import { Aws, CfnOutput, Duration, RemovalPolicy } from "aws-cdk-lib";

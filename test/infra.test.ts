@@ -1,5 +1,5 @@
 // The deployed infrastructure, read from the synthesised CloudFormation (offline, no credentials): cdk-nag
-// AwsSolutions is clean or suppressed with reasons, and each resource is configured as DESIGN.md requires.
+// AwsSolutions is clean or suppressed with reasons, and each resource is configured as docs/design.md requires.
 // Default configuration (no warden.config.json), stage "test". infra-enforce.test.ts covers a protected stage.
 import { mkdtempSync, readFileSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";

@@ -4,7 +4,7 @@
 import { ValidationError } from "./errors.ts";
 import { HANDLED_CLUSTER_EVENTS } from "./events/cloudtrail.ts";
 
-/** The EKS API calls the cluster-event function handles: the design's list (DESIGN.md, data flow 1). */
+/** The EKS API calls the cluster-event function handles: the design's list (docs/design.md, data flow 1). */
 export const HANDLED_EVENT_NAMES: readonly string[] = HANDLED_CLUSTER_EVENTS;
 
 /** An EventBridge pattern in the forms this project uses: lists of exact values, and nested objects of them. */

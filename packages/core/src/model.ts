@@ -1,4 +1,4 @@
-// The contracts between the parts of EKS Warden (docs/design.md, "Contracts").
+// The contracts between the parts of EKS Warden (docs/design.md, Contracts).
 // Everything here is plain data: no AWS SDK types leak past the adapters in ./aws/.
 
 export const SEVERITIES = ["CRITICAL", "HIGH", "MEDIUM", "LOW", "INFO"] as const;

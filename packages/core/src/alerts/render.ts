@@ -1,4 +1,4 @@
-// Alert rendering (DESIGN.md "Alert (SNS)"): one transition -> subject, a readable text for people (default/email),
+// Alert rendering (docs/design.md "Alert (SNS)"): one transition -> subject, a readable text for people (default/email),
 // the full JSON for machines (sqs/lambda/https), and message attributes subscribers can filter on. Pure.
 //
 // Secrets: an alert carries the CloudTrail identity (ARN, principal, user name, session issuer), source IP, user

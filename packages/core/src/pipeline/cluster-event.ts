@@ -1,4 +1,4 @@
-// Use-case of the `cluster-event` function (DESIGN.md data flow 1-2): one EventBridge event in, the cluster's
+// Use-case of the `cluster-event` function (docs/design.md data flow 1-2): one EventBridge event in, the cluster's
 // state and alerts brought up to date. Pure orchestration over the ports.
 
 import type { AlertCause } from "../alerts/render.ts";

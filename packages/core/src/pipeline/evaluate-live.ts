@@ -1,4 +1,4 @@
-// The shared step of every live evaluation (DESIGN.md steps 4-6): read the cluster, evaluate, persist the state
+// The shared step of every live evaluation (docs/design.md steps 4-6): read the cluster, evaluate, persist the state
 // by conditional write (with the rendered alerts in an outbox, in the same transaction), then publish the alerts
 // the write made and clear the outbox. Losing the write means another evaluation got
 // there first: look again (state AND cluster), so the newer view of the cluster always wins and one transition

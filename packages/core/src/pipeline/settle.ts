@@ -1,4 +1,4 @@
-// Use-case of the `settle` worker (DESIGN.md data flow 3): follow an asynchronous change to its end, then judge
+// Use-case of the `settle` worker (docs/design.md data flow 3): follow an asynchronous change to its end, then judge
 // the live cluster. Not finished yet: back on the queue with a growing delay, a bounded number of times; beyond
 // that, throw, so the queue's redrive parks the message in the dead-letter queue (never lost, never silent).
 

@@ -1,7 +1,7 @@
 // The stored compliance state per (cluster, rule), and the pure logic that turns a new evaluation into
 // transitions and the records to write. Only transitions are ever notified; a repeat of a known state is not.
 //
-// Decisions recorded here (see the issue and DESIGN.md step 5):
+// Decisions recorded here (docs/design.md, Data flow 5):
 // - ERROR is "unknown", never PASS: it never resolves an open FAIL. The stored status keeps the last decided one,
 //   and an `error` block counts consecutive errors. Entering the error state is the transition ERRORED, once;
 //   further errors only count. A rule that never decided is stored with status ERROR.
