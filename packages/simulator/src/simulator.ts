@@ -275,8 +275,11 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       else response.destroy();
     });
   });
-  // Keep-alive sockets would hold stop() open; the SDK reconnects at no cost locally.
-  server.keepAliveTimeout = 1000;
+  // Keep connections alive as AWS endpoints do, so that a client's calls share one socket (with a 1 s hint, Node's
+  // agent, which keeps a 1 s margin, never reused a socket: a large scan left thousands in TIME_WAIT). The header
+  // timeout must be above it. stop() closes the idle connections, so they do not hold it open.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
 
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -307,6 +310,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     stop: () =>
       new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));
+        // Idle keep-alive connections and any request still running: stop means stop.
         server.closeAllConnections();
       }),
   };
