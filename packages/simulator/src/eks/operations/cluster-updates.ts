@@ -33,6 +33,10 @@ export const updateClusterConfig: OperationHandler = (context, input) => {
   if (kinds.size > 1) throw invalidParameter("Only one type of update can be allowed.", { clusterName: cluster.name });
   const [kind] = [...kinds];
   if (!kind) throw invalidParameter("No changes were requested: set one of resourcesVpcConfig, logging, accessConfig, upgradePolicy or another configuration.", { clusterName: cluster.name });
+  // EKS refuses every update while another is in progress (or the cluster is not ACTIVE), before it compares the
+  // request with the configuration: asking for the current one is ResourceInUseException too.
+  const blocked = blockingUpdateError(kind, cluster);
+  if (blocked) throw blocked;
 
   let update: UpdateRecord;
   if (kind === "EndpointAccessUpdate" || kind === "VpcConfigUpdate") {
@@ -53,8 +57,6 @@ export const updateClusterConfig: OperationHandler = (context, input) => {
         { clusterName: cluster.name },
       );
     }
-    const blocked = blockingUpdateError(kind, cluster);
-    if (blocked) throw blocked;
     const params = [
       { type: "EndpointPublicAccess", value: String(desired.publicAccess) },
       { type: "EndpointPrivateAccess", value: String(desired.privateAccess) },
@@ -78,15 +80,11 @@ export const updateClusterConfig: OperationHandler = (context, input) => {
     if (JSON.stringify([...before].sort()) === JSON.stringify([...afterEnabled].sort())) {
       throw invalidParameter("No changes needed for the logging config provided", { clusterName: cluster.name });
     }
-    const blocked = blockingUpdateError(kind, cluster);
-    if (blocked) throw blocked;
     update = startClusterUpdate(context, cluster, kind, [{ type: "ClusterLogging", value: JSON.stringify(logging["clusterLogging"]) }], "LoggingUpdate", () => {
       cluster.data["logging"] = { clusterLogging: after };
     });
   } else {
     const fields = Object.keys(CONFIG_UPDATE_TYPES).filter((field) => input[field] !== undefined && CONFIG_UPDATE_TYPES[field]!.type === kind);
-    const blocked = blockingUpdateError(kind, cluster);
-    if (blocked) throw blocked;
     const params = fields.map((field) => {
       const value = input[field];
       const shown = field === "accessConfig" && isObject(value) && typeof value["authenticationMode"] === "string" ? value["authenticationMode"] : typeof value === "string" ? value : JSON.stringify(value);
@@ -111,12 +109,12 @@ export const updateClusterVersion: OperationHandler = (context, input) => {
   const current = String(cluster.data["version"]);
   const fields = { clusterName: cluster.name };
   if (!/^\d+\.\d+$/.test(target)) throw invalidParameter(`Invalid Kubernetes version: ${target}. Use a version such as 1.31.`, fields);
+  const blocked = blockingUpdateError("VersionUpdate", cluster);
+  if (blocked) throw blocked;
   if (target === current) throw invalidParameter(`Cluster is already at version ${current}`, fields);
   const [major, minor] = current.split(".").map(Number) as [number, number];
   if (target !== `${major}.${minor + 1}`) throw invalidParameter(`Unsupported Kubernetes minor version update from ${current} to ${target}`, fields);
   const entry = checkSupportedVersion(context, target, fields);
-  const blocked = blockingUpdateError("VersionUpdate", cluster);
-  if (blocked) throw blocked;
   const platformVersion = String(entry?.["defaultPlatformVersion"] ?? "eks.1");
   const update = startClusterUpdate(context, cluster, "VersionUpdate", [{ type: "Version", value: target }, { type: "PlatformVersion", value: platformVersion }], "VersionUpdate", () => {
     cluster.data["version"] = target;
