@@ -3,10 +3,10 @@
 
 import { Agent } from "node:http";
 import type { Duplex } from "node:stream";
-import { DescribeClusterCommand, EKSClient, ListClustersCommand } from "@aws-sdk/client-eks";
+import { DescribeClusterCommand, ListClustersCommand } from "@aws-sdk/client-eks";
 import { afterEach, describe, expect, it } from "vitest";
 import { startSimulator, type Simulator } from "../src/index.ts";
-import { SAMPLE_FLEET } from "./helpers.ts";
+import { eksClient, SAMPLE_FLEET } from "./helpers.ts";
 
 /** A keep-alive agent, as the SDK's default one, that counts the sockets it opens. */
 class CountingAgent extends Agent {
@@ -27,12 +27,7 @@ describe("connections", () => {
   it("serves several sequential SDK calls of one client on one socket", async () => {
     sim = await startSimulator({ fleet: SAMPLE_FLEET });
     const agent = new CountingAgent({ keepAlive: true });
-    const eks = new EKSClient({
-      endpoint: sim.url,
-      region: "eu-west-1",
-      credentials: { accessKeyId: "AKIAALICEEXAMPLE0001", secretAccessKey: "secret" },
-      requestHandler: { httpAgent: agent },
-    });
+    const eks = eksClient(sim, { httpAgent: agent });
     await eks.send(new ListClustersCommand({}));
     for (const name of ["payments-prod", "web-public", "payments-prod", "web-public", "payments-prod"]) {
       await eks.send(new DescribeClusterCommand({ name }));
@@ -47,12 +42,7 @@ describe("connections", () => {
   it("stops promptly while a client holds an idle keep-alive connection", async () => {
     sim = await startSimulator({ fleet: SAMPLE_FLEET });
     const agent = new Agent({ keepAlive: true });
-    const eks = new EKSClient({
-      endpoint: sim.url,
-      region: "eu-west-1",
-      credentials: { accessKeyId: "AKIAALICEEXAMPLE0001", secretAccessKey: "secret" },
-      requestHandler: { httpAgent: agent },
-    });
+    const eks = eksClient(sim, { httpAgent: agent });
     await eks.send(new ListClustersCommand({}));
     const started = performance.now();
     await sim.stop();

@@ -5,7 +5,7 @@ import type { JsonObject } from "../../fleet.ts";
 import { invalidParameter, invalidRequest, resourceInUse, resourceNotFound } from "../errors.ts";
 import type { AddonRecord, ClusterRecord } from "../store.ts";
 import { clone, paginate, requireCluster, seconds, withToken, type OperationContext, type OperationHandler } from "./context.ts";
-import { rememberToken, replayedUpdate, startUpdate } from "./updates.ts";
+import { rememberToken, replayedUpdate, startChildUpdate } from "./updates.ts";
 
 function requireAddon(cluster: ClusterRecord, name: unknown): AddonRecord {
   const addon = cluster.addons.get(String(name));
@@ -92,23 +92,15 @@ export const updateAddon: OperationHandler = (context, input) => {
   if (typeof input["resolveConflicts"] === "string") params.push({ type: "ResolveConflicts", value: input["resolveConflicts"] });
   if (typeof input["serviceAccountRoleArn"] === "string") params.push({ type: "ServiceAccountRoleArn", value: input["serviceAccountRoleArn"] });
   if (typeof input["configurationValues"] === "string") params.push({ type: "ConfigurationValues", value: input["configurationValues"] });
-  addon.data["status"] = "UPDATING";
-  const update = startUpdate(context, cluster, {
+  const update = startChildUpdate(context, cluster, { addon }, {
     type: "AddonUpdate",
     params,
-    durationMs: context.durations.AddonUpdate,
-    addon,
+    durationKey: "AddonUpdate",
     apply: () => {
       if (addonVersion) addon.data["addonVersion"] = addonVersion;
       for (const field of ["serviceAccountRoleArn", "configurationValues"]) if (typeof input[field] === "string") addon.data[field] = input[field];
     },
-    onEnd: () => {
-      addon.activeUpdate = undefined;
-      addon.data["status"] = "ACTIVE";
-      addon.data["modifiedAt"] = seconds(context.clock.now());
-    },
   });
-  addon.activeUpdate = update;
   rememberToken(cluster, input, update);
   return { update: clone(update.data) };
 };

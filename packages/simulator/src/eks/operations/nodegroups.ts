@@ -5,7 +5,7 @@ import type { JsonObject } from "../../fleet.ts";
 import { invalidParameter, invalidRequest, resourceInUse, resourceNotFound } from "../errors.ts";
 import type { ClusterRecord, NodegroupRecord } from "../store.ts";
 import { clone, hex, paginate, requireCluster, seconds, withToken, type OperationContext, type OperationHandler } from "./context.ts";
-import { rememberToken, replayedUpdate, startUpdate } from "./updates.ts";
+import { rememberToken, replayedUpdate, startChildUpdate } from "./updates.ts";
 import { compareVersions } from "./versions.ts";
 
 function requireNodegroup(cluster: ClusterRecord, name: unknown): NodegroupRecord {
@@ -97,23 +97,15 @@ export const updateNodegroupVersion: OperationHandler = (context, input) => {
   const version = typeof input["version"] === "string" ? input["version"] : String(cluster.data["version"]);
   if (compareVersions(version, String(cluster.data["version"])) > 0) throw invalidParameter(`Requested Kubernetes version ${version} is newer than the cluster version ${String(cluster.data["version"])}`, fields);
   const releaseVersion = typeof input["releaseVersion"] === "string" ? input["releaseVersion"] : latestRelease(context, String(nodegroup.data["amiType"]), version);
-  nodegroup.data["status"] = "UPDATING";
-  const update = startUpdate(context, cluster, {
+  const update = startChildUpdate(context, cluster, { nodegroup }, {
     type: "VersionUpdate",
     params: [{ type: "Version", value: version }, { type: "ReleaseVersion", value: releaseVersion }],
-    durationMs: context.durations.NodegroupVersionUpdate,
-    nodegroup,
+    durationKey: "NodegroupVersionUpdate",
     apply: () => {
       nodegroup.data["version"] = version;
       nodegroup.data["releaseVersion"] = releaseVersion;
     },
-    onEnd: () => {
-      nodegroup.activeUpdate = undefined;
-      nodegroup.data["status"] = "ACTIVE";
-      nodegroup.data["modifiedAt"] = seconds(context.clock.now());
-    },
   });
-  nodegroup.activeUpdate = update;
   rememberToken(cluster, input, update);
   return { update: clone(update.data) };
 };

@@ -31,7 +31,7 @@ export function takeFailure(context: OperationContext, type: string, clusterName
  * Starts an asynchronous update: recorded InProgress now, finished by the virtual clock after `durationMs`,
  * when `apply` makes the change visible (unless a failure was planned, which leaves everything as it was).
  */
-export function startUpdate(
+function startUpdate(
   context: OperationContext,
   cluster: ClusterRecord,
   options: { type: string; params: { type: string; value: string }[]; durationMs: number; nodegroup?: NodegroupRecord; addon?: AddonRecord; apply: () => void; onEnd: () => void },
@@ -78,6 +78,31 @@ export function startClusterUpdate(context: OperationContext, cluster: ClusterRe
     },
   });
   cluster.activeUpdate = update;
+  return update;
+}
+
+/** Starts an update of a node group or an add-on: the resource is UPDATING until the update ends, then ACTIVE. */
+export function startChildUpdate(
+  context: OperationContext,
+  cluster: ClusterRecord,
+  child: { readonly nodegroup: NodegroupRecord } | { readonly addon: AddonRecord },
+  options: { type: string; params: { type: string; value: string }[]; durationKey: DurationKey; apply: () => void },
+): UpdateRecord {
+  const record = "nodegroup" in child ? child.nodegroup : child.addon;
+  record.data["status"] = "UPDATING";
+  const update = startUpdate(context, cluster, {
+    ...child,
+    type: options.type,
+    params: options.params,
+    durationMs: context.durations[options.durationKey],
+    apply: options.apply,
+    onEnd: () => {
+      record.activeUpdate = undefined;
+      record.data["status"] = "ACTIVE";
+      record.data["modifiedAt"] = seconds(context.clock.now());
+    },
+  });
+  record.activeUpdate = update;
   return update;
 }
 
