@@ -1,7 +1,7 @@
 // Add-ons: CreateAddon, DescribeAddon, ListAddons, UpdateAddon, and the DescribeAddonVersions catalogue.
 
-import { randomUUID } from "node:crypto";
 import type { JsonObject } from "../../fleet.ts";
+import { clusterPartArn } from "../arns.ts";
 import { invalidParameter, invalidRequest, resourceInUse, resourceNotFound } from "../errors.ts";
 import type { AddonRecord, ClusterRecord } from "../store.ts";
 import { clone, paginate, requireCluster, seconds, withToken, type OperationContext, type OperationHandler } from "./context.ts";
@@ -54,7 +54,7 @@ export const createAddon: OperationHandler = (context, input) => {
     status: "CREATING",
     addonVersion,
     health: { issues: [] },
-    addonArn: `arn:aws:eks:${context.region}:${context.account}:addon/${cluster.name}/${addonName}/${randomUUID()}`,
+    addonArn: clusterPartArn("addon", context.account, context.region, cluster.name, addonName),
     createdAt: now,
     modifiedAt: now,
     ...(input["serviceAccountRoleArn"] !== undefined ? { serviceAccountRoleArn: input["serviceAccountRoleArn"] } : {}),

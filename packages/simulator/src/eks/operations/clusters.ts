@@ -2,9 +2,10 @@
 
 import type { JsonObject } from "../../fleet.ts";
 import { invalidParameter, invalidRequest, resourceInUse } from "../errors.ts";
+import { clusterArn } from "../arns.ts";
 import { newClusterRecord } from "../store.ts";
 import { checkCidrs, checkEndpointFlags, LOG_TYPES, mergeLogging } from "./cluster-config.ts";
-import { clone, clusterArn, hex, isObject, paginate, requireCluster, seconds, withToken, type OperationHandler } from "./context.ts";
+import { clone, hex, isObject, paginate, requireCluster, seconds, withToken, type OperationHandler } from "./context.ts";
 import { takeFailure } from "./updates.ts";
 import { checkSupportedVersion, defaultVersion } from "./versions.ts";
 
@@ -29,7 +30,7 @@ export const createCluster: OperationHandler = (context, input) => {
   const now = context.clock.now();
   const data: JsonObject = {
     name,
-    arn: clusterArn(context, name),
+    arn: clusterArn(context.account, context.region, name),
     createdAt: seconds(now),
     version,
     roleArn: input["roleArn"],

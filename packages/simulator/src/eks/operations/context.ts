@@ -30,10 +30,6 @@ export function hex(seed: string, length: number): string {
   return createHash("sha256").update(seed).digest("hex").slice(0, length);
 }
 
-export function clusterArn(context: OperationContext, name: string): string {
-  return `arn:aws:eks:${context.region}:${context.account}:cluster/${name}`;
-}
-
 export function requireCluster(context: OperationContext, name: unknown): ClusterRecord {
   const record = context.store.get(context.account, context.region, String(name));
   if (!record) throw resourceNotFound(`No cluster found for name: ${String(name)}.`, { clusterName: String(name) });

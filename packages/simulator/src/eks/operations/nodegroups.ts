@@ -1,7 +1,7 @@
 // Managed node groups: CreateNodegroup, DescribeNodegroup, ListNodegroups, UpdateNodegroupVersion.
 
-import { randomUUID } from "node:crypto";
 import type { JsonObject } from "../../fleet.ts";
+import { clusterPartArn } from "../arns.ts";
 import { invalidParameter, invalidRequest, resourceInUse, resourceNotFound } from "../errors.ts";
 import type { ClusterRecord, NodegroupRecord } from "../store.ts";
 import { clone, hex, paginate, requireCluster, seconds, withToken, type OperationContext, type OperationHandler } from "./context.ts";
@@ -42,7 +42,7 @@ export const createNodegroup: OperationHandler = (context, input) => {
   const now = seconds(context.clock.now());
   const data: JsonObject = {
     nodegroupName: name,
-    nodegroupArn: `arn:aws:eks:${context.region}:${context.account}:nodegroup/${cluster.name}/${name}/${randomUUID()}`,
+    nodegroupArn: clusterPartArn("nodegroup", context.account, context.region, cluster.name, name),
     clusterName: cluster.name,
     version,
     releaseVersion: typeof input["releaseVersion"] === "string" ? input["releaseVersion"] : latestRelease(context, amiType, version),
