@@ -6,7 +6,7 @@ import { join, resolve } from "node:path";
 import { ValidationError } from "@eks-warden/core/errors";
 import type { Policy } from "@eks-warden/core/model";
 import { parsePolicy } from "@eks-warden/core/policy";
-import { REGION } from "@eks-warden/core/snapshot";
+import { REGION } from "@eks-warden/core/arn";
 
 export const CONFIG_FILE = "warden.config.json";
 

@@ -9,7 +9,7 @@ import { PolicyError, type CidrError } from "./errors.ts";
 import { RULE_ID_PATTERN } from "./exemptions.ts";
 import type { Policy } from "./model.ts";
 import { rules as registry } from "./rules/index.ts";
-import { ACCOUNT_ID, CLUSTER_NAME, parseClusterArn, REGION } from "./snapshot.ts";
+import { ACCOUNT_ID, CLUSTER_NAME, parseClusterArn, REGION } from "./arn.ts";
 import { issuesFromZod } from "./zod-issues.ts";
 
 export const DEFAULT_SCHEDULES = {

@@ -9,7 +9,8 @@ import { DescribeAddonCommand, DescribeClusterCommand, DescribeClusterVersionsCo
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SnapshotError } from "../src/errors.ts";
-import { normaliseAddon, normaliseCluster, normaliseNodegroup, normaliseVersionCatalogue, parseClusterArn } from "../src/snapshot.ts";
+import { parseClusterArn } from "../src/arn.ts";
+import { normaliseAddon, normaliseCluster, normaliseNodegroup, normaliseVersionCatalogue } from "../src/snapshot.ts";
 import { fixturePath } from "../../../test/fixtures/index.ts";
 import { eksFixtureNames, readEksFixture, recordedResponse, toWire } from "./eks-fixtures.ts";
 

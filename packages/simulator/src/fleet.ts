@@ -3,6 +3,7 @@
 // they are. Validation names the field path of every problem at once.
 
 import { readFile } from "node:fs/promises";
+import { ACCOUNT_ID, CLUSTER_NAME, parseClusterArn, REGION } from "@eks-warden/core/arn";
 import { ValidationError } from "@eks-warden/core/errors";
 import type { IdentitySeed } from "./identity.ts";
 
@@ -108,10 +109,6 @@ const TIMESTAMP_KEYS = new Set([
 ]);
 const TOP_LEVEL_KEYS = new Set(["_what", "startTime", "defaultAccount", "defaultRegion", "identities", "clusters", "clusterVersions", "addonVersions", "ssmParameters", "durations", "trails"]);
 const CLUSTER_ENTRY_KEYS = new Set(["_what", "account", "region", "cluster", "nodegroups", "addons", "insights"]);
-const ACCOUNT = /^\d{12}$/;
-const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
-const CLUSTER_NAME = /^[0-9A-Za-z][A-Za-z0-9\-_]*$/;
-const CLUSTER_ARN = /^arn:aws[\w-]*:eks:([a-z0-9-]+):(\d{12}):cluster\/([^/]+)$/;
 const VERSION_STATUSES = new Set(["STANDARD_SUPPORT", "EXTENDED_SUPPORT", "UNSUPPORTED"]);
 
 interface Issue {
@@ -222,7 +219,7 @@ export function validateFleet(input: unknown, source = "fleet"): ValidFleet {
     if (!TOP_LEVEL_KEYS.has(key)) issues.push({ path: key, message: `unknown field (expected one of ${[...TOP_LEVEL_KEYS].join(", ")})` });
   }
   const defaultAccount = input["defaultAccount"] ?? "123456789012";
-  expectString(defaultAccount, "defaultAccount", issues, ACCOUNT, "a 12-digit AWS account id");
+  expectString(defaultAccount, "defaultAccount", issues, ACCOUNT_ID, "a 12-digit AWS account id");
   const defaultRegion = input["defaultRegion"] ?? "us-east-1";
   expectString(defaultRegion, "defaultRegion", issues, REGION, "an AWS region such as eu-west-1");
 
@@ -271,10 +268,10 @@ export function validateFleet(input: unknown, source = "fleet"): ValidFleet {
     let account = entry["account"] as string | undefined;
     let region = entry["region"] as string | undefined;
     if (cluster["arn"] !== undefined) {
-      const arn = CLUSTER_ARN.exec(String(cluster["arn"]));
+      const arn = parseClusterArn(String(cluster["arn"]));
       if (!arn) issues.push({ path: `${path}.cluster.arn`, message: `expected arn:aws:eks:<region>:<account>:cluster/<name>, got ${JSON.stringify(cluster["arn"])}` });
       else {
-        const [, arnRegion, arnAccount, arnName] = arn as unknown as [string, string, string, string];
+        const { region: arnRegion, account: arnAccount, name: arnName } = arn;
         if (arnName !== name) issues.push({ path: `${path}.cluster.arn`, message: `names cluster "${arnName}" but cluster.name is "${name}"` });
         if (account !== undefined && account !== arnAccount) issues.push({ path: `${path}.account`, message: `is ${account} but cluster.arn names account ${arnAccount}` });
         if (region !== undefined && region !== arnRegion) issues.push({ path: `${path}.region`, message: `is ${region} but cluster.arn names region ${arnRegion}` });
@@ -284,7 +281,7 @@ export function validateFleet(input: unknown, source = "fleet"): ValidFleet {
     }
     account ??= defaultAccount as string;
     region ??= defaultRegion as string;
-    expectString(account, `${path}.account`, issues, ACCOUNT, "a 12-digit AWS account id");
+    expectString(account, `${path}.account`, issues, ACCOUNT_ID, "a 12-digit AWS account id");
     expectString(region, `${path}.region`, issues, REGION, "an AWS region such as eu-west-1");
     if (cluster["version"] !== undefined) expectString(cluster["version"], `${path}.cluster.version`, issues, /^\d+\.\d+$/, "a Kubernetes minor version such as 1.31");
     validateVpcConfig(cluster["resourcesVpcConfig"], `${path}.cluster.resourcesVpcConfig`, issues);
@@ -348,7 +345,7 @@ export function validateFleet(input: unknown, source = "fleet"): ValidFleet {
         issues.push({ path, message: "expected an object { account, region }" });
         return [];
       }
-      const okAccount = expectString(trail["account"], `${path}.account`, issues, ACCOUNT, "a 12-digit AWS account id");
+      const okAccount = expectString(trail["account"], `${path}.account`, issues, ACCOUNT_ID, "a 12-digit AWS account id");
       const okRegion = expectString(trail["region"], `${path}.region`, issues, REGION, "an AWS region such as eu-west-1");
       return okAccount && okRegion ? [{ account: trail["account"] as string, region: trail["region"] as string }] : [];
     });

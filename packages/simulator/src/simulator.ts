@@ -6,6 +6,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import { VirtualClock } from "./clock.ts";
 import { buildCloudTrailEvent, CloudTrailBus, type CloudTrailListener, type DeliveryOptions } from "./cloudtrail.ts";
+import { clusterArn, clusterPartArn } from "./eks/arns.ts";
 import { EksApiError } from "./eks/errors.ts";
 import { EKS_HANDLERS, MUTATING_OPERATIONS, type OperationContext, type UpdateFailurePlan } from "./eks/operations.ts";
 import { matchRoute, parseInput, validateInput } from "./eks/request.ts";
@@ -88,14 +89,14 @@ function seedStore(store: EksStore, fleet: ValidFleet): void {
   store.addonVersions = fleet.addonVersions.map((entry) => structuredClone(entry));
   for (const entry of fleet.clusters) {
     const data = structuredClone(entry.cluster);
-    data["arn"] ??= `arn:aws:eks:${entry.region}:${entry.account}:cluster/${String(data["name"])}`;
+    data["arn"] ??= clusterArn(entry.account, entry.region, String(data["name"]));
     data["status"] ??= "ACTIVE";
     const record = newClusterRecord(entry.account, entry.region, data);
     for (const nodegroup of entry.nodegroups) {
       const copy = structuredClone(nodegroup);
       const name = String(copy["nodegroupName"]);
       copy["clusterName"] = record.name;
-      copy["nodegroupArn"] ??= `arn:aws:eks:${entry.region}:${entry.account}:nodegroup/${record.name}/${name}/${randomUUID()}`;
+      copy["nodegroupArn"] ??= clusterPartArn("nodegroup", entry.account, entry.region, record.name, name);
       copy["status"] ??= "ACTIVE";
       record.nodegroups.set(name, { data: copy });
     }
@@ -103,7 +104,7 @@ function seedStore(store: EksStore, fleet: ValidFleet): void {
       const copy = structuredClone(addon);
       const name = String(copy["addonName"]);
       copy["clusterName"] = record.name;
-      copy["addonArn"] ??= `arn:aws:eks:${entry.region}:${entry.account}:addon/${record.name}/${name}/${randomUUID()}`;
+      copy["addonArn"] ??= clusterPartArn("addon", entry.account, entry.region, record.name, name);
       copy["status"] ??= "ACTIVE";
       copy["health"] ??= { issues: [] };
       record.addons.set(name, { data: copy });
@@ -275,8 +276,11 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       else response.destroy();
     });
   });
-  // Keep-alive sockets would hold stop() open; the SDK reconnects at no cost locally.
-  server.keepAliveTimeout = 1000;
+  // Keep connections alive as AWS endpoints do, so that a client's calls share one socket (with a 1 s hint, Node's
+  // agent, which keeps a 1 s margin, never reused a socket: a large scan left thousands in TIME_WAIT). The header
+  // timeout must be above it. stop() closes the idle connections, so they do not hold it open.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
 
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -307,6 +311,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     stop: () =>
       new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));
+        // Idle keep-alive connections and any request still running: stop means stop.
         server.closeAllConnections();
       }),
   };

@@ -59,6 +59,18 @@ describe("the AWS CLI against the simulator", () => {
     expect(all.json["clusters"]).toEqual(["analytics", "ci-runners"]);
   });
 
+  it("update-cluster-config asking for the current configuration during an update: ResourceInUseException", async () => {
+    const started = await aws("eu-west-1", "update-cluster-config", "--name", "web-public", "--resources-vpc-config", "endpointPublicAccess=true,endpointPrivateAccess=true");
+    const update = started.json["update"] as { id: string };
+    expect(started.code).toBe(0);
+    const current = await aws("eu-west-1", "update-cluster-config", "--name", "web-public", "--resources-vpc-config", "endpointPublicAccess=true,endpointPrivateAccess=false");
+    expect([254, 255]).toContain(current.code);
+    expect(current.stderr).toContain(
+      `An error occurred (ResourceInUseException) when calling the UpdateClusterConfig operation: Cannot EndpointAccessUpdate because cluster web-public currently has update ${update.id} in progress`,
+    );
+    sim.clock.advance(10 * 60_000);
+  });
+
   it("tag-resource and list-tags-for-resource; an error exits non-zero with EKS's message", async () => {
     const arn = "arn:aws:eks:eu-west-1:111111111111:cluster/payments-prod";
     const tagged = await aws("eu-west-1", "tag-resource", "--resource-arn", arn, "--tags", "cost-centre=cc-42");

@@ -83,6 +83,25 @@ describe("an endpoint update, as recorded from real EKS", () => {
     await expect(eks.send(new UpdateClusterConfigCommand({ name: "devk8s", resourcesVpcConfig: { endpointPublicAccess: true } }))).resolves.toBeDefined();
   });
 
+  it("refuses an update asking for the current configuration with ResourceInUseException (409) while one runs", async () => {
+    const sim = await simulatorWith({ clusters: [{ cluster: active }] });
+    sim.identities.register("AKIARECORDED", { arn: "arn:aws:iam::644160558196:user/recorder" });
+    const eks = eksClient(sim, { region: "us-east-2", accessKeyId: "AKIARECORDED", maxAttempts: 1 });
+    const first = await eks.send(new UpdateClusterConfigCommand({ name: "devk8s", resourcesVpcConfig: { endpointPublicAccess: false } }));
+    const inProgress = `because cluster devk8s currently has update ${first.update?.id} in progress`;
+    // While the update runs, DescribeCluster still shows public and private access on: ask for exactly that.
+    const current = await rejection(eks.send(new UpdateClusterConfigCommand({ name: "devk8s", resourcesVpcConfig: { endpointPublicAccess: true, endpointPrivateAccess: true } })));
+    expect(current).toBeInstanceOf(ResourceInUseException);
+    expect(current.$metadata?.httpStatusCode).toBe(409);
+    expect(current.message).toBe(`Cannot EndpointAccessUpdate ${inProgress}`);
+    const logging = await rejection(eks.send(new UpdateClusterConfigCommand({ name: "devk8s", logging: { clusterLogging: [{ types: ["api"], enabled: false }] } })));
+    expect(logging).toBeInstanceOf(ResourceInUseException);
+    expect(logging.message).toBe(`Cannot LoggingUpdate ${inProgress}`);
+    const sameVersion = await rejection(eks.send(new UpdateClusterVersionCommand({ name: "devk8s", version: String(active["version"]) })));
+    expect(sameVersion).toBeInstanceOf(ResourceInUseException);
+    expect(sameVersion.message).toBe(`Cannot VersionUpdate ${inProgress}`);
+  });
+
   it("returns the same update for a retried call with the same clientRequestToken", async () => {
     const sim = await simulatorWith({ clusters: [{ cluster: active }] });
     sim.identities.register("AKIARECORDED", { arn: "arn:aws:iam::644160558196:user/recorder" });

@@ -1,5 +1,6 @@
 // Shared by the simulator's tests: real SDK clients pointed at a simulator, and the sample fleet.
 
+import type { Agent } from "node:http";
 import { fileURLToPath } from "node:url";
 import { EKSClient } from "@aws-sdk/client-eks";
 import { SSMClient } from "@aws-sdk/client-ssm";
@@ -14,6 +15,8 @@ export interface ClientOptions {
   readonly secretAccessKey?: string;
   readonly sessionToken?: string;
   readonly maxAttempts?: number;
+  /** The connection pool the client uses (the SDK's own keep-alive agent if absent). */
+  readonly httpAgent?: Agent;
 }
 
 function config(sim: Simulator, options: ClientOptions) {
@@ -26,6 +29,7 @@ function config(sim: Simulator, options: ClientOptions) {
       ...(options.sessionToken ? { sessionToken: options.sessionToken } : {}),
     },
     ...(options.maxAttempts ? { maxAttempts: options.maxAttempts } : {}),
+    ...(options.httpAgent ? { requestHandler: { httpAgent: options.httpAgent } } : {}),
   };
 }
 

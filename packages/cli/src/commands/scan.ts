@@ -12,7 +12,7 @@ import { SEVERITIES, type Finding, type Policy, type Severity } from "@eks-warde
 import type { ClusterRef } from "@eks-warden/core/pipeline/ports";
 import { parsePolicy } from "@eks-warden/core/policy";
 import { rules } from "@eks-warden/core/rules/index";
-import { REGION } from "@eks-warden/core/snapshot";
+import { REGION } from "@eks-warden/core/arn";
 import { renderScanJson, renderScanTable, summaryLine, type ScanReport } from "../output/scan-report.ts";
 import { toSarif, type ScannedCluster, type ScanProblem } from "../output/sarif.ts";
 import { choiceOption, CliInputError, failOnOption, interpretOption, oneLine, parseCommandLine, readJsonOption, type Command } from "./command.ts";

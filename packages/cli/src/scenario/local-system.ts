@@ -14,7 +14,7 @@ import { Logger } from "@aws-lambda-powertools/logger";
 import { DynamoStateStore, STATE_TABLE_KEY_SCHEMA } from "@eks-warden/core/aws/dynamodb";
 import { ClusterInventory } from "@eks-warden/core/aws/inventory";
 import { clusterEventPattern, matchesEventPattern } from "@eks-warden/core/event-pattern";
-import { clusterArnOf, clusterOfResourceArn, partitionOfRegion } from "@eks-warden/core/events/cloudtrail";
+import { clusterArnOf, clusterOfResourceArn, partitionOfRegion } from "@eks-warden/core/arn";
 import type { ClusterRef } from "@eks-warden/core/pipeline/ports";
 import { evaluateLive } from "@eks-warden/core/pipeline/evaluate-live";
 import type { StoredRuleState } from "@eks-warden/core/state/transitions";

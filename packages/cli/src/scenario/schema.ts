@@ -4,7 +4,7 @@
 import { isIP } from "node:net";
 import { STATUSES, SEVERITIES } from "@eks-warden/core/model";
 import { rules } from "@eks-warden/core/rules/index";
-import { ACCOUNT_ID } from "@eks-warden/core/snapshot";
+import { ACCOUNT_ID } from "@eks-warden/core/arn";
 import { z } from "@eks-warden/core/zod";
 import { EKS_HANDLERS, MUTATING_OPERATIONS } from "@eks-warden/simulator/eks/operations";
 

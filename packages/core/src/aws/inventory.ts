@@ -5,7 +5,7 @@
 import { EKSClient, ListClustersCommand, type EKSClientConfig } from "@aws-sdk/client-eks";
 import { GetCallerIdentityCommand, STSClient, type STSClientConfig } from "@aws-sdk/client-sts";
 import { WardenError } from "../errors.ts";
-import { clusterArnOf, partitionOfRegion } from "../events/cloudtrail.ts";
+import { clusterArnOf, partitionOfRegion } from "../arn.ts";
 import type { ClusterRef } from "../pipeline/ports.ts";
 import { EKS_MAX_ATTEMPTS } from "./eks.ts";
 import { AccessDenied, EksUnavailable, ServiceUnavailable, Throttled } from "./errors.ts";

@@ -1,11 +1,6 @@
 import { describe, it, expect } from "vitest";
-import {
-  EventRejected,
-  clusterOfResourceArn,
-  parseClusterEvent,
-  startsAsynchronousChange,
-  partitionOfRegion,
-} from "../../src/events/cloudtrail.ts";
+import { clusterOfResourceArn, partitionOfRegion } from "../../src/arn.ts";
+import { EventRejected, parseClusterEvent, startsAsynchronousChange } from "../../src/events/cloudtrail.ts";
 import { CREATE_CLUSTER_OPEN_WORLD, UPDATE_CLUSTER_CONFIG_PRIVATE, eventBridgeEnvelope, readCloudTrailRecord } from "../../../../test/fixtures/index.ts";
 
 function rejection(input: unknown): EventRejected {

@@ -1,7 +1,8 @@
 // Edge shapes of CloudTrail records that the shared fixtures do not show: minimal identities, missing optional
 // fields, other cluster-scoped resource ARNs, and the best-effort log keys of unreadable events.
 import { describe, expect, it } from "vitest";
-import { clusterOfResourceArn, eventLogKeys, parseClusterEvent } from "../../src/events/cloudtrail.ts";
+import { clusterOfResourceArn } from "../../src/arn.ts";
+import { eventLogKeys, parseClusterEvent } from "../../src/events/cloudtrail.ts";
 import { UPDATE_CLUSTER_CONFIG_PRIVATE, eventBridgeEnvelope, readCloudTrailRecord } from "../../../../test/fixtures/index.ts";
 
 function minimal(eventName: string, requestParameters: unknown, responseElements: unknown, extra: Record<string, unknown> = {}) {

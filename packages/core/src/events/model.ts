@@ -1,0 +1,71 @@
+// What the CloudTrail parser hands to the rest of the system: one typed ClusterEvent, or EventRejected.
+
+import { ValidationError } from "../errors.ts";
+import type { ClusterEventName } from "./parsers.ts";
+
+export interface Actor {
+  /** CloudTrail identity type: IAMUser, AssumedRole, Root, AWSService, FederatedUser, ... */
+  readonly type: string;
+  readonly arn?: string;
+  readonly principalId?: string;
+  readonly userName?: string;
+  /** For assumed roles: the role the session came from. */
+  readonly sessionIssuer?: { readonly arn?: string; readonly userName?: string; readonly type?: string };
+  /** For calls a service made on someone's behalf (e.g. the console's backend). */
+  readonly invokedBy?: string;
+  // accessKeyId is deliberately not kept: it is a credential identifier and must never reach an alert.
+}
+
+/** The endpoint configuration an accepted call asked for, in DescribeCluster's field names. */
+export interface EndpointConfigIntent {
+  readonly endpointPublicAccess?: boolean;
+  readonly endpointPrivateAccess?: boolean;
+  readonly publicAccessCidrs?: readonly string[];
+}
+
+/**
+ * What the call meant to achieve, read from the event's own response:
+ * - "endpoint-update": UpdateClusterConfig's `update.params` (only the fields the update carries);
+ * - "cluster": CreateCluster's full cluster record (a DescribeCluster-shaped object, name and ARN fixed).
+ */
+export type ClusterIntent =
+  | { readonly kind: "endpoint-update"; readonly resourcesVpcConfig: EndpointConfigIntent }
+  | { readonly kind: "cluster"; readonly cluster: Readonly<Record<string, unknown>> };
+
+export interface ClusterEvent {
+  readonly eventId: string;
+  readonly eventName: ClusterEventName;
+  readonly account: string;
+  readonly region: string;
+  readonly clusterName: string;
+  readonly clusterArn: string;
+  readonly actor: Actor;
+  readonly sourceIp: string;
+  readonly userAgent: string;
+  readonly eventTime: Date;
+  /** Present on failed calls: nothing changed, the attempt is only recorded. */
+  readonly failed?: { readonly errorCode: string; readonly errorMessage: string };
+  readonly intent?: ClusterIntent;
+  /** The EKS update the call started (UpdateClusterConfig, UpdateClusterVersion, UpdateNodegroupVersion, UpdateAddon). */
+  readonly updateId?: string;
+  readonly nodegroupName?: string;
+  readonly addonName?: string;
+  /** Status of the created resource when the call started an asynchronous creation (CREATING). */
+  readonly createdStatus?: string;
+}
+
+/** An event that cannot be processed: logged with its id and dropped, never retried. */
+export class EventRejected extends ValidationError {
+  readonly eventId: string | undefined;
+  readonly reason: "malformed" | "unknown-event" | "too-large";
+  constructor(
+    reason: "malformed" | "unknown-event" | "too-large",
+    eventId: string | undefined,
+    issues: readonly { path: string; message: string }[],
+    options?: { cause?: unknown },
+  ) {
+    super(`EKS CloudTrail event ${eventId ?? "(id unreadable)"} rejected (${reason})`, issues, options);
+    this.eventId = eventId;
+    this.reason = reason;
+  }
+}

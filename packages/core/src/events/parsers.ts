@@ -1,0 +1,181 @@
+// One parser per EKS call the monitor handles: which cluster the call is about, and what an accepted call adds to
+// the event (its intent, the update it started, the node group or add-on it names). Handling another call is
+// adding a row to EVENT_PARSERS.
+
+import * as z from "zod";
+import { CLUSTER_NAME, clusterArnOf, clusterOfResourceArn, partitionOfRegion } from "../arn.ts";
+import { id, parseWith } from "./envelope.ts";
+import { EventRejected, type ClusterEvent, type EndpointConfigIntent } from "./model.ts";
+
+type JsonObject = Record<string, unknown>;
+
+/** The cluster a call is about. */
+export interface ClusterLocation {
+  readonly partition: string;
+  readonly account: string;
+  readonly region: string;
+  readonly name: string;
+}
+
+/** A call as the parsers see it: validated envelope, raw request and response. */
+export interface Call {
+  readonly eventId: string;
+  /** The account and region CloudTrail recorded the call in. */
+  readonly account: string;
+  readonly region: string;
+  readonly request: JsonObject;
+  readonly response: JsonObject;
+}
+
+/** What an accepted call adds to the event. */
+export type AcceptedDetails = Pick<ClusterEvent, "intent" | "updateId" | "nodegroupName" | "addonName" | "createdStatus">;
+
+export interface EventParser {
+  /** Which cluster the call is about; by default the one the request names, in the call's account and region. */
+  readonly cluster?: (call: Call) => ClusterLocation;
+  /** What an accepted (not failed) call adds to the event; nothing by default. */
+  readonly accepted?: (call: Call, cluster: ClusterLocation & { readonly arn: string }) => AcceptedDetails;
+}
+
+const REQUEST = "detail.requestParameters";
+const RESPONSE = "detail.responseElements";
+
+const clusterNameSchema = z.string().regex(CLUSTER_NAME, "an EKS cluster name (1-100 letters, digits, - or _)");
+// EKS's URI label is `name`; some recorders use the SDK member `clusterName`.
+const withClusterName = z.object({ name: clusterNameSchema.optional(), clusterName: clusterNameSchema.optional() });
+const nodegroupRequest = withClusterName.extend({ nodegroupName: z.string().min(1).max(256) });
+const addonRequest = withClusterName.extend({ addonName: z.string().min(1).max(256) });
+
+const updateResponse = z.object({
+  update: z.object({
+    id: id,
+    status: z.string().min(1).max(64),
+    type: z.string().max(128).optional(),
+    params: z.array(z.object({ type: z.string().max(128), value: z.string().max(65536) })).max(64).optional(),
+  }),
+});
+
+const endpointConfigSchema = z.object({
+  endpointPublicAccess: z.boolean().optional(),
+  endpointPrivateAccess: z.boolean().optional(),
+  publicAccessCidrs: z.array(z.string().max(64)).max(256).optional(),
+});
+
+const createClusterResponse = z.object({
+  cluster: z.looseObject({
+    arn: z.string().max(2048).optional(),
+    status: z.string().max(64).optional(),
+    resourcesVpcConfig: endpointConfigSchema.loose().optional(),
+    tags: z.record(z.string(), z.string()).optional(),
+  }),
+});
+
+const createdResponse = (member: string) => z.object({ [member]: z.looseObject({ status: z.string().max(64).optional() }) });
+
+/** The cluster the request names (trusted over the response, see the fixtures' README). */
+function requestedCluster(call: Call): ClusterLocation {
+  const names = parseWith(withClusterName, call.request, REQUEST, call.eventId);
+  const name = names.name ?? names.clusterName;
+  if (name === undefined) {
+    throw new EventRejected("malformed", call.eventId, [{ path: `${REQUEST}.name`, message: "expected the cluster name" }]);
+  }
+  return { partition: partitionOfRegion(call.region), account: call.account, region: call.region, name };
+}
+
+/** For tagging: the cluster owning the resource ARN, which also fixes account and region. */
+function taggedCluster(call: Call): ClusterLocation {
+  const { resourceArn } = parseWith(z.object({ resourceArn: z.string().max(2048) }), call.request, REQUEST, call.eventId);
+  const owner = clusterOfResourceArn(resourceArn);
+  if (!owner) {
+    throw new EventRejected("malformed", call.eventId, [
+      { path: `${REQUEST}.resourceArn`, message: "expected the ARN of an EKS cluster or of a cluster-scoped resource" },
+    ]);
+  }
+  return owner;
+}
+
+export function clusterOf(parser: EventParser, call: Call): ClusterLocation & { readonly arn: string } {
+  const cluster = (parser.cluster ?? requestedCluster)(call);
+  return { ...cluster, arn: clusterArnOf(cluster.partition, cluster.region, cluster.account, cluster.name) };
+}
+
+/** UpdateClusterConfig's params are strings: "true"/"false", and PublicAccessCidrs a JSON-encoded array. */
+export function endpointIntentFromParams(
+  params: readonly { type: string; value: string }[],
+  eventId: string,
+): EndpointConfigIntent | undefined {
+  const intent: { endpointPublicAccess?: boolean; endpointPrivateAccess?: boolean; publicAccessCidrs?: string[] } = {};
+  params.forEach((param, index) => {
+    const path = `${RESPONSE}.update.params[${index}].value`;
+    const asBoolean = (): boolean => {
+      if (param.value === "true") return true;
+      if (param.value === "false") return false;
+      throw new EventRejected("malformed", eventId, [{ path, message: `expected "true" or "false" for ${param.type}, got ${JSON.stringify(param.value.slice(0, 40))}` }]);
+    };
+    if (param.type === "EndpointPublicAccess") intent.endpointPublicAccess = asBoolean();
+    else if (param.type === "EndpointPrivateAccess") intent.endpointPrivateAccess = asBoolean();
+    else if (param.type === "PublicAccessCidrs") {
+      let decoded: unknown;
+      try {
+        decoded = JSON.parse(param.value);
+      } catch (cause) {
+        throw new EventRejected("malformed", eventId, [{ path, message: "expected a JSON-encoded array of CIDR strings for PublicAccessCidrs" }], { cause });
+      }
+      intent.publicAccessCidrs = parseWith(z.array(z.string().max(64)).max(256), decoded, path, eventId);
+    }
+  });
+  return Object.keys(intent).length > 0 ? intent : undefined;
+}
+
+function epochToDate(value: unknown): unknown {
+  // CloudTrail writes timestamps in responses as epoch seconds; the SDK (and normaliseCluster) speak Date.
+  return typeof value === "number" ? new Date(value * 1000) : value;
+}
+
+const startedUpdate = (call: Call) => parseWith(updateResponse, call.response, RESPONSE, call.eventId).update;
+const nodegroupNamed = (call: Call) => parseWith(nodegroupRequest, call.request, REQUEST, call.eventId).nodegroupName;
+const addonNamed = (call: Call) => parseWith(addonRequest, call.request, REQUEST, call.eventId).addonName;
+function createdStatus(call: Call, member: string): AcceptedDetails {
+  const status = (parseWith(createdResponse(member), call.response, RESPONSE, call.eventId)[member] as { status?: string }).status;
+  return status ? { createdStatus: status } : {};
+}
+
+export const EVENT_PARSERS = {
+  CreateCluster: {
+    accepted: (call, cluster) => {
+      const created = parseWith(createClusterResponse, call.response, RESPONSE, call.eventId).cluster;
+      const requestTags = typeof call.request.tags === "object" && call.request.tags !== null ? (call.request.tags as Record<string, string>) : {};
+      const intentCluster: JsonObject = {
+        ...created,
+        name: cluster.name,
+        arn: cluster.arn,
+        createdAt: epochToDate(created.createdAt),
+        tags: { ...requestTags, ...(created.tags ?? {}) },
+      };
+      return { intent: { kind: "cluster", cluster: intentCluster }, ...(created.status ? { createdStatus: created.status } : {}) };
+    },
+  },
+  UpdateClusterConfig: {
+    accepted: (call) => {
+      const update = startedUpdate(call);
+      const endpoint = endpointIntentFromParams(update.params ?? [], call.eventId);
+      return { updateId: update.id, ...(endpoint ? { intent: { kind: "endpoint-update", resourcesVpcConfig: endpoint } } : {}) };
+    },
+  },
+  UpdateClusterVersion: { accepted: (call) => ({ updateId: startedUpdate(call).id }) },
+  DeleteCluster: {},
+  TagResource: { cluster: taggedCluster },
+  UntagResource: { cluster: taggedCluster },
+  CreateNodegroup: { accepted: (call) => ({ nodegroupName: nodegroupNamed(call), ...createdStatus(call, "nodegroup") }) },
+  UpdateNodegroupVersion: { accepted: (call) => ({ nodegroupName: nodegroupNamed(call), updateId: startedUpdate(call).id }) },
+  CreateAddon: { accepted: (call) => ({ addonName: addonNamed(call), ...createdStatus(call, "addon") }) },
+  UpdateAddon: { accepted: (call) => ({ addonName: addonNamed(call), updateId: startedUpdate(call).id }) },
+} satisfies Record<string, EventParser>;
+
+export type ClusterEventName = keyof typeof EVENT_PARSERS;
+
+export const HANDLED_CLUSTER_EVENTS: readonly ClusterEventName[] = Object.keys(EVENT_PARSERS) as ClusterEventName[];
+
+export function isHandled(name: string): name is ClusterEventName {
+  return Object.hasOwn(EVENT_PARSERS, name);
+}

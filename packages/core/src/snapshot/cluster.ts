@@ -1,0 +1,131 @@
+// DescribeCluster output (with its node groups and add-ons) -> ClusterSnapshot.
+//
+// Missing fields take AWS's meaning, never a lenient one: no endpointPublicAccess -> public; no
+// endpointPrivateAccess -> not private; no publicAccessCidrs with public access on -> ["0.0.0.0/0"]. The snapshot
+// records which of them were defaulted.
+
+import * as z from "zod";
+import { CLUSTER_NAME } from "../arn.ts";
+import { isValidCidr } from "../cidr.ts";
+import type { ClusterSnapshot, EndpointAccess } from "../model.ts";
+import { normaliseAddon } from "./addon.ts";
+import { awsDate, minorVersion } from "./fields.ts";
+import { fail, locate, parse, show } from "./forms.ts";
+import { resolveIdentity, type IdentityHint } from "./identity.ts";
+import { normaliseNodegroup } from "./nodegroup.ts";
+
+/** The control plane log types EKS knows; a type not switched on in the record is off (AWS's default). */
+export const CLUSTER_LOG_TYPES = ["api", "audit", "authenticator", "controllerManager", "scheduler"] as const;
+
+/** What AWS applies to a public endpoint created without a CIDR list. */
+export const WORLD_CIDRS: readonly string[] = ["0.0.0.0/0"];
+
+export interface NormaliseClusterOptions {
+  /** DescribeNodegroup outputs (any of the accepted forms), one per node group. */
+  readonly nodegroups?: readonly unknown[];
+  /** DescribeAddon outputs (any of the accepted forms), one per add-on. */
+  readonly addons?: readonly unknown[];
+  readonly identity?: IdentityHint;
+}
+
+const cidr = z.string().refine(isValidCidr, { error: (issue) => `${show(issue.input)} is not a valid IPv4 or IPv6 CIDR` });
+
+const clusterSchema = z.object({
+  name: z.string().regex(CLUSTER_NAME, {
+    error: (issue) => `expected an EKS cluster name (1-100 letters, digits, "-" or "_", starting with a letter or digit), got ${show(issue.input)}`,
+  }),
+  arn: z.string().optional(),
+  status: z.string().min(1, { error: "expected the cluster status, e.g. ACTIVE" }),
+  version: minorVersion.optional(),
+  platformVersion: z.string().optional(),
+  endpoint: z.string().optional(),
+  createdAt: awsDate.optional(),
+  resourcesVpcConfig: z
+    .object({
+      endpointPublicAccess: z.boolean().optional(),
+      endpointPrivateAccess: z.boolean().optional(),
+      publicAccessCidrs: z.array(cidr).optional(),
+    })
+    .optional(),
+  logging: z
+    .object({
+      clusterLogging: z.array(z.object({ types: z.array(z.string()), enabled: z.boolean() })).optional(),
+    })
+    .optional(),
+  upgradePolicy: z.object({ supportType: z.enum(["STANDARD", "EXTENDED"]).optional() }).optional(),
+  tags: z.record(z.string(), z.string()).optional(),
+});
+
+function endpointAccess(vpc: z.output<typeof clusterSchema>["resourcesVpcConfig"]): EndpointAccess {
+  const publicAccess = vpc?.endpointPublicAccess ?? true;
+  const privateAccess = vpc?.endpointPrivateAccess ?? false;
+  const cidrs = vpc?.publicAccessCidrs;
+  return {
+    publicAccess,
+    privateAccess,
+    // With public access off there is nothing reachable, so a missing list means no public CIDRs at all.
+    publicAccessCidrs: cidrs ?? (publicAccess ? [...WORLD_CIDRS] : []),
+    defaulted: {
+      publicAccess: vpc?.endpointPublicAccess === undefined,
+      privateAccess: vpc?.endpointPrivateAccess === undefined,
+      publicAccessCidrs: cidrs === undefined,
+    },
+  };
+}
+
+function loggingState(logging: z.output<typeof clusterSchema>["logging"]): ClusterSnapshot["logging"] {
+  const enabled = new Set<string>();
+  const mentioned = new Set<string>(CLUSTER_LOG_TYPES);
+  for (const setup of logging?.clusterLogging ?? []) {
+    for (const type of setup.types) {
+      mentioned.add(type);
+      if (setup.enabled) enabled.add(type);
+    }
+  }
+  return { enabledTypes: [...enabled], disabledTypes: [...mentioned].filter((type) => !enabled.has(type)) };
+}
+
+function withoutClusterName<T extends { clusterName?: string }>(
+  part: T,
+  cluster: string,
+  what: string,
+  path: string,
+): Omit<T, "clusterName"> {
+  const { clusterName, ...rest } = part;
+  if (clusterName !== undefined && clusterName !== cluster) {
+    fail(what, path, `belongs to cluster ${show(clusterName)}, not to ${show(cluster)}`);
+  }
+  return rest;
+}
+
+/**
+ * DescribeCluster output (any accepted form) -> ClusterSnapshot, with the node groups and add-ons given.
+ * Throws SnapshotError, and nothing else, for any input that is not a valid cluster record.
+ */
+export function normaliseCluster(input: unknown, extras: NormaliseClusterOptions = {}): ClusterSnapshot {
+  const what = "DescribeCluster";
+  const { body, path } = locate(input, what, "cluster", "arn resourcesVpcConfig name+status", "");
+  const record = parse(clusterSchema, body, what, path);
+  const identity = resolveIdentity(record, extras.identity, what, path);
+
+  const nodegroups = extras.nodegroups?.map((nodegroup, index) =>
+    withoutClusterName(normaliseNodegroup(nodegroup, `nodegroups[${index}]`), identity.name, "DescribeNodegroup", `nodegroups[${index}]`),
+  );
+  const addons = extras.addons?.map((addon, index) =>
+    withoutClusterName(normaliseAddon(addon, `addons[${index}]`), identity.name, "DescribeAddon", `addons[${index}]`),
+  );
+
+  return {
+    ...identity,
+    status: record.status,
+    ...(record.version !== undefined && { version: record.version }),
+    ...(record.platformVersion !== undefined && { platformVersion: record.platformVersion }),
+    ...(record.createdAt !== undefined && { createdAt: record.createdAt }),
+    endpoint: endpointAccess(record.resourcesVpcConfig),
+    logging: loggingState(record.logging),
+    ...(record.upgradePolicy?.supportType !== undefined && { supportType: record.upgradePolicy.supportType }),
+    tags: { ...record.tags },
+    ...(nodegroups !== undefined && { nodegroups }),
+    ...(addons !== undefined && { addons }),
+  };
+}
