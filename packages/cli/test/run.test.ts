@@ -9,7 +9,7 @@ import { renderAlert, type AlertCause } from "@eks-warden/core/alerts/render";
 import { ruleById } from "@eks-warden/core/rules/index";
 import { normaliseCluster } from "@eks-warden/core/snapshot";
 import type { Transition } from "@eks-warden/core/state/transitions";
-import { alertInputFromPayload, notificationFromSqsBody } from "../src/output/notifications.ts";
+import { alertInputFromPayload, notificationFromSqsBody } from "@eks-warden/local";
 import { execFileSync } from "node:child_process";
 import { fixture, warden, wardenInBackground, type CliRun } from "./scenario-helpers.ts";
 

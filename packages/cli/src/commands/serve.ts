@@ -3,7 +3,7 @@
 // SNS/SQS emulator and DynamoDB Local's JVM (the embedded harness also kills the JVM's process group if this process
 // dies without a chance to clean up).
 import { fileURLToPath } from "node:url";
-import { startLocalSystem, type LocalSystem } from "../scenario/local-system.ts";
+import { startLocalSystem, type LocalSystem } from "@eks-warden/local";
 import { loadScenarioOrReport } from "../scenario/loader.ts";
 import { formatDuration } from "../scenario/schema.ts";
 import { textSink, clusterOfEvent } from "../output/run-output.ts";
@@ -91,14 +91,14 @@ export const command: Command = {
         handlerLogs: options.handlerLogs,
       });
       if (stopping) return await finished;
-      const { simulator, embedded } = system;
+      const { simulator, endpoints } = system;
       const region = scenario.fleet.defaultRegion;
       const someCluster = simulator.store.all().find((cluster) => cluster.region === region)?.name ?? "CLUSTER";
       const lines = [
         `EKS Warden local system (fleet and policy of ${scenario.file}), up in ${(system.startMs / 1000).toFixed(1)} s`,
         `  EKS simulator:  ${simulator.url}  (EKS, STS and SSM; ${simulator.store.all().length} clusters; virtual clock ${simulator.clock.now().toISOString()}, ${options.timeScale === 0 ? "frozen" : `x${options.timeScale}`})`,
-        `  DynamoDB Local: ${embedded.endpoints.dynamodb}  (table ${system.tableName})`,
-        `  SNS/SQS:        ${embedded.endpoints.sns}  (alerts topic ${system.topicArn})`,
+        `  DynamoDB Local: ${endpoints.dynamodb}  (table ${system.tableName})`,
+        `  SNS/SQS:        ${endpoints.sns}  (alerts topic ${system.topicArn})`,
         "",
         "Point the AWS CLI or any SDK at the simulator:",
         `export AWS_ENDPOINT_URL_EKS=${simulator.url}`,
