@@ -100,11 +100,16 @@ export const command: Command = {
         `  DynamoDB Local: ${endpoints.dynamodb}  (table ${system.tableName})`,
         `  SNS/SQS:        ${endpoints.sns}  (alerts topic ${system.topicArn})`,
         "",
-        "Point the AWS CLI or any SDK at the simulator:",
+        "Point the AWS CLI or any SDK at the local system (the simulator, DynamoDB Local and the SNS/SQS emulator):",
         `export AWS_ENDPOINT_URL_EKS=${simulator.url}`,
         `export AWS_ENDPOINT_URL_STS=${simulator.url}`,
         `export AWS_ENDPOINT_URL_SSM=${simulator.url}`,
+        `export AWS_ENDPOINT_URL_DYNAMODB=${endpoints.dynamodb}`,
+        `export AWS_ENDPOINT_URL_SNS=${endpoints.sns}`,
+        `export AWS_ENDPOINT_URL_SQS=${endpoints.sqs}`,
+        // The AWS CLI v1 reads only AWS_DEFAULT_REGION; v2 and the SDKs prefer AWS_REGION: print both.
         `export AWS_REGION=${region}`,
+        `export AWS_DEFAULT_REGION=${region}`,
         ...[...scenario.identities.values()].flatMap((identity, index) => [
           `${index === 0 ? "" : "# "}export AWS_ACCESS_KEY_ID=${identity.accessKeyId} AWS_SECRET_ACCESS_KEY=${identity.secretAccessKey}   # ${identity.name}: ${identity.arn}`,
         ]),
