@@ -3,6 +3,7 @@
 // SNS/SQS emulator and DynamoDB Local's JVM (the embedded harness also kills the JVM's process group if this process
 // dies without a chance to clean up).
 import { fileURLToPath } from "node:url";
+import { SETTLE_QUEUE } from "@eks-warden/core/deployment";
 import { startLocalSystem, type LocalSystem } from "@eks-warden/local";
 import { loadScenarioOrReport } from "../scenario/loader.ts";
 import { formatDuration } from "../scenario/schema.ts";
@@ -50,8 +51,8 @@ function parseOptions(argv: readonly string[]): Options | "help" {
 }
 
 const TICK_MS = 250;
-/** The first settle delay the stack deploys (30 s): how often, in virtual time, waiting checks run. */
-const SETTLE_ROUND_MS = 30_000;
+/** The settle queue's delivery delay the stack deploys (30 s): how often, in virtual time, waiting checks run. */
+const SETTLE_ROUND_MS = SETTLE_QUEUE.deliveryDelaySeconds * 1000;
 
 export const command: Command = {
   usage,
