@@ -5,18 +5,13 @@
 export { STATE_TABLE_KEY_SCHEMA } from "./aws/dynamodb.ts";
 export { clusterEventPattern } from "./event-pattern.ts";
 
-/** The real-time functions: SST handler path (from the repository root), module specifier and Lambda name suffix. */
+/**
+ * The real-time functions: the SST handler (file from the repository root, without extension, then the export) and
+ * the name each function goes by (service name, local Lambda context). The local system imports the same file.
+ */
 export const HANDLERS = {
-  clusterEvent: {
-    handler: "packages/functions/src/cluster-event.handler",
-    module: "@eks-warden/functions/cluster-event",
-    name: "cluster-event",
-  },
-  settle: {
-    handler: "packages/functions/src/settle.handler",
-    module: "@eks-warden/functions/settle",
-    name: "settle",
-  },
+  clusterEvent: { handler: "packages/functions/src/cluster-event.handler", name: "cluster-event" },
+  settle: { handler: "packages/functions/src/settle.handler", name: "settle" },
 } as const;
 
 export type HandlerName = keyof typeof HANDLERS;

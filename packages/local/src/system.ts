@@ -14,6 +14,8 @@
 //
 // One local system per process: the handler modules keep their adapters for the life of the process, as a Lambda
 // execution environment does, so a second system would have them write to the first one's table.
+import { join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { CreateTableCommand, DynamoDBClient, QueryCommand, UpdateTimeToLiveCommand } from "@aws-sdk/client-dynamodb";
 import * as eksSdk from "@aws-sdk/client-eks";
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from "@aws-sdk/client-sns";
@@ -159,6 +161,21 @@ const LOCAL_SETTLE_MAX_ATTEMPTS = 200;
 
 let started = false;
 
+const REPOSITORY_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
+
+/**
+ * The handler the stack deploys, found by its own SST handler path: "packages/functions/src/settle.handler" is the
+ * export `handler` of packages/functions/src/settle.ts (the file esbuild bundles for Lambda).
+ */
+async function importHandler<E, R>(sstHandler: string): Promise<LambdaHandler<E, R>> {
+  const dot = sstHandler.lastIndexOf(".");
+  const file = join(REPOSITORY_ROOT, `${sstHandler.slice(0, dot)}.ts`);
+  const exportName = sstHandler.slice(dot + 1);
+  const handler = ((await import(pathToFileURL(file).href)) as Record<string, unknown>)[exportName];
+  if (typeof handler !== "function") throw new Error(`local system: ${sstHandler}: ${file} exports no function ${exportName}`);
+  return handler as LambdaHandler<E, R>;
+}
+
 async function queueDepth(sqs: SQSClient, queueUrl: string): Promise<number> {
   const attributes = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ["ApproximateNumberOfMessages"] }));
   return Number(attributes.Attributes?.["ApproximateNumberOfMessages"] ?? 0);
@@ -269,18 +286,18 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
     // Imported only now: their Powertools logger and metrics read the environment when the module loads. From here on
     // the handlers are bound to this system's resources.
     started = true;
-    const clusterEvent = (await import(HANDLERS.clusterEvent.module)) as { handler: LambdaHandler<unknown, unknown> };
-    const settle = (await import(HANDLERS.settle.module)) as { handler: LambdaHandler<SQSEvent, SQSBatchResponse | void> };
+    const clusterEventHandler = await importHandler<unknown, unknown>(HANDLERS.clusterEvent.handler);
+    const settleHandler = await importHandler<SQSEvent, SQSBatchResponse | void>(HANDLERS.settle.handler);
     const { depsFromEnvironment } = await import("@eks-warden/functions/lib/runtime");
     const router = new LocalEventRouter({
       matches: (event) => matchesEventPattern(clusterEventPattern, event),
-      handler: clusterEvent.handler,
+      handler: clusterEventHandler,
       functionName: HANDLERS.clusterEvent.name,
       onDeadLetter: async (letter) => {
         await sqs.send(new SendMessageCommand({ QueueUrl: clusterEventDeadLetterQueueUrl, MessageBody: JSON.stringify(letter) }));
       },
     });
-    const poller = new LocalQueuePoller({ sqs, queueUrl: settleQueues.queueUrl, queueArn: settleQueues.queueArn, handler: settle.handler, functionName: HANDLERS.settle.name });
+    const poller = new LocalQueuePoller({ sqs, queueUrl: settleQueues.queueUrl, queueArn: settleQueues.queueArn, handler: settleHandler, functionName: HANDLERS.settle.name });
     const store = new DynamoStateStore({ tableName, client: dynamo });
     const inventory = new ClusterInventory();
     stack.push(async () => inventory.destroy());
@@ -323,7 +340,7 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
       regions,
       router,
       poller,
-      clusterEventHandler: clusterEvent.handler,
+      clusterEventHandler,
       startMs: performance.now() - startedAt,
       onCall: (listener) => {
         callListeners.push(listener);

@@ -4,7 +4,7 @@
 // test run's DynamoDB Local and SNS/SQS emulator.
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CLUSTER_EVENT_INVOCATION, FUNCTION_ENV, SETTLE_QUEUE } from "@eks-warden/core/deployment";
+import { CLUSTER_EVENT_INVOCATION, FUNCTION_ENV, HANDLERS, SETTLE_QUEUE } from "@eks-warden/core/deployment";
 import { startLocalSystem, type LocalSystem } from "../src/index.ts";
 import { ensureLocalAws, stopLocalAws } from "../../core/test/aws/local-aws.ts";
 
@@ -39,6 +39,12 @@ describe("the local system is wired from the stack's constants", () => {
     expect(Number(attributes["DelaySeconds"])).toBe(SETTLE_QUEUE.deliveryDelaySeconds);
     // The values the stack deploys (test/infra.test.ts checks the synthesized template against the same constants).
     expect(SETTLE_QUEUE).toMatchObject({ maxReceiveCount: 5, visibilityTimeoutSeconds: 360, deliveryDelaySeconds: 30 });
+  });
+
+  it("runs the handlers the stack deploys, found by the stack's own handler paths", async () => {
+    expect(HANDLERS.clusterEvent.handler).toBe("packages/functions/src/cluster-event.handler");
+    const deployed = (await import("@eks-warden/functions/cluster-event")) as { handler: unknown };
+    expect(system.clusterEventHandler).toBe(deployed.handler);
   });
 
   it("sets the environment the handlers read, under the names the stack sets", () => {
