@@ -1,36 +1,12 @@
-// AWS calls per event: the real use-cases with the real adapters against the simulator (EKS), DynamoDB Local and the
-// SNS/SQS emulator, counting every SDK command at the client's initialize step (a logical call: SDK retries are not
-// counted twice). These counts drive Lambda duration, DynamoDB cost and the EKS API's throttling budget.
-import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { EKSClient, TagResourceCommand, UpdateClusterConfigCommand } from "@aws-sdk/client-eks";
-import { CreateTopicCommand, SNSClient } from "@aws-sdk/client-sns";
-import { CreateQueueCommand, ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
-import { STATE_TABLE_KEY_SCHEMA, DynamoStateStore } from "@eks-warden/core/aws/dynamodb";
-import { EksCollector } from "@eks-warden/core/aws/eks";
-import { SnsNotifier } from "@eks-warden/core/aws/sns";
-import { SqsSettleQueue } from "@eks-warden/core/aws/sqs";
+// AWS calls per event: the real use-cases with the real adapters on the local system (@eks-warden/local: the simulator
+// for EKS, DynamoDB Local and the SNS/SQS emulator, wired from the stack's own constants), counting every SDK command
+// at the client's initialize step (a logical call: SDK retries are not counted twice). These counts drive Lambda
+// duration, DynamoDB cost and the EKS API's throttling budget.
 import { handleClusterEvent } from "@eks-warden/core/pipeline/cluster-event";
-import type { PipelineDeps } from "@eks-warden/core/pipeline/ports";
 import { handleSettleCheck } from "@eks-warden/core/pipeline/settle";
-import { defaultPolicy } from "@eks-warden/core/policy";
-import { startEmbedded } from "@eks-warden/simulator/embedded/index";
-import { startSimulator } from "@eks-warden/simulator/index";
+import { startLocalSystem } from "@eks-warden/local";
 
 type Counts = Record<string, number>;
-
-interface Middlewared {
-  middlewareStack: { add: (middleware: never, options: { step: "initialize"; name: string }) => void };
-}
-
-function counting<T>(client: T, service: string, counts: Counts): T {
-  const countCommand = (next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) => (args: unknown) => {
-    const key = `${service}:${(context.commandName ?? "unknown").replace(/Command$/, "")}`;
-    counts[key] = (counts[key] ?? 0) + 1;
-    return next(args);
-  };
-  (client as unknown as Middlewared).middlewareStack.add(countCommand as never, { step: "initialize", name: "benchCountCommands" });
-  return client;
-}
 
 export interface CallFigures {
   readonly scenario: string;
@@ -43,9 +19,8 @@ const REGION = "eu-west-1";
 const ALICE = { accessKeyId: "AKIABENCHALICE000001", secretAccessKey: "bench" };
 
 export async function measureCallsPerEvent(): Promise<CallFigures[]> {
-  const embedded = await startEmbedded();
-  Object.assign(process.env, embedded.env);
-  const sim = await startSimulator({
+  const system = await startLocalSystem({
+    policy: {},
     fleet: {
       defaultAccount: ACCOUNT,
       startTime: "2026-11-29T09:00:00Z",
@@ -71,29 +46,19 @@ export async function measureCallsPerEvent(): Promise<CallFigures[]> {
     },
   });
   const events: unknown[] = [];
-  sim.onCloudTrailEvent((event) => void events.push(event));
+  system.onCall((event) => void events.push(event));
   const counts: Counts = {};
-  const dynamo = counting(new DynamoDBClient({}), "dynamodb", counts);
-  const sns = counting(new SNSClient({}), "sns", counts);
-  const sqs = counting(new SQSClient({}), "sqs", counts);
-  const eventSourceMapping = new SQSClient({});
-  const eksClient = counting(new EKSClient({ region: REGION, endpoint: sim.url }), "eks", counts);
   try {
-    const tableName = "bench-calls";
-    await dynamo.send(new CreateTableCommand({ TableName: tableName, BillingMode: "PAY_PER_REQUEST", AttributeDefinitions: [...STATE_TABLE_KEY_SCHEMA.AttributeDefinitions], KeySchema: [...STATE_TABLE_KEY_SCHEMA.KeySchema] }));
-    const topic = await sns.send(new CreateTopicCommand({ Name: "bench-alerts" }));
-    const queue = await sqs.send(new CreateQueueCommand({ QueueName: "bench-settle" }));
-    const deps: PipelineDeps = {
-      policy: defaultPolicy(),
-      store: new DynamoStateStore({ tableName, client: dynamo }),
-      notifier: new SnsNotifier({ topicArn: topic.TopicArn!, client: sns }),
-      settleQueue: new SqsSettleQueue({ queueUrl: queue.QueueUrl!, client: sqs }),
-      eks: new EksCollector({ clientFor: () => eksClient }),
-      now: () => sim.clock.now(),
-      logger: { debug() {}, info() {}, warn() {}, error() {} },
+    // The use-cases' ports on the local system's table, topic, settle queue and simulator, with clients that count.
+    const deps = system.pipelineDeps({
+      onCommand: (service, command) => {
+        const key = `${service}:${command}`;
+        counts[key] = (counts[key] ?? 0) + 1;
+      },
+      now: () => system.simulator.clock.now(),
       settings: { settleDelaySeconds: 0, maxSettleDelaySeconds: 0 },
-    };
-    const actor = new EKSClient({ region: REGION, endpoint: sim.url, credentials: ALICE });
+    });
+    const actor = { credentials: ALICE, region: REGION };
     const figures: CallFigures[] = [];
     const measure = async (scenario: string, work: () => Promise<void>) => {
       for (const key of Object.keys(counts)) delete counts[key];
@@ -101,30 +66,25 @@ export async function measureCallsPerEvent(): Promise<CallFigures[]> {
       figures.push({ scenario, calls: { ...counts }, total: Object.values(counts).reduce((sum, n) => sum + n, 0) });
     };
     const deliver = async () => {
-      await sim.cloudTrail.idle();
+      // Taken from the system, so its own router never delivers them to the handlers a second time.
+      await system.takeEvents();
       for (const event of events.splice(0)) await handleClusterEvent(event, deps);
     };
 
     // A first evaluation of the cluster, so that later figures show the steady state, not the first write.
-    await actor.send(new TagResourceCommand({ resourceArn: `arn:aws:eks:${REGION}:${ACCOUNT}:cluster/payments-prod`, tags: { team: "payments" } }));
+    await system.callEks("TagResource", { resourceArn: `arn:aws:eks:${REGION}:${ACCOUNT}:cluster/payments-prod`, tags: { team: "payments" } }, actor);
     await measure("TagResource on a known cluster (live evaluation, no transition; first run: catalogue cache cold)", deliver);
-    await actor.send(new TagResourceCommand({ resourceArn: `arn:aws:eks:${REGION}:${ACCOUNT}:cluster/payments-prod`, tags: { owner: "alice" } }));
+    await system.callEks("TagResource", { resourceArn: `arn:aws:eks:${REGION}:${ACCOUNT}:cluster/payments-prod`, tags: { owner: "alice" } }, actor);
     await measure("TagResource again (catalogue cache warm, warm execution environment)", deliver);
-    await actor.send(
-      new UpdateClusterConfigCommand({ name: "payments-prod", resourcesVpcConfig: { endpointPublicAccess: true, endpointPrivateAccess: true, publicAccessCidrs: ["0.0.0.0/0"] } }),
-    );
+    await system.callEks("UpdateClusterConfig", { name: "payments-prod", resourcesVpcConfig: { endpointPublicAccess: true, endpointPrivateAccess: true, publicAccessCidrs: ["0.0.0.0/0"] } }, actor);
     await measure("UpdateClusterConfig opening the endpoint (intent: early alert + settle check queued)", deliver);
-    sim.clock.advance(11 * 60_000);
+    system.simulator.clock.advance(11 * 60_000);
     await measure("settle check of that update (terminal: live evaluation, OPENED confirmed, no second alert)", async () => {
-      // Lambda's event source mapping receives the message, not the function: read it with an uncounted client.
-      const received = await eventSourceMapping.send(new ReceiveMessageCommand({ QueueUrl: queue.QueueUrl!, MaxNumberOfMessages: 1 }));
-      for (const message of received.Messages ?? []) await handleSettleCheck(message.Body!, deps);
+      // Lambda's event source mapping receives the message, not the function: the system's own (uncounted) client reads it.
+      for (const body of await system.receiveSettleChecks(1)) await handleSettleCheck(body, deps);
     });
-    actor.destroy();
     return figures;
   } finally {
-    for (const client of [dynamo, sns, sqs, eksClient, eventSourceMapping]) client.destroy();
-    await sim.stop();
-    await embedded.stop();
+    await system.stop();
   }
 }

@@ -17,26 +17,29 @@ import * as sqs from "aws-cdk-lib/aws-sqs";
 import { NagSuppressions } from "cdk-nag";
 import { Function as SstFunction, type Stack, type StackContext } from "sst/constructs";
 import { useProject } from "sst/project.js";
-import { STATE_TABLE_KEY_SCHEMA } from "@eks-warden/core/aws/dynamodb";
-import { clusterEventPattern } from "@eks-warden/core/event-pattern";
+import {
+  CLUSTER_EVENT_INVOCATION,
+  clusterEventPattern,
+  FUNCTION_ENV,
+  FUNCTION_TIMEOUT_SECONDS,
+  HANDLERS as DEPLOYED_HANDLERS,
+  METRICS_NAMESPACE,
+  SETTLE_QUEUE,
+  STATE_TABLE_KEY_SCHEMA,
+} from "@eks-warden/core/deployment";
 import { permissionsFor } from "@eks-warden/core/rules/index";
 import { loadDeploymentConfig, type DeploymentConfig } from "./config.ts";
 import { REALTIME_FUNCTION_ACTIONS } from "@eks-warden/core/aws/permissions";
 import { REMEDIATION_ACTIONS, scopeActions } from "./permissions.ts";
 
+/** SST handler paths, from the deployment constants the local system wires the same handlers from. */
 export const HANDLERS = {
-  clusterEvent: "packages/functions/src/cluster-event.handler",
-  settle: "packages/functions/src/settle.handler",
+  clusterEvent: DEPLOYED_HANDLERS.clusterEvent.handler,
+  settle: DEPLOYED_HANDLERS.settle.handler,
 } as const;
 
 /** Lambda's limit on the total size of a function's environment variables. */
 const LAMBDA_ENVIRONMENT_LIMIT_BYTES = 4 * 1024;
-
-const FUNCTION_TIMEOUT = Duration.seconds(60);
-/** First settle check this long after the change started; the worker re-queues with its own delay until terminal. */
-const SETTLE_DELIVERY_DELAY = Duration.seconds(30);
-/** Deliveries of one settle message before it is parked in the dead-letter queue. */
-const SETTLE_MAX_RECEIVE_COUNT = 5;
 
 // KMS key policies cannot use "kms:*" here (no wildcard action anywhere), so the account's own administration of the
 // key is spelt out: every KMS operation on a key, delegated to IAM policies in this account.
@@ -158,14 +161,14 @@ function wardenFunction(stack: Stack, id: string, name: keyof typeof HANDLERS, w
     removalPolicy: wiring.removalPolicy,
   });
   const role = functionRole(stack, id, logGroup);
-  const environment = {
-    TABLE_NAME: wiring.table.tableName,
-    ALERTS_TOPIC_ARN: wiring.topic.topicArn,
-    SETTLE_QUEUE_URL: wiring.settleQueue.queueUrl,
-    POLICY: JSON.stringify(wiring.config.policy),
-    POWERTOOLS_SERVICE_NAME: `eks-warden-${name === "clusterEvent" ? "cluster-event" : "settle"}`,
-    POWERTOOLS_METRICS_NAMESPACE: "EksWarden",
-    LOG_LEVEL: "INFO",
+  const environment: Record<string, string> = {
+    [FUNCTION_ENV.tableName]: wiring.table.tableName,
+    [FUNCTION_ENV.alertsTopicArn]: wiring.topic.topicArn,
+    [FUNCTION_ENV.settleQueueUrl]: wiring.settleQueue.queueUrl,
+    [FUNCTION_ENV.policy]: JSON.stringify(wiring.config.policy),
+    [FUNCTION_ENV.serviceName]: `eks-warden-${DEPLOYED_HANDLERS[name].name}`,
+    [FUNCTION_ENV.metricsNamespace]: METRICS_NAMESPACE,
+    [FUNCTION_ENV.logLevel]: "INFO",
   };
   // Tokens stand for ARNs and names of ~100 characters; the policy is the part that can grow.
   const approximateBytes = Object.entries(environment).reduce((sum, [key, value]) => sum + key.length + Math.max(value.length, 120), 0);
@@ -179,7 +182,7 @@ function wardenFunction(stack: Stack, id: string, name: keyof typeof HANDLERS, w
     runtime: "nodejs22.x",
     architecture: "arm_64",
     memorySize: "512 MB",
-    timeout: "60 seconds",
+    timeout: `${FUNCTION_TIMEOUT_SECONDS} seconds`,
     nodejs: { format: "esm", minify: true, sourcemap: false },
     // No X-Ray SDK in the bundles: active tracing would add only a wildcard-resource xray:PutTraceSegments grant.
     tracing: "disabled",
@@ -236,10 +239,9 @@ export function Warden({ stack, app }: StackContext) {
 
   const settleDeadLetters = queue(stack, "SettleDeadLetterQueue");
   const settleQueue = queue(stack, "SettleQueue", {
-    deliveryDelay: SETTLE_DELIVERY_DELAY,
-    // Lambda's advice for SQS event sources: at least six times the function timeout, so retries do not overlap.
-    visibilityTimeout: Duration.seconds(FUNCTION_TIMEOUT.toSeconds() * 6),
-    deadLetterQueue: { queue: settleDeadLetters, maxReceiveCount: SETTLE_MAX_RECEIVE_COUNT },
+    deliveryDelay: Duration.seconds(SETTLE_QUEUE.deliveryDelaySeconds),
+    visibilityTimeout: Duration.seconds(SETTLE_QUEUE.visibilityTimeoutSeconds),
+    deadLetterQueue: { queue: settleDeadLetters, maxReceiveCount: SETTLE_QUEUE.maxReceiveCount },
   });
   // Events EventBridge could not deliver, and events the function failed on after Lambda's async retries.
   const clusterEventDeadLetters = queue(stack, "ClusterEventDeadLetterQueue");
@@ -247,12 +249,12 @@ export function Warden({ stack, app }: StackContext) {
   const wiring: Wiring = { table, topic, key, settleQueue, config, removalPolicy };
   const clusterEvent = wardenFunction(stack, "ClusterEvent", "clusterEvent", wiring, {
     deadLetterQueue: clusterEventDeadLetters,
-    retryAttempts: 2,
+    retryAttempts: CLUSTER_EVENT_INVOCATION.retryAttempts,
   });
   const settle = wardenFunction(stack, "Settle", "settle", wiring);
   grantDeclared(clusterEvent, "clusterEvent", wiring);
   grantDeclared(settle, "settle", wiring);
-  settle.addEventSource(new SqsEventSource(settleQueue, { batchSize: 10, reportBatchItemFailures: true }));
+  settle.addEventSource(new SqsEventSource(settleQueue, { batchSize: SETTLE_QUEUE.batchSize, reportBatchItemFailures: SETTLE_QUEUE.reportBatchItemFailures }));
 
   const rule = new events.Rule(stack, "ClusterEventRule", {
     description: "CloudTrail-recorded EKS changes -> cluster-event (pattern: @eks-warden/core/event-pattern)",

@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Match, Template } from "aws-cdk-lib/assertions";
+import { FUNCTION_ENV, FUNCTION_TIMEOUT_SECONDS, HANDLERS, SETTLE_QUEUE } from "@eks-warden/core/deployment";
 import { getStack } from "sst/constructs";
 import {
   CreateAddonCommand,
@@ -271,6 +272,23 @@ describe("queues", () => {
       VisibilityTimeout: 360,
       RedrivePolicy: { deadLetterTargetArn: { "Fn::GetAtt": [Match.stringLikeRegexp("^SettleDeadLetterQueue"), "Arn"] }, maxReceiveCount: 5 },
     });
+  });
+
+  it("settle queue and handlers are what core/deployment says, the constants the local system is built from", () => {
+    template.hasResourceProperties("AWS::SQS::Queue", {
+      DelaySeconds: SETTLE_QUEUE.deliveryDelaySeconds,
+      VisibilityTimeout: SETTLE_QUEUE.visibilityTimeoutSeconds,
+      RedrivePolicy: { deadLetterTargetArn: Match.anyValue(), maxReceiveCount: SETTLE_QUEUE.maxReceiveCount },
+    });
+    template.hasResourceProperties("AWS::Lambda::EventSourceMapping", { BatchSize: SETTLE_QUEUE.batchSize, FunctionResponseTypes: ["ReportBatchItemFailures"] });
+    const { clusterEvent, settle } = wardenFunctions(template);
+    expect(clusterEvent.properties.Handler).toBe(HANDLERS.clusterEvent.handler);
+    expect(settle.properties.Handler).toBe(HANDLERS.settle.handler);
+    for (const fn of [clusterEvent, settle]) {
+      expect(fn.properties.Timeout).toBe(FUNCTION_TIMEOUT_SECONDS);
+      const names = Object.keys(fn.properties.Environment.Variables as Record<string, unknown>);
+      for (const name of [FUNCTION_ENV.tableName, FUNCTION_ENV.alertsTopicArn, FUNCTION_ENV.settleQueueUrl, FUNCTION_ENV.policy]) expect(names).toContain(name);
+    }
   });
 
   it("every queue is encrypted and refuses requests without TLS", () => {

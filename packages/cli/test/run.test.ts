@@ -1,15 +1,8 @@
 // `eks-warden run` end to end: the real CLI plays a scenario on DynamoDB Local, the SNS/SQS emulator, the simulator
 // and the real handlers; JSONL gives one line per notification, per mutating call served, and per stored record.
-// Also: the email text printed for an alert is exactly what the renderer gives an email subscriber.
+// (That the email text printed for an alert is exactly what the renderer gives an email subscriber is checked where
+// the subscriber's message is read: packages/local/test/notifications.test.ts.)
 import { beforeAll, describe, expect, it } from "vitest";
-import { readFileSync } from "node:fs";
-import { evaluate } from "@eks-warden/core/engine";
-import { defaultPolicy } from "@eks-warden/core/policy";
-import { renderAlert, type AlertCause } from "@eks-warden/core/alerts/render";
-import { ruleById } from "@eks-warden/core/rules/index";
-import { normaliseCluster } from "@eks-warden/core/snapshot";
-import type { Transition } from "@eks-warden/core/state/transitions";
-import { alertInputFromPayload, notificationFromSqsBody } from "../src/output/notifications.ts";
 import { execFileSync } from "node:child_process";
 import { fixture, warden, wardenInBackground, type CliRun } from "./scenario-helpers.ts";
 
@@ -70,33 +63,6 @@ describe("eks-warden run --format jsonl", () => {
     const deleted = states.filter((line) => String(line.clusterArn).endsWith("/legacy-batch"));
     expect(deleted).toHaveLength(7);
     expect(deleted.every((line) => typeof (line.closed as { at?: unknown } | undefined)?.at === "string")).toBe(true);
-  });
-});
-
-describe("the alert text printed for a subscriber", () => {
-  const record = (JSON.parse(readFileSync(new URL("../../../test/fixtures/eks/DescribeCluster.public-only.open-world.json", import.meta.url), "utf8")) as { data: { cluster: Record<string, unknown> } }).data.cluster;
-  const snapshot = normaliseCluster(record);
-  const [finding] = evaluate(snapshot, defaultPolicy(), { now: new Date("2026-06-01T00:00:00Z") }).filter((candidate) => candidate.ruleId === "endpoint-public-access");
-  const rule = ruleById("endpoint-public-access")!;
-  const cluster = { arn: snapshot.arn, account: snapshot.account, region: snapshot.region, name: snapshot.name };
-
-  it.each<[string, Partial<Transition>, AlertCause]>([
-    ["an early alert with who and from where", { inProgress: true, before: { status: "PASS", severity: "CRITICAL", evidence: { publicAccess: false } } }, { trigger: "intent", eventId: "e-1", eventName: "UpdateClusterConfig", actor: { type: "IAMUser", arn: "arn:aws:iam::111111111111:user/alice", userName: "alice" }, sourceIp: "203.0.113.7", userAgent: "aws-cli/2", eventTime: new Date("2026-06-01T00:00:00Z") }],
-    ["a sweep finding", {}, { trigger: "sweep" }],
-    ["a correction", { correcting: true, kind: "RESOLVED" }, { trigger: "settle", eventId: "e-2" }],
-  ])("is the email text the renderer gives, rebuilt from the SQS payload: %s", (_, change, cause) => {
-    const transition: Transition = { kind: "OPENED", clusterArn: cluster.arn, ruleId: rule.id, after: { status: finding!.status, severity: finding!.severity, evidence: finding!.evidence }, finding: finding!, ...change };
-    const rendered = renderAlert({ transition, cluster, cause, rule, evaluatedAt: new Date("2026-06-01T00:00:05Z") });
-    const body = JSON.stringify({ Type: "Notification", Subject: rendered.subject, Message: JSON.parse(rendered.message).sqs, MessageAttributes: { severity: { Type: "String", Value: "CRITICAL" } } });
-    const received = notificationFromSqsBody(body);
-    expect(received.text).toBe(rendered.text);
-    expect(received.subject).toBe(rendered.subject);
-    expect(received.attributes).toEqual({ severity: "CRITICAL" });
-    expect(alertInputFromPayload(rendered.payload).cluster).toEqual(cluster);
-  });
-
-  it("prints a message from another publisher as it is", () => {
-    expect(notificationFromSqsBody(JSON.stringify({ Message: "plain words" }))).toMatchObject({ subject: "(no subject)", text: "plain words\n" });
   });
 });
 

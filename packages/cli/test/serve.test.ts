@@ -44,6 +44,12 @@ describe("eks-warden serve", () => {
     const snsUrl = /SNS\/SQS:\s+(http:\/\/\S+)/.exec(output)![1]!;
     const dynamoPort = new URL(dynamoUrl).port;
     expect(dynamoDbLocalProcesses(dynamoPort).length).toBeGreaterThan(0);
+    // Every endpoint an AWS CLI or SDK needs, and the region for the AWS CLI v1 too (it reads only AWS_DEFAULT_REGION).
+    expect(output).toMatch(/^export AWS_REGION=eu-west-1$/m);
+    expect(output).toMatch(/^export AWS_DEFAULT_REGION=eu-west-1$/m);
+    expect(output).toContain(`export AWS_ENDPOINT_URL_DYNAMODB=${dynamoUrl}\n`);
+    expect(output).toContain(`export AWS_ENDPOINT_URL_SNS=${snsUrl}\n`);
+    expect(output).toContain(`export AWS_ENDPOINT_URL_SQS=${snsUrl}\n`);
 
     // The sweep at start has run once the watch begins.
     await serve.waitFor(/== watching/, 60_000);

@@ -2,7 +2,7 @@
 // (DynamoDB Local, the SNS/SQS emulator, the EKS simulator and the real handlers), prints what a subscriber of the
 // alerts topic receives, stops everything. Exit 0 when every expectation of the scenario held, 1 when one did not,
 // 2 for a bad scenario (each problem on its own line: file:line: field: what is wrong), 3 for an internal error.
-import { startLocalSystem, type LocalSystem } from "../scenario/local-system.ts";
+import { startLocalSystem, type LocalSystem } from "@eks-warden/local";
 import { loadScenarioOrReport } from "../scenario/loader.ts";
 import { playScenario } from "../scenario/player.ts";
 import { jsonlSink, textSink } from "../output/run-output.ts";
@@ -85,7 +85,7 @@ export const command: Command = {
       if (text) {
         write(
           `\nLocal system up in ${(system.startMs / 1000).toFixed(1)} s: EKS simulator ${system.simulator.url} (${system.simulator.store.all().length} clusters, ` +
-            `clock at ${system.simulator.clock.now().toISOString()}), DynamoDB Local ${system.embedded.endpoints.dynamodb}, SNS/SQS ${system.embedded.endpoints.sns}\n`,
+            `clock at ${system.simulator.clock.now().toISOString()}), DynamoDB Local ${system.endpoints.dynamodb}, SNS/SQS ${system.endpoints.sns}\n`,
         );
       }
       const result = await playScenario(scenario, system, sink);

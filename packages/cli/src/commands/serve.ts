@@ -3,7 +3,8 @@
 // SNS/SQS emulator and DynamoDB Local's JVM (the embedded harness also kills the JVM's process group if this process
 // dies without a chance to clean up).
 import { fileURLToPath } from "node:url";
-import { startLocalSystem, type LocalSystem } from "../scenario/local-system.ts";
+import { SETTLE_QUEUE } from "@eks-warden/core/deployment";
+import { startLocalSystem, type LocalSystem } from "@eks-warden/local";
 import { loadScenarioOrReport } from "../scenario/loader.ts";
 import { formatDuration } from "../scenario/schema.ts";
 import { textSink, clusterOfEvent } from "../output/run-output.ts";
@@ -50,8 +51,8 @@ function parseOptions(argv: readonly string[]): Options | "help" {
 }
 
 const TICK_MS = 250;
-/** The first settle delay the stack deploys (30 s): how often, in virtual time, waiting checks run. */
-const SETTLE_ROUND_MS = 30_000;
+/** The settle queue's delivery delay the stack deploys (30 s): how often, in virtual time, waiting checks run. */
+const SETTLE_ROUND_MS = SETTLE_QUEUE.deliveryDelaySeconds * 1000;
 
 export const command: Command = {
   usage,
@@ -91,20 +92,25 @@ export const command: Command = {
         handlerLogs: options.handlerLogs,
       });
       if (stopping) return await finished;
-      const { simulator, embedded } = system;
+      const { simulator, endpoints } = system;
       const region = scenario.fleet.defaultRegion;
       const someCluster = simulator.store.all().find((cluster) => cluster.region === region)?.name ?? "CLUSTER";
       const lines = [
         `EKS Warden local system (fleet and policy of ${scenario.file}), up in ${(system.startMs / 1000).toFixed(1)} s`,
         `  EKS simulator:  ${simulator.url}  (EKS, STS and SSM; ${simulator.store.all().length} clusters; virtual clock ${simulator.clock.now().toISOString()}, ${options.timeScale === 0 ? "frozen" : `x${options.timeScale}`})`,
-        `  DynamoDB Local: ${embedded.endpoints.dynamodb}  (table ${system.tableName})`,
-        `  SNS/SQS:        ${embedded.endpoints.sns}  (alerts topic ${system.topicArn})`,
+        `  DynamoDB Local: ${endpoints.dynamodb}  (table ${system.tableName})`,
+        `  SNS/SQS:        ${endpoints.sns}  (alerts topic ${system.topicArn})`,
         "",
-        "Point the AWS CLI or any SDK at the simulator:",
+        "Point the AWS CLI or any SDK at the local system (the simulator, DynamoDB Local and the SNS/SQS emulator):",
         `export AWS_ENDPOINT_URL_EKS=${simulator.url}`,
         `export AWS_ENDPOINT_URL_STS=${simulator.url}`,
         `export AWS_ENDPOINT_URL_SSM=${simulator.url}`,
+        `export AWS_ENDPOINT_URL_DYNAMODB=${endpoints.dynamodb}`,
+        `export AWS_ENDPOINT_URL_SNS=${endpoints.sns}`,
+        `export AWS_ENDPOINT_URL_SQS=${endpoints.sqs}`,
+        // The AWS CLI v1 reads only AWS_DEFAULT_REGION; v2 and the SDKs prefer AWS_REGION: print both.
         `export AWS_REGION=${region}`,
+        `export AWS_DEFAULT_REGION=${region}`,
         ...[...scenario.identities.values()].flatMap((identity, index) => [
           `${index === 0 ? "" : "# "}export AWS_ACCESS_KEY_ID=${identity.accessKeyId} AWS_SECRET_ACCESS_KEY=${identity.secretAccessKey}   # ${identity.name}: ${identity.arn}`,
         ]),

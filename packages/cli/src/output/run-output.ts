@@ -4,7 +4,7 @@
 import type { StoredRuleState } from "@eks-warden/core/state/transitions";
 import type { CloudTrailEvent } from "@eks-warden/simulator/index";
 import type { CallOutcome, ScenarioSink } from "../scenario/player.ts";
-import type { ReceivedNotification } from "./notifications.ts";
+import type { ReceivedNotification } from "@eks-warden/local";
 
 type Write = (text: string) => void;
 

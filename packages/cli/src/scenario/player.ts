@@ -1,12 +1,10 @@
 // Plays a validated scenario on a running local system: the sweep at start, then each step; reports everything to a
-// sink (the text or JSONL printer). Calls go through the real EKS SDK client, signed as the step's identity, to the
-// simulator over HTTP, exactly as the AWS CLI or the console's backend would reach EKS.
-import * as eksSdk from "@aws-sdk/client-eks";
+// sink (the text or JSONL printer). Calls go through the local system's EKS caller (the real EKS SDK client, signed as
+// the step's identity) to the simulator over HTTP, exactly as the AWS CLI or the console's backend would reach EKS.
 import type { StoredRuleState } from "@eks-warden/core/state/transitions";
+import type { LocalSystem, ReceivedNotification } from "@eks-warden/local";
 import type { CloudTrailEvent } from "@eks-warden/simulator/index";
-import type { ReceivedNotification } from "../output/notifications.ts";
-import type { LocalSystem } from "./local-system.ts";
-import type { Scenario, ScenarioIdentity } from "./loader.ts";
+import type { Scenario } from "./loader.ts";
 import { formatDuration, type Step } from "./schema.ts";
 
 type StepOf<K extends Step["kind"]> = Extract<Step, { kind: K }>;
@@ -33,32 +31,6 @@ export interface PlayResult {
   readonly calls: number;
 }
 
-function clientFor(system: LocalSystem, identity: ScenarioIdentity | undefined, region: string, sourceIp: string | undefined): eksSdk.EKSClient {
-  const client = new eksSdk.EKSClient({
-    region,
-    endpoint: system.simulator.url,
-    credentials: identity ? { accessKeyId: identity.accessKeyId, secretAccessKey: identity.secretAccessKey } : { accessKeyId: "AKIASCENARIOANONYMOU", secretAccessKey: "anonymous" },
-    // One attempt: a scenario shows what EKS answered, not what a retry made of it.
-    maxAttempts: 1,
-  });
-  const userAgent = identity?.userAgent;
-  if (sourceIp || userAgent) {
-    client.middlewareStack.add(
-      (next) => async (args) => {
-        const request = args.request as { headers?: Record<string, string> };
-        if (request.headers) {
-          // The simulator records this as CloudTrail's sourceIPAddress (a local call has no public address).
-          if (sourceIp) request.headers["x-sim-source-ip"] = sourceIp;
-          if (userAgent) request.headers["user-agent"] = userAgent;
-        }
-        return next(args);
-      },
-      { step: "finalizeRequest", name: "scenarioCallerMiddleware", priority: "low" },
-    );
-  }
-  return client;
-}
-
 /** What a successful call answered, in a few words. */
 function summarise(output: Record<string, unknown>): string {
   const update = output["update"] as { id?: string; status?: string; type?: string } | undefined;
@@ -74,20 +46,19 @@ async function playCall(step: StepOf<"call">, scenario: Scenario, system: LocalS
   const region = step.region ?? scenario.fleet.defaultRegion;
   const sourceIp = step.sourceIp ?? identity?.sourceIp;
   const who = `${identity?.name ?? "anonymous"}${sourceIp ? ` (${sourceIp})` : ""}`;
-  // Any operation the simulator serves: the SDK's own command class of that name (validated when the file loaded).
-  const CommandClass = (eksSdk as unknown as Record<string, (new (input: unknown) => Parameters<eksSdk.EKSClient["send"]>[0]) | undefined>)[`${step.call}Command`];
-  if (!CommandClass) throw new Error(`the EKS SDK has no ${step.call}Command`);
-  const client = clientFor(system, identity, region, sourceIp);
   let outcome: CallOutcome;
   try {
-    const output = (await client.send(new CommandClass(step.input))) as unknown as Record<string, unknown>;
+    const output = await system.callEks(step.call, step.input, {
+      region,
+      ...(identity && { credentials: { accessKeyId: identity.accessKeyId, secretAccessKey: identity.secretAccessKey } }),
+      ...(sourceIp && { sourceIp }),
+      ...(identity?.userAgent && { userAgent: identity.userAgent }),
+    });
     outcome = { ok: true, summary: summarise(output), ...(step.expectError !== undefined && { expectedErrorMissing: step.expectError }) };
   } catch (error) {
     const name = error instanceof Error ? error.name : "Error";
     const message = error instanceof Error ? error.message : String(error);
     outcome = { ok: false, errorName: name, errorMessage: message, expected: step.expectError === name };
-  } finally {
-    client.destroy();
   }
   sink.callOutcome(step, who, outcome);
   if (outcome.ok && outcome.expectedErrorMissing) return `line ${step.line}: ${step.call} succeeded, but the scenario expected ${outcome.expectedErrorMissing}`;

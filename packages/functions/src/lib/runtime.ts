@@ -8,6 +8,7 @@ import { DynamoStateStore } from "@eks-warden/core/aws/dynamodb";
 import { EksCollector } from "@eks-warden/core/aws/eks";
 import { SnsNotifier } from "@eks-warden/core/aws/sns";
 import { SqsSettleQueue } from "@eks-warden/core/aws/sqs";
+import { FUNCTION_ENV, METRICS_NAMESPACE } from "@eks-warden/core/deployment";
 import { WardenError } from "@eks-warden/core/errors";
 import type { PipelineDeps, PipelineSettings } from "@eks-warden/core/pipeline/ports";
 import { parsePolicy } from "@eks-warden/core/policy";
@@ -29,12 +30,12 @@ function seconds(env: NodeJS.ProcessEnv, name: string): number | undefined {
 }
 
 export function policyFromEnvironment(env: NodeJS.ProcessEnv = process.env) {
-  const text = required(env, "POLICY", "the deployment policy as JSON");
+  const text = required(env, FUNCTION_ENV.policy, "the deployment policy as JSON");
   let input: unknown;
   try {
     input = JSON.parse(text);
   } catch (cause) {
-    throw new ConfigurationError(`environment variable POLICY: expected JSON, got text that does not parse (${(cause as Error).message})`, { cause });
+    throw new ConfigurationError(`environment variable ${FUNCTION_ENV.policy}: expected JSON, got text that does not parse (${(cause as Error).message})`, { cause });
   }
   return parsePolicy(input);
 }
@@ -42,20 +43,21 @@ export function policyFromEnvironment(env: NodeJS.ProcessEnv = process.env) {
 /** The ports wired to AWS (or to the endpoints AWS_ENDPOINT_URL_* points at). */
 export function depsFromEnvironment(logger: Logger, env: NodeJS.ProcessEnv = process.env): PipelineDeps {
   const settings: Partial<PipelineSettings> = {};
-  const first = seconds(env, "SETTLE_DELAY_SECONDS");
-  const max = seconds(env, "SETTLE_MAX_DELAY_SECONDS");
+  const first = seconds(env, FUNCTION_ENV.settleDelaySeconds);
+  const max = seconds(env, FUNCTION_ENV.settleMaxDelaySeconds);
   if (first !== undefined) Object.assign(settings, { settleDelaySeconds: first });
   if (max !== undefined) Object.assign(settings, { maxSettleDelaySeconds: max });
-  if (env.SETTLE_MAX_ATTEMPTS) {
-    const attempts = Number(env.SETTLE_MAX_ATTEMPTS);
-    if (!Number.isInteger(attempts) || attempts < 1) throw new ConfigurationError(`environment variable SETTLE_MAX_ATTEMPTS: expected a whole number >= 1, got ${JSON.stringify(env.SETTLE_MAX_ATTEMPTS)}`);
+  const maxAttempts = env[FUNCTION_ENV.settleMaxAttempts];
+  if (maxAttempts) {
+    const attempts = Number(maxAttempts);
+    if (!Number.isInteger(attempts) || attempts < 1) throw new ConfigurationError(`environment variable ${FUNCTION_ENV.settleMaxAttempts}: expected a whole number >= 1, got ${JSON.stringify(maxAttempts)}`);
     Object.assign(settings, { maxSettleAttempts: attempts });
   }
   return {
     policy: policyFromEnvironment(env),
-    store: new DynamoStateStore({ tableName: required(env, "TABLE_NAME", "the state table's name") }),
-    notifier: new SnsNotifier({ topicArn: required(env, "ALERTS_TOPIC_ARN", "the alerts topic's ARN") }),
-    settleQueue: new SqsSettleQueue({ queueUrl: required(env, "SETTLE_QUEUE_URL", "the settle queue's URL") }),
+    store: new DynamoStateStore({ tableName: required(env, FUNCTION_ENV.tableName, "the state table's name") }),
+    notifier: new SnsNotifier({ topicArn: required(env, FUNCTION_ENV.alertsTopicArn, "the alerts topic's ARN") }),
+    settleQueue: new SqsSettleQueue({ queueUrl: required(env, FUNCTION_ENV.settleQueueUrl, "the settle queue's URL") }),
     eks: new EksCollector(),
     now: () => new Date(),
     logger: {
@@ -77,6 +79,6 @@ export function lazyDeps(logger: Logger): () => PipelineDeps {
 export function telemetry(serviceName: string): { logger: Logger; metrics: Metrics } {
   return {
     logger: new Logger({ serviceName }),
-    metrics: new Metrics({ namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? "EksWarden", serviceName }),
+    metrics: new Metrics({ namespace: process.env[FUNCTION_ENV.metricsNamespace] ?? METRICS_NAMESPACE, serviceName }),
   };
 }

