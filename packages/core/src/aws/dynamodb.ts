@@ -9,11 +9,10 @@
 
 import { DynamoDBClient, TransactionCanceledException, type DynamoDBClientConfig } from "@aws-sdk/client-dynamodb";
 import { DeleteCommand, DynamoDBDocumentClient, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
-import type { HistoryEntry, OutboxAlert, PendingAlerts, StateStore } from "../pipeline/ports.ts";
+import { EVENT_CLAIM_LEASE_SECONDS, type HistoryEntry, type OutboxAlert, type PendingAlerts, type StateStore } from "../pipeline/ports.ts";
 import type { RecordWrite, StoredRuleState } from "../state/transitions.ts";
-import { ServiceUnavailable, StateConflict, Throttled } from "./errors.ts";
+import { ServiceUnavailable, StateConflict, Throttled } from "../errors.ts";
 
-export const EVENT_CLAIM_LEASE_SECONDS = 900;
 const DAY_SECONDS = 86_400;
 /** DynamoDB's limit on items in one transaction. */
 const MAX_TRANSACTION_ITEMS = 100;

@@ -21,7 +21,7 @@ import {
 import type { VersionCatalogue } from "../model.ts";
 import type { ClusterRef, CollectedCluster, EksPort, UpdateStatus } from "../pipeline/ports.ts";
 import { normaliseCluster, normaliseVersionCatalogue } from "../snapshot.ts";
-import { AccessDenied, ClusterNotFound, EksUnavailable, Throttled, UpdateNotFound } from "./errors.ts";
+import { AccessDenied, ClusterNotFound, EksUnavailable, Throttled, UpdateNotFound } from "../errors.ts";
 
 export const EKS_MAX_ATTEMPTS = 6;
 /** The catalogue changes a few times a year: one read per region per hour is plenty. */

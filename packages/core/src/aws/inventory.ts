@@ -4,22 +4,10 @@
 
 import { EKSClient, ListClustersCommand, type EKSClientConfig } from "@aws-sdk/client-eks";
 import { GetCallerIdentityCommand, STSClient, type STSClientConfig } from "@aws-sdk/client-sts";
-import { WardenError } from "../errors.ts";
 import { clusterArnOf, partitionOfRegion } from "../events/cloudtrail.ts";
 import type { ClusterRef } from "../pipeline/ports.ts";
 import { EKS_MAX_ATTEMPTS } from "./eks.ts";
-import { AccessDenied, EksUnavailable, ServiceUnavailable, Throttled } from "./errors.ts";
-
-/** No credentials were found (no profile, environment or instance role): a setup problem, not an AWS failure. */
-export class CredentialsMissing extends WardenError {
-  constructor(options?: { cause?: unknown }) {
-    super(
-      `no AWS credentials found (${options?.cause instanceof Error ? options.cause.message : "the SDK's provider chain came back empty"}); ` +
-        "set AWS_PROFILE or pass --profile, or export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY",
-      options,
-    );
-  }
-}
+import { AccessDenied, CredentialsMissing, EksUnavailable, ServiceUnavailable, Throttled, WardenError } from "../errors.ts";
 
 export interface ClusterInventoryOptions {
   /** Merged into every EKS client's configuration (endpoint, credentials, profile). */

@@ -4,7 +4,7 @@
 import { PublishCommand, SNSClient, type SNSClientConfig } from "@aws-sdk/client-sns";
 import type { RenderedAlert } from "../alerts/render.ts";
 import type { Notifier } from "../pipeline/ports.ts";
-import { ServiceUnavailable, Throttled } from "./errors.ts";
+import { ServiceUnavailable, Throttled } from "../errors.ts";
 
 export interface SnsNotifierOptions {
   readonly topicArn: string;

@@ -2,7 +2,7 @@
 
 import { SendMessageCommand, SQSClient, type SQSClientConfig } from "@aws-sdk/client-sqs";
 import type { SettleMessage, SettleQueue } from "../pipeline/ports.ts";
-import { ServiceUnavailable } from "./errors.ts";
+import { ServiceUnavailable } from "../errors.ts";
 
 export const MAX_SQS_DELAY_SECONDS = 900;
 

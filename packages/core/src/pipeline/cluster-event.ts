@@ -1,12 +1,10 @@
 // Use-case of the `cluster-event` function (DESIGN.md data flow 1-2): one EventBridge event in, the cluster's
 // state and alerts brought up to date. Pure orchestration over the ports.
 
-import type { AlertCause } from "../alerts/render.ts";
-import { ClusterNotFound } from "../aws/errors.ts";
 import { evaluate } from "../engine.ts";
-import { SnapshotError } from "../errors.ts";
+import { ClusterNotFound, SnapshotError } from "../errors.ts";
 import { EventRejected, parseClusterEvent, startsAsynchronousChange, type ClusterEvent } from "../events/cloudtrail.ts";
-import type { ClusterSnapshot, Rule } from "../model.ts";
+import type { AlertCause, ClusterSnapshot, Rule } from "../model.ts";
 import { normaliseCluster } from "../snapshot.ts";
 import { planIntent, type Transition } from "../state/transitions.ts";
 import { closeCluster, commitWithRetry, deliverAlerts, evaluateLive, flushPendingAlerts, historyEntry, outboxIdOf, renderTransitions, rulesOf, settingsOf } from "./evaluate-live.ts";

@@ -1,8 +1,8 @@
 // The ports the real-time use-cases run over. The AWS adapters in ../aws/ implement them for production (and the
 // local stack); in-memory versions implement them for fast tests. The use-cases never see an SDK.
 
-import type { AlertCause, RenderedAlert } from "../alerts/render.ts";
-import type { ClusterIdentity, ClusterSnapshot, FindingStatus, Policy, Rule, Severity, VersionCatalogue } from "../model.ts";
+import type { RenderedAlert } from "../alerts/render.ts";
+import type { AlertCause, ClusterIdentity, ClusterSnapshot, FindingStatus, Policy, Rule, Severity, VersionCatalogue } from "../model.ts";
 import type { RecordWrite, StoredRuleState, TransitionKind } from "../state/transitions.ts";
 
 export type ClusterRef = ClusterIdentity;
@@ -29,6 +29,9 @@ export interface PendingAlerts {
   readonly id: string;
   readonly alerts: readonly OutboxAlert[];
 }
+
+/** How long an event claim holds before another invocation may take it over (its holder died). */
+export const EVENT_CLAIM_LEASE_SECONDS = 900;
 
 export interface StateStore {
   /** Every stored rule record of the cluster, closed ones included. */

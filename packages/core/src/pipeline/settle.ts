@@ -3,9 +3,8 @@
 // that, throw, so the queue's redrive parks the message in the dead-letter queue (never lost, never silent).
 
 import * as z from "zod";
-import type { AlertCause } from "../alerts/render.ts";
-import { ClusterNotFound, UpdateNotFound } from "../aws/errors.ts";
-import { WardenError } from "../errors.ts";
+import { ClusterNotFound, UpdateNotFound, WardenError } from "../errors.ts";
+import type { AlertCause } from "../model.ts";
 import { issuesFromZod } from "../zod-issues.ts";
 import type { Transition } from "../state/transitions.ts";
 import { closeCluster, evaluateLive, flushPendingAlerts, settingsOf } from "./evaluate-live.ts";

@@ -4,7 +4,7 @@ import { CreateTableCommand, DynamoDBClient, TransactionCanceledException, Updat
 import { mockClient } from "aws-sdk-client-mock";
 import { DynamoDBDocumentClient, GetCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { DynamoStateStore, STATE_TABLE_KEY_SCHEMA } from "../../src/aws/dynamodb.ts";
-import { ServiceUnavailable, StateConflict, Throttled } from "../../src/aws/errors.ts";
+import { ServiceUnavailable, StateConflict, Throttled } from "../../src/errors.ts";
 import type { HistoryEntry } from "../../src/pipeline/ports.ts";
 import { planEvaluation } from "../../src/state/transitions.ts";
 import type { Finding } from "../../src/model.ts";

@@ -5,7 +5,7 @@ import { EKSClient, DescribeClusterCommand, DescribeAddonCommand, DescribeCluste
 import { mockClient } from "aws-sdk-client-mock";
 import { startSimulator, type Simulator } from "@eks-warden/simulator/index";
 import { EksCollector, EKS_MAX_ATTEMPTS, translateEksError } from "../../src/aws/eks.ts";
-import { AccessDenied, ClusterNotFound, EksUnavailable, Throttled, UpdateNotFound } from "../../src/aws/errors.ts";
+import { AccessDenied, ClusterNotFound, EksUnavailable, Throttled, UpdateNotFound } from "../../src/errors.ts";
 import { fixturePath } from "../../../../test/fixtures/index.ts";
 
 type Json = Record<string, unknown>;

@@ -6,8 +6,8 @@ import { EKSClient, ListClustersCommand } from "@aws-sdk/client-eks";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { mockClient } from "aws-sdk-client-mock";
 import { startSimulator, type Simulator } from "@eks-warden/simulator/index";
-import { ClusterInventory, CredentialsMissing } from "../../src/aws/inventory.ts";
-import { AccessDenied, EksUnavailable, ServiceUnavailable, Throttled } from "../../src/aws/errors.ts";
+import { ClusterInventory } from "../../src/aws/inventory.ts";
+import { AccessDenied, CredentialsMissing, EksUnavailable, ServiceUnavailable, Throttled } from "../../src/errors.ts";
 import { fixturePath } from "../../../../test/fixtures/index.ts";
 
 type Json = Record<string, unknown>;

@@ -1,11 +1,11 @@
 // The use-cases' less common paths: intents that cannot be judged, exhausted retries, release failures,
 // node-group updates, stale settles and rules no longer registered.
 import { describe, expect, it } from "vitest";
-import { ClusterNotFound, StateConflict } from "../../src/aws/errors.ts";
+import { ClusterNotFound, StateConflict } from "../../src/errors.ts";
 import { handleClusterEvent } from "../../src/pipeline/cluster-event.ts";
 import { evaluateLive } from "../../src/pipeline/evaluate-live.ts";
 import { handleSettleCheck, parseSettleMessage, SettleTimeout } from "../../src/pipeline/settle.ts";
-import { MemoryStateStore } from "../../src/state/memory-store.ts";
+import { MemoryStateStore } from "./memory-store.ts";
 import { eventBridgeEnvelope } from "../../../../test/fixtures/index.ts";
 import { OPEN, PRIVATE, clusterRecord, world } from "./fakes.ts";
 
