@@ -105,6 +105,14 @@ export interface SettleMessage {
   };
 }
 
+/** The keys a handler logs one input by (Powertools appendKeys: a type, not an interface, to fit its index signature). */
+export type LogKeys = { readonly eventId?: string; readonly clusterArn?: string };
+
+/** An input parsed once: what the use-case runs on, or why it is dropped; with the keys to log it by either way. */
+export type ReadInput<T, E extends Error> =
+  | { readonly value: T; readonly rejected?: undefined; readonly logKeys: LogKeys }
+  | { readonly value?: undefined; readonly rejected: E; readonly logKeys: LogKeys };
+
 export interface Logger {
   debug(message: string, extra?: Record<string, unknown>): void;
   info(message: string, extra?: Record<string, unknown>): void;
