@@ -28,3 +28,66 @@ export class CidrError extends ValidationError {
     this.text = text;
   }
 }
+
+// Failures of the services, as the AWS adapters (./aws/) report them: the pipeline recognises these without
+// loading an SDK. Each wraps the SDK error it translates as { cause } (see aws/sdk-errors.ts).
+
+/** The cluster does not exist (any more): EKS's ResourceNotFoundException on the cluster. */
+export class ClusterNotFound extends WardenError {
+  constructor(readonly clusterArn: string, options?: { cause?: unknown }) {
+    super(`EKS cluster ${clusterArn} was not found (deleted, or in another account or region)`, options);
+  }
+}
+
+/** An update id EKS does not know for the cluster (it can age out); the caller then reads the cluster itself. */
+export class UpdateNotFound extends WardenError {
+  constructor(readonly clusterArn: string, readonly updateId: string, options?: { cause?: unknown }) {
+    super(`EKS update ${updateId} of ${clusterArn} was not found`, options);
+  }
+}
+
+/** Still throttled after the SDK's own retries: thrown on so the queue's retry and dead-letter queue take over. */
+export class Throttled extends WardenError {
+  constructor(readonly service: string, readonly operation: string, options?: { cause?: unknown }) {
+    super(`${service} ${operation} was still throttled after retries`, options);
+  }
+}
+
+/** The service failed (5xx, network) after retries. */
+export class ServiceUnavailable extends WardenError {
+  constructor(readonly service: string, readonly operation: string, options?: { cause?: unknown }) {
+    super(`${service} ${operation} failed after retries: ${options?.cause instanceof Error ? options.cause.message : String(options?.cause)}`, options);
+  }
+}
+
+/** EKS is unavailable or failed for this cluster after retries. */
+export class EksUnavailable extends ServiceUnavailable {
+  constructor(operation: string, options?: { cause?: unknown }) {
+    super("EKS", operation, options);
+  }
+}
+
+/** AWS refused the call for lack of permission (or the credentials were not accepted), named with the action. */
+export class AccessDenied extends WardenError {
+  constructor(readonly action: string, options?: { cause?: unknown }) {
+    super(`access denied to ${action}: the function's role needs this action`, options);
+  }
+}
+
+/** Another evaluation of the same cluster wrote first: re-read and recompute. */
+export class StateConflict extends WardenError {
+  constructor(readonly clusterArn: string, options?: { cause?: unknown }) {
+    super(`state of ${clusterArn} changed since it was read (conditional write lost)`, options);
+  }
+}
+
+/** No credentials were found (no profile, environment or instance role): a setup problem, not an AWS failure. */
+export class CredentialsMissing extends WardenError {
+  constructor(options?: { cause?: unknown }) {
+    super(
+      `no AWS credentials found (${options?.cause instanceof Error ? options.cause.message : "the SDK's provider chain came back empty"}); ` +
+        "set AWS_PROFILE or pass --profile, or export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY",
+      options,
+    );
+  }
+}

@@ -1,6 +1,8 @@
 // The contracts between the parts of EKS Warden (docs/design.md, Contracts).
 // Everything here is plain data: no AWS SDK types leak past the adapters in ./aws/.
 
+import type { Actor } from "./events/cloudtrail.ts";
+
 export const SEVERITIES = ["CRITICAL", "HIGH", "MEDIUM", "LOW", "INFO"] as const;
 export type Severity = (typeof SEVERITIES)[number];
 
@@ -169,4 +171,15 @@ export interface Rule {
   readonly remediation: (snapshot: ClusterIdentity) => Remediation;
   /** Pure: the same inputs give the same findings. May throw: the engine turns a throw into ERROR. */
   readonly evaluate: (snapshot: ClusterSnapshot, policy: Policy, context: EvaluationContext) => Finding[];
+}
+
+/** What caused an evaluation (the CloudTrail call, its settle check, or a sweep): kept in history, told in alerts. */
+export interface AlertCause {
+  readonly trigger: "event" | "settle" | "intent" | "sweep";
+  readonly eventId?: string;
+  readonly eventName?: string;
+  readonly actor?: Actor;
+  readonly sourceIp?: string;
+  readonly userAgent?: string;
+  readonly eventTime?: Date;
 }

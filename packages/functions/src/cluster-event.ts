@@ -1,21 +1,22 @@
-// EventBridge (CloudTrail EKS calls) -> the real-time use-case. Thin: parse and everything else lives in core.
-// A malformed event is logged with its id and dropped (no throw: a retry could not fix it); service failures
-// throw, so EventBridge's retry and the function's dead-letter queue take over.
+// EventBridge (CloudTrail EKS calls) -> the real-time use-case. Thin: the event is parsed once, in core, and that
+// result gives both the log keys and the use-case's input. A malformed event is logged with its id and dropped (no
+// throw: a retry could not fix it); service failures throw, so EventBridge's retry and the function's dead-letter
+// queue take over.
 
 import middy from "@middy/core";
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
-import { eventLogKeys } from "@eks-warden/core/events/cloudtrail";
-import { handleClusterEvent, type ClusterEventOutcome } from "@eks-warden/core/pipeline/cluster-event";
+import { processClusterEvent, readClusterEvent, type ClusterEventOutcome } from "@eks-warden/core/pipeline/cluster-event";
 import { lazyDeps, telemetry } from "./lib/runtime.ts";
 
 const { logger, metrics } = telemetry("cluster-event");
 const deps = lazyDeps(logger);
 
 async function clusterEvent(event: unknown): Promise<ClusterEventOutcome> {
-  logger.appendKeys(eventLogKeys(event));
-  const outcome = await handleClusterEvent(event, deps());
+  const read = readClusterEvent(event);
+  logger.appendKeys(read.logKeys);
+  const outcome = await processClusterEvent(read, deps());
   metrics.addMetric(`Event_${outcome.status}`, MetricUnit.Count, 1);
   if ("notified" in outcome) metrics.addMetric("AlertsPublished", MetricUnit.Count, outcome.notified.length);
   if ("earlyAlerts" in outcome) metrics.addMetric("AlertsPublished", MetricUnit.Count, outcome.earlyAlerts.length);

@@ -6,6 +6,7 @@
 import { readFileSync } from "node:fs";
 import { EksCollector } from "@eks-warden/core/aws/eks";
 import { ClusterInventory } from "@eks-warden/core/aws/inventory";
+import { StsIdentity } from "@eks-warden/core/aws/sts";
 import { evaluate, failsAtOrAbove } from "@eks-warden/core/engine";
 import { WardenError } from "@eks-warden/core/errors";
 import { SEVERITIES, type Finding, type Policy, type Severity } from "@eks-warden/core/model";
@@ -142,8 +143,9 @@ export async function scan(options: Options): Promise<ScanOutcome> {
   const policy = await loadPolicy(options.policy);
   const clientConfig = { ...(options.profile !== undefined && { profile: options.profile }) };
   const eksConfig = { ...clientConfig, ...(options.endpointUrl !== undefined && { endpoint: options.endpointUrl }) };
-  const inventory = new ClusterInventory({ eksConfig, stsConfig: clientConfig });
+  // One EKS adapter for listing and collecting: one client per region.
   const collector = new EksCollector({ clientConfig: eksConfig });
+  const inventory = new ClusterInventory({ eks: collector, sts: new StsIdentity({ clientConfig }) });
 
   let regions = options.regions.length > 0 ? options.regions : policy.regions;
   if (regions.length === 0) {
@@ -188,7 +190,7 @@ export async function scan(options: Options): Promise<ScanOutcome> {
       problems.push({ scope: `${ref.region}/${ref.name}`, message: problem });
     }
   });
-  inventory.destroy();
+  collector.destroy();
   for (const result of results) if (result) scanned.push(result);
 
   const report: ScanReport = { ...(account && { account }), regions, startedAt, clusters: scanned, problems };

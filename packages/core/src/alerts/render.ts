@@ -5,7 +5,7 @@
 // agent and event id, never the access key id CloudTrail also records: a key id is half of a credential and
 // alert channels (email, chat) are not places to spread it.
 
-import type { ClusterIdentity, Evidence, FindingStatus, Rule, Severity } from "../model.ts";
+import type { AlertCause, ClusterIdentity, Evidence, FindingStatus, Rule, Severity } from "../model.ts";
 import type { Actor } from "../events/cloudtrail.ts";
 import type { Transition, TransitionKind } from "../state/transitions.ts";
 
@@ -13,17 +13,6 @@ export const SUBJECT_MAX = 100;
 export const ALERT_PAYLOAD_VERSION = 1;
 
 export type AlertKind = "alert" | "remediation" | "digest";
-
-/** What caused the evaluation: the CloudTrail call, or a scheduled sweep. */
-export interface AlertCause {
-  readonly trigger: "event" | "settle" | "intent" | "sweep";
-  readonly eventId?: string;
-  readonly eventName?: string;
-  readonly actor?: Actor;
-  readonly sourceIp?: string;
-  readonly userAgent?: string;
-  readonly eventTime?: Date;
-}
 
 export interface AlertInput {
   readonly transition: Transition;

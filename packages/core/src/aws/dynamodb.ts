@@ -9,11 +9,12 @@
 
 import { DynamoDBClient, TransactionCanceledException, type DynamoDBClientConfig } from "@aws-sdk/client-dynamodb";
 import { DeleteCommand, DynamoDBDocumentClient, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
-import type { HistoryEntry, OutboxAlert, PendingAlerts, StateStore } from "../pipeline/ports.ts";
+import { EVENT_CLAIM_LEASE_SECONDS, type HistoryEntry, type OutboxAlert, type PendingAlerts, type StateStore } from "../pipeline/ports.ts";
 import type { RecordWrite, StoredRuleState } from "../state/transitions.ts";
-import { ServiceUnavailable, StateConflict, Throttled } from "./errors.ts";
+import { CLIENT_CONFIG } from "./client-config.ts";
+import { translateSdkError } from "./sdk-errors.ts";
+import { StateConflict } from "../errors.ts";
 
-export const EVENT_CLAIM_LEASE_SECONDS = 900;
 const DAY_SECONDS = 86_400;
 /** DynamoDB's limit on items in one transaction. */
 const MAX_TRANSACTION_ITEMS = 100;
@@ -36,14 +37,6 @@ export function historyKey(entry: HistoryEntry): string {
   return `HISTORY#${entry.at.toISOString()}#${entry.cause.eventId ?? entry.cause.trigger}#${entry.kind}`;
 }
 
-const THROTTLING = new Set(["ThrottlingException", "ProvisionedThroughputExceededException", "RequestLimitExceeded"]);
-
-function translate(operation: string, error: unknown): Error {
-  const name = error instanceof Error ? error.name : "";
-  if (THROTTLING.has(name)) return new Throttled("DynamoDB", operation, { cause: error });
-  return new ServiceUnavailable("DynamoDB", operation, { cause: error });
-}
-
 function isConditionFailure(error: unknown): boolean {
   if (error instanceof TransactionCanceledException) {
     return (error.CancellationReasons ?? []).some((reason) => reason.Code === "ConditionalCheckFailed");
@@ -63,20 +56,32 @@ export class DynamoStateStore implements StateStore {
   readonly #eventTtlSeconds: number;
 
   constructor(options: DynamoStateStoreOptions) {
-    const client = options.client ?? new DynamoDBClient({ maxAttempts: 5, retryMode: "adaptive", ...options.clientConfig });
+    const client = options.client ?? new DynamoDBClient({ ...CLIENT_CONFIG, ...options.clientConfig });
     this.#documents = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
     this.#table = options.tableName;
     this.#historyTtlSeconds = (options.historyTtlDays ?? 90) * DAY_SECONDS;
     this.#eventTtlSeconds = (options.eventTtlDays ?? 7) * DAY_SECONDS;
   }
 
+  /**
+   * Runs one call, translating its failure. DynamoDB's own case, a failed condition, is the caller's to say:
+   * `onConditionFailed` returns the result (or throws) when given, else the failure is translated like any other.
+   */
+  async #call<T>(operation: string, run: () => Promise<T>, onConditionFailed?: (error: unknown) => T): Promise<T> {
+    try {
+      return await run();
+    } catch (error) {
+      if (onConditionFailed && isConditionFailure(error)) return onConditionFailed(error);
+      throw translateSdkError("DynamoDB", operation, error);
+    }
+  }
+
   async readState(clusterArn: string): Promise<StoredRuleState[]> {
     const records: StoredRuleState[] = [];
     let startKey: Record<string, unknown> | undefined;
     do {
-      let page;
-      try {
-        page = await this.#documents.send(
+      const page = await this.#call("Query", () =>
+        this.#documents.send(
           new QueryCommand({
             TableName: this.#table,
             KeyConditionExpression: "pk = :pk AND begins_with(sk, :rule)",
@@ -84,10 +89,8 @@ export class DynamoStateStore implements StateStore {
             ConsistentRead: true,
             ...(startKey ? { ExclusiveStartKey: startKey } : {}),
           }),
-        );
-      } catch (error) {
-        throw translate("Query", error);
-      }
+        ),
+      );
       for (const item of page.Items ?? []) {
         const { pk: _pk, sk: _sk, type: _type, ...record } = item;
         records.push(record as unknown as StoredRuleState);
@@ -119,74 +122,67 @@ export class DynamoStateStore implements StateStore {
         ...(write.expectedVersion === 0 ? {} : { ExpressionAttributeValues: { ":expected": write.expectedVersion } }),
       },
     }));
-    try {
-      const outboxItems =
-        outbox && outbox.alerts.length > 0
-          ? [{ Put: { TableName: this.#table, Item: { pk: clusterKey(clusterArn), sk: outboxKey(outbox.id), type: "OUTBOX", id: outbox.id, alerts: plain(outbox.alerts), expiresAt: Math.floor(history.at.getTime() / 1000) + this.#historyTtlSeconds } } }]
-          : [];
-      await this.#documents.send(new TransactWriteCommand({ TransactItems: [...items, { Put: { TableName: this.#table, Item: this.#historyItem(history) } }, ...outboxItems] }));
-    } catch (error) {
-      if (isConditionFailure(error)) throw new StateConflict(clusterArn, { cause: error });
-      throw translate("TransactWriteItems", error);
-    }
+    const outboxItems =
+      outbox && outbox.alerts.length > 0
+        ? [{ Put: { TableName: this.#table, Item: { pk: clusterKey(clusterArn), sk: outboxKey(outbox.id), type: "OUTBOX", id: outbox.id, alerts: plain(outbox.alerts), expiresAt: Math.floor(history.at.getTime() / 1000) + this.#historyTtlSeconds } } }]
+        : [];
+    await this.#call(
+      "TransactWriteItems",
+      async () => {
+        await this.#documents.send(new TransactWriteCommand({ TransactItems: [...items, { Put: { TableName: this.#table, Item: this.#historyItem(history) } }, ...outboxItems] }));
+      },
+      (error) => {
+        throw new StateConflict(clusterArn, { cause: error });
+      },
+    );
   }
 
   async pendingAlerts(clusterArn: string): Promise<PendingAlerts[]> {
-    let page;
-    try {
-      page = await this.#documents.send(
+    const page = await this.#call("Query", () =>
+      this.#documents.send(
         new QueryCommand({
           TableName: this.#table,
           KeyConditionExpression: "pk = :pk AND begins_with(sk, :outbox)",
           ExpressionAttributeValues: { ":pk": clusterKey(clusterArn), ":outbox": "OUTBOX#" },
           ConsistentRead: true,
         }),
-      );
-    } catch (error) {
-      throw translate("Query", error);
-    }
+      ),
+    );
     return (page.Items ?? []).map((item) => ({ id: String(item.id), alerts: item.alerts as OutboxAlert[] }));
   }
 
   async clearAlerts(clusterArn: string, id: string): Promise<void> {
-    try {
-      await this.#documents.send(new DeleteCommand({ TableName: this.#table, Key: { pk: clusterKey(clusterArn), sk: outboxKey(id) } }));
-    } catch (error) {
-      throw translate("DeleteItem", error);
-    }
+    await this.#call("DeleteItem", () => this.#documents.send(new DeleteCommand({ TableName: this.#table, Key: { pk: clusterKey(clusterArn), sk: outboxKey(id) } })));
   }
 
   async appendHistory(entry: HistoryEntry): Promise<void> {
-    try {
-      await this.#documents.send(new PutCommand({ TableName: this.#table, Item: this.#historyItem(entry) }));
-    } catch (error) {
-      throw translate("PutItem", error);
-    }
+    await this.#call("PutItem", () => this.#documents.send(new PutCommand({ TableName: this.#table, Item: this.#historyItem(entry) })));
   }
 
   async claimEvent(eventId: string, now: Date): Promise<"claimed" | "duplicate"> {
     const nowSeconds = Math.floor(now.getTime() / 1000);
-    try {
-      await this.#documents.send(
-        new PutCommand({
-          TableName: this.#table,
-          Item: { pk: eventKey(eventId), sk: "EVENT", type: "EVENT", status: "IN_PROGRESS", leaseUntil: nowSeconds + EVENT_CLAIM_LEASE_SECONDS, expiresAt: nowSeconds + this.#eventTtlSeconds },
-          // A claim whose holder died (lease over) may be taken over; a completed one never.
-          ConditionExpression: "attribute_not_exists(pk) OR (#status = :inProgress AND leaseUntil < :now)",
-          ExpressionAttributeNames: { "#status": "status" },
-          ExpressionAttributeValues: { ":inProgress": "IN_PROGRESS", ":now": nowSeconds },
-        }),
-      );
-      return "claimed";
-    } catch (error) {
-      if (isConditionFailure(error)) return "duplicate";
-      throw translate("PutItem", error);
-    }
+    return this.#call(
+      "PutItem",
+      async () => {
+        await this.#documents.send(
+          new PutCommand({
+            TableName: this.#table,
+            Item: { pk: eventKey(eventId), sk: "EVENT", type: "EVENT", status: "IN_PROGRESS", leaseUntil: nowSeconds + EVENT_CLAIM_LEASE_SECONDS, expiresAt: nowSeconds + this.#eventTtlSeconds },
+            // A claim whose holder died (lease over) may be taken over; a completed one never.
+            ConditionExpression: "attribute_not_exists(pk) OR (#status = :inProgress AND leaseUntil < :now)",
+            ExpressionAttributeNames: { "#status": "status" },
+            ExpressionAttributeValues: { ":inProgress": "IN_PROGRESS", ":now": nowSeconds },
+          }),
+        );
+        return "claimed" as const;
+      },
+      () => "duplicate" as const,
+    );
   }
 
   async completeEvent(eventId: string, now: Date): Promise<void> {
-    try {
-      await this.#documents.send(
+    await this.#call("UpdateItem", () =>
+      this.#documents.send(
         new UpdateCommand({
           TableName: this.#table,
           Key: { pk: eventKey(eventId), sk: "EVENT" },
@@ -194,34 +190,33 @@ export class DynamoStateStore implements StateStore {
           ExpressionAttributeNames: { "#status": "status" },
           ExpressionAttributeValues: { ":completed": "COMPLETED", ":at": now.toISOString() },
         }),
-      );
-    } catch (error) {
-      throw translate("UpdateItem", error);
-    }
+      ),
+    );
   }
 
   async releaseEvent(eventId: string): Promise<void> {
-    try {
-      await this.#documents.send(
-        new DeleteCommand({
-          TableName: this.#table,
-          Key: { pk: eventKey(eventId), sk: "EVENT" },
-          ConditionExpression: "#status = :inProgress",
-          ExpressionAttributeNames: { "#status": "status" },
-          ExpressionAttributeValues: { ":inProgress": "IN_PROGRESS" },
-        }),
-      );
-    } catch (error) {
-      if (isConditionFailure(error)) return;
-      throw translate("DeleteItem", error);
-    }
+    // A claim completed meanwhile stays: the condition fails and there is nothing to give back.
+    await this.#call(
+      "DeleteItem",
+      async () => {
+        await this.#documents.send(
+          new DeleteCommand({
+            TableName: this.#table,
+            Key: { pk: eventKey(eventId), sk: "EVENT" },
+            ConditionExpression: "#status = :inProgress",
+            ExpressionAttributeNames: { "#status": "status" },
+            ExpressionAttributeValues: { ":inProgress": "IN_PROGRESS" },
+          }),
+        );
+      },
+      () => undefined,
+    );
   }
 
   /** The cluster's history, newest first (for the CLI and tests). */
   async readHistory(clusterArn: string, limit = 100): Promise<HistoryEntry[]> {
-    let page;
-    try {
-      page = await this.#documents.send(
+    const page = await this.#call("Query", () =>
+      this.#documents.send(
         new QueryCommand({
           TableName: this.#table,
           KeyConditionExpression: "pk = :pk AND begins_with(sk, :history)",
@@ -229,10 +224,8 @@ export class DynamoStateStore implements StateStore {
           ScanIndexForward: false,
           Limit: limit,
         }),
-      );
-    } catch (error) {
-      throw translate("Query", error);
-    }
+      ),
+    );
     return (page.Items ?? []).map((item) => {
       const { pk: _pk, sk: _sk, type: _type, expiresAt: _expires, ...entry } = item;
       return { ...entry, at: new Date(String(entry.at)) } as unknown as HistoryEntry;

@@ -1,11 +1,7 @@
-// The EKS collector adapter: DescribeCluster + node groups + add-ons + the version catalogue -> ClusterSnapshot,
-// and DescribeUpdate for the settle worker. The only code that calls the EKS SDK.
-//
-// Retries: the SDK retries throttling and 5xx itself; here 6 attempts in "standard" mode (exponential backoff with
-// jitter, 0.5 s base for throttling: about 15 s before giving up). Not "adaptive": its client-side rate limiter
-// keeps slowing every later call of a warm function after one burst of throttles (measured: 3x slower under 30%
-// throttling). What still fails is translated into a typed error and thrown, so the Lambda's own retry and the
-// dead-letter queue take over.
+// The EKS adapter, the only code that calls the EKS SDK: ListClusters for the inventory; DescribeCluster + node
+// groups + add-ons + the version catalogue -> ClusterSnapshot; DescribeUpdate for the settle worker. One client per
+// region, created on first use and shared by every call (retry policy: client-config.ts). Failures are thrown as
+// typed errors (sdk-errors.ts), so the Lambda's own retry and the dead-letter queue take over.
 
 import {
   DescribeAddonCommand,
@@ -15,45 +11,47 @@ import {
   DescribeUpdateCommand,
   EKSClient,
   ListAddonsCommand,
+  ListClustersCommand,
   ListNodegroupsCommand,
   type EKSClientConfig,
 } from "@aws-sdk/client-eks";
+import { AccessDenied, ClusterNotFound, EksUnavailable, UpdateNotFound } from "../errors.ts";
 import type { VersionCatalogue } from "../model.ts";
 import type { ClusterRef, CollectedCluster, EksPort, UpdateStatus } from "../pipeline/ports.ts";
 import { normaliseCluster, normaliseVersionCatalogue } from "../snapshot.ts";
-import { AccessDenied, ClusterNotFound, EksUnavailable, Throttled, UpdateNotFound } from "./errors.ts";
+import { CLIENT_CONFIG } from "./client-config.ts";
+import { translateSdkError } from "./sdk-errors.ts";
 
-export const EKS_MAX_ATTEMPTS = 6;
 /** The catalogue changes a few times a year: one read per region per hour is plenty. */
 const CATALOGUE_TTL_MS = 60 * 60 * 1000;
-const THROTTLING = new Set(["ThrottlingException", "TooManyRequestsException"]);
 
 export interface EksCollectorOptions {
-  /** A client per region; defaults to a new EKSClient for the region with the retry settings above. */
+  /** A client per region; defaults to a new EKSClient for the region with the shared retry policy. */
   readonly clientFor?: (region: string) => EKSClient;
+  /** Merged into every client's configuration (endpoint, credentials, profile). */
   readonly clientConfig?: EKSClientConfig;
   /** The clock for the catalogue cache (an adapter may read time; logic may not). */
   readonly now?: () => Date;
 }
 
-function errorName(error: unknown): string {
-  return error instanceof Error ? error.name : "";
+/** EKS's own case: ResourceNotFoundException names the cluster, or (DescribeUpdate) the update. */
+export function translateEksError(operation: string, cluster: ClusterRef | undefined, error: unknown, updateId?: string): Error {
+  return translateSdkError("EKS", operation, error, (name, cause) => {
+    if (name !== "ResourceNotFoundException" || cluster === undefined) return undefined;
+    if (updateId !== undefined && /update/i.test(cause.message)) return new UpdateNotFound(cluster.arn, updateId, { cause });
+    return new ClusterNotFound(cluster.arn, { cause });
+  });
 }
 
-/** SDK error -> typed error, with the SDK error as cause. */
-export function translateEksError(operation: string, cluster: ClusterRef, error: unknown, updateId?: string): Error {
-  const name = errorName(error);
-  if (name === "ResourceNotFoundException") {
-    if (updateId !== undefined && /update/i.test(error instanceof Error ? error.message : "")) return new UpdateNotFound(cluster.arn, updateId, { cause: error });
-    return new ClusterNotFound(cluster.arn, { cause: error });
-  }
-  if (THROTTLING.has(name)) return new Throttled("EKS", operation, { cause: error });
-  if (name === "AccessDeniedException" || name === "UnauthorizedException") return new AccessDenied(`eks:${operation}`, { cause: error });
-  return new EksUnavailable(operation, { cause: error });
+/** One page of a listing: its items and the token of the next page. */
+interface Page<T> {
+  readonly items: readonly T[];
+  readonly next?: string | undefined;
 }
 
 export class EksCollector implements EksPort {
   readonly #clients = new Map<string, EKSClient>();
+  readonly #created = new Set<EKSClient>();
   readonly #catalogues = new Map<string, { catalogue: VersionCatalogue; at: number }>();
   readonly #options: EksCollectorOptions;
 
@@ -64,29 +62,35 @@ export class EksCollector implements EksPort {
   #client(region: string): EKSClient {
     let client = this.#clients.get(region);
     if (!client) {
-      client = this.#options.clientFor?.(region) ?? new EKSClient({ region, maxAttempts: EKS_MAX_ATTEMPTS, retryMode: "standard", ...this.#options.clientConfig });
+      client = this.#options.clientFor?.(region);
+      if (!client) {
+        client = new EKSClient({ region, ...CLIENT_CONFIG, ...this.#options.clientConfig });
+        this.#created.add(client);
+      }
       this.#clients.set(region, client);
     }
     return client;
   }
 
-  async #call<T>(operation: string, cluster: ClusterRef, run: (client: EKSClient) => Promise<T>, updateId?: string): Promise<T> {
+  async #call<T>(operation: string, region: string, cluster: ClusterRef | undefined, run: (client: EKSClient) => Promise<T>, updateId?: string): Promise<T> {
     try {
-      return await run(this.#client(cluster.region));
+      return await run(this.#client(region));
     } catch (error) {
       throw translateEksError(operation, cluster, error, updateId);
     }
   }
 
-  async #names(operation: string, cluster: ClusterRef, page: (client: EKSClient, token?: string) => Promise<{ names: string[]; next?: string }>): Promise<string[]> {
-    const names: string[] = [];
-    let token: string | undefined;
+  /** Every item of a paged listing. */
+  async #all<T>(operation: string, region: string, cluster: ClusterRef | undefined, page: (client: EKSClient, token: { nextToken?: string }) => Promise<Page<T>>): Promise<T[]> {
+    const items: T[] = [];
+    let next: string | undefined;
     do {
-      const result = await this.#call(operation, cluster, (client) => page(client, token));
-      names.push(...result.names);
-      token = result.next;
-    } while (token);
-    return names;
+      const token = next;
+      const result = await this.#call(operation, region, cluster, (client) => page(client, token ? { nextToken: token } : {}));
+      items.push(...result.items);
+      next = result.next;
+    } while (next);
+    return items;
   }
 
   /** A node group or add-on deleted between the list and the describe is simply gone: skipped. */
@@ -108,14 +112,12 @@ export class EksCollector implements EksPort {
     const nowMs = (this.#options.now?.() ?? new Date()).getTime();
     const cached = this.#catalogues.get(cluster.region);
     if (cached && nowMs - cached.at < CATALOGUE_TTL_MS) return cached.catalogue;
-    const versions: unknown[] = [];
-    let token: string | undefined;
+    let versions: unknown[];
     try {
-      do {
-        const page = await this.#call("DescribeClusterVersions", cluster, (client) => client.send(new DescribeClusterVersionsCommand({ ...(token ? { nextToken: token } : {}) })));
-        versions.push(...(page.clusterVersions ?? []));
-        token = page.nextToken;
-      } while (token);
+      versions = await this.#all("DescribeClusterVersions", cluster.region, cluster, async (client, token) => {
+        const page = await client.send(new DescribeClusterVersionsCommand(token));
+        return { items: page.clusterVersions ?? [], next: page.nextToken };
+      });
     } catch (error) {
       // Without the permission the version rules report ERROR (unknown); the endpoint rules still decide.
       if (error instanceof AccessDenied) return undefined;
@@ -127,26 +129,26 @@ export class EksCollector implements EksPort {
   }
 
   async collect(cluster: ClusterRef): Promise<CollectedCluster> {
-    const described = await this.#call("DescribeCluster", cluster, (client) => client.send(new DescribeClusterCommand({ name: cluster.name })));
+    const described = await this.#call("DescribeCluster", cluster.region, cluster, (client) => client.send(new DescribeClusterCommand({ name: cluster.name })));
     if (!described.cluster) throw new EksUnavailable("DescribeCluster", { cause: new Error(`DescribeCluster of ${cluster.arn} returned no cluster`) });
     const [nodegroupNames, addonNames, versions] = await Promise.all([
-      this.#names("ListNodegroups", cluster, async (client, token) => {
-        const page = await client.send(new ListNodegroupsCommand({ clusterName: cluster.name, ...(token ? { nextToken: token } : {}) }));
-        return { names: page.nodegroups ?? [], ...(page.nextToken ? { next: page.nextToken } : {}) };
+      this.#all("ListNodegroups", cluster.region, cluster, async (client, token) => {
+        const page = await client.send(new ListNodegroupsCommand({ clusterName: cluster.name, ...token }));
+        return { items: page.nodegroups ?? [], next: page.nextToken };
       }),
-      this.#names("ListAddons", cluster, async (client, token) => {
-        const page = await client.send(new ListAddonsCommand({ clusterName: cluster.name, ...(token ? { nextToken: token } : {}) }));
-        return { names: page.addons ?? [], ...(page.nextToken ? { next: page.nextToken } : {}) };
+      this.#all("ListAddons", cluster.region, cluster, async (client, token) => {
+        const page = await client.send(new ListAddonsCommand({ clusterName: cluster.name, ...token }));
+        return { items: page.addons ?? [], next: page.nextToken };
       }),
       this.versionCatalogue(cluster),
     ]);
     const [nodegroups, addons] = await Promise.all([
       this.#describeEach(nodegroupNames, async (nodegroupName) => {
-        const result = await this.#call("DescribeNodegroup", cluster, (client) => client.send(new DescribeNodegroupCommand({ clusterName: cluster.name, nodegroupName })));
+        const result = await this.#call("DescribeNodegroup", cluster.region, cluster, (client) => client.send(new DescribeNodegroupCommand({ clusterName: cluster.name, nodegroupName })));
         return result.nodegroup;
       }),
       this.#describeEach(addonNames, async (addonName) => {
-        const result = await this.#call("DescribeAddon", cluster, (client) => client.send(new DescribeAddonCommand({ clusterName: cluster.name, addonName })));
+        const result = await this.#call("DescribeAddon", cluster.region, cluster, (client) => client.send(new DescribeAddonCommand({ clusterName: cluster.name, addonName })));
         return result.addon;
       }),
     ]);
@@ -162,6 +164,7 @@ export class EksCollector implements EksPort {
   async describeUpdate(cluster: ClusterRef, updateId: string, scope: { nodegroupName?: string; addonName?: string } = {}): Promise<UpdateStatus> {
     const result = await this.#call(
       "DescribeUpdate",
+      cluster.region,
       cluster,
       (client) => client.send(new DescribeUpdateCommand({ name: cluster.name, updateId, ...scope })),
       updateId,
@@ -173,5 +176,20 @@ export class EksCollector implements EksPort {
       ...(update.type ? { type: update.type } : {}),
       errors: (update.errors ?? []).map((error) => ({ ...(error.errorCode ? { errorCode: error.errorCode } : {}), ...(error.errorMessage ? { errorMessage: error.errorMessage } : {}) })),
     };
+  }
+
+  /** Every cluster name in the region, all pages (ListClusters). */
+  clusterNames(region: string): Promise<string[]> {
+    return this.#all("ListClusters", region, undefined, async (client, token) => {
+      const page = await client.send(new ListClustersCommand(token));
+      return { items: page.clusters ?? [], next: page.nextToken };
+    });
+  }
+
+  /** Closes the clients this collector created (not those `clientFor` handed it). */
+  destroy(): void {
+    for (const client of this.#created) client.destroy();
+    this.#created.clear();
+    this.#clients.clear();
   }
 }

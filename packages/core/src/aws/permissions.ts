@@ -12,6 +12,9 @@ export const EKS_COLLECT_ACTIONS = [
   "eks:DescribeClusterVersions",
 ] as const;
 
+/** EksCollector.clusterNames (ListClusters): the inventory of `eks-warden scan` and the sweep; no real-time function. */
+export const EKS_INVENTORY_ACTIONS = ["eks:ListClusters"] as const;
+
 /** EksCollector.describeUpdate: the settle worker only. */
 export const EKS_SETTLE_ACTIONS = ["eks:DescribeUpdate"] as const;
 

@@ -4,7 +4,8 @@
 import { PublishCommand, SNSClient, type SNSClientConfig } from "@aws-sdk/client-sns";
 import type { RenderedAlert } from "../alerts/render.ts";
 import type { Notifier } from "../pipeline/ports.ts";
-import { ServiceUnavailable, Throttled } from "./errors.ts";
+import { CLIENT_CONFIG } from "./client-config.ts";
+import { translateSdkError } from "./sdk-errors.ts";
 
 export interface SnsNotifierOptions {
   readonly topicArn: string;
@@ -17,7 +18,7 @@ export class SnsNotifier implements Notifier {
   readonly #topicArn: string;
 
   constructor(options: SnsNotifierOptions) {
-    this.#client = options.client ?? new SNSClient({ maxAttempts: 5, retryMode: "adaptive", ...options.clientConfig });
+    this.#client = options.client ?? new SNSClient({ ...CLIENT_CONFIG, ...options.clientConfig });
     this.#topicArn = options.topicArn;
   }
 
@@ -33,9 +34,7 @@ export class SnsNotifier implements Notifier {
         }),
       );
     } catch (error) {
-      const name = error instanceof Error ? error.name : "";
-      if (name === "ThrottledException" || name === "ThrottlingException") throw new Throttled("SNS", "Publish", { cause: error });
-      throw new ServiceUnavailable("SNS", "Publish", { cause: error });
+      throw translateSdkError("SNS", "Publish", error);
     }
   }
 }

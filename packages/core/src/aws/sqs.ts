@@ -2,7 +2,8 @@
 
 import { SendMessageCommand, SQSClient, type SQSClientConfig } from "@aws-sdk/client-sqs";
 import type { SettleMessage, SettleQueue } from "../pipeline/ports.ts";
-import { ServiceUnavailable } from "./errors.ts";
+import { CLIENT_CONFIG } from "./client-config.ts";
+import { translateSdkError } from "./sdk-errors.ts";
 
 export const MAX_SQS_DELAY_SECONDS = 900;
 
@@ -17,7 +18,7 @@ export class SqsSettleQueue implements SettleQueue {
   readonly #queueUrl: string;
 
   constructor(options: SqsSettleQueueOptions) {
-    this.#client = options.client ?? new SQSClient({ maxAttempts: 5, retryMode: "adaptive", ...options.clientConfig });
+    this.#client = options.client ?? new SQSClient({ ...CLIENT_CONFIG, ...options.clientConfig });
     this.#queueUrl = options.queueUrl;
   }
 
@@ -26,7 +27,7 @@ export class SqsSettleQueue implements SettleQueue {
     try {
       await this.#client.send(new SendMessageCommand({ QueueUrl: this.#queueUrl, MessageBody: JSON.stringify(message), DelaySeconds: delay }));
     } catch (error) {
-      throw new ServiceUnavailable("SQS", "SendMessage", { cause: error });
+      throw translateSdkError("SQS", "SendMessage", error);
     }
   }
 }

@@ -3,7 +3,7 @@
 // forged event is stopped at the door with the field that is wrong, and never reaches evaluation or storage.
 // The envelope common to every call is read in envelope.ts; what differs per call, in the table of parsers.ts.
 
-import { actorOf, MAX_EVENT_BYTES, readableEventId, readEnvelope } from "./envelope.ts";
+import { actorOf, MAX_EVENT_BYTES, readEnvelope } from "./envelope.ts";
 import { EventRejected, type ClusterEvent } from "./model.ts";
 import { clusterOf, EVENT_PARSERS, HANDLED_CLUSTER_EVENTS, isHandled } from "./parsers.ts";
 
@@ -58,16 +58,3 @@ export function startsAsynchronousChange(event: ClusterEvent): boolean {
   return event.updateId !== undefined || event.createdStatus === "CREATING";
 }
 
-/**
- * Best-effort log keys of a raw event, before (or without) validation: the event id and, when the request names
- * it, the cluster ARN. Never throws.
- */
-export function eventLogKeys(input: unknown): { eventId?: string; clusterArn?: string } {
-  const eventId = readableEventId(input);
-  try {
-    const event = parseClusterEvent(input);
-    return { eventId: event.eventId, clusterArn: event.clusterArn };
-  } catch {
-    return eventId ? { eventId } : {};
-  }
-}

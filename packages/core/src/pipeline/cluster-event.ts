@@ -1,16 +1,14 @@
 // Use-case of the `cluster-event` function (docs/design.md data flow 1-2): one EventBridge event in, the cluster's
 // state and alerts brought up to date. Pure orchestration over the ports.
 
-import type { AlertCause } from "../alerts/render.ts";
-import { ClusterNotFound } from "../aws/errors.ts";
 import { evaluate } from "../engine.ts";
-import { SnapshotError } from "../errors.ts";
+import { ClusterNotFound, SnapshotError } from "../errors.ts";
 import { EventRejected, parseClusterEvent, startsAsynchronousChange, type ClusterEvent } from "../events/cloudtrail.ts";
-import type { ClusterSnapshot, Rule } from "../model.ts";
+import type { AlertCause, ClusterSnapshot, Rule } from "../model.ts";
 import { normaliseCluster } from "../snapshot.ts";
 import { planIntent, type Transition } from "../state/transitions.ts";
 import { closeCluster, commitWithRetry, deliverAlerts, evaluateLive, flushPendingAlerts, historyEntry, outboxIdOf, renderTransitions, rulesOf, settingsOf } from "./evaluate-live.ts";
-import type { ClusterRef, PipelineDeps, SettleMessage } from "./ports.ts";
+import type { ClusterRef, PipelineDeps, ReadInput, SettleMessage } from "./ports.ts";
 
 export type ClusterEventOutcome =
   | { readonly status: "rejected"; readonly eventId?: string; readonly reason: EventRejected["reason"] }
@@ -99,7 +97,7 @@ export function settleMessageOf(event: ClusterEvent, queuedAt: Date): SettleMess
   };
 }
 
-async function process(event: ClusterEvent, deps: PipelineDeps): Promise<ClusterEventOutcome> {
+async function apply(event: ClusterEvent, deps: PipelineDeps): Promise<ClusterEventOutcome> {
   const cluster = refOf(event);
   const base = { eventId: event.eventId, clusterArn: cluster.arn };
   if (event.failed) {
@@ -121,26 +119,40 @@ async function process(event: ClusterEvent, deps: PipelineDeps): Promise<Cluster
   return { status: outcome.status, ...base, notified: outcome.notified };
 }
 
-/**
- * Handles one EventBridge event. A malformed or unknown event is logged with its id and dropped (returned as
- * "rejected", never thrown: a retry could not fix it). Failures of the services are thrown, after giving the
- * event's claim back, so that the retry of the same event is processed.
- */
-export async function handleClusterEvent(input: unknown, deps: PipelineDeps): Promise<ClusterEventOutcome> {
-  let event: ClusterEvent;
+/** Parses one EventBridge event, once: the event or why it is rejected, with its log keys. Never throws EventRejected. */
+export function readClusterEvent(input: unknown): ReadInput<ClusterEvent, EventRejected> {
   try {
-    event = parseClusterEvent(input);
+    const event = parseClusterEvent(input);
+    return { value: event, logKeys: { eventId: event.eventId, clusterArn: event.clusterArn } };
   } catch (error) {
     if (!(error instanceof EventRejected)) throw error;
+    return { rejected: error, logKeys: error.eventId ? { eventId: error.eventId } : {} };
+  }
+}
+
+/** Handles one raw EventBridge event: readClusterEvent, then processClusterEvent. */
+export async function handleClusterEvent(input: unknown, deps: PipelineDeps): Promise<ClusterEventOutcome> {
+  return processClusterEvent(readClusterEvent(input), deps);
+}
+
+/**
+ * Handles one EventBridge event, read by readClusterEvent. A malformed or unknown event is logged with its id and
+ * dropped (returned as "rejected", never thrown: a retry could not fix it). Failures of the services are thrown,
+ * after giving the event's claim back, so that the retry of the same event is processed.
+ */
+export async function processClusterEvent(read: ReadInput<ClusterEvent, EventRejected>, deps: PipelineDeps): Promise<ClusterEventOutcome> {
+  if (read.rejected) {
+    const error = read.rejected;
     deps.logger.warn("event rejected: dropped without retry", { eventId: error.eventId, reason: error.reason, issues: error.issues.slice(0, 10) });
     return { status: "rejected", ...(error.eventId ? { eventId: error.eventId } : {}), reason: error.reason };
   }
+  const event = read.value;
   if ((await deps.store.claimEvent(event.eventId, deps.now())) === "duplicate") {
     deps.logger.info("event already processed: skipped", { eventId: event.eventId, clusterArn: event.clusterArn });
     return { status: "duplicate", eventId: event.eventId };
   }
   try {
-    const outcome = await process(event, deps);
+    const outcome = await apply(event, deps);
     await deps.store.completeEvent(event.eventId, deps.now());
     return outcome;
   } catch (error) {

@@ -4,10 +4,10 @@
 // there first: look again (state AND cluster), so the newer view of the cluster always wins and one transition
 // is announced once.
 
-import { renderAlert, type AlertCause, type RenderedAlert } from "../alerts/render.ts";
-import { ClusterNotFound, StateConflict } from "../aws/errors.ts";
+import { renderAlert, type RenderedAlert } from "../alerts/render.ts";
+import { ClusterNotFound, StateConflict } from "../errors.ts";
 import { evaluate } from "../engine.ts";
-import type { Finding, Rule } from "../model.ts";
+import type { AlertCause, Finding, Rule } from "../model.ts";
 import { rules as registeredRules } from "../rules/index.ts";
 import { planClose, planEvaluation, type StatePlan, type Transition } from "../state/transitions.ts";
 import { DEFAULT_PIPELINE_SETTINGS, type ClusterRef, type HistoryEntry, type HistoryKind, type PendingAlerts, type PipelineDeps, type PipelineSettings } from "./ports.ts";

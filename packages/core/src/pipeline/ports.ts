@@ -1,8 +1,8 @@
 // The ports the real-time use-cases run over. The AWS adapters in ../aws/ implement them for production (and the
 // local stack); in-memory versions implement them for fast tests. The use-cases never see an SDK.
 
-import type { AlertCause, RenderedAlert } from "../alerts/render.ts";
-import type { ClusterIdentity, ClusterSnapshot, FindingStatus, Policy, Rule, Severity, VersionCatalogue } from "../model.ts";
+import type { RenderedAlert } from "../alerts/render.ts";
+import type { AlertCause, ClusterIdentity, ClusterSnapshot, FindingStatus, Policy, Rule, Severity, VersionCatalogue } from "../model.ts";
 import type { RecordWrite, StoredRuleState, TransitionKind } from "../state/transitions.ts";
 
 export type ClusterRef = ClusterIdentity;
@@ -29,6 +29,9 @@ export interface PendingAlerts {
   readonly id: string;
   readonly alerts: readonly OutboxAlert[];
 }
+
+/** How long an event claim holds before another invocation may take it over (its holder died). */
+export const EVENT_CLAIM_LEASE_SECONDS = 900;
 
 export interface StateStore {
   /** Every stored rule record of the cluster, closed ones included. */
@@ -101,6 +104,14 @@ export interface SettleMessage {
     readonly eventTime?: string;
   };
 }
+
+/** The keys a handler logs one input by (Powertools appendKeys: a type, not an interface, to fit its index signature). */
+export type LogKeys = { readonly eventId?: string; readonly clusterArn?: string };
+
+/** An input parsed once: what the use-case runs on, or why it is dropped; with the keys to log it by either way. */
+export type ReadInput<T, E extends Error> =
+  | { readonly value: T; readonly rejected?: undefined; readonly logKeys: LogKeys }
+  | { readonly value?: undefined; readonly rejected: E; readonly logKeys: LogKeys };
 
 export interface Logger {
   debug(message: string, extra?: Record<string, unknown>): void;

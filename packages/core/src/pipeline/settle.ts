@@ -3,13 +3,12 @@
 // that, throw, so the queue's redrive parks the message in the dead-letter queue (never lost, never silent).
 
 import * as z from "zod";
-import type { AlertCause } from "../alerts/render.ts";
-import { ClusterNotFound, UpdateNotFound } from "../aws/errors.ts";
-import { WardenError } from "../errors.ts";
+import { ClusterNotFound, UpdateNotFound, WardenError } from "../errors.ts";
+import type { AlertCause } from "../model.ts";
 import { issuesFromZod } from "../zod-issues.ts";
 import type { Transition } from "../state/transitions.ts";
 import { closeCluster, evaluateLive, flushPendingAlerts, settingsOf } from "./evaluate-live.ts";
-import type { PipelineDeps, SettleMessage } from "./ports.ts";
+import type { PipelineDeps, ReadInput, SettleMessage } from "./ports.ts";
 
 export const TERMINAL_UPDATE_STATUSES: ReadonlySet<string> = new Set(["Successful", "Failed", "Cancelled"]);
 const CREATING = "CREATING";
@@ -104,19 +103,33 @@ async function changeState(message: SettleMessage, deps: PipelineDeps): Promise<
   return { done: snapshot.status !== CREATING };
 }
 
-/**
- * Handles one settle message. An unreadable message is logged and dropped ("rejected"); a change still running is
- * queued again; a change that never finishes throws SettleTimeout (-> dead-letter queue); service failures throw.
- */
-export async function handleSettleCheck(input: unknown, deps: PipelineDeps): Promise<SettleOutcome> {
-  let message: SettleMessage;
+/** Parses one settle message (an SQS body or its object), once: the message or why it is rejected, with its log keys. */
+export function readSettleMessage(input: unknown): ReadInput<SettleMessage, SettleMessageInvalid> {
   try {
-    message = parseSettleMessage(input);
+    const message = parseSettleMessage(input);
+    return { value: message, logKeys: { eventId: message.eventId, clusterArn: message.cluster.arn } };
   } catch (error) {
     if (!(error instanceof SettleMessageInvalid)) throw error;
-    deps.logger.warn("settle message rejected: dropped without retry", { error: error.message });
+    return { rejected: error, logKeys: {} };
+  }
+}
+
+/** Handles one raw settle message: readSettleMessage, then processSettleCheck. */
+export async function handleSettleCheck(input: unknown, deps: PipelineDeps): Promise<SettleOutcome> {
+  return processSettleCheck(readSettleMessage(input), deps);
+}
+
+/**
+ * Handles one settle message, read by readSettleMessage. An unreadable message is logged and dropped ("rejected");
+ * a change still running is queued again; a change that never finishes throws SettleTimeout (-> dead-letter
+ * queue); service failures throw.
+ */
+export async function processSettleCheck(read: ReadInput<SettleMessage, SettleMessageInvalid>, deps: PipelineDeps): Promise<SettleOutcome> {
+  if (read.rejected) {
+    deps.logger.warn("settle message rejected: dropped without retry", { error: read.rejected.message });
     return { status: "rejected" };
   }
+  const message = read.value;
   await flushPendingAlerts(deps, message.cluster);
   let state;
   try {

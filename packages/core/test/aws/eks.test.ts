@@ -4,8 +4,9 @@ import { readFileSync } from "node:fs";
 import { EKSClient, DescribeClusterCommand, DescribeAddonCommand, DescribeClusterVersionsCommand, DescribeNodegroupCommand, DescribeUpdateCommand, ListAddonsCommand, ListNodegroupsCommand, UpdateClusterConfigCommand } from "@aws-sdk/client-eks";
 import { mockClient } from "aws-sdk-client-mock";
 import { startSimulator, type Simulator } from "@eks-warden/simulator/index";
-import { EksCollector, EKS_MAX_ATTEMPTS, translateEksError } from "../../src/aws/eks.ts";
-import { AccessDenied, ClusterNotFound, EksUnavailable, Throttled, UpdateNotFound } from "../../src/aws/errors.ts";
+import { MAX_ATTEMPTS } from "../../src/aws/client-config.ts";
+import { EksCollector, translateEksError } from "../../src/aws/eks.ts";
+import { AccessDenied, ClusterNotFound, EksUnavailable, Throttled, UpdateNotFound } from "../../src/errors.ts";
 import { fixturePath } from "../../../../test/fixtures/index.ts";
 
 type Json = Record<string, unknown>;
@@ -64,13 +65,13 @@ describe("EksCollector on the simulator", () => {
     sim.faults.clear();
   });
 
-  it("throws Throttled after the retries when throttling does not stop, having tried EKS_MAX_ATTEMPTS times", async () => {
+  it("throws Throttled after the retries when throttling does not stop, having tried MAX_ATTEMPTS times", async () => {
     sim.faults.set("DescribeCluster", { throttleRate: 1 });
     const before = sim.calls.get("DescribeCluster");
     const error = await collector.collect(ref).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(Throttled);
     expect((error as Error).cause).toBeInstanceOf(Error);
-    expect(sim.calls.get("DescribeCluster") - before).toBe(EKS_MAX_ATTEMPTS);
+    expect(sim.calls.get("DescribeCluster") - before).toBe(MAX_ATTEMPTS);
     sim.faults.clear();
   }, 60_000);
 });

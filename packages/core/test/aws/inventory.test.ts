@@ -1,13 +1,15 @@
-// The cluster inventory (the account from STS, cluster names from ListClusters) against the simulator over HTTP with
-// the real SDK clients, and its error translation for what the simulator cannot produce.
+// The cluster inventory (the account from the STS adapter, cluster names from the EKS adapter's ListClusters) against
+// the simulator over HTTP with the real SDK clients, and the edge cases the simulator cannot produce.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
 import { EKSClient, ListClustersCommand } from "@aws-sdk/client-eks";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { mockClient } from "aws-sdk-client-mock";
 import { startSimulator, type Simulator } from "@eks-warden/simulator/index";
-import { ClusterInventory, CredentialsMissing } from "../../src/aws/inventory.ts";
-import { AccessDenied, EksUnavailable, ServiceUnavailable, Throttled } from "../../src/aws/errors.ts";
+import { EksCollector } from "../../src/aws/eks.ts";
+import { ClusterInventory } from "../../src/aws/inventory.ts";
+import { StsIdentity } from "../../src/aws/sts.ts";
+import { AccessDenied, CredentialsMissing, EksUnavailable, ServiceUnavailable, Throttled } from "../../src/errors.ts";
 import { fixturePath } from "../../../../test/fixtures/index.ts";
 
 type Json = Record<string, unknown>;
@@ -36,7 +38,7 @@ afterAll(async () => {
   await sim?.stop();
 });
 
-const inventory = () => new ClusterInventory({ eksConfig: { endpoint: sim.url, credentials }, stsConfig: { endpoint: sim.url, credentials } });
+const inventory = () => new ClusterInventory({ sts: new StsIdentity({ clientConfig: { endpoint: sim.url, credentials } }), eks: new EksCollector({ clientConfig: { endpoint: sim.url, credentials } }) });
 
 describe("ClusterInventory against the simulator", () => {
   it("lists every cluster of a region across pages, as references with the caller's account", async () => {
@@ -45,13 +47,13 @@ describe("ClusterInventory against the simulator", () => {
     expect(refs.map((ref) => ref.name)).toEqual(NAMES);
     expect(refs[0]).toEqual({ arn: `arn:aws:eks:eu-west-1:${ACCOUNT}:cluster/cluster-000`, account: ACCOUNT, region: "eu-west-1", name: "cluster-000" });
     expect(await subject.clusters("us-east-1")).toEqual([]);
-    subject.destroy();
+    subject.eks.destroy();
   });
 
   it("writes the partition of the region into the ARN", async () => {
     const subject = inventory();
     expect((await subject.clusters("cn-north-1")).map((ref) => ref.arn)).toEqual([`arn:aws-cn:eks:cn-north-1:${ACCOUNT}:cluster/beijing`]);
-    subject.destroy();
+    subject.eks.destroy();
   });
 
   it("asks STS once for the account", async () => {
@@ -60,11 +62,11 @@ describe("ClusterInventory against the simulator", () => {
     await subject.account("eu-west-1");
     await subject.account("us-east-1");
     expect(sim.calls.get("GetCallerIdentity") - before).toBe(1);
-    subject.destroy();
+    subject.eks.destroy();
   });
 
   it("reports the configured region, or undefined when there is none", async () => {
-    expect(await new ClusterInventory({ stsConfig: { region: "ap-south-1" } }).defaultRegion()).toBe("ap-south-1");
+    expect(await new ClusterInventory({ sts: new StsIdentity({ clientConfig: { region: "ap-south-1" } }) }).defaultRegion()).toBe("ap-south-1");
     const saved = { AWS_REGION: process.env.AWS_REGION, AWS_DEFAULT_REGION: process.env.AWS_DEFAULT_REGION, AWS_CONFIG_FILE: process.env.AWS_CONFIG_FILE, AWS_PROFILE: process.env.AWS_PROFILE };
     delete process.env.AWS_REGION;
     delete process.env.AWS_DEFAULT_REGION;
@@ -81,13 +83,13 @@ describe("ClusterInventory against the simulator", () => {
   });
 
   it("turns an unreachable endpoint into EksUnavailable", async () => {
-    const subject = new ClusterInventory({ eksConfig: { endpoint: "http://127.0.0.1:9", credentials, maxAttempts: 1 } });
-    await expect(subject.clusterNames("eu-west-1")).rejects.toBeInstanceOf(EksUnavailable);
-    subject.destroy();
+    const subject = new ClusterInventory({ eks: new EksCollector({ clientConfig: { endpoint: "http://127.0.0.1:9", credentials, maxAttempts: 1 } }) });
+    await expect(subject.clusters("eu-west-1")).rejects.toBeInstanceOf(EksUnavailable);
+    subject.eks.destroy();
   });
 });
 
-describe("ClusterInventory error translation", () => {
+describe("ClusterInventory edge cases", () => {
   // Created in beforeAll, not here: a describe body runs while the file is collected, before the tests above.
   let eks: ReturnType<typeof mockClient>;
   let sts: ReturnType<typeof mockClient>;
@@ -107,17 +109,18 @@ describe("ClusterInventory error translation", () => {
     ["UnrecognizedClientException", AccessDenied],
     ["CredentialsProviderError", CredentialsMissing],
     ["ServerException", EksUnavailable],
+    // ListClusters names no cluster: a ResourceNotFoundException there is not "cluster not found".
+    ["ResourceNotFoundException", EksUnavailable],
   ])("ListClusters %s -> %o", async (name, type) => {
     eks.reset();
     eks.on(ListClustersCommand).rejects(named(name));
-    const subject = new ClusterInventory({ eksConfig: { maxAttempts: 1 } });
-    await expect(subject.clusterNames("eu-west-1")).rejects.toBeInstanceOf(type);
+    await expect(new EksCollector().clusterNames("eu-west-1")).rejects.toBeInstanceOf(type);
   });
 
   it("explains missing credentials with what to set", async () => {
     sts.reset();
     sts.on(GetCallerIdentityCommand).rejects(named("CredentialsProviderError", "Could not load credentials from any providers"));
-    const error = await new ClusterInventory().account("eu-west-1").catch((caught: unknown) => caught);
+    const error = await new StsIdentity().account("eu-west-1").catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(CredentialsMissing);
     expect((error as Error).message).toContain("Could not load credentials from any providers");
     expect((error as Error).message).toContain("--profile");
@@ -127,13 +130,13 @@ describe("ClusterInventory error translation", () => {
   it("translates STS failures, does not remember a failed attempt, and refuses a reply without an account", async () => {
     sts.reset();
     sts.on(GetCallerIdentityCommand).rejectsOnce(named("Throttling")).resolvesOnce({ Account: ACCOUNT }).resolves({});
-    const subject = new ClusterInventory();
+    const subject = new StsIdentity();
     await expect(subject.account("eu-west-1")).rejects.toBeInstanceOf(Throttled);
     expect(await subject.account("eu-west-1")).toBe(ACCOUNT);
-    await expect(new ClusterInventory().account("eu-west-1")).rejects.toBeInstanceOf(ServiceUnavailable);
+    await expect(new StsIdentity().account("eu-west-1")).rejects.toBeInstanceOf(ServiceUnavailable);
     sts.reset();
     sts.on(GetCallerIdentityCommand).rejects(named("InternalFailure"));
-    const failure = await new ClusterInventory().account("eu-west-1").catch((caught: unknown) => caught);
+    const failure = await new StsIdentity().account("eu-west-1").catch((caught: unknown) => caught);
     expect(failure).toBeInstanceOf(ServiceUnavailable);
     expect(failure).not.toBeInstanceOf(EksUnavailable);
   });
@@ -141,6 +144,26 @@ describe("ClusterInventory error translation", () => {
   it("lists a region with no clusters field as empty", async () => {
     eks.reset();
     eks.on(ListClustersCommand).resolves({});
-    expect(await new ClusterInventory().clusterNames("eu-west-1")).toEqual([]);
+    expect(await new EksCollector().clusterNames("eu-west-1")).toEqual([]);
+  });
+
+  it("lists with the EKS adapter it is given, one client per region; closes only an adapter it created", async () => {
+    eks.reset();
+    sts.reset();
+    eks.on(ListClustersCommand).resolves({ clusters: ["b", "a"] });
+    sts.on(GetCallerIdentityCommand).resolves({ Account: ACCOUNT });
+    const shared = new EksCollector();
+    const subject = new ClusterInventory({ eks: shared });
+    expect((await subject.clusters("eu-west-1")).map((ref) => ref.name)).toEqual(["a", "b"]);
+    await shared.clusterNames("eu-west-1");
+    await subject.clusters("us-east-1");
+    const clients = new Set(eks.calls().map((call) => call.thisValue));
+    expect(clients.size).toBe(2);
+    subject.destroy();
+    expect(subject.eks).toBe(shared);
+    const own = new ClusterInventory();
+    await own.clusters("eu-west-1");
+    own.destroy();
+    shared.destroy();
   });
 });

@@ -5,7 +5,7 @@ import { SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { mockClient } from "aws-sdk-client-mock";
 import { SnsNotifier } from "../../src/aws/sns.ts";
 import { SqsSettleQueue } from "../../src/aws/sqs.ts";
-import { ServiceUnavailable, Throttled } from "../../src/aws/errors.ts";
+import { ServiceUnavailable, Throttled } from "../../src/errors.ts";
 import type { SettleMessage } from "../../src/pipeline/ports.ts";
 
 const sns = mockClient(SNSClient);

@@ -2,8 +2,8 @@
 // fields, other cluster-scoped resource ARNs, and the best-effort log keys of unreadable events.
 import { describe, expect, it } from "vitest";
 import { clusterOfResourceArn } from "../../src/arn.ts";
-import { eventLogKeys, parseClusterEvent } from "../../src/events/cloudtrail.ts";
-import { UPDATE_CLUSTER_CONFIG_PRIVATE, eventBridgeEnvelope, readCloudTrailRecord } from "../../../../test/fixtures/index.ts";
+import { parseClusterEvent } from "../../src/events/cloudtrail.ts";
+import { eventBridgeEnvelope } from "../../../../test/fixtures/index.ts";
 
 function minimal(eventName: string, requestParameters: unknown, responseElements: unknown, extra: Record<string, unknown> = {}) {
   return {
@@ -59,17 +59,3 @@ describe("parseClusterEvent edge shapes", () => {
   });
 });
 
-describe("eventLogKeys", () => {
-  it("gives the event id and cluster ARN of a valid event", () => {
-    expect(eventLogKeys(eventBridgeEnvelope(readCloudTrailRecord(UPDATE_CLUSTER_CONFIG_PRIVATE)))).toEqual({
-      eventId: "194fa348-c30a-4cff-87a9-fd21a6178bc7",
-      clusterArn: "arn:aws:eks:ap-northeast-2:999999999999:cluster/amazon-eks",
-    });
-  });
-
-  it("gives what it can of an invalid one, and nothing of garbage", () => {
-    expect(eventLogKeys({ id: "envelope-1", detail: { eventID: "" } })).toEqual({ eventId: "envelope-1" });
-    expect(eventLogKeys({ detail: { eventID: "x".repeat(300) } })).toEqual({});
-    expect(eventLogKeys(42)).toEqual({});
-  });
-});

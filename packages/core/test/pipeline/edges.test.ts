@@ -1,11 +1,11 @@
 // The use-cases' less common paths: intents that cannot be judged, exhausted retries, release failures,
 // node-group updates, stale settles and rules no longer registered.
 import { describe, expect, it } from "vitest";
-import { ClusterNotFound, StateConflict } from "../../src/aws/errors.ts";
-import { handleClusterEvent } from "../../src/pipeline/cluster-event.ts";
+import { ClusterNotFound, StateConflict } from "../../src/errors.ts";
+import { handleClusterEvent, readClusterEvent } from "../../src/pipeline/cluster-event.ts";
 import { evaluateLive } from "../../src/pipeline/evaluate-live.ts";
-import { handleSettleCheck, parseSettleMessage, SettleTimeout } from "../../src/pipeline/settle.ts";
-import { MemoryStateStore } from "../../src/state/memory-store.ts";
+import { handleSettleCheck, parseSettleMessage, readSettleMessage, SettleMessageInvalid, SettleTimeout } from "../../src/pipeline/settle.ts";
+import { MemoryStateStore } from "./memory-store.ts";
 import { eventBridgeEnvelope } from "../../../../test/fixtures/index.ts";
 import { OPEN, PRIVATE, clusterRecord, world } from "./fakes.ts";
 
@@ -216,5 +216,28 @@ describe("tagging re-evaluates exemptions", () => {
       "[CRITICAL] lab (eu-west-1): EKS API endpoint open to 0.0.0.0/0",
     ]);
     expect(endpoint[1]!.text).toContain("Exemption:    until 2026-03-31 (tag): vendor demo");
+  });
+});
+
+describe("inputs are parsed once, with the keys to log them by", () => {
+  it("an event: the parsed event and its keys, or the rejection and the id it could read", () => {
+    const read = readClusterEvent(openUpdate("k1"));
+    expect(read.value?.eventId).toBe("k1");
+    expect(read.logKeys).toEqual({ eventId: "k1", clusterArn: LAB.arn });
+    const rejected = readClusterEvent({ id: "envelope-9", detail: { eventID: "" } });
+    expect(rejected.value).toBeUndefined();
+    expect(rejected.rejected?.reason).toBe("malformed");
+    expect(rejected.logKeys).toEqual({ eventId: "envelope-9" });
+    expect(readClusterEvent(42).logKeys).toEqual({});
+  });
+
+  it("a settle message: the message and its keys, or the rejection without keys", () => {
+    const message = { version: 1, cluster: LAB, eventId: "s1", eventName: "UpdateClusterConfig", attempt: 1, queuedAt: "2026-01-05T10:00:00Z", cause: {} };
+    const read = readSettleMessage(JSON.stringify(message));
+    expect(read.value).toEqual(message);
+    expect(read.logKeys).toEqual({ eventId: "s1", clusterArn: LAB.arn });
+    const rejected = readSettleMessage("{");
+    expect(rejected.rejected).toBeInstanceOf(SettleMessageInvalid);
+    expect(rejected.logKeys).toEqual({});
   });
 });

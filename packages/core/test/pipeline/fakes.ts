@@ -1,12 +1,12 @@
 // In-memory ports for the use-case tests: an EKS whose clusters are DescribeCluster records the test controls
 // (derived from the shared real record of a modern cluster), and recording notifier, queue and logger.
 import { readFileSync } from "node:fs";
-import { ClusterNotFound, UpdateNotFound } from "../../src/aws/errors.ts";
+import { ClusterNotFound, UpdateNotFound } from "../../src/errors.ts";
 import type { RenderedAlert } from "../../src/alerts/render.ts";
 import { defaultPolicy } from "../../src/policy.ts";
 import type { ClusterRef, CollectedCluster, EksPort, Logger, Notifier, PipelineDeps, SettleMessage, SettleQueue, UpdateStatus } from "../../src/pipeline/ports.ts";
 import { normaliseCluster, normaliseVersionCatalogue } from "../../src/snapshot.ts";
-import { MemoryStateStore } from "../../src/state/memory-store.ts";
+import { MemoryStateStore } from "./memory-store.ts";
 import { fixturePath } from "../../../../test/fixtures/index.ts";
 
 type JsonRecord = Record<string, unknown>;

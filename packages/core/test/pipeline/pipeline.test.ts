@@ -1,5 +1,5 @@
 import { describe, it, expect } from "vitest";
-import { EksUnavailable, StateConflict } from "../../src/aws/errors.ts";
+import { EksUnavailable, StateConflict } from "../../src/errors.ts";
 import { handleClusterEvent, intentRules } from "../../src/pipeline/cluster-event.ts";
 import { handleSettleCheck, SettleTimeout, settleDelay } from "../../src/pipeline/settle.ts";
 import { rules } from "../../src/rules/index.ts";

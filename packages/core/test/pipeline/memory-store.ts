@@ -1,11 +1,9 @@
 // An in-memory StateStore with the same semantics as the DynamoDB one (versioned conditional writes that succeed
-// or fail as a whole, leased event claims), for fast tests of the use-cases and for dry runs of the CLI.
+// or fail as a whole, leased event claims), for fast tests of the use-cases. Test code: not part of core.
 
-import { StateConflict } from "../aws/errors.ts";
-import type { HistoryEntry, PendingAlerts, StateStore } from "../pipeline/ports.ts";
-import type { RecordWrite, StoredRuleState } from "./transitions.ts";
-
-export const EVENT_CLAIM_LEASE_SECONDS = 900;
+import { StateConflict } from "../../src/errors.ts";
+import { EVENT_CLAIM_LEASE_SECONDS, type HistoryEntry, type PendingAlerts, type StateStore } from "../../src/pipeline/ports.ts";
+import type { RecordWrite, StoredRuleState } from "../../src/state/transitions.ts";
 
 export class MemoryStateStore implements StateStore {
   readonly records = new Map<string, Map<string, StoredRuleState>>();

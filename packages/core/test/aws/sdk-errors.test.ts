@@ -1,0 +1,140 @@
+// One way to fail: every adapter translates the same SDK error names into the same typed errors (sdk-errors.ts),
+// and every client it creates has the same retry policy (client-config.ts).
+import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DescribeClusterCommand, EKSClient, ListClustersCommand } from "@aws-sdk/client-eks";
+import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
+import { SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
+import { DynamoDBDocumentClient, QueryCommand } from "@aws-sdk/lib-dynamodb";
+import { mockClient } from "aws-sdk-client-mock";
+import { CLIENT_CONFIG, MAX_ATTEMPTS } from "../../src/aws/client-config.ts";
+import { DynamoStateStore } from "../../src/aws/dynamodb.ts";
+import { EksCollector } from "../../src/aws/eks.ts";
+import { ACCESS_DENIED_ERRORS, CREDENTIALS_MISSING_ERRORS, THROTTLING_ERRORS, translateSdkError, type AwsService } from "../../src/aws/sdk-errors.ts";
+import { SnsNotifier } from "../../src/aws/sns.ts";
+import { SqsSettleQueue } from "../../src/aws/sqs.ts";
+import { StsIdentity } from "../../src/aws/sts.ts";
+import { AccessDenied, CredentialsMissing, EksUnavailable, ServiceUnavailable, Throttled, WardenError } from "../../src/errors.ts";
+
+const named = (name: string, message = `${name} from the service`) => Object.assign(new Error(message), { name });
+const ref = { arn: "arn:aws:eks:eu-west-1:111122223333:cluster/p", account: "111122223333", region: "eu-west-1", name: "p" };
+
+/** The error names each service documents for throttling and for refusing the caller. */
+const SERVICE_NAMES: Record<AwsService, { throttling: string[]; denied: string[] }> = {
+  EKS: { throttling: ["ThrottlingException", "TooManyRequestsException"], denied: ["AccessDeniedException", "UnauthorizedException", "UnrecognizedClientException", "ExpiredTokenException"] },
+  STS: { throttling: ["Throttling"], denied: ["AccessDenied", "InvalidClientTokenId", "ExpiredToken"] },
+  DynamoDB: { throttling: ["ThrottlingException", "ProvisionedThroughputExceededException", "RequestLimitExceeded"], denied: ["AccessDeniedException", "UnrecognizedClientException"] },
+  SNS: { throttling: ["ThrottledException", "Throttling"], denied: ["AuthorizationErrorException", "InvalidClientTokenId"] },
+  SQS: { throttling: ["RequestThrottled", "ThrottlingException"], denied: ["AccessDenied", "AccessDeniedException"] },
+};
+const SERVICES = Object.keys(SERVICE_NAMES) as AwsService[];
+
+describe("translateSdkError: one table for every service", () => {
+  const throttlingCases = SERVICES.flatMap((service) => SERVICE_NAMES[service].throttling.map((name) => [service, name] as const));
+  it.each(throttlingCases)("%s %s -> Throttled", (service, name) => {
+    const cause = named(name);
+    const error = translateSdkError(service, "Op", cause);
+    expect(error).toBeInstanceOf(Throttled);
+    expect(error).toMatchObject({ service, operation: "Op", cause });
+  });
+
+  const deniedCases = SERVICES.flatMap((service) => SERVICE_NAMES[service].denied.map((name) => [service, name] as const));
+  it.each(deniedCases)("%s %s -> AccessDenied naming the IAM action", (service, name) => {
+    const cause = named(name);
+    const error = translateSdkError(service, "Op", cause);
+    expect(error).toBeInstanceOf(AccessDenied);
+    expect(error).toMatchObject({ action: `${service.toLowerCase()}:Op`, cause });
+  });
+
+  it.each(SERVICES)("%s: no credentials -> CredentialsMissing; anything else -> the service unavailable", (service) => {
+    expect(translateSdkError(service, "Op", named("CredentialsProviderError", "Could not load credentials from any providers"))).toBeInstanceOf(CredentialsMissing);
+    const cause = named("InternalServerError");
+    const error = translateSdkError(service, "Op", cause);
+    expect(error).toBeInstanceOf(ServiceUnavailable);
+    expect(error instanceof EksUnavailable).toBe(service === "EKS");
+    expect(error.cause).toBe(cause);
+    expect(translateSdkError(service, "Op", "not an Error")).toBeInstanceOf(ServiceUnavailable);
+  });
+
+  it("the shared sets hold every name of the table, and do not overlap", () => {
+    for (const names of Object.values(SERVICE_NAMES)) {
+      for (const name of names.throttling) expect(THROTTLING_ERRORS.has(name)).toBe(true);
+      for (const name of names.denied) expect(ACCESS_DENIED_ERRORS.has(name)).toBe(true);
+    }
+    const all = [...THROTTLING_ERRORS, ...ACCESS_DENIED_ERRORS, ...CREDENTIALS_MISSING_ERRORS];
+    expect(new Set(all).size).toBe(all.length);
+  });
+
+  it("asks the service's hook first, and returns an error already translated as it is", () => {
+    const own = new WardenError("own");
+    expect(translateSdkError("DynamoDB", "Op", named("ThrottlingException"), () => own)).toBe(own);
+    expect(translateSdkError("DynamoDB", "Op", named("ThrottlingException"), () => undefined)).toBeInstanceOf(Throttled);
+    const typed = new Throttled("EKS", "DescribeCluster");
+    expect(translateSdkError("SNS", "Publish", typed)).toBe(typed);
+  });
+});
+
+describe("every adapter translates through the same table", () => {
+  const mocks = { eks: mockClient(EKSClient), sts: mockClient(STSClient), dynamo: mockClient(DynamoDBDocumentClient), sns: mockClient(SNSClient), sqs: mockClient(SQSClient) };
+  afterEach(() => {
+    for (const mock of Object.values(mocks)) mock.reset();
+  });
+  afterAll(() => {
+    for (const mock of Object.values(mocks)) mock.restore();
+  });
+
+  const adapters: Record<AwsService, (error: Error) => Promise<unknown>> = {
+    EKS: (error) => {
+      mocks.eks.on(DescribeClusterCommand).rejects(error);
+      return new EksCollector({ clientFor: () => new EKSClient({}) }).collect(ref);
+    },
+    STS: (error) => {
+      mocks.sts.on(GetCallerIdentityCommand).rejects(error);
+      return new StsIdentity().account("eu-west-1");
+    },
+    DynamoDB: (error) => {
+      mocks.dynamo.on(QueryCommand).rejects(error);
+      return new DynamoStateStore({ tableName: "t", client: new DynamoDBClient({}) }).readState(ref.arn);
+    },
+    SNS: (error) => {
+      mocks.sns.on(PublishCommand).rejects(error);
+      return new SnsNotifier({ topicArn: "t", client: new SNSClient({}) }).publish({ subject: "s", message: "{}", messageStructure: "json", attributes: { severity: "CRITICAL", ruleId: "r", transition: "OPENED", account: ref.account, region: ref.region, cluster: ref.name, kind: "alert" } });
+    },
+    SQS: (error) => {
+      mocks.sqs.on(SendMessageCommand).rejects(error);
+      return new SqsSettleQueue({ queueUrl: "q", client: new SQSClient({}) }).enqueue({ version: 1, cluster: ref, eventId: "e", eventName: "UpdateClusterConfig", attempt: 1, queuedAt: "2026-01-05T10:00:00Z", cause: {} }, 0);
+    },
+  };
+  const cases = SERVICES.flatMap((service) => [
+    ...[...THROTTLING_ERRORS].map((name) => [service, name, Throttled] as const),
+    ...[...ACCESS_DENIED_ERRORS].map((name) => [service, name, AccessDenied] as const),
+    [service, "CredentialsProviderError", CredentialsMissing] as const,
+    [service, "InternalFailure", ServiceUnavailable] as const,
+  ]);
+  it.each(cases)("%s adapter: %s -> %o", async (service, name, type) => {
+    const cause = named(name);
+    const error = await adapters[service](cause).then(
+      () => undefined,
+      (caught: unknown) => caught,
+    );
+    expect(error).toBeInstanceOf(type);
+    expect((error as Error).cause).toBe(cause);
+  });
+});
+
+describe("one retry policy", () => {
+  it("standard mode, the same attempts, for every client an adapter creates", async () => {
+    expect(CLIENT_CONFIG).toEqual({ maxAttempts: MAX_ATTEMPTS, retryMode: "standard" });
+    const eks = new EksCollector();
+    const listed = mockClient(EKSClient);
+    listed.on(ListClustersCommand).resolves({ clusters: [] });
+    await eks.clusterNames("eu-west-1");
+    const client = listed.call(0).thisValue as EKSClient;
+    expect(await client.config.maxAttempts()).toBe(MAX_ATTEMPTS);
+    const retryMode = client.config.retryMode;
+    expect(typeof retryMode === "string" ? retryMode : await retryMode()).toBe("standard");
+    listed.restore();
+    eks.destroy();
+  });
+});
