@@ -129,6 +129,13 @@ describe("eks-warden evaluate", () => {
     expect(versionSupport.map((finding) => finding.status)).toEqual(["ERROR"]);
   });
 
+  it("without --versions, gives the way to supply the catalogue as the fix of the ERRORs, never an upgrade", async () => {
+    const run = await warden(["evaluate", "--cluster", eks("DescribeCluster.v1-35.modern-fields.json"), "--now", NOW]);
+    expect(run.stdout).toMatch(/^ERROR\s+\S+\s+version-support\s/m);
+    expect(run.stdout).not.toMatch(/--kubernetes-version/);
+    expect(run.stdout).toMatch(/fix: aws eks describe-cluster-versions --region /);
+  });
+
   it("accepts the README's deployment file (warden.config.json) as --policy, and uses its policy member", async () => {
     const config = scratchFile(
       "warden.config.json",

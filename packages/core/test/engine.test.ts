@@ -66,6 +66,18 @@ describe("evaluate with the rule registry on real clusters", () => {
     expect(versionSupport.every((finding) => finding.status === "ERROR")).toBe(true);
   });
 
+  it("an ERROR finding asks for the data the rule lacks, never for the fix of a failure it could not establish", () => {
+    const findings = evaluate(cluster("DescribeCluster.v1-35.modern-fields.json"), policy, { now });
+    const errors = findings.filter((finding) => finding.status === "ERROR");
+    expect(errors.map((finding) => finding.ruleId)).toEqual(expect.arrayContaining(["version-drift", "version-support"]));
+    for (const finding of errors) {
+      expect(finding.remediation.command).not.toMatch(/update-cluster-version|--kubernetes-version|update-cluster-config/);
+      expect(finding.remediation.command).toMatch(/^aws eks describe-cluster-versions --region /);
+      expect(finding.remediation.text).toMatch(/--versions/);
+      expect(finding.remediation.text).toMatch(/eks:DescribeClusterVersions/);
+    }
+  });
+
   it("turns an exempted FAIL into EXEMPT with the tag's terms, and back into FAIL once it expires", () => {
     const tagged = cluster("DescribeCluster.public-only.open-world.json", { [EXEMPTION_TAG]: "endpoint-public-access until=2026-12-31 reason=public demo for customers" });
     const active = evaluate(tagged, policy, context).find((finding) => finding.ruleId === "endpoint-public-access");
@@ -128,8 +140,10 @@ describe("evaluate fails closed", () => {
       severity: "HIGH",
       message: "Rule boom could not decide on EKS cluster devx (us-east-1) because it failed while evaluating.",
       evidence: { error: "TypeError: cannot read properties of undefined (reading 'versions')" },
-      remediation: { text: "fix it", command: "aws eks describe-cluster --name devx" },
+      // Not the rule's fix ("fix it"): the rule never established a failure to fix.
+      remediation: expect.objectContaining({ command: "aws eks describe-cluster --region us-east-1 --name devx" }),
     });
+    expect(findings[1]?.remediation.text).toMatch(/^Rule boom could not be evaluated/);
   });
 
   it("gives a generic next step when the rule's remediation throws too, and reports thrown non-errors", () => {

@@ -1,5 +1,5 @@
 import type { ClusterIdentity, Remediation, Rule } from "../model.ts";
-import { clusterVersionSupport } from "./lib/catalogue.ts";
+import { catalogueRemediation, clusterVersionSupport } from "./lib/catalogue.ts";
 import { clusterArguments, clusterLabel, finding, notApplicableForLifecycle, undecided } from "./lib/finding.ts";
 import { upgradeControlPlane } from "./lib/upgrade.ts";
 import { daysUntil, isoDay, withinDays } from "./lib/versions.ts";
@@ -81,7 +81,7 @@ export const rule: Rule = {
       ];
     }
     if (info.endOfStandardSupportDate === undefined) {
-      return [undecided(rule, snapshot, `EKS cluster ${label} could not be checked because the version catalogue gives no end of standard support for Kubernetes ${version}.`, evidence)];
+      return [undecided(rule, snapshot, `EKS cluster ${label} could not be checked because the version catalogue gives no end of standard support for Kubernetes ${version}.`, evidence, catalogueRemediation(snapshot))];
     }
     if (withinDays(info.endOfStandardSupportDate, now, policy.versions.warningWindowDays)) {
       return [

@@ -1,5 +1,5 @@
 import type { Rule, VersionCatalogue } from "../model.ts";
-import { clusterVersionAndCatalogue } from "./lib/catalogue.ts";
+import { catalogueRemediation, clusterVersionAndCatalogue } from "./lib/catalogue.ts";
 import { clusterLabel, finding, notApplicableForLifecycle, undecided } from "./lib/finding.ts";
 import { upgradeControlPlane } from "./lib/upgrade.ts";
 import { compareMinorVersions, formatMinorVersion, newestInStandardSupport, parseMinorVersion, type MinorVersion } from "./lib/versions.ts";
@@ -50,7 +50,7 @@ export const rule: Rule = {
         undecided(rule, snapshot, `EKS cluster ${label} could not be checked because the version catalogue lists no version in standard support on ${context.now.toISOString().slice(0, 10)}.`, {
           version,
           catalogueVersions: catalogue.versions.map((entry) => entry.version),
-        }),
+        }, catalogueRemediation(snapshot)),
       ];
     }
     const behind = Math.max(0, minorVersionsBehind(parsed, newest.version, catalogue));
