@@ -76,7 +76,13 @@ function applyExemption(finding: Finding, resolution: ExemptionResolution): Find
   if (finding.status !== "FAIL" || resolution.state === "none") return finding;
   const { until, reason, source } = resolution;
   if (resolution.state === "active") return { ...finding, status: "EXEMPT", exemption: { until, reason, source, expired: false } };
-  return { ...finding, exemption: { until, reason, source, expired: true } };
+  // Still a FAIL, and it says why the exemption no longer covers it.
+  return {
+    ...finding,
+    message: `${finding.message.replace(/\.$/, "")}; its exemption (${source}) expired on ${until}.`,
+    evidence: { ...finding.evidence, expiredExemption: `${until} (${source}): ${reason}` },
+    exemption: { until, reason, source, expired: true },
+  };
 }
 
 /**

@@ -5,6 +5,7 @@ import type { ClusterSnapshot, EvaluationContext, Finding, FindingStatus, Rule, 
 import { parsePolicy } from "../src/policy.ts";
 import { rules as registry } from "../src/rules/index.ts";
 import { normaliseCluster, normaliseVersionCatalogue } from "../src/snapshot.ts";
+import { planEvaluation } from "../src/state/transitions.ts";
 import { readEksFixture } from "./eks-fixtures.ts";
 
 const now = new Date("2026-06-01T12:00:00Z");
@@ -89,6 +90,23 @@ describe("evaluate with the rule registry on real clusters", () => {
     const later = evaluate(tagged, policy, { ...context, now: new Date("2027-01-01T00:00:00Z") }).find((finding) => finding.ruleId === "endpoint-public-access");
     expect(later).toMatchObject({ status: "FAIL", exemption: { until: "2026-12-31", source: "tag", expired: true } });
     expect(evaluate(tagged, policy, context).find((finding) => finding.ruleId === "exemption-tag-valid")?.status).toBe("PASS");
+  });
+
+  it("an expired exemption tag leaves the rule FAIL, says the exemption expired, and is no fix in the stored state", () => {
+    const expiredTag = { [EXEMPTION_TAG]: "endpoint-public-access until=2020-01-01 reason=x" };
+    const findings = evaluate(cluster("DescribeCluster.public-only.open-world.json", expiredTag), policy, context);
+    const endpoint = findings.find((finding) => finding.ruleId === "endpoint-public-access");
+    expect(endpoint).toMatchObject({ status: "FAIL", severity: "CRITICAL", exemption: { until: "2020-01-01", source: "tag", expired: true }, evidence: { expiredExemption: "2020-01-01 (tag): x" } });
+    expect(endpoint?.message).toMatch(/; its exemption \(tag\) expired on 2020-01-01\.$/);
+    const tagFinding = findings.find((finding) => finding.ruleId === "exemption-tag-valid");
+    expect(tagFinding).toMatchObject({ status: "FAIL", severity: "LOW" });
+    expect(tagFinding?.message).toMatch(/expired on 2020-01-01/);
+
+    // Stored before: the tag was malformed (FAIL). Rewriting it with a past date is not a fix: nothing RESOLVED.
+    const malformed = evaluate(cluster("DescribeCluster.public-only.open-world.json", { [EXEMPTION_TAG]: "endpoint-public-access reason=x" }), policy, context);
+    const stored = planEvaluation([], malformed, { now }).writes.map((write) => write.record);
+    const plan = planEvaluation(stored, findings, { now: new Date(now.getTime() + 60_000) });
+    expect(plan.transitions.filter((transition) => transition.kind === "RESOLVED")).toEqual([]);
   });
 
   it("flags a tag naming a misspelt rule, which leaves the real rule failing", () => {
