@@ -1,6 +1,6 @@
 // The DynamoDB adapter against DynamoDB Local (Amazon's own engine): conditional writes, transactions, TTL items.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CreateTableCommand, DynamoDBClient, TransactionCanceledException, UpdateTimeToLiveCommand } from "@aws-sdk/client-dynamodb";
+import { CreateTableCommand, DynamoDBClient, ScanCommand, TransactionCanceledException, UpdateTimeToLiveCommand } from "@aws-sdk/client-dynamodb";
 import { mockClient } from "aws-sdk-client-mock";
 import { DynamoDBDocumentClient, GetCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { DynamoStateStore, STATE_TABLE_KEY_SCHEMA } from "../../src/aws/dynamodb.ts";
@@ -11,6 +11,10 @@ import type { Finding } from "../../src/model.ts";
 import { ensureLocalAws, stopLocalAws } from "./local-aws.ts";
 
 const ARN = "arn:aws:eks:eu-west-1:111122223333:cluster/payments-prod";
+// The table has TTL on, and DynamoDB Local's sweeper deletes items whose expiresAt has passed, at any moment: every
+// time written into it is relative to the real clock (the start of this minute), never a fixed date.
+const BASE = Math.floor(Date.now() / 60_000) * 60_000;
+const minutesLater = (minutes: number): Date => new Date(BASE + minutes * 60_000);
 const table = `state-${process.pid}-${Date.now()}`;
 let client: DynamoDBClient;
 let store: DynamoStateStore;
@@ -46,7 +50,7 @@ afterAll(async () => {
 
 describe("DynamoStateStore on DynamoDB Local", () => {
   it("writes state and history in one transaction and reads the state back", async () => {
-    const t0 = new Date("2026-01-05T10:00:00Z");
+    const t0 = minutesLater(0);
     const plan = planEvaluation([], [finding("FAIL")], { now: t0, eventId: "e1" });
     await store.commit(ARN, plan.writes, history(t0));
     const [record] = await store.readState(ARN);
@@ -54,13 +58,13 @@ describe("DynamoStateStore on DynamoDB Local", () => {
     const entries = await store.readHistory(ARN);
     expect(entries[0]).toMatchObject({ kind: "evaluation", cause: { eventId: "e1", sourceIp: "203.0.113.7" } });
     expect(entries[0]?.at).toEqual(t0);
-    const raw = await DynamoDBDocumentClient.from(client).send(new GetCommand({ TableName: table, Key: { pk: `CLUSTER#${ARN}`, sk: "HISTORY#2026-01-05T10:00:00.000Z#e1#evaluation" } }));
+    const raw = await DynamoDBDocumentClient.from(client).send(new GetCommand({ TableName: table, Key: { pk: `CLUSTER#${ARN}`, sk: `HISTORY#${t0.toISOString()}#e1#evaluation` } }));
     expect(raw.Item?.expiresAt).toBe(Math.floor(t0.getTime() / 1000) + 30 * 86_400);
   });
 
   it("a write computed from an old version loses as a whole: StateConflict, nothing written", async () => {
     const stored = await store.readState(ARN);
-    const t1 = new Date("2026-01-05T10:05:00Z");
+    const t1 = minutesLater(5);
     const winner = planEvaluation(stored, [finding("PASS")], { now: t1, eventId: "e2" });
     const loser = planEvaluation(stored, [finding("PASS"), { ...finding("FAIL"), ruleId: "other" }], { now: t1, eventId: "e3" });
     await store.commit(ARN, winner.writes, history(t1, "e2"));
@@ -74,14 +78,14 @@ describe("DynamoStateStore on DynamoDB Local", () => {
   });
 
   it("claims an event once; a released claim can be taken again; a completed one never", async () => {
-    const now = new Date("2026-01-05T10:00:00Z");
+    const now = minutesLater(0);
     expect(await store.claimEvent("evt-1", now)).toBe("claimed");
     expect(await store.claimEvent("evt-1", now)).toBe("duplicate");
     await store.releaseEvent("evt-1");
     expect(await store.claimEvent("evt-1", now)).toBe("claimed");
     await store.completeEvent("evt-1", now);
     await store.releaseEvent("evt-1");
-    expect(await store.claimEvent("evt-1", new Date("2026-02-01T00:00:00Z"))).toBe("duplicate");
+    expect(await store.claimEvent("evt-1", minutesLater(27 * 24 * 60))).toBe("duplicate");
     // A claim whose holder died is taken over once its lease ran out.
     expect(await store.claimEvent("evt-2", now)).toBe("claimed");
     expect(await store.claimEvent("evt-2", new Date(now.getTime() + 16 * 60_000))).toBe("claimed");
@@ -89,21 +93,31 @@ describe("DynamoStateStore on DynamoDB Local", () => {
 
   it("keeps the outbox with the state change until its alerts are confirmed published", async () => {
     const arn = `${ARN}-outbox`;
-    const at = new Date("2026-01-05T12:00:00Z");
+    const at = minutesLater(120);
+    const id = `${at.toISOString()}#o1#evaluation`;
     const plan = planEvaluation([], [{ ...finding("FAIL"), clusterArn: arn }], { now: at, eventId: "o1" });
     const alert = { subject: "[CRITICAL] x", message: JSON.stringify({ default: "t" }), messageStructure: "json" as const, attributes: { severity: "CRITICAL", ruleId: "r", transition: "OPENED", account: "1", region: "r", cluster: "x", kind: "alert" } };
-    await store.commit(arn, plan.writes, { ...history(at, "o1"), clusterArn: arn }, { id: "2026-01-05T12:00:00.000Z#o1#evaluation", alerts: [alert] });
-    expect(await store.pendingAlerts(arn)).toEqual([{ id: "2026-01-05T12:00:00.000Z#o1#evaluation", alerts: [alert] }]);
-    await store.clearAlerts(arn, "2026-01-05T12:00:00.000Z#o1#evaluation");
+    await store.commit(arn, plan.writes, { ...history(at, "o1"), clusterArn: arn }, { id, alerts: [alert] });
+    expect(await store.pendingAlerts(arn)).toEqual([{ id, alerts: [alert] }]);
+    await store.clearAlerts(arn, id);
     expect(await store.pendingAlerts(arn)).toEqual([]);
     // An evaluation with nothing to say writes no outbox entry.
-    await store.commit(arn, [], { ...history(new Date("2026-01-05T12:01:00Z"), "o2"), clusterArn: arn }, { id: "empty", alerts: [] });
+    await store.commit(arn, [], { ...history(minutesLater(121), "o2"), clusterArn: arn }, { id: "empty", alerts: [] });
     expect(await store.pendingAlerts(arn)).toEqual([]);
   });
 
   it("appends history outside a transaction (failed calls)", async () => {
-    await store.appendHistory({ ...history(new Date("2026-01-05T11:00:00Z"), "failed-1"), kind: "failed-call", failed: { errorCode: "AccessDenied", errorMessage: "no" } });
+    await store.appendHistory({ ...history(minutesLater(60), "failed-1"), kind: "failed-call", failed: { errorCode: "AccessDenied", errorMessage: "no" } });
     expect((await store.readHistory(ARN, 1))[0]).toMatchObject({ kind: "failed-call", failed: { errorCode: "AccessDenied" } });
+  });
+
+  // Last: what the tests above wrote must outlive the run, or the TTL sweeper may delete it between two calls.
+  it("wrote every TTL item with an expiry in the future, so DynamoDB Local's TTL sweeper leaves it alone", async () => {
+    const items = (await client.send(new ScanCommand({ TableName: table, ConsistentRead: true }))).Items ?? [];
+    const expiring = items.filter((item) => item["expiresAt"]?.N !== undefined);
+    expect(expiring.length).toBeGreaterThan(0);
+    const nowSeconds = Math.floor(Date.now() / 1000);
+    expect(expiring.filter((item) => Number(item["expiresAt"]?.N) <= nowSeconds).map((item) => item["sk"]?.S)).toEqual([]);
   });
 });
 
