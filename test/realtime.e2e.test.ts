@@ -172,7 +172,11 @@ beforeAll(async () => {
     SETTLE_MAX_DELAY_SECONDS: "0",
     POWERTOOLS_METRICS_NAMESPACE: "EksWardenTest",
   });
+  // Logs are silent in tests (vitest.config.ts); "malformed events are logged ..." reads cluster-event's warnings, so
+  // its logger (built at import) gets WARN, which prints nothing in the other tests.
+  process.env.POWERTOOLS_LOG_LEVEL = "WARN";
   const clusterEvent = await import("../packages/functions/src/cluster-event.ts");
+  process.env.POWERTOOLS_LOG_LEVEL = "SILENT";
   const settleFunction = await import("../packages/functions/src/settle.ts");
   clusterEventHandler = clusterEvent.handler as unknown as typeof clusterEventHandler;
   const eventDeadLetters = await sqs.send(new CreateQueueCommand({ QueueName: `cluster-event-dlq-${run}` }));

@@ -96,6 +96,12 @@ describe("eks-warden scan against the simulator", () => {
     expect(rejected.stderr).toContain(`--policy ${typo}: invalid deployment configuration: regon: unknown setting; expected one of region, logRetentionDays, protectedStages, policy`);
   });
 
+  it("prints no AWS SDK Node-version warning, even when the caller did not silence it", async () => {
+    const run = await scan(["--region", "us-east-1", "--format", "json"], { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: undefined });
+    expect(run.stdout).toContain('"regions"');
+    expect(run.stderr).not.toMatch(/NodeVersionSupportWarning|will require node/);
+  });
+
   it("takes the configured region when no --region is given", async () => {
     const run = await scan(["--format", "json"], { AWS_REGION: "us-east-1" });
     expect((JSON.parse(run.stdout) as { regions: string[] }).regions).toEqual(["us-east-1"]);
