@@ -1,6 +1,6 @@
 import { EXEMPTION_TAG, exemptionExpired, exemptionTagOf } from "../exemptions.ts";
 import type { ClusterIdentity, ClusterSnapshot, Evidence, Finding, Remediation, Rule, Severity } from "../model.ts";
-import { clusterLabel, finding, shellWord } from "./lib/finding.ts";
+import { clusterLabel, evidenceText, finding, shellWord } from "./lib/finding.ts";
 
 function rewriteTag(cluster: ClusterIdentity): Remediation {
   const tags = JSON.stringify({ [EXEMPTION_TAG]: "<rule-id> until=YYYY-MM-DD reason=<why>" });
@@ -34,6 +34,11 @@ export const rule: Rule = {
     "believes a finding is accepted while it is still raised; an exemption without an end or a reason is also an open-ended, " +
     "unexplained risk acceptance that no one will review.",
   remediation: rewriteTag,
+  headline({ evidence }) {
+    const problem = evidenceText(evidence.problem);
+    // The problem without its explanation in parentheses, which the alert's text gives in full.
+    return problem === undefined ? undefined : `${EXEMPTION_TAG} tag ${problem.replace(/\s*\([^)]*\)$/, "")}`;
+  },
   evaluate(snapshot, _policy, context) {
     const label = clusterLabel(snapshot);
     const tag = exemptionTagOf(snapshot);

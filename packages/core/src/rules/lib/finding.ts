@@ -17,6 +17,16 @@ export function shellWord(word: string): string {
   return /^[A-Za-z0-9_./:=,@+-]+$/.test(word) ? word : `'${word.replaceAll("'", `'"'"'`)}'`;
 }
 
+/** An evidence value as a list of strings, or undefined (evidence may come back from storage in any shape). */
+export function evidenceStrings(value: unknown): string[] | undefined {
+  return Array.isArray(value) && value.every((item) => typeof item === "string") ? (value as string[]) : undefined;
+}
+
+/** An evidence value as a non-empty string, or undefined. */
+export function evidenceText(value: unknown): string | undefined {
+  return typeof value === "string" && value !== "" ? value : undefined;
+}
+
 /** PASS, NOT_APPLICABLE and ERROR findings carry the rule's default severity: what is at stake, not what was found. */
 export interface FindingParts {
   readonly status: FindingStatus;
