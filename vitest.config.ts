@@ -8,6 +8,10 @@ export default defineConfig({
     pool: "forks",
     // DynamoDB Local + the SNS/SQS emulator, once per run; their endpoints reach every worker as AWS_ENDPOINT_URL_*.
     globalSetup: ["test/setup/global-setup.ts"],
+    // The handlers' Powertools logs and EMF metrics would bury the report (test/quiet-logs.test.ts); a test that
+    // reads logs sets a level on its own Logger.
+    // The SDK's Node-version warning is about this machine, not the code under test (scripts/test.mjs sets it too).
+    env: { POWERTOOLS_LOG_LEVEL: "SILENT", POWERTOOLS_METRICS_DISABLED: "true", AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
     coverage: {
       provider: "v8",
       include: ["packages/core/src/**/*.ts"],

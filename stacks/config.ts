@@ -5,7 +5,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { ValidationError } from "@eks-warden/core/errors";
 import type { Policy } from "@eks-warden/core/model";
-import { parsePolicy } from "@eks-warden/core/policy";
+import { parsePolicy, policySchema } from "@eks-warden/core/policy";
 import { REGION } from "@eks-warden/core/arn";
 
 export const CONFIG_FILE = "warden.config.json";
@@ -32,6 +32,18 @@ export interface DeploymentConfig {
 export const DEFAULT_REGION = "us-east-1";
 export const DEFAULT_LOG_RETENTION_DAYS: LogRetentionDays = 90;
 export const DEFAULT_PROTECTED_STAGES: readonly string[] = ["prod", "production"];
+
+/**
+ * Whether a document is written as a deployment file rather than as a bare policy (both are accepted where a policy
+ * is read, e.g. `eks-warden scan --policy`): it has a `policy` member, or deployment settings and no policy field.
+ */
+export function isDeploymentConfigDocument(document: unknown): boolean {
+  if (typeof document !== "object" || document === null || Array.isArray(document)) return false;
+  const keys = Object.keys(document);
+  if (keys.includes("policy")) return true;
+  const policyKeys = Object.keys(policySchema.shape);
+  return keys.some((key) => (KNOWN_KEYS as readonly string[]).includes(key) && !key.startsWith("$") && !key.startsWith("_")) && !keys.some((key) => policyKeys.includes(key));
+}
 
 /** Validates a parsed configuration document; `source` names it in errors. Throws ValidationError (PolicyError for the policy). */
 export function parseDeploymentConfig(document: unknown, source: string): DeploymentConfig {

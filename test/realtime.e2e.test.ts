@@ -112,7 +112,7 @@ beforeAll(async () => {
     policy: {},
     // The test run's DynamoDB Local and SNS/SQS emulator; the malformed-event test reads the handlers' logs.
     aws: "environment",
-    handlerLogs: true,
+    handlerLogs: "WARN",
   });
   ({ simulator: sim, router, poller } = system);
 }, 120_000);
@@ -129,7 +129,7 @@ describe("the shared CloudTrail fixtures, wrapped in EventBridge envelopes", () 
     const early = await readAlerts();
     expect(early.map((alert) => alert.subject).sort()).toEqual([
       "[CRITICAL] [CHANGE IN PROGRESS] amazon-eks (ap-northeast-2): EKS API endpoint opening to 0.0.0.0/0",
-      "[HIGH] [CHANGE IN PROGRESS] amazon-eks (ap-northeast-2): failing: EKS private API endpoint enabled",
+      "[HIGH] [CHANGE IN PROGRESS] amazon-eks (ap-northeast-2): EKS private API endpoint turned off",
     ]);
     expect(early[0]!.payload.cause).toMatchObject({ sourceIp: "115.142.120.217", actor: { arn: ALICE_ARN } });
     await settle(0);
@@ -147,8 +147,8 @@ describe("the shared CloudTrail fixtures, wrapped in EventBridge envelopes", () 
     await settle(0);
     const resolved = await readAlerts();
     expect(resolved.map((alert) => alert.subject).sort()).toEqual([
-      "[RESOLVED] amazon-eks (ap-northeast-2): resolved: EKS API endpoint not reachable from the internet",
-      "[RESOLVED] amazon-eks (ap-northeast-2): resolved: EKS private API endpoint enabled",
+      "[RESOLVED] amazon-eks (ap-northeast-2): resolved: EKS API endpoint open to 0.0.0.0/0",
+      "[RESOLVED] amazon-eks (ap-northeast-2): resolved: EKS private API endpoint turned off",
     ]);
     expect(resolved.every((alert) => alert.attributes.transition === "RESOLVED" && alert.attributes.kind === "alert")).toBe(true);
     expect(await stateOf(arn)).toMatchObject({ status: "PASS" });
@@ -198,7 +198,7 @@ describe("opening an endpoint through the simulator", () => {
     const text = alerts.map((alert) => alert.subject);
     expect(text).toEqual([
       "[CRITICAL] [CHANGE IN PROGRESS] payments-prod (eu-west-1): EKS API endpoint opening to 0.0.0.0/0",
-      "[RESOLVED] payments-prod (eu-west-1): resolved: EKS API endpoint not reachable from the internet",
+      "[RESOLVED] payments-prod (eu-west-1): resolved: EKS API endpoint open to 0.0.0.0/0",
     ]);
     expect(received.filter((alert) => alert.payload.cluster.name === "payments-prod" && alert.attributes.severity === "CRITICAL" && alert.attributes.transition === "OPENED")).toHaveLength(1);
   });
@@ -211,7 +211,7 @@ describe("opening an endpoint through the simulator", () => {
       const alerts = await openThenClose("throttled-prod");
       expect(alerts.map((alert) => alert.subject.replace("throttled-prod", "X"))).toEqual([
         "[CRITICAL] [CHANGE IN PROGRESS] X (eu-west-1): EKS API endpoint opening to 0.0.0.0/0",
-        "[RESOLVED] X (eu-west-1): resolved: EKS API endpoint not reachable from the internet",
+        "[RESOLVED] X (eu-west-1): resolved: EKS API endpoint open to 0.0.0.0/0",
       ]);
     } finally {
       sim.faults.clear();

@@ -3,6 +3,10 @@
 // 3 an unexpected internal error.
 import { CliInputError, oneLine, type Command } from "./commands/command.ts";
 
+// The AWS SDK warns on every client that Node < 22 will lose updates in 2027: true, but about the user's machine, not
+// their clusters, and it buries the report. Set before any command (and so the SDK) is loaded; the caller may override.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+
 /** Subcommands: name -> one-line summary and loader. Add a line here to add a command. */
 const commands: Readonly<Record<string, { readonly summary: string; readonly load: () => Promise<Command> }>> = {
   evaluate: {

@@ -129,6 +129,34 @@ describe("eks-warden evaluate", () => {
     expect(versionSupport.map((finding) => finding.status)).toEqual(["ERROR"]);
   });
 
+  it("without --versions, gives the way to supply the catalogue as the fix of the ERRORs, never an upgrade", async () => {
+    const run = await warden(["evaluate", "--cluster", eks("DescribeCluster.v1-35.modern-fields.json"), "--now", NOW]);
+    expect(run.stdout).toMatch(/^ERROR\s+\S+\s+version-support\s/m);
+    expect(run.stdout).not.toMatch(/--kubernetes-version/);
+    expect(run.stdout).toMatch(/fix: aws eks describe-cluster-versions --region /);
+  });
+
+  it("accepts the README's deployment file (warden.config.json) as --policy, and uses its policy member", async () => {
+    const config = scratchFile(
+      "warden.config.json",
+      JSON.stringify({
+        _what: "deployment file",
+        region: "eu-west-1",
+        logRetentionDays: 90,
+        protectedStages: ["prod"],
+        policy: { exemptions: [{ cluster: "pod2-9756", rules: ["endpoint-public-access"], until: "2026-06-30", reason: "vendor demo" }] },
+      }),
+    );
+    const run = await warden(["evaluate", "--cluster", OPEN_WORLD, "--versions", VERSIONS, "--now", NOW, "--policy", config, "--format", "json"]);
+    expect(run.stderr).toBe("");
+    const endpoint = findingsOf(run).findings.find((finding) => finding.ruleId === "endpoint-public-access");
+    expect(endpoint).toMatchObject({ status: "EXEMPT", exemption: { until: "2026-06-30", reason: "vendor demo", source: "policy" } });
+    // The repository's own example too.
+    const example = await warden(["evaluate", "--cluster", OPEN_WORLD, "--versions", VERSIONS, "--now", NOW, "--policy", join(repo, "warden.config.example.json"), "--format", "json"]);
+    expect(example.stderr).toBe("");
+    expect(example.code).toBe(1);
+  });
+
   it("builds the identity of an ARN-less record from --account, and refuses a contradicting one", async () => {
     const recording = JSON.parse(readFileSync(eks("DescribeCluster.2018-no-endpoint-fields.json"), "utf8")) as { data: { cluster: Record<string, unknown> } };
     const { arn: _arn, ...record } = recording.data.cluster;
@@ -156,6 +184,16 @@ describe.concurrent("eks-warden evaluate on bad input exits 2 with a one-line re
       "an invalid policy",
       () => ["--cluster", OPEN_WORLD, "--policy", scratchFile("bad-policy.json", JSON.stringify({ endpoint: { allowedPublicCidrs: ["203.0.113.0/24", "10.0.0.0/33"] } }))],
       /--policy .*: invalid policy: endpoint\.allowedPublicCidrs\[1\]: "10\.0\.0\.0\/33" is not a valid IPv4 or IPv6 CIDR/,
+    ],
+    [
+      "a deployment file with an unknown setting",
+      () => ["--cluster", OPEN_WORLD, "--policy", scratchFile("typo.config.json", JSON.stringify({ region: "eu-west-1", logRetention: 30, policy: {} }))],
+      /--policy .*typo\.config\.json: invalid deployment configuration: logRetention: unknown setting; expected one of region, logRetentionDays, protectedStages, policy/,
+    ],
+    [
+      "a deployment file with an invalid policy",
+      () => ["--cluster", OPEN_WORLD, "--policy", scratchFile("bad.config.json", JSON.stringify({ region: "eu-west-1", policy: { alertEmails: ["nobody"] } }))],
+      /--policy .*bad\.config\.json: invalid policy: policy\.alertEmails\[0\]: "nobody" is not an email address/,
     ],
     ["no --cluster", () => [], /--cluster FILE is required/],
     ["an unknown option", () => ["--cluster", OPEN_WORLD, "--verbose"], /Unknown option '--verbose'/],

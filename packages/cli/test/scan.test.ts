@@ -82,6 +82,26 @@ describe("eks-warden scan against the simulator", () => {
     expect(strict.code).toBe(1);
   });
 
+  it("takes the deployment file (warden.config.json) as --policy, as the README shows, with its policy's regions", async () => {
+    const config = join(scratch, "warden.config.json");
+    writeFileSync(config, JSON.stringify({ region: "eu-west-1", logRetentionDays: 90, policy: { regions: ["us-east-1"], endpoint: { allowedPublicCidrs: ["203.0.113.0/24"] } } }));
+    const run = await scan(["--policy", config, "--fail-on", "HIGH", "--format", "json"]);
+    expect(run.stderr).not.toMatch(/unknown field/);
+    expect(run.code).toBe(0);
+    expect((JSON.parse(run.stdout) as { regions: string[] }).regions).toEqual(["us-east-1"]);
+    const typo = join(scratch, "typo.config.json");
+    writeFileSync(typo, JSON.stringify({ regon: "eu-west-1", policy: {} }));
+    const rejected = await scan(["--policy", typo, "--region", "us-east-1"]);
+    expect(rejected.code).toBe(2);
+    expect(rejected.stderr).toContain(`--policy ${typo}: invalid deployment configuration: regon: unknown setting; expected one of region, logRetentionDays, protectedStages, policy`);
+  });
+
+  it("prints no AWS SDK Node-version warning, even when the caller did not silence it", async () => {
+    const run = await scan(["--region", "us-east-1", "--format", "json"], { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: undefined });
+    expect(run.stdout).toContain('"regions"');
+    expect(run.stderr).not.toMatch(/NodeVersionSupportWarning|will require node/);
+  });
+
   it("takes the configured region when no --region is given", async () => {
     const run = await scan(["--format", "json"], { AWS_REGION: "us-east-1" });
     expect((JSON.parse(run.stdout) as { regions: string[] }).regions).toEqual(["us-east-1"]);

@@ -66,7 +66,7 @@ describe("npm start", () => {
       "ok: vendor-ingress endpoint-public-access is EXEMPT",
       // The human closes it again: RESOLVED.
       "== alice: UpdateClusterConfig payments-prod (eu-west-1)",
-      "ALERT  [RESOLVED] payments-prod (eu-west-1): resolved: EKS API endpoint not reachable from the internet",
+      "ALERT  [RESOLVED] payments-prod (eu-west-1): resolved: EKS API endpoint open to 0.0.0.0/0",
       "|  What changed: FAIL (CRITICAL) -> PASS",
       "ok: payments-prod endpoint-public-access is PASS",
       "== end: the stored state of every cluster and rule",
@@ -85,7 +85,7 @@ describe("npm start", () => {
     const payments = lines.filter((line) => line.startsWith("  ALERT") && line.includes("payments-prod"));
     expect(payments.map((line) => line.replace(/^\s*ALERT\s+/, ""))).toEqual([
       "[CRITICAL] [CHANGE IN PROGRESS] payments-prod (eu-west-1): EKS API endpoint opening to 0.0.0.0/0",
-      "[RESOLVED] payments-prod (eu-west-1): resolved: EKS API endpoint not reachable from the internet",
+      "[RESOLVED] payments-prod (eu-west-1): resolved: EKS API endpoint open to 0.0.0.0/0",
     ]);
     const start = lineIndex(lines, "== sweep at start");
     const firstStep = lineIndex(lines, "== alice");

@@ -12,12 +12,11 @@ import {
   type Finding,
   type FindingStatus,
   type Policy,
-  type Remediation,
   type Rule,
   type Severity,
 } from "./model.ts";
 import { rules as registry } from "./rules/index.ts";
-import { clusterArguments, clusterLabel } from "./rules/lib/finding.ts";
+import { clusterLabel, undecidedRemediation } from "./rules/lib/finding.ts";
 
 function errorText(error: unknown): string {
   if (error instanceof Error) return `${error.name}: ${error.message}`;
@@ -28,19 +27,6 @@ function errorText(error: unknown): string {
   }
 }
 
-function safeRemediation(rule: Rule, snapshot: ClusterSnapshot): Remediation {
-  try {
-    const remediation = rule.remediation(snapshot);
-    if (typeof remediation?.text === "string" && typeof remediation.command === "string") return remediation;
-  } catch {
-    // The rule's remediation failed too: fall through to a generic next step.
-  }
-  return {
-    text: `Rule ${rule.id} could not be evaluated: read the error in the evidence, check the data the rule needs (${rule.permissions.join(", ") || "none listed"}), and evaluate again.`,
-    command: `aws eks describe-cluster ${clusterArguments(snapshot)}`,
-  };
-}
-
 function ruleError(rule: Rule, snapshot: ClusterSnapshot, problem: string, detail: string): Finding {
   return {
     ruleId: rule.id,
@@ -49,7 +35,7 @@ function ruleError(rule: Rule, snapshot: ClusterSnapshot, problem: string, detai
     severity: (SEVERITIES as readonly string[]).includes(rule.severity) ? rule.severity : "HIGH",
     message: `Rule ${rule.id} could not decide on EKS cluster ${clusterLabel(snapshot)} because it ${problem}.`,
     evidence: { error: detail },
-    remediation: safeRemediation(rule, snapshot),
+    remediation: undecidedRemediation(rule, snapshot),
   };
 }
 
@@ -90,7 +76,13 @@ function applyExemption(finding: Finding, resolution: ExemptionResolution): Find
   if (finding.status !== "FAIL" || resolution.state === "none") return finding;
   const { until, reason, source } = resolution;
   if (resolution.state === "active") return { ...finding, status: "EXEMPT", exemption: { until, reason, source, expired: false } };
-  return { ...finding, exemption: { until, reason, source, expired: true } };
+  // Still a FAIL, and it says why the exemption no longer covers it.
+  return {
+    ...finding,
+    message: `${finding.message.replace(/\.$/, "")}; its exemption (${source}) expired on ${until}.`,
+    evidence: { ...finding.evidence, expiredExemption: `${until} (${source}): ${reason}` },
+    exemption: { until, reason, source, expired: true },
+  };
 }
 
 /**

@@ -67,6 +67,12 @@ export function exemptionTagOf(snapshot: Pick<ClusterSnapshot, "tags">): { reado
   return value === undefined ? undefined : { value, parse: parseExemptionTag(value) };
 }
 
+/** True once the exemption's last day (`until`, UTC) is over at `now`. */
+export function exemptionExpired(until: string, now: Date): boolean {
+  const end = endOfDayUtc(until);
+  return end !== undefined && now.getTime() >= end.getTime();
+}
+
 /** A policy exemption names a cluster by ARN, or by name (then it matches that name in every account and region). */
 export function policyExemptionMatches(exemption: PolicyExemption, snapshot: Pick<ClusterSnapshot, "arn" | "name">): boolean {
   return exemption.cluster.startsWith("arn:") ? exemption.cluster === snapshot.arn : exemption.cluster === snapshot.name;
@@ -98,5 +104,5 @@ export function resolveExemption(snapshot: ClusterSnapshot, policy: Policy, rule
   }
   const best = candidates.reduce<(typeof candidates)[number] | undefined>((chosen, next) => (chosen === undefined || next.end > chosen.end ? next : chosen), undefined);
   if (best === undefined) return { state: "none" };
-  return { state: now.getTime() < best.end ? "active" : "expired", until: best.until, reason: best.reason, source: best.source };
+  return { state: exemptionExpired(best.until, now) ? "expired" : "active", until: best.until, reason: best.reason, source: best.source };
 }

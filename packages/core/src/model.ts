@@ -169,6 +169,12 @@ export interface Rule {
   /** Why it matters: the rule's risk prose, used in alerts and the digest. */
   readonly risk: string;
   readonly remediation: (snapshot: ClusterIdentity) => Remediation;
+  /**
+   * What is wrong, in a few words for an alert subject ("Kubernetes 1.33 in paid extended support since 2026-07-29"),
+   * read from a failing finding's evidence (stored evidence too); undefined when the evidence does not say. While a
+   * change is in progress (`inProgress`), it may say what the change is doing ("opening to ...").
+   */
+  readonly headline?: (failing: { readonly evidence: Evidence }, options?: { readonly inProgress?: boolean }) => string | undefined;
   /** Pure: the same inputs give the same findings. May throw: the engine turns a throw into ERROR. */
   readonly evaluate: (snapshot: ClusterSnapshot, policy: Policy, context: EvaluationContext) => Finding[];
 }

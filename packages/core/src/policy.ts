@@ -47,7 +47,13 @@ const calendarDay = z.string().refine((text) => endOfDayUtc(text) !== undefined,
   error: (issue) => `${quoted(issue.input)} is not a calendar day written YYYY-MM-DD`,
 });
 
-const ruleId = z.string().regex(RULE_ID_PATTERN, { error: (issue) => `${quoted(issue.input)} is not a rule id (kebab-case, e.g. endpoint-public-access)` });
+// Checked where it is written, so a misspelt id is reported with every other problem, not after they are fixed.
+// A misspelt rule id would exempt nothing while the team believes the finding is accepted.
+const ruleId = z.string().superRefine((id, context) => {
+  const known = registry.map((rule) => rule.id);
+  if (!RULE_ID_PATTERN.test(id)) context.addIssue({ code: "custom", message: `${quoted(id)} is not a rule id (kebab-case, e.g. endpoint-public-access)` });
+  else if (!known.includes(id)) context.addIssue({ code: "custom", message: `${quoted(id)} is not a rule of EKS Warden; expected one of ${known.join(", ")}` });
+});
 
 /** EventBridge Scheduler/rule syntax: cron(minutes hours day-of-month month day-of-week year) or rate(N unit). */
 function scheduleProblem(expression: string): string | undefined {
@@ -78,13 +84,32 @@ function wholeNumber(min: number, max: number) {
   return z.int({ error: (issue) => `${expected}, got ${quoted(issue.input)}` }).min(min, { error: expected }).max(max, { error: expected });
 }
 
-const account = z.strictObject({
-  id: z.string().regex(ACCOUNT_ID, { error: (issue) => `${quoted(issue.input)} is not a 12-digit AWS account id` }),
-  roleArn: z
-    .string()
-    .regex(ROLE_ARN, { error: (issue) => `${quoted(issue.input)} is not an IAM role ARN (arn:aws:iam::<account>:role/<name>)` })
-    .optional(),
-});
+const account = z
+  .strictObject({
+    id: z.string().regex(ACCOUNT_ID, { error: (issue) => `${quoted(issue.input)} is not a 12-digit AWS account id` }),
+    roleArn: z
+      .string()
+      .regex(ROLE_ARN, { error: (issue) => `${quoted(issue.input)} is not an IAM role ARN (arn:aws:iam::<account>:role/<name>)` })
+      .optional(),
+  })
+  .superRefine((entry, context) => {
+    const roleAccount = entry.roleArn === undefined ? undefined : ROLE_ARN.exec(entry.roleArn)?.[1];
+    if (roleAccount !== undefined && roleAccount !== entry.id) {
+      context.addIssue({ code: "custom", path: ["roleArn"], message: `the role is in account ${roleAccount}, not in ${entry.id}; expected the role to assume in that account` });
+    }
+  });
+
+/** A list in which each value may appear once; `key` picks what must be unique and where the issue points. */
+function noRepeats<S extends z.ZodType>(item: S, key: (value: z.output<S>) => string, path: readonly PropertyKey[] = []) {
+  return z.array(item).superRefine((values, context) => {
+    const seen = new Set<string>();
+    values.forEach((value, index) => {
+      const id = key(value);
+      if (seen.has(id)) context.addIssue({ code: "custom", path: [index, ...path], message: `${quoted(id)} is listed twice` });
+      seen.add(id);
+    });
+  });
+}
 
 const exemption = z.strictObject({
   cluster: z.string().refine((text) => (text.startsWith("arn:") ? parseClusterArn(text) !== undefined : CLUSTER_NAME.test(text)), {
@@ -116,53 +141,23 @@ export const policySchema = z
       })
       .prefault({}),
     /** Empty: the deployment's own region only. */
-    regions: z.array(z.string().regex(REGION, { error: (issue) => `${quoted(issue.input)} is not an AWS region such as "eu-west-1"` })).default([]),
-    accounts: z.array(account).default([]),
+    regions: noRepeats(z.string().regex(REGION, { error: (issue) => `${quoted(issue.input)} is not an AWS region such as "eu-west-1"` }), (region) => region).default([]),
+    accounts: noRepeats(account, (entry) => entry.id, ["id"]).default([]),
     schedules: z
       .strictObject({ digest: schedule.default(DEFAULT_SCHEDULES.digest), sweep: schedule.default(DEFAULT_SCHEDULES.sweep) })
       .prefault({}),
     exemptions: z.array(exemption).default([]),
     alertEmails: z.array(z.email({ error: (issue) => `${quoted(issue.input)} is not an email address` })).default([]),
   })
-  .superRefine((policy, context) => {
-    if (policy.remediation.action === "restrict-to-allowlist" && policy.endpoint.allowedPublicCidrs.length === 0) {
-      context.addIssue({
-        code: "custom",
-        path: ["remediation", "action"],
-        message: "restrict-to-allowlist needs at least one CIDR in endpoint.allowedPublicCidrs",
-      });
-    }
-    // A misspelt rule id would exempt nothing while the team believes the finding is accepted.
-    const known = registry.map((rule) => rule.id);
-    policy.exemptions.forEach((exemption, index) => {
-      exemption.rules.forEach((id, position) => {
-        if (!known.includes(id)) {
-          context.addIssue({
-            code: "custom",
-            path: ["exemptions", index, "rules", position],
-            message: `${quoted(id)} is not a rule of EKS Warden; expected one of ${known.join(", ")}`,
-          });
-        }
-      });
-    });
-    const seenRegions = new Set<string>();
-    policy.regions.forEach((region, index) => {
-      if (seenRegions.has(region)) context.addIssue({ code: "custom", path: ["regions", index], message: `${quoted(region)} is listed twice` });
-      seenRegions.add(region);
-    });
-    const seenAccounts = new Set<string>();
-    policy.accounts.forEach((entry, index) => {
-      if (seenAccounts.has(entry.id)) context.addIssue({ code: "custom", path: ["accounts", index, "id"], message: `${quoted(entry.id)} is listed twice` });
-      seenAccounts.add(entry.id);
-      const roleAccount = entry.roleArn === undefined ? undefined : ROLE_ARN.exec(entry.roleArn)?.[1];
-      if (roleAccount !== undefined && roleAccount !== entry.id) {
-        context.addIssue({
-          code: "custom",
-          path: ["accounts", index, "roleArn"],
-          message: `the role is in account ${roleAccount}, not in ${entry.id}; expected the role to assume in that account`,
-        });
-      }
-    });
+  // The one check across sections; it runs whenever both sections parsed, whatever else is wrong.
+  .refine((policy) => policy.remediation.action !== "restrict-to-allowlist" || policy.endpoint.allowedPublicCidrs.length > 0, {
+    path: ["remediation", "action"],
+    message: "restrict-to-allowlist needs at least one CIDR in endpoint.allowedPublicCidrs",
+    when: (payload) => {
+      const value = payload.value as { remediation?: unknown; endpoint?: { allowedPublicCidrs?: unknown } } | null;
+      const sectionsParsed = typeof value?.remediation === "object" && Array.isArray(value.endpoint?.allowedPublicCidrs);
+      return sectionsParsed && !payload.issues.some((issue) => issue.path?.[0] === "remediation" || issue.path?.[0] === "endpoint");
+    },
   });
 
 /** The policy as written (every field optional), for callers that build one in code. */

@@ -5,6 +5,7 @@ import type { ClusterSnapshot, EvaluationContext, Finding, FindingStatus, Rule, 
 import { parsePolicy } from "../src/policy.ts";
 import { rules as registry } from "../src/rules/index.ts";
 import { normaliseCluster, normaliseVersionCatalogue } from "../src/snapshot.ts";
+import { planEvaluation } from "../src/state/transitions.ts";
 import { readEksFixture } from "./eks-fixtures.ts";
 
 const now = new Date("2026-06-01T12:00:00Z");
@@ -66,6 +67,18 @@ describe("evaluate with the rule registry on real clusters", () => {
     expect(versionSupport.every((finding) => finding.status === "ERROR")).toBe(true);
   });
 
+  it("an ERROR finding asks for the data the rule lacks, never for the fix of a failure it could not establish", () => {
+    const findings = evaluate(cluster("DescribeCluster.v1-35.modern-fields.json"), policy, { now });
+    const errors = findings.filter((finding) => finding.status === "ERROR");
+    expect(errors.map((finding) => finding.ruleId)).toEqual(expect.arrayContaining(["version-drift", "version-support"]));
+    for (const finding of errors) {
+      expect(finding.remediation.command).not.toMatch(/update-cluster-version|--kubernetes-version|update-cluster-config/);
+      expect(finding.remediation.command).toMatch(/^aws eks describe-cluster-versions --region /);
+      expect(finding.remediation.text).toMatch(/--versions/);
+      expect(finding.remediation.text).toMatch(/eks:DescribeClusterVersions/);
+    }
+  });
+
   it("turns an exempted FAIL into EXEMPT with the tag's terms, and back into FAIL once it expires", () => {
     const tagged = cluster("DescribeCluster.public-only.open-world.json", { [EXEMPTION_TAG]: "endpoint-public-access until=2026-12-31 reason=public demo for customers" });
     const active = evaluate(tagged, policy, context).find((finding) => finding.ruleId === "endpoint-public-access");
@@ -77,6 +90,23 @@ describe("evaluate with the rule registry on real clusters", () => {
     const later = evaluate(tagged, policy, { ...context, now: new Date("2027-01-01T00:00:00Z") }).find((finding) => finding.ruleId === "endpoint-public-access");
     expect(later).toMatchObject({ status: "FAIL", exemption: { until: "2026-12-31", source: "tag", expired: true } });
     expect(evaluate(tagged, policy, context).find((finding) => finding.ruleId === "exemption-tag-valid")?.status).toBe("PASS");
+  });
+
+  it("an expired exemption tag leaves the rule FAIL, says the exemption expired, and is no fix in the stored state", () => {
+    const expiredTag = { [EXEMPTION_TAG]: "endpoint-public-access until=2020-01-01 reason=x" };
+    const findings = evaluate(cluster("DescribeCluster.public-only.open-world.json", expiredTag), policy, context);
+    const endpoint = findings.find((finding) => finding.ruleId === "endpoint-public-access");
+    expect(endpoint).toMatchObject({ status: "FAIL", severity: "CRITICAL", exemption: { until: "2020-01-01", source: "tag", expired: true }, evidence: { expiredExemption: "2020-01-01 (tag): x" } });
+    expect(endpoint?.message).toMatch(/; its exemption \(tag\) expired on 2020-01-01\.$/);
+    const tagFinding = findings.find((finding) => finding.ruleId === "exemption-tag-valid");
+    expect(tagFinding).toMatchObject({ status: "FAIL", severity: "LOW" });
+    expect(tagFinding?.message).toMatch(/expired on 2020-01-01/);
+
+    // Stored before: the tag was malformed (FAIL). Rewriting it with a past date is not a fix: nothing RESOLVED.
+    const malformed = evaluate(cluster("DescribeCluster.public-only.open-world.json", { [EXEMPTION_TAG]: "endpoint-public-access reason=x" }), policy, context);
+    const stored = planEvaluation([], malformed, { now }).writes.map((write) => write.record);
+    const plan = planEvaluation(stored, findings, { now: new Date(now.getTime() + 60_000) });
+    expect(plan.transitions.filter((transition) => transition.kind === "RESOLVED")).toEqual([]);
   });
 
   it("flags a tag naming a misspelt rule, which leaves the real rule failing", () => {
@@ -128,8 +158,10 @@ describe("evaluate fails closed", () => {
       severity: "HIGH",
       message: "Rule boom could not decide on EKS cluster devx (us-east-1) because it failed while evaluating.",
       evidence: { error: "TypeError: cannot read properties of undefined (reading 'versions')" },
-      remediation: { text: "fix it", command: "aws eks describe-cluster --name devx" },
+      // Not the rule's fix ("fix it"): the rule never established a failure to fix.
+      remediation: expect.objectContaining({ command: "aws eks describe-cluster --region us-east-1 --name devx" }),
     });
+    expect(findings[1]?.remediation.text).toMatch(/^Rule boom could not be evaluated/);
   });
 
   it("gives a generic next step when the rule's remediation throws too, and reports thrown non-errors", () => {

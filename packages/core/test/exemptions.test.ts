@@ -171,6 +171,22 @@ describe("rule exemption-tag-valid", () => {
     expect(rule.evaluate(correct, policy, known)[0]?.status).toBe("PASS");
   });
 
+  it("FAILs (LOW) a tag that has expired: it says so and never reads as a valid exemption", () => {
+    const value = "endpoint-public-access until=2020-01-01 reason=x";
+    const tagged = openCluster({ [EXEMPTION_TAG]: value });
+    const [finding] = rule.evaluate(tagged, policy, context);
+    expect(finding).toMatchObject({
+      status: "FAIL",
+      severity: "LOW",
+      message: "EKS cluster pod2-9756 (us-east-1) has an eks-warden:exempt tag that expired on 2020-01-01, so it exempts nothing and endpoint-public-access is judged again.",
+      evidence: { tag: EXEMPTION_TAG, value, problem: "expired on 2020-01-01", rules: ["endpoint-public-access"], until: "2020-01-01", reason: "x" },
+    });
+    expect(finding?.message).not.toMatch(/well-formed/);
+    // It holds through the end of its last day.
+    const lastDay = openCluster({ [EXEMPTION_TAG]: "endpoint-public-access until=2026-06-01 reason=x" });
+    expect(rule.evaluate(lastDay, policy, context)[0]?.status).toBe("PASS");
+  });
+
   it("FAILs a tag without a reason", () => {
     const [finding] = rule.evaluate(openCluster({ [EXEMPTION_TAG]: "endpoint-public-access until=2026-12-31" }), policy, context);
     expect(finding?.status).toBe("FAIL");

@@ -116,6 +116,21 @@ describe("parsePolicy errors name the field and what was expected", () => {
     const error = policyErrorOf({ regions: ["x"], alertEmails: ["y"], versions: { warningWindowDays: "90" } });
     expect(error.issues.map((issue) => issue.path).sort()).toEqual(["alertEmails[0]", "regions[0]", "versions.warningWindowDays"]);
   });
+
+  it("reports an unknown exemption rule id, a duplicate region and a role in another account with the other errors, not after them", () => {
+    const error = policyErrorOf({
+      versions: { warningWindowDays: "90" },
+      regions: ["eu-west-1", "eu-west-1"],
+      accounts: [{ id: "111122223333", roleArn: "arn:aws:iam::444455556666:role/Reader" }],
+      exemptions: [{ cluster: "legacy", rules: ["endpoint-public-acess"], until: "2026-12-31", reason: "x" }],
+    });
+    expect(error.issues.map((issue) => issue.path).sort()).toEqual(["accounts[0].roleArn", "exemptions[0].rules[0]", "regions[1]", "versions.warningWindowDays"]);
+  });
+
+  it("reports restrict-to-allowlist without an allowlist with an error elsewhere", () => {
+    const error = policyErrorOf({ remediation: { action: "restrict-to-allowlist" }, regions: 5 });
+    expect(error.issues.map((issue) => issue.path).sort()).toEqual(["regions", "remediation.action"]);
+  });
 });
 
 describe("parsePolicy on arbitrary input", () => {

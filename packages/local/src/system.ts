@@ -54,8 +54,11 @@ export interface LocalSystemOptions {
   readonly identities?: readonly LocalIdentity[];
   /** Port of the simulator (default: a free one). */
   readonly simulatorPort?: number;
-  /** Show the handlers' Powertools logs (JSON lines on stdout). Default: silent. */
-  readonly handlerLogs?: boolean;
+  /**
+   * Show the handlers' Powertools logs (JSON lines on stdout) from this level up: `true` is INFO. Default: silent,
+   * whatever POWERTOOLS_LOG_LEVEL the process had.
+   */
+  readonly handlerLogs?: boolean | "DEBUG" | "INFO" | "WARN" | "ERROR";
   /**
    * DynamoDB Local and the SNS/SQS emulator: "start" own ones (default, stopped with the system), or use the ones
    * AWS_ENDPOINT_URL_DYNAMODB / _SNS / _SQS already point at (a test run's), whose resources get unique names.
@@ -254,7 +257,7 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
       [FUNCTION_ENV.settleMaxAttempts]: String(LOCAL_SETTLE_MAX_ATTEMPTS),
       POWERTOOLS_METRICS_DISABLED: "true",
       [FUNCTION_ENV.metricsNamespace]: "EksWardenLocal",
-      ...(options.handlerLogs ? {} : { POWERTOOLS_LOG_LEVEL: "SILENT" }),
+      POWERTOOLS_LOG_LEVEL: options.handlerLogs === true ? "INFO" : options.handlerLogs || "SILENT",
     });
     const region = embedded?.region ?? process.env["AWS_REGION"] ?? "us-east-1";
 

@@ -115,7 +115,8 @@ describe("DynamoDB Local through the real DynamoDB client", () => {
       new TransactWriteItemsCommand({
         TransactItems: [
           { Put: { TableName: tableName, Item: { ...state, version: { N: "1" } }, ConditionExpression: "attribute_not_exists(pk)" } },
-          { Put: { TableName: tableName, Item: { ...history, expiresAt: { N: "1767225600" } } } },
+          // TTL is on (test above): an expiry in the past would let DynamoDB Local's sweeper delete the item mid-test.
+          { Put: { TableName: tableName, Item: { ...history, expiresAt: { N: String(Math.floor(Date.now() / 1000) + 90 * 86_400) } } } },
         ],
       }),
     );

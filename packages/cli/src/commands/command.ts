@@ -3,7 +3,9 @@
 import { readFile } from "node:fs/promises";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { ValidationError } from "@eks-warden/core/errors";
-import { SEVERITIES, type Severity } from "@eks-warden/core/model";
+import { SEVERITIES, type Policy, type Severity } from "@eks-warden/core/model";
+import { parsePolicy } from "@eks-warden/core/policy";
+import { isDeploymentConfigDocument, parseDeploymentConfig } from "../../../../stacks/config.ts";
 
 export interface Command {
   /** The usage text printed for `--help`. */
@@ -77,6 +79,23 @@ export function interpretOption<T>(option: string, path: string, parse: () => T)
     return parse();
   } catch (error) {
     if (error instanceof ValidationError) throw new CliInputError(`${option} ${path}: ${oneLine(error)}`, { cause: error });
+    throw error;
+  }
+}
+
+/**
+ * --policy FILE: a bare policy, or the deployment file (warden.config.json) whose `policy` member is the policy, its
+ * other settings checked as at synth. The default policy without the option. Bad content is a CliInputError.
+ */
+export async function readPolicyOption(path: string | undefined): Promise<Policy> {
+  if (path === undefined) return parsePolicy(undefined);
+  const input = await readJsonOption("--policy", path);
+  if (!isDeploymentConfigDocument(input)) return interpretOption("--policy", path, () => parsePolicy(input));
+  try {
+    return parseDeploymentConfig(input, path).policy;
+  } catch (error) {
+    // The message already starts with the path: "<path>: invalid deployment configuration: region: ...".
+    if (error instanceof ValidationError) throw new CliInputError(`--policy ${oneLine(error)}`, { cause: error });
     throw error;
   }
 }

@@ -4,9 +4,8 @@
 import { parseIsoDate } from "@eks-warden/core/dates";
 import { evaluate, failsAtOrAbove, sortWorstFirst } from "@eks-warden/core/engine";
 import { SEVERITIES, type ClusterSnapshot, type Finding, type Policy, type Severity, type VersionCatalogue } from "@eks-warden/core/model";
-import { parsePolicy } from "@eks-warden/core/policy";
 import { normaliseCluster, normaliseVersionCatalogue } from "@eks-warden/core/snapshot";
-import { choiceOption, CliInputError, failOnOption, interpretOption, parseCommandLine, readJsonOption, type Command } from "./command.ts";
+import { choiceOption, CliInputError, failOnOption, interpretOption, parseCommandLine, readJsonOption, readPolicyOption, type Command } from "./command.ts";
 
 const usage = `Usage: eks-warden evaluate --cluster FILE [options]
 
@@ -16,7 +15,7 @@ SDK v3 output, or a {status_code, data} recording.
 Options:
   --cluster FILE       DescribeCluster output (required)
   --versions FILE      DescribeClusterVersions output; without it the version rules report ERROR
-  --policy FILE        deployment policy (JSON); default: the default policy
+  --policy FILE        policy (JSON): warden.config.json, or a bare policy; default: the default policy
   --nodegroup FILE     DescribeNodegroup output (repeatable)
   --addon FILE         DescribeAddon output (repeatable)
   --account ID         account id, for a record without an ARN (checked against the ARN otherwise)
@@ -79,16 +78,15 @@ function parseOptions(argv: readonly string[]): Options | "help" {
 }
 
 async function load(options: Options): Promise<{ snapshot: ClusterSnapshot; policy: Policy; versions?: VersionCatalogue }> {
-  const [clusterInput, versionsInput, policyInput, nodegroups, addons] = await Promise.all([
+  const [clusterInput, versionsInput, policy, nodegroups, addons] = await Promise.all([
     readJsonOption("--cluster", options.cluster),
     options.versions === undefined ? undefined : readJsonOption("--versions", options.versions),
-    options.policy === undefined ? undefined : readJsonOption("--policy", options.policy),
+    readPolicyOption(options.policy),
     Promise.all(options.nodegroups.map((path) => readJsonOption("--nodegroup", path))),
     Promise.all(options.addons.map((path) => readJsonOption("--addon", path))),
   ]);
   const identity = { ...(options.account !== undefined && { account: options.account }), ...(options.region !== undefined && { region: options.region }) };
   const snapshot = interpretOption("--cluster", options.cluster, () => normaliseCluster(clusterInput, { nodegroups, addons, identity }));
-  const policy = interpretOption("--policy", options.policy ?? "(default)", () => parsePolicy(policyInput));
   const versions = options.versions === undefined ? undefined : interpretOption("--versions", options.versions, () => normaliseVersionCatalogue(versionsInput));
   return { snapshot, policy, ...(versions !== undefined && { versions }) };
 }

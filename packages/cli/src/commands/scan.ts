@@ -9,14 +9,13 @@ import { ClusterInventory } from "@eks-warden/core/aws/inventory";
 import { StsIdentity } from "@eks-warden/core/aws/sts";
 import { evaluate, failsAtOrAbove } from "@eks-warden/core/engine";
 import { WardenError } from "@eks-warden/core/errors";
-import { SEVERITIES, type Finding, type Policy, type Severity } from "@eks-warden/core/model";
+import { SEVERITIES, type Finding, type Severity } from "@eks-warden/core/model";
 import type { ClusterRef } from "@eks-warden/core/pipeline/ports";
-import { parsePolicy } from "@eks-warden/core/policy";
 import { rules } from "@eks-warden/core/rules/index";
 import { REGION } from "@eks-warden/core/arn";
 import { renderScanJson, renderScanTable, summaryLine, type ScanReport } from "../output/scan-report.ts";
 import { toSarif, type ScannedCluster, type ScanProblem } from "../output/sarif.ts";
-import { choiceOption, CliInputError, failOnOption, interpretOption, oneLine, parseCommandLine, readJsonOption, type Command } from "./command.ts";
+import { choiceOption, CliInputError, failOnOption, oneLine, parseCommandLine, readPolicyOption, type Command } from "./command.ts";
 
 export const SCAN_EXIT = { ok: 0, failing: 1, usage: 2, internal: 3, aws: 4 } as const;
 
@@ -29,7 +28,7 @@ Options:
   --region REGION       a region to scan (repeatable); default: the policy's regions, else your configured region
   --profile NAME        the AWS profile to use (default: the SDK's usual chain: AWS_PROFILE, environment, role)
   --endpoint-url URL    send EKS calls here instead of AWS (e.g. the simulator of \`eks-warden serve\`)
-  --policy FILE         deployment policy (JSON) to judge by; default: the default policy
+  --policy FILE         policy to judge by: warden.config.json, or a bare policy (JSON); default: the default policy
   --format FORMAT       table, json or sarif (SARIF 2.1.0 for GitHub code scanning) (default: table)
   --fail-on SEVERITY    exit 1 when a FAIL is at or above SEVERITY: ${SEVERITIES.join(", ")} (default: INFO, any FAIL)
   --concurrency N       clusters collected at once (default: 4)
@@ -95,12 +94,6 @@ function parseOptions(argv: readonly string[]): Options | "help" {
   };
 }
 
-async function loadPolicy(path: string | undefined): Promise<Policy> {
-  if (path === undefined) return parsePolicy(undefined);
-  const input = await readJsonOption("--policy", path);
-  return interpretOption("--policy", path, () => parsePolicy(input));
-}
-
 /**
  * What AWS failures (CredentialsMissing, AccessDenied, Throttled, ServiceUnavailable) and data EKS returned that cannot
  * be read (SnapshotError) become: a line of the report. Anything else is a bug and propagates (exit 3).
@@ -140,7 +133,7 @@ export interface ScanOutcome {
 
 export async function scan(options: Options): Promise<ScanOutcome> {
   const startedAt = new Date();
-  const policy = await loadPolicy(options.policy);
+  const policy = await readPolicyOption(options.policy);
   const clientConfig = { ...(options.profile !== undefined && { profile: options.profile }) };
   const eksConfig = { ...clientConfig, ...(options.endpointUrl !== undefined && { endpoint: options.endpointUrl }) };
   // One EKS adapter for listing and collecting: one client per region.

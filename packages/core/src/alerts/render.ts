@@ -19,7 +19,7 @@ export interface AlertInput {
   readonly cluster: ClusterIdentity;
   readonly cause: AlertCause;
   /** The rule, for its title, risk and frameworks; absent if the rule is no longer registered. */
-  readonly rule?: Pick<Rule, "title" | "risk" | "frameworks">;
+  readonly rule?: Pick<Rule, "title" | "risk" | "frameworks" | "headline">;
   /** When the evaluation ran. */
   readonly evaluatedAt: Date;
 }
@@ -63,7 +63,7 @@ export interface RenderedAlert {
   readonly payload: AlertPayload;
 }
 
-// What happened comes first, so that a subject cut at 100 characters only loses the end of the rule title.
+// What happened comes first, so that a subject cut at 100 characters only loses the end of the headline.
 const KIND_TEXT: Readonly<Record<TransitionKind, string>> = {
   OPENED: "failing",
   ESCALATED: "worse",
@@ -73,29 +73,40 @@ const KIND_TEXT: Readonly<Record<TransitionKind, string>> = {
   ERRORED: "cannot evaluate",
 };
 
-function strings(value: unknown): string[] | undefined {
-  return Array.isArray(value) && value.every((item) => typeof item === "string") ? (value as string[]) : undefined;
-}
-
 /**
- * The headline: for endpoint findings it names what is reachable ("EKS API endpoint open to 0.0.0.0/0"), which is
- * what a reader must see first; otherwise the rule title and what happened to it.
+ * The headline: what is wrong, in the rule's own words from the finding's evidence ("EKS API endpoint open to
+ * 0.0.0.0/0", "Kubernetes 1.33 in paid extended support since 2026-07-29"), after what happened to it; the rule title
+ * only when the rule cannot say (no headline, or evidence without what it needs) and for ERRORED.
  */
-export function alertSummary(transition: Transition, rule?: Pick<Rule, "title">): string {
-  const evidence = transition.after.evidence;
-  const cidrs = strings(evidence.publicAccessCidrs) ?? strings(evidence.openCidrs);
-  const publicAccess = evidence.publicAccess ?? evidence.endpointPublicAccess;
-  if (cidrs && cidrs.length > 0 && publicAccess !== false && transition.after.status === "FAIL") {
-    return `EKS API endpoint ${transition.inProgress ? "opening" : "open"} to ${cidrs.join(", ")}`;
-  }
+export function alertSummary(transition: Transition, rule?: Pick<Rule, "title" | "headline">): string {
   const title = rule?.title ?? transition.ruleId;
+  // A resolution names what was wrong; everything else what is wrong now (an EXEMPT finding still carries its failure).
+  const failing = transition.kind === "RESOLVED" ? transition.before : transition.after;
+  const headline = transition.kind === "ERRORED" || failing === undefined ? undefined : safeHeadline(rule, failing, transition.inProgress === true);
   if (transition.correcting) return `change did not take effect: ${title}`;
-  if (transition.kind === "EXEMPTED" && transition.finding.exemption) return `exempt until ${transition.finding.exemption.until}: ${title}`;
-  return `${KIND_TEXT[transition.kind]}: ${title}`;
+  if (transition.kind === "EXEMPTED" && transition.finding.exemption) return `exempt until ${transition.finding.exemption.until}: ${headline ?? title}`;
+  // An opened finding's headline is the news itself; "failing: <title>" only when the rule cannot say more.
+  if (transition.kind === "OPENED" && headline !== undefined) return headline;
+  return `${KIND_TEXT[transition.kind]}: ${headline ?? title}`;
 }
 
+/** The rule's headline, or undefined when it has none, says nothing or throws (stored evidence can be of any age). */
+function safeHeadline(rule: Pick<Rule, "headline"> | undefined, failing: { readonly evidence: Evidence }, inProgress: boolean): string | undefined {
+  try {
+    const text = rule?.headline?.(failing, { inProgress });
+    return typeof text === "string" && text.trim() !== "" ? text.replace(/\s+/g, " ").trim() : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** At most `max` characters: cut at a word when one is near the end, never inside a surrogate pair, marked with "…". */
 function truncate(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+  if (text.length <= max) return text;
+  const room = text.slice(0, max - 1).replace(/[\uD800-\uDBFF]$/, "");
+  const space = /\s/.test(text.charAt(room.length)) ? room.length : room.lastIndexOf(" ");
+  const cut = space >= max * 0.6 ? room.slice(0, space) : room;
+  return `${cut.replace(/[\s,:;(]+$/, "")}…`;
 }
 
 /** The severity the alert is filed under: a resolution keeps the severity of what it resolves. */

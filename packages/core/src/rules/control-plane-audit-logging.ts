@@ -1,5 +1,5 @@
 import type { ClusterIdentity, Remediation, Rule } from "../model.ts";
-import { clusterArguments, clusterLabel, finding, notApplicableForLifecycle } from "./lib/finding.ts";
+import { clusterArguments, clusterLabel, evidenceStrings, finding, notApplicableForLifecycle } from "./lib/finding.ts";
 
 const AUDIT_LOG_TYPE = "audit";
 
@@ -22,6 +22,7 @@ export const rule: Rule = {
     "Without the Kubernetes audit log there is no record of who called the API, what they read or changed, and from where: " +
     "a compromise through a leaked credential or an over-broad RBAC binding cannot be investigated, and misuse goes unnoticed.",
   remediation: enableAuditLog,
+  headline: ({ evidence }) => (evidenceStrings(evidence.enabledTypes)?.includes(AUDIT_LOG_TYPE) === false ? "Kubernetes audit log not sent to CloudWatch Logs" : undefined),
   evaluate(snapshot) {
     const notApplicable = notApplicableForLifecycle(rule, snapshot);
     if (notApplicable) return [notApplicable];

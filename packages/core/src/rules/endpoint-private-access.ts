@@ -21,6 +21,7 @@ export const rule: Rule = {
     "through its public endpoint: that traffic leaves the VPC through NAT, the public endpoint cannot be closed or narrowed " +
     "without cutting the nodes off, and the cluster depends on internet egress to work at all.",
   remediation: enablePrivateEndpoint,
+  headline: ({ evidence }) => (evidence.privateAccess === false ? "EKS private API endpoint turned off" : undefined),
   evaluate(snapshot) {
     const notApplicable = notApplicableForLifecycle(rule, snapshot);
     if (notApplicable) return [notApplicable];

@@ -1,6 +1,6 @@
 import { cidrContains, isValidCidr, isWorldOpen, parseCidr } from "../cidr.ts";
 import type { ClusterIdentity, ClusterSnapshot, Policy, Remediation, Rule } from "../model.ts";
-import { clusterArguments, clusterLabel, finding, notApplicableForLifecycle, undecided } from "./lib/finding.ts";
+import { clusterArguments, clusterLabel, evidenceStrings, finding, notApplicableForLifecycle, undecided } from "./lib/finding.ts";
 
 /** What AWS applies when public access is on and the record lists no CIDRs. */
 const AWS_DEFAULT_PUBLIC_CIDRS = ["0.0.0.0/0"] as const;
@@ -52,6 +52,11 @@ export const rule: Rule = {
     "or an unpatched API server vulnerability is then exploitable from anywhere, and the endpoint is scanned and brute-forced " +
     "continuously. Private-only access keeps the API inside the VPC, behind the network controls the organisation already runs.",
   remediation: makePrivate,
+  headline({ evidence }, options) {
+    const cidrs = evidenceStrings(evidence.publicAccessCidrs);
+    if (evidence.publicAccess === false || cidrs === undefined || cidrs.length === 0) return undefined;
+    return `EKS API endpoint ${options?.inProgress ? "opening" : "open"} to ${cidrs.join(", ")}`;
+  },
   evaluate(snapshot, policy) {
     const notApplicable = notApplicableForLifecycle(rule, snapshot);
     if (notApplicable) return [notApplicable];

@@ -1,6 +1,6 @@
-import { EXEMPTION_TAG, exemptionTagOf } from "../exemptions.ts";
-import type { ClusterIdentity, ClusterSnapshot, Evidence, Finding, Remediation, Rule } from "../model.ts";
-import { clusterLabel, finding, shellWord } from "./lib/finding.ts";
+import { EXEMPTION_TAG, exemptionExpired, exemptionTagOf } from "../exemptions.ts";
+import type { ClusterIdentity, ClusterSnapshot, Evidence, Finding, Remediation, Rule, Severity } from "../model.ts";
+import { clusterLabel, evidenceText, finding, shellWord } from "./lib/finding.ts";
 
 function rewriteTag(cluster: ClusterIdentity): Remediation {
   const tags = JSON.stringify({ [EXEMPTION_TAG]: "<rule-id> until=YYYY-MM-DD reason=<why>" });
@@ -14,10 +14,10 @@ function rewriteTag(cluster: ClusterIdentity): Remediation {
 }
 
 /** `consequence` completes "EKS cluster X has an eks-warden:exempt tag ...". */
-function failed(snapshot: ClusterSnapshot, value: string, consequence: string, problem: string, extra: Evidence = {}): Finding {
+function failed(snapshot: ClusterSnapshot, value: string, consequence: string, problem: string, extra: Evidence = {}, severity: Severity = rule.severity): Finding {
   return finding(rule, snapshot, {
     status: "FAIL",
-    severity: rule.severity,
+    severity,
     message: `EKS cluster ${clusterLabel(snapshot)} has an ${EXEMPTION_TAG} tag ${consequence}.`,
     evidence: { tag: EXEMPTION_TAG, value, problem, ...extra },
   });
@@ -30,10 +30,15 @@ export const rule: Rule = {
   frameworks: [],
   permissions: ["eks:DescribeCluster"],
   risk:
-    `An ${EXEMPTION_TAG} tag that cannot be parsed, or that has no end date or reason, exempts nothing, so the team that set it ` +
+    `An ${EXEMPTION_TAG} tag that cannot be parsed, that has no end date or reason, or that has expired, exempts nothing, so the team that set it ` +
     "believes a finding is accepted while it is still raised; an exemption without an end or a reason is also an open-ended, " +
     "unexplained risk acceptance that no one will review.",
   remediation: rewriteTag,
+  headline({ evidence }) {
+    const problem = evidenceText(evidence.problem);
+    // The problem without its explanation in parentheses, which the alert's text gives in full.
+    return problem === undefined ? undefined : `${EXEMPTION_TAG} tag ${problem.replace(/\s*\([^)]*\)$/, "")}`;
+  },
   evaluate(snapshot, _policy, context) {
     const label = clusterLabel(snapshot);
     const tag = exemptionTagOf(snapshot);
@@ -56,6 +61,12 @@ export const rule: Rule = {
       const problem = `names ${names}, which ${unknown.length === 1 ? "is not a rule" : "are not rules"} of EKS Warden`;
       const consequence = `that ${problem}, so it exempts nothing under ${unknown.length === 1 ? "that name" : "those names"}`;
       return [failed(snapshot, tag.value, consequence, problem, { unknownRules: unknown, knownRules: [...(context.ruleIds ?? [])] })];
+    }
+    // An expired tag is hygiene, not a misleading grant: the rules it named already FAIL again, so LOW.
+    if (exemptionExpired(until, context.now)) {
+      const problem = `expired on ${until}`;
+      const consequence = `that ${problem}, so it exempts nothing and ${rules.join(", ")} ${rules.length === 1 ? "is" : "are"} judged again`;
+      return [failed(snapshot, tag.value, consequence, problem, { rules: [...rules], until, reason }, "LOW")];
     }
     return [
       finding(rule, snapshot, {

@@ -1,6 +1,6 @@
 import type { ClusterIdentity, Remediation, Rule } from "../model.ts";
-import { clusterVersionSupport } from "./lib/catalogue.ts";
-import { clusterArguments, clusterLabel, finding, notApplicableForLifecycle, undecided } from "./lib/finding.ts";
+import { catalogueRemediation, clusterVersionSupport } from "./lib/catalogue.ts";
+import { clusterArguments, clusterLabel, evidenceText, finding, notApplicableForLifecycle, undecided } from "./lib/finding.ts";
 import { upgradeControlPlane } from "./lib/upgrade.ts";
 import { daysUntil, isoDay, withinDays } from "./lib/versions.ts";
 
@@ -33,6 +33,14 @@ export const rule: Rule = {
     "A cluster whose support type is EXTENDED (AWS's default when no upgrade policy is set) moves into extended support when its " +
     `version leaves standard support, and ${PRICE_SENTENCE}, per cluster, silently, until it is upgraded.`,
   remediation: chooseStandardSupport,
+  headline({ evidence }) {
+    const version = evidenceText(evidence.version);
+    const endOfStandard = evidenceText(evidence.endOfStandardSupportDate);
+    if (version === undefined || endOfStandard === undefined) return undefined;
+    return evidence.versionStatus === "STANDARD_SUPPORT"
+      ? `extended support billing starts ${endOfStandard} (v${version})`
+      : `extended support billed since ${endOfStandard} (v${version})`;
+  },
   evaluate(snapshot, policy, context) {
     const notApplicable = notApplicableForLifecycle(rule, snapshot);
     if (notApplicable) return [notApplicable];
@@ -81,7 +89,7 @@ export const rule: Rule = {
       ];
     }
     if (info.endOfStandardSupportDate === undefined) {
-      return [undecided(rule, snapshot, `EKS cluster ${label} could not be checked because the version catalogue gives no end of standard support for Kubernetes ${version}.`, evidence)];
+      return [undecided(rule, snapshot, `EKS cluster ${label} could not be checked because the version catalogue gives no end of standard support for Kubernetes ${version}.`, evidence, catalogueRemediation(snapshot))];
     }
     if (withinDays(info.endOfStandardSupportDate, now, policy.versions.warningWindowDays)) {
       return [

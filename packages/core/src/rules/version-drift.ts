@@ -1,6 +1,6 @@
 import type { Rule, VersionCatalogue } from "../model.ts";
-import { clusterVersionAndCatalogue } from "./lib/catalogue.ts";
-import { clusterLabel, finding, notApplicableForLifecycle, undecided } from "./lib/finding.ts";
+import { catalogueRemediation, clusterVersionAndCatalogue } from "./lib/catalogue.ts";
+import { clusterLabel, evidenceText, finding, notApplicableForLifecycle, undecided } from "./lib/finding.ts";
 import { upgradeControlPlane } from "./lib/upgrade.ts";
 import { compareMinorVersions, formatMinorVersion, newestInStandardSupport, parseMinorVersion, type MinorVersion } from "./lib/versions.ts";
 
@@ -37,6 +37,13 @@ export const rule: Rule = {
     "Each minor version behind is another upgrade to test and roll out, one at a time: the further a cluster drifts, the larger " +
     "and riskier the catch-up becomes, and the less time remains before standard support ends and the upgrade is forced.",
   remediation: upgradeControlPlane,
+  headline({ evidence }) {
+    const version = evidenceText(evidence.version);
+    const newest = evidenceText(evidence.newestStandardSupportVersion);
+    const behind = evidence.minorVersionsBehind;
+    if (version === undefined || newest === undefined || typeof behind !== "number") return undefined;
+    return `Kubernetes ${version} is ${minorVersions(behind)} behind ${newest}`;
+  },
   evaluate(snapshot, policy, context) {
     const notApplicable = notApplicableForLifecycle(rule, snapshot);
     if (notApplicable) return [notApplicable];
@@ -50,7 +57,7 @@ export const rule: Rule = {
         undecided(rule, snapshot, `EKS cluster ${label} could not be checked because the version catalogue lists no version in standard support on ${context.now.toISOString().slice(0, 10)}.`, {
           version,
           catalogueVersions: catalogue.versions.map((entry) => entry.version),
-        }),
+        }, catalogueRemediation(snapshot)),
       ];
     }
     const behind = Math.max(0, minorVersionsBehind(parsed, newest.version, catalogue));

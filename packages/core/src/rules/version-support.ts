@@ -1,6 +1,6 @@
 import type { Rule } from "../model.ts";
 import { clusterVersionSupport } from "./lib/catalogue.ts";
-import { clusterLabel, finding, notApplicableForLifecycle } from "./lib/finding.ts";
+import { clusterLabel, evidenceText, finding, notApplicableForLifecycle } from "./lib/finding.ts";
 import { upgradeControlPlane } from "./lib/upgrade.ts";
 import { daysUntil, isoDay, withinDays } from "./lib/versions.ts";
 
@@ -20,6 +20,20 @@ export const rule: Rule = {
     "still patches it at six times the hourly price, and once extended support ends the version is unsupported and EKS upgrades " +
     "the control plane on its own schedule, which can break workloads that were never tested against the new version.",
   remediation: upgradeControlPlane,
+  headline({ evidence }) {
+    const version = evidenceText(evidence.version);
+    const endOfStandard = evidenceText(evidence.endOfStandardSupportDate);
+    const endOfExtended = evidenceText(evidence.endOfExtendedSupportDate);
+    if (version === undefined) return undefined;
+    switch (evidence.versionStatus) {
+      case "UNSUPPORTED":
+        return `Kubernetes ${version} out of all support${endOfExtended ? ` since ${endOfExtended}` : ""}`;
+      case "EXTENDED_SUPPORT":
+        return `Kubernetes ${version} in paid extended support${endOfStandard ? ` since ${endOfStandard}` : ""}`;
+      default:
+        return endOfStandard ? `Kubernetes ${version} leaves standard support on ${endOfStandard}` : undefined;
+    }
+  },
   evaluate(snapshot, policy, context) {
     const notApplicable = notApplicableForLifecycle(rule, snapshot);
     if (notApplicable) return [notApplicable];

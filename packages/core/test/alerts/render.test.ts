@@ -1,12 +1,17 @@
 import { describe, it, expect } from "vitest";
-import type { Finding } from "../../src/model.ts";
+import { evaluate } from "../../src/engine.ts";
+import type { ClusterSnapshot, EvaluationContext, Finding } from "../../src/model.ts";
+import { parsePolicy } from "../../src/policy.ts";
+import { ruleById } from "../../src/rules/index.ts";
+import { cluster as helperCluster, context, NOW, publicEndpoint } from "../rules/helpers.ts";
 import { alertSummary, renderAlert, SUBJECT_MAX, type AlertInput } from "../../src/alerts/render.ts";
 import { parseClusterEvent } from "../../src/events/cloudtrail.ts";
 import type { Transition } from "../../src/state/transitions.ts";
 import { CREATE_CLUSTER_OPEN_WORLD, eventBridgeEnvelope, readCloudTrailRecord } from "../../../../test/fixtures/index.ts";
 
 const cluster = { arn: "arn:aws:eks:eu-west-1:111122223333:cluster/payments-prod", account: "111122223333", region: "eu-west-1", name: "payments-prod" };
-const rule = { title: "EKS API endpoint not reachable from the internet", risk: "A public endpoint exposes the Kubernetes API to leaked credentials and zero-days.", frameworks: ["CIS-EKS 5.4.2", "FSBP EKS.1"] };
+// The endpoint rule as the alert sees it: its title, risk, frameworks and its own headline.
+const rule = { headline: ruleById("endpoint-public-access")!.headline, title: "EKS API endpoint not reachable from the internet", risk: "A public endpoint exposes the Kubernetes API to leaked credentials and zero-days.", frameworks: ["CIS-EKS 5.4.2", "FSBP EKS.1"] };
 const openFinding: Finding = {
   ruleId: "endpoint-public-access",
   clusterArn: cluster.arn,
@@ -77,7 +82,8 @@ describe("renderAlert", () => {
       finding: { ...openFinding, status: "PASS", severity: "INFO", message: "Cluster payments-prod (eu-west-1) has a private API endpoint." },
     };
     const alert = renderAlert({ ...input, transition: resolved });
-    expect(alert.subject).toBe("[RESOLVED] payments-prod (eu-west-1): resolved: EKS API endpoint not reachable from the internet");
+    // What was wrong, not the rule's title.
+    expect(alert.subject).toBe("[RESOLVED] payments-prod (eu-west-1): resolved: EKS API endpoint open to 0.0.0.0/0");
     expect(alert.attributes.severity).toBe("CRITICAL");
     expect(alert.text).toContain("What changed: FAIL (CRITICAL) -> PASS");
     expect(alert.text).not.toContain("Fix:");
@@ -125,6 +131,52 @@ describe("renderAlert", () => {
     expect(alert.text).toContain("When:         unknown");
     const viaRole = renderAlert({ ...input, cause: { ...cause, actor: { type: "AssumedRole", principalId: "AROA:x", sessionIssuer: { arn: "arn:aws:iam::1:role/Admin" }, invokedBy: "eks.amazonaws.com" } } });
     expect(viaRole.text).toContain("AROA:x (AssumedRole, session of arn:aws:iam::1:role/Admin, invoked by eks.amazonaws.com)");
+  });
+});
+
+describe("alert subjects from the rules' own findings", () => {
+  const subjectFor = (ruleId: string, snapshot: ClusterSnapshot, evaluationContext: EvaluationContext = context()) => {
+    const rule = ruleById(ruleId)!;
+    const [finding] = evaluate(snapshot, parsePolicy({}), evaluationContext, [rule]) as [Finding];
+    const transition: Transition = { kind: "OPENED", clusterArn: snapshot.arn, ruleId, after: { status: finding.status, severity: finding.severity, evidence: finding.evidence }, finding };
+    return renderAlert({ transition, cluster: snapshot, cause: { trigger: "sweep" }, rule, evaluatedAt: NOW }).subject;
+  };
+
+  it("say which version is in paid extended support and since when, not the rule's title", () => {
+    expect(subjectFor("version-support", helperCluster({ version: "1.33" }))).toBe("[HIGH] payments-prod (eu-west-1): Kubernetes 1.33 in paid extended support since 2026-07-29");
+  });
+
+  it("say what is open, off or missing for the other rules", () => {
+    expect(subjectFor("endpoint-public-access", helperCluster({ endpoint: publicEndpoint(["0.0.0.0/0"]) }))).toBe("[CRITICAL] payments-prod (eu-west-1): EKS API endpoint open to 0.0.0.0/0");
+    expect(subjectFor("control-plane-audit-logging", helperCluster({ logging: { enabledTypes: [], disabledTypes: ["audit"] } }))).toBe(
+      "[MEDIUM] payments-prod (eu-west-1): Kubernetes audit log not sent to CloudWatch Logs",
+    );
+    expect(subjectFor("exemption-tag-valid", helperCluster({ tags: { "eks-warden:exempt": "endpoint-public-access reason=x" } }))).toBe(
+      "[MEDIUM] payments-prod (eu-west-1): eks-warden:exempt tag has no until=YYYY-MM-DD",
+    );
+  });
+
+  it("follow the version's support status, and fall back to the title when the rule cannot say", () => {
+    const headline = ruleById("version-support")!.headline!;
+    expect(headline({ evidence: { version: "1.29", versionStatus: "UNSUPPORTED", endOfExtendedSupportDate: "2026-03-23" } })).toBe("Kubernetes 1.29 out of all support since 2026-03-23");
+    expect(headline({ evidence: { version: "1.29", versionStatus: "UNSUPPORTED" } })).toBe("Kubernetes 1.29 out of all support");
+    expect(headline({ evidence: { version: "1.33", versionStatus: "EXTENDED_SUPPORT" } })).toBe("Kubernetes 1.33 in paid extended support");
+    expect(headline({ evidence: { version: "1.34", versionStatus: "STANDARD_SUPPORT", endOfStandardSupportDate: "2026-12-02" } })).toBe("Kubernetes 1.34 leaves standard support on 2026-12-02");
+    expect(headline({ evidence: { version: "1.34", versionStatus: "STANDARD_SUPPORT" } })).toBeUndefined();
+    expect(ruleById("version-drift")!.headline!({ evidence: { version: "1.31", newestStandardSupportVersion: "1.34", minorVersionsBehind: 3 } })).toBe("Kubernetes 1.31 is 3 minor versions behind 1.34");
+    expect(ruleById("extended-support-enrollment")!.headline!({ evidence: { version: "1.32", versionStatus: "EXTENDED_SUPPORT", endOfStandardSupportDate: "2026-03-23" } })).toBe(
+      "extended support billed since 2026-03-23 (v1.32)",
+    );
+    const throwing = { ...rule, headline: () => { throw new Error("old evidence"); } };
+    expect(alertSummary(opened, throwing)).toBe(`failing: ${rule.title}`);
+    expect(alertSummary(opened, { ...rule, headline: () => "  " })).toBe(`failing: ${rule.title}`);
+    expect(alertSummary({ ...opened, kind: "ESCALATED" }, rule)).toBe("worse: EKS API endpoint open to 0.0.0.0/0");
+  });
+
+  it("are cut to 100 characters at a word", () => {
+    const subject = subjectFor("version-support", helperCluster({ name: "c".repeat(60), arn: `arn:aws:eks:eu-west-1:111122223333:cluster/${"c".repeat(60)}`, version: "1.33" }));
+    expect(subject.length).toBeLessThanOrEqual(SUBJECT_MAX);
+    expect(subject).toBe(`[HIGH] ${"c".repeat(60)} (eu-west-1): Kubernetes 1.33 in…`);
   });
 });
 

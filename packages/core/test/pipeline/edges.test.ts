@@ -212,7 +212,7 @@ describe("tagging re-evaluates exemptions", () => {
     const endpoint = w.notifier.alerts.filter((alert) => alert.attributes.ruleId === "endpoint-public-access");
     expect(endpoint.map((alert) => alert.subject)).toEqual([
       "[CRITICAL] lab (eu-west-1): EKS API endpoint open to 0.0.0.0/0",
-      "[EXEMPT] lab (eu-west-1): exempt until 2026-03-31: EKS API endpoint not reachable from the internet",
+      "[EXEMPT] lab (eu-west-1): exempt until 2026-03-31: EKS API endpoint open to 0.0.0.0/0",
       "[CRITICAL] lab (eu-west-1): EKS API endpoint open to 0.0.0.0/0",
     ]);
     expect(endpoint[1]!.text).toContain("Exemption:    until 2026-03-31 (tag): vendor demo");

@@ -102,7 +102,7 @@ describe("handleClusterEvent + handleSettleCheck on the shared CloudTrail fixtur
     w.eks.clusters.set(AMAZON_EKS.arn, clusterRecord(AMAZON_EKS, PRIVATE));
     expect(await settleAll(w)).toMatchObject([{ status: "settled", updateStatus: "Successful" }]);
     expect(endpointAlerts(w).map((alert) => alert.attributes.transition)).toEqual(["OPENED", "RESOLVED"]);
-    expect(endpointAlerts(w)[1]!.subject).toBe("[RESOLVED] amazon-eks (ap-northeast-2): resolved: EKS API endpoint not reachable from the internet");
+    expect(endpointAlerts(w)[1]!.subject).toBe("[RESOLVED] amazon-eks (ap-northeast-2): resolved: EKS API endpoint open to 0.0.0.0/0");
     expect(await storedStatus(w)).toMatchObject({ status: "PASS" });
   });
 });

@@ -1,11 +1,13 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { renderAlert, SUBJECT_MAX } from "../../src/alerts/render.ts";
 import { evaluate } from "../../src/engine.ts";
 import { RULE_ID_PATTERN } from "../../src/exemptions.ts";
 import { SEVERITIES, type EvaluationContext, type Finding, type Rule, type Severity } from "../../src/model.ts";
 import { permissionsFor, ruleById, rules } from "../../src/rules/index.ts";
 import { normaliseCluster } from "../../src/snapshot.ts";
+import type { Transition } from "../../src/state/transitions.ts";
 import { eksFixtureNames, readEksFixture } from "../eks-fixtures.ts";
 import { cluster, context, expectWellFormed, policy, sharedCatalogue } from "./helpers.ts";
 
@@ -131,6 +133,25 @@ describe("the rule registry", () => {
         expect(finding.status, `${id}.${kind}.json: ${finding.message}`).toBe(kind === "pass" ? "PASS" : "FAIL");
         if (kind === "fail") expect(finding.severity).toBe(FAIL_SEVERITY[id]);
       }
+    });
+
+    it("names what is wrong in the subject of its alerts, not its title, within SNS's 100 characters", () => {
+      const snapshot = normaliseCluster(readRuleFixture(id, "fail").input);
+      const [failing] = evaluate(snapshot, policy(), FIXTURE_CONTEXT, [rule]) as [Finding];
+      const after = { status: failing.status, severity: failing.severity, evidence: failing.evidence };
+      const subjectOf = (transition: Transition) => renderAlert({ transition, cluster: snapshot, cause: { trigger: "sweep" }, rule, evaluatedAt: FIXTURE_CONTEXT.now }).subject;
+      const opened = subjectOf({ kind: "OPENED", clusterArn: snapshot.arn, ruleId: id, after, finding: failing });
+      expect(opened).toMatch(new RegExp(`^\\[${failing.severity}\\] ${snapshot.name} \\(${snapshot.region}\\): \\S`));
+      expect(opened).not.toContain(rule.title);
+      expect(opened.length).toBeLessThanOrEqual(SUBJECT_MAX);
+      const passing = { status: "PASS" as const, severity: rule.severity, evidence: {} };
+      const resolved = subjectOf({ kind: "RESOLVED", clusterArn: snapshot.arn, ruleId: id, before: after, after: passing, finding: { ...failing, ...passing } });
+      expect(resolved).toBe(`[RESOLVED] ${snapshot.name} (${snapshot.region}): resolved: ${opened.slice(opened.indexOf(": ") + 2)}`);
+    });
+
+    it("has a headline, which says nothing from evidence it cannot read (e.g. stored by an older version)", () => {
+      expect(rule.headline).toBeTypeOf("function");
+      expect(rule.headline?.({ evidence: {} })).toBeUndefined();
     });
 
     it("is pure: the same inputs give the same findings", () => {

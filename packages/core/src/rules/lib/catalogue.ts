@@ -1,10 +1,21 @@
 // The checks every version rule makes before it can decide: a catalogue, a cluster version, and that version in it.
 
-import type { ClusterSnapshot, ClusterVersionInfo, EvaluationContext, Finding, Rule, VersionCatalogue } from "../../model.ts";
-import { clusterLabel, undecided } from "./finding.ts";
+import type { ClusterIdentity, ClusterSnapshot, ClusterVersionInfo, EvaluationContext, Finding, Remediation, Rule, VersionCatalogue } from "../../model.ts";
+import { clusterLabel, shellWord, undecided, type RuleHead as FindingRuleHead } from "./finding.ts";
 import { compareMinorVersions, findVersion, parseMinorVersion, supportStatusAt, type MinorVersion, type SupportStatus } from "./versions.ts";
 
-type RuleHead = Pick<Rule, "id" | "remediation" | "severity">;
+type RuleHead = FindingRuleHead & Pick<Rule, "severity">;
+
+/** The remediation of a version rule that lacks a usable catalogue: how to give it one, never an upgrade. */
+export function catalogueRemediation(cluster: ClusterIdentity): Remediation {
+  return {
+    text:
+      "Give the rule a current version catalogue: for `eks-warden evaluate`, pass --versions with the output of " +
+      "`aws eks describe-cluster-versions` (saved to a file); for the deployed monitor and `eks-warden scan`, grant " +
+      "eks:DescribeClusterVersions to the identity that runs it. Then evaluate again.",
+    command: `aws eks describe-cluster-versions --region ${shellWord(cluster.region)}`,
+  };
+}
 
 export type Resolved<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly finding: Finding };
 
@@ -21,7 +32,7 @@ export function clusterVersionAndCatalogue(
       finding: undecided(rule, snapshot, `EKS cluster ${label} could not be checked because the version catalogue (eks:DescribeClusterVersions) was not available.`, {
         version: snapshot.version ?? null,
         catalogue: "unavailable",
-      }),
+      }, catalogueRemediation(snapshot)),
     };
   }
   const version = snapshot.version;
@@ -68,6 +79,7 @@ function catalogueEntry(
       snapshot,
       `EKS cluster ${clusterLabel(snapshot)} runs Kubernetes ${version}, which the version catalogue (eks:DescribeClusterVersions) does not list.`,
       { version, catalogueVersions: catalogue.versions.map((entry) => entry.version) },
+      catalogueRemediation(snapshot),
     ),
   };
 }

@@ -17,6 +17,16 @@ export function shellWord(word: string): string {
   return /^[A-Za-z0-9_./:=,@+-]+$/.test(word) ? word : `'${word.replaceAll("'", `'"'"'`)}'`;
 }
 
+/** An evidence value as a list of strings, or undefined (evidence may come back from storage in any shape). */
+export function evidenceStrings(value: unknown): string[] | undefined {
+  return Array.isArray(value) && value.every((item) => typeof item === "string") ? (value as string[]) : undefined;
+}
+
+/** An evidence value as a non-empty string, or undefined. */
+export function evidenceText(value: unknown): string | undefined {
+  return typeof value === "string" && value !== "" ? value : undefined;
+}
+
 /** PASS, NOT_APPLICABLE and ERROR findings carry the rule's default severity: what is at stake, not what was found. */
 export interface FindingParts {
   readonly status: FindingStatus;
@@ -27,7 +37,11 @@ export interface FindingParts {
   readonly remediation?: Remediation;
 }
 
-export function finding(rule: Pick<Rule, "id" | "remediation">, snapshot: ClusterSnapshot, parts: FindingParts): Finding {
+/** The rule id, fix and IAM actions every finding helper needs. */
+export type RuleHead = Pick<Rule, "id" | "remediation" | "permissions">;
+
+/** An ERROR's remediation defaults to undecidedRemediation: the rule's own fix is for a failure it did not establish. */
+export function finding(rule: RuleHead, snapshot: ClusterSnapshot, parts: FindingParts): Finding {
   return {
     ruleId: rule.id,
     clusterArn: snapshot.arn,
@@ -35,7 +49,18 @@ export function finding(rule: Pick<Rule, "id" | "remediation">, snapshot: Cluste
     severity: parts.severity,
     message: parts.message,
     evidence: parts.evidence,
-    remediation: parts.remediation ?? rule.remediation(snapshot),
+    remediation: parts.remediation ?? (parts.status === "ERROR" ? undecidedRemediation(rule, snapshot) : rule.remediation(snapshot)),
+  };
+}
+
+/**
+ * The next step of an ERROR finding when nothing more specific is known: read why, make sure the rule can read what it
+ * needs, and evaluate again. Never the rule's fix (an upgrade, a configuration change): nothing was found to fix.
+ */
+export function undecidedRemediation(rule: Pick<Rule, "id" | "permissions">, cluster: ClusterIdentity): Remediation {
+  return {
+    text: `Rule ${rule.id} could not be evaluated: read the error in the evidence, check the data the rule needs (${rule.permissions.join(", ") || "none listed"}), and evaluate again.`,
+    command: `aws eks describe-cluster ${clusterArguments(cluster)}`,
   };
 }
 
@@ -43,7 +68,7 @@ export function finding(rule: Pick<Rule, "id" | "remediation">, snapshot: Cluste
  * Clusters that are being deleted, or whose creation failed, have no control plane to judge: NOT_APPLICABLE.
  * CREATING and UPDATING clusters stay applicable, since the intended configuration is what gets evaluated then.
  */
-export function notApplicableForLifecycle(rule: Pick<Rule, "id" | "remediation" | "severity">, snapshot: ClusterSnapshot): Finding | undefined {
+export function notApplicableForLifecycle(rule: RuleHead & Pick<Rule, "severity">, snapshot: ClusterSnapshot): Finding | undefined {
   if (snapshot.status !== "DELETING" && snapshot.status !== "FAILED") return undefined;
   return finding(rule, snapshot, {
     status: "NOT_APPLICABLE",
@@ -53,7 +78,10 @@ export function notApplicableForLifecycle(rule: Pick<Rule, "id" | "remediation" 
   });
 }
 
-/** ERROR: the rule lacks the data to decide. Never a PASS in disguise. */
-export function undecided(rule: Pick<Rule, "id" | "remediation" | "severity">, snapshot: ClusterSnapshot, message: string, evidence: Evidence): Finding {
-  return finding(rule, snapshot, { status: "ERROR", severity: rule.severity, message, evidence });
+/**
+ * ERROR: the rule lacks the data to decide. Never a PASS in disguise. `remediation` says how to give the rule what it
+ * lacks (default: undecidedRemediation).
+ */
+export function undecided(rule: RuleHead & Pick<Rule, "severity">, snapshot: ClusterSnapshot, message: string, evidence: Evidence, remediation?: Remediation): Finding {
+  return finding(rule, snapshot, { status: "ERROR", severity: rule.severity, message, evidence, ...(remediation !== undefined && { remediation }) });
 }
