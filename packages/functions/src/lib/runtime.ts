@@ -28,6 +28,15 @@ function seconds(env: NodeJS.ProcessEnv, name: string): number | undefined {
   return parsed;
 }
 
+/** Days the state table keeps a cluster's history (the stack sets it from historyRetentionDays); unset: the store's default. */
+export function historyRetentionDays(env: NodeJS.ProcessEnv = process.env): number | undefined {
+  const value = env["HISTORY_RETENTION_DAYS"];
+  if (value === undefined || value === "") return undefined;
+  const days = Number(value);
+  if (!Number.isInteger(days) || days < 1) throw new ConfigurationError(`environment variable HISTORY_RETENTION_DAYS: expected whole days >= 1, got ${JSON.stringify(value)}`);
+  return days;
+}
+
 export function policyFromEnvironment(env: NodeJS.ProcessEnv = process.env) {
   const text = required(env, "POLICY", "the deployment policy as JSON");
   let input: unknown;
@@ -51,9 +60,10 @@ export function depsFromEnvironment(logger: Logger, env: NodeJS.ProcessEnv = pro
     if (!Number.isInteger(attempts) || attempts < 1) throw new ConfigurationError(`environment variable SETTLE_MAX_ATTEMPTS: expected a whole number >= 1, got ${JSON.stringify(env.SETTLE_MAX_ATTEMPTS)}`);
     Object.assign(settings, { maxSettleAttempts: attempts });
   }
+  const historyTtlDays = historyRetentionDays(env);
   return {
     policy: policyFromEnvironment(env),
-    store: new DynamoStateStore({ tableName: required(env, "TABLE_NAME", "the state table's name") }),
+    store: new DynamoStateStore({ tableName: required(env, "TABLE_NAME", "the state table's name"), ...(historyTtlDays !== undefined && { historyTtlDays }) }),
     notifier: new SnsNotifier({ topicArn: required(env, "ALERTS_TOPIC_ARN", "the alerts topic's ARN") }),
     settleQueue: new SqsSettleQueue({ queueUrl: required(env, "SETTLE_QUEUE_URL", "the settle queue's URL") }),
     eks: new EksCollector(),
