@@ -126,7 +126,8 @@ describe("tamper alert", () => {
 
   it("says when AWS refused the call: an attempt, with what AWS said", () => {
     const alert = renderTamperAlert(readTamperCall(fixture("sns-SetTopicAttributes.denied.json")));
-    expect(alert.subject).toMatch(/^\[CRITICAL\] EKS Warden tamper: sns:SetTopicAttributes \(refused\) on prod-eks-warden-Warden-AlertsTopic/);
+    expect(alert.subject).toMatch(/^\[CRITICAL\] EKS Warden tamper: sns:SetTopicAttributes \(refused\) on prod-eks-warden-Warden-Alerts/);
+    expect(alert.subject.length).toBeLessThanOrEqual(TAMPER_SUBJECT_MAX);
     expect(alert.text).toContain("was attempted (refused: AuthorizationError): sns:SetTopicAttributes");
     expect(alert.text).toContain("AWS said:   User: arn:aws:iam::111122223333:user/eks-operator is not authorized");
   });
