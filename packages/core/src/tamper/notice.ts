@@ -18,6 +18,9 @@ export interface TamperCall {
   /** The resource the call named (trail, rule, key, topic, subscription, alarm), or "(unknown resource)". */
   readonly resource: string;
   readonly actor: string;
+  /** The AWS service that made the call for the actor (CloudTrail userIdentity.invokedBy), e.g. a deployment's
+   * cloudformation.amazonaws.com: the stack's own deployments change these resources too. */
+  readonly invokedBy?: string;
   readonly sourceIp: string;
   readonly userAgent: string;
   readonly eventTime: string;
@@ -67,6 +70,7 @@ export function readTamperCall(event: unknown): TamperCall {
     call: `${service}:${name}`,
     resource: resourceOf(record(detail["requestParameters"])) ?? "(unknown resource)",
     actor,
+    ...optional("invokedBy", safeText(identity["invokedBy"], 80)),
     sourceIp: safeText(detail["sourceIPAddress"], 64) ?? "unknown",
     userAgent: safeText(detail["userAgent"], FIELD_MAX) ?? "unknown",
     eventTime: safeText(detail["eventTime"], 40) ?? safeText(envelope["time"], 40) ?? "unknown",
@@ -103,6 +107,7 @@ export function renderTamperAlert(call: TamperCall): Notice {
     `A call that can blind EKS Warden was ${attempted}: ${call.call} on ${call.resource}.`,
     "",
     `Who:        ${call.actor}`,
+    ...(call.invokedBy ? [`Through:    ${call.invokedBy} (a deployment of the stack changes these resources too: check it was yours)`] : []),
     `Source IP:  ${call.sourceIp}`,
     `User agent: ${call.userAgent}`,
     `When:       ${call.eventTime}`,

@@ -132,6 +132,19 @@ describe("tamper alert", () => {
     expect(alert.text).toContain("AWS said:   User: arn:aws:iam::111122223333:user/eks-operator is not authorized");
   });
 
+  it("says when a service made the call for the actor, as CloudFormation does when the stack itself is deployed", () => {
+    const deployment = variant("events-DisableRule.console.json", {
+      eventName: "PutRule",
+      userIdentity: { type: "AssumedRole", arn: "arn:aws:sts::111122223333:assumed-role/cdk-hnb659fds-cfn-exec-role/AWSCloudFormation", invokedBy: "cloudformation.amazonaws.com" },
+      sourceIPAddress: "cloudformation.amazonaws.com",
+      userAgent: "cloudformation.amazonaws.com",
+    });
+    const call = readTamperCall(deployment);
+    expect(call.invokedBy).toBe("cloudformation.amazonaws.com");
+    expect(renderTamperAlert(call).text).toContain("Through:    cloudformation.amazonaws.com (a deployment of the stack changes these resources too: check it was yours)");
+    expect(readTamperCall(fixture("events-DisableRule.console.json")).invokedBy).toBeUndefined();
+  });
+
   it("names a subscription, a trail and a rule by the parameter each call records", () => {
     expect(readTamperCall(fixture("sns-Unsubscribe.json")).resource).toBe(`${HEALTH_TOPIC}:7f3e2d1c-0b9a-4c8d-8e7f-6a5b4c3d2e1f`);
     expect(readTamperCall(fixture("cloudtrail-StopLogging.iam-user.json")).resource).toBe("arn:aws:cloudtrail:eu-west-1:111122223333:trail/org-management-events");
