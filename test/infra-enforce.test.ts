@@ -1,19 +1,16 @@
 // The stack on a kept stage with a configuration that enforces remediation, watches two regions, mails two people
-// alerts and a third the health notices, keeps history 730 days and lets only "dev" be destroyed: remediation
+// the alerts and one of them the health notices, keeps history 730 days and lets only "dev" be destroyed: remediation
 // permission appears (scoped to clusters), state is retained and deletion-protected.
 // Its own test file because SST synthesises one app per process.
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { Template } from "aws-cdk-lib/assertions";
-import { getStack } from "sst/constructs";
+import type { Template } from "aws-cdk-lib/assertions";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parsePolicy } from "@eks-warden/core/policy";
-import { synthesizeApp, type Synthesized } from "../packages/cli/src/commands/synth.ts";
-import { Warden } from "../stacks/Warden.ts";
+import type { Synthesized } from "../packages/cli/src/commands/synth.ts";
 import { CONFIG_PATH_VARIABLE, keepsState, loadDeploymentConfig, parseDeploymentConfig } from "../stacks/config.ts";
 import { scopeActions } from "../stacks/permissions.ts";
-import { allPolicyStatements, resourcesOfType, wardenFunctions } from "./infra-support.ts";
+import { allPolicyStatements, resourcesOfType, synthesizeWithConfig, wardenFunctions } from "./infra-support.ts";
 
 const enforcing = {
   _what: "test configuration: remediation enforced, two regions, two alert addresses",
@@ -33,12 +30,7 @@ let synthesized: Synthesized;
 let template: Template;
 
 beforeAll(async () => {
-  const folder = mkdtempSync(join(tmpdir(), "warden-config-"));
-  const configFile = join(folder, "warden.config.json");
-  writeFileSync(configFile, JSON.stringify(enforcing));
-  process.env[CONFIG_PATH_VARIABLE] = configFile;
-  synthesized = await synthesizeApp({ stage: "prod", outDir: join(folder, "cdk.out"), nagChecks: true });
-  template = Template.fromStack(getStack(Warden));
+  ({ synthesized, template } = await synthesizeWithConfig("prod", enforcing));
 }, 180_000);
 
 describe("a protected stage that enforces remediation", () => {

@@ -1,26 +1,15 @@
 // The stack on a stage the configuration marks ephemeral: the only case where `sst remove` may destroy the state
 // table, the keys and the logs. Its own test file because SST synthesises one app per process.
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { Match, Template } from "aws-cdk-lib/assertions";
-import { getStack } from "sst/constructs";
+import { Match, type Template } from "aws-cdk-lib/assertions";
 import { beforeAll, describe, expect, it } from "vitest";
-import { synthesizeApp, type Synthesized } from "../packages/cli/src/commands/synth.ts";
-import { Warden } from "../stacks/Warden.ts";
-import { CONFIG_PATH_VARIABLE } from "../stacks/config.ts";
-import { resourcesOfType } from "./infra-support.ts";
+import type { Synthesized } from "../packages/cli/src/commands/synth.ts";
+import { resourcesOfType, synthesizeWithConfig } from "./infra-support.ts";
 
 let synthesized: Synthesized;
 let template: Template;
 
 beforeAll(async () => {
-  const folder = mkdtempSync(join(tmpdir(), "warden-ephemeral-"));
-  const configFile = join(folder, "warden.config.json");
-  writeFileSync(configFile, JSON.stringify({ _what: "test configuration: the dev stage may be destroyed", ephemeralStages: ["dev"] }));
-  process.env[CONFIG_PATH_VARIABLE] = configFile;
-  synthesized = await synthesizeApp({ stage: "dev", outDir: join(folder, "cdk.out"), nagChecks: true });
-  template = Template.fromStack(getStack(Warden));
+  ({ synthesized, template } = await synthesizeWithConfig("dev", { _what: "test configuration: the dev stage may be destroyed", ephemeralStages: ["dev"] }));
 }, 180_000);
 
 describe("an ephemeral stage", () => {
