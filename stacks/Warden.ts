@@ -435,6 +435,8 @@ export function Warden({ stack, app }: StackContext) {
     keyIds: [key.keyId, hKey.keyId],
     topicArns: [alerts.topicArn, health.topicArn],
     alarmNames,
+    functionNames: [clusterEvent.fn, settle.fn, tamper.fn].map((fn) => fn.functionName),
+    functionArns: [clusterEvent.fn, settle.fn, tamper.fn].map((fn) => fn.functionArn),
   });
   for (const tamperRule of watched) {
     const id = tamperRule.id.replace(/(^|-)([a-z])/g, (_match, _dash, letter: string) => letter.toUpperCase());

@@ -557,7 +557,11 @@ describe("tamper rules and heartbeat", () => {
       alertsTopic: `arn:aws:sns:us-east-1:111122223333:${STACK}-AlertsTopic-Ab1Cd2Ef3Gh4`,
       healthTopic: `arn:aws:sns:us-east-1:111122223333:${STACK}-HealthTopic-Xy9Z8w7V6u5T`,
     };
+    const fns = Object.values(wardenFunctions(template)).concat(tamperFunction().tamper).map((fn) => fn.id);
+    const functionName = (id: string) => `${STACK}-${id}-Fn123456`;
+    const functionArn = (id: string) => `arn:aws:lambda:us-east-1:111122223333:function:${functionName(id)}`;
     const values = {
+      ...Object.fromEntries(fns.flatMap((id) => [[`<Ref ${id}>`, functionName(id)], [`<${id}.Arn>`, functionArn(id)]])),
       [`<Ref ${alertsKeyId}>`]: ids.alerts,
       [`<Ref ${healthKeyId}>`]: ids.health,
       [`<${alertsKeyId}.Arn>`]: arn.alertsKey,
@@ -574,6 +578,8 @@ describe("tamper rules and heartbeat", () => {
       keyIds: [ids.alerts, ids.health],
       topicArns: [arn.alertsTopic, arn.healthTopic],
       alarmNames,
+      functionNames: fns.map(functionName),
+      functionArns: fns.map(functionArn),
     });
     expect(Object.fromEntries(patterns)).toEqual(Object.fromEntries(expected.map((rule) => [rule.id, rule.pattern])));
 
@@ -593,6 +599,10 @@ describe("tamper rules and heartbeat", () => {
     expect(caught("aws.sns", "sns.amazonaws.com", "SetTopicAttributes", { topicArn: arn.alertsTopic, attributeName: "Policy" })).toEqual(["topic"]);
     expect(caught("aws.sns", "sns.amazonaws.com", "Unsubscribe", { subscriptionArn: `${arn.alertsTopic}:0b1c2d3e-4f5a-4b6c-8d7e-9f0a1b2c3d4e` })).toEqual(["unsubscribe"]);
     expect(caught("aws.cloudwatch", "monitoring.amazonaws.com", "DisableAlarmActions", { alarmNames: [`${STACK}-HeartbeatMissing`] })).toEqual(["alarms"]);
+    for (const id of fns) {
+      expect(caught("aws.lambda", "lambda.amazonaws.com", "PutFunctionConcurrency20171031", { functionName: functionName(id), reservedConcurrentExecutions: 0 }), id).toEqual(["function"]);
+      expect(caught("aws.lambda", "lambda.amazonaws.com", "RemovePermission20150331v2", { functionName: functionArn(id), statementId: "x" }), id).toEqual(["function"]);
+    }
     expect(caught("aws.eks", "eks.amazonaws.com", "UpdateClusterConfig", { name: `${STACK}-cluster-events` })).toEqual([]);
   });
 });

@@ -1,7 +1,8 @@
 // The EventBridge patterns of the tamper rules, defined ONCE: the stack deploys them (stacks/Warden.ts) and the tests
 // match CloudTrail records against them. Each pattern catches a CloudTrail-recorded call that would blind the
 // monitor: stop or narrow the trail it reads, disable or re-target its rules, disable or delete its keys, delete or
-// re-policy its topics, cut their subscriptions, delete or mute its alarms (docs/threat-model.md).
+// re-policy its topics, cut their subscriptions, delete or mute its alarms, throttle, replace or cut off its
+// functions (docs/threat-model.md).
 
 /** A value in a pattern: an exact value, or EventBridge's prefix filter. */
 export type TamperPatternValue = string | { readonly prefix: string };
@@ -20,6 +21,9 @@ export interface TamperTargets {
   readonly topicArns: readonly string[];
   /** Names of the stack's CloudWatch alarms. */
   readonly alarmNames: readonly string[];
+  /** Names and ARNs of the stack's Lambda functions: Lambda requests name a function by either (or a qualified ARN). */
+  readonly functionNames: readonly string[];
+  readonly functionArns: readonly string[];
 }
 
 /** The watched calls, per service. */
@@ -32,10 +36,13 @@ export const TAMPER_CALLS = {
   snsSubscription: ["Unsubscribe"],
   alarms: ["DeleteAlarms", "DisableAlarmActions"],
   alarmRedefinition: ["PutMetricAlarm"],
+  /** Lambda records its calls with an API version suffix (e.g. UpdateFunctionCode20150331v2): matched by prefix.
+   * DeleteFunction also covers DeleteFunctionConcurrency; RemovePermission takes EventBridge's right to invoke. */
+  lambda: ["UpdateFunctionCode", "UpdateFunctionConfiguration", "PutFunctionConcurrency", "DeleteFunction", "RemovePermission", "PutFunctionEventInvokeConfig", "UpdateFunctionEventInvokeConfig"],
 } as const;
 
 /** The ids of tamperRules' rules, in order, so a stack can name every rule before it knows its resources. */
-export const TAMPER_RULE_IDS = ["trail", "rule", "targets", "key", "topic", "unsubscribe", "alarms", "alarm"] as const;
+export const TAMPER_RULE_IDS = ["trail", "rule", "targets", "key", "topic", "unsubscribe", "alarms", "alarm", "function"] as const;
 
 export interface TamperRule {
   /** Short, stable id: the stack names the rule `<stack>-tamper-<id>`. */
@@ -44,7 +51,7 @@ export interface TamperRule {
   readonly pattern: TamperPattern;
 }
 
-function cloudTrailCalls(service: string, eventNames: readonly string[], requestParameters?: TamperPattern): TamperPattern {
+function cloudTrailCalls(service: string, eventNames: readonly TamperPatternValue[], requestParameters?: TamperPattern): TamperPattern {
   return {
     source: [`aws.${service === "monitoring" ? "cloudwatch" : service}`],
     "detail-type": ["AWS API Call via CloudTrail"],
@@ -68,6 +75,8 @@ export function tamperRules(targets: TamperTargets): readonly TamperRule[] {
   const keys = [...nonEmpty("key ARNs", targets.keyArns), ...nonEmpty("key ids", targets.keyIds)];
   const topics = nonEmpty("topic ARNs", targets.topicArns);
   const alarms = nonEmpty("alarm names", targets.alarmNames);
+  const functionArns = nonEmpty("function ARNs", targets.functionArns);
+  const functions = [...nonEmpty("function names", targets.functionNames), ...functionArns, ...functionArns.map((arn) => ({ prefix: `${arn}:` }))];
   return [
     {
       id: "trail",
@@ -109,6 +118,12 @@ export function tamperRules(targets: TamperTargets): readonly TamperRule[] {
       id: "alarm",
       description: "One of EKS Warden's CloudWatch alarms redefined (actions, metric or threshold)",
       pattern: cloudTrailCalls("monitoring", TAMPER_CALLS.alarmRedefinition, { alarmName: [...alarms] }),
+    },
+    {
+      id: "function",
+      description: "One of EKS Warden's functions replaced, reconfigured, throttled, deleted or cut off from its triggers",
+      // A qualified ARN (version or alias) is the ARN, ":", and the qualifier.
+      pattern: cloudTrailCalls("lambda", TAMPER_CALLS.lambda.map((name) => ({ prefix: name })), { functionName: functions }),
     },
   ];
 }

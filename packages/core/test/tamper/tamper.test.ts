@@ -17,6 +17,11 @@ const targets: TamperTargets = {
   keyIds: ["1234abcd-12ab-34cd-56ef-1234567890ab", "9876fedc-98fe-76dc-54ba-0987654321fe"],
   topicArns: [ALERTS_TOPIC, HEALTH_TOPIC],
   alarmNames: ["prod-eks-warden-Warden-SettleDeadLetters", "prod-eks-warden-Warden-HeartbeatMissing"],
+  functionNames: ["prod-eks-warden-Warden-ClusterEvent0490C859-AbCdEf123456", "prod-eks-warden-Warden-TamperD91FBCA7-ZyXwVu987654"],
+  functionArns: [
+    "arn:aws:lambda:eu-west-1:111122223333:function:prod-eks-warden-Warden-ClusterEvent0490C859-AbCdEf123456",
+    "arn:aws:lambda:eu-west-1:111122223333:function:prod-eks-warden-Warden-TamperD91FBCA7-ZyXwVu987654",
+  ],
 };
 const rules = tamperRules(targets);
 const caughtBy = (event: unknown): string[] => rules.filter((rule) => matchesTamperPattern(rule.pattern, event)).map((rule) => rule.id);
@@ -69,6 +74,22 @@ describe("tamper rules", () => {
     expect(caughtBy(alarms("DisableAlarmActions", { alarmNames: ["prod-eks-warden-Warden-SettleDeadLetters"] }))).toEqual(["alarms"]);
     expect(caughtBy(alarms("PutMetricAlarm", { alarmName: "prod-eks-warden-Warden-SettleDeadLetters" }))).toEqual(["alarm"]);
     expect(caughtBy(alarms("DeleteAlarms", { alarmNames: ["unrelated"] }))).toEqual([]);
+  });
+
+  it("catch a function throttled, replaced, reconfigured, deleted or cut off, by name, ARN or qualified ARN", () => {
+    expect(caughtBy(fixture("lambda-PutFunctionConcurrency.zero.json"))).toEqual(["function"]);
+    const lambda = (eventName: string, functionName: string) => variant("lambda-PutFunctionConcurrency.zero.json", { eventName, requestParameters: { functionName } });
+    const arn = targets.functionArns[1]!;
+    for (const eventName of ["UpdateFunctionCode20150331v2", "UpdateFunctionConfiguration20150331v2", "DeleteFunction20150331", "DeleteFunctionConcurrency20171031", "RemovePermission20150331v2", "PutFunctionEventInvokeConfig20190925"]) {
+      expect(caughtBy(lambda(eventName, arn)), eventName).toEqual(["function"]);
+    }
+    expect(caughtBy(lambda("UpdateFunctionCode20150331v2", `${arn}:$LATEST`))).toEqual(["function"]);
+    expect(caughtBy(lambda("UpdateFunctionCode20150331v2", "someone-elses-function"))).toEqual([]);
+    expect(caughtBy(lambda("GetFunction20150331v2", arn))).toEqual([]);
+    expect(readTamperCall(fixture("lambda-PutFunctionConcurrency.zero.json"))).toMatchObject({
+      call: "lambda:PutFunctionConcurrency20171031",
+      resource: "prod-eks-warden-Warden-ClusterEvent0490C859-AbCdEf123456",
+    });
   });
 
   it("ignore the same calls on other resources, other calls, and look-alikes from other sources", () => {
