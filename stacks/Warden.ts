@@ -354,7 +354,7 @@ export function Warden({ stack, app }: StackContext) {
 
   // Alarms, named so the tamper rules and the health topic's policies can name them exactly.
   const alarmNames: string[] = [];
-  const alarm = (id: string, props: Omit<cloudwatch.AlarmProps, "alarmName" | "threshold" | "evaluationPeriods"> & Partial<Pick<cloudwatch.AlarmProps, "evaluationPeriods">>): cloudwatch.Alarm => {
+  const alarm = (id: string, props: Omit<cloudwatch.AlarmProps, "alarmName" | "threshold" | "evaluationPeriods"> & Partial<Pick<cloudwatch.AlarmProps, "threshold" | "evaluationPeriods">>): cloudwatch.Alarm => {
     const alarmName = names.alarm(id.replace(/Alarm$/, ""));
     alarmNames.push(alarmName);
     const created = new cloudwatch.Alarm(stack, id, {
@@ -415,6 +415,15 @@ export function Warden({ stack, app }: StackContext) {
   alarm("RejectedEventsAlarm", {
     metric: new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName: "Event_rejected", dimensionsMap: { service: "cluster-event" }, ...fiveMinutes }),
     alarmDescription: "cluster-event rejected malformed EKS events (logged with their ids and dropped without retry)",
+  });
+  // Settle checks are consumed within minutes (the worker re-queues an unfinished one as a new message, delay at most
+  // 15 minutes): an hour-old message means nobody consumes the queue (event source mapping disabled or deleted, the
+  // function unable to start), which raises no function error.
+  alarm("SettleQueueStalledAlarm", {
+    metric: settleQueue.metricApproximateAgeOfOldestMessage({ period: Duration.minutes(5), statistic: "Maximum" }),
+    threshold: Duration.hours(1).toSeconds(),
+    evaluationPeriods: 3,
+    alarmDescription: "The oldest settle check has waited over an hour: the settle queue is not being consumed",
   });
   // The heartbeat proves itself: no HeartbeatPublished for 30 hours (five 6-hour periods, all empty) means the
   // schedule, the function or the health topic is broken. Missing data is the breach.

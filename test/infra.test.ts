@@ -343,7 +343,7 @@ describe("alarms", () => {
   };
 
   it("have stack-scoped names and notify the health topic, never the alerts topic", () => {
-    expect(alarms()).toHaveLength(8);
+    expect(alarms()).toHaveLength(9);
     for (const alarm of alarms()) {
       expect(alarm.AlarmName).toMatch(/^test-eks-warden-Warden-[A-Za-z]+$/);
       expect(alarm.AlarmActions).toEqual([{ Ref: expect.stringMatching(/^HealthTopic/) }]);
@@ -359,13 +359,15 @@ describe("alarms", () => {
       expect.stringMatching(/^AWS\/Lambda Errors Sum 300 .*ClusterEvent/),
       expect.stringMatching(/^AWS\/Lambda Errors Sum 300 .*Settle/),
       expect.stringMatching(/^AWS\/Lambda Errors Sum 300 .*Tamper/),
+      expect.stringMatching(/^AWS\/SQS ApproximateAgeOfOldestMessage Maximum 300 .*SettleQueue/),
       expect.stringMatching(/^AWS\/SQS NumberOfMessagesSent Sum 300 .*ClusterEventDeadLetterQueue/),
       expect.stringMatching(/^AWS\/SQS NumberOfMessagesSent Sum 300 .*TamperDeadLetterQueue/),
       'EksWarden Event_rejected Sum 300 "cluster-event"',
       'EksWarden HeartbeatPublished Sum 21600 "tamper"',
     ]);
     expect(named("RejectedEvents").Dimensions).toEqual([{ Name: "service", Value: "cluster-event" }]);
-    for (const alarm of alarms().filter((candidate) => !candidate.AlarmName.endsWith("HeartbeatMissing"))) {
+    // Every alarm but the two on time (below) fires on the first bad thing of a period.
+    for (const alarm of alarms().filter((candidate) => !/(HeartbeatMissing|SettleQueueStalled)$/.test(candidate.AlarmName))) {
       expect(alarm).toMatchObject({ Threshold: 1, ComparisonOperator: "GreaterThanOrEqualToThreshold", TreatMissingData: "notBreaching" });
     }
   });
@@ -383,6 +385,10 @@ describe("alarms", () => {
     expect(settle).toMatchObject({ EvaluationPeriods: 6, DatapointsToAlarm: 1, Threshold: 1, ComparisonOperator: "GreaterThanOrEqualToThreshold" });
     // No alarm on a dead-letter queue's depth: it stays in ALARM after the first message and hides the next.
     for (const alarm of alarms()) expect(alarm.MetricName).not.toBe("ApproximateNumberOfMessagesVisible");
+  });
+
+  it("notice a settle queue nobody consumes: its oldest message over an hour old for 15 minutes", () => {
+    expect(named("SettleQueueStalled")).toMatchObject({ Threshold: 3600, ComparisonOperator: "GreaterThanOrEqualToThreshold", EvaluationPeriods: 3, TreatMissingData: "notBreaching" });
   });
 
   it("treat a missing heartbeat for 30 hours as a breach", () => {
@@ -451,7 +457,7 @@ describe("health topic", () => {
 
   it("lets CloudWatch publish and use its key only for this stack's alarms, named exactly", () => {
     const alarmNames = Object.values(resourcesOfType(template, "AWS::CloudWatch::Alarm")).map((alarm) => alarm.Properties.AlarmName as string).sort();
-    expect(alarmNames).toHaveLength(8);
+    expect(alarmNames).toHaveLength(9);
     const fromCloudWatch = allPolicyStatements(template).filter(({ statement }) => JSON.stringify(statement.Principal ?? {}).includes("cloudwatch.amazonaws.com"));
     expect(fromCloudWatch.map(({ where }) => where.replace(/[0-9A-F]{8}$/, "")).sort()).toEqual(["HealthKey", "HealthTopicPolicy"]);
     for (const { where, statement } of fromCloudWatch) {
