@@ -7,6 +7,7 @@ import { ValidationError } from "@eks-warden/core/errors";
 import type { Policy } from "@eks-warden/core/model";
 import { parsePolicy, policySchema } from "@eks-warden/core/policy";
 import { REGION } from "@eks-warden/core/arn";
+import { z } from "@eks-warden/core/zod";
 
 export const CONFIG_FILE = "warden.config.json";
 
@@ -16,7 +17,13 @@ export type LogRetentionDays = (typeof LOG_RETENTION_DAYS)[number];
 
 /** An SST stage name: a letter, then letters, digits or -. */
 export const STAGE_NAME = /^[A-Za-z][A-Za-z0-9-]*$/;
-const KNOWN_KEYS = ["$schema", "_what", "region", "logRetentionDays", "protectedStages", "policy"] as const;
+const KNOWN_KEYS = ["$schema", "_what", "region", "logRetentionDays", "historyRetentionDays", "ephemeralStages", "healthEmails", "policy"] as const;
+
+/** DynamoDB TTL of a cluster's history: at least a day, at most ten years. */
+const HISTORY_RETENTION_RANGE = { min: 1, max: 3653 } as const;
+
+/** The same check as policy.alertEmails (packages/core/src/policy.ts). */
+const EMAIL = z.email();
 
 export interface DeploymentConfig {
   /** Where it came from: the file's path, or "defaults". */
@@ -24,14 +31,27 @@ export interface DeploymentConfig {
   /** Default deployment region (`sst deploy --region` overrides it). */
   readonly region: string;
   readonly logRetentionDays: LogRetentionDays;
-  /** Stages whose stateful resources are retained and deletion-protected. */
-  readonly protectedStages: readonly string[];
+  /** Days a cluster's history is kept (DynamoDB TTL), handed to the functions as HISTORY_RETENTION_DAYS. */
+  readonly historyRetentionDays: number;
+  /**
+   * The only stages `sst remove` may destroy: their table, keys and logs are deleted with the stack. Every other
+   * stage retains them and deletion-protects the table.
+   */
+  readonly ephemeralStages: readonly string[];
+  /** E-mail subscriptions of the health topic (tamper alerts, health alarms, heartbeat); default policy.alertEmails. */
+  readonly healthEmails: readonly string[];
   readonly policy: Policy;
 }
 
 export const DEFAULT_REGION = "us-east-1";
 export const DEFAULT_LOG_RETENTION_DAYS: LogRetentionDays = 90;
-export const DEFAULT_PROTECTED_STAGES: readonly string[] = ["prod", "production"];
+export const DEFAULT_HISTORY_RETENTION_DAYS = 400;
+export const DEFAULT_EPHEMERAL_STAGES: readonly string[] = [];
+
+/** Whether a stage keeps its state (table, keys, logs) when the stack is removed: all but the ephemeral ones. */
+export function keepsState(config: Pick<DeploymentConfig, "ephemeralStages">, stage: string): boolean {
+  return !config.ephemeralStages.includes(stage);
+}
 
 /**
  * Whether a document is written as a deployment file rather than as a bare policy (both are accepted where a policy
@@ -53,7 +73,7 @@ export function parseDeploymentConfig(document: unknown, source: string): Deploy
   const input = document as Record<string, unknown>;
   const issues: { path: string; message: string }[] = [];
   for (const key of Object.keys(input)) {
-    if (!(KNOWN_KEYS as readonly string[]).includes(key)) issues.push({ path: key, message: `unknown setting; expected one of ${KNOWN_KEYS.filter((k) => !k.startsWith("$") && !k.startsWith("_")).join(", ")}` });
+    if (!(KNOWN_KEYS as readonly string[]).includes(key) && key !== "protectedStages") issues.push({ path: key, message: `unknown setting; expected one of ${KNOWN_KEYS.filter((k) => !k.startsWith("$") && !k.startsWith("_")).join(", ")}` });
   }
   const region = input["region"] ?? DEFAULT_REGION;
   if (typeof region !== "string" || !REGION.test(region)) issues.push({ path: "region", message: `expected an AWS region such as "eu-west-1", got ${JSON.stringify(region)}` });
@@ -61,9 +81,28 @@ export function parseDeploymentConfig(document: unknown, source: string): Deploy
   if (!(LOG_RETENTION_DAYS as readonly unknown[]).includes(retention)) {
     issues.push({ path: "logRetentionDays", message: `expected one of CloudWatch Logs' retention periods (${LOG_RETENTION_DAYS.join(", ")}), got ${JSON.stringify(retention)}` });
   }
-  const protectedStages = input["protectedStages"] ?? DEFAULT_PROTECTED_STAGES;
-  if (!Array.isArray(protectedStages) || !protectedStages.every((stage) => typeof stage === "string" && STAGE_NAME.test(stage))) {
-    issues.push({ path: "protectedStages", message: `expected a list of stage names (a letter, then letters, digits or -), got ${JSON.stringify(protectedStages)}` });
+  // Refused rather than ignored: it used to list the stages that keep their state, so a file naming it was written
+  // for the opposite default. Now every stage keeps its state; a silently ignored key would leave its author
+  // believing the list still means something.
+  if ("protectedStages" in input) {
+    issues.push({ path: "protectedStages", message: 'no longer read: every stage now retains and deletion-protects its state; remove this key and list the stages that "sst remove" may destroy in "ephemeralStages" (default [])' });
+  }
+  const history = input["historyRetentionDays"] ?? DEFAULT_HISTORY_RETENTION_DAYS;
+  if (typeof history !== "number" || !Number.isInteger(history) || history < HISTORY_RETENTION_RANGE.min || history > HISTORY_RETENTION_RANGE.max) {
+    issues.push({ path: "historyRetentionDays", message: `expected whole days from ${HISTORY_RETENTION_RANGE.min} to ${HISTORY_RETENTION_RANGE.max}, got ${JSON.stringify(history)}` });
+  }
+  const ephemeralStages = input["ephemeralStages"] ?? DEFAULT_EPHEMERAL_STAGES;
+  if (!Array.isArray(ephemeralStages) || !ephemeralStages.every((stage) => typeof stage === "string" && STAGE_NAME.test(stage))) {
+    issues.push({ path: "ephemeralStages", message: `expected a list of stage names (a letter, then letters, digits or -), got ${JSON.stringify(ephemeralStages)}` });
+  }
+  const healthEmails = input["healthEmails"];
+  if (healthEmails !== undefined) {
+    if (!Array.isArray(healthEmails)) issues.push({ path: "healthEmails", message: `expected a list of e-mail addresses, got ${JSON.stringify(healthEmails)}` });
+    else {
+      for (const [index, email] of healthEmails.entries()) {
+        if (!EMAIL.safeParse(email).success) issues.push({ path: `healthEmails[${index}]`, message: `${JSON.stringify(email)} is not an email address` });
+      }
+    }
   }
   if (issues.length > 0) throw new ValidationError(`${source}: invalid deployment configuration`, issues);
   let policy: Policy;
@@ -79,7 +118,9 @@ export function parseDeploymentConfig(document: unknown, source: string): Deploy
     source,
     region: region as string,
     logRetentionDays: retention as LogRetentionDays,
-    protectedStages: protectedStages as string[],
+    historyRetentionDays: history as number,
+    ephemeralStages: ephemeralStages as string[],
+    healthEmails: (healthEmails as string[] | undefined) ?? policy.alertEmails,
     policy,
   };
 }

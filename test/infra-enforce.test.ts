@@ -1,23 +1,24 @@
-// The stack on a protected stage with a configuration that enforces remediation, watches two regions and mails
-// two people: remediation permission appears (scoped to clusters), state is retained and deletion-protected.
+// The stack on a kept stage with a configuration that enforces remediation, watches two regions, mails two people
+// the alerts and one of them the health notices, keeps history 730 days and lets only "dev" be destroyed: remediation
+// permission appears (scoped to clusters), state is retained and deletion-protected.
 // Its own test file because SST synthesises one app per process.
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { Template } from "aws-cdk-lib/assertions";
-import { getStack } from "sst/constructs";
+import type { Template } from "aws-cdk-lib/assertions";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parsePolicy } from "@eks-warden/core/policy";
-import { synthesizeApp, type Synthesized } from "../packages/cli/src/commands/synth.ts";
-import { Warden } from "../stacks/Warden.ts";
-import { CONFIG_PATH_VARIABLE, loadDeploymentConfig, parseDeploymentConfig } from "../stacks/config.ts";
+import type { Synthesized } from "../packages/cli/src/commands/synth.ts";
+import { CONFIG_PATH_VARIABLE, keepsState, loadDeploymentConfig, parseDeploymentConfig } from "../stacks/config.ts";
 import { scopeActions } from "../stacks/permissions.ts";
-import { allPolicyStatements, resourcesOfType, wardenFunctions } from "./infra-support.ts";
+import { allPolicyStatements, resourcesOfType, synthesizeWithConfig, wardenFunctions } from "./infra-support.ts";
 
 const enforcing = {
   _what: "test configuration: remediation enforced, two regions, two alert addresses",
   region: "eu-west-1",
   logRetentionDays: 365,
+  historyRetentionDays: 730,
+  ephemeralStages: ["dev"],
+  healthEmails: ["oncall@example.com"],
   policy: {
     remediation: { mode: "enforce", action: "private" },
     regions: ["eu-west-1", "eu-central-1"],
@@ -29,12 +30,7 @@ let synthesized: Synthesized;
 let template: Template;
 
 beforeAll(async () => {
-  const folder = mkdtempSync(join(tmpdir(), "warden-config-"));
-  const configFile = join(folder, "warden.config.json");
-  writeFileSync(configFile, JSON.stringify(enforcing));
-  process.env[CONFIG_PATH_VARIABLE] = configFile;
-  synthesized = await synthesizeApp({ stage: "prod", outDir: join(folder, "cdk.out"), nagChecks: true });
-  template = Template.fromStack(getStack(Warden));
+  ({ synthesized, template } = await synthesizeWithConfig("prod", enforcing));
 }, 180_000);
 
 describe("a protected stage that enforces remediation", () => {
@@ -66,12 +62,21 @@ describe("a protected stage that enforces remediation", () => {
     expect(policy.remediation.mode).toBe("enforce");
   });
 
-  it("subscribes every configured address to the alerts topic by e-mail", () => {
+  it("subscribes every configured address to the alerts topic by e-mail, and healthEmails to the health topic", () => {
     const subscriptions = Object.values(resourcesOfType(template, "AWS::SNS::Subscription")).map((subscription) => subscription.Properties);
-    expect(subscriptions.map((subscription) => [subscription.Protocol, subscription.Endpoint]).sort()).toEqual([
+    const to = (topic: string) =>
+      subscriptions.filter((subscription) => subscription.TopicArn.Ref.startsWith(topic)).map((subscription) => [subscription.Protocol, subscription.Endpoint]).sort();
+    expect(subscriptions).toHaveLength(3);
+    expect(to("AlertsTopic")).toEqual([
       ["email", "oncall@example.com"],
       ["email", "security@example.com"],
     ]);
+    expect(to("HealthTopic")).toEqual([["email", "oncall@example.com"]]);
+  });
+
+  it("hands the functions the configured history retention", () => {
+    const { clusterEvent, settle } = wardenFunctions(template);
+    for (const fn of [clusterEvent, settle]) expect(fn.properties.Environment.Variables.HISTORY_RETENTION_DAYS).toBe("730");
   });
 
   it("retains and deletion-protects the state, and keeps the key and the logs", () => {
@@ -111,6 +116,38 @@ describe("deployment configuration", () => {
     const config = parseDeploymentConfig(example, "warden.config.example.json");
     expect(config.region).toBe("eu-west-1");
     expect(config.policy.alertEmails).toEqual(["platform-security@example.com"]);
+    expect(config).toMatchObject({ historyRetentionDays: 400, ephemeralStages: ["dev"], healthEmails: ["platform-oncall@example.com", "platform-security@example.com"] });
+  });
+
+  it("keeps every stage's state by default; only the listed ephemeral stages may be destroyed", () => {
+    const defaults = parseDeploymentConfig({}, "defaults");
+    expect(defaults).toMatchObject({ historyRetentionDays: 400, ephemeralStages: [], healthEmails: [] });
+    for (const stage of ["prod", "production", "test", "dev", "synth"]) expect(keepsState(defaults, stage), stage).toBe(true);
+    const withDev = parseDeploymentConfig({ ephemeralStages: ["dev", "pr-42"] }, "warden.config.json");
+    expect(keepsState(withDev, "dev")).toBe(false);
+    expect(keepsState(withDev, "pr-42")).toBe(false);
+    expect(keepsState(withDev, "prod")).toBe(true);
+  });
+
+  it("refuses the old protectedStages key, saying to use ephemeralStages, instead of silently ignoring it", () => {
+    expect(() => parseDeploymentConfig({ protectedStages: ["prod"] }, "warden.config.json")).toThrow(
+      /warden\.config\.json: invalid deployment configuration: protectedStages: no longer read: every stage now retains and deletion-protects its state; .*"ephemeralStages"/,
+    );
+    expect(() => parseDeploymentConfig({ protectedStages: ["prod"] }, "warden.config.json")).not.toThrow(/unknown setting/);
+  });
+
+  it("validates historyRetentionDays, ephemeralStages and healthEmails, naming the field", () => {
+    for (const days of [0, 3654, 1.5, "400"]) {
+      expect(() => parseDeploymentConfig({ historyRetentionDays: days }, "c.json"), String(days)).toThrow(/historyRetentionDays: expected whole days from 1 to 3653/);
+    }
+    expect(parseDeploymentConfig({ historyRetentionDays: 3653 }, "c.json").historyRetentionDays).toBe(3653);
+    expect(() => parseDeploymentConfig({ ephemeralStages: ["dev", "9lives"] }, "c.json")).toThrow(/ephemeralStages: expected a list of stage names/);
+    expect(() => parseDeploymentConfig({ ephemeralStages: "dev" }, "c.json")).toThrow(/ephemeralStages: expected a list of stage names/);
+    expect(() => parseDeploymentConfig({ healthEmails: ["oncall@example.com", "not-an-address"] }, "c.json")).toThrow(/healthEmails\[1\]: "not-an-address" is not an email address/);
+    expect(() => parseDeploymentConfig({ healthEmails: "oncall@example.com" }, "c.json")).toThrow(/healthEmails: expected a list of e-mail addresses/);
+    // Default: the alert addresses; an explicit empty list means no health e-mail at all.
+    expect(parseDeploymentConfig({ policy: { alertEmails: ["a@example.com"] } }, "c.json").healthEmails).toEqual(["a@example.com"]);
+    expect(parseDeploymentConfig({ healthEmails: [], policy: { alertEmails: ["a@example.com"] } }, "c.json").healthEmails).toEqual([]);
   });
 
   it("names each wrong field and what it expects", () => {

@@ -1,8 +1,13 @@
 // Helpers for the infrastructure tests: reading resources, policy statements and the cdk-nag report of a
 // synthesised template, and the shared CloudTrail fixtures in their EventBridge envelope.
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Template } from "aws-cdk-lib/assertions";
+import { Template } from "aws-cdk-lib/assertions";
+import { getStack } from "sst/constructs";
+import { synthesizeApp, type Synthesized } from "../packages/cli/src/commands/synth.ts";
+import { Warden } from "../stacks/Warden.ts";
+import { CONFIG_PATH_VARIABLE } from "../stacks/config.ts";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- CloudFormation resources are untyped JSON.
 type CfnJson = any;
@@ -11,6 +16,16 @@ export interface CfnResource {
   readonly Type: string;
   readonly Properties: CfnJson;
   readonly DeletionPolicy?: string;
+}
+
+/** Synthesises the app (once per process) on `stage` with `config` as its warden.config.json, cdk-nag checked. */
+export async function synthesizeWithConfig(stage: string, config: Record<string, unknown>): Promise<{ synthesized: Synthesized; template: Template }> {
+  const folder = mkdtempSync(join(tmpdir(), `warden-${stage}-`));
+  const configFile = join(folder, "warden.config.json");
+  writeFileSync(configFile, JSON.stringify(config));
+  process.env[CONFIG_PATH_VARIABLE] = configFile;
+  const synthesized = await synthesizeApp({ stage, outDir: join(folder, "cdk.out"), nagChecks: true });
+  return { synthesized, template: Template.fromStack(getStack(Warden)) };
 }
 
 export function resourcesOfType(template: Template, type: string): Record<string, CfnResource> {

@@ -6,12 +6,14 @@ export { STATE_TABLE_KEY_SCHEMA } from "./aws/dynamodb.ts";
 export { clusterEventPattern } from "./event-pattern.ts";
 
 /**
- * The real-time functions: the SST handler (file from the repository root, without extension, then the export) and
+ * The functions: the SST handler (file from the repository root, without extension, then the export) and
  * the name each function goes by (service name, local Lambda context). The local system imports the same file.
  */
 export const HANDLERS = {
   clusterEvent: { handler: "packages/functions/src/cluster-event.handler", name: "cluster-event" },
   settle: { handler: "packages/functions/src/settle.handler", name: "settle" },
+  /** Tamper alerts (CloudTrail calls that would blind the monitor) and the daily heartbeat, to the health topic. */
+  tamper: { handler: "packages/functions/src/tamper.handler", name: "tamper" },
 } as const;
 
 export type HandlerName = keyof typeof HANDLERS;
@@ -24,6 +26,10 @@ export const FUNCTION_ENV = {
   alertsTopicArn: "ALERTS_TOPIC_ARN",
   /** The settle queue's URL. */
   settleQueueUrl: "SETTLE_QUEUE_URL",
+  /** The health topic's ARN: tamper alerts, heartbeats and alarms (its own key, apart from the alerts topic's). */
+  healthTopicArn: "HEALTH_TOPIC_ARN",
+  /** Days the state table keeps a cluster's history (DynamoDB TTL). */
+  historyRetentionDays: "HISTORY_RETENTION_DAYS",
   /** The deployment policy as JSON. */
   policy: "POLICY",
   /** Delay of the first settle check, whole seconds 0-900 (default: the pipeline's). */

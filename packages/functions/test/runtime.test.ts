@@ -32,3 +32,20 @@ describe("cold-start configuration", () => {
     expect(() => depsFromEnvironment(new Logger(), { ...complete, SETTLE_MAX_ATTEMPTS: "many" })).toThrow("SETTLE_MAX_ATTEMPTS: expected a whole number >= 1, got \"many\"");
   });
 });
+
+describe("history retention", () => {
+  it("reads HISTORY_RETENTION_DAYS (the stack's historyRetentionDays), refusing what is not whole days", async () => {
+    const { historyRetentionDays } = await import("../src/lib/runtime.ts");
+    expect(historyRetentionDays({ HISTORY_RETENTION_DAYS: "400" })).toBe(400);
+    expect(historyRetentionDays({})).toBeUndefined();
+    expect(() => historyRetentionDays({ HISTORY_RETENTION_DAYS: "0" })).toThrow('HISTORY_RETENTION_DAYS: expected whole days >= 1, got "0"');
+    expect(() => historyRetentionDays({ HISTORY_RETENTION_DAYS: "a year" })).toThrow("HISTORY_RETENTION_DAYS: expected whole days >= 1");
+    expect(() => depsFromEnvironment(new Logger(), { ...complete, HISTORY_RETENTION_DAYS: "-3" })).toThrow(ConfigurationError);
+  });
+
+  it("names a missing health topic for the tamper function", async () => {
+    const { noticeTargetsFromEnvironment } = await import("../src/lib/notice-targets.ts");
+    expect(() => noticeTargetsFromEnvironment({ ALERTS_TOPIC_ARN: complete.ALERTS_TOPIC_ARN })).toThrow("environment variable HEALTH_TOPIC_ARN is missing");
+    expect(Object.keys(noticeTargetsFromEnvironment({ HEALTH_TOPIC_ARN: "arn:aws:sns:eu-west-1:111122223333:health", AWS_REGION: "eu-west-1" })).sort()).toEqual(["health"]);
+  });
+});

@@ -13,7 +13,7 @@ import { STAGE_NAME } from "../../../../stacks/config.ts";
 export const REPO_ROOT = fileURLToPath(new URL("../../../../", import.meta.url));
 
 export interface SynthesizeOptions {
-  /** SST stage; protected stages (config protectedStages) get retained, deletion-protected state. Default "synth". */
+  /** SST stage; all but the config's ephemeralStages get retained, deletion-protected state. Default "synth". */
   readonly stage?: string;
   /** Cloud assembly folder; default a fresh temporary folder chosen by the CDK. */
   readonly outDir?: string;
@@ -114,7 +114,7 @@ warden.config.json at the repository root (see warden.config.example.json), or t
 
 Options:
   --out DIR      output folder, replaced if it exists (default: cdk.out)
-  --stage NAME   SST stage (default: synth); stages listed in protectedStages get retained, deletion-protected state
+  --stage NAME   SST stage (default: synth); stages not listed in ephemeralStages get retained, deletion-protected state
   -h, --help     show this help
 
 Exit 0 when cdk-nag reports nothing unsuppressed, 1 when it does (each finding on stderr), 2 on bad usage.`;

@@ -19,8 +19,9 @@ export const EKS_INVENTORY_ACTIONS = ["eks:ListClusters"] as const;
 export const EKS_SETTLE_ACTIONS = ["eks:DescribeUpdate"] as const;
 
 /** DynamoStateStore: Query for state/history, PutItem/UpdateItem/DeleteItem for claims and history; a
- * TransactWriteItems is authorised per item by the same PutItem (and ConditionCheckItem) actions. */
-export const STATE_TABLE_ACTIONS = ["dynamodb:Query", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:ConditionCheckItem"] as const;
+ * TransactWriteItems is authorised per item by the same PutItem/UpdateItem/DeleteItem actions. No
+ * ConditionCheckItem: the store writes no ConditionCheck item (its conditions ride on the writes themselves). */
+export const STATE_TABLE_ACTIONS = ["dynamodb:Query", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"] as const;
 
 /** SnsNotifier, on the alerts topic (and kms:GenerateDataKey/Decrypt on its key when the topic is encrypted). */
 export const ALERTS_TOPIC_ACTIONS = ["sns:Publish"] as const;

@@ -29,6 +29,15 @@ function seconds(env: NodeJS.ProcessEnv, name: string): number | undefined {
   return parsed;
 }
 
+/** Days the state table keeps a cluster's history (the stack sets it from historyRetentionDays); unset: the store's default. */
+export function historyRetentionDays(env: NodeJS.ProcessEnv = process.env): number | undefined {
+  const value = env[FUNCTION_ENV.historyRetentionDays];
+  if (value === undefined || value === "") return undefined;
+  const days = Number(value);
+  if (!Number.isInteger(days) || days < 1) throw new ConfigurationError(`environment variable ${FUNCTION_ENV.historyRetentionDays}: expected whole days >= 1, got ${JSON.stringify(value)}`);
+  return days;
+}
+
 export function policyFromEnvironment(env: NodeJS.ProcessEnv = process.env) {
   const text = required(env, FUNCTION_ENV.policy, "the deployment policy as JSON");
   let input: unknown;
@@ -53,9 +62,10 @@ export function depsFromEnvironment(logger: Logger, env: NodeJS.ProcessEnv = pro
     if (!Number.isInteger(attempts) || attempts < 1) throw new ConfigurationError(`environment variable ${FUNCTION_ENV.settleMaxAttempts}: expected a whole number >= 1, got ${JSON.stringify(maxAttempts)}`);
     Object.assign(settings, { maxSettleAttempts: attempts });
   }
+  const historyTtlDays = historyRetentionDays(env);
   return {
     policy: policyFromEnvironment(env),
-    store: new DynamoStateStore({ tableName: required(env, FUNCTION_ENV.tableName, "the state table's name") }),
+    store: new DynamoStateStore({ tableName: required(env, FUNCTION_ENV.tableName, "the state table's name"), ...(historyTtlDays !== undefined && { historyTtlDays }) }),
     notifier: new SnsNotifier({ topicArn: required(env, FUNCTION_ENV.alertsTopicArn, "the alerts topic's ARN") }),
     settleQueue: new SqsSettleQueue({ queueUrl: required(env, FUNCTION_ENV.settleQueueUrl, "the settle queue's URL") }),
     eks: new EksCollector(),

@@ -1,0 +1,152 @@
+// The EventBridge patterns of the tamper rules, defined ONCE: the stack deploys them (stacks/Warden.ts) and the tests
+// match CloudTrail records against them. Each pattern catches a CloudTrail-recorded call that would blind the
+// monitor: stop or narrow the trail it reads, disable or re-target its rules, disable or delete its keys, delete or
+// re-policy its topics, cut their subscriptions, delete or mute its alarms, throttle, replace or cut off its
+// functions (docs/threat-model.md).
+
+/** A value in a pattern: an exact value, or EventBridge's prefix filter. */
+export type TamperPatternValue = string | { readonly prefix: string };
+export interface TamperPattern {
+  readonly [field: string]: readonly TamperPatternValue[] | TamperPattern;
+}
+
+/** What this deployment owns; the stack passes its resources (CloudFormation tokens are fine: they are strings). */
+export interface TamperTargets {
+  /** Names of every EventBridge rule of the stack (the tamper rules and the heartbeat included). */
+  readonly ruleNames: readonly string[];
+  /** ARNs and ids of the stack's KMS keys: KMS requests name a key by either. */
+  readonly keyArns: readonly string[];
+  readonly keyIds: readonly string[];
+  /** ARNs of the stack's SNS topics. */
+  readonly topicArns: readonly string[];
+  /** Names of the stack's CloudWatch alarms. */
+  readonly alarmNames: readonly string[];
+  /** Names and ARNs of the stack's Lambda functions: Lambda requests name a function by either (or a qualified ARN). */
+  readonly functionNames: readonly string[];
+  readonly functionArns: readonly string[];
+}
+
+/** The watched calls, per service. */
+export const TAMPER_CALLS = {
+  cloudtrail: ["StopLogging", "DeleteTrail", "UpdateTrail", "PutEventSelectors"],
+  eventsRule: ["DisableRule", "DeleteRule", "PutRule"],
+  eventsTargets: ["RemoveTargets", "PutTargets"],
+  kms: ["DisableKey", "ScheduleKeyDeletion", "PutKeyPolicy"],
+  snsTopic: ["DeleteTopic", "SetTopicAttributes"],
+  snsSubscription: ["Unsubscribe"],
+  alarms: ["DeleteAlarms", "DisableAlarmActions"],
+  alarmRedefinition: ["PutMetricAlarm"],
+  /** Lambda records its calls with an API version suffix (e.g. UpdateFunctionCode20150331v2): matched by prefix.
+   * DeleteFunction also covers DeleteFunctionConcurrency; RemovePermission takes EventBridge's right to invoke. */
+  lambda: ["UpdateFunctionCode", "UpdateFunctionConfiguration", "PutFunctionConcurrency", "DeleteFunction", "RemovePermission", "PutFunctionEventInvokeConfig", "UpdateFunctionEventInvokeConfig"],
+} as const;
+
+/** The ids of tamperRules' rules, in order, so a stack can name every rule before it knows its resources. */
+export const TAMPER_RULE_IDS = ["trail", "rule", "targets", "key", "topic", "unsubscribe", "alarms", "alarm", "function"] as const;
+
+export interface TamperRule {
+  /** Short, stable id: the stack names the rule `<stack>-tamper-<id>`. */
+  readonly id: (typeof TAMPER_RULE_IDS)[number];
+  readonly description: string;
+  readonly pattern: TamperPattern;
+}
+
+function cloudTrailCalls(service: string, eventNames: readonly TamperPatternValue[], requestParameters?: TamperPattern): TamperPattern {
+  return {
+    source: [`aws.${service === "monitoring" ? "cloudwatch" : service}`],
+    "detail-type": ["AWS API Call via CloudTrail"],
+    detail: {
+      eventSource: [`${service}.amazonaws.com`],
+      eventName: [...eventNames],
+      ...(requestParameters ? { requestParameters } : {}),
+    },
+  };
+}
+
+function nonEmpty(what: string, values: readonly string[]): readonly string[] {
+  // EventBridge rejects an empty list, and an empty list here would mean the stack forgot its own resources.
+  if (values.length === 0) throw new Error(`tamper patterns: no ${what} given; the stack must name every resource it owns`);
+  return values;
+}
+
+/** One rule per distinct request shape (the parameter naming the resource differs per call). */
+export function tamperRules(targets: TamperTargets): readonly TamperRule[] {
+  const rules = nonEmpty("rule names", targets.ruleNames);
+  const keys = [...nonEmpty("key ARNs", targets.keyArns), ...nonEmpty("key ids", targets.keyIds)];
+  const topics = nonEmpty("topic ARNs", targets.topicArns);
+  const alarms = nonEmpty("alarm names", targets.alarmNames);
+  const functionArns = nonEmpty("function ARNs", targets.functionArns);
+  const functions = [...nonEmpty("function names", targets.functionNames), ...functionArns, ...functionArns.map((arn) => ({ prefix: `${arn}:` }))];
+  return [
+    {
+      id: "trail",
+      description: "CloudTrail trail stopped, deleted or narrowed (any trail): the monitor reads CloudTrail",
+      pattern: cloudTrailCalls("cloudtrail", TAMPER_CALLS.cloudtrail),
+    },
+    {
+      id: "rule",
+      description: "One of EKS Warden's EventBridge rules disabled, deleted or redefined",
+      pattern: cloudTrailCalls("events", TAMPER_CALLS.eventsRule, { name: [...rules] }),
+    },
+    {
+      id: "targets",
+      description: "Targets of one of EKS Warden's EventBridge rules removed or replaced",
+      pattern: cloudTrailCalls("events", TAMPER_CALLS.eventsTargets, { rule: [...rules] }),
+    },
+    {
+      id: "key",
+      description: "One of EKS Warden's KMS keys disabled, scheduled for deletion or re-policied",
+      pattern: cloudTrailCalls("kms", TAMPER_CALLS.kms, { keyId: keys }),
+    },
+    {
+      id: "topic",
+      description: "One of EKS Warden's SNS topics deleted or its attributes (policy, key) changed",
+      pattern: cloudTrailCalls("sns", TAMPER_CALLS.snsTopic, { topicArn: [...topics] }),
+    },
+    {
+      id: "unsubscribe",
+      description: "A subscription of one of EKS Warden's SNS topics removed",
+      // Unsubscribe names only the subscription, whose ARN is the topic's ARN, ":", and an id.
+      pattern: cloudTrailCalls("sns", TAMPER_CALLS.snsSubscription, { subscriptionArn: topics.map((arn) => ({ prefix: `${arn}:` })) }),
+    },
+    {
+      id: "alarms",
+      description: "One of EKS Warden's CloudWatch alarms deleted or muted",
+      pattern: cloudTrailCalls("monitoring", TAMPER_CALLS.alarms, { alarmNames: [...alarms] }),
+    },
+    {
+      id: "alarm",
+      description: "One of EKS Warden's CloudWatch alarms redefined (actions, metric or threshold)",
+      pattern: cloudTrailCalls("monitoring", TAMPER_CALLS.alarmRedefinition, { alarmName: [...alarms] }),
+    },
+    {
+      id: "function",
+      description: "One of EKS Warden's functions replaced, reconfigured, throttled, deleted or cut off from its triggers",
+      // A qualified ARN (version or alias) is the ARN, ":", and the qualifier.
+      pattern: cloudTrailCalls("lambda", TAMPER_CALLS.lambda.map((name) => ({ prefix: name })), { functionName: functions }),
+    },
+  ];
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function valueMatches(allowed: readonly TamperPatternValue[], actual: unknown): boolean {
+  const candidates = Array.isArray(actual) ? actual : [actual];
+  return candidates.some(
+    (candidate) => typeof candidate === "string" && allowed.some((value) => (typeof value === "string" ? value === candidate : candidate.startsWith(value.prefix))),
+  );
+}
+
+/**
+ * Whether EventBridge would deliver `event` to a rule with `pattern`, for the forms tamper patterns use: lists of exact
+ * strings and `{ prefix }` filters (an event array matches when any element does), nested objects field by field.
+ */
+export function matchesTamperPattern(pattern: TamperPattern, event: unknown): boolean {
+  if (!isObject(event)) return false;
+  return Object.entries(pattern).every(([field, expected]) => {
+    if (!(field in event)) return false;
+    return Array.isArray(expected) ? valueMatches(expected, event[field]) : matchesTamperPattern(expected as TamperPattern, event[field]);
+  });
+}
