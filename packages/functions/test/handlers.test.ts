@@ -41,6 +41,8 @@ beforeAll(async () => {
     AWS_ACCESS_KEY_ID: "AKIAHANDLERTEST00001",
     AWS_SECRET_ACCESS_KEY: "secret",
     POWERTOOLS_DEV: "false",
+    // These tests read the handlers' log lines; the test run is silent otherwise (vitest.config.ts).
+    POWERTOOLS_LOG_LEVEL: "INFO",
   });
   settle = ((await import("../src/settle.ts")).handler as unknown as typeof settle);
   clusterEvent = ((await import("../src/cluster-event.ts")).handler as unknown as typeof clusterEvent);

@@ -26,6 +26,8 @@ beforeAll(() => {
     POLICY: JSON.stringify({}),
     TABLE_NAME: "state",
     SETTLE_QUEUE_URL: "https://sqs.eu-west-1.amazonaws.com/111122223333/settle",
+    // These tests read the metrics the handlers emit; the test run silences them otherwise (vitest.config.ts).
+    POWERTOOLS_METRICS_DISABLED: "false",
   });
   vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => {
     stdout.push(String(chunk));
