@@ -143,7 +143,7 @@ describe("eks-warden evaluate", () => {
         _what: "deployment file",
         region: "eu-west-1",
         logRetentionDays: 90,
-        protectedStages: ["prod"],
+        ephemeralStages: ["dev"],
         policy: { exemptions: [{ cluster: "pod2-9756", rules: ["endpoint-public-access"], until: "2026-06-30", reason: "vendor demo" }] },
       }),
     );
@@ -188,7 +188,7 @@ describe.concurrent("eks-warden evaluate on bad input exits 2 with a one-line re
     [
       "a deployment file with an unknown setting",
       () => ["--cluster", OPEN_WORLD, "--policy", scratchFile("typo.config.json", JSON.stringify({ region: "eu-west-1", logRetention: 30, policy: {} }))],
-      /--policy .*typo\.config\.json: invalid deployment configuration: logRetention: unknown setting; expected one of region, logRetentionDays, protectedStages, policy/,
+      /--policy .*typo\.config\.json: invalid deployment configuration: logRetention: unknown setting; expected one of region, logRetentionDays, historyRetentionDays, ephemeralStages, healthEmails, policy/,
     ],
     [
       "a deployment file with an invalid policy",
