@@ -11,7 +11,7 @@ import { DynamoDBClient, TransactionCanceledException, type DynamoDBClientConfig
 import { DeleteCommand, DynamoDBDocumentClient, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { EVENT_CLAIM_LEASE_SECONDS, type HistoryEntry, type OutboxAlert, type PendingAlerts, type StateStore } from "../pipeline/ports.ts";
 import type { RecordWrite, StoredRuleState } from "../state/transitions.ts";
-import { CLIENT_CONFIG } from "./client-config.ts";
+import { clientConfig } from "./client-config.ts";
 import { translateSdkError } from "./sdk-errors.ts";
 import { StateConflict } from "../errors.ts";
 
@@ -56,7 +56,7 @@ export class DynamoStateStore implements StateStore {
   readonly #eventTtlSeconds: number;
 
   constructor(options: DynamoStateStoreOptions) {
-    const client = options.client ?? new DynamoDBClient({ ...CLIENT_CONFIG, ...options.clientConfig });
+    const client = options.client ?? new DynamoDBClient({ ...clientConfig(), ...options.clientConfig });
     this.#documents = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
     this.#table = options.tableName;
     this.#historyTtlSeconds = (options.historyTtlDays ?? 90) * DAY_SECONDS;
