@@ -1,7 +1,8 @@
 // `npm run bench`: every benchmark, printed as JSON and as the Markdown table the README quotes.
 // Run on an otherwise idle machine; the figures are medians (or exact counts) for that reason.
 import { BUNDLE_TARGET_BYTES, IMPORT_RATIO_TARGET, measureBundles } from "./bundles.ts";
-import { measureCallsPerEvent } from "./calls.ts";
+import { measureCallsPerEvent, PENDING_RULE_SCOPED_READS } from "./calls.ts";
+import { measureEventPath } from "./event-path.ts";
 import { measureEvaluation } from "./evaluation.ts";
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
@@ -30,9 +31,20 @@ if (wants("evaluation")) {
 }
 if (wants("calls")) {
   console.log("## AWS calls per event (logical SDK calls; retries not counted)\n");
-  console.log("| event | total | calls |\n| --- | ---: | --- |");
+  console.log(`"without rule-scoped reads": without ${PENDING_RULE_SCOPED_READS.join(", ")}, which only some rules need (lands separately)\n`);
+  console.log("| event | total | without rule-scoped reads (target) | calls |\n| --- | ---: | ---: | --- |");
   for (const figure of await measureCallsPerEvent()) {
     const calls = Object.entries(figure.calls).sort().map(([name, count]) => `${name} ${count}`).join(", ");
-    console.log(`| ${figure.scenario} | ${figure.total} | ${calls} |`);
+    const target = figure.target !== undefined ? ` (<= ${figure.target})` : "";
+    console.log(`| ${figure.scenario} | ${figure.total} | ${figure.totalWithoutRuleScopedReads}${target} | ${calls} |`);
   }
+  console.log();
+}
+if (wants("event-path")) {
+  const figures = await measureEventPath();
+  console.log(`## The event path: ${figures.events} TagResource events through the real cluster-event handler on the local system\n`);
+  console.log("handler time = the invocation's wall time less the time spent inside AWS SDK sends (emulator latency)\n");
+  console.log("| handler | median ms | p99 ms | SDK send median ms |\n| --- | ---: | ---: | ---: |");
+  for (const row of figures.rows) console.log(`| ${row.handler} | ${row.medianMs.toFixed(2)} | ${row.p99Ms.toFixed(2)} | ${row.sdkMedianMs.toFixed(2)} |`);
+  console.log();
 }
