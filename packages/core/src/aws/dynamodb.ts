@@ -193,8 +193,16 @@ export class DynamoStateStore implements StateStore {
     await this.#call("DeleteItem", () => this.#documents.send(new DeleteCommand({ TableName: this.#table, Key: { pk: clusterKey(clusterArn), sk: outboxKey(id) } })));
   }
 
-  async appendHistory(entry: HistoryEntry): Promise<void> {
-    await this.#call("PutItem", () => this.#documents.send(new PutCommand({ TableName: this.#table, Item: this.#historyItem(entry) })));
+  async appendHistory(entry: HistoryEntry, options: Pick<CommitOptions, "completeEvent"> = {}): Promise<void> {
+    const put = { TableName: this.#table, Item: this.#historyItem(entry) };
+    const completion = options.completeEvent;
+    if (!completion) {
+      await this.#call("PutItem", () => this.#documents.send(new PutCommand(put)));
+      return;
+    }
+    await this.#call("TransactWriteItems", async () => {
+      await this.#documents.send(new TransactWriteCommand({ TransactItems: [{ Put: put }, { Update: this.#completion(completion.eventId, completion.at) }] }));
+    });
   }
 
   async claimEvent(eventId: string, now: Date): Promise<"claimed" | "duplicate"> {

@@ -7,7 +7,7 @@ import { EventRejected, parseClusterEvent, startsAsynchronousChange, type Cluste
 import type { AlertCause, ClusterSnapshot, Rule } from "../model.ts";
 import { normaliseCluster } from "../snapshot.ts";
 import { planIntent, type Transition } from "../state/transitions.ts";
-import { closeCluster, commitWithRetry, deliverAlerts, evaluateLive, historyEntry, invocation, outboxIdOf, readClusterState, renderTransitions, rulesOf, settingsOf, type Invocation } from "./evaluate-live.ts";
+import { closeCluster, commitWithRetry, deliverAlerts, evaluateLive, historyEntry, invocation, outboxIdOf, readClusterState, recordHistory, renderTransitions, rulesOf, settingsOf, type Invocation } from "./evaluate-live.ts";
 import { EVENT_CLAIM_LEASE_SECONDS, type ClusterRef, type PipelineDeps, type ReadInput, type SettleMessage } from "./ports.ts";
 
 export type ClusterEventOutcome =
@@ -109,7 +109,7 @@ async function apply(event: ClusterEvent, deps: PipelineDeps, run: Invocation): 
   const base = { eventId: event.eventId, clusterArn: cluster.arn };
   if (event.failed) {
     // Nothing changed; who tried what is still worth keeping.
-    await deps.store.appendHistory(historyEntry(cluster, deps.now(), "failed-call", causeOf(event, "event"), undefined, { failed: event.failed }));
+    await recordHistory(deps, run, historyEntry(cluster, deps.now(), "failed-call", causeOf(event, "event"), undefined, { failed: event.failed }));
     return { status: "failed-call", ...base };
   }
   if (event.eventName === "DeleteCluster") {

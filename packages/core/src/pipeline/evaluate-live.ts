@@ -141,6 +141,18 @@ async function clearMarked(deps: PipelineDeps, cluster: ClusterRef, run: Invocat
   run.clear.clear();
 }
 
+/** The claim completion the invocation's write carries, if it has a claim not completed yet. */
+function completionOf(deps: PipelineDeps, run: Invocation): { eventId: string; at: Date } | undefined {
+  return run.claimed !== undefined && run.completedAt === undefined ? { eventId: run.claimed, at: deps.now() } : undefined;
+}
+
+/** Appends a history entry alone (no state changed), completing the invocation's claim with it. */
+export async function recordHistory(deps: PipelineDeps, run: Invocation, entry: HistoryEntry): Promise<void> {
+  const completeEvent = completionOf(deps, run);
+  await deps.store.appendHistory(entry, completeEvent ? { completeEvent } : {});
+  if (completeEvent) run.completedAt = completeEvent.at;
+}
+
 /**
  * Commits a plan, retrying from a fresh read when another evaluation wrote first. `attempt` may decline (undefined).
  * The transaction also completes the invocation's claim and deletes the outbox entries it marked.
@@ -158,7 +170,7 @@ export async function commitWithRetry<Planned extends { plan: StatePlan; history
       await clearMarked(deps, cluster, run);
       return planned;
     }
-    const completeEvent = run.claimed !== undefined && run.completedAt === undefined ? { eventId: run.claimed, at: deps.now() } : undefined;
+    const completeEvent = completionOf(deps, run);
     try {
       await deps.store.commit(cluster.arn, planned.plan.writes, planned.history, planned.outbox, {
         ...(completeEvent ? { completeEvent } : {}),
@@ -223,7 +235,7 @@ export async function evaluateLive(deps: PipelineDeps, cluster: ClusterRef, caus
   if (stale || !committed) {
     // A newer read of the cluster is already stored: this older view must not overwrite it.
     deps.logger.info("a newer evaluation is already stored: nothing written", { clusterArn: cluster.arn });
-    await deps.store.appendHistory(historyEntry(cluster, deps.now(), "evaluation", cause, { findings, transitions: [], notify: [] }, { note: "stale view, not stored" }));
+    await recordHistory(deps, run, historyEntry(cluster, deps.now(), "evaluation", cause, { findings, transitions: [], notify: [] }, { note: "stale view, not stored" }));
     return { status: "stale", findings, transitions: [], notified: [] };
   }
   await deliverAlerts(deps, cluster, committed.outbox);

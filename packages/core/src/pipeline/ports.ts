@@ -67,7 +67,8 @@ export interface StateStore {
   /** Outbox entries of the cluster whose publication was not confirmed (a publish failed or the function died). */
   pendingAlerts(clusterArn: string): Promise<PendingAlerts[]>;
   clearAlerts(clusterArn: string, id: string): Promise<void>;
-  appendHistory(entry: HistoryEntry): Promise<void>;
+  /** Appends a history entry alone (nothing else changed), completing an event's claim with it when asked. */
+  appendHistory(entry: HistoryEntry, options?: Pick<CommitOptions, "completeEvent">): Promise<void>;
   /**
    * Claims an event id for processing. "duplicate" when it was processed, or is being processed by another
    * invocation whose lease has not run out.

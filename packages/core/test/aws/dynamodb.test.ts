@@ -135,6 +135,11 @@ describe("DynamoStateStore on DynamoDB Local", () => {
   it("appends history outside a transaction (failed calls)", async () => {
     await store.appendHistory({ ...history(minutesIn(60), "failed-1"), kind: "failed-call", failed: { errorCode: "AccessDenied", errorMessage: "no" } });
     expect((await store.readHistory(ARN, 1))[0]).toMatchObject({ kind: "failed-call", failed: { errorCode: "AccessDenied" } });
+    // With the event's claim completed in the same write.
+    expect(await store.claimEvent("failed-2", minutesIn(61))).toBe("claimed");
+    await store.appendHistory({ ...history(minutesIn(61), "failed-2"), kind: "failed-call", failed: { errorCode: "AccessDenied", errorMessage: "no" } }, { completeEvent: { eventId: "failed-2", at: minutesIn(61) } });
+    expect((await store.readHistory(ARN, 1))[0]).toMatchObject({ kind: "failed-call", cause: { eventId: "failed-2" } });
+    expect(await store.claimEvent("failed-2", minutesIn(90))).toBe("duplicate");
   });
 });
 

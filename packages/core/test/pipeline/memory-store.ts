@@ -40,8 +40,9 @@ export class MemoryStateStore implements StateStore {
     this.outbox.set(clusterArn, (this.outbox.get(clusterArn) ?? []).filter((entry) => entry.id !== id));
   }
 
-  async appendHistory(entry: HistoryEntry): Promise<void> {
+  async appendHistory(entry: HistoryEntry, options: Pick<CommitOptions, "completeEvent"> = {}): Promise<void> {
     this.history.push(structuredClone(entry));
+    if (options.completeEvent) this.#complete(options.completeEvent.eventId, options.completeEvent.at);
   }
 
   async claimEvent(eventId: string, now: Date): Promise<"claimed" | "duplicate"> {

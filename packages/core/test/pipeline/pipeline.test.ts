@@ -239,11 +239,12 @@ describe("the fewest writes per event", () => {
     expect(separate).toBe(0);
     expect(w.store.events.get("tag-1")?.status).toBe("COMPLETED");
     expect((await handleClusterEvent(tagEvent("tag-1"), w)).status).toBe("duplicate");
-    // A failed call writes no state: its claim is completed on its own.
+    // A failed call writes no state: its claim is completed with its history entry.
     const failed = editableRecord();
     Object.assign(failed, { eventID: "failed-1", errorCode: "AccessDenied", errorMessage: "no", responseElements: null });
     expect((await handleClusterEvent(eventBridgeEnvelope(failed), w)).status).toBe("failed-call");
-    expect(separate).toBe(1);
+    expect(separate).toBe(0);
+    expect(w.store.events.get("failed-1")?.status).toBe("COMPLETED");
   });
 
   it("the early alert's outbox entry is held for its settle check, which clears it without publishing again", async () => {
