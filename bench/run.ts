@@ -1,7 +1,10 @@
 // `npm run bench`: every benchmark, printed as JSON and as the Markdown table the README quotes.
 // Run on an otherwise idle machine; the figures are medians (or exact counts) for that reason.
-import { measureBundles } from "./bundles.ts";
-import { measureCallsPerEvent } from "./calls.ts";
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { BUNDLE_TARGET_BYTES, IMPORT_RATIO_TARGET, measureBundles } from "./bundles.ts";
+import { measureCallsPerEvent, PENDING_RULE_SCOPED_READS } from "./calls.ts";
+import { measureEventPath } from "./event-path.ts";
 import { measureEvaluation } from "./evaluation.ts";
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
@@ -9,10 +12,17 @@ const only = new Set(process.argv.slice(2));
 const wants = (name: string) => only.size === 0 || only.has(name);
 
 if (wants("bundles")) {
-  console.log("## Lambda bundles (esbuild as SST v2 bundles ESM for nodejs22.x; import = fresh node process, median of 11)\n");
-  console.log("| handler | bytes | gzip | import ms (median) |\n| --- | ---: | ---: | ---: |");
-  for (const figure of await measureBundles()) {
-    console.log(`| ${figure.handler} | ${figure.bytes} | ${figure.gzipBytes} | ${figure.importMsMedian.toFixed(0)} |`);
+  const { emptyMsMedian, bundles } = await measureBundles();
+  console.log(`## Lambda bundles (esbuild as SST v2 bundles ESM for nodejs22.x; import = fresh node process, median of ${bundles[0]?.importMsRuns.length} interleaved runs)\n`);
+  console.log(`target: at most ${BUNDLE_TARGET_BYTES / 1024} KiB; import at most ${IMPORT_RATIO_TARGET}x an empty module (${emptyMsMedian.toFixed(1)} ms in this run)\n`);
+  console.log("| handler | KiB (target) | gzip KiB | import ms (median) | x empty module (target) |\n| --- | ---: | ---: | ---: | ---: |");
+  for (const figure of bundles) {
+    console.log(
+      `| ${figure.handler} | ${(figure.bytes / 1024).toFixed(0)} (<= ${BUNDLE_TARGET_BYTES / 1024}) | ${(figure.gzipBytes / 1024).toFixed(0)} | ${figure.importMsMedian.toFixed(0)} | ${figure.importRatio.toFixed(1)}x (<= ${IMPORT_RATIO_TARGET}x) |`,
+    );
+  }
+  for (const figure of bundles) {
+    console.log(`\nlargest contributors to ${figure.handler}: ${figure.contributors.slice(0, 10).map((item) => `${item.name} ${(item.bytes / 1024).toFixed(0)} KiB`).join(", ")}`);
   }
   console.log();
 }
@@ -23,9 +33,23 @@ if (wants("evaluation")) {
 }
 if (wants("calls")) {
   console.log("## AWS calls per event (logical SDK calls; retries not counted)\n");
-  console.log("| event | total | calls |\n| --- | ---: | --- |");
+  console.log(`"without rule-scoped reads": without ${PENDING_RULE_SCOPED_READS.join(", ")}, which only some rules need (lands separately)\n`);
+  console.log("| event | total | without rule-scoped reads (target) | calls |\n| --- | ---: | ---: | --- |");
   for (const figure of await measureCallsPerEvent()) {
     const calls = Object.entries(figure.calls).sort().map(([name, count]) => `${name} ${count}`).join(", ");
-    console.log(`| ${figure.scenario} | ${figure.total} | ${calls} |`);
+    const target = figure.target !== undefined ? ` (<= ${figure.target})` : "";
+    console.log(`| ${figure.scenario} | ${figure.total} | ${figure.totalWithoutRuleScopedReads}${target} | ${calls} |`);
   }
+  console.log();
+}
+if (wants("event-path") && only.size !== 1) {
+  // One local system per process (the handlers keep their adapters, as in Lambda): this one runs in its own.
+  spawnSync(process.execPath, ["--import", "tsx", fileURLToPath(import.meta.url), "event-path"], { stdio: "inherit" });
+} else if (wants("event-path")) {
+  const figures = await measureEventPath();
+  console.log(`## The event path: ${figures.events} TagResource events through the real cluster-event handler on the local system\n`);
+  console.log("handler time = the invocation's wall time less the time spent inside AWS SDK sends (emulator latency)\n");
+  console.log("| handler | median ms | p99 ms | SDK send median ms |\n| --- | ---: | ---: | ---: |");
+  for (const row of figures.rows) console.log(`| ${row.handler} | ${row.medianMs.toFixed(2)} | ${row.p99Ms.toFixed(2)} | ${row.sdkMedianMs.toFixed(2)} |`);
+  console.log();
 }

@@ -24,6 +24,7 @@ import {
   clusterEventPattern,
   FUNCTION_ENV,
   FUNCTION_TIMEOUT_SECONDS,
+  HANDLER_BUNDLING,
   HANDLERS as DEPLOYED_HANDLERS,
   METRICS_NAMESPACE,
   SETTLE_QUEUE,
@@ -195,7 +196,7 @@ function wardenFunction(stack: Stack, id: string, name: keyof typeof HANDLERS, w
     architecture: "arm_64",
     memorySize: "512 MB",
     timeout: `${FUNCTION_TIMEOUT_SECONDS} seconds`,
-    nodejs: { format: "esm", minify: true, sourcemap: false },
+    nodejs: { format: "esm", minify: true, sourcemap: false, esbuild: { alias: { ...HANDLER_BUNDLING.alias } } },
     // No X-Ray SDK in the bundles: active tracing would add only a wildcard-resource xray:PutTraceSegments grant.
     tracing: "disabled",
     environment,

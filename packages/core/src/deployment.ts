@@ -18,6 +18,15 @@ export const HANDLERS = {
 
 export type HandlerName = keyof typeof HANDLERS;
 
+/**
+ * esbuild options of the handler bundles, beside SST's own (the stack passes them as `nodejs.esbuild`, and
+ * bench/bundles.ts builds with them): the SDK's default credential chain is replaced by the environment provider,
+ * which is all Lambda needs (aws/lambda-credentials.ts). Alias paths resolve from the project root, where SST runs.
+ */
+export const HANDLER_BUNDLING = {
+  alias: { "@aws-sdk/credential-provider-node": "./packages/core/src/aws/lambda-credentials.ts" },
+} as const;
+
 /** Names of the environment variables the handlers read (runtime.ts) and the stack or the local system sets. */
 export const FUNCTION_ENV = {
   /** The state table's name. */

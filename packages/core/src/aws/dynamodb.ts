@@ -3,15 +3,17 @@
 //   pk CLUSTER#<arn>  sk HISTORY#<iso>#<eventId>#<kind>         history with its cause, `expiresAt` TTL
 //   pk CLUSTER#<arn>  sk OUTBOX#<id>                            alerts written with their state change, deleted once
 //                                                              published (a failed publish is retried from here)
+//   (HISTORY# < OUTBOX# < RULE#: one Query from OUTBOX# to the end of RULE# reads the state and the outbox, no history)
 //   pk EVENT#<id>     sk EVENT                                  idempotency claim of an event id, `expiresAt` TTL
-// State records and the history entry of one evaluation are written in one TransactWriteItems, each record
-// conditioned on the version it was computed from: a lost race is a StateConflict, never a lost update.
+// State records, the history entry, the outbox and the event claim's completion of one evaluation are written in one
+// TransactWriteItems, each record conditioned on the version it was computed from: a lost race is a StateConflict,
+// never a lost update.
 
 import { DynamoDBClient, TransactionCanceledException, type DynamoDBClientConfig } from "@aws-sdk/client-dynamodb";
 import { DeleteCommand, DynamoDBDocumentClient, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
-import { EVENT_CLAIM_LEASE_SECONDS, type HistoryEntry, type OutboxAlert, type PendingAlerts, type StateStore } from "../pipeline/ports.ts";
+import { EVENT_CLAIM_LEASE_SECONDS, type ClusterState, type CommitOptions, type HistoryEntry, type OutboxAlert, type PendingAlerts, type StateStore } from "../pipeline/ports.ts";
 import type { RecordWrite, StoredRuleState } from "../state/transitions.ts";
-import { CLIENT_CONFIG } from "./client-config.ts";
+import { clientConfig } from "./client-config.ts";
 import { translateSdkError } from "./sdk-errors.ts";
 import { StateConflict } from "../errors.ts";
 
@@ -44,6 +46,15 @@ function isConditionFailure(error: unknown): boolean {
   return error instanceof Error && error.name === "ConditionalCheckFailedException";
 }
 
+function pendingOf(item: Record<string, unknown>): PendingAlerts {
+  return {
+    id: String(item.id),
+    alerts: item.alerts as OutboxAlert[],
+    ...(typeof item.heldFor === "string" ? { heldFor: item.heldFor } : {}),
+    ...(typeof item.heldUntil === "string" ? { heldUntil: item.heldUntil } : {}),
+  };
+}
+
 /** Plain JSON: evidence may hold Dates or undefined values, which DynamoDB's marshaller refuses. */
 function plain<T>(value: T): T {
   return JSON.parse(JSON.stringify(value)) as T;
@@ -56,7 +67,7 @@ export class DynamoStateStore implements StateStore {
   readonly #eventTtlSeconds: number;
 
   constructor(options: DynamoStateStoreOptions) {
-    const client = options.client ?? new DynamoDBClient({ ...CLIENT_CONFIG, ...options.clientConfig });
+    const client = options.client ?? new DynamoDBClient({ ...clientConfig(), ...options.clientConfig });
     this.#documents = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
     this.#table = options.tableName;
     this.#historyTtlSeconds = (options.historyTtlDays ?? 90) * DAY_SECONDS;
@@ -77,27 +88,37 @@ export class DynamoStateStore implements StateStore {
   }
 
   async readState(clusterArn: string): Promise<StoredRuleState[]> {
+    return (await this.readCluster(clusterArn)).records;
+  }
+
+  async readCluster(clusterArn: string): Promise<ClusterState> {
     const records: StoredRuleState[] = [];
+    const pending: PendingAlerts[] = [];
     let startKey: Record<string, unknown> | undefined;
     do {
       const page = await this.#call("Query", () =>
         this.#documents.send(
           new QueryCommand({
             TableName: this.#table,
-            KeyConditionExpression: "pk = :pk AND begins_with(sk, :rule)",
-            ExpressionAttributeValues: { ":pk": clusterKey(clusterArn), ":rule": "RULE#" },
+            KeyConditionExpression: "pk = :pk AND sk BETWEEN :from AND :to",
+            ExpressionAttributeValues: { ":pk": clusterKey(clusterArn), ":from": "OUTBOX#", ":to": "RULE$" },
             ConsistentRead: true,
             ...(startKey ? { ExclusiveStartKey: startKey } : {}),
           }),
         ),
       );
       for (const item of page.Items ?? []) {
-        const { pk: _pk, sk: _sk, type: _type, ...record } = item;
-        records.push(record as unknown as StoredRuleState);
+        const sk = String(item.sk);
+        if (sk.startsWith("RULE#")) {
+          const { pk: _pk, sk: _sk, type: _type, ...record } = item;
+          records.push(record as unknown as StoredRuleState);
+        } else if (sk.startsWith("OUTBOX#")) {
+          pending.push(pendingOf(item));
+        }
       }
       startKey = page.LastEvaluatedKey;
     } while (startKey);
-    return records;
+    return { records, pending };
   }
 
   #historyItem(entry: HistoryEntry): Record<string, unknown> {
@@ -110,11 +131,14 @@ export class DynamoStateStore implements StateStore {
     };
   }
 
-  async commit(clusterArn: string, writes: readonly RecordWrite[], history: HistoryEntry, outbox?: PendingAlerts): Promise<void> {
-    if (writes.length + 2 > MAX_TRANSACTION_ITEMS) {
-      throw new RangeError(`commit of ${clusterArn}: ${writes.length} records exceed one transaction (at most ${MAX_TRANSACTION_ITEMS - 2})`);
+  async commit(clusterArn: string, writes: readonly RecordWrite[], history: HistoryEntry, outbox?: PendingAlerts, options: CommitOptions = {}): Promise<void> {
+    const clear = options.clearOutbox ?? [];
+    // The history entry and a slot for the outbox always, so that whether there are alerts never decides the limit.
+    const fixed = 2 + (options.completeEvent ? 1 : 0) + clear.length;
+    if (writes.length + fixed > MAX_TRANSACTION_ITEMS) {
+      throw new RangeError(`commit of ${clusterArn}: ${writes.length} records exceed one transaction (at most ${MAX_TRANSACTION_ITEMS - fixed})`);
     }
-    const items = writes.map((write) => ({
+    const items: Record<string, unknown>[] = writes.map((write) => ({
       Put: {
         TableName: this.#table,
         Item: { pk: clusterKey(clusterArn), sk: ruleKey(write.record.ruleId), type: "STATE", ...plain(write.record) },
@@ -122,19 +146,33 @@ export class DynamoStateStore implements StateStore {
         ...(write.expectedVersion === 0 ? {} : { ExpressionAttributeValues: { ":expected": write.expectedVersion } }),
       },
     }));
-    const outboxItems =
-      outbox && outbox.alerts.length > 0
-        ? [{ Put: { TableName: this.#table, Item: { pk: clusterKey(clusterArn), sk: outboxKey(outbox.id), type: "OUTBOX", id: outbox.id, alerts: plain(outbox.alerts), expiresAt: Math.floor(history.at.getTime() / 1000) + this.#historyTtlSeconds } } }]
-        : [];
+    items.push({ Put: { TableName: this.#table, Item: this.#historyItem(history) } });
+    if (outbox && outbox.alerts.length > 0) {
+      const item = { pk: clusterKey(clusterArn), sk: outboxKey(outbox.id), type: "OUTBOX", ...plain(outbox), expiresAt: Math.floor(history.at.getTime() / 1000) + this.#historyTtlSeconds };
+      items.push({ Put: { TableName: this.#table, Item: item } });
+    }
+    for (const id of clear) items.push({ Delete: { TableName: this.#table, Key: { pk: clusterKey(clusterArn), sk: outboxKey(id) } } });
+    if (options.completeEvent) items.push({ Update: this.#completion(options.completeEvent.eventId, options.completeEvent.at) });
     await this.#call(
       "TransactWriteItems",
       async () => {
-        await this.#documents.send(new TransactWriteCommand({ TransactItems: [...items, { Put: { TableName: this.#table, Item: this.#historyItem(history) } }, ...outboxItems] }));
+        await this.#documents.send(new TransactWriteCommand({ TransactItems: items as never }));
       },
       (error) => {
         throw new StateConflict(clusterArn, { cause: error });
       },
     );
+  }
+
+  /** The update that marks an event's claim completed (alone, or inside a commit). */
+  #completion(eventId: string, at: Date) {
+    return {
+      TableName: this.#table,
+      Key: { pk: eventKey(eventId), sk: "EVENT" },
+      UpdateExpression: "SET #status = :completed, completedAt = :at REMOVE leaseUntil",
+      ExpressionAttributeNames: { "#status": "status" },
+      ExpressionAttributeValues: { ":completed": "COMPLETED", ":at": at.toISOString() },
+    };
   }
 
   async pendingAlerts(clusterArn: string): Promise<PendingAlerts[]> {
@@ -148,15 +186,23 @@ export class DynamoStateStore implements StateStore {
         }),
       ),
     );
-    return (page.Items ?? []).map((item) => ({ id: String(item.id), alerts: item.alerts as OutboxAlert[] }));
+    return (page.Items ?? []).map(pendingOf);
   }
 
   async clearAlerts(clusterArn: string, id: string): Promise<void> {
     await this.#call("DeleteItem", () => this.#documents.send(new DeleteCommand({ TableName: this.#table, Key: { pk: clusterKey(clusterArn), sk: outboxKey(id) } })));
   }
 
-  async appendHistory(entry: HistoryEntry): Promise<void> {
-    await this.#call("PutItem", () => this.#documents.send(new PutCommand({ TableName: this.#table, Item: this.#historyItem(entry) })));
+  async appendHistory(entry: HistoryEntry, options: Pick<CommitOptions, "completeEvent"> = {}): Promise<void> {
+    const put = { TableName: this.#table, Item: this.#historyItem(entry) };
+    const completion = options.completeEvent;
+    if (!completion) {
+      await this.#call("PutItem", () => this.#documents.send(new PutCommand(put)));
+      return;
+    }
+    await this.#call("TransactWriteItems", async () => {
+      await this.#documents.send(new TransactWriteCommand({ TransactItems: [{ Put: put }, { Update: this.#completion(completion.eventId, completion.at) }] }));
+    });
   }
 
   async claimEvent(eventId: string, now: Date): Promise<"claimed" | "duplicate"> {
@@ -181,21 +227,12 @@ export class DynamoStateStore implements StateStore {
   }
 
   async completeEvent(eventId: string, now: Date): Promise<void> {
-    await this.#call("UpdateItem", () =>
-      this.#documents.send(
-        new UpdateCommand({
-          TableName: this.#table,
-          Key: { pk: eventKey(eventId), sk: "EVENT" },
-          UpdateExpression: "SET #status = :completed, completedAt = :at REMOVE leaseUntil",
-          ExpressionAttributeNames: { "#status": "status" },
-          ExpressionAttributeValues: { ":completed": "COMPLETED", ":at": now.toISOString() },
-        }),
-      ),
-    );
+    await this.#call("UpdateItem", () => this.#documents.send(new UpdateCommand(this.#completion(eventId, now))));
   }
 
-  async releaseEvent(eventId: string): Promise<void> {
-    // A claim completed meanwhile stays: the condition fails and there is nothing to give back.
+  async releaseEvent(eventId: string, completedAt?: Date): Promise<void> {
+    // A claim completed meanwhile stays (the condition fails and there is nothing to give back), unless this
+    // invocation completed it itself, at `completedAt`, and failed afterwards.
     await this.#call(
       "DeleteItem",
       async () => {
@@ -203,9 +240,9 @@ export class DynamoStateStore implements StateStore {
           new DeleteCommand({
             TableName: this.#table,
             Key: { pk: eventKey(eventId), sk: "EVENT" },
-            ConditionExpression: "#status = :inProgress",
+            ConditionExpression: completedAt ? "#status = :inProgress OR completedAt = :at" : "#status = :inProgress",
             ExpressionAttributeNames: { "#status": "status" },
-            ExpressionAttributeValues: { ":inProgress": "IN_PROGRESS" },
+            ExpressionAttributeValues: { ":inProgress": "IN_PROGRESS", ...(completedAt ? { ":at": completedAt.toISOString() } : {}) },
           }),
         );
       },

@@ -19,7 +19,7 @@ import { AccessDenied, ClusterNotFound, EksUnavailable, UpdateNotFound } from ".
 import type { VersionCatalogue } from "../model.ts";
 import type { ClusterRef, CollectedCluster, EksPort, UpdateStatus } from "../pipeline/ports.ts";
 import { normaliseCluster, normaliseVersionCatalogue } from "../snapshot.ts";
-import { CLIENT_CONFIG } from "./client-config.ts";
+import { clientConfig } from "./client-config.ts";
 import { translateSdkError } from "./sdk-errors.ts";
 
 /** The catalogue changes a few times a year: one read per region per hour is plenty. */
@@ -64,7 +64,7 @@ export class EksCollector implements EksPort {
     if (!client) {
       client = this.#options.clientFor?.(region);
       if (!client) {
-        client = new EKSClient({ region, ...CLIENT_CONFIG, ...this.#options.clientConfig });
+        client = new EKSClient({ region, ...clientConfig(), ...this.#options.clientConfig });
         this.#created.add(client);
       }
       this.#clients.set(region, client);

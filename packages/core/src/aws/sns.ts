@@ -4,7 +4,7 @@
 import { PublishCommand, SNSClient, type SNSClientConfig } from "@aws-sdk/client-sns";
 import type { RenderedAlert } from "../alerts/render.ts";
 import type { Notifier } from "../pipeline/ports.ts";
-import { CLIENT_CONFIG } from "./client-config.ts";
+import { clientConfig } from "./client-config.ts";
 import { translateSdkError } from "./sdk-errors.ts";
 
 export interface SnsNotifierOptions {
@@ -18,7 +18,7 @@ export class SnsNotifier implements Notifier {
   readonly #topicArn: string;
 
   constructor(options: SnsNotifierOptions) {
-    this.#client = options.client ?? new SNSClient({ ...CLIENT_CONFIG, ...options.clientConfig });
+    this.#client = options.client ?? new SNSClient({ ...clientConfig(), ...options.clientConfig });
     this.#topicArn = options.topicArn;
   }
 

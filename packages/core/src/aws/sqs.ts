@@ -2,7 +2,7 @@
 
 import { SendMessageCommand, SQSClient, type SQSClientConfig } from "@aws-sdk/client-sqs";
 import type { SettleMessage, SettleQueue } from "../pipeline/ports.ts";
-import { CLIENT_CONFIG } from "./client-config.ts";
+import { clientConfig } from "./client-config.ts";
 import { translateSdkError } from "./sdk-errors.ts";
 
 export const MAX_SQS_DELAY_SECONDS = 900;
@@ -18,7 +18,7 @@ export class SqsSettleQueue implements SettleQueue {
   readonly #queueUrl: string;
 
   constructor(options: SqsSettleQueueOptions) {
-    this.#client = options.client ?? new SQSClient({ ...CLIENT_CONFIG, ...options.clientConfig });
+    this.#client = options.client ?? new SQSClient({ ...clientConfig(), ...options.clientConfig });
     this.#queueUrl = options.queueUrl;
   }
 

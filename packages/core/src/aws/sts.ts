@@ -3,7 +3,7 @@
 
 import { GetCallerIdentityCommand, STSClient, type STSClientConfig } from "@aws-sdk/client-sts";
 import { ServiceUnavailable } from "../errors.ts";
-import { CLIENT_CONFIG } from "./client-config.ts";
+import { clientConfig } from "./client-config.ts";
 import { translateSdkError } from "./sdk-errors.ts";
 
 export interface StsIdentityOptions {
@@ -22,7 +22,7 @@ export class StsIdentity {
   /** The 12-digit account the credentials belong to (asked once; a failed attempt is not remembered). */
   account(region: string): Promise<string> {
     this.#account ??= (async () => {
-      const sts = new STSClient({ region, ...CLIENT_CONFIG, ...this.#options.clientConfig });
+      const sts = new STSClient({ region, ...clientConfig(), ...this.#options.clientConfig });
       try {
         const identity = await sts.send(new GetCallerIdentityCommand({}));
         if (!identity.Account) throw new ServiceUnavailable("STS", "GetCallerIdentity", { cause: new Error("the reply names no account") });

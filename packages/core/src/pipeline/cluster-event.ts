@@ -7,8 +7,8 @@ import { EventRejected, parseClusterEvent, startsAsynchronousChange, type Cluste
 import type { AlertCause, ClusterSnapshot, Rule } from "../model.ts";
 import { normaliseCluster } from "../snapshot.ts";
 import { planIntent, type Transition } from "../state/transitions.ts";
-import { closeCluster, commitWithRetry, deliverAlerts, evaluateLive, flushPendingAlerts, historyEntry, outboxIdOf, renderTransitions, rulesOf, settingsOf } from "./evaluate-live.ts";
-import type { ClusterRef, PipelineDeps, ReadInput, SettleMessage } from "./ports.ts";
+import { closeCluster, commitWithRetry, deliverAlerts, evaluateLive, historyEntry, invocation, outboxIdOf, readClusterState, recordHistory, renderTransitions, rulesOf, settingsOf, type Invocation } from "./evaluate-live.ts";
+import { EVENT_CLAIM_LEASE_SECONDS, type ClusterRef, type PipelineDeps, type ReadInput, type SettleMessage } from "./ports.ts";
 
 export type ClusterEventOutcome =
   | { readonly status: "rejected"; readonly eventId?: string; readonly reason: EventRejected["reason"] }
@@ -58,7 +58,12 @@ async function intendedSnapshot(event: ClusterEvent, deps: PipelineDeps): Promis
   return normaliseCluster({ ...record, resourcesVpcConfig: { ...vpc, ...intent.resourcesVpcConfig } }, { identity });
 }
 
-async function raiseIntent(event: ClusterEvent, deps: PipelineDeps): Promise<readonly Transition[]> {
+/**
+ * The early alerts of an intent: written with the state change, then published. Their outbox entry is held for the
+ * settle check, which the caller queues next saying it was published (the check's transaction deletes it); if the
+ * publish fails, the entry stays for the retry of the event or, failing that, the settle check.
+ */
+async function raiseIntent(event: ClusterEvent, deps: PipelineDeps, run: Invocation): Promise<{ notify: readonly Transition[]; publishedOutboxId?: string }> {
   const cluster = refOf(event);
   const cause = causeOf(event, "intent");
   let snapshot: ClusterSnapshot | undefined;
@@ -68,21 +73,22 @@ async function raiseIntent(event: ClusterEvent, deps: PipelineDeps): Promise<rea
     // An intent we cannot read is no reason to lose the event: the settle check judges the live cluster anyway.
     if (!(error instanceof SnapshotError)) throw error;
     deps.logger.warn("intended configuration unreadable: no early alert, the settle check follows", { eventId: event.eventId, clusterArn: cluster.arn, issues: error.issues });
-    return [];
+    return { notify: [] };
   }
-  if (!snapshot) return [];
-  const committed = await commitWithRetry(deps, cluster, async () => {
+  if (!snapshot) return { notify: [] };
+  const committed = await commitWithRetry(deps, cluster, run, async () => {
     const now = deps.now();
     const findings = evaluate(snapshot, deps.policy, { now }, intentRules(rulesOf(deps)));
-    const plan = planIntent(await deps.store.readState(cluster.arn), findings, { now, eventId: event.eventId });
+    const plan = planIntent(await readClusterState(deps, cluster, run), findings, { now, eventId: event.eventId });
     const history = historyEntry(cluster, now, "intent", cause, { findings, ...plan }, { note: "intended configuration, change in progress" });
-    return { plan, history, outbox: { id: outboxIdOf(history), alerts: renderTransitions(deps, cluster, plan.notify, cause, now) } };
+    const heldUntil = new Date(now.getTime() + (settingsOf(deps).settleDelaySeconds + EVENT_CLAIM_LEASE_SECONDS) * 1000).toISOString();
+    return { plan, history, outbox: { id: outboxIdOf(history), alerts: renderTransitions(deps, cluster, plan.notify, cause, now), heldFor: event.eventId, heldUntil } };
   });
-  await deliverAlerts(deps, cluster, committed.outbox);
-  return committed.plan.notify;
+  await deliverAlerts(deps, cluster, committed.outbox, { keep: true });
+  return { notify: committed.plan.notify, ...(committed.outbox.alerts.length > 0 ? { publishedOutboxId: committed.outbox.id } : {}) };
 }
 
-export function settleMessageOf(event: ClusterEvent, queuedAt: Date): SettleMessage {
+export function settleMessageOf(event: ClusterEvent, queuedAt: Date, publishedOutboxId?: string): SettleMessage {
   return {
     version: 1,
     cluster: refOf(event),
@@ -93,29 +99,29 @@ export function settleMessageOf(event: ClusterEvent, queuedAt: Date): SettleMess
     ...(event.addonName ? { addonName: event.addonName } : {}),
     attempt: 1,
     queuedAt: queuedAt.toISOString(),
+    ...(publishedOutboxId ? { publishedOutboxId } : {}),
     cause: { actor: event.actor, sourceIp: event.sourceIp, userAgent: event.userAgent, eventTime: event.eventTime.toISOString() },
   };
 }
 
-async function apply(event: ClusterEvent, deps: PipelineDeps): Promise<ClusterEventOutcome> {
+async function apply(event: ClusterEvent, deps: PipelineDeps, run: Invocation): Promise<ClusterEventOutcome> {
   const cluster = refOf(event);
   const base = { eventId: event.eventId, clusterArn: cluster.arn };
   if (event.failed) {
     // Nothing changed; who tried what is still worth keeping.
-    await deps.store.appendHistory(historyEntry(cluster, deps.now(), "failed-call", causeOf(event, "event"), undefined, { failed: event.failed }));
+    await recordHistory(deps, run, historyEntry(cluster, deps.now(), "failed-call", causeOf(event, "event"), undefined, { failed: event.failed }));
     return { status: "failed-call", ...base };
   }
-  await flushPendingAlerts(deps, cluster);
   if (event.eventName === "DeleteCluster") {
-    await closeCluster(deps, cluster, causeOf(event, "event"), "closed");
+    await closeCluster(deps, cluster, causeOf(event, "event"), "closed", run);
     return { status: "closed", ...base };
   }
   if (startsAsynchronousChange(event)) {
-    const earlyAlerts = await raiseIntent(event, deps);
-    await deps.settleQueue.enqueue(settleMessageOf(event, deps.now()), settingsOf(deps).settleDelaySeconds);
-    return { status: "settling", ...base, earlyAlerts };
+    const intent = await raiseIntent(event, deps, run);
+    await deps.settleQueue.enqueue(settleMessageOf(event, deps.now(), intent.publishedOutboxId), settingsOf(deps).settleDelaySeconds);
+    return { status: "settling", ...base, earlyAlerts: intent.notify };
   }
-  const outcome = await evaluateLive(deps, cluster, causeOf(event, "event"));
+  const outcome = await evaluateLive(deps, cluster, causeOf(event, "event"), {}, run);
   return { status: outcome.status, ...base, notified: outcome.notified };
 }
 
@@ -151,12 +157,14 @@ export async function processClusterEvent(read: ReadInput<ClusterEvent, EventRej
     deps.logger.info("event already processed: skipped", { eventId: event.eventId, clusterArn: event.clusterArn });
     return { status: "duplicate", eventId: event.eventId };
   }
+  // The claim is completed by the use-case's own transaction when it writes one; otherwise here.
+  const run = invocation({ eventId: event.eventId, claimed: event.eventId });
   try {
-    const outcome = await apply(event, deps);
-    await deps.store.completeEvent(event.eventId, deps.now());
+    const outcome = await apply(event, deps, run);
+    if (run.completedAt === undefined) await deps.store.completeEvent(event.eventId, deps.now());
     return outcome;
   } catch (error) {
-    await deps.store.releaseEvent(event.eventId).catch((releaseError: unknown) => {
+    await deps.store.releaseEvent(event.eventId, run.completedAt).catch((releaseError: unknown) => {
       deps.logger.error("could not release the event claim; its retry waits for the lease to run out", { eventId: event.eventId, error: releaseError });
     });
     throw error;

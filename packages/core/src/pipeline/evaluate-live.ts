@@ -3,6 +3,11 @@
 // the write made and clear the outbox. Losing the write means another evaluation got
 // there first: look again (state AND cluster), so the newer view of the cluster always wins and one transition
 // is announced once.
+//
+// Calls per event are kept to the minimum: the state read also returns the outbox (alerts an earlier attempt left
+// unpublished are published from it), and the one transaction also completes the event's claim and deletes outbox
+// entries known to be published. An invocation that fails after its own transaction completed its claim gives the
+// claim back (releaseEvent with the completion time), so the retry still publishes what is left.
 
 import { renderAlert, type RenderedAlert } from "../alerts/render.ts";
 import { ClusterNotFound, StateConflict } from "../errors.ts";
@@ -10,6 +15,7 @@ import { evaluate } from "../engine.ts";
 import type { AlertCause, Finding, Rule } from "../model.ts";
 import { rules as registeredRules } from "../rules/index.ts";
 import { planClose, planEvaluation, type StatePlan, type Transition } from "../state/transitions.ts";
+import type { StoredRuleState } from "../state/transitions.ts";
 import { DEFAULT_PIPELINE_SETTINGS, type ClusterRef, type HistoryEntry, type HistoryKind, type PendingAlerts, type PipelineDeps, type PipelineSettings } from "./ports.ts";
 
 export interface LiveOutcome {
@@ -57,11 +63,31 @@ export function outboxIdOf(history: HistoryEntry): string {
   return `${history.at.toISOString()}#${history.cause.eventId ?? history.cause.trigger}#${history.kind}`;
 }
 
+/** What one invocation carries from its reads to its one write. */
+export interface Invocation {
+  /** The event the invocation handles: outbox entries held for it are its own to publish. */
+  readonly eventId?: string;
+  /** The claimed event whose claim the transaction completes (cluster events only). */
+  readonly claimed?: string;
+  /** When the transaction completed the claim; unset until then. */
+  completedAt?: Date;
+  /** The outbox entry the settle message says was published: cleared, not published again. */
+  readonly publishedOutboxId?: string;
+  /** Outbox entries dealt with by this invocation, and those to delete in its transaction. */
+  readonly handled: Set<string>;
+  readonly clear: Set<string>;
+}
+
+export function invocation(init: { eventId?: string; claimed?: string; publishedOutboxId?: string } = {}): Invocation {
+  return { ...init, handled: new Set(), clear: new Set() };
+}
+
 /**
- * Publishes an outbox entry, then clears it. Every alert is attempted; on a failure the entry stays (the retry of the
- * event, or the next evaluation of the cluster, publishes it again) and the first failure is rethrown.
+ * Publishes an outbox entry, then clears it (unless `keep`: an early alert's entry, which its settle check clears).
+ * Every alert is attempted; on a failure the entry stays (the retry of the event, or the next evaluation of the
+ * cluster, publishes it again) and the first failure is rethrown.
  */
-export async function deliverAlerts(deps: PipelineDeps, cluster: ClusterRef, pending: PendingAlerts): Promise<void> {
+export async function deliverAlerts(deps: PipelineDeps, cluster: ClusterRef, pending: PendingAlerts, options: { keep?: boolean } = {}): Promise<void> {
   let firstFailure: unknown;
   for (const alert of pending.alerts) {
     try {
@@ -73,29 +99,85 @@ export async function deliverAlerts(deps: PipelineDeps, cluster: ClusterRef, pen
     }
   }
   if (firstFailure !== undefined) throw firstFailure;
-  if (pending.alerts.length > 0) await deps.store.clearAlerts(cluster.arn, pending.id);
+  if (pending.alerts.length > 0 && !options.keep) await deps.store.clearAlerts(cluster.arn, pending.id);
 }
 
-/** Publishes what an earlier invocation wrote but could not confirm publishing (at least once, never lost). */
-export async function flushPendingAlerts(deps: PipelineDeps, cluster: ClusterRef): Promise<void> {
-  for (const pending of await deps.store.pendingAlerts(cluster.arn)) {
-    deps.logger.warn("publishing alerts left in the outbox by an earlier attempt", { clusterArn: cluster.arn, outboxId: pending.id, alerts: pending.alerts.length });
-    await deliverAlerts(deps, cluster, pending);
+/** Whether an outbox entry is held for another event's settle check (not this invocation's to publish yet). */
+function heldForAnother(pending: PendingAlerts, run: Invocation, now: Date): boolean {
+  if (pending.heldFor === undefined || pending.heldFor === run.eventId) return false;
+  return pending.heldUntil !== undefined && Date.parse(pending.heldUntil) > now.getTime();
+}
+
+/**
+ * The cluster's stored state, read with its outbox in one call. What an earlier invocation wrote but could not
+ * confirm publishing is published first (at least once, never lost); the entry the settle message says was
+ * published is only marked for deletion in the invocation's transaction.
+ */
+export async function readClusterState(deps: PipelineDeps, cluster: ClusterRef, run: Invocation): Promise<StoredRuleState[]> {
+  const { records, pending } = await deps.store.readCluster(cluster.arn);
+  for (const entry of pending) {
+    if (run.handled.has(entry.id)) continue;
+    if (entry.id === run.publishedOutboxId) {
+      run.handled.add(entry.id);
+      run.clear.add(entry.id);
+      continue;
+    }
+    if (heldForAnother(entry, run, deps.now())) continue;
+    deps.logger.warn("publishing alerts left in the outbox by an earlier attempt", { clusterArn: cluster.arn, outboxId: entry.id, alerts: entry.alerts.length });
+    await deliverAlerts(deps, cluster, entry);
+    run.handled.add(entry.id);
   }
+  return records;
 }
 
-/** Commits a plan, retrying from a fresh read when another evaluation wrote first. `attempt` may decline (undefined). */
+/** For a path that writes no transaction: publishes what is pending, and deletes what the invocation marked. */
+export async function flushPendingAlerts(deps: PipelineDeps, cluster: ClusterRef, run: Invocation = invocation()): Promise<void> {
+  await readClusterState(deps, cluster, run);
+  await clearMarked(deps, cluster, run);
+}
+
+async function clearMarked(deps: PipelineDeps, cluster: ClusterRef, run: Invocation): Promise<void> {
+  for (const id of run.clear) await deps.store.clearAlerts(cluster.arn, id);
+  run.clear.clear();
+}
+
+/** The claim completion the invocation's write carries, if it has a claim not completed yet. */
+function completionOf(deps: PipelineDeps, run: Invocation): { eventId: string; at: Date } | undefined {
+  return run.claimed !== undefined && run.completedAt === undefined ? { eventId: run.claimed, at: deps.now() } : undefined;
+}
+
+/** Appends a history entry alone (no state changed), completing the invocation's claim with it. */
+export async function recordHistory(deps: PipelineDeps, run: Invocation, entry: HistoryEntry): Promise<void> {
+  const completeEvent = completionOf(deps, run);
+  await deps.store.appendHistory(entry, completeEvent ? { completeEvent } : {});
+  if (completeEvent) run.completedAt = completeEvent.at;
+}
+
+/**
+ * Commits a plan, retrying from a fresh read when another evaluation wrote first. `attempt` may decline (undefined).
+ * The transaction also completes the invocation's claim and deletes the outbox entries it marked.
+ */
 export async function commitWithRetry<Planned extends { plan: StatePlan; history: HistoryEntry; outbox?: PendingAlerts } | undefined>(
   deps: PipelineDeps,
   cluster: ClusterRef,
+  run: Invocation,
   attempt: () => Promise<Planned>,
 ): Promise<Planned> {
   const { maxConflictRetries } = settingsOf(deps);
   for (let round = 0; ; round += 1) {
     const planned = await attempt();
-    if (!planned) return planned;
+    if (!planned) {
+      await clearMarked(deps, cluster, run);
+      return planned;
+    }
+    const completeEvent = completionOf(deps, run);
     try {
-      await deps.store.commit(cluster.arn, planned.plan.writes, planned.history, planned.outbox);
+      await deps.store.commit(cluster.arn, planned.plan.writes, planned.history, planned.outbox, {
+        ...(completeEvent ? { completeEvent } : {}),
+        ...(run.clear.size > 0 ? { clearOutbox: [...run.clear] } : {}),
+      });
+      if (completeEvent) run.completedAt = completeEvent.at;
+      run.clear.clear();
       return planned;
     } catch (error) {
       if (!(error instanceof StateConflict) || round >= maxConflictRetries) throw error;
@@ -105,20 +187,20 @@ export async function commitWithRetry<Planned extends { plan: StatePlan; history
 }
 
 /** Closes the cluster's state (deleted): records kept and marked closed, history says why. */
-export async function closeCluster(deps: PipelineDeps, cluster: ClusterRef, cause: AlertCause, kind: "closed" | "cluster-not-found"): Promise<void> {
-  await commitWithRetry(deps, cluster, async () => {
+export async function closeCluster(deps: PipelineDeps, cluster: ClusterRef, cause: AlertCause, kind: "closed" | "cluster-not-found", run: Invocation = invocation()): Promise<void> {
+  await commitWithRetry(deps, cluster, run, async () => {
     const now = deps.now();
-    const plan = planClose(await deps.store.readState(cluster.arn), { now, ...(cause.eventId ? { eventId: cause.eventId } : {}) });
+    const plan = planClose(await readClusterState(deps, cluster, run), { now, ...(cause.eventId ? { eventId: cause.eventId } : {}) });
     return { plan, history: historyEntry(cluster, now, kind, cause, plan) };
   });
 }
 
 /** Evaluates the live cluster and persists it; `settles` names the intent event this evaluation follows up. */
-export async function evaluateLive(deps: PipelineDeps, cluster: ClusterRef, cause: AlertCause, options: { settles?: string; note?: string } = {}): Promise<LiveOutcome> {
+export async function evaluateLive(deps: PipelineDeps, cluster: ClusterRef, cause: AlertCause, options: { settles?: string; note?: string } = {}, run: Invocation = invocation()): Promise<LiveOutcome> {
   let findings: readonly Finding[] = [];
   let notFound = false;
   let stale = false;
-  const committed = await commitWithRetry(deps, cluster, async () => {
+  const committed = await commitWithRetry(deps, cluster, run, async () => {
     const observedAt = deps.now();
     let collected;
     try {
@@ -130,7 +212,7 @@ export async function evaluateLive(deps: PipelineDeps, cluster: ClusterRef, caus
     }
     const now = deps.now();
     findings = evaluate(collected.snapshot, deps.policy, { now, ...(collected.versions ? { versions: collected.versions } : {}) }, rulesOf(deps));
-    const previous = await deps.store.readState(cluster.arn);
+    const previous = await readClusterState(deps, cluster, run);
     const plan = planEvaluation(previous, findings, {
       now,
       observedAt,
@@ -147,13 +229,13 @@ export async function evaluateLive(deps: PipelineDeps, cluster: ClusterRef, caus
 
   if (notFound) {
     deps.logger.info("cluster not found: closing its state", { clusterArn: cluster.arn });
-    await closeCluster(deps, cluster, cause, "cluster-not-found");
+    await closeCluster(deps, cluster, cause, "cluster-not-found", run);
     return { status: "cluster-not-found", findings: [], transitions: [], notified: [] };
   }
   if (stale || !committed) {
     // A newer read of the cluster is already stored: this older view must not overwrite it.
     deps.logger.info("a newer evaluation is already stored: nothing written", { clusterArn: cluster.arn });
-    await deps.store.appendHistory(historyEntry(cluster, deps.now(), "evaluation", cause, { findings, transitions: [], notify: [] }, { note: "stale view, not stored" }));
+    await recordHistory(deps, run, historyEntry(cluster, deps.now(), "evaluation", cause, { findings, transitions: [], notify: [] }, { note: "stale view, not stored" }));
     return { status: "stale", findings, transitions: [], notified: [] };
   }
   await deliverAlerts(deps, cluster, committed.outbox);

@@ -28,6 +28,27 @@ export type OutboxAlert = Pick<RenderedAlert, "subject" | "message" | "messageSt
 export interface PendingAlerts {
   readonly id: string;
   readonly alerts: readonly OutboxAlert[];
+  /**
+   * An early alert's entry is held for the settle check of the event that raised it (`heldFor`, the event id) until
+   * `heldUntil` (ISO time): that check clears it (its message says it was published) or publishes it; no other
+   * evaluation publishes it again before then.
+   */
+  readonly heldFor?: string;
+  readonly heldUntil?: string;
+}
+
+/** A cluster's stored state and its pending alerts, read together (one consistent read). */
+export interface ClusterState {
+  readonly records: StoredRuleState[];
+  readonly pending: PendingAlerts[];
+}
+
+/** What else a commit writes in its transaction. */
+export interface CommitOptions {
+  /** Completes the claim of this event (see claimEvent) in the same transaction: no separate call. */
+  readonly completeEvent?: { readonly eventId: string; readonly at: Date };
+  /** Outbox entries known to be published, deleted in the same transaction. */
+  readonly clearOutbox?: readonly string[];
 }
 
 /** How long an event claim holds before another invocation may take it over (its holder died). */
@@ -36,23 +57,29 @@ export const EVENT_CLAIM_LEASE_SECONDS = 900;
 export interface StateStore {
   /** Every stored rule record of the cluster, closed ones included. */
   readState(clusterArn: string): Promise<StoredRuleState[]>;
+  /** readState and pendingAlerts in one read. */
+  readCluster(clusterArn: string): Promise<ClusterState>;
   /**
    * Writes the records, the history entry and the alerts to send (`outbox`, kept under `outbox.id` until
-   * clearAlerts) atomically; throws StateConflict if any expected version moved.
+   * clearAlerts) atomically, with what `options` adds; throws StateConflict if any expected version moved.
    */
-  commit(clusterArn: string, writes: readonly RecordWrite[], history: HistoryEntry, outbox?: PendingAlerts): Promise<void>;
+  commit(clusterArn: string, writes: readonly RecordWrite[], history: HistoryEntry, outbox?: PendingAlerts, options?: CommitOptions): Promise<void>;
   /** Outbox entries of the cluster whose publication was not confirmed (a publish failed or the function died). */
   pendingAlerts(clusterArn: string): Promise<PendingAlerts[]>;
   clearAlerts(clusterArn: string, id: string): Promise<void>;
-  appendHistory(entry: HistoryEntry): Promise<void>;
+  /** Appends a history entry alone (nothing else changed), completing an event's claim with it when asked. */
+  appendHistory(entry: HistoryEntry, options?: Pick<CommitOptions, "completeEvent">): Promise<void>;
   /**
    * Claims an event id for processing. "duplicate" when it was processed, or is being processed by another
    * invocation whose lease has not run out.
    */
   claimEvent(eventId: string, now: Date): Promise<"claimed" | "duplicate">;
   completeEvent(eventId: string, now: Date): Promise<void>;
-  /** Gives a claim back after a failure, so the retry of the same event is processed. */
-  releaseEvent(eventId: string): Promise<void>;
+  /**
+   * Gives a claim back after a failure, so the retry of the same event is processed: a claim in progress, or one
+   * this invocation completed itself in a commit at `completedAt` (a later failure, e.g. a publish, must be retried).
+   */
+  releaseEvent(eventId: string, completedAt?: Date): Promise<void>;
 }
 
 export interface Notifier {
@@ -97,6 +124,8 @@ export interface SettleMessage {
   /** 1 for the first check. */
   readonly attempt: number;
   readonly queuedAt: string;
+  /** The outbox entry of the early alerts, published before the check was queued: the check only clears it. */
+  readonly publishedOutboxId?: string;
   readonly cause: {
     readonly actor?: AlertCause["actor"];
     readonly sourceIp?: string;

@@ -7,7 +7,7 @@ import { ClusterNotFound, UpdateNotFound, WardenError } from "../errors.ts";
 import type { AlertCause } from "../model.ts";
 import { issuesFromZod } from "../zod-issues.ts";
 import type { Transition } from "../state/transitions.ts";
-import { closeCluster, evaluateLive, flushPendingAlerts, settingsOf } from "./evaluate-live.ts";
+import { closeCluster, evaluateLive, flushPendingAlerts, invocation, settingsOf } from "./evaluate-live.ts";
 import type { PipelineDeps, ReadInput, SettleMessage } from "./ports.ts";
 
 export const TERMINAL_UPDATE_STATUSES: ReadonlySet<string> = new Set(["Successful", "Failed", "Cancelled"]);
@@ -31,6 +31,7 @@ const settleMessageSchema = z.object({
   addonName: z.string().min(1).optional(),
   attempt: z.number().int().min(1),
   queuedAt: z.string(),
+  publishedOutboxId: z.string().min(1).max(1024).optional(),
   cause: z.object({
     actor: z.looseObject({ type: z.string() }).optional(),
     sourceIp: z.string().optional(),
@@ -130,24 +131,27 @@ export async function processSettleCheck(read: ReadInput<SettleMessage, SettleMe
     return { status: "rejected" };
   }
   const message = read.value;
-  await flushPendingAlerts(deps, message.cluster);
+  // Alerts left pending are published, and the early alerts' entry cleared, with the state read of whichever path follows.
+  const run = invocation({ eventId: message.eventId, ...(message.publishedOutboxId ? { publishedOutboxId: message.publishedOutboxId } : {}) });
   let state;
   try {
     state = await changeState(message, deps);
   } catch (error) {
     if (!(error instanceof ClusterNotFound)) throw error;
-    await closeCluster(deps, message.cluster, causeOf(message), "cluster-not-found");
+    await closeCluster(deps, message.cluster, causeOf(message), "cluster-not-found", run);
     return { status: "cluster-not-found" };
   }
   if (!state.done) {
     const attempt = message.attempt + 1;
     if (attempt > settingsOf(deps).maxSettleAttempts) throw new SettleTimeout(message);
     const delaySeconds = settleDelay(attempt, deps);
-    await deps.settleQueue.enqueue({ ...message, attempt }, delaySeconds);
+    await flushPendingAlerts(deps, message.cluster, run);
+    const { publishedOutboxId: _cleared, ...next } = message;
+    await deps.settleQueue.enqueue({ ...next, attempt }, delaySeconds);
     deps.logger.info("change still in progress: checking again later", { clusterArn: message.cluster.arn, eventId: message.eventId, attempt, delaySeconds, updateStatus: state.updateStatus });
     return { status: "requeued", attempt, delaySeconds };
   }
-  const outcome = await evaluateLive(deps, message.cluster, causeOf(message), { settles: message.eventId, ...(state.note ? { note: state.note } : {}) });
+  const outcome = await evaluateLive(deps, message.cluster, causeOf(message), { settles: message.eventId, ...(state.note ? { note: state.note } : {}) }, run);
   if (outcome.status === "cluster-not-found") return { status: "cluster-not-found" };
   return { status: outcome.status === "stale" ? "stale" : "settled", ...(state.updateStatus ? { updateStatus: state.updateStatus } : {}), notified: outcome.notified };
 }

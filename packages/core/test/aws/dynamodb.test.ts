@@ -106,9 +106,40 @@ describe("DynamoStateStore on DynamoDB Local", () => {
     expect(await store.pendingAlerts(arn)).toEqual([]);
   });
 
+  it("reads state and outbox in one Query (no history), and commits the claim's completion and outbox deletions with the state", async () => {
+    const arn = `${ARN}-one-read`;
+    const at = minutesIn(130);
+    const alert = { subject: "[CRITICAL] x", message: JSON.stringify({ default: "t" }), messageStructure: "json" as const, attributes: { severity: "CRITICAL", ruleId: "r", transition: "OPENED", account: "1", region: "r", cluster: "x", kind: "alert" } };
+    const held = { id: `${at.toISOString()}#h1#intent`, alerts: [alert], heldFor: "h1", heldUntil: minutesIn(150).toISOString() };
+    const plan = planEvaluation([], [{ ...finding("FAIL"), clusterArn: arn }], { now: at, eventId: "h1" });
+    expect(await store.claimEvent("h1", at)).toBe("claimed");
+    await store.commit(arn, plan.writes, { ...history(at, "h1"), clusterArn: arn }, held, { completeEvent: { eventId: "h1", at } });
+    const read = await store.readCluster(arn);
+    expect(read.pending).toEqual([held]);
+    expect(read.records.map((record) => record.ruleId)).toEqual(["endpoint-public-access"]);
+    expect(read.records[0]).not.toHaveProperty("sk");
+    expect(await store.readState(arn)).toEqual(read.records);
+    // Completed by the commit: a duplicate, and only this invocation (by its completion time) can give it back.
+    expect(await store.claimEvent("h1", at)).toBe("duplicate");
+    await store.releaseEvent("h1", minutesIn(131));
+    expect(await store.claimEvent("h1", at)).toBe("duplicate");
+    await store.releaseEvent("h1", at);
+    expect(await store.claimEvent("h1", at)).toBe("claimed");
+    // The next commit deletes the entry it was told is published.
+    const next = planEvaluation(read.records, [{ ...finding("FAIL"), clusterArn: arn }], { now: minutesIn(131), eventId: "h2" });
+    await store.commit(arn, next.writes, { ...history(minutesIn(131), "h2"), clusterArn: arn }, undefined, { clearOutbox: [held.id] });
+    expect((await store.readCluster(arn)).pending).toEqual([]);
+    expect(await store.readHistory(arn)).toHaveLength(2);
+  });
+
   it("appends history outside a transaction (failed calls)", async () => {
     await store.appendHistory({ ...history(minutesIn(60), "failed-1"), kind: "failed-call", failed: { errorCode: "AccessDenied", errorMessage: "no" } });
     expect((await store.readHistory(ARN, 1))[0]).toMatchObject({ kind: "failed-call", failed: { errorCode: "AccessDenied" } });
+    // With the event's claim completed in the same write.
+    expect(await store.claimEvent("failed-2", minutesIn(61))).toBe("claimed");
+    await store.appendHistory({ ...history(minutesIn(61), "failed-2"), kind: "failed-call", failed: { errorCode: "AccessDenied", errorMessage: "no" } }, { completeEvent: { eventId: "failed-2", at: minutesIn(61) } });
+    expect((await store.readHistory(ARN, 1))[0]).toMatchObject({ kind: "failed-call", cause: { eventId: "failed-2" } });
+    expect(await store.claimEvent("failed-2", minutesIn(90))).toBe("duplicate");
   });
 });
 

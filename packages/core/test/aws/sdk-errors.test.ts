@@ -8,7 +8,8 @@ import { SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { DynamoDBDocumentClient, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { mockClient } from "aws-sdk-client-mock";
-import { CLIENT_CONFIG, MAX_ATTEMPTS } from "../../src/aws/client-config.ts";
+import { CLIENT_CONFIG, clientConfig, lambdaEnvironmentCredentials, MAX_ATTEMPTS } from "../../src/aws/client-config.ts";
+import { defaultProvider } from "../../src/aws/lambda-credentials.ts";
 import { DynamoStateStore } from "../../src/aws/dynamodb.ts";
 import { EksCollector } from "../../src/aws/eks.ts";
 import { ACCESS_DENIED_ERRORS, CREDENTIALS_MISSING_ERRORS, THROTTLING_ERRORS, translateSdkError, type AwsService } from "../../src/aws/sdk-errors.ts";
@@ -136,5 +137,33 @@ describe("one retry policy", () => {
     expect(typeof retryMode === "string" ? retryMode : await retryMode()).toBe("standard");
     listed.restore();
     eks.destroy();
+  });
+});
+
+describe("credentials", () => {
+  it("in Lambda (function name and key in the environment) read only the environment; elsewhere the default chain", async () => {
+    const lambda = { AWS_LAMBDA_FUNCTION_NAME: "eks-warden-cluster-event", AWS_ACCESS_KEY_ID: "AKIAEXAMPLE", AWS_SECRET_ACCESS_KEY: "secret" };
+    expect(lambdaEnvironmentCredentials(lambda)).toBe(true);
+    expect(lambdaEnvironmentCredentials({ AWS_LAMBDA_FUNCTION_NAME: "f" })).toBe(false);
+    expect(lambdaEnvironmentCredentials({ AWS_ACCESS_KEY_ID: "AKIAEXAMPLE" })).toBe(false);
+    expect(clientConfig({})).toEqual(CLIENT_CONFIG);
+    const inLambda = clientConfig(lambda);
+    expect(inLambda).toMatchObject(CLIENT_CONFIG);
+    expect(typeof inLambda.credentials).toBe("function");
+  });
+
+  it("the bundles' stand-in for the default chain reads the environment, and says so when it is empty", async () => {
+    const saved = { id: process.env.AWS_ACCESS_KEY_ID, secret: process.env.AWS_SECRET_ACCESS_KEY, session: process.env.AWS_SESSION_TOKEN };
+    try {
+      Object.assign(process.env, { AWS_ACCESS_KEY_ID: "AKIAEXAMPLE", AWS_SECRET_ACCESS_KEY: "secret", AWS_SESSION_TOKEN: "token" });
+      expect(await defaultProvider()()).toMatchObject({ accessKeyId: "AKIAEXAMPLE", secretAccessKey: "secret", sessionToken: "token" });
+      delete process.env.AWS_ACCESS_KEY_ID;
+      await expect(defaultProvider()()).rejects.toThrow("Unable to find environment variable credentials");
+    } finally {
+      for (const [name, value] of [["AWS_ACCESS_KEY_ID", saved.id], ["AWS_SECRET_ACCESS_KEY", saved.secret], ["AWS_SESSION_TOKEN", saved.session]] as const) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
+    }
   });
 });

@@ -2,20 +2,24 @@
 // or fail as a whole, leased event claims), for fast tests of the use-cases. Test code: not part of core.
 
 import { StateConflict } from "../../src/errors.ts";
-import { EVENT_CLAIM_LEASE_SECONDS, type HistoryEntry, type PendingAlerts, type StateStore } from "../../src/pipeline/ports.ts";
+import { EVENT_CLAIM_LEASE_SECONDS, type ClusterState, type CommitOptions, type HistoryEntry, type PendingAlerts, type StateStore } from "../../src/pipeline/ports.ts";
 import type { RecordWrite, StoredRuleState } from "../../src/state/transitions.ts";
 
 export class MemoryStateStore implements StateStore {
   readonly records = new Map<string, Map<string, StoredRuleState>>();
   readonly history: HistoryEntry[] = [];
-  readonly events = new Map<string, { status: "IN_PROGRESS" | "COMPLETED"; leaseUntil: number }>();
+  readonly events = new Map<string, { status: "IN_PROGRESS" | "COMPLETED"; leaseUntil: number; completedAt?: number }>();
   readonly outbox = new Map<string, PendingAlerts[]>();
 
   async readState(clusterArn: string): Promise<StoredRuleState[]> {
     return structuredClone([...(this.records.get(clusterArn)?.values() ?? [])]);
   }
 
-  async commit(clusterArn: string, writes: readonly RecordWrite[], history: HistoryEntry, outbox?: PendingAlerts): Promise<void> {
+  async readCluster(clusterArn: string): Promise<ClusterState> {
+    return { records: await this.readState(clusterArn), pending: await this.pendingAlerts(clusterArn) };
+  }
+
+  async commit(clusterArn: string, writes: readonly RecordWrite[], history: HistoryEntry, outbox?: PendingAlerts, options: CommitOptions = {}): Promise<void> {
     const cluster = this.records.get(clusterArn) ?? new Map<string, StoredRuleState>();
     for (const write of writes) {
       if ((cluster.get(write.record.ruleId)?.version ?? 0) !== write.expectedVersion) throw new StateConflict(clusterArn);
@@ -24,6 +28,8 @@ export class MemoryStateStore implements StateStore {
     this.records.set(clusterArn, cluster);
     this.history.push(structuredClone(history));
     if (outbox && outbox.alerts.length > 0) this.outbox.set(clusterArn, [...(this.outbox.get(clusterArn) ?? []), structuredClone(outbox)]);
+    for (const id of options.clearOutbox ?? []) await this.clearAlerts(clusterArn, id);
+    if (options.completeEvent) this.#complete(options.completeEvent.eventId, options.completeEvent.at);
   }
 
   async pendingAlerts(clusterArn: string): Promise<PendingAlerts[]> {
@@ -34,8 +40,9 @@ export class MemoryStateStore implements StateStore {
     this.outbox.set(clusterArn, (this.outbox.get(clusterArn) ?? []).filter((entry) => entry.id !== id));
   }
 
-  async appendHistory(entry: HistoryEntry): Promise<void> {
+  async appendHistory(entry: HistoryEntry, options: Pick<CommitOptions, "completeEvent"> = {}): Promise<void> {
     this.history.push(structuredClone(entry));
+    if (options.completeEvent) this.#complete(options.completeEvent.eventId, options.completeEvent.at);
   }
 
   async claimEvent(eventId: string, now: Date): Promise<"claimed" | "duplicate"> {
@@ -45,11 +52,17 @@ export class MemoryStateStore implements StateStore {
     return "claimed";
   }
 
-  async completeEvent(eventId: string): Promise<void> {
-    this.events.set(eventId, { status: "COMPLETED", leaseUntil: Number.POSITIVE_INFINITY });
+  async completeEvent(eventId: string, now: Date): Promise<void> {
+    this.#complete(eventId, now);
   }
 
-  async releaseEvent(eventId: string): Promise<void> {
+  #complete(eventId: string, at: Date): void {
+    this.events.set(eventId, { status: "COMPLETED", leaseUntil: Number.POSITIVE_INFINITY, completedAt: at.getTime() });
+  }
+
+  async releaseEvent(eventId: string, completedAt?: Date): Promise<void> {
+    const existing = this.events.get(eventId);
+    if (existing?.status === "COMPLETED" && existing.completedAt !== completedAt?.getTime()) return;
     this.events.delete(eventId);
   }
 }

@@ -225,6 +225,83 @@ describe("the real-time behaviour", () => {
   });
 });
 
+describe("the fewest writes per event", () => {
+  it("the state write completes the event's claim: no separate completion, and the same event again is a duplicate", async () => {
+    const w = world();
+    w.eks.clusters.set(AMAZON_EKS.arn, clusterRecord(AMAZON_EKS, PRIVATE));
+    let separate = 0;
+    const complete = w.store.completeEvent.bind(w.store);
+    w.store.completeEvent = async (eventId, now) => {
+      separate += 1;
+      await complete(eventId, now);
+    };
+    expect((await handleClusterEvent(tagEvent("tag-1"), w)).status).toBe("evaluated");
+    expect(separate).toBe(0);
+    expect(w.store.events.get("tag-1")?.status).toBe("COMPLETED");
+    expect((await handleClusterEvent(tagEvent("tag-1"), w)).status).toBe("duplicate");
+    // A failed call writes no state: its claim is completed with its history entry.
+    const failed = editableRecord();
+    Object.assign(failed, { eventID: "failed-1", errorCode: "AccessDenied", errorMessage: "no", responseElements: null });
+    expect((await handleClusterEvent(eventBridgeEnvelope(failed), w)).status).toBe("failed-call");
+    expect(separate).toBe(0);
+    expect(w.store.events.get("failed-1")?.status).toBe("COMPLETED");
+  });
+
+  it("the early alert's outbox entry is held for its settle check, which clears it without publishing again", async () => {
+    const w = world();
+    w.eks.clusters.set(AMAZON_EKS.arn, clusterRecord(AMAZON_EKS, PRIVATE));
+    expect((await handleClusterEvent(openEvent(), w)).status).toBe("settling");
+    expect(endpointAlerts(w)).toHaveLength(1);
+    const [held] = await w.store.pendingAlerts(AMAZON_EKS.arn);
+    expect(held).toMatchObject({ heldFor: "open-1" });
+    expect(w.settleQueue.messages[0]?.message.publishedOutboxId).toBe(held!.id);
+    // Another event on the cluster meanwhile leaves the held entry alone.
+    await handleClusterEvent(tagEvent("tag-between"), w);
+    expect(endpointAlerts(w)).toHaveLength(1);
+    expect(await w.store.pendingAlerts(AMAZON_EKS.arn)).toHaveLength(1);
+    w.eks.clusters.set(AMAZON_EKS.arn, clusterRecord(AMAZON_EKS, OPEN));
+    w.eks.updates.set("u-open", { status: "Successful", errors: [] });
+    expect(await settleAll(w)).toMatchObject([{ status: "settled", notified: [] }]);
+    expect(endpointAlerts(w)).toHaveLength(1);
+    expect(await w.store.pendingAlerts(AMAZON_EKS.arn)).toEqual([]);
+  });
+
+  it("a settle check still waiting clears the published entry before queuing itself again", async () => {
+    const w = world();
+    w.eks.clusters.set(AMAZON_EKS.arn, clusterRecord(AMAZON_EKS, PRIVATE));
+    await handleClusterEvent(openEvent(), w);
+    w.eks.updates.set("u-open", { status: "InProgress", errors: [] });
+    expect(await handleSettleCheck(w.settleQueue.messages.shift()!.message, w)).toMatchObject({ status: "requeued", attempt: 2 });
+    expect(await w.store.pendingAlerts(AMAZON_EKS.arn)).toEqual([]);
+    expect(w.settleQueue.messages[0]?.message.publishedOutboxId).toBeUndefined();
+    expect(endpointAlerts(w)).toHaveLength(1);
+  });
+
+  it("an early alert that could not be published: the claim is given back and the retry publishes it", async () => {
+    const w = world();
+    w.eks.clusters.set(AMAZON_EKS.arn, clusterRecord(AMAZON_EKS, PRIVATE));
+    w.notifier.failNext = 1;
+    await expect(handleClusterEvent(openEvent(), w)).rejects.toThrow("SNS unavailable");
+    expect(w.settleQueue.messages).toEqual([]);
+    expect(w.store.events.has("open-1")).toBe(false);
+    expect(await handleClusterEvent(openEvent(), w)).toMatchObject({ status: "settling", earlyAlerts: [] });
+    expect(endpointAlerts(w)).toHaveLength(1);
+    expect(await w.store.pendingAlerts(AMAZON_EKS.arn)).toEqual([]);
+    expect(w.settleQueue.messages[0]?.message.publishedOutboxId).toBeUndefined();
+  });
+
+  it("a held entry whose settle check never came is published by the next evaluation after the hold", async () => {
+    const w = world();
+    w.eks.clusters.set(AMAZON_EKS.arn, clusterRecord(AMAZON_EKS, PRIVATE));
+    await handleClusterEvent(openEvent(), w);
+    w.settleQueue.messages.length = 0;
+    w.clock.now = new Date(w.clock.now.getTime() + 3600_000);
+    await handleClusterEvent(tagEvent("tag-later"), w);
+    expect(endpointAlerts(w)).toHaveLength(2);
+    expect(await w.store.pendingAlerts(AMAZON_EKS.arn)).toEqual([]);
+  });
+});
+
 describe("handleSettleCheck", () => {
   it("a change that never ends goes to the dead-letter queue by throwing", async () => {
     const w = world();

@@ -1,0 +1,1 @@
+import { fromEnv } from "@aws-sdk/credential-provider-env"; export const defaultProvider = (init: any = {}) => fromEnv(init);

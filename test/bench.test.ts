@@ -1,0 +1,43 @@
+// A smoke run of the benchmarks (bench/), so they keep working, asserting what is deterministic: bundle sizes and
+// AWS calls per event. Import times are too noisy for CI: `npm run bench` prints them beside their targets.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { BUNDLE_TARGET_BYTES, buildBundles } from "../bench/bundles.ts";
+import { CALL_TARGETS, measureCallsPerEvent } from "../bench/calls.ts";
+
+/**
+ * The bundles' ceiling today. The target is BUNDLE_TARGET_BYTES (350 KiB), below what four SDK v3 clients alone
+ * take (~349 KiB with the environment credential provider, measured with esbuild's metafile): this guards against
+ * growth until the SDK's share shrinks.
+ */
+const BUNDLE_BUDGET_BYTES = 600 * 1024;
+
+describe("benchmarks (smoke)", () => {
+  const outDir = mkdtempSync(join(tmpdir(), "warden-bench-test-"));
+  afterAll(() => rmSync(outDir, { recursive: true, force: true }));
+
+  it("builds every handler as SST deploys it, within the budget, without the SDK's default credential chain", async () => {
+    const bundles = await buildBundles(outDir);
+    expect(bundles.map((bundle) => bundle.handler)).toEqual(["cluster-event", "settle"]);
+    expect(BUNDLE_BUDGET_BYTES).toBeGreaterThan(BUNDLE_TARGET_BYTES);
+    for (const bundle of bundles) {
+      expect(bundle.bytes).toBeLessThanOrEqual(BUNDLE_BUDGET_BYTES);
+      const packages = bundle.contributors.map((item) => item.name);
+      for (const unused of ["@aws-sdk/nested-clients", "@aws-sdk/credential-provider-ini", "@aws-sdk/credential-provider-sso", "@smithy/credential-provider-imds"]) {
+        expect(packages).not.toContain(unused);
+      }
+    }
+  }, 120_000);
+
+  it("makes at most the target's AWS calls per event, besides the reads only some rules need", async () => {
+    const figures = await measureCallsPerEvent();
+    const targeted = figures.filter((figure) => figure.target !== undefined);
+    expect(targeted.map((figure) => figure.target)).toEqual([CALL_TARGETS.tagResource, CALL_TARGETS.openEndpoint, CALL_TARGETS.settle]);
+    for (const figure of targeted) expect(figure.totalWithoutRuleScopedReads, figure.scenario).toBeLessThanOrEqual(figure.target!);
+    // Exactly one state read and one transaction on each path; one Publish and one SendMessage for the opening.
+    for (const figure of targeted) expect(figure.calls).toMatchObject({ "dynamodb:Query": 1, "dynamodb:TransactWriteItems": 1 });
+    expect(targeted[1]?.calls).toMatchObject({ "sns:Publish": 1, "sqs:SendMessage": 1 });
+  }, 120_000);
+});
