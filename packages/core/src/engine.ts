@@ -75,13 +75,14 @@ function runRule(rule: Rule, snapshot: ClusterSnapshot, policy: Policy, context:
 function applyExemption(finding: Finding, resolution: ExemptionResolution): Finding {
   if (finding.status !== "FAIL" || resolution.state === "none") return finding;
   const { until, reason, source } = resolution;
-  if (resolution.state === "active") return { ...finding, status: "EXEMPT", exemption: { until, reason, source, expired: false } };
+  const grantedBy = resolution.grantedBy ? { grantedBy: resolution.grantedBy } : {};
+  if (resolution.state === "active") return { ...finding, status: "EXEMPT", exemption: { until, reason, source, expired: false, ...grantedBy } };
   // Still a FAIL, and it says why the exemption no longer covers it.
   return {
     ...finding,
     message: `${finding.message.replace(/\.$/, "")}; its exemption (${source}) expired on ${until}.`,
     evidence: { ...finding.evidence, expiredExemption: `${until} (${source}): ${reason}` },
-    exemption: { until, reason, source, expired: true },
+    exemption: { until, reason, source, expired: true, ...grantedBy },
   };
 }
 
@@ -96,7 +97,7 @@ export function evaluate(snapshot: ClusterSnapshot, policy: Policy, context: Eva
   return rules.flatMap((rule) => {
     const findings = runRule(rule, snapshot, policy, ruleContext);
     if (!findings.some((finding) => finding.status === "FAIL")) return findings;
-    const resolution = resolveExemption(snapshot, policy, rule.id, context.now);
+    const resolution = resolveExemption(snapshot, policy, rule.id, context.now, context.tagGrant);
     return findings.map((finding) => applyExemption(finding, resolution));
   });
 }

@@ -114,7 +114,9 @@ describe("renderAlert", () => {
     const exemption = { until: "2026-01-31", reason: "migration", source: "tag" as const, expired: false };
     const exempted: Transition = { ...opened, kind: "EXEMPTED", after: { ...opened.after, status: "EXEMPT" }, finding: { ...openFinding, status: "EXEMPT", exemption } };
     const alert = renderAlert({ ...input, transition: exempted, cause: { trigger: "sweep" }, rule: undefined });
-    expect(alert.subject).toBe("[EXEMPT] payments-prod (eu-west-1): exempt until 2026-01-31: endpoint-public-access");
+    // Filed under the severity it hides, so a subscriber filtering on CRITICAL sees it.
+    expect(alert.subject).toBe("[EXEMPT CRITICAL] payments-prod (eu-west-1): exempt until 2026-01-31: endpoint-public-access");
+    expect(alert.attributes).toMatchObject({ severity: "CRITICAL", transition: "EXEMPTED" });
     expect(alert.text).toContain("no CloudTrail event: found by the scheduled sweep");
     expect(alert.text).toContain("Exemption:    until 2026-01-31 (tag): migration");
     expect(alert.text).toContain("What changed: PASS -> EXEMPT");

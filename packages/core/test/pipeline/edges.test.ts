@@ -6,6 +6,7 @@ import { handleClusterEvent, readClusterEvent } from "../../src/pipeline/cluster
 import { evaluateLive } from "../../src/pipeline/evaluate-live.ts";
 import { handleSettleCheck, parseSettleMessage, readSettleMessage, SettleMessageInvalid, SettleTimeout } from "../../src/pipeline/settle.ts";
 import { MemoryStateStore } from "./memory-store.ts";
+import { parsePolicy } from "../../src/policy.ts";
 import { eventBridgeEnvelope } from "../../../../test/fixtures/index.ts";
 import { OPEN, PRIVATE, clusterRecord, world } from "./fakes.ts";
 
@@ -47,12 +48,46 @@ describe("intents that cannot be judged", () => {
     expect(w.logger.lines.some((line) => line.message.startsWith("intended configuration unreadable"))).toBe(true);
   });
 
-  it("other failures while reading the intent's cluster are thrown", async () => {
+  // Before: the failure was thrown and the event retried, so an outage lost the early alert and the settle check
+  // together once the retries ran out. Now the event's own fields are judged and the settle check is queued first.
+  it("a live read that fails (throttling, outage): the intent is judged from the event alone, and the settle check is queued", async () => {
     const w = world();
     w.eks.clusters.set(LAB.arn, clusterRecord(LAB, PRIVATE));
     w.eks.failures.push(new Error("EKS down"));
-    await expect(handleClusterEvent(openUpdate(), w)).rejects.toThrow("EKS down");
-    expect(await w.store.claimEvent("open", w.now())).toBe("claimed");
+    const outcome = await handleClusterEvent(openUpdate(), w);
+    expect(outcome).toMatchObject({ status: "settling" });
+    expect(w.settleQueue.messages).toHaveLength(1);
+    expect(w.notifier.alerts.map((alert) => alert.subject)).toEqual(["[CRITICAL] [CHANGE IN PROGRESS] lab (eu-west-1): EKS API endpoint opening to 0.0.0.0/0"]);
+    expect(w.store.history.at(-1)?.note).toMatch(/judged from the CloudTrail event alone/);
+    expect(w.logger.lines.some((line) => line.message.startsWith("live cluster unreadable"))).toBe(true);
+    expect(await w.store.claimEvent("open", w.now())).toBe("duplicate");
+  });
+
+  it("judging from the event alone: the request's fields count, and only the rules whose fields the event carries judge", async () => {
+    const w = world();
+    w.eks.failures.push(new Error("throttled"), new Error("throttled"), new Error("throttled"));
+    // The request turns public access on without CIDRs: AWS's 0.0.0.0/0 is the worst case.
+    const requestOnly = record("UpdateClusterConfig", { name: "lab", resourcesVpcConfig: { endpointPublicAccess: true } }, { update: { id: "u2", status: "InProgress" } }, "req");
+    await handleClusterEvent(requestOnly, w);
+    expect(w.notifier.alerts.map((alert) => alert.attributes.ruleId)).toEqual(["endpoint-public-access"]);
+    // Private access turned off while public stays unknown: only endpoint-private-access can judge it.
+    const privateOff = record("UpdateClusterConfig", { name: "lab", resourcesVpcConfig: { endpointPrivateAccess: false } }, { update: { id: "u3", status: "InProgress" } }, "priv");
+    await handleClusterEvent(privateOff, w);
+    expect(w.store.history.at(-1)?.findings?.map((finding) => finding.ruleId)).toEqual(["endpoint-private-access"]);
+    // Nothing the endpoint rules read: no early alert, the settle check follows.
+    const logging = record("UpdateClusterConfig", { name: "lab", logging: {} }, { update: { id: "u4", status: "InProgress", params: [] } }, "log");
+    expect(await handleClusterEvent(logging, w)).toMatchObject({ status: "settling", earlyAlerts: [] });
+    expect(w.settleQueue.messages).toHaveLength(3);
+  });
+
+  it("a failing intent evaluation still leaves the settle check queued", async () => {
+    const w = world();
+    w.eks.clusters.set(LAB.arn, clusterRecord(LAB, PRIVATE));
+    w.store.commit = async () => {
+      throw new Error("DynamoDB down");
+    };
+    await expect(handleClusterEvent(openUpdate(), w)).rejects.toThrow("DynamoDB down");
+    expect(w.settleQueue.messages).toHaveLength(1);
   });
 });
 
@@ -200,8 +235,9 @@ describe("more event kinds", () => {
 });
 
 describe("tagging re-evaluates exemptions", () => {
-  it("TagResource adding a valid exemption: EXEMPTED; UntagResource removing it: OPENED again", async () => {
-    const w = world();
+  const BOB = "arn:aws:iam::111122223333:user/bob";
+  it("TagResource by a listed principal adding a valid exemption: EXEMPTED naming them; UntagResource removing it: UNEXEMPTED", async () => {
+    const w = { ...world(), policy: parsePolicy({ exemptions: { tags: [BOB] } }) };
     w.eks.clusters.set(LAB.arn, clusterRecord(LAB, OPEN));
     await handleClusterEvent(record("TagResource", { resourceArn: LAB.arn, tags: { team: "lab" } }, null, "t0"), w);
     const tag = { "eks-warden:exempt": "endpoint-public-access until=2026-03-31 reason=vendor demo" };
@@ -212,10 +248,61 @@ describe("tagging re-evaluates exemptions", () => {
     const endpoint = w.notifier.alerts.filter((alert) => alert.attributes.ruleId === "endpoint-public-access");
     expect(endpoint.map((alert) => alert.subject)).toEqual([
       "[CRITICAL] lab (eu-west-1): EKS API endpoint open to 0.0.0.0/0",
-      "[EXEMPT] lab (eu-west-1): exempt until 2026-03-31: EKS API endpoint open to 0.0.0.0/0",
-      "[CRITICAL] lab (eu-west-1): EKS API endpoint open to 0.0.0.0/0",
+      "[EXEMPT CRITICAL] lab (eu-west-1): exempt until 2026-03-31: EKS API endpoint open to 0.0.0.0/0",
+      "[CRITICAL] lab (eu-west-1): exemption removed: EKS API endpoint open to 0.0.0.0/0",
     ]);
-    expect(endpoint[1]!.text).toContain("Exemption:    until 2026-03-31 (tag): vendor demo");
+    expect(endpoint.map((alert) => [alert.attributes.transition, alert.attributes.severity])).toEqual([
+      ["OPENED", "CRITICAL"],
+      ["EXEMPTED", "CRITICAL"],
+      ["UNEXEMPTED", "CRITICAL"],
+    ]);
+    expect(endpoint[1]!.text).toContain(`Exemption:    until 2026-03-31 (tag, set by ${BOB}): "vendor demo"`);
+    expect(endpoint[2]!.text).toContain(`Who:          ${BOB}`);
+    expect(await w.store.readTagGrant(LAB.arn)).toMatchObject({ principals: [BOB], eventId: "t2" });
+    expect((await w.store.readTagGrant(LAB.arn))?.value).toBeUndefined();
+  });
+
+  it("a tag set by someone not listed exempts nothing: the finding stays, exemption-tag-valid names who set it", async () => {
+    const w = { ...world(), policy: parsePolicy({ exemptions: { tags: ["arn:aws:iam::111122223333:role/SecurityAdmin"] } }) };
+    w.eks.clusters.set(LAB.arn, clusterRecord(LAB, PRIVATE));
+    const tag = { "eks-warden:exempt": "endpoint-public-access until=2026-03-31 reason=temporary" };
+    w.eks.clusters.set(LAB.arn, clusterRecord(LAB, PRIVATE, { tags: tag }));
+    await handleClusterEvent(record("TagResource", { resourceArn: LAB.arn, tags: tag }, null, "t1"), w);
+    const tagAlerts = w.notifier.alerts.filter((alert) => alert.attributes.ruleId === "exemption-tag-valid");
+    expect(tagAlerts.map((alert) => alert.attributes.severity)).toEqual(["HIGH"]);
+    expect(tagAlerts[0]!.text).toContain(`was set by ${BOB}, who is not allowed to grant exemptions`);
+    // Then the opening is a plain CRITICAL change in progress.
+    await handleClusterEvent(openUpdate("o1"), w);
+    expect(w.notifier.alerts.at(-1)?.subject).toBe("[CRITICAL] [CHANGE IN PROGRESS] lab (eu-west-1): EKS API endpoint opening to 0.0.0.0/0");
+  });
+
+  it("an opening of an exempt cluster still sends the early alert, marked exempt, at the hidden severity", async () => {
+    const w = { ...world(), policy: parsePolicy({ exemptions: { tags: [BOB] } }) };
+    const tag = { "eks-warden:exempt": "endpoint-public-access until=2026-03-31 reason=temporary" };
+    w.eks.clusters.set(LAB.arn, clusterRecord(LAB, PRIVATE, { tags: tag }));
+    await handleClusterEvent(record("TagResource", { resourceArn: LAB.arn, tags: tag }, null, "t1"), w);
+    const endpointAlerts = () => w.notifier.alerts.filter((alert) => alert.attributes.ruleId === "endpoint-public-access");
+    expect(endpointAlerts()).toEqual([]);
+    await handleClusterEvent(openUpdate("o1"), w);
+    const early = w.notifier.alerts.at(-1)!;
+    // Cut at SNS's 100 characters; the text says the rest.
+    expect(early.subject).toBe("[EXEMPT CRITICAL] [CHANGE IN PROGRESS] lab (eu-west-1): exempt until 2026-03-31: EKS API endpoint…");
+    expect(early.attributes).toMatchObject({ transition: "EXEMPTED", severity: "CRITICAL" });
+    expect(early.text).toMatch(/^CHANGE IN PROGRESS: UpdateClusterConfig asked EKS for a configuration that fails this rule, on a cluster EXEMPT from it/);
+    // Settled as asked: not repeated.
+    w.eks.clusters.set(LAB.arn, clusterRecord(LAB, OPEN, { tags: tag }));
+    w.eks.updates.set("u1", { status: "Successful", errors: [] });
+    await handleSettleCheck(w.settleQueue.messages[0]!.message, w);
+    expect(endpointAlerts()).toHaveLength(1);
+  });
+
+  it("a tag on a node group, or another tag, records no grant", async () => {
+    const w = world();
+    w.eks.clusters.set(LAB.arn, clusterRecord(LAB, PRIVATE));
+    const tag = { "eks-warden:exempt": "endpoint-public-access until=2026-03-31 reason=temporary" };
+    await handleClusterEvent(record("TagResource", { resourceArn: "arn:aws:eks:eu-west-1:111122223333:nodegroup/lab/ng/abc", tags: tag }, null, "n1"), w);
+    await handleClusterEvent(record("UntagResource", { resourceArn: LAB.arn, tagKeys: ["team"] }, null, "n2"), w);
+    expect(await w.store.readTagGrant(LAB.arn)).toBeUndefined();
   });
 });
 

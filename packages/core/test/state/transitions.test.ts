@@ -147,11 +147,12 @@ describe("intent, then settle", () => {
     expect(settled.writes[0]?.record.intent).toBeUndefined();
   });
 
-  it("a settle that lands in EXEMPT both corrects and reports the exemption", () => {
+  it("a settle that lands in EXEMPT reports the exemption, never that the change did not take effect (it did)", () => {
     const marked = apply([], planIntent([], [finding("FAIL")], { now: T1, eventId: "e1" }));
     const exemption = { until: "2026-02-01", reason: "lab", source: "policy" as const, expired: false };
     const settled = planEvaluation(marked, [finding("EXEMPT", "CRITICAL", { exemption })], { now: T2, settles: "e1" });
-    expect(kinds(settled)).toEqual(["RESOLVED", "EXEMPTED"]);
+    expect(kinds(settled)).toEqual(["EXEMPTED"]);
+    expect(settled.notify.map((transition) => [transition.kind, transition.correcting])).toEqual([["EXEMPTED", undefined]]);
   });
 
   it("no early alert when the rule already fails, or an equal alert is already pending", () => {
