@@ -92,7 +92,7 @@ export function alertSummary(transition: Transition, rule?: Pick<Rule, "title" |
   const failing = transition.kind === "RESOLVED" ? transition.before : transition.after;
   const headline = transition.kind === "ERRORED" || failing === undefined ? undefined : safeHeadline(rule, failing, transition.inProgress === true);
   if (transition.correcting) return `change did not take effect: ${title}`;
-  if (transition.exposure) return `took effect, then closed again: ${title}`;
+  if (transition.exposure) return `exposure window closed: ${title}`;
   if (transition.kind === "EXEMPTED" && transition.finding.exemption) return `exempt until ${transition.finding.exemption.until}: ${headline ?? title}`;
   // An opened finding's headline is the news itself; "failing: <title>" only when the rule cannot say more.
   if (transition.kind === "OPENED" && headline !== undefined) return headline;

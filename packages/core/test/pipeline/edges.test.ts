@@ -234,6 +234,54 @@ describe("more event kinds", () => {
   });
 });
 
+describe("a quick open-and-close", () => {
+  const closeUpdate = (eventID: string) =>
+    record("UpdateClusterConfig", { name: "lab" }, { update: { id: "u2", status: "InProgress", params: [{ type: "EndpointPublicAccess", value: "false" }, { type: "EndpointPrivateAccess", value: "true" }] } }, eventID);
+
+  it("an opening that took effect and was closed before the settle check reports the exposure window, never 'did not take effect'", async () => {
+    const w = world();
+    w.eks.clusters.set(LAB.arn, clusterRecord(LAB, PRIVATE));
+    await handleClusterEvent(openUpdate("open"), w);
+    w.clock.now = new Date("2026-01-05T10:03:00Z");
+    const close = closeUpdate("close") as { detail: Record<string, unknown> };
+    await handleClusterEvent({ ...close, detail: { ...close.detail, eventTime: "2026-01-05T10:03:00Z", userIdentity: { type: "IAMUser", arn: "arn:aws:iam::111122223333:user/carol", userName: "carol" } } }, w);
+    w.eks.updates.set("u1", { status: "Successful", errors: [] });
+    w.eks.updates.set("u2", { status: "Successful", errors: [] });
+    await handleSettleCheck(w.settleQueue.messages[0]!.message, w);
+    await handleSettleCheck(w.settleQueue.messages[1]!.message, w);
+    const endpoint = w.notifier.alerts.filter((alert) => alert.attributes.ruleId === "endpoint-public-access");
+    expect(endpoint.map((alert) => alert.attributes.transition)).toEqual(["OPENED", "RESOLVED"]);
+    const window = endpoint[1]!;
+    expect(window.subject).toBe("[RESOLVED] lab (eu-west-1): exposure window closed: EKS API endpoint not reachable from the internet");
+    expect(window.text).toContain("EXPOSURE WINDOW: the change announced in an earlier \"change in progress\" alert took effect");
+    expect(window.text).toContain("  open from 2026-01-05T10:00:00.000Z, by arn:aws:iam::111122223333:user/bob (IAMUser bob),");
+    expect(window.text).toContain("  to 2026-01-05T10:03:00.000Z, closed by arn:aws:iam::111122223333:user/carol (CloudTrail close).");
+    expect(window.text).not.toContain("did not take effect");
+    expect(JSON.parse(JSON.parse(window.message).sqs)).toMatchObject({ correcting: false, exposure: { closedAt: "2026-01-05T10:03:00.000Z", closedBy: "arn:aws:iam::111122223333:user/carol", closedEventId: "close" } });
+  });
+
+  it("without the closing call seen, the window ends at the check, closed by an unseen change", async () => {
+    const w = world();
+    w.eks.clusters.set(LAB.arn, clusterRecord(LAB, PRIVATE));
+    await handleClusterEvent(openUpdate("open"), w);
+    w.eks.updates.set("u1", { status: "Successful", errors: [] });
+    w.clock.now = new Date("2026-01-05T10:05:00Z");
+    await handleSettleCheck(w.settleQueue.messages[0]!.message, w);
+    const window = w.notifier.alerts.filter((alert) => alert.attributes.ruleId === "endpoint-public-access")[1]!;
+    expect(window.text).toContain("  to at most 2026-01-05T10:05:00.000Z, closed by a change EKS Warden did not see.");
+  });
+
+  it("an opening whose update failed still did not take effect", async () => {
+    const w = world();
+    w.eks.clusters.set(LAB.arn, clusterRecord(LAB, PRIVATE));
+    await handleClusterEvent(openUpdate("open"), w);
+    w.eks.updates.set("u1", { status: "Failed", errors: [] });
+    await handleSettleCheck(w.settleQueue.messages[0]!.message, w);
+    const endpoint = w.notifier.alerts.filter((alert) => alert.attributes.ruleId === "endpoint-public-access");
+    expect(endpoint[1]!.subject).toContain("change did not take effect");
+  });
+});
+
 describe("tagging re-evaluates exemptions", () => {
   const BOB = "arn:aws:iam::111122223333:user/bob";
   it("TagResource by a listed principal adding a valid exemption: EXEMPTED naming them; UntagResource removing it: UNEXEMPTED", async () => {
@@ -316,6 +364,17 @@ describe("inputs are parsed once, with the keys to log them by", () => {
     expect(rejected.rejected?.reason).toBe("malformed");
     expect(rejected.logKeys).toEqual({ eventId: "envelope-9" });
     expect(readClusterEvent(42).logKeys).toEqual({});
+  });
+
+  it("a settle message's cluster ARN is rebuilt from account, region and name; one that disagrees is refused", () => {
+    const { arn: _arn, ...withoutArn } = LAB;
+    const message = { version: 1, cluster: withoutArn, eventId: "s1", eventName: "UpdateClusterConfig", attempt: 1, queuedAt: "2026-01-05T10:00:00Z", cause: {} };
+    expect(parseSettleMessage(message).cluster).toEqual(LAB);
+    const gov = parseSettleMessage({ ...message, cluster: { account: "111122223333", region: "us-gov-west-1", name: "lab" } });
+    expect(gov.cluster.arn).toBe("arn:aws-us-gov:eks:us-gov-west-1:111122223333:cluster/lab");
+    const forged = { ...message, cluster: { ...LAB, arn: "arn:aws:eks:eu-west-1:999999999999:cluster/other" } };
+    expect(() => parseSettleMessage(forged)).toThrow(/cluster\.arn "arn:aws:eks:eu-west-1:999999999999:cluster\/other" is not the ARN of cluster lab in eu-west-1, account 111122223333/);
+    expect(() => parseSettleMessage({ ...message, cluster: { ...withoutArn, name: "bad name" } })).toThrow(SettleMessageInvalid);
   });
 
   it("a settle message: the message and its keys, or the rejection without keys", () => {
