@@ -107,7 +107,7 @@ export interface Finding {
   readonly message: string;
   readonly evidence: Evidence;
   readonly remediation: Remediation;
-  /** Set on EXEMPT findings, and on FAILs whose exemption expired. */
+  /** Set on EXEMPT findings, on FAILs whose exemption expired, and on PASS findings an active exemption covers (armed). */
   readonly exemption?: FindingExemption;
 }
 

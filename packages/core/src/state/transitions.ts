@@ -129,8 +129,8 @@ function grantOf(exemption: Finding["exemption"]): string {
 
 /**
  * The transition a decided finding makes from the stored record, if any. Exemptions are alerts in their own right:
- * granting one (or changing it, or a worse finding behind it) is EXEMPTED, at the severity of what it hides; losing
- * one while the finding still fails is UNEXEMPTED, or EXPIRED when it ran out.
+ * granting one (or changing it, or a worse finding behind it) is EXEMPTED, at the severity of what it hides (for a
+ * passing rule, its own severity: what it would hide); losing one is UNEXEMPTED, or EXPIRED when it ran out.
  */
 function decidedTransition(previous: StoredRuleState | undefined, finding: Finding): TransitionKind | undefined {
   const before = decidedStatus(previous);
@@ -143,7 +143,12 @@ function decidedTransition(previous: StoredRuleState | undefined, finding: Findi
       if (before !== "EXEMPT") return "EXEMPTED";
       return grantOf(previous!.exemption) !== grantOf(finding.exemption) || SEVERITY_RANK[finding.severity] > SEVERITY_RANK[previous!.severity] ? "EXEMPTED" : undefined;
     default:
-      return before === "FAIL" ? "RESOLVED" : undefined;
+      if (before === "FAIL") return "RESOLVED";
+      // An exemption granted, changed or removed while the rule passes is told too, before it hides anything.
+      // (A first evaluation tells a tag's grant, not the policy's own entries, which are reviewed where they are written.)
+      if (finding.status !== "PASS" || grantOf(previous?.exemption) === grantOf(finding.exemption)) return undefined;
+      if (before === "PASS" || before === "EXEMPT" || (before === undefined && finding.exemption?.source === "tag")) return finding.exemption ? "EXEMPTED" : "UNEXEMPTED";
+      return undefined;
   }
 }
 

@@ -330,7 +330,9 @@ describe("tagging re-evaluates exemptions", () => {
     w.eks.clusters.set(LAB.arn, clusterRecord(LAB, PRIVATE, { tags: tag }));
     await handleClusterEvent(record("TagResource", { resourceArn: LAB.arn, tags: tag }, null, "t1"), w);
     const endpointAlerts = () => w.notifier.alerts.filter((alert) => alert.attributes.ruleId === "endpoint-public-access");
-    expect(endpointAlerts()).toEqual([]);
+    // Granting is told at once, before the exemption hides anything: at the rule's severity, naming who set it.
+    expect(endpointAlerts().map((alert) => [alert.attributes.transition, alert.attributes.severity])).toEqual([["EXEMPTED", "CRITICAL"]]);
+    expect(endpointAlerts()[0]!.text).toContain(`(tag, set by ${BOB}): temporary`);
     await handleClusterEvent(openUpdate("o1"), w);
     const early = w.notifier.alerts.at(-1)!;
     // Cut at SNS's 100 characters; the text says the rest.
@@ -341,7 +343,12 @@ describe("tagging re-evaluates exemptions", () => {
     w.eks.clusters.set(LAB.arn, clusterRecord(LAB, OPEN, { tags: tag }));
     w.eks.updates.set("u1", { status: "Successful", errors: [] });
     await handleSettleCheck(w.settleQueue.messages[0]!.message, w);
-    expect(endpointAlerts()).toHaveLength(1);
+    expect(endpointAlerts()).toHaveLength(2);
+    // Removed while the cluster is private again: UNEXEMPTED, by whoever removed it.
+    w.eks.clusters.set(LAB.arn, clusterRecord(LAB, PRIVATE, { tags: {} }));
+    await handleClusterEvent(record("UntagResource", { resourceArn: LAB.arn, tagKeys: ["eks-warden:exempt"] }, null, "t2"), w);
+    expect(endpointAlerts().map((alert) => alert.attributes.transition)).toEqual(["EXEMPTED", "EXEMPTED", "UNEXEMPTED"]);
+    expect(endpointAlerts()[2]!.subject).toBe("[CRITICAL] lab (eu-west-1): exemption removed: EKS API endpoint not reachable from the internet");
   });
 
   it("a tag on a node group, or another tag, records no grant", async () => {

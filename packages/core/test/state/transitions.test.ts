@@ -74,8 +74,10 @@ describe("planEvaluation", () => {
     expect(planEvaluation(stored, [finding("EXEMPT", "CRITICAL", { exemption })], { now: T1 }).notify).toEqual([]);
     const expired = planEvaluation(stored, [finding("FAIL", "CRITICAL", { exemption: { ...exemption, expired: true } })], { now: T2 });
     expect(kinds(expired)).toEqual(["EXPIRED"]);
-    // An exempt rule that passes needs no alert.
-    expect(planEvaluation(stored, [finding("PASS", "INFO")], { now: T2 }).notify).toEqual([]);
+    // An exempt rule that passes needs no alert while its exemption holds (the engine keeps it on the PASS, armed);
+    // a PASS without it means the exemption was removed: told as UNEXEMPTED.
+    expect(planEvaluation(stored, [finding("PASS", "CRITICAL", { exemption })], { now: T2 }).notify).toEqual([]);
+    expect(kinds(planEvaluation(stored, [finding("PASS", "CRITICAL")], { now: T2 }))).toEqual(["UNEXEMPTED"]);
   });
 
   it("ERROR never resolves an open FAIL, alerts once as ERRORED, and counts", () => {
