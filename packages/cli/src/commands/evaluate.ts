@@ -1,6 +1,7 @@
 // `eks-warden evaluate`: one cluster's DescribeCluster output (a file, any form normaliseCluster accepts) through
 // every rule, printed as a table (worst first) or JSON. Exit 0 unless a FAIL at or above --fail-on (exit 1);
 // a bad argument or file exits 2 with a one-line reason on stderr.
+import { oneLine } from "@eks-warden/core/text";
 import { parseIsoDate } from "@eks-warden/core/dates";
 import { evaluate, failsAtOrAbove, sortWorstFirst } from "@eks-warden/core/engine";
 import { SEVERITIES, type ClusterSnapshot, type Finding, type Policy, type Severity, type VersionCatalogue } from "@eks-warden/core/model";
@@ -121,7 +122,7 @@ function renderTable(snapshot: ClusterSnapshot, findings: readonly Finding[], no
     out.push(line(finding.status, finding.severity, finding.ruleId, finding.message));
     if (finding.exemption) {
       const { until, reason, source, expired } = finding.exemption;
-      out.push(`${indent}${expired ? "exemption expired" : "exempt"} until ${until} (${source}): ${reason}`);
+      out.push(`${indent}${expired ? "exemption expired" : "exempt"} until ${until} (${source}): ${oneLine(reason, 300)}`);
     }
     if (finding.status === "FAIL" || finding.status === "ERROR") out.push(`${indent}fix: ${finding.remediation.command}`);
   }
