@@ -3,6 +3,7 @@
 
 import * as z from "zod";
 import { ACCOUNT_ID, REGION } from "../arn.ts";
+import { bound } from "../text.ts";
 import { issuesFromZod } from "../zod-issues.ts";
 import { EventRejected, type Actor } from "./model.ts";
 
@@ -16,7 +17,7 @@ export const id = z.string().min(1).max(256);
  * reason to drop the event, whose change must still be judged, so it is cut to `max` characters, marked with "…".
  */
 export function boundedText(max: number) {
-  return z.string().transform((text) => (text.length > max ? `${text.slice(0, max - 1).replace(/[\uD800-\uDBFF]$/, "")}…` : text));
+  return z.string().transform((text) => bound(text, max));
 }
 const optionalText = boundedText(2048).optional();
 
