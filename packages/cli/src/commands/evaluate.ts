@@ -119,7 +119,7 @@ function renderTable(snapshot: ClusterSnapshot, findings: readonly Finding[], no
 
   const out = [`Cluster ${snapshot.arn} (${snapshot.status}), evaluated at ${now.toISOString()}`, "", line("STATUS", "SEVERITY", "RULE", "FINDING")];
   for (const finding of rows) {
-    out.push(line(finding.status, finding.severity, finding.ruleId, finding.message));
+    out.push(line(finding.status, finding.severity, finding.ruleId, oneLine(finding.message, 1000)));
     if (finding.exemption) {
       const { until, reason, source, expired } = finding.exemption;
       out.push(`${indent}${expired ? "exemption expired" : "exempt"} until ${until} (${source}): ${oneLine(reason, 300)}`);

@@ -36,7 +36,7 @@ export function renderScanTable(report: ScanReport): string {
       continue;
     }
     for (const finding of shown) {
-      rows.push([cluster.name, cluster.region, finding.status, finding.severity, `${finding.ruleId}: ${finding.message}`]);
+      rows.push([cluster.name, cluster.region, finding.status, finding.severity, `${finding.ruleId}: ${oneLine(finding.message, 1000)}`]);
       const extra: string[] = [];
       if (finding.exemption) extra.push(`${finding.exemption.expired ? "exemption expired" : "exempt"} until ${finding.exemption.until} (${finding.exemption.source}): ${oneLine(finding.exemption.reason, 300)}`);
       if (finding.status === "FAIL") extra.push(`fix: ${finding.remediation.command}`);
