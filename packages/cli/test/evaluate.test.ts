@@ -96,7 +96,7 @@ describe("eks-warden evaluate", () => {
     const failingRules = [...new Set(first.findings.filter((finding) => finding.status === "FAIL").map((finding) => finding.ruleId))];
     const policy = scratchFile(
       "exempt-all.json",
-      JSON.stringify({ exemptions: [{ cluster: "pod2-9756", rules: failingRules, until: "2026-06-30", reason: "migration to private endpoint" }] }),
+      JSON.stringify({ exemptions: { entries: [{ cluster: "arn:aws:eks:us-east-1:644160558196:cluster/pod2-9756", rules: failingRules, until: "2026-06-30", reason: "migration to private endpoint" }] } }),
     );
     const run = await warden(["evaluate", "--cluster", OPEN_WORLD, "--versions", VERSIONS, "--now", NOW, "--policy", policy, "--format", "json"]);
     expect(run.code).toBe(0);
@@ -144,7 +144,7 @@ describe("eks-warden evaluate", () => {
         region: "eu-west-1",
         logRetentionDays: 90,
         ephemeralStages: ["dev"],
-        policy: { exemptions: [{ cluster: "pod2-9756", rules: ["endpoint-public-access"], until: "2026-06-30", reason: "vendor demo" }] },
+        policy: { exemptions: { entries: [{ cluster: "arn:aws:eks:us-east-1:644160558196:cluster/pod2-9756", rules: ["endpoint-public-access"], until: "2026-06-30", reason: "vendor demo" }] } },
       }),
     );
     const run = await warden(["evaluate", "--cluster", OPEN_WORLD, "--versions", VERSIONS, "--now", NOW, "--policy", config, "--format", "json"]);

@@ -48,9 +48,17 @@ interface SarifLog {
   }[];
 }
 
+/** vendor-ingress exempted by a policy entry (a tag set outside EKS Warden's view exempts nothing), as in the demo. */
+function exemptingPolicy(): string {
+  const file = join(scratch, "exempting.json");
+  const entry = { cluster: `arn:aws:eks:eu-west-1:${ACCOUNT}:cluster/vendor-ingress`, rules: ["endpoint-public-access"], until: "2027-06-30", reason: "vendor-managed ingress reviewed by security" };
+  writeFileSync(file, JSON.stringify({ exemptions: { entries: [entry] } }));
+  return file;
+}
+
 describe("eks-warden scan against the simulator", () => {
   it("lists every region's clusters, prints the failing findings worst first with their fix, progress on stderr, and exits 1", async () => {
-    const run = await scan(["--region", "eu-west-1", "--region", "us-east-1"]);
+    const run = await scan(["--region", "eu-west-1", "--region", "us-east-1", "--policy", exemptingPolicy()]);
     expect(run.code).toBe(1);
     expect(run.stdout).toContain(`EKS Warden scan of account ${ACCOUNT}`);
     expect(run.stdout).toMatch(/web-public\s+eu-west-1\s+FAIL\s+CRITICAL\s+endpoint-public-access: EKS cluster web-public \(eu-west-1\) has its API endpoint open to the whole internet/);
@@ -128,7 +136,8 @@ describe("eks-warden scan against the simulator", () => {
   });
 
   it("writes SARIF 2.1.0 that GitHub code scanning accepts: rules with help, results with level, location and fingerprint", async () => {
-    const run = await scan(["--region", "eu-west-1", "--format", "sarif"]);
+    const exempting = exemptingPolicy();
+    const run = await scan(["--region", "eu-west-1", "--format", "sarif", "--policy", exempting]);
     expect(run.code).toBe(1);
     const log = JSON.parse(run.stdout) as SarifLog;
     expect(log.version).toBe("2.1.0");
@@ -166,7 +175,7 @@ describe("eks-warden scan against the simulator", () => {
     expect(results.some((result) => result.properties.status === "PASS")).toBe(false);
 
     // The same findings on the next scan carry the same fingerprints: GitHub keeps one alert per finding.
-    const again = JSON.parse((await scan(["--region", "eu-west-1", "--format", "sarif"])).stdout) as SarifLog;
+    const again = JSON.parse((await scan(["--region", "eu-west-1", "--format", "sarif", "--policy", exempting])).stdout) as SarifLog;
     const prints = (log: SarifLog) => log.runs[0]!.results.map((result) => result.partialFingerprints[FINGERPRINT_KEY]).sort();
     expect(prints(again)).toEqual(prints(log));
     expect(new Set(prints(log)).size).toBe(results.length);

@@ -47,7 +47,7 @@ describe("npm start", () => {
     const steps: (string | RegExp)[] = [
       // Every cluster evaluated at start: the non-compliant ones alert, the exempt one is EXEMPT, compliant ones stay quiet.
       "== sweep at start: every cluster evaluated",
-      "ALERT  [EXEMPT] vendor-ingress (eu-west-1): exempt until 2027-06-30",
+      "ALERT  [EXEMPT CRITICAL] vendor-ingress (eu-west-1): exempt until 2027-06-30",
       "ALERT  [CRITICAL] web-public (eu-west-1): EKS API endpoint open to 0.0.0.0/0",
       "ALERT  [MEDIUM] analytics (us-east-1): EKS API endpoint open to 203.0.113.0/24",
       // A human opens the endpoint; the early alert says who, from where, with which tool.
@@ -57,7 +57,7 @@ describe("npm start", () => {
       "|  CHANGE IN PROGRESS: UpdateClusterConfig asked EKS for a configuration that fails this rule.",
       "|  Who:          arn:aws:iam::111111111111:user/alice (IAMUser alice)",
       "|  Source IP:    203.0.113.7",
-      "|  User agent:   aws-cli/2.27.0",
+      '|  User agent:   "aws-cli/2.27.0',
       // A second change while the first runs is refused by EKS and changes nothing.
       "bob (192.0.2.44) -> UpdateClusterConfig failed: ResourceInUseException",
       // The change settles: the state is confirmed, the exempt cluster stays EXEMPT.

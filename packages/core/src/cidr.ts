@@ -179,3 +179,59 @@ function formatAddress(value: bigint, family: IpFamily): string {
   if (bestStart < 0) return hex.join(":");
   return `${hex.slice(0, bestStart).join(":")}::${hex.slice(bestStart + bestLength).join(":")}`;
 }
+
+/**
+ * Ranges no one on the internet reaches an endpoint from: "this network", private (RFC 1918), shared CGNAT, loopback,
+ * link-local, IETF protocol assignments, documentation, benchmarking, multicast and reserved (IPv4); for IPv6
+ * everything outside global unicast (2000::/3) and the documentation prefix.
+ */
+const NON_PUBLIC: Readonly<Record<IpFamily, readonly string[]>> = {
+  4: ["0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12", "192.0.0.0/24", "192.0.2.0/24", "192.168.0.0/16", "198.18.0.0/15", "198.51.100.0/24", "203.0.113.0/24", "224.0.0.0/3"],
+  6: ["::/3", "4000::/2", "8000::/1", "2001:db8::/32"],
+};
+
+type Range = readonly [start: bigint, end: bigint];
+
+function rangeOf(block: Cidr): Range {
+  return [block.network, block.network + addressCount(block)];
+}
+
+/** Sorted, disjoint ranges covering the same addresses (overlapping and adjacent ones merged). */
+function mergeRanges(ranges: readonly Range[]): Range[] {
+  const sorted = [...ranges].sort((left, right) => (left[0] < right[0] ? -1 : left[0] > right[0] ? 1 : 0));
+  const merged: [bigint, bigint][] = [];
+  for (const [start, end] of sorted) {
+    const last = merged.at(-1);
+    if (last && start <= last[1]) last[1] = end > last[1] ? end : last[1];
+    else merged.push([start, end]);
+  }
+  return merged;
+}
+
+function sizeOf(ranges: readonly Range[]): bigint {
+  return ranges.reduce((sum, [start, end]) => sum + (end - start), 0n);
+}
+
+/** Addresses of `ranges` (disjoint) that are also in `other` (disjoint). */
+function overlapSize(ranges: readonly Range[], other: readonly Range[]): bigint {
+  let total = 0n;
+  for (const [start, end] of ranges) {
+    for (const [otherStart, otherEnd] of other) {
+      const low = start > otherStart ? start : otherStart;
+      const high = end < otherEnd ? end : otherEnd;
+      if (high > low) total += high - low;
+    }
+  }
+  return total;
+}
+
+/**
+ * How much of the public address space of `family` the blocks open, overlaps counted once and private or reserved
+ * ranges not counted: `open` of `total` public addresses. 0.0.0.0/1 plus 128.0.0.0/1 is all of it, like 0.0.0.0/0.
+ */
+export function publicShare(blocks: readonly (Cidr | string)[], family: IpFamily): { readonly open: bigint; readonly total: bigint } {
+  const nonPublic = mergeRanges(NON_PUBLIC[family].map((text) => rangeOf(parseCidr(text))));
+  const total = (1n << BigInt(ADDRESS_BITS[family])) - sizeOf(nonPublic);
+  const opened = mergeRanges(blocks.map(toCidr).filter((block) => block.family === family).map(rangeOf));
+  return { open: sizeOf(opened) - overlapSize(opened, nonPublic), total };
+}

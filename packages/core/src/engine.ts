@@ -73,15 +73,18 @@ function runRule(rule: Rule, snapshot: ClusterSnapshot, policy: Policy, context:
 }
 
 function applyExemption(finding: Finding, resolution: ExemptionResolution): Finding {
-  if (finding.status !== "FAIL" || resolution.state === "none") return finding;
+  if (resolution.state === "none" || (finding.status !== "FAIL" && finding.status !== "PASS")) return finding;
   const { until, reason, source } = resolution;
-  if (resolution.state === "active") return { ...finding, status: "EXEMPT", exemption: { until, reason, source, expired: false } };
+  const grantedBy = resolution.grantedBy ? { grantedBy: resolution.grantedBy } : {};
+  // A passing rule under an active exemption carries it (armed), so that granting it is told before it hides anything.
+  if (finding.status === "PASS") return resolution.state === "active" ? { ...finding, exemption: { until, reason, source, expired: false, ...grantedBy } } : finding;
+  if (resolution.state === "active") return { ...finding, status: "EXEMPT", exemption: { until, reason, source, expired: false, ...grantedBy } };
   // Still a FAIL, and it says why the exemption no longer covers it.
   return {
     ...finding,
     message: `${finding.message.replace(/\.$/, "")}; its exemption (${source}) expired on ${until}.`,
     evidence: { ...finding.evidence, expiredExemption: `${until} (${source}): ${reason}` },
-    exemption: { until, reason, source, expired: true },
+    exemption: { until, reason, source, expired: true, ...grantedBy },
   };
 }
 
@@ -95,8 +98,8 @@ export function evaluate(snapshot: ClusterSnapshot, policy: Policy, context: Eva
   const ruleContext: EvaluationContext = { ...context, ruleIds };
   return rules.flatMap((rule) => {
     const findings = runRule(rule, snapshot, policy, ruleContext);
-    if (!findings.some((finding) => finding.status === "FAIL")) return findings;
-    const resolution = resolveExemption(snapshot, policy, rule.id, context.now);
+    if (!findings.some((finding) => finding.status === "FAIL" || finding.status === "PASS")) return findings;
+    const resolution = resolveExemption(snapshot, policy, rule.id, context.now, context.tagGrant);
     return findings.map((finding) => applyExemption(finding, resolution));
   });
 }

@@ -1,9 +1,14 @@
 // Exemptions: a cluster tag `eks-warden:exempt` = `<rule-id>[ <rule-id>...] until=<YYYY-MM-DD> reason=<text>`, or an
 // entry in the policy. An exemption holds through the end of its `until` day, UTC. A tag that cannot be parsed
 // exempts nothing (the exemption-tag-valid rule reports it).
+//
+// Exemptions are governed: a tag exempts only when the policy lets tags exempt (`policy.exemptions.tags`), when its
+// `until` is at most `policy.exemptions.maxDays` away, and when the principal who set that very value (recorded from
+// its TagResource event, a TagGrant) is one the policy lists. Anyone who may tag a cluster could otherwise silence
+// the monitor for it. Policy entries name clusters by ARN only: a bare name would match it in every account and region.
 
-import { endOfDayUtc } from "./dates.ts";
-import type { ClusterSnapshot, Policy, PolicyExemption } from "./model.ts";
+import { endOfDayUtc, MS_PER_DAY } from "./dates.ts";
+import type { ClusterSnapshot, Policy, PolicyExemption, TagGrant } from "./model.ts";
 
 export const EXEMPTION_TAG = "eks-warden:exempt";
 
@@ -73,9 +78,46 @@ export function exemptionExpired(until: string, now: Date): boolean {
   return end !== undefined && now.getTime() >= end.getTime();
 }
 
-/** A policy exemption names a cluster by ARN, or by name (then it matches that name in every account and region). */
-export function policyExemptionMatches(exemption: PolicyExemption, snapshot: Pick<ClusterSnapshot, "arn" | "name">): boolean {
-  return exemption.cluster.startsWith("arn:") ? exemption.cluster === snapshot.arn : exemption.cluster === snapshot.name;
+/** A policy exemption names its cluster by ARN (the policy refuses bare names). */
+export function policyExemptionMatches(exemption: PolicyExemption, snapshot: Pick<ClusterSnapshot, "arn">): boolean {
+  return exemption.cluster === snapshot.arn;
+}
+
+/** `*` any run of characters, `?` one; everything else literal; the whole ARN must match. */
+export function principalMatches(pattern: string, principal: string): boolean {
+  const source = pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".");
+  return new RegExp(`^${source}$`, "s").test(principal);
+}
+
+/** Who set the tag, for a sentence: the first principal of the grant, or "an unknown principal". */
+export function grantorOf(grant: TagGrant | undefined): string {
+  return grant?.principals[0] ?? "an unknown principal";
+}
+
+/**
+ * Why a well-formed exemption tag does not exempt under the policy, phrased after "the tag", or undefined when it
+ * does: tag exemptions off, an `until` beyond `maxDays`, or a setter who is unknown or not listed. `grant` is the
+ * recorded setting of the tag; it counts only when it recorded this very value.
+ */
+export function tagGrantProblem(value: string, until: string, grant: TagGrant | undefined, policy: Policy, now: Date): string | undefined {
+  const { tags, maxDays } = policy.exemptions;
+  if (tags === false) return "is not honoured: exemptions by tag are turned off (policy.exemptions.tags is false)";
+  const end = endOfDayUtc(until);
+  if (end !== undefined && end.getTime() - now.getTime() > maxDays * MS_PER_DAY) {
+    return `has until=${until}, more than ${maxDays} days away (policy.exemptions.maxDays)`;
+  }
+  if (tags.includes("*")) return undefined;
+  const recorded = grant !== undefined && grant.value === value ? grant : undefined;
+  if (tags.length === 0) {
+    return `was set by ${grantorOf(recorded)}, but no principal may grant exemptions by tag (list the IAM principals that may in policy.exemptions.tags)`;
+  }
+  if (recorded === undefined) {
+    return "was set by an unknown principal (no TagResource event was recorded for this value); it counts once a principal listed in policy.exemptions.tags sets it again";
+  }
+  if (!recorded.principals.some((principal) => tags.some((pattern) => principalMatches(pattern, principal)))) {
+    return `was set by ${grantorOf(recorded)}, who is not allowed to grant exemptions (policy.exemptions.tags)`;
+  }
+  return undefined;
 }
 
 export type ExemptionResolution =
@@ -85,24 +127,29 @@ export type ExemptionResolution =
       readonly until: string;
       readonly reason: string;
       readonly source: "tag" | "policy";
+      /** For a tag: the principal who set it. */
+      readonly grantedBy?: string;
     };
 
 /**
  * The exemption for one rule on one cluster at `now`. When several apply, an active one wins over an expired one,
  * and among equals the one that lasts longer (the tag on a tie, being the more specific).
  */
-export function resolveExemption(snapshot: ClusterSnapshot, policy: Policy, ruleId: string, now: Date): ExemptionResolution {
-  const candidates: { until: string; reason: string; source: "tag" | "policy"; end: number }[] = [];
-  const consider = (grant: ExemptionGrant, source: "tag" | "policy"): void => {
+export function resolveExemption(snapshot: ClusterSnapshot, policy: Policy, ruleId: string, now: Date, tagGrant?: TagGrant): ExemptionResolution {
+  const candidates: { until: string; reason: string; source: "tag" | "policy"; end: number; grantedBy?: string }[] = [];
+  const consider = (grant: ExemptionGrant, source: "tag" | "policy", grantedBy?: string): void => {
     const end = endOfDayUtc(grant.until);
-    if (end !== undefined && grant.rules.includes(ruleId)) candidates.push({ until: grant.until, reason: grant.reason, source, end: end.getTime() });
+    if (end !== undefined && grant.rules.includes(ruleId)) candidates.push({ until: grant.until, reason: grant.reason, source, end: end.getTime(), ...(grantedBy ? { grantedBy } : {}) });
   };
   const tag = exemptionTagOf(snapshot);
-  if (tag?.parse.ok) consider(tag.parse.exemption, "tag");
-  for (const exemption of policy.exemptions) {
+  if (tag?.parse.ok && tagGrantProblem(tag.value, tag.parse.exemption.until, tagGrant, policy, now) === undefined) {
+    consider(tag.parse.exemption, "tag", tagGrant?.value === tag.value ? grantorOf(tagGrant) : undefined);
+  }
+  for (const exemption of policy.exemptions.entries) {
     if (policyExemptionMatches(exemption, snapshot)) consider(exemption, "policy");
   }
   const best = candidates.reduce<(typeof candidates)[number] | undefined>((chosen, next) => (chosen === undefined || next.end > chosen.end ? next : chosen), undefined);
   if (best === undefined) return { state: "none" };
-  return { state: exemptionExpired(best.until, now) ? "expired" : "active", until: best.until, reason: best.reason, source: best.source };
+  const { until, reason, source, grantedBy } = best;
+  return { state: exemptionExpired(until, now) ? "expired" : "active", until, reason, source, ...(grantedBy ? { grantedBy } : {}) };
 }

@@ -107,8 +107,30 @@ export interface Finding {
   readonly message: string;
   readonly evidence: Evidence;
   readonly remediation: Remediation;
-  /** Set on EXEMPT findings, and on FAILs whose exemption expired. */
-  readonly exemption?: { readonly until: string; readonly reason: string; readonly source: "tag" | "policy"; readonly expired: boolean };
+  /** Set on EXEMPT findings, on FAILs whose exemption expired, and on PASS findings an active exemption covers (armed). */
+  readonly exemption?: FindingExemption;
+}
+
+export interface FindingExemption {
+  readonly until: string;
+  readonly reason: string;
+  readonly source: "tag" | "policy";
+  readonly expired: boolean;
+  /** For a tag: the principal who set it (from its TagResource event). */
+  readonly grantedBy?: string;
+}
+
+/**
+ * Who set the exemption tag to which value, recorded from the TagResource (or CreateCluster) event that set it, and
+ * re-checked against policy.exemptions.tags at every evaluation. `value` absent: the tag was removed.
+ */
+export interface TagGrant {
+  readonly value?: string;
+  /** The principals of the call, most specific first: the identity's ARN, then its session issuer's (the role). */
+  readonly principals: readonly string[];
+  /** The CloudTrail event time, ISO 8601. */
+  readonly at: string;
+  readonly eventId: string;
 }
 
 /** What the rules need besides the snapshot and the policy. */
@@ -119,13 +141,15 @@ export interface EvaluationContext {
   readonly versions?: VersionCatalogue;
   /** The ids of every known rule; the engine fills it in, so exemption-tag-valid can flag a tag naming no rule. */
   readonly ruleIds?: readonly string[];
+  /** The recorded setting of the exemption tag, when the cluster has one: who may exempt is checked against it. */
+  readonly tagGrant?: TagGrant;
 }
 
 export type RemediationMode = "off" | "dry-run" | "enforce";
 export type RemediationAction = "private" | "restrict-to-allowlist";
 
 export interface PolicyExemption {
-  /** A cluster ARN, or a cluster name (matches that name in every account and region). */
+  /** A cluster ARN (a bare name would match that name in every account and region, so the policy refuses it). */
   readonly cluster: string;
   readonly rules: readonly string[];
   /** YYYY-MM-DD: the exemption holds through the end of that day, UTC. */
@@ -151,7 +175,16 @@ export interface Policy {
   readonly regions: readonly string[];
   readonly accounts: readonly { readonly id: string; readonly roleArn?: string }[];
   readonly schedules: { readonly digest: string; readonly sweep: string };
-  readonly exemptions: readonly PolicyExemption[];
+  readonly exemptions: {
+    /** The furthest an exemption tag's `until` may lie from the evaluation's now (default 90). */
+    readonly maxDays: number;
+    /**
+     * IAM principal ARNs or glob patterns (`*`, `?`) whose exemption tags count; `["*"]` anyone, `[]` (the default)
+     * no one, `false` tag exemptions off.
+     */
+    readonly tags: readonly string[] | false;
+    readonly entries: readonly PolicyExemption[];
+  };
   readonly alertEmails: readonly string[];
 }
 

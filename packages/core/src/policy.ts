@@ -111,9 +111,18 @@ function noRepeats<S extends z.ZodType>(item: S, key: (value: z.output<S>) => st
   });
 }
 
+/** Who may grant an exemption by tag: "*" (anyone) or an IAM principal ARN, with * and ? as wildcards. */
+const grantor = z.string().refine((text) => text === "*" || /^arn:[a-z-]+:(iam|sts)::(\d{12}|\*|\?+):[\w+=,.@/*?-]+$/.test(text), {
+  error: (issue) => `${quoted(issue.input)} is not an IAM principal ARN or pattern (e.g. arn:aws:iam::111122223333:role/SecurityAdmin, arn:aws:sts::111122223333:assumed-role/SecurityAdmin/*) nor "*"`,
+});
+
 const exemption = z.strictObject({
-  cluster: z.string().refine((text) => (text.startsWith("arn:") ? parseClusterArn(text) !== undefined : CLUSTER_NAME.test(text)), {
-    error: (issue) => `${quoted(issue.input)} is neither an EKS cluster ARN nor a cluster name`,
+  cluster: z.string().superRefine((text, context) => {
+    if (parseClusterArn(text) !== undefined) return;
+    const message = CLUSTER_NAME.test(text)
+      ? `${quoted(text)} is a bare cluster name, which would exempt every cluster of that name in every account and region; name it by its ARN (arn:aws:eks:<region>:<account>:cluster/${text})`
+      : `${quoted(text)} is not an EKS cluster ARN (arn:aws:eks:<region>:<account>:cluster/<name>)`;
+    context.addIssue({ code: "custom", message });
   }),
   rules: z.array(ruleId).min(1, { error: "expected at least one rule id" }),
   until: calendarDay,
@@ -146,7 +155,23 @@ export const policySchema = z
     schedules: z
       .strictObject({ digest: schedule.default(DEFAULT_SCHEDULES.digest), sweep: schedule.default(DEFAULT_SCHEDULES.sweep) })
       .prefault({}),
-    exemptions: z.array(exemption).default([]),
+    exemptions: z
+      .strictObject(
+        {
+          maxDays: wholeNumber(1, 3650).default(90),
+          tags: z.union([z.literal(false), noRepeats(grantor, (pattern) => pattern)], {
+            error: (issue) => `expected false or a list of IAM principal ARNs or patterns, got ${quoted(issue.input)}`,
+          }).default([]),
+          entries: z.array(exemption).default([]),
+        },
+        {
+          error: (issue) =>
+            Array.isArray(issue.input)
+              ? "expected { maxDays, tags, entries }: the list of exemptions moved to exemptions.entries"
+              : undefined,
+        },
+      )
+      .prefault({}),
     alertEmails: z.array(z.email({ error: (issue) => `${quoted(issue.input)} is not an email address` })).default([]),
   })
   // The one check across sections; it runs whenever both sections parsed, whatever else is wrong.

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { addressCount, cidrContains, isValidCidr, isWorldOpen, outsideAllowlist, parseCidr } from "../src/cidr.ts";
+import { addressCount, cidrContains, isValidCidr, isWorldOpen, outsideAllowlist, parseCidr, publicShare } from "../src/cidr.ts";
 import { CidrError, ValidationError } from "../src/errors.ts";
 
 // The reference model is deliberately different from the implementation: an address is an array of octets or
@@ -340,5 +340,33 @@ describe("addressCount", () => {
     expect(addressCount("203.0.113.7/32")).toBe(1n);
     expect(addressCount("::/0")).toBe(2n ** 128n);
     expect(addressCount(parseCidr("2001:db8::/64"))).toBe(2n ** 64n);
+  });
+});
+
+describe("publicShare", () => {
+  const FULL4 = 2n ** 32n;
+  it.each([
+    // [blocks, family, open addresses]: overlaps counted once, private and reserved ranges not counted.
+    [["0.0.0.0/0"], 4, "all"],
+    [["0.0.0.0/1", "128.0.0.0/1"], 4, "all"],
+    [["0.0.0.0/1", "0.0.0.0/2", "128.0.0.0/1"], 4, "all"],
+    [["10.0.0.0/8", "192.168.0.0/16"], 4, 0n],
+    [["8.0.0.0/8"], 4, 2n ** 24n],
+    [["8.0.0.0/8", "8.8.0.0/16"], 4, 2n ** 24n],
+    [["203.0.113.0/24"], 4, 0n],
+    [["198.51.100.7/32", "1.2.3.4/32"], 4, 1n],
+    [["2001:db8::/32"], 6, 0n],
+    [["::/0"], 6, "all"],
+    [["2000::/3"], 6, "all"],
+    [["0.0.0.0/0"], 6, 0n],
+  ] as const)("%j (IPv%s) opens %s public addresses", (blocks, family, expected) => {
+    const { open, total } = publicShare([...blocks], family);
+    expect(open).toBe(expected === "all" ? total : expected);
+  });
+
+  it("counts the public IPv4 space without private, shared, loopback, link-local, documentation, multicast and reserved", () => {
+    const { total } = publicShare([], 4);
+    expect(total).toBeLessThan(FULL4);
+    expect(total).toBe(FULL4 - 2n ** 24n * 3n - 2n ** 22n - 2n ** 16n * 2n - 2n ** 20n - 2n ** 8n * 4n - 2n ** 17n - 2n ** 29n);
   });
 });

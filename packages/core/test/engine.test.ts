@@ -11,6 +11,8 @@ import { readEksFixture } from "./eks-fixtures.ts";
 const now = new Date("2026-06-01T12:00:00Z");
 const versions = normaliseVersionCatalogue(readEksFixture("DescribeClusterVersions.json"));
 const policy = parsePolicy({});
+// Tag exemptions open to anyone and up to a year: the tests of the exemption mechanics, not of who may grant.
+const tagPolicy = parsePolicy({ exemptions: { tags: ["*"], maxDays: 365 } });
 
 function cluster(fixture: string, tags: Record<string, string> = {}): ClusterSnapshot {
   const snapshot = normaliseCluster(readEksFixture(fixture));
@@ -81,20 +83,20 @@ describe("evaluate with the rule registry on real clusters", () => {
 
   it("turns an exempted FAIL into EXEMPT with the tag's terms, and back into FAIL once it expires", () => {
     const tagged = cluster("DescribeCluster.public-only.open-world.json", { [EXEMPTION_TAG]: "endpoint-public-access until=2026-12-31 reason=public demo for customers" });
-    const active = evaluate(tagged, policy, context).find((finding) => finding.ruleId === "endpoint-public-access");
+    const active = evaluate(tagged, tagPolicy, context).find((finding) => finding.ruleId === "endpoint-public-access");
     expect(active).toMatchObject({
       status: "EXEMPT",
       severity: "CRITICAL",
       exemption: { until: "2026-12-31", reason: "public demo for customers", source: "tag", expired: false },
     });
-    const later = evaluate(tagged, policy, { ...context, now: new Date("2027-01-01T00:00:00Z") }).find((finding) => finding.ruleId === "endpoint-public-access");
+    const later = evaluate(tagged, tagPolicy, { ...context, now: new Date("2027-01-01T00:00:00Z") }).find((finding) => finding.ruleId === "endpoint-public-access");
     expect(later).toMatchObject({ status: "FAIL", exemption: { until: "2026-12-31", source: "tag", expired: true } });
-    expect(evaluate(tagged, policy, context).find((finding) => finding.ruleId === "exemption-tag-valid")?.status).toBe("PASS");
+    expect(evaluate(tagged, tagPolicy, context).find((finding) => finding.ruleId === "exemption-tag-valid")?.status).toBe("PASS");
   });
 
   it("an expired exemption tag leaves the rule FAIL, says the exemption expired, and is no fix in the stored state", () => {
     const expiredTag = { [EXEMPTION_TAG]: "endpoint-public-access until=2020-01-01 reason=x" };
-    const findings = evaluate(cluster("DescribeCluster.public-only.open-world.json", expiredTag), policy, context);
+    const findings = evaluate(cluster("DescribeCluster.public-only.open-world.json", expiredTag), tagPolicy, context);
     const endpoint = findings.find((finding) => finding.ruleId === "endpoint-public-access");
     expect(endpoint).toMatchObject({ status: "FAIL", severity: "CRITICAL", exemption: { until: "2020-01-01", source: "tag", expired: true }, evidence: { expiredExemption: "2020-01-01 (tag): x" } });
     expect(endpoint?.message).toMatch(/; its exemption \(tag\) expired on 2020-01-01\.$/);
@@ -103,7 +105,7 @@ describe("evaluate with the rule registry on real clusters", () => {
     expect(tagFinding?.message).toMatch(/expired on 2020-01-01/);
 
     // Stored before: the tag was malformed (FAIL). Rewriting it with a past date is not a fix: nothing RESOLVED.
-    const malformed = evaluate(cluster("DescribeCluster.public-only.open-world.json", { [EXEMPTION_TAG]: "endpoint-public-access reason=x" }), policy, context);
+    const malformed = evaluate(cluster("DescribeCluster.public-only.open-world.json", { [EXEMPTION_TAG]: "endpoint-public-access reason=x" }), tagPolicy, context);
     const stored = planEvaluation([], malformed, { now }).writes.map((write) => write.record);
     const plan = planEvaluation(stored, findings, { now: new Date(now.getTime() + 60_000) });
     expect(plan.transitions.filter((transition) => transition.kind === "RESOLVED")).toEqual([]);
@@ -255,7 +257,7 @@ describe("evaluate fails closed", () => {
 
   it("applies policy exemptions to every FAIL of the rule and leaves other rules failing", () => {
     // Built by hand: parsePolicy accepts only the registry's rule ids.
-    const exemptingPolicy = { ...policy, exemptions: [{ cluster: "devx", rules: ["twice"], until: "2026-06-01", reason: "sunset on June 1st" }] };
+    const exemptingPolicy = { ...policy, exemptions: { ...policy.exemptions, entries: [{ cluster: snapshot.arn, rules: ["twice"], until: "2026-06-01", reason: "sunset on June 1st" }] } };
     const twice = testRule("twice", { evaluate: (target, ...rest) => [...testRule("twice").evaluate(target, ...rest), ...testRule("twice").evaluate(target, ...rest)] });
     const findings = evaluate(snapshot, exemptingPolicy, context, [twice, testRule("other")]);
     expect(findings.map((finding) => [finding.ruleId, finding.status, finding.exemption?.source])).toEqual([

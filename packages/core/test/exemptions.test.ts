@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { EXEMPTION_TAG, parseExemptionTag, resolveExemption } from "../src/exemptions.ts";
+import { EXEMPTION_TAG, parseExemptionTag, principalMatches, resolveExemption } from "../src/exemptions.ts";
+import { evaluate } from "../src/engine.ts";
 import type { ClusterSnapshot } from "../src/model.ts";
 import { parsePolicy } from "../src/policy.ts";
 import { normaliseCluster } from "../src/snapshot.ts";
@@ -71,7 +72,8 @@ describe("parseExemptionTag", () => {
 });
 
 describe("resolveExemption", () => {
-  const noExemptions = parsePolicy({});
+  // Tags from anyone, for up to ten years: these tests are about the terms of a tag, not who may set it.
+  const noExemptions = parsePolicy({ exemptions: { tags: ["*"], maxDays: 3650 } });
   const tagged = openCluster({ [EXEMPTION_TAG]: "endpoint-public-access until=2026-12-31 reason=vendor VPN cut-over" });
 
   it("holds through the end of the until day, UTC, and expires at midnight", () => {
@@ -93,27 +95,28 @@ describe("resolveExemption", () => {
     expect(resolveExemption(malformed, noExemptions, "endpoint-public-access", new Date("2026-06-01T00:00:00Z"))).toEqual({ state: "none" });
   });
 
-  it("matches policy exemptions by cluster name everywhere, or by exact ARN", () => {
+  it("matches policy exemptions by exact ARN only: the same name in another account or region is another cluster", () => {
     const now = new Date("2026-06-01T00:00:00Z");
     const exemption = { rules: ["endpoint-public-access"], until: "2026-09-30", reason: "public demo" };
-    const byName = parsePolicy({ exemptions: [{ cluster: "pod2-9756", ...exemption }] });
-    const byArn = parsePolicy({ exemptions: [{ cluster: "arn:aws:eks:us-east-1:644160558196:cluster/pod2-9756", ...exemption }] });
-    const otherAccount = parsePolicy({ exemptions: [{ cluster: "arn:aws:eks:us-east-1:111122223333:cluster/pod2-9756", ...exemption }] });
-    const otherName = parsePolicy({ exemptions: [{ cluster: "pod2", ...exemption }] });
+    const byArn = parsePolicy({ exemptions: { entries: [{ cluster: "arn:aws:eks:us-east-1:644160558196:cluster/pod2-9756", ...exemption }] } });
+    const otherAccount = parsePolicy({ exemptions: { entries: [{ cluster: "arn:aws:eks:us-east-1:111122223333:cluster/pod2-9756", ...exemption }] } });
+    const otherRegion = parsePolicy({ exemptions: { entries: [{ cluster: "arn:aws:eks:eu-west-1:644160558196:cluster/pod2-9756", ...exemption }] } });
+    // A bare name is refused by parsePolicy; one built by hand matches nothing.
+    const byName = { ...noExemptions, exemptions: { ...noExemptions.exemptions, entries: [{ cluster: "pod2-9756", ...exemption }] } };
     const cluster = openCluster();
-    expect(resolveExemption(cluster, byName, "endpoint-public-access", now)).toEqual({ state: "active", until: "2026-09-30", reason: "public demo", source: "policy" });
-    expect(resolveExemption(cluster, byArn, "endpoint-public-access", now)).toMatchObject({ state: "active", source: "policy" });
+    expect(resolveExemption(cluster, byArn, "endpoint-public-access", now)).toEqual({ state: "active", until: "2026-09-30", reason: "public demo", source: "policy" });
     expect(resolveExemption(cluster, otherAccount, "endpoint-public-access", now)).toEqual({ state: "none" });
-    expect(resolveExemption(cluster, otherName, "endpoint-public-access", now)).toEqual({ state: "none" });
+    expect(resolveExemption(cluster, otherRegion, "endpoint-public-access", now)).toEqual({ state: "none" });
+    expect(resolveExemption(cluster, byName, "endpoint-public-access", now)).toEqual({ state: "none" });
   });
 
   it("ignores a policy exemption whose until is not a day, in a policy built without parsePolicy", () => {
-    const handBuilt = { ...noExemptions, exemptions: [{ cluster: "pod2-9756", rules: ["endpoint-public-access"], until: "someday", reason: "later" }] };
+    const handBuilt = { ...noExemptions, exemptions: { ...noExemptions.exemptions, entries: [{ cluster: "arn:aws:eks:us-east-1:644160558196:cluster/pod2-9756", rules: ["endpoint-public-access"], until: "someday", reason: "later" }] } };
     expect(resolveExemption(openCluster(), handBuilt, "endpoint-public-access", new Date("2026-06-01T00:00:00Z"))).toEqual({ state: "none" });
   });
 
   it("prefers the exemption that lasts longer, so an active one wins over an expired one", () => {
-    const policy = parsePolicy({ exemptions: [{ cluster: "pod2-9756", rules: ["endpoint-public-access"], until: "2027-03-31", reason: "extended by CISO" }] });
+    const policy = parsePolicy({ exemptions: { ...noExemptions.exemptions, entries: [{ cluster: "arn:aws:eks:us-east-1:644160558196:cluster/pod2-9756", rules: ["endpoint-public-access"], until: "2027-03-31", reason: "extended by CISO" }] } });
     const expiredTagActivePolicy = resolveExemption(tagged, policy, "endpoint-public-access", new Date("2027-02-01T00:00:00Z"));
     expect(expiredTagActivePolicy).toEqual({ state: "active", until: "2027-03-31", reason: "extended by CISO", source: "policy" });
     const bothExpired = resolveExemption(tagged, policy, "endpoint-public-access", new Date("2027-05-01T00:00:00Z"));
@@ -122,7 +125,7 @@ describe("resolveExemption", () => {
 });
 
 describe("rule exemption-tag-valid", () => {
-  const policy = parsePolicy({});
+  const policy = parsePolicy({ exemptions: { tags: ["*"], maxDays: 365 } });
   const context = { now: new Date("2026-06-01T00:00:00Z") };
 
   it("is NOT_APPLICABLE without the tag", () => {
@@ -137,8 +140,8 @@ describe("rule exemption-tag-valid", () => {
     expect(findings[0]).toMatchObject({
       status: "PASS",
       clusterArn: "arn:aws:eks:us-east-1:644160558196:cluster/pod2-9756",
-      message: "EKS cluster pod2-9756 (us-east-1) has a well-formed eks-warden:exempt tag exempting endpoint-public-access, version-drift until 2026-12-31.",
-      evidence: { value, rules: ["endpoint-public-access", "version-drift"], until: "2026-12-31", reason: "vendor VPN cut-over" },
+      message: "EKS cluster pod2-9756 (us-east-1) has a well-formed eks-warden:exempt tag exempting endpoint-public-access, version-drift until 2026-12-31, set by an unknown principal.",
+      evidence: { value, rules: ["endpoint-public-access", "version-drift"], until: "2026-12-31", reason: "vendor VPN cut-over", setBy: "an unknown principal" },
     });
   });
 
@@ -192,5 +195,80 @@ describe("rule exemption-tag-valid", () => {
     expect(finding?.status).toBe("FAIL");
     expect(finding?.evidence.problem).toMatch(/has no reason=/);
     expect(finding?.message).toMatch(/\.$/);
+  });
+});
+
+describe("who may exempt by tag, and for how long (policy.exemptions)", () => {
+  const now = new Date("2026-06-01T00:00:00Z");
+  const ADMIN_ROLE = "arn:aws:iam::111122223333:role/SecurityAdmin";
+  const ADMIN_SESSION = "arn:aws:sts::111122223333:assumed-role/SecurityAdmin/carol";
+  const MALLORY = "arn:aws:iam::111122223333:user/mallory";
+  const value = "endpoint-public-access until=2026-07-31 reason=temporary";
+  const tagged = openCluster({ [EXEMPTION_TAG]: value });
+  const granted = (principals: string[], grantValue = value) => ({ tagGrant: { value: grantValue, principals, at: "2026-05-31T10:00:00.000Z", eventId: "tag-1" } });
+  const judge = (policyInput: object, context: object = {}, snapshot = tagged) => {
+    const findings = evaluate(snapshot, parsePolicy(policyInput), { now, ...context });
+    return { endpoint: findings.find((f) => f.ruleId === "endpoint-public-access")!, tag: findings.find((f) => f.ruleId === "exemption-tag-valid")! };
+  };
+
+  it("by default no one may: the tag exempts nothing, and the finding says how to allow it", () => {
+    const { endpoint, tag } = judge({}, granted([ADMIN_ROLE]));
+    expect(endpoint).toMatchObject({ status: "FAIL", severity: "CRITICAL" });
+    expect(tag).toMatchObject({ status: "FAIL", severity: "MEDIUM" });
+    expect(tag.message).toContain(`was set by ${ADMIN_ROLE}, but no principal may grant exemptions by tag (list the IAM principals that may in policy.exemptions.tags)`);
+  });
+
+  it("false turns tag exemptions off, even for anyone's tag", () => {
+    const { endpoint, tag } = judge({ exemptions: { tags: false } }, granted([ADMIN_ROLE]));
+    expect(endpoint.status).toBe("FAIL");
+    expect(tag.evidence.problem).toBe("is not honoured: exemptions by tag are turned off (policy.exemptions.tags is false)");
+  });
+
+  it("a listed principal (the role of an assumed-role session, or a pattern) exempts, and the exemption names it", () => {
+    for (const tags of [[ADMIN_ROLE], ["arn:aws:sts::111122223333:assumed-role/SecurityAdmin/*"], ["arn:aws:iam::111122223333:role/Security?dmin"]]) {
+      const { endpoint, tag } = judge({ exemptions: { tags } }, granted([ADMIN_SESSION, ADMIN_ROLE]));
+      expect(endpoint).toMatchObject({ status: "EXEMPT", severity: "CRITICAL", exemption: { source: "tag", grantedBy: ADMIN_SESSION } });
+      expect(tag).toMatchObject({ status: "PASS", evidence: { setBy: ADMIN_SESSION, setAt: "2026-05-31T10:00:00.000Z" } });
+    }
+  });
+
+  it("mallory's tag exempts nothing and is a HIGH FAIL naming her", () => {
+    const { endpoint, tag } = judge({ exemptions: { tags: [ADMIN_ROLE] } }, granted([MALLORY]));
+    expect(endpoint.status).toBe("FAIL");
+    expect(tag).toMatchObject({ status: "FAIL", severity: "HIGH", evidence: { setBy: MALLORY } });
+    expect(tag.message).toContain(`was set by ${MALLORY}, who is not allowed to grant exemptions (policy.exemptions.tags)`);
+  });
+
+  it("a tag whose setting was not recorded (set before deployment, a lost event, or another value) exempts nothing", () => {
+    for (const context of [{}, granted([ADMIN_ROLE], "endpoint-public-access until=2026-06-30 reason=older value")]) {
+      const { endpoint, tag } = judge({ exemptions: { tags: [ADMIN_ROLE] } }, context);
+      expect(endpoint.status).toBe("FAIL");
+      expect(tag.evidence.problem).toMatch(/^was set by an unknown principal \(no TagResource event was recorded for this value\)/);
+    }
+    // Open to anyone ("*"): the setter does not matter.
+    expect(judge({ exemptions: { tags: ["*"] } }).endpoint.status).toBe("EXEMPT");
+  });
+
+  it("an until further than maxDays away exempts nothing (mallory's until=2099-12-31), whoever set it", () => {
+    const far = openCluster({ [EXEMPTION_TAG]: "endpoint-public-access until=2099-12-31 reason=temporary" });
+    const { endpoint, tag } = judge({ exemptions: { tags: ["*"] } }, {}, far);
+    expect(endpoint.status).toBe("FAIL");
+    expect(tag.evidence.problem).toBe("has until=2099-12-31, more than 90 days away (policy.exemptions.maxDays)");
+    // 90 days is the default; the last day within it still exempts.
+    const edge = openCluster({ [EXEMPTION_TAG]: "endpoint-public-access until=2026-08-29 reason=temporary" });
+    expect(judge({ exemptions: { tags: ["*"] } }, {}, edge).endpoint.status).toBe("EXEMPT");
+    const beyond = openCluster({ [EXEMPTION_TAG]: "endpoint-public-access until=2026-08-30 reason=temporary" });
+    expect(judge({ exemptions: { tags: ["*"] } }, {}, beyond).endpoint.status).toBe("FAIL");
+    expect(judge({ exemptions: { tags: ["*"], maxDays: 3650 } }, {}, far).endpoint.status).toBe("FAIL");
+    expect(judge({ exemptions: { tags: ["*"], maxDays: 61 } }).endpoint.status).toBe("EXEMPT");
+    expect(judge({ exemptions: { tags: ["*"], maxDays: 60 } }).endpoint.status).toBe("FAIL");
+  });
+
+  it("principal patterns: * any run, ? one character, the whole ARN, nothing else special", () => {
+    expect(principalMatches("arn:aws:iam::111122223333:role/*", ADMIN_ROLE)).toBe(true);
+    expect(principalMatches("arn:aws:iam::111122223333:role/Security", ADMIN_ROLE)).toBe(false);
+    expect(principalMatches("arn:aws:iam::111122223333:role/Security.dmin", ADMIN_ROLE)).toBe(false);
+    expect(principalMatches("arn:aws:iam::*:role/SecurityAdmin", ADMIN_ROLE)).toBe(true);
+    expect(principalMatches("*", MALLORY)).toBe(true);
   });
 });

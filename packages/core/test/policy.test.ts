@@ -3,6 +3,8 @@ import { describe, expect, it } from "vitest";
 import { PolicyError } from "../src/errors.ts";
 import { defaultPolicy, parsePolicy } from "../src/policy.ts";
 
+const LEGACY = "arn:aws:eks:eu-west-1:111122223333:cluster/legacy";
+
 function policyErrorOf(input: unknown): PolicyError {
   try {
     parsePolicy(input);
@@ -22,7 +24,7 @@ describe("parsePolicy defaults", () => {
       regions: [],
       accounts: [],
       schedules: { digest: "cron(0 8 ? * MON *)", sweep: "cron(0 6 * * ? *)" },
-      exemptions: [],
+      exemptions: { maxDays: 90, tags: [], entries: [] },
       alertEmails: [],
     });
     expect(parsePolicy(undefined)).toEqual(defaultPolicy());
@@ -43,10 +45,14 @@ describe("parsePolicy defaults", () => {
       regions: ["eu-west-1", "us-gov-west-1"],
       accounts: [{ id: "111122223333", roleArn: "arn:aws:iam::111122223333:role/eks-warden/Reader" }, { id: "444455556666" }],
       schedules: { digest: "cron(30 7 ? * MON-FRI *)", sweep: "rate(1 day)" },
-      exemptions: [
-        { cluster: "arn:aws:eks:eu-west-1:111122223333:cluster/legacy", rules: ["endpoint-public-access"], until: "2026-12-31", reason: "vendor VPN cut-over" },
-        { cluster: "sandbox", rules: ["version-support", "version-drift"], until: "2027-01-15", reason: "decommissioned in January" },
-      ],
+      exemptions: {
+        maxDays: 30,
+        tags: ["arn:aws:iam::111122223333:role/SecurityAdmin", "arn:aws:sts::111122223333:assumed-role/SecurityAdmin/*"],
+        entries: [
+          { cluster: "arn:aws:eks:eu-west-1:111122223333:cluster/legacy", rules: ["endpoint-public-access"], until: "2026-12-31", reason: "vendor VPN cut-over" },
+          { cluster: "arn:aws-us-gov:eks:us-gov-west-1:111122223333:cluster/sandbox", rules: ["version-support", "version-drift"], until: "2027-01-15", reason: "decommissioned in January" },
+        ],
+      },
       alertEmails: ["platform-security@example.com"],
     };
     expect(parsePolicy(input)).toEqual(input);
@@ -88,18 +94,28 @@ describe("parsePolicy errors name the field and what was expected", () => {
     [{ schedules: { sweep: "cron(0 6 * * ? $)" } }, "schedules.sweep", /may hold only digits, letters/],
     [{ schedules: { sweep: "rate(2 day)" } }, "schedules.sweep", /write rate\(1 day\) for one and rate\(N days\) for more/],
     [{ schedules: { sweep: "rate(0 hours)" } }, "schedules.sweep", /at least 1/],
-    [{ exemptions: [{ cluster: "legacy", rules: ["EndpointPublic"], until: "2026-12-31", reason: "x" }] }, "exemptions[0].rules[0]", /"EndpointPublic" is not a rule id/],
-    [{ exemptions: [{ cluster: "legacy", rules: [], until: "2026-12-31", reason: "x" }] }, "exemptions[0].rules", "expected at least one rule id"],
+    [{ exemptions: { entries: [{ cluster: LEGACY, rules: ["EndpointPublic"], until: "2026-12-31", reason: "x" }] } }, "exemptions.entries[0].rules[0]", /"EndpointPublic" is not a rule id/],
+    [{ exemptions: { entries: [{ cluster: LEGACY, rules: [], until: "2026-12-31", reason: "x" }] } }, "exemptions.entries[0].rules", "expected at least one rule id"],
     [
-      { exemptions: [{ cluster: "legacy", rules: ["version-drift", "endpoint-public-acess"], until: "2026-12-31", reason: "x" }] },
-      "exemptions[0].rules[1]",
+      { exemptions: { entries: [{ cluster: LEGACY, rules: ["version-drift", "endpoint-public-acess"], until: "2026-12-31", reason: "x" }] } },
+      "exemptions.entries[0].rules[1]",
       /^"endpoint-public-acess" is not a rule of EKS Warden; expected one of .*endpoint-public-access/,
     ],
-    [{ exemptions: [{ cluster: "legacy", rules: ["version-drift"], until: "31/12/2026", reason: "x" }] }, "exemptions[0].until", '"31/12/2026" is not a calendar day written YYYY-MM-DD'],
-    [{ exemptions: [{ cluster: "legacy", rules: ["version-drift"], until: "2026-02-29", reason: "x" }] }, "exemptions[0].until", /not a calendar day/],
-    [{ exemptions: [{ cluster: "legacy", rules: ["version-drift"], until: "2026-12-31", reason: "   " }] }, "exemptions[0].reason", /every exemption must say why/],
-    [{ exemptions: [{ cluster: "legacy", rules: ["version-drift"], until: "2026-12-31" }] }, "exemptions[0].reason", "expected string, received undefined"],
-    [{ exemptions: [{ cluster: "arn:aws:eks:eu-west-1:1:cluster/x", rules: ["version-drift"], until: "2026-12-31", reason: "x" }] }, "exemptions[0].cluster", /neither an EKS cluster ARN nor a cluster name/],
+    [{ exemptions: { entries: [{ cluster: LEGACY, rules: ["version-drift"], until: "31/12/2026", reason: "x" }] } }, "exemptions.entries[0].until", '"31/12/2026" is not a calendar day written YYYY-MM-DD'],
+    [{ exemptions: { entries: [{ cluster: LEGACY, rules: ["version-drift"], until: "2026-02-29", reason: "x" }] } }, "exemptions.entries[0].until", /not a calendar day/],
+    [{ exemptions: { entries: [{ cluster: LEGACY, rules: ["version-drift"], until: "2026-12-31", reason: "   " }] } }, "exemptions.entries[0].reason", /every exemption must say why/],
+    [{ exemptions: { entries: [{ cluster: LEGACY, rules: ["version-drift"], until: "2026-12-31" }] } }, "exemptions.entries[0].reason", "expected string, received undefined"],
+    [{ exemptions: { entries: [{ cluster: "arn:aws:eks:eu-west-1:1:cluster/x", rules: ["version-drift"], until: "2026-12-31", reason: "x" }] } }, "exemptions.entries[0].cluster", /is not an EKS cluster ARN/],
+    [
+      { exemptions: { entries: [{ cluster: "legacy", rules: ["version-drift"], until: "2026-12-31", reason: "x" }] } },
+      "exemptions.entries[0].cluster",
+      '"legacy" is a bare cluster name, which would exempt every cluster of that name in every account and region; name it by its ARN (arn:aws:eks:<region>:<account>:cluster/legacy)',
+    ],
+    [{ exemptions: [] }, "exemptions", "expected { maxDays, tags, entries }: the list of exemptions moved to exemptions.entries"],
+    [{ exemptions: { maxDays: 0 } }, "exemptions.maxDays", "expected a whole number from 1 to 3650"],
+    [{ exemptions: { tags: true } }, "exemptions.tags", "expected false or a list of IAM principal ARNs or patterns, got true"],
+    [{ exemptions: { tags: ["mallory"] } }, "exemptions.tags[0]", /^"mallory" is not an IAM principal ARN or pattern/],
+    [{ exemptions: { tags: ["*", "*"] } }, "exemptions.tags[1]", '"*" is listed twice'],
     [{ alertEmails: ["security@example.com", "security"] }, "alertEmails[1]", '"security" is not an email address'],
     [{ remediaton: { mode: "enforce" } }, "remediaton", "unknown field (check its spelling)"],
     [{ endpoint: { allowedPublicCidr: [] } }, "endpoint.allowedPublicCidr", "unknown field (check its spelling)"],
@@ -122,9 +138,9 @@ describe("parsePolicy errors name the field and what was expected", () => {
       versions: { warningWindowDays: "90" },
       regions: ["eu-west-1", "eu-west-1"],
       accounts: [{ id: "111122223333", roleArn: "arn:aws:iam::444455556666:role/Reader" }],
-      exemptions: [{ cluster: "legacy", rules: ["endpoint-public-acess"], until: "2026-12-31", reason: "x" }],
+      exemptions: { entries: [{ cluster: LEGACY, rules: ["endpoint-public-acess"], until: "2026-12-31", reason: "x" }] },
     });
-    expect(error.issues.map((issue) => issue.path).sort()).toEqual(["accounts[0].roleArn", "exemptions[0].rules[0]", "regions[1]", "versions.warningWindowDays"]);
+    expect(error.issues.map((issue) => issue.path).sort()).toEqual(["accounts[0].roleArn", "exemptions.entries[0].rules[0]", "regions[1]", "versions.warningWindowDays"]);
   });
 
   it("reports restrict-to-allowlist without an allowlist with an error elsewhere", () => {

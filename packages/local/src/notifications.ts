@@ -35,6 +35,7 @@ export function alertInputFromPayload(payload: AlertPayload): AlertInput {
     },
     ...(payload.inProgress && { inProgress: true }),
     ...(payload.correcting && { correcting: true }),
+    ...(payload.exposure && { exposure: payload.exposure }),
   };
   const { cause } = payload;
   return {

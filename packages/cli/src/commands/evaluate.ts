@@ -1,6 +1,7 @@
 // `eks-warden evaluate`: one cluster's DescribeCluster output (a file, any form normaliseCluster accepts) through
 // every rule, printed as a table (worst first) or JSON. Exit 0 unless a FAIL at or above --fail-on (exit 1);
 // a bad argument or file exits 2 with a one-line reason on stderr.
+import { oneLine } from "@eks-warden/core/text";
 import { parseIsoDate } from "@eks-warden/core/dates";
 import { evaluate, failsAtOrAbove, sortWorstFirst } from "@eks-warden/core/engine";
 import { SEVERITIES, type ClusterSnapshot, type Finding, type Policy, type Severity, type VersionCatalogue } from "@eks-warden/core/model";
@@ -118,10 +119,10 @@ function renderTable(snapshot: ClusterSnapshot, findings: readonly Finding[], no
 
   const out = [`Cluster ${snapshot.arn} (${snapshot.status}), evaluated at ${now.toISOString()}`, "", line("STATUS", "SEVERITY", "RULE", "FINDING")];
   for (const finding of rows) {
-    out.push(line(finding.status, finding.severity, finding.ruleId, finding.message));
+    out.push(line(finding.status, finding.severity, finding.ruleId, oneLine(finding.message, 1000)));
     if (finding.exemption) {
       const { until, reason, source, expired } = finding.exemption;
-      out.push(`${indent}${expired ? "exemption expired" : "exempt"} until ${until} (${source}): ${reason}`);
+      out.push(`${indent}${expired ? "exemption expired" : "exempt"} until ${until} (${source}): ${oneLine(reason, 300)}`);
     }
     if (finding.status === "FAIL" || finding.status === "ERROR") out.push(`${indent}fix: ${finding.remediation.command}`);
   }

@@ -1,6 +1,7 @@
 // The two ways `eks-warden run` reports a scenario: text for people (alerts as an email subscriber reads them) and
 // JSONL for programs (one line per notification, per mutating call the simulator served, and at the end per stored
 // state record).
+import { oneLine } from "@eks-warden/core/text";
 import type { StoredRuleState } from "@eks-warden/core/state/transitions";
 import type { CloudTrailEvent } from "@eks-warden/simulator/index";
 import type { CallOutcome, ScenarioSink } from "../scenario/player.ts";
@@ -43,7 +44,7 @@ export function renderStateTable(records: readonly StoredRuleState[]): string {
       continue;
     }
     notPassing.forEach((record, index) => {
-      const exemption = record.status === "EXEMPT" && record.exemption ? ` (until ${record.exemption.until}: ${record.exemption.reason})` : "";
+      const exemption = record.status === "EXEMPT" && record.exemption ? ` (until ${record.exemption.until}: ${oneLine(record.exemption.reason, 300)})` : "";
       lines.push(`${(index === 0 ? label : "").padEnd(width)}  ${stateLabel(record).padEnd(13)} ${record.ruleId}${exemption}`);
     });
   }

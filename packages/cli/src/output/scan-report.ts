@@ -1,4 +1,5 @@
 // `eks-warden scan` output for people (table) and programs (json). SARIF is in sarif.ts.
+import { oneLine } from "@eks-warden/core/text";
 import { sortWorstFirst } from "@eks-warden/core/engine";
 import type { FindingStatus } from "@eks-warden/core/model";
 import type { ScannedCluster, ScanProblem } from "./sarif.ts";
@@ -35,9 +36,9 @@ export function renderScanTable(report: ScanReport): string {
       continue;
     }
     for (const finding of shown) {
-      rows.push([cluster.name, cluster.region, finding.status, finding.severity, `${finding.ruleId}: ${finding.message}`]);
+      rows.push([cluster.name, cluster.region, finding.status, finding.severity, `${finding.ruleId}: ${oneLine(finding.message, 1000)}`]);
       const extra: string[] = [];
-      if (finding.exemption) extra.push(`${finding.exemption.expired ? "exemption expired" : "exempt"} until ${finding.exemption.until} (${finding.exemption.source}): ${finding.exemption.reason}`);
+      if (finding.exemption) extra.push(`${finding.exemption.expired ? "exemption expired" : "exempt"} until ${finding.exemption.until} (${finding.exemption.source}): ${oneLine(finding.exemption.reason, 300)}`);
       if (finding.status === "FAIL") extra.push(`fix: ${finding.remediation.command}`);
       if (extra.length > 0) notes.set(rows.length - 1, extra);
     }

@@ -8,8 +8,14 @@
 import type { AlertCause, ClusterIdentity, Evidence, FindingStatus, Rule, Severity } from "../model.ts";
 import type { Actor } from "../events/cloudtrail.ts";
 import type { Transition, TransitionKind } from "../state/transitions.ts";
+import { boundedData, oneLine, quotedText } from "../text.ts";
 
 export const SUBJECT_MAX = 100;
+/** SNS's limit on one message: subject, message and attributes together. */
+export const SNS_MESSAGE_MAX_BYTES = 256 * 1024;
+/** Lists in an alert's text show this many entries, then "… and N more"; the JSON payload keeps up to PAYLOAD_MAX_ITEMS. */
+const TEXT_MAX_ITEMS = 16;
+const PAYLOAD_MAX_ITEMS = 32;
 export const ALERT_PAYLOAD_VERSION = 1;
 
 export type AlertKind = "alert" | "remediation" | "digest";
@@ -30,6 +36,7 @@ export interface AlertPayload {
   readonly transition: TransitionKind;
   readonly inProgress: boolean;
   readonly correcting: boolean;
+  readonly exposure?: Transition["exposure"];
   readonly severity: Severity;
   readonly ruleId: string;
   readonly ruleTitle?: string;
@@ -69,6 +76,7 @@ const KIND_TEXT: Readonly<Record<TransitionKind, string>> = {
   ESCALATED: "worse",
   RESOLVED: "resolved",
   EXEMPTED: "exempted",
+  UNEXEMPTED: "exemption removed",
   EXPIRED: "exemption expired",
   ERRORED: "cannot evaluate",
 };
@@ -84,6 +92,7 @@ export function alertSummary(transition: Transition, rule?: Pick<Rule, "title" |
   const failing = transition.kind === "RESOLVED" ? transition.before : transition.after;
   const headline = transition.kind === "ERRORED" || failing === undefined ? undefined : safeHeadline(rule, failing, transition.inProgress === true);
   if (transition.correcting) return `change did not take effect: ${title}`;
+  if (transition.exposure) return `exposure window closed: ${title}`;
   if (transition.kind === "EXEMPTED" && transition.finding.exemption) return `exempt until ${transition.finding.exemption.until}: ${headline ?? title}`;
   // An opened finding's headline is the news itself; "failing: <title>" only when the rule cannot say more.
   if (transition.kind === "OPENED" && headline !== undefined) return headline;
@@ -94,7 +103,7 @@ export function alertSummary(transition: Transition, rule?: Pick<Rule, "title" |
 function safeHeadline(rule: Pick<Rule, "headline"> | undefined, failing: { readonly evidence: Evidence }, inProgress: boolean): string | undefined {
   try {
     const text = rule?.headline?.(failing, { inProgress });
-    return typeof text === "string" && text.trim() !== "" ? text.replace(/\s+/g, " ").trim() : undefined;
+    return typeof text === "string" && oneLine(text) !== "" ? oneLine(text, 200) : undefined;
   } catch {
     return undefined;
   }
@@ -116,17 +125,18 @@ export function alertSeverity(transition: Transition): Severity {
 
 export function alertSubject(input: AlertInput): string {
   const { transition, cluster } = input;
-  const label = transition.kind === "RESOLVED" ? "RESOLVED" : transition.kind === "EXEMPTED" ? "EXEMPT" : alertSeverity(transition);
+  // An exemption is filed under the severity of what it hides, so a filter on severity still sees it.
+  const label = transition.kind === "RESOLVED" ? "RESOLVED" : transition.kind === "EXEMPTED" ? `EXEMPT ${alertSeverity(transition)}` : alertSeverity(transition);
   const progress = transition.inProgress ? "[CHANGE IN PROGRESS] " : "";
-  return truncate(`[${label}] ${progress}${cluster.name} (${cluster.region}): ${alertSummary(transition, input.rule)}`, SUBJECT_MAX);
+  return truncate(oneLine(`[${label}] ${progress}${cluster.name} (${cluster.region}): ${alertSummary(transition, input.rule)}`, 400), SUBJECT_MAX);
 }
 
 function describeActor(actor: Actor | undefined): string {
   if (!actor) return "unknown (no CloudTrail identity)";
-  const who = actor.arn ?? actor.principalId ?? actor.type;
-  const details = [actor.type, actor.userName].filter(Boolean).join(" ");
-  const via = actor.sessionIssuer?.arn ? `, session of ${actor.sessionIssuer.arn}` : "";
-  const invoked = actor.invokedBy ? `, invoked by ${actor.invokedBy}` : "";
+  const who = oneLine(actor.arn ?? actor.principalId ?? actor.type, 300);
+  const details = [oneLine(actor.type, 64), actor.userName === undefined ? undefined : quotedText(actor.userName, 128)].filter(Boolean).join(" ");
+  const via = actor.sessionIssuer?.arn ? `, session of ${oneLine(actor.sessionIssuer.arn, 300)}` : "";
+  const invoked = actor.invokedBy ? `, invoked by ${quotedText(actor.invokedBy, 128)}` : "";
   return `${who} (${details}${via}${invoked})`;
 }
 
@@ -135,8 +145,10 @@ function describeState(state: { status: FindingStatus; severity: Severity } | un
   return state.status === "FAIL" ? `FAIL (${state.severity})` : state.status;
 }
 
+/** One evidence value on one line: free text quoted, long lists summarised ("… and 240 more"), everything bounded. */
 function formatValue(value: unknown): string {
-  return typeof value === "string" ? value : JSON.stringify(value);
+  if (typeof value === "string") return quotedText(value, 300);
+  return oneLine(JSON.stringify(boundedData(value, TEXT_MAX_ITEMS, 200)), 1200);
 }
 
 /** Equal as data: stored evidence comes back from DynamoDB with its object keys in another order. */
@@ -174,40 +186,65 @@ export function alertText(input: AlertInput): string {
   const { finding } = transition;
   const lines: string[] = [];
   if (transition.inProgress) {
+    const call = oneLine(cause.eventName ?? "a call", 64);
     lines.push(
-      `CHANGE IN PROGRESS: ${cause.eventName ?? "a call"} asked EKS for a configuration that fails this rule. EKS is applying it now;`,
+      transition.kind === "EXEMPTED"
+        ? `CHANGE IN PROGRESS: ${call} asked EKS for a configuration that fails this rule, on a cluster EXEMPT from it. EKS is applying it now;`
+        : `CHANGE IN PROGRESS: ${call} asked EKS for a configuration that fails this rule. EKS is applying it now;`,
       "EKS Warden follows the change to its end and will not repeat this alert if it takes effect as asked.",
+      "",
+    );
+  } else if (transition.exposure) {
+    const { closedAt, closedBy, closedEventId } = transition.exposure;
+    const from = cause.eventTime ? cause.eventTime.toISOString() : "the time of the call";
+    const to = closedAt ? oneLine(closedAt, 40) : `at most ${input.evaluatedAt.toISOString()}`;
+    const closer = closedBy ? `closed by ${oneLine(closedBy, 300)}` : "closed by a change EKS Warden did not see";
+    lines.push(
+      "EXPOSURE WINDOW: the change announced in an earlier \"change in progress\" alert took effect (its update succeeded) and",
+      "was undone before it was checked:",
+      `  open from ${from}, by ${describeActor(cause.actor)},`,
+      `  to ${to}, ${closer}${closedEventId ? ` (CloudTrail ${oneLine(closedEventId, 256)})` : ""}.`,
+      "The live cluster shows:",
       "",
     );
   } else if (transition.correcting) {
     lines.push("CORRECTION: the change announced in an earlier \"change in progress\" alert did not take effect (it failed, was", "cancelled or reverted). The live cluster shows:", "");
   }
-  lines.push(`${transition.kind} ${alertSeverity(transition)}: ${finding.message}`, "");
-  lines.push(`Cluster:      ${cluster.name} in ${cluster.region}, account ${cluster.account}`, `              ${cluster.arn}`);
+  lines.push(`${transition.kind} ${alertSeverity(transition)}: ${oneLine(finding.message, 1000)}`, "");
+  lines.push(`Cluster:      ${oneLine(cluster.name, 100)} in ${oneLine(cluster.region, 32)}, account ${oneLine(cluster.account, 12)}`, `              ${oneLine(cluster.arn, 300)}`);
   lines.push(`Rule:         ${transition.ruleId}${rule ? ` (${rule.title})` : ""}${rule && rule.frameworks.length > 0 ? ` [${rule.frameworks.join(", ")}]` : ""}`);
   lines.push(`What changed: ${describeState(transition.before)} -> ${describeState(transition.after)}`);
-  for (const change of evidenceChanges(transition.before?.evidence, transition.after.evidence)) lines.push(`              ${change}`);
+  const changes = evidenceChanges(transition.before?.evidence, transition.after.evidence);
+  for (const change of changes.slice(0, TEXT_MAX_ITEMS)) lines.push(`              ${change}`);
+  if (changes.length > TEXT_MAX_ITEMS) lines.push(`              … and ${changes.length - TEXT_MAX_ITEMS} more`);
   if (finding.exemption) {
-    lines.push(`Exemption:    ${finding.exemption.expired ? "expired" : "until"} ${finding.exemption.until} (${finding.exemption.source}): ${finding.exemption.reason}`);
+    const { expired, until, source, reason, grantedBy } = finding.exemption;
+    const by = grantedBy ? `, set by ${oneLine(grantedBy, 300)}` : "";
+    lines.push(`Exemption:    ${expired ? "expired" : "until"} ${oneLine(until, 10)} (${source}${by}): ${quotedText(reason, 300)}`);
   }
   if (cause.trigger === "sweep") {
     lines.push("Who:          no CloudTrail event: found by the scheduled sweep");
   } else {
     lines.push(`Who:          ${describeActor(cause.actor)}`);
-    lines.push(`Source IP:    ${cause.sourceIp ?? "unknown"}`);
-    lines.push(`User agent:   ${cause.userAgent ?? "unknown"}`);
+    lines.push(`Source IP:    ${cause.sourceIp === undefined ? "unknown" : quotedText(cause.sourceIp, 64)}`);
+    lines.push(`User agent:   ${cause.userAgent === undefined ? "unknown" : quotedText(cause.userAgent, 300)}`);
   }
-  const callName = [cause.eventName ?? "event", cause.eventId].filter(Boolean).join(" ");
+  const callName = oneLine([cause.eventName ?? "event", cause.eventId].filter(Boolean).join(" "), 300);
   const when = cause.eventTime ? `${cause.eventTime.toISOString()} (CloudTrail ${callName})` : "unknown";
   lines.push(`When:         ${when}; evaluated ${input.evaluatedAt.toISOString()}`);
   if (rule?.risk) lines.push("", `Why it matters: ${rule.risk}`);
   if (transition.kind !== "RESOLVED" && transition.kind !== "EXEMPTED") {
-    lines.push("", `Fix: ${finding.remediation.text}`, `  ${finding.remediation.command}`);
+    lines.push("", `Fix: ${oneLine(finding.remediation.text, 1000)}`, `  ${oneLine(finding.remediation.command, 2000)}`);
   }
   return `${lines.join("\n")}\n`;
 }
 
+/** The machine-readable alert; free text and lists bounded (boundedData), so the message always fits SNS. */
 export function alertPayload(input: AlertInput): AlertPayload {
+  return boundedData(fullPayload(input), PAYLOAD_MAX_ITEMS) as AlertPayload;
+}
+
+function fullPayload(input: AlertInput): AlertPayload {
   const { transition, cluster, cause, rule } = input;
   return {
     kind: "alert",
@@ -215,6 +252,7 @@ export function alertPayload(input: AlertInput): AlertPayload {
     transition: transition.kind,
     inProgress: transition.inProgress === true,
     correcting: transition.correcting === true,
+    ...(transition.exposure ? { exposure: transition.exposure } : {}),
     severity: alertSeverity(transition),
     ruleId: transition.ruleId,
     ...(rule ? { ruleTitle: rule.title, risk: rule.risk } : {}),
@@ -238,11 +276,32 @@ export function alertPayload(input: AlertInput): AlertPayload {
   };
 }
 
+/** Bytes SNS counts for one message: subject, message, and each attribute's name, type and value. */
+export function publishedBytes(alert: Pick<RenderedAlert, "subject" | "message" | "attributes">): number {
+  const attributes = Object.entries(alert.attributes).reduce((sum, [name, value]) => sum + Buffer.byteLength(name) + "String".length + Buffer.byteLength(value), 0);
+  return Buffer.byteLength(alert.subject) + Buffer.byteLength(alert.message) + attributes;
+}
+
 export function renderAlert(input: AlertInput): RenderedAlert {
+  const rendered = build(input);
+  // Everything is bounded already, so this is a last resort: an alert that cannot be published would hold back the
+  // cluster's later alerts behind it in the outbox, so the evidence goes rather than the alert.
+  if (publishedBytes(rendered) <= SNS_MESSAGE_MAX_BYTES) return rendered;
+  const omitted = { omitted: "evidence too large for one SNS message; see the cluster's history in the state table" };
+  const lean: Transition = {
+    ...input.transition,
+    ...(input.transition.before ? { before: { ...input.transition.before, evidence: omitted } } : {}),
+    after: { ...input.transition.after, evidence: omitted },
+    finding: { ...input.transition.finding, evidence: omitted },
+  };
+  return build({ ...input, transition: lean });
+}
+
+function build(input: AlertInput): RenderedAlert {
   const text = alertText(input);
   const payload = alertPayload(input);
   const json = JSON.stringify(payload);
-  return {
+  const rendered: RenderedAlert = {
     subject: alertSubject(input),
     message: JSON.stringify({ default: text, email: text, "email-json": json, sqs: json, lambda: json, https: json, http: json }),
     messageStructure: "json",
@@ -250,12 +309,13 @@ export function renderAlert(input: AlertInput): RenderedAlert {
       severity: payload.severity,
       ruleId: payload.ruleId,
       transition: payload.transition,
-      account: input.cluster.account,
-      region: input.cluster.region,
-      cluster: input.cluster.name,
+      account: oneLine(input.cluster.account, 12),
+      region: oneLine(input.cluster.region, 32),
+      cluster: oneLine(input.cluster.name, 100),
       kind: "alert",
     },
     text,
     payload,
   };
+  return rendered;
 }

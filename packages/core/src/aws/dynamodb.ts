@@ -4,6 +4,8 @@
 //   pk CLUSTER#<arn>  sk OUTBOX#<id>                            alerts written with their state change, deleted once
 //                                                              published (a failed publish is retried from here)
 //   (HISTORY# < OUTBOX# < RULE#: one Query from OUTBOX# to the end of RULE# reads the state and the outbox, no history)
+//   pk CLUSTER#<arn>  sk TAG_GRANT                              who set the exemption tag to which value, when (from the
+//                                                              TagResource event); re-checked at every evaluation
 //   pk EVENT#<id>     sk EVENT                                  idempotency claim of an event id, `expiresAt` TTL
 // State records, the history entry, the outbox and the event claim's completion of one evaluation are written in one
 // TransactWriteItems, each record conditioned on the version it was computed from: a lost race is a StateConflict,
@@ -13,6 +15,7 @@ import { DynamoDBClient, TransactionCanceledException, type DynamoDBClientConfig
 import { DeleteCommand, DynamoDBDocumentClient, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { EVENT_CLAIM_LEASE_SECONDS, type ClusterState, type CommitOptions, type HistoryEntry, type OutboxAlert, type PendingAlerts, type StateStore } from "../pipeline/ports.ts";
 import type { RecordWrite, StoredRuleState } from "../state/transitions.ts";
+import type { TagGrant } from "../model.ts";
 import { clientConfig } from "./client-config.ts";
 import { translateSdkError } from "./sdk-errors.ts";
 import { StateConflict } from "../errors.ts";
@@ -34,6 +37,7 @@ export interface DynamoStateStoreOptions {
 export const clusterKey = (clusterArn: string): string => `CLUSTER#${clusterArn}`;
 export const ruleKey = (ruleId: string): string => `RULE#${ruleId}`;
 export const eventKey = (eventId: string): string => `EVENT#${eventId}`;
+export const TAG_GRANT_KEY = "TAG_GRANT";
 export const outboxKey = (id: string): string => `OUTBOX#${id}`;
 export function historyKey(entry: HistoryEntry): string {
   return `HISTORY#${entry.at.toISOString()}#${entry.cause.eventId ?? entry.cause.trigger}#${entry.kind}`;
@@ -251,6 +255,42 @@ export class DynamoStateStore implements StateStore {
   }
 
   /** The cluster's history, newest first (for the CLI and tests). */
+  async recordTagGrant(clusterArn: string, grant: TagGrant): Promise<void> {
+    await this.#call(
+      "PutItem",
+      () =>
+        this.#documents.send(
+          new PutCommand({
+            TableName: this.#table,
+            Item: { pk: clusterKey(clusterArn), sk: TAG_GRANT_KEY, type: "TAG_GRANT", ...plain(grant) },
+            // Events arrive out of order: an older setting never overwrites a newer one.
+            ConditionExpression: "attribute_not_exists(pk) OR #at <= :at",
+            ExpressionAttributeNames: { "#at": "at" },
+            ExpressionAttributeValues: { ":at": grant.at },
+          }),
+        ),
+      () => undefined,
+    );
+  }
+
+  async readTagGrant(clusterArn: string): Promise<TagGrant | undefined> {
+    // A Query of the one key, not GetItem: the functions' role grants Query on the table already.
+    const { Items } = await this.#call("Query", () =>
+      this.#documents.send(
+        new QueryCommand({
+          TableName: this.#table,
+          KeyConditionExpression: "pk = :pk AND sk = :sk",
+          ExpressionAttributeValues: { ":pk": clusterKey(clusterArn), ":sk": TAG_GRANT_KEY },
+          ConsistentRead: true,
+        }),
+      ),
+    );
+    const Item = Items?.[0];
+    if (!Item) return undefined;
+    const { pk: _pk, sk: _sk, type: _type, ...grant } = Item;
+    return grant as unknown as TagGrant;
+  }
+
   async readHistory(clusterArn: string, limit = 100): Promise<HistoryEntry[]> {
     const page = await this.#call("Query", () =>
       this.#documents.send(

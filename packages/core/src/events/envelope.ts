@@ -3,6 +3,7 @@
 
 import * as z from "zod";
 import { ACCOUNT_ID, REGION } from "../arn.ts";
+import { bound } from "../text.ts";
 import { issuesFromZod } from "../zod-issues.ts";
 import { EventRejected, type Actor } from "./model.ts";
 
@@ -10,14 +11,22 @@ import { EventRejected, type Actor } from "./model.ts";
 export const MAX_EVENT_BYTES = 256 * 1024;
 
 export const id = z.string().min(1).max(256);
-const optionalText = z.string().max(2048).optional();
+
+/**
+ * Free text CloudTrail records as given (user agents, identity names, error messages): longer than expected is no
+ * reason to drop the event, whose change must still be judged, so it is cut to `max` characters, marked with "…".
+ */
+export function boundedText(max: number) {
+  return z.string().transform((text) => bound(text, max));
+}
+const optionalText = boundedText(2048).optional();
 
 const sessionIssuerSchema = z
   .object({ type: optionalText, arn: optionalText, userName: optionalText, principalId: optionalText, accountId: optionalText })
   .partial();
 
 const userIdentitySchema = z.object({
-  type: z.string().min(1).max(64),
+  type: z.string().min(1).pipe(boundedText(64)),
   principalId: optionalText,
   arn: optionalText,
   accountId: optionalText,
@@ -32,12 +41,12 @@ const detailSchema = z.object({
   eventSource: z.literal("eks.amazonaws.com"),
   eventTime: z.iso.datetime({ offset: true }),
   awsRegion: z.string().regex(REGION, "an AWS region such as eu-west-1"),
-  sourceIPAddress: z.string().min(1).max(1024),
-  userAgent: z.string().max(4096).default(""),
+  sourceIPAddress: z.string().min(1).pipe(boundedText(256)),
+  userAgent: boundedText(1024).default(""),
   userIdentity: userIdentitySchema,
   recipientAccountId: z.string().regex(ACCOUNT_ID, "a 12-digit account id").optional(),
-  errorCode: z.string().max(256).optional(),
-  errorMessage: z.string().max(8192).optional(),
+  errorCode: boundedText(256).optional(),
+  errorMessage: boundedText(2048).optional(),
   requestParameters: z.record(z.string(), z.unknown()).nullish(),
   responseElements: z.record(z.string(), z.unknown()).nullish(),
 });

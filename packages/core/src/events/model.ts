@@ -50,6 +50,8 @@ export interface ClusterEvent {
   readonly updateId?: string;
   readonly nodegroupName?: string;
   readonly addonName?: string;
+  /** The call set (`value`) or removed (no value) the exemption tag on the cluster: who did it is recorded. */
+  readonly exemptionTag?: { readonly value?: string };
   /** Status of the created resource when the call started an asynchronous creation (CREATING). */
   readonly createdStatus?: string;
 }

@@ -4,6 +4,7 @@
 
 import * as z from "zod";
 import { CLUSTER_NAME, clusterArnOf, clusterOfResourceArn, partitionOfRegion } from "../arn.ts";
+import { EXEMPTION_TAG } from "../exemptions.ts";
 import { id, parseWith } from "./envelope.ts";
 import { EventRejected, type ClusterEvent, type EndpointConfigIntent } from "./model.ts";
 
@@ -28,7 +29,7 @@ export interface Call {
 }
 
 /** What an accepted call adds to the event. */
-export type AcceptedDetails = Pick<ClusterEvent, "intent" | "updateId" | "nodegroupName" | "addonName" | "createdStatus">;
+export type AcceptedDetails = Pick<ClusterEvent, "intent" | "updateId" | "nodegroupName" | "addonName" | "createdStatus" | "exemptionTag">;
 
 export interface EventParser {
   /** Which cluster the call is about; by default the one the request names, in the call's account and region. */
@@ -127,6 +128,16 @@ export function endpointIntentFromParams(
   return Object.keys(intent).length > 0 ? intent : undefined;
 }
 
+/** The exemption tag a call set (TagResource, CreateCluster) or removed (UntagResource) on the cluster itself. */
+function exemptionTagSet(tags: unknown): AcceptedDetails {
+  const value = typeof tags === "object" && tags !== null ? (tags as Record<string, unknown>)[EXEMPTION_TAG] : undefined;
+  return typeof value === "string" ? { exemptionTag: { value } } : {};
+}
+
+function onClusterItself(call: Call, cluster: { readonly arn: string }): boolean {
+  return call.request.resourceArn === cluster.arn;
+}
+
 function epochToDate(value: unknown): unknown {
   // CloudTrail writes timestamps in responses as epoch seconds; the SDK (and normaliseCluster) speak Date.
   return typeof value === "number" ? new Date(value * 1000) : value;
@@ -152,20 +163,26 @@ export const EVENT_PARSERS = {
         createdAt: epochToDate(created.createdAt),
         tags: { ...requestTags, ...(created.tags ?? {}) },
       };
-      return { intent: { kind: "cluster", cluster: intentCluster }, ...(created.status ? { createdStatus: created.status } : {}) };
+      return { intent: { kind: "cluster", cluster: intentCluster }, ...(created.status ? { createdStatus: created.status } : {}), ...exemptionTagSet(intentCluster.tags) };
     },
   },
   UpdateClusterConfig: {
     accepted: (call) => {
       const update = startedUpdate(call);
-      const endpoint = endpointIntentFromParams(update.params ?? [], call.eventId);
-      return { updateId: update.id, ...(endpoint ? { intent: { kind: "endpoint-update", resourcesVpcConfig: endpoint } } : {}) };
+      // The request carries only the fields the caller changed; the update's params, the values EKS applies. Both
+      // are the event's own word, so the intent can be judged even when the live cluster cannot be read.
+      const requested = parseWith(z.object({ resourcesVpcConfig: endpointConfigSchema.optional() }), call.request, REQUEST, call.eventId).resourcesVpcConfig ?? {};
+      const endpoint = { ...requested, ...endpointIntentFromParams(update.params ?? [], call.eventId) };
+      return { updateId: update.id, ...(Object.keys(endpoint).length > 0 ? { intent: { kind: "endpoint-update", resourcesVpcConfig: endpoint } } : {}) };
     },
   },
   UpdateClusterVersion: { accepted: (call) => ({ updateId: startedUpdate(call).id }) },
   DeleteCluster: {},
-  TagResource: { cluster: taggedCluster },
-  UntagResource: { cluster: taggedCluster },
+  TagResource: { cluster: taggedCluster, accepted: (call, cluster) => (onClusterItself(call, cluster) ? exemptionTagSet(call.request.tags) : {}) },
+  UntagResource: {
+    cluster: taggedCluster,
+    accepted: (call, cluster) => (onClusterItself(call, cluster) && Array.isArray(call.request.tagKeys) && call.request.tagKeys.includes(EXEMPTION_TAG) ? { exemptionTag: {} } : {}),
+  },
   CreateNodegroup: { accepted: (call) => ({ nodegroupName: nodegroupNamed(call), ...createdStatus(call, "nodegroup") }) },
   UpdateNodegroupVersion: { accepted: (call) => ({ nodegroupName: nodegroupNamed(call), updateId: startedUpdate(call).id }) },
   CreateAddon: { accepted: (call) => ({ addonName: addonNamed(call), ...createdStatus(call, "addon") }) },

@@ -3,11 +3,11 @@
 
 import { evaluate } from "../engine.ts";
 import { ClusterNotFound, SnapshotError } from "../errors.ts";
-import { EventRejected, parseClusterEvent, startsAsynchronousChange, type ClusterEvent } from "../events/cloudtrail.ts";
+import { EventRejected, parseClusterEvent, startsAsynchronousChange, type ClusterEvent, type EndpointConfigIntent } from "../events/cloudtrail.ts";
 import type { AlertCause, ClusterSnapshot, Rule } from "../model.ts";
 import { normaliseCluster } from "../snapshot.ts";
 import { planIntent, type Transition } from "../state/transitions.ts";
-import { closeCluster, commitWithRetry, deliverAlerts, evaluateLive, historyEntry, invocation, outboxIdOf, readClusterState, recordHistory, renderTransitions, rulesOf, settingsOf, type Invocation } from "./evaluate-live.ts";
+import { closeCluster, commitWithRetry, deliverAlerts, evaluateLive, historyEntry, invocation, outboxIdOf, principalsOf, readClusterState, recordHistory, renderTransitions, rulesOf, settingsOf, tagGrantFor, type Invocation } from "./evaluate-live.ts";
 import { EVENT_CLAIM_LEASE_SECONDS, type ClusterRef, type PipelineDeps, type ReadInput, type SettleMessage } from "./ports.ts";
 
 export type ClusterEventOutcome =
@@ -38,24 +38,56 @@ export function refOf(event: ClusterEvent): ClusterRef {
   return { arn: event.clusterArn, account: event.account, region: event.region, name: event.clusterName };
 }
 
+/** An intent to judge: the snapshot, and the rules that can judge it (all intent rules unless the event alone was read). */
+interface Intended {
+  readonly snapshot: ClusterSnapshot;
+  readonly rules?: readonly string[];
+  readonly note: string;
+}
+
 /**
  * The configuration the call asked for, as a snapshot: CreateCluster's own record, or (UpdateClusterConfig) the
- * live record with the update's endpoint fields laid over it. Undefined when there is nothing to judge.
+ * live record with the update's endpoint fields laid over it. When the live read fails (throttling, an outage), the
+ * event's own fields are judged alone, by the rules whose fields the event carries. Undefined when there is nothing
+ * to judge.
  */
-async function intendedSnapshot(event: ClusterEvent, deps: PipelineDeps): Promise<ClusterSnapshot | undefined> {
+async function intendedSnapshot(event: ClusterEvent, deps: PipelineDeps): Promise<Intended | undefined> {
   const intent = event.intent;
   if (!intent) return undefined;
   const identity = { account: event.account, region: event.region };
-  if (intent.kind === "cluster") return normaliseCluster(intent.cluster, { identity });
+  const note = "intended configuration, change in progress";
+  if (intent.kind === "cluster") return { snapshot: normaliseCluster(intent.cluster, { identity }), note };
   let record: Readonly<Record<string, unknown>>;
   try {
     record = (await deps.eks.collect(refOf(event))).record;
   } catch (error) {
     if (error instanceof ClusterNotFound) return undefined;
-    throw error;
+    deps.logger.warn("live cluster unreadable: judging the intent from the event alone", { eventId: event.eventId, clusterArn: event.clusterArn, error });
+    return eventOnlyIntent(event, intent.resourcesVpcConfig);
   }
   const vpc = typeof record.resourcesVpcConfig === "object" && record.resourcesVpcConfig !== null ? record.resourcesVpcConfig : {};
-  return normaliseCluster({ ...record, resourcesVpcConfig: { ...vpc, ...intent.resourcesVpcConfig } }, { identity });
+  return { snapshot: normaliseCluster({ ...record, resourcesVpcConfig: { ...vpc, ...intent.resourcesVpcConfig } }, { identity }), note };
+}
+
+/**
+ * The intent judged from the event alone. Only what the event states is judged: public access only when the event
+ * turns it on (its CIDRs, or AWS's 0.0.0.0/0 when it names none: the worst case, since the live list is unknown),
+ * private access only when the event sets it.
+ */
+function eventOnlyIntent(event: ClusterEvent, vpc: EndpointConfigIntent): Intended | undefined {
+  const rules = [
+    ...(vpc.endpointPublicAccess === true ? ["endpoint-public-access"] : []),
+    ...(vpc.endpointPrivateAccess !== undefined ? ["endpoint-private-access"] : []),
+  ];
+  if (rules.length === 0) return undefined;
+  const record = {
+    name: event.clusterName,
+    arn: event.clusterArn,
+    status: "UPDATING",
+    resourcesVpcConfig: { endpointPublicAccess: vpc.endpointPublicAccess ?? true, endpointPrivateAccess: vpc.endpointPrivateAccess ?? false, ...(vpc.publicAccessCidrs ? { publicAccessCidrs: vpc.publicAccessCidrs } : {}) },
+  };
+  const snapshot = normaliseCluster(record, { identity: { account: event.account, region: event.region } });
+  return { snapshot, rules, note: "intended configuration judged from the CloudTrail event alone (the live cluster could not be read), change in progress" };
 }
 
 /**
@@ -66,26 +98,34 @@ async function intendedSnapshot(event: ClusterEvent, deps: PipelineDeps): Promis
 async function raiseIntent(event: ClusterEvent, deps: PipelineDeps, run: Invocation): Promise<{ notify: readonly Transition[]; publishedOutboxId?: string }> {
   const cluster = refOf(event);
   const cause = causeOf(event, "intent");
-  let snapshot: ClusterSnapshot | undefined;
+  let intended: Intended | undefined;
   try {
-    snapshot = await intendedSnapshot(event, deps);
+    intended = await intendedSnapshot(event, deps);
   } catch (error) {
     // An intent we cannot read is no reason to lose the event: the settle check judges the live cluster anyway.
     if (!(error instanceof SnapshotError)) throw error;
     deps.logger.warn("intended configuration unreadable: no early alert, the settle check follows", { eventId: event.eventId, clusterArn: cluster.arn, issues: error.issues });
     return { notify: [] };
   }
-  if (!snapshot) return { notify: [] };
+  if (!intended) return { notify: [] };
+  const { snapshot, note } = intended;
+  const rules = intentRules(rulesOf(deps)).filter((rule) => intended.rules === undefined || intended.rules.includes(rule.id));
+  const tagGrant = await tagGrantFor(deps, snapshot);
   const committed = await commitWithRetry(deps, cluster, run, async () => {
     const now = deps.now();
-    const findings = evaluate(snapshot, deps.policy, { now }, intentRules(rulesOf(deps)));
-    const plan = planIntent(await readClusterState(deps, cluster, run), findings, { now, eventId: event.eventId });
-    const history = historyEntry(cluster, now, "intent", cause, { findings, ...plan }, { note: "intended configuration, change in progress" });
+    const findings = evaluate(snapshot, deps.policy, { now, ...(tagGrant ? { tagGrant } : {}) }, rules);
+    const plan = planIntent(await readClusterState(deps, cluster, run), findings, { now, eventId: event.eventId, eventTime: event.eventTime, ...actorStamp(event) });
+    const history = historyEntry(cluster, now, "intent", cause, { findings, ...plan }, { note });
     const heldUntil = new Date(now.getTime() + (settingsOf(deps).settleDelaySeconds + EVENT_CLAIM_LEASE_SECONDS) * 1000).toISOString();
     return { plan, history, outbox: { id: outboxIdOf(history), alerts: renderTransitions(deps, cluster, plan.notify, cause, now), heldFor: event.eventId, heldUntil } };
   });
   await deliverAlerts(deps, cluster, committed.outbox, { keep: true });
   return { notify: committed.plan.notify, ...(committed.outbox.alerts.length > 0 ? { publishedOutboxId: committed.outbox.id } : {}) };
+}
+
+function actorStamp(event: ClusterEvent): { actor?: string } {
+  const actor = event.actor.arn ?? event.actor.principalId;
+  return actor ? { actor } : {};
 }
 
 export function settleMessageOf(event: ClusterEvent, queuedAt: Date, publishedOutboxId?: string): SettleMessage {
@@ -112,12 +152,25 @@ async function apply(event: ClusterEvent, deps: PipelineDeps, run: Invocation): 
     await recordHistory(deps, run, historyEntry(cluster, deps.now(), "failed-call", causeOf(event, "event"), undefined, { failed: event.failed }));
     return { status: "failed-call", ...base };
   }
+  if (event.exemptionTag) {
+    // Who set the exemption tag to what: the only trustworthy record of who granted it (the tag itself says nothing).
+    const { value } = event.exemptionTag;
+    await deps.store.recordTagGrant(cluster.arn, { ...(value !== undefined ? { value } : {}), principals: principalsOf(event.actor), at: event.eventTime.toISOString(), eventId: event.eventId });
+  }
   if (event.eventName === "DeleteCluster") {
     await closeCluster(deps, cluster, causeOf(event, "event"), "closed", run);
     return { status: "closed", ...base };
   }
   if (startsAsynchronousChange(event)) {
-    const intent = await raiseIntent(event, deps, run);
+    let intent: Awaited<ReturnType<typeof raiseIntent>>;
+    try {
+      intent = await raiseIntent(event, deps, run);
+    } catch (error) {
+      // Whatever happened to the early alert, the change is still judged once it has settled: the check goes out
+      // before the failure is thrown (the event's retry queues a second check, which finds nothing new).
+      await deps.settleQueue.enqueue(settleMessageOf(event, deps.now()), settingsOf(deps).settleDelaySeconds);
+      throw error;
+    }
     await deps.settleQueue.enqueue(settleMessageOf(event, deps.now(), intent.publishedOutboxId), settingsOf(deps).settleDelaySeconds);
     return { status: "settling", ...base, earlyAlerts: intent.notify };
   }

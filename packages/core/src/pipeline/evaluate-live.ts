@@ -12,7 +12,9 @@
 import { renderAlert, type RenderedAlert } from "../alerts/render.ts";
 import { ClusterNotFound, StateConflict } from "../errors.ts";
 import { evaluate } from "../engine.ts";
-import type { AlertCause, Finding, Rule } from "../model.ts";
+import type { Actor } from "../events/cloudtrail.ts";
+import { EXEMPTION_TAG } from "../exemptions.ts";
+import type { AlertCause, ClusterSnapshot, Finding, Rule, TagGrant } from "../model.ts";
 import { rules as registeredRules } from "../rules/index.ts";
 import { planClose, planEvaluation, type StatePlan, type Transition } from "../state/transitions.ts";
 import type { StoredRuleState } from "../state/transitions.ts";
@@ -50,6 +52,19 @@ export function historyEntry(
     ...(plan ? { transitions: plan.transitions.map((transition) => ({ ruleId: transition.ruleId, kind: transition.kind, notified: plan.notify.includes(transition) })) } : {}),
     ...extra,
   };
+}
+
+/**
+ * Who set the cluster's exemption tag, read only when it has one (no extra call for the others): every evaluation
+ * checks the setter against the policy again, so a change of policy.exemptions.tags takes effect at the next one.
+ */
+export async function tagGrantFor(deps: PipelineDeps, snapshot: Pick<ClusterSnapshot, "arn" | "tags">): Promise<TagGrant | undefined> {
+  return Object.hasOwn(snapshot.tags, EXEMPTION_TAG) ? deps.store.readTagGrant(snapshot.arn) : undefined;
+}
+
+/** The principals of a CloudTrail identity, most specific first: the identity's ARN, then its session issuer's. */
+export function principalsOf(actor: Actor): string[] {
+  return [actor.arn, actor.sessionIssuer?.arn].filter((arn): arn is string => typeof arn === "string" && arn !== "");
 }
 
 /** The alerts of the transitions to notify, rendered before the write so they can be stored with it. */
@@ -196,7 +211,7 @@ export async function closeCluster(deps: PipelineDeps, cluster: ClusterRef, caus
 }
 
 /** Evaluates the live cluster and persists it; `settles` names the intent event this evaluation follows up. */
-export async function evaluateLive(deps: PipelineDeps, cluster: ClusterRef, cause: AlertCause, options: { settles?: string; note?: string } = {}, run: Invocation = invocation()): Promise<LiveOutcome> {
+export async function evaluateLive(deps: PipelineDeps, cluster: ClusterRef, cause: AlertCause, options: { settles?: string; updateStatus?: string; note?: string } = {}, run: Invocation = invocation()): Promise<LiveOutcome> {
   let findings: readonly Finding[] = [];
   let notFound = false;
   let stale = false;
@@ -211,13 +226,15 @@ export async function evaluateLive(deps: PipelineDeps, cluster: ClusterRef, caus
       return undefined;
     }
     const now = deps.now();
-    findings = evaluate(collected.snapshot, deps.policy, { now, ...(collected.versions ? { versions: collected.versions } : {}) }, rulesOf(deps));
+    const tagGrant = await tagGrantFor(deps, collected.snapshot);
+    findings = evaluate(collected.snapshot, deps.policy, { now, ...(collected.versions ? { versions: collected.versions } : {}), ...(tagGrant ? { tagGrant } : {}) }, rulesOf(deps));
     const previous = await readClusterState(deps, cluster, run);
     const plan = planEvaluation(previous, findings, {
       now,
       observedAt,
       ...(cause.eventId ? { eventId: cause.eventId } : {}),
       ...(options.settles ? { settles: options.settles } : {}),
+      ...(options.updateStatus ? { updateStatus: options.updateStatus } : {}),
     });
     if (plan.stale) {
       stale = true;

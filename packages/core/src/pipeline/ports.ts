@@ -2,7 +2,7 @@
 // local stack); in-memory versions implement them for fast tests. The use-cases never see an SDK.
 
 import type { RenderedAlert } from "../alerts/render.ts";
-import type { AlertCause, ClusterIdentity, ClusterSnapshot, FindingStatus, Policy, Rule, Severity, VersionCatalogue } from "../model.ts";
+import type { AlertCause, ClusterIdentity, ClusterSnapshot, FindingStatus, Policy, Rule, Severity, TagGrant, VersionCatalogue } from "../model.ts";
 import type { RecordWrite, StoredRuleState, TransitionKind } from "../state/transitions.ts";
 
 export type ClusterRef = ClusterIdentity;
@@ -80,6 +80,10 @@ export interface StateStore {
    * this invocation completed itself in a commit at `completedAt` (a later failure, e.g. a publish, must be retried).
    */
   releaseEvent(eventId: string, completedAt?: Date): Promise<void>;
+  /** Records who set (or removed) the exemption tag; a grant older than the stored one is ignored. */
+  recordTagGrant(clusterArn: string, grant: TagGrant): Promise<void>;
+  /** The recorded setting of the exemption tag, if any. */
+  readTagGrant(clusterArn: string): Promise<TagGrant | undefined>;
 }
 
 export interface Notifier {

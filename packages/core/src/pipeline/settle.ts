@@ -3,6 +3,7 @@
 // that, throw, so the queue's redrive parks the message in the dead-letter queue (never lost, never silent).
 
 import * as z from "zod";
+import { ACCOUNT_ID, CLUSTER_NAME, clusterArnOf, partitionOfRegion, REGION } from "../arn.ts";
 import { ClusterNotFound, UpdateNotFound, WardenError } from "../errors.ts";
 import type { AlertCause } from "../model.ts";
 import { issuesFromZod } from "../zod-issues.ts";
@@ -23,7 +24,8 @@ export class SettleMessageInvalid extends WardenError {}
 
 const settleMessageSchema = z.object({
   version: z.literal(1),
-  cluster: z.object({ arn: z.string().min(1), account: z.string().regex(/^\d{12}$/), region: z.string().min(1), name: z.string().min(1) }),
+  // The ARN is rebuilt from account, region and name (parseSettleMessage), never taken on its own word.
+  cluster: z.object({ arn: z.string().optional(), account: z.string().regex(ACCOUNT_ID), region: z.string().regex(REGION), name: z.string().regex(CLUSTER_NAME) }),
   eventId: z.string().min(1),
   eventName: z.string().min(1),
   updateId: z.string().min(1).optional(),
@@ -54,7 +56,12 @@ export function parseSettleMessage(input: unknown): SettleMessage {
     const issues = issuesFromZod(result.error);
     throw new SettleMessageInvalid(`settle message: ${issues.map((issue) => `${issue.path || "(root)"}: ${issue.message}`).join("; ")}`, { cause: result.error });
   }
-  return result.data as SettleMessage;
+  const { account, region, name, arn: given } = result.data.cluster;
+  const arn = clusterArnOf(partitionOfRegion(region), region, account, name);
+  if (given !== undefined && given !== arn) {
+    throw new SettleMessageInvalid(`settle message: cluster.arn ${JSON.stringify(given.slice(0, 200))} is not the ARN of cluster ${name} in ${region}, account ${account} (${arn})`);
+  }
+  return { ...(result.data as SettleMessage), cluster: { arn, account, region, name } };
 }
 
 export type SettleOutcome =
@@ -151,7 +158,7 @@ export async function processSettleCheck(read: ReadInput<SettleMessage, SettleMe
     deps.logger.info("change still in progress: checking again later", { clusterArn: message.cluster.arn, eventId: message.eventId, attempt, delaySeconds, updateStatus: state.updateStatus });
     return { status: "requeued", attempt, delaySeconds };
   }
-  const outcome = await evaluateLive(deps, message.cluster, causeOf(message), { settles: message.eventId, ...(state.note ? { note: state.note } : {}) }, run);
+  const outcome = await evaluateLive(deps, message.cluster, causeOf(message), { settles: message.eventId, ...(state.updateStatus ? { updateStatus: state.updateStatus } : {}), ...(state.note ? { note: state.note } : {}) }, run);
   if (outcome.status === "cluster-not-found") return { status: "cluster-not-found" };
   return { status: outcome.status === "stale" ? "stale" : "settled", ...(state.updateStatus ? { updateStatus: state.updateStatus } : {}), notified: outcome.notified };
 }

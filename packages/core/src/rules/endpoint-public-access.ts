@@ -1,6 +1,22 @@
-import { cidrContains, isValidCidr, isWorldOpen, parseCidr } from "../cidr.ts";
+import { cidrContains, isValidCidr, isWorldOpen, parseCidr, publicShare, type Cidr, type IpFamily } from "../cidr.ts";
 import type { ClusterIdentity, ClusterSnapshot, Policy, Remediation, Rule } from "../model.ts";
 import { clusterArguments, clusterLabel, evidenceStrings, finding, notApplicableForLifecycle, undecided } from "./lib/finding.ts";
+
+/**
+ * Severity by how much of the internet can reach the endpoint, outside the allowlist: at least this share of the
+ * public address space of either family (IPv4: a /8 or more, counted after merging overlaps and leaving private and
+ * reserved ranges out; so 0.0.0.0/1 + 128.0.0.0/1 is the whole internet) is CRITICAL, like 0.0.0.0/0; less is HIGH;
+ * public access limited to the allowlist is MEDIUM (or PASS when the policy accepts it).
+ */
+export const CRITICAL_PUBLIC_SHARE = { numerator: 1n, denominator: 256n, text: "1/256" } as const;
+
+/** The share of the public space of `family` the blocks open, as a number from 0 to 1 (six decimals). */
+function shareOf(blocks: readonly Cidr[], family: IpFamily): { readonly fraction: number; readonly critical: boolean } {
+  const { open, total } = publicShare(blocks, family);
+  return { fraction: Number((open * 1_000_000n) / total) / 1_000_000, critical: open * CRITICAL_PUBLIC_SHARE.denominator >= total * CRITICAL_PUBLIC_SHARE.numerator };
+}
+
+const percent = (fraction: number): string => `${Number((fraction * 100).toPrecision(3))}%`;
 
 /** What AWS applies when public access is on and the record lists no CIDRs. */
 const AWS_DEFAULT_PUBLIC_CIDRS = ["0.0.0.0/0"] as const;
@@ -99,16 +115,30 @@ export const rule: Rule = {
     const blocks = publicAccessCidrs.map((text) => parseCidr(text));
     const allowed = allowlist.map((text) => parseCidr(text));
     const worldOpenCidrs = blocks.filter((block) => isWorldOpen(block)).map((block) => block.text);
-    const cidrsOutsideAllowlist = blocks.filter((block) => !allowed.some((entry) => cidrContains(entry, block))).map((block) => block.text);
+    const outside = blocks.filter((block) => !allowed.some((entry) => cidrContains(entry, block)));
+    const cidrsOutsideAllowlist = outside.map((block) => block.text);
+    const ipv4 = shareOf(outside, 4);
+    const ipv6 = shareOf(outside, 6);
     const note = defaultedNote(snapshot, listEmpty);
-    const evidence = { ...baseEvidence, worldOpenCidrs, cidrsOutsideAllowlist, allowlistedPublicAccessPasses: policy.endpoint.allowlistedPublicAccessPasses, ...(note ? { defaultedBecause: note } : {}) };
+    const evidence = {
+      ...baseEvidence,
+      worldOpenCidrs,
+      cidrsOutsideAllowlist,
+      publicShareOutsideAllowlist: { ipv4: ipv4.fraction, ipv6: ipv6.fraction, criticalFrom: CRITICAL_PUBLIC_SHARE.text },
+      allowlistedPublicAccessPasses: policy.endpoint.allowlistedPublicAccessPasses,
+      ...(note ? { defaultedBecause: note } : {}),
+    };
 
-    if (worldOpenCidrs.length > 0) {
+    if (worldOpenCidrs.length > 0 || ipv4.critical || ipv6.critical) {
+      const what =
+        worldOpenCidrs.length > 0
+          ? `the whole internet (${worldOpenCidrs.join(", ")}${note ? `: ${note}` : ""})`
+          : `${[ipv4.critical ? `${percent(ipv4.fraction)} of the public IPv4 internet` : "", ipv6.critical ? `${percent(ipv6.fraction)} of the public IPv6 internet` : ""].filter(Boolean).join(" and ")} (${cidrsOutsideAllowlist.join(", ")})`;
       return [
         finding(rule, snapshot, {
           status: "FAIL",
           severity: "CRITICAL",
-          message: `EKS cluster ${label} has its API endpoint open to the whole internet (${worldOpenCidrs.join(", ")}${note ? `: ${note}` : ""}).`,
+          message: `EKS cluster ${label} has its API endpoint open to ${what}.`,
           evidence,
           remediation: remediationFor(snapshot, policy),
         }),

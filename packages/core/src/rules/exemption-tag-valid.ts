@@ -1,4 +1,4 @@
-import { EXEMPTION_TAG, exemptionExpired, exemptionTagOf } from "../exemptions.ts";
+import { EXEMPTION_TAG, exemptionExpired, exemptionTagOf, grantorOf, tagGrantProblem } from "../exemptions.ts";
 import type { ClusterIdentity, ClusterSnapshot, Evidence, Finding, Remediation, Rule, Severity } from "../model.ts";
 import { clusterLabel, evidenceText, finding, shellWord } from "./lib/finding.ts";
 
@@ -32,14 +32,15 @@ export const rule: Rule = {
   risk:
     `An ${EXEMPTION_TAG} tag that cannot be parsed, that has no end date or reason, or that has expired, exempts nothing, so the team that set it ` +
     "believes a finding is accepted while it is still raised; an exemption without an end or a reason is also an open-ended, " +
-    "unexplained risk acceptance that no one will review.",
+    "unexplained risk acceptance that no one will review. A tag set by someone the policy does not let grant exemptions, or " +
+    "lasting longer than policy.exemptions.maxDays, exempts nothing: anyone who may tag a cluster could otherwise silence the monitor.",
   remediation: rewriteTag,
   headline({ evidence }) {
     const problem = evidenceText(evidence.problem);
     // The problem without its explanation in parentheses, which the alert's text gives in full.
     return problem === undefined ? undefined : `${EXEMPTION_TAG} tag ${problem.replace(/\s*\([^)]*\)$/, "")}`;
   },
-  evaluate(snapshot, _policy, context) {
+  evaluate(snapshot, policy, context) {
     const label = clusterLabel(snapshot);
     const tag = exemptionTagOf(snapshot);
     if (tag === undefined) {
@@ -68,12 +69,20 @@ export const rule: Rule = {
       const consequence = `that ${problem}, so it exempts nothing and ${rules.join(", ")} ${rules.length === 1 ? "is" : "are"} judged again`;
       return [failed(snapshot, tag.value, consequence, problem, { rules: [...rules], until, reason }, "LOW")];
     }
+    const grant = context.tagGrant?.value === tag.value ? context.tagGrant : undefined;
+    const setBy = { setBy: grantorOf(grant), ...(grant ? { setAt: grant.at } : {}) };
+    const refused = tagGrantProblem(tag.value, until, context.tagGrant, policy, context.now);
+    if (refused !== undefined) {
+      // A setter the policy does not list is someone trying to exempt: worth more attention than a malformed tag.
+      const severity = grant !== undefined && refused.includes("not allowed") ? "HIGH" : rule.severity;
+      return [failed(snapshot, tag.value, `that exempts nothing, because the tag ${refused}`, refused, { rules: [...rules], until, reason, ...setBy }, severity)];
+    }
     return [
       finding(rule, snapshot, {
         status: "PASS",
         severity: rule.severity,
-        message: `EKS cluster ${label} has a well-formed ${EXEMPTION_TAG} tag exempting ${rules.join(", ")} until ${until}.`,
-        evidence: { tag: EXEMPTION_TAG, value: tag.value, rules: [...rules], until, reason },
+        message: `EKS cluster ${label} has a well-formed ${EXEMPTION_TAG} tag exempting ${rules.join(", ")} until ${until}, set by ${setBy.setBy}.`,
+        evidence: { tag: EXEMPTION_TAG, value: tag.value, rules: [...rules], until, reason, ...setBy },
       }),
     ];
   },

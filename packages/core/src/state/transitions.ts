@@ -16,7 +16,7 @@
 import type { Evidence, Finding, FindingStatus, Severity } from "../model.ts";
 import { SEVERITY_RANK } from "../model.ts";
 
-export const TRANSITION_KINDS = ["OPENED", "ESCALATED", "RESOLVED", "EXEMPTED", "EXPIRED", "ERRORED"] as const;
+export const TRANSITION_KINDS = ["OPENED", "ESCALATED", "RESOLVED", "EXEMPTED", "UNEXEMPTED", "EXPIRED", "ERRORED"] as const;
 export type TransitionKind = (typeof TRANSITION_KINDS)[number];
 
 export interface IntentMarker {
@@ -25,6 +25,8 @@ export interface IntentMarker {
   readonly status: FindingStatus;
   readonly severity: Severity;
   readonly at: string;
+  /** A later call that asked to undo it before it settled (a quick open-and-close): who, when. */
+  readonly closedBy?: { readonly eventId: string; readonly at: string; readonly actor?: string };
 }
 
 export interface StoredRuleState {
@@ -58,8 +60,13 @@ export interface Transition {
   readonly finding: Finding;
   /** The early alert from an intent: the change is still in progress. */
   readonly inProgress?: boolean;
-  /** A RESOLVED that corrects an early alert whose change did not take effect (failed, cancelled, reverted). */
+  /** A RESOLVED that corrects an early alert whose change did not take effect (failed, cancelled). */
   readonly correcting?: boolean;
+  /**
+   * A RESOLVED of a change that did take effect (its update succeeded) but was undone before it settled: the
+   * exposure window ends at `closedAt` (the closing call's time, when one was seen), by `closedBy`.
+   */
+  readonly exposure?: { readonly closedAt?: string; readonly closedBy?: string; readonly closedEventId?: string };
 }
 
 export interface RecordWrite {
@@ -85,6 +92,11 @@ export interface EvaluationStamp {
   readonly eventId?: string;
   /** The intent event this evaluation settles: its marker is cleared, with a correcting alert if not confirmed. */
   readonly settles?: string;
+  /** How the settled change ended (DescribeUpdate): Successful means it took effect, even if undone since. */
+  readonly updateStatus?: string;
+  /** The call being judged (intent evaluations): when and by whom, to mark a pending change as undone. */
+  readonly eventTime?: Date;
+  readonly actor?: string;
 }
 
 const DECIDED: ReadonlySet<FindingStatus> = new Set(["PASS", "FAIL", "EXEMPT", "NOT_APPLICABLE"]);
@@ -110,17 +122,33 @@ function afterOf(finding: Finding): Transition["after"] {
   return { status: finding.status, severity: finding.severity, evidence: finding.evidence };
 }
 
-/** The transition a decided finding makes from the stored record, if any. */
+/** The exemption as it is granted: a change of any of these is a new grant. */
+function grantOf(exemption: Finding["exemption"]): string {
+  return exemption ? JSON.stringify([exemption.source, exemption.until, exemption.reason, exemption.grantedBy ?? ""]) : "";
+}
+
+/**
+ * The transition a decided finding makes from the stored record, if any. Exemptions are alerts in their own right:
+ * granting one (or changing it, or a worse finding behind it) is EXEMPTED, at the severity of what it hides (for a
+ * passing rule, its own severity: what it would hide); losing one is UNEXEMPTED, or EXPIRED when it ran out.
+ */
 function decidedTransition(previous: StoredRuleState | undefined, finding: Finding): TransitionKind | undefined {
   const before = decidedStatus(previous);
   switch (finding.status) {
     case "FAIL":
       if (before === "FAIL") return SEVERITY_RANK[finding.severity] > SEVERITY_RANK[previous!.severity] ? "ESCALATED" : undefined;
-      return finding.exemption?.expired ? "EXPIRED" : "OPENED";
+      if (finding.exemption?.expired) return "EXPIRED";
+      return before === "EXEMPT" ? "UNEXEMPTED" : "OPENED";
     case "EXEMPT":
-      return before === "EXEMPT" ? undefined : "EXEMPTED";
+      if (before !== "EXEMPT") return "EXEMPTED";
+      return grantOf(previous!.exemption) !== grantOf(finding.exemption) || SEVERITY_RANK[finding.severity] > SEVERITY_RANK[previous!.severity] ? "EXEMPTED" : undefined;
     default:
-      return before === "FAIL" ? "RESOLVED" : undefined;
+      if (before === "FAIL") return "RESOLVED";
+      // An exemption granted, changed or removed while the rule passes is told too, before it hides anything.
+      // (A first evaluation tells a tag's grant, not the policy's own entries, which are reviewed where they are written.)
+      if (finding.status !== "PASS" || grantOf(previous?.exemption) === grantOf(finding.exemption)) return undefined;
+      if (before === "PASS" || before === "EXEMPT" || (before === undefined && finding.exemption?.source === "tag")) return finding.exemption ? "EXEMPTED" : "UNEXEMPTED";
+      return undefined;
   }
 }
 
@@ -180,16 +208,20 @@ export function planEvaluation(previous: readonly StoredRuleState[], findings: r
       since: statusChanged || !before ? now : before.since,
     };
 
-    if (intent && finding.status === "FAIL") {
-      // The live cluster confirms (or exceeds) what the early alert announced.
+    if (intent && (finding.status === "FAIL" || finding.status === "EXEMPT")) {
+      // The live cluster confirms (or exceeds) what the early alert announced; told again only when it is worse,
+      // or when it is no longer (or now) covered by an exemption.
       if (kind) {
         const transition = transitionOf(kind, before, finding);
         transitions.push(transition);
-        if (SEVERITY_RANK[finding.severity] > SEVERITY_RANK[intent.severity]) notify.push(transition);
+        if (SEVERITY_RANK[finding.severity] > SEVERITY_RANK[intent.severity] || finding.status !== intent.status) notify.push(transition);
       }
       intent = undefined;
     } else if (intent && stamp.settles === intent.eventId) {
-      // The change the early alert announced did not take effect: say so, once.
+      // The change the early alert announced is not on the live cluster. Its update succeeded: it took effect and
+      // was undone before this check (an exposure window, said as such); otherwise it did not take effect.
+      const tookEffect = stamp.updateStatus === "Successful";
+      const closed = intent.closedBy;
       const correcting: Transition = {
         kind: "RESOLVED",
         clusterArn: finding.clusterArn,
@@ -198,7 +230,9 @@ export function planEvaluation(previous: readonly StoredRuleState[], findings: r
         before: { status: intent.status, severity: intent.severity, evidence: (before as StoredRuleState).evidence },
         after: afterOf(finding),
         finding,
-        correcting: true,
+        ...(tookEffect
+          ? { exposure: { ...(closed ? { closedAt: closed.at, closedEventId: closed.eventId } : {}), ...(closed?.actor ? { closedBy: closed.actor } : {}) } }
+          : { correcting: true }),
       };
       transitions.push(correcting);
       notify.push(correcting);
@@ -224,8 +258,8 @@ function withIntent(record: StoredRuleState, intent: IntentMarker | undefined): 
 }
 
 /**
- * Plans an intent evaluation: the stored status stays; a FAIL the change would open (or escalate, or an expiry)
- * raises an early alert and leaves a marker on the record so the settled evaluation does not repeat it.
+ * Plans an intent evaluation: the stored status stays; a FAIL the change would open (or escalate, or an expiry), or
+ * an EXEMPT it would newly put behind an exemption, raises an early alert and leaves a marker on the record so the settled evaluation does not repeat it.
  */
 export function planIntent(previous: readonly StoredRuleState[], findings: readonly Finding[], stamp: EvaluationStamp & { eventId: string }): StatePlan {
   const open = byRule(previous);
@@ -233,8 +267,15 @@ export function planIntent(previous: readonly StoredRuleState[], findings: reado
   const writes: RecordWrite[] = [];
   const transitions: Transition[] = [];
   for (const finding of findings) {
-    if (finding.status !== "FAIL") continue;
     const before = open.get(finding.ruleId);
+    if (finding.status === "PASS" && before?.intent && before.intent.eventId !== stamp.eventId && !before.intent.closedBy) {
+      // A call undoing a change still in progress: noted on its marker, so the settle check can tell the window.
+      const closedBy = { eventId: stamp.eventId, at: (stamp.eventTime ?? stamp.now).toISOString(), ...(stamp.actor ? { actor: stamp.actor } : {}) };
+      writes.push({ record: { ...before, version: before.version + 1, updatedAt: now, intent: { ...before.intent, closedBy } }, expectedVersion: before.version });
+      continue;
+    }
+    // An exempt cluster being opened is told too (marked exempt): an exemption hides a finding, not the change.
+    if (finding.status !== "FAIL" && finding.status !== "EXEMPT") continue;
     const kind = decidedTransition(before, finding);
     if (!kind) continue;
     if (before?.intent && SEVERITY_RANK[before.intent.severity] >= SEVERITY_RANK[finding.severity]) continue;

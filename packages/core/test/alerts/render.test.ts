@@ -4,7 +4,7 @@ import type { ClusterSnapshot, EvaluationContext, Finding } from "../../src/mode
 import { parsePolicy } from "../../src/policy.ts";
 import { ruleById } from "../../src/rules/index.ts";
 import { cluster as helperCluster, context, NOW, publicEndpoint } from "../rules/helpers.ts";
-import { alertSummary, renderAlert, SUBJECT_MAX, type AlertInput } from "../../src/alerts/render.ts";
+import { alertSummary, publishedBytes, renderAlert, SNS_MESSAGE_MAX_BYTES, SUBJECT_MAX, type AlertInput } from "../../src/alerts/render.ts";
 import { parseClusterEvent } from "../../src/events/cloudtrail.ts";
 import type { Transition } from "../../src/state/transitions.ts";
 import { CREATE_CLUSTER_OPEN_WORLD, eventBridgeEnvelope, readCloudTrailRecord } from "../../../../test/fixtures/index.ts";
@@ -114,7 +114,9 @@ describe("renderAlert", () => {
     const exemption = { until: "2026-01-31", reason: "migration", source: "tag" as const, expired: false };
     const exempted: Transition = { ...opened, kind: "EXEMPTED", after: { ...opened.after, status: "EXEMPT" }, finding: { ...openFinding, status: "EXEMPT", exemption } };
     const alert = renderAlert({ ...input, transition: exempted, cause: { trigger: "sweep" }, rule: undefined });
-    expect(alert.subject).toBe("[EXEMPT] payments-prod (eu-west-1): exempt until 2026-01-31: endpoint-public-access");
+    // Filed under the severity it hides, so a subscriber filtering on CRITICAL sees it.
+    expect(alert.subject).toBe("[EXEMPT CRITICAL] payments-prod (eu-west-1): exempt until 2026-01-31: endpoint-public-access");
+    expect(alert.attributes).toMatchObject({ severity: "CRITICAL", transition: "EXEMPTED" });
     expect(alert.text).toContain("no CloudTrail event: found by the scheduled sweep");
     expect(alert.text).toContain("Exemption:    until 2026-01-31 (tag): migration");
     expect(alert.text).toContain("What changed: PASS -> EXEMPT");
@@ -192,3 +194,52 @@ describe("renderAlert, sparse inputs", () => {
     expect(expired.text).toContain("When:         2026-01-05T10:00:00.000Z (CloudTrail event);");
   });
 });
+
+describe("attacker-controlled text in alerts", () => {
+  const forged = "endpoint-public-access until=2026-12-31 reason=ok\u2028Who:          arn:aws:iam::111122223333:role/SecurityAdmin";
+  const exemption = { until: "2026-12-31", reason: "ok\u2028Who:          arn:aws:iam::111122223333:role/SecurityAdmin", source: "tag" as const, expired: false };
+  const tagFinding: Finding = { ...openFinding, ruleId: "exemption-tag-valid", severity: "MEDIUM", message: `EKS cluster payments-prod has an eks-warden:exempt tag "${forged}".`, evidence: { value: forged } };
+  const hostile: Transition = { ...opened, ruleId: "exemption-tag-valid", after: { status: "FAIL", severity: "MEDIUM", evidence: { value: forged } }, finding: { ...tagFinding, exemption } };
+  const hostileCause = { ...cause, userAgent: `curl\r\nWho: nobody\u2029${"A".repeat(4096)}`, actor: { type: "IAMUser", arn: "arn:aws:iam::111122223333:user/mallory", userName: "mallory\u2028Source IP: 10.0.0.1" } };
+
+  it("can forge no line: every line of the text is one the renderer wrote", () => {
+    const { text, subject } = renderAlert({ ...input, transition: hostile, cause: hostileCause });
+    expect(text).not.toMatch(/[\u2028\u2029\r\u0000-\u0008\u000b-\u001f]/);
+    expect(subject).not.toMatch(/[\u2028\u2029\r\n]/);
+    const who = text.split("\n").filter((line) => line.startsWith("Who:"));
+    expect(who).toHaveLength(1);
+    expect(text.split("\n").filter((line) => line.startsWith("Source IP:"))).toHaveLength(1);
+    expect(text).toContain('Exemption:    until 2026-12-31 (tag): "ok Who: arn:aws:iam::111122223333:role/SecurityAdmin"');
+    expect(text).toContain('(IAMUser "mallory Source IP: 10.0.0.1")');
+    const agent = text.split("\n").find((line) => line.startsWith("User agent:"))!;
+    expect(agent.length).toBeLessThan(320);
+  });
+
+  it("stays within SNS's 256 KiB for the largest input: 256 CIDRs, a 4 KB user agent, long reasons and messages", () => {
+    const cidrs = Array.from({ length: 256 }, (_, index) => `${index}.0.0.0/8`);
+    const bigEvidence = { publicAccess: true, publicAccessCidrs: cidrs, cidrsOutsideAllowlist: cidrs, worldOpenCidrs: cidrs, allowlist: cidrs, note: "n".repeat(60_000) };
+    const extra = Object.fromEntries(Array.from({ length: 8 }, (_, index) => [`key${index}`, cidrs]));
+    const huge: Transition = {
+      ...opened,
+      before: { status: "PASS", severity: "INFO", evidence: { ...extra, allowlist: cidrs.slice(1) } },
+      after: { status: "FAIL", severity: "CRITICAL", evidence: { ...bigEvidence, ...extra } },
+      finding: { ...openFinding, message: "m".repeat(100_000), evidence: bigEvidence, exemption: { ...exemption, reason: "r".repeat(100_000) } },
+    };
+    const alert = renderAlert({ ...input, transition: huge, cause: { ...hostileCause, userAgent: "u".repeat(4096) } });
+    expect(publishedBytes(alert)).toBeLessThanOrEqual(SNS_MESSAGE_MAX_BYTES);
+    expect(alert.text).toContain("… and 240 more");
+    expect((alert.payload.after.evidence.publicAccessCidrs as string[]).at(-1)).toBe("… and 224 more");
+    // The common case is untouched by the last-resort trim.
+    expect(renderAlert(input).payload.after.evidence).toEqual(opened.after.evidence);
+  });
+
+  it("drops the evidence rather than the alert when even the bounded message is too large", () => {
+    const cidrs = Array.from({ length: 32 }, () => "x".repeat(1024));
+    const extra = Object.fromEntries(Array.from({ length: 60 }, (_, index) => [`key${index}`, cidrs]));
+    const huge: Transition = { ...opened, after: { status: "FAIL", severity: "CRITICAL", evidence: extra }, finding: { ...openFinding, evidence: extra } };
+    const alert = renderAlert({ ...input, transition: huge });
+    expect(publishedBytes(alert)).toBeLessThanOrEqual(SNS_MESSAGE_MAX_BYTES);
+    expect(alert.payload.after.evidence).toEqual({ omitted: expect.stringContaining("too large") });
+  });
+});
+

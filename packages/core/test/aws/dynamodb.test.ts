@@ -132,6 +132,19 @@ describe("DynamoStateStore on DynamoDB Local", () => {
     expect(await store.readHistory(arn)).toHaveLength(2);
   });
 
+  it("records who set the exemption tag; an older setting never overwrites a newer one; readState ignores it", async () => {
+    const arn = `${ARN}-grant`;
+    expect(await store.readTagGrant(arn)).toBeUndefined();
+    const newer = { value: "endpoint-public-access until=2026-02-01 reason=x", principals: ["arn:aws:iam::111122223333:role/SecurityAdmin"], at: "2026-01-05T10:05:00.000Z", eventId: "t2" };
+    await store.recordTagGrant(arn, newer);
+    await store.recordTagGrant(arn, { value: "older", principals: ["arn:aws:iam::111122223333:user/mallory"], at: "2026-01-05T10:00:00.000Z", eventId: "t1" });
+    expect(await store.readTagGrant(arn)).toEqual(newer);
+    const removed = { principals: ["arn:aws:iam::111122223333:user/bob"], at: "2026-01-05T10:06:00.000Z", eventId: "t3" };
+    await store.recordTagGrant(arn, removed);
+    expect(await store.readTagGrant(arn)).toEqual(removed);
+    expect(await store.readState(arn)).toEqual([]);
+  });
+
   it("appends history outside a transaction (failed calls)", async () => {
     await store.appendHistory({ ...history(minutesIn(60), "failed-1"), kind: "failed-call", failed: { errorCode: "AccessDenied", errorMessage: "no" } });
     expect((await store.readHistory(ARN, 1))[0]).toMatchObject({ kind: "failed-call", failed: { errorCode: "AccessDenied" } });

@@ -21,6 +21,54 @@ function minimal(eventName: string, requestParameters: unknown, responseElements
 }
 
 describe("parseClusterEvent edge shapes", () => {
+  it("cuts over-long free text (a 4 KB user agent, a long identity name) instead of rejecting the event", () => {
+    const long = minimal("DeleteCluster", { name: "lab" }, null, {
+      userAgent: `aws-cli/2 ${"x".repeat(4096)}`,
+      sourceIPAddress: "s".repeat(600),
+      userIdentity: { type: "IAMUser", arn: "arn:aws:iam::123456789012:user/mallory", userName: "m".repeat(3000) },
+      errorCode: "E".repeat(300),
+      errorMessage: "e".repeat(9000),
+    });
+    const event = parseClusterEvent(eventBridgeEnvelope(long, { account: "123456789012" }));
+    expect(event.userAgent).toHaveLength(1024);
+    expect(event.userAgent.endsWith("…")).toBe(true);
+    expect(event.sourceIp).toHaveLength(256);
+    expect(event.actor.userName).toHaveLength(2048);
+    expect(event.failed?.errorCode).toHaveLength(256);
+    expect(event.failed?.errorMessage).toHaveLength(2048);
+  });
+
+  it("records who set or removed the exemption tag on the cluster itself, never on a node group", () => {
+    const value = "endpoint-public-access until=2026-02-01 reason=lab";
+    const arn = "arn:aws:eks:eu-west-1:123456789012:cluster/lab";
+    const tagged = parseClusterEvent(eventBridgeEnvelope(minimal("TagResource", { resourceArn: arn, tags: { "eks-warden:exempt": value } }, null), { account: "123456789012" }));
+    expect(tagged.exemptionTag).toEqual({ value });
+    const other = parseClusterEvent(eventBridgeEnvelope(minimal("TagResource", { resourceArn: arn, tags: { team: "x" } }, null), { account: "123456789012" }));
+    expect(other.exemptionTag).toBeUndefined();
+    const nodegroup = parseClusterEvent(
+      eventBridgeEnvelope(minimal("TagResource", { resourceArn: "arn:aws:eks:eu-west-1:123456789012:nodegroup/lab/ng/1", tags: { "eks-warden:exempt": value } }, null), { account: "123456789012" }),
+    );
+    expect(nodegroup.exemptionTag).toBeUndefined();
+    const removed = parseClusterEvent(eventBridgeEnvelope(minimal("UntagResource", { resourceArn: arn, tagKeys: ["eks-warden:exempt"] }, null), { account: "123456789012" }));
+    expect(removed.exemptionTag).toEqual({});
+    const created = parseClusterEvent(
+      eventBridgeEnvelope(minimal("CreateCluster", { name: "lab", tags: { "eks-warden:exempt": value } }, { cluster: { name: "lab", status: "CREATING" } }), { account: "123456789012" }),
+    );
+    expect(created.exemptionTag).toEqual({ value });
+  });
+
+  it("UpdateClusterConfig: the request's endpoint fields are part of the intent, the update's params win", () => {
+    const event = parseClusterEvent(
+      eventBridgeEnvelope(
+        minimal("UpdateClusterConfig", { name: "lab", resourcesVpcConfig: { endpointPublicAccess: true, endpointPrivateAccess: false, subnetIds: ["s"] } }, {
+          update: { id: "u1", status: "InProgress", params: [{ type: "EndpointPrivateAccess", value: "true" }] },
+        }),
+        { account: "123456789012" },
+      ),
+    );
+    expect(event.intent).toEqual({ kind: "endpoint-update", resourcesVpcConfig: { endpointPublicAccess: true, endpointPrivateAccess: true } });
+  });
+
   it("takes the account from the envelope when the record has no recipientAccountId, and keeps a service actor", () => {
     const event = parseClusterEvent(eventBridgeEnvelope(minimal("DeleteCluster", { name: "lab" }, null), { account: "123456789012" }));
     expect(event.clusterArn).toBe("arn:aws:eks:eu-west-1:123456789012:cluster/lab");

@@ -6,6 +6,7 @@ import { handleClusterEvent, readClusterEvent } from "../../src/pipeline/cluster
 import { evaluateLive } from "../../src/pipeline/evaluate-live.ts";
 import { handleSettleCheck, parseSettleMessage, readSettleMessage, SettleMessageInvalid, SettleTimeout } from "../../src/pipeline/settle.ts";
 import { MemoryStateStore } from "./memory-store.ts";
+import { parsePolicy } from "../../src/policy.ts";
 import { eventBridgeEnvelope } from "../../../../test/fixtures/index.ts";
 import { OPEN, PRIVATE, clusterRecord, world } from "./fakes.ts";
 
@@ -47,12 +48,46 @@ describe("intents that cannot be judged", () => {
     expect(w.logger.lines.some((line) => line.message.startsWith("intended configuration unreadable"))).toBe(true);
   });
 
-  it("other failures while reading the intent's cluster are thrown", async () => {
+  // Before: the failure was thrown and the event retried, so an outage lost the early alert and the settle check
+  // together once the retries ran out. Now the event's own fields are judged and the settle check is queued first.
+  it("a live read that fails (throttling, outage): the intent is judged from the event alone, and the settle check is queued", async () => {
     const w = world();
     w.eks.clusters.set(LAB.arn, clusterRecord(LAB, PRIVATE));
     w.eks.failures.push(new Error("EKS down"));
-    await expect(handleClusterEvent(openUpdate(), w)).rejects.toThrow("EKS down");
-    expect(await w.store.claimEvent("open", w.now())).toBe("claimed");
+    const outcome = await handleClusterEvent(openUpdate(), w);
+    expect(outcome).toMatchObject({ status: "settling" });
+    expect(w.settleQueue.messages).toHaveLength(1);
+    expect(w.notifier.alerts.map((alert) => alert.subject)).toEqual(["[CRITICAL] [CHANGE IN PROGRESS] lab (eu-west-1): EKS API endpoint opening to 0.0.0.0/0"]);
+    expect(w.store.history.at(-1)?.note).toMatch(/judged from the CloudTrail event alone/);
+    expect(w.logger.lines.some((line) => line.message.startsWith("live cluster unreadable"))).toBe(true);
+    expect(await w.store.claimEvent("open", w.now())).toBe("duplicate");
+  });
+
+  it("judging from the event alone: the request's fields count, and only the rules whose fields the event carries judge", async () => {
+    const w = world();
+    w.eks.failures.push(new Error("throttled"), new Error("throttled"), new Error("throttled"));
+    // The request turns public access on without CIDRs: AWS's 0.0.0.0/0 is the worst case.
+    const requestOnly = record("UpdateClusterConfig", { name: "lab", resourcesVpcConfig: { endpointPublicAccess: true } }, { update: { id: "u2", status: "InProgress" } }, "req");
+    await handleClusterEvent(requestOnly, w);
+    expect(w.notifier.alerts.map((alert) => alert.attributes.ruleId)).toEqual(["endpoint-public-access"]);
+    // Private access turned off while public stays unknown: only endpoint-private-access can judge it.
+    const privateOff = record("UpdateClusterConfig", { name: "lab", resourcesVpcConfig: { endpointPrivateAccess: false } }, { update: { id: "u3", status: "InProgress" } }, "priv");
+    await handleClusterEvent(privateOff, w);
+    expect(w.store.history.at(-1)?.findings?.map((finding) => finding.ruleId)).toEqual(["endpoint-private-access"]);
+    // Nothing the endpoint rules read: no early alert, the settle check follows.
+    const logging = record("UpdateClusterConfig", { name: "lab", logging: {} }, { update: { id: "u4", status: "InProgress", params: [] } }, "log");
+    expect(await handleClusterEvent(logging, w)).toMatchObject({ status: "settling", earlyAlerts: [] });
+    expect(w.settleQueue.messages).toHaveLength(3);
+  });
+
+  it("a failing intent evaluation still leaves the settle check queued", async () => {
+    const w = world();
+    w.eks.clusters.set(LAB.arn, clusterRecord(LAB, PRIVATE));
+    w.store.commit = async () => {
+      throw new Error("DynamoDB down");
+    };
+    await expect(handleClusterEvent(openUpdate(), w)).rejects.toThrow("DynamoDB down");
+    expect(w.settleQueue.messages).toHaveLength(1);
   });
 });
 
@@ -199,9 +234,58 @@ describe("more event kinds", () => {
   });
 });
 
-describe("tagging re-evaluates exemptions", () => {
-  it("TagResource adding a valid exemption: EXEMPTED; UntagResource removing it: OPENED again", async () => {
+describe("a quick open-and-close", () => {
+  const closeUpdate = (eventID: string) =>
+    record("UpdateClusterConfig", { name: "lab" }, { update: { id: "u2", status: "InProgress", params: [{ type: "EndpointPublicAccess", value: "false" }, { type: "EndpointPrivateAccess", value: "true" }] } }, eventID);
+
+  it("an opening that took effect and was closed before the settle check reports the exposure window, never 'did not take effect'", async () => {
     const w = world();
+    w.eks.clusters.set(LAB.arn, clusterRecord(LAB, PRIVATE));
+    await handleClusterEvent(openUpdate("open"), w);
+    w.clock.now = new Date("2026-01-05T10:03:00Z");
+    const close = closeUpdate("close") as { detail: Record<string, unknown> };
+    await handleClusterEvent({ ...close, detail: { ...close.detail, eventTime: "2026-01-05T10:03:00Z", userIdentity: { type: "IAMUser", arn: "arn:aws:iam::111122223333:user/carol", userName: "carol" } } }, w);
+    w.eks.updates.set("u1", { status: "Successful", errors: [] });
+    w.eks.updates.set("u2", { status: "Successful", errors: [] });
+    await handleSettleCheck(w.settleQueue.messages[0]!.message, w);
+    await handleSettleCheck(w.settleQueue.messages[1]!.message, w);
+    const endpoint = w.notifier.alerts.filter((alert) => alert.attributes.ruleId === "endpoint-public-access");
+    expect(endpoint.map((alert) => alert.attributes.transition)).toEqual(["OPENED", "RESOLVED"]);
+    const window = endpoint[1]!;
+    expect(window.subject).toBe("[RESOLVED] lab (eu-west-1): exposure window closed: EKS API endpoint not reachable from the internet");
+    expect(window.text).toContain("EXPOSURE WINDOW: the change announced in an earlier \"change in progress\" alert took effect");
+    expect(window.text).toContain("  open from 2026-01-05T10:00:00.000Z, by arn:aws:iam::111122223333:user/bob (IAMUser bob),");
+    expect(window.text).toContain("  to 2026-01-05T10:03:00.000Z, closed by arn:aws:iam::111122223333:user/carol (CloudTrail close).");
+    expect(window.text).not.toContain("did not take effect");
+    expect(JSON.parse(JSON.parse(window.message).sqs)).toMatchObject({ correcting: false, exposure: { closedAt: "2026-01-05T10:03:00.000Z", closedBy: "arn:aws:iam::111122223333:user/carol", closedEventId: "close" } });
+  });
+
+  it("without the closing call seen, the window ends at the check, closed by an unseen change", async () => {
+    const w = world();
+    w.eks.clusters.set(LAB.arn, clusterRecord(LAB, PRIVATE));
+    await handleClusterEvent(openUpdate("open"), w);
+    w.eks.updates.set("u1", { status: "Successful", errors: [] });
+    w.clock.now = new Date("2026-01-05T10:05:00Z");
+    await handleSettleCheck(w.settleQueue.messages[0]!.message, w);
+    const window = w.notifier.alerts.filter((alert) => alert.attributes.ruleId === "endpoint-public-access")[1]!;
+    expect(window.text).toContain("  to at most 2026-01-05T10:05:00.000Z, closed by a change EKS Warden did not see.");
+  });
+
+  it("an opening whose update failed still did not take effect", async () => {
+    const w = world();
+    w.eks.clusters.set(LAB.arn, clusterRecord(LAB, PRIVATE));
+    await handleClusterEvent(openUpdate("open"), w);
+    w.eks.updates.set("u1", { status: "Failed", errors: [] });
+    await handleSettleCheck(w.settleQueue.messages[0]!.message, w);
+    const endpoint = w.notifier.alerts.filter((alert) => alert.attributes.ruleId === "endpoint-public-access");
+    expect(endpoint[1]!.subject).toContain("change did not take effect");
+  });
+});
+
+describe("tagging re-evaluates exemptions", () => {
+  const BOB = "arn:aws:iam::111122223333:user/bob";
+  it("TagResource by a listed principal adding a valid exemption: EXEMPTED naming them; UntagResource removing it: UNEXEMPTED", async () => {
+    const w = { ...world(), policy: parsePolicy({ exemptions: { tags: [BOB] } }) };
     w.eks.clusters.set(LAB.arn, clusterRecord(LAB, OPEN));
     await handleClusterEvent(record("TagResource", { resourceArn: LAB.arn, tags: { team: "lab" } }, null, "t0"), w);
     const tag = { "eks-warden:exempt": "endpoint-public-access until=2026-03-31 reason=vendor demo" };
@@ -212,10 +296,68 @@ describe("tagging re-evaluates exemptions", () => {
     const endpoint = w.notifier.alerts.filter((alert) => alert.attributes.ruleId === "endpoint-public-access");
     expect(endpoint.map((alert) => alert.subject)).toEqual([
       "[CRITICAL] lab (eu-west-1): EKS API endpoint open to 0.0.0.0/0",
-      "[EXEMPT] lab (eu-west-1): exempt until 2026-03-31: EKS API endpoint open to 0.0.0.0/0",
-      "[CRITICAL] lab (eu-west-1): EKS API endpoint open to 0.0.0.0/0",
+      "[EXEMPT CRITICAL] lab (eu-west-1): exempt until 2026-03-31: EKS API endpoint open to 0.0.0.0/0",
+      "[CRITICAL] lab (eu-west-1): exemption removed: EKS API endpoint open to 0.0.0.0/0",
     ]);
-    expect(endpoint[1]!.text).toContain("Exemption:    until 2026-03-31 (tag): vendor demo");
+    expect(endpoint.map((alert) => [alert.attributes.transition, alert.attributes.severity])).toEqual([
+      ["OPENED", "CRITICAL"],
+      ["EXEMPTED", "CRITICAL"],
+      ["UNEXEMPTED", "CRITICAL"],
+    ]);
+    expect(endpoint[1]!.text).toContain(`Exemption:    until 2026-03-31 (tag, set by ${BOB}): "vendor demo"`);
+    expect(endpoint[2]!.text).toContain(`Who:          ${BOB}`);
+    expect(await w.store.readTagGrant(LAB.arn)).toMatchObject({ principals: [BOB], eventId: "t2" });
+    expect((await w.store.readTagGrant(LAB.arn))?.value).toBeUndefined();
+  });
+
+  it("a tag set by someone not listed exempts nothing: the finding stays, exemption-tag-valid names who set it", async () => {
+    const w = { ...world(), policy: parsePolicy({ exemptions: { tags: ["arn:aws:iam::111122223333:role/SecurityAdmin"] } }) };
+    w.eks.clusters.set(LAB.arn, clusterRecord(LAB, PRIVATE));
+    const tag = { "eks-warden:exempt": "endpoint-public-access until=2026-03-31 reason=temporary" };
+    w.eks.clusters.set(LAB.arn, clusterRecord(LAB, PRIVATE, { tags: tag }));
+    await handleClusterEvent(record("TagResource", { resourceArn: LAB.arn, tags: tag }, null, "t1"), w);
+    const tagAlerts = w.notifier.alerts.filter((alert) => alert.attributes.ruleId === "exemption-tag-valid");
+    expect(tagAlerts.map((alert) => alert.attributes.severity)).toEqual(["HIGH"]);
+    expect(tagAlerts[0]!.text).toContain(`was set by ${BOB}, who is not allowed to grant exemptions`);
+    // Then the opening is a plain CRITICAL change in progress.
+    await handleClusterEvent(openUpdate("o1"), w);
+    expect(w.notifier.alerts.at(-1)?.subject).toBe("[CRITICAL] [CHANGE IN PROGRESS] lab (eu-west-1): EKS API endpoint opening to 0.0.0.0/0");
+  });
+
+  it("an opening of an exempt cluster still sends the early alert, marked exempt, at the hidden severity", async () => {
+    const w = { ...world(), policy: parsePolicy({ exemptions: { tags: [BOB] } }) };
+    const tag = { "eks-warden:exempt": "endpoint-public-access until=2026-03-31 reason=temporary" };
+    w.eks.clusters.set(LAB.arn, clusterRecord(LAB, PRIVATE, { tags: tag }));
+    await handleClusterEvent(record("TagResource", { resourceArn: LAB.arn, tags: tag }, null, "t1"), w);
+    const endpointAlerts = () => w.notifier.alerts.filter((alert) => alert.attributes.ruleId === "endpoint-public-access");
+    // Granting is told at once, before the exemption hides anything: at the rule's severity, naming who set it.
+    expect(endpointAlerts().map((alert) => [alert.attributes.transition, alert.attributes.severity])).toEqual([["EXEMPTED", "CRITICAL"]]);
+    expect(endpointAlerts()[0]!.text).toContain(`(tag, set by ${BOB}): temporary`);
+    await handleClusterEvent(openUpdate("o1"), w);
+    const early = w.notifier.alerts.at(-1)!;
+    // Cut at SNS's 100 characters; the text says the rest.
+    expect(early.subject).toBe("[EXEMPT CRITICAL] [CHANGE IN PROGRESS] lab (eu-west-1): exempt until 2026-03-31: EKS API endpoint…");
+    expect(early.attributes).toMatchObject({ transition: "EXEMPTED", severity: "CRITICAL" });
+    expect(early.text).toMatch(/^CHANGE IN PROGRESS: UpdateClusterConfig asked EKS for a configuration that fails this rule, on a cluster EXEMPT from it/);
+    // Settled as asked: not repeated.
+    w.eks.clusters.set(LAB.arn, clusterRecord(LAB, OPEN, { tags: tag }));
+    w.eks.updates.set("u1", { status: "Successful", errors: [] });
+    await handleSettleCheck(w.settleQueue.messages[0]!.message, w);
+    expect(endpointAlerts()).toHaveLength(2);
+    // Removed while the cluster is private again: UNEXEMPTED, by whoever removed it.
+    w.eks.clusters.set(LAB.arn, clusterRecord(LAB, PRIVATE, { tags: {} }));
+    await handleClusterEvent(record("UntagResource", { resourceArn: LAB.arn, tagKeys: ["eks-warden:exempt"] }, null, "t2"), w);
+    expect(endpointAlerts().map((alert) => alert.attributes.transition)).toEqual(["EXEMPTED", "EXEMPTED", "UNEXEMPTED"]);
+    expect(endpointAlerts()[2]!.subject).toBe("[CRITICAL] lab (eu-west-1): exemption removed: EKS API endpoint not reachable from the internet");
+  });
+
+  it("a tag on a node group, or another tag, records no grant", async () => {
+    const w = world();
+    w.eks.clusters.set(LAB.arn, clusterRecord(LAB, PRIVATE));
+    const tag = { "eks-warden:exempt": "endpoint-public-access until=2026-03-31 reason=temporary" };
+    await handleClusterEvent(record("TagResource", { resourceArn: "arn:aws:eks:eu-west-1:111122223333:nodegroup/lab/ng/abc", tags: tag }, null, "n1"), w);
+    await handleClusterEvent(record("UntagResource", { resourceArn: LAB.arn, tagKeys: ["team"] }, null, "n2"), w);
+    expect(await w.store.readTagGrant(LAB.arn)).toBeUndefined();
   });
 });
 
@@ -229,6 +371,17 @@ describe("inputs are parsed once, with the keys to log them by", () => {
     expect(rejected.rejected?.reason).toBe("malformed");
     expect(rejected.logKeys).toEqual({ eventId: "envelope-9" });
     expect(readClusterEvent(42).logKeys).toEqual({});
+  });
+
+  it("a settle message's cluster ARN is rebuilt from account, region and name; one that disagrees is refused", () => {
+    const { arn: _arn, ...withoutArn } = LAB;
+    const message = { version: 1, cluster: withoutArn, eventId: "s1", eventName: "UpdateClusterConfig", attempt: 1, queuedAt: "2026-01-05T10:00:00Z", cause: {} };
+    expect(parseSettleMessage(message).cluster).toEqual(LAB);
+    const gov = parseSettleMessage({ ...message, cluster: { account: "111122223333", region: "us-gov-west-1", name: "lab" } });
+    expect(gov.cluster.arn).toBe("arn:aws-us-gov:eks:us-gov-west-1:111122223333:cluster/lab");
+    const forged = { ...message, cluster: { ...LAB, arn: "arn:aws:eks:eu-west-1:999999999999:cluster/other" } };
+    expect(() => parseSettleMessage(forged)).toThrow(/cluster\.arn "arn:aws:eks:eu-west-1:999999999999:cluster\/other" is not the ARN of cluster lab in eu-west-1, account 111122223333/);
+    expect(() => parseSettleMessage({ ...message, cluster: { ...withoutArn, name: "bad name" } })).toThrow(SettleMessageInvalid);
   });
 
   it("a settle message: the message and its keys, or the rejection without keys", () => {

@@ -4,12 +4,23 @@
 import { StateConflict } from "../../src/errors.ts";
 import { EVENT_CLAIM_LEASE_SECONDS, type ClusterState, type CommitOptions, type HistoryEntry, type PendingAlerts, type StateStore } from "../../src/pipeline/ports.ts";
 import type { RecordWrite, StoredRuleState } from "../../src/state/transitions.ts";
+import type { TagGrant } from "../../src/model.ts";
 
 export class MemoryStateStore implements StateStore {
   readonly records = new Map<string, Map<string, StoredRuleState>>();
   readonly history: HistoryEntry[] = [];
   readonly events = new Map<string, { status: "IN_PROGRESS" | "COMPLETED"; leaseUntil: number; completedAt?: number }>();
   readonly outbox = new Map<string, PendingAlerts[]>();
+  readonly tagGrants = new Map<string, TagGrant>();
+
+  async recordTagGrant(clusterArn: string, grant: TagGrant): Promise<void> {
+    const stored = this.tagGrants.get(clusterArn);
+    if (stored === undefined || stored.at <= grant.at) this.tagGrants.set(clusterArn, structuredClone(grant));
+  }
+
+  async readTagGrant(clusterArn: string): Promise<TagGrant | undefined> {
+    return structuredClone(this.tagGrants.get(clusterArn));
+  }
 
   async readState(clusterArn: string): Promise<StoredRuleState[]> {
     return structuredClone([...(this.records.get(clusterArn)?.values() ?? [])]);

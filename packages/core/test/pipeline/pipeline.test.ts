@@ -320,7 +320,7 @@ describe("handleSettleCheck", () => {
     expect(await handleSettleCheck({ version: 1, cluster: {} }, w)).toEqual({ status: "rejected" });
     expect(w.logger.lines.map((line) => line.extra?.error)).toEqual([
       "settle message: expected a JSON object, got unparsable text",
-      expect.stringContaining("cluster.arn"),
+      expect.stringContaining("cluster.account"),
     ]);
   });
 

@@ -178,4 +178,36 @@ describe("endpoint-public-access", () => {
     expectExemptionsApply(rule, sharedCluster("DescribeCluster.public-only.open-world.json"), policy());
     expectExemptionsApply(rule, cluster({ endpoint: publicEndpoint(["203.0.113.0/24"]) }), policy({ endpoint: { allowedPublicCidrs: ["203.0.113.0/24"] } }));
   });
+
+  describe("severity by the share of the public address space open outside the allowlist (CRITICAL from 1/256)", () => {
+    it.each([
+      [["0.0.0.0/0"], "CRITICAL"],
+      [["0.0.0.0/1", "128.0.0.0/1"], "CRITICAL"],
+      [["::/0"], "CRITICAL"],
+      [["8.0.0.0/8"], "CRITICAL"],
+      [["8.0.0.0/9", "8.128.0.0/9"], "CRITICAL"],
+      [["8.0.0.0/9"], "HIGH"],
+      [["8.0.0.0/9", "8.0.0.0/10"], "HIGH"],
+      [["10.0.0.0/8", "172.16.0.0/12", "8.0.0.0/9"], "HIGH"],
+      [["2400::/11"], "CRITICAL"],
+      [["2400::/12"], "HIGH"],
+      [["2001:db8::/32", "2600::/12"], "HIGH"],
+      [["198.51.100.0/24"], "HIGH"],
+    ] as const)("%j is %s", (cidrs, severity) => {
+      const finding = run({ ...cluster(), endpoint: publicEndpoint([...cidrs]) });
+      expect(finding).toMatchObject({ status: "FAIL", severity });
+      expect(finding.evidence.publicShareOutsideAllowlist).toMatchObject({ criticalFrom: "1/256" });
+    });
+
+    it("says how much of the internet it is when no block is 0.0.0.0/0", () => {
+      const finding = run({ ...cluster(), endpoint: publicEndpoint(["0.0.0.0/1", "128.0.0.0/1"]) });
+      expect(finding.message).toBe("EKS cluster payments-prod (eu-west-1) has its API endpoint open to 100% of the public IPv4 internet (0.0.0.0/1, 128.0.0.0/1).");
+      expect(finding.evidence.publicShareOutsideAllowlist).toEqual({ ipv4: 1, ipv6: 0, criticalFrom: "1/256" });
+    });
+
+    it("an allowlisted /8 is not counted", () => {
+      const finding = run({ ...cluster(), endpoint: publicEndpoint(["8.0.0.0/8"]) }, policy({ endpoint: { allowedPublicCidrs: ["8.0.0.0/8"] } }));
+      expect(finding).toMatchObject({ status: "FAIL", severity: "MEDIUM" });
+    });
+  });
 });

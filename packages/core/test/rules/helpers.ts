@@ -83,6 +83,9 @@ export function throughEngine(rule: Rule, snapshot: ClusterSnapshot, activePolic
   return only(findings, rule, snapshot);
 }
 
+/** A principal allowed to grant exemptions by tag in the tests that need one. */
+export const SECURITY_ADMIN = "arn:aws:iam::111122223333:role/SecurityAdmin";
+
 /** A tag exempting the rule through `until`. */
 export function exemptionTag(ruleId: string, until: string, reason = "migration to private endpoint tracked in OPS-142"): Record<string, string> {
   return { [EXEMPTION_TAG]: `${ruleId} until=${until} reason=${reason}` };
@@ -99,11 +102,16 @@ export function expectExemptionsApply(rule: Rule, failing: ClusterSnapshot, acti
 
   const later = dayOffset(evaluationContext.now, 30);
   const yesterday = dayOffset(evaluationContext.now, -1);
-  const tagged = { ...failing, tags: { ...failing.tags, ...exemptionTag(rule.id, later) } };
-  const exempt = throughEngine(rule, tagged, activePolicy, evaluationContext);
-  expect(exempt).toMatchObject({ status: "EXEMPT", severity: plain.severity, exemption: { until: later, source: "tag", expired: false } });
+  const tag = exemptionTag(rule.id, later);
+  const tagged = { ...failing, tags: { ...failing.tags, ...tag } };
+  // A tag exempts only when set by a principal the policy lists (the grant recorded from its TagResource event).
+  expect(throughEngine(rule, tagged, activePolicy, evaluationContext).status).toBe("FAIL");
+  const granting: Policy = { ...activePolicy, exemptions: { ...activePolicy.exemptions, tags: [SECURITY_ADMIN] } };
+  const grant = { value: tag[EXEMPTION_TAG] as string, principals: [SECURITY_ADMIN], at: evaluationContext.now.toISOString(), eventId: "tag-1" };
+  const exempt = throughEngine(rule, tagged, granting, { ...evaluationContext, tagGrant: grant });
+  expect(exempt).toMatchObject({ status: "EXEMPT", severity: plain.severity, exemption: { until: later, source: "tag", expired: false, grantedBy: SECURITY_ADMIN } });
 
-  const expiredPolicy: Policy = { ...activePolicy, exemptions: [{ cluster: failing.arn, rules: [rule.id], until: yesterday, reason: "accepted until the freeze ended" }] };
+  const expiredPolicy: Policy = { ...activePolicy, exemptions: { ...activePolicy.exemptions, entries: [{ cluster: failing.arn, rules: [rule.id], until: yesterday, reason: "accepted until the freeze ended" }] } };
   const expired = throughEngine(rule, failing, expiredPolicy, evaluationContext);
   expect(expired).toMatchObject({ status: "FAIL", severity: plain.severity, exemption: { until: yesterday, source: "policy", expired: true } });
 

@@ -3,19 +3,29 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { renderAlert, SUBJECT_MAX } from "../../src/alerts/render.ts";
 import { evaluate } from "../../src/engine.ts";
-import { RULE_ID_PATTERN } from "../../src/exemptions.ts";
-import { SEVERITIES, type EvaluationContext, type Finding, type Rule, type Severity } from "../../src/model.ts";
+import { EXEMPTION_TAG, RULE_ID_PATTERN } from "../../src/exemptions.ts";
+import { SEVERITIES, type EvaluationContext, type Finding, type Policy, type Rule, type Severity } from "../../src/model.ts";
 import { permissionsFor, ruleById, rules } from "../../src/rules/index.ts";
 import { normaliseCluster } from "../../src/snapshot.ts";
 import type { Transition } from "../../src/state/transitions.ts";
 import { eksFixtureNames, readEksFixture } from "../eks-fixtures.ts";
-import { cluster, context, expectWellFormed, policy, sharedCatalogue } from "./helpers.ts";
+import { cluster, context, expectWellFormed, policy, SECURITY_ADMIN, sharedCatalogue } from "./helpers.ts";
 
 const RULES_DIR = fileURLToPath(new URL("../../src/rules/", import.meta.url));
 const FIXTURES_DIR = fileURLToPath(new URL("./fixtures/", import.meta.url));
 
 /** The clock of the rule fixtures (fixtures/README.md). */
 const FIXTURE_CONTEXT: EvaluationContext = { now: new Date("2026-06-01T00:00:00Z"), versions: sharedCatalogue() };
+
+/** The fixture's exemption tag, if any, as set by a principal the policy lets grant exemptions. */
+function fixtureGrant(snapshot: { readonly tags: Readonly<Record<string, string>> }): { policy: Policy; context: EvaluationContext } {
+  const value = snapshot.tags[EXEMPTION_TAG];
+  if (value === undefined) return { policy: policy(), context: FIXTURE_CONTEXT };
+  return {
+    policy: policy({ exemptions: { tags: [SECURITY_ADMIN] } }),
+    context: { ...FIXTURE_CONTEXT, tagGrant: { value, principals: [SECURITY_ADMIN], at: "2026-05-31T00:00:00.000Z", eventId: "fixture" } },
+  };
+}
 
 /** Rules with no framework control, and why. Any other rule must name at least one. */
 const NO_FRAMEWORK: Readonly<Record<string, string>> = {
@@ -126,7 +136,8 @@ describe("the rule registry", () => {
         const { what, input } = readRuleFixture(id, kind);
         expect(typeof what === "string" && what.length > 10, `${id}.${kind}.json has a _what`).toBe(true);
         const snapshot = normaliseCluster(input);
-        const findings = evaluate(snapshot, policy(), FIXTURE_CONTEXT, [rule]);
+        const granted = fixtureGrant(snapshot);
+        const findings = evaluate(snapshot, granted.policy, granted.context, [rule]);
         expect(findings).toHaveLength(1);
         const finding = findings[0] as Finding;
         expectWellFormed(finding, rule, snapshot);

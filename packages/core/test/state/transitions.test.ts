@@ -74,8 +74,10 @@ describe("planEvaluation", () => {
     expect(planEvaluation(stored, [finding("EXEMPT", "CRITICAL", { exemption })], { now: T1 }).notify).toEqual([]);
     const expired = planEvaluation(stored, [finding("FAIL", "CRITICAL", { exemption: { ...exemption, expired: true } })], { now: T2 });
     expect(kinds(expired)).toEqual(["EXPIRED"]);
-    // An exempt rule that passes needs no alert.
-    expect(planEvaluation(stored, [finding("PASS", "INFO")], { now: T2 }).notify).toEqual([]);
+    // An exempt rule that passes needs no alert while its exemption holds (the engine keeps it on the PASS, armed);
+    // a PASS without it means the exemption was removed: told as UNEXEMPTED.
+    expect(planEvaluation(stored, [finding("PASS", "CRITICAL", { exemption })], { now: T2 }).notify).toEqual([]);
+    expect(kinds(planEvaluation(stored, [finding("PASS", "CRITICAL")], { now: T2 }))).toEqual(["UNEXEMPTED"]);
   });
 
   it("ERROR never resolves an open FAIL, alerts once as ERRORED, and counts", () => {
@@ -147,11 +149,12 @@ describe("intent, then settle", () => {
     expect(settled.writes[0]?.record.intent).toBeUndefined();
   });
 
-  it("a settle that lands in EXEMPT both corrects and reports the exemption", () => {
+  it("a settle that lands in EXEMPT reports the exemption, never that the change did not take effect (it did)", () => {
     const marked = apply([], planIntent([], [finding("FAIL")], { now: T1, eventId: "e1" }));
     const exemption = { until: "2026-02-01", reason: "lab", source: "policy" as const, expired: false };
     const settled = planEvaluation(marked, [finding("EXEMPT", "CRITICAL", { exemption })], { now: T2, settles: "e1" });
-    expect(kinds(settled)).toEqual(["RESOLVED", "EXEMPTED"]);
+    expect(kinds(settled)).toEqual(["EXEMPTED"]);
+    expect(settled.notify.map((transition) => [transition.kind, transition.correcting])).toEqual([["EXEMPTED", undefined]]);
   });
 
   it("no early alert when the rule already fails, or an equal alert is already pending", () => {
