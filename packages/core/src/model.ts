@@ -135,7 +135,12 @@ export interface PolicyExemption {
 
 /** Deployment configuration, after validation and defaults (see policy.ts for the schema). */
 export interface Policy {
-  readonly remediation: { readonly mode: RemediationMode; readonly action: RemediationAction };
+  readonly remediation: {
+    readonly mode: RemediationMode;
+    readonly action: RemediationAction;
+    /** UpdateClusterConfig calls per cluster in 24 h before remediation stops and reports a conflict (default 3). */
+    readonly attemptsPerDay?: number;
+  };
   readonly endpoint: {
     /** Public CIDRs the organisation accepts (office egress, VPN). IPv4 or IPv6. */
     readonly allowedPublicCidrs: readonly string[];
