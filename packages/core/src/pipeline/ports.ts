@@ -71,6 +71,8 @@ export interface UpdateStatus {
   /** InProgress, Successful, Failed, Cancelled. */
   readonly status: string;
   readonly type?: string;
+  /** When EKS started the update (EKS's clock, as CloudTrail's). */
+  readonly createdAt?: Date;
   readonly errors: readonly { readonly errorCode?: string; readonly errorMessage?: string }[];
 }
 
