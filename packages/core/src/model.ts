@@ -187,4 +187,6 @@ export interface AlertCause {
   readonly sourceIp?: string;
   readonly userAgent?: string;
   readonly eventTime?: Date;
+  /** Set when the evaluation follows EKS Warden's own remediation: who had opened the endpoint, and the closing update. */
+  readonly remediation?: { readonly updateId: string; readonly roleArn?: string; readonly openedBy?: Actor; readonly openedAt?: string };
 }

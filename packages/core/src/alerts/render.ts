@@ -46,6 +46,7 @@ export interface AlertPayload {
     readonly sourceIp?: string;
     readonly userAgent?: string;
     readonly eventTime?: string;
+    readonly remediation?: AlertCause["remediation"];
   };
   readonly evaluatedAt: string;
   readonly risk?: string;
@@ -186,6 +187,10 @@ export function alertText(input: AlertInput): string {
     lines.push(`Source IP:    ${cause.sourceIp ?? "unknown"}`);
     lines.push(`User agent:   ${cause.userAgent ?? "unknown"}`);
   }
+  if (cause.remediation) {
+    lines.push(`Closed by:    EKS Warden auto-remediation (update ${cause.remediation.updateId}${cause.remediation.roleArn ? `, role ${cause.remediation.roleArn}` : ""})`);
+    lines.push(`Opened by:    ${describeActor(cause.remediation.openedBy)}${cause.remediation.openedAt ? ` at ${cause.remediation.openedAt}` : ""}`);
+  }
   const callName = [cause.eventName ?? "event", cause.eventId].filter(Boolean).join(" ");
   const when = cause.eventTime ? `${cause.eventTime.toISOString()} (CloudTrail ${callName})` : "unknown";
   lines.push(`When:         ${when}; evaluated ${input.evaluatedAt.toISOString()}`);
@@ -220,6 +225,7 @@ export function alertPayload(input: AlertInput): AlertPayload {
       ...(cause.sourceIp ? { sourceIp: cause.sourceIp } : {}),
       ...(cause.userAgent ? { userAgent: cause.userAgent } : {}),
       ...(cause.eventTime ? { eventTime: cause.eventTime.toISOString() } : {}),
+      ...(cause.remediation ? { remediation: cause.remediation } : {}),
     },
     evaluatedAt: input.evaluatedAt.toISOString(),
     remediation: transition.finding.remediation,

@@ -7,7 +7,7 @@
 import { renderAlert, type RenderedAlert } from "../alerts/render.ts";
 import { ClusterNotFound, StateConflict } from "../errors.ts";
 import { evaluate } from "../engine.ts";
-import type { AlertCause, Finding, Rule } from "../model.ts";
+import type { AlertCause, ClusterSnapshot, Finding, Rule } from "../model.ts";
 import { rules as registeredRules } from "../rules/index.ts";
 import { planClose, planEvaluation, type StatePlan, type Transition } from "../state/transitions.ts";
 import { DEFAULT_PIPELINE_SETTINGS, type ClusterRef, type HistoryEntry, type HistoryKind, type PendingAlerts, type PipelineDeps, type PipelineSettings } from "./ports.ts";
@@ -17,6 +17,8 @@ export interface LiveOutcome {
   readonly findings: readonly Finding[];
   readonly transitions: readonly Transition[];
   readonly notified: readonly Transition[];
+  /** The live cluster the findings were computed from (absent when it was not found). */
+  readonly snapshot?: ClusterSnapshot;
 }
 
 export function settingsOf(deps: PipelineDeps): PipelineSettings {
@@ -116,6 +118,7 @@ export async function closeCluster(deps: PipelineDeps, cluster: ClusterRef, caus
 /** Evaluates the live cluster and persists it; `settles` names the intent event this evaluation follows up. */
 export async function evaluateLive(deps: PipelineDeps, cluster: ClusterRef, cause: AlertCause, options: { settles?: string; note?: string } = {}): Promise<LiveOutcome> {
   let findings: readonly Finding[] = [];
+  let snapshot: ClusterSnapshot | undefined;
   let notFound = false;
   let stale = false;
   const committed = await commitWithRetry(deps, cluster, async () => {
@@ -129,6 +132,7 @@ export async function evaluateLive(deps: PipelineDeps, cluster: ClusterRef, caus
       return undefined;
     }
     const now = deps.now();
+    snapshot = collected.snapshot;
     findings = evaluate(collected.snapshot, deps.policy, { now, ...(collected.versions ? { versions: collected.versions } : {}) }, rulesOf(deps));
     const previous = await deps.store.readState(cluster.arn);
     const plan = planEvaluation(previous, findings, {
@@ -154,8 +158,8 @@ export async function evaluateLive(deps: PipelineDeps, cluster: ClusterRef, caus
     // A newer read of the cluster is already stored: this older view must not overwrite it.
     deps.logger.info("a newer evaluation is already stored: nothing written", { clusterArn: cluster.arn });
     await deps.store.appendHistory(historyEntry(cluster, deps.now(), "evaluation", cause, { findings, transitions: [], notify: [] }, { note: "stale view, not stored" }));
-    return { status: "stale", findings, transitions: [], notified: [] };
+    return { status: "stale", findings, transitions: [], notified: [], ...(snapshot ? { snapshot } : {}) };
   }
   await deliverAlerts(deps, cluster, committed.outbox);
-  return { status: "evaluated", findings, transitions: committed.plan.transitions, notified: committed.plan.notify };
+  return { status: "evaluated", findings, transitions: committed.plan.transitions, notified: committed.plan.notify, ...(snapshot ? { snapshot } : {}) };
 }

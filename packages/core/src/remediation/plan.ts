@@ -10,7 +10,7 @@
 
 import { EXEMPTION_TAG } from "../exemptions.ts";
 import type { Actor } from "../events/model.ts";
-import type { ClusterSnapshot, Finding, Policy, RemediationAction } from "../model.ts";
+import type { ClusterSnapshot, Finding, Policy, RemediationAction, Severity } from "../model.ts";
 
 export const REMEDIATION_RULE_ID = "endpoint-public-access";
 /** The per-cluster override tag: `opt-out`, or the action to use on this cluster. */
@@ -52,6 +52,8 @@ export interface RemediationAttempt {
   readonly openedBy?: string;
   readonly openedEventId?: string;
   readonly openedAt?: string;
+  /** The severity of the finding it answers (the outcome alert is filed under it). */
+  readonly severity?: Severity;
   readonly endedAt?: string;
   readonly errors?: readonly string[];
   /** Whether the outcome alert went out. */
