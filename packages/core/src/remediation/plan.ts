@@ -4,7 +4,7 @@
 // would call (dry-run), skip (and why), or stop and report a conflict (the attempt budget is spent). No AWS here.
 //
 // The guards, in the order they are checked: mode off; the change is the monitor's own; not a settled FAIL of the
-// endpoint rule; cluster not ACTIVE; an exemption tag (any value: the IAM policy denies it the same way); the
+// endpoint rule; cluster not ACTIVE (UPDATING waits for it); an exemption tag (any value: the IAM policy denies it the same way); the
 // per-cluster tag opts out (or names an unknown action: fail safe, do nothing); a remediation already in flight;
 // the attempt budget (default 3 per 24 h) spent.
 
@@ -52,6 +52,8 @@ export interface RemediationAttempt {
   readonly openedBy?: string;
   readonly openedEventId?: string;
   readonly openedAt?: string;
+  /** The per-cluster tag the action came from, if any (told in every alert of the attempt). */
+  readonly override?: RemediationOverride;
   /** The severity of the finding it answers (the outcome alert is filed under it). */
   readonly severity?: Severity;
   readonly endedAt?: string;
@@ -146,7 +148,8 @@ export function planRemediation(context: RemediationContext): RemediationDecisio
   if (context.byMonitor) return skip("the change is EKS Warden's own remediation: never remediated again");
   if (!finding || finding.ruleId !== REMEDIATION_RULE_ID) return skip(`no settled finding of ${REMEDIATION_RULE_ID}`);
   if (finding.status !== "FAIL") return skip(`${REMEDIATION_RULE_ID} is ${finding.status}, not FAIL`);
-  if (snapshot.status !== "ACTIVE") return skip(`the cluster is ${snapshot.status}, not ACTIVE`);
+  // UPDATING: another update runs; EKS refuses the call (ResourceInUseException) and it is retried until ACTIVE.
+  if (snapshot.status !== "ACTIVE" && snapshot.status !== "UPDATING") return skip(`the cluster is ${snapshot.status}, not ACTIVE`);
   if (snapshot.tags[EXEMPTION_TAG] !== undefined) return skip(`the cluster carries the exemption tag ${EXEMPTION_TAG}`);
   let action: RemediationAction = policy.remediation.action;
   if (override) {

@@ -134,6 +134,7 @@ export async function remediateSettled(deps: PipelineDeps, cluster: ClusterRef, 
         ...(opened.eventId ? { openedEventId: opened.eventId } : {}),
         ...(opened.eventTime ? { openedAt: opened.eventTime } : {}),
         severity: finding.severity,
+        ...(decision.override ? { override: decision.override } : {}),
       };
       return { ...withOverride(current, decision), attempts: [...current.attempts, attempt] };
     }
@@ -183,6 +184,7 @@ async function stillWanted(deps: PipelineDeps, cluster: ClusterRef): Promise<{ w
   const rule = rulesOf(deps).filter((candidate) => candidate.id === REMEDIATION_RULE_ID);
   const [finding] = evaluate(snapshot, deps.policy, { now: deps.now(), ...(versions ? { versions } : {}) }, rule);
   if (finding?.status !== "FAIL") return { wanted: false, reason: `${REMEDIATION_RULE_ID} is ${finding?.status ?? "not evaluated"} now: closed meanwhile` };
+  if (snapshot.status !== "ACTIVE" && snapshot.status !== "UPDATING") return { wanted: false, reason: `the cluster is ${snapshot.status} now` };
   if (snapshot.tags[EXEMPTION_TAG] !== undefined) return { wanted: false, reason: `the cluster now carries ${EXEMPTION_TAG}` };
   if (snapshot.tags[REMEDIATION_TAG] === REMEDIATION_OPT_OUT) return { wanted: false, reason: `the cluster is now opted out (${REMEDIATION_TAG}=${REMEDIATION_OPT_OUT})` };
   return { wanted: true };
@@ -194,7 +196,8 @@ async function callStep(deps: PipelineDeps, cluster: ClusterRef, attemptId: stri
   const attempt = (await rem.store.readRemediation(cluster.arn))?.attempts.find((candidate) => candidate.id === attemptId);
   if (!attempt || (attempt.status !== "calling" && attempt.status !== "retrying")) return { step: "call", result: "nothing to call" };
   const severity = attempt.severity ?? "CRITICAL";
-  const base = { attemptId, action: attempt.action, input: attempt.input };
+  const override = attempt.override ? { override: attempt.override } : {};
+  const base = { attemptId, action: attempt.action, input: attempt.input, ...override };
   if (!inline) {
     const check = await stillWanted(deps, cluster);
     if (!check.wanted) {
@@ -212,7 +215,7 @@ async function callStep(deps: PipelineDeps, cluster: ClusterRef, attemptId: stri
       if (next > settingsOf(deps).maxSettleAttempts) {
         const errors = ["another update kept the cluster busy: EKS refused every retry with ResourceInUseException"];
         await patchAttempt(deps, cluster.arn, attemptId, { status: "failed", errors, endedAt: deps.now().toISOString(), reported: true });
-        await publish(deps, { outcome: "FAILED", cluster, severity, action: attempt.action, opened, errors });
+        await publish(deps, { outcome: "FAILED", cluster, severity, action: attempt.action, opened, errors, ...override });
         await record(deps, cluster, "failed", opened, { ...base, errors }, "gave up: another update kept running");
         return { step: "call", result: "failed" };
       }
@@ -231,7 +234,7 @@ async function callStep(deps: PipelineDeps, cluster: ClusterRef, attemptId: stri
     if (error instanceof EksRequestRejected || error instanceof AccessDenied || error instanceof ClusterNotFound) {
       const errors = [error.message];
       await patchAttempt(deps, cluster.arn, attemptId, { status: "failed", errors, endedAt: deps.now().toISOString(), reported: true });
-      await publish(deps, { outcome: "FAILED", cluster, severity, action: attempt.action, input: attempt.input, opened, errors });
+      await publish(deps, { outcome: "FAILED", cluster, severity, action: attempt.action, input: attempt.input, opened, errors, ...override });
       await record(deps, cluster, "failed", opened, { ...base, errors }, `the call failed: ${error.message}`);
       return { step: "call", result: "failed" };
     }
@@ -255,7 +258,8 @@ async function followStep(deps: PipelineDeps, message: RemediationMessage): Prom
   const attempt = (await rem.store.readRemediation(cluster.arn))?.attempts.find((candidate) => candidate.id === attemptId);
   if (!attempt) return { step: "follow", result: "unknown attempt" };
   const severity = attempt.severity ?? "CRITICAL";
-  const base = { attemptId, action: attempt.action, updateId };
+  const override = attempt.override ? { override: attempt.override } : {};
+  const base = { attemptId, action: attempt.action, updateId, ...override };
   let status = attempt.status === "succeeded" ? "Successful" : attempt.status === "failed" ? "Failed" : undefined;
   let errors: string[] = [...(attempt.errors ?? [])];
   let createdAt: Date | undefined;
@@ -304,6 +308,7 @@ async function followStep(deps: PipelineDeps, message: RemediationMessage): Prom
       input: current.input,
       updateId,
       opened,
+      ...override,
       ...(current.endedAt ? { endedAt: current.endedAt } : {}),
       ...(succeeded ? {} : { errors }),
     });
