@@ -92,7 +92,8 @@ describe("planRemediation", () => {
     const exempt = context({ tags: { "eks-warden:exempt": "endpoint-public-access until=2099-01-01 reason=vendor ingress" } });
     expect(planRemediation(exempt)).toMatchObject({ kind: "skip", reason: expect.stringMatching(/EXEMPT, not FAIL/) });
     expect(planRemediation(context({ tags: { "eks-warden:exempt": "malformed" } }))).toMatchObject({ kind: "skip", reason: expect.stringMatching(/exemption tag/) });
-    expect(planRemediation(context({ status: "DELETING" }))).toMatchObject({ kind: "skip", reason: "the cluster is DELETING, not ACTIVE" });
+    const active = context();
+    expect(planRemediation({ ...active, snapshot: { ...active.snapshot, status: "DELETING" } })).toMatchObject({ kind: "skip", reason: "the cluster is DELETING, not ACTIVE" });
     // Another update running: the call is made, EKS refuses it with ResourceInUseException and it is retried.
     expect(planRemediation(context({ status: "UPDATING" }))).toMatchObject({ kind: "act" });
     expect(planRemediation(context({ byMonitor: true }))).toMatchObject({ kind: "skip", reason: expect.stringMatching(/own remediation/) });
