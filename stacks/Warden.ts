@@ -31,6 +31,8 @@ import { permissionsFor } from "@eks-warden/core/rules/index";
 import { loadDeploymentConfig, type DeploymentConfig } from "./config.ts";
 import { REALTIME_FUNCTION_ACTIONS } from "@eks-warden/core/aws/permissions";
 import { REMEDIATION_ACTIONS, scopeActions } from "./permissions.ts";
+import { EXEMPTION_TAG } from "@eks-warden/core/exemptions";
+import { REMEDIATION_OPT_OUT, REMEDIATION_TAG } from "@eks-warden/core/remediation/plan";
 
 /** SST handler paths, from the deployment constants the local system wires the same handlers from. */
 export const HANDLERS = {
@@ -200,12 +202,8 @@ function grantDeclared(fn: SstFunction, name: keyof typeof REALTIME_FUNCTION_ACT
   const declared = REALTIME_FUNCTION_ACTIONS[name];
   const stack = fn.stack;
   const regions = config.policy.regions.length > 0 ? config.policy.regions : [stack.region];
-  const eksActions = [
-    ...permissionsFor(),
-    ...declared.eks,
-    // Remediation writes only when the policy enforces it; dry-run and off never touch a cluster.
-    ...(config.policy.remediation.mode === "enforce" ? REMEDIATION_ACTIONS : []),
-  ];
+  // The one EKS write (remediation) is not here: see grantRemediation, the settle function's alone.
+  const eksActions = [...permissionsFor(), ...declared.eks];
   for (const [index, grant] of scopeActions(eksActions, { partition: stack.partition, account: stack.account, regions }).entries()) {
     fn.addToRolePolicy(new iam.PolicyStatement({ sid: `Eks${index}`, actions: [...grant.actions], resources: [...grant.resources] }));
   }
@@ -213,6 +211,53 @@ function grantDeclared(fn: SstFunction, name: keyof typeof REALTIME_FUNCTION_ACT
   fn.addToRolePolicy(new iam.PolicyStatement({ sid: "PublishAlerts", actions: [...declared.topic], resources: [topic.topicArn] }));
   fn.addToRolePolicy(new iam.PolicyStatement({ sid: "EncryptAlerts", actions: TOPIC_PUBLISH_KEY_ACTIONS, resources: [key.keyArn] }));
   fn.addToRolePolicy(new iam.PolicyStatement({ sid: "QueueSettleChecks", actions: [...declared.settleQueue], resources: [settleQueue.queueArn] }));
+}
+
+/** The tag values and keys the remediation Deny statements match (core/src/remediation/plan.ts, exemptions.ts). */
+const REMEDIATION_TAG_CONDITION_KEY = `aws:ResourceTag/${REMEDIATION_TAG}`;
+const EXEMPTION_TAG_CONDITION_KEY = `aws:ResourceTag/${EXEMPTION_TAG}`;
+
+/**
+ * eks:UpdateClusterConfig for the function that remediates (settle), only under `enforce`, in a policy of its own:
+ * allowed on the cluster ARNs of the configured accounts and regions, and denied (a second line of defence behind
+ * the code's own checks) on any cluster tagged eks-warden:remediation=opt-out or carrying an exemption tag.
+ */
+function grantRemediation(settle: SstFunction, wiring: Wiring): iam.Policy | undefined {
+  const { config } = wiring;
+  if (config.policy.remediation.mode !== "enforce") return undefined;
+  const stack = settle.stack;
+  const regions = config.policy.regions.length > 0 ? config.policy.regions : [stack.region];
+  const accounts = [stack.account, ...config.policy.accounts.map((account) => account.id)];
+  const clusters = [...new Set(accounts.flatMap((account) => scopeActions(REMEDIATION_ACTIONS, { partition: stack.partition, account, regions }).flatMap((grant) => grant.resources)))];
+  const policy = new iam.Policy(stack, "SettleRemediationPolicy", {
+    roles: [settle.role!],
+    statements: [
+      new iam.PolicyStatement({ sid: "RemediatePublicEndpoints", actions: [...REMEDIATION_ACTIONS], resources: clusters }),
+      new iam.PolicyStatement({
+        sid: "NeverRemediateOptedOutClusters",
+        effect: iam.Effect.DENY,
+        actions: [...REMEDIATION_ACTIONS],
+        resources: clusters,
+        conditions: { StringEquals: { [REMEDIATION_TAG_CONDITION_KEY]: REMEDIATION_OPT_OUT } },
+      }),
+      new iam.PolicyStatement({
+        sid: "NeverRemediateExemptClusters",
+        effect: iam.Effect.DENY,
+        actions: [...REMEDIATION_ACTIONS],
+        resources: clusters,
+        conditions: { Null: { [EXEMPTION_TAG_CONDITION_KEY]: "false" } },
+      }),
+    ],
+  });
+  NagSuppressions.addResourceSuppressions(policy, [
+    {
+      id: "AwsSolutions-IAM5",
+      reason:
+        "eks:UpdateClusterConfig alone (auto-remediation under enforce): it must reach any cluster of the configured accounts and regions, including clusters created after deployment; the ARNs pin partition, account, region and resource type, and Deny statements exclude clusters tagged opt-out or exempt",
+      appliesTo: [{ regex: "/^Resource::arn:<AWS::Partition>:eks:[a-z0-9-]+:(<AWS::AccountId>|[0-9]{12}):cluster\\/\\*$/g" }],
+    },
+  ]);
+  return policy;
 }
 
 function alarm(stack: Stack, id: string, metric: cloudwatch.IMetric, description: string, topic: sns.Topic): cloudwatch.Alarm {
@@ -254,6 +299,9 @@ export function Warden({ stack, app }: StackContext) {
   const settle = wardenFunction(stack, "Settle", "settle", wiring);
   grantDeclared(clusterEvent, "clusterEvent", wiring);
   grantDeclared(settle, "settle", wiring);
+  grantRemediation(settle, wiring);
+  // Both functions recognise the remediating role's own CloudTrail events (recorded as auto-remediation).
+  for (const fn of [clusterEvent, settle]) fn.addEnvironment(FUNCTION_ENV.remediationRoleArn, settle.role!.roleArn);
   settle.addEventSource(new SqsEventSource(settleQueue, { batchSize: SETTLE_QUEUE.batchSize, reportBatchItemFailures: SETTLE_QUEUE.reportBatchItemFailures }));
 
   const rule = new events.Rule(stack, "ClusterEventRule", {
