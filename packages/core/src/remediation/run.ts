@@ -321,6 +321,7 @@ async function followStep(deps: PipelineDeps, message: RemediationMessage): Prom
     await evaluateLive(deps, cluster, {
       trigger: "settle",
       eventName: "UpdateClusterConfig",
+      ...(createdAt ? { eventTime: createdAt } : {}),
       actor: { type: "AssumedRole", ...(roleArn ? { arn: roleArn } : {}), userName: "EKS Warden auto-remediation" },
       remediation: { updateId, ...(roleArn ? { roleArn } : {}), ...(opened.actor ? { openedBy: opened.actor } : {}), ...(opened.eventTime ? { openedAt: opened.eventTime } : {}) },
     });
