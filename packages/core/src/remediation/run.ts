@@ -125,7 +125,8 @@ export async function remediateSettled(deps: PipelineDeps, cluster: ClusterRef, 
     decision = planRemediation({ finding, snapshot: live.snapshot, policy: deps.policy, record: current.version === 0 ? undefined : current, now, ...(opened.actor ? { opener: opened.actor } : {}), byMonitor });
     if (decision.kind === "act") {
       attempt = {
-        id: `${now.toISOString()}#${opened.eventId ?? "settle"}`,
+        // Unique in the record: a retried settle check at the same instant gets a new attempt.
+        id: `${now.toISOString()}#${opened.eventId ?? "settle"}#${current.attempts.length + 1}`,
         at: now.toISOString(),
         action: decision.action,
         status: "calling",
