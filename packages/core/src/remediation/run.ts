@@ -173,7 +173,7 @@ export async function remediateSettled(deps: PipelineDeps, cluster: ClusterRef, 
 }
 
 /** Whether a retried call is still wanted: the endpoint still fails and no tag forbids it now. */
-async function stillWanted(deps: PipelineDeps, cluster: ClusterRef): Promise<{ wanted: boolean; reason?: string; busy?: boolean }> {
+async function stillWanted(deps: PipelineDeps, cluster: ClusterRef): Promise<{ wanted: true } | { wanted: false; reason: string; closed?: boolean }> {
   let snapshot: ClusterSnapshot;
   let versions;
   try {
@@ -184,7 +184,7 @@ async function stillWanted(deps: PipelineDeps, cluster: ClusterRef): Promise<{ w
   }
   const rule = rulesOf(deps).filter((candidate) => candidate.id === REMEDIATION_RULE_ID);
   const [finding] = evaluate(snapshot, deps.policy, { now: deps.now(), ...(versions ? { versions } : {}) }, rule);
-  if (finding?.status !== "FAIL") return { wanted: false, reason: `${REMEDIATION_RULE_ID} is ${finding?.status ?? "not evaluated"} now: closed meanwhile` };
+  if (finding?.status !== "FAIL") return { wanted: false, closed: true, reason: `${REMEDIATION_RULE_ID} is ${finding?.status ?? "not evaluated"} now: closed meanwhile` };
   if (snapshot.status !== "ACTIVE" && snapshot.status !== "UPDATING") return { wanted: false, reason: `the cluster is ${snapshot.status} now` };
   if (snapshot.tags[EXEMPTION_TAG] !== undefined) return { wanted: false, reason: `the cluster now carries ${EXEMPTION_TAG}` };
   if (snapshot.tags[REMEDIATION_TAG] === REMEDIATION_OPT_OUT) return { wanted: false, reason: `the cluster is now opted out (${REMEDIATION_TAG}=${REMEDIATION_OPT_OUT})` };
@@ -202,8 +202,8 @@ async function callStep(deps: PipelineDeps, cluster: ClusterRef, attemptId: stri
   if (!inline) {
     const check = await stillWanted(deps, cluster);
     if (!check.wanted) {
-      await patchAttempt(deps, cluster.arn, attemptId, { status: check.reason?.includes("closed meanwhile") ? "already-closed" : "abandoned" });
-      await record(deps, cluster, "abandoned", opened, { ...base, reason: check.reason! }, `retry not needed: ${check.reason}`);
+      await patchAttempt(deps, cluster.arn, attemptId, { status: check.closed ? "already-closed" : "abandoned" });
+      await record(deps, cluster, "abandoned", opened, { ...base, reason: check.reason }, `retry not needed: ${check.reason}`);
       return { step: "call", result: "abandoned" };
     }
   }

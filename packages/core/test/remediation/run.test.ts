@@ -248,3 +248,63 @@ describe("remediation alerts", () => {
     expect(alert.text).toContain("Override:     tag eks-warden:remediation=private");
   });
 });
+
+describe("sparse inputs and edge paths", () => {
+  it("renders every outcome from the least it may be given", () => {
+    const at = new Date("2026-03-01T12:00:00Z");
+    const long = { ...REF, name: "x".repeat(120) };
+    const texts = (["DRY_RUN", "SUCCEEDED", "FAILED", "CONFLICT"] as const).map((outcome) => renderRemediationAlert({ outcome, cluster: long, severity: "HIGH", opened: {}, at }));
+    for (const alert of texts) expect(alert.subject.length).toBeLessThanOrEqual(100);
+    expect(texts[0]!.subject).toMatch(/…$/);
+    expect(renderRemediationAlert({ outcome: "DRY_RUN", cluster: REF, severity: "HIGH", opened: {}, at }).subject).toContain("(private)");
+    expect(texts[1]!.text).toContain("Opened by:    unknown (no CloudTrail identity)");
+    expect(texts[3]!.text).toContain("Reopened by:  unknown");
+    expect(texts[3]!.text).toContain("closed it 0 times");
+    const principal = renderRemediationAlert({ outcome: "SUCCEEDED", cluster: REF, severity: "HIGH", opened: { actor: { type: "AssumedRole", principalId: "AROA:x" }, eventTime: "not a time" }, endedAt: "2026-03-01T12:00:00Z", at });
+    expect(principal.text).toContain("Opened by:    AROA:x (AssumedRole)");
+    expect(principal.text).toContain("Opened at:    not a time (CloudTrail event)");
+    expect(principal.text).toContain("Closed at:    2026-03-01T12:00:00Z\n");
+    expect(principal.payload.openForSeconds).toBeUndefined();
+    const typed = renderRemediationAlert({ outcome: "FAILED", cluster: REF, severity: "HIGH", opened: { actor: { type: "Root" } }, at });
+    expect(typed.text).toContain("Opened by:    Root (Root)");
+  });
+
+  it("does nothing when remediation is off or the endpoint passes, and names unknown openers", async () => {
+    const off = setup();
+    expect(await settle({ ...off.deps, policy: parsePolicy({}) })).not.toHaveProperty("remediation");
+    const spent: RemediationRecord = {
+      clusterArn: REF.arn,
+      version: 3,
+      attempts: [1, 2, 3].map((n) => ({ id: `a${n}`, at: "2026-03-01T11:00:00.000Z", action: "private" as const, status: "succeeded" as const, input: { name: REF.name, resourcesVpcConfig: { endpointPublicAccess: false } } })),
+    };
+    const conflict = setup();
+    conflict.store.records.set(REF.arn, spent);
+    const anonymous = { ...SETTLE, cause: {} };
+    expect(await settle({ ...conflict.deps, remediation: { ...conflict.deps.remediation, roleArn: undefined } as never }, anonymous)).toMatchObject({ remediation: { result: "conflict" } });
+    expect(conflict.w.notifier.alerts.at(-1)!.text).toContain("Reopened by:  unknown");
+    expect(await settle(conflict.deps, anonymous)).toMatchObject({ remediation: { result: "skipped" } });
+  });
+
+  it("abandons a retry or a follow whose cluster was deleted, and rethrows what EKS cannot answer", async () => {
+    const { w, deps, store } = setup([new UpdateInProgress(REF.arn)]);
+    await settle(deps);
+    w.eks.clusters.delete(REF.arn);
+    expect(await settle(deps, queued(w)[0])).toMatchObject({ remediation: { result: "abandoned" } });
+    expect((await store.readRemediation(REF.arn))?.attempts).toMatchObject([{ status: "abandoned" }]);
+
+    const following = setup();
+    await settle(following.deps);
+    const follow = queued(following.w)[0]!;
+    following.w.eks.failures.push(new EksUnavailable("DescribeUpdate"));
+    await expect(settle(following.deps, follow)).rejects.toBeInstanceOf(EksUnavailable);
+    following.w.eks.clusters.delete(REF.arn);
+    expect(await settle(following.deps, follow)).toMatchObject({ remediation: { result: "abandoned" } });
+  });
+
+  it("reports an update that never ends as FAILED after the last check", async () => {
+    const { w, deps } = setup([], { maxSettleAttempts: 1 });
+    await settle(deps);
+    expect(await settle(deps, queued(w)[0])).toMatchObject({ remediation: { result: "failed" } });
+    expect(w.notifier.alerts.at(-1)!.text).toContain("did not end after 1 checks");
+  });
+});
