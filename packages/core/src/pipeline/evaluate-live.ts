@@ -158,8 +158,9 @@ export async function evaluateLive(deps: PipelineDeps, cluster: ClusterRef, caus
     // A newer read of the cluster is already stored: this older view must not overwrite it.
     deps.logger.info("a newer evaluation is already stored: nothing written", { clusterArn: cluster.arn });
     await deps.store.appendHistory(historyEntry(cluster, deps.now(), "evaluation", cause, { findings, transitions: [], notify: [] }, { note: "stale view, not stored" }));
-    return { status: "stale", findings, transitions: [], notified: [], ...(snapshot ? { snapshot } : {}) };
+    return { status: "stale", findings, transitions: [], notified: [], snapshot: snapshot as ClusterSnapshot };
   }
   await deliverAlerts(deps, cluster, committed.outbox);
-  return { status: "evaluated", findings, transitions: committed.plan.transitions, notified: committed.plan.notify, ...(snapshot ? { snapshot } : {}) };
+  // Set by the attempt that committed (an attempt without a cluster declines, see above).
+  return { status: "evaluated", findings, transitions: committed.plan.transitions, notified: committed.plan.notify, snapshot: snapshot as ClusterSnapshot };
 }

@@ -63,14 +63,7 @@ function parseJson(text: string): unknown {
 }
 
 export function parseSettleMessage(input: unknown): SettleMessage {
-  let value = input;
-  if (typeof input === "string") {
-    try {
-      value = JSON.parse(input);
-    } catch (cause) {
-      throw new SettleMessageInvalid("settle message: expected a JSON object, got unparsable text", { cause });
-    }
-  }
+  const value = typeof input === "string" ? parseJson(input) : input;
   const result = settleMessageSchema.safeParse(value);
   if (!result.success) {
     const issues = issuesFromZod(result.error);
