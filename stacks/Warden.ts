@@ -36,6 +36,8 @@ import { TAMPER_RULE_IDS, tamperRules } from "@eks-warden/core/tamper/pattern";
 import { keepsState, loadDeploymentConfig, type DeploymentConfig } from "./config.ts";
 import { REALTIME_FUNCTION_ACTIONS } from "@eks-warden/core/aws/permissions";
 import { REMEDIATION_ACTIONS, scopeActions } from "./permissions.ts";
+import { EXEMPTION_TAG } from "@eks-warden/core/exemptions";
+import { REMEDIATION_OPT_OUT, REMEDIATION_TAG } from "@eks-warden/core/remediation/plan";
 
 /** SST handler paths, from the deployment constants the local system wires the same handlers from. */
 export const HANDLERS = {
@@ -217,12 +219,8 @@ function grantDeclared(fn: SstFunction, role: iam.Role, name: keyof typeof REALT
   const declared = REALTIME_FUNCTION_ACTIONS[name];
   const stack = fn.stack;
   const regions = config.policy.regions.length > 0 ? config.policy.regions : [stack.region];
-  const eksActions = [
-    ...permissionsFor(),
-    ...declared.eks,
-    // Remediation writes only when the policy enforces it; dry-run and off never touch a cluster.
-    ...(config.policy.remediation.mode === "enforce" ? REMEDIATION_ACTIONS : []),
-  ];
+  // The one EKS write (remediation) is not here: see grantRemediation, the settle function's alone.
+  const eksActions = [...permissionsFor(), ...declared.eks];
   const unscoped: iam.PolicyStatement[] = [];
   for (const [index, grant] of scopeActions(eksActions, { partition: stack.partition, account: stack.account, regions }).entries()) {
     const statement = new iam.PolicyStatement({ sid: `Eks${index}`, actions: [...grant.actions], resources: [...grant.resources] });
@@ -250,6 +248,53 @@ export function grantUnscopedReads(scope: Construct, id: string, role: iam.IRole
       id: "AwsSolutions-IAM5",
       reason: "eks:DescribeClusterVersions supports no resource-level permissions (Service Authorization Reference), so its only valid resource is *; it returns the public Kubernetes version catalogue",
       appliesTo: ["Resource::*"],
+    },
+  ]);
+  return policy;
+}
+
+/** The tag values and keys the remediation Deny statements match (core/src/remediation/plan.ts, exemptions.ts). */
+const REMEDIATION_TAG_CONDITION_KEY = `aws:ResourceTag/${REMEDIATION_TAG}`;
+const EXEMPTION_TAG_CONDITION_KEY = `aws:ResourceTag/${EXEMPTION_TAG}`;
+
+/**
+ * eks:UpdateClusterConfig for the function that remediates (settle), only under `enforce`, in a policy of its own:
+ * allowed on the cluster ARNs of the configured accounts and regions, and denied (a second line of defence behind
+ * the code's own checks) on any cluster tagged eks-warden:remediation=opt-out or carrying an exemption tag.
+ */
+function grantRemediation(settle: SstFunction, wiring: Wiring): iam.Policy | undefined {
+  const { config } = wiring;
+  if (config.policy.remediation.mode !== "enforce") return undefined;
+  const stack = settle.stack;
+  const regions = config.policy.regions.length > 0 ? config.policy.regions : [stack.region];
+  const accounts = [stack.account, ...config.policy.accounts.map((account) => account.id)];
+  const clusters = [...new Set(accounts.flatMap((account) => scopeActions(REMEDIATION_ACTIONS, { partition: stack.partition, account, regions }).flatMap((grant) => grant.resources)))];
+  const policy = new iam.Policy(stack, "SettleRemediationPolicy", {
+    roles: [settle.role!],
+    statements: [
+      new iam.PolicyStatement({ sid: "RemediatePublicEndpoints", actions: [...REMEDIATION_ACTIONS], resources: clusters }),
+      new iam.PolicyStatement({
+        sid: "NeverRemediateOptedOutClusters",
+        effect: iam.Effect.DENY,
+        actions: [...REMEDIATION_ACTIONS],
+        resources: clusters,
+        conditions: { StringEquals: { [REMEDIATION_TAG_CONDITION_KEY]: REMEDIATION_OPT_OUT } },
+      }),
+      new iam.PolicyStatement({
+        sid: "NeverRemediateExemptClusters",
+        effect: iam.Effect.DENY,
+        actions: [...REMEDIATION_ACTIONS],
+        resources: clusters,
+        conditions: { Null: { [EXEMPTION_TAG_CONDITION_KEY]: "false" } },
+      }),
+    ],
+  });
+  NagSuppressions.addResourceSuppressions(policy, [
+    {
+      id: "AwsSolutions-IAM5",
+      reason:
+        "eks:UpdateClusterConfig alone (auto-remediation under enforce): it must reach any cluster of the configured accounts and regions, including clusters created after deployment; the ARNs pin partition, account, region and resource type, and Deny statements exclude clusters tagged opt-out or exempt",
+      appliesTo: [{ regex: "/^Resource::arn:<AWS::Partition>:eks:[a-z0-9-]+:(<AWS::AccountId>|[0-9]{12}):cluster\\/\\*$/g" }],
     },
   ]);
   return policy;
@@ -305,6 +350,9 @@ export function Warden({ stack, app }: StackContext) {
   const settle = wardenFunction(stack, "Settle", "settle", wiring);
   grantDeclared(clusterEvent.fn, clusterEvent.role, "clusterEvent", wiring);
   grantDeclared(settle.fn, settle.role, "settle", wiring);
+  grantRemediation(settle.fn, wiring);
+  // Both functions recognise the remediating role's own CloudTrail events (recorded as auto-remediation).
+  for (const fn of [clusterEvent.fn, settle.fn]) fn.addEnvironment(FUNCTION_ENV.remediationRoleArn, settle.role.roleArn);
   settle.fn.addEventSource(new SqsEventSource(settleQueue, { batchSize: SETTLE_QUEUE.batchSize, reportBatchItemFailures: SETTLE_QUEUE.reportBatchItemFailures }));
   // Only the two functions queue settle checks: a forged check cannot make settle judge a cluster on the attacker's
   // terms, and a flood of them cannot starve the real ones.

@@ -21,7 +21,8 @@ export const ACTION_SCOPES: Readonly<Record<string, readonly ResourceKind[]>> = 
   "ssm:GetParameters": ["amiParameters"],
 };
 
-export const REMEDIATION_ACTIONS = ["eks:UpdateClusterConfig"] as const;
+/** The one EKS write, declared beside the adapter that sends it. */
+export { EKS_REMEDIATION_ACTIONS as REMEDIATION_ACTIONS } from "@eks-warden/core/aws/permissions";
 
 export interface ScopeContext {
   readonly partition: string;

@@ -10,7 +10,7 @@ import { parsePolicy } from "@eks-warden/core/policy";
 import type { Synthesized } from "../packages/cli/src/commands/synth.ts";
 import { CONFIG_PATH_VARIABLE, keepsState, loadDeploymentConfig, parseDeploymentConfig } from "../stacks/config.ts";
 import { scopeActions } from "../stacks/permissions.ts";
-import { allPolicyStatements, resourcesOfType, synthesizeWithConfig, wardenFunctions } from "./infra-support.ts";
+import { allPolicyStatements, nagReportRows, resourcesOfType, synthesizeWithConfig, wardenFunctions } from "./infra-support.ts";
 
 const enforcing = {
   _what: "test configuration: remediation enforced, two regions, two alert addresses",
@@ -22,15 +22,17 @@ const enforcing = {
   policy: {
     remediation: { mode: "enforce", action: "private" },
     regions: ["eu-west-1", "eu-central-1"],
+    accounts: [{ id: "444455556666" }],
     alertEmails: ["oncall@example.com", "security@example.com"],
   },
 };
 
 let synthesized: Synthesized;
 let template: Template;
+let outDir: string;
 
 beforeAll(async () => {
-  ({ synthesized, template } = await synthesizeWithConfig("prod", enforcing));
+  ({ synthesized, template, outDir } = await synthesizeWithConfig("prod", enforcing));
 }, 180_000);
 
 describe("a protected stage that enforces remediation", () => {
@@ -39,20 +41,43 @@ describe("a protected stage that enforces remediation", () => {
     expect(synthesized.nagFindings).toEqual([]);
   });
 
-  it("lets both functions call eks:UpdateClusterConfig, on cluster ARNs of the configured regions only", () => {
+  it("lets only the remediating function (settle) call eks:UpdateClusterConfig, on the configured accounts' and regions' clusters, never on opted-out or exempt ones", () => {
     const { clusterEvent, settle } = wardenFunctions(template);
-    for (const fn of [clusterEvent, settle]) {
-      const grants = allPolicyStatements(template)
-        .filter(({ where }) => where.startsWith(`${fn.roleId}:`))
-        .map(({ statement }) => statement)
-        .filter((statement) => [statement.Action].flat().includes("eks:UpdateClusterConfig"));
-      expect(grants).toHaveLength(1);
-      const resources = [grants[0].Resource].flat().map((resource) => JSON.stringify(resource));
-      expect(resources).toEqual([
-        expect.stringMatching(/:eks:eu-west-1:.*AWS::AccountId.*:cluster\/\*/),
-        expect.stringMatching(/:eks:eu-central-1:.*AWS::AccountId.*:cluster\/\*/),
-      ]);
+    const remediating = allPolicyStatements(template).filter(({ statement }) => [statement.Action].flat().includes("eks:UpdateClusterConfig"));
+    // One policy of its own, attached to the settle role alone.
+    expect([...new Set(remediating.map(({ where }) => where))]).toEqual([expect.stringMatching(new RegExp(`^${settle.roleId}:SettleRemediationPolicy`))]);
+    expect(remediating.some(({ where }) => where.startsWith(`${clusterEvent.roleId}:`))).toBe(false);
+    const [allow, ...denies] = remediating.map(({ statement }) => statement);
+    expect(allow).toMatchObject({ Effect: "Allow", Action: "eks:UpdateClusterConfig" });
+    const resources = [allow.Resource].flat().map((resource) => JSON.stringify(resource));
+    expect(resources).toEqual([
+      expect.stringMatching(/:eks:eu-west-1:.*AWS::AccountId.*:cluster\/\*/),
+      expect.stringMatching(/:eks:eu-central-1:.*AWS::AccountId.*:cluster\/\*/),
+      expect.stringMatching(/:eks:eu-west-1:444455556666:cluster\/\*/),
+      expect.stringMatching(/:eks:eu-central-1:444455556666:cluster\/\*/),
+    ]);
+    expect(denies).toEqual([
+      { Sid: "NeverRemediateOptedOutClusters", Effect: "Deny", Action: "eks:UpdateClusterConfig", Resource: allow.Resource, Condition: { StringEquals: { "aws:ResourceTag/eks-warden:remediation": "opt-out" } } },
+      { Sid: "NeverRemediateExemptClusters", Effect: "Deny", Action: "eks:UpdateClusterConfig", Resource: allow.Resource, Condition: { Null: { "aws:ResourceTag/eks-warden:exempt": "false" } } },
+    ]);
+  });
+
+  it("suppresses the write's wildcard finding on its own policy, naming eks:UpdateClusterConfig alone", () => {
+    const rows = nagReportRows(outDir, "prod-eks-warden-Warden").filter((row) => row.compliance === "Suppressed" && row.resource.includes("SettleRemediationPolicy"));
+    expect(rows.length).toBeGreaterThan(0);
+    for (const row of rows) {
+      expect(row.ruleId).toBe("AwsSolutions-IAM5");
+      expect(row.reason).toMatch(/eks:UpdateClusterConfig alone/);
+      expect(row.reason).toMatch(/^\[Resource::arn:<AWS::Partition>:eks:[a-z0-9-]+:(<AWS::AccountId>|444455556666):cluster\/\*\]/);
     }
+    // The read suppressions of the function roles do not mention the write.
+    const reads = nagReportRows(outDir, "prod-eks-warden-Warden").filter((row) => row.compliance === "Suppressed" && !row.resource.includes("SettleRemediationPolicy"));
+    for (const row of reads) expect(row.reason).not.toMatch(/UpdateClusterConfig/);
+  });
+
+  it("tells both functions the remediating role, so its own CloudTrail events are recognised", () => {
+    const { clusterEvent, settle } = wardenFunctions(template);
+    for (const fn of [clusterEvent, settle]) expect(fn.properties.Environment.Variables.REMEDIATION_ROLE_ARN).toEqual({ "Fn::GetAtt": [settle.roleId, "Arn"] });
   });
 
   it("hands the functions the configured policy, validated", () => {

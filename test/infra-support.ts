@@ -19,13 +19,14 @@ export interface CfnResource {
 }
 
 /** Synthesises the app (once per process) on `stage` with `config` as its warden.config.json, cdk-nag checked. */
-export async function synthesizeWithConfig(stage: string, config: Record<string, unknown>): Promise<{ synthesized: Synthesized; template: Template }> {
+export async function synthesizeWithConfig(stage: string, config: Record<string, unknown>): Promise<{ synthesized: Synthesized; template: Template; outDir: string }> {
   const folder = mkdtempSync(join(tmpdir(), `warden-${stage}-`));
   const configFile = join(folder, "warden.config.json");
   writeFileSync(configFile, JSON.stringify(config));
   process.env[CONFIG_PATH_VARIABLE] = configFile;
-  const synthesized = await synthesizeApp({ stage, outDir: join(folder, "cdk.out"), nagChecks: true });
-  return { synthesized, template: Template.fromStack(getStack(Warden)) };
+  const outDir = join(folder, "cdk.out");
+  const synthesized = await synthesizeApp({ stage, outDir, nagChecks: true });
+  return { synthesized, template: Template.fromStack(getStack(Warden)), outDir };
 }
 
 export function resourcesOfType(template: Template, type: string): Record<string, CfnResource> {

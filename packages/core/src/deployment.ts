@@ -47,6 +47,11 @@ export const FUNCTION_ENV = {
   settleMaxDelaySeconds: "SETTLE_MAX_DELAY_SECONDS",
   /** Settle checks of one change before it counts as stuck. */
   settleMaxAttempts: "SETTLE_MAX_ATTEMPTS",
+  /**
+   * The IAM role of the function that remediates (settle): its CloudTrail events are recognised as the monitor's own
+   * (recorded as auto-remediation, never remediated again). Set for both functions.
+   */
+  remediationRoleArn: "REMEDIATION_ROLE_ARN",
   /** Powertools: the service name in every log line and metric. */
   serviceName: "POWERTOOLS_SERVICE_NAME",
   /** Powertools: the CloudWatch metrics namespace. */

@@ -46,6 +46,27 @@ export class UpdateNotFound extends WardenError {
   }
 }
 
+/** EKS refused an update because another update of the cluster is in progress (ResourceInUseException): try later. */
+export class UpdateInProgress extends WardenError {
+  constructor(readonly clusterArn: string, options?: { cause?: unknown }) {
+    super(`EKS cluster ${clusterArn} has another update in progress`, options);
+  }
+}
+
+/** EKS refused an update because the cluster is already configured as asked (InvalidParameterException): success. */
+export class AlreadyAtDesiredConfiguration extends WardenError {
+  constructor(readonly clusterArn: string, options?: { cause?: unknown }) {
+    super(`EKS cluster ${clusterArn} is already at the desired configuration`, options);
+  }
+}
+
+/** EKS refused the request as invalid (InvalidParameterException, InvalidRequestException), with EKS's message. */
+export class EksRequestRejected extends WardenError {
+  constructor(readonly clusterArn: string, readonly errorCode: string, message: string, options?: { cause?: unknown }) {
+    super(`EKS refused the request for ${clusterArn}: ${errorCode}: ${message}`, options);
+  }
+}
+
 /** Still throttled after the SDK's own retries: thrown on so the queue's retry and dead-letter queue take over. */
 export class Throttled extends WardenError {
   constructor(readonly service: string, readonly operation: string, options?: { cause?: unknown }) {

@@ -159,7 +159,12 @@ export interface PolicyExemption {
 
 /** Deployment configuration, after validation and defaults (see policy.ts for the schema). */
 export interface Policy {
-  readonly remediation: { readonly mode: RemediationMode; readonly action: RemediationAction };
+  readonly remediation: {
+    readonly mode: RemediationMode;
+    readonly action: RemediationAction;
+    /** UpdateClusterConfig calls per cluster in 24 h before remediation stops and reports a conflict (default 3). */
+    readonly attemptsPerDay?: number;
+  };
   readonly endpoint: {
     /** Public CIDRs the organisation accepts (office egress, VPN). IPv4 or IPv6. */
     readonly allowedPublicCidrs: readonly string[];
@@ -221,4 +226,6 @@ export interface AlertCause {
   readonly sourceIp?: string;
   readonly userAgent?: string;
   readonly eventTime?: Date;
+  /** Set when the evaluation follows EKS Warden's own remediation: who had opened the endpoint, and the closing update. */
+  readonly remediation?: { readonly updateId: string; readonly roleArn?: string; readonly openedBy?: Actor; readonly openedAt?: string };
 }

@@ -135,6 +135,8 @@ export const policySchema = z
       .strictObject({
         mode: z.enum(["off", "dry-run", "enforce"]).default("off"),
         action: z.enum(["private", "restrict-to-allowlist"]).default("private"),
+        /** UpdateClusterConfig calls per cluster in 24 h before remediation stops and reports a conflict (absent: 3). */
+        attemptsPerDay: wholeNumber(1, 10).optional(),
       })
       .prefault({}),
     endpoint: z

@@ -4,12 +4,15 @@
 // pure function of the payload (alerts/render.ts), so it is rebuilt here exactly as the email would read.
 import { alertText, type AlertInput, type AlertPayload } from "@eks-warden/core/alerts/render";
 import type { Transition } from "@eks-warden/core/state/transitions";
+import { remediationInputFromPayload, remediationText, type RemediationPayload } from "@eks-warden/core/remediation/render";
 
 export interface ReceivedNotification {
   readonly subject: string;
   readonly attributes: Readonly<Record<string, string>>;
   /** The JSON payload (alerts), or undefined when the message is not JSON (another publisher's text). */
   readonly payload?: AlertPayload;
+  /** The JSON payload of a remediation alert (message attribute kind=remediation). */
+  readonly remediation?: RemediationPayload;
   /** The message as a person reads it (the email/default text of an alert). */
   readonly text: string;
   readonly receivedAt: string;
@@ -49,6 +52,7 @@ export function alertInputFromPayload(payload: AlertPayload): AlertInput {
       ...(cause.sourceIp !== undefined && { sourceIp: cause.sourceIp }),
       ...(cause.userAgent !== undefined && { userAgent: cause.userAgent }),
       ...(cause.eventTime !== undefined && { eventTime: new Date(cause.eventTime) }),
+      ...(cause.remediation !== undefined && { remediation: cause.remediation }),
     },
     ...(payload.ruleTitle !== undefined && { rule: { title: payload.ruleTitle, risk: payload.risk ?? "", frameworks: payload.frameworks } }),
     evaluatedAt: new Date(payload.evaluatedAt),
@@ -68,9 +72,11 @@ export function notificationFromSqsBody(body: string): ReceivedNotification {
   const message = envelope.Message ?? "";
   const attributes = Object.fromEntries(Object.entries(envelope.MessageAttributes ?? {}).map(([name, value]) => [name, value.Value ?? ""]));
   let payload: AlertPayload | undefined;
+  let remediation: RemediationPayload | undefined;
   try {
-    const parsed = JSON.parse(message) as Partial<AlertPayload>;
+    const parsed = JSON.parse(message) as Partial<AlertPayload> | Partial<RemediationPayload>;
     if (parsed && parsed.kind === "alert" && typeof parsed.ruleId === "string") payload = parsed as AlertPayload;
+    if (parsed && parsed.kind === "remediation" && typeof parsed.outcome === "string") remediation = parsed as RemediationPayload;
   } catch {
     payload = undefined;
   }
@@ -78,7 +84,8 @@ export function notificationFromSqsBody(body: string): ReceivedNotification {
     subject: envelope.Subject ?? "(no subject)",
     attributes,
     ...(payload && { payload }),
-    text: payload ? alertText(alertInputFromPayload(payload)) : `${message}\n`,
+    ...(remediation && { remediation }),
+    text: payload ? alertText(alertInputFromPayload(payload)) : remediation ? remediationText(remediationInputFromPayload(remediation)) : `${message}\n`,
     receivedAt: envelope.Timestamp ?? new Date().toISOString(),
   };
 }

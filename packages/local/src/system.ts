@@ -36,6 +36,7 @@ import { parsePolicy } from "@eks-warden/core/policy";
 import type { StoredRuleState } from "@eks-warden/core/state/transitions";
 import { startSimulator, type CloudTrailEvent, type Fleet, type Simulator } from "@eks-warden/simulator/index";
 import { startEmbedded } from "@eks-warden/simulator/embedded/index";
+import { FAKE_CREDENTIALS } from "@eks-warden/simulator/embedded/credentials";
 import { notificationFromSqsBody, type ReceivedNotification } from "./notifications.ts";
 import { createQueueWithDeadLetter, LocalEventRouter, LocalQueuePoller, type DeadLetter, type LambdaHandler, type LocalQueues } from "./runner.ts";
 
@@ -92,8 +93,17 @@ export interface PipelineDepsOptions {
   readonly settings?: Partial<PipelineSettings>;
 }
 
+/** Who the monitor is to the simulator: the role of the remediating function and the session its calls are signed as. */
+export interface LocalMonitorIdentity {
+  /** REMEDIATION_ROLE_ARN of the handlers. */
+  readonly roleArn: string;
+  /** The CloudTrail identity (assumed-role session) of the handlers' EKS calls: count the monitor's calls by it. */
+  readonly sessionArn: string;
+}
+
 export interface LocalSystem {
   readonly simulator: Simulator;
+  readonly monitor: LocalMonitorIdentity;
   readonly endpoints: LocalEndpoints;
   /** The region the local AWS parts sign for and put in ARNs. */
   readonly region: string;
@@ -153,6 +163,8 @@ export interface LocalSystem {
   stop(): Promise<void>;
 }
 
+/** The role name the local handlers act as (the deployed stack's is the Settle function's role). */
+const LOCAL_MONITOR_ROLE = "eks-warden-local-settle";
 const SILENT_LOGGER = new Logger({ serviceName: "eks-warden-local", logLevel: "SILENT" });
 const ANONYMOUS = { accessKeyId: "AKIASCENARIOANONYMOU", secretAccessKey: "anonymous" };
 
@@ -260,6 +272,15 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
       POWERTOOLS_LOG_LEVEL: options.handlerLogs === true ? "INFO" : options.handlerLogs || "SILENT",
     });
     const region = embedded?.region ?? process.env["AWS_REGION"] ?? "us-east-1";
+    // The handlers sign their EKS calls with this process's access key: to the simulator it is a session of the
+    // remediating function's role, as in Lambda, so the monitor's own CloudTrail events are recognisably its own.
+    const monitorAccount = simulator.identities.defaultAccount;
+    const monitor: LocalMonitorIdentity = {
+      roleArn: `arn:aws:iam::${monitorAccount}:role/${LOCAL_MONITOR_ROLE}`,
+      sessionArn: `arn:aws:sts::${monitorAccount}:assumed-role/${LOCAL_MONITOR_ROLE}/${HANDLERS.settle.name}`,
+    };
+    simulator.identities.register(process.env["AWS_ACCESS_KEY_ID"] ?? FAKE_CREDENTIALS.accessKeyId, { arn: monitor.sessionArn });
+    process.env[FUNCTION_ENV.remediationRoleArn] = monitor.roleArn;
 
     const dynamo = new DynamoDBClient({});
     const sqs = new SQSClient({});
@@ -333,6 +354,7 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
 
     const system: LocalSystem = {
       simulator,
+      monitor,
       endpoints: { eks: simulator.url, ...aws },
       region,
       tableName,
@@ -467,12 +489,15 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
           return client;
         };
         ownClients.push(clients.dynamodb, clients.sns, clients.sqs);
+        const depsStore = new DynamoStateStore({ tableName, client: clients.dynamodb });
+        const depsEks = new EksCollector({ clientFor: eksFor });
         return {
           policy: parsePolicy(options.policy),
-          store: new DynamoStateStore({ tableName, client: clients.dynamodb }),
+          store: depsStore,
+          remediation: { store: depsStore, eks: depsEks, roleArn: monitor.roleArn },
           notifier: new SnsNotifier({ topicArn, client: clients.sns }),
           settleQueue: new SqsSettleQueue({ queueUrl: settleQueues.queueUrl, client: clients.sqs }),
-          eks: new EksCollector({ clientFor: eksFor }),
+          eks: depsEks,
           now: depsOptions.now ?? (() => new Date()),
           logger: { debug() {}, info() {}, warn() {}, error() {} },
           settings: { settleDelaySeconds: 0, maxSettleDelaySeconds: 0, ...depsOptions.settings },

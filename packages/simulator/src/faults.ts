@@ -117,9 +117,17 @@ export class FaultInjector {
 /** Per-operation call counters, counting every request that reached the simulator, faulted or not. */
 export class CallCounter {
   #counts = new Map<string, number>();
+  #byCaller = new Map<string, number>();
 
-  record(operation: string): void {
+  /** Counts a call; `caller` (the identity ARN that signed it) is counted separately as well. */
+  record(operation: string, caller?: string): void {
     this.#counts.set(operation, (this.#counts.get(operation) ?? 0) + 1);
+    if (caller !== undefined) this.#byCaller.set(`${operation} ${caller}`, (this.#byCaller.get(`${operation} ${caller}`) ?? 0) + 1);
+  }
+
+  /** Calls of `operation` signed by the identity `callerArn` (e.g. the monitor's UpdateClusterConfig calls). */
+  byCaller(operation: string, callerArn: string): number {
+    return this.#byCaller.get(`${operation} ${callerArn}`) ?? 0;
   }
 
   get(operation: string): number {
@@ -138,5 +146,6 @@ export class CallCounter {
 
   reset(): void {
     this.#counts.clear();
+    this.#byCaller.clear();
   }
 }

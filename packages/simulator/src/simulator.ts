@@ -160,7 +160,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       return;
     }
     const operation = route.spec.operation;
-    calls.record(operation);
+    calls.record(operation, caller.identity.arn);
     const account = caller.identity.accountId;
     const sourceIp = (request.headers["x-sim-source-ip"] as string | undefined) ?? caller.sourceIPAddress ?? clientIp(request);
     const userAgent = String(request.headers["user-agent"] ?? "");

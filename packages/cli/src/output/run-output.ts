@@ -90,7 +90,7 @@ export function jsonlSink(write: Write): ScenarioSink {
     phase() {},
     note() {},
     notification(notification) {
-      line({ type: "notification", receivedAt: notification.receivedAt, subject: notification.subject, attributes: notification.attributes, payload: notification.payload, text: notification.text });
+      line({ type: "notification", receivedAt: notification.receivedAt, subject: notification.subject, attributes: notification.attributes, payload: notification.payload ?? notification.remediation, text: notification.text });
     },
     call(event) {
       const { detail } = event;

@@ -53,6 +53,7 @@ export interface AlertPayload {
     readonly sourceIp?: string;
     readonly userAgent?: string;
     readonly eventTime?: string;
+    readonly remediation?: AlertCause["remediation"];
   };
   readonly evaluatedAt: string;
   readonly risk?: string;
@@ -229,6 +230,10 @@ export function alertText(input: AlertInput): string {
     lines.push(`Source IP:    ${cause.sourceIp === undefined ? "unknown" : quotedText(cause.sourceIp, 64)}`);
     lines.push(`User agent:   ${cause.userAgent === undefined ? "unknown" : quotedText(cause.userAgent, 300)}`);
   }
+  if (cause.remediation) {
+    lines.push(`Closed by:    EKS Warden auto-remediation (update ${oneLine(cause.remediation.updateId, 200)}${cause.remediation.roleArn ? `, role ${oneLine(cause.remediation.roleArn, 300)}` : ""})`);
+    lines.push(`Opened by:    ${describeActor(cause.remediation.openedBy)}${cause.remediation.openedAt ? ` at ${oneLine(cause.remediation.openedAt, 40)}` : ""}`);
+  }
   const callName = oneLine([cause.eventName ?? "event", cause.eventId].filter(Boolean).join(" "), 300);
   const when = cause.eventTime ? `${cause.eventTime.toISOString()} (CloudTrail ${callName})` : "unknown";
   lines.push(`When:         ${when}; evaluated ${input.evaluatedAt.toISOString()}`);
@@ -269,6 +274,7 @@ function fullPayload(input: AlertInput): AlertPayload {
       ...(cause.sourceIp ? { sourceIp: cause.sourceIp } : {}),
       ...(cause.userAgent ? { userAgent: cause.userAgent } : {}),
       ...(cause.eventTime ? { eventTime: cause.eventTime.toISOString() } : {}),
+      ...(cause.remediation ? { remediation: cause.remediation } : {}),
     },
     evaluatedAt: input.evaluatedAt.toISOString(),
     remediation: transition.finding.remediation,

@@ -6,6 +6,8 @@
 //   (HISTORY# < OUTBOX# < RULE#: one Query from OUTBOX# to the end of RULE# reads the state and the outbox, no history)
 //   pk CLUSTER#<arn>  sk TAG_GRANT                              who set the exemption tag to which value, when (from the
 //                                                              TagResource event); re-checked at every evaluation
+//   pk CLUSTER#<arn>  sk REMEDIATION                            the cluster's remediation attempts (budget), override
+//                                                              and conflict report; conditional writes on `version`
 //   pk EVENT#<id>     sk EVENT                                  idempotency claim of an event id, `expiresAt` TTL
 // State records, the history entry, the outbox and the event claim's completion of one evaluation are written in one
 // TransactWriteItems, each record conditioned on the version it was computed from: a lost race is a StateConflict,
@@ -16,6 +18,8 @@ import { DeleteCommand, DynamoDBDocumentClient, PutCommand, QueryCommand, Transa
 import { EVENT_CLAIM_LEASE_SECONDS, type ClusterState, type CommitOptions, type HistoryEntry, type OutboxAlert, type PendingAlerts, type StateStore } from "../pipeline/ports.ts";
 import type { RecordWrite, StoredRuleState } from "../state/transitions.ts";
 import type { TagGrant } from "../model.ts";
+import type { RemediationRecord } from "../remediation/plan.ts";
+import type { RemediationStore } from "../remediation/ports.ts";
 import { clientConfig } from "./client-config.ts";
 import { translateSdkError } from "./sdk-errors.ts";
 import { StateConflict } from "../errors.ts";
@@ -39,6 +43,7 @@ export const ruleKey = (ruleId: string): string => `RULE#${ruleId}`;
 export const eventKey = (eventId: string): string => `EVENT#${eventId}`;
 export const TAG_GRANT_KEY = "TAG_GRANT";
 export const outboxKey = (id: string): string => `OUTBOX#${id}`;
+export const REMEDIATION_KEY = "REMEDIATION";
 export function historyKey(entry: HistoryEntry): string {
   return `HISTORY#${entry.at.toISOString()}#${entry.cause.eventId ?? entry.cause.trigger}#${entry.kind}`;
 }
@@ -64,7 +69,7 @@ function plain<T>(value: T): T {
   return JSON.parse(JSON.stringify(value)) as T;
 }
 
-export class DynamoStateStore implements StateStore {
+export class DynamoStateStore implements StateStore, RemediationStore {
   readonly #documents: DynamoDBDocumentClient;
   readonly #table: string;
   readonly #historyTtlSeconds: number;
@@ -251,6 +256,42 @@ export class DynamoStateStore implements StateStore {
         );
       },
       () => undefined,
+    );
+  }
+
+  async readRemediation(clusterArn: string): Promise<RemediationRecord | undefined> {
+    const page = await this.#call("Query", () =>
+      this.#documents.send(
+        new QueryCommand({
+          TableName: this.#table,
+          KeyConditionExpression: "pk = :pk AND sk = :sk",
+          ExpressionAttributeValues: { ":pk": clusterKey(clusterArn), ":sk": REMEDIATION_KEY },
+          ConsistentRead: true,
+        }),
+      ),
+    );
+    const item = page.Items?.[0];
+    if (!item) return undefined;
+    const { pk: _pk, sk: _sk, type: _type, ...record } = item;
+    return record as unknown as RemediationRecord;
+  }
+
+  async writeRemediation(record: RemediationRecord, expectedVersion: number): Promise<void> {
+    await this.#call(
+      "PutItem",
+      async () => {
+        await this.#documents.send(
+          new PutCommand({
+            TableName: this.#table,
+            Item: { pk: clusterKey(record.clusterArn), sk: REMEDIATION_KEY, type: "REMEDIATION", ...plain(record) },
+            ConditionExpression: expectedVersion === 0 ? "attribute_not_exists(pk)" : "version = :expected",
+            ...(expectedVersion === 0 ? {} : { ExpressionAttributeValues: { ":expected": expectedVersion } }),
+          }),
+        );
+      },
+      (error) => {
+        throw new StateConflict(record.clusterArn, { cause: error });
+      },
     );
   }
 

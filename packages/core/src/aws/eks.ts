@@ -13,11 +13,14 @@ import {
   ListAddonsCommand,
   ListClustersCommand,
   ListNodegroupsCommand,
+  UpdateClusterConfigCommand,
   type EKSClientConfig,
 } from "@aws-sdk/client-eks";
-import { AccessDenied, ClusterNotFound, EksUnavailable, UpdateNotFound } from "../errors.ts";
+import { AccessDenied, AlreadyAtDesiredConfiguration, ClusterNotFound, EksRequestRejected, EksUnavailable, UpdateInProgress, UpdateNotFound } from "../errors.ts";
 import type { VersionCatalogue } from "../model.ts";
 import type { ClusterRef, CollectedCluster, EksPort, UpdateStatus } from "../pipeline/ports.ts";
+import type { EksWriter, StartedUpdate } from "../remediation/ports.ts";
+import type { UpdateClusterConfigInput } from "../remediation/plan.ts";
 import { normaliseCluster, normaliseVersionCatalogue } from "../snapshot.ts";
 import { clientConfig } from "./client-config.ts";
 import { translateSdkError } from "./sdk-errors.ts";
@@ -49,7 +52,18 @@ interface Page<T> {
   readonly next?: string | undefined;
 }
 
-export class EksCollector implements EksPort {
+/** UpdateClusterConfig's own cases: another update running, nothing to change, a request EKS refuses. */
+export function translateUpdateError(cluster: ClusterRef, error: unknown): Error {
+  return translateSdkError("EKS", "UpdateClusterConfig", error, (name, cause) => {
+    if (name === "ResourceInUseException") return new UpdateInProgress(cluster.arn, { cause });
+    if (name === "InvalidParameterException" && /already at the desired configuration/i.test(cause.message)) return new AlreadyAtDesiredConfiguration(cluster.arn, { cause });
+    if (name === "InvalidParameterException" || name === "InvalidRequestException") return new EksRequestRejected(cluster.arn, name, cause.message, { cause });
+    if (name === "ResourceNotFoundException") return new ClusterNotFound(cluster.arn, { cause });
+    return undefined;
+  });
+}
+
+export class EksCollector implements EksPort, EksWriter {
   readonly #clients = new Map<string, EKSClient>();
   readonly #created = new Set<EKSClient>();
   readonly #catalogues = new Map<string, { catalogue: VersionCatalogue; at: number }>();
@@ -174,8 +188,28 @@ export class EksCollector implements EksPort {
     return {
       status: update.status,
       ...(update.type ? { type: update.type } : {}),
+      ...(update.createdAt ? { createdAt: update.createdAt } : {}),
       errors: (update.errors ?? []).map((error) => ({ ...(error.errorCode ? { errorCode: error.errorCode } : {}), ...(error.errorMessage ? { errorMessage: error.errorMessage } : {}) })),
     };
+  }
+
+  /**
+   * UpdateClusterConfig (remediation only): the one EKS write. Throws UpdateInProgress, AlreadyAtDesiredConfiguration,
+   * EksRequestRejected, ClusterNotFound, AccessDenied, Throttled, EksUnavailable.
+   */
+  async updateClusterConfig(cluster: ClusterRef, input: UpdateClusterConfigInput): Promise<StartedUpdate> {
+    let result;
+    try {
+      const { publicAccessCidrs, ...flags } = input.resourcesVpcConfig;
+      result = await this.#client(cluster.region).send(
+        new UpdateClusterConfigCommand({ name: input.name, resourcesVpcConfig: { ...flags, ...(publicAccessCidrs ? { publicAccessCidrs: [...publicAccessCidrs] } : {}) } }),
+      );
+    } catch (error) {
+      throw translateUpdateError(cluster, error);
+    }
+    const update = result.update;
+    if (!update?.id) throw new EksUnavailable("UpdateClusterConfig", { cause: new Error(`UpdateClusterConfig of ${cluster.arn} returned no update id`) });
+    return { updateId: update.id, status: update.status ?? "InProgress", ...(update.createdAt ? { createdAt: update.createdAt } : {}) };
   }
 
   /** Every cluster name in the region, all pages (ListClusters). */

@@ -18,6 +18,12 @@ export const EKS_INVENTORY_ACTIONS = ["eks:ListClusters"] as const;
 /** EksCollector.describeUpdate: the settle worker only. */
 export const EKS_SETTLE_ACTIONS = ["eks:DescribeUpdate"] as const;
 
+/**
+ * EksCollector.updateClusterConfig: auto-remediation, the one EKS write. Granted by the stack only under `enforce`,
+ * to the settle function alone, with Deny statements on opted-out and exempt clusters (stacks/Warden.ts).
+ */
+export const EKS_REMEDIATION_ACTIONS = ["eks:UpdateClusterConfig"] as const;
+
 /** DynamoStateStore: Query for state/history, PutItem/UpdateItem/DeleteItem for claims and history; a
  * TransactWriteItems is authorised per item by the same PutItem/UpdateItem/DeleteItem actions. No
  * ConditionCheckItem: the store writes no ConditionCheck item (its conditions ride on the writes themselves). */

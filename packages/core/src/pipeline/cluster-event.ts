@@ -9,11 +9,12 @@ import { normaliseCluster } from "../snapshot.ts";
 import { planIntent, type Transition } from "../state/transitions.ts";
 import { closeCluster, commitWithRetry, deliverAlerts, evaluateLive, historyEntry, invocation, outboxIdOf, principalsOf, readClusterState, recordHistory, renderTransitions, rulesOf, settingsOf, tagGrantFor, type Invocation } from "./evaluate-live.ts";
 import { EVENT_CLAIM_LEASE_SECONDS, type ClusterRef, type PipelineDeps, type ReadInput, type SettleMessage } from "./ports.ts";
+import { isMonitorActor } from "../remediation/ports.ts";
 
 export type ClusterEventOutcome =
   | { readonly status: "rejected"; readonly eventId?: string; readonly reason: EventRejected["reason"] }
   | { readonly status: "duplicate"; readonly eventId: string }
-  | { readonly status: "failed-call" | "closed"; readonly eventId: string; readonly clusterArn: string }
+  | { readonly status: "failed-call" | "closed" | "auto-remediation"; readonly eventId: string; readonly clusterArn: string }
   | { readonly status: "settling"; readonly eventId: string; readonly clusterArn: string; readonly earlyAlerts: readonly Transition[] }
   | { readonly status: "evaluated" | "stale" | "cluster-not-found"; readonly eventId: string; readonly clusterArn: string; readonly notified: readonly Transition[] };
 
@@ -137,6 +138,7 @@ export function settleMessageOf(event: ClusterEvent, queuedAt: Date, publishedOu
     ...(event.updateId ? { updateId: event.updateId } : {}),
     ...(event.nodegroupName ? { nodegroupName: event.nodegroupName } : {}),
     ...(event.addonName ? { addonName: event.addonName } : {}),
+    ...(event.intent ? { endpointChange: true } : {}),
     attempt: 1,
     queuedAt: queuedAt.toISOString(),
     ...(publishedOutboxId ? { publishedOutboxId } : {}),
@@ -147,6 +149,21 @@ export function settleMessageOf(event: ClusterEvent, queuedAt: Date, publishedOu
 async function apply(event: ClusterEvent, deps: PipelineDeps, run: Invocation): Promise<ClusterEventOutcome> {
   const cluster = refOf(event);
   const base = { eventId: event.eventId, clusterArn: cluster.arn };
+  if (isMonitorActor(event.actor, deps.remediation?.roleArn)) {
+    // EKS Warden's own remediation call coming back: recorded, never judged as an intent nor remediated again; the
+    // remediation that made it follows its update and reports the outcome itself.
+    await recordHistory(
+      deps,
+      run,
+      historyEntry(cluster, deps.now(), "auto-remediation", causeOf(event, "event"), undefined, {
+        note: `auto-remediation: EKS Warden's own ${event.eventName}${event.failed ? ` (failed: ${event.failed.errorCode})` : ""}`,
+        remediation: { step: "cloudtrail", ...(event.updateId ? { updateId: event.updateId } : {}) },
+        ...(event.failed ? { failed: event.failed } : {}),
+      }),
+    );
+    deps.logger.info("EKS Warden's own remediation call: recorded as auto-remediation", { eventId: event.eventId, clusterArn: cluster.arn, updateId: event.updateId });
+    return { status: "auto-remediation", ...base };
+  }
   if (event.failed) {
     // Nothing changed; who tried what is still worth keeping.
     await recordHistory(deps, run, historyEntry(cluster, deps.now(), "failed-call", causeOf(event, "event"), undefined, { failed: event.failed }));

@@ -25,6 +25,8 @@ export interface LiveOutcome {
   readonly findings: readonly Finding[];
   readonly transitions: readonly Transition[];
   readonly notified: readonly Transition[];
+  /** The live cluster the findings were computed from (absent when it was not found). */
+  readonly snapshot?: ClusterSnapshot;
 }
 
 export function settingsOf(deps: PipelineDeps): PipelineSettings {
@@ -213,6 +215,7 @@ export async function closeCluster(deps: PipelineDeps, cluster: ClusterRef, caus
 /** Evaluates the live cluster and persists it; `settles` names the intent event this evaluation follows up. */
 export async function evaluateLive(deps: PipelineDeps, cluster: ClusterRef, cause: AlertCause, options: { settles?: string; updateStatus?: string; note?: string } = {}, run: Invocation = invocation()): Promise<LiveOutcome> {
   let findings: readonly Finding[] = [];
+  let snapshot: ClusterSnapshot | undefined;
   let notFound = false;
   let stale = false;
   const committed = await commitWithRetry(deps, cluster, run, async () => {
@@ -226,6 +229,7 @@ export async function evaluateLive(deps: PipelineDeps, cluster: ClusterRef, caus
       return undefined;
     }
     const now = deps.now();
+    snapshot = collected.snapshot;
     const tagGrant = await tagGrantFor(deps, collected.snapshot);
     findings = evaluate(collected.snapshot, deps.policy, { now, ...(collected.versions ? { versions: collected.versions } : {}), ...(tagGrant ? { tagGrant } : {}) }, rulesOf(deps));
     const previous = await readClusterState(deps, cluster, run);
@@ -253,8 +257,9 @@ export async function evaluateLive(deps: PipelineDeps, cluster: ClusterRef, caus
     // A newer read of the cluster is already stored: this older view must not overwrite it.
     deps.logger.info("a newer evaluation is already stored: nothing written", { clusterArn: cluster.arn });
     await recordHistory(deps, run, historyEntry(cluster, deps.now(), "evaluation", cause, { findings, transitions: [], notify: [] }, { note: "stale view, not stored" }));
-    return { status: "stale", findings, transitions: [], notified: [] };
+    return { status: "stale", findings, transitions: [], notified: [], snapshot: snapshot as ClusterSnapshot };
   }
   await deliverAlerts(deps, cluster, committed.outbox);
-  return { status: "evaluated", findings, transitions: committed.plan.transitions, notified: committed.plan.notify };
+  // Set by the attempt that committed (an attempt without a cluster declines, see above).
+  return { status: "evaluated", findings, transitions: committed.plan.transitions, notified: committed.plan.notify, snapshot: snapshot as ClusterSnapshot };
 }

@@ -4,10 +4,12 @@
 import type { RenderedAlert } from "../alerts/render.ts";
 import type { AlertCause, ClusterIdentity, ClusterSnapshot, FindingStatus, Policy, Rule, Severity, TagGrant, VersionCatalogue } from "../model.ts";
 import type { RecordWrite, StoredRuleState, TransitionKind } from "../state/transitions.ts";
+import type { RemediationMessage } from "../remediation/messages.ts";
+import type { RemediationDeps } from "../remediation/ports.ts";
 
 export type ClusterRef = ClusterIdentity;
 
-export type HistoryKind = "evaluation" | "intent" | "failed-call" | "closed" | "cluster-not-found";
+export type HistoryKind = "evaluation" | "intent" | "failed-call" | "closed" | "cluster-not-found" | "remediation" | "auto-remediation";
 
 /** One line of a cluster's history: every evaluation and every recorded call, with its cause. */
 export interface HistoryEntry {
@@ -19,6 +21,17 @@ export interface HistoryEntry {
   readonly transitions?: readonly { readonly ruleId: string; readonly kind: TransitionKind; readonly notified: boolean }[];
   readonly failed?: { readonly errorCode: string; readonly errorMessage: string };
   readonly note?: string;
+  /** A remediation step (kind remediation), or the monitor's own call coming back (kind auto-remediation). */
+  readonly remediation?: {
+    readonly step: string;
+    readonly attemptId?: string;
+    readonly action?: string;
+    readonly updateId?: string;
+    readonly input?: unknown;
+    readonly reason?: string;
+    readonly errors?: readonly string[];
+    readonly override?: { readonly tag: string; readonly value: string };
+  };
 }
 
 /** What the notifier publishes: a rendered alert (see alerts/render.ts). */
@@ -102,6 +115,8 @@ export interface UpdateStatus {
   /** InProgress, Successful, Failed, Cancelled. */
   readonly status: string;
   readonly type?: string;
+  /** When EKS started the update (EKS's clock, as CloudTrail's). */
+  readonly createdAt?: Date;
   readonly errors: readonly { readonly errorCode?: string; readonly errorMessage?: string }[];
 }
 
@@ -113,7 +128,8 @@ export interface EksPort {
 }
 
 export interface SettleQueue {
-  enqueue(message: SettleMessage, delaySeconds: number): Promise<void>;
+  /** Settle checks, and remediation steps (kind "remediation") that travel on the same queue. */
+  enqueue(message: SettleMessage | RemediationMessage, delaySeconds: number): Promise<void>;
 }
 
 /** A settle check: follow the change `eventId` started on the cluster to its end. Serialisable as JSON. */
@@ -125,6 +141,8 @@ export interface SettleMessage {
   readonly updateId?: string;
   readonly nodegroupName?: string;
   readonly addonName?: string;
+  /** The call asked for an endpoint configuration (it has an intent): its settled FAIL may be remediated. */
+  readonly endpointChange?: boolean;
   /** 1 for the first check. */
   readonly attempt: number;
   readonly queuedAt: string;
@@ -183,4 +201,6 @@ export interface PipelineDeps {
   /** The rule set; defaults to the registry. */
   readonly rules?: readonly Rule[];
   readonly settings?: Partial<PipelineSettings>;
+  /** The remediation ports; absent: nothing is ever remediated, whatever the policy says. */
+  readonly remediation?: RemediationDeps;
 }

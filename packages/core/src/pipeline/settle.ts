@@ -10,6 +10,8 @@ import { issuesFromZod } from "../zod-issues.ts";
 import type { Transition } from "../state/transitions.ts";
 import { closeCluster, evaluateLive, flushPendingAlerts, invocation, settingsOf } from "./evaluate-live.ts";
 import type { PipelineDeps, ReadInput, SettleMessage } from "./ports.ts";
+import { isRemediationMessage, remediationMessageSchema, type RemediationMessage } from "../remediation/messages.ts";
+import { processRemediationMessage, remediateSettled, type RemediationResult } from "../remediation/run.ts";
 
 export const TERMINAL_UPDATE_STATUSES: ReadonlySet<string> = new Set(["Successful", "Failed", "Cancelled"]);
 const CREATING = "CREATING";
@@ -31,6 +33,7 @@ const settleMessageSchema = z.object({
   updateId: z.string().min(1).optional(),
   nodegroupName: z.string().min(1).optional(),
   addonName: z.string().min(1).optional(),
+  endpointChange: z.boolean().optional(),
   attempt: z.number().int().min(1),
   queuedAt: z.string(),
   publishedOutboxId: z.string().min(1).max(1024).optional(),
@@ -42,15 +45,28 @@ const settleMessageSchema = z.object({
   }),
 });
 
-export function parseSettleMessage(input: unknown): SettleMessage {
-  let value = input;
-  if (typeof input === "string") {
-    try {
-      value = JSON.parse(input);
-    } catch (cause) {
-      throw new SettleMessageInvalid("settle message: expected a JSON object, got unparsable text", { cause });
-    }
+/** A settle check or a remediation step (kind "remediation"); throws SettleMessageInvalid. */
+export function parseQueueMessage(input: unknown): SettleMessage | RemediationMessage {
+  const value = typeof input === "string" ? parseJson(input) : input;
+  if (!isRemediationMessage(value)) return parseSettleMessage(value);
+  const result = remediationMessageSchema.safeParse(value);
+  if (!result.success) {
+    const issues = issuesFromZod(result.error);
+    throw new SettleMessageInvalid(`remediation message: ${issues.map((issue) => `${issue.path || "(root)"}: ${issue.message}`).join("; ")}`, { cause: result.error });
   }
+  return result.data as RemediationMessage;
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (cause) {
+    throw new SettleMessageInvalid("settle message: expected a JSON object, got unparsable text", { cause });
+  }
+}
+
+export function parseSettleMessage(input: unknown): SettleMessage {
+  const value = typeof input === "string" ? parseJson(input) : input;
   const result = settleMessageSchema.safeParse(value);
   if (!result.success) {
     const issues = issuesFromZod(result.error);
@@ -67,7 +83,8 @@ export function parseSettleMessage(input: unknown): SettleMessage {
 export type SettleOutcome =
   | { readonly status: "rejected" }
   | { readonly status: "requeued"; readonly attempt: number; readonly delaySeconds: number }
-  | { readonly status: "settled" | "stale"; readonly updateStatus?: string; readonly notified: readonly Transition[] }
+  | { readonly status: "settled" | "stale"; readonly updateStatus?: string; readonly notified: readonly Transition[]; readonly remediation?: RemediationResult }
+  | { readonly status: "remediation"; readonly remediation: RemediationResult }
   | { readonly status: "cluster-not-found" };
 
 function causeOf(message: SettleMessage): AlertCause {
@@ -112,10 +129,11 @@ async function changeState(message: SettleMessage, deps: PipelineDeps): Promise<
 }
 
 /** Parses one settle message (an SQS body or its object), once: the message or why it is rejected, with its log keys. */
-export function readSettleMessage(input: unknown): ReadInput<SettleMessage, SettleMessageInvalid> {
+export function readSettleMessage(input: unknown): ReadInput<SettleMessage | RemediationMessage, SettleMessageInvalid> {
   try {
-    const message = parseSettleMessage(input);
-    return { value: message, logKeys: { eventId: message.eventId, clusterArn: message.cluster.arn } };
+    const message = parseQueueMessage(input);
+    const eventId = "kind" in message ? message.opened.eventId : message.eventId;
+    return { value: message, logKeys: { ...(eventId ? { eventId } : {}), clusterArn: message.cluster.arn } };
   } catch (error) {
     if (!(error instanceof SettleMessageInvalid)) throw error;
     return { rejected: error, logKeys: {} };
@@ -132,10 +150,14 @@ export async function handleSettleCheck(input: unknown, deps: PipelineDeps): Pro
  * a change still running is queued again; a change that never finishes throws SettleTimeout (-> dead-letter
  * queue); service failures throw.
  */
-export async function processSettleCheck(read: ReadInput<SettleMessage, SettleMessageInvalid>, deps: PipelineDeps): Promise<SettleOutcome> {
+export async function processSettleCheck(read: ReadInput<SettleMessage | RemediationMessage, SettleMessageInvalid>, deps: PipelineDeps): Promise<SettleOutcome> {
   if (read.rejected) {
     deps.logger.warn("settle message rejected: dropped without retry", { error: read.rejected.message });
     return { status: "rejected" };
+  }
+  if ("kind" in read.value) {
+    await flushPendingAlerts(deps, read.value.cluster);
+    return { status: "remediation", remediation: await processRemediationMessage(deps, read.value) };
   }
   const message = read.value;
   // Alerts left pending are published, and the early alerts' entry cleared, with the state read of whichever path follows.
@@ -160,5 +182,15 @@ export async function processSettleCheck(read: ReadInput<SettleMessage, SettleMe
   }
   const outcome = await evaluateLive(deps, message.cluster, causeOf(message), { settles: message.eventId, ...(state.updateStatus ? { updateStatus: state.updateStatus } : {}), ...(state.note ? { note: state.note } : {}) }, run);
   if (outcome.status === "cluster-not-found") return { status: "cluster-not-found" };
-  return { status: outcome.status === "stale" ? "stale" : "settled", ...(state.updateStatus ? { updateStatus: state.updateStatus } : {}), notified: outcome.notified };
+  // A settled FAIL of a change that asked for an endpoint configuration may be remediated (never the intent).
+  const remediation =
+    outcome.status === "evaluated" && message.endpointChange === true && outcome.snapshot
+      ? await remediateSettled(deps, message.cluster, { findings: outcome.findings, snapshot: outcome.snapshot }, { eventId: message.eventId, eventName: message.eventName, ...message.cause })
+      : undefined;
+  return {
+    status: outcome.status === "stale" ? "stale" : "settled",
+    ...(state.updateStatus ? { updateStatus: state.updateStatus } : {}),
+    notified: outcome.notified,
+    ...(remediation ? { remediation } : {}),
+  };
 }

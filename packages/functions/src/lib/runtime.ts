@@ -63,12 +63,18 @@ export function depsFromEnvironment(logger: Logger, env: NodeJS.ProcessEnv = pro
     Object.assign(settings, { maxSettleAttempts: attempts });
   }
   const historyTtlDays = historyRetentionDays(env);
+  const store = new DynamoStateStore({ tableName: required(env, FUNCTION_ENV.tableName, "the state table's name"), ...(historyTtlDays !== undefined && { historyTtlDays }) });
+  const eks = new EksCollector();
+  const roleArn = env[FUNCTION_ENV.remediationRoleArn];
   return {
     policy: policyFromEnvironment(env),
-    store: new DynamoStateStore({ tableName: required(env, FUNCTION_ENV.tableName, "the state table's name"), ...(historyTtlDays !== undefined && { historyTtlDays }) }),
+    store,
     notifier: new SnsNotifier({ topicArn: required(env, FUNCTION_ENV.alertsTopicArn, "the alerts topic's ARN") }),
     settleQueue: new SqsSettleQueue({ queueUrl: required(env, FUNCTION_ENV.settleQueueUrl, "the settle queue's URL") }),
-    eks: new EksCollector(),
+    eks,
+    // Only the settle function's role may call UpdateClusterConfig (and only under enforce); the other function
+    // uses these ports only to recognise the monitor's own events.
+    remediation: { store, eks, ...(roleArn ? { roleArn } : {}) },
     now: () => new Date(),
     logger: {
       debug: (message, extra) => logger.debug(message, extra ?? {}),

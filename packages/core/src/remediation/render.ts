@@ -1,0 +1,167 @@
+// Remediation alerts (message attribute kind=remediation): what EKS Warden did or would do to a cluster, and how it
+// ended. One per outcome: DRY_RUN (the exact call it would make), SUCCEEDED (with how long the endpoint was open),
+// FAILED (with EKS's errors), CONFLICT (the attempt budget is spent: who keeps reopening). Pure.
+
+import type { Actor } from "../events/model.ts";
+import type { ClusterIdentity, RemediationAction, Severity } from "../model.ts";
+import { SUBJECT_MAX } from "../alerts/render.ts";
+import { REMEDIATION_RULE_ID, REMEDIATION_WINDOW_HOURS, type RemediationOverride, type UpdateClusterConfigInput } from "./plan.ts";
+
+export const REMEDIATION_OUTCOMES = ["DRY_RUN", "SUCCEEDED", "FAILED", "CONFLICT"] as const;
+export type RemediationOutcome = (typeof REMEDIATION_OUTCOMES)[number];
+
+/** The change being undone: who made it, when (CloudTrail). */
+export interface OpeningCall {
+  readonly eventId?: string;
+  readonly eventName?: string;
+  readonly actor?: Actor;
+  readonly sourceIp?: string;
+  readonly userAgent?: string;
+  readonly eventTime?: string;
+}
+
+export interface RemediationAlertInput {
+  readonly outcome: RemediationOutcome;
+  readonly cluster: ClusterIdentity;
+  readonly severity: Severity;
+  readonly action?: RemediationAction;
+  readonly input?: UpdateClusterConfigInput;
+  readonly command?: string;
+  readonly override?: RemediationOverride;
+  readonly updateId?: string;
+  readonly opened: OpeningCall;
+  /** SUCCEEDED: when the closing update was seen ended; the endpoint was open from opened.eventTime to this. */
+  readonly endedAt?: string;
+  readonly errors?: readonly string[];
+  /** CONFLICT: who made the changes undone in the window, and how many calls were made. */
+  readonly openers?: readonly string[];
+  readonly attempts?: number;
+  readonly budget?: number;
+  /** The monitor's role (whose calls these are). */
+  readonly roleArn?: string;
+  readonly at: Date;
+}
+
+export interface RemediationPayload extends Omit<RemediationAlertInput, "at"> {
+  readonly kind: "remediation";
+  readonly version: 1;
+  readonly ruleId: typeof REMEDIATION_RULE_ID;
+  readonly at: string;
+  readonly openForSeconds?: number;
+}
+
+export interface RenderedRemediationAlert {
+  readonly subject: string;
+  readonly message: string;
+  readonly messageStructure: "json";
+  readonly attributes: Readonly<Record<"severity" | "ruleId" | "transition" | "account" | "region" | "cluster" | "kind", string>>;
+  readonly text: string;
+  readonly payload: RemediationPayload;
+}
+
+/** "1h 4m 10s" */
+export function formatDuration(seconds: number): string {
+  const whole = Math.max(0, Math.round(seconds));
+  const parts = [[Math.floor(whole / 3600), "h"], [Math.floor((whole % 3600) / 60), "m"], [whole % 60, "s"]] as const;
+  const shown = parts.filter(([value]) => value > 0).map(([value, unit]) => `${value}${unit}`);
+  return shown.length > 0 ? shown.join(" ") : "0s";
+}
+
+function openForSeconds(input: { opened: OpeningCall; endedAt?: string }): number | undefined {
+  if (!input.opened.eventTime || !input.endedAt) return undefined;
+  const seconds = (Date.parse(input.endedAt) - Date.parse(input.opened.eventTime)) / 1000;
+  return Number.isFinite(seconds) ? Math.max(0, seconds) : undefined;
+}
+
+function who(actor: Actor | undefined): string {
+  if (!actor) return "unknown (no CloudTrail identity)";
+  return `${actor.arn ?? actor.principalId ?? actor.type}${actor.userName ? ` (${actor.type} ${actor.userName})` : ` (${actor.type})`}`;
+}
+
+function truncate(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+export function remediationSubject(input: RemediationAlertInput): string {
+  const { cluster } = input;
+  const where = `${cluster.name} (${cluster.region})`;
+  const open = openForSeconds(input);
+  switch (input.outcome) {
+    case "DRY_RUN":
+      return truncate(`[DRY RUN] ${where}: would close the public endpoint (${input.action ?? "private"})`, SUBJECT_MAX);
+    case "SUCCEEDED":
+      return truncate(`[REMEDIATED] ${where}: public endpoint closed by EKS Warden${open !== undefined ? ` after ${formatDuration(open)} open` : ""}`, SUBJECT_MAX);
+    case "FAILED":
+      return truncate(`[REMEDIATION FAILED] ${where}: the public endpoint is still open`, SUBJECT_MAX);
+    case "CONFLICT":
+      return truncate(`[REMEDIATION CONFLICT] ${where}: endpoint reopened after ${input.attempts ?? 0} closures; stopped`, SUBJECT_MAX);
+  }
+}
+
+export function remediationText(input: RemediationAlertInput): string {
+  const { cluster, opened } = input;
+  const lines: string[] = [];
+  const open = openForSeconds(input);
+  switch (input.outcome) {
+    case "DRY_RUN":
+      lines.push("DRY RUN: remediation is in dry-run mode, so nothing was called. Under enforce, EKS Warden would make this call:", "");
+      break;
+    case "SUCCEEDED":
+      lines.push(`REMEDIATED: EKS Warden closed the public API endpoint of ${cluster.name}; the update ended Successful.`, "");
+      break;
+    case "FAILED":
+      lines.push(`REMEDIATION FAILED: EKS Warden could not close the public API endpoint of ${cluster.name}; it is still open.`, "");
+      break;
+    case "CONFLICT":
+      lines.push(
+        `REMEDIATION CONFLICT: the endpoint of ${cluster.name} was reopened after EKS Warden closed it ${input.attempts ?? 0} times in ${REMEDIATION_WINDOW_HOURS} h`,
+        `(budget ${input.budget ?? input.attempts ?? 0}). EKS Warden stops here and will not fight: talk to whoever keeps reopening it, then exempt the`,
+        "cluster or opt it out (tag eks-warden:remediation=opt-out), or fix what needs public access.",
+        "",
+      );
+      break;
+  }
+  lines.push(`Cluster:      ${cluster.name} in ${cluster.region}, account ${cluster.account}`, `              ${cluster.arn}`);
+  if (input.action) lines.push(`Action:       ${input.action}${input.override ? ` (from tag ${input.override.tag}=${input.override.value})` : " (policy)"}`);
+  else if (input.override) lines.push(`Override:     tag ${input.override.tag}=${input.override.value}`);
+  if (input.command) lines.push(`Call:         UpdateClusterConfig ${JSON.stringify(input.input)}`, `              ${input.command}`);
+  if (input.updateId) lines.push(`Update:       ${input.updateId}`);
+  if (input.outcome === "CONFLICT") lines.push(`Reopened by:  ${(input.openers ?? []).join(", ") || "unknown"}`);
+  else lines.push(`Opened by:    ${who(opened.actor)}`, `Source IP:    ${opened.sourceIp ?? "unknown"}`);
+  if (opened.eventTime) lines.push(`Opened at:    ${opened.eventTime} (CloudTrail ${[opened.eventName ?? "event", opened.eventId].filter(Boolean).join(" ")})`);
+  if (input.outcome === "SUCCEEDED" && input.endedAt) lines.push(`Closed at:    ${input.endedAt}${open !== undefined ? `; open for ${formatDuration(open)}` : ""}`);
+  for (const error of input.errors ?? []) lines.push(`EKS error:    ${error}`);
+  if (input.roleArn) lines.push(`Monitor role: ${input.roleArn}`);
+  lines.push(`When:         ${input.at.toISOString()}`);
+  return `${lines.join("\n")}\n`;
+}
+
+export function renderRemediationAlert(input: RemediationAlertInput): RenderedRemediationAlert {
+  const open = openForSeconds(input);
+  const { at, ...rest } = input;
+  const payload: RemediationPayload = { kind: "remediation", version: 1, ruleId: REMEDIATION_RULE_ID, ...rest, at: at.toISOString(), ...(open !== undefined ? { openForSeconds: open } : {}) };
+  const text = remediationText(input);
+  const json = JSON.stringify(payload);
+  return {
+    subject: remediationSubject(input),
+    message: JSON.stringify({ default: text, email: text, "email-json": json, sqs: json, lambda: json, https: json, http: json }),
+    messageStructure: "json",
+    attributes: {
+      severity: input.severity,
+      ruleId: REMEDIATION_RULE_ID,
+      transition: input.outcome,
+      account: input.cluster.account,
+      region: input.cluster.region,
+      cluster: input.cluster.name,
+      kind: "remediation",
+    },
+    text,
+    payload,
+  };
+}
+
+/** The input a payload was rendered from (for subscribers that rebuild the text, as the local system does). */
+export function remediationInputFromPayload(payload: RemediationPayload): RemediationAlertInput {
+  const { kind: _kind, version: _version, ruleId: _rule, openForSeconds: _open, at, ...rest } = payload;
+  return { ...rest, at: new Date(at) };
+}

@@ -1,0 +1,127 @@
+// The pure remediation decision: every guard, both actions, the budget and the conflict, without AWS.
+import { describe, expect, it } from "vitest";
+import { evaluate } from "../../src/engine.ts";
+import type { Policy } from "../../src/model.ts";
+import { parsePolicy, type PolicyInput } from "../../src/policy.ts";
+import {
+  attemptsInWindow,
+  planRemediation,
+  remediationCommand,
+  type RemediationAttempt,
+  type RemediationContext,
+  type RemediationRecord,
+} from "../../src/remediation/plan.ts";
+import { ruleById } from "../../src/rules/index.ts";
+import { normaliseCluster } from "../../src/snapshot.ts";
+import { clusterRecord, OPEN } from "../pipeline/fakes.ts";
+
+const REF = { arn: "arn:aws:eks:eu-west-1:111122223333:cluster/payments-prod", account: "111122223333", region: "eu-west-1", name: "payments-prod" };
+const NOW = new Date("2026-03-01T12:00:00Z");
+const ALICE = { type: "IAMUser", arn: "arn:aws:iam::111122223333:user/alice", userName: "alice" };
+const ALLOWLIST = ["203.0.113.0/24"];
+
+function context(options: { vpc?: typeof OPEN; tags?: Record<string, string>; status?: string; policy?: PolicyInput; record?: RemediationRecord; byMonitor?: boolean } = {}): RemediationContext {
+  const policy: Policy = parsePolicy(options.policy ?? { remediation: { mode: "enforce" } });
+  const snapshot = normaliseCluster(clusterRecord(REF, options.vpc ?? OPEN, { tags: options.tags ?? {}, status: options.status ?? "ACTIVE" }));
+  const [finding] = evaluate(snapshot, policy, { now: NOW }, [ruleById("endpoint-public-access")!]);
+  return { finding, snapshot, policy, record: options.record, now: NOW, opener: ALICE, byMonitor: options.byMonitor ?? false };
+}
+
+function attempt(hoursAgo: number, status: RemediationAttempt["status"] = "succeeded", openedBy = ALICE.arn): RemediationAttempt {
+  return {
+    id: `a-${hoursAgo}`,
+    at: new Date(NOW.getTime() - hoursAgo * 3_600_000).toISOString(),
+    action: "private",
+    status,
+    input: { name: REF.name, resourcesVpcConfig: { endpointPrivateAccess: true, endpointPublicAccess: false } },
+    openedBy,
+  };
+}
+
+const record = (attempts: RemediationAttempt[], extra: Partial<RemediationRecord> = {}): RemediationRecord => ({ clusterArn: REF.arn, version: attempts.length, attempts, ...extra });
+
+describe("planRemediation", () => {
+  it("is off by default: the default policy never acts", () => {
+    expect(planRemediation(context({ policy: {} }))).toEqual({ kind: "skip", reason: expect.stringMatching(/remediation is off/) });
+  });
+
+  it("acts on a settled FAIL with one call: private on and public off together", () => {
+    const decision = planRemediation(context());
+    expect(decision).toEqual({
+      kind: "act",
+      action: "private",
+      input: { name: "payments-prod", resourcesVpcConfig: { endpointPrivateAccess: true, endpointPublicAccess: false } },
+      command: "aws eks update-cluster-config --region eu-west-1 --name payments-prod --resources-vpc-config endpointPublicAccess=false,endpointPrivateAccess=true",
+    });
+  });
+
+  it("in dry-run names the exact call and makes none", () => {
+    const decision = planRemediation(context({ policy: { remediation: { mode: "dry-run" } } }));
+    expect(decision).toMatchObject({ kind: "dry-run", input: { resourcesVpcConfig: { endpointPublicAccess: false, endpointPrivateAccess: true } } });
+  });
+
+  it("restrict-to-allowlist keeps public on, sets the CIDRs to the allowlist and leaves private access as it is", () => {
+    const decision = planRemediation(context({ policy: { remediation: { mode: "enforce", action: "restrict-to-allowlist" }, endpoint: { allowedPublicCidrs: ALLOWLIST } } }));
+    expect(decision).toMatchObject({ kind: "act", action: "restrict-to-allowlist", input: { name: "payments-prod", resourcesVpcConfig: { endpointPublicAccess: true, publicAccessCidrs: ALLOWLIST } } });
+    expect(decision.kind === "act" && "endpointPrivateAccess" in decision.input.resourcesVpcConfig).toBe(false);
+    expect(decision.kind === "act" && decision.command).toBe(
+      "aws eks update-cluster-config --region eu-west-1 --name payments-prod --resources-vpc-config endpointPublicAccess=true,publicAccessCidrs=203.0.113.0/24",
+    );
+  });
+
+  it("does not restrict again a cluster already limited to the allowlist (no loop on the MEDIUM finding)", () => {
+    const decision = planRemediation(
+      context({ vpc: { ...OPEN, publicAccessCidrs: ALLOWLIST }, policy: { remediation: { mode: "enforce", action: "restrict-to-allowlist" }, endpoint: { allowedPublicCidrs: ALLOWLIST } } }),
+    );
+    expect(decision).toEqual({ kind: "skip", reason: expect.stringMatching(/already limited to the allowlist/) });
+  });
+
+  it("follows the per-cluster tag: opt-out, or the other action, and records it in the decision", () => {
+    expect(planRemediation(context({ tags: { "eks-warden:remediation": "opt-out" } }))).toEqual({
+      kind: "skip",
+      reason: "opted out by tag eks-warden:remediation=opt-out",
+      override: { tag: "eks-warden:remediation", value: "opt-out" },
+    });
+    const other = planRemediation(context({ tags: { "eks-warden:remediation": "restrict-to-allowlist" }, policy: { remediation: { mode: "enforce" }, endpoint: { allowedPublicCidrs: ALLOWLIST } } }));
+    expect(other).toMatchObject({ kind: "act", action: "restrict-to-allowlist", override: { value: "restrict-to-allowlist" } });
+    expect(planRemediation(context({ tags: { "eks-warden:remediation": "restrict-to-allowlist" } }))).toMatchObject({ kind: "skip", reason: expect.stringMatching(/allowedPublicCidrs, which is empty/) });
+    expect(planRemediation(context({ tags: { "eks-warden:remediation": "yes please" } }))).toMatchObject({ kind: "skip", reason: expect.stringMatching(/unknown value "yes please"/) });
+  });
+
+  it("never acts on an exempt cluster, on one carrying an exemption tag at all, on a cluster not ACTIVE, or on its own change", () => {
+    const exempt = context({ tags: { "eks-warden:exempt": "endpoint-public-access until=2099-01-01 reason=vendor ingress" } });
+    expect(planRemediation(exempt)).toMatchObject({ kind: "skip", reason: expect.stringMatching(/EXEMPT, not FAIL/) });
+    expect(planRemediation(context({ tags: { "eks-warden:exempt": "malformed" } }))).toMatchObject({ kind: "skip", reason: expect.stringMatching(/exemption tag/) });
+    const active = context();
+    expect(planRemediation({ ...active, snapshot: { ...active.snapshot, status: "DELETING" } })).toMatchObject({ kind: "skip", reason: "the cluster is DELETING, not ACTIVE" });
+    // Another update running: the call is made, EKS refuses it with ResourceInUseException and it is retried.
+    expect(planRemediation(context({ status: "UPDATING" }))).toMatchObject({ kind: "act" });
+    expect(planRemediation(context({ byMonitor: true }))).toMatchObject({ kind: "skip", reason: expect.stringMatching(/own remediation/) });
+    expect(planRemediation(context({ vpc: { ...OPEN, endpointPublicAccess: false } }))).toMatchObject({ kind: "skip", reason: expect.stringMatching(/PASS, not FAIL/) });
+    expect(planRemediation({ ...context(), finding: undefined })).toMatchObject({ kind: "skip", reason: expect.stringMatching(/no settled finding/) });
+  });
+
+  it("waits while an attempt is in flight, unless it is stale", () => {
+    expect(planRemediation(context({ record: record([{ ...attempt(0.1, "in-progress"), updateId: "u-1" }]) }))).toMatchObject({ kind: "skip", reason: expect.stringMatching(/already in flight \(in-progress, update u-1\)/) });
+    expect(planRemediation(context({ record: record([attempt(7, "retrying")]) }))).toMatchObject({ kind: "act" });
+  });
+
+  it("allows 3 calls per 24 h, then one conflict naming the openers, then nothing", () => {
+    const BOB = "arn:aws:iam::111122223333:user/bob";
+    const spent = record([attempt(20, "succeeded", BOB), attempt(10), attempt(1, "failed"), attempt(2, "already-closed")]);
+    expect(attemptsInWindow(spent, NOW)).toHaveLength(3);
+    const conflict = planRemediation(context({ record: spent }));
+    expect(conflict).toMatchObject({ kind: "conflict", openers: [BOB, ALICE.arn] });
+    const reported = record(spent.attempts as RemediationAttempt[], { conflict: { at: new Date(NOW.getTime() - 3_600_000).toISOString(), openers: [ALICE.arn] } });
+    expect(planRemediation(context({ record: reported }))).toMatchObject({ kind: "skip", reason: expect.stringMatching(/budget \(3 per 24 h\) is spent and the conflict was reported/) });
+    // A day later the window has moved on: one more call is allowed.
+    expect(planRemediation(context({ record: record([attempt(30), attempt(26), attempt(25)]) }))).toMatchObject({ kind: "act" });
+    expect(planRemediation(context({ record: spent, policy: { remediation: { mode: "enforce", attemptsPerDay: 5 } } }))).toMatchObject({ kind: "act" });
+  });
+
+  it("writes the CLI command with the list last", () => {
+    expect(remediationCommand({ name: "x", resourcesVpcConfig: { endpointPublicAccess: true, endpointPrivateAccess: true, publicAccessCidrs: ["a", "b"] } }, "us-east-1")).toBe(
+      "aws eks update-cluster-config --region us-east-1 --name x --resources-vpc-config endpointPublicAccess=true,endpointPrivateAccess=true,publicAccessCidrs=a,b",
+    );
+  });
+});

@@ -1,0 +1,310 @@
+// The remediation use-case over in-memory ports: the paths the local system does not reach easily (EKS refusing,
+// failing, forgetting the update; transient failures; the monitor's own event; malformed messages).
+import { describe, expect, it } from "vitest";
+import { AlreadyAtDesiredConfiguration, EksRequestRejected, EksUnavailable, StateConflict, UpdateInProgress } from "../../src/errors.ts";
+import { processClusterEvent } from "../../src/pipeline/cluster-event.ts";
+import type { ClusterRef, SettleMessage } from "../../src/pipeline/ports.ts";
+import { processSettleCheck, readSettleMessage } from "../../src/pipeline/settle.ts";
+import { parsePolicy } from "../../src/policy.ts";
+import type { RemediationMessage } from "../../src/remediation/messages.ts";
+import type { RemediationRecord, UpdateClusterConfigInput } from "../../src/remediation/plan.ts";
+import { isMonitorActor, type EksWriter, type RemediationStore, type StartedUpdate } from "../../src/remediation/ports.ts";
+import { formatDuration, renderRemediationAlert } from "../../src/remediation/render.ts";
+import { clusterRecord, OPEN, PRIVATE, world, type World } from "../pipeline/fakes.ts";
+
+const REF: ClusterRef = { arn: "arn:aws:eks:eu-west-1:111122223333:cluster/payments-prod", account: "111122223333", region: "eu-west-1", name: "payments-prod" };
+const ROLE = "arn:aws:iam::111122223333:role/warden/eks-warden-prod-SettleRole";
+const ALICE = { type: "IAMUser", arn: "arn:aws:iam::111122223333:user/alice", userName: "alice" };
+
+class MemoryRemediationStore implements RemediationStore {
+  readonly records = new Map<string, RemediationRecord>();
+  conflictsLeft = 0;
+  async readRemediation(clusterArn: string): Promise<RemediationRecord | undefined> {
+    const record = this.records.get(clusterArn);
+    return record ? structuredClone(record) : undefined;
+  }
+  async writeRemediation(record: RemediationRecord, expectedVersion: number): Promise<void> {
+    if (this.conflictsLeft > 0) {
+      this.conflictsLeft -= 1;
+      throw new StateConflict(record.clusterArn);
+    }
+    if ((this.records.get(record.clusterArn)?.version ?? 0) !== expectedVersion) throw new StateConflict(record.clusterArn);
+    this.records.set(record.clusterArn, structuredClone(record));
+  }
+}
+
+/** EKS's answers to UpdateClusterConfig, in order: an error to throw, or the update to start (the cluster goes private). */
+class ScriptedWriter implements EksWriter {
+  readonly calls: UpdateClusterConfigInput[] = [];
+  constructor(
+    readonly w: World,
+    readonly script: (Error | string)[],
+  ) {}
+  async updateClusterConfig(cluster: ClusterRef, input: UpdateClusterConfigInput): Promise<StartedUpdate> {
+    this.calls.push(input);
+    const next = this.script.shift() ?? "u-close";
+    if (next instanceof Error) throw next;
+    this.w.eks.clusters.set(cluster.arn, clusterRecord(cluster, PRIVATE));
+    this.w.eks.updates.set(next, { status: "InProgress", errors: [] });
+    return { updateId: next, status: "InProgress" };
+  }
+}
+
+function setup(script: (Error | string)[] = [], settings = {}) {
+  const w = world(new Date("2026-03-01T12:00:00Z"));
+  const store = new MemoryRemediationStore();
+  const writer = new ScriptedWriter(w, script);
+  const deps = { ...w, policy: parsePolicy({ remediation: { mode: "enforce" } }), remediation: { store, eks: writer, roleArn: ROLE }, settings: { settleDelaySeconds: 30, maxSettleDelaySeconds: 300, ...settings } };
+  w.eks.clusters.set(REF.arn, clusterRecord(REF, OPEN));
+  w.eks.updates.set("u-open", { status: "Successful", errors: [] });
+  return { w, store, writer, deps };
+}
+
+const SETTLE: SettleMessage = {
+  version: 1,
+  cluster: REF,
+  eventId: "e-open",
+  eventName: "UpdateClusterConfig",
+  updateId: "u-open",
+  endpointChange: true,
+  attempt: 1,
+  queuedAt: "2026-03-01T11:50:00Z",
+  cause: { actor: ALICE, sourceIp: "198.51.100.23", eventTime: "2026-03-01T11:49:00Z" },
+};
+
+const settle = (deps: Parameters<typeof processSettleCheck>[1], body: unknown = SETTLE) => processSettleCheck(readSettleMessage(JSON.stringify(body)), deps);
+
+function queued(w: World): RemediationMessage[] {
+  return w.settleQueue.messages.map(({ message }) => message as unknown as RemediationMessage).filter((message) => message.kind === "remediation");
+}
+
+describe("remediation on the settle worker", () => {
+  it("follows its update to SUCCEEDED, then RESOLVED says the monitor closed it and who had opened it", async () => {
+    const { w, writer, deps, store } = setup();
+    expect(await settle(deps)).toMatchObject({ status: "settled", remediation: { step: "call", result: "called" } });
+    expect(writer.calls).toEqual([{ name: "payments-prod", resourcesVpcConfig: { endpointPrivateAccess: true, endpointPublicAccess: false } }]);
+    const [follow] = queued(w);
+    expect(follow).toMatchObject({ step: "follow", updateId: "u-close", attempt: 1 });
+    // Still running: followed again later.
+    expect(await settle(deps, follow)).toEqual({ status: "remediation", remediation: { step: "follow", result: "in-progress" } });
+    w.eks.updates.set("u-close", { status: "Successful", createdAt: new Date("2026-03-01T12:00:00Z"), errors: [] });
+    w.clock.now = new Date("2026-03-01T12:10:00Z");
+    expect(await settle(deps, queued(w)[1])).toEqual({ status: "remediation", remediation: { step: "follow", result: "succeeded" } });
+    const subjects = w.notifier.alerts.map((alert) => alert.subject);
+    expect(subjects.at(-2)).toBe("[REMEDIATED] payments-prod (eu-west-1): public endpoint closed by EKS Warden after 21m open");
+    expect(subjects.at(-1)).toMatch(/^\[RESOLVED\] payments-prod/);
+    expect(w.notifier.alerts.at(-1)!.text).toContain(`Opened by:    ${ALICE.arn} (IAMUser alice) at 2026-03-01T11:49:00Z`);
+    // A repeated delivery of the last follow reports nothing twice.
+    const count = w.notifier.alerts.length;
+    await settle(deps, queued(w)[1]);
+    expect(w.notifier.alerts.length).toBe(count);
+    expect((await store.readRemediation(REF.arn))?.attempts).toMatchObject([{ status: "succeeded", reported: true, endedAt: "2026-03-01T12:10:00.000Z" }]);
+  });
+
+  it("takes 'already at the desired configuration' as success: nothing to follow, no alert, no budget spent", async () => {
+    const { w, deps, store } = setup([new AlreadyAtDesiredConfiguration(REF.arn)]);
+    expect(await settle(deps)).toMatchObject({ remediation: { result: "already-closed" } });
+    expect(queued(w)).toEqual([]);
+    expect(w.notifier.alerts.filter((alert) => alert.attributes.kind === "remediation")).toEqual([]);
+    expect((await store.readRemediation(REF.arn))?.attempts).toMatchObject([{ status: "already-closed" }]);
+  });
+
+  it("reports a call EKS refuses as FAILED with EKS's message", async () => {
+    const { w, deps } = setup([new EksRequestRejected(REF.arn, "InvalidParameterException", "subnet gone")]);
+    expect(await settle(deps)).toMatchObject({ remediation: { result: "failed" } });
+    const failed = w.notifier.alerts.find((alert) => alert.attributes.kind === "remediation")!;
+    expect(failed.attributes.transition).toBe("FAILED");
+    expect(failed.text).toContain("EKS error:    EKS refused the request for arn:aws:eks:eu-west-1:111122223333:cluster/payments-prod: InvalidParameterException: subnet gone");
+  });
+
+  it("gives the reservation back on a transient failure, so the settle check's retry plans and calls again", async () => {
+    const { writer, deps, store } = setup([new EksUnavailable("UpdateClusterConfig")]);
+    await expect(settle(deps)).rejects.toBeInstanceOf(EksUnavailable);
+    expect((await store.readRemediation(REF.arn))?.attempts).toMatchObject([{ status: "abandoned" }]);
+    expect(await settle(deps)).toMatchObject({ remediation: { result: "called" } });
+    expect(writer.calls).toHaveLength(2);
+  });
+
+  it("retries ResourceInUse with a growing delay, and gives up with one FAILED alert after the last try", async () => {
+    const { w, writer, deps } = setup([new UpdateInProgress(REF.arn), new UpdateInProgress(REF.arn), new UpdateInProgress(REF.arn)], { maxSettleAttempts: 3 });
+    expect(await settle(deps)).toMatchObject({ remediation: { result: "retrying" } });
+    expect(w.settleQueue.messages.at(-1)).toMatchObject({ delaySeconds: 60, message: { step: "call", attempt: 2 } });
+    expect(await settle(deps, queued(w)[0])).toMatchObject({ remediation: { result: "retrying" } });
+    expect(w.settleQueue.messages.at(-1)).toMatchObject({ delaySeconds: 120, message: { step: "call", attempt: 3 } });
+    expect(await settle(deps, queued(w)[1])).toMatchObject({ remediation: { result: "failed" } });
+    expect(writer.calls).toHaveLength(3);
+    expect(w.notifier.alerts.filter((alert) => alert.attributes.kind === "remediation").map((alert) => alert.attributes.transition)).toEqual(["FAILED"]);
+  });
+
+  it("does not retry a call whose endpoint was closed meanwhile", async () => {
+    const { w, writer, deps, store } = setup([new UpdateInProgress(REF.arn)]);
+    await settle(deps);
+    w.eks.clusters.set(REF.arn, clusterRecord(REF, PRIVATE));
+    expect(await settle(deps, queued(w)[0])).toMatchObject({ remediation: { result: "abandoned" } });
+    expect(writer.calls).toHaveLength(1);
+    expect((await store.readRemediation(REF.arn))?.attempts).toMatchObject([{ status: "already-closed" }]);
+  });
+
+  it("reports an update that ends Failed with EKS's errors, and one EKS no longer knows by the live cluster", async () => {
+    const failing = setup();
+    await settle(failing.deps);
+    failing.w.eks.updates.set("u-close", { status: "Failed", errors: [{ errorCode: "AccessDenied", errorMessage: "role cannot be assumed" }] });
+    expect(await settle(failing.deps, queued(failing.w)[0])).toMatchObject({ remediation: { result: "failed" } });
+    expect(failing.w.notifier.alerts.at(-1)!.text).toContain("EKS error:    AccessDenied: role cannot be assumed");
+
+    const forgotten = setup();
+    await settle(forgotten.deps);
+    forgotten.w.eks.updates.delete("u-close");
+    expect(await settle(forgotten.deps, queued(forgotten.w)[0])).toMatchObject({ remediation: { result: "succeeded" } });
+  });
+
+  it("never remediates the monitor's own change, and survives a lost write race", async () => {
+    const own = setup();
+    const byMonitor = { ...SETTLE, cause: { actor: { type: "AssumedRole", arn: "arn:aws:sts::111122223333:assumed-role/eks-warden-prod-SettleRole/fn" } } };
+    expect(await settle(own.deps, byMonitor)).toMatchObject({ remediation: { step: "plan", result: "skipped" } });
+    expect(own.writer.calls).toEqual([]);
+
+    const raced = setup();
+    raced.store.conflictsLeft = 1;
+    expect(await settle(raced.deps)).toMatchObject({ remediation: { result: "called" } });
+  });
+
+  it("records the monitor's own CloudTrail event as auto-remediation and does nothing else", async () => {
+    const { w, deps } = setup();
+    const event = {
+      version: "0",
+      id: "env-1",
+      "detail-type": "AWS API Call via CloudTrail",
+      source: "aws.eks",
+      account: REF.account,
+      time: "2026-03-01T12:00:00Z",
+      region: REF.region,
+      resources: [],
+      detail: {
+        eventVersion: "1.08",
+        userIdentity: { type: "AssumedRole", arn: "arn:aws:sts::111122223333:assumed-role/eks-warden-prod-SettleRole/fn", sessionContext: { sessionIssuer: { type: "Role", arn: ROLE } } },
+        eventTime: "2026-03-01T12:00:00Z",
+        eventSource: "eks.amazonaws.com",
+        eventName: "UpdateClusterConfig",
+        awsRegion: REF.region,
+        sourceIPAddress: "203.0.113.9",
+        userAgent: "aws-sdk-js",
+        requestParameters: { name: REF.name, resourcesVpcConfig: { endpointPublicAccess: false, endpointPrivateAccess: true } },
+        responseElements: { update: { id: "u-close", status: "InProgress", type: "EndpointAccessUpdate", params: [{ type: "EndpointPublicAccess", value: "false" }], createdAt: "2026-03-01T12:00:00Z", errors: [] } },
+        requestID: "r-1",
+        eventID: "e-own",
+        readOnly: false,
+        eventType: "AwsApiCall",
+        managementEvent: true,
+        recipientAccountId: REF.account,
+      },
+    };
+    const { readClusterEvent } = await import("../../src/pipeline/cluster-event.ts");
+    expect(await processClusterEvent(readClusterEvent(event), deps)).toMatchObject({ status: "auto-remediation" });
+    expect(w.settleQueue.messages).toEqual([]);
+    expect(w.notifier.alerts).toEqual([]);
+    expect(w.store.history.at(-1)).toMatchObject({ kind: "auto-remediation", remediation: { step: "cloudtrail", updateId: "u-close" } });
+  });
+
+  it("drops a malformed remediation message, and one reaching a function without remediation ports", async () => {
+    const { w, deps } = setup();
+    expect(await settle(deps, { version: 1, kind: "remediation", step: "jump" })).toEqual({ status: "rejected" });
+    const message: RemediationMessage = { version: 1, kind: "remediation", step: "call", cluster: REF, attemptId: "x", attempt: 2, queuedAt: "2026-03-01T12:00:00Z", opened: {} };
+    const { remediation: _ports, ...withoutPorts } = deps;
+    expect(await settle(withoutPorts, message)).toEqual({ status: "remediation", remediation: { step: "call", result: "dropped" } });
+    expect(await settle(deps, message)).toEqual({ status: "remediation", remediation: { step: "call", result: "nothing to call" } });
+    expect(await settle(deps, { ...message, step: "follow", updateId: "u" })).toEqual({ status: "remediation", remediation: { step: "follow", result: "unknown attempt" } });
+    expect(w.notifier.alerts).toEqual([]);
+  });
+});
+
+describe("isMonitorActor", () => {
+  it("knows the role, its sessions by issuer or by ARN, and nobody else", () => {
+    expect(isMonitorActor({ type: "AssumedRole", arn: "arn:aws:sts::111122223333:assumed-role/eks-warden-prod-SettleRole/fn" }, ROLE)).toBe(true);
+    expect(isMonitorActor({ type: "AssumedRole", arn: "x", sessionIssuer: { arn: ROLE } }, ROLE)).toBe(true);
+    expect(isMonitorActor({ type: "AssumedRole", arn: "arn:aws:sts::999999999999:assumed-role/eks-warden-prod-SettleRole/fn" }, ROLE)).toBe(false);
+    expect(isMonitorActor(ALICE, ROLE)).toBe(false);
+    expect(isMonitorActor(ALICE, undefined)).toBe(false);
+    expect(isMonitorActor(undefined, ROLE)).toBe(false);
+  });
+});
+
+describe("remediation alerts", () => {
+  it("formats durations and renders a conflict naming who reopened", () => {
+    expect([formatDuration(0), formatDuration(59), formatDuration(3725)]).toEqual(["0s", "59s", "1h 2m 5s"]);
+    const alert = renderRemediationAlert({
+      outcome: "CONFLICT",
+      cluster: REF,
+      severity: "CRITICAL",
+      opened: {},
+      openers: [ALICE.arn],
+      attempts: 3,
+      budget: 3,
+      override: { tag: "eks-warden:remediation", value: "private" },
+      at: new Date("2026-03-01T12:00:00Z"),
+    });
+    expect(alert.attributes).toMatchObject({ kind: "remediation", transition: "CONFLICT", ruleId: "endpoint-public-access" });
+    expect(alert.text).toContain(`Reopened by:  ${ALICE.arn}`);
+    expect(alert.text).toContain("Override:     tag eks-warden:remediation=private");
+  });
+});
+
+describe("sparse inputs and edge paths", () => {
+  it("renders every outcome from the least it may be given", () => {
+    const at = new Date("2026-03-01T12:00:00Z");
+    const long = { ...REF, name: "x".repeat(120) };
+    const texts = (["DRY_RUN", "SUCCEEDED", "FAILED", "CONFLICT"] as const).map((outcome) => renderRemediationAlert({ outcome, cluster: long, severity: "HIGH", opened: {}, at }));
+    for (const alert of texts) expect(alert.subject.length).toBeLessThanOrEqual(100);
+    expect(texts[0]!.subject).toMatch(/…$/);
+    expect(renderRemediationAlert({ outcome: "DRY_RUN", cluster: REF, severity: "HIGH", opened: {}, at }).subject).toContain("(private)");
+    expect(texts[1]!.text).toContain("Opened by:    unknown (no CloudTrail identity)");
+    expect(texts[3]!.text).toContain("Reopened by:  unknown");
+    expect(texts[3]!.text).toContain("closed it 0 times");
+    const principal = renderRemediationAlert({ outcome: "SUCCEEDED", cluster: REF, severity: "HIGH", opened: { actor: { type: "AssumedRole", principalId: "AROA:x" }, eventTime: "not a time" }, endedAt: "2026-03-01T12:00:00Z", at });
+    expect(principal.text).toContain("Opened by:    AROA:x (AssumedRole)");
+    expect(principal.text).toContain("Opened at:    not a time (CloudTrail event)");
+    expect(principal.text).toContain("Closed at:    2026-03-01T12:00:00Z\n");
+    expect(principal.payload.openForSeconds).toBeUndefined();
+    const typed = renderRemediationAlert({ outcome: "FAILED", cluster: REF, severity: "HIGH", opened: { actor: { type: "Root" } }, at });
+    expect(typed.text).toContain("Opened by:    Root (Root)");
+  });
+
+  it("does nothing when remediation is off or the endpoint passes, and names unknown openers", async () => {
+    const off = setup();
+    expect(await settle({ ...off.deps, policy: parsePolicy({}) })).not.toHaveProperty("remediation");
+    const spent: RemediationRecord = {
+      clusterArn: REF.arn,
+      version: 3,
+      attempts: [1, 2, 3].map((n) => ({ id: `a${n}`, at: "2026-03-01T11:00:00.000Z", action: "private" as const, status: "succeeded" as const, input: { name: REF.name, resourcesVpcConfig: { endpointPublicAccess: false } } })),
+    };
+    const conflict = setup();
+    conflict.store.records.set(REF.arn, spent);
+    const anonymous = { ...SETTLE, cause: {} };
+    expect(await settle({ ...conflict.deps, remediation: { ...conflict.deps.remediation, roleArn: undefined } as never }, anonymous)).toMatchObject({ remediation: { result: "conflict" } });
+    expect(conflict.w.notifier.alerts.at(-1)!.text).toContain("Reopened by:  unknown");
+    expect(await settle(conflict.deps, anonymous)).toMatchObject({ remediation: { result: "skipped" } });
+  });
+
+  it("abandons a retry or a follow whose cluster was deleted, and rethrows what EKS cannot answer", async () => {
+    const { w, deps, store } = setup([new UpdateInProgress(REF.arn)]);
+    await settle(deps);
+    w.eks.clusters.delete(REF.arn);
+    expect(await settle(deps, queued(w)[0])).toMatchObject({ remediation: { result: "abandoned" } });
+    expect((await store.readRemediation(REF.arn))?.attempts).toMatchObject([{ status: "abandoned" }]);
+
+    const following = setup();
+    await settle(following.deps);
+    const follow = queued(following.w)[0]!;
+    following.w.eks.failures.push(new EksUnavailable("DescribeUpdate"));
+    await expect(settle(following.deps, follow)).rejects.toBeInstanceOf(EksUnavailable);
+    following.w.eks.clusters.delete(REF.arn);
+    expect(await settle(following.deps, follow)).toMatchObject({ remediation: { result: "abandoned" } });
+  });
+
+  it("reports an update that never ends as FAILED after the last check", async () => {
+    const { w, deps } = setup([], { maxSettleAttempts: 1 });
+    await settle(deps);
+    expect(await settle(deps, queued(w)[0])).toMatchObject({ remediation: { result: "failed" } });
+    expect(w.notifier.alerts.at(-1)!.text).toContain("did not end after 1 checks");
+  });
+});
