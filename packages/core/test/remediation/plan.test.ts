@@ -89,8 +89,11 @@ describe("planRemediation", () => {
   });
 
   it("never acts on an exempt cluster, on one carrying an exemption tag at all, on a cluster not ACTIVE, or on its own change", () => {
-    const exempt = context({ tags: { "eks-warden:exempt": "endpoint-public-access until=2099-01-01 reason=vendor ingress" } });
+    // Exempt by the policy (tag exemptions count only from principals the policy lists, so a tag alone leaves a FAIL).
+    const exempt = context({ policy: { remediation: { mode: "enforce" }, exemptions: { entries: [{ cluster: REF.arn, rules: ["endpoint-public-access"], until: "2099-01-01", reason: "vendor ingress" }] } } });
     expect(planRemediation(exempt)).toMatchObject({ kind: "skip", reason: expect.stringMatching(/EXEMPT, not FAIL/) });
+    // A well-formed tag that exempts nothing (no grant) still keeps remediation away, as the role's IAM Deny does.
+    expect(planRemediation(context({ tags: { "eks-warden:exempt": "endpoint-public-access until=2099-01-01 reason=vendor ingress" } }))).toMatchObject({ kind: "skip", reason: expect.stringMatching(/exemption tag/) });
     expect(planRemediation(context({ tags: { "eks-warden:exempt": "malformed" } }))).toMatchObject({ kind: "skip", reason: expect.stringMatching(/exemption tag/) });
     const active = context();
     expect(planRemediation({ ...active, snapshot: { ...active.snapshot, status: "DELETING" } })).toMatchObject({ kind: "skip", reason: "the cluster is DELETING, not ACTIVE" });
