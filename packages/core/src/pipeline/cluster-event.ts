@@ -3,6 +3,7 @@
 
 import { evaluate } from "../engine.ts";
 import { ClusterNotFound, SnapshotError } from "../errors.ts";
+import { rulesAffectedBy } from "../events/affected-rules.ts";
 import { EventRejected, parseClusterEvent, startsAsynchronousChange, type ClusterEvent } from "../events/cloudtrail.ts";
 import type { AlertCause, ClusterSnapshot, Rule } from "../model.ts";
 import { normaliseCluster } from "../snapshot.ts";
@@ -49,7 +50,7 @@ async function intendedSnapshot(event: ClusterEvent, deps: PipelineDeps): Promis
   if (intent.kind === "cluster") return normaliseCluster(intent.cluster, { identity });
   let record: Readonly<Record<string, unknown>>;
   try {
-    record = (await deps.eks.collect(refOf(event))).record;
+    record = (await deps.eks.collect(refOf(event), ["cluster"])).record;
   } catch (error) {
     if (error instanceof ClusterNotFound) return undefined;
     throw error;
@@ -115,7 +116,7 @@ async function apply(event: ClusterEvent, deps: PipelineDeps): Promise<ClusterEv
     await deps.settleQueue.enqueue(settleMessageOf(event, deps.now()), settingsOf(deps).settleDelaySeconds);
     return { status: "settling", ...base, earlyAlerts };
   }
-  const outcome = await evaluateLive(deps, cluster, causeOf(event, "event"));
+  const outcome = await evaluateLive(deps, cluster, causeOf(event, "event"), { rules: rulesAffectedBy(event.eventName, rulesOf(deps)) });
   return { status: outcome.status, ...base, notified: outcome.notified };
 }
 

@@ -8,9 +8,9 @@ import { renderAlert, type RenderedAlert } from "../alerts/render.ts";
 import { ClusterNotFound, StateConflict } from "../errors.ts";
 import { evaluate } from "../engine.ts";
 import type { AlertCause, Finding, Rule } from "../model.ts";
-import { rules as registeredRules } from "../rules/index.ts";
+import { readsFor, rules as registeredRules } from "../rules/index.ts";
 import { planClose, planEvaluation, type StatePlan, type Transition } from "../state/transitions.ts";
-import { DEFAULT_PIPELINE_SETTINGS, type ClusterRef, type HistoryEntry, type HistoryKind, type PendingAlerts, type PipelineDeps, type PipelineSettings } from "./ports.ts";
+import { contextOf, DEFAULT_PIPELINE_SETTINGS, type ClusterRef, type HistoryEntry, type HistoryKind, type PendingAlerts, type PipelineDeps, type PipelineSettings } from "./ports.ts";
 
 export interface LiveOutcome {
   readonly status: "evaluated" | "stale" | "cluster-not-found";
@@ -25,6 +25,11 @@ export function settingsOf(deps: PipelineDeps): PipelineSettings {
 
 export function rulesOf(deps: PipelineDeps): readonly Rule[] {
   return deps.rules ?? registeredRules;
+}
+
+/** Every rule id an exemption may name: the registry's and the deployment's, also when only some of them run. */
+function knownRuleIds(deps: PipelineDeps): string[] {
+  return [...new Set([...registeredRules, ...rulesOf(deps)].map((rule) => rule.id))];
 }
 
 export function historyEntry(
@@ -113,8 +118,18 @@ export async function closeCluster(deps: PipelineDeps, cluster: ClusterRef, caus
   });
 }
 
-/** Evaluates the live cluster and persists it; `settles` names the intent event this evaluation follows up. */
-export async function evaluateLive(deps: PipelineDeps, cluster: ClusterRef, cause: AlertCause, options: { settles?: string; note?: string } = {}): Promise<LiveOutcome> {
+/**
+ * Evaluates the live cluster and persists it; `settles` names the intent event this evaluation follows up. `rules`
+ * (default: every rule of the deployment) are the rules to re-evaluate: only their data is read, and only their
+ * stored records change; the others keep their state.
+ */
+export async function evaluateLive(
+  deps: PipelineDeps,
+  cluster: ClusterRef,
+  cause: AlertCause,
+  options: { settles?: string; note?: string; rules?: readonly Rule[] } = {},
+): Promise<LiveOutcome> {
+  const rules = options.rules ?? rulesOf(deps);
   let findings: readonly Finding[] = [];
   let notFound = false;
   let stale = false;
@@ -122,14 +137,14 @@ export async function evaluateLive(deps: PipelineDeps, cluster: ClusterRef, caus
     const observedAt = deps.now();
     let collected;
     try {
-      collected = await deps.eks.collect(cluster);
+      collected = await deps.eks.collect(cluster, readsFor(rules));
     } catch (error) {
       if (!(error instanceof ClusterNotFound)) throw error;
       notFound = true;
       return undefined;
     }
     const now = deps.now();
-    findings = evaluate(collected.snapshot, deps.policy, { now, ...(collected.versions ? { versions: collected.versions } : {}) }, rulesOf(deps));
+    findings = evaluate(collected.snapshot, deps.policy, { ...contextOf(collected, now), ruleIds: knownRuleIds(deps) }, rules);
     const previous = await deps.store.readState(cluster.arn);
     const plan = planEvaluation(previous, findings, {
       now,

@@ -7,7 +7,8 @@ import { ClusterNotFound, UpdateNotFound, WardenError } from "../errors.ts";
 import type { AlertCause } from "../model.ts";
 import { issuesFromZod } from "../zod-issues.ts";
 import type { Transition } from "../state/transitions.ts";
-import { closeCluster, evaluateLive, flushPendingAlerts, settingsOf } from "./evaluate-live.ts";
+import { rulesAffectedBy } from "../events/affected-rules.ts";
+import { closeCluster, evaluateLive, flushPendingAlerts, rulesOf, settingsOf } from "./evaluate-live.ts";
 import type { PipelineDeps, ReadInput, SettleMessage } from "./ports.ts";
 
 export const TERMINAL_UPDATE_STATUSES: ReadonlySet<string> = new Set(["Successful", "Failed", "Cancelled"]);
@@ -97,7 +98,7 @@ async function changeState(message: SettleMessage, deps: PipelineDeps): Promise<
     }
   }
   // A creation: over when the created thing left CREATING.
-  const { snapshot } = await deps.eks.collect(message.cluster);
+  const { snapshot } = await deps.eks.collect(message.cluster, message.nodegroupName ? ["nodegroups"] : message.addonName ? ["addons"] : ["cluster"]);
   if (message.nodegroupName) return { done: snapshot.nodegroups?.find((group) => group.name === message.nodegroupName)?.status !== CREATING };
   if (message.addonName) return { done: snapshot.addons?.find((addon) => addon.name === message.addonName)?.status !== CREATING };
   return { done: snapshot.status !== CREATING };
@@ -147,7 +148,11 @@ export async function processSettleCheck(read: ReadInput<SettleMessage, SettleMe
     deps.logger.info("change still in progress: checking again later", { clusterArn: message.cluster.arn, eventId: message.eventId, attempt, delaySeconds, updateStatus: state.updateStatus });
     return { status: "requeued", attempt, delaySeconds };
   }
-  const outcome = await evaluateLive(deps, message.cluster, causeOf(message), { settles: message.eventId, ...(state.note ? { note: state.note } : {}) });
+  const outcome = await evaluateLive(deps, message.cluster, causeOf(message), {
+    settles: message.eventId,
+    rules: rulesAffectedBy(message.eventName, rulesOf(deps)),
+    ...(state.note ? { note: state.note } : {}),
+  });
   if (outcome.status === "cluster-not-found") return { status: "cluster-not-found" };
   return { status: outcome.status === "stale" ? "stale" : "settled", ...(state.updateStatus ? { updateStatus: state.updateStatus } : {}), notified: outcome.notified };
 }

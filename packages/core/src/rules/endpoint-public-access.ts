@@ -1,6 +1,7 @@
 import { cidrContains, isValidCidr, isWorldOpen, parseCidr } from "../cidr.ts";
 import type { ClusterIdentity, ClusterSnapshot, Policy, Remediation, Rule } from "../model.ts";
 import { clusterArguments, clusterLabel, finding, notApplicableForLifecycle, undecided } from "./lib/finding.ts";
+import { reading } from "./lib/reads.ts";
 
 /** What AWS applies when public access is on and the record lists no CIDRs. */
 const AWS_DEFAULT_PUBLIC_CIDRS = ["0.0.0.0/0"] as const;
@@ -46,7 +47,7 @@ export const rule: Rule = {
   title: "EKS API endpoint not reachable from the internet",
   severity: "CRITICAL",
   frameworks: ["CIS-EKS 5.4.1", "CIS-EKS 5.4.2", "FSBP EKS.1"],
-  permissions: ["eks:DescribeCluster"],
+  ...reading("cluster"),
   risk:
     "A public Kubernetes API endpoint can be reached by anyone on the internet: a leaked kubeconfig or token, an RBAC mistake, " +
     "or an unpatched API server vulnerability is then exploitable from anywhere, and the endpoint is scanned and brute-forced " +
