@@ -331,7 +331,14 @@ function suppressFindings(
       },
       {
         id: "AwsSolutions-IAM5",
-        reason: "eks:DescribeClusterVersions supports no resource-level permissions (Service Authorization Reference), so its only valid resource is *; it returns the public Kubernetes version catalogue",
+        reason:
+          "nodegroup-ami-outdated reads the latest AMI release of whichever AMI type and Kubernetes version a node group runs: the public parameters AWS publishes under these two paths, owned by AWS (no account), read-only",
+        appliesTo: [{ regex: "/^Resource::arn:<AWS::Partition>:ssm:[a-z0-9-]+::parameter\\/aws\\/service\\/(eks\\/optimized-ami|bottlerocket)\\/\\*$/g" }],
+      },
+      {
+        id: "AwsSolutions-IAM5",
+        reason:
+          "eks:DescribeClusterVersions and eks:DescribeAddonVersions support no resource-level permissions (Service Authorization Reference), so their only valid resource is *; they return the public Kubernetes version and add-on catalogues",
         appliesTo: ["Resource::*"],
       },
     ],

@@ -64,10 +64,13 @@ describe("cdk-nag AwsSolutions", () => {
       "AwsSolutions-L1 CustomResourceHandler/Resource",
       "AwsSolutions-L1 Settle/Resource",
     ]);
-    // Wildcard resources are accepted only for the EKS ARNs and the one action without resource-level permissions.
+    // Wildcard resources are accepted only for the EKS ARNs, the public AMI release parameters and the actions without
+    // resource-level permissions.
     const wildcardFindings = suppressed.filter((row) => row.ruleId === "AwsSolutions-IAM5").map((row) => /^\[([^\]]*)\]/.exec(row.reason)?.[1]);
     for (const finding of wildcardFindings) {
-      expect(finding).toMatch(/^Resource::(\*|arn:<AWS::Partition>:eks:us-east-1:<AWS::AccountId>:(cluster\/\*|nodegroup\/\*\/\*\/\*|addon\/\*\/\*\/\*))$/);
+      expect(finding).toMatch(
+        /^Resource::(\*|arn:<AWS::Partition>:eks:us-east-1:<AWS::AccountId>:(cluster\/\*|nodegroup\/\*\/\*\/\*|addon\/\*\/\*\/\*)|arn:<AWS::Partition>:ssm:us-east-1::parameter\/aws\/service\/(eks\/optimized-ami|bottlerocket)\/\*)$/,
+      );
     }
   });
 });
@@ -354,9 +357,10 @@ describe("IAM", () => {
       expect(byAction.get("eks:DescribeCluster")).toEqual({
         "Fn::Join": ["", ["arn:", { Ref: "AWS::Partition" }, ":eks:us-east-1:", { Ref: "AWS::AccountId" }, ":cluster/*"]],
       });
-      // The one action without resource-level permissions, and nothing else, has Resource "*".
+      // The actions without resource-level permissions, and nothing else, have Resource "*".
       const unscoped = statements.filter((statement) => statement.Resource === "*").flatMap((statement) => [statement.Action].flat());
-      expect(unscoped).toEqual(["eks:DescribeClusterVersions"]);
+      expect(unscoped).toEqual(["eks:DescribeAddonVersions", "eks:DescribeClusterVersions"]);
+      expect(byAction.get("eks:ListInsights")).toEqual(byAction.get("eks:DescribeCluster"));
     }
   });
 });
