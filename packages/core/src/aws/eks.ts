@@ -26,6 +26,7 @@ import { DATA_KINDS, type AddonVersionInfo, type AmiReleases, type ClusterSnapsh
 import type { ClusterRef, CollectedCluster, EksPort, UpdateStatus } from "../pipeline/ports.ts";
 import { normaliseAddonVersions, normaliseCluster, normaliseVersionCatalogue } from "../snapshot.ts";
 import { CLIENT_CONFIG } from "./client-config.ts";
+import { RegionalClients } from "./regional-clients.ts";
 import { readsClosure } from "./permissions.ts";
 import { translateSdkError } from "./sdk-errors.ts";
 import { SharedCache } from "./shared-cache.ts";
@@ -66,8 +67,7 @@ interface Page<T> {
 }
 
 export class EksCollector implements EksPort {
-  readonly #clients = new Map<string, EKSClient>();
-  readonly #created = new Set<EKSClient>();
+  readonly #clients: RegionalClients<EKSClient>;
   readonly #catalogues: SharedCache<VersionCatalogue>;
   readonly #addonVersions: SharedCache<AddonVersionInfo | undefined>;
   readonly #options: EksCollectorOptions;
@@ -75,6 +75,7 @@ export class EksCollector implements EksPort {
 
   constructor(options: EksCollectorOptions = {}) {
     this.#options = options;
+    this.#clients = new RegionalClients((region) => new EKSClient({ region, ...CLIENT_CONFIG, ...options.clientConfig }), options.clientFor);
     this.#catalogues = new SharedCache(CATALOGUE_TTL_MS, () => this.#nowMs());
     this.#addonVersions = new SharedCache(CATALOGUE_TTL_MS, () => this.#nowMs());
     this.#ssm = options.ssm;
@@ -90,16 +91,7 @@ export class EksCollector implements EksPort {
   }
 
   #client(region: string): EKSClient {
-    let client = this.#clients.get(region);
-    if (!client) {
-      client = this.#options.clientFor?.(region);
-      if (!client) {
-        client = new EKSClient({ region, ...CLIENT_CONFIG, ...this.#options.clientConfig });
-        this.#created.add(client);
-      }
-      this.#clients.set(region, client);
-    }
-    return client;
+    return this.#clients.get(region);
   }
 
   async #call<T>(operation: string, region: string, cluster: ClusterRef | undefined, run: (client: EKSClient) => Promise<T>, updateId?: string): Promise<T> {
@@ -281,8 +273,6 @@ export class EksCollector implements EksPort {
   /** Closes the clients this collector created (not those `clientFor` handed it), and the SSM adapter's if it made it. */
   destroy(): void {
     if (this.#ssm !== this.#options.ssm) this.#ssm?.destroy();
-    for (const client of this.#created) client.destroy();
-    this.#created.clear();
-    this.#clients.clear();
+    this.#clients.destroy();
   }
 }

@@ -5,6 +5,7 @@
 
 import { GetParametersCommand, SSMClient, type SSMClientConfig } from "@aws-sdk/client-ssm";
 import { CLIENT_CONFIG } from "./client-config.ts";
+import { RegionalClients } from "./regional-clients.ts";
 import { translateSdkError } from "./sdk-errors.ts";
 import { SharedCache } from "./shared-cache.ts";
 
@@ -24,27 +25,16 @@ export interface SsmParametersOptions {
 }
 
 export class SsmParameters {
-  readonly #clients = new Map<string, SSMClient>();
-  readonly #created = new Set<SSMClient>();
+  readonly #clients: RegionalClients<SSMClient>;
   readonly #cache: SharedCache<string | null>;
-  readonly #options: SsmParametersOptions;
 
   constructor(options: SsmParametersOptions = {}) {
-    this.#options = options;
+    this.#clients = new RegionalClients((region) => new SSMClient({ region, ...CLIENT_CONFIG, ...options.clientConfig }), options.clientFor);
     this.#cache = new SharedCache(PARAMETER_TTL_MS, () => (options.now?.() ?? new Date()).getTime());
   }
 
   #client(region: string): SSMClient {
-    let client = this.#clients.get(region);
-    if (!client) {
-      client = this.#options.clientFor?.(region);
-      if (!client) {
-        client = new SSMClient({ region, ...CLIENT_CONFIG, ...this.#options.clientConfig });
-        this.#created.add(client);
-      }
-      this.#clients.set(region, client);
-    }
-    return client;
+    return this.#clients.get(region);
   }
 
   async #read(region: string, names: readonly string[]): Promise<Map<string, string | null>> {
@@ -79,8 +69,6 @@ export class SsmParameters {
 
   /** Closes the clients this adapter created (not those `clientFor` handed it). */
   destroy(): void {
-    for (const client of this.#created) client.destroy();
-    this.#created.clear();
-    this.#clients.clear();
+    this.#clients.destroy();
   }
 }

@@ -1,5 +1,5 @@
 import type { AddonSnapshot, AddonVersionInfo, ClusterIdentity, Remediation, Rule } from "../model.ts";
-import { clusterLabel, notApplicableForLifecycle, shellWord, undecided } from "./lib/finding.ts";
+import { clusterLabel, notApplicableForLifecycle, shellWord, undecided, unread } from "./lib/finding.ts";
 import { clause, count, summariseItems, type ItemVerdict } from "./lib/items.ts";
 import { reading } from "./lib/reads.ts";
 
@@ -75,7 +75,7 @@ export const rule: Rule = {
     const label = clusterLabel(snapshot);
     const { addons, version } = snapshot;
     if (addons === undefined) {
-      return [undecided(rule, snapshot, `EKS cluster ${label} could not be checked because its add-ons (eks:ListAddons, eks:DescribeAddon) were not read.`, { addons: "unavailable" })];
+      return [unread(rule, snapshot, "its add-ons (eks:ListAddons, eks:DescribeAddon)", "addons")];
     }
     if (addons.length > 0 && (version === undefined || context.addonVersions === undefined)) {
       const missing = version === undefined ? "its record has no Kubernetes version" : "the add-on catalogue (eks:DescribeAddonVersions) was not available";

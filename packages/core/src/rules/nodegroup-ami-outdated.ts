@@ -1,6 +1,6 @@
 import { amiReleaseSource, compareRelease, type ReleaseComparison } from "../ami.ts";
 import type { AmiReleases, ClusterIdentity, NodegroupSnapshot, Remediation, Rule, Severity } from "../model.ts";
-import { clusterLabel, notApplicableForLifecycle, shellWord, undecided } from "./lib/finding.ts";
+import { clusterLabel, notApplicableForLifecycle, shellWord, undecided, unread } from "./lib/finding.ts";
 import { count, summariseItems, type ItemVerdict } from "./lib/items.ts";
 import { reading } from "./lib/reads.ts";
 
@@ -75,7 +75,7 @@ export const rule: Rule = {
     if (notApplicable) return [notApplicable];
     const label = clusterLabel(snapshot);
     if (snapshot.nodegroups === undefined) {
-      return [undecided(rule, snapshot, `EKS cluster ${label} could not be checked because its node groups (eks:ListNodegroups, eks:DescribeNodegroup) were not read.`, { nodegroups: "unavailable" })];
+      return [unread(rule, snapshot, "its node groups (eks:ListNodegroups, eks:DescribeNodegroup)", "nodegroups")];
     }
     const releases = context.amiReleases;
     if (releases === undefined && snapshot.nodegroups.length > 0) {

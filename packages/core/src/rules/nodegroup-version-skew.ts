@@ -1,5 +1,5 @@
 import type { ClusterIdentity, ClusterSnapshot, NodegroupSnapshot, Remediation, Rule, Severity } from "../model.ts";
-import { clusterLabel, notApplicableForLifecycle, shellWord, undecided } from "./lib/finding.ts";
+import { clusterLabel, notApplicableForLifecycle, shellWord, undecided, unread } from "./lib/finding.ts";
 import { count, summariseItems, type ItemVerdict } from "./lib/items.ts";
 import { reading } from "./lib/reads.ts";
 import { parseMinorVersion } from "./lib/versions.ts";
@@ -51,7 +51,7 @@ export const rule: Rule = {
     if (notApplicable) return [notApplicable];
     const label = clusterLabel(snapshot);
     if (snapshot.nodegroups === undefined) {
-      return [undecided(rule, snapshot, `EKS cluster ${label} could not be checked because its node groups (eks:ListNodegroups, eks:DescribeNodegroup) were not read.`, { nodegroups: "unavailable" })];
+      return [unread(rule, snapshot, "its node groups (eks:ListNodegroups, eks:DescribeNodegroup)", "nodegroups")];
     }
     const control = snapshot.version === undefined ? undefined : parseMinorVersion(snapshot.version);
     if (snapshot.version === undefined || control === undefined) {

@@ -1,5 +1,5 @@
 import type { ClusterIdentity, InsightSnapshot, Remediation, Rule } from "../model.ts";
-import { clusterLabel, notApplicableForLifecycle, shellWord, undecided } from "./lib/finding.ts";
+import { notApplicableForLifecycle, shellWord, unread } from "./lib/finding.ts";
 import { clause, count, summariseItems, type ItemVerdict } from "./lib/items.ts";
 import { reading } from "./lib/reads.ts";
 
@@ -59,7 +59,7 @@ export const rule: Rule = {
     const notApplicable = notApplicableForLifecycle(rule, snapshot);
     if (notApplicable) return [notApplicable];
     if (snapshot.insights === undefined) {
-      return [undecided(rule, snapshot, `EKS cluster ${clusterLabel(snapshot)} could not be checked because its upgrade insights (eks:ListInsights) were not read.`, { insights: "unavailable" })];
+      return [unread(rule, snapshot, "its upgrade insights (eks:ListInsights)", "insights")];
     }
     const verdicts = snapshot.insights.map((insight) => verdict(snapshot, insight));
     return [

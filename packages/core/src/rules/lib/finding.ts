@@ -57,3 +57,8 @@ export function notApplicableForLifecycle(rule: Pick<Rule, "id" | "remediation" 
 export function undecided(rule: Pick<Rule, "id" | "remediation" | "severity">, snapshot: ClusterSnapshot, message: string, evidence: Evidence): Finding {
   return finding(rule, snapshot, { status: "ERROR", severity: rule.severity, message, evidence });
 }
+
+/** ERROR: the data `what` (and the IAM actions that read it) was not read, so the rule cannot decide. */
+export function unread(rule: Pick<Rule, "id" | "remediation" | "severity">, snapshot: ClusterSnapshot, what: string, key: string): Finding {
+  return undecided(rule, snapshot, `EKS cluster ${clusterLabel(snapshot)} could not be checked because ${what} were not read.`, { [key]: "unavailable" });
+}
