@@ -246,7 +246,7 @@ export function grantUnscopedReads(scope: Construct, id: string, role: iam.IRole
   NagSuppressions.addResourceSuppressions(policy, [
     {
       id: "AwsSolutions-IAM5",
-      reason: "eks:DescribeClusterVersions supports no resource-level permissions (Service Authorization Reference), so its only valid resource is *; it returns the public Kubernetes version catalogue",
+      reason: "eks:DescribeClusterVersions and eks:DescribeAddonVersions support no resource-level permissions (Service Authorization Reference), so their only valid resource is *; they return the public Kubernetes version and add-on catalogues",
       appliesTo: ["Resource::*"],
     },
   ]);
@@ -301,7 +301,7 @@ function grantRemediation(settle: SstFunction, wiring: Wiring): iam.Policy | und
 }
 
 /** The actions without resource-level permissions that the monitor needs (ACTION_SCOPES "unscoped"). */
-const UNSCOPED_ACTIONS = new Set(["eks:DescribeClusterVersions"]);
+const UNSCOPED_ACTIONS = new Set(["eks:DescribeClusterVersions", "eks:DescribeAddonVersions"]);
 
 /** The names of the stack's rules and alarms, scoped by the stack name, so the tamper rules can watch them. */
 function namesOf(stack: Stack) {
@@ -583,6 +583,12 @@ export function suppressScopedEksReads(roles: readonly iam.IRole[]): void {
           { regex: "/^Resource::arn:<AWS::Partition>:eks:[a-z0-9-]+:<AWS::AccountId>:nodegroup\\/\\*\\/\\*\\/\\*$/g" },
           { regex: "/^Resource::arn:<AWS::Partition>:eks:[a-z0-9-]+:<AWS::AccountId>:addon\\/\\*\\/\\*\\/\\*$/g" },
         ],
+      },
+      {
+        id: "AwsSolutions-IAM5",
+        reason:
+          "nodegroup-ami-outdated reads the latest AMI release of whichever AMI type and Kubernetes version a node group runs: the public parameters AWS publishes under these two paths, owned by AWS (no account), read-only",
+        appliesTo: [{ regex: "/^Resource::arn:<AWS::Partition>:ssm:[a-z0-9-]+::parameter\\/aws\\/service\\/(eks\\/optimized-ami|bottlerocket)\\/\\*$/g" }],
       },
     ],
     true,

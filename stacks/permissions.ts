@@ -17,6 +17,10 @@ export const ACTION_SCOPES: Readonly<Record<string, readonly ResourceKind[]>> = 
   "eks:DescribeAddon": ["addon"],
   "eks:UpdateClusterConfig": ["cluster"],
   "eks:DescribeClusterVersions": ["unscoped"],
+  // No resource type in the Service Authorization Reference: the add-on catalogue is public, not a resource of the account.
+  "eks:DescribeAddonVersions": ["unscoped"],
+  // Resource type cluster (required): the insights are the cluster's.
+  "eks:ListInsights": ["cluster"],
   "ssm:GetParameter": ["amiParameters"],
   "ssm:GetParameters": ["amiParameters"],
 };

@@ -91,12 +91,16 @@ describe("cdk-nag AwsSolutions", () => {
       "AwsSolutions-L1 Settle/Resource",
       "AwsSolutions-L1 Tamper/Resource",
     ]);
-    // Wildcard resources are accepted only for the EKS ARNs on the roles' default policies, and "*" only on the
-    // unscoped-reads policies.
+    // Wildcard resources are accepted only for the EKS ARNs and the public AMI release parameters on the roles' default
+    // policies, and "*" only on the unscoped-reads policies.
     for (const row of suppressed.filter((candidate) => candidate.ruleId === "AwsSolutions-IAM5")) {
       const finding = /^\[([^\]]*)\]/.exec(row.reason)?.[1];
       if (row.resource.endsWith("UnscopedReads/Resource")) expect(finding, row.resource).toBe("Resource::*");
-      else expect(finding, row.resource).toMatch(/^Resource::arn:<AWS::Partition>:eks:us-east-1:<AWS::AccountId>:(cluster\/\*|nodegroup\/\*\/\*\/\*|addon\/\*\/\*\/\*)$/);
+      else {
+        expect(finding, row.resource).toMatch(
+          /^Resource::(arn:<AWS::Partition>:eks:us-east-1:<AWS::AccountId>:(cluster\/\*|nodegroup\/\*\/\*\/\*|addon\/\*\/\*\/\*)|arn:<AWS::Partition>:ssm:us-east-1::parameter\/aws\/service\/(eks\/optimized-ami|bottlerocket)\/\*)$/,
+        );
+      }
     }
   });
 });
@@ -454,9 +458,10 @@ describe("IAM", () => {
       expect(byAction.get("eks:DescribeCluster")).toEqual({
         "Fn::Join": ["", ["arn:", { Ref: "AWS::Partition" }, ":eks:us-east-1:", { Ref: "AWS::AccountId" }, ":cluster/*"]],
       });
-      // The one action without resource-level permissions, and nothing else, has Resource "*".
+      // The actions without resource-level permissions, and nothing else, have Resource "*".
       const unscoped = statements.filter((statement) => statement.Resource === "*").flatMap((statement) => [statement.Action].flat());
-      expect(unscoped).toEqual(["eks:DescribeClusterVersions"]);
+      expect(unscoped).toEqual(["eks:DescribeAddonVersions", "eks:DescribeClusterVersions"]);
+      expect(byAction.get("eks:ListInsights")).toEqual(byAction.get("eks:DescribeCluster"));
     }
   });
 });

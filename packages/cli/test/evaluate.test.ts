@@ -65,6 +65,10 @@ describe("eks-warden evaluate", () => {
     expect(Object.keys(output)).toEqual(["cluster", "findings"]);
     expect(output.cluster).toBe("arn:aws:eks:us-east-1:644160558196:cluster/pod2-9756");
     expect(output.findings.length).toBeGreaterThanOrEqual(7);
+    // The rules that judge the record alone: a DescribeCluster file has no node groups, add-ons or insights to judge.
+    expect(output.findings.map((finding) => finding.ruleId).sort()).toEqual(
+      ["control-plane-audit-logging", "endpoint-private-access", "endpoint-public-access", "exemption-tag-valid", "extended-support-enrollment", "version-drift", "version-support"],
+    );
     for (const finding of output.findings) {
       expect(Object.keys(finding)).toEqual(["ruleId", "status", "severity", "message", "evidence", "remediation"]);
       expect(finding.message).toMatch(/pod2-9756 \(us-east-1\).*\.$/);

@@ -64,7 +64,7 @@ describe("eks-warden scan against the simulator", () => {
     expect(run.stdout).toMatch(/web-public\s+eu-west-1\s+FAIL\s+CRITICAL\s+endpoint-public-access: EKS cluster web-public \(eu-west-1\) has its API endpoint open to the whole internet/);
     expect(run.stdout).toContain("fix: aws eks update-cluster-config --region eu-west-1 --name web-public --resources-vpc-config endpointPublicAccess=false,endpointPrivateAccess=true");
     expect(run.stdout).toMatch(/vendor-ingress\s+eu-west-1\s+EXEMPT/);
-    expect(run.stdout).toMatch(/payments-prod\s+eu-west-1\s+PASS\s+all 7 rules pass or do not apply/);
+    expect(run.stdout).toMatch(/payments-prod\s+eu-west-1\s+PASS\s+all 11 rules pass or do not apply/);
     expect(run.stdout).toMatch(/6 clusters in eu-west-1, us-east-1: \d+ FAIL/);
     expect(run.stderr).toContain("eks-warden scan: eu-west-1: 4 clusters");
     expect(run.stderr).toContain("eks-warden scan: us-east-1: 2 clusters");
@@ -210,10 +210,36 @@ describe("eks-warden scan against the simulator", () => {
     [["--policy", "/no/such/policy.json", "--region", "eu-west-1"], "--policy /no/such/policy.json: cannot read the file (no such file)"],
     [["--concurrency", "0"], '--concurrency "0": expected a whole number from 1 to 32'],
     [["--surprise"], "Unknown option '--surprise'"],
+    [["--rule", "endpoint-public-access,endpoint-publik-access"], `--rule "endpoint-publik-access": no such rule; the rules are ${rules.map((rule) => rule.id).join(", ")}`],
   ])("exits 2 on bad usage: %j", async (args, message) => {
     const run = await scan(args);
     expect(run.code).toBe(2);
     expect(run.stderr).toContain(message);
+  });
+
+  it("--rule runs only those rules and reads only their data: ListClusters, one DescribeCluster per cluster, one DescribeClusterVersions per region", async () => {
+    sim.calls.reset();
+    const run = await scan(["--region", "eu-west-1", "--region", "us-east-1", "--rule", "version-drift,endpoint-public-access", "--rule", "version-support", "--format", "json"]);
+    expect(run.code, run.stderr).toBe(1);
+    const report = JSON.parse(run.stdout) as { clusters: { name: string; findings: Finding[] }[] };
+    expect(report.clusters).toHaveLength(6);
+    for (const cluster of report.clusters) expect(cluster.findings.map((finding) => finding.ruleId).sort()).toEqual(["endpoint-public-access", "version-drift", "version-support"]);
+    // Four workers collect at once: they share the one catalogue request of each region.
+    expect(sim.calls.all()).toEqual({ GetCallerIdentity: 1, ListClusters: 2, DescribeCluster: 6, DescribeClusterVersions: 2 });
+
+    sim.calls.reset();
+    const endpoint = await scan(["--region", "eu-west-1", "--region", "us-east-1", "--rule", "endpoint-public-access", "--format", "sarif"]);
+    expect(endpoint.code).toBe(1);
+    expect((JSON.parse(endpoint.stdout) as SarifLog).runs[0]!.tool.driver.rules.map((rule) => rule.id)).toEqual(["endpoint-public-access"]);
+    expect(sim.calls.all()).toEqual({ GetCallerIdentity: 1, ListClusters: 2, DescribeCluster: 6 });
+  });
+
+  it("without --rule reads what every rule needs, the catalogues once per region", async () => {
+    sim.calls.reset();
+    const run = await scan(["--region", "eu-west-1", "--region", "us-east-1", "--format", "json"], { AWS_ENDPOINT_URL_SSM: sim.url });
+    expect(run.code, run.stderr).toBe(1);
+    // The demo fleet has no node groups or add-ons: nothing to describe, no AMI parameter or add-on catalogue to read.
+    expect(sim.calls.all()).toEqual({ GetCallerIdentity: 1, ListClusters: 2, DescribeCluster: 6, DescribeClusterVersions: 2, ListNodegroups: 6, ListAddons: 6, ListInsights: 6 });
   });
 
   it("exits 2 when no region is given or configured", async () => {

@@ -50,6 +50,20 @@ export interface NodegroupSnapshot {
   readonly launchTemplate?: { readonly id?: string; readonly name?: string; readonly version?: string };
 }
 
+/** An EKS upgrade insight (ListInsights, category UPGRADE_READINESS) as the rules read it. */
+export interface InsightSnapshot {
+  readonly id: string;
+  readonly name: string;
+  readonly category?: string;
+  /** The Kubernetes version the insight checks readiness for, e.g. "1.34". */
+  readonly kubernetesVersion?: string;
+  /** PASSING, WARNING, ERROR or UNKNOWN. */
+  readonly status: string;
+  readonly reason?: string;
+  readonly description?: string;
+  readonly lastRefreshTime?: Date;
+}
+
 export interface AddonSnapshot {
   readonly name: string;
   readonly version: string;
@@ -87,7 +101,33 @@ export interface ClusterSnapshot extends ClusterIdentity {
   readonly tags: Readonly<Record<string, string>>;
   readonly nodegroups?: readonly NodegroupSnapshot[];
   readonly addons?: readonly AddonSnapshot[];
+  /** Upgrade-readiness insights; undefined when not read. */
+  readonly insights?: readonly InsightSnapshot[];
 }
+
+/**
+ * What an add-on's catalogue (DescribeAddonVersions) says for one Kubernetes version: the version EKS installs by
+ * default and every version compatible with it.
+ */
+export interface AddonVersionInfo {
+  readonly addonName: string;
+  readonly kubernetesVersion: string;
+  readonly defaultVersion?: string;
+  readonly compatibleVersions: readonly string[];
+}
+
+/**
+ * The latest AMI releases, by the SSM public parameter that publishes each (see ami.ts): the parameter's value, or
+ * null when AWS publishes no such parameter (SSM InvalidParameters). A parameter absent from the record was not read.
+ */
+export type AmiReleases = Readonly<Record<string, string | null>>;
+
+/**
+ * The data a rule reads, each kind one or more AWS reads (aws/permissions.ts DATA_KIND_ACTIONS gives their IAM
+ * actions). The collector reads the union of what the rules that run declare, and nothing else.
+ */
+export const DATA_KINDS = ["cluster", "versionCatalogue", "nodegroups", "addons", "addonVersions", "amiReleases", "insights"] as const;
+export type DataKind = (typeof DATA_KINDS)[number];
 
 export interface Remediation {
   /** What to do, in one or two sentences. */
@@ -139,6 +179,10 @@ export interface EvaluationContext {
   readonly now: Date;
   /** Absent when the catalogue could not be read: version rules then report ERROR. */
   readonly versions?: VersionCatalogue;
+  /** The add-on catalogue for the cluster's add-ons on its Kubernetes version; absent when not read. */
+  readonly addonVersions?: readonly AddonVersionInfo[];
+  /** The latest AMI releases for the cluster's node groups; absent when not read. */
+  readonly amiReleases?: AmiReleases;
   /** The ids of every known rule; the engine fills it in, so exemption-tag-valid can flag a tag naming no rule. */
   readonly ruleIds?: readonly string[];
   /** The recorded setting of the exemption tag, when the cluster has one: who may exempt is checked against it. */
@@ -202,7 +246,9 @@ export interface Rule {
   readonly severity: Severity;
   /** e.g. "CIS-EKS 5.4.2", "FSBP EKS.1". */
   readonly frameworks: readonly string[];
-  /** The IAM actions the data this rule reads needs, e.g. "eks:DescribeCluster". */
+  /** The data this rule reads: the collector reads the union of the running rules' `reads`, nothing more. */
+  readonly reads: readonly DataKind[];
+  /** The IAM actions the data this rule reads needs, e.g. "eks:DescribeCluster": actionsForReads(reads). */
   readonly permissions: readonly string[];
   /** Why it matters: the rule's risk prose, used in alerts and the digest. */
   readonly risk: string;

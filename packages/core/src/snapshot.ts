@@ -4,6 +4,8 @@
 // (as written in the input) and what was expected.
 
 export { normaliseAddon } from "./snapshot/addon.ts";
+export { normaliseAddonVersions } from "./snapshot/addon-versions.ts";
+export { normaliseInsight } from "./snapshot/insight.ts";
 export { normaliseVersionCatalogue } from "./snapshot/catalogue.ts";
 export { CLUSTER_LOG_TYPES, normaliseCluster, WORLD_CIDRS, type NormaliseClusterOptions } from "./snapshot/cluster.ts";
 export type { IdentityHint } from "./snapshot/identity.ts";

@@ -26,6 +26,7 @@ function testRule(id: string, behaviour: Partial<Rule> & { status?: FindingStatu
     title: `Test rule ${id}`,
     severity: behaviour.severity ?? "HIGH",
     frameworks: [],
+    reads: ["cluster"],
     permissions: ["eks:DescribeCluster"],
     risk: "test",
     remediation: (target) => ({ text: "fix it", command: `aws eks describe-cluster --name ${target.name}` }),

@@ -1,16 +1,21 @@
 // `eks-warden evaluate`: one cluster's DescribeCluster output (a file, any form normaliseCluster accepts) through
-// every rule, printed as a table (worst first) or JSON. Exit 0 unless a FAIL at or above --fail-on (exit 1);
+// every rule that judges the record, printed as a table (worst first) or JSON. Exit 0 unless a FAIL at or above --fail-on (exit 1);
 // a bad argument or file exits 2 with a one-line reason on stderr.
 import { oneLine } from "@eks-warden/core/text";
 import { parseIsoDate } from "@eks-warden/core/dates";
 import { evaluate, failsAtOrAbove, sortWorstFirst } from "@eks-warden/core/engine";
 import { SEVERITIES, type ClusterSnapshot, type Finding, type Policy, type Severity, type VersionCatalogue } from "@eks-warden/core/model";
+import { rules } from "@eks-warden/core/rules/index";
 import { normaliseCluster, normaliseVersionCatalogue } from "@eks-warden/core/snapshot";
 import { choiceOption, CliInputError, failOnOption, interpretOption, parseCommandLine, readJsonOption, readPolicyOption, type Command } from "./command.ts";
 
+/** The rules a DescribeCluster record (with the version catalogue) can feed: those reading nothing else. */
+const RECORD_RULES = rules.filter((rule) => rule.reads.every((kind) => kind === "cluster" || kind === "versionCatalogue"));
+
 const usage = `Usage: eks-warden evaluate --cluster FILE [options]
 
-Evaluates one EKS cluster against every rule. FILE holds DescribeCluster output: \`aws eks describe-cluster\` JSON,
+Evaluates one EKS cluster against the rules that judge its record (the node group, add-on and insight rules need
+more reads: \`eks-warden scan\` makes them). FILE holds DescribeCluster output: \`aws eks describe-cluster\` JSON,
 SDK v3 output, or a {status_code, data} recording.
 
 Options:
@@ -144,7 +149,7 @@ export const command: Command = {
     if (versions === undefined) {
       process.stderr.write("eks-warden evaluate: no --versions file: the version rules report ERROR (give DescribeClusterVersions output, e.g. from `aws eks describe-cluster-versions`)\n");
     }
-    const findings = evaluate(snapshot, policy, { now: options.now, ...(versions !== undefined && { versions }) });
+    const findings = evaluate(snapshot, policy, { now: options.now, ...(versions !== undefined && { versions }) }, RECORD_RULES);
     process.stdout.write(options.format === "json" ? renderJson(snapshot, findings) : renderTable(snapshot, findings, options.now));
     return failsAtOrAbove(findings, options.failOn).length > 0 ? 1 : 0;
   },

@@ -9,9 +9,9 @@ import { ClusterInventory } from "@eks-warden/core/aws/inventory";
 import { StsIdentity } from "@eks-warden/core/aws/sts";
 import { evaluate, failsAtOrAbove } from "@eks-warden/core/engine";
 import { WardenError } from "@eks-warden/core/errors";
-import { SEVERITIES, type Finding, type Severity } from "@eks-warden/core/model";
-import type { ClusterRef } from "@eks-warden/core/pipeline/ports";
-import { rules } from "@eks-warden/core/rules/index";
+import { SEVERITIES, type Finding, type Rule, type Severity } from "@eks-warden/core/model";
+import { contextOf, type ClusterRef } from "@eks-warden/core/pipeline/ports";
+import { readsFor, ruleById, rules } from "@eks-warden/core/rules/index";
 import { REGION } from "@eks-warden/core/arn";
 import { renderScanJson, renderScanTable, summaryLine, type ScanReport } from "../output/scan-report.ts";
 import { toSarif, type ScannedCluster, type ScanProblem } from "../output/sarif.ts";
@@ -21,13 +21,16 @@ export const SCAN_EXIT = { ok: 0, failing: 1, usage: 2, internal: 3, aws: 4 } as
 
 const usage = `Usage: eks-warden scan [options]
 
-Audits the EKS clusters your credentials can see, read-only (ListClusters, DescribeCluster, ListNodegroups,
-DescribeNodegroup, ListAddons, DescribeAddon, DescribeClusterVersions, sts:GetCallerIdentity), against every rule.
+Audits the EKS clusters your credentials can see, read-only, against every rule (or the --rule ones), reading only
+the data those rules judge: ListClusters, DescribeCluster, and as the rules need them ListNodegroups, DescribeNodegroup,
+ListAddons, DescribeAddon, DescribeAddonVersions, ListInsights, DescribeClusterVersions, ssm:GetParameters (public
+AMI release parameters); sts:GetCallerIdentity.
 
 Options:
+  --rule ID             run only this rule (repeatable, or comma-separated): ${rules.map((rule) => rule.id).join(", ")}
   --region REGION       a region to scan (repeatable); default: the policy's regions, else your configured region
   --profile NAME        the AWS profile to use (default: the SDK's usual chain: AWS_PROFILE, environment, role)
-  --endpoint-url URL    send EKS calls here instead of AWS (e.g. the simulator of \`eks-warden serve\`)
+  --endpoint-url URL    send EKS and SSM calls here instead of AWS (e.g. the simulator of \`eks-warden serve\`)
   --policy FILE         policy to judge by: warden.config.json, or a bare policy (JSON); default: the default policy
   --format FORMAT       table, json or sarif (SARIF 2.1.0 for GitHub code scanning) (default: table)
   --fail-on SEVERITY    exit 1 when a FAIL is at or above SEVERITY: ${SEVERITIES.join(", ")} (default: INFO, any FAIL)
@@ -48,6 +51,8 @@ interface Options {
   readonly format: Format;
   readonly failOn: Severity;
   readonly concurrency: number;
+  /** The rules to run, in registry order. */
+  readonly rules: readonly Rule[];
 }
 
 function parseOptions(argv: readonly string[]): Options | "help" {
@@ -59,6 +64,7 @@ function parseOptions(argv: readonly string[]): Options | "help" {
     format: { type: "string" },
     "fail-on": { type: "string" },
     concurrency: { type: "string" },
+    rule: { type: "string", multiple: true },
   });
   if (parsed === "help") return "help";
   const { values } = parsed;
@@ -85,6 +91,7 @@ function parseOptions(argv: readonly string[]): Options | "help" {
   }
   return {
     regions,
+    rules: selectedRules(values.rule),
     ...(values.profile !== undefined && { profile: values.profile }),
     ...(values["endpoint-url"] !== undefined && { endpointUrl: values["endpoint-url"] }),
     ...(values.policy !== undefined && { policy: values.policy }),
@@ -92,6 +99,17 @@ function parseOptions(argv: readonly string[]): Options | "help" {
     failOn,
     concurrency,
   };
+}
+
+/** The rules named by --rule (repeatable, comma-separated), in registry order; every rule when none is named. */
+export function selectedRules(values: readonly string[] | undefined): Rule[] {
+  const ids = (values ?? []).flatMap((value) => value.split(",")).map((id) => id.trim()).filter((id) => id !== "");
+  if (ids.length === 0) return [...rules];
+  const unknown = ids.filter((id) => ruleById(id) === undefined);
+  if (unknown.length > 0) {
+    throw new CliInputError(`--rule ${unknown.map((id) => JSON.stringify(id)).join(", ")}: no such rule; the rules are ${rules.map((rule) => rule.id).join(", ")}`);
+  }
+  return rules.filter((rule) => ids.includes(rule.id));
 }
 
 /**
@@ -137,7 +155,8 @@ export async function scan(options: Options): Promise<ScanOutcome> {
   const clientConfig = { ...(options.profile !== undefined && { profile: options.profile }) };
   const eksConfig = { ...clientConfig, ...(options.endpointUrl !== undefined && { endpoint: options.endpointUrl }) };
   // One EKS adapter for listing and collecting: one client per region.
-  const collector = new EksCollector({ clientConfig: eksConfig });
+  const collector = new EksCollector({ clientConfig: eksConfig, ssmClientConfig: eksConfig });
+  const reads = readsFor(options.rules);
   const inventory = new ClusterInventory({ eks: collector, sts: new StsIdentity({ clientConfig }) });
 
   let regions = options.regions.length > 0 ? options.regions : policy.regions;
@@ -169,8 +188,8 @@ export async function scan(options: Options): Promise<ScanOutcome> {
   const results: (ScannedCluster | undefined)[] = new Array<ScannedCluster | undefined>(refs.length).fill(undefined);
   await inPool(refs, options.concurrency, async (ref, index) => {
     try {
-      const collected = await collector.collect(ref);
-      const findings: Finding[] = evaluate(collected.snapshot, policy, { now: new Date(), ...(collected.versions && { versions: collected.versions }) });
+      const collected = await collector.collect(ref, reads);
+      const findings: Finding[] = evaluate(collected.snapshot, policy, contextOf(collected, new Date()), options.rules);
       results[index] = { cluster: { arn: ref.arn, account: ref.account, region: ref.region, name: ref.name }, findings };
       done += 1;
       const failing = findings.filter((finding) => finding.status === "FAIL").length;
@@ -204,7 +223,7 @@ export const command: Command = {
     if (options.format === "table") process.stdout.write(renderScanTable(report));
     else if (options.format === "json") process.stdout.write(renderScanJson(report));
     else {
-      const sarif = toSarif({ rules, clusters: report.clusters, problems: report.problems, toolVersion: toolVersion(), startedAt: report.startedAt, endedAt: new Date() });
+      const sarif = toSarif({ rules: options.rules, clusters: report.clusters, problems: report.problems, toolVersion: toolVersion(), startedAt: report.startedAt, endedAt: new Date() });
       process.stdout.write(`${JSON.stringify(sarif, null, 2)}\n`);
     }
     if (options.format !== "table") progress(summaryLine(report));

@@ -1,10 +1,14 @@
-// The EKS adapter, the only code that calls the EKS SDK: ListClusters for the inventory; DescribeCluster + node
-// groups + add-ons + the version catalogue -> ClusterSnapshot; DescribeUpdate for the settle worker. One client per
-// region, created on first use and shared by every call (retry policy: client-config.ts). Failures are thrown as
-// typed errors (sdk-errors.ts), so the Lambda's own retry and the dead-letter queue take over.
+// The EKS adapter, the only code that calls the EKS SDK: ListClusters for the inventory; DescribeCluster and, as
+// the rules that run need them (their `reads`), node groups, add-ons and their catalogue, upgrade insights, the
+// version catalogue and (through the SSM adapter) the latest AMI releases -> ClusterSnapshot; DescribeUpdate for the
+// settle worker. One client per region, created on first use and shared by every call (retry policy:
+// client-config.ts). Catalogues are cached per region, concurrent callers sharing the request in flight
+// (shared-cache.ts). Failures are thrown as typed errors (sdk-errors.ts), so the Lambda's own retry and the
+// dead-letter queue take over.
 
 import {
   DescribeAddonCommand,
+  DescribeAddonVersionsCommand,
   DescribeClusterCommand,
   DescribeClusterVersionsCommand,
   DescribeNodegroupCommand,
@@ -12,21 +16,30 @@ import {
   EKSClient,
   ListAddonsCommand,
   ListClustersCommand,
+  ListInsightsCommand,
   ListNodegroupsCommand,
   UpdateClusterConfigCommand,
   type EKSClientConfig,
 } from "@aws-sdk/client-eks";
 import { AccessDenied, AlreadyAtDesiredConfiguration, ClusterNotFound, EksRequestRejected, EksUnavailable, UpdateInProgress, UpdateNotFound } from "../errors.ts";
-import type { VersionCatalogue } from "../model.ts";
+import { amiReleaseSource } from "../ami.ts";
+import { DATA_KINDS, type AddonVersionInfo, type AmiReleases, type ClusterSnapshot, type DataKind, type VersionCatalogue } from "../model.ts";
 import type { ClusterRef, CollectedCluster, EksPort, UpdateStatus } from "../pipeline/ports.ts";
 import type { EksWriter, StartedUpdate } from "../remediation/ports.ts";
 import type { UpdateClusterConfigInput } from "../remediation/plan.ts";
-import { normaliseCluster, normaliseVersionCatalogue } from "../snapshot.ts";
+import { normaliseAddonVersions, normaliseCluster, normaliseVersionCatalogue } from "../snapshot.ts";
 import { clientConfig } from "./client-config.ts";
+import { RegionalClients } from "./regional-clients.ts";
+import { readsClosure } from "./permissions.ts";
 import { translateSdkError } from "./sdk-errors.ts";
+import { SharedCache } from "./shared-cache.ts";
+import { SsmParameters, type SsmParametersOptions } from "./ssm.ts";
 
-/** The catalogue changes a few times a year: one read per region per hour is plenty. */
+/** The catalogues change a few times a year (add-ons: a few times a month): one read per region per hour is plenty. */
 const CATALOGUE_TTL_MS = 60 * 60 * 1000;
+
+/** The only insight category the rules judge (upgrade-insights). */
+export const INSIGHT_CATEGORY = "UPGRADE_READINESS";
 
 export interface EksCollectorOptions {
   /** A client per region; defaults to a new EKSClient for the region with the shared retry policy. */
@@ -35,6 +48,10 @@ export interface EksCollectorOptions {
   readonly clientConfig?: EKSClientConfig;
   /** The clock for the catalogue cache (an adapter may read time; logic may not). */
   readonly now?: () => Date;
+  /** The SSM adapter for the AMI release parameters; default a new one with `ssmClientConfig`. */
+  readonly ssm?: SsmParameters;
+  /** Merged into the default SSM adapter's client configuration. */
+  readonly ssmClientConfig?: SsmParametersOptions["clientConfig"];
 }
 
 /** EKS's own case: ResourceNotFoundException names the cluster, or (DescribeUpdate) the update. */
@@ -64,26 +81,31 @@ export function translateUpdateError(cluster: ClusterRef, error: unknown): Error
 }
 
 export class EksCollector implements EksPort, EksWriter {
-  readonly #clients = new Map<string, EKSClient>();
-  readonly #created = new Set<EKSClient>();
-  readonly #catalogues = new Map<string, { catalogue: VersionCatalogue; at: number }>();
+  readonly #clients: RegionalClients<EKSClient>;
+  readonly #catalogues: SharedCache<VersionCatalogue>;
+  readonly #addonVersions: SharedCache<AddonVersionInfo | undefined>;
   readonly #options: EksCollectorOptions;
+  #ssm: SsmParameters | undefined;
 
   constructor(options: EksCollectorOptions = {}) {
     this.#options = options;
+    this.#clients = new RegionalClients((region) => new EKSClient({ region, ...clientConfig(), ...options.clientConfig }), options.clientFor);
+    this.#catalogues = new SharedCache(CATALOGUE_TTL_MS, () => this.#nowMs());
+    this.#addonVersions = new SharedCache(CATALOGUE_TTL_MS, () => this.#nowMs());
+    this.#ssm = options.ssm;
+  }
+
+  #nowMs(): number {
+    return (this.#options.now?.() ?? new Date()).getTime();
+  }
+
+  get #ssmParameters(): SsmParameters {
+    this.#ssm ??= new SsmParameters({ ...(this.#options.ssmClientConfig && { clientConfig: this.#options.ssmClientConfig }), ...(this.#options.now && { now: this.#options.now }) });
+    return this.#ssm;
   }
 
   #client(region: string): EKSClient {
-    let client = this.#clients.get(region);
-    if (!client) {
-      client = this.#options.clientFor?.(region);
-      if (!client) {
-        client = new EKSClient({ region, ...clientConfig(), ...this.#options.clientConfig });
-        this.#created.add(client);
-      }
-      this.#clients.set(region, client);
-    }
-    return client;
+    return this.#clients.get(region);
   }
 
   async #call<T>(operation: string, region: string, cluster: ClusterRef | undefined, run: (client: EKSClient) => Promise<T>, updateId?: string): Promise<T> {
@@ -122,57 +144,119 @@ export class EksCollector implements EksPort, EksWriter {
     return described.filter((item): item is Awaited<T> => item !== undefined);
   }
 
+  /** DescribeClusterVersions of the region (all pages), or undefined without the permission (version rules: ERROR). */
   async versionCatalogue(cluster: ClusterRef): Promise<VersionCatalogue | undefined> {
-    const nowMs = (this.#options.now?.() ?? new Date()).getTime();
-    const cached = this.#catalogues.get(cluster.region);
-    if (cached && nowMs - cached.at < CATALOGUE_TTL_MS) return cached.catalogue;
-    let versions: unknown[];
     try {
-      versions = await this.#all("DescribeClusterVersions", cluster.region, cluster, async (client, token) => {
-        const page = await client.send(new DescribeClusterVersionsCommand(token));
-        return { items: page.clusterVersions ?? [], next: page.nextToken };
+      return await this.#catalogues.get(cluster.region, async () => {
+        const versions = await this.#all("DescribeClusterVersions", cluster.region, cluster, async (client, token) => {
+          const page = await client.send(new DescribeClusterVersionsCommand(token));
+          return { items: page.clusterVersions ?? [], next: page.nextToken };
+        });
+        return normaliseVersionCatalogue({ clusterVersions: versions }, { retrievedAt: new Date(this.#nowMs()) });
       });
     } catch (error) {
       // Without the permission the version rules report ERROR (unknown); the endpoint rules still decide.
       if (error instanceof AccessDenied) return undefined;
       throw error;
     }
-    const catalogue = normaliseVersionCatalogue({ clusterVersions: versions }, { retrievedAt: new Date(nowMs) });
-    this.#catalogues.set(cluster.region, { catalogue, at: nowMs });
-    return catalogue;
   }
 
-  async collect(cluster: ClusterRef): Promise<CollectedCluster> {
+  /** What DescribeAddonVersions says of one add-on on one Kubernetes version (undefined: EKS does not list it). */
+  #addonVersionInfo(cluster: ClusterRef, addonName: string, kubernetesVersion: string): Promise<AddonVersionInfo | undefined> {
+    return this.#addonVersions.get(`${cluster.region}\n${addonName}\n${kubernetesVersion}`, async () => {
+      const addons = await this.#all("DescribeAddonVersions", cluster.region, cluster, async (client, token) => {
+        const page = await client.send(new DescribeAddonVersionsCommand({ addonName, kubernetesVersion, ...token }));
+        return { items: page.addons ?? [], next: page.nextToken };
+      });
+      return normaliseAddonVersions(addons, kubernetesVersion).find((info) => info.addonName === addonName);
+    });
+  }
+
+  /** The catalogue entries of the snapshot's add-ons, or undefined without the permission (addon-outdated: ERROR). */
+  async #addonCatalogue(cluster: ClusterRef, snapshot: ClusterSnapshot): Promise<AddonVersionInfo[] | undefined> {
+    const version = snapshot.version;
+    if (version === undefined) return [];
+    try {
+      const infos = await Promise.all([...new Set((snapshot.addons ?? []).map((addon) => addon.name))].map((name) => this.#addonVersionInfo(cluster, name, version)));
+      return infos.filter((info): info is AddonVersionInfo => info !== undefined);
+    } catch (error) {
+      if (error instanceof AccessDenied) return undefined;
+      throw error;
+    }
+  }
+
+  /** The latest release of each node group's AMI type (SSM public parameters), or undefined without the permission. */
+  async #amiReleases(cluster: ClusterRef, snapshot: ClusterSnapshot): Promise<AmiReleases | undefined> {
+    const parameters = (snapshot.nodegroups ?? []).flatMap((group) => {
+      const source = amiReleaseSource(group.amiType, group.version);
+      return source.kind === "parameter" ? [source.parameter] : [];
+    });
+    if (parameters.length === 0) return {};
+    try {
+      return await this.#ssmParameters.values(cluster.region, parameters);
+    } catch (error) {
+      if (error instanceof AccessDenied) return undefined;
+      throw error;
+    }
+  }
+
+  /** The upgrade-readiness insights of the cluster (ListInsights, all pages). */
+  #insights(cluster: ClusterRef): Promise<unknown[]> {
+    return this.#all("ListInsights", cluster.region, cluster, async (client, token) => {
+      const page = await client.send(new ListInsightsCommand({ clusterName: cluster.name, filter: { categories: [INSIGHT_CATEGORY] }, ...token }));
+      return { items: page.insights ?? [], next: page.nextToken };
+    });
+  }
+
+  /** Every item of a cluster's listing, each described; a listing not asked for is undefined. */
+  async #listed(wanted: boolean, list: () => Promise<string[]>, describe: (name: string) => Promise<unknown>): Promise<unknown[] | undefined> {
+    if (!wanted) return undefined;
+    const described = await this.#describeEach(await list(), describe);
+    return described.filter((item) => item !== undefined);
+  }
+
+  /**
+   * DescribeCluster, and of the other data only the kinds in `reads` (with what they need): by default everything,
+   * for every rule. Pass `readsFor(rules)` (rules/index.ts) to read only what the rules that run judge.
+   */
+  async collect(cluster: ClusterRef, reads: Iterable<DataKind> = DATA_KINDS): Promise<CollectedCluster> {
+    const kinds = readsClosure(reads);
     const described = await this.#call("DescribeCluster", cluster.region, cluster, (client) => client.send(new DescribeClusterCommand({ name: cluster.name })));
     if (!described.cluster) throw new EksUnavailable("DescribeCluster", { cause: new Error(`DescribeCluster of ${cluster.arn} returned no cluster`) });
-    const [nodegroupNames, addonNames, versions] = await Promise.all([
-      this.#all("ListNodegroups", cluster.region, cluster, async (client, token) => {
-        const page = await client.send(new ListNodegroupsCommand({ clusterName: cluster.name, ...token }));
-        return { items: page.nodegroups ?? [], next: page.nextToken };
-      }),
-      this.#all("ListAddons", cluster.region, cluster, async (client, token) => {
-        const page = await client.send(new ListAddonsCommand({ clusterName: cluster.name, ...token }));
-        return { items: page.addons ?? [], next: page.nextToken };
-      }),
-      this.versionCatalogue(cluster),
-    ]);
-    const [nodegroups, addons] = await Promise.all([
-      this.#describeEach(nodegroupNames, async (nodegroupName) => {
-        const result = await this.#call("DescribeNodegroup", cluster.region, cluster, (client) => client.send(new DescribeNodegroupCommand({ clusterName: cluster.name, nodegroupName })));
-        return result.nodegroup;
-      }),
-      this.#describeEach(addonNames, async (addonName) => {
-        const result = await this.#call("DescribeAddon", cluster.region, cluster, (client) => client.send(new DescribeAddonCommand({ clusterName: cluster.name, addonName })));
-        return result.addon;
-      }),
+    const [nodegroups, addons, insights, versions] = await Promise.all([
+      this.#listed(
+        kinds.has("nodegroups"),
+        () =>
+          this.#all("ListNodegroups", cluster.region, cluster, async (client, token) => {
+            const page = await client.send(new ListNodegroupsCommand({ clusterName: cluster.name, ...token }));
+            return { items: page.nodegroups ?? [], next: page.nextToken };
+          }),
+        async (nodegroupName) => (await this.#call("DescribeNodegroup", cluster.region, cluster, (client) => client.send(new DescribeNodegroupCommand({ clusterName: cluster.name, nodegroupName })))).nodegroup,
+      ),
+      this.#listed(
+        kinds.has("addons"),
+        () =>
+          this.#all("ListAddons", cluster.region, cluster, async (client, token) => {
+            const page = await client.send(new ListAddonsCommand({ clusterName: cluster.name, ...token }));
+            return { items: page.addons ?? [], next: page.nextToken };
+          }),
+        async (addonName) => (await this.#call("DescribeAddon", cluster.region, cluster, (client) => client.send(new DescribeAddonCommand({ clusterName: cluster.name, addonName })))).addon,
+      ),
+      kinds.has("insights") ? this.#insights(cluster) : undefined,
+      kinds.has("versionCatalogue") ? this.versionCatalogue(cluster) : undefined,
     ]);
     const record = described.cluster as unknown as Record<string, unknown>;
     const snapshot = normaliseCluster(record, {
-      nodegroups: nodegroups.filter((group) => group !== undefined),
-      addons: addons.filter((addon) => addon !== undefined),
+      ...(nodegroups && { nodegroups }),
+      ...(addons && { addons }),
+      ...(insights && { insights }),
       identity: { account: cluster.account, region: cluster.region },
     });
-    return { snapshot, ...(versions ? { versions } : {}), record };
+    const [addonVersions, amiReleases] = await Promise.all([
+      kinds.has("addonVersions") ? this.#addonCatalogue(cluster, snapshot) : undefined,
+      kinds.has("amiReleases") ? this.#amiReleases(cluster, snapshot) : undefined,
+    ]);
+    return { snapshot, record, ...(versions && { versions }), ...(addonVersions && { addonVersions }), ...(amiReleases && { amiReleases }) };
   }
 
   async describeUpdate(cluster: ClusterRef, updateId: string, scope: { nodegroupName?: string; addonName?: string } = {}): Promise<UpdateStatus> {
@@ -220,10 +304,9 @@ export class EksCollector implements EksPort, EksWriter {
     });
   }
 
-  /** Closes the clients this collector created (not those `clientFor` handed it). */
+  /** Closes the clients this collector created (not those `clientFor` handed it), and the SSM adapter's if it made it. */
   destroy(): void {
-    for (const client of this.#created) client.destroy();
-    this.#created.clear();
-    this.#clients.clear();
+    if (this.#ssm !== this.#options.ssm) this.#ssm?.destroy();
+    this.#clients.destroy();
   }
 }

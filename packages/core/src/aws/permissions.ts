@@ -2,15 +2,53 @@
 // own `permissions`, see rules/index.ts permissionsFor) on the function's own resources. No SDK import: the stack
 // reads this at synth time.
 
-/** EksCollector.collect (DescribeCluster, node groups, add-ons, the version catalogue). */
-export const EKS_COLLECT_ACTIONS = [
-  "eks:DescribeCluster",
-  "eks:ListNodegroups",
-  "eks:DescribeNodegroup",
-  "eks:ListAddons",
-  "eks:DescribeAddon",
-  "eks:DescribeClusterVersions",
-] as const;
+import type { DataKind } from "../model.ts";
+
+/**
+ * The IAM actions of each kind of data the collector reads (EksCollector.collect), defined once: a rule's
+ * `permissions` and every function's grant follow from the kinds it reads.
+ */
+export const DATA_KIND_ACTIONS: Readonly<Record<DataKind, readonly string[]>> = {
+  cluster: ["eks:DescribeCluster"],
+  versionCatalogue: ["eks:DescribeClusterVersions"],
+  nodegroups: ["eks:ListNodegroups", "eks:DescribeNodegroup"],
+  addons: ["eks:ListAddons", "eks:DescribeAddon"],
+  // Reading the catalogue of an add-on needs the add-ons and the cluster's version first (DATA_KIND_NEEDS).
+  addonVersions: ["eks:DescribeAddonVersions"],
+  amiReleases: ["ssm:GetParameters"],
+  insights: ["eks:ListInsights"],
+};
+
+/** Data that can only be read after other data: the collector reads these too. */
+export const DATA_KIND_NEEDS: Readonly<Partial<Record<DataKind, readonly DataKind[]>>> = {
+  addonVersions: ["addons"],
+  amiReleases: ["nodegroups"],
+};
+
+/** The kinds to read for `reads`: themselves, what they need, and the cluster record (always read). */
+export function readsClosure(reads: Iterable<DataKind>): Set<DataKind> {
+  const closed = new Set<DataKind>(["cluster"]);
+  const add = (kind: DataKind): void => {
+    if (closed.has(kind)) return;
+    closed.add(kind);
+    for (const needed of DATA_KIND_NEEDS[kind] ?? []) add(needed);
+  };
+  for (const kind of reads) add(kind);
+  return closed;
+}
+
+/** Sorted, unique IAM actions that reading `reads` (with what they need) takes. */
+export function actionsForReads(reads: Iterable<DataKind>): string[] {
+  return [...new Set([...readsClosure(reads)].flatMap((kind) => DATA_KIND_ACTIONS[kind]))].sort();
+}
+
+/** EksCollector.collect of every kind of data: the EKS actions among them (ssm:GetParameters is the SSM adapter's). */
+export const EKS_COLLECT_ACTIONS: readonly string[] = Object.values(DATA_KIND_ACTIONS)
+  .flat()
+  .filter((action) => action.startsWith("eks:"));
+
+/** SsmParameters.values (GetParameters on the AMI release parameters). */
+export const SSM_COLLECT_ACTIONS = ["ssm:GetParameters"] as const;
 
 /** EksCollector.clusterNames (ListClusters): the inventory of `eks-warden scan` and the sweep; no real-time function. */
 export const EKS_INVENTORY_ACTIONS = ["eks:ListClusters"] as const;
@@ -36,6 +74,6 @@ export const ALERTS_TOPIC_ACTIONS = ["sns:Publish"] as const;
 export const SETTLE_QUEUE_SEND_ACTIONS = ["sqs:SendMessage"] as const;
 
 export const REALTIME_FUNCTION_ACTIONS = {
-  clusterEvent: { eks: EKS_COLLECT_ACTIONS, table: STATE_TABLE_ACTIONS, topic: ALERTS_TOPIC_ACTIONS, settleQueue: SETTLE_QUEUE_SEND_ACTIONS },
-  settle: { eks: [...EKS_COLLECT_ACTIONS, ...EKS_SETTLE_ACTIONS], table: STATE_TABLE_ACTIONS, topic: ALERTS_TOPIC_ACTIONS, settleQueue: SETTLE_QUEUE_SEND_ACTIONS },
+  clusterEvent: { eks: [...EKS_COLLECT_ACTIONS, ...SSM_COLLECT_ACTIONS], table: STATE_TABLE_ACTIONS, topic: ALERTS_TOPIC_ACTIONS, settleQueue: SETTLE_QUEUE_SEND_ACTIONS },
+  settle: { eks: [...EKS_COLLECT_ACTIONS, ...SSM_COLLECT_ACTIONS, ...EKS_SETTLE_ACTIONS], table: STATE_TABLE_ACTIONS, topic: ALERTS_TOPIC_ACTIONS, settleQueue: SETTLE_QUEUE_SEND_ACTIONS },
 } as const;

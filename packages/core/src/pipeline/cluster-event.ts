@@ -3,6 +3,7 @@
 
 import { evaluate } from "../engine.ts";
 import { ClusterNotFound, SnapshotError } from "../errors.ts";
+import { rulesAffectedBy } from "../events/affected-rules.ts";
 import { EventRejected, parseClusterEvent, startsAsynchronousChange, type ClusterEvent, type EndpointConfigIntent } from "../events/cloudtrail.ts";
 import type { AlertCause, ClusterSnapshot, Rule } from "../model.ts";
 import { normaliseCluster } from "../snapshot.ts";
@@ -60,7 +61,7 @@ async function intendedSnapshot(event: ClusterEvent, deps: PipelineDeps): Promis
   if (intent.kind === "cluster") return { snapshot: normaliseCluster(intent.cluster, { identity }), note };
   let record: Readonly<Record<string, unknown>>;
   try {
-    record = (await deps.eks.collect(refOf(event))).record;
+    record = (await deps.eks.collect(refOf(event), ["cluster"])).record;
   } catch (error) {
     if (error instanceof ClusterNotFound) return undefined;
     deps.logger.warn("live cluster unreadable: judging the intent from the event alone", { eventId: event.eventId, clusterArn: event.clusterArn, error });
@@ -191,7 +192,7 @@ async function apply(event: ClusterEvent, deps: PipelineDeps, run: Invocation): 
     await deps.settleQueue.enqueue(settleMessageOf(event, deps.now(), intent.publishedOutboxId), settingsOf(deps).settleDelaySeconds);
     return { status: "settling", ...base, earlyAlerts: intent.notify };
   }
-  const outcome = await evaluateLive(deps, cluster, causeOf(event, "event"), {}, run);
+  const outcome = await evaluateLive(deps, cluster, causeOf(event, "event"), { rules: rulesAffectedBy(event.eventName, rulesOf(deps)) }, run);
   return { status: outcome.status, ...base, notified: outcome.notified };
 }
 

@@ -15,10 +15,10 @@ import { evaluate } from "../engine.ts";
 import type { Actor } from "../events/cloudtrail.ts";
 import { EXEMPTION_TAG } from "../exemptions.ts";
 import type { AlertCause, ClusterSnapshot, Finding, Rule, TagGrant } from "../model.ts";
-import { rules as registeredRules } from "../rules/index.ts";
+import { readsFor, rules as registeredRules } from "../rules/index.ts";
 import { planClose, planEvaluation, type StatePlan, type Transition } from "../state/transitions.ts";
 import type { StoredRuleState } from "../state/transitions.ts";
-import { DEFAULT_PIPELINE_SETTINGS, type ClusterRef, type HistoryEntry, type HistoryKind, type PendingAlerts, type PipelineDeps, type PipelineSettings } from "./ports.ts";
+import { contextOf, DEFAULT_PIPELINE_SETTINGS, type ClusterRef, type HistoryEntry, type HistoryKind, type PendingAlerts, type PipelineDeps, type PipelineSettings } from "./ports.ts";
 
 export interface LiveOutcome {
   readonly status: "evaluated" | "stale" | "cluster-not-found";
@@ -35,6 +35,11 @@ export function settingsOf(deps: PipelineDeps): PipelineSettings {
 
 export function rulesOf(deps: PipelineDeps): readonly Rule[] {
   return deps.rules ?? registeredRules;
+}
+
+/** Every rule id an exemption may name: the registry's and the deployment's, also when only some of them run. */
+function knownRuleIds(deps: PipelineDeps): string[] {
+  return [...new Set([...registeredRules, ...rulesOf(deps)].map((rule) => rule.id))];
 }
 
 export function historyEntry(
@@ -212,8 +217,19 @@ export async function closeCluster(deps: PipelineDeps, cluster: ClusterRef, caus
   });
 }
 
-/** Evaluates the live cluster and persists it; `settles` names the intent event this evaluation follows up. */
-export async function evaluateLive(deps: PipelineDeps, cluster: ClusterRef, cause: AlertCause, options: { settles?: string; updateStatus?: string; note?: string } = {}, run: Invocation = invocation()): Promise<LiveOutcome> {
+/**
+ * Evaluates the live cluster and persists it; `settles` names the intent event this evaluation follows up. `rules`
+ * (default: every rule of the deployment) are the rules to re-evaluate: only their data is read, and only their
+ * stored records change; the others keep their state.
+ */
+export async function evaluateLive(
+  deps: PipelineDeps,
+  cluster: ClusterRef,
+  cause: AlertCause,
+  options: { settles?: string; updateStatus?: string; note?: string; rules?: readonly Rule[] } = {},
+  run: Invocation = invocation(),
+): Promise<LiveOutcome> {
+  const rules = options.rules ?? rulesOf(deps);
   let findings: readonly Finding[] = [];
   let snapshot: ClusterSnapshot | undefined;
   let notFound = false;
@@ -222,7 +238,7 @@ export async function evaluateLive(deps: PipelineDeps, cluster: ClusterRef, caus
     const observedAt = deps.now();
     let collected;
     try {
-      collected = await deps.eks.collect(cluster);
+      collected = await deps.eks.collect(cluster, readsFor(rules));
     } catch (error) {
       if (!(error instanceof ClusterNotFound)) throw error;
       notFound = true;
@@ -231,7 +247,7 @@ export async function evaluateLive(deps: PipelineDeps, cluster: ClusterRef, caus
     const now = deps.now();
     snapshot = collected.snapshot;
     const tagGrant = await tagGrantFor(deps, collected.snapshot);
-    findings = evaluate(collected.snapshot, deps.policy, { now, ...(collected.versions ? { versions: collected.versions } : {}), ...(tagGrant ? { tagGrant } : {}) }, rulesOf(deps));
+    findings = evaluate(collected.snapshot, deps.policy, { ...contextOf(collected, now), ruleIds: knownRuleIds(deps), ...(tagGrant ? { tagGrant } : {}) }, rules);
     const previous = await readClusterState(deps, cluster, run);
     const plan = planEvaluation(previous, findings, {
       now,

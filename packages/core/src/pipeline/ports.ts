@@ -2,7 +2,7 @@
 // local stack); in-memory versions implement them for fast tests. The use-cases never see an SDK.
 
 import type { RenderedAlert } from "../alerts/render.ts";
-import type { AlertCause, ClusterIdentity, ClusterSnapshot, FindingStatus, Policy, Rule, Severity, TagGrant, VersionCatalogue } from "../model.ts";
+import type { AddonVersionInfo, AlertCause, AmiReleases, ClusterIdentity, ClusterSnapshot, DataKind, EvaluationContext, FindingStatus, Policy, Rule, Severity, TagGrant, VersionCatalogue } from "../model.ts";
 import type { RecordWrite, StoredRuleState, TransitionKind } from "../state/transitions.ts";
 import type { RemediationMessage } from "../remediation/messages.ts";
 import type { RemediationDeps } from "../remediation/ports.ts";
@@ -107,6 +107,10 @@ export interface CollectedCluster {
   readonly snapshot: ClusterSnapshot;
   /** Absent when the catalogue could not be read: version rules then report ERROR. */
   readonly versions?: VersionCatalogue;
+  /** The catalogue entries of the cluster's add-ons; absent when not read or not readable (addon-outdated: ERROR). */
+  readonly addonVersions?: readonly AddonVersionInfo[];
+  /** The latest AMI releases of the node groups' AMI types; absent when not read or not readable. */
+  readonly amiReleases?: AmiReleases;
   /** The DescribeCluster `cluster` record as EKS returned it, for overlaying an intent. */
   readonly record: Readonly<Record<string, unknown>>;
 }
@@ -121,8 +125,11 @@ export interface UpdateStatus {
 }
 
 export interface EksPort {
-  /** DescribeCluster + node groups + add-ons + version catalogue. Throws ClusterNotFound, Throttled, EksUnavailable. */
-  collect(cluster: ClusterRef): Promise<CollectedCluster>;
+  /**
+   * DescribeCluster and the other data in `reads` (default: every kind), nothing more. Throws ClusterNotFound,
+   * Throttled, EksUnavailable.
+   */
+  collect(cluster: ClusterRef, reads?: Iterable<DataKind>): Promise<CollectedCluster>;
   /** DescribeUpdate. Throws UpdateNotFound, ClusterNotFound, Throttled, EksUnavailable. */
   describeUpdate(cluster: ClusterRef, updateId: string, scope?: { nodegroupName?: string; addonName?: string }): Promise<UpdateStatus>;
 }
@@ -203,4 +210,14 @@ export interface PipelineDeps {
   readonly settings?: Partial<PipelineSettings>;
   /** The remediation ports; absent: nothing is ever remediated, whatever the policy says. */
   readonly remediation?: RemediationDeps;
+}
+
+/** The evaluation context of a collected cluster at `now`: the catalogues it was read with. */
+export function contextOf(collected: CollectedCluster, now: Date): EvaluationContext {
+  return {
+    now,
+    ...(collected.versions && { versions: collected.versions }),
+    ...(collected.addonVersions && { addonVersions: collected.addonVersions }),
+    ...(collected.amiReleases && { amiReleases: collected.amiReleases }),
+  };
 }

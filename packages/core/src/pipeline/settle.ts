@@ -8,7 +8,8 @@ import { ClusterNotFound, UpdateNotFound, WardenError } from "../errors.ts";
 import type { AlertCause } from "../model.ts";
 import { issuesFromZod } from "../zod-issues.ts";
 import type { Transition } from "../state/transitions.ts";
-import { closeCluster, evaluateLive, flushPendingAlerts, invocation, settingsOf } from "./evaluate-live.ts";
+import { rulesAffectedBy } from "../events/affected-rules.ts";
+import { closeCluster, evaluateLive, flushPendingAlerts, invocation, rulesOf, settingsOf } from "./evaluate-live.ts";
 import type { PipelineDeps, ReadInput, SettleMessage } from "./ports.ts";
 import { isRemediationMessage, remediationMessageSchema, type RemediationMessage } from "../remediation/messages.ts";
 import { processRemediationMessage, remediateSettled, type RemediationResult } from "../remediation/run.ts";
@@ -122,7 +123,7 @@ async function changeState(message: SettleMessage, deps: PipelineDeps): Promise<
     }
   }
   // A creation: over when the created thing left CREATING.
-  const { snapshot } = await deps.eks.collect(message.cluster);
+  const { snapshot } = await deps.eks.collect(message.cluster, message.nodegroupName ? ["nodegroups"] : message.addonName ? ["addons"] : ["cluster"]);
   if (message.nodegroupName) return { done: snapshot.nodegroups?.find((group) => group.name === message.nodegroupName)?.status !== CREATING };
   if (message.addonName) return { done: snapshot.addons?.find((addon) => addon.name === message.addonName)?.status !== CREATING };
   return { done: snapshot.status !== CREATING };
@@ -180,7 +181,18 @@ export async function processSettleCheck(read: ReadInput<SettleMessage | Remedia
     deps.logger.info("change still in progress: checking again later", { clusterArn: message.cluster.arn, eventId: message.eventId, attempt, delaySeconds, updateStatus: state.updateStatus });
     return { status: "requeued", attempt, delaySeconds };
   }
-  const outcome = await evaluateLive(deps, message.cluster, causeOf(message), { settles: message.eventId, ...(state.updateStatus ? { updateStatus: state.updateStatus } : {}), ...(state.note ? { note: state.note } : {}) }, run);
+  const outcome = await evaluateLive(
+    deps,
+    message.cluster,
+    causeOf(message),
+    {
+      settles: message.eventId,
+      rules: rulesAffectedBy(message.eventName, rulesOf(deps)),
+      ...(state.updateStatus ? { updateStatus: state.updateStatus } : {}),
+      ...(state.note ? { note: state.note } : {}),
+    },
+    run,
+  );
   if (outcome.status === "cluster-not-found") return { status: "cluster-not-found" };
   // A settled FAIL of a change that asked for an endpoint configuration may be remediated (never the intent).
   const remediation =

@@ -1,5 +1,6 @@
 import type { ClusterIdentity, Remediation, Rule } from "../model.ts";
 import { clusterArguments, clusterLabel, evidenceStrings, finding, notApplicableForLifecycle } from "./lib/finding.ts";
+import { reading } from "./lib/reads.ts";
 
 const AUDIT_LOG_TYPE = "audit";
 
@@ -17,7 +18,7 @@ export const rule: Rule = {
   title: "EKS control plane audit log enabled",
   severity: "MEDIUM",
   frameworks: ["CIS-EKS 2.1.1", "FSBP EKS.8"],
-  permissions: ["eks:DescribeCluster"],
+  ...reading("cluster"),
   risk:
     "Without the Kubernetes audit log there is no record of who called the API, what they read or changed, and from where: " +
     "a compromise through a leaked credential or an over-broad RBAC binding cannot be investigated, and misuse goes unnoticed.",

@@ -1,5 +1,6 @@
 import type { ClusterIdentity, Remediation, Rule } from "../model.ts";
 import { clusterArguments, clusterLabel, finding, notApplicableForLifecycle } from "./lib/finding.ts";
+import { reading } from "./lib/reads.ts";
 
 function enablePrivateEndpoint(cluster: ClusterIdentity): Remediation {
   return {
@@ -15,7 +16,7 @@ export const rule: Rule = {
   title: "EKS private API endpoint enabled",
   severity: "HIGH",
   frameworks: ["CIS-EKS 5.4.2"],
-  permissions: ["eks:DescribeCluster"],
+  ...reading("cluster"),
   risk:
     "With the private endpoint off, the kubelets on the nodes and every client inside the VPC talk to the Kubernetes API " +
     "through its public endpoint: that traffic leaves the VPC through NAT, the public endpoint cannot be closed or narrowed " +

@@ -1,6 +1,7 @@
 import { cidrContains, isValidCidr, isWorldOpen, parseCidr, publicShare, type Cidr, type IpFamily } from "../cidr.ts";
 import type { ClusterIdentity, ClusterSnapshot, Policy, Remediation, Rule } from "../model.ts";
 import { clusterArguments, clusterLabel, evidenceStrings, finding, notApplicableForLifecycle, undecided } from "./lib/finding.ts";
+import { reading } from "./lib/reads.ts";
 
 /**
  * Severity by how much of the internet can reach the endpoint, outside the allowlist: at least this share of the
@@ -62,7 +63,7 @@ export const rule: Rule = {
   title: "EKS API endpoint not reachable from the internet",
   severity: "CRITICAL",
   frameworks: ["CIS-EKS 5.4.1", "CIS-EKS 5.4.2", "FSBP EKS.1"],
-  permissions: ["eks:DescribeCluster"],
+  ...reading("cluster"),
   risk:
     "A public Kubernetes API endpoint can be reached by anyone on the internet: a leaked kubeconfig or token, an RBAC mistake, " +
     "or an unpatched API server vulnerability is then exploitable from anywhere, and the endpoint is scanned and brute-forced " +

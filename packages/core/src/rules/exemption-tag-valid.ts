@@ -1,6 +1,7 @@
 import { EXEMPTION_TAG, exemptionExpired, exemptionTagOf, grantorOf, tagGrantProblem } from "../exemptions.ts";
 import type { ClusterIdentity, ClusterSnapshot, Evidence, Finding, Remediation, Rule, Severity } from "../model.ts";
 import { clusterLabel, evidenceText, finding, shellWord } from "./lib/finding.ts";
+import { reading } from "./lib/reads.ts";
 
 function rewriteTag(cluster: ClusterIdentity): Remediation {
   const tags = JSON.stringify({ [EXEMPTION_TAG]: "<rule-id> until=YYYY-MM-DD reason=<why>" });
@@ -28,7 +29,7 @@ export const rule: Rule = {
   title: "Exemption tag well formed",
   severity: "MEDIUM",
   frameworks: [],
-  permissions: ["eks:DescribeCluster"],
+  ...reading("cluster"),
   risk:
     `An ${EXEMPTION_TAG} tag that cannot be parsed, that has no end date or reason, or that has expired, exempts nothing, so the team that set it ` +
     "believes a finding is accepted while it is still raised; an exemption without an end or a reason is also an open-ended, " +

@@ -3,6 +3,7 @@ import { catalogueRemediation, clusterVersionSupport } from "./lib/catalogue.ts"
 import { clusterArguments, clusterLabel, evidenceText, finding, notApplicableForLifecycle, undecided } from "./lib/finding.ts";
 import { upgradeControlPlane } from "./lib/upgrade.ts";
 import { daysUntil, isoDay, withinDays } from "./lib/versions.ts";
+import { reading } from "./lib/reads.ts";
 
 /**
  * Amazon EKS list prices per cluster-hour (aws.amazon.com/eks/pricing): $0.10 in standard support, $0.60 in extended
@@ -28,7 +29,7 @@ export const rule: Rule = {
   severity: "LOW",
   // A cost control: no security framework has a control for the support type.
   frameworks: [],
-  permissions: ["eks:DescribeCluster", "eks:DescribeClusterVersions"],
+  ...reading("cluster", "versionCatalogue"),
   risk:
     "A cluster whose support type is EXTENDED (AWS's default when no upgrade policy is set) moves into extended support when its " +
     `version leaves standard support, and ${PRICE_SENTENCE}, per cluster, silently, until it is upgraded.`,

@@ -3,6 +3,7 @@ import { catalogueRemediation, clusterVersionAndCatalogue } from "./lib/catalogu
 import { clusterLabel, evidenceText, finding, notApplicableForLifecycle, undecided } from "./lib/finding.ts";
 import { upgradeControlPlane } from "./lib/upgrade.ts";
 import { compareMinorVersions, formatMinorVersion, newestInStandardSupport, parseMinorVersion, type MinorVersion } from "./lib/versions.ts";
+import { reading } from "./lib/reads.ts";
 
 /** From this many minor versions behind, drift is MEDIUM: every step is a separate upgrade, tested and rolled out. */
 const MEDIUM_FROM_MINOR_VERSIONS_BEHIND = 3;
@@ -32,7 +33,7 @@ export const rule: Rule = {
   severity: "MEDIUM",
   // No framework control counts minor versions behind; FSBP EKS.2 (supported version) is version-support's.
   frameworks: [],
-  permissions: ["eks:DescribeCluster", "eks:DescribeClusterVersions"],
+  ...reading("cluster", "versionCatalogue"),
   risk:
     "Each minor version behind is another upgrade to test and roll out, one at a time: the further a cluster drifts, the larger " +
     "and riskier the catch-up becomes, and the less time remains before standard support ends and the upgrade is forced.",

@@ -3,6 +3,7 @@ import { clusterVersionSupport } from "./lib/catalogue.ts";
 import { clusterLabel, evidenceText, finding, notApplicableForLifecycle } from "./lib/finding.ts";
 import { upgradeControlPlane } from "./lib/upgrade.ts";
 import { daysUntil, isoDay, withinDays } from "./lib/versions.ts";
+import { reading } from "./lib/reads.ts";
 
 function inDays(days: number): string {
   if (days === 0) return "within a day";
@@ -14,7 +15,7 @@ export const rule: Rule = {
   title: "EKS Kubernetes version in standard support",
   severity: "CRITICAL",
   frameworks: ["FSBP EKS.2"],
-  permissions: ["eks:DescribeCluster", "eks:DescribeClusterVersions"],
+  ...reading("cluster", "versionCatalogue"),
   risk:
     "A Kubernetes version past its standard support gets no new patches from the Kubernetes project; in extended support AWS " +
     "still patches it at six times the hourly price, and once extended support ends the version is unsupported and EKS upgrades " +

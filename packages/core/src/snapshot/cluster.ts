@@ -12,6 +12,7 @@ import { normaliseAddon } from "./addon.ts";
 import { awsDate, minorVersion } from "./fields.ts";
 import { fail, locate, parse, show } from "./forms.ts";
 import { resolveIdentity, type IdentityHint } from "./identity.ts";
+import { normaliseInsight } from "./insight.ts";
 import { normaliseNodegroup } from "./nodegroup.ts";
 
 /** The control plane log types EKS knows; a type not switched on in the record is off (AWS's default). */
@@ -25,6 +26,8 @@ export interface NormaliseClusterOptions {
   readonly nodegroups?: readonly unknown[];
   /** DescribeAddon outputs (any of the accepted forms), one per add-on. */
   readonly addons?: readonly unknown[];
+  /** ListInsights InsightSummary objects (the upgrade-readiness insights). */
+  readonly insights?: readonly unknown[];
   readonly identity?: IdentityHint;
 }
 
@@ -114,6 +117,7 @@ export function normaliseCluster(input: unknown, extras: NormaliseClusterOptions
   const addons = extras.addons?.map((addon, index) =>
     withoutClusterName(normaliseAddon(addon, `addons[${index}]`), identity.name, "DescribeAddon", `addons[${index}]`),
   );
+  const insights = extras.insights?.map((insight, index) => normaliseInsight(insight, `insights[${index}]`));
 
   return {
     ...identity,
@@ -127,5 +131,6 @@ export function normaliseCluster(input: unknown, extras: NormaliseClusterOptions
     tags: { ...record.tags },
     ...(nodegroups !== undefined && { nodegroups }),
     ...(addons !== undefined && { addons }),
+    ...(insights !== undefined && { insights }),
   };
 }

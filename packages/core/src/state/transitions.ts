@@ -11,6 +11,8 @@
 //   change did not take effect.
 // - Every live evaluation rewrites the record of every rule it evaluated (new version, `observedAt`), so that an
 //   evaluation holding an older view of the cluster always loses the conditional write and has to look again.
+// - A rule not evaluated (the real-time path re-evaluates only the rules an event can change) keeps its record as
+//   it is: it is neither resolved nor closed, and its record does not make this evaluation stale.
 // - A closed record (the cluster was deleted) is history: a cluster recreated with the same ARN starts afresh.
 
 import type { Evidence, Finding, FindingStatus, Severity } from "../model.ts";
@@ -169,7 +171,10 @@ export function planEvaluation(previous: readonly StoredRuleState[], findings: r
   const open = byRule(previous);
   const now = stamp.now.toISOString();
   const observedAt = (stamp.observedAt ?? stamp.now).toISOString();
-  const stale = [...open.values()].some((record) => record.observedAt > observedAt);
+  // Only the rules evaluated here: another rule's record may come from a later read of other data (an event that
+  // re-evaluated only its own rules), which says nothing about the data these findings came from.
+  const evaluated = new Set(findings.map((finding) => finding.ruleId));
+  const stale = [...open.values()].some((record) => evaluated.has(record.ruleId) && record.observedAt > observedAt);
   const writes: RecordWrite[] = [];
   const transitions: Transition[] = [];
   const notify: Transition[] = [];

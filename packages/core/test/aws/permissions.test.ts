@@ -2,7 +2,8 @@
 // a new command without its permission fails here rather than in a deployed function with AccessDenied.
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { ALERTS_TOPIC_ACTIONS, EKS_COLLECT_ACTIONS, EKS_INVENTORY_ACTIONS, EKS_REMEDIATION_ACTIONS, EKS_SETTLE_ACTIONS, SETTLE_QUEUE_SEND_ACTIONS, STATE_TABLE_ACTIONS } from "../../src/aws/permissions.ts";
+import { DATA_KINDS } from "../../src/model.ts";
+import { actionsForReads, ALERTS_TOPIC_ACTIONS, readsClosure, EKS_COLLECT_ACTIONS, EKS_INVENTORY_ACTIONS, EKS_REMEDIATION_ACTIONS, EKS_SETTLE_ACTIONS, SETTLE_QUEUE_SEND_ACTIONS, SSM_COLLECT_ACTIONS, STATE_TABLE_ACTIONS } from "../../src/aws/permissions.ts";
 
 function commandsSent(adapter: string): string[] {
   const source = readFileSync(new URL(`../../src/aws/${adapter}.ts`, import.meta.url), "utf8");
@@ -17,8 +18,18 @@ describe("adapter permissions", () => {
       const action = command === "TransactWrite" ? "dynamodb:PutItem" : `dynamodb:${command.replace(/^(Put|Update|Delete)$/, "$1Item")}`;
       expect(table.has(action), action).toBe(true);
     }
+    expect(commandsSent("ssm").map((name) => `ssm:${name}`)).toEqual([...SSM_COLLECT_ACTIONS]);
     expect(commandsSent("sns").map((name) => `sns:${name}`)).toEqual([...ALERTS_TOPIC_ACTIONS]);
     expect(commandsSent("sqs").map((name) => `sqs:${name}`)).toEqual([...SETTLE_QUEUE_SEND_ACTIONS]);
     for (const action of [...EKS_COLLECT_ACTIONS, ...STATE_TABLE_ACTIONS]) expect(action).not.toContain("*");
+  });
+});
+
+describe("the IAM actions of each kind of data", () => {
+  it("are defined once, and a kind brings what it needs: add-on versions the add-ons, AMI releases the node groups", () => {
+    expect(actionsForReads([])).toEqual(["eks:DescribeCluster"]);
+    expect([...readsClosure(["addonVersions"])].sort()).toEqual(["addonVersions", "addons", "cluster"]);
+    expect(actionsForReads(["amiReleases"])).toEqual(["eks:DescribeCluster", "eks:DescribeNodegroup", "eks:ListNodegroups", "ssm:GetParameters"]);
+    expect(actionsForReads(DATA_KINDS)).toEqual([...new Set([...EKS_COLLECT_ACTIONS, ...SSM_COLLECT_ACTIONS])].sort());
   });
 });

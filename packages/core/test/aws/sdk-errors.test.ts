@@ -13,8 +13,10 @@ import { defaultProvider } from "../../src/aws/lambda-credentials.ts";
 import { DynamoStateStore } from "../../src/aws/dynamodb.ts";
 import { EksCollector } from "../../src/aws/eks.ts";
 import { ACCESS_DENIED_ERRORS, CREDENTIALS_MISSING_ERRORS, THROTTLING_ERRORS, translateSdkError, type AwsService } from "../../src/aws/sdk-errors.ts";
+import { GetParametersCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { SnsNotifier } from "../../src/aws/sns.ts";
 import { SqsSettleQueue } from "../../src/aws/sqs.ts";
+import { SsmParameters } from "../../src/aws/ssm.ts";
 import { StsIdentity } from "../../src/aws/sts.ts";
 import { AccessDenied, CredentialsMissing, EksUnavailable, ServiceUnavailable, Throttled, WardenError } from "../../src/errors.ts";
 
@@ -25,6 +27,7 @@ const ref = { arn: "arn:aws:eks:eu-west-1:111122223333:cluster/p", account: "111
 const SERVICE_NAMES: Record<AwsService, { throttling: string[]; denied: string[] }> = {
   EKS: { throttling: ["ThrottlingException", "TooManyRequestsException"], denied: ["AccessDeniedException", "UnauthorizedException", "UnrecognizedClientException", "ExpiredTokenException"] },
   STS: { throttling: ["Throttling"], denied: ["AccessDenied", "InvalidClientTokenId", "ExpiredToken"] },
+  SSM: { throttling: ["ThrottlingException"], denied: ["AccessDeniedException", "UnrecognizedClientException"] },
   DynamoDB: { throttling: ["ThrottlingException", "ProvisionedThroughputExceededException", "RequestLimitExceeded"], denied: ["AccessDeniedException", "UnrecognizedClientException"] },
   SNS: { throttling: ["ThrottledException", "Throttling"], denied: ["AuthorizationErrorException", "InvalidClientTokenId"] },
   SQS: { throttling: ["RequestThrottled", "ThrottlingException"], denied: ["AccessDenied", "AccessDeniedException"] },
@@ -77,7 +80,7 @@ describe("translateSdkError: one table for every service", () => {
 });
 
 describe("every adapter translates through the same table", () => {
-  const mocks = { eks: mockClient(EKSClient), sts: mockClient(STSClient), dynamo: mockClient(DynamoDBDocumentClient), sns: mockClient(SNSClient), sqs: mockClient(SQSClient) };
+  const mocks = { eks: mockClient(EKSClient), sts: mockClient(STSClient), ssm: mockClient(SSMClient), dynamo: mockClient(DynamoDBDocumentClient), sns: mockClient(SNSClient), sqs: mockClient(SQSClient) };
   afterEach(() => {
     for (const mock of Object.values(mocks)) mock.reset();
   });
@@ -93,6 +96,10 @@ describe("every adapter translates through the same table", () => {
     STS: (error) => {
       mocks.sts.on(GetCallerIdentityCommand).rejects(error);
       return new StsIdentity().account("eu-west-1");
+    },
+    SSM: (error) => {
+      mocks.ssm.on(GetParametersCommand).rejects(error);
+      return new SsmParameters({ clientFor: () => new SSMClient({}) }).values("eu-west-1", ["/aws/service/eks/optimized-ami/1.34/amazon-linux-2/recommended/release_version"]);
     },
     DynamoDB: (error) => {
       mocks.dynamo.on(QueryCommand).rejects(error);

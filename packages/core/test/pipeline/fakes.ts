@@ -3,6 +3,8 @@
 import { readFileSync } from "node:fs";
 import { ClusterNotFound, UpdateNotFound } from "../../src/errors.ts";
 import type { RenderedAlert } from "../../src/alerts/render.ts";
+import { readsClosure } from "../../src/aws/permissions.ts";
+import { DATA_KINDS, type DataKind } from "../../src/model.ts";
 import { defaultPolicy } from "../../src/policy.ts";
 import type { ClusterRef, CollectedCluster, EksPort, Logger, Notifier, PipelineDeps, SettleMessage, SettleQueue, UpdateStatus } from "../../src/pipeline/ports.ts";
 import { normaliseCluster, normaliseVersionCatalogue } from "../../src/snapshot.ts";
@@ -39,14 +41,30 @@ export class FakeEks implements EksPort {
   /** Errors thrown by the next calls, in order. */
   readonly failures: Error[] = [];
   collectCalls = 0;
+  /** The data kinds each collect asked for, in order. */
+  readonly reads: DataKind[][] = [];
 
-  async collect(cluster: ClusterRef): Promise<CollectedCluster> {
+  /** Like the adapter: only what `reads` asks for (no node groups, add-ons or insights in these clusters). */
+  async collect(cluster: ClusterRef, reads: Iterable<DataKind> = DATA_KINDS): Promise<CollectedCluster> {
     this.collectCalls += 1;
+    const kinds = readsClosure(reads);
+    this.reads.push([...kinds].sort());
     const failure = this.failures.shift();
     if (failure) throw failure;
     const record = this.clusters.get(cluster.arn);
     if (!record) throw new ClusterNotFound(cluster.arn);
-    return { snapshot: normaliseCluster(record), versions: versionCatalogue, record: structuredClone(record) };
+    const snapshot = normaliseCluster(record, {
+      ...(kinds.has("nodegroups") && { nodegroups: [] }),
+      ...(kinds.has("addons") && { addons: [] }),
+      ...(kinds.has("insights") && { insights: [] }),
+    });
+    return {
+      snapshot,
+      record: structuredClone(record),
+      ...(kinds.has("versionCatalogue") && { versions: versionCatalogue }),
+      ...(kinds.has("addonVersions") && { addonVersions: [] }),
+      ...(kinds.has("amiReleases") && { amiReleases: {} }),
+    };
   }
 
   async describeUpdate(cluster: ClusterRef, updateId: string): Promise<UpdateStatus> {

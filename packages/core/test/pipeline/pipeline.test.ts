@@ -107,6 +107,40 @@ describe("handleClusterEvent + handleSettleCheck on the shared CloudTrail fixtur
   });
 });
 
+describe("re-evaluating only the rules an event can change", () => {
+  function nodegroupEvent(eventId: string, updateId: string) {
+    const detail = editableRecord();
+    detail.eventID = eventId;
+    detail.eventName = "UpdateNodegroupVersion";
+    detail.requestParameters = { name: "amazon-eks", nodegroupName: "ng-1" };
+    detail.responseElements!.update.id = updateId;
+    detail.responseElements!.update.params = [];
+    return eventBridgeEnvelope(detail);
+  }
+
+  it("UpdateNodegroupVersion reads and re-judges the node-group rules alone; every other rule keeps its stored record", async () => {
+    const w = world();
+    w.eks.clusters.set(AMAZON_EKS.arn, clusterRecord(AMAZON_EKS, OPEN));
+    await handleClusterEvent(tagEvent("tag-1"), w);
+    // TagResource can change any exemption: every rule, every kind of data.
+    expect(w.eks.reads.at(-1)).toEqual(["addonVersions", "addons", "amiReleases", "cluster", "insights", "nodegroups", "versionCatalogue"]);
+    const before = await w.store.readState(AMAZON_EKS.arn);
+    expect(before.map((record) => record.ruleId).sort()).toEqual(rules.map((rule) => rule.id).sort());
+    // The endpoint is made private meanwhile, without an event reaching the monitor: only a cluster rule would see it.
+    w.eks.clusters.set(AMAZON_EKS.arn, clusterRecord(AMAZON_EKS, PRIVATE));
+    expect(await handleClusterEvent(nodegroupEvent("ng-update-1", "u-ng"), w)).toMatchObject({ status: "settling" });
+    w.eks.updates.set("u-ng", { status: "Successful", errors: [] });
+    expect(await settleAll(w)).toMatchObject([{ status: "settled", notified: [] }]);
+    expect(w.eks.reads.at(-1)).toEqual(["amiReleases", "cluster", "nodegroups"]);
+    const after = await w.store.readState(AMAZON_EKS.arn);
+    const changed = after.filter((record) => record.version !== before.find((old) => old.ruleId === record.ruleId)?.version).map((record) => record.ruleId);
+    expect(changed.sort()).toEqual(["nodegroup-ami-outdated", "nodegroup-version-skew"]);
+    // Not evaluated is not resolved: the endpoint FAIL stays open until a cluster rule looks again.
+    expect(await storedStatus(w)).toMatchObject({ status: "FAIL", severity: "CRITICAL" });
+    expect(endpointAlerts(w).map((alert) => alert.attributes.transition)).toEqual(["OPENED"]);
+  });
+});
+
 describe("the real-time behaviour", () => {
   it("an opening that fails to apply gets a correcting RESOLVED, and nothing stays open", async () => {
     const w = world();

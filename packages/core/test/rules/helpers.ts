@@ -5,7 +5,9 @@ import { evaluate } from "../../src/engine.ts";
 import { EXEMPTION_TAG } from "../../src/exemptions.ts";
 import type { ClusterSnapshot, EvaluationContext, Finding, Policy, Rule, VersionCatalogue } from "../../src/model.ts";
 import { parsePolicy, type PolicyInput } from "../../src/policy.ts";
-import { normaliseCluster, normaliseVersionCatalogue } from "../../src/snapshot.ts";
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { normaliseAddonVersions, normaliseCluster, normaliseVersionCatalogue } from "../../src/snapshot.ts";
 import { readEksFixture } from "../eks-fixtures.ts";
 
 /**
@@ -135,4 +137,23 @@ export function notApplicableWhileDeleting(rule: Rule, base: ClusterSnapshot, ac
     const snapshot = { ...base, status };
     expect(only(rule.evaluate(snapshot, activePolicy, evaluationContext), rule, snapshot).status).not.toBe("NOT_APPLICABLE");
   }
+}
+
+const RULE_FIXTURES_DIR = fileURLToPath(new URL("./fixtures/", import.meta.url));
+
+/**
+ * A rule fixture (fixtures/README.md): the DescribeCluster response with the node groups, add-ons and insights beside
+ * it, as a snapshot; and the catalogues it carries (DescribeAddonVersions `addons`, AMI release parameters) as context.
+ */
+export function ruleFixture(ruleId: string, kind: "pass" | "fail"): { what: unknown; snapshot: ClusterSnapshot; context: Partial<EvaluationContext> } {
+  const input = JSON.parse(readFileSync(`${RULE_FIXTURES_DIR}${ruleId}.${kind}.json`, "utf8")) as Record<string, unknown>;
+  const list = (key: string) => (Array.isArray(input[key]) ? (input[key] as unknown[]) : undefined);
+  const [nodegroups, addons, insights, addonVersions] = [list("nodegroups"), list("addons"), list("insights"), list("addonVersions")];
+  const snapshot = normaliseCluster(input, { ...(nodegroups && { nodegroups }), ...(addons && { addons }), ...(insights && { insights }) });
+  const amiReleases = input.amiReleases as Record<string, string | null> | undefined;
+  return {
+    what: input._what,
+    snapshot,
+    context: { ...(addonVersions && { addonVersions: normaliseAddonVersions(addonVersions, snapshot.version ?? "") }), ...(amiReleases && { amiReleases }) },
+  };
 }

@@ -1,15 +1,16 @@
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { renderAlert, SUBJECT_MAX } from "../../src/alerts/render.ts";
 import { evaluate } from "../../src/engine.ts";
 import { EXEMPTION_TAG, RULE_ID_PATTERN } from "../../src/exemptions.ts";
-import { SEVERITIES, type EvaluationContext, type Finding, type Policy, type Rule, type Severity } from "../../src/model.ts";
+import { actionsForReads } from "../../src/aws/permissions.ts";
+import { DATA_KINDS, SEVERITIES, type EvaluationContext, type Finding, type Policy, type Rule, type Severity } from "../../src/model.ts";
 import { permissionsFor, ruleById, rules } from "../../src/rules/index.ts";
 import { normaliseCluster } from "../../src/snapshot.ts";
 import type { Transition } from "../../src/state/transitions.ts";
 import { eksFixtureNames, readEksFixture } from "../eks-fixtures.ts";
-import { cluster, context, expectWellFormed, policy, SECURITY_ADMIN, sharedCatalogue } from "./helpers.ts";
+import { cluster, context, expectWellFormed, policy, ruleFixture, SECURITY_ADMIN, sharedCatalogue } from "./helpers.ts";
 
 const RULES_DIR = fileURLToPath(new URL("../../src/rules/", import.meta.url));
 const FIXTURES_DIR = fileURLToPath(new URL("./fixtures/", import.meta.url));
@@ -32,6 +33,10 @@ const NO_FRAMEWORK: Readonly<Record<string, string>> = {
   "version-drift": "no benchmark counts minor versions behind; FSBP EKS.2 (a supported version) is version-support's",
   "extended-support-enrollment": "a cost control: no security framework covers the support type",
   "exemption-tag-valid": "checks EKS Warden's own exemption tag, which no framework knows",
+  "upgrade-insights": "reports EKS's own upgrade-readiness checks, which no benchmark names",
+  "nodegroup-version-skew": "no CIS EKS or FSBP control covers node group version skew",
+  "nodegroup-ami-outdated": "patching worker AMIs is general hygiene; no CIS EKS or FSBP control names it",
+  "addon-outdated": "no CIS EKS or FSBP control covers EKS add-on versions",
 };
 
 /** What each rule's FAIL fixture must give. */
@@ -43,6 +48,10 @@ const FAIL_SEVERITY: Readonly<Record<string, Severity>> = {
   "extended-support-enrollment": "LOW",
   "control-plane-audit-logging": "MEDIUM",
   "exemption-tag-valid": "MEDIUM",
+  "upgrade-insights": "HIGH",
+  "nodegroup-version-skew": "MEDIUM",
+  "nodegroup-ami-outdated": "MEDIUM",
+  "addon-outdated": "HIGH",
 };
 
 function ruleFiles(): string[] {
@@ -52,10 +61,6 @@ function ruleFiles(): string[] {
     .sort();
 }
 
-function readRuleFixture(ruleId: string, kind: "pass" | "fail"): { what: unknown; input: Record<string, unknown> } {
-  const parsed = JSON.parse(readFileSync(`${FIXTURES_DIR}${ruleId}.${kind}.json`, "utf8")) as Record<string, unknown>;
-  return { what: parsed._what, input: parsed };
-}
 
 describe("the rule registry", () => {
   it("lists the rules in a stable order", () => {
@@ -65,6 +70,10 @@ describe("the rule registry", () => {
       "version-support",
       "version-drift",
       "extended-support-enrollment",
+      "upgrade-insights",
+      "nodegroup-version-skew",
+      "nodegroup-ami-outdated",
+      "addon-outdated",
       "control-plane-audit-logging",
       "exemption-tag-valid",
     ]);
@@ -87,7 +96,17 @@ describe("the rule registry", () => {
   });
 
   it("gives the sorted, unique IAM actions the rules need", () => {
-    expect(permissionsFor(rules)).toEqual(["eks:DescribeCluster", "eks:DescribeClusterVersions"]);
+    expect(permissionsFor(rules)).toEqual([
+      "eks:DescribeAddon",
+      "eks:DescribeAddonVersions",
+      "eks:DescribeCluster",
+      "eks:DescribeClusterVersions",
+      "eks:DescribeNodegroup",
+      "eks:ListAddons",
+      "eks:ListInsights",
+      "eks:ListNodegroups",
+      "ssm:GetParameters",
+    ]);
     expect(permissionsFor()).toEqual(permissionsFor(rules));
     expect(permissionsFor([ruleById("endpoint-public-access") as Rule])).toEqual(["eks:DescribeCluster"]);
     expect(permissionsFor([])).toEqual([]);
@@ -103,6 +122,13 @@ describe("the rule registry", () => {
       expect(rule.title.length).toBeGreaterThan(10);
       expect(rule.title).not.toMatch(/^ensure\b/i);
       expect(rule.title).not.toMatch(/\.$/);
+    });
+
+    it("declares the data it reads, and its IAM actions are exactly what reading that data takes", () => {
+      expect(rule.reads).toContain("cluster");
+      for (const kind of rule.reads) expect(DATA_KINDS).toContain(kind);
+      expect(new Set(rule.reads).size).toBe(rule.reads.length);
+      expect([...rule.permissions]).toEqual(actionsForReads(rule.reads));
     });
 
     it("names its IAM actions", () => {
@@ -133,11 +159,10 @@ describe("the rule registry", () => {
 
     it("has a PASS and a FAIL fixture that give PASS and FAIL through the normaliser and the engine", () => {
       for (const kind of ["pass", "fail"] as const) {
-        const { what, input } = readRuleFixture(id, kind);
+        const { what, snapshot, context: extra } = ruleFixture(id, kind);
         expect(typeof what === "string" && what.length > 10, `${id}.${kind}.json has a _what`).toBe(true);
-        const snapshot = normaliseCluster(input);
         const granted = fixtureGrant(snapshot);
-        const findings = evaluate(snapshot, granted.policy, granted.context, [rule]);
+        const findings = evaluate(snapshot, granted.policy, { ...granted.context, ...extra }, [rule]);
         expect(findings).toHaveLength(1);
         const finding = findings[0] as Finding;
         expectWellFormed(finding, rule, snapshot);
@@ -147,8 +172,8 @@ describe("the rule registry", () => {
     });
 
     it("names what is wrong in the subject of its alerts, not its title, within SNS's 100 characters", () => {
-      const snapshot = normaliseCluster(readRuleFixture(id, "fail").input);
-      const [failing] = evaluate(snapshot, policy(), FIXTURE_CONTEXT, [rule]) as [Finding];
+      const { snapshot, context: extra } = ruleFixture(id, "fail");
+      const [failing] = evaluate(snapshot, policy(), { ...FIXTURE_CONTEXT, ...extra }, [rule]) as [Finding];
       const after = { status: failing.status, severity: failing.severity, evidence: failing.evidence };
       const subjectOf = (transition: Transition) => renderAlert({ transition, cluster: snapshot, cause: { trigger: "sweep" }, rule, evaluatedAt: FIXTURE_CONTEXT.now }).subject;
       const opened = subjectOf({ kind: "OPENED", clusterArn: snapshot.arn, ruleId: id, after, finding: failing });
@@ -166,9 +191,9 @@ describe("the rule registry", () => {
     });
 
     it("is pure: the same inputs give the same findings", () => {
-      const { input } = readRuleFixture(id, "fail");
-      const snapshot = normaliseCluster(input);
-      expect(rule.evaluate(snapshot, policy(), FIXTURE_CONTEXT)).toEqual(rule.evaluate(snapshot, policy(), FIXTURE_CONTEXT));
+      const { snapshot, context: extra } = ruleFixture(id, "fail");
+      const fixtureContext = { ...FIXTURE_CONTEXT, ...extra };
+      expect(rule.evaluate(snapshot, policy(), fixtureContext)).toEqual(rule.evaluate(snapshot, policy(), fixtureContext));
     });
   });
 

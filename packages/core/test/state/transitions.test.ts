@@ -31,6 +31,23 @@ function kinds(plan: { notify: readonly { kind: string }[] }): string[] {
   return plan.notify.map((transition) => transition.kind);
 }
 
+describe("planEvaluation of some rules only", () => {
+  it("leaves the records of rules not evaluated as they are: not resolved, not closed, and not a reason to call the view stale", () => {
+    const stored = apply([], planEvaluation([], [finding("FAIL"), finding("FAIL", "MEDIUM", { ruleId: "nodegroup-version-skew" })], { now: T0 }));
+    // A later event re-evaluated the endpoint rule alone, from a read at T2.
+    const endpointOnly = apply(stored, planEvaluation(stored, [finding("FAIL")], { now: T2 }));
+    // This evaluation of the node-group rule read the cluster at T1: older than the endpoint record, newer than its own.
+    const plan = planEvaluation(endpointOnly, [finding("PASS", "INFO", { ruleId: "nodegroup-version-skew" })], { now: T2, observedAt: T1 });
+    expect(plan.stale).toBe(false);
+    expect(plan.writes.map((write) => write.record.ruleId)).toEqual(["nodegroup-version-skew"]);
+    expect(kinds(plan)).toEqual(["RESOLVED"]);
+    expect(plan.notify[0]?.ruleId).toBe("nodegroup-version-skew");
+    // Its own record observed later than its read would still make it stale.
+    const newer = apply(endpointOnly, planEvaluation(endpointOnly, [finding("FAIL", "MEDIUM", { ruleId: "nodegroup-version-skew" })], { now: T2 }));
+    expect(planEvaluation(newer, [finding("PASS", "INFO", { ruleId: "nodegroup-version-skew" })], { now: T2, observedAt: T1 }).stale).toBe(true);
+  });
+});
+
 describe("planEvaluation", () => {
   it("a first FAIL opens; the same FAIL again is not a transition; PASS resolves", () => {
     const opened = planEvaluation([], [finding("FAIL")], { now: T0, eventId: "e1" });

@@ -85,3 +85,8 @@ export function notApplicableForLifecycle(rule: RuleHead & Pick<Rule, "severity"
 export function undecided(rule: RuleHead & Pick<Rule, "severity">, snapshot: ClusterSnapshot, message: string, evidence: Evidence, remediation?: Remediation): Finding {
   return finding(rule, snapshot, { status: "ERROR", severity: rule.severity, message, evidence, ...(remediation !== undefined && { remediation }) });
 }
+
+/** ERROR: the data `what` (and the IAM actions that read it) was not read, so the rule cannot decide. */
+export function unread(rule: RuleHead & Pick<Rule, "severity">, snapshot: ClusterSnapshot, what: string, key: string): Finding {
+  return undecided(rule, snapshot, `EKS cluster ${clusterLabel(snapshot)} could not be checked because ${what} were not read.`, { [key]: "unavailable" });
+}

@@ -1,0 +1,74 @@
+// The SSM adapter, the only code that calls the SSM SDK: GetParameters on the public parameters that publish the
+// latest EKS-optimised and Bottlerocket AMI releases (ami.ts names them). At most 10 names per call (SSM's limit);
+// each distinct parameter is read once per region and hour, concurrent callers sharing the request in flight. One
+// client per region (retry policy: client-config.ts); failures are typed errors (sdk-errors.ts).
+
+import { GetParametersCommand, SSMClient, type SSMClientConfig } from "@aws-sdk/client-ssm";
+import { CLIENT_CONFIG } from "./client-config.ts";
+import { RegionalClients } from "./regional-clients.ts";
+import { translateSdkError } from "./sdk-errors.ts";
+import { SharedCache } from "./shared-cache.ts";
+
+/** SSM's limit of names per GetParameters call. */
+export const GET_PARAMETERS_BATCH = 10;
+
+/** AWS publishes new AMI releases every few weeks: one read per parameter per hour is plenty. */
+const PARAMETER_TTL_MS = 60 * 60 * 1000;
+
+export interface SsmParametersOptions {
+  /** A client per region; defaults to a new SSMClient for the region with the shared retry policy. */
+  readonly clientFor?: (region: string) => SSMClient;
+  /** Merged into every client's configuration (endpoint, credentials, profile). */
+  readonly clientConfig?: SSMClientConfig;
+  /** The clock of the cache. */
+  readonly now?: () => Date;
+}
+
+export class SsmParameters {
+  readonly #clients: RegionalClients<SSMClient>;
+  readonly #cache: SharedCache<string | null>;
+
+  constructor(options: SsmParametersOptions = {}) {
+    this.#clients = new RegionalClients((region) => new SSMClient({ region, ...CLIENT_CONFIG, ...options.clientConfig }), options.clientFor);
+    this.#cache = new SharedCache(PARAMETER_TTL_MS, () => (options.now?.() ?? new Date()).getTime());
+  }
+
+  #client(region: string): SSMClient {
+    return this.#clients.get(region);
+  }
+
+  async #read(region: string, names: readonly string[]): Promise<Map<string, string | null>> {
+    try {
+      const result = await this.#client(region).send(new GetParametersCommand({ Names: [...names] }));
+      const values = new Map<string, string | null>(names.map((name) => [name, null]));
+      for (const parameter of result.Parameters ?? []) {
+        if (parameter.Name !== undefined && parameter.Value !== undefined && values.has(parameter.Name)) values.set(parameter.Name, parameter.Value);
+      }
+      return values;
+    } catch (error) {
+      throw translateSdkError("SSM", "GetParameters", error);
+    }
+  }
+
+  /**
+   * The value of each named parameter in the region, or null where SSM has no such parameter (InvalidParameters).
+   * Names not cached are read in batches of GET_PARAMETERS_BATCH. Throws AccessDenied, Throttled, ServiceUnavailable.
+   */
+  async values(region: string, names: Iterable<string>): Promise<Record<string, string | null>> {
+    const wanted = [...new Set(names)];
+    const key = (name: string): string => `${region}\n${name}`;
+    const missing = wanted.filter((name) => !this.#cache.has(key(name)));
+    for (let start = 0; start < missing.length; start += GET_PARAMETERS_BATCH) {
+      const batch = missing.slice(start, start + GET_PARAMETERS_BATCH);
+      const read = this.#read(region, batch);
+      for (const name of batch) void this.#cache.get(key(name), async () => (await read).get(name) ?? null);
+    }
+    const values = await Promise.all(wanted.map((name) => this.#cache.get(key(name), async () => (await this.#read(region, [name])).get(name) ?? null)));
+    return Object.fromEntries(wanted.map((name, index) => [name, values[index] ?? null]));
+  }
+
+  /** Closes the clients this adapter created (not those `clientFor` handed it). */
+  destroy(): void {
+    this.#clients.destroy();
+  }
+}
