@@ -1,6 +1,6 @@
 import type { AddonSnapshot, AddonVersionInfo, ClusterIdentity, Remediation, Rule } from "../model.ts";
 import { clusterLabel, notApplicableForLifecycle, shellWord, undecided, unread } from "./lib/finding.ts";
-import { clause, count, summariseItems, type ItemVerdict } from "./lib/items.ts";
+import { clause, count, summariseItems, type ItemVerdict, itemsHeadline } from "./lib/items.ts";
 import { reading } from "./lib/reads.ts";
 
 function updateAddon(cluster: ClusterIdentity, addon = "<addon-name>", version = "<default-version>"): Remediation {
@@ -61,6 +61,7 @@ function verdict(cluster: ClusterIdentity, addon: AddonSnapshot, kubernetesVersi
 export const rule: Rule = {
   id: "addon-outdated",
   title: "EKS add-ons on the default version for the cluster's Kubernetes version",
+  headline: itemsHeadline("add-on", "behind or incompatible"),
   severity: "LOW",
   frameworks: [],
   ...reading("cluster", "addons", "addonVersions"),

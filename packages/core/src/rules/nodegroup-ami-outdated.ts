@@ -1,7 +1,7 @@
 import { amiReleaseSource, compareRelease, type ReleaseComparison } from "../ami.ts";
 import type { AmiReleases, ClusterIdentity, NodegroupSnapshot, Remediation, Rule, Severity } from "../model.ts";
 import { clusterLabel, notApplicableForLifecycle, shellWord, undecided, unread } from "./lib/finding.ts";
-import { count, summariseItems, type ItemVerdict } from "./lib/items.ts";
+import { count, summariseItems, type ItemVerdict, itemsHeadline } from "./lib/items.ts";
 import { reading } from "./lib/reads.ts";
 
 /**
@@ -63,6 +63,7 @@ function verdict(cluster: ClusterIdentity, group: NodegroupSnapshot, releases: A
 export const rule: Rule = {
   id: "nodegroup-ami-outdated",
   title: "Managed node groups on the latest AMI release",
+  headline: itemsHeadline("node group", "on an outdated AMI release"),
   severity: "MEDIUM",
   frameworks: [],
   ...reading("cluster", "nodegroups", "amiReleases"),

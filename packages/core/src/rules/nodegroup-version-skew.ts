@@ -1,6 +1,6 @@
 import type { ClusterIdentity, ClusterSnapshot, NodegroupSnapshot, Remediation, Rule, Severity } from "../model.ts";
 import { clusterLabel, notApplicableForLifecycle, shellWord, undecided, unread } from "./lib/finding.ts";
-import { count, summariseItems, type ItemVerdict } from "./lib/items.ts";
+import { count, summariseItems, type ItemVerdict, itemsHeadline } from "./lib/items.ts";
 import { reading } from "./lib/reads.ts";
 import { parseMinorVersion } from "./lib/versions.ts";
 
@@ -38,6 +38,7 @@ function verdict(cluster: ClusterSnapshot, group: NodegroupSnapshot, control: { 
 export const rule: Rule = {
   id: "nodegroup-version-skew",
   title: "Managed node groups on the control plane's Kubernetes version",
+  headline: itemsHeadline("node group", "behind the control plane"),
   severity: "MEDIUM",
   frameworks: [],
   ...reading("cluster", "nodegroups"),

@@ -1,6 +1,6 @@
 import type { ClusterIdentity, InsightSnapshot, Remediation, Rule } from "../model.ts";
 import { notApplicableForLifecycle, shellWord, unread } from "./lib/finding.ts";
-import { clause, count, summariseItems, type ItemVerdict } from "./lib/items.ts";
+import { clause, count, summariseItems, type ItemVerdict, itemsHeadline } from "./lib/items.ts";
 import { reading } from "./lib/reads.ts";
 
 function clusterOptions(cluster: ClusterIdentity): string {
@@ -47,6 +47,7 @@ function verdict(cluster: ClusterIdentity, insight: InsightSnapshot): ItemVerdic
 export const rule: Rule = {
   id: "upgrade-insights",
   title: "EKS upgrade insights passing",
+  headline: itemsHeadline("upgrade insight", "in ERROR or WARNING"),
   severity: "HIGH",
   frameworks: [],
   ...reading("cluster", "insights"),

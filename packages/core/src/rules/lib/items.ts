@@ -66,3 +66,16 @@ export function summariseItems(rule: RuleHead & Pick<Rule, "severity">, snapshot
 export function count(number: number, noun: string): string {
   return `${number} ${noun}${number === 1 ? "" : "s"}`;
 }
+
+/**
+ * The alert headline of a rule whose finding lists items (summariseItems' `evidence.items`): how many are behind, e.g.
+ * "2 node groups behind the control plane". Nothing when the evidence holds no such list (stored by another version).
+ */
+export function itemsHeadline(noun: string, what: string): NonNullable<Rule["headline"]> {
+  return ({ evidence }) => {
+    const items = evidence["items"];
+    if (!Array.isArray(items)) return undefined;
+    const behind = items.filter((item: unknown) => typeof item === "object" && item !== null && (item as { state?: unknown }).state === "behind").length;
+    return behind === 0 ? undefined : `${count(behind, noun)} ${what}`;
+  };
+}
