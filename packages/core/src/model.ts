@@ -152,6 +152,8 @@ export interface Policy {
   readonly accounts: readonly { readonly id: string; readonly roleArn?: string }[];
   readonly schedules: { readonly digest: string; readonly sweep: string };
   readonly exemptions: readonly PolicyExemption[];
+  /** Control-plane prices the digest uses for extended-support cost exposure (default: AWS list prices). */
+  readonly pricing: { readonly standardPerClusterHourUsd: number; readonly extendedPerClusterHourUsd: number };
   readonly alertEmails: readonly string[];
 }
 

@@ -23,6 +23,7 @@ describe("parsePolicy defaults", () => {
       accounts: [],
       schedules: { digest: "cron(0 8 ? * MON *)", sweep: "cron(0 6 * * ? *)" },
       exemptions: [],
+      pricing: { standardPerClusterHourUsd: 0.1, extendedPerClusterHourUsd: 0.6 },
       alertEmails: [],
     });
     expect(parsePolicy(undefined)).toEqual(defaultPolicy());

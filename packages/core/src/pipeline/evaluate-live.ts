@@ -10,13 +10,15 @@ import { evaluate } from "../engine.ts";
 import type { AlertCause, Finding, Rule } from "../model.ts";
 import { rules as registeredRules } from "../rules/index.ts";
 import { planClose, planEvaluation, type StatePlan, type Transition } from "../state/transitions.ts";
-import { DEFAULT_PIPELINE_SETTINGS, type ClusterRef, type HistoryEntry, type HistoryKind, type PendingAlerts, type PipelineDeps, type PipelineSettings } from "./ports.ts";
+import { DEFAULT_PIPELINE_SETTINGS, type ClusterRef, type CollectedCluster, type HistoryEntry, type HistoryKind, type PendingAlerts, type PipelineDeps, type PipelineSettings } from "./ports.ts";
 
 export interface LiveOutcome {
   readonly status: "evaluated" | "stale" | "cluster-not-found";
   readonly findings: readonly Finding[];
   readonly transitions: readonly Transition[];
   readonly notified: readonly Transition[];
+  /** What the evaluation read (absent when the cluster was not found): the sweep and the digest report on it. */
+  readonly collected?: CollectedCluster;
 }
 
 export function settingsOf(deps: PipelineDeps): PipelineSettings {
@@ -116,11 +118,11 @@ export async function closeCluster(deps: PipelineDeps, cluster: ClusterRef, caus
 /** Evaluates the live cluster and persists it; `settles` names the intent event this evaluation follows up. */
 export async function evaluateLive(deps: PipelineDeps, cluster: ClusterRef, cause: AlertCause, options: { settles?: string; note?: string } = {}): Promise<LiveOutcome> {
   let findings: readonly Finding[] = [];
+  let collected: CollectedCluster | undefined;
   let notFound = false;
   let stale = false;
   const committed = await commitWithRetry(deps, cluster, async () => {
     const observedAt = deps.now();
-    let collected;
     try {
       collected = await deps.eks.collect(cluster);
     } catch (error) {
@@ -154,8 +156,8 @@ export async function evaluateLive(deps: PipelineDeps, cluster: ClusterRef, caus
     // A newer read of the cluster is already stored: this older view must not overwrite it.
     deps.logger.info("a newer evaluation is already stored: nothing written", { clusterArn: cluster.arn });
     await deps.store.appendHistory(historyEntry(cluster, deps.now(), "evaluation", cause, { findings, transitions: [], notify: [] }, { note: "stale view, not stored" }));
-    return { status: "stale", findings, transitions: [], notified: [] };
+    return { status: "stale", findings, transitions: [], notified: [], ...(collected ? { collected } : {}) };
   }
   await deliverAlerts(deps, cluster, committed.outbox);
-  return { status: "evaluated", findings, transitions: committed.plan.transitions, notified: committed.plan.notify };
+  return { status: "evaluated", findings, transitions: committed.plan.transitions, notified: committed.plan.notify, ...(collected ? { collected } : {}) };
 }
