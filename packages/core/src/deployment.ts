@@ -30,6 +30,8 @@ export const FUNCTION_ENV = {
   settleQueueUrl: "SETTLE_QUEUE_URL",
   /** The report bucket's name (digest only). */
   reportBucket: "REPORT_BUCKET",
+  /** "true" only locally: the S3 emulator serves buckets by path (never set by the stack). */
+  reportBucketPathStyle: "REPORT_BUCKET_PATH_STYLE",
   /** The deployment policy as JSON. */
   policy: "POLICY",
   /** Delay of the first settle check, whole seconds 0-900 (default: the pipeline's). */

@@ -48,6 +48,7 @@ describe("parsePolicy defaults", () => {
         { cluster: "arn:aws:eks:eu-west-1:111122223333:cluster/legacy", rules: ["endpoint-public-access"], until: "2026-12-31", reason: "vendor VPN cut-over" },
         { cluster: "sandbox", rules: ["version-support", "version-drift"], until: "2027-01-15", reason: "decommissioned in January" },
       ],
+      pricing: { standardPerClusterHourUsd: 0.1, extendedPerClusterHourUsd: 0.5 },
       alertEmails: ["platform-security@example.com"],
     };
     expect(parsePolicy(input)).toEqual(input);

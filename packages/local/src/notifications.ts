@@ -1,16 +1,20 @@
 // What a subscriber of the alerts topic receives, read back from the SQS queue subscribed to it.
 // The local SNS emulator delivers only to SQS, and an SQS subscriber gets the "sqs" entry of a MessageStructure=json
 // publish: the full JSON payload. An email subscriber would get the "default"/"email" text instead; that text is a
-// pure function of the payload (alerts/render.ts), so it is rebuilt here exactly as the email would read.
+// pure function of the payload (alerts/render.ts; digest/render.ts for the weekly digest), so it is rebuilt here
+// exactly as the email would read.
 import { alertText, type AlertInput, type AlertPayload } from "@eks-warden/core/alerts/render";
 import type { Transition } from "@eks-warden/core/state/transitions";
+import { digestText, type DigestSummary } from "@eks-warden/core/digest/render";
 
 export interface ReceivedNotification {
   readonly subject: string;
   readonly attributes: Readonly<Record<string, string>>;
   /** The JSON payload (alerts), or undefined when the message is not JSON (another publisher's text). */
   readonly payload?: AlertPayload;
-  /** The message as a person reads it (the email/default text of an alert). */
+  /** The JSON summary of a weekly digest (attributes.kind "digest"). */
+  readonly digest?: DigestSummary;
+  /** The message as a person reads it (the email/default text of an alert or digest). */
   readonly text: string;
   readonly receivedAt: string;
 }
@@ -67,9 +71,11 @@ export function notificationFromSqsBody(body: string): ReceivedNotification {
   const message = envelope.Message ?? "";
   const attributes = Object.fromEntries(Object.entries(envelope.MessageAttributes ?? {}).map(([name, value]) => [name, value.Value ?? ""]));
   let payload: AlertPayload | undefined;
+  let digest: DigestSummary | undefined;
   try {
-    const parsed = JSON.parse(message) as Partial<AlertPayload>;
+    const parsed = JSON.parse(message) as Partial<AlertPayload> | Partial<DigestSummary>;
     if (parsed && parsed.kind === "alert" && typeof parsed.ruleId === "string") payload = parsed as AlertPayload;
+    if (parsed && parsed.kind === "digest" && typeof parsed.week === "string") digest = parsed as DigestSummary;
   } catch {
     payload = undefined;
   }
@@ -77,7 +83,8 @@ export function notificationFromSqsBody(body: string): ReceivedNotification {
     subject: envelope.Subject ?? "(no subject)",
     attributes,
     ...(payload && { payload }),
-    text: payload ? alertText(alertInputFromPayload(payload)) : `${message}\n`,
+    ...(digest && { digest }),
+    text: payload ? alertText(alertInputFromPayload(payload)) : digest ? digestText(digest) : `${message}\n`,
     receivedAt: envelope.Timestamp ?? new Date().toISOString(),
   };
 }

@@ -101,7 +101,7 @@ export function scheduledDepsFromEnvironment(logger: Logger, env: NodeJS.Process
     stateIndex: store,
     snapshots: store,
     publisher: base.notifier as SnsNotifier,
-    ...(bucket ? { reports: new S3ReportStore({ bucket }) } : {}),
+    ...(bucket ? { reports: new S3ReportStore({ bucket, clientConfig: { forcePathStyle: env[FUNCTION_ENV.reportBucketPathStyle] === "true" } }) } : {}),
   };
 }
 
