@@ -1,6 +1,7 @@
-// EKS Warden's AWS resources and their wiring (docs/design.md, data flow 1-6): the state table, the alerts topic, the
-// EventBridge rule feeding `cluster-event`, the settle queue feeding `settle`, their dead-letter queues, and the
-// alarms that tell the alerts topic when something is stuck. Nothing else lives here.
+// EKS Warden's AWS resources and their wiring (docs/design.md, data flow 1-8): the state table, the alerts topic, the
+// EventBridge rule feeding `cluster-event`, the settle queue feeding `settle`, the two EventBridge Scheduler schedules
+// feeding `sweep` (daily) and `digest` (weekly), the report bucket, their dead-letter queues, and the alarms that tell
+// the alerts topic when something is stuck. Nothing else lives here.
 import { Aws, CfnOutput, Duration, RemovalPolicy } from "aws-cdk-lib";
 import * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
 import { SnsAction } from "aws-cdk-lib/aws-cloudwatch-actions";
@@ -11,6 +12,8 @@ import * as iam from "aws-cdk-lib/aws-iam";
 import * as kms from "aws-cdk-lib/aws-kms";
 import { SqsEventSource } from "aws-cdk-lib/aws-lambda-event-sources";
 import * as logs from "aws-cdk-lib/aws-logs";
+import * as s3 from "aws-cdk-lib/aws-s3";
+import * as scheduler from "aws-cdk-lib/aws-scheduler";
 import * as sns from "aws-cdk-lib/aws-sns";
 import * as subscriptions from "aws-cdk-lib/aws-sns-subscriptions";
 import * as sqs from "aws-cdk-lib/aws-sqs";
@@ -24,18 +27,23 @@ import {
   FUNCTION_TIMEOUT_SECONDS,
   HANDLERS as DEPLOYED_HANDLERS,
   METRICS_NAMESPACE,
+  REPORT_PREFIX,
+  REPORT_RETENTION_DAYS,
+  SCHEDULED_FUNCTION_TIMEOUT_SECONDS,
   SETTLE_QUEUE,
   STATE_TABLE_KEY_SCHEMA,
 } from "@eks-warden/core/deployment";
 import { permissionsFor } from "@eks-warden/core/rules/index";
 import { loadDeploymentConfig, type DeploymentConfig } from "./config.ts";
-import { REALTIME_FUNCTION_ACTIONS } from "@eks-warden/core/aws/permissions";
+import { REALTIME_FUNCTION_ACTIONS, SCHEDULED_FUNCTION_ACTIONS } from "@eks-warden/core/aws/permissions";
 import { REMEDIATION_ACTIONS, scopeActions } from "./permissions.ts";
 
 /** SST handler paths, from the deployment constants the local system wires the same handlers from. */
 export const HANDLERS = {
   clusterEvent: DEPLOYED_HANDLERS.clusterEvent.handler,
   settle: DEPLOYED_HANDLERS.settle.handler,
+  sweep: DEPLOYED_HANDLERS.sweep.handler,
+  digest: DEPLOYED_HANDLERS.digest.handler,
 } as const;
 
 /** Lambda's limit on the total size of a function's environment variables. */
@@ -155,7 +163,14 @@ interface Wiring {
   readonly removalPolicy: RemovalPolicy;
 }
 
-function wardenFunction(stack: Stack, id: string, name: keyof typeof HANDLERS, wiring: Wiring, extra: Partial<ConstructorParameters<typeof SstFunction>[2]> = {}) {
+function wardenFunction(
+  stack: Stack,
+  id: string,
+  name: keyof typeof HANDLERS,
+  wiring: Wiring,
+  extra: Partial<ConstructorParameters<typeof SstFunction>[2]> = {},
+  scheduled?: { readonly reportBucket?: s3.Bucket },
+) {
   const logGroup = new logs.LogGroup(stack, `${id}Logs`, {
     retention: wiring.config.logRetentionDays as logs.RetentionDays,
     removalPolicy: wiring.removalPolicy,
@@ -164,7 +179,9 @@ function wardenFunction(stack: Stack, id: string, name: keyof typeof HANDLERS, w
   const environment: Record<string, string> = {
     [FUNCTION_ENV.tableName]: wiring.table.tableName,
     [FUNCTION_ENV.alertsTopicArn]: wiring.topic.topicArn,
-    [FUNCTION_ENV.settleQueueUrl]: wiring.settleQueue.queueUrl,
+    // The scheduled functions queue no settle check; the digest writes its report to the bucket.
+    ...(scheduled ? {} : { [FUNCTION_ENV.settleQueueUrl]: wiring.settleQueue.queueUrl }),
+    ...(scheduled?.reportBucket ? { [FUNCTION_ENV.reportBucket]: scheduled.reportBucket.bucketName } : {}),
     [FUNCTION_ENV.policy]: JSON.stringify(wiring.config.policy),
     [FUNCTION_ENV.serviceName]: `eks-warden-${DEPLOYED_HANDLERS[name].name}`,
     [FUNCTION_ENV.metricsNamespace]: METRICS_NAMESPACE,
@@ -215,6 +232,68 @@ function grantDeclared(fn: SstFunction, name: keyof typeof REALTIME_FUNCTION_ACT
   fn.addToRolePolicy(new iam.PolicyStatement({ sid: "QueueSettleChecks", actions: [...declared.settleQueue], resources: [settleQueue.queueArn] }));
 }
 
+/** The sweep's and the digest's grants: the inventory and collector reads, the table (+ its daily Scan), the topic, and for the digest s3:PutObject under the report prefix only. */
+function grantScheduled(fn: SstFunction, name: keyof typeof SCHEDULED_FUNCTION_ACTIONS, wiring: Wiring, reportBucket: s3.Bucket): void {
+  const { table, topic, key, config } = wiring;
+  const declared = SCHEDULED_FUNCTION_ACTIONS[name];
+  const stack = fn.stack;
+  const regions = config.policy.regions.length > 0 ? config.policy.regions : [stack.region];
+  for (const [index, grant] of scopeActions([...permissionsFor(), ...declared.eks], { partition: stack.partition, account: stack.account, regions }).entries()) {
+    fn.addToRolePolicy(new iam.PolicyStatement({ sid: `Eks${index}`, actions: [...grant.actions], resources: [...grant.resources] }));
+  }
+  fn.addToRolePolicy(new iam.PolicyStatement({ sid: "StateTable", actions: [...declared.table], resources: [table.tableArn] }));
+  fn.addToRolePolicy(new iam.PolicyStatement({ sid: "PublishAlerts", actions: [...declared.topic], resources: [topic.topicArn] }));
+  fn.addToRolePolicy(new iam.PolicyStatement({ sid: "EncryptAlerts", actions: TOPIC_PUBLISH_KEY_ACTIONS, resources: [key.keyArn] }));
+  if (declared.reportBucket.length > 0) {
+    fn.addToRolePolicy(new iam.PolicyStatement({ sid: "WriteReports", actions: [...declared.reportBucket], resources: [reportBucket.arnForObjects(`${REPORT_PREFIX}*`)] }));
+  }
+}
+
+/** The digest's reports: encrypted, TLS-only, private, versioned, expired by a lifecycle rule. */
+function reportBucketOf(stack: Stack, protectedStage: boolean): s3.Bucket {
+  return new s3.Bucket(stack, "ReportBucket", {
+    encryption: s3.BucketEncryption.S3_MANAGED,
+    enforceSSL: true,
+    blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+    objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+    versioned: true,
+    lifecycleRules: [
+      {
+        id: "ExpireReports",
+        expiration: Duration.days(REPORT_RETENTION_DAYS),
+        noncurrentVersionExpiration: Duration.days(30),
+        abortIncompleteMultipartUploadAfter: Duration.days(1),
+      },
+    ],
+    removalPolicy: protectedStage ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    autoDeleteObjects: false,
+  });
+}
+
+/**
+ * An EventBridge Scheduler schedule invoking a scheduled function, with retries and a dead-letter queue. Its own role
+ * may invoke exactly that function (no version wildcard) and send to exactly that queue.
+ */
+function schedule(stack: Stack, id: string, expression: string, fn: SstFunction, deadLetterQueue: sqs.Queue, description: string): scheduler.CfnSchedule {
+  const role = new iam.Role(stack, `${id}Role`, {
+    assumedBy: new iam.ServicePrincipal("scheduler.amazonaws.com", { conditions: { StringEquals: { "aws:SourceAccount": Aws.ACCOUNT_ID } } }),
+  });
+  role.addToPolicy(new iam.PolicyStatement({ sid: "InvokeTheFunction", actions: ["lambda:InvokeFunction"], resources: [fn.functionArn] }));
+  role.addToPolicy(new iam.PolicyStatement({ sid: "ParkFailedInvocations", actions: ["sqs:SendMessage"], resources: [deadLetterQueue.queueArn] }));
+  return new scheduler.CfnSchedule(stack, id, {
+    description,
+    scheduleExpression: expression,
+    scheduleExpressionTimezone: "UTC",
+    flexibleTimeWindow: { mode: "OFF" },
+    target: {
+      arn: fn.functionArn,
+      roleArn: role.roleArn,
+      retryPolicy: { maximumRetryAttempts: 2, maximumEventAgeInSeconds: 6 * 3600 },
+      deadLetterConfig: { arn: deadLetterQueue.queueArn },
+    },
+  });
+}
+
 function alarm(stack: Stack, id: string, metric: cloudwatch.IMetric, description: string, topic: sns.Topic): cloudwatch.Alarm {
   const created = new cloudwatch.Alarm(stack, id, {
     metric,
@@ -254,6 +333,18 @@ export function Warden({ stack, app }: StackContext) {
   const settle = wardenFunction(stack, "Settle", "settle", wiring);
   grantDeclared(clusterEvent, "clusterEvent", wiring);
   grantDeclared(settle, "settle", wiring);
+  // The scheduled path: the daily sweep and the weekly digest (policy.schedules), each with its dead-letter queue.
+  const reportBucket = reportBucketOf(stack, protectedStage);
+  const sweepDeadLetters = queue(stack, "SweepDeadLetterQueue");
+  const digestDeadLetters = queue(stack, "DigestDeadLetterQueue");
+  const scheduledProps = { timeout: `${SCHEDULED_FUNCTION_TIMEOUT_SECONDS} seconds`, memorySize: "1024 MB" } as const;
+  const sweep = wardenFunction(stack, "Sweep", "sweep", wiring, { ...scheduledProps, deadLetterQueue: sweepDeadLetters, retryAttempts: 0 }, {});
+  const digest = wardenFunction(stack, "Digest", "digest", wiring, { ...scheduledProps, deadLetterQueue: digestDeadLetters, retryAttempts: 0 }, { reportBucket });
+  grantScheduled(sweep, "sweep", wiring, reportBucket);
+  grantScheduled(digest, "digest", wiring, reportBucket);
+  schedule(stack, "SweepSchedule", config.policy.schedules.sweep, sweep, sweepDeadLetters, "EKS Warden daily sweep: every cluster of every region (policy.schedules.sweep)");
+  schedule(stack, "DigestSchedule", config.policy.schedules.digest, digest, digestDeadLetters, "EKS Warden weekly digest (policy.schedules.digest)");
+
   settle.addEventSource(new SqsEventSource(settleQueue, { batchSize: SETTLE_QUEUE.batchSize, reportBatchItemFailures: SETTLE_QUEUE.reportBatchItemFailures }));
 
   const rule = new events.Rule(stack, "ClusterEventRule", {
@@ -284,15 +375,25 @@ export function Warden({ stack, app }: StackContext) {
   alarm(stack, "SettleErrorsAlarm", settle.metricErrors({ period: Duration.minutes(5), statistic: "Sum" }),
     "The settle function failed; its messages return to the queue and land in the dead-letter queue after retries", topic);
 
-  suppressFindings(stack, { clusterEvent, settle });
+  alarm(stack, "SweepDeadLettersAlarm", sweepDeadLetters.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: "Maximum" }),
+    "A scheduled sweep could not be invoked or failed: its event waits in the sweep dead-letter queue", topic);
+  alarm(stack, "DigestDeadLettersAlarm", digestDeadLetters.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: "Maximum" }),
+    "A weekly digest could not be invoked or failed: its event waits in the digest dead-letter queue", topic);
+  alarm(stack, "SweepErrorsAlarm", sweep.metricErrors({ period: Duration.minutes(5), statistic: "Sum" }),
+    "The sweep function failed; missed changes are not caught until it runs again", topic);
+  alarm(stack, "DigestErrorsAlarm", digest.metricErrors({ period: Duration.minutes(5), statistic: "Sum" }),
+    "The digest function failed; this week's digest was not sent", topic);
+
+  suppressFindings(stack, { clusterEvent, settle, sweep, digest, reportBucket });
 
   stack.addOutputs({
     TableName: table.tableName,
     AlertsTopicArn: topic.topicArn,
     SettleQueueUrl: settleQueue.queueUrl,
+    ReportBucketName: reportBucket.bucketName,
   });
   new CfnOutput(stack, "ConfigSource", { value: config.source === "defaults" ? "defaults" : "warden.config.json" });
-  return { table, topic, settleQueue, clusterEvent, settle, rule };
+  return { table, topic, settleQueue, clusterEvent, settle, sweep, digest, reportBucket, rule };
 }
 
 /**
@@ -301,7 +402,7 @@ export function Warden({ stack, app }: StackContext) {
  */
 function suppressFindings(
   stack: Stack,
-  parts: { clusterEvent: SstFunction; settle: SstFunction },
+  parts: { clusterEvent: SstFunction; settle: SstFunction; sweep: SstFunction; digest: SstFunction; reportBucket: s3.Bucket },
 ): void {
   NagSuppressions.addResourceSuppressions(
     stack.customResourceHandler,
@@ -313,11 +414,29 @@ function suppressFindings(
   );
   const runtimeReason =
     "nodejs22.x on purpose: the bundles and their dependencies (Powertools 2.35, middy 6) are built and tested for Node 22; move to nodejs24.x together with the toolchain";
-  for (const fn of [parts.clusterEvent, parts.settle]) {
+  for (const fn of [parts.clusterEvent, parts.settle, parts.sweep, parts.digest]) {
     NagSuppressions.addResourceSuppressions(fn, [{ id: "AwsSolutions-L1", reason: runtimeReason }]);
   }
+  NagSuppressions.addResourceSuppressions(parts.reportBucket, [
+    {
+      id: "AwsSolutions-S1",
+      reason:
+        "The bucket holds only the weekly digest reports; its one writer is the digest function (s3:PutObject on digests/* alone), whose writes are in its own logs; readers are people with the account's S3 read access, whose reads CloudTrail S3 data events record where the account enables them. A server-access-log bucket would itself need this suppression",
+    },
+  ]);
   NagSuppressions.addResourceSuppressions(
-    [parts.clusterEvent.role!, parts.settle.role!],
+    parts.digest.role!,
+    [
+      {
+        id: "AwsSolutions-IAM5",
+        reason: "The digest writes one report per ISO week (digests/<week>.html and .json): the grant is s3:PutObject on the digests/ prefix of the stack's own report bucket, nothing else in it",
+        appliesTo: [{ regex: "/^Resource::<ReportBucket[0-9A-F]+\\.Arn>\\/digests\\/\\*$/g" }],
+      },
+    ],
+    true,
+  );
+  NagSuppressions.addResourceSuppressions(
+    [parts.clusterEvent.role!, parts.settle.role!, parts.sweep.role!, parts.digest.role!],
     [
       {
         id: "AwsSolutions-IAM5",
@@ -331,7 +450,8 @@ function suppressFindings(
       },
       {
         id: "AwsSolutions-IAM5",
-        reason: "eks:DescribeClusterVersions supports no resource-level permissions (Service Authorization Reference), so its only valid resource is *; it returns the public Kubernetes version catalogue",
+        reason:
+          "eks:DescribeClusterVersions and eks:ListClusters (sweep and digest only) support no resource-level permissions (Service Authorization Reference), so their only valid resource is *; they return the public Kubernetes version catalogue and the account's cluster names",
         appliesTo: ["Resource::*"],
       },
     ],

@@ -17,6 +17,7 @@ export const ACTION_SCOPES: Readonly<Record<string, readonly ResourceKind[]>> = 
   "eks:DescribeAddon": ["addon"],
   "eks:UpdateClusterConfig": ["cluster"],
   "eks:DescribeClusterVersions": ["unscoped"],
+  "eks:ListClusters": ["unscoped"],
   "ssm:GetParameter": ["amiParameters"],
   "ssm:GetParameters": ["amiParameters"],
 };

@@ -110,7 +110,7 @@ describe("runSweep", () => {
     const w = sweepWorld();
     addCluster(w, ref("eu-west-1", "a-denied"));
     addCluster(w, ref("eu-west-1", "b-fine"));
-    w.eks.failures.push(new AccessDenied("EKS", "DescribeCluster"));
+    w.eks.failures.push(new AccessDenied("eks:DescribeCluster"));
     const result = await runSweep(w, { regions: ["eu-west-1"], concurrency: 1 });
     expect(result.clusters.map((cluster) => [cluster.ref.name, cluster.status])).toEqual([["a-denied", "unreadable"], ["b-fine", "evaluated"]]);
     const denied = result.clusters[0]!;
