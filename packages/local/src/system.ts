@@ -28,7 +28,7 @@ import { EksCollector } from "@eks-warden/core/aws/eks";
 import { ClusterInventory } from "@eks-warden/core/aws/inventory";
 import { SnsNotifier } from "@eks-warden/core/aws/sns";
 import { SqsSettleQueue } from "@eks-warden/core/aws/sqs";
-import { clusterEventPattern, FUNCTION_ENV, HANDLERS, SETTLE_QUEUE, STATE_TABLE_KEY_SCHEMA } from "@eks-warden/core/deployment";
+import { clusterEventPattern, FUNCTION_ENV, HANDLERS, SCHEDULED_FUNCTION_TIMEOUT_SECONDS, SETTLE_QUEUE, STATE_TABLE_KEY_SCHEMA } from "@eks-warden/core/deployment";
 import { matchesEventPattern } from "@eks-warden/core/event-pattern";
 import { clusterArnOf, clusterOfResourceArn, partitionOfRegion } from "@eks-warden/core/arn";
 import type { PipelineDeps, PipelineSettings } from "@eks-warden/core/pipeline/ports";
@@ -393,12 +393,12 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
         await system.deliverEvents();
       },
       async sweep() {
-        const result = await sweepHandler(scheduledEvent(HANDLERS.sweep.name), localContext(HANDLERS.sweep.name));
+        const result = await sweepHandler(scheduledEvent(HANDLERS.sweep.name), localContext(HANDLERS.sweep.name, SCHEDULED_FUNCTION_TIMEOUT_SECONDS));
         for (const sweepRegion of regions) for (const ref of await inventory.clusters(sweepRegion)) knownArns.add(ref.arn);
         return result;
       },
       async digest() {
-        return digestHandler(scheduledEvent(HANDLERS.digest.name), localContext(HANDLERS.digest.name));
+        return digestHandler(scheduledEvent(HANDLERS.digest.name), localContext(HANDLERS.digest.name, SCHEDULED_FUNCTION_TIMEOUT_SECONDS));
       },
       async reports() {
         const objects = new Map<string, string>();

@@ -40,7 +40,8 @@ export interface DigestFinding {
   readonly ruleId: string;
   readonly status: FindingStatus;
   readonly severity: Severity;
-  readonly message: string;
+  /** Absent in the published summary's FAIL and ERROR lists (the full report has it). */
+  readonly message?: string;
   readonly evidence?: Readonly<Record<string, unknown>>;
 }
 

@@ -42,12 +42,26 @@ function clean(text: string, max = 300): string {
 const usd = (value: number): string => `$${value.toFixed(2)}`;
 const plural = (count: number, word: string, many = `${word}s`): string => `${count} ${count === 1 ? word : many}`;
 
-/** The summary with at most `limit` entries per list (clusters and each kind of change). */
+/** Without evidence, and without the messages of the FAIL and ERROR lists (their rule ids say it; the report has the rest). */
+function compactCluster(cluster: DigestCluster): DigestCluster {
+  const bare = (finding: DigestFinding): DigestFinding => ({ ruleId: finding.ruleId, status: finding.status, severity: finding.severity });
+  const withoutEvidence = ({ evidence: _evidence, ...finding }: DigestFinding): DigestFinding => finding;
+  return {
+    ...cluster,
+    failing: cluster.failing.map(bare),
+    errors: cluster.errors.map(bare),
+    nodegroupsBehind: cluster.nodegroupsBehind.map(withoutEvidence),
+    addonsBehind: cluster.addonsBehind.map(withoutEvidence),
+    endpoint: cluster.endpoint.map(withoutEvidence),
+  };
+}
+
+/** The summary with at most `limit` entries per list (clusters and each kind of change), clusters compacted. */
 export function digestSummary(report: DigestReport, limit: number, reportUri?: string): DigestSummary {
   const { changes } = report;
   return {
     ...report,
-    clusters: report.clusters.slice(0, limit),
+    clusters: report.clusters.slice(0, limit).map(compactCluster),
     changes: {
       opened: changes.opened.slice(0, limit),
       closed: changes.closed.slice(0, limit),
@@ -104,7 +118,7 @@ function supportLine(cluster: DigestCluster): string {
 }
 
 function findingLines(label: string, findings: readonly DigestFinding[]): string[] {
-  return findings.map((finding) => `      ${label} ${finding.severity} ${finding.ruleId}: ${clean(finding.message)}`);
+  return findings.map((finding) => `      ${label} ${finding.severity} ${finding.ruleId}${finding.message ? `: ${clean(finding.message)}` : ""}`);
 }
 
 function clusterLines(cluster: DigestCluster, position: number): string[] {
@@ -219,7 +233,7 @@ export function escapeHtml(value: unknown): string {
 }
 
 function htmlFindings(findings: readonly DigestFinding[]): string {
-  return findings.map((finding) => `<li><b>${escapeHtml(finding.severity)}</b> ${escapeHtml(finding.ruleId)}: ${escapeHtml(finding.message)}</li>`).join("");
+  return findings.map((finding) => `<li><b>${escapeHtml(finding.severity)}</b> ${escapeHtml(finding.ruleId)}${finding.message ? `: ${escapeHtml(finding.message)}` : ""}</li>`).join("");
 }
 
 function htmlCluster(cluster: DigestCluster, position: number): string {
