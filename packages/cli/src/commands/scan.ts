@@ -13,6 +13,7 @@ import { SEVERITIES, type Finding, type Policy, type Severity } from "@eks-warde
 import type { ClusterRef } from "@eks-warden/core/pipeline/ports";
 import { parsePolicy } from "@eks-warden/core/policy";
 import { rules } from "@eks-warden/core/rules/index";
+import { inPool } from "@eks-warden/core/sweep/sweep";
 import { REGION } from "@eks-warden/core/arn";
 import { renderScanJson, renderScanTable, summaryLine, type ScanReport } from "../output/scan-report.ts";
 import { toSarif, type ScannedCluster, type ScanProblem } from "../output/sarif.ts";
@@ -41,17 +42,19 @@ Exit codes: 0 nothing at or above --fail-on; 1 a FAIL at or above it; 2 bad usag
 const FORMATS = ["table", "json", "sarif"] as const;
 type Format = (typeof FORMATS)[number];
 
-interface Options {
+export interface ScanOptions<F extends string = Format> {
   readonly regions: readonly string[];
   readonly profile?: string;
   readonly endpointUrl?: string;
   readonly policy?: string;
-  readonly format: Format;
+  readonly format: F;
   readonly failOn: Severity;
   readonly concurrency: number;
 }
+type Options = ScanOptions;
 
-function parseOptions(argv: readonly string[]): Options | "help" {
+/** scan's options (and `digest`'s, with its own formats): regions, profile, endpoint, policy, format, fail-on, concurrency. */
+export function parseScanOptions<F extends string>(argv: readonly string[], formats: readonly F[], defaultFormat: F): ScanOptions<F> | "help" {
   const parsed = parseCommandLine(argv, {
     region: { type: "string", multiple: true },
     profile: { type: "string" },
@@ -63,7 +66,7 @@ function parseOptions(argv: readonly string[]): Options | "help" {
   });
   if (parsed === "help") return "help";
   const { values } = parsed;
-  const format = choiceOption("--format", values.format, FORMATS, "table");
+  const format = choiceOption("--format", values.format, formats, defaultFormat);
   const failOn = failOnOption(values["fail-on"]);
   const regions = [...new Set(values.region ?? [])];
   for (const region of regions) {
@@ -95,7 +98,7 @@ function parseOptions(argv: readonly string[]): Options | "help" {
   };
 }
 
-async function loadPolicy(path: string | undefined): Promise<Policy> {
+export async function loadPolicy(path: string | undefined): Promise<Policy> {
   if (path === undefined) return parsePolicy(undefined);
   const input = await readJsonOption("--policy", path);
   return interpretOption("--policy", path, () => parsePolicy(input));
@@ -105,7 +108,7 @@ async function loadPolicy(path: string | undefined): Promise<Policy> {
  * What AWS failures (CredentialsMissing, AccessDenied, Throttled, ServiceUnavailable) and data EKS returned that cannot
  * be read (SnapshotError) become: a line of the report. Anything else is a bug and propagates (exit 3).
  */
-function awsProblem(error: unknown): string | undefined {
+export function awsProblem(error: unknown): string | undefined {
   return error instanceof WardenError ? oneLine(error) : undefined;
 }
 
@@ -115,18 +118,6 @@ function toolVersion(): string {
   } catch {
     return "0.0.0";
   }
-}
-
-async function inPool<T>(items: readonly T[], size: number, work: (item: T, index: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const index = next;
-      next += 1;
-      await work(items[index]!, index);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(size, items.length) }, worker));
 }
 
 function progress(text: string): void {
@@ -202,7 +193,7 @@ export async function scan(options: Options): Promise<ScanOutcome> {
 export const command: Command = {
   usage,
   async run(argv) {
-    const options = parseOptions(argv);
+    const options = parseScanOptions(argv, FORMATS, "table");
     if (options === "help") {
       process.stdout.write(`${usage}\n`);
       return 0;

@@ -14,7 +14,7 @@ import { Throttled } from "../errors.ts";
 import type { ClusterSnapshot, Finding, VersionCatalogue } from "../model.ts";
 import { closeCluster, commitWithRetry, evaluateLive, historyEntry, outboxIdOf, renderTransitions, deliverAlerts, rulesOf } from "../pipeline/evaluate-live.ts";
 import type { AlertCause } from "../model.ts";
-import type { ClusterRef, PipelineDeps } from "../pipeline/ports.ts";
+import type { ClusterRef, CollectedCluster, PipelineDeps } from "../pipeline/ports.ts";
 import { planEvaluation } from "../state/transitions.ts";
 
 /** Which clusters exist (ClusterInventory implements it). */
@@ -86,7 +86,7 @@ export interface SweepResult {
 
 const SWEEP_CAUSE: AlertCause = { trigger: "sweep" };
 
-function describeError(error: unknown): string {
+export function describeError(error: unknown): string {
   const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
   return text.replace(/\s+/g, " ").slice(0, 300);
 }
@@ -105,6 +105,28 @@ export async function inPool<T>(items: readonly T[], size: number, work: (item: 
 }
 
 const defaultSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** What the digest keeps of one evaluation: the findings and a summary of the snapshot (not the whole record). */
+export function sweptCluster(ref: ClusterRef, status: SweptCluster["status"], findings: readonly Finding[], collected?: CollectedCluster): SweptCluster {
+  const snapshot = collected?.snapshot;
+  return {
+    ref,
+    status,
+    findings,
+    ...(snapshot
+      ? {
+          snapshot: {
+            status: snapshot.status,
+            ...(snapshot.version !== undefined ? { version: snapshot.version } : {}),
+            ...(snapshot.supportType !== undefined ? { supportType: snapshot.supportType } : {}),
+            nodegroups: snapshot.nodegroups?.length ?? 0,
+            addons: snapshot.addons?.length ?? 0,
+          },
+        }
+      : {}),
+    ...(collected?.versions ? { versions: collected.versions } : {}),
+  };
+}
 
 /** One ERROR finding per rule: the cluster could not be read, so no rule could decide. */
 export function unreadableFindings(deps: PipelineDeps, ref: ClusterRef, problem: string): Finding[] {
@@ -143,28 +165,7 @@ async function sweepCluster(deps: SweepDeps, ref: ClusterRef, options: SweepOpti
   for (let attempt = 1; attempt <= attempts; attempt += 1) {
     try {
       const outcome = await evaluateLive(deps, ref, SWEEP_CAUSE);
-      const collected = outcome.collected;
-      const snapshot = collected?.snapshot;
-      return {
-        swept: {
-          ref,
-          status: outcome.status,
-          findings: outcome.findings,
-          ...(snapshot
-            ? {
-                snapshot: {
-                  status: snapshot.status,
-                  ...(snapshot.version !== undefined ? { version: snapshot.version } : {}),
-                  ...(snapshot.supportType !== undefined ? { supportType: snapshot.supportType } : {}),
-                  nodegroups: snapshot.nodegroups?.length ?? 0,
-                  addons: snapshot.addons?.length ?? 0,
-                },
-              }
-            : {}),
-          ...(collected?.versions ? { versions: collected.versions } : {}),
-        },
-        alerts: outcome.notified.length,
-      };
+      return { swept: sweptCluster(ref, outcome.status, outcome.findings, outcome.collected), alerts: outcome.notified.length };
     } catch (error) {
       lastError = error;
       if (!(error instanceof Throttled) || attempt === attempts) break;
