@@ -1,8 +1,9 @@
-// `npm run bench`: every benchmark, printed as JSON and as the Markdown table the README quotes.
+// `npm run bench`: every benchmark (or `npm run bench -- bundles|evaluation|calls|scheduled`), printed as JSON and as the Markdown table the README quotes.
 // Run on an otherwise idle machine; the figures are medians (or exact counts) for that reason.
 import { measureBundles } from "./bundles.ts";
 import { measureCallsPerEvent } from "./calls.ts";
 import { measureEvaluation } from "./evaluation.ts";
+import { LATENCY_MS, measureScheduled } from "./scheduled.ts";
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
 const only = new Set(process.argv.slice(2));
@@ -27,5 +28,12 @@ if (wants("calls")) {
   for (const figure of await measureCallsPerEvent()) {
     const calls = Object.entries(figure.calls).sort().map(([name, count]) => `${name} ${count}`).join(", ");
     console.log(`| ${figure.scenario} | ${figure.total} | ${calls} |`);
+  }
+}
+if (wants("scheduled")) {
+  console.log(`\n## Sweep and digest (deployed handlers on the local system; 2 node groups, 4 add-ons per cluster; ${LATENCY_MS} ms per EKS call)\n`);
+  console.log("| clusters | run | wall | ideal (EKS calls x latency / concurrency) | EKS calls per cluster | catalogue lookups | peak RSS |\n| ---: | --- | ---: | ---: | ---: | ---: | ---: |");
+  for (const figure of measureScheduled()) {
+    console.log(`| ${figure.clusters} | ${figure.run} | ${(figure.wallMs / 1000).toFixed(1)} s | ${(figure.idealMs / 1000).toFixed(1)} s | ${figure.callsPerCluster} | ${figure.catalogueLookups} | ${figure.peakRssMb} MB |`);
   }
 }
