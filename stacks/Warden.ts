@@ -307,6 +307,12 @@ function alarm(stack: Stack, id: string, metric: cloudwatch.IMetric, description
   return created;
 }
 
+/** A function's two alarms: its dead-letter queue holds something, and it failed (<id>DeadLettersAlarm, <id>ErrorsAlarm). */
+function functionAlarms(stack: Stack, id: string, fn: SstFunction, deadLetters: sqs.Queue, topic: sns.Topic, descriptions: { deadLetters: string; errors: string }): void {
+  alarm(stack, `${id}DeadLettersAlarm`, deadLetters.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: "Maximum" }), descriptions.deadLetters, topic);
+  alarm(stack, `${id}ErrorsAlarm`, fn.metricErrors({ period: Duration.minutes(5), statistic: "Sum" }), descriptions.errors, topic);
+}
+
 export function Warden({ stack, app }: StackContext) {
   const config = loadDeploymentConfig(useProject().paths.root);
   const protectedStage = config.protectedStages.includes(app.stage);
@@ -366,23 +372,22 @@ export function Warden({ stack, app }: StackContext) {
     }),
   );
 
-  alarm(stack, "ClusterEventDeadLettersAlarm", clusterEventDeadLetters.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: "Maximum" }),
-    "EKS events that could not be processed are waiting in the cluster-event dead-letter queue", topic);
-  alarm(stack, "SettleDeadLettersAlarm", settleDeadLetters.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: "Maximum" }),
-    "Settle checks that failed repeatedly are waiting in the settle dead-letter queue", topic);
-  alarm(stack, "ClusterEventErrorsAlarm", clusterEvent.metricErrors({ period: Duration.minutes(5), statistic: "Sum" }),
-    "The cluster-event function failed; EventBridge and Lambda retry, then park the event in its dead-letter queue", topic);
-  alarm(stack, "SettleErrorsAlarm", settle.metricErrors({ period: Duration.minutes(5), statistic: "Sum" }),
-    "The settle function failed; its messages return to the queue and land in the dead-letter queue after retries", topic);
-
-  alarm(stack, "SweepDeadLettersAlarm", sweepDeadLetters.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: "Maximum" }),
-    "A scheduled sweep could not be invoked or failed: its event waits in the sweep dead-letter queue", topic);
-  alarm(stack, "DigestDeadLettersAlarm", digestDeadLetters.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: "Maximum" }),
-    "A weekly digest could not be invoked or failed: its event waits in the digest dead-letter queue", topic);
-  alarm(stack, "SweepErrorsAlarm", sweep.metricErrors({ period: Duration.minutes(5), statistic: "Sum" }),
-    "The sweep function failed; missed changes are not caught until it runs again", topic);
-  alarm(stack, "DigestErrorsAlarm", digest.metricErrors({ period: Duration.minutes(5), statistic: "Sum" }),
-    "The digest function failed; this week's digest was not sent", topic);
+  functionAlarms(stack, "ClusterEvent", clusterEvent, clusterEventDeadLetters, topic, {
+    deadLetters: "EKS events that could not be processed are waiting in the cluster-event dead-letter queue",
+    errors: "The cluster-event function failed; EventBridge and Lambda retry, then park the event in its dead-letter queue",
+  });
+  functionAlarms(stack, "Settle", settle, settleDeadLetters, topic, {
+    deadLetters: "Settle checks that failed repeatedly are waiting in the settle dead-letter queue",
+    errors: "The settle function failed; its messages return to the queue and land in the dead-letter queue after retries",
+  });
+  functionAlarms(stack, "Sweep", sweep, sweepDeadLetters, topic, {
+    deadLetters: "A scheduled sweep could not be invoked or failed: its event waits in the sweep dead-letter queue",
+    errors: "The sweep function failed; missed changes are not caught until it runs again",
+  });
+  functionAlarms(stack, "Digest", digest, digestDeadLetters, topic, {
+    deadLetters: "A weekly digest could not be invoked or failed: its event waits in the digest dead-letter queue",
+    errors: "The digest function failed; this week's digest was not sent",
+  });
 
   suppressFindings(stack, { clusterEvent, settle, sweep, digest, reportBucket });
 

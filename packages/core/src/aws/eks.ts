@@ -53,6 +53,8 @@ export class EksCollector implements EksPort {
   readonly #clients = new Map<string, EKSClient>();
   readonly #created = new Set<EKSClient>();
   readonly #catalogues = new Map<string, { catalogue: VersionCatalogue; at: number }>();
+  /** A read of a region's catalogue in flight: concurrent collections (the sweep's pool) share it instead of each asking. */
+  readonly #reading = new Map<string, Promise<VersionCatalogue | undefined>>();
   readonly #options: EksCollectorOptions;
 
   constructor(options: EksCollectorOptions = {}) {
@@ -112,6 +114,15 @@ export class EksCollector implements EksPort {
     const nowMs = (this.#options.now?.() ?? new Date()).getTime();
     const cached = this.#catalogues.get(cluster.region);
     if (cached && nowMs - cached.at < CATALOGUE_TTL_MS) return cached.catalogue;
+    let reading = this.#reading.get(cluster.region);
+    if (!reading) {
+      reading = this.#readCatalogue(cluster, nowMs).finally(() => this.#reading.delete(cluster.region));
+      this.#reading.set(cluster.region, reading);
+    }
+    return reading;
+  }
+
+  async #readCatalogue(cluster: ClusterRef, nowMs: number): Promise<VersionCatalogue | undefined> {
     let versions: unknown[];
     try {
       versions = await this.#all("DescribeClusterVersions", cluster.region, cluster, async (client, token) => {
