@@ -372,22 +372,25 @@ export function Warden({ stack, app }: StackContext) {
     }),
   );
 
-  functionAlarms(stack, "ClusterEvent", clusterEvent, clusterEventDeadLetters, topic, {
-    deadLetters: "EKS events that could not be processed are waiting in the cluster-event dead-letter queue",
-    errors: "The cluster-event function failed; EventBridge and Lambda retry, then park the event in its dead-letter queue",
-  });
-  functionAlarms(stack, "Settle", settle, settleDeadLetters, topic, {
-    deadLetters: "Settle checks that failed repeatedly are waiting in the settle dead-letter queue",
-    errors: "The settle function failed; its messages return to the queue and land in the dead-letter queue after retries",
-  });
-  functionAlarms(stack, "Sweep", sweep, sweepDeadLetters, topic, {
-    deadLetters: "A scheduled sweep could not be invoked or failed: its event waits in the sweep dead-letter queue",
-    errors: "The sweep function failed; missed changes are not caught until it runs again",
-  });
-  functionAlarms(stack, "Digest", digest, digestDeadLetters, topic, {
-    deadLetters: "A weekly digest could not be invoked or failed: its event waits in the digest dead-letter queue",
-    errors: "The digest function failed; this week's digest was not sent",
-  });
+  const watched: [string, SstFunction, sqs.Queue, { deadLetters: string; errors: string }][] = [
+    ["ClusterEvent", clusterEvent, clusterEventDeadLetters, {
+      deadLetters: "EKS events that could not be processed are waiting in the cluster-event dead-letter queue",
+      errors: "The cluster-event function failed; EventBridge and Lambda retry, then park the event in its dead-letter queue",
+    }],
+    ["Settle", settle, settleDeadLetters, {
+      deadLetters: "Settle checks that failed repeatedly are waiting in the settle dead-letter queue",
+      errors: "The settle function failed; its messages return to the queue and land in the dead-letter queue after retries",
+    }],
+    ["Sweep", sweep, sweepDeadLetters, {
+      deadLetters: "A scheduled sweep could not be invoked or failed: its event waits in the sweep dead-letter queue",
+      errors: "The sweep function failed; missed changes are not caught until it runs again",
+    }],
+    ["Digest", digest, digestDeadLetters, {
+      deadLetters: "A weekly digest could not be invoked or failed: its event waits in the digest dead-letter queue",
+      errors: "The digest function failed; this week's digest was not sent",
+    }],
+  ];
+  for (const [id, fn, deadLetters, descriptions] of watched) functionAlarms(stack, id, fn, deadLetters, topic, descriptions);
 
   suppressFindings(stack, { clusterEvent, settle, sweep, digest, reportBucket });
 
