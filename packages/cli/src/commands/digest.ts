@@ -12,8 +12,8 @@ import { evaluate, failsAtOrAbove } from "@eks-warden/core/engine";
 import { SEVERITIES } from "@eks-warden/core/model";
 import type { ClusterRef } from "@eks-warden/core/pipeline/ports";
 import { inPool, sweptCluster, type RegionOutcome, type SweptCluster } from "@eks-warden/core/sweep/sweep";
-import { CliInputError, type Command } from "./command.ts";
-import { awsProblem, loadPolicy, parseScanOptions, SCAN_EXIT, type ScanOptions } from "./scan.ts";
+import type { Command } from "./command.ts";
+import { awsProblem, loadPolicy, parseScanOptions, regionsToRead, SCAN_EXIT, type ScanOptions } from "./scan.ts";
 
 const FORMATS = ["text", "json", "html"] as const;
 type Format = (typeof FORMATS)[number];
@@ -48,12 +48,7 @@ export async function digestReport(options: ScanOptions<Format>, now = new Date(
   const collector = new EksCollector({ clientConfig: { ...clientConfig, ...(options.endpointUrl !== undefined && { endpoint: options.endpointUrl }) } });
   const inventory = new ClusterInventory({ eks: collector, sts: new StsIdentity({ clientConfig }) });
   try {
-    let regions = options.regions.length > 0 ? options.regions : policy.regions;
-    if (regions.length === 0) {
-      const configured = await inventory.defaultRegion();
-      if (!configured) throw new CliInputError("no region to read: pass --region REGION (repeatable), list regions in --policy, or configure one (AWS_REGION or the profile's region)");
-      regions = [configured];
-    }
+    const regions = await regionsToRead(options, policy, inventory, "read");
     const outcomes: RegionOutcome[] = [];
     const refs: ClusterRef[] = [];
     for (const region of regions) {

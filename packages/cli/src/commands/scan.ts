@@ -98,6 +98,15 @@ export function parseScanOptions<F extends string>(argv: readonly string[], form
   };
 }
 
+/** --region, else the policy's regions, else the region the SDK is configured with; none at all is a usage error. */
+export async function regionsToRead(options: Pick<ScanOptions<string>, "regions">, policy: Policy, inventory: ClusterInventory, verb: string): Promise<readonly string[]> {
+  if (options.regions.length > 0) return options.regions;
+  if (policy.regions.length > 0) return policy.regions;
+  const configured = await inventory.defaultRegion();
+  if (!configured) throw new CliInputError(`no region to ${verb}: pass --region REGION (repeatable), list regions in --policy, or configure one (AWS_REGION or the profile's region)`);
+  return [configured];
+}
+
 export async function loadPolicy(path: string | undefined): Promise<Policy> {
   if (path === undefined) return parsePolicy(undefined);
   const input = await readJsonOption("--policy", path);
@@ -138,12 +147,7 @@ export async function scan(options: Options): Promise<ScanOutcome> {
   const collector = new EksCollector({ clientConfig: eksConfig });
   const inventory = new ClusterInventory({ eks: collector, sts: new StsIdentity({ clientConfig }) });
 
-  let regions = options.regions.length > 0 ? options.regions : policy.regions;
-  if (regions.length === 0) {
-    const configured = await inventory.defaultRegion();
-    if (!configured) throw new CliInputError("no region to scan: pass --region REGION (repeatable), list regions in --policy, or configure one (AWS_REGION or the profile's region)");
-    regions = [configured];
-  }
+  const regions = await regionsToRead(options, policy, inventory, "scan");
 
   const problems: ScanProblem[] = [];
   const scanned: ScannedCluster[] = [];
