@@ -88,12 +88,14 @@ function stepTitle(step: Step, scenario: Scenario): string {
   switch (step.kind) {
     case "call": {
       const target = step.input["name"] ?? step.input["clusterName"] ?? step.input["resourceArn"];
-      return `${step.as ?? "anonymous"}: ${step.call}${typeof target === "string" ? ` ${target}` : ""} (${step.region ?? scenario.fleet.defaultRegion})`;
+      return `${step.as ?? "anonymous"}: ${step.call}${typeof target === "string" ? ` ${target}` : ""} (${step.region ?? scenario.fleet.defaultRegion})${step.deliver ? "" : " [its CloudTrail event is lost]"}`;
     }
     case "advance":
       return `advance the clock by ${formatDuration(step.advance)}`;
     case "evaluate":
-      return "evaluate every cluster now (as the daily sweep does)";
+      return "the daily sweep, now (the deployed sweep handler)";
+    case "digest":
+      return "the weekly digest, now (the deployed digest handler)";
     case "expect":
       return `check ${step.expect.cluster} ${step.expect.rule}`;
     case "note":
@@ -116,7 +118,7 @@ export async function playScenario(scenario: Scenario, system: LocalSystem, sink
     }
   };
 
-  sink.phase("sweep at start: every cluster evaluated, as the daily sweep does");
+  sink.phase("sweep at start: every cluster evaluated by the deployed sweep handler, as its daily schedule does");
   await system.sweep();
   await flush();
 
@@ -130,13 +132,18 @@ export async function playScenario(scenario: Scenario, system: LocalSystem, sink
     switch (step.kind) {
       case "call":
         failure = await playCall(step, scenario, system, sink);
-        await system.deliverEvents();
+        // A lost event: EKS served the call, CloudTrail's event never reaches the monitor.
+        if (step.deliver) await system.deliverEvents();
+        else await system.takeEvents();
         break;
       case "advance":
         await system.advance(step.advance);
         break;
       case "evaluate":
         await system.sweep();
+        break;
+      case "digest":
+        await system.digest();
         break;
       case "expect":
         failure = await playExpect(step, scenario, system, sink);
