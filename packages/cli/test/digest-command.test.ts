@@ -1,5 +1,7 @@
 // `eks-warden digest`, spawned as a user runs it, against the simulator over HTTP (--endpoint-url): scan's options,
 // collector and rules, the digest's report as text, JSON and HTML, and scan's exit codes.
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DigestReport } from "@eks-warden/core/digest/model";
@@ -8,17 +10,28 @@ import { REPO, warden } from "./scenario-helpers.ts";
 
 let sim: Simulator;
 let env: NodeJS.ProcessEnv;
+let scratch: string;
 
 beforeAll(async () => {
   sim = await startSimulator({ fleet: join(REPO, "scenarios/fleets/demo.json") });
+  scratch = mkdtempSync(join(tmpdir(), "warden-digest-"));
   env = { AWS_ACCESS_KEY_ID: "AKIADIGESTTESTUSER01", AWS_SECRET_ACCESS_KEY: "secret", AWS_REGION: "eu-west-1", AWS_ENDPOINT_URL_STS: sim.url, AWS_ENDPOINT_URL_EKS: undefined };
 });
 
 afterAll(async () => {
   await sim?.stop();
+  if (scratch) rmSync(scratch, { recursive: true, force: true });
 });
 
-const digest = (args: readonly string[]) => warden(["digest", "--endpoint-url", sim.url, ...args], env);
+/** vendor-ingress exempted by a policy entry (a tag set outside EKS Warden's view exempts nothing), as in the demo. */
+function exemptingPolicy(): string {
+  const file = join(scratch, "exempting.json");
+  const entry = { cluster: "arn:aws:eks:eu-west-1:111111111111:cluster/vendor-ingress", rules: ["endpoint-public-access"], until: "2027-06-30", reason: "vendor-managed ingress reviewed by security" };
+  writeFileSync(file, JSON.stringify({ exemptions: { entries: [entry] } }));
+  return file;
+}
+
+const digest = (args: readonly string[]) => warden(["digest", "--endpoint-url", sim.url, "--policy", exemptingPolicy(), ...args], env);
 
 describe("eks-warden digest against the simulator", () => {
   it("prints the digest as the e-mail reads it, most urgent first, and exits 1 on a FAIL", async () => {

@@ -111,8 +111,13 @@ export async function playScenario(scenario: Scenario, system: LocalSystem, sink
     calls += 1;
     sink.call(event);
   });
-  const flush = async (): Promise<void> => {
-    for (const notification of await system.readNotifications()) {
+  // The sweep evaluates clusters concurrently (a pool), so its alerts arrive in no set order: they are printed by
+  // region and cluster (stable, so one cluster's alerts keep their order), for a story that reads the same every run.
+  const byCluster = (left: ReceivedNotification, right: ReceivedNotification): number =>
+    (left.attributes["region"] ?? "").localeCompare(right.attributes["region"] ?? "") || (left.attributes["cluster"] ?? "").localeCompare(right.attributes["cluster"] ?? "");
+  const flush = async (options: { byCluster?: boolean } = {}): Promise<void> => {
+    const received = await system.readNotifications();
+    for (const notification of options.byCluster ? [...received].sort(byCluster) : received) {
       notifications += 1;
       sink.notification(notification);
     }
@@ -120,7 +125,7 @@ export async function playScenario(scenario: Scenario, system: LocalSystem, sink
 
   sink.phase("sweep at start: every cluster evaluated by the deployed sweep handler, as its daily schedule does");
   await system.sweep();
-  await flush();
+  await flush({ byCluster: true });
 
   for (const step of scenario.steps) {
     if (step.kind === "note") {

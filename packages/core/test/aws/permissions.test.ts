@@ -43,7 +43,7 @@ describe("adapter permissions", () => {
   it("give the scheduled functions the inventory, the collector, the table with its Scan, the topic; S3 to the digest only", () => {
     for (const name of ["sweep", "digest"] as const) {
       const declared = SCHEDULED_FUNCTION_ACTIONS[name];
-      expect([...declared.eks].sort()).toEqual([...EKS_INVENTORY_ACTIONS, ...EKS_COLLECT_ACTIONS].sort());
+      expect([...declared.eks].sort()).toEqual([...EKS_INVENTORY_ACTIONS, ...EKS_COLLECT_ACTIONS, ...SSM_COLLECT_ACTIONS].sort());
       expect(declared.table).toEqual([...STATE_TABLE_ACTIONS, ...STATE_TABLE_SCAN_ACTIONS]);
       expect(declared.topic).toEqual(ALERTS_TOPIC_ACTIONS);
       for (const action of [...declared.eks, ...declared.table, ...declared.topic, ...declared.reportBucket]) expect(action).not.toContain("*");
