@@ -1,4 +1,4 @@
-// `npm run bench`: every benchmark, printed as JSON and as the Markdown table the README quotes.
+// `npm run bench`: every benchmark (or `npm run bench -- bundles|evaluation|calls|scheduled`), printed as JSON and as the Markdown table the README quotes.
 // Run on an otherwise idle machine; the figures are medians (or exact counts) for that reason.
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
@@ -6,6 +6,7 @@ import { BUNDLE_TARGET_BYTES, IMPORT_RATIO_TARGET, measureBundles } from "./bund
 import { measureCallsPerEvent, PENDING_RULE_SCOPED_READS } from "./calls.ts";
 import { measureEventPath } from "./event-path.ts";
 import { measureEvaluation } from "./evaluation.ts";
+import { LATENCY_MS, measureScheduled } from "./scheduled.ts";
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
 const only = new Set(process.argv.slice(2));
@@ -52,4 +53,11 @@ if (wants("event-path") && only.size !== 1) {
   console.log("| handler | median ms | p99 ms | SDK send median ms |\n| --- | ---: | ---: | ---: |");
   for (const row of figures.rows) console.log(`| ${row.handler} | ${row.medianMs.toFixed(2)} | ${row.p99Ms.toFixed(2)} | ${row.sdkMedianMs.toFixed(2)} |`);
   console.log();
+}
+if (wants("scheduled")) {
+  console.log(`\n## Sweep and digest (deployed handlers on the local system; 2 node groups, 4 add-ons per cluster; ${LATENCY_MS} ms per EKS call)\n`);
+  console.log("| clusters | run | wall | ideal (EKS calls x latency / concurrency) | EKS calls per cluster | catalogue lookups | peak RSS |\n| ---: | --- | ---: | ---: | ---: | ---: | ---: |");
+  for (const figure of measureScheduled()) {
+    console.log(`| ${figure.clusters} | ${figure.run} | ${(figure.wallMs / 1000).toFixed(1)} s | ${(figure.idealMs / 1000).toFixed(1)} s | ${figure.callsPerCluster} | ${figure.catalogueLookups} | ${figure.peakRssMb} MB |`);
+  }
 }

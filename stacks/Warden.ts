@@ -1,7 +1,9 @@
 // EKS Warden's AWS resources and their wiring (docs/design.md, data flow 1-6): the state table, the alerts topic, the
 // EventBridge rule feeding `cluster-event`, the settle queue feeding `settle`, their dead-letter queues; and what
 // keeps the monitor from being silenced (docs/threat-model.md): the health topic on its own key, the tamper rules
-// and the daily heartbeat feeding `tamper`, and the alarms that tell the health topic when something is stuck.
+// and the daily heartbeat feeding `tamper`, and the alarms that tell the health topic when something is stuck; the
+// scheduled path (data flow 7-8): the two EventBridge Scheduler schedules feeding `sweep` (daily) and `digest`
+// (weekly), their dead-letter queues, and the report bucket the digest writes to.
 // Nothing else lives here.
 import { Aws, CfnOutput, Duration, RemovalPolicy } from "aws-cdk-lib";
 import * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
@@ -13,6 +15,8 @@ import * as iam from "aws-cdk-lib/aws-iam";
 import * as kms from "aws-cdk-lib/aws-kms";
 import { SqsEventSource } from "aws-cdk-lib/aws-lambda-event-sources";
 import * as logs from "aws-cdk-lib/aws-logs";
+import * as s3 from "aws-cdk-lib/aws-s3";
+import * as scheduler from "aws-cdk-lib/aws-scheduler";
 import * as sns from "aws-cdk-lib/aws-sns";
 import * as subscriptions from "aws-cdk-lib/aws-sns-subscriptions";
 import * as sqs from "aws-cdk-lib/aws-sqs";
@@ -27,6 +31,9 @@ import {
   HANDLER_BUNDLING,
   HANDLERS as DEPLOYED_HANDLERS,
   METRICS_NAMESPACE,
+  REPORT_PREFIX,
+  REPORT_RETENTION_DAYS,
+  SCHEDULED_FUNCTION_TIMEOUT_SECONDS,
   SETTLE_QUEUE,
   STATE_TABLE_KEY_SCHEMA,
 } from "@eks-warden/core/deployment";
@@ -34,7 +41,7 @@ import type { Construct } from "constructs";
 import { permissionsFor } from "@eks-warden/core/rules/index";
 import { TAMPER_RULE_IDS, tamperRules } from "@eks-warden/core/tamper/pattern";
 import { keepsState, loadDeploymentConfig, type DeploymentConfig } from "./config.ts";
-import { REALTIME_FUNCTION_ACTIONS } from "@eks-warden/core/aws/permissions";
+import { REALTIME_FUNCTION_ACTIONS, SCHEDULED_FUNCTION_ACTIONS } from "@eks-warden/core/aws/permissions";
 import { REMEDIATION_ACTIONS, scopeActions } from "./permissions.ts";
 import { EXEMPTION_TAG } from "@eks-warden/core/exemptions";
 import { REMEDIATION_OPT_OUT, REMEDIATION_TAG } from "@eks-warden/core/remediation/plan";
@@ -44,6 +51,8 @@ export const HANDLERS = {
   clusterEvent: DEPLOYED_HANDLERS.clusterEvent.handler,
   settle: DEPLOYED_HANDLERS.settle.handler,
   tamper: DEPLOYED_HANDLERS.tamper.handler,
+  sweep: DEPLOYED_HANDLERS.sweep.handler,
+  digest: DEPLOYED_HANDLERS.digest.handler,
 } as const;
 
 /** Lambda's limit on the total size of a function's environment variables. */
@@ -160,8 +169,11 @@ interface Wiring {
   readonly removalPolicy: RemovalPolicy;
 }
 
-/** What each function is told: the real-time ones their table, topic, queue and policy; tamper its two topics. */
-function environmentOf(name: keyof typeof HANDLERS, wiring: Wiring): Record<string, string> {
+/**
+ * What each function is told: the real-time ones their table, topic, queue and policy; tamper its two topics; the
+ * scheduled ones (sweep, digest) no settle queue (they queue no settle check), the digest its report bucket.
+ */
+function environmentOf(name: keyof typeof HANDLERS, wiring: Wiring, scheduled?: { readonly reportBucket?: s3.Bucket }): Record<string, string> {
   const common = {
     [FUNCTION_ENV.serviceName]: `eks-warden-${DEPLOYED_HANDLERS[name].name}`,
     [FUNCTION_ENV.metricsNamespace]: METRICS_NAMESPACE,
@@ -171,20 +183,28 @@ function environmentOf(name: keyof typeof HANDLERS, wiring: Wiring): Record<stri
   return {
     [FUNCTION_ENV.tableName]: wiring.table.tableName,
     [FUNCTION_ENV.alertsTopicArn]: wiring.topic.topicArn,
-    [FUNCTION_ENV.settleQueueUrl]: wiring.settleQueue.queueUrl,
+    ...(scheduled ? {} : { [FUNCTION_ENV.settleQueueUrl]: wiring.settleQueue.queueUrl }),
+    ...(scheduled?.reportBucket ? { [FUNCTION_ENV.reportBucket]: scheduled.reportBucket.bucketName } : {}),
     [FUNCTION_ENV.historyRetentionDays]: String(wiring.config.historyRetentionDays),
     [FUNCTION_ENV.policy]: JSON.stringify(wiring.config.policy),
     ...common,
   };
 }
 
-function wardenFunction(stack: Stack, id: string, name: keyof typeof HANDLERS, wiring: Wiring, extra: Partial<ConstructorParameters<typeof SstFunction>[2]> = {}) {
+function wardenFunction(
+  stack: Stack,
+  id: string,
+  name: keyof typeof HANDLERS,
+  wiring: Wiring,
+  extra: Partial<ConstructorParameters<typeof SstFunction>[2]> = {},
+  scheduled?: { readonly reportBucket?: s3.Bucket },
+) {
   const logGroup = new logs.LogGroup(stack, `${id}Logs`, {
     retention: wiring.config.logRetentionDays as logs.RetentionDays,
     removalPolicy: wiring.removalPolicy,
   });
   const role = functionRole(stack, id, logGroup);
-  const environment = environmentOf(name, wiring);
+  const environment = environmentOf(name, wiring, scheduled);
   // Tokens stand for ARNs and names of ~100 characters; the policy is the part that can grow.
   const approximateBytes = Object.entries(environment).reduce((sum, [key, value]) => sum + key.length + Math.max(value.length, 120), 0);
   if (approximateBytes > LAMBDA_ENVIRONMENT_LIMIT_BYTES) {
@@ -234,6 +254,76 @@ function grantDeclared(fn: SstFunction, role: iam.Role, name: keyof typeof REALT
   fn.addToRolePolicy(new iam.PolicyStatement({ sid: "QueueSettleChecks", actions: [...declared.settleQueue], resources: [settleQueue.queueArn] }));
 }
 
+/**
+ * The sweep's and the digest's grants: the inventory and collector reads (the unscoped ones, ListClusters among them,
+ * in `<id>UnscopedReads` as for the real-time functions), the table (+ its daily Scan), the topic, and for the digest
+ * s3:PutObject under the report prefix only. No settle queue: the scheduled functions queue no settle check.
+ */
+function grantScheduled(fn: SstFunction, role: iam.Role, name: keyof typeof SCHEDULED_FUNCTION_ACTIONS, wiring: Wiring, reportBucket: s3.Bucket): void {
+  const { table, topic, key, config } = wiring;
+  const declared = SCHEDULED_FUNCTION_ACTIONS[name];
+  const stack = fn.stack;
+  const regions = config.policy.regions.length > 0 ? config.policy.regions : [stack.region];
+  const unscoped: iam.PolicyStatement[] = [];
+  for (const [index, grant] of scopeActions([...permissionsFor(), ...declared.eks], { partition: stack.partition, account: stack.account, regions }).entries()) {
+    const statement = new iam.PolicyStatement({ sid: `Eks${index}`, actions: [...grant.actions], resources: [...grant.resources] });
+    if (grant.resources.includes("*")) unscoped.push(statement);
+    else fn.addToRolePolicy(statement);
+  }
+  if (unscoped.length > 0) grantUnscopedReads(stack, `${fn.node.id}UnscopedReads`, role, unscoped);
+  fn.addToRolePolicy(new iam.PolicyStatement({ sid: "StateTable", actions: [...declared.table], resources: [table.tableArn] }));
+  fn.addToRolePolicy(new iam.PolicyStatement({ sid: "PublishAlerts", actions: [...declared.topic], resources: [topic.topicArn] }));
+  fn.addToRolePolicy(new iam.PolicyStatement({ sid: "EncryptAlerts", actions: TOPIC_PUBLISH_KEY_ACTIONS, resources: [key.keyArn] }));
+  if (declared.reportBucket.length > 0) {
+    fn.addToRolePolicy(new iam.PolicyStatement({ sid: "WriteReports", actions: [...declared.reportBucket], resources: [reportBucket.arnForObjects(`${REPORT_PREFIX}*`)] }));
+  }
+}
+
+/** The digest's reports: encrypted, TLS-only, private, versioned, expired by a lifecycle rule. */
+function reportBucketOf(stack: Stack, protectedStage: boolean): s3.Bucket {
+  return new s3.Bucket(stack, "ReportBucket", {
+    encryption: s3.BucketEncryption.S3_MANAGED,
+    enforceSSL: true,
+    blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+    objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+    versioned: true,
+    lifecycleRules: [
+      {
+        id: "ExpireReports",
+        expiration: Duration.days(REPORT_RETENTION_DAYS),
+        noncurrentVersionExpiration: Duration.days(30),
+        abortIncompleteMultipartUploadAfter: Duration.days(1),
+      },
+    ],
+    removalPolicy: protectedStage ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    autoDeleteObjects: false,
+  });
+}
+
+/**
+ * An EventBridge Scheduler schedule invoking a scheduled function, with retries and a dead-letter queue. Its own role
+ * may invoke exactly that function (no version wildcard) and send to exactly that queue.
+ */
+function schedule(stack: Stack, id: string, expression: string, fn: SstFunction, deadLetterQueue: sqs.Queue, description: string): scheduler.CfnSchedule {
+  const role = new iam.Role(stack, `${id}Role`, {
+    assumedBy: new iam.ServicePrincipal("scheduler.amazonaws.com", { conditions: { StringEquals: { "aws:SourceAccount": Aws.ACCOUNT_ID } } }),
+  });
+  role.addToPolicy(new iam.PolicyStatement({ sid: "InvokeTheFunction", actions: ["lambda:InvokeFunction"], resources: [fn.functionArn] }));
+  role.addToPolicy(new iam.PolicyStatement({ sid: "ParkFailedInvocations", actions: ["sqs:SendMessage"], resources: [deadLetterQueue.queueArn] }));
+  return new scheduler.CfnSchedule(stack, id, {
+    description,
+    scheduleExpression: expression,
+    scheduleExpressionTimezone: "UTC",
+    flexibleTimeWindow: { mode: "OFF" },
+    target: {
+      arn: fn.functionArn,
+      roleArn: role.roleArn,
+      retryPolicy: { maximumRetryAttempts: 2, maximumEventAgeInSeconds: 6 * 3600 },
+      deadLetterConfig: { arn: deadLetterQueue.queueArn },
+    },
+  });
+}
+
 /** The wildcard-resource reads in a policy of their own, with the one cdk-nag IAM5 suppression that accepts them. */
 export function grantUnscopedReads(scope: Construct, id: string, role: iam.IRole, statements: readonly iam.PolicyStatement[]): iam.Policy {
   for (const statement of statements) {
@@ -246,7 +336,8 @@ export function grantUnscopedReads(scope: Construct, id: string, role: iam.IRole
   NagSuppressions.addResourceSuppressions(policy, [
     {
       id: "AwsSolutions-IAM5",
-      reason: "eks:DescribeClusterVersions and eks:DescribeAddonVersions support no resource-level permissions (Service Authorization Reference), so their only valid resource is *; they return the public Kubernetes version and add-on catalogues",
+      reason:
+        "eks:DescribeClusterVersions, eks:DescribeAddonVersions and eks:ListClusters (sweep and digest only) support no resource-level permissions (Service Authorization Reference), so their only valid resource is *; they return the public Kubernetes version and add-on catalogues and the account's cluster names",
       appliesTo: ["Resource::*"],
     },
   ]);
@@ -301,7 +392,7 @@ function grantRemediation(settle: SstFunction, wiring: Wiring): iam.Policy | und
 }
 
 /** The actions without resource-level permissions that the monitor needs (ACTION_SCOPES "unscoped"). */
-const UNSCOPED_ACTIONS = new Set(["eks:DescribeClusterVersions", "eks:DescribeAddonVersions"]);
+const UNSCOPED_ACTIONS = new Set(["eks:DescribeClusterVersions", "eks:DescribeAddonVersions", "eks:ListClusters"]);
 
 /** The names of the stack's rules and alarms, scoped by the stack name, so the tamper rules can watch them. */
 function namesOf(stack: Stack) {
@@ -366,6 +457,18 @@ export function Warden({ stack, app }: StackContext) {
       conditions: { ArnNotEquals: { "aws:PrincipalArn": [clusterEvent.role.roleArn, settle.role.roleArn] } },
     }),
   );
+
+  // The scheduled path: the daily sweep and the weekly digest (policy.schedules), each with its dead-letter queue.
+  const reportBucket = reportBucketOf(stack, keep);
+  const sweepDeadLetters = queue(stack, "SweepDeadLetterQueue");
+  const digestDeadLetters = queue(stack, "DigestDeadLetterQueue");
+  const scheduledProps = { timeout: `${SCHEDULED_FUNCTION_TIMEOUT_SECONDS} seconds`, memorySize: "1024 MB" } as const;
+  const sweep = wardenFunction(stack, "Sweep", "sweep", wiring, { ...scheduledProps, deadLetterQueue: sweepDeadLetters, retryAttempts: 0 }, {});
+  const digest = wardenFunction(stack, "Digest", "digest", wiring, { ...scheduledProps, deadLetterQueue: digestDeadLetters, retryAttempts: 0 }, { reportBucket });
+  grantScheduled(sweep.fn, sweep.role, "sweep", wiring, reportBucket);
+  grantScheduled(digest.fn, digest.role, "digest", wiring, reportBucket);
+  schedule(stack, "SweepSchedule", config.policy.schedules.sweep, sweep.fn, sweepDeadLetters, "EKS Warden daily sweep: every cluster of every region (policy.schedules.sweep)");
+  schedule(stack, "DigestSchedule", config.policy.schedules.digest, digest.fn, digestDeadLetters, "EKS Warden weekly digest (policy.schedules.digest)");
 
   const tamper = wardenFunction(stack, "Tamper", "tamper", wiring, { deadLetterQueue: tamperDeadLetters, retryAttempts: 2 });
   tamper.fn.addToRolePolicy(new iam.PolicyStatement({ sid: "PublishHealthAndAlerts", actions: ["sns:Publish"], resources: [health.topicArn, alerts.topicArn] }));
@@ -456,6 +559,23 @@ export function Warden({ stack, app }: StackContext) {
     metric: settle.fn.metricErrors(fiveMinutes),
     alarmDescription: "The settle function failed; its messages return to the queue and land in the dead-letter queue after retries",
   });
+  // EventBridge Scheduler's dead-letter queue and Lambda's async-invoke one both SendMessage, as above.
+  alarm("SweepDeadLettersAlarm", {
+    metric: sweepDeadLetters.metricNumberOfMessagesSent(fiveMinutes),
+    alarmDescription: "A scheduled sweep could not be invoked or failed: its event waits in the sweep dead-letter queue",
+  });
+  alarm("DigestDeadLettersAlarm", {
+    metric: digestDeadLetters.metricNumberOfMessagesSent(fiveMinutes),
+    alarmDescription: "A weekly digest could not be invoked or failed: its event waits in the digest dead-letter queue",
+  });
+  alarm("SweepErrorsAlarm", {
+    metric: sweep.fn.metricErrors(fiveMinutes),
+    alarmDescription: "The sweep function failed; missed changes are not caught until it runs again",
+  });
+  alarm("DigestErrorsAlarm", {
+    metric: digest.fn.metricErrors(fiveMinutes),
+    alarmDescription: "The digest function failed; this week's digest was not sent",
+  });
   alarm("TamperErrorsAlarm", {
     metric: tamper.fn.metricErrors(fiveMinutes),
     alarmDescription: "The tamper function failed to publish a tamper alert or heartbeat to the health topic",
@@ -494,8 +614,8 @@ export function Warden({ stack, app }: StackContext) {
     keyIds: [key.keyId, hKey.keyId],
     topicArns: [alerts.topicArn, health.topicArn],
     alarmNames,
-    functionNames: [clusterEvent.fn, settle.fn, tamper.fn].map((fn) => fn.functionName),
-    functionArns: [clusterEvent.fn, settle.fn, tamper.fn].map((fn) => fn.functionArn),
+    functionNames: [clusterEvent.fn, settle.fn, tamper.fn, sweep.fn, digest.fn].map((fn) => fn.functionName),
+    functionArns: [clusterEvent.fn, settle.fn, tamper.fn, sweep.fn, digest.fn].map((fn) => fn.functionArn),
   });
   for (const tamperRule of watched) {
     const id = tamperRule.id.replace(/(^|-)([a-z])/g, (_match, _dash, letter: string) => letter.toUpperCase());
@@ -533,16 +653,17 @@ export function Warden({ stack, app }: StackContext) {
     }),
   );
 
-  suppressFindings(stack, { clusterEvent: clusterEvent.fn, settle: settle.fn, tamper: tamper.fn });
+  suppressFindings(stack, { clusterEvent: clusterEvent.fn, settle: settle.fn, tamper: tamper.fn, sweep: sweep.fn, digest: digest.fn, reportBucket });
 
   stack.addOutputs({
     TableName: table.tableName,
     AlertsTopicArn: alerts.topicArn,
     HealthTopicArn: health.topicArn,
     SettleQueueUrl: settleQueue.queueUrl,
+    ReportBucketName: reportBucket.bucketName,
   });
   new CfnOutput(stack, "ConfigSource", { value: config.source === "defaults" ? "defaults" : "warden.config.json" });
-  return { table, topic: alerts, healthTopic: health, settleQueue, clusterEvent: clusterEvent.fn, settle: settle.fn, tamper: tamper.fn, rule, rules };
+  return { table, topic: alerts, healthTopic: health, settleQueue, clusterEvent: clusterEvent.fn, settle: settle.fn, tamper: tamper.fn, sweep: sweep.fn, digest: digest.fn, reportBucket, rule, rules };
 }
 
 /**
@@ -551,7 +672,7 @@ export function Warden({ stack, app }: StackContext) {
  */
 function suppressFindings(
   stack: Stack,
-  parts: { clusterEvent: SstFunction; settle: SstFunction; tamper: SstFunction },
+  parts: { clusterEvent: SstFunction; settle: SstFunction; tamper: SstFunction; sweep: SstFunction; digest: SstFunction; reportBucket: s3.Bucket },
 ): void {
   NagSuppressions.addResourceSuppressions(
     stack.customResourceHandler,
@@ -563,10 +684,28 @@ function suppressFindings(
   );
   const runtimeReason =
     "nodejs22.x on purpose: the bundles and their dependencies (Powertools 2.35, middy 6) are built and tested for Node 22; move to nodejs24.x together with the toolchain";
-  for (const fn of [parts.clusterEvent, parts.settle, parts.tamper]) {
+  for (const fn of [parts.clusterEvent, parts.settle, parts.tamper, parts.sweep, parts.digest]) {
     NagSuppressions.addResourceSuppressions(fn, [{ id: "AwsSolutions-L1", reason: runtimeReason }]);
   }
-  suppressScopedEksReads([parts.clusterEvent.role!, parts.settle.role!]);
+  NagSuppressions.addResourceSuppressions(parts.reportBucket, [
+    {
+      id: "AwsSolutions-S1",
+      reason:
+        "The bucket holds only the weekly digest reports; its one writer is the digest function (s3:PutObject on digests/* alone), whose writes are in its own logs; readers are people with the account's S3 read access, whose reads CloudTrail S3 data events record where the account enables them. A server-access-log bucket would itself need this suppression",
+    },
+  ]);
+  NagSuppressions.addResourceSuppressions(
+    parts.digest.role!,
+    [
+      {
+        id: "AwsSolutions-IAM5",
+        reason: "The digest writes one report per ISO week (digests/<week>.html and .json): the grant is s3:PutObject on the digests/ prefix of the stack's own report bucket, nothing else in it",
+        appliesTo: [{ regex: "/^Resource::<ReportBucket[0-9A-F]+\\.Arn>\\/digests\\/\\*$/g" }],
+      },
+    ],
+    true,
+  );
+  suppressScopedEksReads([parts.clusterEvent.role!, parts.settle.role!, parts.sweep.role!, parts.digest.role!]);
 }
 
 /** The EKS reads on every cluster (node group, add-on) ARN of the account in the watched regions, and nothing else. */

@@ -84,21 +84,28 @@ describe("cdk-nag AwsSolutions", () => {
       "AwsSolutions-IAM4 CustomResourceHandler/ServiceRole/Resource",
       "AwsSolutions-IAM5 ClusterEventRole/DefaultPolicy/Resource",
       "AwsSolutions-IAM5 ClusterEventUnscopedReads/Resource",
+      "AwsSolutions-IAM5 DigestRole/DefaultPolicy/Resource",
+      "AwsSolutions-IAM5 DigestUnscopedReads/Resource",
       "AwsSolutions-IAM5 SettleRole/DefaultPolicy/Resource",
       "AwsSolutions-IAM5 SettleUnscopedReads/Resource",
+      "AwsSolutions-IAM5 SweepRole/DefaultPolicy/Resource",
+      "AwsSolutions-IAM5 SweepUnscopedReads/Resource",
       "AwsSolutions-L1 ClusterEvent/Resource",
       "AwsSolutions-L1 CustomResourceHandler/Resource",
+      "AwsSolutions-L1 Digest/Resource",
       "AwsSolutions-L1 Settle/Resource",
+      "AwsSolutions-L1 Sweep/Resource",
       "AwsSolutions-L1 Tamper/Resource",
+      "AwsSolutions-S1 ReportBucket/Resource",
     ]);
     // Wildcard resources are accepted only for the EKS ARNs and the public AMI release parameters on the roles' default
-    // policies, and "*" only on the unscoped-reads policies.
+    // policies, the digest's report prefix on its role's, and "*" only on the unscoped-reads policies.
     for (const row of suppressed.filter((candidate) => candidate.ruleId === "AwsSolutions-IAM5")) {
       const finding = /^\[([^\]]*)\]/.exec(row.reason)?.[1];
       if (row.resource.endsWith("UnscopedReads/Resource")) expect(finding, row.resource).toBe("Resource::*");
       else {
         expect(finding, row.resource).toMatch(
-          /^Resource::(arn:<AWS::Partition>:eks:us-east-1:<AWS::AccountId>:(cluster\/\*|nodegroup\/\*\/\*\/\*|addon\/\*\/\*\/\*)|arn:<AWS::Partition>:ssm:us-east-1::parameter\/aws\/service\/(eks\/optimized-ami|bottlerocket)\/\*)$/,
+          /^Resource::(arn:<AWS::Partition>:eks:us-east-1:<AWS::AccountId>:(cluster\/\*|nodegroup\/\*\/\*\/\*|addon\/\*\/\*\/\*)|arn:<AWS::Partition>:ssm:us-east-1::parameter\/aws\/service\/(eks\/optimized-ami|bottlerocket)\/\*|<ReportBucket[0-9A-F]+\.Arn>\/digests\/\*)$/,
         );
       }
     }
@@ -344,10 +351,11 @@ describe("queues", () => {
 
   it("every queue is encrypted and refuses requests without TLS", () => {
     const queues = resourcesOfType(template, "AWS::SQS::Queue");
-    expect(Object.keys(queues)).toHaveLength(4);
+    // settle, its dead-letter queue, and the dead-letter queues of cluster-event, tamper, sweep and digest.
+    expect(Object.keys(queues)).toHaveLength(6);
     for (const queue of Object.values(queues)) expect(queue.Properties.SqsManagedSseEnabled).toBe(true);
     const policies = Object.values(resourcesOfType(template, "AWS::SQS::QueuePolicy"));
-    expect(policies).toHaveLength(4);
+    expect(policies).toHaveLength(6);
     for (const policy of policies) {
       expect(policy.Properties.PolicyDocument.Statement).toContainEqual(
         expect.objectContaining({ Effect: "Deny", Condition: { Bool: { "aws:SecureTransport": "false" } } }),
@@ -365,7 +373,7 @@ describe("alarms", () => {
   };
 
   it("have stack-scoped names and notify the health topic, never the alerts topic", () => {
-    expect(alarms()).toHaveLength(9);
+    expect(alarms()).toHaveLength(13);
     for (const alarm of alarms()) {
       expect(alarm.AlarmName).toMatch(/^test-eks-warden-Warden-[A-Za-z]+$/);
       expect(alarm.AlarmActions).toEqual([{ Ref: expect.stringMatching(/^HealthTopic/) }]);
@@ -379,10 +387,14 @@ describe("alarms", () => {
       .sort();
     expect(watched).toEqual([
       expect.stringMatching(/^AWS\/Lambda Errors Sum 300 .*ClusterEvent/),
+      expect.stringMatching(/^AWS\/Lambda Errors Sum 300 .*Digest/),
       expect.stringMatching(/^AWS\/Lambda Errors Sum 300 .*Settle/),
+      expect.stringMatching(/^AWS\/Lambda Errors Sum 300 .*Sweep/),
       expect.stringMatching(/^AWS\/Lambda Errors Sum 300 .*Tamper/),
       expect.stringMatching(/^AWS\/SQS ApproximateAgeOfOldestMessage Maximum 300 .*SettleQueue/),
       expect.stringMatching(/^AWS\/SQS NumberOfMessagesSent Sum 300 .*ClusterEventDeadLetterQueue/),
+      expect.stringMatching(/^AWS\/SQS NumberOfMessagesSent Sum 300 .*DigestDeadLetterQueue/),
+      expect.stringMatching(/^AWS\/SQS NumberOfMessagesSent Sum 300 .*SweepDeadLetterQueue/),
       expect.stringMatching(/^AWS\/SQS NumberOfMessagesSent Sum 300 .*TamperDeadLetterQueue/),
       'EksWarden Event_rejected Sum 300 "cluster-event"',
       'EksWarden HeartbeatPublished Sum 21600 "tamper"',
@@ -480,7 +492,7 @@ describe("health topic", () => {
 
   it("lets CloudWatch publish and use its key only for this stack's alarms, named exactly", () => {
     const alarmNames = Object.values(resourcesOfType(template, "AWS::CloudWatch::Alarm")).map((alarm) => alarm.Properties.AlarmName as string).sort();
-    expect(alarmNames).toHaveLength(9);
+    expect(alarmNames).toHaveLength(13);
     const fromCloudWatch = allPolicyStatements(template).filter(({ statement }) => JSON.stringify(statement.Principal ?? {}).includes("cloudwatch.amazonaws.com"));
     expect(fromCloudWatch.map(({ where }) => where.replace(/[0-9A-F]{8}$/, "")).sort()).toEqual(["HealthKey", "HealthTopicPolicy"]);
     for (const { where, statement } of fromCloudWatch) {
@@ -586,7 +598,8 @@ describe("tamper rules and heartbeat", () => {
       alertsTopic: `arn:aws:sns:us-east-1:111122223333:${STACK}-AlertsTopic-Ab1Cd2Ef3Gh4`,
       healthTopic: `arn:aws:sns:us-east-1:111122223333:${STACK}-HealthTopic-Xy9Z8w7V6u5T`,
     };
-    const fns = Object.values(wardenFunctions(template)).concat(tamperFunction().tamper).map((fn) => fn.id);
+    const scheduled = [HANDLERS.sweep.handler, HANDLERS.digest.handler].map((handler) => Object.entries(resourcesOfType(template, "AWS::Lambda::Function")).find(([, fn]) => fn.Properties.Handler === handler)![0]);
+    const fns = [...Object.values(wardenFunctions(template)).concat(tamperFunction().tamper).map((fn) => fn.id), ...scheduled];
     const functionName = (id: string) => `${STACK}-${id}-Fn123456`;
     const functionArn = (id: string) => `arn:aws:lambda:us-east-1:111122223333:function:${functionName(id)}`;
     const values = {
@@ -667,5 +680,90 @@ describe("tamper function", () => {
       expect.stringMatching(/^sns:Publish -> <Ref HealthTopic[0-9A-F]+>,<Ref AlertsTopic[0-9A-F]+>$/),
       expect.stringMatching(/^sqs:SendMessage -> <TamperDeadLetterQueue[0-9A-F]+\.Arn>$/),
     ]);
+  });
+});
+
+describe("the scheduled path: sweep, digest, their schedules and the report bucket", () => {
+  const scheduledFunctions = () => {
+    const functions = Object.entries(resourcesOfType(template, "AWS::Lambda::Function"));
+    const byHandler = (handler: string) => {
+      const [id, resource] = functions.find(([, fn]) => fn.Properties.Handler === handler)!;
+      return { id, roleId: resource.Properties.Role["Fn::GetAtt"][0] as string, properties: resource.Properties };
+    };
+    return { sweep: byHandler(HANDLERS.sweep.handler), digest: byHandler(HANDLERS.digest.handler) };
+  };
+
+  it("runs sweep daily and digest weekly from the policy's schedules (UTC), with retries and a dead-letter queue", () => {
+    const { sweep, digest } = scheduledFunctions();
+    const schedules = Object.values(resourcesOfType(template, "AWS::Scheduler::Schedule")).map((resource) => resource.Properties);
+    expect(schedules.map((schedule) => [schedule.ScheduleExpression, schedule.ScheduleExpressionTimezone, schedule.Target.Arn["Fn::GetAtt"][0]]).sort()).toEqual(
+      [
+        [defaultPolicy().schedules.digest, "UTC", digest.id],
+        [defaultPolicy().schedules.sweep, "UTC", sweep.id],
+      ].sort(),
+    );
+    for (const schedule of schedules) {
+      expect(schedule.FlexibleTimeWindow).toEqual({ Mode: "OFF" });
+      expect(schedule.Target.RetryPolicy).toEqual({ MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 21600 });
+      expect(schedule.Target.DeadLetterConfig.Arn["Fn::GetAtt"][0]).toMatch(/^(Sweep|Digest)DeadLetterQueue/);
+    }
+    // Each schedule's role invokes exactly its function (no version wildcard) and sends only to its dead-letter queue.
+    const roles = Object.keys(resourcesOfType(template, "AWS::IAM::Role")).filter((id) => /^(Sweep|Digest)ScheduleRole/.test(id));
+    expect(roles).toHaveLength(2);
+    for (const role of roles) {
+      const statements = allPolicyStatements(template).filter(({ where }) => where.startsWith(`${role}:`) && !where.endsWith(":trust")).map(({ statement }) => statement);
+      expect(statements.map((statement) => [statement.Action, statement.Resource["Fn::GetAtt"][0].replace(/[0-9A-F]{8}$/, "")])).toEqual([
+        ["lambda:InvokeFunction", role.startsWith("Sweep") ? "Sweep" : "Digest"],
+        ["sqs:SendMessage", role.startsWith("Sweep") ? "SweepDeadLetterQueue" : "DigestDeadLetterQueue"],
+      ]);
+    }
+  });
+
+  it("gives the scheduled functions Lambda's maximum timeout, the table and topic, no settle queue, and the digest the bucket", () => {
+    const { sweep, digest } = scheduledFunctions();
+    for (const fn of [sweep, digest]) {
+      expect(fn.properties.Timeout).toBe(900);
+      expect(fn.properties.Runtime).toBe("nodejs22.x");
+      const variables = fn.properties.Environment.Variables as Record<string, unknown>;
+      expect(variables).toMatchObject({ TABLE_NAME: { Ref: expect.stringMatching(/^StateTable/) }, ALERTS_TOPIC_ARN: { Ref: expect.stringMatching(/^AlertsTopic/) } });
+      expect(variables[FUNCTION_ENV.settleQueueUrl]).toBeUndefined();
+      expect(variables[FUNCTION_ENV.reportBucketPathStyle]).toBeUndefined();
+      expect(fn.properties.DeadLetterConfig.TargetArn["Fn::GetAtt"][0]).toMatch(/^(Sweep|Digest)DeadLetterQueue/);
+    }
+    expect(sweep.properties.Environment.Variables[FUNCTION_ENV.reportBucket]).toBeUndefined();
+    expect(digest.properties.Environment.Variables[FUNCTION_ENV.reportBucket]).toEqual({ Ref: expect.stringMatching(/^ReportBucket/) });
+  });
+
+  it("grants least privilege: ListClusters and the collector's reads, the table with its Scan, publish, and PutObject under digests/ only for the digest", () => {
+    const { sweep, digest } = scheduledFunctions();
+    for (const fn of [sweep, digest]) {
+      const statements = allPolicyStatements(template).filter(({ where }) => where.startsWith(`${fn.roleId}:`)).map(({ statement }) => statement);
+      const actions = statements.flatMap((statement) => [statement.Action].flat() as string[]);
+      expect(actions).toEqual(expect.arrayContaining(["eks:ListClusters", "eks:DescribeCluster", "eks:DescribeNodegroup", "eks:DescribeAddon", "dynamodb:Scan", "dynamodb:Query", "sns:Publish", "kms:GenerateDataKey"]));
+      expect(actions.filter((action) => action === "eks:UpdateClusterConfig" || action === "eks:DescribeUpdate")).toEqual([]);
+      // SQS: only Lambda's own parking of a failed invocation in the function's dead-letter queue (no settle queue).
+      const sqsStatements = statements.filter((statement) => [statement.Action].flat().some((action: string) => action.startsWith("sqs:")));
+      expect(sqsStatements.map((statement) => [statement.Action, statement.Resource["Fn::GetAtt"][0].replace(/[0-9A-F]{8}$/, "")])).toEqual([["sqs:SendMessage", fn === sweep ? "SweepDeadLetterQueue" : "DigestDeadLetterQueue"]]);
+      const unscoped = statements.filter((statement) => statement.Resource === "*").flatMap((statement) => [statement.Action].flat()).sort();
+      expect(unscoped).toEqual(["eks:DescribeAddonVersions", "eks:DescribeClusterVersions", "eks:ListClusters"]);
+      const s3Actions = statements.filter((statement) => [statement.Action].flat().some((action: string) => action.startsWith("s3:")));
+      if (fn === sweep) expect(s3Actions).toEqual([]);
+      else expect(s3Actions).toEqual([expect.objectContaining({ Action: "s3:PutObject", Resource: { "Fn::Join": ["", [{ "Fn::GetAtt": [expect.stringMatching(/^ReportBucket/), "Arn"] }, "/digests/*"]] } })]);
+    }
+  });
+
+  it("keeps reports in an encrypted, versioned, private, TLS-only bucket that expires them", () => {
+    const buckets = Object.values(resourcesOfType(template, "AWS::S3::Bucket"));
+    expect(buckets).toHaveLength(1);
+    const bucket = buckets[0]!.Properties;
+    expect(bucket.BucketEncryption.ServerSideEncryptionConfiguration).toEqual([{ ServerSideEncryptionByDefault: { SSEAlgorithm: "AES256" } }]);
+    expect(bucket.VersioningConfiguration).toEqual({ Status: "Enabled" });
+    expect(bucket.PublicAccessBlockConfiguration).toEqual({ BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true });
+    expect(bucket.LifecycleConfiguration.Rules).toEqual([
+      expect.objectContaining({ Status: "Enabled", ExpirationInDays: 400, NoncurrentVersionExpiration: { NoncurrentDays: 30 }, AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 } }),
+    ]);
+    template.hasResourceProperties("AWS::S3::BucketPolicy", {
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: "Deny", Action: "s3:*", Condition: { Bool: { "aws:SecureTransport": "false" } } })]) },
+    });
   });
 });

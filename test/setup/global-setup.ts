@@ -1,4 +1,4 @@
-// vitest global setup: one DynamoDB Local and one SNS/SQS emulator for the whole run. Their endpoints reach the
+// vitest global setup: one DynamoDB Local, one SNS/SQS emulator and one S3 emulator for the whole run. Their endpoints reach the
 // tests two ways: as AWS_ENDPOINT_URL_* in process.env, set here before vitest forks its workers (the workers
 // inherit it, so SDK clients built with no endpoint option talk to the emulators), and through inject("embedded").
 import type { TestProject } from "vitest/node";
@@ -11,7 +11,7 @@ declare module "vitest" {
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const embedded = await startEmbedded({ dynamodb: true, sns: true });
+  const embedded = await startEmbedded({ dynamodb: true, sns: true, s3: true });
   const previous = new Map(Object.keys(embedded.env).map((name) => [name, process.env[name]]));
   Object.assign(process.env, embedded.env);
   project.provide("embedded", { endpoints: embedded.endpoints, env: embedded.env });

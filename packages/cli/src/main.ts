@@ -25,6 +25,10 @@ const commands: Readonly<Record<string, { readonly summary: string; readonly loa
     summary: "audit the EKS clusters your AWS credentials can see (read-only; table, json or SARIF)",
     load: async () => (await import("./commands/scan.ts")).command,
   },
+  digest: {
+    summary: "the weekly digest's report for your real clusters (read-only, like scan; text, json or html)",
+    load: async () => (await import("./commands/digest.ts")).command,
+  },
   synth: {
     summary: "write the CloudFormation templates offline (no AWS credentials) and run cdk-nag over them",
     load: async () => (await import("./commands/synth.ts")).command,

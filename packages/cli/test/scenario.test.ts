@@ -143,10 +143,10 @@ describe("loadScenario", () => {
       `${file}:9: steps[0].call: "UpdateClusterConfg" is not an EKS operation the simulator serves; did you mean UpdateClusterConfig?`,
       `${file}:11: steps[1].as: "mallory" is not declared under identities; expected one of alice`,
       `${file}:14: steps[3].advance: "15 minutes" is not a duration; expected e.g. "90s", "15m", "2h", "1h30m"`,
-      `${file}:16: steps[4]: a step is one of call, advance, evaluate, expect, note; this one has advance and evaluate: split it into 2 steps`,
+      `${file}:16: steps[4]: a step is one of call, advance, evaluate, digest, expect, note; this one has advance and evaluate: split it into 2 steps`,
       `${file}:17: steps[5].expect.cluster: "no-such-cluster" is not a cluster of the fleet; expected one of payments-prod, web-public, vendor-ingress, legacy-batch, analytics, ci-runners`,
       `${file}:18: steps[6].expect.status: "BROKEN" is not a finding status; expected one of PASS, FAIL, EXEMPT, NOT_APPLICABLE, ERROR`,
-      `${file}:19: steps[7]: a step needs one of the keys call, advance, evaluate, expect, note; this one has "sweep"`,
+      `${file}:19: steps[7]: a step needs one of the keys call, advance, evaluate, digest, expect, note; this one has "sweep"`,
     ]);
   });
 

@@ -14,6 +14,10 @@ export const HANDLERS = {
   settle: { handler: "packages/functions/src/settle.handler", name: "settle" },
   /** Tamper alerts (CloudTrail calls that would blind the monitor) and the daily heartbeat, to the health topic. */
   tamper: { handler: "packages/functions/src/tamper.handler", name: "tamper" },
+  /** Scheduled (policy.schedules.sweep, daily by default): every cluster of every region through evaluateLive. */
+  sweep: { handler: "packages/functions/src/sweep.handler", name: "sweep" },
+  /** Scheduled (policy.schedules.digest, Mondays 08:00 UTC by default): the sweep, then the weekly digest. */
+  digest: { handler: "packages/functions/src/digest.handler", name: "digest" },
 } as const;
 
 export type HandlerName = keyof typeof HANDLERS;
@@ -39,6 +43,10 @@ export const FUNCTION_ENV = {
   healthTopicArn: "HEALTH_TOPIC_ARN",
   /** Days the state table keeps a cluster's history (DynamoDB TTL). */
   historyRetentionDays: "HISTORY_RETENTION_DAYS",
+  /** The report bucket's name (digest only). */
+  reportBucket: "REPORT_BUCKET",
+  /** "true" only locally: the S3 emulator serves buckets by path (never set by the stack). */
+  reportBucketPathStyle: "REPORT_BUCKET_PATH_STYLE",
   /** The deployment policy as JSON. */
   policy: "POLICY",
   /** Delay of the first settle check, whole seconds 0-900 (default: the pipeline's). */
@@ -65,8 +73,20 @@ export type FunctionEnvName = (typeof FUNCTION_ENV)[keyof typeof FUNCTION_ENV];
 /** The metrics namespace deployed functions publish to. */
 export const METRICS_NAMESPACE = "EksWarden";
 
-/** Both functions' timeout. */
+/** The real-time functions' timeout. */
 export const FUNCTION_TIMEOUT_SECONDS = 60;
+
+/** The scheduled functions (sweep, digest): Lambda's maximum, for a fleet of 1,000 clusters and EKS's throttling. */
+export const SCHEDULED_FUNCTION_TIMEOUT_SECONDS = 900;
+
+/** Clusters the scheduled functions evaluate at once: bounded, to stay within EKS's request rate. */
+export const SWEEP_CONCURRENCY = 8;
+
+/** Where the digest writes its full reports in the report bucket (the digest function may write only there). */
+export const REPORT_PREFIX = "digests/";
+
+/** Days the report bucket keeps reports (and noncurrent versions) before its lifecycle rule expires them. */
+export const REPORT_RETENTION_DAYS = 400;
 
 /** The settle queue feeding the `settle` function, and its dead-letter queue. */
 export const SETTLE_QUEUE = {

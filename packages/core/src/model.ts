@@ -234,6 +234,8 @@ export interface Policy {
     readonly tags: readonly string[] | false;
     readonly entries: readonly PolicyExemption[];
   };
+  /** Control-plane prices the digest uses for extended-support cost exposure (default: AWS list prices). */
+  readonly pricing: { readonly standardPerClusterHourUsd: number; readonly extendedPerClusterHourUsd: number };
   readonly alertEmails: readonly string[];
 }
 

@@ -19,6 +19,9 @@ export const DEFAULT_SCHEDULES = {
   sweep: "cron(0 6 * * ? *)",
 } as const;
 
+/** AWS list prices of the EKS control plane, USD per cluster-hour (Amazon EKS pricing): the digest's defaults. */
+export const DEFAULT_PRICING = { standardPerClusterHourUsd: 0.1, extendedPerClusterHourUsd: 0.6 } as const;
+
 const ROLE_ARN = /^arn:(?:aws|aws-cn|aws-us-gov|aws-iso|aws-iso-[a-z]|aws-eusc):iam::(\d{12}):role\/[\w+=,.@/-]{1,512}$/;
 const CRON_FIELD = /^[0-9A-Za-z*?,/#-]+$/;
 const RATE = /^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$/;
@@ -173,6 +176,13 @@ export const policySchema = z
               : undefined,
         },
       )
+      .prefault({}),
+    /** What the digest prices the control plane at (your negotiated rates, another currency's equivalent). */
+    pricing: z
+      .strictObject({
+        standardPerClusterHourUsd: z.number({ error: "expected a price in USD per cluster-hour, e.g. 0.1" }).min(0).max(100).default(DEFAULT_PRICING.standardPerClusterHourUsd),
+        extendedPerClusterHourUsd: z.number({ error: "expected a price in USD per cluster-hour, e.g. 0.6" }).min(0).max(100).default(DEFAULT_PRICING.extendedPerClusterHourUsd),
+      })
       .prefault({}),
     alertEmails: z.array(z.email({ error: (issue) => `${quoted(issue.input)} is not an email address` })).default([]),
   })

@@ -25,6 +25,7 @@ describe("parsePolicy defaults", () => {
       accounts: [],
       schedules: { digest: "cron(0 8 ? * MON *)", sweep: "cron(0 6 * * ? *)" },
       exemptions: { maxDays: 90, tags: [], entries: [] },
+      pricing: { standardPerClusterHourUsd: 0.1, extendedPerClusterHourUsd: 0.6 },
       alertEmails: [],
     });
     expect(parsePolicy(undefined)).toEqual(defaultPolicy());
@@ -53,6 +54,7 @@ describe("parsePolicy defaults", () => {
           { cluster: "arn:aws-us-gov:eks:us-gov-west-1:111122223333:cluster/sandbox", rules: ["version-support", "version-drift"], until: "2027-01-15", reason: "decommissioned in January" },
         ],
       },
+      pricing: { standardPerClusterHourUsd: 0.1, extendedPerClusterHourUsd: 0.5 },
       alertEmails: ["platform-security@example.com"],
     };
     expect(parsePolicy(input)).toEqual(input);

@@ -1,10 +1,12 @@
 // What a subscriber of the alerts topic receives, read back from the SQS queue subscribed to it.
 // The local SNS emulator delivers only to SQS, and an SQS subscriber gets the "sqs" entry of a MessageStructure=json
 // publish: the full JSON payload. An email subscriber would get the "default"/"email" text instead; that text is a
-// pure function of the payload (alerts/render.ts), so it is rebuilt here exactly as the email would read.
+// pure function of the payload (alerts/render.ts; digest/render.ts for the weekly digest), so it is rebuilt here
+// exactly as the email would read.
 import { alertText, type AlertInput, type AlertPayload } from "@eks-warden/core/alerts/render";
 import type { Transition } from "@eks-warden/core/state/transitions";
 import { remediationInputFromPayload, remediationText, type RemediationPayload } from "@eks-warden/core/remediation/render";
+import { digestText, type DigestSummary } from "@eks-warden/core/digest/render";
 
 export interface ReceivedNotification {
   readonly subject: string;
@@ -13,7 +15,9 @@ export interface ReceivedNotification {
   readonly payload?: AlertPayload;
   /** The JSON payload of a remediation alert (message attribute kind=remediation). */
   readonly remediation?: RemediationPayload;
-  /** The message as a person reads it (the email/default text of an alert). */
+  /** The JSON summary of a weekly digest (attributes.kind "digest"). */
+  readonly digest?: DigestSummary;
+  /** The message as a person reads it (the email/default text of an alert or digest). */
   readonly text: string;
   readonly receivedAt: string;
 }
@@ -73,10 +77,12 @@ export function notificationFromSqsBody(body: string): ReceivedNotification {
   const attributes = Object.fromEntries(Object.entries(envelope.MessageAttributes ?? {}).map(([name, value]) => [name, value.Value ?? ""]));
   let payload: AlertPayload | undefined;
   let remediation: RemediationPayload | undefined;
+  let digest: DigestSummary | undefined;
   try {
-    const parsed = JSON.parse(message) as Partial<AlertPayload> | Partial<RemediationPayload>;
+    const parsed = JSON.parse(message) as Partial<AlertPayload> | Partial<RemediationPayload> | Partial<DigestSummary>;
     if (parsed && parsed.kind === "alert" && typeof parsed.ruleId === "string") payload = parsed as AlertPayload;
     if (parsed && parsed.kind === "remediation" && typeof parsed.outcome === "string") remediation = parsed as RemediationPayload;
+    if (parsed && parsed.kind === "digest" && typeof parsed.week === "string") digest = parsed as DigestSummary;
   } catch {
     payload = undefined;
   }
@@ -85,7 +91,8 @@ export function notificationFromSqsBody(body: string): ReceivedNotification {
     attributes,
     ...(payload && { payload }),
     ...(remediation && { remediation }),
-    text: payload ? alertText(alertInputFromPayload(payload)) : remediation ? remediationText(remediationInputFromPayload(remediation)) : `${message}\n`,
+    ...(digest && { digest }),
+    text: payload ? alertText(alertInputFromPayload(payload)) : remediation ? remediationText(remediationInputFromPayload(remediation)) : digest ? digestText(digest) : `${message}\n`,
     receivedAt: envelope.Timestamp ?? new Date().toISOString(),
   };
 }

@@ -19,7 +19,7 @@ export type LambdaHandler<E, R> = (event: E, context: Context) => Promise<R>;
 let invocation = 0;
 
 /** A Lambda context good enough for Powertools (function name, request id, remaining time). */
-export function localContext(functionName: string): Context {
+export function localContext(functionName: string, timeoutSeconds: number = FUNCTION_TIMEOUT_SECONDS): Context {
   invocation += 1;
   const awsRequestId = `local-${functionName}-${invocation}`;
   return {
@@ -31,7 +31,7 @@ export function localContext(functionName: string): Context {
     awsRequestId,
     logGroupName: `/aws/lambda/${functionName}`,
     logStreamName: "local",
-    getRemainingTimeInMillis: () => FUNCTION_TIMEOUT_SECONDS * 1000,
+    getRemainingTimeInMillis: () => timeoutSeconds * 1000,
     done: () => undefined,
     fail: () => undefined,
     succeed: () => undefined,

@@ -4,8 +4,9 @@
 // them: the simulator's CloudTrail events go through the deployed event pattern to `cluster-event` (with the stack's
 // retries, then its dead-letter queue); settle checks go through an SQS queue with the stack's redrive count,
 // visibility timeout and delivery delay to `settle`; alerts are published to an SNS topic, and read back from an SQS
-// queue subscribed to it, as a subscriber receives them. The handlers find everything through the environment
-// variables the stack sets (FUNCTION_ENV), as in Lambda.
+// queue subscribed to it, as a subscriber receives them. The scheduled `sweep` and `digest` handlers run when asked
+// (at start, on `evaluate` and `digest` steps), the digest writing its report to a bucket of the S3 emulator. The
+// handlers find everything through the environment variables the stack sets (FUNCTION_ENV), as in Lambda.
 //
 // Time: the simulator's clock is virtual (an endpoint update "takes" 10 minutes and ends when the clock is advanced).
 // Settle checks are queued with no real delay (SETTLE_DELAY_SECONDS=0, a message's own delay overrides the queue's);
@@ -19,26 +20,26 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { CreateTableCommand, DynamoDBClient, QueryCommand, UpdateTimeToLiveCommand } from "@aws-sdk/client-dynamodb";
 import * as eksSdk from "@aws-sdk/client-eks";
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from "@aws-sdk/client-sns";
+import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import { CreateQueueCommand, DeleteMessageBatchCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
-import { Logger } from "@aws-lambda-powertools/logger";
 import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
 import { DynamoStateStore } from "@eks-warden/core/aws/dynamodb";
 import { EksCollector } from "@eks-warden/core/aws/eks";
 import { ClusterInventory } from "@eks-warden/core/aws/inventory";
 import { SnsNotifier } from "@eks-warden/core/aws/sns";
 import { SqsSettleQueue } from "@eks-warden/core/aws/sqs";
-import { clusterEventPattern, FUNCTION_ENV, HANDLERS, SETTLE_QUEUE, STATE_TABLE_KEY_SCHEMA } from "@eks-warden/core/deployment";
+import { clusterEventPattern, FUNCTION_ENV, HANDLERS, SCHEDULED_FUNCTION_TIMEOUT_SECONDS, SETTLE_QUEUE, STATE_TABLE_KEY_SCHEMA } from "@eks-warden/core/deployment";
 import { matchesEventPattern } from "@eks-warden/core/event-pattern";
 import { clusterArnOf, clusterOfResourceArn, partitionOfRegion } from "@eks-warden/core/arn";
-import type { ClusterRef, PipelineDeps, PipelineSettings } from "@eks-warden/core/pipeline/ports";
-import { evaluateLive } from "@eks-warden/core/pipeline/evaluate-live";
+import type { PipelineDeps, PipelineSettings } from "@eks-warden/core/pipeline/ports";
+import type { ScheduledRun } from "@eks-warden/functions/lib/scheduled";
 import { parsePolicy } from "@eks-warden/core/policy";
 import type { StoredRuleState } from "@eks-warden/core/state/transitions";
 import { startSimulator, type CloudTrailEvent, type Fleet, type Simulator } from "@eks-warden/simulator/index";
 import { startEmbedded } from "@eks-warden/simulator/embedded/index";
 import { FAKE_CREDENTIALS } from "@eks-warden/simulator/embedded/credentials";
 import { notificationFromSqsBody, type ReceivedNotification } from "./notifications.ts";
-import { createQueueWithDeadLetter, LocalEventRouter, LocalQueuePoller, type DeadLetter, type LambdaHandler, type LocalQueues } from "./runner.ts";
+import { createQueueWithDeadLetter, localContext, LocalEventRouter, LocalQueuePoller, type DeadLetter, type LambdaHandler, type LocalQueues } from "./runner.ts";
 
 export interface LocalIdentity {
   readonly accessKeyId: string;
@@ -74,6 +75,8 @@ export interface LocalEndpoints {
   readonly dynamodb: string;
   readonly sns: string;
   readonly sqs: string;
+  /** The S3 emulator holding the report bucket (buckets by path). */
+  readonly s3: string;
 }
 
 /** Who makes a call to the simulator, and from where (CloudTrail's sourceIPAddress and userAgent). */
@@ -118,6 +121,8 @@ export interface LocalSystem {
   readonly router: LocalEventRouter;
   /** The settle queue's event source mapping, locally. */
   readonly poller: LocalQueuePoller;
+  /** The report bucket (in the S3 emulator) the digest writes to. */
+  readonly reportBucket: string;
   /** The real cluster-event handler, for calling it directly (as Lambda would, with a local context). */
   readonly clusterEventHandler: LambdaHandler<unknown, unknown>;
   /** Milliseconds from the call to everything being ready. */
@@ -132,8 +137,12 @@ export interface LocalSystem {
   advance(ms: number): Promise<void>;
   /** One round of settle checks: every message waiting now, once. */
   settleRound(): Promise<number>;
-  /** Evaluates every cluster of every region now, as the daily sweep does. */
-  sweep(): Promise<ClusterRef[]>;
+  /** Runs the deployed `sweep` handler now, as its daily schedule does (every cluster of every region). */
+  sweep(): Promise<ScheduledRun>;
+  /** Runs the deployed `digest` handler now, as its weekly schedule does: the message reaches the topic's subscriber. */
+  digest(): Promise<ScheduledRun>;
+  /** The objects of the report bucket: key -> body. */
+  reports(): Promise<Map<string, string>>;
   /** Notifications the topic delivered to its subscriber queue since the last call, oldest first. */
   readNotifications(): Promise<ReceivedNotification[]>;
   /** The stored state of every cluster listed now or seen before (deleted ones too), and of the clusters named. */
@@ -165,7 +174,6 @@ export interface LocalSystem {
 
 /** The role name the local handlers act as (the deployed stack's is the Settle function's role). */
 const LOCAL_MONITOR_ROLE = "eks-warden-local-settle";
-const SILENT_LOGGER = new Logger({ serviceName: "eks-warden-local", logLevel: "SILENT" });
 const ANONYMOUS = { accessKeyId: "AKIASCENARIOANONYMOU", secretAccessKey: "anonymous" };
 
 /**
@@ -222,12 +230,13 @@ function observed<T extends Middlewared>(client: T, service: Parameters<CommandO
   return client;
 }
 
-function environmentEndpoints(): { dynamodb: string; sns: string; sqs: string } {
+function environmentEndpoints(): { dynamodb: string; sns: string; sqs: string; s3: string } {
   const dynamodb = process.env["AWS_ENDPOINT_URL_DYNAMODB"];
   const sns = process.env["AWS_ENDPOINT_URL_SNS"];
   const sqs = process.env["AWS_ENDPOINT_URL_SQS"];
-  if (!dynamodb || !sns || !sqs) throw new Error("local system: aws \"environment\" needs AWS_ENDPOINT_URL_DYNAMODB, AWS_ENDPOINT_URL_SNS and AWS_ENDPOINT_URL_SQS to be set");
-  return { dynamodb, sns, sqs };
+  const s3 = process.env["AWS_ENDPOINT_URL_S3"];
+  if (!dynamodb || !sns || !sqs || !s3) throw new Error("local system: aws \"environment\" needs AWS_ENDPOINT_URL_DYNAMODB, _SNS, _SQS and _S3 to be set");
+  return { dynamodb, sns, sqs, s3 };
 }
 
 export async function startLocalSystem(options: LocalSystemOptions): Promise<LocalSystem> {
@@ -247,7 +256,7 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
     const ownAws = (options.aws ?? "start") === "start";
     // Both at once: DynamoDB Local's JVM start dominates, the simulator takes milliseconds.
     const [embedded, simulator] = await Promise.all([
-      ownAws ? startEmbedded({ dynamodb: true, sns: true }) : Promise.resolve(undefined),
+      ownAws ? startEmbedded({ dynamodb: true, sns: true, s3: true }) : Promise.resolve(undefined),
       startSimulator({ fleet: options.fleet, ...(options.simulatorPort !== undefined && { port: options.simulatorPort }) }),
     ]);
     if (embedded) stack.push(() => embedded.stop());
@@ -255,15 +264,24 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
     for (const identity of options.identities ?? []) {
       simulator.identities.register(identity.accessKeyId, { arn: identity.arn, ...(identity.sourceIp && { sourceIPAddress: identity.sourceIp }) });
     }
-    const aws = embedded ? { dynamodb: embedded.endpoints.dynamodb!, sns: embedded.endpoints.sns!, sqs: embedded.endpoints.sqs! } : environmentEndpoints();
+    const aws = embedded ? { dynamodb: embedded.endpoints.dynamodb!, sns: embedded.endpoints.sns!, sqs: embedded.endpoints.sqs!, s3: embedded.endpoints.s3! } : environmentEndpoints();
     const run = `${process.pid}-${Date.now().toString(36)}`;
     // Own emulators hold only this system's resources; shared ones (a test run's) need names no other test uses.
     const suffix = embedded ? "" : `-${run}`;
     const tableName = `eks-warden-local-${run}`;
+    const reportBucket = `eks-warden-reports-${run}`.toLowerCase().slice(0, 63);
+    const region = embedded?.region ?? process.env["AWS_REGION"] ?? "us-east-1";
+    // The regions the scheduled functions read are the policy's (as deployed): the ones given, else the fleet's.
+    const regions =
+      options.regions && options.regions.length > 0
+        ? [...options.regions]
+        : [...new Set([...simulator.store.all().map((cluster) => cluster.region), region])].sort();
     // The handlers (and every SDK client here) find the parts through the environment, as in Lambda.
     Object.assign(process.env, embedded?.env ?? {}, simulator.env(), {
-      [FUNCTION_ENV.policy]: JSON.stringify(options.policy),
+      [FUNCTION_ENV.policy]: JSON.stringify({ ...options.policy, regions }),
       [FUNCTION_ENV.tableName]: tableName,
+      [FUNCTION_ENV.reportBucket]: reportBucket,
+      [FUNCTION_ENV.reportBucketPathStyle]: "true",
       [FUNCTION_ENV.settleDelaySeconds]: "0",
       [FUNCTION_ENV.settleMaxDelaySeconds]: "0",
       [FUNCTION_ENV.settleMaxAttempts]: String(LOCAL_SETTLE_MAX_ATTEMPTS),
@@ -271,7 +289,6 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
       [FUNCTION_ENV.metricsNamespace]: "EksWardenLocal",
       POWERTOOLS_LOG_LEVEL: options.handlerLogs === true ? "INFO" : options.handlerLogs || "SILENT",
     });
-    const region = embedded?.region ?? process.env["AWS_REGION"] ?? "us-east-1";
     // The handlers sign their EKS calls with this process's access key: to the simulator it is a session of the
     // remediating function's role, as in Lambda, so the monitor's own CloudTrail events are recognisably its own.
     const monitorAccount = simulator.identities.defaultAccount;
@@ -285,7 +302,8 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
     const dynamo = new DynamoDBClient({});
     const sqs = new SQSClient({});
     const sns = new SNSClient({});
-    const ownClients: { destroy(): void }[] = [dynamo, sqs, sns];
+    const s3 = new S3Client({ forcePathStyle: true });
+    const ownClients: { destroy(): void }[] = [dynamo, sqs, sns, s3];
     stack.push(async () => {
       for (const client of ownClients) client.destroy();
     });
@@ -298,6 +316,7 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
       }),
     );
     await dynamo.send(new UpdateTimeToLiveCommand({ TableName: tableName, TimeToLiveSpecification: { AttributeName: STATE_TABLE_KEY_SCHEMA.TimeToLiveAttribute, Enabled: true } }));
+    await s3.send(new CreateBucketCommand({ Bucket: reportBucket }));
     const topic = await sns.send(new CreateTopicCommand({ Name: `eks-warden-alerts${suffix}` }));
     const topicArn = topic.TopicArn!;
     const alertsQueueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: `eks-warden-alerts-subscriber${suffix}` }))).QueueUrl!;
@@ -312,7 +331,10 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
     started = true;
     const clusterEventHandler = await importHandler<unknown, unknown>(HANDLERS.clusterEvent.handler);
     const settleHandler = await importHandler<SQSEvent, SQSBatchResponse | void>(HANDLERS.settle.handler);
-    const { depsFromEnvironment } = await import("@eks-warden/functions/lib/runtime");
+    const sweepHandler = await importHandler<unknown, ScheduledRun>(HANDLERS.sweep.handler);
+    const digestHandler = await importHandler<unknown, ScheduledRun>(HANDLERS.digest.handler);
+    // What EventBridge Scheduler hands a scheduled function (the handlers read nothing of it).
+    const scheduledEvent = (name: string) => ({ source: "aws.scheduler", "detail-type": "Scheduled Event", time: new Date().toISOString(), resources: [`local:schedule/${name}`], detail: {} });
     const router = new LocalEventRouter({
       matches: (event) => matchesEventPattern(clusterEventPattern, event),
       handler: clusterEventHandler,
@@ -326,10 +348,6 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
     const inventory = new ClusterInventory();
     stack.push(async () => inventory.destroy());
 
-    const regions =
-      options.regions && options.regions.length > 0
-        ? [...options.regions]
-        : [...new Set([...simulator.store.all().map((cluster) => cluster.region), region])].sort();
 
     const pending: CloudTrailEvent[] = [];
     const callListeners: ((event: CloudTrailEvent) => void)[] = [];
@@ -362,6 +380,7 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
       alertsQueueUrl,
       settleQueues,
       clusterEventDeadLetterQueueUrl,
+      reportBucket,
       regions,
       router,
       poller,
@@ -399,12 +418,25 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
         await system.deliverEvents();
       },
       async sweep() {
-        const deps = depsFromEnvironment(SILENT_LOGGER);
-        const refs: ClusterRef[] = [];
-        for (const sweepRegion of regions) refs.push(...(await inventory.clusters(sweepRegion)));
-        for (const ref of refs) knownArns.add(ref.arn);
-        for (const ref of refs) await evaluateLive(deps, ref, { trigger: "sweep" });
-        return refs;
+        const result = await sweepHandler(scheduledEvent(HANDLERS.sweep.name), localContext(HANDLERS.sweep.name, SCHEDULED_FUNCTION_TIMEOUT_SECONDS));
+        for (const sweepRegion of regions) for (const ref of await inventory.clusters(sweepRegion)) knownArns.add(ref.arn);
+        return result;
+      },
+      async digest() {
+        return digestHandler(scheduledEvent(HANDLERS.digest.name), localContext(HANDLERS.digest.name, SCHEDULED_FUNCTION_TIMEOUT_SECONDS));
+      },
+      async reports() {
+        const objects = new Map<string, string>();
+        let token: string | undefined;
+        do {
+          const page = await s3.send(new ListObjectsV2Command({ Bucket: reportBucket, ...(token ? { ContinuationToken: token } : {}) }));
+          for (const object of page.Contents ?? []) {
+            const body = await s3.send(new GetObjectCommand({ Bucket: reportBucket, Key: object.Key! }));
+            objects.set(object.Key!, await body.Body!.transformToString());
+          }
+          token = page.NextContinuationToken;
+        } while (token);
+        return objects;
       },
       async readNotifications() {
         const received: ReceivedNotification[] = [];

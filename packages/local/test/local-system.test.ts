@@ -51,7 +51,9 @@ describe("the local system is wired from the stack's constants", () => {
     expect(process.env[FUNCTION_ENV.tableName]).toBe(system.tableName);
     expect(process.env[FUNCTION_ENV.alertsTopicArn]).toBe(system.topicArn);
     expect(process.env[FUNCTION_ENV.settleQueueUrl]).toBe(system.settleQueues.queueUrl);
-    expect(JSON.parse(process.env[FUNCTION_ENV.policy] ?? "null")).toEqual({});
+    // The scenario's policy, with the regions the scheduled functions read (the fleet's, as the policy lists none).
+    expect(JSON.parse(process.env[FUNCTION_ENV.policy] ?? "null")).toEqual({ regions: system.regions });
+    expect(process.env[FUNCTION_ENV.reportBucket]).toBe(system.reportBucket);
     expect(process.env[FUNCTION_ENV.settleDelaySeconds]).toBe("0");
   });
 

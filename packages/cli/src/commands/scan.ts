@@ -9,9 +9,10 @@ import { ClusterInventory } from "@eks-warden/core/aws/inventory";
 import { StsIdentity } from "@eks-warden/core/aws/sts";
 import { evaluate, failsAtOrAbove } from "@eks-warden/core/engine";
 import { WardenError } from "@eks-warden/core/errors";
-import { SEVERITIES, type Finding, type Rule, type Severity } from "@eks-warden/core/model";
+import { SEVERITIES, type Finding, type Policy, type Rule, type Severity } from "@eks-warden/core/model";
 import { contextOf, type ClusterRef } from "@eks-warden/core/pipeline/ports";
 import { readsFor, ruleById, rules } from "@eks-warden/core/rules/index";
+import { inPool } from "@eks-warden/core/sweep/sweep";
 import { REGION } from "@eks-warden/core/arn";
 import { renderScanJson, renderScanTable, summaryLine, type ScanReport } from "../output/scan-report.ts";
 import { toSarif, type ScannedCluster, type ScanProblem } from "../output/sarif.ts";
@@ -43,19 +44,21 @@ Exit codes: 0 nothing at or above --fail-on; 1 a FAIL at or above it; 2 bad usag
 const FORMATS = ["table", "json", "sarif"] as const;
 type Format = (typeof FORMATS)[number];
 
-interface Options {
+export interface ScanOptions<F extends string = Format> {
   readonly regions: readonly string[];
   readonly profile?: string;
   readonly endpointUrl?: string;
   readonly policy?: string;
-  readonly format: Format;
+  readonly format: F;
   readonly failOn: Severity;
   readonly concurrency: number;
   /** The rules to run, in registry order. */
   readonly rules: readonly Rule[];
 }
+type Options = ScanOptions;
 
-function parseOptions(argv: readonly string[]): Options | "help" {
+/** scan's options (and `digest`'s, with its own formats): regions, profile, endpoint, policy, format, fail-on, concurrency. */
+export function parseScanOptions<F extends string>(argv: readonly string[], formats: readonly F[], defaultFormat: F): ScanOptions<F> | "help" {
   const parsed = parseCommandLine(argv, {
     region: { type: "string", multiple: true },
     profile: { type: "string" },
@@ -68,7 +71,7 @@ function parseOptions(argv: readonly string[]): Options | "help" {
   });
   if (parsed === "help") return "help";
   const { values } = parsed;
-  const format = choiceOption("--format", values.format, FORMATS, "table");
+  const format = choiceOption("--format", values.format, formats, defaultFormat);
   const failOn = failOnOption(values["fail-on"]);
   const regions = [...new Set(values.region ?? [])];
   for (const region of regions) {
@@ -112,11 +115,20 @@ export function selectedRules(values: readonly string[] | undefined): Rule[] {
   return rules.filter((rule) => ids.includes(rule.id));
 }
 
+/** --region, else the policy's regions, else the region the SDK is configured with; none at all is a usage error. */
+export async function regionsToRead(options: Pick<ScanOptions<string>, "regions">, policy: Policy, inventory: ClusterInventory, verb: string): Promise<readonly string[]> {
+  if (options.regions.length > 0) return options.regions;
+  if (policy.regions.length > 0) return policy.regions;
+  const configured = await inventory.defaultRegion();
+  if (!configured) throw new CliInputError(`no region to ${verb}: pass --region REGION (repeatable), list regions in --policy, or configure one (AWS_REGION or the profile's region)`);
+  return [configured];
+}
+
 /**
  * What AWS failures (CredentialsMissing, AccessDenied, Throttled, ServiceUnavailable) and data EKS returned that cannot
  * be read (SnapshotError) become: a line of the report. Anything else is a bug and propagates (exit 3).
  */
-function awsProblem(error: unknown): string | undefined {
+export function awsProblem(error: unknown): string | undefined {
   return error instanceof WardenError ? oneLine(error) : undefined;
 }
 
@@ -126,18 +138,6 @@ function toolVersion(): string {
   } catch {
     return "0.0.0";
   }
-}
-
-async function inPool<T>(items: readonly T[], size: number, work: (item: T, index: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const index = next;
-      next += 1;
-      await work(items[index]!, index);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(size, items.length) }, worker));
 }
 
 function progress(text: string): void {
@@ -159,12 +159,7 @@ export async function scan(options: Options): Promise<ScanOutcome> {
   const reads = readsFor(options.rules);
   const inventory = new ClusterInventory({ eks: collector, sts: new StsIdentity({ clientConfig }) });
 
-  let regions = options.regions.length > 0 ? options.regions : policy.regions;
-  if (regions.length === 0) {
-    const configured = await inventory.defaultRegion();
-    if (!configured) throw new CliInputError("no region to scan: pass --region REGION (repeatable), list regions in --policy, or configure one (AWS_REGION or the profile's region)");
-    regions = [configured];
-  }
+  const regions = await regionsToRead(options, policy, inventory, "scan");
 
   const problems: ScanProblem[] = [];
   const scanned: ScannedCluster[] = [];
@@ -214,7 +209,7 @@ export async function scan(options: Options): Promise<ScanOutcome> {
 export const command: Command = {
   usage,
   async run(argv) {
-    const options = parseOptions(argv);
+    const options = parseScanOptions(argv, FORMATS, "table");
     if (options === "help") {
       process.stdout.write(`${usage}\n`);
       return 0;

@@ -60,7 +60,7 @@ export function textSink(write: Write): ScenarioSink {
       write(`\n${indent(text, "# ")}\n`);
     },
     notification(notification: ReceivedNotification) {
-      write(`\n  ALERT  ${notification.subject}\n${indent(notification.text, "  |  ")}\n`);
+      write(`\n  ${notification.attributes["kind"] === "digest" ? "DIGEST" : "ALERT "} ${notification.subject}\n${indent(notification.text, "  |  ")}\n`);
     },
     call() {
       // Text mode shows the caller's view (callOutcome); JSONL lists every served call.
@@ -90,7 +90,7 @@ export function jsonlSink(write: Write): ScenarioSink {
     phase() {},
     note() {},
     notification(notification) {
-      line({ type: "notification", receivedAt: notification.receivedAt, subject: notification.subject, attributes: notification.attributes, payload: notification.payload ?? notification.remediation, text: notification.text });
+      line({ type: "notification", receivedAt: notification.receivedAt, subject: notification.subject, attributes: notification.attributes, payload: notification.payload ?? notification.remediation ?? notification.digest, text: notification.text });
     },
     call(event) {
       const { detail } = event;

@@ -88,12 +88,14 @@ function stepTitle(step: Step, scenario: Scenario): string {
   switch (step.kind) {
     case "call": {
       const target = step.input["name"] ?? step.input["clusterName"] ?? step.input["resourceArn"];
-      return `${step.as ?? "anonymous"}: ${step.call}${typeof target === "string" ? ` ${target}` : ""} (${step.region ?? scenario.fleet.defaultRegion})`;
+      return `${step.as ?? "anonymous"}: ${step.call}${typeof target === "string" ? ` ${target}` : ""} (${step.region ?? scenario.fleet.defaultRegion})${step.deliver ? "" : " [its CloudTrail event is lost]"}`;
     }
     case "advance":
       return `advance the clock by ${formatDuration(step.advance)}`;
     case "evaluate":
-      return "evaluate every cluster now (as the daily sweep does)";
+      return "the daily sweep, now (the deployed sweep handler)";
+    case "digest":
+      return "the weekly digest, now (the deployed digest handler)";
     case "expect":
       return `check ${step.expect.cluster} ${step.expect.rule}`;
     case "note":
@@ -109,16 +111,21 @@ export async function playScenario(scenario: Scenario, system: LocalSystem, sink
     calls += 1;
     sink.call(event);
   });
-  const flush = async (): Promise<void> => {
-    for (const notification of await system.readNotifications()) {
+  // The sweep evaluates clusters concurrently (a pool), so its alerts arrive in no set order: they are printed by
+  // region and cluster (stable, so one cluster's alerts keep their order), for a story that reads the same every run.
+  const byCluster = (left: ReceivedNotification, right: ReceivedNotification): number =>
+    (left.attributes["region"] ?? "").localeCompare(right.attributes["region"] ?? "") || (left.attributes["cluster"] ?? "").localeCompare(right.attributes["cluster"] ?? "");
+  const flush = async (options: { byCluster?: boolean } = {}): Promise<void> => {
+    const received = await system.readNotifications();
+    for (const notification of options.byCluster ? [...received].sort(byCluster) : received) {
       notifications += 1;
       sink.notification(notification);
     }
   };
 
-  sink.phase("sweep at start: every cluster evaluated, as the daily sweep does");
+  sink.phase("sweep at start: every cluster evaluated by the deployed sweep handler, as its daily schedule does");
   await system.sweep();
-  await flush();
+  await flush({ byCluster: true });
 
   for (const step of scenario.steps) {
     if (step.kind === "note") {
@@ -130,13 +137,18 @@ export async function playScenario(scenario: Scenario, system: LocalSystem, sink
     switch (step.kind) {
       case "call":
         failure = await playCall(step, scenario, system, sink);
-        await system.deliverEvents();
+        // A lost event: EKS served the call, CloudTrail's event never reaches the monitor.
+        if (step.deliver) await system.deliverEvents();
+        else await system.takeEvents();
         break;
       case "advance":
         await system.advance(step.advance);
         break;
       case "evaluate":
         await system.sweep();
+        break;
+      case "digest":
+        await system.digest();
         break;
       case "expect":
         failure = await playExpect(step, scenario, system, sink);

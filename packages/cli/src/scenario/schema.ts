@@ -1,5 +1,5 @@
 // The scenario file: a fleet, a policy, the people who act, and the steps they take. See the README, "Scenarios, `serve` and `scan`".
-// A step is an object with exactly one of the step keys (`call`, `advance`, `evaluate`, `expect`, `note`): the key
+// A step is an object with exactly one of the step keys (`call`, `advance`, `evaluate`, `digest`, `expect`, `note`): the key
 // names the kind, so the file reads like a script. A new kind of step (a sweep, a digest) is one schema in STEP_SCHEMAS.
 import { isIP } from "node:net";
 import { STATUSES, SEVERITIES } from "@eks-warden/core/model";
@@ -101,6 +101,8 @@ export const callStepSchema = z.strictObject({
   input: z.record(z.string(), z.unknown()).default({}),
   /** The call is meant to fail with this error (e.g. ResourceInUseException); a success then fails the scenario. */
   expectError: z.string().min(1).optional(),
+  /** false: EKS serves the call, but its CloudTrail event never reaches the monitor (a lost event). */
+  deliver: z.boolean({ error: "expected true or false (false: the call's CloudTrail event is lost)" }).default(true),
 });
 
 export const advanceStepSchema = z.strictObject({ advance: duration });
@@ -120,6 +122,10 @@ export const expectStepSchema = z.strictObject({
   }),
 });
 
+export const digestStepSchema = z.strictObject({
+  digest: z.literal(true, { error: "expected true (run the weekly digest now, as its schedule does)" }),
+});
+
 export const noteStepSchema = z.strictObject({ note: z.string().min(1) });
 
 /** Step kind -> its schema. The order is the order error messages list them in. */
@@ -127,6 +133,7 @@ export const STEP_SCHEMAS = {
   call: callStepSchema,
   advance: advanceStepSchema,
   evaluate: evaluateStepSchema,
+  digest: digestStepSchema,
   expect: expectStepSchema,
   note: noteStepSchema,
 } as const;
@@ -137,6 +144,7 @@ export type CallStep = z.output<typeof callStepSchema>;
 export type AdvanceStep = z.output<typeof advanceStepSchema>;
 export type EvaluateStep = z.output<typeof evaluateStepSchema>;
 export type ExpectStep = z.output<typeof expectStepSchema>;
+export type DigestStep = z.output<typeof digestStepSchema>;
 export type NoteStep = z.output<typeof noteStepSchema>;
 
 /** A validated step, tagged with its kind and the line it starts on. */
@@ -144,6 +152,7 @@ export type Step =
   | ({ readonly kind: "call"; readonly line?: number } & CallStep)
   | ({ readonly kind: "advance"; readonly line?: number } & AdvanceStep)
   | ({ readonly kind: "evaluate"; readonly line?: number } & EvaluateStep)
+  | ({ readonly kind: "digest"; readonly line?: number } & DigestStep)
   | ({ readonly kind: "expect"; readonly line?: number } & ExpectStep)
   | ({ readonly kind: "note"; readonly line?: number } & NoteStep);
 

@@ -9,12 +9,14 @@
 //   pk CLUSTER#<arn>  sk REMEDIATION                            the cluster's remediation attempts (budget), override
 //                                                              and conflict report; conditional writes on `version`
 //   pk EVENT#<id>     sk EVENT                                  idempotency claim of an event id, `expiresAt` TTL
+//   pk DIGEST         sk WEEK#<iso week>                        the weekly digest's snapshot (gzip JSON), `expiresAt` TTL
 // State records, the history entry, the outbox and the event claim's completion of one evaluation are written in one
 // TransactWriteItems, each record conditioned on the version it was computed from: a lost race is a StateConflict,
 // never a lost update.
 
 import { DynamoDBClient, TransactionCanceledException, type DynamoDBClientConfig } from "@aws-sdk/client-dynamodb";
-import { DeleteCommand, DynamoDBDocumentClient, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { gunzipSync, gzipSync } from "node:zlib";
+import { DeleteCommand, DynamoDBDocumentClient, PutCommand, QueryCommand, ScanCommand, TransactWriteCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { EVENT_CLAIM_LEASE_SECONDS, type ClusterState, type CommitOptions, type HistoryEntry, type OutboxAlert, type PendingAlerts, type StateStore } from "../pipeline/ports.ts";
 import type { RecordWrite, StoredRuleState } from "../state/transitions.ts";
 import type { TagGrant } from "../model.ts";
@@ -23,6 +25,8 @@ import type { RemediationStore } from "../remediation/ports.ts";
 import { clientConfig } from "./client-config.ts";
 import { translateSdkError } from "./sdk-errors.ts";
 import { StateConflict } from "../errors.ts";
+import type { StateIndex, StoredCluster } from "../sweep/sweep.ts";
+import type { DigestSnapshot, DigestSnapshotStore } from "../digest/model.ts";
 
 const DAY_SECONDS = 86_400;
 /** DynamoDB's limit on items in one transaction. */
@@ -69,7 +73,12 @@ function plain<T>(value: T): T {
   return JSON.parse(JSON.stringify(value)) as T;
 }
 
-export class DynamoStateStore implements StateStore, RemediationStore {
+/** Weekly digest snapshots are kept a year: enough to compare any week with the one before. */
+const DIGEST_TTL_SECONDS = 400 * DAY_SECONDS;
+export const DIGEST_PARTITION = "DIGEST";
+export const digestKey = (week: string): string => `WEEK#${week}`;
+
+export class DynamoStateStore implements StateStore, RemediationStore, StateIndex, DigestSnapshotStore {
   readonly #documents: DynamoDBDocumentClient;
   readonly #table: string;
   readonly #historyTtlSeconds: number;
@@ -292,6 +301,68 @@ export class DynamoStateStore implements StateStore, RemediationStore {
       (error) => {
         throw new StateConflict(record.clusterArn, { cause: error });
       },
+    );
+  }
+
+  /**
+   * Every cluster with open (not closed) rule records and the newest `observedAt` among them: one Scan of the table
+   * (paged), filtered to rule records, reading only the key and `observedAt`. Used once a day by the sweep.
+   */
+  async openClusters(): Promise<StoredCluster[]> {
+    const newest = new Map<string, string>();
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.#call("Scan", () =>
+        this.#documents.send(
+          new ScanCommand({
+            TableName: this.#table,
+            FilterExpression: "begins_with(sk, :rule) AND attribute_not_exists(closed)",
+            ProjectionExpression: "pk, observedAt",
+            ExpressionAttributeValues: { ":rule": "RULE#" },
+            ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+          }),
+        ),
+      );
+      for (const item of page.Items ?? []) {
+        const arn = String(item.pk).slice("CLUSTER#".length);
+        const observedAt = String(item.observedAt ?? "");
+        const known = newest.get(arn);
+        if (known === undefined || observedAt > known) newest.set(arn, observedAt);
+      }
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return [...newest].sort(([left], [right]) => left.localeCompare(right)).map(([arn, observedAt]) => ({ arn, observedAt }));
+  }
+
+  /** The newest digest snapshot of a week before `week` (ISO week, e.g. 2026-W49), if any. */
+  async previousDigest(week: string): Promise<DigestSnapshot | undefined> {
+    const page = await this.#call("Query", () =>
+      this.#documents.send(
+        new QueryCommand({
+          TableName: this.#table,
+          KeyConditionExpression: "pk = :pk AND sk < :week",
+          ExpressionAttributeValues: { ":pk": DIGEST_PARTITION, ":week": digestKey(week) },
+          ScanIndexForward: false,
+          Limit: 1,
+          ConsistentRead: true,
+        }),
+      ),
+    );
+    const item = page.Items?.[0];
+    if (!item || !(item.snapshot instanceof Uint8Array)) return undefined;
+    return JSON.parse(gunzipSync(item.snapshot).toString("utf8")) as DigestSnapshot;
+  }
+
+  /** Stores this week's snapshot (gzip JSON: 1,000 clusters stay far below DynamoDB's 400 KB item limit). */
+  async saveDigest(snapshot: DigestSnapshot): Promise<void> {
+    const at = Math.floor(Date.parse(snapshot.generatedAt) / 1000);
+    await this.#call("PutItem", () =>
+      this.#documents.send(
+        new PutCommand({
+          TableName: this.#table,
+          Item: { pk: DIGEST_PARTITION, sk: digestKey(snapshot.week), type: "DIGEST", generatedAt: snapshot.generatedAt, snapshot: gzipSync(JSON.stringify(snapshot)), expiresAt: at + DIGEST_TTL_SECONDS },
+        }),
+      ),
     );
   }
 

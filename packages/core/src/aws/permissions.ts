@@ -77,3 +77,15 @@ export const REALTIME_FUNCTION_ACTIONS = {
   clusterEvent: { eks: [...EKS_COLLECT_ACTIONS, ...SSM_COLLECT_ACTIONS], table: STATE_TABLE_ACTIONS, topic: ALERTS_TOPIC_ACTIONS, settleQueue: SETTLE_QUEUE_SEND_ACTIONS },
   settle: { eks: [...EKS_COLLECT_ACTIONS, ...SSM_COLLECT_ACTIONS, ...EKS_SETTLE_ACTIONS], table: STATE_TABLE_ACTIONS, topic: ALERTS_TOPIC_ACTIONS, settleQueue: SETTLE_QUEUE_SEND_ACTIONS },
 } as const;
+
+/** DynamoStateStore.openClusters: the sweep's daily Scan for clusters with open state (no real-time function). */
+export const STATE_TABLE_SCAN_ACTIONS = ["dynamodb:Scan"] as const;
+
+/** S3ReportStore.put: the digest writes its full report under the report prefix of the stack's bucket. */
+export const REPORT_BUCKET_ACTIONS = ["s3:PutObject"] as const;
+
+/** The scheduled functions: the inventory (ListClusters), the collector (with its SSM reads), the table (+ Scan), the topic; the digest also writes the report. */
+export const SCHEDULED_FUNCTION_ACTIONS = {
+  sweep: { eks: [...EKS_INVENTORY_ACTIONS, ...EKS_COLLECT_ACTIONS, ...SSM_COLLECT_ACTIONS], table: [...STATE_TABLE_ACTIONS, ...STATE_TABLE_SCAN_ACTIONS], topic: ALERTS_TOPIC_ACTIONS, reportBucket: [] as readonly string[] },
+  digest: { eks: [...EKS_INVENTORY_ACTIONS, ...EKS_COLLECT_ACTIONS, ...SSM_COLLECT_ACTIONS], table: [...STATE_TABLE_ACTIONS, ...STATE_TABLE_SCAN_ACTIONS], topic: ALERTS_TOPIC_ACTIONS, reportBucket: REPORT_BUCKET_ACTIONS },
+} as const;

@@ -22,7 +22,8 @@ export class SnsNotifier implements Notifier {
     this.#topicArn = options.topicArn;
   }
 
-  async publish(alert: Pick<RenderedAlert, "subject" | "message" | "messageStructure" | "attributes">): Promise<void> {
+  /** An alert, or any message of the topic (the digest) with its own attributes. */
+  async publish(alert: Pick<RenderedAlert, "subject" | "message" | "messageStructure"> & { readonly attributes: Readonly<Record<string, string>> }): Promise<void> {
     try {
       await this.#client.send(
         new PublishCommand({

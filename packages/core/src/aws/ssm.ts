@@ -4,7 +4,7 @@
 // client per region (retry policy: client-config.ts); failures are typed errors (sdk-errors.ts).
 
 import { GetParametersCommand, SSMClient, type SSMClientConfig } from "@aws-sdk/client-ssm";
-import { CLIENT_CONFIG } from "./client-config.ts";
+import { clientConfig } from "./client-config.ts";
 import { RegionalClients } from "./regional-clients.ts";
 import { translateSdkError } from "./sdk-errors.ts";
 import { SharedCache } from "./shared-cache.ts";
@@ -29,7 +29,7 @@ export class SsmParameters {
   readonly #cache: SharedCache<string | null>;
 
   constructor(options: SsmParametersOptions = {}) {
-    this.#clients = new RegionalClients((region) => new SSMClient({ region, ...CLIENT_CONFIG, ...options.clientConfig }), options.clientFor);
+    this.#clients = new RegionalClients((region) => new SSMClient({ region, ...clientConfig(), ...options.clientConfig }), options.clientFor);
     this.#cache = new SharedCache(PARAMETER_TTL_MS, () => (options.now?.() ?? new Date()).getTime());
   }
 

@@ -18,7 +18,7 @@ import type { AlertCause, ClusterSnapshot, Finding, Rule, TagGrant } from "../mo
 import { readsFor, rules as registeredRules } from "../rules/index.ts";
 import { planClose, planEvaluation, type StatePlan, type Transition } from "../state/transitions.ts";
 import type { StoredRuleState } from "../state/transitions.ts";
-import { contextOf, DEFAULT_PIPELINE_SETTINGS, type ClusterRef, type HistoryEntry, type HistoryKind, type PendingAlerts, type PipelineDeps, type PipelineSettings } from "./ports.ts";
+import { contextOf, DEFAULT_PIPELINE_SETTINGS, type ClusterRef, type CollectedCluster, type HistoryEntry, type HistoryKind, type PendingAlerts, type PipelineDeps, type PipelineSettings } from "./ports.ts";
 
 export interface LiveOutcome {
   readonly status: "evaluated" | "stale" | "cluster-not-found";
@@ -27,6 +27,8 @@ export interface LiveOutcome {
   readonly notified: readonly Transition[];
   /** The live cluster the findings were computed from (absent when it was not found). */
   readonly snapshot?: ClusterSnapshot;
+  /** What the evaluation read (absent when the cluster was not found): the sweep and the digest report on it. */
+  readonly collected?: CollectedCluster;
 }
 
 export function settingsOf(deps: PipelineDeps): PipelineSettings {
@@ -232,11 +234,11 @@ export async function evaluateLive(
   const rules = options.rules ?? rulesOf(deps);
   let findings: readonly Finding[] = [];
   let snapshot: ClusterSnapshot | undefined;
+  let collected: CollectedCluster | undefined;
   let notFound = false;
   let stale = false;
   const committed = await commitWithRetry(deps, cluster, run, async () => {
     const observedAt = deps.now();
-    let collected;
     try {
       collected = await deps.eks.collect(cluster, readsFor(rules));
     } catch (error) {
@@ -273,9 +275,9 @@ export async function evaluateLive(
     // A newer read of the cluster is already stored: this older view must not overwrite it.
     deps.logger.info("a newer evaluation is already stored: nothing written", { clusterArn: cluster.arn });
     await recordHistory(deps, run, historyEntry(cluster, deps.now(), "evaluation", cause, { findings, transitions: [], notify: [] }, { note: "stale view, not stored" }));
-    return { status: "stale", findings, transitions: [], notified: [], snapshot: snapshot as ClusterSnapshot };
+    return { status: "stale", findings, transitions: [], notified: [], ...(snapshot ? { snapshot } : {}), ...(collected ? { collected } : {}) };
   }
   await deliverAlerts(deps, cluster, committed.outbox);
   // Set by the attempt that committed (an attempt without a cluster declines, see above).
-  return { status: "evaluated", findings, transitions: committed.plan.transitions, notified: committed.plan.notify, snapshot: snapshot as ClusterSnapshot };
+  return { status: "evaluated", findings, transitions: committed.plan.transitions, notified: committed.plan.notify, ...(snapshot ? { snapshot } : {}), ...(collected ? { collected } : {}) };
 }

@@ -136,6 +136,10 @@ describe("EksCollector edge cases", () => {
     now = new Date("2026-01-05T11:30:00Z");
     await local.collect(ref, READS);
     expect(mocked.commandCalls(DescribeClusterVersionsCommand)).toHaveLength(2);
+    // Collections running at once (the sweep's pool) share one read of an expired catalogue.
+    now = new Date("2026-01-05T13:00:00Z");
+    await Promise.all([local.collect(ref, READS), local.collect(ref, READS), local.collect(ref, READS)]);
+    expect(mocked.commandCalls(DescribeClusterVersionsCommand)).toHaveLength(3);
     mocked.on(DescribeNodegroupCommand, { nodegroupName: "ng-b" }).rejects(named("ServerException"));
     await expect(local.collect(ref, READS)).rejects.toBeInstanceOf(EksUnavailable);
     mocked.restore();

@@ -3,7 +3,21 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { DATA_KINDS } from "../../src/model.ts";
-import { actionsForReads, ALERTS_TOPIC_ACTIONS, readsClosure, EKS_COLLECT_ACTIONS, EKS_INVENTORY_ACTIONS, EKS_REMEDIATION_ACTIONS, EKS_SETTLE_ACTIONS, SETTLE_QUEUE_SEND_ACTIONS, SSM_COLLECT_ACTIONS, STATE_TABLE_ACTIONS } from "../../src/aws/permissions.ts";
+import {
+  actionsForReads,
+  ALERTS_TOPIC_ACTIONS,
+  readsClosure,
+  EKS_COLLECT_ACTIONS,
+  EKS_INVENTORY_ACTIONS,
+  EKS_REMEDIATION_ACTIONS,
+  EKS_SETTLE_ACTIONS,
+  REPORT_BUCKET_ACTIONS,
+  SCHEDULED_FUNCTION_ACTIONS,
+  SETTLE_QUEUE_SEND_ACTIONS,
+  SSM_COLLECT_ACTIONS,
+  STATE_TABLE_ACTIONS,
+  STATE_TABLE_SCAN_ACTIONS,
+} from "../../src/aws/permissions.ts";
 
 function commandsSent(adapter: string): string[] {
   const source = readFileSync(new URL(`../../src/aws/${adapter}.ts`, import.meta.url), "utf8");
@@ -13,7 +27,8 @@ function commandsSent(adapter: string): string[] {
 describe("adapter permissions", () => {
   it("cover every EKS, DynamoDB, SNS and SQS command the adapters send, and nothing uses a wildcard", () => {
     expect(commandsSent("eks").map((name) => `eks:${name}`).sort()).toEqual([...EKS_COLLECT_ACTIONS, ...EKS_SETTLE_ACTIONS, ...EKS_INVENTORY_ACTIONS, ...EKS_REMEDIATION_ACTIONS].sort());
-    const table = new Set<string>(STATE_TABLE_ACTIONS);
+    // The real-time functions' table actions, and the Scan only the scheduled functions are granted.
+    const table = new Set<string>([...STATE_TABLE_ACTIONS, ...STATE_TABLE_SCAN_ACTIONS]);
     for (const command of commandsSent("dynamodb")) {
       const action = command === "TransactWrite" ? "dynamodb:PutItem" : `dynamodb:${command.replace(/^(Put|Update|Delete)$/, "$1Item")}`;
       expect(table.has(action), action).toBe(true);
@@ -21,7 +36,20 @@ describe("adapter permissions", () => {
     expect(commandsSent("ssm").map((name) => `ssm:${name}`)).toEqual([...SSM_COLLECT_ACTIONS]);
     expect(commandsSent("sns").map((name) => `sns:${name}`)).toEqual([...ALERTS_TOPIC_ACTIONS]);
     expect(commandsSent("sqs").map((name) => `sqs:${name}`)).toEqual([...SETTLE_QUEUE_SEND_ACTIONS]);
+    expect(commandsSent("s3").map((name) => `s3:${name}`)).toEqual([...REPORT_BUCKET_ACTIONS]);
     for (const action of [...EKS_COLLECT_ACTIONS, ...STATE_TABLE_ACTIONS]) expect(action).not.toContain("*");
+  });
+
+  it("give the scheduled functions the inventory, the collector, the table with its Scan, the topic; S3 to the digest only", () => {
+    for (const name of ["sweep", "digest"] as const) {
+      const declared = SCHEDULED_FUNCTION_ACTIONS[name];
+      expect([...declared.eks].sort()).toEqual([...EKS_INVENTORY_ACTIONS, ...EKS_COLLECT_ACTIONS, ...SSM_COLLECT_ACTIONS].sort());
+      expect(declared.table).toEqual([...STATE_TABLE_ACTIONS, ...STATE_TABLE_SCAN_ACTIONS]);
+      expect(declared.topic).toEqual(ALERTS_TOPIC_ACTIONS);
+      for (const action of [...declared.eks, ...declared.table, ...declared.topic, ...declared.reportBucket]) expect(action).not.toContain("*");
+    }
+    expect(SCHEDULED_FUNCTION_ACTIONS.sweep.reportBucket).toEqual([]);
+    expect(SCHEDULED_FUNCTION_ACTIONS.digest.reportBucket).toEqual(["s3:PutObject"]);
   });
 });
 

@@ -17,6 +17,8 @@ import { GetParametersCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { SnsNotifier } from "../../src/aws/sns.ts";
 import { SqsSettleQueue } from "../../src/aws/sqs.ts";
 import { SsmParameters } from "../../src/aws/ssm.ts";
+import { S3ReportStore } from "../../src/aws/s3.ts";
+import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { StsIdentity } from "../../src/aws/sts.ts";
 import { AccessDenied, CredentialsMissing, EksUnavailable, ServiceUnavailable, Throttled, WardenError } from "../../src/errors.ts";
 
@@ -31,6 +33,7 @@ const SERVICE_NAMES: Record<AwsService, { throttling: string[]; denied: string[]
   DynamoDB: { throttling: ["ThrottlingException", "ProvisionedThroughputExceededException", "RequestLimitExceeded"], denied: ["AccessDeniedException", "UnrecognizedClientException"] },
   SNS: { throttling: ["ThrottledException", "Throttling"], denied: ["AuthorizationErrorException", "InvalidClientTokenId"] },
   SQS: { throttling: ["RequestThrottled", "ThrottlingException"], denied: ["AccessDenied", "AccessDeniedException"] },
+  S3: { throttling: ["SlowDown"], denied: ["AccessDenied", "InvalidClientTokenId", "ExpiredToken"] },
 };
 const SERVICES = Object.keys(SERVICE_NAMES) as AwsService[];
 
@@ -80,7 +83,7 @@ describe("translateSdkError: one table for every service", () => {
 });
 
 describe("every adapter translates through the same table", () => {
-  const mocks = { eks: mockClient(EKSClient), sts: mockClient(STSClient), ssm: mockClient(SSMClient), dynamo: mockClient(DynamoDBDocumentClient), sns: mockClient(SNSClient), sqs: mockClient(SQSClient) };
+  const mocks = { eks: mockClient(EKSClient), sts: mockClient(STSClient), ssm: mockClient(SSMClient), dynamo: mockClient(DynamoDBDocumentClient), sns: mockClient(SNSClient), sqs: mockClient(SQSClient), s3: mockClient(S3Client) };
   afterEach(() => {
     for (const mock of Object.values(mocks)) mock.reset();
   });
@@ -112,6 +115,10 @@ describe("every adapter translates through the same table", () => {
     SQS: (error) => {
       mocks.sqs.on(SendMessageCommand).rejects(error);
       return new SqsSettleQueue({ queueUrl: "q", client: new SQSClient({}) }).enqueue({ version: 1, cluster: ref, eventId: "e", eventName: "UpdateClusterConfig", attempt: 1, queuedAt: "2026-01-05T10:00:00Z", cause: {} }, 0);
+    },
+    S3: (error) => {
+      mocks.s3.on(PutObjectCommand).rejects(error);
+      return new S3ReportStore({ bucket: "b", client: new S3Client({}) }).put("digests/2026-W49.html", "<html>", "text/html");
     },
   };
   const cases = SERVICES.flatMap((service) => [

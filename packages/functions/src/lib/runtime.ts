@@ -6,11 +6,15 @@ import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics } from "@aws-lambda-powertools/metrics";
 import { DynamoStateStore } from "@eks-warden/core/aws/dynamodb";
 import { EksCollector } from "@eks-warden/core/aws/eks";
+import { ClusterInventory } from "@eks-warden/core/aws/inventory";
+import { S3ReportStore } from "@eks-warden/core/aws/s3";
 import { SnsNotifier } from "@eks-warden/core/aws/sns";
 import { SqsSettleQueue } from "@eks-warden/core/aws/sqs";
 import { FUNCTION_ENV, METRICS_NAMESPACE } from "@eks-warden/core/deployment";
 import { WardenError } from "@eks-warden/core/errors";
-import type { PipelineDeps, PipelineSettings } from "@eks-warden/core/pipeline/ports";
+import type { DigestDeps } from "@eks-warden/core/digest/digest";
+import type { PipelineDeps, PipelineSettings, SettleQueue } from "@eks-warden/core/pipeline/ports";
+import type { SweepDeps } from "@eks-warden/core/sweep/sweep";
 import { parsePolicy } from "@eks-warden/core/policy";
 
 export class ConfigurationError extends WardenError {}
@@ -49,8 +53,15 @@ export function policyFromEnvironment(env: NodeJS.ProcessEnv = process.env) {
   return parsePolicy(input);
 }
 
+/** The scheduled functions queue no settle check: they are given no queue, and this stands in for it. */
+const NO_SETTLE_QUEUE: SettleQueue = {
+  enqueue() {
+    return Promise.reject(new ConfigurationError("this function has no settle queue: only the real-time functions queue settle checks"));
+  },
+};
+
 /** The ports wired to AWS (or to the endpoints AWS_ENDPOINT_URL_* points at). */
-export function depsFromEnvironment(logger: Logger, env: NodeJS.ProcessEnv = process.env): PipelineDeps {
+export function depsFromEnvironment(logger: Logger, env: NodeJS.ProcessEnv = process.env, options: { settleQueue?: boolean } = {}): PipelineDeps {
   const settings: Partial<PipelineSettings> = {};
   const first = seconds(env, FUNCTION_ENV.settleDelaySeconds);
   const max = seconds(env, FUNCTION_ENV.settleMaxDelaySeconds);
@@ -70,7 +81,7 @@ export function depsFromEnvironment(logger: Logger, env: NodeJS.ProcessEnv = pro
     policy: policyFromEnvironment(env),
     store,
     notifier: new SnsNotifier({ topicArn: required(env, FUNCTION_ENV.alertsTopicArn, "the alerts topic's ARN") }),
-    settleQueue: new SqsSettleQueue({ queueUrl: required(env, FUNCTION_ENV.settleQueueUrl, "the settle queue's URL") }),
+    settleQueue: options.settleQueue === false ? NO_SETTLE_QUEUE : new SqsSettleQueue({ queueUrl: required(env, FUNCTION_ENV.settleQueueUrl, "the settle queue's URL") }),
     eks,
     // Only the settle function's role may call UpdateClusterConfig (and only under enforce); the other function
     // uses these ports only to recognise the monitor's own events.
@@ -83,6 +94,30 @@ export function depsFromEnvironment(logger: Logger, env: NodeJS.ProcessEnv = pro
       error: (message, extra) => logger.error(message, extra ?? {}),
     },
     settings,
+  };
+}
+
+/** The regions the scheduled functions read: the policy's, else the function's own region. */
+export function sweepRegions(deps: PipelineDeps, env: NodeJS.ProcessEnv = process.env): string[] {
+  if (deps.policy.regions.length > 0) return [...deps.policy.regions];
+  const own = env["AWS_REGION"];
+  if (!own) throw new ConfigurationError("no region to sweep: the policy lists none and AWS_REGION is not set");
+  return [own];
+}
+
+/** The sweep's and the digest's ports: the real-time ones (no settle queue), the inventory sharing the collector's clients, the table's index and snapshots, the report bucket when configured. */
+export function scheduledDepsFromEnvironment(logger: Logger, env: NodeJS.ProcessEnv = process.env): DigestDeps & SweepDeps {
+  const base = depsFromEnvironment(logger, env, { settleQueue: false });
+  const store = base.store as DynamoStateStore;
+  const eks = base.eks as EksCollector;
+  const bucket = env[FUNCTION_ENV.reportBucket];
+  return {
+    ...base,
+    inventory: new ClusterInventory({ eks }),
+    stateIndex: store,
+    snapshots: store,
+    publisher: base.notifier as SnsNotifier,
+    ...(bucket ? { reports: new S3ReportStore({ bucket, clientConfig: { forcePathStyle: env[FUNCTION_ENV.reportBucketPathStyle] === "true" } }) } : {}),
   };
 }
 

@@ -1,0 +1,53 @@
+// The weekly digest use-case: sweep every cluster (the same sweep, so the digest is as fresh as it gets and any
+// missed change alerts on the way), compare with last week's snapshot, store the full report (JSON + HTML) in the
+// report bucket, keep this week's snapshot, and publish the summary to the alerts topic with kind=digest.
+// A report that cannot be stored does not stop the digest: the message says so instead of giving a URI.
+
+import { REPORT_PREFIX } from "../deployment.ts";
+import { runSweep, type SweepDeps, type SweepOptions, type SweepResult } from "../sweep/sweep.ts";
+import { buildDigest, isoWeek } from "./build.ts";
+import type { DigestReport, DigestSnapshotStore, ReportStore } from "./model.ts";
+import { digestHtml, renderDigest, type RenderedDigest } from "./render.ts";
+
+/** What the digest publishes with (SnsNotifier): any attributes, MessageStructure json. */
+export interface DigestPublisher {
+  publish(message: Pick<RenderedDigest, "subject" | "message" | "messageStructure" | "attributes">): Promise<void>;
+}
+
+export interface DigestDeps extends SweepDeps {
+  readonly snapshots: DigestSnapshotStore;
+  /** Absent: no report bucket (the CLI prints instead). */
+  readonly reports?: ReportStore;
+  readonly publisher: DigestPublisher;
+}
+
+export interface DigestOutcome {
+  readonly sweep: SweepResult;
+  readonly report: DigestReport;
+  readonly rendered: RenderedDigest;
+  readonly reportUri?: string;
+}
+
+/** The report's object key: one per ISO week (a re-run that week replaces it; the bucket keeps versions). */
+export const reportKeys = (week: string): { html: string; json: string } => ({ html: `${REPORT_PREFIX}${week}.html`, json: `${REPORT_PREFIX}${week}.json` });
+
+export async function runDigest(deps: DigestDeps, options: SweepOptions): Promise<DigestOutcome> {
+  const sweep = await runSweep(deps, options);
+  const now = deps.now();
+  const { report, snapshot } = buildDigest({ sweep, previous: await deps.snapshots.previousDigest(isoWeek(now)), policy: deps.policy, now });
+  let reportUri: string | undefined;
+  if (deps.reports) {
+    const keys = reportKeys(report.week);
+    try {
+      await deps.reports.put(keys.json, `${JSON.stringify(report, null, 2)}\n`, "application/json");
+      reportUri = await deps.reports.put(keys.html, digestHtml(report), "text/html; charset=utf-8");
+    } catch (error) {
+      deps.logger.error("the full report could not be stored: the digest is sent without it", { error: error instanceof Error ? error.message : String(error) });
+    }
+  }
+  await deps.snapshots.saveDigest(snapshot);
+  const rendered = renderDigest(report, reportUri);
+  await deps.publisher.publish(rendered);
+  deps.logger.info("digest published", { week: report.week, clusters: report.headline.clusters, bytes: Buffer.byteLength(rendered.message), shown: rendered.payload.clusters.length, ...(reportUri ? { reportUri } : {}) });
+  return { sweep, report, rendered, ...(reportUri ? { reportUri } : {}) };
+}

@@ -1,0 +1,293 @@
+// The digest as people and machines read it (pure): the SNS message (readable text for e-mail, a JSON summary for
+// SQS/Lambda/HTTPS, like alerts/render.ts), and the full report as JSON and as one self-contained HTML page.
+//
+// SNS accepts at most 256 KB per message (all protocol bodies and attributes together). At a large fleet the message
+// summarises: it keeps the headline and as many clusters and changes, most urgent first, as fit, says how many were
+// left out, and points at the full report (s3:// URI). The text is a pure function of the JSON summary, so a
+// subscriber of either form reads the same.
+//
+// Cluster names, tags (exemption reasons) and finding messages are attacker-controlled text: the HTML escapes every
+// string, and the text strips control and line-breaking characters.
+
+import type { DigestChangeFinding, DigestCluster, DigestClusterRef, DigestFinding, DigestReport } from "./model.ts";
+
+/** SNS's limit is 262,144 bytes for the whole message; leave room for subject and attributes. */
+export const DIGEST_MESSAGE_BUDGET_BYTES = 250_000;
+export const DIGEST_SUBJECT_MAX = 100;
+
+/** The digest as published: the report with its lists cut to what fits, the counts of what was cut, and where the rest is. */
+export interface DigestSummary extends Omit<DigestReport, "clusters" | "changes"> {
+  readonly clusters: readonly DigestCluster[];
+  readonly changes: DigestReport["changes"];
+  /** Totals of the lists before cutting (equal to the lists' lengths when nothing was cut). */
+  readonly totals: { readonly clusters: number; readonly opened: number; readonly closed: number; readonly added: number; readonly removed: number; readonly upgraded: number };
+  readonly reportUri?: string;
+}
+
+export interface RenderedDigest {
+  readonly subject: string;
+  readonly message: string;
+  readonly messageStructure: "json";
+  readonly attributes: Readonly<Record<string, string>>;
+  readonly text: string;
+  readonly payload: DigestSummary;
+}
+
+/** One line of attacker-controlled text: no control or line-breaking characters (U+2028 included), bounded. */
+function clean(text: string, max = 300): string {
+  const flat = text.replace(/[\p{Cc}\p{Zl}\p{Zp}\u200b-\u200f\u202a-\u202e\u2066-\u2069]+/gu, " ").trim();
+  return flat.length <= max ? flat : `${flat.slice(0, max - 1)}…`;
+}
+
+const usd = (value: number): string => `$${value.toFixed(2)}`;
+const plural = (count: number, word: string, many = `${word}s`): string => `${count} ${count === 1 ? word : many}`;
+
+/** Without evidence, and without the messages of the FAIL and ERROR lists (their rule ids say it; the report has the rest). */
+function compactCluster(cluster: DigestCluster): DigestCluster {
+  const bare = (finding: DigestFinding): DigestFinding => ({ ruleId: finding.ruleId, status: finding.status, severity: finding.severity });
+  const withoutEvidence = ({ evidence: _evidence, ...finding }: DigestFinding): DigestFinding => finding;
+  return {
+    ...cluster,
+    failing: cluster.failing.map(bare),
+    errors: cluster.errors.map(bare),
+    nodegroupsBehind: cluster.nodegroupsBehind.map(withoutEvidence),
+    addonsBehind: cluster.addonsBehind.map(withoutEvidence),
+    endpoint: cluster.endpoint.map(withoutEvidence),
+  };
+}
+
+/** The summary with at most `limit` entries per list (clusters and each kind of change), clusters compacted. */
+export function digestSummary(report: DigestReport, limit: number, reportUri?: string): DigestSummary {
+  const { changes } = report;
+  return {
+    ...report,
+    clusters: report.clusters.slice(0, limit).map(compactCluster),
+    changes: {
+      opened: changes.opened.slice(0, limit),
+      closed: changes.closed.slice(0, limit),
+      added: changes.added.slice(0, limit),
+      removed: changes.removed.slice(0, limit),
+      upgraded: changes.upgraded.slice(0, limit),
+    },
+    totals: {
+      clusters: report.clusters.length,
+      opened: changes.opened.length,
+      closed: changes.closed.length,
+      added: changes.added.length,
+      removed: changes.removed.length,
+      upgraded: changes.upgraded.length,
+    },
+    ...(reportUri ? { reportUri } : {}),
+  };
+}
+
+export function digestSubject(report: Pick<DigestReport, "week" | "headline">): string {
+  const { headline } = report;
+  const parts = [
+    plural(headline.clusters, "cluster"),
+    `${headline.clustersFailing} failing`,
+    headline.unsupported > 0 ? `${headline.unsupported} unsupported` : undefined,
+    `${headline.findingsOpened} opened`,
+    `${headline.findingsClosed} closed`,
+    headline.couldNotRead > 0 ? `${headline.couldNotRead} not read` : undefined,
+  ].filter(Boolean);
+  const subject = `[DIGEST] EKS Warden ${report.week}: ${parts.join(", ")}`;
+  return subject.length <= DIGEST_SUBJECT_MAX ? subject : `${subject.slice(0, DIGEST_SUBJECT_MAX - 3)}...`;
+}
+
+function supportLine(cluster: DigestCluster): string {
+  const { support, cost } = cluster;
+  const version = cluster.version ? `Kubernetes ${clean(cluster.version, 20)}` : "version unknown";
+  let window: string;
+  switch (support.state) {
+    case "UNSUPPORTED":
+      window = `UNSUPPORTED${support.endOfExtendedSupport ? ` since ${support.endOfExtendedSupport}` : ""}`;
+      break;
+    case "EXTENDED_SUPPORT":
+      window = `extended support until ${support.endOfExtendedSupport ?? "?"}${support.daysToEnd !== undefined ? ` (${support.daysToEnd} days)` : ""}`;
+      break;
+    case "STANDARD_SUPPORT":
+      window = `standard support until ${support.endOfStandardSupport ?? "?"}${support.daysToEnd !== undefined ? ` (${support.daysToEnd} days)` : ""}`;
+      break;
+    default:
+      window = "support window unknown";
+  }
+  const price = `${usd(cost.perClusterHourUsd)}/cluster-hour`;
+  const exposure = cost.extendedExtraMonthlyUsd > 0 ? (cost.from ? `; +${usd(cost.extendedExtraMonthlyUsd)}/month in extended support from ${cost.from}` : `; +${usd(cost.extendedExtraMonthlyUsd)}/month over standard`) : "";
+  return `${version}, ${window}; ${price}${exposure}`;
+}
+
+function findingLines(label: string, findings: readonly DigestFinding[]): string[] {
+  return findings.map((finding) => `      ${label} ${finding.severity} ${finding.ruleId}${finding.message ? `: ${clean(finding.message)}` : ""}`);
+}
+
+function clusterLines(cluster: DigestCluster, position: number): string[] {
+  const lines = [`  ${position}. ${clean(cluster.name, 100)} (${cluster.region}, ${cluster.account})`, `      ${supportLine(cluster)}`];
+  lines.push(...findingLines("Node groups behind:", cluster.nodegroupsBehind));
+  lines.push(...findingLines("Add-ons behind:", cluster.addonsBehind));
+  lines.push(...findingLines("Endpoint:", cluster.endpoint));
+  const listed = new Set([...cluster.nodegroupsBehind, ...cluster.addonsBehind, ...cluster.endpoint].map((finding) => finding.ruleId));
+  const others = cluster.failing.filter((finding) => !listed.has(finding.ruleId));
+  if (others.length > 0) lines.push(`      Other FAIL: ${others.map((finding) => `${finding.ruleId} (${finding.severity})`).join(", ")}`);
+  if (cluster.errors.length > 0) lines.push(`      Could not evaluate: ${cluster.errors.map((finding) => finding.ruleId).join(", ")}`);
+  for (const exemption of cluster.exemptionsExpiring) {
+    lines.push(`      Exemption ends ${exemption.until} (${plural(exemption.daysLeft, "day")} left): ${exemption.ruleId} (${exemption.source}): ${clean(exemption.reason, 200)}`);
+  }
+  return lines;
+}
+
+const changeLine = (change: DigestChangeFinding): string => `${clean(change.cluster, 100)} (${change.region}) ${change.ruleId} ${change.severity}`;
+const refLine = (ref: DigestClusterRef): string => `${clean(ref.name, 100)} (${ref.region})`;
+
+function moreLine(shown: number, total: number, what: string): string[] {
+  return total > shown ? [`    ... and ${total - shown} more ${what} in the full report`] : [];
+}
+
+/** The two sentences a reader sees first. */
+function headlineLines(headline: DigestReport["headline"]): string[] {
+  return [
+    `${plural(headline.clusters, "cluster")} in ${plural(headline.regions, "region")}: ${headline.clustersFailing} failing, ${headline.unsupported} unsupported, ${headline.extendedSupport} in extended support (+${usd(headline.extendedSupportMonthlyUsd)}/month over standard).`,
+    `This week: ${plural(headline.findingsOpened, "finding")} opened, ${headline.findingsClosed} closed; ${plural(headline.clustersAdded, "cluster")} added, ${headline.clustersRemoved} removed; ${plural(headline.versionsUpgraded, "version")} upgraded; ${plural(headline.exemptionsExpiring, "exemption")} ending within 14 days.`,
+  ];
+}
+
+/** The digest as an e-mail reader sees it: headline, what could not be read, changes, clusters most urgent first. */
+export function digestText(summary: DigestSummary): string {
+  const { headline, changes, totals } = summary;
+  const lines: string[] = [];
+  lines.push(`EKS Warden weekly digest ${summary.week}${summary.previousWeek ? `, compared with ${summary.previousWeek}` : " (first digest: the baseline for next week)"}`, "");
+  lines.push(...headlineLines(headline));
+  const { couldNotRead } = summary;
+  if (couldNotRead.regions.length + couldNotRead.clusters.length > 0) {
+    lines.push("", "COULD NOT READ (not counted as removed; last week's state kept; nothing closed):");
+    for (const region of couldNotRead.regions) lines.push(`  region ${region.region}: ${clean(region.problem)}`);
+    for (const cluster of couldNotRead.clusters) lines.push(`  cluster ${refLine(cluster)}: ${clean(cluster.problem)}`);
+  }
+  if (summary.previousWeek) {
+    lines.push("", `Changes since ${summary.previousWeek}:`);
+    const section = <T>(title: string, items: readonly T[], total: number, line: (item: T) => string, what: string) => {
+      if (total === 0) return;
+      lines.push(`  ${title}`);
+      for (const item of items) lines.push(`    ${line(item)}`);
+      lines.push(...moreLine(items.length, total, what));
+    };
+    section("Findings opened:", changes.opened, totals.opened, changeLine, "opened findings");
+    section("Findings closed:", changes.closed, totals.closed, changeLine, "closed findings");
+    section("Clusters added:", changes.added, totals.added, refLine, "added clusters");
+    section("Clusters removed:", changes.removed, totals.removed, refLine, "removed clusters");
+    section("Versions upgraded:", changes.upgraded, totals.upgraded, (item) => `${refLine(item)} ${clean(item.from ?? "?", 20)} -> ${clean(item.to ?? "?", 20)}`, "upgrades");
+    if (totals.opened + totals.closed + totals.added + totals.removed + totals.upgraded === 0) lines.push("  nothing changed");
+  }
+  lines.push("", "Clusters, most urgent first (unsupported, then days to end of support, then severity):");
+  summary.clusters.forEach((cluster, index) => lines.push(...clusterLines(cluster, index + 1)));
+  lines.push(...moreLine(summary.clusters.length, totals.clusters, "clusters"));
+  lines.push("", summary.reportUri ? `Full report: ${summary.reportUri} (HTML; JSON beside it)` : "Full report: not stored (no report bucket configured).");
+  return `${lines.join("\n")}\n`;
+}
+
+function messageOf(summary: DigestSummary, text: string): string {
+  const json = JSON.stringify(summary);
+  return JSON.stringify({ default: text, email: text, "email-json": json, sqs: json, lambda: json, https: json, http: json });
+}
+
+/** The SNS message: every cluster and change when it fits in the budget, else as many as fit, most urgent first. */
+export function renderDigest(report: DigestReport, reportUri?: string, budgetBytes = DIGEST_MESSAGE_BUDGET_BYTES): RenderedDigest {
+  const build = (limit: number) => {
+    const payload = digestSummary(report, limit, reportUri);
+    const text = digestText(payload);
+    return { payload, text, message: messageOf(payload, text) };
+  };
+  const longest = Math.max(report.clusters.length, ...Object.values(report.changes).map((list) => list.length));
+  let best = build(longest);
+  if (Buffer.byteLength(best.message) > budgetBytes) {
+    // The largest limit that fits: binary search (each try renders once).
+    let low = 0;
+    let high = longest;
+    best = build(0);
+    while (low < high) {
+      const middle = Math.ceil((low + high) / 2);
+      const candidate = build(middle);
+      if (Buffer.byteLength(candidate.message) <= budgetBytes) {
+        low = middle;
+        best = candidate;
+      } else {
+        high = middle - 1;
+      }
+    }
+  }
+  return {
+    subject: digestSubject(report),
+    message: best.message,
+    messageStructure: "json",
+    attributes: { kind: "digest", week: report.week },
+    text: best.text,
+    payload: best.payload,
+  };
+}
+
+const HTML_ESCAPES: Readonly<Record<string, string>> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;", "`": "&#96;" };
+
+/** Escapes text for HTML element content and quoted attributes. */
+export function escapeHtml(value: unknown): string {
+  return String(value ?? "").replace(/[&<>"'`]/g, (character) => HTML_ESCAPES[character]!);
+}
+
+function htmlFindings(findings: readonly DigestFinding[]): string {
+  return findings.map((finding) => `<li><b>${escapeHtml(finding.severity)}</b> ${escapeHtml(finding.ruleId)}${finding.message ? `: ${escapeHtml(finding.message)}` : ""}</li>`).join("");
+}
+
+function htmlCluster(cluster: DigestCluster, position: number): string {
+  const sections = [
+    ["Node groups behind", htmlFindings(cluster.nodegroupsBehind)],
+    ["Add-ons behind", htmlFindings(cluster.addonsBehind)],
+    ["Endpoint", htmlFindings(cluster.endpoint)],
+    ["FAIL", htmlFindings(cluster.failing)],
+    ["Could not evaluate", htmlFindings(cluster.errors)],
+    [
+      "Exemptions ending within 14 days",
+      cluster.exemptionsExpiring.map((exemption) => `<li>${escapeHtml(exemption.ruleId)} until ${escapeHtml(exemption.until)} (${escapeHtml(exemption.daysLeft)} days, ${escapeHtml(exemption.source)}): ${escapeHtml(exemption.reason)}</li>`).join(""),
+    ],
+  ]
+    .filter(([, items]) => items)
+    .map(([title, items]) => `<div>${escapeHtml(title)}:<ul>${items}</ul></div>`)
+    .join("");
+  return `<tr class="${escapeHtml(cluster.support.state.toLowerCase())}"><td>${position}</td><td><b>${escapeHtml(cluster.name)}</b><br><small>${escapeHtml(cluster.arn)}</small></td><td>${escapeHtml(supportLine(cluster))}</td><td>${escapeHtml(cluster.worstSeverity ?? "")}</td><td>${sections}</td></tr>`;
+}
+
+function htmlList<T>(title: string, items: readonly T[], line: (item: T) => string): string {
+  return items.length === 0 ? "" : `<h3>${escapeHtml(title)} (${items.length})</h3><ul>${items.map((item) => `<li>${escapeHtml(line(item))}</li>`).join("")}</ul>`;
+}
+
+/** The full report as one self-contained HTML page (no script, no external resource); every string escaped. */
+export function digestHtml(report: DigestReport): string {
+  const headline = headlineLines(report.headline).join(" ");
+  const { couldNotRead, changes } = report;
+  const problems = [
+    ...couldNotRead.regions.map((region) => `region ${region.region}: ${region.problem}`),
+    ...couldNotRead.clusters.map((cluster) => `cluster ${cluster.name} (${cluster.region}): ${cluster.problem}`),
+  ];
+  return [
+    "<!doctype html>",
+    '<html lang="en"><head><meta charset="utf-8">',
+    `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">`,
+    `<title>EKS Warden digest ${escapeHtml(report.week)}</title>`,
+    "<style>body{font-family:system-ui,sans-serif;margin:2em;color:#222}table{border-collapse:collapse;width:100%}td,th{border:1px solid #ccc;padding:4px 6px;vertical-align:top;text-align:left}tr.unsupported{background:#fde2e2}tr.extended_support{background:#fff4d6}ul{margin:2px 0 2px 1.2em;padding:0}small{color:#666}.problems{background:#fde2e2;padding:8px}</style>",
+    "</head><body>",
+    `<h1>EKS Warden weekly digest ${escapeHtml(report.week)}</h1>`,
+    `<p>Generated ${escapeHtml(report.generatedAt)}${report.previousWeek ? `, compared with ${escapeHtml(report.previousWeek)}` : " (first digest: the baseline)"}. Prices: standard ${escapeHtml(usd(report.pricing.standardPerClusterHourUsd))}, extended ${escapeHtml(usd(report.pricing.extendedPerClusterHourUsd))} per cluster-hour.</p>`,
+    `<p>${escapeHtml(headline)}</p>`,
+    problems.length > 0 ? `<div class="problems"><h2>Could not read</h2><ul>${problems.map((problem) => `<li>${escapeHtml(problem)}</li>`).join("")}</ul></div>` : "",
+    "<h2>Changes</h2>",
+    htmlList("Findings opened", changes.opened, changeLine),
+    htmlList("Findings closed", changes.closed, changeLine),
+    htmlList("Clusters added", changes.added, refLine),
+    htmlList("Clusters removed", changes.removed, refLine),
+    htmlList("Versions upgraded", changes.upgraded, (item) => `${refLine(item)} ${item.from ?? "?"} -> ${item.to ?? "?"}`),
+    `<h2>Clusters (${report.clusters.length}), most urgent first</h2>`,
+    "<table><thead><tr><th>#</th><th>cluster</th><th>version, support, cost</th><th>worst</th><th>findings</th></tr></thead><tbody>",
+    ...report.clusters.map((cluster, index) => htmlCluster(cluster, index + 1)),
+    "</tbody></table>",
+    "</body></html>",
+    "",
+  ].join("\n");
+}

@@ -1,0 +1,236 @@
+// The scheduled sweep (docs/design.md, Data flow 8): every cluster of every configured region through the SAME live
+// evaluation as the real-time path (evaluateLive: conditional write, transitions, outbox, alerts), so a change whose
+// CloudTrail event was lost is caught within a day and announced once, as "found by the scheduled sweep". Clusters
+// with stored state that ListClusters no longer returns are closed.
+//
+// Failure is partial, never silent:
+// - a region that cannot be listed is reported, and never taken for "no clusters": none of its clusters is closed;
+// - a cluster that cannot be read (after the SDK's retries and the sweep's own backoff on throttling) gets ERROR
+//   findings for every rule (ERRORED once, never a resolution) and the run goes on.
+// Concurrency is bounded (a pool of `concurrency` clusters at once), so EKS's request rate stays within its budget.
+
+import { parseClusterArn } from "../arn.ts";
+import { Throttled } from "../errors.ts";
+import type { ClusterSnapshot, Finding, VersionCatalogue } from "../model.ts";
+import { closeCluster, commitWithRetry, evaluateLive, historyEntry, invocation, outboxIdOf, readClusterState, renderTransitions, deliverAlerts, rulesOf } from "../pipeline/evaluate-live.ts";
+import type { AlertCause } from "../model.ts";
+import type { ClusterRef, CollectedCluster, PipelineDeps } from "../pipeline/ports.ts";
+import { planEvaluation } from "../state/transitions.ts";
+
+/** Which clusters exist (ClusterInventory implements it). */
+export interface InventoryPort {
+  /** The clusters of one region. Throws (typed errors) when the region cannot be listed. */
+  clusters(region: string): Promise<ClusterRef[]>;
+  /** The account the credentials belong to. */
+  account(region: string): Promise<string>;
+}
+
+/** A cluster with open (not closed) stored state, and when it was last read. */
+export interface StoredCluster {
+  readonly arn: string;
+  /** The newest `observedAt` of its open records (ISO). */
+  readonly observedAt: string;
+}
+
+/** The clusters the state table knows (DynamoStateStore implements it). */
+export interface StateIndex {
+  openClusters(): Promise<StoredCluster[]>;
+}
+
+export interface SweepDeps extends PipelineDeps {
+  readonly inventory: InventoryPort;
+  readonly stateIndex: StateIndex;
+  /** Waits between attempts of a throttled cluster (tests pass a clock that does not wait). */
+  readonly sleep?: (ms: number) => Promise<void>;
+}
+
+export interface SweepOptions {
+  readonly regions: readonly string[];
+  /** Clusters evaluated at once (default 8). */
+  readonly concurrency?: number;
+  /** Attempts per cluster while EKS keeps throttling after the SDK's own retries (default 3). */
+  readonly attempts?: number;
+  /** First backoff after a throttled attempt, doubled each time (default 2 s). */
+  readonly backoffMs?: number;
+}
+
+export const DEFAULT_SWEEP_CONCURRENCY = 8;
+
+/** What the sweep learnt about one cluster it could read: the facts the digest reports on. */
+export interface SweptCluster {
+  readonly ref: ClusterRef;
+  readonly status: "evaluated" | "stale" | "cluster-not-found" | "unreadable";
+  readonly findings: readonly Finding[];
+  readonly snapshot?: Pick<ClusterSnapshot, "version" | "supportType" | "status"> & { readonly nodegroups: number; readonly addons: number };
+  readonly versions?: VersionCatalogue;
+  /** Why it could not be read (status "unreadable"). */
+  readonly problem?: string;
+}
+
+export interface RegionOutcome {
+  readonly region: string;
+  readonly clusters: number;
+  /** Set when the region could not be listed: nothing of it was evaluated or closed. */
+  readonly problem?: string;
+}
+
+export interface SweepResult {
+  readonly startedAt: Date;
+  readonly endedAt: Date;
+  readonly regions: readonly RegionOutcome[];
+  readonly clusters: readonly SweptCluster[];
+  /** Clusters whose state was closed because ListClusters no longer returns them. */
+  readonly closed: readonly ClusterRef[];
+  readonly alertsPublished: number;
+}
+
+const SWEEP_CAUSE: AlertCause = { trigger: "sweep" };
+
+export function describeError(error: unknown): string {
+  const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  return text.replace(/\s+/g, " ").slice(0, 300);
+}
+
+/** Runs `work` over the items, at most `size` at a time, in order of the items. */
+export async function inPool<T>(items: readonly T[], size: number, work: (item: T, index: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const index = next;
+      next += 1;
+      await work(items[index]!, index);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(size, items.length)) }, worker));
+}
+
+const defaultSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** What the digest keeps of one evaluation: the findings and a summary of the snapshot (not the whole record). */
+export function sweptCluster(ref: ClusterRef, status: SweptCluster["status"], findings: readonly Finding[], collected?: CollectedCluster): SweptCluster {
+  const snapshot = collected?.snapshot;
+  return {
+    ref,
+    status,
+    findings,
+    ...(snapshot
+      ? {
+          snapshot: {
+            status: snapshot.status,
+            ...(snapshot.version !== undefined ? { version: snapshot.version } : {}),
+            ...(snapshot.supportType !== undefined ? { supportType: snapshot.supportType } : {}),
+            nodegroups: snapshot.nodegroups?.length ?? 0,
+            addons: snapshot.addons?.length ?? 0,
+          },
+        }
+      : {}),
+    ...(collected?.versions ? { versions: collected.versions } : {}),
+  };
+}
+
+/** One ERROR finding per rule: the cluster could not be read, so no rule could decide. */
+export function unreadableFindings(deps: PipelineDeps, ref: ClusterRef, problem: string): Finding[] {
+  return rulesOf(deps).map((rule) => ({
+    ruleId: rule.id,
+    clusterArn: ref.arn,
+    status: "ERROR",
+    severity: rule.severity,
+    message: `Rule ${rule.id} could not decide on EKS cluster ${ref.name} (${ref.region}) because the scheduled sweep could not read the cluster.`,
+    evidence: { error: problem },
+    remediation: {
+      text: "Check that the sweep function may read the cluster (eks:DescribeCluster and the node group and add-on reads) and that EKS is not throttling the account; the next sweep evaluates it again.",
+      command: `aws eks describe-cluster --region ${ref.region} --name ${ref.name}`,
+    },
+  }));
+}
+
+/** Stores ERROR findings for a cluster that could not be read (ERRORED once; an open FAIL stays open). */
+async function recordUnreadable(deps: PipelineDeps, ref: ClusterRef, findings: readonly Finding[]): Promise<number> {
+  const run = invocation();
+  const committed = await commitWithRetry(deps, ref, run, async () => {
+    const now = deps.now();
+    const plan = planEvaluation(await readClusterState(deps, ref, run), findings, { now });
+    if (plan.stale) return undefined;
+    const history = historyEntry(ref, now, "evaluation", SWEEP_CAUSE, { findings, ...plan }, { note: "cluster could not be read by the sweep" });
+    return { plan, history, outbox: { id: outboxIdOf(history), alerts: renderTransitions(deps, ref, plan.notify, SWEEP_CAUSE, now) } };
+  });
+  if (!committed) return 0;
+  if (committed.outbox) await deliverAlerts(deps, ref, committed.outbox);
+  return committed.plan.notify.length;
+}
+
+async function sweepCluster(deps: SweepDeps, ref: ClusterRef, options: SweepOptions): Promise<{ swept: SweptCluster; alerts: number }> {
+  const attempts = options.attempts ?? 3;
+  const sleep = deps.sleep ?? defaultSleep;
+  let lastError: unknown;
+  for (let attempt = 1; attempt <= attempts; attempt += 1) {
+    try {
+      const outcome = await evaluateLive(deps, ref, SWEEP_CAUSE);
+      return { swept: sweptCluster(ref, outcome.status, outcome.findings, outcome.collected), alerts: outcome.notified.length };
+    } catch (error) {
+      lastError = error;
+      if (!(error instanceof Throttled) || attempt === attempts) break;
+      const wait = (options.backoffMs ?? 2_000) * 2 ** (attempt - 1);
+      deps.logger.warn("cluster throttled after the SDK's retries: backing off", { clusterArn: ref.arn, attempt, waitMs: wait });
+      await sleep(wait);
+    }
+  }
+  const problem = describeError(lastError);
+  deps.logger.error("cluster could not be read: recording ERROR findings and going on", { clusterArn: ref.arn, error: problem });
+  const findings = unreadableFindings(deps, ref, problem);
+  let alerts = 0;
+  try {
+    alerts = await recordUnreadable(deps, ref, findings);
+  } catch (error) {
+    deps.logger.error("ERROR findings could not be stored either", { clusterArn: ref.arn, error: describeError(error) });
+  }
+  return { swept: { ref, status: "unreadable", findings, problem }, alerts };
+}
+
+/** Evaluates every cluster of the regions, closes the state of clusters that are gone, and says what it could not read. */
+export async function runSweep(deps: SweepDeps, options: SweepOptions): Promise<SweepResult> {
+  const startedAt = deps.now();
+  const regions: RegionOutcome[] = [];
+  const refs: ClusterRef[] = [];
+  const listed = new Map<string, { account: string; arns: Set<string> }>();
+  for (const region of options.regions) {
+    try {
+      const found = await deps.inventory.clusters(region);
+      const account = found[0]?.account ?? (await deps.inventory.account(region));
+      listed.set(region, { account, arns: new Set(found.map((ref) => ref.arn)) });
+      refs.push(...found);
+      regions.push({ region, clusters: found.length });
+    } catch (error) {
+      const problem = describeError(error);
+      deps.logger.error("region could not be listed: its clusters are neither evaluated nor closed", { region, error: problem });
+      regions.push({ region, clusters: 0, problem });
+    }
+  }
+
+  const swept: SweptCluster[] = new Array<SweptCluster>(refs.length);
+  let alertsPublished = 0;
+  await inPool(refs, options.concurrency ?? DEFAULT_SWEEP_CONCURRENCY, async (ref, index) => {
+    const { swept: result, alerts } = await sweepCluster(deps, ref, options);
+    swept[index] = result;
+    alertsPublished += alerts;
+  });
+
+  // Gone: open state in a region that was listed, of the listed account, not listed, and last read before the
+  // listing (a cluster created since the listing, already evaluated in real time, is not gone).
+  const closed: ClusterRef[] = [];
+  for (const stored of await deps.stateIndex.openClusters()) {
+    const identity = parseClusterArn(stored.arn);
+    const listing = identity ? listed.get(identity.region) : undefined;
+    if (!identity || !listing || listing.account !== identity.account || listing.arns.has(stored.arn)) continue;
+    if (Date.parse(stored.observedAt) >= startedAt.getTime()) continue;
+    const ref: ClusterRef = { arn: stored.arn, account: identity.account, region: identity.region, name: identity.name };
+    try {
+      await closeCluster(deps, ref, SWEEP_CAUSE, "closed");
+      closed.push(ref);
+    } catch (error) {
+      deps.logger.error("state of a deleted cluster could not be closed", { clusterArn: ref.arn, error: describeError(error) });
+    }
+  }
+  deps.logger.info("sweep done", { regions: regions.length, clusters: refs.length, closed: closed.length, alertsPublished });
+  return { startedAt, endedAt: deps.now(), regions, clusters: swept, closed, alertsPublished };
+}

@@ -1,0 +1,188 @@
+// The sweep on in-memory ports: the same transitions as real time, alerts "found by the scheduled sweep", gone
+// clusters closed only in regions that were listed, unreadable clusters ERROR and the run going on.
+import { describe, expect, it } from "vitest";
+import { AccessDenied, EksUnavailable, Throttled } from "../../src/errors.ts";
+import type { ClusterRef } from "../../src/pipeline/ports.ts";
+import { inPool, runSweep, type InventoryPort, type StateIndex, type SweepDeps } from "../../src/sweep/sweep.ts";
+import { clusterRecord, OPEN, PRIVATE, world, type World } from "../pipeline/fakes.ts";
+
+const ACCOUNT = "111122223333";
+const ref = (region: string, name: string, account = ACCOUNT): ClusterRef => ({ arn: `arn:aws:eks:${region}:${account}:cluster/${name}`, account, region, name });
+
+class FakeInventory implements InventoryPort {
+  readonly byRegion = new Map<string, ClusterRef[]>();
+  readonly failing = new Map<string, Error>();
+  async clusters(region: string): Promise<ClusterRef[]> {
+    const failure = this.failing.get(region);
+    if (failure) throw failure;
+    return this.byRegion.get(region) ?? [];
+  }
+  async account(): Promise<string> {
+    return ACCOUNT;
+  }
+}
+
+type SweepWorld = World & SweepDeps & { inventory: FakeInventory; waits: number[] };
+
+function sweepWorld(): SweepWorld {
+  const base = world(new Date("2026-01-05T06:00:00Z"));
+  const stateIndex: StateIndex = {
+    async openClusters() {
+      return [...base.store.records.entries()]
+        .map(([arn, records]) => ({ arn, open: [...records.values()].filter((record) => !record.closed) }))
+        .filter((entry) => entry.open.length > 0)
+        .map((entry) => ({ arn: entry.arn, observedAt: entry.open.map((record) => record.observedAt).sort().at(-1)! }));
+    },
+  };
+  const waits: number[] = [];
+  return Object.assign(base, { inventory: new FakeInventory(), stateIndex, waits, sleep: async (ms: number) => void waits.push(ms) });
+}
+
+function addCluster(w: SweepWorld, cluster: ClusterRef, vpc = PRIVATE): void {
+  w.inventory.byRegion.set(cluster.region, [...(w.inventory.byRegion.get(cluster.region) ?? []), cluster]);
+  w.eks.clusters.set(cluster.arn, clusterRecord(cluster, vpc));
+}
+
+describe("runSweep", () => {
+  it("evaluates every cluster of every region and alerts a missed change once, as found by the sweep", async () => {
+    const w = sweepWorld();
+    addCluster(w, ref("eu-west-1", "payments"));
+    addCluster(w, ref("us-east-1", "web"), OPEN);
+    const first = await runSweep(w, { regions: ["eu-west-1", "us-east-1"] });
+    expect(first.regions).toEqual([{ region: "eu-west-1", clusters: 1 }, { region: "us-east-1", clusters: 1 }]);
+    expect(first.clusters.map((cluster) => [cluster.ref.name, cluster.status])).toEqual([["payments", "evaluated"], ["web", "evaluated"]]);
+    expect(first.clusters[0]!.snapshot).toMatchObject({ version: "1.35", nodegroups: 0, addons: 0 });
+    const opened = w.notifier.alerts.filter((alert) => alert.attributes.ruleId === "endpoint-public-access");
+    expect(opened.map((alert) => alert.attributes.cluster)).toEqual(["web"]);
+    expect(opened[0]!.text).toContain("found by the scheduled sweep");
+    expect(first.alertsPublished).toBe(w.notifier.alerts.length);
+
+    // The lost event: payments opened with no event; the next sweep catches it, once.
+    w.eks.clusters.set(ref("eu-west-1", "payments").arn, clusterRecord(ref("eu-west-1", "payments"), OPEN));
+    w.notifier.alerts.length = 0;
+    await runSweep(w, { regions: ["eu-west-1", "us-east-1"] });
+    expect(w.notifier.alerts.map((alert) => [alert.attributes.cluster, alert.attributes.ruleId, alert.attributes.transition])).toEqual([["payments", "endpoint-public-access", "OPENED"]]);
+    w.notifier.alerts.length = 0;
+    await runSweep(w, { regions: ["eu-west-1", "us-east-1"] });
+    expect(w.notifier.alerts).toEqual([]);
+  });
+
+  it("closes the state of clusters no longer listed, never those of a region it could not list or another account", async () => {
+    const w = sweepWorld();
+    const gone = ref("eu-west-1", "gone");
+    const unlisted = ref("us-east-1", "behind-a-failing-region");
+    const foreign = ref("eu-west-1", "other-account", "444455556666");
+    const outside = ref("ap-south-1", "not-swept");
+    for (const cluster of [gone, unlisted, foreign, outside]) addCluster(w, cluster);
+    await runSweep(w, { regions: ["eu-west-1", "us-east-1", "ap-south-1"] });
+    w.inventory.byRegion.set("eu-west-1", []);
+    w.inventory.byRegion.set("us-east-1", []);
+    w.inventory.failing.set("us-east-1", new Throttled("EKS", "ListClusters"));
+    w.clock.now = new Date("2026-01-06T06:00:00Z");
+    const result = await runSweep(w, { regions: ["eu-west-1", "us-east-1"] });
+    expect(result.regions).toEqual([{ region: "eu-west-1", clusters: 0 }, { region: "us-east-1", clusters: 0, problem: expect.stringMatching(/Throttled/) }]);
+    expect(result.closed.map((cluster) => cluster.name)).toEqual(["gone"]);
+    expect((await w.store.readState(gone.arn)).every((record) => record.closed)).toBe(true);
+    for (const kept of [unlisted, foreign, outside]) expect((await w.store.readState(kept.arn)).some((record) => record.closed)).toBe(false);
+  });
+
+  it("does not close a cluster read after the listing began (created meanwhile and evaluated in real time)", async () => {
+    const w = sweepWorld();
+    const fresh = ref("eu-west-1", "fresh");
+    addCluster(w, fresh);
+    await runSweep(w, { regions: ["eu-west-1"] });
+    w.inventory.byRegion.set("eu-west-1", []);
+    // Same clock: its records were observed at (not before) the listing.
+    const result = await runSweep(w, { regions: ["eu-west-1"] });
+    expect(result.closed).toEqual([]);
+  });
+
+  it("backs off on throttling, then reads the cluster", async () => {
+    const w = sweepWorld();
+    addCluster(w, ref("eu-west-1", "busy"));
+    w.eks.failures.push(new Throttled("EKS", "DescribeCluster"), new Throttled("EKS", "DescribeCluster"));
+    const result = await runSweep(w, { regions: ["eu-west-1"], backoffMs: 100 });
+    expect(result.clusters[0]!.status).toBe("evaluated");
+    expect(w.waits).toEqual([100, 200]);
+  });
+
+  it("gives a cluster it cannot read ERROR findings (ERRORED once) and goes on with the others", async () => {
+    const w = sweepWorld();
+    addCluster(w, ref("eu-west-1", "a-denied"));
+    addCluster(w, ref("eu-west-1", "b-fine"));
+    w.eks.failures.push(new AccessDenied("eks:DescribeCluster"));
+    const result = await runSweep(w, { regions: ["eu-west-1"], concurrency: 1 });
+    expect(result.clusters.map((cluster) => [cluster.ref.name, cluster.status])).toEqual([["a-denied", "unreadable"], ["b-fine", "evaluated"]]);
+    const denied = result.clusters[0]!;
+    expect(denied.problem).toMatch(/AccessDenied/);
+    expect(denied.findings.every((finding) => finding.status === "ERROR")).toBe(true);
+    expect(w.waits).toEqual([]); // not throttling: no retry
+    const errored = w.notifier.alerts.filter((alert) => alert.attributes.cluster === "a-denied");
+    expect(errored.length).toBe(denied.findings.length);
+    expect(new Set(errored.map((alert) => alert.attributes.transition))).toEqual(new Set(["ERRORED"]));
+    expect((await w.store.readState(denied.ref.arn)).every((record) => record.status === "ERROR")).toBe(true);
+
+    // Still unreadable the next day: counted, not announced again.
+    w.notifier.alerts.length = 0;
+    w.eks.failures.push(new Throttled("EKS", "DescribeCluster"), new Throttled("EKS", "DescribeCluster"), new Throttled("EKS", "DescribeCluster"));
+    const again = await runSweep(w, { regions: ["eu-west-1"], concurrency: 1, attempts: 3 });
+    expect(again.clusters[0]!.status).toBe("unreadable");
+    expect(w.notifier.alerts).toEqual([]);
+  });
+
+  it("goes on when the ERROR findings or a close cannot be stored either", async () => {
+    const w = sweepWorld();
+    const broken = ref("eu-west-1", "broken");
+    addCluster(w, broken);
+    const gone = ref("eu-west-1", "gone");
+    addCluster(w, gone);
+    await runSweep(w, { regions: ["eu-west-1"] });
+    w.inventory.byRegion.set("eu-west-1", [broken]);
+    w.clock.now = new Date("2026-01-06T06:00:00Z");
+    w.eks.failures.push(new EksUnavailable("DescribeCluster"));
+    const commit = w.store.commit.bind(w.store);
+    w.store.commit = async () => {
+      throw new EksUnavailable("TransactWriteItems");
+    };
+    const result = await runSweep(w, { regions: ["eu-west-1"], attempts: 1 });
+    w.store.commit = commit;
+    expect(result.clusters[0]!.status).toBe("unreadable");
+    expect(result.closed).toEqual([]);
+    expect(w.logger.lines.filter((line) => line.level === "error").map((line) => line.message)).toEqual([
+      "cluster could not be read: recording ERROR findings and going on",
+      "ERROR findings could not be stored either",
+      "state of a deleted cluster could not be closed",
+    ]);
+  });
+
+  it("reports a cluster deleted between the listing and the read as not found, and closes it", async () => {
+    const w = sweepWorld();
+    const vanishing = ref("eu-west-1", "vanishing");
+    addCluster(w, vanishing);
+    await runSweep(w, { regions: ["eu-west-1"] });
+    w.eks.clusters.delete(vanishing.arn);
+    const result = await runSweep(w, { regions: ["eu-west-1"] });
+    expect(result.clusters[0]!.status).toBe("cluster-not-found");
+    expect((await w.store.readState(vanishing.arn)).every((record) => record.closed)).toBe(true);
+  });
+});
+
+describe("inPool", () => {
+  it("runs at most `size` at once, every item once, and copes with no items", async () => {
+    let running = 0;
+    let peak = 0;
+    const seen: number[] = [];
+    await inPool([1, 2, 3, 4, 5], 2, async (item) => {
+      running += 1;
+      peak = Math.max(peak, running);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      seen.push(item);
+      running -= 1;
+    });
+    expect(peak).toBe(2);
+    expect(seen.sort()).toEqual([1, 2, 3, 4, 5]);
+    await inPool([], 4, async () => {
+      throw new Error("never");
+    });
+  });
+});

@@ -1,0 +1,25 @@
+// What a scheduled function returns (and logs): the counts of its sweep, so an operator (and the local run) sees at
+// once what was read, what was not, and what was closed.
+import type { SweepResult } from "@eks-warden/core/sweep/sweep";
+
+export interface ScheduledRun {
+  readonly regions: number;
+  readonly unreadableRegions: number;
+  readonly clusters: number;
+  readonly unreadableClusters: number;
+  readonly closed: number;
+  readonly alertsPublished: number;
+  readonly reportUri?: string;
+}
+
+export function scheduledSummary(result: SweepResult, reportUri?: string): ScheduledRun {
+  return {
+    regions: result.regions.length,
+    unreadableRegions: result.regions.filter((region) => region.problem !== undefined).length,
+    clusters: result.clusters.length,
+    unreadableClusters: result.clusters.filter((cluster) => cluster.status === "unreadable").length,
+    closed: result.closed.length,
+    alertsPublished: result.alertsPublished,
+    ...(reportUri ? { reportUri } : {}),
+  };
+}
