@@ -40,7 +40,7 @@ describe("Resource * on a function's role", () => {
     expect(errors.map((error) => error.id)).toEqual(["/Probe/Later/Resource"]);
     expect(() =>
       nagErrors((stack, role) => grantUnscopedReads(stack, "Sneaky", role, [new iam.PolicyStatement({ actions: ["eks:DescribeClusterVersions", "eks:UpdateClusterConfig"], resources: ["*"] })])),
-    ).toThrow(/only eks:DescribeClusterVersions, eks:DescribeAddonVersions may be granted on Resource "\*", not eks:DescribeClusterVersions, eks:UpdateClusterConfig/);
+    ).toThrow(/only eks:DescribeClusterVersions, eks:DescribeAddonVersions, eks:ListClusters may be granted on Resource "\*", not eks:DescribeClusterVersions, eks:UpdateClusterConfig/);
   });
 });
 
