@@ -20,6 +20,16 @@ export const ALERT_PAYLOAD_VERSION = 1;
 
 export type AlertKind = "alert" | "remediation" | "digest";
 
+/** A CloudTrail call as the alerts carry it: which call, who made it, from where, when. */
+export interface CallRecord {
+  readonly eventId?: string;
+  readonly eventName?: string;
+  readonly actor?: Actor;
+  readonly sourceIp?: string;
+  readonly userAgent?: string;
+  readonly eventTime?: string;
+}
+
 export interface AlertInput {
   readonly transition: Transition;
   readonly cluster: ClusterIdentity;
@@ -45,14 +55,8 @@ export interface AlertPayload {
   readonly before?: { readonly status: FindingStatus; readonly severity: Severity; readonly evidence: Evidence };
   readonly after: { readonly status: FindingStatus; readonly severity: Severity; readonly evidence: Evidence };
   readonly message: string;
-  readonly cause: {
+  readonly cause: CallRecord & {
     readonly trigger: AlertCause["trigger"];
-    readonly eventId?: string;
-    readonly eventName?: string;
-    readonly actor?: Actor;
-    readonly sourceIp?: string;
-    readonly userAgent?: string;
-    readonly eventTime?: string;
     readonly remediation?: AlertCause["remediation"];
   };
   readonly evaluatedAt: string;

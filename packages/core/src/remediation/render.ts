@@ -4,21 +4,14 @@
 
 import type { Actor } from "../events/model.ts";
 import type { ClusterIdentity, RemediationAction, Severity } from "../model.ts";
-import { SUBJECT_MAX } from "../alerts/render.ts";
+import { SUBJECT_MAX, type CallRecord } from "../alerts/render.ts";
 import { REMEDIATION_RULE_ID, REMEDIATION_WINDOW_HOURS, type RemediationOverride, type UpdateClusterConfigInput } from "./plan.ts";
 
 export const REMEDIATION_OUTCOMES = ["DRY_RUN", "SUCCEEDED", "FAILED", "CONFLICT"] as const;
 export type RemediationOutcome = (typeof REMEDIATION_OUTCOMES)[number];
 
 /** The change being undone: who made it, when (CloudTrail). */
-export interface OpeningCall {
-  readonly eventId?: string;
-  readonly eventName?: string;
-  readonly actor?: Actor;
-  readonly sourceIp?: string;
-  readonly userAgent?: string;
-  readonly eventTime?: string;
-}
+export type OpeningCall = CallRecord;
 
 export interface RemediationAlertInput {
   readonly outcome: RemediationOutcome;
