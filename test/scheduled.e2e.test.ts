@@ -162,7 +162,7 @@ describe("the weekly digest", () => {
   it("is sent with an explicit 'could not read' section when a region cannot be listed, and closes nothing there", async () => {
     system.simulator.faults.failNext("ListClusters", 1, { errorType: "AccessDeniedException", status: 403, message: "not authorized to perform eks:ListClusters" });
     const { digest, text } = await digestNow();
-    expect(digest.couldNotRead).toEqual({ regions: [{ region: "eu-west-1", problem: expect.stringMatching(/AccessDenied/) }], clusters: [] });
+    expect(digest.couldNotRead).toEqual({ accounts: [], regions: [{ region: "eu-west-1", problem: expect.stringMatching(/AccessDenied/) }], clusters: [] });
     expect(digest.clusters.map((cluster) => cluster.region)).not.toContain("eu-west-1");
     // eu-west-1's clusters are carried over from last week, not removed (gone-soon too: unread, it cannot be called gone).
     expect(digest.changes.removed).toEqual([]);

@@ -112,3 +112,14 @@ export class CredentialsMissing extends WardenError {
     );
   }
 }
+
+/**
+ * A member account's role could not be assumed (AccessDenied on sts:AssumeRole: the role is missing, its trust
+ * policy does not name this function's role, the external id differs; or no role is configured for what was asked).
+ * Nothing of the account could be read: it is reported, never taken for "no clusters".
+ */
+export class AccountUnreachable extends WardenError {
+  constructor(readonly account: string, readonly roleArn: string | undefined, reason: string, options?: { cause?: unknown }) {
+    super(`account ${account} could not be read: ${roleArn ? `role ${roleArn} could not be assumed` : "no role is configured"} (${reason})`, options);
+  }
+}

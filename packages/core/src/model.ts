@@ -222,7 +222,8 @@ export interface Policy {
     readonly allowedMinorVersionsBehind: number;
   };
   readonly regions: readonly string[];
-  readonly accounts: readonly { readonly id: string; readonly roleArn?: string }[];
+  /** Member accounts: read in `roleArn` (read-only), remediated in `remediationRoleArn`, each AssumeRole with `externalId`. */
+  readonly accounts: readonly { readonly id: string; readonly roleArn?: string; readonly remediationRoleArn?: string; readonly externalId?: string }[];
   readonly schedules: { readonly digest: string; readonly sweep: string };
   readonly exemptions: {
     /** The furthest an exemption tag's `until` may lie from the evaluation's now (default 90). */

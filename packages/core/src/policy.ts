@@ -23,6 +23,8 @@ export const DEFAULT_SCHEDULES = {
 export const DEFAULT_PRICING = { standardPerClusterHourUsd: 0.1, extendedPerClusterHourUsd: 0.6 } as const;
 
 const ROLE_ARN = /^arn:(?:aws|aws-cn|aws-us-gov|aws-iso|aws-iso-[a-z]|aws-eusc):iam::(\d{12}):role\/[\w+=,.@/-]{1,512}$/;
+/** AssumeRole's ExternalId constraint. */
+const EXTERNAL_ID = /^[\w+=,.@:/-]{2,1224}$/;
 const CRON_FIELD = /^[0-9A-Za-z*?,/#-]+$/;
 const RATE = /^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$/;
 
@@ -94,11 +96,27 @@ const account = z
       .string()
       .regex(ROLE_ARN, { error: (issue) => `${quoted(issue.input)} is not an IAM role ARN (arn:aws:iam::<account>:role/<name>)` })
       .optional(),
+    /** The member account's remediation role (eks:UpdateClusterConfig only); absent: its clusters are never changed. */
+    remediationRoleArn: z
+      .string()
+      .regex(ROLE_ARN, { error: (issue) => `${quoted(issue.input)} is not an IAM role ARN (arn:aws:iam::<account>:role/<name>)` })
+      .optional(),
+    /** Given with every AssumeRole into the account; the member roles' trust policies require the same value. */
+    externalId: z
+      .string()
+      .regex(EXTERNAL_ID, { error: (issue) => `${quoted(issue.input)} is not an external id: 2 to 1224 of letters, digits and + = , . @ : / -` })
+      .optional(),
   })
   .superRefine((entry, context) => {
-    const roleAccount = entry.roleArn === undefined ? undefined : ROLE_ARN.exec(entry.roleArn)?.[1];
-    if (roleAccount !== undefined && roleAccount !== entry.id) {
-      context.addIssue({ code: "custom", path: ["roleArn"], message: `the role is in account ${roleAccount}, not in ${entry.id}; expected the role to assume in that account` });
+    for (const field of ["roleArn", "remediationRoleArn"] as const) {
+      const value = entry[field];
+      const roleAccount = value === undefined ? undefined : ROLE_ARN.exec(value)?.[1];
+      if (roleAccount !== undefined && roleAccount !== entry.id) {
+        context.addIssue({ code: "custom", path: [field], message: `the role is in account ${roleAccount}, not in ${entry.id}; expected the role to assume in that account` });
+      }
+    }
+    if (entry.remediationRoleArn !== undefined && entry.roleArn === undefined) {
+      context.addIssue({ code: "custom", path: ["roleArn"], message: "a remediationRoleArn needs the read-only roleArn of the same account: the account must be read before it is changed" });
     }
   });
 

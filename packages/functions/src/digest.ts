@@ -8,7 +8,7 @@ import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
 import { SWEEP_CONCURRENCY } from "@eks-warden/core/deployment";
 import { runDigest } from "@eks-warden/core/digest/digest";
-import { scheduledDepsFromEnvironment, sweepRegions, telemetry } from "./lib/runtime.ts";
+import { scheduledDepsFromEnvironment, sweepAccounts, sweepRegions, telemetry } from "./lib/runtime.ts";
 import { scheduledSummary, type ScheduledRun } from "./lib/scheduled.ts";
 
 const { logger, metrics } = telemetry("digest");
@@ -16,7 +16,7 @@ let deps: ReturnType<typeof scheduledDepsFromEnvironment> | undefined;
 
 async function digest(): Promise<ScheduledRun> {
   deps ??= scheduledDepsFromEnvironment(logger);
-  const outcome = await runDigest(deps, { regions: sweepRegions(deps), concurrency: SWEEP_CONCURRENCY });
+  const outcome = await runDigest(deps, { regions: sweepRegions(deps), accounts: sweepAccounts(deps), concurrency: SWEEP_CONCURRENCY });
   const summary = scheduledSummary(outcome.sweep, outcome.reportUri);
   metrics.addMetric("DigestClusters", MetricUnit.Count, summary.clusters);
   metrics.addMetric("SweepUnreadable", MetricUnit.Count, summary.unreadableClusters + summary.unreadableRegions);

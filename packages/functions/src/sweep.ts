@@ -9,7 +9,7 @@ import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
 import { SWEEP_CONCURRENCY } from "@eks-warden/core/deployment";
 import { runSweep } from "@eks-warden/core/sweep/sweep";
-import { scheduledDepsFromEnvironment, sweepRegions, telemetry } from "./lib/runtime.ts";
+import { scheduledDepsFromEnvironment, sweepAccounts, sweepRegions, telemetry } from "./lib/runtime.ts";
 import { scheduledSummary, type ScheduledRun } from "./lib/scheduled.ts";
 
 const { logger, metrics } = telemetry("sweep");
@@ -17,7 +17,7 @@ let deps: ReturnType<typeof scheduledDepsFromEnvironment> | undefined;
 
 async function sweep(): Promise<ScheduledRun> {
   deps ??= scheduledDepsFromEnvironment(logger);
-  const result = await runSweep(deps, { regions: sweepRegions(deps), concurrency: SWEEP_CONCURRENCY });
+  const result = await runSweep(deps, { regions: sweepRegions(deps), accounts: sweepAccounts(deps), concurrency: SWEEP_CONCURRENCY });
   const summary = scheduledSummary(result);
   metrics.addMetric("SweepClusters", MetricUnit.Count, summary.clusters);
   metrics.addMetric("SweepUnreadable", MetricUnit.Count, summary.unreadableClusters + summary.unreadableRegions);

@@ -7,6 +7,7 @@ import { alertText, type AlertInput, type AlertPayload } from "@eks-warden/core/
 import type { Transition } from "@eks-warden/core/state/transitions";
 import { remediationInputFromPayload, remediationText, type RemediationPayload } from "@eks-warden/core/remediation/render";
 import { digestText, type DigestSummary } from "@eks-warden/core/digest/render";
+import { coverageText, type CoveragePayload } from "@eks-warden/core/alerts/coverage";
 
 export interface ReceivedNotification {
   readonly subject: string;
@@ -15,6 +16,8 @@ export interface ReceivedNotification {
   readonly payload?: AlertPayload;
   /** The JSON payload of a remediation alert (message attribute kind=remediation). */
   readonly remediation?: RemediationPayload;
+  /** The JSON payload of an account EKS Warden could not read (attributes.kind "coverage"). */
+  readonly coverage?: CoveragePayload;
   /** The JSON summary of a weekly digest (attributes.kind "digest"). */
   readonly digest?: DigestSummary;
   /** The message as a person reads it (the email/default text of an alert or digest). */
@@ -78,11 +81,14 @@ export function notificationFromSqsBody(body: string): ReceivedNotification {
   let payload: AlertPayload | undefined;
   let remediation: RemediationPayload | undefined;
   let digest: DigestSummary | undefined;
+  let coverage: CoveragePayload | undefined;
   try {
     const parsed = JSON.parse(message) as Partial<AlertPayload> | Partial<RemediationPayload> | Partial<DigestSummary>;
     if (parsed && parsed.kind === "alert" && typeof parsed.ruleId === "string") payload = parsed as AlertPayload;
     if (parsed && parsed.kind === "remediation" && typeof parsed.outcome === "string") remediation = parsed as RemediationPayload;
     if (parsed && parsed.kind === "digest" && typeof parsed.week === "string") digest = parsed as DigestSummary;
+    const asCoverage = parsed as unknown as Partial<CoveragePayload> | null;
+    if (asCoverage && asCoverage.kind === "coverage" && typeof asCoverage.account === "string") coverage = asCoverage as CoveragePayload;
   } catch {
     payload = undefined;
   }
@@ -92,7 +98,8 @@ export function notificationFromSqsBody(body: string): ReceivedNotification {
     ...(payload && { payload }),
     ...(remediation && { remediation }),
     ...(digest && { digest }),
-    text: payload ? alertText(alertInputFromPayload(payload)) : remediation ? remediationText(remediationInputFromPayload(remediation)) : digest ? digestText(digest) : `${message}\n`,
+    ...(coverage && { coverage }),
+    text: payload ? alertText(alertInputFromPayload(payload)) : remediation ? remediationText(remediationInputFromPayload(remediation)) : digest ? digestText(digest) : coverage ? coverageText(coverage) : `${message}\n`,
     receivedAt: envelope.Timestamp ?? new Date().toISOString(),
   };
 }

@@ -75,6 +75,17 @@ export interface Fleet {
    * Absent: every account and region has one.
    */
   readonly trails?: readonly { readonly account: string; readonly region: string }[];
+  /**
+   * The IAM roles that exist (AssumeRole succeeds only into these, with the external id when one is set), e.g. the
+   * member accounts' eks-warden roles. Absent: every role exists, so any client can assume anything.
+   */
+  readonly roles?: readonly FleetRole[];
+}
+
+export interface FleetRole {
+  readonly arn: string;
+  /** The sts:ExternalId the role's trust policy requires; absent: none. */
+  readonly externalId?: string;
 }
 
 /** A fleet after validation: dates are epoch seconds (the EKS wire format), accounts and regions resolved. */
@@ -94,6 +105,7 @@ export interface ValidFleet {
   readonly ssmParameters: Readonly<Record<string, string>>;
   readonly durations: Readonly<Record<DurationKey, number>>;
   readonly trails?: readonly { readonly account: string; readonly region: string }[];
+  readonly roles?: readonly FleetRole[];
 }
 
 export class FleetError extends ValidationError {}
@@ -107,7 +119,7 @@ const TIMESTAMP_KEYS = new Set([
   "lastRefreshTime",
   "lastTransitionTime",
 ]);
-const TOP_LEVEL_KEYS = new Set(["_what", "startTime", "defaultAccount", "defaultRegion", "identities", "clusters", "clusterVersions", "addonVersions", "ssmParameters", "durations", "trails"]);
+const TOP_LEVEL_KEYS = new Set(["_what", "startTime", "defaultAccount", "defaultRegion", "identities", "clusters", "clusterVersions", "addonVersions", "ssmParameters", "durations", "trails", "roles"]);
 const CLUSTER_ENTRY_KEYS = new Set(["_what", "account", "region", "cluster", "nodegroups", "addons", "insights"]);
 const VERSION_STATUSES = new Set(["STANDARD_SUPPORT", "EXTENDED_SUPPORT", "UNSUPPORTED"]);
 
@@ -151,6 +163,8 @@ function normaliseDates(value: unknown, path: string, issues: Issue[]): unknown 
   }
   return copy;
 }
+
+const ROLE_ARN = /^arn:aws[\w-]*:iam::\d{12}:role\/(?:.*\/)?[\w+=,.@-]+$/;
 
 function expectString(value: unknown, path: string, issues: Issue[], pattern?: RegExp, what?: string): value is string {
   if (typeof value !== "string" || value.length === 0) {
@@ -351,6 +365,22 @@ export function validateFleet(input: unknown, source = "fleet"): ValidFleet {
     });
   }
 
+  let roles: FleetRole[] | undefined;
+  if (input["roles"] !== undefined) {
+    if (!Array.isArray(input["roles"])) issues.push({ path: "roles", message: "expected an array of { arn, externalId? }" });
+    else roles = input["roles"].flatMap((role: unknown, index: number) => {
+      const path = `roles[${index}]`;
+      if (!isObject(role)) {
+        issues.push({ path, message: "expected an object { arn, externalId? }" });
+        return [];
+      }
+      const okArn = expectString(role["arn"], `${path}.arn`, issues, ROLE_ARN, "an IAM role ARN such as arn:aws:iam::222222222222:role/eks-warden-member-read");
+      const externalId = role["externalId"];
+      if (externalId !== undefined && (typeof externalId !== "string" || externalId.length < 2)) issues.push({ path: `${path}.externalId`, message: `expected a string of 2 or more characters, got ${JSON.stringify(externalId)}` });
+      return okArn ? [{ arn: role["arn"] as string, ...(typeof externalId === "string" ? { externalId } : {}) }] : [];
+    });
+  }
+
   if (issues.length > 0) throw new FleetError(`Invalid ${source}`, issues);
   return {
     ...(startTime ? { startTime } : {}),
@@ -363,6 +393,7 @@ export function validateFleet(input: unknown, source = "fleet"): ValidFleet {
     ssmParameters,
     durations,
     ...(trails ? { trails } : {}),
+    ...(roles ? { roles } : {}),
   };
 }
 

@@ -96,9 +96,25 @@ export class IdentityDirectory {
   readonly #seeds = new Map<string, IdentitySeed>();
   readonly #defaultAccount: string;
 
-  constructor(defaultAccount: string, seeds: Readonly<Record<string, IdentitySeed>> = {}) {
+  /** The roles that exist, by ARN, with the external id each requires; undefined: every role exists. */
+  readonly #roles: ReadonlyMap<string, { readonly externalId?: string }> | undefined;
+
+  constructor(defaultAccount: string, seeds: Readonly<Record<string, IdentitySeed>> = {}, roles?: readonly { readonly arn: string; readonly externalId?: string }[]) {
     this.#defaultAccount = defaultAccount;
+    this.#roles = roles ? new Map(roles.map((role) => [role.arn, role])) : undefined;
     for (const [accessKeyId, seed] of Object.entries(seeds)) this.register(accessKeyId, seed);
+  }
+
+  /**
+   * Why AssumeRole into the role is refused, as IAM decides it: the role does not exist (among the fleet's `roles`),
+   * or its trust policy's sts:ExternalId condition is not met. Undefined: allowed.
+   */
+  assumeRoleRefusal(roleArn: string, externalId: string | undefined): string | undefined {
+    if (!this.#roles) return undefined;
+    const role = this.#roles.get(roleArn);
+    if (!role) return "the role does not exist";
+    if (role.externalId !== undefined && role.externalId !== externalId) return "the external id does not match the role's trust policy";
+    return undefined;
   }
 
   get defaultAccount(): string {

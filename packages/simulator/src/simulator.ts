@@ -136,7 +136,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const faults = new FaultInjector(options.seed ?? 1);
   const calls = new CallCounter();
   const cloudTrail = new CloudTrailBus(clock, options.cloudTrail);
-  const identities = new IdentityDirectory(fleet.defaultAccount, fleet.identities);
+  const identities = new IdentityDirectory(fleet.defaultAccount, fleet.identities, fleet.roles);
   const store = new EksStore();
   seedStore(store, fleet);
   const ssmParameters = new Map(Object.entries(fleet.ssmParameters));

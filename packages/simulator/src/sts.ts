@@ -44,6 +44,10 @@ export function handleSts(form: URLSearchParams, caller: ResolvedCaller, identit
       if (!roleArn || !sessionName) return stsError("ValidationError", `1 validation error detected: Value null at '${roleArn ? "roleSessionName" : "roleArn"}' failed to satisfy constraint: Member must not be null`, requestId);
       const duration = Number(form.get("DurationSeconds") ?? 3600);
       if (!Number.isInteger(duration) || duration < 900 || duration > 43_200) return stsError("ValidationError", `1 validation error detected: Value '${form.get("DurationSeconds")}' at 'durationSeconds' failed to satisfy constraint: Member must have value between 900 and 43200`, requestId);
+      // IAM says only this much, whatever the reason (a missing role, a trust policy or external id that does not match).
+      if (identities.assumeRoleRefusal(roleArn, form.get("ExternalId") ?? undefined) !== undefined) {
+        return stsError("AccessDenied", `User: ${caller.identity.arn} is not authorized to perform: sts:AssumeRole on resource: ${roleArn}`, requestId, 403);
+      }
       let session: ReturnType<IdentityDirectory["issueRoleSession"]>;
       try {
         session = identities.issueRoleSession(roleArn, sessionName, sourceIPAddress);

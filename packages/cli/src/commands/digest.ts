@@ -79,7 +79,7 @@ export async function digestReport(options: ScanOptions<Format>, now = new Date(
       }
     });
     progress(`${refs.length} cluster${refs.length === 1 ? "" : "s"} in ${regions.length} region${regions.length === 1 ? "" : "s"}`);
-    const { report } = buildDigest({ sweep: { startedAt: now, endedAt: new Date(), regions: outcomes, clusters: swept, closed: [], alertsPublished: 0 }, policy, now });
+    const { report } = buildDigest({ sweep: { startedAt: now, endedAt: new Date(), regions: outcomes, clusters: swept, closed: [], alertsPublished: 0, unreachableAccounts: [] }, policy, now });
     const failing = failsAtOrAbove(swept.flatMap((entry) => entry.findings), options.failOn);
     const exitCode = report.headline.couldNotRead > 0 ? SCAN_EXIT.aws : failing.length > 0 ? SCAN_EXIT.failing : SCAN_EXIT.ok;
     return { report, exitCode };

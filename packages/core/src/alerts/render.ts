@@ -18,7 +18,7 @@ const TEXT_MAX_ITEMS = 16;
 const PAYLOAD_MAX_ITEMS = 32;
 export const ALERT_PAYLOAD_VERSION = 1;
 
-export type AlertKind = "alert" | "remediation" | "digest";
+export type AlertKind = "alert" | "remediation" | "digest" | "coverage";
 
 /** A CloudTrail call as the alerts carry it: which call, who made it, from where, when. */
 export interface CallRecord {

@@ -34,6 +34,7 @@ import { readsClosure } from "./permissions.ts";
 import { translateSdkError } from "./sdk-errors.ts";
 import { SharedCache } from "./shared-cache.ts";
 import { SsmParameters, type SsmParametersOptions } from "./ssm.ts";
+import type { AccountCredentials, AccountPurpose } from "./sts.ts";
 
 /** The catalogues change a few times a year (add-ons: a few times a month): one read per region per hour is plenty. */
 const CATALOGUE_TTL_MS = 60 * 60 * 1000;
@@ -52,6 +53,11 @@ export interface EksCollectorOptions {
   readonly ssm?: SsmParameters;
   /** Merged into the default SSM adapter's client configuration. */
   readonly ssmClientConfig?: SsmParametersOptions["clientConfig"];
+  /**
+   * The member accounts' credentials (AssumeRole): a cluster of a member account is read with its read-only role and
+   * remediated with its remediation role, through clients of its own. Any other account: the caller's credentials.
+   */
+  readonly accounts?: AccountCredentials;
 }
 
 /** EKS's own case: ResourceNotFoundException names the cluster, or (DescribeUpdate) the update. */
@@ -82,6 +88,8 @@ export function translateUpdateError(cluster: ClusterRef, error: unknown): Error
 
 export class EksCollector implements EksPort, EksWriter {
   readonly #clients: RegionalClients<EKSClient>;
+  /** Per member account and purpose, its own regional clients, signed with that account's role. */
+  readonly #memberClients = new Map<string, RegionalClients<EKSClient>>();
   readonly #catalogues: SharedCache<VersionCatalogue>;
   readonly #addonVersions: SharedCache<AddonVersionInfo | undefined>;
   readonly #options: EksCollectorOptions;
@@ -104,25 +112,34 @@ export class EksCollector implements EksPort, EksWriter {
     return this.#ssm;
   }
 
-  #client(region: string): EKSClient {
-    return this.#clients.get(region);
+  /** The client for the region, in the account's role when it is a member account (else the caller's own). */
+  #client(region: string, account?: string, purpose: AccountPurpose = "read"): EKSClient {
+    const credentials = account === undefined ? undefined : this.#options.accounts?.provider(account, purpose);
+    if (!credentials) return this.#clients.get(region);
+    const key = `${account}\n${purpose}`;
+    let clients = this.#memberClients.get(key);
+    if (!clients) {
+      clients = new RegionalClients((clientRegion) => new EKSClient({ region: clientRegion, ...clientConfig(), ...this.#options.clientConfig, credentials }));
+      this.#memberClients.set(key, clients);
+    }
+    return clients.get(region);
   }
 
-  async #call<T>(operation: string, region: string, cluster: ClusterRef | undefined, run: (client: EKSClient) => Promise<T>, updateId?: string): Promise<T> {
+  async #call<T>(operation: string, region: string, cluster: ClusterRef | undefined, run: (client: EKSClient) => Promise<T>, updateId?: string, account = cluster?.account): Promise<T> {
     try {
-      return await run(this.#client(region));
+      return await run(this.#client(region, account));
     } catch (error) {
       throw translateEksError(operation, cluster, error, updateId);
     }
   }
 
   /** Every item of a paged listing. */
-  async #all<T>(operation: string, region: string, cluster: ClusterRef | undefined, page: (client: EKSClient, token: { nextToken?: string }) => Promise<Page<T>>): Promise<T[]> {
+  async #all<T>(operation: string, region: string, cluster: ClusterRef | undefined, page: (client: EKSClient, token: { nextToken?: string }) => Promise<Page<T>>, account = cluster?.account): Promise<T[]> {
     const items: T[] = [];
     let next: string | undefined;
     do {
       const token = next;
-      const result = await this.#call(operation, region, cluster, (client) => page(client, token ? { nextToken: token } : {}));
+      const result = await this.#call(operation, region, cluster, (client) => page(client, token ? { nextToken: token } : {}), undefined, account);
       items.push(...result.items);
       next = result.next;
     } while (next);
@@ -285,7 +302,7 @@ export class EksCollector implements EksPort, EksWriter {
     let result;
     try {
       const { publicAccessCidrs, ...flags } = input.resourcesVpcConfig;
-      result = await this.#client(cluster.region).send(
+      result = await this.#client(cluster.region, cluster.account, "remediate").send(
         new UpdateClusterConfigCommand({ name: input.name, resourcesVpcConfig: { ...flags, ...(publicAccessCidrs ? { publicAccessCidrs: [...publicAccessCidrs] } : {}) } }),
       );
     } catch (error) {
@@ -296,17 +313,19 @@ export class EksCollector implements EksPort, EksWriter {
     return { updateId: update.id, status: update.status ?? "InProgress", ...(update.createdAt ? { createdAt: update.createdAt } : {}) };
   }
 
-  /** Every cluster name in the region, all pages (ListClusters). */
-  clusterNames(region: string): Promise<string[]> {
+  /** Every cluster name in the region, all pages (ListClusters); of a member account when `account` names one. */
+  clusterNames(region: string, account?: string): Promise<string[]> {
     return this.#all("ListClusters", region, undefined, async (client, token) => {
       const page = await client.send(new ListClustersCommand(token));
       return { items: page.clusters ?? [], next: page.nextToken };
-    });
+    }, account);
   }
 
   /** Closes the clients this collector created (not those `clientFor` handed it), and the SSM adapter's if it made it. */
   destroy(): void {
     if (this.#ssm !== this.#options.ssm) this.#ssm?.destroy();
     this.#clients.destroy();
+    for (const clients of this.#memberClients.values()) clients.destroy();
+    this.#memberClients.clear();
   }
 }

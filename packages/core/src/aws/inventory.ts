@@ -35,9 +35,12 @@ export class ClusterInventory {
     return this.#sts.defaultRegion();
   }
 
-  /** The clusters of one region as references (ARN, account, region, name), sorted by name. */
-  async clusters(region: string): Promise<ClusterRef[]> {
-    const [account, names] = await Promise.all([this.account(region), this.eks.clusterNames(region)]);
+  /**
+   * The clusters of one region as references (ARN, account, region, name), sorted by name: of the caller's own
+   * account, or of `memberAccount`, listed in its read-only role (the collector's AccountCredentials).
+   */
+  async clusters(region: string, memberAccount?: string): Promise<ClusterRef[]> {
+    const [account, names] = await Promise.all([memberAccount ?? this.account(region), this.eks.clusterNames(region, memberAccount)]);
     const partition = partitionOfRegion(region);
     return [...names].sort().map((name) => ({ arn: clusterArnOf(partition, region, account, name), account, region, name }));
   }

@@ -1,8 +1,9 @@
-// The STS adapter: whose credentials these are (GetCallerIdentity, which needs no permission) and which region the
-// SDK would use. The only code that calls the STS SDK.
+// The STS adapter: whose credentials these are (GetCallerIdentity, which needs no permission), which region the
+// SDK would use, and the credentials of each member account of an Organization deployment (AssumeRole with the
+// external id, cached for their lifetime). The only code that calls the STS SDK.
 
-import { GetCallerIdentityCommand, STSClient, type STSClientConfig } from "@aws-sdk/client-sts";
-import { ServiceUnavailable } from "../errors.ts";
+import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient, type STSClientConfig } from "@aws-sdk/client-sts";
+import { AccessDenied, AccountUnreachable, CredentialsMissing, ServiceUnavailable } from "../errors.ts";
 import { clientConfig } from "./client-config.ts";
 import { translateSdkError } from "./sdk-errors.ts";
 
@@ -50,4 +51,146 @@ export class StsIdentity {
       sts.destroy();
     }
   }
+}
+
+/** Temporary credentials, as the SDK's credential providers return them. */
+export interface TemporaryCredentials {
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+  readonly sessionToken?: string;
+  readonly expiration?: Date;
+}
+
+/** A credential provider an SDK client accepts as `credentials`. */
+export type CredentialsProvider = () => Promise<TemporaryCredentials>;
+
+/** The roles of one member account (policy.accounts[] with a roleArn). */
+export interface MemberAccount {
+  readonly id: string;
+  /** The read-only role: every read of the account (listing, collecting, following updates). */
+  readonly roleArn: string;
+  /** The remediation role (eks:UpdateClusterConfig only); absent: the account is never remediated. */
+  readonly remediationRoleArn?: string;
+  /** Given with every AssumeRole; the member roles' trust policies require it (confused-deputy protection). */
+  readonly externalId?: string;
+}
+
+/** What a member account's credentials are for: reading, or the one write of remediation. */
+export type AccountPurpose = "read" | "remediate";
+
+export interface AccountCredentialsOptions {
+  readonly accounts: readonly MemberAccount[];
+  /** The role session name CloudTrail records in the member account (the function's name). */
+  readonly sessionName: string;
+  /** The region whose STS endpoint is asked (the deployment's). */
+  readonly region: string;
+  /** Merged into the STS client's configuration (endpoint, credentials). */
+  readonly clientConfig?: STSClientConfig;
+  /** The clock the expiry is judged by (an adapter may read time; logic may not). */
+  readonly now?: () => Date;
+}
+
+/** Sessions are asked for an hour (AssumeRole's default, and the most a role chain allows). */
+export const ASSUMED_ROLE_SECONDS = 3600;
+/** A cached session is renewed this long before it expires, so no call starts with credentials about to lapse. */
+export const REFRESH_BEFORE_EXPIRY_MS = 5 * 60 * 1000;
+
+/**
+ * The credentials of each member account, by AssumeRole into its read-only or remediation role, cached per role until
+ * REFRESH_BEFORE_EXPIRY_MS before they expire; concurrent callers share the request in flight. A role that cannot be
+ * assumed is an AccountUnreachable (not remembered: the next call asks again). An account that is not a member (the
+ * deployment's own) has no provider: its clients keep the function's own credentials.
+ */
+export class AccountCredentials {
+  readonly #accounts: ReadonlyMap<string, MemberAccount>;
+  readonly #options: AccountCredentialsOptions;
+  readonly #sessions = new Map<string, Promise<TemporaryCredentials>>();
+  #sts: STSClient | undefined;
+
+  constructor(options: AccountCredentialsOptions) {
+    this.#options = options;
+    this.#accounts = new Map(options.accounts.map((account) => [account.id, account]));
+  }
+
+  /** The member accounts, in the order configured. */
+  get members(): readonly string[] {
+    return [...this.#accounts.keys()];
+  }
+
+  isMember(account: string): boolean {
+    return this.#accounts.has(account);
+  }
+
+  /** The provider for a member account's role; undefined for any other account (read with the caller's own credentials). */
+  provider(account: string, purpose: AccountPurpose): CredentialsProvider | undefined {
+    const member = this.#accounts.get(account);
+    if (!member) return undefined;
+    return () => this.credentials(member, purpose);
+  }
+
+  /** The cached session of the account's role for `purpose`, renewed when it is about to expire. */
+  credentials(member: MemberAccount, purpose: AccountPurpose): Promise<TemporaryCredentials> {
+    const roleArn = purpose === "read" ? member.roleArn : member.remediationRoleArn;
+    if (!roleArn) return Promise.reject(new AccountUnreachable(member.id, undefined, "policy.accounts names no remediationRoleArn for it, so EKS Warden never changes its clusters"));
+    const cached = this.#sessions.get(roleArn);
+    if (cached) {
+      return cached.then((session) => (this.#fresh(session) ? session : this.#assume(member, roleArn)));
+    }
+    return this.#assume(member, roleArn);
+  }
+
+  #fresh(session: TemporaryCredentials): boolean {
+    const now = (this.#options.now?.() ?? new Date()).getTime();
+    return session.expiration === undefined || session.expiration.getTime() - now > REFRESH_BEFORE_EXPIRY_MS;
+  }
+
+  #assume(member: MemberAccount, roleArn: string): Promise<TemporaryCredentials> {
+    const session = (async (): Promise<TemporaryCredentials> => {
+      this.#sts ??= new STSClient({ region: this.#options.region, ...clientConfig(), ...this.#options.clientConfig });
+      let reply;
+      try {
+        reply = await this.#sts.send(
+          new AssumeRoleCommand({
+            RoleArn: roleArn,
+            RoleSessionName: this.#options.sessionName.slice(0, 64),
+            DurationSeconds: ASSUMED_ROLE_SECONDS,
+            ...(member.externalId ? { ExternalId: member.externalId } : {}),
+          }),
+        );
+      } catch (error) {
+        const typed = translateSdkError("STS", "AssumeRole", error);
+        if (typed instanceof AccessDenied) throw new AccountUnreachable(member.id, roleArn, "AccessDenied: the role is missing, its trust policy does not name this function's role, or the external id differs", { cause: error });
+        if (typed instanceof CredentialsMissing) throw typed;
+        throw new AccountUnreachable(member.id, roleArn, typed.message, { cause: typed });
+      }
+      const credentials = reply.Credentials;
+      if (!credentials?.AccessKeyId || !credentials.SecretAccessKey) throw new AccountUnreachable(member.id, roleArn, "AssumeRole returned no credentials");
+      return {
+        accessKeyId: credentials.AccessKeyId,
+        secretAccessKey: credentials.SecretAccessKey,
+        ...(credentials.SessionToken ? { sessionToken: credentials.SessionToken } : {}),
+        ...(credentials.Expiration ? { expiration: credentials.Expiration } : {}),
+      };
+    })();
+    this.#sessions.set(roleArn, session);
+    // A failure is not remembered: the next call asks again (the role may have been created since).
+    session.catch(() => {
+      if (this.#sessions.get(roleArn) === session) this.#sessions.delete(roleArn);
+    });
+    return session;
+  }
+
+  destroy(): void {
+    this.#sts?.destroy();
+    this.#sts = undefined;
+  }
+}
+
+/** The member accounts of a policy: the entries that name a role to assume. */
+export function memberAccountsOf(accounts: readonly { readonly id: string; readonly roleArn?: string | undefined; readonly remediationRoleArn?: string | undefined; readonly externalId?: string | undefined }[]): MemberAccount[] {
+  return accounts.flatMap((entry) =>
+    entry.roleArn
+      ? [{ id: entry.id, roleArn: entry.roleArn, ...(entry.remediationRoleArn ? { remediationRoleArn: entry.remediationRoleArn } : {}), ...(entry.externalId ? { externalId: entry.externalId } : {}) }]
+      : [],
+  );
 }

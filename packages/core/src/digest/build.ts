@@ -157,7 +157,9 @@ export function buildDigest(input: BuildDigestInput): { report: DigestReport; sn
   const readable = sweep.clusters.filter((swept) => swept.status === "evaluated" || swept.status === "stale");
   const unreadable = sweep.clusters.filter((swept) => swept.status === "unreadable");
   const failedRegions = sweep.regions.filter((region) => region.problem !== undefined);
-  const failedRegionNames = new Set(failedRegions.map((region) => region.region));
+  // A region of the own account that failed stands for every account there; a member account's, for that account only.
+  const failedScopes = new Set(failedRegions.map((region) => (region.account === undefined ? region.region : `${region.account}\n${region.region}`)));
+  const unreachableAccounts = new Set(sweep.unreachableAccounts.map((account) => account.account));
 
   const clusters = readable.map((swept) => digestCluster(swept, policy, now)).sort(byUrgency);
   const current: Record<string, DigestSnapshotCluster> = {};
@@ -174,7 +176,7 @@ export function buildDigest(input: BuildDigestInput): { report: DigestReport; sn
   const carried: Record<string, DigestSnapshotCluster> = {};
   for (const [arn, cluster] of Object.entries(previous?.clusters ?? {})) {
     if (current[arn]) continue;
-    if (failedRegionNames.has(cluster.region) || unreadable.some((swept) => swept.ref.arn === arn)) carried[arn] = cluster;
+    if (failedScopes.has(cluster.region) || failedScopes.has(`${cluster.account}\n${cluster.region}`) || unreadable.some((swept) => swept.ref.arn === arn)) carried[arn] = cluster;
   }
 
   const opened: DigestChangeFinding[] = [];
@@ -203,7 +205,10 @@ export function buildDigest(input: BuildDigestInput): { report: DigestReport; sn
   }
 
   const couldNotRead = {
-    regions: failedRegions.map((region) => ({ region: region.region, problem: region.problem! })),
+    accounts: sweep.unreachableAccounts.map((account) => ({ account: account.account, ...(account.roleArn !== undefined && { roleArn: account.roleArn }), problem: account.problem })),
+    regions: failedRegions
+      .filter((region) => region.account === undefined || !unreachableAccounts.has(region.account))
+      .map((region) => ({ region: region.region, ...(region.account !== undefined && { account: region.account }), problem: region.problem! })),
     clusters: unreadable.map((swept) => ({ arn: swept.ref.arn, name: swept.ref.name, region: swept.ref.region, problem: swept.problem ?? "unknown" })).sort(byRef),
   };
   const inExtended = clusters.filter((cluster) => cluster.support.state === "EXTENDED_SUPPORT" || cluster.support.state === "UNSUPPORTED");
@@ -225,7 +230,7 @@ export function buildDigest(input: BuildDigestInput): { report: DigestReport; sn
       clustersRemoved: removed.length,
       versionsUpgraded: upgraded.length,
       exemptionsExpiring: clusters.reduce((sum, cluster) => sum + cluster.exemptionsExpiring.length, 0),
-      couldNotRead: couldNotRead.regions.length + couldNotRead.clusters.length,
+      couldNotRead: couldNotRead.accounts.length + couldNotRead.regions.length + couldNotRead.clusters.length,
       extendedSupportMonthlyUsd: money(inExtended.reduce((sum, cluster) => sum + cluster.cost.extendedExtraMonthlyUsd, 0)),
     },
     changes: { opened: opened.sort(byChange), closed: closed.sort(byChange), added: added.sort(byRef), removed: removed.sort(byRef), upgraded: upgraded.sort(byRef) },

@@ -134,7 +134,10 @@ export interface DigestReport {
   /** Most urgent first: unsupported, then days to the end of support, then severity. */
   readonly clusters: readonly DigestCluster[];
   readonly couldNotRead: {
-    readonly regions: readonly { readonly region: string; readonly problem: string }[];
+    /** Member accounts whose role could not be assumed: none of their regions was read. */
+    readonly accounts: readonly { readonly account: string; readonly roleArn?: string; readonly problem: string }[];
+    /** Regions that could not be listed (of a member account when `account` is set). */
+    readonly regions: readonly { readonly region: string; readonly account?: string; readonly problem: string }[];
     readonly clusters: readonly (DigestClusterRef & { readonly problem: string })[];
   };
   readonly pricing: { readonly standardPerClusterHourUsd: number; readonly extendedPerClusterHourUsd: number };

@@ -158,9 +158,10 @@ export function digestText(summary: DigestSummary): string {
   lines.push(`EKS Warden weekly digest ${summary.week}${summary.previousWeek ? `, compared with ${summary.previousWeek}` : " (first digest: the baseline for next week)"}`, "");
   lines.push(...headlineLines(headline));
   const { couldNotRead } = summary;
-  if (couldNotRead.regions.length + couldNotRead.clusters.length > 0) {
+  if (couldNotRead.accounts.length + couldNotRead.regions.length + couldNotRead.clusters.length > 0) {
     lines.push("", "COULD NOT READ (not counted as removed; last week's state kept; nothing closed):");
-    for (const region of couldNotRead.regions) lines.push(`  region ${region.region}: ${clean(region.problem)}`);
+    for (const account of couldNotRead.accounts) lines.push(`  account ${clean(account.account)} (every region): ${clean(account.problem)}`);
+    for (const region of couldNotRead.regions) lines.push(`  ${region.account ? `account ${clean(region.account)} ` : ""}region ${region.region}: ${clean(region.problem)}`);
     for (const cluster of couldNotRead.clusters) lines.push(`  cluster ${refLine(cluster)}: ${clean(cluster.problem)}`);
   }
   if (summary.previousWeek) {
@@ -263,7 +264,8 @@ export function digestHtml(report: DigestReport): string {
   const headline = headlineLines(report.headline).join(" ");
   const { couldNotRead, changes } = report;
   const problems = [
-    ...couldNotRead.regions.map((region) => `region ${region.region}: ${region.problem}`),
+    ...couldNotRead.accounts.map((account) => `account ${account.account} (every region): ${account.problem}`),
+    ...couldNotRead.regions.map((region) => `${region.account ? `account ${region.account} ` : ""}region ${region.region}: ${region.problem}`),
     ...couldNotRead.clusters.map((cluster) => `cluster ${cluster.name} (${cluster.region}): ${cluster.problem}`),
   ];
   return [

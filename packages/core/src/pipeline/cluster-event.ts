@@ -10,7 +10,7 @@ import { normaliseCluster } from "../snapshot.ts";
 import { planIntent, type Transition } from "../state/transitions.ts";
 import { closeCluster, commitWithRetry, deliverAlerts, evaluateLive, historyEntry, invocation, outboxIdOf, principalsOf, readClusterState, recordHistory, renderTransitions, rulesOf, settingsOf, tagGrantFor, type Invocation } from "./evaluate-live.ts";
 import { EVENT_CLAIM_LEASE_SECONDS, type ClusterRef, type PipelineDeps, type ReadInput, type SettleMessage } from "./ports.ts";
-import { isMonitorActor } from "../remediation/ports.ts";
+import { isMonitorActorOf } from "../remediation/ports.ts";
 
 export type ClusterEventOutcome =
   | { readonly status: "rejected"; readonly eventId?: string; readonly reason: EventRejected["reason"] }
@@ -150,7 +150,7 @@ export function settleMessageOf(event: ClusterEvent, queuedAt: Date, publishedOu
 async function apply(event: ClusterEvent, deps: PipelineDeps, run: Invocation): Promise<ClusterEventOutcome> {
   const cluster = refOf(event);
   const base = { eventId: event.eventId, clusterArn: cluster.arn };
-  if (isMonitorActor(event.actor, deps.remediation?.roleArn)) {
+  if (isMonitorActorOf(event.actor, deps.remediation?.roleArn, deps.policy.accounts)) {
     // EKS Warden's own remediation call coming back: recorded, never judged as an intent nor remediated again; the
     // remediation that made it follows its update and reports the outcome itself.
     await recordHistory(

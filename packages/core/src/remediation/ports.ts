@@ -40,3 +40,11 @@ export function isMonitorActor(actor: Actor | undefined, roleArn: string | undef
   const session = actor.arn ? /^arn:([\w-]+):sts::(\d{12}):assumed-role\/([\w+=,.@-]+)\/[^/]+$/.exec(actor.arn) : null;
   return Boolean(role && session && role[1] === session[1] && role[2] === session[2] && role[3] === session[3]);
 }
+
+/**
+ * Whether a CloudTrail identity is the monitor's: its own remediating role, or in a member account the remediation
+ * role it assumes there (policy.accounts[].remediationRoleArn), whose sessions are what CloudTrail records.
+ */
+export function isMonitorActorOf(actor: Actor | undefined, roleArn: string | undefined, accounts: readonly { readonly remediationRoleArn?: string | undefined }[]): boolean {
+  return isMonitorActor(actor, roleArn) || accounts.some((account) => account.remediationRoleArn !== undefined && isMonitorActor(actor, account.remediationRoleArn));
+}

@@ -25,7 +25,7 @@ import {
   type RemediationDecision,
   type RemediationRecord,
 } from "./plan.ts";
-import { isMonitorActor, type RemediationDeps } from "./ports.ts";
+import { isMonitorActorOf, type RemediationDeps } from "./ports.ts";
 import { renderRemediationAlert, type OpeningCall, type RemediationAlertInput } from "./render.ts";
 
 const TERMINAL_UPDATE_STATUSES = new Set(["Successful", "Failed", "Cancelled"]);
@@ -117,7 +117,7 @@ export async function remediateSettled(deps: PipelineDeps, cluster: ClusterRef, 
   if (finding?.status !== "FAIL") return undefined;
   const { roleArn } = deps.remediation;
   const now = deps.now();
-  const byMonitor = isMonitorActor(opened.actor, roleArn);
+  const byMonitor = isMonitorActorOf(opened.actor, roleArn, deps.policy.accounts);
   let decision: RemediationDecision | undefined;
   let attempt: RemediationAttempt | undefined;
   // Plan on the stored record and, to act, reserve the attempt in the same conditional write.

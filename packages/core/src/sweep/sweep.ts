@@ -5,12 +5,15 @@
 //
 // Failure is partial, never silent:
 // - a region that cannot be listed is reported, and never taken for "no clusters": none of its clusters is closed;
+// - so is a member account whose role cannot be assumed (every region of it), with one alert per run on the alerts
+//   topic, so a missing or broken role is loud the day it happens, not only in the weekly digest;
 // - a cluster that cannot be read (after the SDK's retries and the sweep's own backoff on throttling) gets ERROR
 //   findings for every rule (ERRORED once, never a resolution) and the run goes on.
 // Concurrency is bounded (a pool of `concurrency` clusters at once), so EKS's request rate stays within its budget.
 
 import { parseClusterArn } from "../arn.ts";
-import { Throttled } from "../errors.ts";
+import { AccountUnreachable, Throttled } from "../errors.ts";
+import { renderAccountUnreachable } from "../alerts/coverage.ts";
 import type { ClusterSnapshot, Finding, VersionCatalogue } from "../model.ts";
 import { closeCluster, commitWithRetry, evaluateLive, historyEntry, invocation, outboxIdOf, readClusterState, renderTransitions, deliverAlerts, rulesOf } from "../pipeline/evaluate-live.ts";
 import type { AlertCause } from "../model.ts";
@@ -19,8 +22,11 @@ import { planEvaluation } from "../state/transitions.ts";
 
 /** Which clusters exist (ClusterInventory implements it). */
 export interface InventoryPort {
-  /** The clusters of one region. Throws (typed errors) when the region cannot be listed. */
-  clusters(region: string): Promise<ClusterRef[]>;
+  /**
+   * The clusters of one region, of the caller's own account or of a member account. Throws (typed errors) when the
+   * region cannot be listed; AccountUnreachable when the member account's role cannot be assumed.
+   */
+  clusters(region: string, memberAccount?: string): Promise<ClusterRef[]>;
   /** The account the credentials belong to. */
   account(region: string): Promise<string>;
 }
@@ -46,6 +52,8 @@ export interface SweepDeps extends PipelineDeps {
 
 export interface SweepOptions {
   readonly regions: readonly string[];
+  /** Member accounts read in their own roles, each in every region, besides the caller's own account (default none). */
+  readonly accounts?: readonly string[];
   /** Clusters evaluated at once (default 8). */
   readonly concurrency?: number;
   /** Attempts per cluster while EKS keeps throttling after the SDK's own retries (default 3). */
@@ -69,6 +77,8 @@ export interface SweptCluster {
 
 export interface RegionOutcome {
   readonly region: string;
+  /** The member account listed (absent: the caller's own account). */
+  readonly account?: string;
   readonly clusters: number;
   /** Set when the region could not be listed: nothing of it was evaluated or closed. */
   readonly problem?: string;
@@ -82,6 +92,14 @@ export interface SweepResult {
   /** Clusters whose state was closed because ListClusters no longer returns them. */
   readonly closed: readonly ClusterRef[];
   readonly alertsPublished: number;
+  /** Member accounts whose role could not be assumed: none of their clusters was read or closed. */
+  readonly unreachableAccounts: readonly UnreachableAccount[];
+}
+
+export interface UnreachableAccount {
+  readonly account: string;
+  readonly roleArn?: string;
+  readonly problem: string;
 }
 
 const SWEEP_CAUSE: AlertCause = { trigger: "sweep" };
@@ -192,18 +210,32 @@ export async function runSweep(deps: SweepDeps, options: SweepOptions): Promise<
   const startedAt = deps.now();
   const regions: RegionOutcome[] = [];
   const refs: ClusterRef[] = [];
-  const listed = new Map<string, { account: string; arns: Set<string> }>();
-  for (const region of options.regions) {
+  // Per account and region listed: the ARNs ListClusters returned (what is not among them may be closed).
+  const listed = new Map<string, Set<string>>();
+  const unreachable = new Map<string, UnreachableAccount>();
+  const targets = [undefined, ...(options.accounts ?? [])].flatMap((account) => options.regions.map((region) => ({ account, region })));
+  for (const { account: member, region } of targets) {
+    const known = member === undefined ? undefined : unreachable.get(member);
+    if (known) {
+      // The role is per account, not per region: one refusal stands for all of the account's regions this run.
+      regions.push({ region, account: known.account, clusters: 0, problem: known.problem });
+      continue;
+    }
     try {
-      const found = await deps.inventory.clusters(region);
-      const account = found[0]?.account ?? (await deps.inventory.account(region));
-      listed.set(region, { account, arns: new Set(found.map((ref) => ref.arn)) });
+      const found = await deps.inventory.clusters(region, member);
+      const account = member ?? found[0]?.account ?? (await deps.inventory.account(region));
+      listed.set(`${account}\n${region}`, new Set(found.map((ref) => ref.arn)));
       refs.push(...found);
-      regions.push({ region, clusters: found.length });
+      regions.push({ region, ...(member !== undefined && { account: member }), clusters: found.length });
     } catch (error) {
       const problem = describeError(error);
-      deps.logger.error("region could not be listed: its clusters are neither evaluated nor closed", { region, error: problem });
-      regions.push({ region, clusters: 0, problem });
+      if (member !== undefined && error instanceof AccountUnreachable) {
+        deps.logger.error("member account could not be read: its clusters are neither evaluated nor closed", { account: member, error: problem });
+        unreachable.set(member, { account: member, ...(error.roleArn !== undefined && { roleArn: error.roleArn }), problem });
+      } else {
+        deps.logger.error("region could not be listed: its clusters are neither evaluated nor closed", { region, ...(member !== undefined && { account: member }), error: problem });
+      }
+      regions.push({ region, ...(member !== undefined && { account: member }), clusters: 0, problem });
     }
   }
 
@@ -215,13 +247,13 @@ export async function runSweep(deps: SweepDeps, options: SweepOptions): Promise<
     alertsPublished += alerts;
   });
 
-  // Gone: open state in a region that was listed, of the listed account, not listed, and last read before the
-  // listing (a cluster created since the listing, already evaluated in real time, is not gone).
+  // Gone: open state in an account and region that were listed, not listed, and last read before the listing (a
+  // cluster created since the listing, already evaluated in real time, is not gone).
   const closed: ClusterRef[] = [];
   for (const stored of await deps.stateIndex.openClusters()) {
     const identity = parseClusterArn(stored.arn);
-    const listing = identity ? listed.get(identity.region) : undefined;
-    if (!identity || !listing || listing.account !== identity.account || listing.arns.has(stored.arn)) continue;
+    const listing = identity ? listed.get(`${identity.account}\n${identity.region}`) : undefined;
+    if (!identity || !listing || listing.has(stored.arn)) continue;
     if (Date.parse(stored.observedAt) >= startedAt.getTime()) continue;
     const ref: ClusterRef = { arn: stored.arn, account: identity.account, region: identity.region, name: identity.name };
     try {
@@ -231,6 +263,15 @@ export async function runSweep(deps: SweepDeps, options: SweepOptions): Promise<
       deps.logger.error("state of a deleted cluster could not be closed", { clusterArn: ref.arn, error: describeError(error) });
     }
   }
-  deps.logger.info("sweep done", { regions: regions.length, clusters: refs.length, closed: closed.length, alertsPublished });
-  return { startedAt, endedAt: deps.now(), regions, clusters: swept, closed, alertsPublished };
+
+  for (const account of unreachable.values()) {
+    try {
+      await deps.notifier.publish(renderAccountUnreachable(account, options.regions, deps.now()));
+      alertsPublished += 1;
+    } catch (error) {
+      deps.logger.error("the unreadable account's alert could not be published", { account: account.account, error: describeError(error) });
+    }
+  }
+  deps.logger.info("sweep done", { regions: regions.length, clusters: refs.length, closed: closed.length, alertsPublished, unreachableAccounts: unreachable.size });
+  return { startedAt, endedAt: deps.now(), regions, clusters: swept, closed, alertsPublished, unreachableAccounts: [...unreachable.values()] };
 }

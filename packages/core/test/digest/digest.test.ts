@@ -39,7 +39,7 @@ function swept(name: string, region: string, version: string, findings: Finding[
 }
 
 function sweepOf(clusters: SweptCluster[], regions: SweepResult["regions"] = [{ region: "eu-west-1", clusters: 0 }, { region: "us-east-1", clusters: 0 }]): SweepResult {
-  return { startedAt: NOW, endedAt: NOW, regions, clusters, closed: [], alertsPublished: 0 };
+  return { startedAt: NOW, endedAt: NOW, regions, clusters, closed: [], alertsPublished: 0, unreachableAccounts: [] };
 }
 
 const LAST_WEEK: DigestSnapshot = {
@@ -118,12 +118,39 @@ describe("buildDigest", () => {
       upgraded: [{ arn: arn("eu-west-1", "payments"), name: "payments", region: "eu-west-1", from: "1.33", to: "1.34" }],
     });
     expect(report.couldNotRead).toEqual({
+      accounts: [],
       regions: [{ region: "ap-south-1", problem: "AccessDenied: EKS ListClusters" }],
       clusters: [{ arn: arn("eu-west-1", "flaky"), name: "flaky", region: "eu-west-1", problem: "Throttled: EKS DescribeCluster" }],
     });
     // Carried over for next week: the unreadable region's and cluster's picture of last week.
     expect(Object.keys(snapshot.clusters).sort()).toEqual([arn("ap-south-1", "mumbai"), ...["batch", "flaky", "legacy", "mystery", "payments", "quiet", "web"].map((name) => arn(name === "legacy" || name === "payments" || name === "flaky" ? "eu-west-1" : "us-east-1", name))].sort());
     expect(snapshot.clusters[arn("ap-south-1", "mumbai")]).toEqual(LAST_WEEK.clusters[arn("ap-south-1", "mumbai")]);
+  });
+
+  it("lists a member account it could not read once, keeps last week's picture of that account only, and counts it as not read", () => {
+    const MEMBER = "444444444444";
+    const memberArn = `arn:aws:eks:eu-west-1:${MEMBER}:cluster/member-eu`;
+    const previous: DigestSnapshot = {
+      ...LAST_WEEK,
+      clusters: { ...LAST_WEEK.clusters, [memberArn]: { name: "member-eu", region: "eu-west-1", account: MEMBER, version: "1.34", failing: { "endpoint-public-access": "CRITICAL" } } },
+    };
+    const problem = `AccountUnreachable: account ${MEMBER} could not be read: role arn:aws:iam::${MEMBER}:role/eks-warden-member-read could not be assumed (AccessDenied)`;
+    const sweep: SweepResult = {
+      ...fleet(),
+      regions: [...fleet().regions, { region: "eu-west-1", account: MEMBER, clusters: 0, problem }, { region: "us-east-1", account: MEMBER, clusters: 0, problem }],
+      unreachableAccounts: [{ account: MEMBER, roleArn: `arn:aws:iam::${MEMBER}:role/eks-warden-member-read`, problem }],
+    };
+    const { report, snapshot } = buildDigest({ sweep, previous, policy: defaultPolicy(), now: NOW });
+    expect(report.couldNotRead.accounts).toEqual([{ account: MEMBER, roleArn: `arn:aws:iam::${MEMBER}:role/eks-warden-member-read`, problem }]);
+    // Its regions are the account's problem, not two more lines.
+    expect(report.couldNotRead.regions.some((region) => region.account === MEMBER)).toBe(false);
+    expect(report.changes.removed.map((ref) => ref.arn)).not.toContain(memberArn);
+    expect(report.changes.removed.map((ref) => ref.name)).toContain("retired");
+    expect(snapshot.clusters[memberArn]).toEqual(previous.clusters[memberArn]);
+    expect(report.headline.couldNotRead).toBe(report.couldNotRead.regions.length + report.couldNotRead.clusters.length + 1);
+    const text = digestText(renderDigest(report).payload);
+    expect(text).toContain(`  account ${MEMBER} (every region): ${problem}`);
+    expect(digestHtml(report)).toContain(`<li>account ${MEMBER} (every region): AccountUnreachable`);
   });
 
   it("reads node group, add-on and endpoint drift generically, and exemptions ending within 14 days", () => {

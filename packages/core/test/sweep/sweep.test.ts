@@ -1,7 +1,7 @@
 // The sweep on in-memory ports: the same transitions as real time, alerts "found by the scheduled sweep", gone
 // clusters closed only in regions that were listed, unreadable clusters ERROR and the run going on.
 import { describe, expect, it } from "vitest";
-import { AccessDenied, EksUnavailable, Throttled } from "../../src/errors.ts";
+import { AccessDenied, AccountUnreachable, EksUnavailable, Throttled } from "../../src/errors.ts";
 import type { ClusterRef } from "../../src/pipeline/ports.ts";
 import { inPool, runSweep, type InventoryPort, type StateIndex, type SweepDeps } from "../../src/sweep/sweep.ts";
 import { clusterRecord, OPEN, PRIVATE, world, type World } from "../pipeline/fakes.ts";
@@ -12,7 +12,16 @@ const ref = (region: string, name: string, account = ACCOUNT): ClusterRef => ({ 
 class FakeInventory implements InventoryPort {
   readonly byRegion = new Map<string, ClusterRef[]>();
   readonly failing = new Map<string, Error>();
-  async clusters(region: string): Promise<ClusterRef[]> {
+  /** Member accounts: "<account> <region>" -> its clusters; accounts whose role cannot be assumed. */
+  readonly byMember = new Map<string, ClusterRef[]>();
+  readonly unreachable = new Set<string>();
+  readonly listings: string[] = [];
+  async clusters(region: string, member?: string): Promise<ClusterRef[]> {
+    this.listings.push(`${member ?? "own"} ${region}`);
+    if (member !== undefined) {
+      if (this.unreachable.has(member)) throw new AccountUnreachable(member, `arn:aws:iam::${member}:role/eks-warden-member-read`, "AccessDenied");
+      return this.byMember.get(`${member} ${region}`) ?? [];
+    }
     const failure = this.failing.get(region);
     if (failure) throw failure;
     return this.byRegion.get(region) ?? [];
@@ -164,6 +173,92 @@ describe("runSweep", () => {
     const result = await runSweep(w, { regions: ["eu-west-1"] });
     expect(result.clusters[0]!.status).toBe("cluster-not-found");
     expect((await w.store.readState(vanishing.arn)).every((record) => record.closed)).toBe(true);
+  });
+});
+
+describe("runSweep across member accounts", () => {
+  const MEMBER = "222222222222";
+  const MISSING = "444444444444";
+  const addMemberCluster = (w: SweepWorld, cluster: ClusterRef, vpc = PRIVATE): void => {
+    const key = `${cluster.account} ${cluster.region}`;
+    w.inventory.byMember.set(key, [...(w.inventory.byMember.get(key) ?? []), cluster]);
+    w.eks.clusters.set(cluster.arn, clusterRecord(cluster, vpc));
+  };
+
+  it("reads every member account in every region besides its own, and alerts what it finds there", async () => {
+    const w = sweepWorld();
+    addCluster(w, ref("eu-west-1", "own"));
+    addMemberCluster(w, ref("ap-southeast-2", "member-ap", MEMBER), OPEN);
+    const result = await runSweep(w, { regions: ["eu-west-1", "ap-southeast-2"], accounts: [MEMBER] });
+    expect(w.inventory.listings).toEqual(["own eu-west-1", "own ap-southeast-2", `${MEMBER} eu-west-1`, `${MEMBER} ap-southeast-2`]);
+    expect(result.regions).toEqual([
+      { region: "eu-west-1", clusters: 1 },
+      { region: "ap-southeast-2", clusters: 0 },
+      { region: "eu-west-1", account: MEMBER, clusters: 0 },
+      { region: "ap-southeast-2", account: MEMBER, clusters: 1 },
+    ]);
+    expect(result.clusters.map((cluster) => cluster.ref.arn)).toEqual([ref("eu-west-1", "own").arn, ref("ap-southeast-2", "member-ap", MEMBER).arn]);
+    const opened = w.notifier.alerts.filter((alert) => alert.attributes.ruleId === "endpoint-public-access");
+    expect(opened.map((alert) => [alert.attributes.account, alert.attributes.region, alert.attributes.cluster])).toEqual([[MEMBER, "ap-southeast-2", "member-ap"]]);
+    expect(result.unreachableAccounts).toEqual([]);
+  });
+
+  it("reports a member whose role cannot be assumed (once per run, with an alert), never as an account without clusters, and closes nothing of it", async () => {
+    const w = sweepWorld();
+    const stored = ref("eu-west-1", "was-there", MISSING);
+    addMemberCluster(w, stored, OPEN);
+    await runSweep(w, { regions: ["eu-west-1", "us-east-1"], accounts: [MISSING] });
+    expect((await w.store.readState(stored.arn)).length).toBeGreaterThan(0);
+
+    w.inventory.unreachable.add(MISSING);
+    w.inventory.listings.length = 0;
+    w.notifier.alerts.length = 0;
+    w.clock.now = new Date("2026-01-06T06:00:00Z");
+    const result = await runSweep(w, { regions: ["eu-west-1", "us-east-1"], accounts: [MISSING] });
+    // One refusal stands for every region of the account: asked once.
+    expect(w.inventory.listings).toEqual(["own eu-west-1", "own us-east-1", `${MISSING} eu-west-1`]);
+    expect(result.regions.filter((region) => region.account === MISSING)).toEqual([
+      { region: "eu-west-1", account: MISSING, clusters: 0, problem: expect.stringMatching(/^AccountUnreachable: account 444444444444 could not be read/) },
+      { region: "us-east-1", account: MISSING, clusters: 0, problem: expect.stringMatching(/^AccountUnreachable/) },
+    ]);
+    expect(result.unreachableAccounts).toEqual([{ account: MISSING, roleArn: `arn:aws:iam::${MISSING}:role/eks-warden-member-read`, problem: expect.stringMatching(/AccessDenied/) }]);
+    expect(result.closed).toEqual([]);
+    expect((await w.store.readState(stored.arn)).some((record) => record.closed)).toBe(false);
+    expect(w.notifier.alerts.map((alert) => [alert.subject, alert.attributes.kind, alert.attributes.account, alert.attributes.severity])).toEqual([
+      [`[HIGH] account ${MISSING}: EKS Warden cannot read it (role not assumable)`, "coverage", MISSING, "HIGH"],
+    ]);
+    const text = JSON.parse(w.notifier.alerts[0]!.message).default as string;
+    expect(text).toContain(`EKS Warden could not read account ${MISSING}: no cluster of it was evaluated, in any region.`);
+    expect(text).toContain("Regions:      eu-west-1, us-east-1");
+    expect(text).toContain(`aws sts assume-role --role-arn arn:aws:iam::${MISSING}:role/eks-warden-member-read`);
+    expect(result.alertsPublished).toBe(1);
+  });
+
+  it("goes on when the unreadable account's alert cannot be published", async () => {
+    const w = sweepWorld();
+    w.inventory.unreachable.add(MISSING);
+    w.notifier.failNext = 1;
+    const result = await runSweep(w, { regions: ["eu-west-1"], accounts: [MISSING] });
+    expect(result.alertsPublished).toBe(0);
+    expect(result.unreachableAccounts.map((account) => account.account)).toEqual([MISSING]);
+    expect(w.logger.lines.map((line) => line.message)).toContain("the unreadable account's alert could not be published");
+  });
+
+  it("keeps a member region that could not be listed (not a role problem) apart from its other regions", async () => {
+    const w = sweepWorld();
+    const inventory = w.inventory;
+    const original = inventory.clusters.bind(inventory);
+    inventory.clusters = async (region, member) => {
+      if (member === MEMBER && region === "us-east-1") throw new Throttled("EKS", "ListClusters");
+      return original(region, member);
+    };
+    addMemberCluster(w, ref("eu-west-1", "member-eu", MEMBER));
+    const result = await runSweep(w, { regions: ["eu-west-1", "us-east-1"], accounts: [MEMBER] });
+    expect(result.regions.filter((region) => region.account === MEMBER)).toEqual([
+      { region: "eu-west-1", account: MEMBER, clusters: 1 },
+      { region: "us-east-1", account: MEMBER, clusters: 0, problem: expect.stringMatching(/Throttled/) },
+    ]);
+    expect(result.unreachableAccounts).toEqual([]);
   });
 });
 

@@ -10,6 +10,7 @@ import { ClusterInventory } from "@eks-warden/core/aws/inventory";
 import { S3ReportStore } from "@eks-warden/core/aws/s3";
 import { SnsNotifier } from "@eks-warden/core/aws/sns";
 import { SqsSettleQueue } from "@eks-warden/core/aws/sqs";
+import { AccountCredentials, memberAccountsOf } from "@eks-warden/core/aws/sts";
 import { FUNCTION_ENV, METRICS_NAMESPACE } from "@eks-warden/core/deployment";
 import { WardenError } from "@eks-warden/core/errors";
 import type { DigestDeps } from "@eks-warden/core/digest/digest";
@@ -75,10 +76,11 @@ export function depsFromEnvironment(logger: Logger, env: NodeJS.ProcessEnv = pro
   }
   const historyTtlDays = historyRetentionDays(env);
   const store = new DynamoStateStore({ tableName: required(env, FUNCTION_ENV.tableName, "the state table's name"), ...(historyTtlDays !== undefined && { historyTtlDays }) });
-  const eks = new EksCollector();
+  const policy = policyFromEnvironment(env);
+  const eks = new EksCollector({ accounts: accountCredentials(policy, env) });
   const roleArn = env[FUNCTION_ENV.remediationRoleArn];
   return {
-    policy: policyFromEnvironment(env),
+    policy,
     store,
     notifier: new SnsNotifier({ topicArn: required(env, FUNCTION_ENV.alertsTopicArn, "the alerts topic's ARN") }),
     settleQueue: options.settleQueue === false ? NO_SETTLE_QUEUE : new SqsSettleQueue({ queueUrl: required(env, FUNCTION_ENV.settleQueueUrl, "the settle queue's URL") }),
@@ -95,6 +97,23 @@ export function depsFromEnvironment(logger: Logger, env: NodeJS.ProcessEnv = pro
     },
     settings,
   };
+}
+
+/**
+ * The member accounts' credentials: AssumeRole into policy.accounts[].roleArn (reads) and .remediationRoleArn (the
+ * one write), as a session named after the function, so CloudTrail in the member account says which function it was.
+ */
+export function accountCredentials(policy: ReturnType<typeof parsePolicy>, env: NodeJS.ProcessEnv = process.env): AccountCredentials {
+  return new AccountCredentials({
+    accounts: memberAccountsOf(policy.accounts),
+    sessionName: env["AWS_LAMBDA_FUNCTION_NAME"] ?? "eks-warden",
+    region: env["AWS_REGION"] ?? "us-east-1",
+  });
+}
+
+/** The member accounts the scheduled functions read besides their own: those policy.accounts gives a role for. */
+export function sweepAccounts(deps: PipelineDeps): string[] {
+  return memberAccountsOf(deps.policy.accounts).map((account) => account.id);
 }
 
 /** The regions the scheduled functions read: the policy's, else the function's own region. */

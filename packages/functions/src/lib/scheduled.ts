@@ -5,6 +5,8 @@ import type { SweepResult } from "@eks-warden/core/sweep/sweep";
 export interface ScheduledRun {
   readonly regions: number;
   readonly unreadableRegions: number;
+  /** Member accounts whose role could not be assumed (each also alerted). */
+  readonly unreadableAccounts: number;
   readonly clusters: number;
   readonly unreadableClusters: number;
   readonly closed: number;
@@ -16,6 +18,7 @@ export function scheduledSummary(result: SweepResult, reportUri?: string): Sched
   return {
     regions: result.regions.length,
     unreadableRegions: result.regions.filter((region) => region.problem !== undefined).length,
+    unreadableAccounts: result.unreachableAccounts.length,
     clusters: result.clusters.length,
     unreadableClusters: result.clusters.filter((cluster) => cluster.status === "unreadable").length,
     closed: result.closed.length,

@@ -1,0 +1,73 @@
+// The alert for a member account EKS Warden could not read (its role could not be assumed): none of its clusters was
+// evaluated, so its silence means nothing. Published by the sweep on the alerts topic (kind=coverage), once per run
+// while it lasts: a coverage gap is a standing condition, not a transition, and the daily repeat is the reminder.
+// The text is a pure function of the JSON payload, so an SQS subscriber can rebuild what the e-mail says. Pure.
+
+import { oneLine } from "../text.ts";
+import type { OutboxAlert } from "../pipeline/ports.ts";
+import { SUBJECT_MAX } from "./render.ts";
+
+export const COVERAGE_PAYLOAD_VERSION = 1;
+
+export interface AccountUnreachableInput {
+  readonly account: string;
+  readonly roleArn?: string;
+  readonly problem: string;
+}
+
+export interface CoveragePayload {
+  readonly kind: "coverage";
+  readonly version: typeof COVERAGE_PAYLOAD_VERSION;
+  readonly severity: "HIGH";
+  readonly account: string;
+  readonly roleArn?: string;
+  readonly regions: readonly string[];
+  readonly problem: string;
+  readonly at: string;
+}
+
+export function coveragePayload(input: AccountUnreachableInput, regions: readonly string[], at: Date): CoveragePayload {
+  return {
+    kind: "coverage",
+    version: COVERAGE_PAYLOAD_VERSION,
+    severity: "HIGH",
+    account: oneLine(input.account, 12),
+    ...(input.roleArn ? { roleArn: oneLine(input.roleArn, 200) } : {}),
+    regions: regions.map((region) => oneLine(region, 32)),
+    problem: oneLine(input.problem, 600),
+    at: at.toISOString(),
+  };
+}
+
+/** What an e-mail subscriber reads. */
+export function coverageText(payload: CoveragePayload): string {
+  const role = payload.roleArn ?? "(none configured)";
+  return `${[
+    `UNREADABLE HIGH: EKS Warden could not read account ${payload.account}: no cluster of it was evaluated, in any region.`,
+    "",
+    `Account:      ${payload.account}`,
+    `Role:         ${role}`,
+    `Regions:      ${payload.regions.join(", ")}`,
+    `Problem:      ${payload.problem}`,
+    `When:         ${payload.at} (scheduled sweep)`,
+    "",
+    "Why it matters: an account the monitor cannot read is not an account without findings; an endpoint opened there is not judged until its role works again. Its stored state is kept as it was, never closed.",
+    "",
+    "Fix: deploy the member roles to the account (the member-read-role template, through the StackSet), check that their trust policy names the central functions' roles and the external id of policy.accounts, then test it:",
+    `  aws sts assume-role --role-arn ${role} --role-session-name eks-warden-check --external-id <policy.accounts[].externalId>`,
+  ].join("\n")}\n`;
+}
+
+export function renderAccountUnreachable(input: AccountUnreachableInput, regions: readonly string[], at: Date): OutboxAlert & { readonly text: string; readonly payload: CoveragePayload } {
+  const payload = coveragePayload(input, regions, at);
+  const text = coverageText(payload);
+  const json = JSON.stringify(payload);
+  return {
+    subject: `[HIGH] account ${payload.account}: EKS Warden cannot read it (role not assumable)`.slice(0, SUBJECT_MAX),
+    message: JSON.stringify({ default: text, email: text, "email-json": json, sqs: json, lambda: json, https: json, http: json }),
+    messageStructure: "json",
+    attributes: { severity: "HIGH", ruleId: "account-readable", transition: "UNREADABLE", account: payload.account, region: "all", cluster: "all", kind: "coverage" },
+    text,
+    payload,
+  };
+}
