@@ -40,7 +40,9 @@ import {
 import type { Construct } from "constructs";
 import { permissionsFor } from "@eks-warden/core/rules/index";
 import { TAMPER_RULE_IDS, tamperRules } from "@eks-warden/core/tamper/pattern";
-import { keepsState, loadDeploymentConfig, type DeploymentConfig } from "./config.ts";
+import { keepsState, loadDeploymentConfig, uncoveredRegions, type DeploymentConfig } from "./config.ts";
+import { CENTRAL_READERS, CENTRAL_REMEDIATOR, centralEventBus, centralRoleName, clusterEventRulePattern } from "./Organization.ts";
+import { memberAccountsOf } from "@eks-warden/core/aws/sts";
 import { REALTIME_FUNCTION_ACTIONS, SCHEDULED_FUNCTION_ACTIONS } from "@eks-warden/core/aws/permissions";
 import { REMEDIATION_ACTIONS, scopeActions } from "./permissions.ts";
 import { EXEMPTION_TAG } from "@eks-warden/core/exemptions";
@@ -145,9 +147,16 @@ function queue(stack: Stack, id: string, props: sqs.QueueProps = {}): sqs.Queue 
   });
 }
 
-function functionRole(stack: Stack, id: string, logGroup: logs.LogGroup): iam.Role {
+/** Whether the deployment reads member accounts (or takes an organisation's events): then its readers' roles are named. */
+function organizationWide(config: DeploymentConfig): boolean {
+  return config.organization !== undefined || memberAccountsOf(config.policy.accounts).length > 0;
+}
+
+function functionRole(stack: Stack, id: string, logGroup: logs.LogGroup, config: DeploymentConfig): iam.Role {
   // An own role per function instead of the AWSLambdaBasicExecutionRole managed policy: logs go to this one group.
-  const role = new iam.Role(stack, `${id}Role`, { assumedBy: new iam.ServicePrincipal("lambda.amazonaws.com") });
+  // The member roles' trust policies name the central readers' roles before they exist, so those get fixed names.
+  const named = organizationWide(config) && (CENTRAL_READERS as readonly string[]).includes(id);
+  const role = new iam.Role(stack, `${id}Role`, { assumedBy: new iam.ServicePrincipal("lambda.amazonaws.com"), ...(named && { roleName: centralRoleName(stack.stackName, id) }) });
   role.addToPolicy(
     new iam.PolicyStatement({
       sid: "WriteOwnLogs",
@@ -203,7 +212,7 @@ function wardenFunction(
     retention: wiring.config.logRetentionDays as logs.RetentionDays,
     removalPolicy: wiring.removalPolicy,
   });
-  const role = functionRole(stack, id, logGroup);
+  const role = functionRole(stack, id, logGroup, wiring.config);
   const environment = environmentOf(name, wiring, scheduled);
   // Tokens stand for ARNs and names of ~100 characters; the policy is the part that can grow.
   const approximateBytes = Object.entries(environment).reduce((sum, [key, value]) => sum + key.length + Math.max(value.length, 120), 0);
@@ -252,6 +261,22 @@ function grantDeclared(fn: SstFunction, role: iam.Role, name: keyof typeof REALT
   fn.addToRolePolicy(new iam.PolicyStatement({ sid: "PublishAlerts", actions: [...declared.topic], resources: [topic.topicArn] }));
   fn.addToRolePolicy(new iam.PolicyStatement({ sid: "EncryptAlerts", actions: TOPIC_PUBLISH_KEY_ACTIONS, resources: [key.keyArn] }));
   fn.addToRolePolicy(new iam.PolicyStatement({ sid: "QueueSettleChecks", actions: [...declared.settleQueue], resources: [settleQueue.queueArn] }));
+  grantMemberRoles(fn, config);
+}
+
+/**
+ * sts:AssumeRole on the member accounts' read-only roles (policy.accounts[].roleArn), and for the function that
+ * remediates, under enforce, on their remediation roles: exactly the ARNs the policy names.
+ */
+function grantMemberRoles(fn: SstFunction, config: DeploymentConfig): void {
+  const members = memberAccountsOf(config.policy.accounts);
+  if (members.length === 0) return;
+  fn.addToRolePolicy(new iam.PolicyStatement({ sid: "AssumeMemberReadRoles", actions: ["sts:AssumeRole"], resources: members.map((member) => member.roleArn) }));
+  const remediating = fn.node.id === CENTRAL_REMEDIATOR && config.policy.remediation.mode === "enforce";
+  const remediationRoles = members.flatMap((member) => (member.remediationRoleArn ? [member.remediationRoleArn] : []));
+  if (remediating && remediationRoles.length > 0) {
+    fn.addToRolePolicy(new iam.PolicyStatement({ sid: "AssumeMemberRemediationRoles", actions: ["sts:AssumeRole"], resources: remediationRoles }));
+  }
 }
 
 /**
@@ -277,6 +302,7 @@ function grantScheduled(fn: SstFunction, role: iam.Role, name: keyof typeof SCHE
   if (declared.reportBucket.length > 0) {
     fn.addToRolePolicy(new iam.PolicyStatement({ sid: "WriteReports", actions: [...declared.reportBucket], resources: [reportBucket.arnForObjects(`${REPORT_PREFIX}*`)] }));
   }
+  grantMemberRoles(fn, config);
 }
 
 /** The digest's reports: encrypted, TLS-only, private, versioned, expired by a lifecycle rule. */
@@ -413,6 +439,13 @@ export function Warden({ stack, app }: StackContext) {
   const config = loadDeploymentConfig(useProject().paths.root);
   // Every stage keeps its state unless the configuration says it is ephemeral (docs/threat-model.md: data).
   const keep = keepsState(config, app.stage);
+  const uncovered = uncoveredRegions(config, stack.region);
+  if (uncovered.length > 0) {
+    throw new Error(
+      `${config.source}: policy.regions lists ${uncovered.join(", ")}, which neither the central stack (${stack.region}) nor a forwarder covers: ` +
+        `add ${uncovered.length === 1 ? "it" : "them"} to organization.forwarderRegions (and deploy the forwarder StackSet there), or remove ${uncovered.length === 1 ? "it" : "them"} from policy.regions`,
+    );
+  }
   const removalPolicy = keep ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
   const names = namesOf(stack);
 
@@ -482,6 +515,7 @@ export function Warden({ stack, app }: StackContext) {
   const ruleNames = {
     clusterEvents: names.rule("cluster-events"),
     heartbeat: names.rule("heartbeat"),
+    ...(config.organization && { organizationClusterEvents: names.rule("org-cluster-events") }),
   };
   const rule = new events.Rule(stack, "ClusterEventRule", {
     ruleName: ruleNames.clusterEvents,
@@ -497,6 +531,19 @@ export function Warden({ stack, app }: StackContext) {
   });
   rule.addTarget(target(clusterEvent.fn, clusterEventDeadLetters));
   rules.push(rule);
+  if (config.organization && ruleNames.organizationClusterEvents) {
+    // The member accounts' forwarders put their EKS events on this bus; the same pattern, the same target.
+    const bus = centralEventBus(stack, `${stack.stackName}-central`, config.organization.id);
+    const fromMembers = new events.Rule(stack, "OrganizationClusterEventRule", {
+      ruleName: ruleNames.organizationClusterEvents,
+      eventBus: bus,
+      description: "EKS changes forwarded from every member account and region -> cluster-event (pattern: @eks-warden/core/event-pattern)",
+      eventPattern: clusterEventRulePattern(),
+    });
+    fromMembers.addTarget(target(clusterEvent.fn, clusterEventDeadLetters));
+    rules.push(fromMembers);
+    new CfnOutput(stack, "CentralEventBusArn", { value: bus.eventBusArn, description: "The forwarder StackSet's parameter CentralEventBusArn" });
+  }
   const heartbeat = new events.Rule(stack, "HeartbeatRule", {
     ruleName: ruleNames.heartbeat,
     description: "Daily heartbeat -> tamper -> the health topic: a day without it means the health path is broken",

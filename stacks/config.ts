@@ -17,7 +17,10 @@ export type LogRetentionDays = (typeof LOG_RETENTION_DAYS)[number];
 
 /** An SST stage name: a letter, then letters, digits or -. */
 export const STAGE_NAME = /^[A-Za-z][A-Za-z0-9-]*$/;
-const KNOWN_KEYS = ["$schema", "_what", "region", "logRetentionDays", "historyRetentionDays", "ephemeralStages", "healthEmails", "policy"] as const;
+const KNOWN_KEYS = ["$schema", "_what", "region", "logRetentionDays", "historyRetentionDays", "ephemeralStages", "healthEmails", "organization", "policy"] as const;
+
+/** An AWS Organizations id (o- and 10 to 32 lowercase letters or digits). */
+const ORGANIZATION_ID = /^o-[a-z0-9]{10,32}$/;
 
 /** DynamoDB TTL of a cluster's history: at least a day, at most ten years. */
 const HISTORY_RETENTION_RANGE = { min: 1, max: 3653 } as const;
@@ -40,7 +43,20 @@ export interface DeploymentConfig {
   readonly ephemeralStages: readonly string[];
   /** E-mail subscriptions of the health topic (tamper alerts, health alarms, heartbeat); default policy.alertEmails. */
   readonly healthEmails: readonly string[];
+  /**
+   * One deployment for an AWS Organization: the central event bus accepts events from the organisation's accounts
+   * only (aws:PrincipalOrgID), and the forwarder StackSet covers `forwarderRegions` in every member account. Absent:
+   * a single-account deployment, as before.
+   */
+  readonly organization?: OrganizationConfig;
   readonly policy: Policy;
+}
+
+export interface OrganizationConfig {
+  /** The organisation whose accounts may put events on the central bus. */
+  readonly id: string;
+  /** The regions the forwarder StackSet is deployed to (besides the central stack's own region, covered by itself). */
+  readonly forwarderRegions: readonly string[];
 }
 
 export const DEFAULT_REGION = "us-east-1";
@@ -104,6 +120,19 @@ export function parseDeploymentConfig(document: unknown, source: string): Deploy
       }
     }
   }
+  let organization: OrganizationConfig | undefined;
+  const orgInput = input["organization"];
+  if (orgInput !== undefined) {
+    if (typeof orgInput !== "object" || orgInput === null || Array.isArray(orgInput)) issues.push({ path: "organization", message: "expected { id, forwarderRegions }" });
+    else {
+      const { id, forwarderRegions = [], ...rest } = orgInput as Record<string, unknown>;
+      for (const key of Object.keys(rest)) issues.push({ path: `organization.${key}`, message: "unknown setting; expected id, forwarderRegions" });
+      if (typeof id !== "string" || !ORGANIZATION_ID.test(id)) issues.push({ path: "organization.id", message: `expected an AWS Organizations id such as "o-a1b2c3d4e5", got ${JSON.stringify(id)}` });
+      if (!Array.isArray(forwarderRegions) || !forwarderRegions.every((r) => typeof r === "string" && REGION.test(r))) {
+        issues.push({ path: "organization.forwarderRegions", message: `expected a list of AWS regions such as "eu-west-1", got ${JSON.stringify(forwarderRegions)}` });
+      } else if (typeof id === "string") organization = { id, forwarderRegions: [...new Set(forwarderRegions as string[])] };
+    }
+  }
   if (issues.length > 0) throw new ValidationError(`${source}: invalid deployment configuration`, issues);
   let policy: Policy;
   try {
@@ -121,6 +150,7 @@ export function parseDeploymentConfig(document: unknown, source: string): Deploy
     historyRetentionDays: history as number,
     ephemeralStages: ephemeralStages as string[],
     healthEmails: (healthEmails as string[] | undefined) ?? policy.alertEmails,
+    ...(organization && { organization }),
     policy,
   };
 }
@@ -146,4 +176,15 @@ export function loadDeploymentConfig(root: string, env: NodeJS.ProcessEnv = proc
     throw new ValidationError(`${path}: invalid deployment configuration`, [{ path: "", message: `expected JSON (${(cause as Error).message})` }], { cause });
   }
   return parseDeploymentConfig(document, path);
+}
+
+/**
+ * The regions of policy.regions that no real-time path covers: neither the central stack's region nor a forwarder
+ * region. Only an organisation deployment is held to it (a single-account deployment reads other regions on the
+ * daily sweep alone, as documented).
+ */
+export function uncoveredRegions(config: Pick<DeploymentConfig, "organization" | "policy">, centralRegion: string): string[] {
+  if (!config.organization) return [];
+  const covered = new Set([centralRegion, ...config.organization.forwarderRegions]);
+  return config.policy.regions.filter((region) => !covered.has(region));
 }

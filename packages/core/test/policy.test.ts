@@ -90,6 +90,18 @@ describe("parsePolicy errors name the field and what was expected", () => {
       "accounts[0].roleArn",
       "the role is in account 444455556666, not in 111122223333; expected the role to assume in that account",
     ],
+    [
+      { accounts: [{ id: "111122223333", roleArn: "arn:aws:iam::111122223333:role/Reader", remediationRoleArn: "arn:aws:iam::444455556666:role/Fixer" }] },
+      "accounts[0].remediationRoleArn",
+      "the role is in account 444455556666, not in 111122223333; expected the role to assume in that account",
+    ],
+    [
+      { accounts: [{ id: "111122223333", remediationRoleArn: "arn:aws:iam::111122223333:role/Fixer" }] },
+      "accounts[0].roleArn",
+      "a remediationRoleArn needs the read-only roleArn of the same account: the account must be read before it is changed",
+    ],
+    [{ accounts: [{ id: "111122223333", roleArn: "arn:aws:iam::111122223333:role/Reader", externalId: "x" }] }, "accounts[0].externalId", /is not an external id: 2 to 1224 of letters/],
+    [{ accounts: [{ id: "111122223333", roleArn: "arn:aws:iam::111122223333:role/Reader", externalId: "has space" }] }, "accounts[0].externalId", /"has space" is not an external id/],
     [{ schedules: { digest: "every monday" } }, "schedules.digest", /not a schedule expression: expected cron\(/],
     [{ schedules: { digest: "cron(0 8 * * MON *)" } }, "schedules.digest", /exactly one of day-of-month and day-of-week must be \?/],
     [{ schedules: { sweep: "cron(0 6 * * ?)" } }, "schedules.sweep", /has 6 fields .* this one has 5/],

@@ -1,14 +1,17 @@
 // `eks-warden synth --out DIR`: the CloudFormation templates of the SST app, offline and without AWS credentials.
 // `sst build` cannot do that (it always asks STS who the caller is), so this drives SST's App programmatically the
 // way its own tests do: initProject, App in deploy mode, the stacks from sst.config.ts, finish, synth.
-import { existsSync, mkdirSync, readdirSync, rmSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Aspects, Aws } from "aws-cdk-lib";
 import type { CloudAssembly } from "aws-cdk-lib/cx-api";
 import { AwsSolutionsChecks } from "cdk-nag";
 import { CliInputError, parseCommandLine, type Command } from "./command.ts";
-import { STAGE_NAME } from "../../../../stacks/config.ts";
+import { loadDeploymentConfig, STAGE_NAME } from "../../../../stacks/config.ts";
+import { memberApp } from "../../../../stacks/Organization.ts";
+import { memberAccountsOf } from "@eks-warden/core/aws/sts";
 
 export const REPO_ROOT = fileURLToPath(new URL("../../../../", import.meta.url));
 
@@ -33,6 +36,11 @@ export interface NagFinding {
 export interface Synthesized {
   readonly assembly: CloudAssembly;
   readonly stackNames: readonly string[];
+  /**
+   * The member accounts' templates (forwarder, read-only role, remediation role), when the configuration names an
+   * organization or member accounts: an app of their own, synthesised beside the central one.
+   */
+  readonly memberAssembly?: CloudAssembly;
   /** Unsuppressed cdk-nag errors and warnings (empty without nagChecks). */
   readonly nagFindings: readonly NagFinding[];
 }
@@ -66,9 +74,18 @@ export async function synthesizeApp(options: SynthesizeOptions = {}): Promise<Sy
   if (options.nagChecks) Aspects.of(app).add(new AwsSolutionsChecks({ verbose: true }));
   const assembly = app.synth();
   const stackNames = assembly.stacks.map((stack) => stack.stackName);
+  const config = loadDeploymentConfig(REPO_ROOT);
+  let memberAssembly: CloudAssembly | undefined;
+  if (config.organization || memberAccountsOf(config.policy.accounts).length > 0) {
+    const centralStack = assembly.stacks[0]!;
+    const regions = config.policy.regions.length > 0 ? config.policy.regions : [centralStack.environment.region];
+    const members = memberApp(mkdtempSync(join(tmpdir(), "warden-member-")), centralStack.stackName, regions);
+    if (options.nagChecks) Aspects.of(members).add(new AwsSolutionsChecks({ verbose: true }));
+    memberAssembly = members.synth();
+  }
   const nagFindings: NagFinding[] = [];
   if (options.nagChecks) {
-    for (const artifact of assembly.stacks) {
+    for (const artifact of [...assembly.stacks, ...(memberAssembly?.stacks ?? [])]) {
       for (const message of artifact.messages) {
         if (message.level !== "error" && message.level !== "warning") continue;
         const text = typeof message.entry.data === "string" ? message.entry.data : JSON.stringify(message.entry.data);
@@ -77,7 +94,7 @@ export async function synthesizeApp(options: SynthesizeOptions = {}): Promise<Sy
       }
     }
   }
-  return { assembly, stackNames, nagFindings };
+  return { assembly, stackNames, nagFindings, ...(memberAssembly && { memberAssembly }) };
 }
 
 export interface SynthOptions {
@@ -100,6 +117,8 @@ export async function synth(options: SynthOptions): Promise<SynthOutcome> {
   if (existsSync(outDir)) rmSync(outDir, { recursive: true, force: true });
   mkdirSync(outDir, { recursive: true });
   const synthesized = await synthesizeApp({ outDir, nagChecks: true, ...(options.stage !== undefined && { stage: options.stage }) });
+  // The member templates go beside the central one: the StackSet and the role stacks are created from these files.
+  for (const artifact of synthesized.memberAssembly?.stacks ?? []) copyFileSync(artifact.templateFullPath, join(outDir, artifact.templateFile));
   const templates = readdirSync(outDir)
     .filter((name) => name.endsWith(".template.json"))
     .map((name) => join(outDir, name));

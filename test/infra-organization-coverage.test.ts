@@ -1,0 +1,55 @@
+// An organisation deployment must cover every region it reads in real time: `npm run synth` refuses, naming the
+// region, a policy.regions entry that neither the central stack's region nor a forwarder region covers. And the
+// `organization` setting is validated with errors that name the field.
+import { spawn } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { ValidationError } from "@eks-warden/core/errors";
+import { CONFIG_PATH_VARIABLE, parseDeploymentConfig, uncoveredRegions } from "../stacks/config.ts";
+
+const repoRoot = fileURLToPath(new URL("../", import.meta.url));
+const organization = { id: "o-a1b2c3d4e5", forwarderRegions: ["us-east-1"] };
+
+describe("real-time coverage of an organisation's regions", () => {
+  it("is the central stack's region and the forwarder regions; a single-account deployment is not held to it", () => {
+    const config = parseDeploymentConfig({ organization, policy: { regions: ["eu-west-1", "us-east-1", "ap-southeast-2", "sa-east-1"] } }, "test");
+    expect(uncoveredRegions(config, "eu-west-1")).toEqual(["ap-southeast-2", "sa-east-1"]);
+    expect(uncoveredRegions(parseDeploymentConfig({ policy: { regions: ["eu-west-1", "sa-east-1"] } }, "test"), "eu-west-1")).toEqual([]);
+  });
+
+  it("stops `npm run synth` with a message naming the uncovered region and what to do", async () => {
+    const folder = mkdtempSync(join(tmpdir(), "warden-uncovered-"));
+    const configFile = join(folder, "warden.config.json");
+    writeFileSync(configFile, JSON.stringify({ region: "eu-west-1", organization, policy: { regions: ["eu-west-1", "us-east-1", "ap-southeast-2"] } }));
+    const env = { PATH: process.env["PATH"] ?? "/usr/bin:/bin", HOME: folder, AWS_EC2_METADATA_DISABLED: "true", [CONFIG_PATH_VARIABLE]: configFile };
+    const child = spawn(process.execPath, ["--import", "tsx", "scripts/synth.ts", "--out", join(folder, "cdk.out")], { cwd: repoRoot, env, stdio: ["ignore", "pipe", "pipe"] });
+    let output = "";
+    child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    const timer = setTimeout(() => child.kill("SIGKILL"), 150_000);
+    const code = await new Promise<number | null>((resolve) => child.once("exit", (exitCode) => resolve(exitCode)));
+    clearTimeout(timer);
+    expect(code, output).not.toBe(0);
+    expect(output).toContain(
+      `${configFile}: policy.regions lists ap-southeast-2, which neither the central stack (eu-west-1) nor a forwarder covers: add it to organization.forwarderRegions (and deploy the forwarder StackSet there), or remove it from policy.regions`,
+    );
+  }, 180_000);
+});
+
+describe("the organization setting", () => {
+  it("names the field of every mistake", () => {
+    let error: unknown;
+    try {
+      parseDeploymentConfig({ organization: { id: "org-1", forwarderRegions: ["mars-1"], ou: "x" } }, "test.json");
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as ValidationError).issues.map((issue) => issue.path)).toEqual(["organization.ou", "organization.id", "organization.forwarderRegions"]);
+    expect(() => parseDeploymentConfig({ organization: "o-a1b2c3d4e5" }, "test.json")).toThrow(/organization: expected \{ id, forwarderRegions \}/);
+    expect(parseDeploymentConfig({ organization: { id: "o-a1b2c3d4e5" } }, "test.json").organization).toEqual({ id: "o-a1b2c3d4e5", forwarderRegions: [] });
+  });
+});

@@ -1,0 +1,132 @@
+// One deployment for an AWS Organization, read from the synthesised CloudFormation: the central bus accepts events
+// from the organisation only and its rule reads it with the shared pattern; the central functions may assume exactly
+// the member roles the policy names; and the member templates (forwarder, read-only role, remediation role) grant what
+// docs/design.md says and nothing more, cdk-nag clean. Its own test file because SST synthesises one app per process.
+import { Template } from "aws-cdk-lib/assertions";
+import { beforeAll, describe, expect, it } from "vitest";
+import { clusterEventPattern } from "@eks-warden/core/event-pattern";
+import type { Synthesized } from "../packages/cli/src/commands/synth.ts";
+import { memberReadActions } from "../stacks/Organization.ts";
+import { allPolicyStatements, resourcesOfType, synthesizeWithConfig } from "./infra-support.ts";
+
+const READ = (account: string) => `arn:aws:iam::${account}:role/eks-warden-member-read`;
+const REMEDIATE = (account: string) => `arn:aws:iam::${account}:role/eks-warden-member-remediate`;
+
+const organization = {
+  _what: "test configuration: an organisation, two member accounts (one without a remediation role), three regions",
+  region: "eu-west-1",
+  organization: { id: "o-a1b2c3d4e5", forwarderRegions: ["us-east-1", "ap-southeast-2"] },
+  policy: {
+    remediation: { mode: "enforce", action: "private" },
+    regions: ["eu-west-1", "us-east-1", "ap-southeast-2"],
+    accounts: [
+      { id: "222222222222", roleArn: READ("222222222222"), remediationRoleArn: REMEDIATE("222222222222"), externalId: "eks-warden-7f3a9c" },
+      { id: "333333333333", roleArn: READ("333333333333"), externalId: "eks-warden-7f3a9c" },
+    ],
+  },
+};
+
+let synthesized: Synthesized;
+let template: Template;
+const member = (suffix: string) => {
+  const artifact = synthesized.memberAssembly!.stacks.find((stack) => stack.stackName === `org-eks-warden-Warden-${suffix}`)!;
+  return Template.fromJSON(artifact.template as Record<string, unknown>);
+};
+
+beforeAll(async () => {
+  ({ synthesized, template } = await synthesizeWithConfig("org", organization));
+}, 180_000);
+
+type Json = Record<string, unknown>;
+/** The permission statements (trust policies left out: they are checked on their own). */
+const granted = (t: Template) => allPolicyStatements(t).filter(({ where }) => !where.endsWith(":trust"));
+const policyDocuments = (t: Template) => Object.values(resourcesOfType(t, "AWS::IAM::Role")).map((role) => role.Properties as Json);
+
+describe("an organisation deployment", () => {
+  it("synthesises the central stack and the three member templates, all clean under cdk-nag AwsSolutions", () => {
+    expect(synthesized.stackNames).toEqual(["org-eks-warden-Warden"]);
+    expect(synthesized.memberAssembly!.stacks.map((stack) => stack.stackName).sort()).toEqual([
+      "org-eks-warden-Warden-forwarder",
+      "org-eks-warden-Warden-member-read-role",
+      "org-eks-warden-Warden-member-remediation-role",
+    ]);
+    expect(synthesized.nagFindings).toEqual([]);
+  });
+
+  it("opens the central bus to PutEvents from the organisation's accounts only, and reads it with the shared pattern into cluster-event", () => {
+    const [bus] = Object.values(resourcesOfType(template, "AWS::Events::EventBus"));
+    expect(bus!.Properties).toMatchObject({ Name: "org-eks-warden-Warden-central" });
+    const policies = Object.values(resourcesOfType(template, "AWS::Events::EventBusPolicy"));
+    expect(policies).toHaveLength(1);
+    expect(policies[0]!.Properties).toMatchObject({
+      Statement: { Sid: "cdk-OrganizationAccountsForwardEksEvents", Effect: "Allow", Principal: { AWS: "*" }, Action: "events:PutEvents", Condition: { StringEquals: { "aws:PrincipalOrgID": "o-a1b2c3d4e5" } } },
+    });
+    const rules = Object.values(resourcesOfType(template, "AWS::Events::Rule")).filter((rule) => (rule.Properties as Json)["Name"] === "org-eks-warden-Warden-org-cluster-events");
+    expect(rules).toHaveLength(1);
+    expect((rules[0]!.Properties as Json)["EventPattern"]).toEqual(JSON.parse(JSON.stringify(clusterEventPattern)));
+    expect(JSON.stringify((rules[0]!.Properties as Json)["EventBusName"])).toContain("CentralEventBus");
+    expect(JSON.stringify((rules[0]!.Properties as Json)["Targets"])).toContain("ClusterEvent");
+    template.hasOutput("CentralEventBusArn", {});
+  });
+
+  it("lets the readers assume exactly the member read roles, and only settle (under enforce) the remediation roles", () => {
+    const assumed = granted(template).filter(({ statement }) => [statement.Action].flat().includes("sts:AssumeRole"));
+    const byRole = new Map<string, string[]>();
+    for (const { where, statement } of assumed) {
+      const role = where.split(":")[0]!;
+      byRole.set(role, [...(byRole.get(role) ?? []), `${String(statement.Sid)} ${JSON.stringify(statement.Resource)}`]);
+    }
+    const reads = `AssumeMemberReadRoles ${JSON.stringify([READ("222222222222"), READ("333333333333")])}`;
+    const roles = [...byRole.keys()].sort();
+    expect(roles).toEqual([expect.stringMatching(/^ClusterEventRole/), expect.stringMatching(/^DigestRole/), expect.stringMatching(/^SettleRole/), expect.stringMatching(/^SweepRole/)]);
+    for (const role of roles) {
+      expect(byRole.get(role)).toEqual(role.startsWith("SettleRole") ? [reads, `AssumeMemberRemediationRoles ${JSON.stringify(REMEDIATE("222222222222"))}`] : [reads]);
+    }
+    // Fixed names, so the member roles' trust policies can name them.
+    const names = policyDocuments(template).map((role) => role["RoleName"]).filter(Boolean).sort();
+    expect(names).toEqual(["org-eks-warden-Warden-ClusterEvent", "org-eks-warden-Warden-Digest", "org-eks-warden-Warden-Settle", "org-eks-warden-Warden-Sweep"]);
+  });
+
+  it("ships a forwarder: one rule with the shared pattern, targeting the central bus through a role that may put events there only", () => {
+    const forwarder = member("forwarder");
+    const rules = Object.values(resourcesOfType(forwarder, "AWS::Events::Rule"));
+    expect(rules).toHaveLength(1);
+    const rule = rules[0]!.Properties as Json;
+    expect(rule["EventPattern"]).toEqual(JSON.parse(JSON.stringify(clusterEventPattern)));
+    expect(rule["Targets"]).toEqual([expect.objectContaining({ Arn: { Ref: "CentralEventBusArn" } })]);
+    const statements = granted(forwarder).map(({ statement }) => statement);
+    expect(statements).toEqual([expect.objectContaining({ Effect: "Allow", Action: "events:PutEvents", Resource: { Ref: "CentralEventBusArn" } })]);
+    const [role] = policyDocuments(forwarder);
+    expect(role!["AssumeRolePolicyDocument"]).toMatchObject({ Statement: [{ Action: "sts:AssumeRole", Effect: "Allow", Principal: { Service: "events.amazonaws.com" } }] });
+  });
+
+  it("ships a read-only role trusting only the central readers' roles with the external id, granting exactly the EKS reads the rules declare", () => {
+    const readRole = member("member-read-role");
+    const [role] = policyDocuments(readRole);
+    expect(role!["RoleName"]).toBe("eks-warden-member-read");
+    const trust = JSON.stringify(role!["AssumeRolePolicyDocument"]);
+    for (const fn of ["ClusterEvent", "Settle", "Sweep", "Digest"]) expect(trust).toContain(`:role/org-eks-warden-Warden-${fn}`);
+    expect(trust).toContain('"sts:ExternalId":{"Ref":"ExternalId"}');
+    expect(trust).toContain('"ArnEquals":{"aws:PrincipalArn"');
+    const actions = granted(readRole).flatMap(({ statement }) => [statement.Action].flat() as string[]);
+    expect([...new Set(actions)].sort()).toEqual(memberReadActions());
+    expect(actions.every((action) => action.startsWith("eks:") && (action.includes(":Describe") || action.includes(":List")))).toBe(true);
+    const parameters = readRole.toJSON()["Parameters"] as Json;
+    expect(parameters["ExternalId"]).toMatchObject({ NoEcho: true });
+  });
+
+  it("ships a remediation role trusting only the central settle role, allowed eks:UpdateClusterConfig alone and never on opted-out or exempt clusters", () => {
+    const remediationRole = member("member-remediation-role");
+    const [role] = policyDocuments(remediationRole);
+    expect(role!["RoleName"]).toBe("eks-warden-member-remediate");
+    const trust = JSON.stringify(role!["AssumeRolePolicyDocument"]);
+    expect(trust).toContain(":role/org-eks-warden-Warden-Settle");
+    expect(trust).not.toContain("Sweep");
+    const statements = granted(remediationRole).map(({ statement }) => statement);
+    expect(statements.map((statement) => [statement.Sid, statement.Effect, statement.Action])).toEqual([
+      ["CloseEndpoints", "Allow", "eks:UpdateClusterConfig"],
+      ["NeverOptedOut", "Deny", "eks:UpdateClusterConfig"],
+      ["NeverExempt", "Deny", "eks:UpdateClusterConfig"],
+    ]);
+  });
+});
