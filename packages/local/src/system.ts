@@ -26,6 +26,7 @@ import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
 import { DynamoStateStore } from "@eks-warden/core/aws/dynamodb";
 import { EksCollector } from "@eks-warden/core/aws/eks";
 import { ClusterInventory } from "@eks-warden/core/aws/inventory";
+import { AccountCredentials, memberAccountsOf } from "@eks-warden/core/aws/sts";
 import { SnsNotifier } from "@eks-warden/core/aws/sns";
 import { SqsSettleQueue } from "@eks-warden/core/aws/sqs";
 import { clusterEventPattern, FUNCTION_ENV, HANDLERS, SCHEDULED_FUNCTION_TIMEOUT_SECONDS, SETTLE_QUEUE, STATE_TABLE_KEY_SCHEMA } from "@eks-warden/core/deployment";
@@ -345,8 +346,30 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
     });
     const poller = new LocalQueuePoller({ sqs, queueUrl: settleQueues.queueUrl, queueArn: settleQueues.queueArn, handler: settleHandler, functionName: HANDLERS.settle.name });
     const store = new DynamoStateStore({ tableName, client: dynamo });
-    const inventory = new ClusterInventory();
-    stack.push(async () => inventory.destroy());
+    // The member accounts of the policy are read as the handlers read them: through their roles (the simulator's STS
+    // maps each session to the role's account); an account whose role cannot be assumed is simply not listed here.
+    const members = memberAccountsOf(parsePolicy(options.policy).accounts);
+    const accountCredentials = () => new AccountCredentials({ accounts: members, sessionName: "eks-warden-local", region });
+    const inventoryAccounts = accountCredentials();
+    const inventory = new ClusterInventory({ eks: new EksCollector({ accounts: inventoryAccounts }) });
+    stack.push(async () => {
+      inventory.eks.destroy();
+      inventoryAccounts.destroy();
+    });
+    /** Every cluster of the own account and of the member accounts that can be read, in every region. */
+    const listEverywhere = async (): Promise<string[]> => {
+      const arns: string[] = [];
+      for (const listRegion of regions) {
+        for (const account of [undefined, ...members.map((member) => member.id)]) {
+          try {
+            for (const ref of await inventory.clusters(listRegion, account)) arns.push(ref.arn);
+          } catch (error) {
+            if (account === undefined) throw error;
+          }
+        }
+      }
+      return arns;
+    };
 
 
     const pending: CloudTrailEvent[] = [];
@@ -419,7 +442,7 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
       },
       async sweep() {
         const result = await sweepHandler(scheduledEvent(HANDLERS.sweep.name), localContext(HANDLERS.sweep.name, SCHEDULED_FUNCTION_TIMEOUT_SECONDS));
-        for (const sweepRegion of regions) for (const ref of await inventory.clusters(sweepRegion)) knownArns.add(ref.arn);
+        for (const arn of await listEverywhere()) knownArns.add(arn);
         return result;
       },
       async digest() {
@@ -451,7 +474,7 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
       },
       async storedState(extra = []) {
         const arns = new Set<string>([...extra, ...knownArns]);
-        for (const listRegion of regions) for (const ref of await inventory.clusters(listRegion)) arns.add(ref.arn);
+        for (const arn of await listEverywhere()) arns.add(arn);
         const records: StoredRuleState[] = [];
         for (const arn of [...arns].sort()) records.push(...(await store.readState(arn)));
         return records;
@@ -522,7 +545,9 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
         };
         ownClients.push(clients.dynamodb, clients.sns, clients.sqs);
         const depsStore = new DynamoStateStore({ tableName, client: clients.dynamodb });
-        const depsEks = new EksCollector({ clientFor: eksFor });
+        const depsAccounts = accountCredentials();
+        ownClients.push(depsAccounts);
+        const depsEks = new EksCollector({ clientFor: eksFor, accounts: depsAccounts });
         return {
           policy: parsePolicy(options.policy),
           store: depsStore,

@@ -1,0 +1,60 @@
+// `eks-warden run scenarios/organization.json --format jsonl`: one deployment for an organisation on the local system.
+// The member accounts are read through their roles (the simulator's STS AssumeRole with the external id); the sweep
+// and the digest cover 3 accounts x 3 regions; an opening in a member account in a third region is caught in real
+// time; the account whose role was never deployed is alerted and listed in the digest, never taken for "no clusters".
+import { beforeAll, describe, expect, it } from "vitest";
+import { REPO, warden, type CliRun } from "./scenario-helpers.ts";
+
+interface Line {
+  type: "notification" | "call" | "state";
+  subject?: string;
+  attributes?: Record<string, string>;
+  text?: string;
+  [key: string]: unknown;
+}
+
+const ACCOUNTS = ["111111111111", "222222222222", "333333333333"];
+const REGIONS = ["ap-southeast-2", "eu-west-1", "us-east-1"];
+
+describe("eks-warden run scenarios/organization.json --format jsonl", () => {
+  let run: CliRun;
+  let lines: Line[];
+  beforeAll(async () => {
+    run = await warden(["run", `${REPO}/scenarios/organization.json`, "--format", "jsonl"]);
+    lines = run.stdout.trim().split("\n").map((text) => JSON.parse(text) as Line);
+  }, 240_000);
+
+  const notifications = () => lines.filter((line) => line.type === "notification");
+
+  it("holds every expectation", () => {
+    expect(run.stderr).not.toMatch(/EXPECTATION|line \d+: expected|dead-letter/);
+    expect(run.code).toBe(0);
+  });
+
+  it("stores the state of all nine clusters: every account, every region", () => {
+    const evaluated = new Set(lines.filter((line) => line.type === "state" && line["ruleId"] === "endpoint-public-access").map((line) => String(line["clusterArn"])));
+    const scopes = [...evaluated].map((arn) => arn.split(":").slice(3, 5).join(" ")).sort();
+    expect(scopes).toEqual(ACCOUNTS.flatMap((account) => REGIONS.map((region) => `${region} ${account}`)).sort());
+  });
+
+  it("alerts the account whose role cannot be assumed, once per sweep, and lists it in the digest", () => {
+    const coverage = notifications().filter((line) => line.attributes?.["kind"] === "coverage");
+    // The start-up sweep and the digest's own sweep.
+    expect(coverage.map((line) => [line.subject, line.attributes!["account"]])).toEqual([
+      ["[HIGH] account 444444444444: EKS Warden cannot read it (role not assumable)", "444444444444"],
+      ["[HIGH] account 444444444444: EKS Warden cannot read it (role not assumable)", "444444444444"],
+    ]);
+    expect(coverage[0]!.text).toContain("Role:         arn:aws:iam::444444444444:role/eks-warden-member-read");
+    const digest = notifications().at(-1)!;
+    expect(digest.attributes!["kind"]).toBe("digest");
+    expect(digest.subject).toMatch(/^\[DIGEST\] EKS Warden \d{4}-W\d{2}: 9 clusters, /);
+    expect(digest.text).toMatch(/COULD NOT READ[^\n]*\n {2}account 444444444444 \(every region\): AccountUnreachable: account 444444444444 could not be read: role arn:aws:iam::444444444444:role\/eks-warden-member-read could not be assumed/);
+  });
+
+  it("catches dana's opening in member account 333333333333, region ap-southeast-2, in real time", () => {
+    const opened = notifications().filter((line) => line.attributes?.["cluster"] === "data-ap" && line.attributes["ruleId"] === "endpoint-public-access");
+    expect(opened.map((line) => [line.attributes!["transition"], line.attributes!["account"], line.attributes!["region"]])).toEqual([["OPENED", "333333333333", "ap-southeast-2"]]);
+    expect(opened[0]!.subject).toMatch(/^\[CRITICAL\] \[CHANGE IN PROGRESS\] data-ap \(ap-southeast-2\)/);
+    expect(opened[0]!.text).toContain("Who:          arn:aws:iam::333333333333:user/dana");
+  });
+});
