@@ -11,10 +11,12 @@ import { CALL_TARGETS, measureCallsPerEvent } from "../bench/calls.ts";
  * The bundles' ceiling today. The target is BUNDLE_TARGET_BYTES (350 KiB), below what four SDK v3 clients alone
  * take (~349 KiB with the environment credential provider, measured with esbuild's metafile): this guards against
  * growth until the SDK's share shrinks. Set at 600 KiB before auto-remediation and exemption governance landed (the
- * settle bundle grew to 613 KiB with them), then to 721 KiB with the SSM client the AMI rule needs: 740 KiB lets no more
- * than ~20 KiB of new code in unnoticed.
+ * settle bundle grew to 613 KiB with them), then to 721 KiB with the SSM client the AMI rule needs: 740 KiB let no more
+ * than ~20 KiB of new code in unnoticed. Then 762 KiB with the STS client the member accounts' roles need (AssumeRole
+ * in the real-time handlers: 19.7 KB of client-sts, 2.5 KB of our code; settle measured 778,618 bytes): to go back
+ * down to 740 KiB when zod/mini on the handler path lands (~78 KB less, docs: Benchmarks).
  */
-const BUNDLE_BUDGET_BYTES = 740 * 1024;
+const BUNDLE_BUDGET_BYTES = 762 * 1024;
 
 describe("benchmarks (smoke)", () => {
   const outDir = mkdtempSync(join(tmpdir(), "warden-bench-test-"));

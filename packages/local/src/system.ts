@@ -1,7 +1,9 @@
 // The whole system on embedded parts, in this process, assembled from the deployment's own constants
 // (@eks-warden/core/deployment) so it cannot drift from the stack: DynamoDB Local (Java) with the stack's key schema
 // and TTL attribute, the SNS/SQS emulator, the EKS simulator, and the REAL Lambda handlers wired as the stack wires
-// them: the simulator's CloudTrail events go through the deployed event pattern to `cluster-event` (with the stack's
+// them: the simulator's CloudTrail events (of every account and region of the fleet, as an organisation's forwarders
+// deliver them to the central bus, whose rule has the same pattern) go through the deployed event pattern to
+// `cluster-event` (with the stack's
 // retries, then its dead-letter queue); settle checks go through an SQS queue with the stack's redrive count,
 // visibility timeout and delivery delay to `settle`; alerts are published to an SNS topic, and read back from an SQS
 // queue subscribed to it, as a subscriber receives them. The scheduled `sweep` and `digest` handlers run when asked
