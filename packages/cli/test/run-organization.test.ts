@@ -1,7 +1,8 @@
 // `eks-warden run scenarios/organization.json --format jsonl`: one deployment for an organisation on the local system.
 // The member accounts are read through their roles (the simulator's STS AssumeRole with the external id); the sweep
 // and the digest cover 3 accounts x 3 regions; an opening in a member account in a third region is caught in real
-// time; the account whose role was never deployed is alerted and listed in the digest, never taken for "no clusters".
+// time and, under enforce, closed again through that member's remediation role; the account whose role was never
+// deployed is alerted and listed in the digest, never taken for "no clusters".
 import { beforeAll, describe, expect, it } from "vitest";
 import { REPO, warden, type CliRun } from "./scenario-helpers.ts";
 
@@ -52,9 +53,20 @@ describe("eks-warden run scenarios/organization.json --format jsonl", () => {
   });
 
   it("catches dana's opening in member account 333333333333, region ap-southeast-2, in real time", () => {
-    const opened = notifications().filter((line) => line.attributes?.["cluster"] === "data-ap" && line.attributes["ruleId"] === "endpoint-public-access");
+    const opened = notifications().filter((line) => line.attributes?.["cluster"] === "data-ap" && line.attributes["kind"] === "alert" && line.attributes["transition"] !== "RESOLVED");
     expect(opened.map((line) => [line.attributes!["transition"], line.attributes!["account"], line.attributes!["region"]])).toEqual([["OPENED", "333333333333", "ap-southeast-2"]]);
     expect(opened[0]!.subject).toMatch(/^\[CRITICAL\] \[CHANGE IN PROGRESS\] data-ap \(ap-southeast-2\)/);
     expect(opened[0]!.text).toContain("Who:          arn:aws:iam::333333333333:user/dana");
+  });
+
+  it("closes the endpoint again in the member account, signed as a session of its remediation role, and recognises that call as its own", () => {
+    const calls = lines.filter((line) => line.type === "call").map((line) => [line["eventName"], line["account"], line["cluster"], line["actor"]]);
+    expect(calls).toEqual([
+      ["UpdateClusterConfig", "333333333333", "data-ap", "arn:aws:iam::333333333333:user/dana"],
+      ["UpdateClusterConfig", "333333333333", "data-ap", "arn:aws:sts::333333333333:assumed-role/eks-warden-member-remediate/eks-warden"],
+    ]);
+    const dataAp = notifications().filter((line) => line.attributes?.["cluster"] === "data-ap").map((line) => line.attributes!["transition"]);
+    // No second "change in progress" for the monitor's own call: opened, remediated, resolved.
+    expect(dataAp).toEqual(["OPENED", "SUCCEEDED", "RESOLVED"]);
   });
 });
