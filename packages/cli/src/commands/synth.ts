@@ -118,7 +118,7 @@ export async function synth(options: SynthOptions): Promise<SynthOutcome> {
   mkdirSync(outDir, { recursive: true });
   const synthesized = await synthesizeApp({ outDir, nagChecks: true, ...(options.stage !== undefined && { stage: options.stage }) });
   // The member templates go beside the central one: the StackSet and the role stacks are created from these files.
-  for (const artifact of synthesized.memberAssembly?.stacks ?? []) copyFileSync(artifact.templateFullPath, join(outDir, artifact.templateFile));
+  for (const artifact of synthesized.memberAssembly?.stacks ?? []) copyFileSync(artifact.templateFullPath, join(outDir, `${artifact.stackName}.template.json`));
   const templates = readdirSync(outDir)
     .filter((name) => name.endsWith(".template.json"))
     .map((name) => join(outDir, name));
