@@ -8,7 +8,7 @@ import { processSettleCheck, readSettleMessage } from "../../src/pipeline/settle
 import { parsePolicy } from "../../src/policy.ts";
 import type { RemediationMessage } from "../../src/remediation/messages.ts";
 import type { RemediationRecord, UpdateClusterConfigInput } from "../../src/remediation/plan.ts";
-import { isMonitorActor, type EksWriter, type RemediationStore, type StartedUpdate } from "../../src/remediation/ports.ts";
+import { isMonitorActor, isMonitorActorOf, type EksWriter, type RemediationStore, type StartedUpdate } from "../../src/remediation/ports.ts";
 import { formatDuration, renderRemediationAlert } from "../../src/remediation/render.ts";
 import { clusterRecord, OPEN, PRIVATE, world, type World } from "../pipeline/fakes.ts";
 
@@ -226,6 +226,16 @@ describe("isMonitorActor", () => {
     expect(isMonitorActor(ALICE, ROLE)).toBe(false);
     expect(isMonitorActor(ALICE, undefined)).toBe(false);
     expect(isMonitorActor(undefined, ROLE)).toBe(false);
+  });
+
+  it("also knows, in a member account, the sessions of the remediation role it assumes there, and not its read role", () => {
+    const accounts = [{ id: "222222222222", roleArn: "arn:aws:iam::222222222222:role/eks-warden-member-read", remediationRoleArn: "arn:aws:iam::222222222222:role/eks-warden-member-remediate" }, { id: "333333333333" }];
+    const session = (role: string) => ({ type: "AssumedRole", arn: `arn:aws:sts::222222222222:assumed-role/${role}/prod-eks-warden-Warden-Settle` });
+    expect(isMonitorActorOf(session("eks-warden-member-remediate"), ROLE, accounts)).toBe(true);
+    expect(isMonitorActorOf(session("eks-warden-member-remediate"), undefined, accounts)).toBe(true);
+    expect(isMonitorActorOf(session("eks-warden-member-read"), ROLE, accounts)).toBe(false);
+    expect(isMonitorActorOf({ type: "AssumedRole", arn: "arn:aws:sts::111122223333:assumed-role/eks-warden-prod-SettleRole/fn" }, ROLE, accounts)).toBe(true);
+    expect(isMonitorActorOf(ALICE, ROLE, accounts)).toBe(false);
   });
 });
 
