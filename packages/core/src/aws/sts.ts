@@ -3,7 +3,7 @@
 // external id, cached for their lifetime). The only code that calls the STS SDK.
 
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient, type STSClientConfig } from "@aws-sdk/client-sts";
-import { AccessDenied, AccountUnreachable, CredentialsMissing, ServiceUnavailable } from "../errors.ts";
+import { AccessDenied, AccountUnreachable, ServiceUnavailable } from "../errors.ts";
 import { clientConfig } from "./client-config.ts";
 import { translateSdkError } from "./sdk-errors.ts";
 
@@ -97,8 +97,9 @@ export const REFRESH_BEFORE_EXPIRY_MS = 5 * 60 * 1000;
 
 /**
  * The credentials of each member account, by AssumeRole into its read-only or remediation role, cached per role until
- * REFRESH_BEFORE_EXPIRY_MS before they expire; concurrent callers share the request in flight. A role that cannot be
- * assumed is an AccountUnreachable (not remembered: the next call asks again). An account that is not a member (the
+ * REFRESH_BEFORE_EXPIRY_MS before they expire; concurrent callers share the request in flight. A role STS refuses to
+ * let us assume is an AccountUnreachable (not remembered: the next call asks again); STS throttling or failing is
+ * thrown as the typed error it is. An account that is not a member (the
  * deployment's own) has no provider: its clients keep the function's own credentials.
  */
 export class AccountCredentials {
@@ -158,10 +159,11 @@ export class AccountCredentials {
           }),
         );
       } catch (error) {
+        // Only a refusal means the account cannot be read; STS throttling or failing is thrown as it is (Throttled,
+        // ServiceUnavailable), so the caller retries as for any other service and reports a region, not the account.
         const typed = translateSdkError("STS", "AssumeRole", error);
         if (typed instanceof AccessDenied) throw new AccountUnreachable(member.id, roleArn, "AccessDenied: the role is missing, its trust policy does not name this function's role, or the external id differs", { cause: error });
-        if (typed instanceof CredentialsMissing) throw typed;
-        throw new AccountUnreachable(member.id, roleArn, typed.message, { cause: typed });
+        throw typed;
       }
       const credentials = reply.Credentials;
       if (!credentials?.AccessKeyId || !credentials.SecretAccessKey) throw new AccountUnreachable(member.id, roleArn, "AssumeRole returned no credentials");

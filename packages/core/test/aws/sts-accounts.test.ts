@@ -8,7 +8,7 @@ import { startSimulator, type Simulator } from "@eks-warden/simulator/index";
 import { EksCollector } from "../../src/aws/eks.ts";
 import { ClusterInventory } from "../../src/aws/inventory.ts";
 import { AccountCredentials, ASSUMED_ROLE_SECONDS, memberAccountsOf, REFRESH_BEFORE_EXPIRY_MS, StsIdentity, type MemberAccount } from "../../src/aws/sts.ts";
-import { AccountUnreachable, CredentialsMissing } from "../../src/errors.ts";
+import { AccountUnreachable, CredentialsMissing, ServiceUnavailable, Throttled } from "../../src/errors.ts";
 import { fixturePath } from "../../../../test/fixtures/index.ts";
 
 type Json = Record<string, unknown>;
@@ -96,6 +96,16 @@ describe("AccountCredentials against the simulator's STS", () => {
     sim.faults.failNext("AssumeRole", 1, { errorType: "AccessDenied", status: 403, message: "not authorized" });
     const subject = accountsWith([member]);
     await expect(subject.credentials(member, "read")).rejects.toBeInstanceOf(AccountUnreachable);
+    await expect(subject.credentials(member, "read")).resolves.toMatchObject({ accessKeyId: expect.stringMatching(/^ASIA/) });
+    subject.destroy();
+  });
+
+  it("throws STS throttling and failures as they are (retried like any service), not as an unreachable account", async () => {
+    const subject = new AccountCredentials({ accounts: [member], sessionName: "sweep", region: "eu-west-1", clientConfig: { endpoint: sim.url, credentials, maxAttempts: 1 } });
+    sim.faults.failNext("AssumeRole", 1, { errorType: "Throttling", status: 400, message: "Rate exceeded" });
+    await expect(subject.credentials(member, "read")).rejects.toBeInstanceOf(Throttled);
+    sim.faults.failNext("AssumeRole", 1, { errorType: "InternalFailure", status: 500, message: "boom" });
+    await expect(subject.credentials(member, "read")).rejects.toBeInstanceOf(ServiceUnavailable);
     await expect(subject.credentials(member, "read")).resolves.toMatchObject({ accessKeyId: expect.stringMatching(/^ASIA/) });
     subject.destroy();
   });
