@@ -4,6 +4,8 @@
 // through the same code as the caller's own.
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
+import { mockClient } from "aws-sdk-client-mock";
 import { startSimulator, type Simulator } from "@eks-warden/simulator/index";
 import { EksCollector } from "../../src/aws/eks.ts";
 import { ClusterInventory } from "../../src/aws/inventory.ts";
@@ -136,6 +138,32 @@ describe("AccountCredentials against the simulator's STS", () => {
     });
     await expect(subject.credentials(member, "read")).rejects.toBeInstanceOf(CredentialsMissing);
     subject.destroy();
+  });
+});
+
+describe("AccountCredentials on replies the simulator does not give", () => {
+  it("keeps a session without an expiry for good, and asks without an external id when none is configured", async () => {
+    const sts = mockClient(STSClient);
+    sts.on(AssumeRoleCommand).resolves({ Credentials: { AccessKeyId: "ASIAMOCK", SecretAccessKey: "s", SessionToken: undefined, Expiration: undefined } as never });
+    const bare: MemberAccount = { id: MEMBER, roleArn: member.roleArn };
+    const subject = new AccountCredentials({ accounts: [bare], sessionName: "a-function-name-longer-than-sixty-four-characters-which-sts-would-refuse", region: "eu-west-1", now: () => new Date("2100-01-01T00:00:00Z") });
+    expect(await subject.credentials(bare, "read")).toEqual({ accessKeyId: "ASIAMOCK", secretAccessKey: "s" });
+    expect(await subject.credentials(bare, "read")).toEqual({ accessKeyId: "ASIAMOCK", secretAccessKey: "s" });
+    expect(sts.commandCalls(AssumeRoleCommand)).toHaveLength(1);
+    const input = sts.commandCalls(AssumeRoleCommand)[0]!.args[0].input;
+    expect(input.ExternalId).toBeUndefined();
+    expect(input.RoleSessionName).toHaveLength(64);
+    subject.destroy();
+    sts.restore();
+  });
+
+  it("reports a reply without credentials as an unreachable account", async () => {
+    const sts = mockClient(STSClient);
+    sts.on(AssumeRoleCommand).resolves({});
+    const subject = new AccountCredentials({ accounts: [member], sessionName: "sweep", region: "eu-west-1" });
+    await expect(subject.credentials(member, "read")).rejects.toThrow(/could not be assumed \(AssumeRole returned no credentials\)/);
+    subject.destroy();
+    sts.restore();
   });
 });
 

@@ -153,6 +153,27 @@ describe("buildDigest", () => {
     expect(digestHtml(report)).toContain(`<li>account ${MEMBER} (every region): AccountUnreachable`);
   });
 
+  it("names the account of a member region that could not be listed, and keeps last week's picture of that account and region only", () => {
+    const MEMBER = "222222222222";
+    const memberArn = `arn:aws:eks:us-east-1:${MEMBER}:cluster/member-us`;
+    const otherArn = `arn:aws:eks:eu-west-1:${MEMBER}:cluster/member-eu`;
+    const previous: DigestSnapshot = {
+      ...LAST_WEEK,
+      clusters: {
+        ...LAST_WEEK.clusters,
+        [memberArn]: { name: "member-us", region: "us-east-1", account: MEMBER, version: "1.34", failing: {} },
+        [otherArn]: { name: "member-eu", region: "eu-west-1", account: MEMBER, version: "1.34", failing: {} },
+      },
+    };
+    const sweep: SweepResult = { ...fleet(), regions: [...fleet().regions, { region: "us-east-1", account: MEMBER, clusters: 0, problem: "Throttled: EKS ListClusters" }] };
+    const { report, snapshot } = buildDigest({ sweep, previous, policy: defaultPolicy(), now: NOW });
+    expect(report.couldNotRead.regions).toContainEqual({ region: "us-east-1", account: MEMBER, problem: "Throttled: EKS ListClusters" });
+    expect(snapshot.clusters[memberArn]).toEqual(previous.clusters[memberArn]);
+    expect(report.changes.removed.map((ref) => ref.arn)).toContain(otherArn);
+    expect(digestText(renderDigest(report).payload)).toContain(`  account ${MEMBER} region us-east-1: Throttled: EKS ListClusters`);
+    expect(digestHtml(report)).toContain(`<li>account ${MEMBER} region us-east-1: Throttled: EKS ListClusters</li>`);
+  });
+
   it("reads node group, add-on and endpoint drift generically, and exemptions ending within 14 days", () => {
     const batch = report.clusters.find((cluster) => cluster.name === "batch")!;
     expect(batch.nodegroupsBehind.map((entry) => [entry.ruleId, entry.severity, entry.evidence])).toEqual([["nodegroup-ami-outdated", "MEDIUM", { detail: "nodegroup-ami-outdated" }]]);

@@ -244,6 +244,22 @@ describe("runSweep across member accounts", () => {
     expect(w.logger.lines.map((line) => line.message)).toContain("the unreadable account's alert could not be published");
   });
 
+  it("alerts an account with no role to name as '(none configured)', and never takes the own account for a member", async () => {
+    const w = sweepWorld();
+    const inventory = w.inventory;
+    const original = inventory.clusters.bind(inventory);
+    inventory.clusters = async (region, member) => {
+      if (member === MISSING) throw new AccountUnreachable(MISSING, undefined, "no role");
+      if (member === undefined && region === "us-east-1") throw new AccountUnreachable(ACCOUNT, undefined, "not a member");
+      return original(region, member);
+    };
+    const result = await runSweep(w, { regions: ["eu-west-1", "us-east-1"], accounts: [MISSING] });
+    expect(result.unreachableAccounts).toEqual([{ account: MISSING, problem: expect.stringMatching(/no role is configured/) }]);
+    expect(result.regions.find((region) => region.account === undefined && region.region === "us-east-1")).toMatchObject({ problem: expect.stringMatching(/AccountUnreachable/) });
+    expect(JSON.parse(w.notifier.alerts[0]!.message).default).toContain("Role:         (none configured)");
+    expect(JSON.parse(JSON.parse(w.notifier.alerts[0]!.message).sqs)).not.toHaveProperty("roleArn");
+  });
+
   it("keeps a member region that could not be listed (not a role problem) apart from its other regions", async () => {
     const w = sweepWorld();
     const inventory = w.inventory;
