@@ -1,7 +1,7 @@
 // An organisation deployment must cover every region it reads in real time: `npm run synth` refuses, naming the
 // region, a policy.regions entry that neither the central stack's region nor a forwarder region covers. And the
 // `organization` setting is validated with errors that name the field.
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -60,6 +60,13 @@ describe("`npm run synth` of an organisation deployment", () => {
       "synth-eks-warden-Warden-member-remediation-role.template.json",
       "synth-eks-warden-Warden.template.json",
     ]);
+    // cfn-lint (Python) is not an npm dependency: checked where it is installed, as test/infra.test.ts does.
+    if (spawnSync("cfn-lint", ["--version"], { encoding: "utf8" }).status === 0) {
+      for (const name of ["forwarder", "member-read-role", "member-remediation-role"]) {
+        const lint = spawnSync("cfn-lint", ["--format", "parseable", "--", join(outDir, `synth-eks-warden-Warden-${name}.template.json`)], { encoding: "utf8" });
+        expect(lint.stdout.trim(), name).toBe("");
+      }
+    }
   }, 240_000);
 });
 
