@@ -7,7 +7,7 @@
 // configuration" is success. Every step goes to the cluster's history.
 
 import { evaluate } from "../engine.ts";
-import { AccessDenied, AlreadyAtDesiredConfiguration, ClusterNotFound, EksRequestRejected, StateConflict, UpdateInProgress, UpdateNotFound } from "../errors.ts";
+import { AccessDenied, AccountUnreachable, AlreadyAtDesiredConfiguration, ClusterNotFound, EksRequestRejected, StateConflict, UpdateInProgress, UpdateNotFound } from "../errors.ts";
 import { EXEMPTION_TAG } from "../exemptions.ts";
 import type { AlertCause, ClusterSnapshot, Finding } from "../model.ts";
 import { evaluateLive, historyEntry, rulesOf, settingsOf } from "../pipeline/evaluate-live.ts";
@@ -61,8 +61,16 @@ async function record(deps: PipelineDeps, cluster: ClusterRef, step: string, ope
   await deps.store.appendHistory(historyEntry(cluster, deps.now(), "remediation", openedCause(opened), undefined, { note, remediation: { ...details, step } }));
 }
 
+/**
+ * The role that calls UpdateClusterConfig on the cluster, as CloudTrail names it: in a member account the remediation
+ * role the monitor assumes there (policy.accounts[].remediationRoleArn), else the monitor's own.
+ */
+export function actingRoleArn(deps: Pick<PipelineDeps, "policy" | "remediation">, cluster: ClusterRef): string | undefined {
+  return deps.policy.accounts.find((account) => account.id === cluster.account && account.roleArn !== undefined)?.remediationRoleArn ?? deps.remediation?.roleArn;
+}
+
 async function publish(deps: PipelineDeps, input: Omit<RemediationAlertInput, "at" | "roleArn">): Promise<void> {
-  const roleArn = deps.remediation?.roleArn;
+  const roleArn = actingRoleArn(deps, input.cluster);
   const alert = renderRemediationAlert({ ...input, ...(roleArn ? { roleArn } : {}), at: deps.now() });
   await deps.notifier.publish(alert);
   deps.logger.info("remediation alert published", { clusterArn: input.cluster.arn, outcome: input.outcome, subject: alert.subject });
@@ -232,7 +240,9 @@ async function callStep(deps: PipelineDeps, cluster: ClusterRef, attemptId: stri
       await record(deps, cluster, "already-closed", opened, base, "EKS says the cluster is already at the desired configuration: nothing to do");
       return { step: "call", result: "already-closed" };
     }
-    if (error instanceof EksRequestRejected || error instanceof AccessDenied || error instanceof ClusterNotFound) {
+    // AccountUnreachable: the member account's remediation role is not configured or cannot be assumed; a retry would
+    // not change that before the change is stale, so it is reported as a failure naming the role.
+    if (error instanceof EksRequestRejected || error instanceof AccessDenied || error instanceof ClusterNotFound || error instanceof AccountUnreachable) {
       const errors = [error.message];
       await patchAttempt(deps, cluster.arn, attemptId, { status: "failed", errors, endedAt: deps.now().toISOString(), reported: true });
       await publish(deps, { outcome: "FAILED", cluster, severity, action: attempt.action, input: attempt.input, opened, errors, ...override });
@@ -318,7 +328,7 @@ async function followStep(deps: PipelineDeps, message: RemediationMessage): Prom
   }
   if (succeeded) {
     // The live state now: the RESOLVED alert says the monitor closed it and who had opened it.
-    const roleArn = rem.roleArn;
+    const roleArn = actingRoleArn(deps, cluster);
     await evaluateLive(deps, cluster, {
       trigger: "settle",
       eventName: "UpdateClusterConfig",

@@ -1,7 +1,7 @@
 // The remediation use-case over in-memory ports: the paths the local system does not reach easily (EKS refusing,
 // failing, forgetting the update; transient failures; the monitor's own event; malformed messages).
 import { describe, expect, it } from "vitest";
-import { AlreadyAtDesiredConfiguration, EksRequestRejected, EksUnavailable, StateConflict, UpdateInProgress } from "../../src/errors.ts";
+import { AccountUnreachable, AlreadyAtDesiredConfiguration, EksRequestRejected, EksUnavailable, StateConflict, UpdateInProgress } from "../../src/errors.ts";
 import { processClusterEvent } from "../../src/pipeline/cluster-event.ts";
 import type { ClusterRef, SettleMessage } from "../../src/pipeline/ports.ts";
 import { processSettleCheck, readSettleMessage } from "../../src/pipeline/settle.ts";
@@ -10,6 +10,7 @@ import type { RemediationMessage } from "../../src/remediation/messages.ts";
 import type { RemediationRecord, UpdateClusterConfigInput } from "../../src/remediation/plan.ts";
 import { isMonitorActor, isMonitorActorOf, type EksWriter, type RemediationStore, type StartedUpdate } from "../../src/remediation/ports.ts";
 import { formatDuration, renderRemediationAlert } from "../../src/remediation/render.ts";
+import { actingRoleArn } from "../../src/remediation/run.ts";
 import { clusterRecord, OPEN, PRIVATE, world, type World } from "../pipeline/fakes.ts";
 
 const REF: ClusterRef = { arn: "arn:aws:eks:eu-west-1:111122223333:cluster/payments-prod", account: "111122223333", region: "eu-west-1", name: "payments-prod" };
@@ -99,6 +100,29 @@ describe("remediation on the settle worker", () => {
     await settle(deps, queued(w)[1]);
     expect(w.notifier.alerts.length).toBe(count);
     expect((await store.readRemediation(REF.arn))?.attempts).toMatchObject([{ status: "succeeded", reported: true, endedAt: "2026-03-01T12:10:00.000Z" }]);
+  });
+
+  it("in a member account, names the member's remediation role as the one that acted, in the alerts and as the RESOLVED actor", async () => {
+    const { w, deps } = setup();
+    const memberRole = "arn:aws:iam::111122223333:role/eks-warden-member-remediate";
+    const member = { ...deps, policy: parsePolicy({ remediation: { mode: "enforce" }, accounts: [{ id: "111122223333", roleArn: "arn:aws:iam::111122223333:role/eks-warden-member-read", remediationRoleArn: memberRole }] }) };
+    expect(actingRoleArn(member, REF)).toBe(memberRole);
+    expect(actingRoleArn(deps, REF)).toBe(ROLE);
+    await settle(member);
+    w.eks.updates.set("u-close", { status: "Successful", createdAt: new Date("2026-03-01T12:00:00Z"), errors: [] });
+    await settle(member, queued(w)[0]);
+    const [remediated, resolved] = w.notifier.alerts.slice(-2);
+    expect(remediated!.text).toContain(`Monitor role: ${memberRole}`);
+    expect(resolved!.text).toContain(`Who:          ${memberRole} (AssumedRole "EKS Warden auto-remediation")`);
+  });
+
+  it("reports a member account whose remediation role is missing or refused as FAILED, naming why, without retrying", async () => {
+    const { w, deps } = setup([new AccountUnreachable("111122223333", undefined, "policy.accounts names no remediationRoleArn for it, so EKS Warden never changes its clusters")]);
+    expect(await settle(deps)).toMatchObject({ remediation: { result: "failed" } });
+    expect(queued(w)).toEqual([]);
+    const failed = w.notifier.alerts.find((alert) => alert.attributes.kind === "remediation")!;
+    expect(failed.attributes.transition).toBe("FAILED");
+    expect(failed.text).toContain("account 111122223333 could not be read: no role is configured (policy.accounts names no remediationRoleArn");
   });
 
   it("takes 'already at the desired configuration' as success: nothing to follow, no alert, no budget spent", async () => {
