@@ -192,7 +192,7 @@ describe.concurrent("eks-warden evaluate on bad input exits 2 with a one-line re
     [
       "a deployment file with an unknown setting",
       () => ["--cluster", OPEN_WORLD, "--policy", scratchFile("typo.config.json", JSON.stringify({ region: "eu-west-1", logRetention: 30, policy: {} }))],
-      /--policy .*typo\.config\.json: invalid deployment configuration: logRetention: unknown setting; expected one of region, logRetentionDays, historyRetentionDays, ephemeralStages, healthEmails, policy/,
+      /--policy .*typo\.config\.json: invalid deployment configuration: logRetention: unknown setting; expected one of region, logRetentionDays, historyRetentionDays, ephemeralStages, healthEmails, organization, policy/,
     ],
     [
       "a deployment file with an invalid policy",

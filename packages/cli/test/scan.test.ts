@@ -101,7 +101,7 @@ describe("eks-warden scan against the simulator", () => {
     writeFileSync(typo, JSON.stringify({ regon: "eu-west-1", policy: {} }));
     const rejected = await scan(["--policy", typo, "--region", "us-east-1"]);
     expect(rejected.code).toBe(2);
-    expect(rejected.stderr).toContain(`--policy ${typo}: invalid deployment configuration: regon: unknown setting; expected one of region, logRetentionDays, historyRetentionDays, ephemeralStages, healthEmails, policy`);
+    expect(rejected.stderr).toContain(`--policy ${typo}: invalid deployment configuration: regon: unknown setting; expected one of region, logRetentionDays, historyRetentionDays, ephemeralStages, healthEmails, organization, policy`);
   });
 
   it("prints no AWS SDK Node-version warning, even when the caller did not silence it", async () => {
