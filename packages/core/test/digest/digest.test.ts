@@ -242,6 +242,23 @@ describe("rendering", () => {
     expect(baseline).not.toContain("<h3>");
   });
 
+  it("says '?' for support dates EKS has not published, rather than inventing a window", () => {
+    const undated: VersionCatalogue = { versions: [{ version: "1.35", status: "STANDARD_SUPPORT" }, { version: "1.30", status: "EXTENDED_SUPPORT" }] };
+    const { report: early } = buildDigest({
+      sweep: sweepOf([swept("fresh", "eu-west-1", "1.35", [], { versions: undated }), swept("older", "eu-west-1", "1.30", [], { versions: undated })]),
+      previous: undefined,
+      policy: defaultPolicy(),
+      now: NOW,
+    });
+    expect(early.clusters.map((cluster) => [cluster.name, cluster.support])).toEqual([
+      ["fresh", { state: "STANDARD_SUPPORT" }],
+      ["older", { state: "EXTENDED_SUPPORT" }],
+    ]);
+    const text = renderDigest(early).text;
+    expect(text).toContain("Kubernetes 1.35, standard support until ?;");
+    expect(text).toContain("Kubernetes 1.30, extended support until ?;");
+  });
+
   it("cuts a subject at 100 characters", () => {
     const subject = digestSubject({ week: "2026-W50", headline: { ...report.headline, clusters: 10 ** 40, clustersFailing: 10 ** 40, findingsOpened: 10 ** 40 } });
     expect(subject.length).toBe(100);
