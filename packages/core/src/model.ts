@@ -73,6 +73,9 @@ export interface InsightDetails {
   readonly addonCompatibility: readonly { readonly name: string; readonly compatibleVersions: readonly string[] }[];
 }
 
+/** The statuses of an insight that has something to fix: the only ones whose details (DescribeInsight) are read. */
+export const FAILING_INSIGHT_STATUSES: ReadonlySet<string> = new Set(["ERROR", "WARNING"]);
+
 /** An EKS upgrade insight (ListInsights, category UPGRADE_READINESS) as the rules read it. */
 export interface InsightSnapshot {
   readonly id: string;

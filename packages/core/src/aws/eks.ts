@@ -25,11 +25,11 @@ import {
 } from "@aws-sdk/client-eks";
 import { AccessDenied, AlreadyAtDesiredConfiguration, ClusterNotFound, EksRequestRejected, EksUnavailable, InsightNotFound, UpdateInProgress, UpdateNotFound } from "../errors.ts";
 import { amiReleaseSource } from "../ami.ts";
-import { DATA_KINDS, type AddonVersionInfo, type AmiReleases, type ClusterSnapshot, type DataKind, type VersionCatalogue } from "../model.ts";
+import { DATA_KINDS, FAILING_INSIGHT_STATUSES, type AddonVersionInfo, type AmiReleases, type ClusterSnapshot, type DataKind, type VersionCatalogue } from "../model.ts";
 import type { ClusterRef, CollectedCluster, EksPort, UpdateStatus } from "../pipeline/ports.ts";
 import type { EksWriter, StartedUpdate } from "../remediation/ports.ts";
 import type { UpdateClusterConfigInput } from "../remediation/plan.ts";
-import { FAILING_INSIGHT_STATUSES, normaliseAddonVersions, normaliseCluster, normaliseVersionCatalogue, type InsightDescription } from "../snapshot.ts";
+import { normaliseAddonVersions, normaliseCluster, normaliseVersionCatalogue, type InsightDescription } from "../snapshot.ts";
 import { clientConfig } from "./client-config.ts";
 import { RegionalClients } from "./regional-clients.ts";
 import { readsClosure } from "./permissions.ts";

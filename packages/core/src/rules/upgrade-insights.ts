@@ -1,4 +1,4 @@
-import type { ClusterIdentity, Evidence, InsightDeprecation, InsightDetails, InsightSnapshot, Remediation, Rule } from "../model.ts";
+import { FAILING_INSIGHT_STATUSES, type ClusterIdentity, type Evidence, type InsightDeprecation, type InsightDetails, type InsightSnapshot, type Remediation, type Rule } from "../model.ts";
 import { notApplicableForLifecycle, shellWord, unread } from "./lib/finding.ts";
 import { clause, count, summariseItems, type ItemVerdict, itemsHeadline } from "./lib/items.ts";
 import { reading } from "./lib/reads.ts";
@@ -70,7 +70,7 @@ function verdict(cluster: ClusterIdentity, insight: InsightSnapshot): ItemVerdic
   };
   const forVersion = insight.kubernetesVersion ? ` for ${insight.kubernetesVersion}` : "";
   const found = `${clause(insight.name)}${forVersion} (${insight.status}${insight.reason ? `: ${clause(insight.reason)}` : ""}`;
-  if (insight.status === "ERROR" || insight.status === "WARNING") {
+  if (FAILING_INSIGHT_STATUSES.has(insight.status)) {
     const details = insight.details;
     if (details === undefined) {
       const why = insight.detailsUnreadable === undefined ? "not read" : clause(insight.detailsUnreadable);

@@ -5,9 +5,6 @@ import type { InsightDetails, InsightSnapshot } from "../model.ts";
 import { awsDate } from "./fields.ts";
 import { parse } from "./forms.ts";
 
-/** The statuses of an insight that has something to fix: the only ones whose details (DescribeInsight) are read. */
-export const FAILING_INSIGHT_STATUSES: ReadonlySet<string> = new Set(["ERROR", "WARNING"]);
-
 /**
  * What became of DescribeInsight for one failing insight: the `insight` it returned (any accepted form of it), or why
  * it could not be read.

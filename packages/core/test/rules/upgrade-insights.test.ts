@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { InsightDetails, InsightSnapshot } from "../../src/model.ts";
-import { FAILING_INSIGHT_STATUSES } from "../../src/snapshot.ts";
+import { FAILING_INSIGHT_STATUSES, type InsightDetails, type InsightSnapshot } from "../../src/model.ts";
 import { rule } from "../../src/rules/upgrade-insights.ts";
 import { cluster, context, expectExemptionsApply, notApplicableWhileDeleting, only, policy } from "./helpers.ts";
 
@@ -100,6 +99,9 @@ describe("upgrade-insights", () => {
       },
     ]);
     expect(finding.remediation.text).toMatch(/^Update manifests and API clients to use newer Kubernetes APIs if applicable before upgrading to Kubernetes v1\.35 \(EKS's recommendation/);
+    // A deprecated API EKS says nothing more of is named alone.
+    const alone = run(cluster({ insights: [insight("d", "ERROR", { details: { ...NO_DETAILS, deprecations: [{ usage: "/apis/x/v1beta1/y", clientStats: [] }] } })] }));
+    expect(alone.message).toBe("EKS cluster payments-prod (eu-west-1) has upgrade insights that are not passing: Insight d for 1.35 (ERROR; deprecated APIs still called: /apis/x/v1beta1/y).");
     // A description without a recommendation still fails, pointing at describe-insight for what it lists.
     const bare = run(cluster({ insights: [insight("b", "WARNING", { details: NO_DETAILS })] }));
     expect(bare).toMatchObject({ status: "FAIL", severity: "MEDIUM", message: "EKS cluster payments-prod (eu-west-1) has upgrade insights that are not passing: Insight b for 1.35 (WARNING)." });
