@@ -1,10 +1,10 @@
 // The EKS adapter, the only code that calls the EKS SDK: ListClusters for the inventory; DescribeCluster and, as
 // the rules that run need them (their `reads`), node groups, add-ons and their catalogue, upgrade insights (and
-// DescribeInsight of those in ERROR or WARNING, for their recommendation), the version catalogue and (through the SSM adapter) the latest AMI releases -> ClusterSnapshot; DescribeUpdate for the
-// settle worker. One client per region, created on first use and shared by every call (retry policy:
-// client-config.ts). Catalogues are cached per region, concurrent callers sharing the request in flight
-// (shared-cache.ts). Failures are thrown as typed errors (sdk-errors.ts), so the Lambda's own retry and the
-// dead-letter queue take over.
+// DescribeInsight of those in ERROR or WARNING, for their recommendation), the version catalogue and (through the
+// SSM adapter) the latest AMI releases -> ClusterSnapshot; DescribeUpdate for the settle worker. One client per
+// region, created on first use and shared by every call (retry policy: client-config.ts). Catalogues are cached per
+// region, concurrent callers sharing the request in flight (shared-cache.ts). Failures are thrown as typed errors
+// (sdk-errors.ts), so the Lambda's own retry and the dead-letter queue take over.
 
 import {
   DescribeAddonCommand,
