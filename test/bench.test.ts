@@ -1,11 +1,12 @@
-// A smoke run of the benchmarks (bench/), so they keep working, asserting what is deterministic: bundle sizes and
-// AWS calls per event. Import times are too noisy for CI: `npm run bench` prints them beside their targets.
+// A smoke run of the benchmarks (bench/), so they keep working, asserting what is deterministic: bundle sizes, AWS
+// calls per event, and the EKS calls of a scan. Import times are too noisy for CI: `npm run bench` prints them beside their targets.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { BUNDLE_TARGET_BYTES, buildBundles } from "../bench/bundles.ts";
 import { CALL_TARGETS, measureCallsPerEvent } from "../bench/calls.ts";
+import { measureScan } from "../bench/scan.ts";
 
 /**
  * The bundles' ceiling today. The target is BUNDLE_TARGET_BYTES (350 KiB), below what four SDK v3 clients alone
@@ -42,4 +43,22 @@ describe("benchmarks (smoke)", () => {
     for (const figure of targeted) expect(figure.calls).toMatchObject({ "dynamodb:Query": 1, "dynamodb:TransactWriteItems": 1 });
     expect(targeted[1]?.calls).toMatchObject({ "sns:Publish": 1, "sqs:SendMessage": 1 });
   }, 120_000);
+
+  it("scans with the EKS calls the rules need: DescribeInsight only for the insights in ERROR or WARNING", async () => {
+    // 30 clusters of the bench's fleet (bench/scan.ts measures 300): 4 insights each, one failing on 2 clusters in 3.
+    const [everyRule, endpointOnly] = await measureScan(30, 1);
+    expect(everyRule?.eksCalls).toEqual({
+      DescribeAddon: 120,
+      DescribeAddonVersions: 16,
+      DescribeCluster: 30,
+      DescribeClusterVersions: 1,
+      DescribeInsight: 20,
+      DescribeNodegroup: 60,
+      ListAddons: 30,
+      ListClusters: 1,
+      ListInsights: 30,
+      ListNodegroups: 30,
+    });
+    expect(endpointOnly?.eksCalls).toEqual({ DescribeCluster: 30, ListClusters: 1 });
+  }, 180_000);
 });

@@ -474,6 +474,7 @@ describe("IAM", () => {
       const unscoped = statements.filter((statement) => statement.Resource === "*").flatMap((statement) => [statement.Action].flat());
       expect(unscoped).toEqual(["eks:DescribeAddonVersions", "eks:DescribeClusterVersions"]);
       expect(byAction.get("eks:ListInsights")).toEqual(byAction.get("eks:DescribeCluster"));
+      expect(byAction.get("eks:DescribeInsight")).toEqual(byAction.get("eks:DescribeCluster"));
     }
   });
 });

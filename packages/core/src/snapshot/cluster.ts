@@ -12,7 +12,7 @@ import { normaliseAddon } from "./addon.ts";
 import { awsDate, minorVersion } from "./fields.ts";
 import { fail, locate, parse, show } from "./forms.ts";
 import { resolveIdentity, type IdentityHint } from "./identity.ts";
-import { normaliseInsight } from "./insight.ts";
+import { normaliseInsight, type InsightDescription } from "./insight.ts";
 import { normaliseNodegroup } from "./nodegroup.ts";
 
 /** The control plane log types EKS knows; a type not switched on in the record is off (AWS's default). */
@@ -28,6 +28,8 @@ export interface NormaliseClusterOptions {
   readonly addons?: readonly unknown[];
   /** ListInsights InsightSummary objects (the upgrade-readiness insights). */
   readonly insights?: readonly unknown[];
+  /** DescribeInsight of the insights in ERROR or WARNING, by insight id: the insight returned, or why it was not. */
+  readonly insightDescriptions?: Readonly<Record<string, InsightDescription>>;
   readonly identity?: IdentityHint;
 }
 
@@ -117,7 +119,7 @@ export function normaliseCluster(input: unknown, extras: NormaliseClusterOptions
   const addons = extras.addons?.map((addon, index) =>
     withoutClusterName(normaliseAddon(addon, `addons[${index}]`), identity.name, "DescribeAddon", `addons[${index}]`),
   );
-  const insights = extras.insights?.map((insight, index) => normaliseInsight(insight, `insights[${index}]`));
+  const insights = extras.insights?.map((insight, index) => normaliseInsight(insight, `insights[${index}]`, extras.insightDescriptions));
 
   return {
     ...identity,
