@@ -5,6 +5,7 @@
 import type { Actor } from "../events/model.ts";
 import type { ClusterIdentity, RemediationAction, Severity } from "../model.ts";
 import { SUBJECT_MAX, type CallRecord } from "../alerts/render.ts";
+import { quotedText } from "../text.ts";
 import { REMEDIATION_RULE_ID, REMEDIATION_WINDOW_HOURS, type RemediationOverride, type UpdateClusterConfigInput } from "./plan.ts";
 
 export const REMEDIATION_OUTCOMES = ["DRY_RUN", "SUCCEEDED", "FAILED", "CONFLICT"] as const;
@@ -115,8 +116,10 @@ export function remediationText(input: RemediationAlertInput): string {
       break;
   }
   lines.push(`Cluster:      ${cluster.name} in ${cluster.region}, account ${cluster.account}`, `              ${cluster.arn}`);
-  if (input.action) lines.push(`Action:       ${input.action}${input.override ? ` (from tag ${input.override.tag}=${input.override.value})` : " (policy)"}`);
-  else if (input.override) lines.push(`Override:     tag ${input.override.tag}=${input.override.value}`);
+  // The tag value is the cluster owner's text: quoted and bounded, as in every other alert.
+  const tag = input.override ? `tag ${input.override.tag}=${quotedText(input.override.value, 64)}` : undefined;
+  if (input.action) lines.push(`Action:       ${input.action}${tag ? ` (from ${tag})` : " (policy)"}`);
+  else if (tag) lines.push(`Override:     ${tag}`);
   if (input.command) lines.push(`Call:         UpdateClusterConfig ${JSON.stringify(input.input)}`, `              ${input.command}`);
   if (input.updateId) lines.push(`Update:       ${input.updateId}`);
   if (input.outcome === "CONFLICT") lines.push(`Reopened by:  ${(input.openers ?? []).join(", ") || "unknown"}`);
