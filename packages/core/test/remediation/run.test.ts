@@ -308,3 +308,80 @@ describe("sparse inputs and edge paths", () => {
     expect(w.notifier.alerts.at(-1)!.text).toContain("did not end after 1 checks");
   });
 });
+
+describe("a retried call checks the live cluster again", () => {
+  const remediationAlerts = (w: World) => w.notifier.alerts.filter((alert) => alert.attributes.kind === "remediation");
+
+  it.each([
+    ["no longer ACTIVE", { status: "DELETING" }, "the cluster is DELETING now"],
+    ["exempt now (any value of the tag stops it)", { tags: { "eks-warden:exempt": "please" } }, "the cluster now carries eks-warden:exempt"],
+    ["opted out now", { tags: { "eks-warden:remediation": "opt-out" } }, "the cluster is now opted out (eks-warden:remediation=opt-out)"],
+    ["tagged with a value naming no action (fail safe, as the plan)", { tags: { "eks-warden:remediation": "later" } }, "the cluster's tag eks-warden:remediation now names no action: nothing done"],
+  ])("does not call again for a cluster %s", async (_case, extra, reason) => {
+    const { w, writer, deps, store } = setup([new UpdateInProgress(REF.arn)]);
+    expect(await settle(deps)).toMatchObject({ remediation: { result: "retrying" } });
+    w.eks.clusters.set(REF.arn, clusterRecord(REF, OPEN, extra));
+    expect(await settle(deps, queued(w)[0])).toEqual({ status: "remediation", remediation: { step: "call", result: "abandoned" } });
+    expect(writer.calls).toHaveLength(1);
+    expect((await store.readRemediation(REF.arn))?.attempts).toMatchObject([{ status: "abandoned" }]);
+    expect(w.store.history.at(-1)).toMatchObject({ kind: "remediation", note: `retry not needed: ${reason}`, remediation: { step: "abandoned", reason } });
+    expect(remediationAlerts(w)).toEqual([]);
+  });
+
+  it("does not call again for a cluster exempted by the policy meanwhile: abandoned, not taken for closed", async () => {
+    const { w, writer, deps, store } = setup([new UpdateInProgress(REF.arn)]);
+    await settle(deps);
+    const exempted = { ...deps, policy: parsePolicy({ remediation: { mode: "enforce" }, exemptions: { entries: [{ cluster: REF.arn, rules: ["endpoint-public-access"], until: "2026-12-31", reason: "vendor ingress" }] } }) };
+    expect(await settle(exempted, queued(w)[0])).toMatchObject({ remediation: { step: "call", result: "abandoned" } });
+    expect(writer.calls).toHaveLength(1);
+    expect((await store.readRemediation(REF.arn))?.attempts).toMatchObject([{ status: "abandoned" }]);
+    expect(w.store.history.at(-1)).toMatchObject({ remediation: { step: "abandoned", reason: "endpoint-public-access is EXEMPT now, not FAIL" } });
+  });
+
+  it("calls again on an UPDATING cluster (EKS refuses or accepts; the plan waits for neither)", async () => {
+    const { w, writer, deps } = setup([new UpdateInProgress(REF.arn)]);
+    await settle(deps);
+    w.eks.clusters.set(REF.arn, clusterRecord(REF, OPEN, { status: "UPDATING" }));
+    expect(await settle(deps, queued(w)[0])).toMatchObject({ remediation: { step: "call", result: "called" } });
+    expect(writer.calls).toHaveLength(2);
+  });
+
+  it("keeps the reservation when a queued retry fails transiently: the queue delivers the same call again", async () => {
+    const { w, writer, deps, store } = setup([new UpdateInProgress(REF.arn), new EksUnavailable("UpdateClusterConfig")]);
+    await settle(deps);
+    const retry = queued(w)[0]!;
+    // The cluster cannot be read for the check: the message fails and comes back.
+    w.eks.failures.push(new EksUnavailable("DescribeCluster"));
+    await expect(settle(deps, retry)).rejects.toBeInstanceOf(EksUnavailable);
+    // The call itself fails transiently: still the same attempt, still retrying (not given back as inline).
+    await expect(settle(deps, retry)).rejects.toBeInstanceOf(EksUnavailable);
+    expect((await store.readRemediation(REF.arn))?.attempts).toMatchObject([{ status: "retrying" }]);
+    expect(await settle(deps, retry)).toMatchObject({ remediation: { result: "called" } });
+    expect(writer.calls).toHaveLength(3);
+    expect((await store.readRemediation(REF.arn))?.attempts).toHaveLength(1);
+  });
+});
+
+describe("an update EKS no longer knows", () => {
+  it("is not reported as REMEDIATED when the cluster cannot tell (DELETING now): the attempt ends without an outcome", async () => {
+    const { w, deps, store } = setup();
+    await settle(deps);
+    w.eks.updates.delete("u-close");
+    w.eks.clusters.set(REF.arn, clusterRecord(REF, PRIVATE, { status: "DELETING" }));
+    expect(await settle(deps, queued(w)[0])).toEqual({ status: "remediation", remediation: { step: "follow", result: "abandoned" } });
+    expect(w.notifier.alerts.filter((alert) => alert.attributes.kind === "remediation")).toEqual([]);
+    expect((await store.readRemediation(REF.arn))?.attempts).toMatchObject([{ status: "abandoned" }]);
+    expect(w.store.history.at(-1)).toMatchObject({ note: "update u-close not found, and the cluster is DELETING now", remediation: { step: "abandoned", updateId: "u-close" } });
+  });
+
+  it("is reported FAILED when the endpoint is still public", async () => {
+    const { w, deps } = setup();
+    await settle(deps);
+    w.eks.updates.delete("u-close");
+    w.eks.clusters.set(REF.arn, clusterRecord(REF, OPEN));
+    expect(await settle(deps, queued(w)[0])).toMatchObject({ remediation: { step: "follow", result: "failed" } });
+    const failed = w.notifier.alerts.at(-1)!;
+    expect(failed.subject).toBe("[REMEDIATION FAILED] payments-prod (eu-west-1): the public endpoint is still open");
+    expect(failed.text).toContain("EKS error:    update not found and the endpoint is still public");
+  });
+});
