@@ -11,6 +11,7 @@ import { AccessDenied, AlreadyAtDesiredConfiguration, ClusterNotFound, EksReques
 import { EXEMPTION_TAG } from "../exemptions.ts";
 import type { AlertCause, ClusterSnapshot, Finding } from "../model.ts";
 import { evaluateLive, historyEntry, rulesOf, settingsOf } from "../pipeline/evaluate-live.ts";
+import { readsFor } from "../rules/index.ts";
 import type { ClusterRef, HistoryEntry, PipelineDeps } from "../pipeline/ports.ts";
 import type { RemediationMessage } from "./messages.ts";
 import {
@@ -114,7 +115,12 @@ function withOverride(current: RemediationRecord, decision: RemediationDecision)
  * After a settled evaluation: remediates the endpoint when the plan says so. `opened` is the change that settled
  * (who made it and when). Does nothing (no read, no write) unless remediation is on and the endpoint rule FAILs.
  */
-export async function remediateSettled(deps: PipelineDeps, cluster: ClusterRef, live: { findings: readonly Finding[]; snapshot: ClusterSnapshot }, opened: OpeningCall): Promise<RemediationResult | undefined> {
+export async function remediateSettled(
+  deps: PipelineDeps,
+  cluster: ClusterRef,
+  live: { findings: readonly Finding[]; snapshot: ClusterSnapshot },
+  opened: OpeningCall & { readonly eventId: string },
+): Promise<RemediationResult | undefined> {
   if (deps.policy.remediation.mode === "off" || !canRemediate(deps)) return undefined;
   const finding = live.findings.find((candidate) => candidate.ruleId === REMEDIATION_RULE_ID);
   if (finding?.status !== "FAIL") return undefined;
@@ -129,13 +135,13 @@ export async function remediateSettled(deps: PipelineDeps, cluster: ClusterRef, 
     if (decision.kind === "act") {
       attempt = {
         // Unique in the record: a retried settle check at the same instant gets a new attempt.
-        id: `${now.toISOString()}#${opened.eventId ?? "settle"}#${current.attempts.length + 1}`,
+        id: `${now.toISOString()}#${opened.eventId}#${current.attempts.length + 1}`,
         at: now.toISOString(),
         action: decision.action,
         status: "calling",
         input: decision.input,
         openedBy: actorName(opened.actor),
-        ...(opened.eventId ? { openedEventId: opened.eventId } : {}),
+        openedEventId: opened.eventId,
         ...(opened.eventTime ? { openedAt: opened.eventTime } : {}),
         severity: finding.severity,
         ...(decision.override ? { override: decision.override } : {}),
@@ -177,10 +183,11 @@ export async function remediateSettled(deps: PipelineDeps, cluster: ClusterRef, 
 
 /** Whether a retried call is still wanted: the endpoint still fails and no tag forbids it now. */
 async function stillWanted(deps: PipelineDeps, cluster: ClusterRef): Promise<{ wanted: true } | { wanted: false; reason: string; closed?: boolean }> {
+  const rule = rulesOf(deps).filter((candidate) => candidate.id === REMEDIATION_RULE_ID);
   let snapshot: ClusterSnapshot;
-  let versions;
   try {
-    ({ snapshot, versions } = await deps.eks.collect(cluster));
+    // Only what the endpoint rule reads (DescribeCluster), not node groups, add-ons and the rest.
+    ({ snapshot } = await deps.eks.collect(cluster, readsFor(rule)));
   } catch (error) {
     if (error instanceof ClusterNotFound) return { wanted: false, reason: "the cluster no longer exists" };
     throw error;
@@ -193,8 +200,7 @@ async function stillWanted(deps: PipelineDeps, cluster: ClusterRef): Promise<{ w
   if (effective.optedOut) return { wanted: false, reason: `the cluster is now opted out (${REMEDIATION_TAG}=${REMEDIATION_OPT_OUT})` };
   // A tag naming no action means "do nothing" (fail safe), as it does for the plan.
   if (effective.action === undefined) return { wanted: false, reason: `the cluster's tag ${REMEDIATION_TAG} now names no action: nothing done` };
-  const rule = rulesOf(deps).filter((candidate) => candidate.id === REMEDIATION_RULE_ID);
-  const [finding] = evaluate(snapshot, deps.policy, { now: deps.now(), ...(versions ? { versions } : {}) }, rule);
+  const [finding] = evaluate(snapshot, deps.policy, { now: deps.now() }, rule);
   // Only a PASS says the endpoint was closed; EXEMPT (a policy exemption) or ERROR is never taken for one.
   if (finding?.status === "PASS") return { wanted: false, closed: true, reason: `${REMEDIATION_RULE_ID} is PASS now: closed meanwhile` };
   if (finding?.status !== "FAIL") return { wanted: false, reason: `${REMEDIATION_RULE_ID} is ${finding?.status ?? "not evaluated"} now, not FAIL` };
@@ -279,7 +285,7 @@ async function followStep(deps: RemediatingDeps, message: RemediationMessage): P
       const update = await deps.eks.describeUpdate(cluster, updateId);
       status = update.status;
       createdAt = update.createdAt;
-      errors = update.errors.map((error) => `${error.errorCode ?? "error"}: ${error.errorMessage ?? ""}`.trim());
+      errors = update.errors.map((error) => [error.errorCode, error.errorMessage].filter(Boolean).join(": ") || "EKS gave no details of this error");
     } catch (error) {
       if (error instanceof ClusterNotFound) {
         await patchAttempt(deps, cluster.arn, attemptId, { status: "abandoned" });
