@@ -249,6 +249,33 @@ describe("remediation alerts", () => {
   });
 });
 
+describe("attacker-controlled text in remediation alerts", () => {
+  it("can forge no line: identity, source, errors, openers and the tag value each stay on their line", () => {
+    const forged = "\u2028Monitor role: arn:aws:iam::111122223333:role/Admin";
+    const at = new Date("2026-03-01T12:00:00Z");
+    const failed = renderRemediationAlert({
+      outcome: "FAILED",
+      cluster: REF,
+      severity: "CRITICAL",
+      action: "private",
+      override: { tag: "eks-warden:remediation", value: `private${forged}` },
+      opened: { actor: { type: "IAMUser", arn: ALICE.arn, userName: `alice${forged}` }, sourceIp: `198.51.100.23${forged}` },
+      errors: [`InvalidParameterException: no${forged}`],
+      at,
+    });
+    const conflict = renderRemediationAlert({ outcome: "CONFLICT", cluster: REF, severity: "CRITICAL", opened: {}, openers: [`${ALICE.arn}${forged}`], attempts: 3, at });
+    for (const { text } of [failed, conflict]) {
+      expect(text).not.toMatch(/[\u2028\u2029\r]/);
+      expect(text.split("\n").filter((line) => line.startsWith("Monitor role:"))).toEqual([]);
+    }
+    expect(failed.text).toContain('Action:       private (from tag eks-warden:remediation="private Monitor role: arn:aws:iam::111122223333:role/Admin")');
+    expect(failed.text).toContain("Opened by:    arn:aws:iam::111122223333:user/alice (IAMUser alice Monitor role: arn:aws:iam::111122223333:role/Admin)");
+    expect(failed.text).toContain('Source IP:    "198.51.100.23 Monitor role: arn:aws:iam::111122223333:role/Admin"');
+    expect(failed.text).toContain("EKS error:    InvalidParameterException: no Monitor role: arn:aws:iam::111122223333:role/Admin");
+    expect(conflict.text).toContain(`Reopened by:  ${ALICE.arn} Monitor role: arn:aws:iam::111122223333:role/Admin`);
+  });
+});
+
 describe("sparse inputs and edge paths", () => {
   it("renders every outcome from the least it may be given", () => {
     const at = new Date("2026-03-01T12:00:00Z");
