@@ -152,7 +152,7 @@ function describeActor(actor: Actor | undefined): string {
 /**
  * The effective auto-remediation of a cluster on one line: mode, action, and where it comes from ("enforce, private
  * (policy)", "enforce, none: opted out (tag eks-warden:remediation=opt-out)"). The tag value is the cluster owner's
- * text, so it is quoted and bounded. Remediation alerts show it the same way.
+ * text, so it is quoted and bounded, as in the remediation alerts' own Action line.
  */
 export function describeAutoRemediation(effective: EffectiveRemediation): string {
   if (effective.action === undefined) {
