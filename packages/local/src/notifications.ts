@@ -60,6 +60,7 @@ export function alertInputFromPayload(payload: AlertPayload): AlertInput {
     },
     ...(payload.ruleTitle !== undefined && { rule: { title: payload.ruleTitle, risk: payload.risk ?? "", frameworks: payload.frameworks } }),
     evaluatedAt: new Date(payload.evaluatedAt),
+    ...(payload.autoRemediation !== undefined && { autoRemediation: payload.autoRemediation }),
   };
 }
 
