@@ -480,12 +480,12 @@ export function Warden({ stack, app }: StackContext) {
 
   // Each dead-letter queue of the alert path is drained by `dead-letter` (one health alert per letter) into an archive,
   // which is also its own redrive target: a letter whose alert cannot be published still reaches the archive.
-  const deadLetterQueueOf = (archive: sqs.Queue): sqs.QueueProps => ({
+  const deadLetterQueueOf = (archive: sqs.Queue, maxReceiveCount: number): sqs.QueueProps => ({
     visibilityTimeout: Duration.seconds(DEAD_LETTER_QUEUES.visibilityTimeoutSeconds),
-    deadLetterQueue: { queue: archive, maxReceiveCount: DEAD_LETTER_QUEUES.maxReceiveCount },
+    deadLetterQueue: { queue: archive, maxReceiveCount },
   });
   const settleDeadLetterArchive = queue(stack, "SettleDeadLetterArchive", { retentionPeriod: Duration.days(DEAD_LETTER_QUEUES.retentionDays) });
-  const settleDeadLetters = queue(stack, "SettleDeadLetterQueue", deadLetterQueueOf(settleDeadLetterArchive));
+  const settleDeadLetters = queue(stack, "SettleDeadLetterQueue", deadLetterQueueOf(settleDeadLetterArchive, DEAD_LETTER_QUEUES.settleMaxReceiveCount));
   const settleQueue = queue(stack, "SettleQueue", {
     deliveryDelay: Duration.seconds(SETTLE_QUEUE.deliveryDelaySeconds),
     visibilityTimeout: Duration.seconds(SETTLE_QUEUE.visibilityTimeoutSeconds),
@@ -493,7 +493,8 @@ export function Warden({ stack, app }: StackContext) {
   });
   // Events EventBridge could not deliver, and events the function failed on after Lambda's async retries.
   const clusterEventDeadLetterArchive = queue(stack, "ClusterEventDeadLetterArchive", { retentionPeriod: Duration.days(DEAD_LETTER_QUEUES.retentionDays) });
-  const clusterEventDeadLetters = queue(stack, "ClusterEventDeadLetterQueue", deadLetterQueueOf(clusterEventDeadLetterArchive));
+  // Lambda and EventBridge send their letters here (SendMessage): each arrives never received.
+  const clusterEventDeadLetters = queue(stack, "ClusterEventDeadLetterQueue", deadLetterQueueOf(clusterEventDeadLetterArchive, DEAD_LETTER_QUEUES.maxReceiveCount));
   // The same for tamper alerts and heartbeats.
   const tamperDeadLetters = queue(stack, "TamperDeadLetterQueue");
 

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Match, Template } from "aws-cdk-lib/assertions";
-import { DEAD_LETTER_QUEUES, FUNCTION_ENV, FUNCTION_TIMEOUT_SECONDS, HANDLERS, SETTLE_QUEUE } from "@eks-warden/core/deployment";
+import { FUNCTION_ENV, FUNCTION_TIMEOUT_SECONDS, HANDLERS, SETTLE_QUEUE } from "@eks-warden/core/deployment";
 import { getStack } from "sst/constructs";
 import {
   CreateAddonCommand,
@@ -714,9 +714,14 @@ describe("dead letters: one health alert each, then kept for redrive", () => {
   const queueId = (prefix: string) => byPrefix("AWS::SQS::Queue", prefix)[0];
 
   it("each dead-letter queue of the alert path redrives into an archive that keeps letters 14 days", () => {
-    for (const [deadLetters, archive] of [["ClusterEventDeadLetterQueue", "ClusterEventDeadLetterArchive"], ["SettleDeadLetterQueue", "SettleDeadLetterArchive"]] as const) {
+    // SQS keeps a redriven message's receive count: the settle checks arrive received 6 times, and their consumer
+    // still gets 5 tries before the archive takes them unannounced.
+    for (const [deadLetters, archive, tries] of [
+      ["ClusterEventDeadLetterQueue", "ClusterEventDeadLetterArchive", 5],
+      ["SettleDeadLetterQueue", "SettleDeadLetterArchive", SETTLE_QUEUE.maxReceiveCount + 1 + 5],
+    ] as const) {
       const [, queue] = byPrefix("AWS::SQS::Queue", deadLetters);
-      expect(queue.Properties.RedrivePolicy, deadLetters).toEqual({ deadLetterTargetArn: { "Fn::GetAtt": [queueId(archive), "Arn"] }, maxReceiveCount: DEAD_LETTER_QUEUES.maxReceiveCount });
+      expect(queue.Properties.RedrivePolicy, deadLetters).toEqual({ deadLetterTargetArn: { "Fn::GetAtt": [queueId(archive), "Arn"] }, maxReceiveCount: tries });
       // Lambda refuses an SQS event source whose visibility timeout is shorter than the function's timeout.
       expect(queue.Properties.VisibilityTimeout, deadLetters).toBeGreaterThanOrEqual(FUNCTION_TIMEOUT_SECONDS);
       expect(byPrefix("AWS::SQS::Queue", archive)[1].Properties.MessageRetentionPeriod, archive).toBe(14 * 86_400);

@@ -127,6 +127,12 @@ export const CLUSTER_EVENT_INVOCATION = {
 export const DEAD_LETTER_QUEUES = {
   /** Tries of the consumer on one dead letter before SQS moves it to the archive unannounced (its errors are alarmed). */
   maxReceiveCount: 5,
+  /**
+   * The settle dead-letter queue's own redrive count. SQS keeps a message's receive count when its redrive moves it, so
+   * a settle check arrives there already received `SETTLE_QUEUE.maxReceiveCount + 1` times: counted on top of those,
+   * the consumer still gets its 5 tries (and 5 more if SQS ever reset the count, never fewer).
+   */
+  settleMaxReceiveCount: SETTLE_QUEUE.maxReceiveCount + 1 + 5,
   /** At least the consumer's timeout (Lambda refuses an event source whose queue hides messages for less), times six. */
   visibilityTimeoutSeconds: FUNCTION_TIMEOUT_SECONDS * 6,
   /** SQS's maximum: the archive keeps a letter this long after it was copied there. */
