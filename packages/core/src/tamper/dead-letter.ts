@@ -158,10 +158,10 @@ function readSettleLetter(body: unknown): Omit<DeadLetterReport, "source" | "mes
   };
 }
 
+/** SQS's epoch milliseconds as ISO time; at most 15 digits, which every Date can hold. */
 function isoTime(epochMillis: string | undefined): string | undefined {
   if (epochMillis === undefined || !/^\d{1,15}$/.test(epochMillis)) return undefined;
-  const at = new Date(Number(epochMillis));
-  return Number.isNaN(at.getTime()) ? undefined : at.toISOString();
+  return new Date(Number(epochMillis)).toISOString();
 }
 
 /** What a dead letter is about. Never throws: an unreadable letter is still reported. */

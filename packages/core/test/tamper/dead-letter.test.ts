@@ -163,6 +163,26 @@ describe("a dead-lettered settle check", () => {
   });
 });
 
+describe("a letter missing parts", () => {
+  it("says what it can: the ARN it names, unknown account and region, no retries or request id, no message id", () => {
+    const settle = readDeadLetter({ source: "settle", messageId: "", body: JSON.stringify({ cluster: { arn: "arn:aws:eks:eu-west-1:111122223333:cluster/x y" } }), attributes: {}, sentTimestamp: "not a number" });
+    expect(settle).toMatchObject({ cluster: "arn:aws:eks:eu-west-1:111122223333:cluster/x y", eventName: "(unknown call)", messageId: "(no message id)" });
+    expect(settle.parkedAt).toBeUndefined();
+    // Cut to SNS's subject limit; the text keeps the whole ARN.
+    const alert = renderDeadLetterAlert(settle, KEPT);
+    expect(alert.subject).toMatch(/^\[HIGH\] EKS Warden dead letter: \(unknown call\) on arn:aws:eks:eu-west-1:111122223333:cluster\/x y n\.\.\.$/);
+    expect(alert.subject.length).toBe(TAMPER_SUBJECT_MAX);
+    expect(alert.text).toContain("Cluster:    arn:aws:eks:eu-west-1:111122223333:cluster/x y\n");
+
+    const nameOnly = readDeadLetter({ source: "cluster-event", messageId: "m-6", body: JSON.stringify({ detail: { eventName: "DeleteCluster", requestParameters: { name: "orphan" } } }), attributes: { ERROR_CODE: "SDK_CLIENT_ERROR" } });
+    expect(nameOnly).toMatchObject({ cluster: "orphan (account unknown, region unknown)", clusterName: "orphan", parkedBy: "eventbridge", failure: "SDK_CLIENT_ERROR" });
+    expect(renderDeadLetterAlert(nameOnly, KEPT).subject).toBe("[HIGH] EKS Warden dead letter: DeleteCluster on orphan not processed");
+
+    const codeOnly = readDeadLetter({ source: "cluster-event", messageId: "m-7", body: JSON.stringify(clusterEvent("UpdateClusterVersion", { name: "payments-prod" })), attributes: { ErrorCode: "429" } });
+    expect(codeOnly).toMatchObject({ parkedBy: "lambda", failure: "429" });
+  });
+});
+
 describe("the archived copy", () => {
   it("keeps the parking service's attributes and says where it came from, within SQS's 10", () => {
     const letter = lambdaLetter(clusterEvent("UpdateClusterConfig", { name: "payments-prod" }));
