@@ -561,7 +561,7 @@ export function Warden({ stack, app }: StackContext) {
     new iam.PolicyStatement({ sid: "DeadLetterFunctionPublishes", principals: [deadLetter.role], actions: TOPIC_PUBLISH_KEY_ACTIONS, resources: ["*"] }),
   );
 
-  // The queues' own protection: purge, delete and re-configuration are for the deployment alone (guardQueues).
+  // The queues' own protection: purge, delete and re-configuration are for the deployment alone (guardQueue).
   const guardians = queueGuardians(stack);
   guardQueue(settleQueue, guardians, settle.role);
   guardQueue(settleDeadLetters, guardians, deadLetter.role);
