@@ -1,4 +1,4 @@
-// What a subscriber of the alerts topic receives, read back from the SQS queue subscribed to it.
+// What a subscriber of the alerts topic (or the health topic) receives, read back from the SQS queue subscribed to it.
 // The local SNS emulator delivers only to SQS, and an SQS subscriber gets the "sqs" entry of a MessageStructure=json
 // publish: the full JSON payload. An email subscriber would get the "default"/"email" text instead; that text is a
 // pure function of the payload (alerts/render.ts; digest/render.ts for the weekly digest), so it is rebuilt here
@@ -7,6 +7,15 @@ import { alertText, type AlertInput, type AlertPayload } from "@eks-warden/core/
 import type { Transition } from "@eks-warden/core/state/transitions";
 import { remediationInputFromPayload, remediationText, type RemediationPayload } from "@eks-warden/core/remediation/render";
 import { digestText, type DigestSummary } from "@eks-warden/core/digest/render";
+import { renderDeadLetterAlert, type DeadLetterKeeping, type DeadLetterReport } from "@eks-warden/core/tamper/dead-letter";
+
+/** The JSON payload of a dead-letter alert of the health topic (message attribute kind=dead-letter). */
+export interface DeadLetterPayload {
+  readonly kind: "dead-letter";
+  readonly severity: string;
+  readonly deadLetter: DeadLetterReport;
+  readonly keptIn: DeadLetterKeeping;
+}
 
 export interface ReceivedNotification {
   readonly subject: string;
@@ -17,6 +26,8 @@ export interface ReceivedNotification {
   readonly remediation?: RemediationPayload;
   /** The JSON summary of a weekly digest (attributes.kind "digest"). */
   readonly digest?: DigestSummary;
+  /** The JSON payload of a dead-letter alert of the health topic (attributes.kind "dead-letter"). */
+  readonly deadLetter?: DeadLetterPayload;
   /** The message as a person reads it (the email/default text of an alert or digest). */
   readonly text: string;
   readonly receivedAt: string;
@@ -79,11 +90,13 @@ export function notificationFromSqsBody(body: string): ReceivedNotification {
   let payload: AlertPayload | undefined;
   let remediation: RemediationPayload | undefined;
   let digest: DigestSummary | undefined;
+  let deadLetter: DeadLetterPayload | undefined;
   try {
-    const parsed = JSON.parse(message) as Partial<AlertPayload> | Partial<RemediationPayload> | Partial<DigestSummary>;
+    const parsed = JSON.parse(message) as Partial<AlertPayload> | Partial<RemediationPayload> | Partial<DigestSummary> | Partial<DeadLetterPayload>;
     if (parsed && parsed.kind === "alert" && typeof parsed.ruleId === "string") payload = parsed as AlertPayload;
     if (parsed && parsed.kind === "remediation" && typeof parsed.outcome === "string") remediation = parsed as RemediationPayload;
     if (parsed && parsed.kind === "digest" && typeof parsed.week === "string") digest = parsed as DigestSummary;
+    if (parsed && parsed.kind === "dead-letter" && typeof parsed.deadLetter === "object") deadLetter = parsed as DeadLetterPayload;
   } catch {
     payload = undefined;
   }
@@ -93,7 +106,16 @@ export function notificationFromSqsBody(body: string): ReceivedNotification {
     ...(payload && { payload }),
     ...(remediation && { remediation }),
     ...(digest && { digest }),
-    text: payload ? alertText(alertInputFromPayload(payload)) : remediation ? remediationText(remediationInputFromPayload(remediation)) : digest ? digestText(digest) : `${message}\n`,
+    ...(deadLetter && { deadLetter }),
+    text: payload
+      ? alertText(alertInputFromPayload(payload))
+      : remediation
+        ? remediationText(remediationInputFromPayload(remediation))
+        : digest
+          ? digestText(digest)
+          : deadLetter
+            ? renderDeadLetterAlert(deadLetter.deadLetter, deadLetter.keptIn).text
+            : `${message}\n`,
     receivedAt: envelope.Timestamp ?? new Date().toISOString(),
   };
 }
