@@ -1,18 +1,18 @@
 // ListInsights InsightSummary -> InsightSnapshot.
 
-import * as z from "zod";
+import * as z from "zod/mini";
 import type { InsightSnapshot } from "../model.ts";
 import { awsDate } from "./fields.ts";
 import { parse } from "./forms.ts";
 
 const insightSchema = z.object({
-  id: z.string().min(1, { error: "expected the insight id" }),
-  name: z.string().min(1, { error: "expected the insight name" }),
-  category: z.string().optional(),
-  kubernetesVersion: z.string().optional(),
-  lastRefreshTime: awsDate.optional(),
-  description: z.string().optional(),
-  insightStatus: z.object({ status: z.string().min(1, { error: "expected PASSING, WARNING, ERROR or UNKNOWN" }), reason: z.string().optional() }),
+  id: z.string().check(z.minLength(1, { error: "expected the insight id" })),
+  name: z.string().check(z.minLength(1, { error: "expected the insight name" })),
+  category: z.optional(z.string()),
+  kubernetesVersion: z.optional(z.string()),
+  lastRefreshTime: z.optional(awsDate),
+  description: z.optional(z.string()),
+  insightStatus: z.object({ status: z.string().check(z.minLength(1, { error: "expected PASSING, WARNING, ERROR or UNKNOWN" })), reason: z.optional(z.string()) }),
 });
 
 /** One InsightSummary of ListInsights. `path` names where it sits in the caller's input, for error paths. */
