@@ -1,6 +1,6 @@
 // ListInsights InsightSummary (and, for a failing insight, DescribeInsight's Insight) -> InsightSnapshot.
 
-import * as z from "zod";
+import * as z from "zod/mini";
 import type { InsightDetails, InsightSnapshot } from "../model.ts";
 import { awsDate } from "./fields.ts";
 import { parse } from "./forms.ts";
@@ -11,40 +11,40 @@ import { parse } from "./forms.ts";
  */
 export type InsightDescription = { readonly insight: unknown } | { readonly unreadable: string };
 
-const insightStatus = z.object({ status: z.string().min(1, { error: "expected PASSING, WARNING, ERROR or UNKNOWN" }), reason: z.string().optional() });
+const insightStatus = z.object({ status: z.string().check(z.minLength(1, { error: "expected PASSING, WARNING, ERROR or UNKNOWN" })), reason: z.optional(z.string()) });
 
 const insightSchema = z.object({
-  id: z.string().min(1, { error: "expected the insight id" }),
-  name: z.string().min(1, { error: "expected the insight name" }),
-  category: z.string().optional(),
-  kubernetesVersion: z.string().optional(),
-  lastRefreshTime: awsDate.optional(),
-  description: z.string().optional(),
+  id: z.string().check(z.minLength(1, { error: "expected the insight id" })),
+  name: z.string().check(z.minLength(1, { error: "expected the insight name" })),
+  category: z.optional(z.string()),
+  kubernetesVersion: z.optional(z.string()),
+  lastRefreshTime: z.optional(awsDate),
+  description: z.optional(z.string()),
   insightStatus,
 });
 
 const detailsSchema = z.object({
-  recommendation: z.string().optional(),
-  additionalInfo: z.record(z.string(), z.string()).optional(),
-  resources: z
-    .array(z.object({ insightStatus: insightStatus.partial().optional(), kubernetesResourceUri: z.string().optional(), arn: z.string().optional() }))
-    .optional(),
-  categorySpecificSummary: z
-    .object({
-      deprecationDetails: z
-        .array(
+  recommendation: z.optional(z.string()),
+  additionalInfo: z.optional(z.record(z.string(), z.string())),
+  resources: z.optional(
+    z.array(z.object({ insightStatus: z.optional(z.partial(insightStatus)), kubernetesResourceUri: z.optional(z.string()), arn: z.optional(z.string()) })),
+  ),
+  categorySpecificSummary: z.optional(
+    z.object({
+      deprecationDetails: z.optional(
+        z.array(
           z.object({
-            usage: z.string().min(1, { error: "expected the deprecated API" }),
-            replacedWith: z.string().optional(),
-            stopServingVersion: z.string().optional(),
-            startServingReplacementVersion: z.string().optional(),
-            clientStats: z.array(z.object({ userAgent: z.string().optional(), numberOfRequestsLast30Days: z.number().optional(), lastRequestTime: awsDate.optional() })).optional(),
+            usage: z.string().check(z.minLength(1, { error: "expected the deprecated API" })),
+            replacedWith: z.optional(z.string()),
+            stopServingVersion: z.optional(z.string()),
+            startServingReplacementVersion: z.optional(z.string()),
+            clientStats: z.optional(z.array(z.object({ userAgent: z.optional(z.string()), numberOfRequestsLast30Days: z.optional(z.number()), lastRequestTime: z.optional(awsDate) }))),
           }),
-        )
-        .optional(),
-      addonCompatibilityDetails: z.array(z.object({ name: z.string().min(1, { error: "expected the add-on name" }), compatibleVersions: z.array(z.string()).optional() })).optional(),
-    })
-    .optional(),
+        ),
+      ),
+      addonCompatibilityDetails: z.optional(z.array(z.object({ name: z.string().check(z.minLength(1, { error: "expected the add-on name" })), compatibleVersions: z.optional(z.array(z.string())) }))),
+    }),
+  ),
 });
 
 /** DescribeInsight's `insight` (or the whole response, as the SDK or the CLI gives it) -> its details. */
