@@ -33,6 +33,7 @@ export const PENDING_RULE_SCOPED_READS: readonly string[] = [
   "eks:DescribeClusterVersions",
   "eks:DescribeAddonVersions",
   "eks:ListInsights",
+  "eks:DescribeInsight",
   "ssm:GetParameters",
 ];
 

@@ -1,4 +1,4 @@
-// `npm run bench`: every benchmark (or `npm run bench -- bundles|evaluation|calls|scheduled`), printed as JSON and as the Markdown table the README quotes.
+// `npm run bench`: every benchmark (or `npm run bench -- bundles|evaluation|calls|event-path|scheduled|scan`), printed as JSON and as the Markdown table the README quotes.
 // Run on an otherwise idle machine; the figures are medians (or exact counts) for that reason.
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
@@ -6,6 +6,7 @@ import { BUNDLE_TARGET_BYTES, IMPORT_RATIO_TARGET, measureBundles } from "./bund
 import { measureCallsPerEvent, PENDING_RULE_SCOPED_READS } from "./calls.ts";
 import { measureEventPath } from "./event-path.ts";
 import { measureEvaluation } from "./evaluation.ts";
+import { measureScan, SCAN_FLEET_CLUSTERS } from "./scan.ts";
 import { LATENCY_MS, measureScheduled } from "./scheduled.ts";
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
@@ -59,5 +60,13 @@ if (wants("scheduled")) {
   console.log("| clusters | run | wall | ideal (EKS calls x latency / concurrency) | EKS calls per cluster | catalogue lookups | peak RSS |\n| ---: | --- | ---: | ---: | ---: | ---: | ---: |");
   for (const figure of measureScheduled()) {
     console.log(`| ${figure.clusters} | ${figure.run} | ${(figure.wallMs / 1000).toFixed(1)} s | ${(figure.idealMs / 1000).toFixed(1)} s | ${figure.callsPerCluster} | ${figure.catalogueLookups} | ${figure.peakRssMb} MB |`);
+  }
+}
+if (wants("scan")) {
+  console.log(`\n## eks-warden scan on a ${SCAN_FLEET_CLUSTERS}-cluster fleet (simulator; 2 node groups, 4 add-ons, 4 upgrade insights per cluster, one failing on 2 clusters in 3)\n`);
+  console.log("| scan | EKS calls | per cluster | EKS calls by operation | other calls | wall (median of runs) |\n| --- | ---: | ---: | --- | --- | ---: |");
+  for (const figure of await measureScan()) {
+    const list = (calls: Readonly<Record<string, number>>) => Object.entries(calls).map(([name, count]) => `${name} ${count}`).join(", ");
+    console.log(`| \`scan ${figure.args.join(" ")}\` | ${figure.eksCallsTotal} | ${figure.eksCallsPerCluster} | ${list(figure.eksCalls)} | ${list(figure.otherCalls)} | ${(figure.wallMsMedian / 1000).toFixed(1)} s (${figure.wallMsRuns.map((ms) => (ms / 1000).toFixed(1)).join(", ")}) |`);
   }
 }

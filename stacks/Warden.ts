@@ -3,9 +3,10 @@
 // keeps the monitor from being silenced (docs/threat-model.md): the health topic on its own key, the tamper rules
 // and the daily heartbeat feeding `tamper`, and the alarms that tell the health topic when something is stuck; the
 // scheduled path (data flow 7-8): the two EventBridge Scheduler schedules feeding `sweep` (daily) and `digest`
-// (weekly), their dead-letter queues, and the report bucket the digest writes to.
+// (weekly), their dead-letter queues, and the report bucket the digest writes to; the `dead-letter` function that
+// turns each dead letter of cluster-event and settle into one health alert and keeps it in an archive for redrive.
 // Nothing else lives here.
-import { Aws, CfnOutput, Duration, RemovalPolicy } from "aws-cdk-lib";
+import { Aws, CfnOutput, Duration, Fn, RemovalPolicy } from "aws-cdk-lib";
 import * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
 import { SnsAction } from "aws-cdk-lib/aws-cloudwatch-actions";
 import * as dynamodb from "aws-cdk-lib/aws-dynamodb";
@@ -26,6 +27,7 @@ import { useProject } from "sst/project.js";
 import {
   CLUSTER_EVENT_INVOCATION,
   clusterEventPattern,
+  DEAD_LETTER_QUEUES,
   FUNCTION_ENV,
   FUNCTION_TIMEOUT_SECONDS,
   HANDLER_BUNDLING,
@@ -55,6 +57,7 @@ export const HANDLERS = {
   tamper: DEPLOYED_HANDLERS.tamper.handler,
   sweep: DEPLOYED_HANDLERS.sweep.handler,
   digest: DEPLOYED_HANDLERS.digest.handler,
+  deadLetter: DEPLOYED_HANDLERS.deadLetter.handler,
 } as const;
 
 /** Lambda's limit on the total size of a function's environment variables. */
@@ -189,6 +192,8 @@ function environmentOf(name: keyof typeof HANDLERS, wiring: Wiring, scheduled?: 
     [FUNCTION_ENV.logLevel]: "INFO",
   };
   if (name === "tamper") return { [FUNCTION_ENV.healthTopicArn]: wiring.healthTopic.topicArn, [FUNCTION_ENV.alertsTopicArn]: wiring.topic.topicArn, ...common };
+  // Its queues are added where they are wired (deadLetterAlerts): it publishes to the health topic only.
+  if (name === "deadLetter") return { [FUNCTION_ENV.healthTopicArn]: wiring.healthTopic.topicArn, ...common };
   return {
     [FUNCTION_ENV.tableName]: wiring.table.tableName,
     [FUNCTION_ENV.alertsTopicArn]: wiring.topic.topicArn,
@@ -431,6 +436,57 @@ function namesOf(stack: Stack) {
   return { rule, alarm };
 }
 
+/** The SQS calls that drop or expose what a queue holds without a trace in the monitor (tamper rule `queue`). */
+const QUEUE_MANAGEMENT_ACTIONS = ["sqs:PurgeQueue", "sqs:DeleteQueue", "sqs:SetQueueAttributes"];
+
+/**
+ * Who may still purge, delete or re-configure the stack's queues: the CloudFormation execution role the stack is
+ * deployed with (SST's `cdk.cloudFormationExecutionRole`, else the CDK bootstrap's), so deployments and `sst remove`
+ * keep working, and the account's root user, to break the glass if that role is ever lost.
+ */
+function queueGuardians(stack: Stack): string[] {
+  const synthesizer = stack.synthesizer as { readonly cloudFormationExecutionRoleArn?: string };
+  const executionRole = "cloudFormationExecutionRoleArn" in synthesizer ? synthesizer.cloudFormationExecutionRoleArn : undefined;
+  if (!executionRole) {
+    throw new Error(
+      `${stack.stackName}: the stack synthesizer names no CloudFormation execution role, and the queues' policies allow purge, delete and re-configuration to that role alone; deploy with the default (bootstrapped) synthesizer or set cdk.cloudFormationExecutionRole in sst.config.ts`,
+    );
+  }
+  // The synthesizer's ARN carries CloudFormation placeholders (${AWS::Partition}, ${AWS::AccountId}) for the
+  // deployment tooling to fill in; Fn::Sub fills them in the template.
+  return [Fn.sub(executionRole), `arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:root`];
+}
+
+/**
+ * Someone with broad SQS rights could drop pending settle checks or dead letters: purge the queue, delete it, or
+ * re-configure it (retention cut to a minute, redrive removed, this policy replaced). Denied here to everyone but the
+ * guardians; the tamper rule `queue` reports every attempt, refused or not. Where the queue has one consumer, deleting
+ * its messages is denied to everyone else too (an archive has none: redrive from it deletes as the operator).
+ */
+function guardQueue(target: sqs.Queue, guardians: readonly string[], consumer?: iam.IRole): void {
+  target.addToResourcePolicy(
+    new iam.PolicyStatement({
+      sid: "OnlyTheDeploymentManagesTheQueue",
+      effect: iam.Effect.DENY,
+      principals: [new iam.AnyPrincipal()],
+      actions: QUEUE_MANAGEMENT_ACTIONS,
+      resources: [target.queueArn],
+      conditions: { ArnNotEquals: { "aws:PrincipalArn": [...guardians] } },
+    }),
+  );
+  if (!consumer) return;
+  target.addToResourcePolicy(
+    new iam.PolicyStatement({
+      sid: "OnlyTheConsumerDeletesMessages",
+      effect: iam.Effect.DENY,
+      principals: [new iam.AnyPrincipal()],
+      actions: ["sqs:DeleteMessage"],
+      resources: [target.queueArn],
+      conditions: { ArnNotEquals: { "aws:PrincipalArn": [consumer.roleArn, ...guardians] } },
+    }),
+  );
+}
+
 function alarmArn(name: string): string {
   return `arn:${Aws.PARTITION}:cloudwatch:${Aws.REGION}:${Aws.ACCOUNT_ID}:alarm:${name}`;
 }
@@ -455,14 +511,23 @@ export function Warden({ stack, app }: StackContext) {
   const health = topic(stack, "HealthTopic", "EKS Warden health", hKey, config.healthEmails);
   const table = stateTable(stack, keep);
 
-  const settleDeadLetters = queue(stack, "SettleDeadLetterQueue");
+  // Each dead-letter queue of the alert path is drained by `dead-letter` (one health alert per letter) into an archive,
+  // which is also its own redrive target: a letter whose alert cannot be published still reaches the archive.
+  const deadLetterQueueOf = (archive: sqs.Queue, maxReceiveCount: number): sqs.QueueProps => ({
+    visibilityTimeout: Duration.seconds(DEAD_LETTER_QUEUES.visibilityTimeoutSeconds),
+    deadLetterQueue: { queue: archive, maxReceiveCount },
+  });
+  const settleDeadLetterArchive = queue(stack, "SettleDeadLetterArchive", { retentionPeriod: Duration.days(DEAD_LETTER_QUEUES.retentionDays) });
+  const settleDeadLetters = queue(stack, "SettleDeadLetterQueue", deadLetterQueueOf(settleDeadLetterArchive, DEAD_LETTER_QUEUES.settleMaxReceiveCount));
   const settleQueue = queue(stack, "SettleQueue", {
     deliveryDelay: Duration.seconds(SETTLE_QUEUE.deliveryDelaySeconds),
     visibilityTimeout: Duration.seconds(SETTLE_QUEUE.visibilityTimeoutSeconds),
     deadLetterQueue: { queue: settleDeadLetters, maxReceiveCount: SETTLE_QUEUE.maxReceiveCount },
   });
   // Events EventBridge could not deliver, and events the function failed on after Lambda's async retries.
-  const clusterEventDeadLetters = queue(stack, "ClusterEventDeadLetterQueue");
+  const clusterEventDeadLetterArchive = queue(stack, "ClusterEventDeadLetterArchive", { retentionPeriod: Duration.days(DEAD_LETTER_QUEUES.retentionDays) });
+  // Lambda and EventBridge send their letters here (SendMessage): each arrives never received.
+  const clusterEventDeadLetters = queue(stack, "ClusterEventDeadLetterQueue", deadLetterQueueOf(clusterEventDeadLetterArchive, DEAD_LETTER_QUEUES.maxReceiveCount));
   // The same for tamper alerts and heartbeats.
   const tamperDeadLetters = queue(stack, "TamperDeadLetterQueue");
 
@@ -509,6 +574,33 @@ export function Warden({ stack, app }: StackContext) {
   hKey.addToResourcePolicy(
     new iam.PolicyStatement({ sid: "TamperFunctionPublishes", principals: [tamper.role], actions: TOPIC_PUBLISH_KEY_ACTIONS, resources: ["*"] }),
   );
+
+  // One health alert per dead letter of cluster-event and settle, naming cluster and call; then the letter is copied
+  // to its archive and only then deleted from the dead-letter queue (packages/functions/src/dead-letter.ts).
+  const deadLetter = wardenFunction(stack, "DeadLetter", "deadLetter", wiring);
+  const deadLetterRoutes = [
+    { queue: clusterEventDeadLetters, archive: clusterEventDeadLetterArchive, queueArn: FUNCTION_ENV.clusterEventDeadLetterQueueArn, archiveUrl: FUNCTION_ENV.clusterEventDeadLetterArchiveUrl },
+    { queue: settleDeadLetters, archive: settleDeadLetterArchive, queueArn: FUNCTION_ENV.settleDeadLetterQueueArn, archiveUrl: FUNCTION_ENV.settleDeadLetterArchiveUrl },
+  ];
+  for (const route of deadLetterRoutes) {
+    deadLetter.fn.addEnvironment(route.queueArn, route.queue.queueArn);
+    deadLetter.fn.addEnvironment(route.archiveUrl, route.archive.queueUrl);
+    deadLetter.fn.addEventSource(new SqsEventSource(route.queue, { batchSize: DEAD_LETTER_QUEUES.batchSize, reportBatchItemFailures: true }));
+  }
+  deadLetter.fn.addToRolePolicy(new iam.PolicyStatement({ sid: "ArchiveDeadLetters", actions: ["sqs:SendMessage"], resources: deadLetterRoutes.map((route) => route.archive.queueArn) }));
+  deadLetter.fn.addToRolePolicy(new iam.PolicyStatement({ sid: "PublishHealth", actions: ["sns:Publish"], resources: [health.topicArn] }));
+  deadLetter.fn.addToRolePolicy(new iam.PolicyStatement({ sid: "EncryptHealth", actions: TOPIC_PUBLISH_KEY_ACTIONS, resources: [hKey.keyArn] }));
+  hKey.addToResourcePolicy(
+    new iam.PolicyStatement({ sid: "DeadLetterFunctionPublishes", principals: [deadLetter.role], actions: TOPIC_PUBLISH_KEY_ACTIONS, resources: ["*"] }),
+  );
+
+  // The queues' own protection: purge, delete and re-configuration are for the deployment alone (guardQueue).
+  const guardians = queueGuardians(stack);
+  guardQueue(settleQueue, guardians, settle.role);
+  guardQueue(settleDeadLetters, guardians, deadLetter.role);
+  guardQueue(clusterEventDeadLetters, guardians, deadLetter.role);
+  for (const parked of [settleDeadLetterArchive, clusterEventDeadLetterArchive, tamperDeadLetters, sweepDeadLetters, digestDeadLetters]) guardQueue(parked, guardians);
+  const ownQueues = [settleQueue, settleDeadLetters, settleDeadLetterArchive, clusterEventDeadLetters, clusterEventDeadLetterArchive, tamperDeadLetters, sweepDeadLetters, digestDeadLetters];
 
   const target = (fn: SstFunction, deadLetterQueue: sqs.Queue) => new targets.LambdaFunction(fn, { deadLetterQueue, retryAttempts: 8, maxEventAge: Duration.hours(6) });
   const rules: events.Rule[] = [];
@@ -584,13 +676,15 @@ export function Warden({ stack, app }: StackContext) {
   // by redrive in the dead-letter queue's NumberOfMessagesSent (only explicit SendMessage calls). So: alarm when its
   // depth grows, DIFF of the visible messages between 5-minute periods (FILL: an idle queue publishes no data point;
   // it counts as 0). Six periods with one breaching: a metric that appears late after the queue wakes up still
-  // lands in the window. Chosen over the settle worker alerting on the final receive because it needs no code in the
-  // worker's failure path, which is the path that is failing. A per-dead-letter alert naming cluster and event is
-  // still to do (docs/threat-model.md, open).
+  // lands in the window. The dead-letter function drains the queue within seconds (its per-letter alert is the
+  // detail; this alarm is the count that does not depend on it), so its receives count too: the larger of the two.
   alarm("SettleDeadLettersAlarm", {
     metric: new cloudwatch.MathExpression({
-      expression: "DIFF(FILL(visible, 0))",
-      usingMetrics: { visible: settleDeadLetters.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: "Maximum" }) },
+      expression: "MAX([DIFF(FILL(visible, 0)), FILL(received, 0)])",
+      usingMetrics: {
+        visible: settleDeadLetters.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: "Maximum" }),
+        received: settleDeadLetters.metricNumberOfMessagesReceived({ period: Duration.minutes(5), statistic: "Sum" }),
+      },
       period: Duration.minutes(5),
       label: "settle dead letters added",
     }),
@@ -622,6 +716,26 @@ export function Warden({ stack, app }: StackContext) {
   alarm("DigestErrorsAlarm", {
     metric: digest.fn.metricErrors(fiveMinutes),
     alarmDescription: "The digest function failed; this week's digest was not sent",
+  });
+  alarm("DeadLetterErrorsAlarm", {
+    metric: deadLetter.fn.metricErrors(fiveMinutes),
+    alarmDescription: "The dead-letter function failed to report or archive a dead letter: it stays in its dead-letter queue, and SQS moves it to the archive unannounced after 5 tries",
+  });
+  // A dead letter nobody consumed for an hour: the dead-letter function's event source mapping is disabled or the
+  // function cannot start, so no per-letter alert goes out (the dead-letter alarms above still count them).
+  alarm("DeadLettersUnreportedAlarm", {
+    metric: new cloudwatch.MathExpression({
+      expression: "MAX([clusterEvent, settle])",
+      usingMetrics: {
+        clusterEvent: clusterEventDeadLetters.metricApproximateAgeOfOldestMessage({ period: Duration.minutes(5), statistic: "Maximum" }),
+        settle: settleDeadLetters.metricApproximateAgeOfOldestMessage({ period: Duration.minutes(5), statistic: "Maximum" }),
+      },
+      period: Duration.minutes(5),
+      label: "oldest unreported dead letter (seconds)",
+    }),
+    threshold: Duration.hours(1).toSeconds(),
+    evaluationPeriods: 3,
+    alarmDescription: "A dead letter has waited over an hour without its alert: the dead-letter function is not consuming its queues",
   });
   alarm("TamperErrorsAlarm", {
     metric: tamper.fn.metricErrors(fiveMinutes),
@@ -661,8 +775,9 @@ export function Warden({ stack, app }: StackContext) {
     keyIds: [key.keyId, hKey.keyId],
     topicArns: [alerts.topicArn, health.topicArn],
     alarmNames,
-    functionNames: [clusterEvent.fn, settle.fn, tamper.fn, sweep.fn, digest.fn].map((fn) => fn.functionName),
-    functionArns: [clusterEvent.fn, settle.fn, tamper.fn, sweep.fn, digest.fn].map((fn) => fn.functionArn),
+    functionNames: [clusterEvent.fn, settle.fn, tamper.fn, sweep.fn, digest.fn, deadLetter.fn].map((fn) => fn.functionName),
+    functionArns: [clusterEvent.fn, settle.fn, tamper.fn, sweep.fn, digest.fn, deadLetter.fn].map((fn) => fn.functionArn),
+    queues: ownQueues.map((ownQueue) => ({ account: Aws.ACCOUNT_ID, name: ownQueue.queueName })),
   });
   for (const tamperRule of watched) {
     const id = tamperRule.id.replace(/(^|-)([a-z])/g, (_match, _dash, letter: string) => letter.toUpperCase());
@@ -700,7 +815,7 @@ export function Warden({ stack, app }: StackContext) {
     }),
   );
 
-  suppressFindings(stack, { clusterEvent: clusterEvent.fn, settle: settle.fn, tamper: tamper.fn, sweep: sweep.fn, digest: digest.fn, reportBucket });
+  suppressFindings(stack, { clusterEvent: clusterEvent.fn, settle: settle.fn, tamper: tamper.fn, sweep: sweep.fn, digest: digest.fn, deadLetter: deadLetter.fn, reportBucket });
 
   stack.addOutputs({
     TableName: table.tableName,
@@ -710,7 +825,7 @@ export function Warden({ stack, app }: StackContext) {
     ReportBucketName: reportBucket.bucketName,
   });
   new CfnOutput(stack, "ConfigSource", { value: config.source === "defaults" ? "defaults" : "warden.config.json" });
-  return { table, topic: alerts, healthTopic: health, settleQueue, clusterEvent: clusterEvent.fn, settle: settle.fn, tamper: tamper.fn, sweep: sweep.fn, digest: digest.fn, reportBucket, rule, rules };
+  return { table, topic: alerts, healthTopic: health, settleQueue, clusterEvent: clusterEvent.fn, settle: settle.fn, tamper: tamper.fn, sweep: sweep.fn, digest: digest.fn, deadLetter: deadLetter.fn, reportBucket, rule, rules };
 }
 
 /**
@@ -719,7 +834,7 @@ export function Warden({ stack, app }: StackContext) {
  */
 function suppressFindings(
   stack: Stack,
-  parts: { clusterEvent: SstFunction; settle: SstFunction; tamper: SstFunction; sweep: SstFunction; digest: SstFunction; reportBucket: s3.Bucket },
+  parts: { clusterEvent: SstFunction; settle: SstFunction; tamper: SstFunction; sweep: SstFunction; digest: SstFunction; deadLetter: SstFunction; reportBucket: s3.Bucket },
 ): void {
   NagSuppressions.addResourceSuppressions(
     stack.customResourceHandler,
@@ -731,7 +846,7 @@ function suppressFindings(
   );
   const runtimeReason =
     "nodejs22.x on purpose: the bundles and their dependencies (Powertools 2.35, middy 6) are built and tested for Node 22; move to nodejs24.x together with the toolchain";
-  for (const fn of [parts.clusterEvent, parts.settle, parts.tamper, parts.sweep, parts.digest]) {
+  for (const fn of [parts.clusterEvent, parts.settle, parts.tamper, parts.sweep, parts.digest, parts.deadLetter]) {
     NagSuppressions.addResourceSuppressions(fn, [{ id: "AwsSolutions-L1", reason: runtimeReason }]);
   }
   NagSuppressions.addResourceSuppressions(parts.reportBucket, [

@@ -21,6 +21,7 @@ export const ACTION_SCOPES: Readonly<Record<string, readonly ResourceKind[]>> = 
   "eks:DescribeAddonVersions": ["unscoped"],
   // Resource type cluster (required): the insights are the cluster's.
   "eks:ListInsights": ["cluster"],
+  "eks:DescribeInsight": ["cluster"],
   "eks:ListClusters": ["unscoped"],
   "ssm:GetParameter": ["amiParameters"],
   "ssm:GetParameters": ["amiParameters"],

@@ -92,6 +92,7 @@ describe("cdk-nag AwsSolutions", () => {
       "AwsSolutions-IAM5 SweepUnscopedReads/Resource",
       "AwsSolutions-L1 ClusterEvent/Resource",
       "AwsSolutions-L1 CustomResourceHandler/Resource",
+      "AwsSolutions-L1 DeadLetter/Resource",
       "AwsSolutions-L1 Digest/Resource",
       "AwsSolutions-L1 Settle/Resource",
       "AwsSolutions-L1 Sweep/Resource",
@@ -351,11 +352,12 @@ describe("queues", () => {
 
   it("every queue is encrypted and refuses requests without TLS", () => {
     const queues = resourcesOfType(template, "AWS::SQS::Queue");
-    // settle, its dead-letter queue, and the dead-letter queues of cluster-event, tamper, sweep and digest.
-    expect(Object.keys(queues)).toHaveLength(6);
+    // settle, its dead-letter queue, the dead-letter queues of cluster-event, tamper, sweep and digest, and the two
+    // archives that keep the dead letters of cluster-event and settle.
+    expect(Object.keys(queues)).toHaveLength(8);
     for (const queue of Object.values(queues)) expect(queue.Properties.SqsManagedSseEnabled).toBe(true);
     const policies = Object.values(resourcesOfType(template, "AWS::SQS::QueuePolicy"));
-    expect(policies).toHaveLength(6);
+    expect(policies).toHaveLength(8);
     for (const policy of policies) {
       expect(policy.Properties.PolicyDocument.Statement).toContainEqual(
         expect.objectContaining({ Effect: "Deny", Condition: { Bool: { "aws:SecureTransport": "false" } } }),
@@ -373,7 +375,7 @@ describe("alarms", () => {
   };
 
   it("have stack-scoped names and notify the health topic, never the alerts topic", () => {
-    expect(alarms()).toHaveLength(13);
+    expect(alarms()).toHaveLength(15);
     for (const alarm of alarms()) {
       expect(alarm.AlarmName).toMatch(/^test-eks-warden-Warden-[A-Za-z]+$/);
       expect(alarm.AlarmActions).toEqual([{ Ref: expect.stringMatching(/^HealthTopic/) }]);
@@ -387,6 +389,7 @@ describe("alarms", () => {
       .sort();
     expect(watched).toEqual([
       expect.stringMatching(/^AWS\/Lambda Errors Sum 300 .*ClusterEvent/),
+      expect.stringMatching(/^AWS\/Lambda Errors Sum 300 .*DeadLetter/),
       expect.stringMatching(/^AWS\/Lambda Errors Sum 300 .*Digest/),
       expect.stringMatching(/^AWS\/Lambda Errors Sum 300 .*Settle/),
       expect.stringMatching(/^AWS\/Lambda Errors Sum 300 .*Sweep/),
@@ -400,22 +403,26 @@ describe("alarms", () => {
       'EksWarden HeartbeatPublished Sum 21600 "tamper"',
     ]);
     expect(named("RejectedEvents").Dimensions).toEqual([{ Name: "service", Value: "cluster-event" }]);
-    // Every alarm but the two on time (below) fires on the first bad thing of a period.
-    for (const alarm of alarms().filter((candidate) => !/(HeartbeatMissing|SettleQueueStalled)$/.test(candidate.AlarmName))) {
+    // Every alarm but the three on time (below) fires on the first bad thing of a period.
+    for (const alarm of alarms().filter((candidate) => !/(HeartbeatMissing|SettleQueueStalled|DeadLettersUnreported)$/.test(candidate.AlarmName))) {
       expect(alarm).toMatchObject({ Threshold: 1, ComparisonOperator: "GreaterThanOrEqualToThreshold", TreatMissingData: "notBreaching" });
     }
   });
 
-  it("watch the settle dead-letter queue's growth, since SQS does not count redriven messages as sent", () => {
+  it("watch the settle dead-letter queue's growth or its consumer's receives, since SQS does not count redriven messages as sent", () => {
     const settle = named("SettleDeadLetters");
     expect(settle.MetricName).toBeUndefined();
-    const [expression, visible] = settle.Metrics;
-    expect(expression).toMatchObject({ Expression: "DIFF(FILL(visible, 0))", ReturnData: true });
-    expect(visible).toMatchObject({
-      Id: "visible",
-      ReturnData: false,
-      MetricStat: { Metric: { Namespace: "AWS/SQS", MetricName: "ApproximateNumberOfMessagesVisible", Dimensions: [{ Value: { "Fn::GetAtt": [expect.stringMatching(/^SettleDeadLetterQueue/), "QueueName"] } }] }, Period: 300, Stat: "Maximum" },
-    });
+    const [expression, ...inputs] = settle.Metrics;
+    expect(expression).toMatchObject({ Expression: "MAX([DIFF(FILL(visible, 0)), FILL(received, 0)])", ReturnData: true });
+    const settleDeadLetters = [{ Value: { "Fn::GetAtt": [expect.stringMatching(/^SettleDeadLetterQueue/), "QueueName"] } }];
+    expect(inputs).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ Id: "visible", ReturnData: false, MetricStat: expect.objectContaining({ Metric: expect.objectContaining({ Namespace: "AWS/SQS", MetricName: "ApproximateNumberOfMessagesVisible", Dimensions: [expect.objectContaining(settleDeadLetters[0])] }), Period: 300, Stat: "Maximum" }) }),
+        // The dead-letter function drains the queue within seconds: a letter may never be seen waiting, but is received.
+        expect.objectContaining({ Id: "received", ReturnData: false, MetricStat: expect.objectContaining({ Metric: expect.objectContaining({ Namespace: "AWS/SQS", MetricName: "NumberOfMessagesReceived", Dimensions: [expect.objectContaining(settleDeadLetters[0])] }), Period: 300, Stat: "Sum" }) }),
+      ]),
+    );
+    expect(inputs).toHaveLength(2);
     expect(settle).toMatchObject({ EvaluationPeriods: 6, DatapointsToAlarm: 1, Threshold: 1, ComparisonOperator: "GreaterThanOrEqualToThreshold" });
     // No alarm on a dead-letter queue's depth: it stays in ALARM after the first message and hides the next.
     for (const alarm of alarms()) expect(alarm.MetricName).not.toBe("ApproximateNumberOfMessagesVisible");
@@ -423,6 +430,17 @@ describe("alarms", () => {
 
   it("notice a settle queue nobody consumes: its oldest message over an hour old for 15 minutes", () => {
     expect(named("SettleQueueStalled")).toMatchObject({ Threshold: 3600, ComparisonOperator: "GreaterThanOrEqualToThreshold", EvaluationPeriods: 3, TreatMissingData: "notBreaching" });
+  });
+
+  it("notice dead letters nobody announces: the oldest in either dead-letter queue over an hour old for 15 minutes", () => {
+    const unreported = named("DeadLettersUnreported");
+    expect(unreported).toMatchObject({ Threshold: 3600, ComparisonOperator: "GreaterThanOrEqualToThreshold", EvaluationPeriods: 3, TreatMissingData: "notBreaching" });
+    const [expression, ...ages] = unreported.Metrics;
+    expect(expression).toMatchObject({ Expression: "MAX([clusterEvent, settle])", ReturnData: true });
+    expect(ages.map((age: { MetricStat: { Metric: { MetricName: string; Dimensions: { Value: { "Fn::GetAtt": string[] } }[] } } }) => `${age.MetricStat.Metric.MetricName} ${age.MetricStat.Metric.Dimensions[0]!.Value["Fn::GetAtt"][0]!.replace(/[0-9A-F]{8}$/, "")}`).sort()).toEqual([
+      "ApproximateAgeOfOldestMessage ClusterEventDeadLetterQueue",
+      "ApproximateAgeOfOldestMessage SettleDeadLetterQueue",
+    ]);
   });
 
   it("treat a missing heartbeat for 30 hours as a breach", () => {
@@ -474,6 +492,7 @@ describe("IAM", () => {
       const unscoped = statements.filter((statement) => statement.Resource === "*").flatMap((statement) => [statement.Action].flat());
       expect(unscoped).toEqual(["eks:DescribeAddonVersions", "eks:DescribeClusterVersions"]);
       expect(byAction.get("eks:ListInsights")).toEqual(byAction.get("eks:DescribeCluster"));
+      expect(byAction.get("eks:DescribeInsight")).toEqual(byAction.get("eks:DescribeCluster"));
     }
   });
 });
@@ -492,7 +511,7 @@ describe("health topic", () => {
 
   it("lets CloudWatch publish and use its key only for this stack's alarms, named exactly", () => {
     const alarmNames = Object.values(resourcesOfType(template, "AWS::CloudWatch::Alarm")).map((alarm) => alarm.Properties.AlarmName as string).sort();
-    expect(alarmNames).toHaveLength(13);
+    expect(alarmNames).toHaveLength(15);
     const fromCloudWatch = allPolicyStatements(template).filter(({ statement }) => JSON.stringify(statement.Principal ?? {}).includes("cloudwatch.amazonaws.com"));
     expect(fromCloudWatch.map(({ where }) => where.replace(/[0-9A-F]{8}$/, "")).sort()).toEqual(["HealthKey", "HealthTopicPolicy"]);
     for (const { where, statement } of fromCloudWatch) {
@@ -521,12 +540,14 @@ describe("health topic", () => {
     expect(checked).toBe(2); // CloudWatch on the health topic and on its key
   });
 
-  it("lets only CloudWatch and the tamper function use its key; the account administers it without using it", () => {
+  it("lets only CloudWatch, the tamper function and the dead-letter function use its key; the account administers it without using it", () => {
     const { tamper } = tamperFunction();
+    const deadLetter = deadLetterFunction();
     const statements = keyOf("HealthKey")[1].Properties.KeyPolicy.Statement as { Sid: string; Principal: Record<string, unknown>; Action: string[] }[];
     const users = statements.filter((statement) => [statement.Action].flat().some((action) => ["kms:Decrypt", "kms:GenerateDataKey", "kms:Encrypt"].includes(action)));
-    expect(users.map((statement) => statement.Sid).sort()).toEqual(["TamperFunctionPublishes", "ThisStacksAlarmsPublishToTheEncryptedTopic"]);
+    expect(users.map((statement) => statement.Sid).sort()).toEqual(["DeadLetterFunctionPublishes", "TamperFunctionPublishes", "ThisStacksAlarmsPublishToTheEncryptedTopic"]);
     expect(flat(users.find((statement) => statement.Sid === "TamperFunctionPublishes")!.Principal["AWS"])).toBe(`<${tamper.roleId}.Arn>`);
+    expect(flat(users.find((statement) => statement.Sid === "DeadLetterFunctionPublishes")!.Principal["AWS"])).toBe(`<${deadLetter.roleId}.Arn>`);
     const admin = statements.find((statement) => statement.Sid === "AccountAdministersTheKey")!;
     expect(admin.Action).toEqual(expect.arrayContaining(["kms:DisableKey", "kms:PutKeyPolicy", "kms:ScheduleKeyDeletion"]));
   });
@@ -535,6 +556,13 @@ describe("health topic", () => {
     template.resourceCountIs("AWS::SNS::Subscription", 0);
   });
 });
+
+function deadLetterFunction() {
+  const functions = Object.entries(resourcesOfType(template, "AWS::Lambda::Function")).filter(([, fn]) => fn.Properties.Handler === HANDLERS.deadLetter.handler);
+  expect(functions).toHaveLength(1);
+  const [id, fn] = functions[0]!;
+  return { id, roleId: fn.Properties.Role["Fn::GetAtt"][0] as string, properties: fn.Properties };
+}
 
 function tamperFunction() {
   const functions = Object.entries(resourcesOfType(template, "AWS::Lambda::Function")).filter(([, fn]) => fn.Properties.Handler === "packages/functions/src/tamper.handler");
@@ -599,7 +627,9 @@ describe("tamper rules and heartbeat", () => {
       healthTopic: `arn:aws:sns:us-east-1:111122223333:${STACK}-HealthTopic-Xy9Z8w7V6u5T`,
     };
     const scheduled = [HANDLERS.sweep.handler, HANDLERS.digest.handler].map((handler) => Object.entries(resourcesOfType(template, "AWS::Lambda::Function")).find(([, fn]) => fn.Properties.Handler === handler)![0]);
-    const fns = [...Object.values(wardenFunctions(template)).concat(tamperFunction().tamper).map((fn) => fn.id), ...scheduled];
+    const fns = [...Object.values(wardenFunctions(template)).concat(tamperFunction().tamper, deadLetterFunction()).map((fn) => fn.id), ...scheduled];
+    const queueIds = Object.keys(resourcesOfType(template, "AWS::SQS::Queue"));
+    const queueName = (id: string) => `${STACK}-${id}-Qu123456`;
     const functionName = (id: string) => `${STACK}-${id}-Fn123456`;
     const functionArn = (id: string) => `arn:aws:lambda:us-east-1:111122223333:function:${functionName(id)}`;
     const values = {
@@ -610,6 +640,8 @@ describe("tamper rules and heartbeat", () => {
       [`<${healthKeyId}.Arn>`]: arn.healthKey,
       [`<Ref ${alertsTopicId}>`]: arn.alertsTopic,
       [`<Ref ${healthTopicId}>`]: arn.healthTopic,
+      ...Object.fromEntries(queueIds.map((id) => [`<${id}.QueueName>`, queueName(id)])),
+      "<Ref AWS::AccountId>": "111122223333",
     };
     const patterns = new Map([...rulesByName()].filter(([name]) => name.includes("-tamper-")).map(([name, rule]) => [name.replace(`${STACK}-tamper-`, ""), resolved(rule.EventPattern, values) as TamperPattern]));
     // What core builds for these very resources is what is deployed.
@@ -622,8 +654,16 @@ describe("tamper rules and heartbeat", () => {
       alarmNames,
       functionNames: fns.map(functionName),
       functionArns: fns.map(functionArn),
+      queues: queueIds.map((id) => ({ account: "111122223333", name: queueName(id) })),
     });
-    expect(Object.fromEntries(patterns)).toEqual(Object.fromEntries(expected.map((rule) => [rule.id, rule.pattern])));
+    // The same values in each list; their order is the stack's and means nothing to EventBridge.
+    const unordered = (pattern: unknown): unknown =>
+      Array.isArray(pattern)
+        ? pattern.map(unordered).sort((left, right) => JSON.stringify(left).localeCompare(JSON.stringify(right)))
+        : pattern && typeof pattern === "object"
+          ? Object.fromEntries(Object.entries(pattern).map(([key, value]) => [key, unordered(value)]))
+          : pattern;
+    expect(unordered(Object.fromEntries(patterns))).toEqual(unordered(Object.fromEntries(expected.map((rule) => [rule.id, rule.pattern]))));
 
     const caught = (source: string, eventSource: string, eventName: string, requestParameters: Record<string, unknown>) => {
       const event = { source, "detail-type": "AWS API Call via CloudTrail", detail: { eventSource, eventName, requestParameters } };
@@ -645,6 +685,14 @@ describe("tamper rules and heartbeat", () => {
       expect(caught("aws.lambda", "lambda.amazonaws.com", "PutFunctionConcurrency20171031", { functionName: functionName(id), reservedConcurrentExecutions: 0 }), id).toEqual(["function"]);
       expect(caught("aws.lambda", "lambda.amazonaws.com", "RemovePermission20150331v2", { functionName: functionArn(id), statementId: "x" }), id).toEqual(["function"]);
     }
+    // Every queue of the stack: purging, deleting or re-configuring one is CRITICAL; another account's is not ours.
+    expect(queueIds).toHaveLength(8);
+    for (const id of queueIds) {
+      for (const eventName of ["PurgeQueue", "DeleteQueue", "SetQueueAttributes"]) {
+        expect(caught("aws.sqs", "sqs.amazonaws.com", eventName, { queueUrl: `https://sqs.us-east-1.amazonaws.com/111122223333/${queueName(id)}` }), `${eventName} ${id}`).toEqual(["queue"]);
+      }
+      expect(caught("aws.sqs", "sqs.amazonaws.com", "PurgeQueue", { queueUrl: `https://sqs.us-east-1.amazonaws.com/444455556666/${queueName(id)}` }), id).toEqual([]);
+    }
     expect(caught("aws.eks", "eks.amazonaws.com", "UpdateClusterConfig", { name: `${STACK}-cluster-events` })).toEqual([]);
   });
 });
@@ -660,6 +708,97 @@ describe("settle queue", () => {
     const senders = statements.find((statement) => statement.Sid === "OnlyWardenFunctionsQueueSettleChecks");
     expect(senders).toMatchObject({ Effect: "Deny", Principal: { AWS: "*" }, Action: "sqs:SendMessage", Resource: { "Fn::GetAtt": [queueId, "Arn"] } });
     expect(senders!.Condition.ArnNotEquals["aws:PrincipalArn"].map(flat).sort()).toEqual([`<${clusterEvent.roleId}.Arn>`, `<${settle.roleId}.Arn>`].sort());
+  });
+});
+
+describe("dead letters: one health alert each, then kept for redrive", () => {
+  const queueId = (prefix: string) => byPrefix("AWS::SQS::Queue", prefix)[0];
+
+  it("each dead-letter queue of the alert path redrives into an archive that keeps letters 14 days", () => {
+    // SQS keeps a redriven message's receive count: the settle checks arrive received 6 times, and their consumer
+    // still gets 5 tries before the archive takes them unannounced.
+    for (const [deadLetters, archive, tries] of [
+      ["ClusterEventDeadLetterQueue", "ClusterEventDeadLetterArchive", 5],
+      ["SettleDeadLetterQueue", "SettleDeadLetterArchive", SETTLE_QUEUE.maxReceiveCount + 1 + 5],
+    ] as const) {
+      const [, queue] = byPrefix("AWS::SQS::Queue", deadLetters);
+      expect(queue.Properties.RedrivePolicy, deadLetters).toEqual({ deadLetterTargetArn: { "Fn::GetAtt": [queueId(archive), "Arn"] }, maxReceiveCount: tries });
+      // Lambda refuses an SQS event source whose visibility timeout is shorter than the function's timeout.
+      expect(queue.Properties.VisibilityTimeout, deadLetters).toBeGreaterThanOrEqual(FUNCTION_TIMEOUT_SECONDS);
+      expect(byPrefix("AWS::SQS::Queue", archive)[1].Properties.MessageRetentionPeriod, archive).toBe(14 * 86_400);
+    }
+  });
+
+  it("the dead-letter function consumes both dead-letter queues one letter at a time, reporting failures one by one", () => {
+    const deadLetter = deadLetterFunction();
+    const mappings = Object.values(resourcesOfType(template, "AWS::Lambda::EventSourceMapping"))
+      .map((mapping) => mapping.Properties)
+      .filter((mapping) => flat(mapping.FunctionName) === `<Ref ${deadLetter.id}>`);
+    expect(mappings.map((mapping) => flat(mapping.EventSourceArn).replace(/[0-9A-F]{8}\.Arn>$/, ">")).sort()).toEqual(["<ClusterEventDeadLetterQueue>", "<SettleDeadLetterQueue>"]);
+    for (const mapping of mappings) expect(mapping).toMatchObject({ BatchSize: 1, FunctionResponseTypes: ["ReportBatchItemFailures"] });
+    expect(deadLetter.properties.Environment.Variables).toMatchObject({
+      [FUNCTION_ENV.healthTopicArn]: { Ref: expect.stringMatching(/^HealthTopic/) },
+      [FUNCTION_ENV.clusterEventDeadLetterQueueArn]: { "Fn::GetAtt": [queueId("ClusterEventDeadLetterQueue"), "Arn"] },
+      [FUNCTION_ENV.clusterEventDeadLetterArchiveUrl]: { Ref: queueId("ClusterEventDeadLetterArchive") },
+      [FUNCTION_ENV.settleDeadLetterQueueArn]: { "Fn::GetAtt": [queueId("SettleDeadLetterQueue"), "Arn"] },
+      [FUNCTION_ENV.settleDeadLetterArchiveUrl]: { Ref: queueId("SettleDeadLetterArchive") },
+      POWERTOOLS_SERVICE_NAME: "eks-warden-dead-letter",
+    });
+    // The health topic only: no alerts topic, no table, no policy.
+    for (const name of [FUNCTION_ENV.alertsTopicArn, FUNCTION_ENV.tableName, FUNCTION_ENV.policy]) expect(deadLetter.properties.Environment.Variables[name]).toBeUndefined();
+  });
+
+  it("grants the dead-letter function its two queues, sending to the two archives, and publishing to the health topic, nothing else", () => {
+    const deadLetter = deadLetterFunction();
+    const statements = allPolicyStatements(template).filter(({ where }) => where.startsWith(`${deadLetter.roleId}:`) && !where.endsWith(":trust")).map(({ statement }) => statement);
+    const grants = statements.map((statement) => `${[statement.Action].flat().join(",")} -> ${[statement.Resource].flat().map(flat).map((text) => text.replace(/[0-9A-F]{8}(\.Arn)?>/g, ">")).join(",")}`).sort();
+    const consume = "sqs:ReceiveMessage,sqs:ChangeMessageVisibility,sqs:GetQueueUrl,sqs:DeleteMessage,sqs:GetQueueAttributes";
+    expect(grants).toEqual([
+      "kms:GenerateDataKey,kms:Decrypt -> <HealthKey>",
+      "logs:CreateLogStream,logs:PutLogEvents -> <DeadLetterLogs>",
+      "sns:Publish -> <Ref HealthTopic>",
+      `${consume} -> <ClusterEventDeadLetterQueue>`,
+      `${consume} -> <SettleDeadLetterQueue>`,
+      "sqs:SendMessage -> <ClusterEventDeadLetterArchive>,<SettleDeadLetterArchive>",
+    ]);
+  });
+
+  it("every queue denies purge, delete and re-configuration to all but the deployment's execution role and the root user", () => {
+    const queueIds = Object.keys(resourcesOfType(template, "AWS::SQS::Queue"));
+    const policies = Object.values(resourcesOfType(template, "AWS::SQS::QueuePolicy"));
+    for (const id of queueIds) {
+      const policy = policies.find((candidate) => candidate.Properties.Queues.some((queue: unknown) => flat(queue) === `<Ref ${id}>`));
+      const statement = (policy?.Properties.PolicyDocument.Statement as Record<string, any>[] | undefined)?.find((candidate) => candidate.Sid === "OnlyTheDeploymentManagesTheQueue"); // eslint-disable-line @typescript-eslint/no-explicit-any
+      expect(statement, id).toMatchObject({ Effect: "Deny", Principal: { AWS: "*" }, Action: ["sqs:PurgeQueue", "sqs:DeleteQueue", "sqs:SetQueueAttributes"], Resource: { "Fn::GetAtt": [id, "Arn"] } });
+      expect(statement!.Condition.ArnNotEquals["aws:PrincipalArn"], id).toEqual([
+        // The CDK bootstrap's default execution role in the stage's region (SST's default synthesizer).
+        { "Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/cdk-hnb659fds-cfn-exec-role-${AWS::AccountId}-us-east-1" },
+        { "Fn::Join": ["", ["arn:", { Ref: "AWS::Partition" }, ":iam::", { Ref: "AWS::AccountId" }, ":root"]] },
+      ]);
+    }
+  });
+
+  it("only each queue's consumer deletes its messages: settle from the settle queue, dead-letter from the dead-letter queues", () => {
+    const { settle } = wardenFunctions(template);
+    const deadLetter = deadLetterFunction();
+    const consumers = new Map<string, string | undefined>();
+    for (const [id, policy] of Object.entries(resourcesOfType(template, "AWS::SQS::QueuePolicy"))) {
+      const statement = (policy.Properties.PolicyDocument.Statement as Record<string, any>[]).find((candidate) => candidate.Sid === "OnlyTheConsumerDeletesMessages"); // eslint-disable-line @typescript-eslint/no-explicit-any
+      const queue = flat(policy.Properties.Queues[0]).replace(/^<Ref |[0-9A-F]{8}>$/g, "");
+      consumers.set(queue, statement && flat(statement.Condition.ArnNotEquals["aws:PrincipalArn"][0]));
+      if (statement) expect(statement, id).toMatchObject({ Effect: "Deny", Principal: { AWS: "*" }, Action: "sqs:DeleteMessage" });
+    }
+    expect(Object.fromEntries(consumers)).toEqual({
+      SettleQueue: `<${settle.roleId}.Arn>`,
+      SettleDeadLetterQueue: `<${deadLetter.roleId}.Arn>`,
+      ClusterEventDeadLetterQueue: `<${deadLetter.roleId}.Arn>`,
+      // The archives are redriven from by the operator; the other dead-letter queues have no consumer.
+      SettleDeadLetterArchive: undefined,
+      ClusterEventDeadLetterArchive: undefined,
+      TamperDeadLetterQueue: undefined,
+      SweepDeadLetterQueue: undefined,
+      DigestDeadLetterQueue: undefined,
+    });
   });
 });
 

@@ -116,6 +116,7 @@ beforeAll(async () => {
         clusterEntry("throttled-prod", "eu-west-1", PRIVATE_ONLY),
         clusterEntry("dedupe-prod", "eu-west-1", PRIVATE_ONLY),
         clusterEntry("doomed-prod", "eu-west-1", PRIVATE_ONLY),
+        clusterEntry("stuck-prod", "eu-west-1", PRIVATE_ONLY),
         clusterEntry("mallory-prod", "eu-west-1", PRIVATE_ONLY),
         clusterEntry("vendor-prod", "eu-west-1", PRIVATE_ONLY),
         clusterEntry("outage-prod", "eu-west-1", PRIVATE_ONLY),
@@ -416,11 +417,83 @@ describe("failures", () => {
     } finally {
       sim.faults.clear();
     }
+    // Lambda's retries (the first try and two more), then its dead-letter queue, with the last error.
+    expect(router.deadLetters.map((letter) => [(letter.event as CloudTrailEvent).detail.eventID, letter.attempts])).toEqual([[event!.detail.eventID, 3]]);
     const letters = await system.clusterEventDeadLetters();
-    expect(letters.map((letter) => [(letter.event as CloudTrailEvent).detail.eventID, letter.attempts])).toEqual([[event!.detail.eventID, 3]]);
+    expect(letters.map((letter) => (letter.event as CloudTrailEvent).detail.eventID)).toEqual([event!.detail.eventID]);
     expect(letters[0]!.error).toContain("EksUnavailable");
     // Redriven once EKS is back, the same event is processed: nothing was marked done on the way.
     expect(await router.deliver(event)).toBe("delivered");
+  }, 120_000);
+
+  it("a cluster event that keeps failing ends as exactly one health alert naming cluster and event, and stays retrievable for redrive", async () => {
+    // Letters of the tests above are announced first, so this test counts only its own.
+    await system.deadLetterRound();
+    await system.readHealthNotifications();
+    await readAlerts();
+    const eks = actor();
+    await eks.call("TagResource", { resourceArn: arnOf("doomed-prod"), tags: { team: "payments" } });
+    const [event] = await system.takeEvents();
+    const eventId = event!.detail.eventID;
+    sim.faults.set("DescribeCluster", { serverErrorRate: 1, serverErrorStatus: 500 });
+    try {
+      expect(await router.deliver(event)).toBe("dead-lettered");
+      // The dead-letter function's event source mapping: the letter is announced, archived, deleted from the queue.
+      expect(await system.deadLetterRound()).toBe(1);
+    } finally {
+      sim.faults.clear();
+    }
+
+    const notices = await system.readHealthNotifications();
+    expect(notices).toHaveLength(1);
+    const [notice] = notices;
+    expect(notice!.subject).toBe("[HIGH] EKS Warden dead letter: TagResource on doomed-prod (eu-west-1) not processed");
+    expect(notice!.attributes).toMatchObject({ kind: "dead-letter", severity: "HIGH", account: ACCOUNT, region: "eu-west-1" });
+    expect(notice!.deadLetter?.deadLetter).toMatchObject({
+      source: "cluster-event",
+      cluster: arnOf("doomed-prod"),
+      eventName: "TagResource",
+      eventId,
+      eventTime: event!.detail.eventTime,
+      actor: ALICE_ARN,
+      parkedBy: "lambda",
+      failure: expect.stringContaining("EksUnavailable"),
+    });
+    for (const line of [`Cluster:    ${arnOf("doomed-prod")}`, `Call:       TagResource, event id ${eventId}`, "Why:        EksUnavailable"]) expect(notice!.text).toContain(line);
+    // The health topic only: the alerts topic's subscribers hear nothing of it.
+    expect(await readAlerts()).toEqual([]);
+    // Once: another round finds nothing to announce.
+    expect(await system.deadLetterRound()).toBe(0);
+    expect(await system.readHealthNotifications()).toEqual([]);
+
+    // Kept, once, in the archive, as Lambda parked it (the event and why it failed), and redrivable.
+    const ours = (await system.clusterEventDeadLetters()).filter((letter) => (letter.event as CloudTrailEvent).detail.eventID === eventId);
+    expect(ours).toHaveLength(1);
+    const archived = (await system.deadLetterArchive("cluster-event")).filter((letter) => (JSON.parse(letter.body) as CloudTrailEvent).detail.eventID === eventId);
+    expect(archived).toHaveLength(1);
+    expect(archived[0]!.attributes).toMatchObject({ ErrorMessage: expect.stringContaining("EksUnavailable"), WardenDeadLetterSource: "cluster-event" });
+    expect(await router.deliver(JSON.parse(archived[0]!.body))).toBe("delivered");
+  }, 120_000);
+
+  it("a settle check that keeps failing is announced once on the health topic and kept in the settle archive", async () => {
+    await system.deadLetterRound();
+    await system.readHealthNotifications();
+    const eks = actor();
+    await eks.call("UpdateClusterConfig", { name: "stuck-prod", resourcesVpcConfig: { endpointPublicAccess: true, publicAccessCidrs: ["0.0.0.0/0"] } });
+    await deliverEmitted();
+    sim.faults.set("DescribeUpdate", { serverErrorRate: 1, serverErrorStatus: 500 });
+    try {
+      for (let round = 0; round <= SETTLE_QUEUE.maxReceiveCount; round += 1) await poller.pollOnce();
+      // The check arrives in the dead-letter queue received 6 times (SQS keeps the count): its consumer still gets it.
+      expect(await system.deadLetterRound()).toBe(1);
+    } finally {
+      sim.faults.clear();
+    }
+    const notices = await system.readHealthNotifications();
+    expect(notices.map((notice) => notice.subject)).toEqual(["[HIGH] EKS Warden dead letter: UpdateClusterConfig on stuck-prod (eu-west-1) not processed"]);
+    expect(notices[0]!.deadLetter?.deadLetter).toMatchObject({ source: "settle", cluster: arnOf("stuck-prod"), eventName: "UpdateClusterConfig", parkedBy: "sqs-redrive" });
+    const archived = (await system.deadLetterArchive("settle")).map((letter) => JSON.parse(letter.body) as { cluster: { name: string } });
+    expect(archived.filter((check) => check.cluster.name === "stuck-prod")).toHaveLength(1);
   }, 120_000);
 
   it("malformed events are logged with their id and dropped: no throw, nothing stored", async () => {

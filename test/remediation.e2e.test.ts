@@ -52,7 +52,10 @@ describe("auto-remediation under enforce", () => {
   it("open -> early alert -> settled -> remediated -> RESOLVED, one alert each, one call by the monitor", async () => {
     const before = monitorCounter();
     await aliceOpens(system, "payments-prod");
-    expect(kinds(forCluster(await alerts(), "payments-prod"))).toEqual(["alert OPENED (in progress)"]);
+    const early = forCluster(await alerts(), "payments-prod");
+    expect(kinds(early)).toEqual(["alert OPENED (in progress)"]);
+    // The ordinary alerts say what remediation will do to this cluster, and that it comes from the policy.
+    expect(early[0]!.text).toContain("Remediation:  enforce, private (policy)");
 
     // Alice's update ends; the settle check judges the live cluster (FAIL, already announced) and remediates.
     await system.advance(11 * MINUTE);
@@ -125,6 +128,11 @@ describe("auto-remediation under enforce", () => {
     expect(monitorCalls(system, "vendor-ingress")).toEqual([]);
     const all = await alerts();
     expect(forCluster(all, "opted-out").filter((alert) => alert.attributes["kind"] === "remediation")).toEqual([]);
+    // The OPENED alert itself tells the reader that nothing will close this endpoint, and why.
+    const openedOptedOut = forCluster(all, "opted-out");
+    expect(kinds(openedOptedOut)).toEqual(["alert OPENED (in progress)"]);
+    expect(openedOptedOut[0]!.text).toContain("Remediation:  enforce, none: opted out (tag eks-warden:remediation=opt-out)");
+    expect(openedOptedOut[0]!.payload?.autoRemediation).toEqual({ mode: "enforce", source: "tag", override: { tag: "eks-warden:remediation", value: "opt-out" }, optedOut: true });
     expect(forCluster(all, "vendor-ingress").filter((alert) => alert.attributes["kind"] === "remediation")).toEqual([]);
     const skipped = (await history.readHistory(arnOf("opted-out"))).find((entry) => entry.kind === "remediation");
     expect(skipped?.remediation).toMatchObject({ step: "skip", reason: "opted out by tag eks-warden:remediation=opt-out", override: { value: "opt-out" } });

@@ -2,6 +2,8 @@
 // fleet in two regions, and N uniform clusters with node groups and add-ons. The version catalogue is dated from
 // `now`, since the deployed handlers judge support windows by the real clock.
 
+import { nextMinorVersion } from "@eks-warden/core/rules/lib/versions";
+
 export const FLEET_ACCOUNT = "123456789012";
 const DAY_MS = 86_400_000;
 
@@ -37,6 +39,8 @@ export interface ClusterSpec {
   readonly addons?: number;
   readonly tags?: Record<string, string>;
   readonly supportType?: "STANDARD" | "EXTENDED";
+  /** Upgrade insights as DescribeInsight returns them (ListInsights shows their summaries). */
+  readonly insights?: readonly Record<string, unknown>[];
 }
 
 const ADDONS = ["vpc-cni", "coredns", "kube-proxy", "aws-ebs-csi-driver"];
@@ -77,6 +81,7 @@ export function clusterEntry(spec: ClusterSpec, account = FLEET_ACCOUNT): Record
       tags: {},
     })),
     addons: ADDONS.slice(0, spec.addons ?? 0).map((addonName) => ({ addonName, addonVersion: "v1.0.0-eksbuild.1", status: "ACTIVE", health: { issues: [] }, tags: {} })),
+    ...(spec.insights && { insights: spec.insights }),
   };
 }
 
@@ -84,8 +89,39 @@ export function fleetOf(specs: readonly ClusterSpec[], now: Date, defaultRegion 
   return { defaultAccount: FLEET_ACCOUNT, defaultRegion, startTime: now.toISOString(), clusters: specs.map((spec) => clusterEntry(spec)), clusterVersions: catalogue(now) };
 }
 
-/** `count` clusters spread over the regions, each with `nodegroups` node groups and `addons` add-ons. */
-export function uniformFleet(count: number, now: Date, options: { regions?: readonly string[]; nodegroups?: number; addons?: number } = {}): Record<string, unknown> {
+/**
+ * The four upgrade-readiness insights of cluster number `index` for the next version: deprecated APIs in ERROR on every
+ * third cluster, kubelet skew in WARNING on the next, every other insight passing (so two clusters in three have one
+ * insight to describe).
+ */
+export function upgradeInsights(index: number, nextVersion: string): Record<string, unknown>[] {
+  const insight = (n: number, name: string, failing: "ERROR" | "WARNING" | undefined, recommendation: string) => ({
+    id: `${String(index).padStart(8, "0")}-0000-4000-8000-00000000000${n}`,
+    name,
+    category: "UPGRADE_READINESS",
+    kubernetesVersion: nextVersion,
+    lastRefreshTime: "2026-11-28T06:00:00Z",
+    lastTransitionTime: "2026-11-20T06:00:00Z",
+    description: `Checks ${name.toLowerCase()} before the upgrade to ${nextVersion}.`,
+    insightStatus: failing ? { status: failing, reason: `${name}: found on this cluster.` } : { status: "PASSING", reason: "Nothing found." },
+    recommendation,
+    additionalInfo: {},
+    resources: failing ? [{ insightStatus: { status: failing }, kubernetesResourceUri: "/apis/flowcontrol.apiserver.k8s.io/v1beta3/flowschemas" }] : [],
+    categorySpecificSummary: { deprecationDetails: [], addonCompatibilityDetails: [] },
+  });
+  return [
+    insight(1, `Deprecated APIs removed in Kubernetes v${nextVersion}`, index % 3 === 0 ? "ERROR" : undefined, "Update manifests and API clients to use newer Kubernetes APIs before upgrading."),
+    insight(2, "Kubelet version skew", index % 3 === 1 ? "WARNING" : undefined, "Upgrade your worker nodes to match the Kubernetes version of your control plane."),
+    insight(3, "Amazon EKS add-on version compatibility", undefined, "Upgrade your add-ons to versions compatible with the next Kubernetes version."),
+    insight(4, "Cluster health issues", undefined, "Resolve the cluster health issues before upgrading."),
+  ];
+}
+
+/**
+ * `count` clusters spread over the regions, each with `nodegroups` node groups and `addons` add-ons, and with
+ * `insights` the four upgrade insights of upgradeInsights().
+ */
+export function uniformFleet(count: number, now: Date, options: { regions?: readonly string[]; nodegroups?: number; addons?: number; insights?: boolean } = {}): Record<string, unknown> {
   const regions = options.regions ?? ["eu-west-1"];
   const versions = ["1.35", "1.34", "1.33", "1.32"];
   return fleetOf(
@@ -96,6 +132,7 @@ export function uniformFleet(count: number, now: Date, options: { regions?: read
       open: index % 5 === 0,
       nodegroups: options.nodegroups ?? 2,
       addons: options.addons ?? 4,
+      ...(options.insights && { insights: upgradeInsights(index, nextMinorVersion(versions[index % versions.length]!)!) }),
     })),
     now,
     regions[0],

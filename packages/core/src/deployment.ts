@@ -18,6 +18,8 @@ export const HANDLERS = {
   sweep: { handler: "packages/functions/src/sweep.handler", name: "sweep" },
   /** Scheduled (policy.schedules.digest, Mondays 08:00 UTC by default): the sweep, then the weekly digest. */
   digest: { handler: "packages/functions/src/digest.handler", name: "digest" },
+  /** One health alert per dead letter of cluster-event or settle, then the letter is kept in an archive for redrive. */
+  deadLetter: { handler: "packages/functions/src/dead-letter.handler", name: "dead-letter" },
 } as const;
 
 export type HandlerName = keyof typeof HANDLERS;
@@ -60,6 +62,14 @@ export const FUNCTION_ENV = {
    * (recorded as auto-remediation, never remediated again). Set for both functions.
    */
   remediationRoleArn: "REMEDIATION_ROLE_ARN",
+  /** dead-letter: the cluster-event function's dead-letter queue (ARN, as SQS event records name their queue). */
+  clusterEventDeadLetterQueueArn: "CLUSTER_EVENT_DEAD_LETTER_QUEUE_ARN",
+  /** dead-letter: the archive that keeps cluster-event dead letters for redrive (URL). */
+  clusterEventDeadLetterArchiveUrl: "CLUSTER_EVENT_DEAD_LETTER_ARCHIVE_URL",
+  /** dead-letter: the settle queue's dead-letter queue (ARN). */
+  settleDeadLetterQueueArn: "SETTLE_DEAD_LETTER_QUEUE_ARN",
+  /** dead-letter: the archive that keeps settle dead letters for redrive (URL). */
+  settleDeadLetterArchiveUrl: "SETTLE_DEAD_LETTER_ARCHIVE_URL",
   /** Powertools: the service name in every log line and metric. */
   serviceName: "POWERTOOLS_SERVICE_NAME",
   /** Powertools: the CloudWatch metrics namespace. */
@@ -106,4 +116,27 @@ export const SETTLE_QUEUE = {
 export const CLUSTER_EVENT_INVOCATION = {
   /** Lambda's own retries of a failed asynchronous invocation (so three attempts in all) before its dead-letter queue. */
   retryAttempts: 2,
+} as const;
+
+/**
+ * The dead-letter queues of cluster-event and settle, their consumer (`dead-letter`) and the archives behind them
+ * (docs/threat-model.md, path 22). Each dead letter gets one health alert and is then copied to its archive, which is
+ * also the dead-letter queue's own redrive target: a letter whose alert cannot be published is moved there by SQS
+ * after `maxReceiveCount` tries, so no letter is lost whether the consumer works or not.
+ */
+export const DEAD_LETTER_QUEUES = {
+  /** Tries of the consumer on one dead letter before SQS moves it to the archive unannounced (its errors are alarmed). */
+  maxReceiveCount: 5,
+  /**
+   * The settle dead-letter queue's own redrive count. SQS keeps a message's receive count when its redrive moves it, so
+   * a settle check arrives there already received `SETTLE_QUEUE.maxReceiveCount + 1` times: counted on top of those,
+   * the consumer still gets its 5 tries (and 5 more if SQS ever reset the count, never fewer).
+   */
+  settleMaxReceiveCount: SETTLE_QUEUE.maxReceiveCount + 1 + 5,
+  /** At least the consumer's timeout (Lambda refuses an event source whose queue hides messages for less), times six. */
+  visibilityTimeoutSeconds: FUNCTION_TIMEOUT_SECONDS * 6,
+  /** SQS's maximum: the archive keeps a letter this long after it was copied there. */
+  retentionDays: 14,
+  /** One letter per invocation: each alert and copy stands alone, a failure retries that letter only. */
+  batchSize: 1,
 } as const;

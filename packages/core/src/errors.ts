@@ -46,6 +46,13 @@ export class UpdateNotFound extends WardenError {
   }
 }
 
+/** An insight id EKS does not know for the cluster (insights are refreshed, and can go between ListInsights and DescribeInsight). */
+export class InsightNotFound extends WardenError {
+  constructor(readonly clusterArn: string, readonly insightId: string, options?: { cause?: unknown }) {
+    super(`EKS insight ${insightId} of ${clusterArn} was not found`, options);
+  }
+}
+
 /** EKS refused an update because another update of the cluster is in progress (ResourceInUseException): try later. */
 export class UpdateInProgress extends WardenError {
   constructor(readonly clusterArn: string, options?: { cause?: unknown }) {

@@ -50,6 +50,32 @@ export interface NodegroupSnapshot {
   readonly launchTemplate?: { readonly id?: string; readonly name?: string; readonly version?: string };
 }
 
+/** A Kubernetes API that an insight found still called although the next version stops serving it. */
+export interface InsightDeprecation {
+  /** The deprecated API, e.g. "/apis/flowcontrol.apiserver.k8s.io/v1beta3/flowschemas". */
+  readonly usage: string;
+  readonly replacedWith?: string;
+  readonly stopServingVersion?: string;
+  readonly startServingReplacementVersion?: string;
+  /** Who still calls it: user agent, requests in the last 30 days, last request. */
+  readonly clientStats: readonly { readonly userAgent?: string; readonly numberOfRequestsLast30Days?: number; readonly lastRequestTime?: Date }[];
+}
+
+/** What DescribeInsight adds to an insight's summary: what to do about it, and what it found. */
+export interface InsightDetails {
+  readonly recommendation?: string;
+  /** Links to sources of more context, by title. */
+  readonly additionalInfo: Readonly<Record<string, string>>;
+  /** The Kubernetes resources or AWS resources (node groups, add-ons) the insight judged, each with its status. */
+  readonly resources: readonly { readonly kubernetesResourceUri?: string; readonly arn?: string; readonly status?: string; readonly reason?: string }[];
+  readonly deprecations: readonly InsightDeprecation[];
+  /** Add-ons and the versions of them compatible with the next Kubernetes version. */
+  readonly addonCompatibility: readonly { readonly name: string; readonly compatibleVersions: readonly string[] }[];
+}
+
+/** The statuses of an insight that has something to fix: the only ones whose details (DescribeInsight) are read. */
+export const FAILING_INSIGHT_STATUSES: ReadonlySet<string> = new Set(["ERROR", "WARNING"]);
+
 /** An EKS upgrade insight (ListInsights, category UPGRADE_READINESS) as the rules read it. */
 export interface InsightSnapshot {
   readonly id: string;
@@ -62,6 +88,13 @@ export interface InsightSnapshot {
   readonly reason?: string;
   readonly description?: string;
   readonly lastRefreshTime?: Date;
+  /**
+   * DescribeInsight's details. Read only for an insight in ERROR or WARNING (the only ones with something to fix), so
+   * undefined for the others, and for a failing one whose DescribeInsight failed (`detailsUnreadable` says why).
+   */
+  readonly details?: InsightDetails;
+  /** Why DescribeInsight of this insight failed (access denied, the insight gone), when it did. */
+  readonly detailsUnreadable?: string;
 }
 
 export interface AddonSnapshot {

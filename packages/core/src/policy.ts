@@ -2,7 +2,7 @@
 // Validated at synth and at cold start, so a mistake stops a deployment instead of weakening the monitor.
 // Unknown keys are errors: a misspelt "remediaton" would otherwise silently leave remediation off.
 
-import * as z from "zod";
+import * as z from "zod/mini";
 import { parseCidr, isWorldOpen } from "./cidr.ts";
 import { endOfDayUtc } from "./dates.ts";
 import { PolicyError, type CidrError } from "./errors.ts";
@@ -31,7 +31,7 @@ const RATE = /^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$/;
 const quoted = (value: unknown): string => (typeof value === "string" ? JSON.stringify(value.length > 80 ? `${value.slice(0, 77)}...` : value) : String(value));
 
 /** A public CIDR the organisation accepts: a real block, not the whole internet, with no host bits set. */
-const allowedCidr = z.string().superRefine((text, context) => {
+const allowedCidr = z.string().check(z.superRefine((text, context) => {
   let block;
   try {
     block = parseCidr(text);
@@ -46,19 +46,19 @@ const allowedCidr = z.string().superRefine((text, context) => {
   } else if (block.hostBitsSet) {
     context.addIssue({ code: "custom", message: `${quoted(text)} has host bits set; did you mean ${block.canonical}?` });
   }
-});
+}));
 
-const calendarDay = z.string().refine((text) => endOfDayUtc(text) !== undefined, {
+const calendarDay = z.string().check(z.refine((text) => endOfDayUtc(text) !== undefined, {
   error: (issue) => `${quoted(issue.input)} is not a calendar day written YYYY-MM-DD`,
-});
+}));
 
 // Checked where it is written, so a misspelt id is reported with every other problem, not after they are fixed.
 // A misspelt rule id would exempt nothing while the team believes the finding is accepted.
-const ruleId = z.string().superRefine((id, context) => {
+const ruleId = z.string().check(z.superRefine((id, context) => {
   const known = registry.map((rule) => rule.id);
   if (!RULE_ID_PATTERN.test(id)) context.addIssue({ code: "custom", message: `${quoted(id)} is not a rule id (kebab-case, e.g. endpoint-public-access)` });
   else if (!known.includes(id)) context.addIssue({ code: "custom", message: `${quoted(id)} is not a rule of EKS Warden; expected one of ${known.join(", ")}` });
-});
+}));
 
 /** EventBridge Scheduler/rule syntax: cron(minutes hours day-of-month month day-of-week year) or rate(N unit). */
 function scheduleProblem(expression: string): string | undefined {
@@ -79,113 +79,121 @@ function scheduleProblem(expression: string): string | undefined {
   return undefined;
 }
 
-const schedule = z.string().superRefine((expression, context) => {
+const schedule = z.string().check(z.superRefine((expression, context) => {
   const problem = scheduleProblem(expression);
   if (problem) context.addIssue({ code: "custom", message: `${quoted(expression)} is not a schedule expression: ${problem}` });
-});
+}));
 
 function wholeNumber(min: number, max: number) {
   const expected = `expected a whole number from ${min} to ${max}`;
-  return z.int({ error: (issue) => `${expected}, got ${quoted(issue.input)}` }).min(min, { error: expected }).max(max, { error: expected });
+  return z.int({ error: (issue) => `${expected}, got ${quoted(issue.input)}` }).check(z.minimum(min, { error: expected }), z.maximum(max, { error: expected }));
 }
 
 const account = z
   .strictObject({
-    id: z.string().regex(ACCOUNT_ID, { error: (issue) => `${quoted(issue.input)} is not a 12-digit AWS account id` }),
-    roleArn: z
-      .string()
-      .regex(ROLE_ARN, { error: (issue) => `${quoted(issue.input)} is not an IAM role ARN (arn:aws:iam::<account>:role/<name>)` })
-      .optional(),
+    id: z.string().check(z.regex(ACCOUNT_ID, { error: (issue) => `${quoted(issue.input)} is not a 12-digit AWS account id` })),
+    roleArn: z.optional(z.string().check(z.regex(ROLE_ARN, { error: (issue) => `${quoted(issue.input)} is not an IAM role ARN (arn:aws:iam::<account>:role/<name>)` }))),
     /** The member account's remediation role (eks:UpdateClusterConfig only); absent: its clusters are never changed. */
-    remediationRoleArn: z
-      .string()
-      .regex(ROLE_ARN, { error: (issue) => `${quoted(issue.input)} is not an IAM role ARN (arn:aws:iam::<account>:role/<name>)` })
-      .optional(),
+    remediationRoleArn: z.optional(z.string().check(z.regex(ROLE_ARN, { error: (issue) => `${quoted(issue.input)} is not an IAM role ARN (arn:aws:iam::<account>:role/<name>)` }))),
     /** Given with every AssumeRole into the account; the member roles' trust policies require the same value. */
-    externalId: z
-      .string()
-      .regex(EXTERNAL_ID, { error: (issue) => `${quoted(issue.input)} is not an external id: 2 to 1224 of letters, digits and + = , . @ : / -` })
-      .optional(),
+    externalId: z.optional(
+      z.string().check(z.regex(EXTERNAL_ID, { error: (issue) => `${quoted(issue.input)} is not an external id: 2 to 1224 of letters, digits and + = , . @ : / -` })),
+    ),
   })
-  .superRefine((entry, context) => {
-    for (const field of ["roleArn", "remediationRoleArn"] as const) {
-      const value = entry[field];
-      const roleAccount = value === undefined ? undefined : ROLE_ARN.exec(value)?.[1];
-      if (roleAccount !== undefined && roleAccount !== entry.id) {
-        context.addIssue({ code: "custom", path: [field], message: `the role is in account ${roleAccount}, not in ${entry.id}; expected the role to assume in that account` });
+  .check(
+    z.superRefine((entry, context) => {
+      for (const field of ["roleArn", "remediationRoleArn"] as const) {
+        const value = entry[field];
+        const roleAccount = value === undefined ? undefined : ROLE_ARN.exec(value)?.[1];
+        if (roleAccount !== undefined && roleAccount !== entry.id) {
+          context.addIssue({ code: "custom", path: [field], message: `the role is in account ${roleAccount}, not in ${entry.id}; expected the role to assume in that account` });
+        }
       }
-    }
-    if (entry.remediationRoleArn !== undefined && entry.roleArn === undefined) {
-      context.addIssue({ code: "custom", path: ["roleArn"], message: "a remediationRoleArn needs the read-only roleArn of the same account: the account must be read before it is changed" });
-    }
-  });
+      if (entry.remediationRoleArn !== undefined && entry.roleArn === undefined) {
+        context.addIssue({ code: "custom", path: ["roleArn"], message: "a remediationRoleArn needs the read-only roleArn of the same account: the account must be read before it is changed" });
+      }
+    }),
+  );
 
 /** A list in which each value may appear once; `key` picks what must be unique and where the issue points. */
-function noRepeats<S extends z.ZodType>(item: S, key: (value: z.output<S>) => string, path: readonly PropertyKey[] = []) {
-  return z.array(item).superRefine((values, context) => {
-    const seen = new Set<string>();
-    values.forEach((value, index) => {
-      const id = key(value);
-      if (seen.has(id)) context.addIssue({ code: "custom", path: [index, ...path], message: `${quoted(id)} is listed twice` });
-      seen.add(id);
-    });
-  });
+function noRepeats<S extends z.ZodMiniType>(item: S, key: (value: z.output<S>) => string, path: readonly PropertyKey[] = []) {
+  return z.array(item).check(
+    z.superRefine((values, context) => {
+      const seen = new Set<string>();
+      values.forEach((value, index) => {
+        const id = key(value);
+        if (seen.has(id)) context.addIssue({ code: "custom", path: [index, ...path], message: `${quoted(id)} is listed twice` });
+        seen.add(id);
+      });
+    }),
+  );
 }
 
 /** Who may grant an exemption by tag: "*" (anyone) or an IAM principal ARN, with * and ? as wildcards. */
-const grantor = z.string().refine((text) => text === "*" || /^arn:[a-z-]+:(iam|sts)::(\d{12}|\*|\?+):[\w+=,.@/*?-]+$/.test(text), {
-  error: (issue) => `${quoted(issue.input)} is not an IAM principal ARN or pattern (e.g. arn:aws:iam::111122223333:role/SecurityAdmin, arn:aws:sts::111122223333:assumed-role/SecurityAdmin/*) nor "*"`,
-});
+const grantor = z.string().check(
+  z.refine((text) => text === "*" || /^arn:[a-z-]+:(iam|sts)::(\d{12}|\*|\?+):[\w+=,.@/*?-]+$/.test(text), {
+    error: (issue) => `${quoted(issue.input)} is not an IAM principal ARN or pattern (e.g. arn:aws:iam::111122223333:role/SecurityAdmin, arn:aws:sts::111122223333:assumed-role/SecurityAdmin/*) nor "*"`,
+  }),
+);
 
 const exemption = z.strictObject({
-  cluster: z.string().superRefine((text, context) => {
-    if (parseClusterArn(text) !== undefined) return;
-    const message = CLUSTER_NAME.test(text)
-      ? `${quoted(text)} is a bare cluster name, which would exempt every cluster of that name in every account and region; name it by its ARN (arn:aws:eks:<region>:<account>:cluster/${text})`
-      : `${quoted(text)} is not an EKS cluster ARN (arn:aws:eks:<region>:<account>:cluster/<name>)`;
-    context.addIssue({ code: "custom", message });
-  }),
-  rules: z.array(ruleId).min(1, { error: "expected at least one rule id" }),
+  cluster: z.string().check(
+    z.superRefine((text, context) => {
+      if (parseClusterArn(text) !== undefined) return;
+      const message = CLUSTER_NAME.test(text)
+        ? `${quoted(text)} is a bare cluster name, which would exempt every cluster of that name in every account and region; name it by its ARN (arn:aws:eks:<region>:<account>:cluster/${text})`
+        : `${quoted(text)} is not an EKS cluster ARN (arn:aws:eks:<region>:<account>:cluster/<name>)`;
+      context.addIssue({ code: "custom", message });
+    }),
+  ),
+  rules: z.array(ruleId).check(z.minLength(1, { error: "expected at least one rule id" })),
   until: calendarDay,
-  reason: z.string().trim().min(1, { error: "expected a reason: every exemption must say why" }),
+  reason: z.string().check(z.trim(), z.minLength(1, { error: "expected a reason: every exemption must say why" })),
 });
 
 export const policySchema = z
   .strictObject({
-    remediation: z
-      .strictObject({
-        mode: z.enum(["off", "dry-run", "enforce"]).default("off"),
-        action: z.enum(["private", "restrict-to-allowlist"]).default("private"),
+    remediation: z.prefault(
+      z.strictObject({
+        mode: z._default(z.enum(["off", "dry-run", "enforce"]), "off"),
+        action: z._default(z.enum(["private", "restrict-to-allowlist"]), "private"),
         /** UpdateClusterConfig calls per cluster in 24 h before remediation stops and reports a conflict (absent: 3). */
-        attemptsPerDay: wholeNumber(1, 10).optional(),
-      })
-      .prefault({}),
-    endpoint: z
-      .strictObject({
-        allowedPublicCidrs: z.array(allowedCidr).default([]),
-        allowlistedPublicAccessPasses: z.boolean().default(false),
-      })
-      .prefault({}),
-    versions: z
-      .strictObject({
-        warningWindowDays: wholeNumber(0, 3650).default(90),
-        allowedMinorVersionsBehind: wholeNumber(0, 20).default(1),
-      })
-      .prefault({}),
+        attemptsPerDay: z.optional(wholeNumber(1, 10)),
+      }),
+      {},
+    ),
+    endpoint: z.prefault(
+      z.strictObject({
+        allowedPublicCidrs: z._default(z.array(allowedCidr), []),
+        allowlistedPublicAccessPasses: z._default(z.boolean(), false),
+      }),
+      {},
+    ),
+    versions: z.prefault(
+      z.strictObject({
+        warningWindowDays: z._default(wholeNumber(0, 3650), 90),
+        allowedMinorVersionsBehind: z._default(wholeNumber(0, 20), 1),
+      }),
+      {},
+    ),
     /** Empty: the deployment's own region only. */
-    regions: noRepeats(z.string().regex(REGION, { error: (issue) => `${quoted(issue.input)} is not an AWS region such as "eu-west-1"` }), (region) => region).default([]),
-    accounts: noRepeats(account, (entry) => entry.id, ["id"]).default([]),
-    schedules: z
-      .strictObject({ digest: schedule.default(DEFAULT_SCHEDULES.digest), sweep: schedule.default(DEFAULT_SCHEDULES.sweep) })
-      .prefault({}),
-    exemptions: z
-      .strictObject(
+    regions: z._default(
+      noRepeats(z.string().check(z.regex(REGION, { error: (issue) => `${quoted(issue.input)} is not an AWS region such as "eu-west-1"` })), (region) => region),
+      [],
+    ),
+    accounts: z._default(noRepeats(account, (entry) => entry.id, ["id"]), []),
+    schedules: z.prefault(z.strictObject({ digest: z._default(schedule, DEFAULT_SCHEDULES.digest), sweep: z._default(schedule, DEFAULT_SCHEDULES.sweep) }), {}),
+    exemptions: z.prefault(
+      z.strictObject(
         {
-          maxDays: wholeNumber(1, 3650).default(90),
-          tags: z.union([z.literal(false), noRepeats(grantor, (pattern) => pattern)], {
-            error: (issue) => `expected false or a list of IAM principal ARNs or patterns, got ${quoted(issue.input)}`,
-          }).default([]),
-          entries: z.array(exemption).default([]),
+          maxDays: z._default(wholeNumber(1, 3650), 90),
+          tags: z._default(
+            z.union([z.literal(false), noRepeats(grantor, (pattern) => pattern)], {
+              error: (issue) => `expected false or a list of IAM principal ARNs or patterns, got ${quoted(issue.input)}`,
+            }),
+            [],
+          ),
+          entries: z._default(z.array(exemption), []),
         },
         {
           error: (issue) =>
@@ -193,27 +201,37 @@ export const policySchema = z
               ? "expected { maxDays, tags, entries }: the list of exemptions moved to exemptions.entries"
               : undefined,
         },
-      )
-      .prefault({}),
+      ),
+      {},
+    ),
     /** What the digest prices the control plane at (your negotiated rates, another currency's equivalent). */
-    pricing: z
-      .strictObject({
-        standardPerClusterHourUsd: z.number({ error: "expected a price in USD per cluster-hour, e.g. 0.1" }).min(0).max(100).default(DEFAULT_PRICING.standardPerClusterHourUsd),
-        extendedPerClusterHourUsd: z.number({ error: "expected a price in USD per cluster-hour, e.g. 0.6" }).min(0).max(100).default(DEFAULT_PRICING.extendedPerClusterHourUsd),
-      })
-      .prefault({}),
-    alertEmails: z.array(z.email({ error: (issue) => `${quoted(issue.input)} is not an email address` })).default([]),
+    pricing: z.prefault(
+      z.strictObject({
+        standardPerClusterHourUsd: z._default(
+          z.number({ error: "expected a price in USD per cluster-hour, e.g. 0.1" }).check(z.minimum(0), z.maximum(100)),
+          DEFAULT_PRICING.standardPerClusterHourUsd,
+        ),
+        extendedPerClusterHourUsd: z._default(
+          z.number({ error: "expected a price in USD per cluster-hour, e.g. 0.6" }).check(z.minimum(0), z.maximum(100)),
+          DEFAULT_PRICING.extendedPerClusterHourUsd,
+        ),
+      }),
+      {},
+    ),
+    alertEmails: z._default(z.array(z.email({ error: (issue) => `${quoted(issue.input)} is not an email address` })), []),
   })
   // The one check across sections; it runs whenever both sections parsed, whatever else is wrong.
-  .refine((policy) => policy.remediation.action !== "restrict-to-allowlist" || policy.endpoint.allowedPublicCidrs.length > 0, {
-    path: ["remediation", "action"],
-    message: "restrict-to-allowlist needs at least one CIDR in endpoint.allowedPublicCidrs",
-    when: (payload) => {
-      const value = payload.value as { remediation?: unknown; endpoint?: { allowedPublicCidrs?: unknown } } | null;
-      const sectionsParsed = typeof value?.remediation === "object" && Array.isArray(value.endpoint?.allowedPublicCidrs);
-      return sectionsParsed && !payload.issues.some((issue) => issue.path?.[0] === "remediation" || issue.path?.[0] === "endpoint");
-    },
-  });
+  .check(
+    z.refine((policy) => policy.remediation.action !== "restrict-to-allowlist" || policy.endpoint.allowedPublicCidrs.length > 0, {
+      path: ["remediation", "action"],
+      message: "restrict-to-allowlist needs at least one CIDR in endpoint.allowedPublicCidrs",
+      when: (payload) => {
+        const value = payload.value as { remediation?: unknown; endpoint?: { allowedPublicCidrs?: unknown } } | null;
+        const sectionsParsed = typeof value?.remediation === "object" && Array.isArray(value.endpoint?.allowedPublicCidrs);
+        return sectionsParsed && !payload.issues.some((issue) => issue.path?.[0] === "remediation" || issue.path?.[0] === "endpoint");
+      },
+    }),
+  );
 
 /** The policy as written (every field optional), for callers that build one in code. */
 export type PolicyInput = z.input<typeof policySchema>;

@@ -5,7 +5,7 @@
 
 export { normaliseAddon } from "./snapshot/addon.ts";
 export { normaliseAddonVersions } from "./snapshot/addon-versions.ts";
-export { normaliseInsight } from "./snapshot/insight.ts";
+export { normaliseInsight, type InsightDescription } from "./snapshot/insight.ts";
 export { normaliseVersionCatalogue } from "./snapshot/catalogue.ts";
 export { CLUSTER_LOG_TYPES, normaliseCluster, WORLD_CIDRS, type NormaliseClusterOptions } from "./snapshot/cluster.ts";
 export type { IdentityHint } from "./snapshot/identity.ts";

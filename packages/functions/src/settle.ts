@@ -1,6 +1,6 @@
 // SQS settle checks -> the settle use-case, through Powertools' batch processor: one record at a time, in order; a
 // record that throws is reported in batchItemFailures (the others are not retried with it) and after the queue's
-// maxReceiveCount moves to the dead-letter queue, whose depth alarm notifies the alerts topic.
+// maxReceiveCount moves to the dead-letter queue, whose alarm and the dead-letter function report it on the health topic.
 
 import middy from "@middy/core";
 import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch";

@@ -43,6 +43,24 @@ describe("history retention", () => {
     expect(() => depsFromEnvironment(new Logger(), { ...complete, HISTORY_RETENTION_DAYS: "-3" })).toThrow(ConfigurationError);
   });
 
+  it("names a missing dead-letter queue or archive for the dead-letter function, and routes each queue to its archive", async () => {
+    const { deadLetterRoutesFromEnvironment } = await import("../src/lib/dead-letter-routes.ts");
+    const env = {
+      AWS_REGION: "eu-west-1",
+      CLUSTER_EVENT_DEAD_LETTER_QUEUE_ARN: "arn:aws:sqs:eu-west-1:111122223333:ce-dlq",
+      CLUSTER_EVENT_DEAD_LETTER_ARCHIVE_URL: "https://sqs.eu-west-1.amazonaws.com/111122223333/ce-archive",
+      SETTLE_DEAD_LETTER_QUEUE_ARN: "arn:aws:sqs:eu-west-1:111122223333:settle-dlq",
+      SETTLE_DEAD_LETTER_ARCHIVE_URL: "https://sqs.eu-west-1.amazonaws.com/111122223333/settle-archive",
+    };
+    const routes = deadLetterRoutesFromEnvironment(env);
+    expect([...routes].map(([queueArn, route]) => [queueArn, route.source, route.archiveName])).toEqual([
+      ["arn:aws:sqs:eu-west-1:111122223333:ce-dlq", "cluster-event", "ce-archive"],
+      ["arn:aws:sqs:eu-west-1:111122223333:settle-dlq", "settle", "settle-archive"],
+    ]);
+    expect(() => deadLetterRoutesFromEnvironment({ ...env, SETTLE_DEAD_LETTER_ARCHIVE_URL: "" })).toThrow("environment variable SETTLE_DEAD_LETTER_ARCHIVE_URL is missing");
+    expect(() => deadLetterRoutesFromEnvironment({ ...env, CLUSTER_EVENT_DEAD_LETTER_QUEUE_ARN: undefined })).toThrow(ConfigurationError);
+  });
+
   it("names a missing health topic for the tamper function", async () => {
     const { noticeTargetsFromEnvironment } = await import("../src/lib/notice-targets.ts");
     expect(() => noticeTargetsFromEnvironment({ ALERTS_TOPIC_ARN: complete.ALERTS_TOPIC_ARN })).toThrow("environment variable HEALTH_TOPIC_ARN is missing");

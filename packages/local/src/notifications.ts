@@ -1,4 +1,4 @@
-// What a subscriber of the alerts topic receives, read back from the SQS queue subscribed to it.
+// What a subscriber of the alerts topic (or the health topic) receives, read back from the SQS queue subscribed to it.
 // The local SNS emulator delivers only to SQS, and an SQS subscriber gets the "sqs" entry of a MessageStructure=json
 // publish: the full JSON payload. An email subscriber would get the "default"/"email" text instead; that text is a
 // pure function of the payload (alerts/render.ts; digest/render.ts for the weekly digest), so it is rebuilt here
@@ -8,6 +8,15 @@ import type { Transition } from "@eks-warden/core/state/transitions";
 import { remediationInputFromPayload, remediationText, type RemediationPayload } from "@eks-warden/core/remediation/render";
 import { digestText, type DigestSummary } from "@eks-warden/core/digest/render";
 import { coverageText, type CoveragePayload } from "@eks-warden/core/alerts/coverage";
+import { renderDeadLetterAlert, type DeadLetterKeeping, type DeadLetterReport } from "@eks-warden/core/tamper/dead-letter";
+
+/** The JSON payload of a dead-letter alert of the health topic (message attribute kind=dead-letter). */
+export interface DeadLetterPayload {
+  readonly kind: "dead-letter";
+  readonly severity: string;
+  readonly deadLetter: DeadLetterReport;
+  readonly keptIn: DeadLetterKeeping;
+}
 
 export interface ReceivedNotification {
   readonly subject: string;
@@ -20,6 +29,8 @@ export interface ReceivedNotification {
   readonly coverage?: CoveragePayload;
   /** The JSON summary of a weekly digest (attributes.kind "digest"). */
   readonly digest?: DigestSummary;
+  /** The JSON payload of a dead-letter alert of the health topic (attributes.kind "dead-letter"). */
+  readonly deadLetter?: DeadLetterPayload;
   /** The message as a person reads it (the email/default text of an alert or digest). */
   readonly text: string;
   readonly receivedAt: string;
@@ -63,6 +74,7 @@ export function alertInputFromPayload(payload: AlertPayload): AlertInput {
     },
     ...(payload.ruleTitle !== undefined && { rule: { title: payload.ruleTitle, risk: payload.risk ?? "", frameworks: payload.frameworks } }),
     evaluatedAt: new Date(payload.evaluatedAt),
+    ...(payload.autoRemediation !== undefined && { autoRemediation: payload.autoRemediation }),
   };
 }
 
@@ -82,13 +94,15 @@ export function notificationFromSqsBody(body: string): ReceivedNotification {
   let remediation: RemediationPayload | undefined;
   let digest: DigestSummary | undefined;
   let coverage: CoveragePayload | undefined;
+  let deadLetter: DeadLetterPayload | undefined;
   try {
-    const parsed = JSON.parse(message) as Partial<AlertPayload> | Partial<RemediationPayload> | Partial<DigestSummary>;
+    const parsed = JSON.parse(message) as Partial<AlertPayload> | Partial<RemediationPayload> | Partial<DigestSummary> | Partial<DeadLetterPayload>;
     if (parsed && parsed.kind === "alert" && typeof parsed.ruleId === "string") payload = parsed as AlertPayload;
     if (parsed && parsed.kind === "remediation" && typeof parsed.outcome === "string") remediation = parsed as RemediationPayload;
     if (parsed && parsed.kind === "digest" && typeof parsed.week === "string") digest = parsed as DigestSummary;
     const asCoverage = parsed as unknown as Partial<CoveragePayload> | null;
     if (asCoverage && asCoverage.kind === "coverage" && typeof asCoverage.account === "string") coverage = asCoverage as CoveragePayload;
+    if (parsed && parsed.kind === "dead-letter" && typeof parsed.deadLetter === "object") deadLetter = parsed as DeadLetterPayload;
   } catch {
     payload = undefined;
   }
@@ -99,7 +113,18 @@ export function notificationFromSqsBody(body: string): ReceivedNotification {
     ...(remediation && { remediation }),
     ...(digest && { digest }),
     ...(coverage && { coverage }),
-    text: payload ? alertText(alertInputFromPayload(payload)) : remediation ? remediationText(remediationInputFromPayload(remediation)) : digest ? digestText(digest) : coverage ? coverageText(coverage) : `${message}\n`,
+    ...(deadLetter && { deadLetter }),
+    text: payload
+      ? alertText(alertInputFromPayload(payload))
+      : remediation
+        ? remediationText(remediationInputFromPayload(remediation))
+        : digest
+          ? digestText(digest)
+          : coverage
+            ? coverageText(coverage)
+            : deadLetter
+              ? renderDeadLetterAlert(deadLetter.deadLetter, deadLetter.keptIn).text
+              : `${message}\n`,
     receivedAt: envelope.Timestamp ?? new Date().toISOString(),
   };
 }

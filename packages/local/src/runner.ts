@@ -38,10 +38,13 @@ export function localContext(functionName: string, timeoutSeconds: number = FUNC
   };
 }
 
+/** A failed asynchronous invocation, as the local router recorded it (its dead-letter queue gets Lambda's shape). */
 export interface DeadLetter {
   readonly event: unknown;
   readonly error: string;
   readonly attempts: number;
+  /** The request id of the last attempt (Lambda's RequestID attribute). */
+  readonly requestId: string;
 }
 
 export interface EventRouterOptions {
@@ -70,15 +73,18 @@ export class LocalEventRouter {
     if (!this.#options.matches(event)) return "unmatched";
     const maxAttempts = this.#options.maxAttempts ?? CLUSTER_EVENT_INVOCATION.retryAttempts + 1;
     let lastError: unknown;
+    let requestId = "";
     for (let attempt = 1; attempt <= maxAttempts; attempt += 1) {
+      const context = localContext(this.#options.functionName ?? "cluster-event");
+      requestId = context.awsRequestId;
       try {
-        await this.#options.handler(structuredClone(event), localContext(this.#options.functionName ?? "cluster-event"));
+        await this.#options.handler(structuredClone(event), context);
         return "delivered";
       } catch (error) {
         lastError = error;
       }
     }
-    const letter = { event, error: lastError instanceof Error ? `${lastError.name}: ${lastError.message}` : String(lastError), attempts: maxAttempts };
+    const letter = { event, error: lastError instanceof Error ? `${lastError.name}: ${lastError.message}` : String(lastError), attempts: maxAttempts, requestId };
     this.deadLetters.push(letter);
     await this.#options.onDeadLetter?.(letter);
     return "dead-lettered";
@@ -113,19 +119,29 @@ export interface WorkQueueSettings {
   readonly deliveryDelaySeconds: number;
 }
 
+/** How the dead-letter queue itself is made: its name, and its own attributes (a redrive into an archive, say). */
+export interface DeadLetterQueueSettings {
+  readonly name?: string;
+  readonly attributes?: Readonly<Record<string, string>>;
+}
+
+/** A queue's attributes for a redrive into `targetArn` after `maxReceiveCount` receives, with its visibility timeout. */
+export function redriveAttributes(targetArn: string, settings: Pick<WorkQueueSettings, "maxReceiveCount" | "visibilityTimeoutSeconds">): Record<string, string> {
+  return {
+    VisibilityTimeout: String(settings.visibilityTimeoutSeconds),
+    RedrivePolicy: JSON.stringify({ deadLetterTargetArn: targetArn, maxReceiveCount: settings.maxReceiveCount }),
+  };
+}
+
 /** A work queue with a dead-letter queue behind it (redrive after maxReceiveCount receives); default: the stack's settle queue. */
-export async function createQueueWithDeadLetter(sqs: SQSClient, name: string, settings: WorkQueueSettings = SETTLE_QUEUE): Promise<LocalQueues> {
-  const dead = await sqs.send(new CreateQueueCommand({ QueueName: `${name}-dlq` }));
+export async function createQueueWithDeadLetter(sqs: SQSClient, name: string, settings: WorkQueueSettings = SETTLE_QUEUE, deadLetter: DeadLetterQueueSettings = {}): Promise<LocalQueues> {
+  const dead = await sqs.send(new CreateQueueCommand({ QueueName: deadLetter.name ?? `${name}-dlq`, ...(deadLetter.attributes && { Attributes: { ...deadLetter.attributes } }) }));
   const deadLetterQueueUrl = dead.QueueUrl!;
   const deadLetterQueueArn = await queueArn(sqs, deadLetterQueueUrl);
   const work = await sqs.send(
     new CreateQueueCommand({
       QueueName: name,
-      Attributes: {
-        VisibilityTimeout: String(settings.visibilityTimeoutSeconds),
-        DelaySeconds: String(settings.deliveryDelaySeconds),
-        RedrivePolicy: JSON.stringify({ deadLetterTargetArn: deadLetterQueueArn, maxReceiveCount: settings.maxReceiveCount }),
-      },
+      Attributes: { ...redriveAttributes(deadLetterQueueArn, settings), DelaySeconds: String(settings.deliveryDelaySeconds) },
     }),
   );
   const queueUrl = work.QueueUrl!;
@@ -153,7 +169,13 @@ export class LocalQueuePoller {
   async pollOnce(): Promise<{ received: number; failed: number }> {
     const { sqs, queueUrl } = this.#options;
     const received = await sqs.send(
-      new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: this.#options.batchSize ?? SETTLE_QUEUE.batchSize, WaitTimeSeconds: 0, MessageSystemAttributeNames: ["All"] }),
+      new ReceiveMessageCommand({
+        QueueUrl: queueUrl,
+        MaxNumberOfMessages: this.#options.batchSize ?? SETTLE_QUEUE.batchSize,
+        WaitTimeSeconds: 0,
+        MessageSystemAttributeNames: ["All"],
+        MessageAttributeNames: ["All"],
+      }),
     );
     const messages = received.Messages ?? [];
     if (messages.length === 0) return { received: 0, failed: 0 };
@@ -162,7 +184,13 @@ export class LocalQueuePoller {
       receiptHandle: message.ReceiptHandle!,
       body: message.Body ?? "",
       attributes: (message.Attributes ?? {}) as unknown as SQSRecord["attributes"],
-      messageAttributes: {},
+      // As Lambda hands them over: each message attribute with its type and value.
+      messageAttributes: Object.fromEntries(
+        Object.entries(message.MessageAttributes ?? {}).map(([name, value]) => [
+          name,
+          { dataType: value.DataType ?? "String", ...(value.StringValue !== undefined && { stringValue: value.StringValue }), stringListValues: [], binaryListValues: [] },
+        ]),
+      ),
       md5OfBody: message.MD5OfBody ?? "",
       eventSource: "aws:sqs",
       eventSourceARN: this.#options.queueArn ?? queueUrl,

@@ -6,7 +6,9 @@
 // `cluster-event` (with the stack's
 // retries, then its dead-letter queue); settle checks go through an SQS queue with the stack's redrive count,
 // visibility timeout and delivery delay to `settle`; alerts are published to an SNS topic, and read back from an SQS
-// queue subscribed to it, as a subscriber receives them. The scheduled `sweep` and `digest` handlers run when asked
+// queue subscribed to it, as a subscriber receives them. The dead-letter queues of `cluster-event` and settle are
+// drained by the real `dead-letter` handler into their archives, each letter announced on a health topic (read back
+// the same way) as the stack does (`deadLetterRound`, run by `advance` and `deliverEvents`). The scheduled `sweep` and `digest` handlers run when asked
 // (at start, on `evaluate` and `digest` steps), the digest writing its report to a bucket of the S3 emulator. The
 // handlers find everything through the environment variables the stack sets (FUNCTION_ENV), as in Lambda.
 //
@@ -23,7 +25,7 @@ import { CreateTableCommand, DynamoDBClient, QueryCommand, UpdateTimeToLiveComma
 import * as eksSdk from "@aws-sdk/client-eks";
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from "@aws-sdk/client-sns";
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
-import { CreateQueueCommand, DeleteMessageBatchCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { ChangeMessageVisibilityBatchCommand, CreateQueueCommand, DeleteMessageBatchCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
 import { DynamoStateStore } from "@eks-warden/core/aws/dynamodb";
 import { EksCollector } from "@eks-warden/core/aws/eks";
@@ -31,7 +33,7 @@ import { ClusterInventory } from "@eks-warden/core/aws/inventory";
 import { AccountCredentials, memberAccountsOf } from "@eks-warden/core/aws/sts";
 import { SnsNotifier } from "@eks-warden/core/aws/sns";
 import { SqsSettleQueue } from "@eks-warden/core/aws/sqs";
-import { clusterEventPattern, FUNCTION_ENV, HANDLERS, SCHEDULED_FUNCTION_TIMEOUT_SECONDS, SETTLE_QUEUE, STATE_TABLE_KEY_SCHEMA } from "@eks-warden/core/deployment";
+import { clusterEventPattern, DEAD_LETTER_QUEUES, FUNCTION_ENV, HANDLERS, SCHEDULED_FUNCTION_TIMEOUT_SECONDS, SETTLE_QUEUE, STATE_TABLE_KEY_SCHEMA } from "@eks-warden/core/deployment";
 import { matchesEventPattern } from "@eks-warden/core/event-pattern";
 import { clusterArnOf, clusterOfResourceArn, partitionOfRegion } from "@eks-warden/core/arn";
 import type { PipelineDeps, PipelineSettings } from "@eks-warden/core/pipeline/ports";
@@ -42,7 +44,7 @@ import { startSimulator, type CloudTrailEvent, type Fleet, type Simulator } from
 import { startEmbedded } from "@eks-warden/simulator/embedded/index";
 import { FAKE_CREDENTIALS } from "@eks-warden/simulator/embedded/credentials";
 import { notificationFromSqsBody, type ReceivedNotification } from "./notifications.ts";
-import { createQueueWithDeadLetter, localContext, LocalEventRouter, LocalQueuePoller, type DeadLetter, type LambdaHandler, type LocalQueues } from "./runner.ts";
+import { createQueueWithDeadLetter, localContext, LocalEventRouter, LocalQueuePoller, redriveAttributes, type LambdaHandler, type LocalQueues } from "./runner.ts";
 
 export interface LocalIdentity {
   readonly accessKeyId: string;
@@ -119,6 +121,10 @@ export interface LocalSystem {
   readonly settleQueues: LocalQueues;
   /** Where cluster-event invocations that failed every attempt go, as the stack's ClusterEventDeadLetterQueue. */
   readonly clusterEventDeadLetterQueueUrl: string;
+  /** Where the dead letters of cluster-event and settle are kept for redrive once announced (the stack's archives). */
+  readonly deadLetterArchiveUrls: { readonly clusterEvent: string; readonly settle: string };
+  /** The health topic: tamper alerts, alarms, and one alert per dead letter. */
+  readonly healthTopicArn: string;
   readonly regions: readonly string[];
   /** EventBridge + cluster-event, locally: deliver one event (tests deliver recorded or malformed events through it). */
   readonly router: LocalEventRouter;
@@ -148,18 +154,27 @@ export interface LocalSystem {
   reports(): Promise<Map<string, string>>;
   /** Notifications the topic delivered to its subscriber queue since the last call, oldest first. */
   readNotifications(): Promise<ReceivedNotification[]>;
+  /** Notifications the health topic delivered to its subscriber queue since the last call, oldest first. */
+  readHealthNotifications(): Promise<ReceivedNotification[]>;
+  /**
+   * The dead-letter function's event source mappings, locally: every letter waiting in the dead-letter queues of
+   * cluster-event and settle is handed to the real handler (announced, archived, deleted). Returns the letters handled.
+   */
+  deadLetterRound(): Promise<number>;
   /** The stored state of every cluster listed now or seen before (deleted ones too), and of the clusters named. */
   storedState(extra?: readonly string[]): Promise<StoredRuleState[]>;
   /** The stored state of one cluster, every rule. */
   readState(clusterArn: string): Promise<StoredRuleState[]>;
   /** How many items of the state table have this partition key (e.g. EVENT#<id>, an event's idempotency claim). */
   countItems(partitionKey: string): Promise<number>;
-  /** Settle checks that failed for good (dead-letter queue depth). */
+  /** Settle checks that failed for good (dead-letter queue and archive). */
   deadLetters(): Promise<number>;
-  /** Bodies of the settle checks parked in the dead-letter queue (read and left there). */
+  /** Bodies of the settle checks parked in the dead-letter queue or kept in its archive (read and left there). */
   settleDeadLetterBodies(): Promise<string[]>;
-  /** cluster-event invocations parked in its dead-letter queue (read and left there). */
-  clusterEventDeadLetters(): Promise<DeadLetter[]>;
+  /** cluster-event invocations parked in its dead-letter queue or kept in its archive (read and left there). */
+  clusterEventDeadLetters(): Promise<ParkedEvent[]>;
+  /** The letters kept in a dead-letter archive for redrive (read and left there), with their attributes. */
+  deadLetterArchive(source: "cluster-event" | "settle"): Promise<PeekedMessage[]>;
   /** Bodies of up to `max` settle checks ready now, received as the event source mapping would (not deleted). */
   receiveSettleChecks(max: number): Promise<string[]>;
   /** The settle queue's attributes as SQS reports them (RedrivePolicy, VisibilityTimeout, DelaySeconds, ...). */
@@ -173,6 +188,15 @@ export interface LocalSystem {
   /** The use-cases' ports wired to this system's table, topic, queue and simulator, with clients of their own. */
   pipelineDeps(options?: PipelineDepsOptions): PipelineDeps;
   stop(): Promise<void>;
+}
+
+/** A cluster event in the cluster-event dead-letter queue or its archive: what Lambda parked. */
+export interface ParkedEvent {
+  readonly event: unknown;
+  /** Lambda's ErrorMessage attribute: the last attempt's error. */
+  readonly error: string;
+  /** Lambda's RequestID attribute. */
+  readonly requestId: string;
 }
 
 /** The role name the local handlers act as (the deployed stack's is the Settle function's role). */
@@ -207,15 +231,49 @@ async function queueDepth(sqs: SQSClient, queueUrl: string): Promise<number> {
   return Number(attributes.Attributes?.["ApproximateNumberOfMessages"] ?? 0);
 }
 
-/** Every message ready in a queue now, read without deleting (each becomes invisible for the visibility timeout). */
-async function peekAll(sqs: SQSClient, queueUrl: string): Promise<string[]> {
-  const bodies: string[] = [];
+/** A message as read: its body and string attributes. */
+export interface PeekedMessage {
+  readonly body: string;
+  readonly attributes: Readonly<Record<string, string>>;
+}
+
+/**
+ * Every message ready in a queue now, read without deleting and made visible again at once (as a person looking at
+ * the queue in the console would: each read counts as a receive, towards a redrive policy's maxReceiveCount).
+ */
+async function peekAll(sqs: SQSClient, queueUrl: string): Promise<PeekedMessage[]> {
+  const peeked: PeekedMessage[] = [];
+  const handles: string[] = [];
+  try {
+    for (;;) {
+      const page = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, MessageAttributeNames: ["All"] }));
+      const messages = page.Messages ?? [];
+      if (messages.length === 0) return peeked;
+      for (const message of messages) {
+        handles.push(message.ReceiptHandle!);
+        const attributes = Object.entries(message.MessageAttributes ?? {}).flatMap(([name, value]) => (value.StringValue === undefined ? [] : [[name, value.StringValue] as const]));
+        peeked.push({ body: message.Body ?? "", attributes: Object.fromEntries(attributes) });
+      }
+    }
+  } finally {
+    for (let start = 0; start < handles.length; start += 10) {
+      const entries = handles.slice(start, start + 10).map((handle, index) => ({ Id: String(index), ReceiptHandle: handle, VisibilityTimeout: 0 }));
+      await sqs.send(new ChangeMessageVisibilityBatchCommand({ QueueUrl: queueUrl, Entries: entries }));
+    }
+  }
+}
+
+/** Notifications a topic delivered to its subscriber queue, oldest first, deleted once read. */
+async function readSubscriberQueue(sqs: SQSClient, queueUrl: string): Promise<ReceivedNotification[]> {
+  const received: ReceivedNotification[] = [];
   for (;;) {
     const page = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }));
     const messages = page.Messages ?? [];
-    if (messages.length === 0) return bodies;
-    bodies.push(...messages.map((message) => message.Body ?? ""));
+    if (messages.length === 0) break;
+    received.push(...messages.map((message) => notificationFromSqsBody(message.Body ?? "{}")));
+    await sqs.send(new DeleteMessageBatchCommand({ QueueUrl: queueUrl, Entries: messages.map((message, index) => ({ Id: String(index), ReceiptHandle: message.ReceiptHandle! })) }));
   }
+  return received;
 }
 
 interface Middlewared {
@@ -325,9 +383,31 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
     const alertsQueueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: `eks-warden-alerts-subscriber${suffix}` }))).QueueUrl!;
     const alertsQueueArn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: alertsQueueUrl, AttributeNames: ["QueueArn"] }))).Attributes!["QueueArn"]!;
     await sns.send(new SubscribeCommand({ TopicArn: topicArn, Protocol: "sqs", Endpoint: alertsQueueArn }));
-    const settleQueues = await createQueueWithDeadLetter(sqs, `eks-warden-settle${suffix}`, SETTLE_QUEUE);
-    const clusterEventDeadLetterQueueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: `eks-warden-cluster-event-dlq${suffix}` }))).QueueUrl!;
-    Object.assign(process.env, { [FUNCTION_ENV.alertsTopicArn]: topicArn, [FUNCTION_ENV.settleQueueUrl]: settleQueues.queueUrl });
+    const healthTopicArn = (await sns.send(new CreateTopicCommand({ Name: `eks-warden-health${suffix}` }))).TopicArn!;
+    const healthQueueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: `eks-warden-health-subscriber${suffix}` }))).QueueUrl!;
+    const healthQueueArn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: healthQueueUrl, AttributeNames: ["QueueArn"] }))).Attributes!["QueueArn"]!;
+    await sns.send(new SubscribeCommand({ TopicArn: healthTopicArn, Protocol: "sqs", Endpoint: healthQueueArn }));
+    // As the stack: each dead-letter queue redrives into its archive, the settle queue into its dead-letter queue.
+    const deadLetterSettings = { ...DEAD_LETTER_QUEUES, deliveryDelaySeconds: 0 };
+    const settleArchiveUrl = (await sqs.send(new CreateQueueCommand({ QueueName: `eks-warden-settle-dlq-archive${suffix}` }))).QueueUrl!;
+    const settleArchiveArn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: settleArchiveUrl, AttributeNames: ["QueueArn"] }))).Attributes!["QueueArn"]!;
+    const settleQueues = await createQueueWithDeadLetter(sqs, `eks-warden-settle${suffix}`, SETTLE_QUEUE, {
+      attributes: redriveAttributes(settleArchiveArn, { ...DEAD_LETTER_QUEUES, maxReceiveCount: DEAD_LETTER_QUEUES.settleMaxReceiveCount }),
+    });
+    const clusterEventDeadLetterQueues = await createQueueWithDeadLetter(sqs, `eks-warden-cluster-event-dlq${suffix}`, deadLetterSettings, {
+      name: `eks-warden-cluster-event-dlq-archive${suffix}`,
+    });
+    const clusterEventDeadLetterQueueUrl = clusterEventDeadLetterQueues.queueUrl;
+    const deadLetterArchiveUrls = { clusterEvent: clusterEventDeadLetterQueues.deadLetterQueueUrl, settle: settleArchiveUrl };
+    Object.assign(process.env, {
+      [FUNCTION_ENV.alertsTopicArn]: topicArn,
+      [FUNCTION_ENV.settleQueueUrl]: settleQueues.queueUrl,
+      [FUNCTION_ENV.healthTopicArn]: healthTopicArn,
+      [FUNCTION_ENV.clusterEventDeadLetterQueueArn]: clusterEventDeadLetterQueues.queueArn,
+      [FUNCTION_ENV.clusterEventDeadLetterArchiveUrl]: deadLetterArchiveUrls.clusterEvent,
+      [FUNCTION_ENV.settleDeadLetterQueueArn]: settleQueues.deadLetterQueueArn,
+      [FUNCTION_ENV.settleDeadLetterArchiveUrl]: deadLetterArchiveUrls.settle,
+    });
 
     // Imported only now: their Powertools logger and metrics read the environment when the module loads. From here on
     // the handlers are bound to this system's resources.
@@ -336,17 +416,31 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
     const settleHandler = await importHandler<SQSEvent, SQSBatchResponse | void>(HANDLERS.settle.handler);
     const sweepHandler = await importHandler<unknown, ScheduledRun>(HANDLERS.sweep.handler);
     const digestHandler = await importHandler<unknown, ScheduledRun>(HANDLERS.digest.handler);
+    const deadLetterHandler = await importHandler<SQSEvent, SQSBatchResponse | void>(HANDLERS.deadLetter.handler);
     // What EventBridge Scheduler hands a scheduled function (the handlers read nothing of it).
     const scheduledEvent = (name: string) => ({ source: "aws.scheduler", "detail-type": "Scheduled Event", time: new Date().toISOString(), resources: [`local:schedule/${name}`], detail: {} });
     const router = new LocalEventRouter({
       matches: (event) => matchesEventPattern(clusterEventPattern, event),
       handler: clusterEventHandler,
       functionName: HANDLERS.clusterEvent.name,
+      // What Lambda parks after an asynchronous invocation's last retry: the event as it was, and why in attributes
+      // (ErrorCode is the invocation's status, 200 for a function error).
       onDeadLetter: async (letter) => {
-        await sqs.send(new SendMessageCommand({ QueueUrl: clusterEventDeadLetterQueueUrl, MessageBody: JSON.stringify(letter) }));
+        const attribute = (value: string) => ({ DataType: "String", StringValue: value });
+        await sqs.send(
+          new SendMessageCommand({
+            QueueUrl: clusterEventDeadLetterQueueUrl,
+            MessageBody: JSON.stringify(letter.event),
+            MessageAttributes: { RequestID: attribute(letter.requestId), ErrorCode: attribute("200"), ErrorMessage: attribute(letter.error) },
+          }),
+        );
       },
     });
     const poller = new LocalQueuePoller({ sqs, queueUrl: settleQueues.queueUrl, queueArn: settleQueues.queueArn, handler: settleHandler, functionName: HANDLERS.settle.name });
+    const deadLetterPollers = [
+      { queueUrl: clusterEventDeadLetterQueueUrl, queueArn: clusterEventDeadLetterQueues.queueArn },
+      { queueUrl: settleQueues.deadLetterQueueUrl, queueArn: settleQueues.deadLetterQueueArn },
+    ].map((queue) => new LocalQueuePoller({ sqs, ...queue, handler: deadLetterHandler, functionName: HANDLERS.deadLetter.name, batchSize: DEAD_LETTER_QUEUES.batchSize }));
     const store = new DynamoStateStore({ tableName, client: dynamo });
     // The member accounts of the policy are read as the handlers read them: through their roles (the simulator's STS
     // maps each session to the role's account); an account whose role cannot be assumed is simply not listed here.
@@ -405,6 +499,8 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
       alertsQueueUrl,
       settleQueues,
       clusterEventDeadLetterQueueUrl,
+      deadLetterArchiveUrls,
+      healthTopicArn,
       reportBucket,
       regions,
       router,
@@ -424,6 +520,7 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
           await router.deliverAll(events);
           delivered.push(...events);
         }
+        await system.deadLetterRound();
         return delivered;
       },
       async settleRound() {
@@ -441,6 +538,13 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
         await system.deliverEvents();
         await system.settleRound();
         await system.deliverEvents();
+      },
+      async deadLetterRound() {
+        let handled = 0;
+        // A letter whose alert fails is retried on the next poll, and moved to the archive by SQS after
+        // maxReceiveCount receives: drain() polls until nothing is ready, bounded.
+        for (const deadLetterPoller of deadLetterPollers) handled += await deadLetterPoller.drain(DEAD_LETTER_QUEUES.maxReceiveCount * 4);
+        return handled;
       },
       async sweep() {
         const result = await sweepHandler(scheduledEvent(HANDLERS.sweep.name), localContext(HANDLERS.sweep.name, SCHEDULED_FUNCTION_TIMEOUT_SECONDS));
@@ -463,17 +567,8 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
         } while (token);
         return objects;
       },
-      async readNotifications() {
-        const received: ReceivedNotification[] = [];
-        for (;;) {
-          const page = await sqs.send(new ReceiveMessageCommand({ QueueUrl: alertsQueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }));
-          const messages = page.Messages ?? [];
-          if (messages.length === 0) break;
-          received.push(...messages.map((message) => notificationFromSqsBody(message.Body ?? "{}")));
-          await sqs.send(new DeleteMessageBatchCommand({ QueueUrl: alertsQueueUrl, Entries: messages.map((message, index) => ({ Id: String(index), ReceiptHandle: message.ReceiptHandle! })) }));
-        }
-        return received;
-      },
+      readNotifications: () => readSubscriberQueue(sqs, alertsQueueUrl),
+      readHealthNotifications: () => readSubscriberQueue(sqs, healthQueueUrl),
       async storedState(extra = []) {
         const arns = new Set<string>([...extra, ...knownArns]);
         for (const arn of await listEverywhere()) arns.add(arn);
@@ -489,11 +584,13 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
         );
         return result.Count ?? 0;
       },
-      deadLetters: () => queueDepth(sqs, settleQueues.deadLetterQueueUrl),
-      settleDeadLetterBodies: () => peekAll(sqs, settleQueues.deadLetterQueueUrl),
+      deadLetters: async () => (await queueDepth(sqs, settleQueues.deadLetterQueueUrl)) + (await queueDepth(sqs, settleArchiveUrl)),
+      settleDeadLetterBodies: async () => [...(await peekAll(sqs, settleQueues.deadLetterQueueUrl)), ...(await peekAll(sqs, settleArchiveUrl))].map((message) => message.body),
       async clusterEventDeadLetters() {
-        return (await peekAll(sqs, clusterEventDeadLetterQueueUrl)).map((body) => JSON.parse(body) as DeadLetter);
+        const parked = [...(await peekAll(sqs, clusterEventDeadLetterQueueUrl)), ...(await peekAll(sqs, deadLetterArchiveUrls.clusterEvent))];
+        return parked.map((message) => ({ event: JSON.parse(message.body) as unknown, error: message.attributes["ErrorMessage"] ?? "", requestId: message.attributes["RequestID"] ?? "" }));
       },
+      deadLetterArchive: (source) => peekAll(sqs, source === "settle" ? deadLetterArchiveUrls.settle : deadLetterArchiveUrls.clusterEvent),
       async receiveSettleChecks(max) {
         const received = await sqs.send(new ReceiveMessageCommand({ QueueUrl: settleQueues.queueUrl, MaxNumberOfMessages: max, WaitTimeSeconds: 0 }));
         return (received.Messages ?? []).map((message) => message.Body ?? "");

@@ -67,8 +67,10 @@ describe("the local system is wired from the stack's constants", () => {
     } finally {
       system.simulator.faults.clear();
     }
+    expect(system.router.deadLetters.map((letter) => letter.attempts)).toEqual([CLUSTER_EVENT_INVOCATION.retryAttempts + 1]);
+    // Parked as Lambda parks it: the event itself, and the last attempt's error and request id as attributes.
     const letters = await system.clusterEventDeadLetters();
-    expect(letters.map((letter) => letter.attempts)).toEqual([CLUSTER_EVENT_INVOCATION.retryAttempts + 1]);
+    expect(letters).toEqual([{ event, error: expect.stringContaining("EksUnavailable"), requestId: system.router.deadLetters[0]!.requestId }]);
   }, 60_000);
 
   it("refuses a second system in the same process", async () => {

@@ -6,7 +6,7 @@ import botocore
 OPERATIONS = ["ListClusters", "DescribeCluster", "CreateCluster", "DeleteCluster", "UpdateClusterConfig",
               "UpdateClusterVersion", "DescribeUpdate", "ListUpdates", "ListNodegroups", "DescribeNodegroup",
               "CreateNodegroup", "UpdateNodegroupVersion", "ListAddons", "DescribeAddon", "CreateAddon", "UpdateAddon",
-              "DescribeAddonVersions", "DescribeClusterVersions", "ListInsights", "TagResource", "UntagResource",
+              "DescribeAddonVersions", "DescribeClusterVersions", "ListInsights", "DescribeInsight", "TagResource", "UntagResource",
               "ListTagsForResource"]
 
 model_file = glob.glob(os.path.join(os.path.dirname(botocore.__file__), "data/eks/*/service-2.json.gz"))[0]

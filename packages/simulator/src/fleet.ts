@@ -49,7 +49,10 @@ export interface FleetClusterEntry {
   readonly nodegroups?: readonly JsonObject[];
   /** `addon` objects of DescribeAddon responses. */
   readonly addons?: readonly JsonObject[];
-  /** InsightSummary objects (ListInsights). */
+  /**
+   * Insight objects as DescribeInsight returns them (with recommendation, resources, categorySpecificSummary);
+   * ListInsights shows their InsightSummary members.
+   */
   readonly insights?: readonly JsonObject[];
 }
 
@@ -118,6 +121,8 @@ const TIMESTAMP_KEYS = new Set([
   "endOfExtendedSupportDate",
   "lastRefreshTime",
   "lastTransitionTime",
+  // DescribeInsight: categorySpecificSummary.deprecationDetails[].clientStats[].
+  "lastRequestTime",
 ]);
 const TOP_LEVEL_KEYS = new Set(["_what", "startTime", "defaultAccount", "defaultRegion", "identities", "clusters", "clusterVersions", "addonVersions", "ssmParameters", "durations", "trails", "roles"]);
 const CLUSTER_ENTRY_KEYS = new Set(["_what", "account", "region", "cluster", "nodegroups", "addons", "insights"]);
@@ -315,6 +320,7 @@ export function validateFleet(input: unknown, source = "fleet"): ValidFleet {
     const insights = validateObjectList(entry["insights"], `${path}.insights`, issues, (item, itemPath) => {
       expectString(item["id"], `${itemPath}.id`, issues);
       expectString(item["name"], `${itemPath}.name`, issues);
+      if (item["recommendation"] !== undefined) expectString(item["recommendation"], `${itemPath}.recommendation`, issues);
     });
     clusters.push({ account, region, cluster: normaliseDates(cluster, `${path}.cluster`, issues) as JsonObject, nodegroups, addons, insights });
   });

@@ -10,6 +10,7 @@ import {
   DescribeAddonVersionsCommand,
   DescribeClusterCommand,
   DescribeClusterVersionsCommand,
+  DescribeInsightCommand,
   DescribeNodegroupCommand,
   DescribeUpdateCommand,
   InvalidParameterException,
@@ -24,6 +25,8 @@ import {
   ListUpdatesCommand,
   ResourceInUseException,
   ResourceNotFoundException,
+  ServerException,
+  ThrottlingException,
   TagResourceCommand,
   UntagResourceCommand,
   UpdateAddonCommand,
@@ -274,6 +277,58 @@ describe("ListInsights", () => {
     const passing = await bob.send(new ListInsightsCommand({ clusterName: "legacy-batch", filter: { statuses: ["PASSING"] } }));
     expect(passing.insights).toEqual([]);
     expect(await rejection(bob.send(new ListInsightsCommand({ clusterName: "ghost" })))).toBeInstanceOf(ResourceNotFoundException);
+  });
+
+  it("shows each insight's summary only: the recommendation and resources are DescribeInsight's", async () => {
+    const bob = eksClient(sim, { region: "us-east-1", accessKeyId: "AKIABOBEXAMPLE000002", maxAttempts: 1 });
+    const [summary] = (await bob.send(new ListInsightsCommand({ clusterName: "legacy-batch" }))).insights ?? [];
+    expect(Object.keys(summary ?? {}).sort()).toEqual(["category", "description", "id", "insightStatus", "kubernetesVersion", "lastRefreshTime", "lastTransitionTime", "name"]);
+  });
+});
+
+describe("DescribeInsight", () => {
+  const bob = () => eksClient(sim, { region: "us-east-1", accessKeyId: "AKIABOBEXAMPLE000002", maxAttempts: 1 });
+  const ID = "a1b2c3d4-0000-4000-8000-000000000001";
+
+  it("returns the whole insight: status, recommendation, resources, category summary, dates as Date objects", async () => {
+    const { insight } = await bob().send(new DescribeInsightCommand({ clusterName: "legacy-batch", id: ID }));
+    expect(insight).toMatchObject({
+      id: ID,
+      name: "Kubelet version skew",
+      category: "UPGRADE_READINESS",
+      kubernetesVersion: "1.33",
+      insightStatus: { status: "WARNING", reason: "Node group batch-al2 runs kubelet 1.31." },
+      recommendation: "Upgrade your worker nodes to match the Kubernetes version of your control plane.",
+      additionalInfo: { "Kubernetes version skew policy": "https://kubernetes.io/releases/version-skew-policy/#kubelet" },
+      resources: [{ insightStatus: { status: "WARNING" }, arn: expect.stringContaining(":nodegroup/legacy-batch/batch-al2/") }],
+      categorySpecificSummary: { deprecationDetails: [], addonCompatibilityDetails: [] },
+    });
+    expect(insight?.lastRefreshTime).toEqual(new Date("2026-11-28T06:00:00Z"));
+    expect(sim.calls.get("DescribeInsight")).toBe(1);
+  });
+
+  it("raises ResourceNotFoundException for an unknown insight id or cluster, naming the cluster", async () => {
+    const unknownId = await rejection(bob().send(new DescribeInsightCommand({ clusterName: "legacy-batch", id: "00000000-0000-0000-0000-000000000000" })));
+    expect(unknownId).toBeInstanceOf(ResourceNotFoundException);
+    expect(unknownId.message).toContain("00000000-0000-0000-0000-000000000000");
+    expect((unknownId as unknown as ResourceNotFoundException).clusterName).toBe("legacy-batch");
+    expect(await rejection(bob().send(new DescribeInsightCommand({ clusterName: "ghost", id: ID })))).toBeInstanceOf(ResourceNotFoundException);
+    // Another account's cluster is invisible.
+    expect(await rejection(eks.send(new DescribeInsightCommand({ clusterName: "legacy-batch", id: ID })))).toBeInstanceOf(ResourceNotFoundException);
+  });
+
+  it("is throttled and failed by the fault injector like every other operation", async () => {
+    try {
+      sim.faults.set("DescribeInsight", { throttleRate: 1 });
+      expect(await rejection(bob().send(new DescribeInsightCommand({ clusterName: "legacy-batch", id: ID })))).toBeInstanceOf(ThrottlingException);
+      sim.faults.clear();
+      sim.faults.failNext("DescribeInsight", 1);
+      expect(await rejection(bob().send(new DescribeInsightCommand({ clusterName: "legacy-batch", id: ID })))).toBeInstanceOf(ServerException);
+      expect((await bob().send(new DescribeInsightCommand({ clusterName: "legacy-batch", id: ID }))).insight?.id).toBe(ID);
+      expect(sim.calls.get("DescribeInsight")).toBe(3);
+    } finally {
+      sim.faults.clear();
+    }
   });
 });
 

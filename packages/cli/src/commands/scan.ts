@@ -24,8 +24,8 @@ const usage = `Usage: eks-warden scan [options]
 
 Audits the EKS clusters your credentials can see, read-only, against every rule (or the --rule ones), reading only
 the data those rules judge: ListClusters, DescribeCluster, and as the rules need them ListNodegroups, DescribeNodegroup,
-ListAddons, DescribeAddon, DescribeAddonVersions, ListInsights, DescribeClusterVersions, ssm:GetParameters (public
-AMI release parameters); sts:GetCallerIdentity.
+ListAddons, DescribeAddon, DescribeAddonVersions, ListInsights, DescribeInsight (of the insights in ERROR or
+WARNING), DescribeClusterVersions, ssm:GetParameters (public AMI release parameters); sts:GetCallerIdentity.
 
 Options:
   --rule ID             run only this rule (repeatable, or comma-separated): ${rules.map((rule) => rule.id).join(", ")}

@@ -7,6 +7,7 @@
 
 import type { AlertCause, ClusterIdentity, Evidence, FindingStatus, Rule, Severity } from "../model.ts";
 import type { Actor } from "../events/cloudtrail.ts";
+import type { EffectiveRemediation } from "../remediation/plan.ts";
 import type { Transition, TransitionKind } from "../state/transitions.ts";
 import { boundedData, oneLine, quotedText } from "../text.ts";
 
@@ -38,6 +39,8 @@ export interface AlertInput {
   readonly rule?: Pick<Rule, "title" | "risk" | "frameworks" | "headline">;
   /** When the evaluation ran. */
   readonly evaluatedAt: Date;
+  /** What auto-remediation does on this cluster (policy or override tag): set on the remediated rule's alerts while remediation is on. */
+  readonly autoRemediation?: EffectiveRemediation;
 }
 
 export interface AlertPayload {
@@ -63,6 +66,7 @@ export interface AlertPayload {
   readonly risk?: string;
   readonly remediation: { readonly text: string; readonly command: string };
   readonly exemption?: Transition["finding"]["exemption"];
+  readonly autoRemediation?: EffectiveRemediation;
 }
 
 export interface RenderedAlert {
@@ -143,6 +147,20 @@ function describeActor(actor: Actor | undefined): string {
   const via = actor.sessionIssuer?.arn ? `, session of ${oneLine(actor.sessionIssuer.arn, 300)}` : "";
   const invoked = actor.invokedBy ? `, invoked by ${quotedText(actor.invokedBy, 128)}` : "";
   return `${who} (${details}${via}${invoked})`;
+}
+
+/**
+ * The effective auto-remediation of a cluster on one line: mode, action, and where it comes from ("enforce, private
+ * (policy)", "enforce, none: opted out (tag eks-warden:remediation=opt-out)"). The tag value is the cluster owner's
+ * text, so it is quoted and bounded, as in the remediation alerts' own Action line.
+ */
+export function describeAutoRemediation(effective: EffectiveRemediation): string {
+  if (effective.action === undefined) {
+    const tag = `tag ${effective.override.tag}=${quotedText(effective.override.value, 64)}`;
+    return effective.optedOut ? `${effective.mode}, none: opted out (${tag})` : `${effective.mode}, none (${tag} names no action: nothing is done)`;
+  }
+  if (!effective.override) return `${effective.mode}, ${effective.action} (policy)`;
+  return `${effective.mode}, ${effective.action} (tag ${effective.override.tag}=${quotedText(effective.override.value, 64)}, over the policy)`;
 }
 
 function describeState(state: { status: FindingStatus; severity: Severity } | undefined): string {
@@ -227,6 +245,7 @@ export function alertText(input: AlertInput): string {
     const by = grantedBy ? `, set by ${oneLine(grantedBy, 300)}` : "";
     lines.push(`Exemption:    ${expired ? "expired" : "until"} ${oneLine(until, 10)} (${source}${by}): ${quotedText(reason, 300)}`);
   }
+  if (input.autoRemediation) lines.push(`Remediation:  ${describeAutoRemediation(input.autoRemediation)}`);
   if (cause.trigger === "sweep") {
     lines.push("Who:          no CloudTrail event: found by the scheduled sweep");
   } else {
@@ -283,6 +302,7 @@ function fullPayload(input: AlertInput): AlertPayload {
     evaluatedAt: input.evaluatedAt.toISOString(),
     remediation: transition.finding.remediation,
     ...(transition.finding.exemption ? { exemption: transition.finding.exemption } : {}),
+    ...(input.autoRemediation ? { autoRemediation: input.autoRemediation } : {}),
   };
 }
 

@@ -1,16 +1,17 @@
 // The EKS adapter, the only code that calls the EKS SDK: ListClusters for the inventory; DescribeCluster and, as
-// the rules that run need them (their `reads`), node groups, add-ons and their catalogue, upgrade insights, the
-// version catalogue and (through the SSM adapter) the latest AMI releases -> ClusterSnapshot; DescribeUpdate for the
-// settle worker. One client per region, created on first use and shared by every call (retry policy:
-// client-config.ts). Catalogues are cached per region, concurrent callers sharing the request in flight
-// (shared-cache.ts). Failures are thrown as typed errors (sdk-errors.ts), so the Lambda's own retry and the
-// dead-letter queue take over.
+// the rules that run need them (their `reads`), node groups, add-ons and their catalogue, upgrade insights (and
+// DescribeInsight of those in ERROR or WARNING, for their recommendation), the version catalogue and (through the
+// SSM adapter) the latest AMI releases -> ClusterSnapshot; DescribeUpdate for the settle worker. One client per
+// region, created on first use and shared by every call (retry policy: client-config.ts). Catalogues are cached per
+// region, concurrent callers sharing the request in flight (shared-cache.ts). Failures are thrown as typed errors
+// (sdk-errors.ts), so the Lambda's own retry and the dead-letter queue take over.
 
 import {
   DescribeAddonCommand,
   DescribeAddonVersionsCommand,
   DescribeClusterCommand,
   DescribeClusterVersionsCommand,
+  DescribeInsightCommand,
   DescribeNodegroupCommand,
   DescribeUpdateCommand,
   EKSClient,
@@ -18,16 +19,17 @@ import {
   ListClustersCommand,
   ListInsightsCommand,
   ListNodegroupsCommand,
+  type InsightSummary,
   UpdateClusterConfigCommand,
   type EKSClientConfig,
 } from "@aws-sdk/client-eks";
-import { AccessDenied, AlreadyAtDesiredConfiguration, ClusterNotFound, EksRequestRejected, EksUnavailable, UpdateInProgress, UpdateNotFound } from "../errors.ts";
+import { AccessDenied, AlreadyAtDesiredConfiguration, ClusterNotFound, EksRequestRejected, EksUnavailable, InsightNotFound, UpdateInProgress, UpdateNotFound } from "../errors.ts";
 import { amiReleaseSource } from "../ami.ts";
-import { DATA_KINDS, type AddonVersionInfo, type AmiReleases, type ClusterSnapshot, type DataKind, type VersionCatalogue } from "../model.ts";
+import { DATA_KINDS, FAILING_INSIGHT_STATUSES, type AddonVersionInfo, type AmiReleases, type ClusterSnapshot, type DataKind, type VersionCatalogue } from "../model.ts";
 import type { ClusterRef, CollectedCluster, EksPort, UpdateStatus } from "../pipeline/ports.ts";
 import type { EksWriter, StartedUpdate } from "../remediation/ports.ts";
 import type { UpdateClusterConfigInput } from "../remediation/plan.ts";
-import { normaliseAddonVersions, normaliseCluster, normaliseVersionCatalogue } from "../snapshot.ts";
+import { normaliseAddonVersions, normaliseCluster, normaliseVersionCatalogue, type InsightDescription } from "../snapshot.ts";
 import { clientConfig } from "./client-config.ts";
 import { RegionalClients } from "./regional-clients.ts";
 import { readsClosure } from "./permissions.ts";
@@ -60,11 +62,15 @@ export interface EksCollectorOptions {
   readonly accounts?: AccountCredentials;
 }
 
-/** EKS's own case: ResourceNotFoundException names the cluster, or (DescribeUpdate) the update. */
-export function translateEksError(operation: string, cluster: ClusterRef | undefined, error: unknown, updateId?: string): Error {
+/** What a ResourceNotFoundException may be about besides the cluster: DescribeUpdate's update, DescribeInsight's insight. */
+export type EksItemRef = { readonly updateId: string } | { readonly insightId: string };
+
+/** EKS's own case: ResourceNotFoundException names the cluster, or (DescribeUpdate, DescribeInsight) the item asked for. */
+export function translateEksError(operation: string, cluster: ClusterRef | undefined, error: unknown, item?: EksItemRef): Error {
   return translateSdkError("EKS", operation, error, (name, cause) => {
     if (name !== "ResourceNotFoundException" || cluster === undefined) return undefined;
-    if (updateId !== undefined && /update/i.test(cause.message)) return new UpdateNotFound(cluster.arn, updateId, { cause });
+    if (item !== undefined && "updateId" in item && /update/i.test(cause.message)) return new UpdateNotFound(cluster.arn, item.updateId, { cause });
+    if (item !== undefined && "insightId" in item && /insight/i.test(cause.message)) return new InsightNotFound(cluster.arn, item.insightId, { cause });
     return new ClusterNotFound(cluster.arn, { cause });
   });
 }
@@ -125,11 +131,11 @@ export class EksCollector implements EksPort, EksWriter {
     return clients.get(region);
   }
 
-  async #call<T>(operation: string, region: string, cluster: ClusterRef | undefined, run: (client: EKSClient) => Promise<T>, updateId?: string, account = cluster?.account): Promise<T> {
+  async #call<T>(operation: string, region: string, cluster: ClusterRef | undefined, run: (client: EKSClient) => Promise<T>, item?: EksItemRef, account = cluster?.account): Promise<T> {
     try {
       return await run(this.#client(region, account));
     } catch (error) {
-      throw translateEksError(operation, cluster, error, updateId);
+      throw translateEksError(operation, cluster, error, item);
     }
   }
 
@@ -217,12 +223,33 @@ export class EksCollector implements EksPort, EksWriter {
     }
   }
 
-  /** The upgrade-readiness insights of the cluster (ListInsights, all pages). */
-  #insights(cluster: ClusterRef): Promise<unknown[]> {
-    return this.#all("ListInsights", cluster.region, cluster, async (client, token) => {
+  /**
+   * The upgrade-readiness insights of the cluster (ListInsights, all pages), and DescribeInsight of each one in ERROR
+   * or WARNING: only those have a recommendation to act on, so a passing or unknown insight costs no call.
+   */
+  async #insights(cluster: ClusterRef): Promise<{ summaries: InsightSummary[]; descriptions: Record<string, InsightDescription> }> {
+    const summaries = await this.#all("ListInsights", cluster.region, cluster, async (client, token) => {
       const page = await client.send(new ListInsightsCommand({ clusterName: cluster.name, filter: { categories: [INSIGHT_CATEGORY] }, ...token }));
       return { items: page.insights ?? [], next: page.nextToken };
     });
+    const failing = summaries.flatMap((summary) => (summary.id !== undefined && FAILING_INSIGHT_STATUSES.has(summary.insightStatus?.status ?? "") ? [summary.id] : []));
+    const described = await Promise.all(failing.map(async (id) => [id, await this.#describeInsight(cluster, id)] as const));
+    return { summaries, descriptions: Object.fromEntries(described) };
+  }
+
+  /**
+   * DescribeInsight of one insight. Without the permission, or with the insight gone since the listing, the insight
+   * is unreadable (upgrade-insights: ERROR for it, never PASS). Throttling and outages are thrown, as for every other
+   * read of the collection, so that the callers' retries (SDK, sweep backoff, Lambda and its dead-letter queue) apply.
+   */
+  async #describeInsight(cluster: ClusterRef, id: string): Promise<InsightDescription> {
+    try {
+      const { insight } = await this.#call("DescribeInsight", cluster.region, cluster, (client) => client.send(new DescribeInsightCommand({ clusterName: cluster.name, id })), { insightId: id });
+      return insight ? { insight } : { unreadable: "DescribeInsight returned no insight" };
+    } catch (error) {
+      if (error instanceof AccessDenied || error instanceof InsightNotFound) return { unreadable: error.message };
+      throw error;
+    }
   }
 
   /** Every item of a cluster's listing, each described; a listing not asked for is undefined. */
@@ -266,7 +293,7 @@ export class EksCollector implements EksPort, EksWriter {
     const snapshot = normaliseCluster(record, {
       ...(nodegroups && { nodegroups }),
       ...(addons && { addons }),
-      ...(insights && { insights }),
+      ...(insights && { insights: insights.summaries, insightDescriptions: insights.descriptions }),
       identity: { account: cluster.account, region: cluster.region },
     });
     const [addonVersions, amiReleases] = await Promise.all([
@@ -282,7 +309,7 @@ export class EksCollector implements EksPort, EksWriter {
       cluster.region,
       cluster,
       (client) => client.send(new DescribeUpdateCommand({ name: cluster.name, updateId, ...scope })),
-      updateId,
+      { updateId },
     );
     const update = result.update;
     if (!update?.status) throw new EksUnavailable("DescribeUpdate", { cause: new Error(`DescribeUpdate ${updateId} of ${cluster.arn} returned no status`) });

@@ -16,7 +16,8 @@ export const DATA_KIND_ACTIONS: Readonly<Record<DataKind, readonly string[]>> = 
   // Reading the catalogue of an add-on needs the add-ons and the cluster's version first (DATA_KIND_NEEDS).
   addonVersions: ["eks:DescribeAddonVersions"],
   amiReleases: ["ssm:GetParameters"],
-  insights: ["eks:ListInsights"],
+  // DescribeInsight only of the insights in ERROR or WARNING: their recommendation is what the finding tells.
+  insights: ["eks:ListInsights", "eks:DescribeInsight"],
 };
 
 /** Data that can only be read after other data: the collector reads these too. */

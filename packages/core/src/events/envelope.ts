@@ -1,7 +1,7 @@
 // The part of an "AWS API Call via CloudTrail" event that is the same for every EKS call: the EventBridge envelope,
 // the CloudTrail record's common fields, and who made the call.
 
-import * as z from "zod";
+import * as z from "zod/mini";
 import { ACCOUNT_ID, REGION } from "../arn.ts";
 import { bound } from "../text.ts";
 import { issuesFromZod } from "../zod-issues.ts";
@@ -10,61 +10,59 @@ import { EventRejected, type Actor } from "./model.ts";
 /** EventBridge refuses events above 256 KiB, so anything larger did not come from EventBridge. */
 export const MAX_EVENT_BYTES = 256 * 1024;
 
-export const id = z.string().min(1).max(256);
+export const id = z.string().check(z.minLength(1), z.maxLength(256));
 
 /**
  * Free text CloudTrail records as given (user agents, identity names, error messages): longer than expected is no
  * reason to drop the event, whose change must still be judged, so it is cut to `max` characters, marked with "…".
  */
 export function boundedText(max: number) {
-  return z.string().transform((text) => bound(text, max));
+  return z.pipe(z.string(), z.transform((text: string) => bound(text, max)));
 }
-const optionalText = boundedText(2048).optional();
+const optionalText = z.optional(boundedText(2048));
 
-const sessionIssuerSchema = z
-  .object({ type: optionalText, arn: optionalText, userName: optionalText, principalId: optionalText, accountId: optionalText })
-  .partial();
+const sessionIssuerSchema = z.partial(z.object({ type: optionalText, arn: optionalText, userName: optionalText, principalId: optionalText, accountId: optionalText }));
 
 const userIdentitySchema = z.object({
-  type: z.string().min(1).pipe(boundedText(64)),
+  type: z.pipe(z.string().check(z.minLength(1)), boundedText(64)),
   principalId: optionalText,
   arn: optionalText,
   accountId: optionalText,
   userName: optionalText,
   invokedBy: optionalText,
-  sessionContext: z.object({ sessionIssuer: sessionIssuerSchema.optional() }).partial().optional(),
+  sessionContext: z.optional(z.partial(z.object({ sessionIssuer: z.optional(sessionIssuerSchema) }))),
 });
 
 const detailSchema = z.object({
   eventID: id,
-  eventName: z.string().min(1).max(128),
+  eventName: z.string().check(z.minLength(1), z.maxLength(128)),
   eventSource: z.literal("eks.amazonaws.com"),
   eventTime: z.iso.datetime({ offset: true }),
-  awsRegion: z.string().regex(REGION, "an AWS region such as eu-west-1"),
-  sourceIPAddress: z.string().min(1).pipe(boundedText(256)),
-  userAgent: boundedText(1024).default(""),
+  awsRegion: z.string().check(z.regex(REGION, "an AWS region such as eu-west-1")),
+  sourceIPAddress: z.pipe(z.string().check(z.minLength(1)), boundedText(256)),
+  userAgent: z._default(boundedText(1024), ""),
   userIdentity: userIdentitySchema,
-  recipientAccountId: z.string().regex(ACCOUNT_ID, "a 12-digit account id").optional(),
-  errorCode: boundedText(256).optional(),
-  errorMessage: boundedText(2048).optional(),
-  requestParameters: z.record(z.string(), z.unknown()).nullish(),
-  responseElements: z.record(z.string(), z.unknown()).nullish(),
+  recipientAccountId: z.optional(z.string().check(z.regex(ACCOUNT_ID, "a 12-digit account id"))),
+  errorCode: z.optional(boundedText(256)),
+  errorMessage: z.optional(boundedText(2048)),
+  requestParameters: z.nullish(z.record(z.string(), z.unknown())),
+  responseElements: z.nullish(z.record(z.string(), z.unknown())),
 });
 
 const envelopeSchema = z.object({
   id: id,
   "detail-type": z.literal("AWS API Call via CloudTrail"),
   source: z.literal("aws.eks"),
-  account: z.string().regex(ACCOUNT_ID, "a 12-digit account id"),
-  region: z.string().min(1).max(64),
-  time: z.string().optional(),
+  account: z.string().check(z.regex(ACCOUNT_ID, "a 12-digit account id")),
+  region: z.string().check(z.minLength(1), z.maxLength(64)),
+  time: z.optional(z.string()),
   detail: z.record(z.string(), z.unknown()),
 });
 
-export type Detail = z.infer<typeof detailSchema>;
+export type Detail = z.output<typeof detailSchema>;
 
 /** `value` validated by `schema`; the issues, if any, as EventRejected("malformed") with paths under `path`. */
-export function parseWith<T>(schema: z.ZodType<T>, value: unknown, path: string, eventId: string | undefined): T {
+export function parseWith<T>(schema: z.ZodMiniType<T>, value: unknown, path: string, eventId: string | undefined): T {
   const result = schema.safeParse(value);
   if (!result.success) throw new EventRejected("malformed", eventId, issuesFromZod(result.error, path), { cause: result.error });
   return result.data;

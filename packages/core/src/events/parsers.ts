@@ -2,7 +2,7 @@
 // the event (its intent, the update it started, the node group or add-on it names). Handling another call is
 // adding a row to EVENT_PARSERS.
 
-import * as z from "zod";
+import * as z from "zod/mini";
 import { CLUSTER_NAME, clusterArnOf, clusterOfResourceArn, partitionOfRegion } from "../arn.ts";
 import { EXEMPTION_TAG } from "../exemptions.ts";
 import { id, parseWith } from "./envelope.ts";
@@ -41,37 +41,38 @@ export interface EventParser {
 const REQUEST = "detail.requestParameters";
 const RESPONSE = "detail.responseElements";
 
-const clusterNameSchema = z.string().regex(CLUSTER_NAME, "an EKS cluster name (1-100 letters, digits, - or _)");
+const clusterNameSchema = z.string().check(z.regex(CLUSTER_NAME, "an EKS cluster name (1-100 letters, digits, - or _)"));
 // EKS's URI label is `name`; some recorders use the SDK member `clusterName`.
-const withClusterName = z.object({ name: clusterNameSchema.optional(), clusterName: clusterNameSchema.optional() });
-const nodegroupRequest = withClusterName.extend({ nodegroupName: z.string().min(1).max(256) });
-const addonRequest = withClusterName.extend({ addonName: z.string().min(1).max(256) });
+const withClusterName = z.object({ name: z.optional(clusterNameSchema), clusterName: z.optional(clusterNameSchema) });
+const nodegroupRequest = z.extend(withClusterName, { nodegroupName: z.string().check(z.minLength(1), z.maxLength(256)) });
+const addonRequest = z.extend(withClusterName, { addonName: z.string().check(z.minLength(1), z.maxLength(256)) });
 
 const updateResponse = z.object({
   update: z.object({
     id: id,
-    status: z.string().min(1).max(64),
-    type: z.string().max(128).optional(),
-    params: z.array(z.object({ type: z.string().max(128), value: z.string().max(65536) })).max(64).optional(),
+    status: z.string().check(z.minLength(1), z.maxLength(64)),
+    type: z.optional(z.string().check(z.maxLength(128))),
+    params: z.optional(z.array(z.object({ type: z.string().check(z.maxLength(128)), value: z.string().check(z.maxLength(65536)) })).check(z.maxLength(64))),
   }),
 });
 
-const endpointConfigSchema = z.object({
-  endpointPublicAccess: z.boolean().optional(),
-  endpointPrivateAccess: z.boolean().optional(),
-  publicAccessCidrs: z.array(z.string().max(64)).max(256).optional(),
-});
+const endpointConfigShape = {
+  endpointPublicAccess: z.optional(z.boolean()),
+  endpointPrivateAccess: z.optional(z.boolean()),
+  publicAccessCidrs: z.optional(z.array(z.string().check(z.maxLength(64))).check(z.maxLength(256))),
+};
+const endpointConfigSchema = z.object(endpointConfigShape);
 
 const createClusterResponse = z.object({
   cluster: z.looseObject({
-    arn: z.string().max(2048).optional(),
-    status: z.string().max(64).optional(),
-    resourcesVpcConfig: endpointConfigSchema.loose().optional(),
-    tags: z.record(z.string(), z.string()).optional(),
+    arn: z.optional(z.string().check(z.maxLength(2048))),
+    status: z.optional(z.string().check(z.maxLength(64))),
+    resourcesVpcConfig: z.optional(z.looseObject(endpointConfigShape)),
+    tags: z.optional(z.record(z.string(), z.string())),
   }),
 });
 
-const createdResponse = (member: string) => z.object({ [member]: z.looseObject({ status: z.string().max(64).optional() }) });
+const createdResponse = (member: string) => z.object({ [member]: z.looseObject({ status: z.optional(z.string().check(z.maxLength(64))) }) });
 
 /** The cluster the request names (trusted over the response, see the fixtures' README). */
 function requestedCluster(call: Call): ClusterLocation {
@@ -85,7 +86,7 @@ function requestedCluster(call: Call): ClusterLocation {
 
 /** For tagging: the cluster owning the resource ARN, which also fixes account and region. */
 function taggedCluster(call: Call): ClusterLocation {
-  const { resourceArn } = parseWith(z.object({ resourceArn: z.string().max(2048) }), call.request, REQUEST, call.eventId);
+  const { resourceArn } = parseWith(z.object({ resourceArn: z.string().check(z.maxLength(2048)) }), call.request, REQUEST, call.eventId);
   const owner = clusterOfResourceArn(resourceArn);
   if (!owner) {
     throw new EventRejected("malformed", call.eventId, [
@@ -122,7 +123,7 @@ export function endpointIntentFromParams(
       } catch (cause) {
         throw new EventRejected("malformed", eventId, [{ path, message: "expected a JSON-encoded array of CIDR strings for PublicAccessCidrs" }], { cause });
       }
-      intent.publicAccessCidrs = parseWith(z.array(z.string().max(64)).max(256), decoded, path, eventId);
+      intent.publicAccessCidrs = parseWith(z.array(z.string().check(z.maxLength(64))).check(z.maxLength(256)), decoded, path, eventId);
     }
   });
   return Object.keys(intent).length > 0 ? intent : undefined;
@@ -171,7 +172,7 @@ export const EVENT_PARSERS = {
       const update = startedUpdate(call);
       // The request carries only the fields the caller changed; the update's params, the values EKS applies. Both
       // are the event's own word, so the intent can be judged even when the live cluster cannot be read.
-      const requested = parseWith(z.object({ resourcesVpcConfig: endpointConfigSchema.optional() }), call.request, REQUEST, call.eventId).resourcesVpcConfig ?? {};
+      const requested = parseWith(z.object({ resourcesVpcConfig: z.optional(endpointConfigSchema) }), call.request, REQUEST, call.eventId).resourcesVpcConfig ?? {};
       const endpoint = { ...requested, ...endpointIntentFromParams(update.params ?? [], call.eventId) };
       return { updateId: update.id, ...(Object.keys(endpoint).length > 0 ? { intent: { kind: "endpoint-update", resourcesVpcConfig: endpoint } } : {}) };
     },

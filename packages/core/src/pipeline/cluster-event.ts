@@ -119,7 +119,7 @@ async function raiseIntent(event: ClusterEvent, deps: PipelineDeps, run: Invocat
     const plan = planIntent(await readClusterState(deps, cluster, run), findings, { now, eventId: event.eventId, eventTime: event.eventTime, ...actorStamp(event) });
     const history = historyEntry(cluster, now, "intent", cause, { findings, ...plan }, { note });
     const heldUntil = new Date(now.getTime() + (settingsOf(deps).settleDelaySeconds + EVENT_CLAIM_LEASE_SECONDS) * 1000).toISOString();
-    return { plan, history, outbox: { id: outboxIdOf(history), alerts: renderTransitions(deps, cluster, plan.notify, cause, now), heldFor: event.eventId, heldUntil } };
+    return { plan, history, outbox: { id: outboxIdOf(history), alerts: renderTransitions(deps, cluster, plan.notify, cause, now, snapshot), heldFor: event.eventId, heldUntil } };
   });
   await deliverAlerts(deps, cluster, committed.outbox, { keep: true });
   return { notify: committed.plan.notify, ...(committed.outbox.alerts.length > 0 ? { publishedOutboxId: committed.outbox.id } : {}) };

@@ -15,6 +15,7 @@ import { evaluate } from "../engine.ts";
 import type { Actor } from "../events/cloudtrail.ts";
 import { EXEMPTION_TAG } from "../exemptions.ts";
 import type { AlertCause, ClusterSnapshot, Finding, Rule, TagGrant } from "../model.ts";
+import { effectiveRemediation, REMEDIATION_RULE_ID } from "../remediation/plan.ts";
 import { readsFor, rules as registeredRules } from "../rules/index.ts";
 import { planClose, planEvaluation, type StatePlan, type Transition } from "../state/transitions.ts";
 import type { StoredRuleState } from "../state/transitions.ts";
@@ -76,10 +77,24 @@ export function principalsOf(actor: Actor): string[] {
   return [actor.arn, actor.sessionIssuer?.arn].filter((arn): arn is string => typeof arn === "string" && arn !== "");
 }
 
-/** The alerts of the transitions to notify, rendered before the write so they can be stored with it. */
-export function renderTransitions(deps: PipelineDeps, cluster: ClusterRef, transitions: readonly Transition[], cause: AlertCause, at: Date): RenderedAlert[] {
+/**
+ * The alerts of the transitions to notify, rendered before the write so they can be stored with it. `judged` is the
+ * cluster as judged (live, or as a call asked for it): while remediation is on, the remediated rule's alerts tell
+ * what it does on this cluster, override tag included; without it (the cluster could not be read) they cannot.
+ */
+export function renderTransitions(deps: PipelineDeps, cluster: ClusterRef, transitions: readonly Transition[], cause: AlertCause, at: Date, judged?: Pick<ClusterSnapshot, "tags">): RenderedAlert[] {
   const rules = rulesOf(deps);
-  return transitions.map((transition) => renderAlert({ transition, cluster, cause, rule: rules.find((candidate) => candidate.id === transition.ruleId), evaluatedAt: at }));
+  const autoRemediation = judged && deps.policy.remediation.mode !== "off" ? effectiveRemediation(deps.policy, judged.tags) : undefined;
+  return transitions.map((transition) =>
+    renderAlert({
+      transition,
+      cluster,
+      cause,
+      rule: rules.find((candidate) => candidate.id === transition.ruleId),
+      evaluatedAt: at,
+      ...(autoRemediation && transition.ruleId === REMEDIATION_RULE_ID ? { autoRemediation } : {}),
+    }),
+  );
 }
 
 /** The outbox id of an evaluation: unique per cluster, evaluation time, cause and kind (as the history key). */
@@ -263,7 +278,7 @@ export async function evaluateLive(
       return undefined;
     }
     const history = historyEntry(cluster, now, "evaluation", cause, { findings, ...plan }, options.note ? { note: options.note } : {});
-    return { plan, history, outbox: { id: outboxIdOf(history), alerts: renderTransitions(deps, cluster, plan.notify, cause, now) } };
+    return { plan, history, outbox: { id: outboxIdOf(history), alerts: renderTransitions(deps, cluster, plan.notify, cause, now, collected.snapshot) } };
   });
 
   if (notFound) {

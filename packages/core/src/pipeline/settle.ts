@@ -2,7 +2,7 @@
 // the live cluster. Not finished yet: back on the queue with a growing delay, a bounded number of times; beyond
 // that, throw, so the queue's redrive parks the message in the dead-letter queue (never lost, never silent).
 
-import * as z from "zod";
+import * as z from "zod/mini";
 import { ACCOUNT_ID, CLUSTER_NAME, clusterArnOf, partitionOfRegion, REGION } from "../arn.ts";
 import { ClusterNotFound, UpdateNotFound, WardenError } from "../errors.ts";
 import type { AlertCause } from "../model.ts";
@@ -28,21 +28,21 @@ export class SettleMessageInvalid extends WardenError {}
 const settleMessageSchema = z.object({
   version: z.literal(1),
   // The ARN is rebuilt from account, region and name (parseSettleMessage), never taken on its own word.
-  cluster: z.object({ arn: z.string().optional(), account: z.string().regex(ACCOUNT_ID), region: z.string().regex(REGION), name: z.string().regex(CLUSTER_NAME) }),
-  eventId: z.string().min(1),
-  eventName: z.string().min(1),
-  updateId: z.string().min(1).optional(),
-  nodegroupName: z.string().min(1).optional(),
-  addonName: z.string().min(1).optional(),
-  endpointChange: z.boolean().optional(),
-  attempt: z.number().int().min(1),
+  cluster: z.object({ arn: z.optional(z.string()), account: z.string().check(z.regex(ACCOUNT_ID)), region: z.string().check(z.regex(REGION)), name: z.string().check(z.regex(CLUSTER_NAME)) }),
+  eventId: z.string().check(z.minLength(1)),
+  eventName: z.string().check(z.minLength(1)),
+  updateId: z.optional(z.string().check(z.minLength(1))),
+  nodegroupName: z.optional(z.string().check(z.minLength(1))),
+  addonName: z.optional(z.string().check(z.minLength(1))),
+  endpointChange: z.optional(z.boolean()),
+  attempt: z.int().check(z.minimum(1)),
   queuedAt: z.string(),
-  publishedOutboxId: z.string().min(1).max(1024).optional(),
+  publishedOutboxId: z.optional(z.string().check(z.minLength(1), z.maxLength(1024))),
   cause: z.object({
-    actor: z.looseObject({ type: z.string() }).optional(),
-    sourceIp: z.string().optional(),
-    userAgent: z.string().optional(),
-    eventTime: z.string().optional(),
+    actor: z.optional(z.looseObject({ type: z.string() })),
+    sourceIp: z.optional(z.string()),
+    userAgent: z.optional(z.string()),
+    eventTime: z.optional(z.string()),
   }),
 });
 

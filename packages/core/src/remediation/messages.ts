@@ -2,7 +2,7 @@
 // "call" makes (or retries, after ResourceInUseException) the UpdateClusterConfig of an attempt already reserved in
 // the cluster's remediation record; "follow" reads that update (DescribeUpdate) until it ends.
 
-import * as z from "zod";
+import * as z from "zod/mini";
 import type { ClusterRef } from "../pipeline/ports.ts";
 import type { OpeningCall } from "./render.ts";
 
@@ -23,18 +23,18 @@ export const remediationMessageSchema = z.object({
   version: z.literal(1),
   kind: z.literal("remediation"),
   step: z.enum(["call", "follow"]),
-  cluster: z.object({ arn: z.string().min(1), account: z.string().regex(/^\d{12}$/), region: z.string().min(1), name: z.string().min(1) }),
-  attemptId: z.string().min(1),
-  updateId: z.string().min(1).optional(),
-  attempt: z.number().int().min(1),
+  cluster: z.object({ arn: z.string().check(z.minLength(1)), account: z.string().check(z.regex(/^\d{12}$/)), region: z.string().check(z.minLength(1)), name: z.string().check(z.minLength(1)) }),
+  attemptId: z.string().check(z.minLength(1)),
+  updateId: z.optional(z.string().check(z.minLength(1))),
+  attempt: z.int().check(z.minimum(1)),
   queuedAt: z.string(),
   opened: z.object({
-    eventId: z.string().optional(),
-    eventName: z.string().optional(),
-    actor: z.looseObject({ type: z.string() }).optional(),
-    sourceIp: z.string().optional(),
-    userAgent: z.string().optional(),
-    eventTime: z.string().optional(),
+    eventId: z.optional(z.string()),
+    eventName: z.optional(z.string()),
+    actor: z.optional(z.looseObject({ type: z.string() })),
+    sourceIp: z.optional(z.string()),
+    userAgent: z.optional(z.string()),
+    eventTime: z.optional(z.string()),
   }),
 });
 

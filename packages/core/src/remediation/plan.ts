@@ -10,7 +10,7 @@
 
 import { EXEMPTION_TAG } from "../exemptions.ts";
 import type { Actor } from "../events/model.ts";
-import type { ClusterSnapshot, Finding, Policy, RemediationAction, Severity } from "../model.ts";
+import type { ClusterSnapshot, Finding, Policy, RemediationAction, RemediationMode, Severity } from "../model.ts";
 
 export const REMEDIATION_RULE_ID = "endpoint-public-access";
 /** The per-cluster override tag: `opt-out`, or the action to use on this cluster. */
@@ -80,6 +80,35 @@ export interface RemediationRecord {
   readonly updatedAt?: string;
 }
 
+/**
+ * What remediation does on one cluster, from the policy and the cluster's override tag: the one place this is
+ * decided (the plan acts on it, every alert about the endpoint tells it). `action` is undefined when the tag opts
+ * the cluster out, or names no known action (fail safe: nothing is done).
+ */
+export type EffectiveRemediation =
+  | {
+      readonly mode: RemediationMode;
+      readonly action: RemediationAction;
+      readonly source: "policy" | "tag";
+      /** The tag as set (source "tag"); its value is the cluster owner's text, sanitised wherever it is shown. */
+      readonly override?: RemediationOverride;
+      readonly optedOut: false;
+    }
+  | { readonly mode: RemediationMode; readonly action?: undefined; readonly source: "tag"; readonly override: RemediationOverride; readonly optedOut: boolean };
+
+function isRemediationAction(value: string): value is RemediationAction {
+  return value === "private" || value === "restrict-to-allowlist";
+}
+
+export function effectiveRemediation(policy: Policy, tags: Readonly<Record<string, string>>): EffectiveRemediation {
+  const { mode, action } = policy.remediation;
+  const value = tags[REMEDIATION_TAG];
+  if (value === undefined) return { mode, action, source: "policy", optedOut: false };
+  const override: RemediationOverride = { tag: REMEDIATION_TAG, value };
+  if (isRemediationAction(value)) return { mode, action: value, source: "tag", override, optedOut: false };
+  return { mode, source: "tag", override, optedOut: value === REMEDIATION_OPT_OUT };
+}
+
 export type RemediationDecision =
   | { readonly kind: "skip"; readonly reason: string; readonly override?: RemediationOverride }
   | { readonly kind: "dry-run" | "act"; readonly action: RemediationAction; readonly input: UpdateClusterConfigInput; readonly command: string; readonly override?: RemediationOverride }
@@ -140,8 +169,8 @@ function strings(value: unknown): string[] | undefined {
 
 export function planRemediation(context: RemediationContext): RemediationDecision {
   const { finding, snapshot, policy, record, now } = context;
-  const tagValue = snapshot.tags[REMEDIATION_TAG];
-  const override: RemediationOverride | undefined = tagValue === undefined ? undefined : { tag: REMEDIATION_TAG, value: tagValue };
+  const effective = effectiveRemediation(policy, snapshot.tags);
+  const { override } = effective;
   const skip = (reason: string): RemediationDecision => ({ kind: "skip", reason, ...(override ? { override } : {}) });
   const mode = policy.remediation.mode;
   if (mode === "off") return skip("remediation is off (policy.remediation.mode)");
@@ -151,14 +180,11 @@ export function planRemediation(context: RemediationContext): RemediationDecisio
   // UPDATING: another update runs; EKS refuses the call (ResourceInUseException) and it is retried until ACTIVE.
   if (snapshot.status !== "ACTIVE" && snapshot.status !== "UPDATING") return skip(`the cluster is ${snapshot.status}, not ACTIVE`);
   if (snapshot.tags[EXEMPTION_TAG] !== undefined) return skip(`the cluster carries the exemption tag ${EXEMPTION_TAG}`);
-  let action: RemediationAction = policy.remediation.action;
-  if (override) {
-    if (override.value === REMEDIATION_OPT_OUT) return skip(`opted out by tag ${REMEDIATION_TAG}=${REMEDIATION_OPT_OUT}`);
-    if (override.value !== "private" && override.value !== "restrict-to-allowlist") {
-      return skip(`tag ${REMEDIATION_TAG} has the unknown value ${JSON.stringify(override.value.slice(0, 64))} (expected one of ${REMEDIATION_TAG_VALUES.join(", ")}): nothing done`);
-    }
-    action = override.value;
+  if (effective.action === undefined) {
+    if (effective.optedOut) return skip(`opted out by tag ${REMEDIATION_TAG}=${REMEDIATION_OPT_OUT}`);
+    return skip(`tag ${REMEDIATION_TAG} has the unknown value ${JSON.stringify(effective.override.value.slice(0, 64))} (expected one of ${REMEDIATION_TAG_VALUES.join(", ")}): nothing done`);
   }
+  const { action } = effective;
   if (action === "restrict-to-allowlist") {
     if (policy.endpoint.allowedPublicCidrs.length === 0) return skip("restrict-to-allowlist needs endpoint.allowedPublicCidrs, which is empty");
     const outside = strings(finding.evidence["cidrsOutsideAllowlist"]);

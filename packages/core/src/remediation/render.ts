@@ -5,6 +5,7 @@
 import type { Actor } from "../events/model.ts";
 import type { ClusterIdentity, RemediationAction, Severity } from "../model.ts";
 import { SUBJECT_MAX, type CallRecord } from "../alerts/render.ts";
+import { oneLine, quotedText } from "../text.ts";
 import { REMEDIATION_RULE_ID, REMEDIATION_WINDOW_HOURS, type RemediationOverride, type UpdateClusterConfigInput } from "./plan.ts";
 
 export const REMEDIATION_OUTCOMES = ["DRY_RUN", "SUCCEEDED", "FAILED", "CONFLICT"] as const;
@@ -68,7 +69,8 @@ function openForSeconds(input: { opened: OpeningCall; endedAt?: string }): numbe
 
 function who(actor: Actor | undefined): string {
   if (!actor) return "unknown (no CloudTrail identity)";
-  return `${actor.arn ?? actor.principalId ?? actor.type}${actor.userName ? ` (${actor.type} ${actor.userName})` : ` (${actor.type})`}`;
+  // CloudTrail's identity fields and EKS's messages reach this text as recorded: one bounded line each, as in every alert.
+  return oneLine(`${actor.arn ?? actor.principalId ?? actor.type}${actor.userName ? ` (${actor.type} ${actor.userName})` : ` (${actor.type})`}`, 500);
 }
 
 function truncate(text: string, max: number): string {
@@ -115,15 +117,17 @@ export function remediationText(input: RemediationAlertInput): string {
       break;
   }
   lines.push(`Cluster:      ${cluster.name} in ${cluster.region}, account ${cluster.account}`, `              ${cluster.arn}`);
-  if (input.action) lines.push(`Action:       ${input.action}${input.override ? ` (from tag ${input.override.tag}=${input.override.value})` : " (policy)"}`);
-  else if (input.override) lines.push(`Override:     tag ${input.override.tag}=${input.override.value}`);
+  // The tag value is the cluster owner's text: quoted and bounded, as in every other alert.
+  const tag = input.override ? `tag ${input.override.tag}=${quotedText(input.override.value, 64)}` : undefined;
+  if (input.action) lines.push(`Action:       ${input.action}${tag ? ` (from ${tag})` : " (policy)"}`);
+  else if (tag) lines.push(`Override:     ${tag}`);
   if (input.command) lines.push(`Call:         UpdateClusterConfig ${JSON.stringify(input.input)}`, `              ${input.command}`);
   if (input.updateId) lines.push(`Update:       ${input.updateId}`);
-  if (input.outcome === "CONFLICT") lines.push(`Reopened by:  ${(input.openers ?? []).join(", ") || "unknown"}`);
-  else lines.push(`Opened by:    ${who(opened.actor)}`, `Source IP:    ${opened.sourceIp ?? "unknown"}`);
+  if (input.outcome === "CONFLICT") lines.push(`Reopened by:  ${oneLine((input.openers ?? []).join(", "), 2000) || "unknown"}`);
+  else lines.push(`Opened by:    ${who(opened.actor)}`, `Source IP:    ${opened.sourceIp === undefined ? "unknown" : quotedText(opened.sourceIp, 64)}`);
   if (opened.eventTime) lines.push(`Opened at:    ${opened.eventTime} (CloudTrail ${[opened.eventName ?? "event", opened.eventId].filter(Boolean).join(" ")})`);
   if (input.outcome === "SUCCEEDED" && input.endedAt) lines.push(`Closed at:    ${input.endedAt}${open !== undefined ? `; open for ${formatDuration(open)}` : ""}`);
-  for (const error of input.errors ?? []) lines.push(`EKS error:    ${error}`);
+  for (const error of input.errors ?? []) lines.push(`EKS error:    ${oneLine(error, 1000)}`);
   if (input.roleArn) lines.push(`Monitor role: ${input.roleArn}`);
   lines.push(`When:         ${input.at.toISOString()}`);
   return `${lines.join("\n")}\n`;

@@ -11,10 +11,12 @@ import { AccessDenied, AccountUnreachable, AlreadyAtDesiredConfiguration, Cluste
 import { EXEMPTION_TAG } from "../exemptions.ts";
 import type { AlertCause, ClusterSnapshot, Finding } from "../model.ts";
 import { evaluateLive, historyEntry, rulesOf, settingsOf } from "../pipeline/evaluate-live.ts";
+import { readsFor } from "../rules/index.ts";
 import type { ClusterRef, HistoryEntry, PipelineDeps } from "../pipeline/ports.ts";
 import type { RemediationMessage } from "./messages.ts";
 import {
   actorName,
+  effectiveRemediation,
   emptyRecord,
   planRemediation,
   REMEDIATION_OPT_OUT,
@@ -37,9 +39,11 @@ export interface RemediationResult {
   readonly result: string;
 }
 
-function remediationOf(deps: PipelineDeps): RemediationDeps {
-  if (!deps.remediation) throw new Error("remediation ports missing");
-  return deps.remediation;
+/** The deps of a function that may remediate (the settle worker): the pipeline's, with the remediation ports. */
+type RemediatingDeps = PipelineDeps & { readonly remediation: RemediationDeps };
+
+function canRemediate(deps: PipelineDeps): deps is RemediatingDeps {
+  return deps.remediation !== undefined;
 }
 
 function openedCause(opened: OpeningCall): AlertCause {
@@ -69,7 +73,7 @@ export function actingRoleArn(deps: Pick<PipelineDeps, "policy" | "remediation">
   return deps.policy.accounts.find((account) => account.id === cluster.account && account.roleArn !== undefined)?.remediationRoleArn ?? deps.remediation?.roleArn;
 }
 
-async function publish(deps: PipelineDeps, input: Omit<RemediationAlertInput, "at" | "roleArn">): Promise<void> {
+async function publish(deps: RemediatingDeps, input: Omit<RemediationAlertInput, "at" | "roleArn">): Promise<void> {
   const roleArn = actingRoleArn(deps, input.cluster);
   const alert = renderRemediationAlert({ ...input, ...(roleArn ? { roleArn } : {}), at: deps.now() });
   await deps.notifier.publish(alert);
@@ -77,8 +81,8 @@ async function publish(deps: PipelineDeps, input: Omit<RemediationAlertInput, "a
 }
 
 /** Read, change, write back conditioned on the version read; a lost race re-reads. `change` may decline (undefined). */
-async function mutate(deps: PipelineDeps, clusterArn: string, change: (current: RemediationRecord) => RemediationRecord | undefined): Promise<RemediationRecord | undefined> {
-  const { store } = remediationOf(deps);
+async function mutate(deps: RemediatingDeps, clusterArn: string, change: (current: RemediationRecord) => RemediationRecord | undefined): Promise<RemediationRecord | undefined> {
+  const { store } = deps.remediation;
   for (let round = 0; ; round += 1) {
     const current = (await store.readRemediation(clusterArn)) ?? emptyRecord(clusterArn);
     const next = change(current);
@@ -99,7 +103,7 @@ async function mutate(deps: PipelineDeps, clusterArn: string, change: (current: 
   }
 }
 
-async function patchAttempt(deps: PipelineDeps, clusterArn: string, attemptId: string, patch: Partial<RemediationAttempt>): Promise<RemediationAttempt | undefined> {
+async function patchAttempt(deps: RemediatingDeps, clusterArn: string, attemptId: string, patch: Partial<RemediationAttempt>): Promise<RemediationAttempt | undefined> {
   const written = await mutate(deps, clusterArn, (current) =>
     current.attempts.some((attempt) => attempt.id === attemptId) ? { ...current, attempts: current.attempts.map((attempt) => (attempt.id === attemptId ? { ...attempt, ...patch } : attempt)) } : undefined,
   );
@@ -119,8 +123,13 @@ function withOverride(current: RemediationRecord, decision: RemediationDecision)
  * After a settled evaluation: remediates the endpoint when the plan says so. `opened` is the change that settled
  * (who made it and when). Does nothing (no read, no write) unless remediation is on and the endpoint rule FAILs.
  */
-export async function remediateSettled(deps: PipelineDeps, cluster: ClusterRef, live: { findings: readonly Finding[]; snapshot: ClusterSnapshot }, opened: OpeningCall): Promise<RemediationResult | undefined> {
-  if (deps.policy.remediation.mode === "off" || !deps.remediation) return undefined;
+export async function remediateSettled(
+  deps: PipelineDeps,
+  cluster: ClusterRef,
+  live: { findings: readonly Finding[]; snapshot: ClusterSnapshot },
+  opened: OpeningCall & { readonly eventId: string },
+): Promise<RemediationResult | undefined> {
+  if (deps.policy.remediation.mode === "off" || !canRemediate(deps)) return undefined;
   const finding = live.findings.find((candidate) => candidate.ruleId === REMEDIATION_RULE_ID);
   if (finding?.status !== "FAIL") return undefined;
   const { roleArn } = deps.remediation;
@@ -134,13 +143,13 @@ export async function remediateSettled(deps: PipelineDeps, cluster: ClusterRef, 
     if (decision.kind === "act") {
       attempt = {
         // Unique in the record: a retried settle check at the same instant gets a new attempt.
-        id: `${now.toISOString()}#${opened.eventId ?? "settle"}#${current.attempts.length + 1}`,
+        id: `${now.toISOString()}#${opened.eventId}#${current.attempts.length + 1}`,
         at: now.toISOString(),
         action: decision.action,
         status: "calling",
         input: decision.input,
         openedBy: actorName(opened.actor),
-        ...(opened.eventId ? { openedEventId: opened.eventId } : {}),
+        openedEventId: opened.eventId,
         ...(opened.eventTime ? { openedAt: opened.eventTime } : {}),
         severity: finding.severity,
         ...(decision.override ? { override: decision.override } : {}),
@@ -182,26 +191,33 @@ export async function remediateSettled(deps: PipelineDeps, cluster: ClusterRef, 
 
 /** Whether a retried call is still wanted: the endpoint still fails and no tag forbids it now. */
 async function stillWanted(deps: PipelineDeps, cluster: ClusterRef): Promise<{ wanted: true } | { wanted: false; reason: string; closed?: boolean }> {
+  const rule = rulesOf(deps).filter((candidate) => candidate.id === REMEDIATION_RULE_ID);
   let snapshot: ClusterSnapshot;
-  let versions;
   try {
-    ({ snapshot, versions } = await deps.eks.collect(cluster));
+    // Only what the endpoint rule reads (DescribeCluster), not node groups, add-ons and the rest.
+    ({ snapshot } = await deps.eks.collect(cluster, readsFor(rule)));
   } catch (error) {
     if (error instanceof ClusterNotFound) return { wanted: false, reason: "the cluster no longer exists" };
     throw error;
   }
-  const rule = rulesOf(deps).filter((candidate) => candidate.id === REMEDIATION_RULE_ID);
-  const [finding] = evaluate(snapshot, deps.policy, { now: deps.now(), ...(versions ? { versions } : {}) }, rule);
-  if (finding?.status !== "FAIL") return { wanted: false, closed: true, reason: `${REMEDIATION_RULE_ID} is ${finding?.status ?? "not evaluated"} now: closed meanwhile` };
+  // What the cluster says before what the rule says: the rule is NOT_APPLICABLE on a DELETING or FAILED cluster and
+  // EXEMPT under a valid exemption tag, neither of which is a closed endpoint.
   if (snapshot.status !== "ACTIVE" && snapshot.status !== "UPDATING") return { wanted: false, reason: `the cluster is ${snapshot.status} now` };
   if (snapshot.tags[EXEMPTION_TAG] !== undefined) return { wanted: false, reason: `the cluster now carries ${EXEMPTION_TAG}` };
-  if (snapshot.tags[REMEDIATION_TAG] === REMEDIATION_OPT_OUT) return { wanted: false, reason: `the cluster is now opted out (${REMEDIATION_TAG}=${REMEDIATION_OPT_OUT})` };
+  const effective = effectiveRemediation(deps.policy, snapshot.tags);
+  if (effective.optedOut) return { wanted: false, reason: `the cluster is now opted out (${REMEDIATION_TAG}=${REMEDIATION_OPT_OUT})` };
+  // A tag naming no action means "do nothing" (fail safe), as it does for the plan.
+  if (effective.action === undefined) return { wanted: false, reason: `the cluster's tag ${REMEDIATION_TAG} now names no action: nothing done` };
+  const [finding] = evaluate(snapshot, deps.policy, { now: deps.now() }, rule);
+  // Only a PASS says the endpoint was closed; EXEMPT (a policy exemption) or ERROR is never taken for one.
+  if (finding?.status === "PASS") return { wanted: false, closed: true, reason: `${REMEDIATION_RULE_ID} is PASS now: closed meanwhile` };
+  if (finding?.status !== "FAIL") return { wanted: false, reason: `${REMEDIATION_RULE_ID} is ${finding?.status ?? "not evaluated"} now, not FAIL` };
   return { wanted: true };
 }
 
 /** Makes the reserved attempt's call (first time inline from the settle check, later from a "call" message). */
-async function callStep(deps: PipelineDeps, cluster: ClusterRef, attemptId: string, opened: OpeningCall, delivery: number, inline: boolean): Promise<RemediationResult> {
-  const rem = remediationOf(deps);
+async function callStep(deps: RemediatingDeps, cluster: ClusterRef, attemptId: string, opened: OpeningCall, delivery: number, inline: boolean): Promise<RemediationResult> {
+  const rem = deps.remediation;
   const attempt = (await rem.store.readRemediation(cluster.arn))?.attempts.find((candidate) => candidate.id === attemptId);
   if (!attempt || (attempt.status !== "calling" && attempt.status !== "retrying")) return { step: "call", result: "nothing to call" };
   const severity = attempt.severity ?? "CRITICAL";
@@ -262,9 +278,9 @@ async function callStep(deps: PipelineDeps, cluster: ClusterRef, attemptId: stri
 }
 
 /** Follows the remediation's update to its end and reports it. */
-async function followStep(deps: PipelineDeps, message: RemediationMessage): Promise<RemediationResult> {
+async function followStep(deps: RemediatingDeps, message: RemediationMessage): Promise<RemediationResult> {
   const { cluster, attemptId, opened } = message;
-  const rem = remediationOf(deps);
+  const rem = deps.remediation;
   const updateId = message.updateId as string;
   const attempt = (await rem.store.readRemediation(cluster.arn))?.attempts.find((candidate) => candidate.id === attemptId);
   if (!attempt) return { step: "follow", result: "unknown attempt" };
@@ -279,7 +295,7 @@ async function followStep(deps: PipelineDeps, message: RemediationMessage): Prom
       const update = await deps.eks.describeUpdate(cluster, updateId);
       status = update.status;
       createdAt = update.createdAt;
-      errors = update.errors.map((error) => `${error.errorCode ?? "error"}: ${error.errorMessage ?? ""}`.trim());
+      errors = update.errors.map((error) => [error.errorCode, error.errorMessage].filter(Boolean).join(": ") || "EKS gave no details of this error");
     } catch (error) {
       if (error instanceof ClusterNotFound) {
         await patchAttempt(deps, cluster.arn, attemptId, { status: "abandoned" });
@@ -287,8 +303,15 @@ async function followStep(deps: PipelineDeps, message: RemediationMessage): Prom
         return { step: "follow", result: "abandoned" };
       }
       if (!(error instanceof UpdateNotFound)) throw error;
-      // EKS no longer knows the update: the live cluster says how it ended.
+      // EKS no longer knows the update: the live cluster says how it ended, when it can (a PASS: closed; still
+      // failing and wanted: not closed). Otherwise (gone, DELETING, opted out or exempt now, ERROR) nobody can tell:
+      // the attempt ends without an outcome alert, as for a deleted cluster.
       const check = await stillWanted(deps, cluster);
+      if (!check.wanted && !check.closed) {
+        await patchAttempt(deps, cluster.arn, attemptId, { status: "abandoned" });
+        await record(deps, cluster, "abandoned", opened, { ...base, reason: check.reason }, `update ${updateId} not found, and ${check.reason}`);
+        return { step: "follow", result: "abandoned" };
+      }
       status = check.wanted ? "Failed" : "Successful";
       errors = check.wanted ? ["update not found and the endpoint is still public"] : [];
     }
@@ -342,7 +365,7 @@ async function followStep(deps: PipelineDeps, message: RemediationMessage): Prom
 
 /** A remediation message from the settle queue. */
 export async function processRemediationMessage(deps: PipelineDeps, message: RemediationMessage): Promise<RemediationResult> {
-  if (!deps.remediation) {
+  if (!canRemediate(deps)) {
     deps.logger.warn("remediation message dropped: this function has no remediation ports", { clusterArn: message.cluster.arn, step: message.step });
     return { step: message.step, result: "dropped" };
   }

@@ -1,15 +1,15 @@
 // DescribeAddonVersions output (AddonInfo objects) -> AddonVersionInfo, for one Kubernetes version.
 
-import * as z from "zod";
+import * as z from "zod/mini";
 import type { AddonVersionInfo } from "../model.ts";
 import { parse } from "./forms.ts";
 
 const addonInfoSchema = z.object({
-  addonName: z.string().min(1, { error: "expected the add-on name" }),
+  addonName: z.string().check(z.minLength(1, { error: "expected the add-on name" })),
   addonVersions: z.array(
     z.object({
-      addonVersion: z.string().min(1, { error: "expected the add-on version" }),
-      compatibilities: z.array(z.object({ clusterVersion: z.string().optional(), defaultVersion: z.boolean().optional() })).optional(),
+      addonVersion: z.string().check(z.minLength(1, { error: "expected the add-on version" })),
+      compatibilities: z.optional(z.array(z.object({ clusterVersion: z.optional(z.string()), defaultVersion: z.optional(z.boolean()) }))),
     }),
   ),
 });

@@ -1,17 +1,15 @@
 // DescribeAddon output -> AddonSnapshot.
 
-import * as z from "zod";
+import * as z from "zod/mini";
 import type { AddonSnapshot } from "../model.ts";
 import { locate, parse } from "./forms.ts";
 
 const addonSchema = z.object({
-  addonName: z.string().min(1, { error: "expected the add-on name" }),
-  addonVersion: z.string().min(1, { error: "expected the add-on version, e.g. v1.19.0-eksbuild.1" }),
-  clusterName: z.string().optional(),
-  status: z.string().optional(),
-  health: z
-    .object({ issues: z.array(z.object({ code: z.string().optional(), message: z.string().optional() })).optional() })
-    .optional(),
+  addonName: z.string().check(z.minLength(1, { error: "expected the add-on name" })),
+  addonVersion: z.string().check(z.minLength(1, { error: "expected the add-on version, e.g. v1.19.0-eksbuild.1" })),
+  clusterName: z.optional(z.string()),
+  status: z.optional(z.string()),
+  health: z.optional(z.object({ issues: z.optional(z.array(z.object({ code: z.optional(z.string()), message: z.optional(z.string()) }))) })),
 });
 
 /** One DescribeAddon output. `prefix` names where it sits in the caller's input, for error paths. */

@@ -1,6 +1,6 @@
 // DescribeClusterVersions output -> VersionCatalogue.
 
-import * as z from "zod";
+import * as z from "zod/mini";
 import type { ClusterVersionInfo, VersionCatalogue } from "../model.ts";
 import { formatPath } from "../zod-issues.ts";
 import { awsDate, minorVersion } from "./fields.ts";
@@ -11,25 +11,19 @@ const SUPPORT_STATUSES = ["STANDARD_SUPPORT", "EXTENDED_SUPPORT", "UNSUPPORTED"]
 const clusterVersionSchema = z.object({
   clusterVersion: minorVersion,
   // versionStatus is the current field; the older `status` used "standard-support" and is read only as a fallback.
-  versionStatus: z.enum(SUPPORT_STATUSES).optional(),
-  status: z
-    .string()
-    .transform((text) => text.toUpperCase().replaceAll("-", "_"))
-    .pipe(z.enum(SUPPORT_STATUSES))
-    .optional(),
-  defaultVersion: z.boolean().optional(),
-  releaseDate: awsDate.optional(),
-  endOfStandardSupportDate: awsDate.optional(),
-  endOfExtendedSupportDate: awsDate.optional(),
+  versionStatus: z.optional(z.enum(SUPPORT_STATUSES)),
+  status: z.optional(z.pipe(z.pipe(z.string(), z.transform((text: string) => text.toUpperCase().replaceAll("-", "_"))), z.enum(SUPPORT_STATUSES))),
+  defaultVersion: z.optional(z.boolean()),
+  releaseDate: z.optional(awsDate),
+  endOfStandardSupportDate: z.optional(awsDate),
+  endOfExtendedSupportDate: z.optional(awsDate),
 });
 
 const catalogueSchema = z.object({
   clusterVersions: z.array(clusterVersionSchema),
   nextToken: z
-    .string()
-    .nullable()
-    .optional()
-    .refine((token) => !token, { error: "expected no nextToken: this is one page of the catalogue; read every page and pass them merged" }),
+    .optional(z.nullable(z.string()))
+    .check(z.refine((token) => !token, { error: "expected no nextToken: this is one page of the catalogue; read every page and pass them merged" })),
 });
 
 /**

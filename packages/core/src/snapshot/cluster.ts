@@ -4,7 +4,7 @@
 // endpointPrivateAccess -> not private; no publicAccessCidrs with public access on -> ["0.0.0.0/0"]. The snapshot
 // records which of them were defaulted.
 
-import * as z from "zod";
+import * as z from "zod/mini";
 import { CLUSTER_NAME } from "../arn.ts";
 import { isValidCidr } from "../cidr.ts";
 import type { ClusterSnapshot, EndpointAccess } from "../model.ts";
@@ -12,7 +12,7 @@ import { normaliseAddon } from "./addon.ts";
 import { awsDate, minorVersion } from "./fields.ts";
 import { fail, locate, parse, show } from "./forms.ts";
 import { resolveIdentity, type IdentityHint } from "./identity.ts";
-import { normaliseInsight } from "./insight.ts";
+import { normaliseInsight, type InsightDescription } from "./insight.ts";
 import { normaliseNodegroup } from "./nodegroup.ts";
 
 /** The control plane log types EKS knows; a type not switched on in the record is off (AWS's default). */
@@ -28,35 +28,35 @@ export interface NormaliseClusterOptions {
   readonly addons?: readonly unknown[];
   /** ListInsights InsightSummary objects (the upgrade-readiness insights). */
   readonly insights?: readonly unknown[];
+  /** DescribeInsight of the insights in ERROR or WARNING, by insight id: the insight returned, or why it was not. */
+  readonly insightDescriptions?: Readonly<Record<string, InsightDescription>>;
   readonly identity?: IdentityHint;
 }
 
-const cidr = z.string().refine(isValidCidr, { error: (issue) => `${show(issue.input)} is not a valid IPv4 or IPv6 CIDR` });
+const cidr = z.string().check(z.refine(isValidCidr, { error: (issue) => `${show(issue.input)} is not a valid IPv4 or IPv6 CIDR` }));
 
 const clusterSchema = z.object({
-  name: z.string().regex(CLUSTER_NAME, {
-    error: (issue) => `expected an EKS cluster name (1-100 letters, digits, "-" or "_", starting with a letter or digit), got ${show(issue.input)}`,
-  }),
-  arn: z.string().optional(),
-  status: z.string().min(1, { error: "expected the cluster status, e.g. ACTIVE" }),
-  version: minorVersion.optional(),
-  platformVersion: z.string().optional(),
-  endpoint: z.string().optional(),
-  createdAt: awsDate.optional(),
-  resourcesVpcConfig: z
-    .object({
-      endpointPublicAccess: z.boolean().optional(),
-      endpointPrivateAccess: z.boolean().optional(),
-      publicAccessCidrs: z.array(cidr).optional(),
-    })
-    .optional(),
-  logging: z
-    .object({
-      clusterLogging: z.array(z.object({ types: z.array(z.string()), enabled: z.boolean() })).optional(),
-    })
-    .optional(),
-  upgradePolicy: z.object({ supportType: z.enum(["STANDARD", "EXTENDED"]).optional() }).optional(),
-  tags: z.record(z.string(), z.string()).optional(),
+  name: z.string().check(
+    z.regex(CLUSTER_NAME, {
+      error: (issue) => `expected an EKS cluster name (1-100 letters, digits, "-" or "_", starting with a letter or digit), got ${show(issue.input)}`,
+    }),
+  ),
+  arn: z.optional(z.string()),
+  status: z.string().check(z.minLength(1, { error: "expected the cluster status, e.g. ACTIVE" })),
+  version: z.optional(minorVersion),
+  platformVersion: z.optional(z.string()),
+  endpoint: z.optional(z.string()),
+  createdAt: z.optional(awsDate),
+  resourcesVpcConfig: z.optional(
+    z.object({
+      endpointPublicAccess: z.optional(z.boolean()),
+      endpointPrivateAccess: z.optional(z.boolean()),
+      publicAccessCidrs: z.optional(z.array(cidr)),
+    }),
+  ),
+  logging: z.optional(z.object({ clusterLogging: z.optional(z.array(z.object({ types: z.array(z.string()), enabled: z.boolean() }))) })),
+  upgradePolicy: z.optional(z.object({ supportType: z.optional(z.enum(["STANDARD", "EXTENDED"])) })),
+  tags: z.optional(z.record(z.string(), z.string())),
 });
 
 function endpointAccess(vpc: z.output<typeof clusterSchema>["resourcesVpcConfig"]): EndpointAccess {
@@ -117,7 +117,7 @@ export function normaliseCluster(input: unknown, extras: NormaliseClusterOptions
   const addons = extras.addons?.map((addon, index) =>
     withoutClusterName(normaliseAddon(addon, `addons[${index}]`), identity.name, "DescribeAddon", `addons[${index}]`),
   );
-  const insights = extras.insights?.map((insight, index) => normaliseInsight(insight, `insights[${index}]`));
+  const insights = extras.insights?.map((insight, index) => normaliseInsight(insight, `insights[${index}]`, extras.insightDescriptions));
 
   return {
     ...identity,

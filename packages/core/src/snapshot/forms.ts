@@ -7,7 +7,7 @@
 // - the recording format of test/fixtures (`{"status_code": 200, "data": {"cluster": {...}}}`,
 //   `{"__class__": "datetime", ...}` dates). A recording of a failed call is reported as such.
 
-import type * as z from "zod";
+import type * as z from "zod/mini";
 import { SnapshotError } from "../errors.ts";
 import { formatPath, issuesFromZod } from "../zod-issues.ts";
 
@@ -42,7 +42,7 @@ export function keysOf(body: JsonObject): string {
 }
 
 /** `value` validated by `schema`; the issues, if any, as a SnapshotError with paths under `prefix`. */
-export function parse<T extends z.ZodType>(schema: T, value: unknown, what: string, prefix: string): z.output<T> {
+export function parse<T extends z.ZodMiniType>(schema: T, value: unknown, what: string, prefix: string): z.output<T> {
   const result = schema.safeParse(value);
   if (!result.success) throw new SnapshotError(`invalid ${what} data`, issuesFromZod(result.error, prefix));
   return result.data;

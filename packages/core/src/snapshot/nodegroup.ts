@@ -1,19 +1,19 @@
 // DescribeNodegroup output -> NodegroupSnapshot.
 
-import * as z from "zod";
+import * as z from "zod/mini";
 import type { NodegroupSnapshot } from "../model.ts";
 import { minorVersion } from "./fields.ts";
 import { locate, parse } from "./forms.ts";
 
 const nodegroupSchema = z.object({
-  nodegroupName: z.string().min(1, { error: "expected the node group name" }),
-  nodegroupArn: z.string().optional(),
-  clusterName: z.string().optional(),
-  status: z.string().optional(),
-  version: minorVersion.optional(),
-  releaseVersion: z.string().optional(),
-  amiType: z.string().optional(),
-  launchTemplate: z.object({ id: z.string().optional(), name: z.string().optional(), version: z.string().optional() }).optional(),
+  nodegroupName: z.string().check(z.minLength(1, { error: "expected the node group name" })),
+  nodegroupArn: z.optional(z.string()),
+  clusterName: z.optional(z.string()),
+  status: z.optional(z.string()),
+  version: z.optional(minorVersion),
+  releaseVersion: z.optional(z.string()),
+  amiType: z.optional(z.string()),
+  launchTemplate: z.optional(z.object({ id: z.optional(z.string()), name: z.optional(z.string()), version: z.optional(z.string()) })),
 });
 
 /** One DescribeNodegroup output. `prefix` names where it sits in the caller's input, for error paths. */

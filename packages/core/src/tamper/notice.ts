@@ -9,7 +9,8 @@ export const TAMPER_SUBJECT_MAX = 100;
 const FIELD_MAX = 256;
 export const TAMPER_PAYLOAD_VERSION = 1;
 
-export type NoticeKind = "tamper" | "heartbeat";
+/** tamper and heartbeat: the tamper function; dead-letter: the dead-letter function (tamper/dead-letter.ts). */
+export type NoticeKind = "tamper" | "heartbeat" | "dead-letter";
 
 /** What a tamper notice says, every string already made safe. */
 export interface TamperCall {
@@ -46,7 +47,7 @@ function record(value: unknown): Record<string, unknown> {
 }
 
 /** The request parameter that names the resource, per call family (CloudTrail requestParameters). */
-const RESOURCE_PARAMETERS = ["name", "trailName", "rule", "keyId", "topicArn", "subscriptionArn", "alarmName", "alarmNames", "functionName"] as const;
+const RESOURCE_PARAMETERS = ["name", "trailName", "rule", "keyId", "topicArn", "subscriptionArn", "alarmName", "alarmNames", "functionName", "queueUrl"] as const;
 
 function resourceOf(parameters: Record<string, unknown>): string | undefined {
   for (const key of RESOURCE_PARAMETERS) {
@@ -82,7 +83,8 @@ export function readTamperCall(event: unknown): TamperCall {
   };
 }
 
-function notice(kind: NoticeKind, severity: string, subject: string, text: string, payload: Record<string, unknown>, where: { account?: string; region?: string }): Notice {
+/** A health-topic message: the text for people, the JSON payload for machines, the attributes for filters. */
+export function healthNotice(kind: NoticeKind, severity: string, subject: string, text: string, payload: Record<string, unknown>, where: { account?: string; region?: string }): Notice {
   const json = JSON.stringify({ kind, version: TAMPER_PAYLOAD_VERSION, severity, ...payload });
   return {
     subject: asciiSubject(subject, TAMPER_SUBJECT_MAX),
@@ -118,7 +120,7 @@ export function renderTamperAlert(call: TamperCall): Notice {
     "Until this is explained, assume EKS Warden may no longer see or report changes to your clusters.",
     "Check the call in CloudTrail (event id above), undo it, and review who holds this identity's credentials.",
   ].join("\n");
-  return notice("tamper", "CRITICAL", subject, text, { call }, call);
+  return healthNotice("tamper", "CRITICAL", subject, text, { call }, call);
 }
 
 /** The daily INFO message proving the health path (EventBridge schedule -> function -> health topic -> subscribers). */
@@ -132,7 +134,7 @@ export function renderHeartbeat(event: unknown, now: Date): Notice {
     "The health path works: the daily schedule ran, the tamper function published, this topic delivered.",
     "A day without this message means the path is broken (rule disabled, function or key unusable, subscription gone): investigate.",
   ].join("\n");
-  return notice("heartbeat", "INFO", `[INFO] EKS Warden heartbeat ${where.region ?? ""}`.trim(), text, { at }, where);
+  return healthNotice("heartbeat", "INFO", `[INFO] EKS Warden heartbeat ${where.region ?? ""}`.trim(), text, { at }, where);
 }
 
 /** EventBridge's scheduled events: only AWS can emit source "aws.events" (PutEvents refuses "aws." sources). */

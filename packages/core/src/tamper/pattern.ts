@@ -2,10 +2,10 @@
 // match CloudTrail records against them. Each pattern catches a CloudTrail-recorded call that would blind the
 // monitor: stop or narrow the trail it reads, disable or re-target its rules, disable or delete its keys, delete or
 // re-policy its topics, cut their subscriptions, delete or mute its alarms, throttle, replace or cut off its
-// functions (docs/threat-model.md).
+// functions, purge, delete or re-configure its queues (docs/threat-model.md).
 
-/** A value in a pattern: an exact value, or EventBridge's prefix filter. */
-export type TamperPatternValue = string | { readonly prefix: string };
+/** A value in a pattern: an exact value, or EventBridge's prefix or suffix filter. */
+export type TamperPatternValue = string | { readonly prefix: string } | { readonly suffix: string };
 export interface TamperPattern {
   readonly [field: string]: readonly TamperPatternValue[] | TamperPattern;
 }
@@ -24,6 +24,8 @@ export interface TamperTargets {
   /** Names and ARNs of the stack's Lambda functions: Lambda requests name a function by either (or a qualified ARN). */
   readonly functionNames: readonly string[];
   readonly functionArns: readonly string[];
+  /** The stack's SQS queues (settle queue, dead-letter queues, their archives): account and queue name. */
+  readonly queues: readonly { readonly account: string; readonly name: string }[];
 }
 
 /** The watched calls, per service. */
@@ -39,10 +41,13 @@ export const TAMPER_CALLS = {
   /** Lambda records its calls with an API version suffix (e.g. UpdateFunctionCode20150331v2): matched by prefix.
    * DeleteFunction also covers DeleteFunctionConcurrency; RemovePermission takes EventBridge's right to invoke. */
   lambda: ["UpdateFunctionCode", "UpdateFunctionConfiguration", "PutFunctionConcurrency", "DeleteFunction", "RemovePermission", "PutFunctionEventInvokeConfig", "UpdateFunctionEventInvokeConfig"],
+  /** PurgeQueue drops every pending settle check or dead letter; SetQueueAttributes can shorten retention, remove the
+   * redrive policy or rewrite the queue policy; DeleteQueue takes all of it. */
+  sqs: ["PurgeQueue", "DeleteQueue", "SetQueueAttributes"],
 } as const;
 
 /** The ids of tamperRules' rules, in order, so a stack can name every rule before it knows its resources. */
-export const TAMPER_RULE_IDS = ["trail", "rule", "targets", "key", "topic", "unsubscribe", "alarms", "alarm", "function"] as const;
+export const TAMPER_RULE_IDS = ["trail", "rule", "targets", "key", "topic", "unsubscribe", "alarms", "alarm", "function", "queue"] as const;
 
 export interface TamperRule {
   /** Short, stable id: the stack names the rule `<stack>-tamper-<id>`. */
@@ -77,6 +82,10 @@ export function tamperRules(targets: TamperTargets): readonly TamperRule[] {
   const alarms = nonEmpty("alarm names", targets.alarmNames);
   const functionArns = nonEmpty("function ARNs", targets.functionArns);
   const functions = [...nonEmpty("function names", targets.functionNames), ...functionArns, ...functionArns.map((arn) => ({ prefix: `${arn}:` }))];
+  if (targets.queues.length === 0) throw new Error("tamper patterns: no queues given; the stack must name every resource it owns");
+  // SQS requests name a queue by URL, whose host has several valid spellings (sqs.<region>.amazonaws.com, the legacy
+  // <region>.queue.amazonaws.com, a VPC endpoint's): the path, "/<account>/<name>", is what identifies the queue.
+  const queueUrls = targets.queues.map((queue) => ({ suffix: `/${queue.account}/${queue.name}` }));
   return [
     {
       id: "trail",
@@ -125,6 +134,11 @@ export function tamperRules(targets: TamperTargets): readonly TamperRule[] {
       // A qualified ARN (version or alias) is the ARN, ":", and the qualifier.
       pattern: cloudTrailCalls("lambda", TAMPER_CALLS.lambda.map((name) => ({ prefix: name })), { functionName: functions }),
     },
+    {
+      id: "queue",
+      description: "One of EKS Warden's SQS queues purged, deleted or re-configured (retention, redrive, policy)",
+      pattern: cloudTrailCalls("sqs", TAMPER_CALLS.sqs, { queueUrl: queueUrls }),
+    },
   ];
 }
 
@@ -135,13 +149,15 @@ function isObject(value: unknown): value is Record<string, unknown> {
 function valueMatches(allowed: readonly TamperPatternValue[], actual: unknown): boolean {
   const candidates = Array.isArray(actual) ? actual : [actual];
   return candidates.some(
-    (candidate) => typeof candidate === "string" && allowed.some((value) => (typeof value === "string" ? value === candidate : candidate.startsWith(value.prefix))),
+    (candidate) =>
+      typeof candidate === "string" &&
+      allowed.some((value) => (typeof value === "string" ? value === candidate : "prefix" in value ? candidate.startsWith(value.prefix) : candidate.endsWith(value.suffix))),
   );
 }
 
 /**
  * Whether EventBridge would deliver `event` to a rule with `pattern`, for the forms tamper patterns use: lists of exact
- * strings and `{ prefix }` filters (an event array matches when any element does), nested objects field by field.
+ * strings, `{ prefix }` and `{ suffix }` filters (an event array matches when any element does), nested objects field by field.
  */
 export function matchesTamperPattern(pattern: TamperPattern, event: unknown): boolean {
   if (!isObject(event)) return false;

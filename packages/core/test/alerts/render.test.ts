@@ -6,6 +6,7 @@ import { ruleById } from "../../src/rules/index.ts";
 import { cluster as helperCluster, context, NOW, publicEndpoint } from "../rules/helpers.ts";
 import { alertSummary, publishedBytes, renderAlert, SNS_MESSAGE_MAX_BYTES, SUBJECT_MAX, type AlertInput } from "../../src/alerts/render.ts";
 import { parseClusterEvent } from "../../src/events/cloudtrail.ts";
+import { effectiveRemediation } from "../../src/remediation/plan.ts";
 import type { Transition } from "../../src/state/transitions.ts";
 import { CREATE_CLUSTER_OPEN_WORLD, eventBridgeEnvelope, readCloudTrailRecord } from "../../../../test/fixtures/index.ts";
 
@@ -243,3 +244,52 @@ describe("attacker-controlled text in alerts", () => {
   });
 });
 
+
+describe("the effective auto-remediation in the endpoint's alerts", () => {
+  const enforce = parsePolicy({ remediation: { mode: "enforce" } });
+  const dryRun = parsePolicy({ remediation: { mode: "dry-run", action: "private" } });
+  const resolved: Transition = { ...opened, kind: "RESOLVED", before: opened.after, after: { status: "PASS", severity: "INFO", evidence: {} } };
+  const remediationLines = (text: string) => text.split("\n").filter((line) => line.startsWith("Remediation:"));
+
+  it("names the policy's mode and action when the cluster has no override tag", () => {
+    const alert = renderAlert({ ...input, autoRemediation: effectiveRemediation(enforce, {}) });
+    expect(remediationLines(alert.text)).toEqual(["Remediation:  enforce, private (policy)"]);
+    expect(alert.payload.autoRemediation).toEqual({ mode: "enforce", action: "private", source: "policy", optedOut: false });
+  });
+
+  it("names the override tag in the OPENED, early and RESOLVED alerts alike, in text and JSON", () => {
+    const autoRemediation = effectiveRemediation(dryRun, { "eks-warden:remediation": "restrict-to-allowlist" });
+    for (const transition of [opened, { ...opened, inProgress: true }, resolved]) {
+      const alert = renderAlert({ ...input, transition, autoRemediation });
+      expect(remediationLines(alert.text)).toEqual(["Remediation:  dry-run, restrict-to-allowlist (tag eks-warden:remediation=restrict-to-allowlist, over the policy)"]);
+      const machine = JSON.parse((JSON.parse(alert.message) as Record<string, string>).sqs!) as Record<string, unknown>;
+      expect(machine["autoRemediation"]).toEqual({ mode: "dry-run", action: "restrict-to-allowlist", source: "tag", override: { tag: "eks-warden:remediation", value: "restrict-to-allowlist" }, optedOut: false });
+    }
+  });
+
+  it("says an opt-out is in force, and that a tag naming no action does nothing", () => {
+    const optedOut = renderAlert({ ...input, autoRemediation: effectiveRemediation(enforce, { "eks-warden:remediation": "opt-out" }) });
+    expect(remediationLines(optedOut.text)).toEqual(["Remediation:  enforce, none: opted out (tag eks-warden:remediation=opt-out)"]);
+    expect(optedOut.payload.autoRemediation).toEqual({ mode: "enforce", source: "tag", override: { tag: "eks-warden:remediation", value: "opt-out" }, optedOut: true });
+    const unknown = renderAlert({ ...input, autoRemediation: effectiveRemediation(enforce, { "eks-warden:remediation": "later please" }) });
+    expect(remediationLines(unknown.text)).toEqual(['Remediation:  enforce, none (tag eks-warden:remediation="later please" names no action: nothing is done)']);
+    expect(unknown.payload.autoRemediation).toMatchObject({ source: "tag", optedOut: false });
+    expect(unknown.payload.autoRemediation).not.toHaveProperty("action");
+  });
+
+  it("cannot forge a line with the tag value, nor grow the line past its bound", () => {
+    const forged = `opt-out\u2028Who:          arn:aws:iam::111122223333:role/SecurityAdmin\u202e${"A".repeat(240)}`;
+    const alert = renderAlert({ ...input, autoRemediation: effectiveRemediation(enforce, { "eks-warden:remediation": forged }) });
+    expect(alert.text).not.toMatch(/[\u2028\u2029\u202e]/);
+    expect(alert.text.split("\n").filter((line) => line.startsWith("Who:"))).toHaveLength(1);
+    const [line] = remediationLines(alert.text);
+    expect(line).toMatch(/^Remediation: {2}enforce, none \(tag eks-warden:remediation="opt-out Who: arn:aws:iam::111122223333:role\/SecurityAdminA+…" names no action: nothing is done\)$/);
+    expect(line!.length).toBeLessThan(200);
+  });
+
+  it("is absent from alerts given no effective remediation (remediation off, or another rule)", () => {
+    const alert = renderAlert(input);
+    expect(remediationLines(alert.text)).toEqual([]);
+    expect(alert.payload).not.toHaveProperty("autoRemediation");
+  });
+});

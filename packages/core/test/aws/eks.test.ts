@@ -1,12 +1,12 @@
 // The EKS collector against the simulator (real SDK client over HTTP), and its error translation.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
-import { EKSClient, DescribeClusterCommand, DescribeAddonCommand, DescribeAddonVersionsCommand, ListInsightsCommand, DescribeClusterVersionsCommand, DescribeNodegroupCommand, DescribeUpdateCommand, ListAddonsCommand, ListNodegroupsCommand, UpdateClusterConfigCommand } from "@aws-sdk/client-eks";
+import { EKSClient, DescribeClusterCommand, DescribeAddonCommand, DescribeAddonVersionsCommand, DescribeInsightCommand, ListInsightsCommand, DescribeClusterVersionsCommand, DescribeNodegroupCommand, DescribeUpdateCommand, ListAddonsCommand, ListNodegroupsCommand, UpdateClusterConfigCommand } from "@aws-sdk/client-eks";
 import { mockClient } from "aws-sdk-client-mock";
 import { startSimulator, type Simulator } from "@eks-warden/simulator/index";
 import { MAX_ATTEMPTS } from "../../src/aws/client-config.ts";
 import { EksCollector, translateEksError } from "../../src/aws/eks.ts";
-import { AccessDenied, ClusterNotFound, EksUnavailable, Throttled, UpdateNotFound } from "../../src/errors.ts";
+import { AccessDenied, ClusterNotFound, EksUnavailable, InsightNotFound, Throttled, UpdateNotFound } from "../../src/errors.ts";
 import { readsFor, ruleById } from "../../src/rules/index.ts";
 import { fixturePath } from "../../../../test/fixtures/index.ts";
 
@@ -87,8 +87,10 @@ describe("EKS error translation", () => {
   const named = (name: string, message = "x") => Object.assign(new Error(message), { name });
   it("maps EKS errors to typed errors with the cause", () => {
     expect(translateEksError("DescribeCluster", ref, named("ResourceNotFoundException", "No cluster found for name: x."))).toBeInstanceOf(ClusterNotFound);
-    expect(translateEksError("DescribeUpdate", ref, named("ResourceNotFoundException", "No update found for ID: u"), "u")).toBeInstanceOf(UpdateNotFound);
-    expect(translateEksError("DescribeUpdate", ref, named("ResourceNotFoundException", "No cluster found for name: x."), "u")).toBeInstanceOf(ClusterNotFound);
+    expect(translateEksError("DescribeUpdate", ref, named("ResourceNotFoundException", "No update found for ID: u"), { updateId: "u" })).toBeInstanceOf(UpdateNotFound);
+    expect(translateEksError("DescribeUpdate", ref, named("ResourceNotFoundException", "No cluster found for name: x."), { updateId: "u" })).toBeInstanceOf(ClusterNotFound);
+    expect(translateEksError("DescribeInsight", ref, named("ResourceNotFoundException", "No insight found for id: i."), { insightId: "i" })).toBeInstanceOf(InsightNotFound);
+    expect(translateEksError("DescribeInsight", ref, named("ResourceNotFoundException", "No cluster found for name: x."), { insightId: "i" })).toBeInstanceOf(ClusterNotFound);
     expect(translateEksError("DescribeCluster", ref, named("ThrottlingException"))).toBeInstanceOf(Throttled);
     expect(translateEksError("DescribeCluster", ref, named("AccessDeniedException"))).toBeInstanceOf(AccessDenied);
     const failure = named("ServerException");
@@ -159,7 +161,7 @@ describe("EksCollector edge cases", () => {
     expect(collected.versions?.versions).toHaveLength(2);
     expect(mocked.commandCalls(DescribeClusterVersionsCommand)[1]!.args[0].input).toEqual({ nextToken: "p2" });
     expect(await local.describeUpdate(ref, "u")).toEqual({ status: "Successful", errors: [] });
-    expect(translateEksError("DescribeUpdate", ref, { name: "ResourceNotFoundException" }, "u")).toBeInstanceOf(EksUnavailable);
+    expect(translateEksError("DescribeUpdate", ref, { name: "ResourceNotFoundException" }, { updateId: "u" })).toBeInstanceOf(EksUnavailable);
     mocked.restore();
   });
 
@@ -217,15 +219,24 @@ describe("EksCollector reads what the rules that run need, and no more", () => {
     mocked.restore();
   });
 
-  it("reads upgrade insights filtered to UPGRADE_READINESS, every page", async () => {
+  it("reads upgrade insights filtered to UPGRADE_READINESS, every page, and describes the failing ones only", async () => {
     const mocked = mockClient(EKSClient);
     mocked.on(DescribeClusterCommand).resolves({ cluster: modern as never });
     const insight = { id: "i-1", name: "Kubelet version skew", category: "UPGRADE_READINESS", insightStatus: { status: "WARNING", reason: "skew" } };
-    mocked.on(ListInsightsCommand).resolvesOnce({ insights: [insight as never], nextToken: "n" }).resolves({});
+    const passing = { id: "i-2", name: "Cluster health issues", category: "UPGRADE_READINESS", insightStatus: { status: "PASSING" } };
+    mocked.on(ListInsightsCommand).resolvesOnce({ insights: [insight as never], nextToken: "n" }).resolves({ insights: [passing as never] });
+    mocked.on(DescribeInsightCommand).resolves({ insight: { ...insight, recommendation: "Upgrade the nodes." } as never });
     const collected = await new EksCollector({ clientFor: () => new EKSClient({ region: "us-east-1", credentials }) }).collect(ref, ["insights"]);
-    expect(collected.snapshot.insights).toMatchObject([{ id: "i-1", status: "WARNING", reason: "skew" }]);
+    expect(collected.snapshot.insights).toMatchObject([{ id: "i-1", status: "WARNING", reason: "skew", details: { recommendation: "Upgrade the nodes." } }, { id: "i-2", status: "PASSING" }]);
     expect(mocked.commandCalls(ListInsightsCommand)[0]!.args[0].input).toEqual({ clusterName: ref.name, filter: { categories: ["UPGRADE_READINESS"] } });
-    expect(commandsSent(mocked)).toEqual(["DescribeCluster", "ListInsights", "ListInsights"]);
+    expect(mocked.commandCalls(DescribeInsightCommand)[0]!.args[0].input).toEqual({ clusterName: ref.name, id: "i-1" });
+    expect(commandsSent(mocked)).toEqual(["DescribeCluster", "DescribeInsight", "ListInsights", "ListInsights"]);
+    // A reply without an insight leaves that insight unreadable (upgrade-insights: ERROR), not passing.
+    mocked.on(ListInsightsCommand).resolves({ insights: [insight as never] });
+    mocked.on(DescribeInsightCommand).resolves({});
+    const empty = await new EksCollector({ clientFor: () => new EKSClient({ region: "us-east-1", credentials }) }).collect(ref, ["insights"]);
+    expect(empty.snapshot.insights?.[0]).toMatchObject({ id: "i-1", detailsUnreadable: "DescribeInsight returned no insight" });
+    expect(empty.snapshot.insights?.[0]?.details).toBeUndefined();
     mocked.restore();
   });
 

@@ -275,6 +275,38 @@ describe("rendering", () => {
     expect(text.split("\n").some((line) => line.startsWith("Injected"))).toBe(false);
   });
 
+  it("gives the browser page the same could-not-read section and changes as the message", () => {
+    const html = digestHtml(report);
+    expect(html).toContain("compared with 2026-W49");
+    expect(html).toContain('<div class="problems"><h2>Could not read</h2><ul><li>region ap-south-1: AccessDenied: EKS ListClusters</li><li>cluster flaky (eu-west-1): Throttled: EKS DescribeCluster</li></ul></div>');
+    expect(html).toContain("<h3>Findings opened (4)</h3>");
+    expect(html).toContain("<h3>Findings closed (1)</h3>");
+    expect(html).toContain("<h3>Clusters removed (1)</h3>");
+    expect(html).toContain("<h3>Versions upgraded (1)</h3><ul><li>payments (eu-west-1) 1.33 -&gt; 1.34</li></ul>");
+
+    const baseline = digestHtml(buildDigest({ sweep: sweepOf([swept("payments", "eu-west-1", "1.34", [])]), previous: undefined, policy: defaultPolicy(), now: NOW }).report);
+    expect(baseline).toContain("(first digest: the baseline)");
+    expect(baseline).not.toContain("Could not read");
+    expect(baseline).not.toContain("<h3>");
+  });
+
+  it("says '?' for support dates EKS has not published, rather than inventing a window", () => {
+    const undated: VersionCatalogue = { versions: [{ version: "1.35", status: "STANDARD_SUPPORT" }, { version: "1.30", status: "EXTENDED_SUPPORT" }] };
+    const { report: early } = buildDigest({
+      sweep: sweepOf([swept("fresh", "eu-west-1", "1.35", [], { versions: undated }), swept("older", "eu-west-1", "1.30", [], { versions: undated })]),
+      previous: undefined,
+      policy: defaultPolicy(),
+      now: NOW,
+    });
+    expect(early.clusters.map((cluster) => [cluster.name, cluster.support])).toEqual([
+      ["fresh", { state: "STANDARD_SUPPORT" }],
+      ["older", { state: "EXTENDED_SUPPORT" }],
+    ]);
+    const text = renderDigest(early).text;
+    expect(text).toContain("Kubernetes 1.35, standard support until ?;");
+    expect(text).toContain("Kubernetes 1.30, extended support until ?;");
+  });
+
   it("cuts a subject at 100 characters", () => {
     const subject = digestSubject({ week: "2026-W50", headline: { ...report.headline, clusters: 10 ** 40, clustersFailing: 10 ** 40, findingsOpened: 10 ** 40 } });
     expect(subject.length).toBe(100);

@@ -5,6 +5,7 @@ import type { Policy } from "../../src/model.ts";
 import { parsePolicy, type PolicyInput } from "../../src/policy.ts";
 import {
   attemptsInWindow,
+  effectiveRemediation,
   planRemediation,
   remediationCommand,
   type RemediationAttempt,
@@ -107,6 +108,8 @@ describe("planRemediation", () => {
   it("waits while an attempt is in flight, unless it is stale", () => {
     expect(planRemediation(context({ record: record([{ ...attempt(0.1, "in-progress"), updateId: "u-1" }]) }))).toMatchObject({ kind: "skip", reason: expect.stringMatching(/already in flight \(in-progress, update u-1\)/) });
     expect(planRemediation(context({ record: record([attempt(7, "retrying")]) }))).toMatchObject({ kind: "act" });
+    // Reserved, not called yet: no update id to name.
+    expect(planRemediation(context({ record: record([attempt(0.1, "calling")]) }))).toMatchObject({ kind: "skip", reason: expect.stringMatching(/already in flight \(calling\)$/) });
   });
 
   it("allows 3 calls per 24 h, then one conflict naming the openers, then nothing", () => {
@@ -120,6 +123,20 @@ describe("planRemediation", () => {
     // A day later the window has moved on: one more call is allowed.
     expect(planRemediation(context({ record: record([attempt(30), attempt(26), attempt(25)]) }))).toMatchObject({ kind: "act" });
     expect(planRemediation(context({ record: spent, policy: { remediation: { mode: "enforce", attemptsPerDay: 5 } } }))).toMatchObject({ kind: "act" });
+  });
+
+  it("tells the conflict of an overridden cluster with its tag", () => {
+    const spent = record([attempt(3), attempt(2), attempt(1)]);
+    expect(planRemediation(context({ record: spent, tags: { "eks-warden:remediation": "private" } }))).toMatchObject({ kind: "conflict", override: { tag: "eks-warden:remediation", value: "private" } });
+  });
+
+  it("computes the effective remediation from the policy and the tag, the one way plan and alerts see it", () => {
+    const policy = parsePolicy({ remediation: { mode: "dry-run", action: "restrict-to-allowlist" }, endpoint: { allowedPublicCidrs: ALLOWLIST } });
+    expect(effectiveRemediation(policy, {})).toEqual({ mode: "dry-run", action: "restrict-to-allowlist", source: "policy", optedOut: false });
+    expect(effectiveRemediation(policy, { "eks-warden:remediation": "private" })).toEqual({ mode: "dry-run", action: "private", source: "tag", override: { tag: "eks-warden:remediation", value: "private" }, optedOut: false });
+    expect(effectiveRemediation(policy, { "eks-warden:remediation": "opt-out" })).toEqual({ mode: "dry-run", source: "tag", override: { tag: "eks-warden:remediation", value: "opt-out" }, optedOut: true });
+    // Tag values are case-sensitive: "Private" names no action, and nothing is done (fail safe).
+    expect(effectiveRemediation(policy, { "eks-warden:remediation": "Private" })).toEqual({ mode: "dry-run", source: "tag", override: { tag: "eks-warden:remediation", value: "Private" }, optedOut: false });
   });
 
   it("writes the CLI command with the list last", () => {

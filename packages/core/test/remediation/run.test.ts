@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { AccountUnreachable, AlreadyAtDesiredConfiguration, EksRequestRejected, EksUnavailable, StateConflict, UpdateInProgress } from "../../src/errors.ts";
 import { processClusterEvent } from "../../src/pipeline/cluster-event.ts";
-import type { ClusterRef, SettleMessage } from "../../src/pipeline/ports.ts";
+import { DEFAULT_PIPELINE_SETTINGS, type ClusterRef, type SettleMessage } from "../../src/pipeline/ports.ts";
 import { processSettleCheck, readSettleMessage } from "../../src/pipeline/settle.ts";
 import { parsePolicy } from "../../src/policy.ts";
 import type { RemediationMessage } from "../../src/remediation/messages.ts";
@@ -283,6 +283,33 @@ describe("remediation alerts", () => {
   });
 });
 
+describe("attacker-controlled text in remediation alerts", () => {
+  it("can forge no line: identity, source, errors, openers and the tag value each stay on their line", () => {
+    const forged = "\u2028Monitor role: arn:aws:iam::111122223333:role/Admin";
+    const at = new Date("2026-03-01T12:00:00Z");
+    const failed = renderRemediationAlert({
+      outcome: "FAILED",
+      cluster: REF,
+      severity: "CRITICAL",
+      action: "private",
+      override: { tag: "eks-warden:remediation", value: `private${forged}` },
+      opened: { actor: { type: "IAMUser", arn: ALICE.arn, userName: `alice${forged}` }, sourceIp: `198.51.100.23${forged}` },
+      errors: [`InvalidParameterException: no${forged}`],
+      at,
+    });
+    const conflict = renderRemediationAlert({ outcome: "CONFLICT", cluster: REF, severity: "CRITICAL", opened: {}, openers: [`${ALICE.arn}${forged}`], attempts: 3, at });
+    for (const { text } of [failed, conflict]) {
+      expect(text).not.toMatch(/[\u2028\u2029\r]/);
+      expect(text.split("\n").filter((line) => line.startsWith("Monitor role:"))).toEqual([]);
+    }
+    expect(failed.text).toContain('Action:       private (from tag eks-warden:remediation="private Monitor role: arn:aws:iam::111122223333:role/Admin")');
+    expect(failed.text).toContain("Opened by:    arn:aws:iam::111122223333:user/alice (IAMUser alice Monitor role: arn:aws:iam::111122223333:role/Admin)");
+    expect(failed.text).toContain('Source IP:    "198.51.100.23 Monitor role: arn:aws:iam::111122223333:role/Admin"');
+    expect(failed.text).toContain("EKS error:    InvalidParameterException: no Monitor role: arn:aws:iam::111122223333:role/Admin");
+    expect(conflict.text).toContain(`Reopened by:  ${ALICE.arn} Monitor role: arn:aws:iam::111122223333:role/Admin`);
+  });
+});
+
 describe("sparse inputs and edge paths", () => {
   it("renders every outcome from the least it may be given", () => {
     const at = new Date("2026-03-01T12:00:00Z");
@@ -340,5 +367,255 @@ describe("sparse inputs and edge paths", () => {
     await settle(deps);
     expect(await settle(deps, queued(w)[0])).toMatchObject({ remediation: { result: "failed" } });
     expect(w.notifier.alerts.at(-1)!.text).toContain("did not end after 1 checks");
+  });
+});
+
+describe("a retried call checks the live cluster again", () => {
+  const remediationAlerts = (w: World) => w.notifier.alerts.filter((alert) => alert.attributes.kind === "remediation");
+
+  it.each([
+    ["no longer ACTIVE", { status: "DELETING" }, "the cluster is DELETING now"],
+    ["exempt now (any value of the tag stops it)", { tags: { "eks-warden:exempt": "please" } }, "the cluster now carries eks-warden:exempt"],
+    ["opted out now", { tags: { "eks-warden:remediation": "opt-out" } }, "the cluster is now opted out (eks-warden:remediation=opt-out)"],
+    ["tagged with a value naming no action (fail safe, as the plan)", { tags: { "eks-warden:remediation": "later" } }, "the cluster's tag eks-warden:remediation now names no action: nothing done"],
+  ])("does not call again for a cluster %s", async (_case, extra, reason) => {
+    const { w, writer, deps, store } = setup([new UpdateInProgress(REF.arn)]);
+    expect(await settle(deps)).toMatchObject({ remediation: { result: "retrying" } });
+    w.eks.clusters.set(REF.arn, clusterRecord(REF, OPEN, extra));
+    expect(await settle(deps, queued(w)[0])).toEqual({ status: "remediation", remediation: { step: "call", result: "abandoned" } });
+    expect(writer.calls).toHaveLength(1);
+    expect((await store.readRemediation(REF.arn))?.attempts).toMatchObject([{ status: "abandoned" }]);
+    expect(w.store.history.at(-1)).toMatchObject({ kind: "remediation", note: `retry not needed: ${reason}`, remediation: { step: "abandoned", reason } });
+    expect(remediationAlerts(w)).toEqual([]);
+  });
+
+  it("does not call again for a cluster exempted by the policy meanwhile: abandoned, not taken for closed", async () => {
+    const { w, writer, deps, store } = setup([new UpdateInProgress(REF.arn)]);
+    await settle(deps);
+    const exempted = { ...deps, policy: parsePolicy({ remediation: { mode: "enforce" }, exemptions: { entries: [{ cluster: REF.arn, rules: ["endpoint-public-access"], until: "2026-12-31", reason: "vendor ingress" }] } }) };
+    expect(await settle(exempted, queued(w)[0])).toMatchObject({ remediation: { step: "call", result: "abandoned" } });
+    expect(writer.calls).toHaveLength(1);
+    expect((await store.readRemediation(REF.arn))?.attempts).toMatchObject([{ status: "abandoned" }]);
+    expect(w.store.history.at(-1)).toMatchObject({ remediation: { step: "abandoned", reason: "endpoint-public-access is EXEMPT now, not FAIL" } });
+  });
+
+  it("calls again on an UPDATING cluster (EKS refuses or accepts; the plan waits for neither)", async () => {
+    const { w, writer, deps } = setup([new UpdateInProgress(REF.arn)]);
+    await settle(deps);
+    w.eks.clusters.set(REF.arn, clusterRecord(REF, OPEN, { status: "UPDATING" }));
+    expect(await settle(deps, queued(w)[0])).toMatchObject({ remediation: { step: "call", result: "called" } });
+    expect(writer.calls).toHaveLength(2);
+    // The check read only what the endpoint rule needs.
+    expect(w.eks.reads.at(-1)).toEqual(["cluster"]);
+  });
+
+  it("files the failure of an attempt recorded without severity (an earlier version) under CRITICAL", async () => {
+    const { w, deps, store } = setup([new EksRequestRejected(REF.arn, "InvalidParameterException", "subnet gone")]);
+    store.records.set(REF.arn, {
+      clusterArn: REF.arn,
+      version: 1,
+      attempts: [{ id: "a1", at: "2026-03-01T11:59:00.000Z", action: "private", status: "retrying", input: { name: REF.name, resourcesVpcConfig: { endpointPublicAccess: false, endpointPrivateAccess: true } } }],
+    });
+    const retry: RemediationMessage = { version: 1, kind: "remediation", step: "call", cluster: REF, attemptId: "a1", attempt: 2, queuedAt: "2026-03-01T12:00:00Z", opened: {} };
+    expect(await settle(deps, retry)).toMatchObject({ remediation: { step: "call", result: "failed" } });
+    expect(w.notifier.alerts.at(-1)!.attributes).toMatchObject({ kind: "remediation", transition: "FAILED", severity: "CRITICAL" });
+  });
+
+  it("keeps the reservation when a queued retry fails transiently: the queue delivers the same call again", async () => {
+    const { w, writer, deps, store } = setup([new UpdateInProgress(REF.arn), new EksUnavailable("UpdateClusterConfig")]);
+    await settle(deps);
+    const retry = queued(w)[0]!;
+    // The cluster cannot be read for the check: the message fails and comes back.
+    w.eks.failures.push(new EksUnavailable("DescribeCluster"));
+    await expect(settle(deps, retry)).rejects.toBeInstanceOf(EksUnavailable);
+    // The call itself fails transiently: still the same attempt, still retrying (not given back as inline).
+    await expect(settle(deps, retry)).rejects.toBeInstanceOf(EksUnavailable);
+    expect((await store.readRemediation(REF.arn))?.attempts).toMatchObject([{ status: "retrying" }]);
+    expect(await settle(deps, retry)).toMatchObject({ remediation: { result: "called" } });
+    expect(writer.calls).toHaveLength(3);
+    expect((await store.readRemediation(REF.arn))?.attempts).toHaveLength(1);
+  });
+});
+
+describe("an update EKS no longer knows", () => {
+  it("is not reported as REMEDIATED when the cluster cannot tell (DELETING now): the attempt ends without an outcome", async () => {
+    const { w, deps, store } = setup();
+    await settle(deps);
+    w.eks.updates.delete("u-close");
+    w.eks.clusters.set(REF.arn, clusterRecord(REF, PRIVATE, { status: "DELETING" }));
+    expect(await settle(deps, queued(w)[0])).toEqual({ status: "remediation", remediation: { step: "follow", result: "abandoned" } });
+    expect(w.notifier.alerts.filter((alert) => alert.attributes.kind === "remediation")).toEqual([]);
+    expect((await store.readRemediation(REF.arn))?.attempts).toMatchObject([{ status: "abandoned" }]);
+    expect(w.store.history.at(-1)).toMatchObject({ note: "update u-close not found, and the cluster is DELETING now", remediation: { step: "abandoned", updateId: "u-close" } });
+  });
+
+  it("is reported FAILED when the endpoint is still public", async () => {
+    const { w, deps } = setup();
+    await settle(deps);
+    w.eks.updates.delete("u-close");
+    w.eks.clusters.set(REF.arn, clusterRecord(REF, OPEN));
+    expect(await settle(deps, queued(w)[0])).toMatchObject({ remediation: { step: "follow", result: "failed" } });
+    const failed = w.notifier.alerts.at(-1)!;
+    expect(failed.subject).toBe("[REMEDIATION FAILED] payments-prod (eu-west-1): the public endpoint is still open");
+    expect(failed.text).toContain("EKS error:    update not found and the endpoint is still public");
+  });
+});
+
+describe("the override tag on the settle worker", () => {
+  const TAG = "eks-warden:remediation";
+  const withAllowlist = (mode: "enforce" | "dry-run", action: "private" | "restrict-to-allowlist") => parsePolicy({ remediation: { mode, action }, endpoint: { allowedPublicCidrs: ["203.0.113.0/24"] } });
+
+  it("acts with the tag's action, records the override, and tells it in the OPENED and REMEDIATED alerts", async () => {
+    const { w, writer, deps, store } = setup();
+    w.eks.clusters.set(REF.arn, clusterRecord(REF, OPEN, { tags: { [TAG]: "restrict-to-allowlist" } }));
+    const tagged = { ...deps, policy: withAllowlist("enforce", "private") };
+    expect(await settle(tagged, { ...SETTLE, cause: { ...SETTLE.cause, userAgent: "aws-cli/2.15" } })).toMatchObject({ remediation: { result: "called" } });
+    expect(w.store.history.at(-1)).toMatchObject({ kind: "remediation", cause: { eventId: "e-open", actor: ALICE, userAgent: "aws-cli/2.15" }, remediation: { step: "called" } });
+    expect(writer.calls).toEqual([{ name: "payments-prod", resourcesVpcConfig: { endpointPublicAccess: true, publicAccessCidrs: ["203.0.113.0/24"] } }]);
+    const record = await store.readRemediation(REF.arn);
+    expect(record).toMatchObject({ override: { tag: TAG, value: "restrict-to-allowlist" }, attempts: [{ action: "restrict-to-allowlist", override: { tag: TAG, value: "restrict-to-allowlist" } }] });
+    const [opened] = w.notifier.alerts;
+    expect(opened!.subject).toMatch(/^\[CRITICAL\] payments-prod/);
+    expect(opened!.text).toContain(`Remediation:  enforce, restrict-to-allowlist (tag ${TAG}=restrict-to-allowlist, over the policy)`);
+
+    w.eks.updates.set("u-close", { status: "Successful", errors: [] });
+    expect(await settle(tagged, queued(w)[0])).toMatchObject({ remediation: { step: "follow", result: "succeeded" } });
+    const remediated = w.notifier.alerts.find((alert) => alert.attributes.transition === "SUCCEEDED")!;
+    expect(remediated.text).toContain(`Action:       restrict-to-allowlist (from tag ${TAG}=restrict-to-allowlist)`);
+    expect(remediated.payload).toMatchObject({ override: { tag: TAG, value: "restrict-to-allowlist" } });
+  });
+
+  it("records an opt-out without calling, and forgets it once the tag is gone", async () => {
+    const { w, writer, deps, store } = setup();
+    w.eks.clusters.set(REF.arn, clusterRecord(REF, OPEN, { tags: { [TAG]: "opt-out" } }));
+    expect(await settle(deps)).toMatchObject({ remediation: { step: "plan", result: "skipped" } });
+    expect(writer.calls).toEqual([]);
+    expect(await store.readRemediation(REF.arn)).toMatchObject({ version: 1, override: { tag: TAG, value: "opt-out" }, attempts: [] });
+    expect(w.notifier.alerts.map((alert) => alert.text).join("")).toContain(`Remediation:  enforce, none: opted out (tag ${TAG}=opt-out)`);
+    // The same opt-out seen again writes nothing.
+    await settle(deps);
+    expect((await store.readRemediation(REF.arn))?.version).toBe(1);
+
+    w.eks.clusters.set(REF.arn, clusterRecord(REF, OPEN));
+    expect(await settle(deps)).toMatchObject({ remediation: { result: "called" } });
+    const record = await store.readRemediation(REF.arn);
+    expect(record).not.toHaveProperty("override");
+    expect(record?.attempts).toMatchObject([{ status: "in-progress", action: "private" }]);
+    expect(record?.attempts[0]).not.toHaveProperty("override");
+  });
+
+  it("in dry-run names the tag's action and makes no call", async () => {
+    const { w, writer, deps } = setup();
+    w.eks.clusters.set(REF.arn, clusterRecord(REF, OPEN, { tags: { [TAG]: "private" } }));
+    expect(await settle({ ...deps, policy: withAllowlist("dry-run", "restrict-to-allowlist") })).toMatchObject({ remediation: { step: "plan", result: "dry-run" } });
+    expect(writer.calls).toEqual([]);
+    const dryRun = w.notifier.alerts.find((alert) => alert.attributes.kind === "remediation")!;
+    expect(dryRun.subject).toBe("[DRY RUN] payments-prod (eu-west-1): would close the public endpoint (private)");
+    expect(dryRun.text).toContain(`Action:       private (from tag ${TAG}=private)`);
+    expect(w.notifier.alerts[0]!.text).toContain(`Remediation:  dry-run, private (tag ${TAG}=private, over the policy)`);
+    expect(w.store.history.at(-1)).toMatchObject({ kind: "remediation", remediation: { step: "dry-run", action: "private", override: { value: "private" } } });
+  });
+});
+
+describe("remediation edges on the settle worker", () => {
+  it("reads and writes nothing when the endpoint passes, even with remediation on", async () => {
+    const { w, writer, deps, store } = setup();
+    w.eks.clusters.set(REF.arn, clusterRecord(REF, PRIVATE));
+    const result = await settle(deps);
+    expect(result).toMatchObject({ status: "settled" });
+    expect(result).not.toHaveProperty("remediation");
+    expect(writer.calls).toEqual([]);
+    expect(store.records.size).toBe(0);
+  });
+
+  it("makes no call when the reservation cannot be written: lost races past the retries, or a failing store", async () => {
+    const racing = setup();
+    racing.store.conflictsLeft = 100;
+    await expect(settle(racing.deps)).rejects.toBeInstanceOf(StateConflict);
+    expect(100 - racing.store.conflictsLeft).toBe(DEFAULT_PIPELINE_SETTINGS.maxConflictRetries + 1);
+    expect(racing.writer.calls).toEqual([]);
+
+    const broken = setup();
+    let writes = 0;
+    broken.store.writeRemediation = async () => {
+      writes += 1;
+      throw new Error("DynamoDB unavailable");
+    };
+    await expect(settle(broken.deps)).rejects.toThrow("DynamoDB unavailable");
+    expect(writes).toBe(1);
+    expect(broken.writer.calls).toEqual([]);
+  });
+
+  const spentRecord = (conflict?: RemediationRecord["conflict"]): RemediationRecord => ({
+    clusterArn: REF.arn,
+    version: 3,
+    attempts: [1, 2, 3].map((n) => ({ id: `a${n}`, at: "2026-03-01T11:00:00.000Z", action: "private" as const, status: "succeeded" as const, input: { name: REF.name, resourcesVpcConfig: { endpointPublicAccess: false } }, openedBy: ALICE.arn })),
+    ...(conflict ? { conflict } : {}),
+  });
+
+  it("reports the conflict again once the last report is out of the 24 h window", async () => {
+    const { w, writer, deps, store } = setup();
+    store.records.set(REF.arn, spentRecord({ at: "2026-02-27T12:00:00.000Z", openers: ["arn:aws:iam::111122223333:user/bob"] }));
+    expect(await settle(deps)).toMatchObject({ remediation: { result: "conflict" } });
+    expect(writer.calls).toEqual([]);
+    expect(w.notifier.alerts.filter((alert) => alert.attributes.transition === "CONFLICT")).toHaveLength(1);
+    expect((await store.readRemediation(REF.arn))?.conflict).toEqual({ at: "2026-03-01T12:00:00.000Z", openers: [ALICE.arn] });
+  });
+
+  it("keeps the conflict another worker recorded meanwhile rather than writing its own", async () => {
+    const { w, deps, store } = setup();
+    store.records.set(REF.arn, spentRecord());
+    const theirs = { at: "2026-03-01T11:59:59.000Z", openers: [ALICE.arn] };
+    const racingNotifier = {
+      publish: async (alert: Parameters<typeof w.notifier.publish>[0]) => {
+        await w.notifier.publish(alert);
+        // Another worker reported the same conflict and recorded it between this alert and this write.
+        const current = store.records.get(REF.arn)!;
+        if (alert.attributes.transition === "CONFLICT") store.records.set(REF.arn, { ...current, version: current.version + 1, conflict: theirs });
+      },
+    };
+    expect(await settle({ ...deps, notifier: racingNotifier })).toMatchObject({ remediation: { result: "conflict" } });
+    expect((await store.readRemediation(REF.arn))?.conflict).toEqual(theirs);
+  });
+
+  it("reports an outcome recorded but not yet reported (a crash in between) from the record, without asking EKS again", async () => {
+    const { w, deps, store } = setup();
+    // Written by an earlier version: no severity, no end time.
+    store.records.set(REF.arn, {
+      clusterArn: REF.arn,
+      version: 1,
+      attempts: [{ id: "a1", at: "2026-03-01T11:59:00.000Z", action: "private", status: "failed", input: { name: REF.name, resourcesVpcConfig: { endpointPublicAccess: false, endpointPrivateAccess: true } }, updateId: "u-1", errors: ["EKS said no"], reported: false }],
+    });
+    const unanswerable = new EksUnavailable("DescribeUpdate");
+    w.eks.failures.push(unanswerable);
+    const follow: RemediationMessage = { version: 1, kind: "remediation", step: "follow", cluster: REF, attemptId: "a1", updateId: "u-1", attempt: 2, queuedAt: "2026-03-01T12:00:00Z", opened: {} };
+    expect(await settle(deps, follow)).toEqual({ status: "remediation", remediation: { step: "follow", result: "failed" } });
+    expect(w.eks.failures).toEqual([unanswerable]);
+    const failed = w.notifier.alerts.at(-1)!;
+    expect(failed.attributes).toMatchObject({ kind: "remediation", transition: "FAILED", severity: "CRITICAL" });
+    expect(failed.text).toContain("EKS error:    EKS said no");
+    expect((await store.readRemediation(REF.arn))?.attempts).toMatchObject([{ status: "failed", reported: true }]);
+  });
+
+  it("names EKS's error by what EKS gave: code and message, either, or neither", async () => {
+    const { w, deps } = setup();
+    await settle(deps);
+    w.eks.updates.set("u-close", { status: "Failed", errors: [{ errorCode: "SubnetNotFound" }, { errorMessage: "no room" }, {}] });
+    expect(await settle(deps, queued(w)[0])).toMatchObject({ remediation: { result: "failed" } });
+    expect(w.notifier.alerts.at(-1)!.payload).toMatchObject({ errors: ["SubnetNotFound", "no room", "EKS gave no details of this error"] });
+  });
+
+  it("says the monitor closed it even when it knows neither its role nor who had opened it", async () => {
+    const { w, deps } = setup();
+    const { roleArn: _role, ...ports } = deps.remediation;
+    const anonymous = { ...deps, remediation: ports };
+    await settle(anonymous, { ...SETTLE, cause: {} });
+    w.eks.updates.set("u-close", { status: "Successful", errors: [] });
+    expect(await settle(anonymous, queued(w)[0])).toMatchObject({ remediation: { result: "succeeded" } });
+    const resolved = w.notifier.alerts.at(-1)!;
+    expect(resolved.subject).toMatch(/^\[RESOLVED\] payments-prod/);
+    expect(resolved.text).toContain("Closed by:    EKS Warden auto-remediation (update u-close)\n");
+    expect(resolved.text).toContain("Opened by:    unknown (no CloudTrail identity)\n");
+    expect(w.notifier.alerts.find((alert) => alert.attributes.transition === "SUCCEEDED")!.text).not.toContain("Monitor role:");
   });
 });

@@ -8,6 +8,7 @@ import { parsePolicy, type PolicyInput } from "../../src/policy.ts";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { normaliseAddonVersions, normaliseCluster, normaliseVersionCatalogue } from "../../src/snapshot.ts";
+import { isRecord } from "../../src/snapshot/forms.ts";
 import { readEksFixture } from "../eks-fixtures.ts";
 
 /**
@@ -149,7 +150,10 @@ export function ruleFixture(ruleId: string, kind: "pass" | "fail"): { what: unkn
   const input = JSON.parse(readFileSync(`${RULE_FIXTURES_DIR}${ruleId}.${kind}.json`, "utf8")) as Record<string, unknown>;
   const list = (key: string) => (Array.isArray(input[key]) ? (input[key] as unknown[]) : undefined);
   const [nodegroups, addons, insights, addonVersions] = [list("nodegroups"), list("addons"), list("insights"), list("addonVersions")];
-  const snapshot = normaliseCluster(input, { ...(nodegroups && { nodegroups }), ...(addons && { addons }), ...(insights && { insights }) });
+  const insightDescriptions = isRecord(input["insightDescriptions"])
+    ? Object.fromEntries(Object.entries(input["insightDescriptions"]).map(([id, insight]) => [id, { insight }]))
+    : undefined;
+  const snapshot = normaliseCluster(input, { ...(nodegroups && { nodegroups }), ...(addons && { addons }), ...(insights && { insights }), ...(insightDescriptions && { insightDescriptions }) });
   const amiReleases = input.amiReleases as Record<string, string | null> | undefined;
   return {
     what: input._what,

@@ -101,6 +101,7 @@ describe("the rule registry", () => {
       "eks:DescribeAddonVersions",
       "eks:DescribeCluster",
       "eks:DescribeClusterVersions",
+      "eks:DescribeInsight",
       "eks:DescribeNodegroup",
       "eks:ListAddons",
       "eks:ListInsights",

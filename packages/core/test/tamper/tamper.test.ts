@@ -22,6 +22,10 @@ const targets: TamperTargets = {
     "arn:aws:lambda:eu-west-1:111122223333:function:prod-eks-warden-Warden-ClusterEvent0490C859-AbCdEf123456",
     "arn:aws:lambda:eu-west-1:111122223333:function:prod-eks-warden-Warden-TamperD91FBCA7-ZyXwVu987654",
   ],
+  queues: [
+    { account: "111122223333", name: "prod-eks-warden-Warden-SettleQueue4F7A9B2C-AbCdEfGh1234" },
+    { account: "111122223333", name: "prod-eks-warden-Warden-SettleDeadLetterQueue1A2B3C4D-IjKlMnOp5678" },
+  ],
 };
 const rules = tamperRules(targets);
 const caughtBy = (event: unknown): string[] => rules.filter((rule) => matchesTamperPattern(rule.pattern, event)).map((rule) => rule.id);
@@ -107,8 +111,34 @@ describe("tamper rules", () => {
     expect(caughtBy(unsubscribe(`${HEALTH_TOPIC}2:0b1c2d3e-4f5a-4b6c-8d7e-9f0a1b2c3d4e`))).toEqual([]);
   });
 
+  it("catch the settle queue or a dead-letter queue purged, deleted or re-configured, whatever host its URL names", () => {
+    expect(caughtBy(fixture("sqs-PurgeQueue.settle-queue.json"))).toEqual(["queue"]);
+    const sqs = (eventName: string, queueUrl: string, more: Event = {}) => variant("sqs-PurgeQueue.settle-queue.json", { eventName, requestParameters: { queueUrl, ...more } });
+    const deadLetters = "prod-eks-warden-Warden-SettleDeadLetterQueue1A2B3C4D-IjKlMnOp5678";
+    expect(caughtBy(sqs("DeleteQueue", `https://sqs.eu-west-1.amazonaws.com/111122223333/${deadLetters}`))).toEqual(["queue"]);
+    // Retention cut to a minute and the redrive policy removed: the pending checks expire or never reach a dead letter.
+    expect(caughtBy(sqs("SetQueueAttributes", `https://sqs.eu-west-1.amazonaws.com/111122223333/${deadLetters}`, { attributes: { MessageRetentionPeriod: "60", RedrivePolicy: "" } }))).toEqual(["queue"]);
+    // The legacy endpoint names the same queue.
+    expect(caughtBy(sqs("PurgeQueue", `https://eu-west-1.queue.amazonaws.com/111122223333/${deadLetters}`))).toEqual(["queue"]);
+    expect(readTamperCall(fixture("sqs-PurgeQueue.settle-queue.json"))).toMatchObject({
+      call: "sqs:PurgeQueue",
+      resource: "https://sqs.eu-west-1.amazonaws.com/111122223333/prod-eks-warden-Warden-SettleQueue4F7A9B2C-AbCdEfGh1234",
+    });
+  });
+
+  it("ignore other queues (another account's of the same name, a name that extends ours) and calls that change nothing", () => {
+    const sqs = (eventName: string, queueUrl: string) => variant("sqs-PurgeQueue.settle-queue.json", { eventName, requestParameters: { queueUrl } });
+    const settle = "prod-eks-warden-Warden-SettleQueue4F7A9B2C-AbCdEfGh1234";
+    expect(caughtBy(sqs("PurgeQueue", `https://sqs.eu-west-1.amazonaws.com/444455556666/${settle}`))).toEqual([]);
+    expect(caughtBy(sqs("PurgeQueue", `https://sqs.eu-west-1.amazonaws.com/111122223333/x${settle}`))).toEqual([]);
+    expect(caughtBy(sqs("PurgeQueue", `https://sqs.eu-west-1.amazonaws.com/111122223333/${settle}-copy`))).toEqual([]);
+    expect(caughtBy(sqs("GetQueueAttributes", `https://sqs.eu-west-1.amazonaws.com/111122223333/${settle}`))).toEqual([]);
+    expect(caughtBy(sqs("CreateQueue", `https://sqs.eu-west-1.amazonaws.com/111122223333/${settle}`))).toEqual([]);
+  });
+
   it("refuse to build a pattern without the resources to watch (EventBridge rejects empty lists)", () => {
     expect(() => tamperRules({ ...targets, keyIds: [] })).toThrow(/no key ids given/);
+    expect(() => tamperRules({ ...targets, queues: [] })).toThrow(/no queues given/);
   });
 
   it("treat what is not an object as no match", () => {

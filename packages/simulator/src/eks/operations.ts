@@ -4,7 +4,7 @@
 
 import { createAddon, describeAddon, describeAddonVersions, listAddons, updateAddon } from "./operations/addons.ts";
 import { updateClusterConfig, updateClusterVersion } from "./operations/cluster-updates.ts";
-import { createCluster, deleteCluster, describeCluster, listClusters, listInsights } from "./operations/clusters.ts";
+import { createCluster, deleteCluster, describeCluster, describeInsight, listClusters, listInsights } from "./operations/clusters.ts";
 import type { OperationHandler } from "./operations/context.ts";
 import { createNodegroup, describeNodegroup, listNodegroups, updateNodegroupVersion } from "./operations/nodegroups.ts";
 import { listTagsForResource, tagResource, untagResource } from "./operations/tags.ts";
@@ -36,6 +36,7 @@ export const EKS_HANDLERS: Readonly<Record<string, OperationHandler>> = {
   DescribeAddonVersions: describeAddonVersions,
   DescribeClusterVersions: describeClusterVersions,
   ListInsights: listInsights,
+  DescribeInsight: describeInsight,
   TagResource: tagResource,
   UntagResource: untagResource,
   ListTagsForResource: listTagsForResource,

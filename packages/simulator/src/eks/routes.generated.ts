@@ -1182,6 +1182,35 @@ export const EKS_OPERATIONS: readonly OperationSpec[] = [
     ]
   },
   {
+    "operation": "DescribeInsight",
+    "method": "GET",
+    "uri": "/clusters/{name}/insights/{id}",
+    "required": [
+      "clusterName",
+      "id"
+    ],
+    "members": [
+      {
+        "name": "clusterName",
+        "location": "uri",
+        "wireName": "name",
+        "type": "string"
+      },
+      {
+        "name": "id",
+        "location": "uri",
+        "wireName": "id",
+        "type": "string"
+      }
+    ],
+    "errors": [
+      "ServerException",
+      "ResourceNotFoundException",
+      "InvalidRequestException",
+      "InvalidParameterException"
+    ]
+  },
+  {
     "operation": "TagResource",
     "method": "POST",
     "uri": "/tags/{resourceArn}",

@@ -1,7 +1,8 @@
-// Clusters: CreateCluster, DescribeCluster, ListClusters, DeleteCluster, and the cluster's upgrade insights.
+// Clusters: CreateCluster, DescribeCluster, ListClusters, DeleteCluster, and the cluster's upgrade insights
+// (ListInsights: the summaries; DescribeInsight: one insight in full, with its recommendation).
 
 import type { JsonObject } from "../../fleet.ts";
-import { invalidParameter, invalidRequest, resourceInUse } from "../errors.ts";
+import { invalidParameter, invalidRequest, resourceInUse, resourceNotFound } from "../errors.ts";
 import { clusterArn } from "../arns.ts";
 import { newClusterRecord } from "../store.ts";
 import { checkCidrs, checkEndpointFlags, LOG_TYPES, mergeLogging } from "./cluster-config.ts";
@@ -101,6 +102,21 @@ export const listInsights: OperationHandler = (context, input) => {
     .filter((insight) => !categories || categories.includes(String(insight["category"])))
     .filter((insight) => !versions || versions.includes(String(insight["kubernetesVersion"])))
     .filter((insight) => !statuses || statuses.includes(String((insight["insightStatus"] as JsonObject | undefined)?.["status"])));
-  const { page, nextToken } = paginate(insights.map(clone), input, "ListInsights");
+  const { page, nextToken } = paginate(insights.map(insightSummary), input, "ListInsights");
   return withToken({ insights: page }, nextToken);
+};
+
+/** The members of an InsightSummary: what ListInsights shows of an insight. The rest is DescribeInsight's. */
+const INSIGHT_SUMMARY_MEMBERS = ["id", "name", "category", "kubernetesVersion", "lastRefreshTime", "lastTransitionTime", "description", "insightStatus"] as const;
+
+function insightSummary(insight: JsonObject): JsonObject {
+  return Object.fromEntries(INSIGHT_SUMMARY_MEMBERS.filter((member) => insight[member] !== undefined).map((member) => [member, clone(insight[member])]));
+}
+
+export const describeInsight: OperationHandler = (context, input) => {
+  const cluster = requireCluster(context, input["clusterName"]);
+  const id = String(input["id"]);
+  const insight = cluster.insights.find((candidate) => candidate["id"] === id);
+  if (!insight) throw resourceNotFound(`No insight found for id: ${id}.`, { clusterName: cluster.name });
+  return { insight: clone(insight) };
 };
