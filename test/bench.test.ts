@@ -13,10 +13,11 @@ import { measureScan } from "../bench/scan.ts";
  * handlers call take alone (439 KiB with the environment credential provider, measured with esbuild's metafile): this
  * guards against growth until the SDK's share shrinks. Set at 600 KiB before auto-remediation and exemption governance landed (the
  * settle bundle grew to 613 KiB with them), then to 740 KiB with the SSM client the AMI rule needs, then to 680 KiB
- * when core's schemas moved to zod/mini (settle 660 KiB, cluster-event 641 KiB): no more than ~20 KiB of new code
- * gets in unnoticed.
+ * when core's schemas moved to zod/mini (settle 660 KiB, cluster-event 641 KiB), then to 720 KiB with the STS client
+ * that reads and remediates member accounts through their roles (AssumeRole in the real-time handlers: settle 704 KiB,
+ * cluster-event 685 KiB): no more than ~16 KiB of new code gets in unnoticed.
  */
-const BUNDLE_BUDGET_BYTES = 680 * 1024;
+const BUNDLE_BUDGET_BYTES = 720 * 1024;
 
 describe("benchmarks (smoke)", () => {
   const outDir = mkdtempSync(join(tmpdir(), "warden-bench-test-"));
