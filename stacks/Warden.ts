@@ -41,7 +41,7 @@ import {
 } from "@eks-warden/core/deployment";
 import type { Construct } from "constructs";
 import { permissionsFor } from "@eks-warden/core/rules/index";
-import { TAMPER_RULE_IDS, tamperRules } from "@eks-warden/core/tamper/pattern";
+import { tamperRuleIds, tamperRules } from "@eks-warden/core/tamper/pattern";
 import { keepsState, loadDeploymentConfig, uncoveredRegions, type DeploymentConfig } from "./config.ts";
 import { CENTRAL_READERS, CENTRAL_REMEDIATOR, centralEventBus, centralRoleName, clusterEventRulePattern } from "./Organization.ts";
 import { memberAccountsOf } from "@eks-warden/core/aws/sts";
@@ -602,6 +602,8 @@ export function Warden({ stack, app }: StackContext) {
   for (const parked of [settleDeadLetterArchive, clusterEventDeadLetterArchive, tamperDeadLetters, sweepDeadLetters, digestDeadLetters]) guardQueue(parked, guardians);
   const ownQueues = [settleQueue, settleDeadLetters, settleDeadLetterArchive, clusterEventDeadLetters, clusterEventDeadLetterArchive, tamperDeadLetters, sweepDeadLetters, digestDeadLetters];
 
+  // Named before it exists so the tamper rules can watch it (its policy and deletion silence every member account).
+  const centralEventBusName = config.organization ? `${stack.stackName}-central` : undefined;
   const target = (fn: SstFunction, deadLetterQueue: sqs.Queue) => new targets.LambdaFunction(fn, { deadLetterQueue, retryAttempts: 8, maxEventAge: Duration.hours(6) });
   const rules: events.Rule[] = [];
   const ruleNames = {
@@ -623,9 +625,9 @@ export function Warden({ stack, app }: StackContext) {
   });
   rule.addTarget(target(clusterEvent.fn, clusterEventDeadLetters));
   rules.push(rule);
-  if (config.organization && ruleNames.organizationClusterEvents) {
+  if (config.organization && ruleNames.organizationClusterEvents && centralEventBusName) {
     // The member accounts' forwarders put their EKS events on this bus; the same pattern, the same target.
-    const bus = centralEventBus(stack, `${stack.stackName}-central`, config.organization.id);
+    const bus = centralEventBus(stack, centralEventBusName, config.organization.id);
     const fromMembers = new events.Rule(stack, "OrganizationClusterEventRule", {
       ruleName: ruleNames.organizationClusterEvents,
       eventBus: bus,
@@ -768,7 +770,7 @@ export function Warden({ stack, app }: StackContext) {
   });
 
   // Tamper rules: every call that would blind the monitor, on this stack's own resources (core/src/tamper/pattern.ts).
-  const allRuleNames = [...Object.values(ruleNames), ...TAMPER_RULE_IDS.map((id) => names.rule(`tamper-${id}`))];
+  const allRuleNames = [...Object.values(ruleNames), ...tamperRuleIds({ centralEventBus: centralEventBusName !== undefined }).map((id) => names.rule(`tamper-${id}`))];
   const watched = tamperRules({
     ruleNames: allRuleNames,
     keyArns: [key.keyArn, hKey.keyArn],
@@ -778,6 +780,7 @@ export function Warden({ stack, app }: StackContext) {
     functionNames: [clusterEvent.fn, settle.fn, tamper.fn, sweep.fn, digest.fn, deadLetter.fn].map((fn) => fn.functionName),
     functionArns: [clusterEvent.fn, settle.fn, tamper.fn, sweep.fn, digest.fn, deadLetter.fn].map((fn) => fn.functionArn),
     queues: ownQueues.map((ownQueue) => ({ account: Aws.ACCOUNT_ID, name: ownQueue.queueName })),
+    ...(centralEventBusName && { centralEventBusName }),
   });
   for (const tamperRule of watched) {
     const id = tamperRule.id.replace(/(^|-)([a-z])/g, (_match, _dash, letter: string) => letter.toUpperCase());

@@ -5,6 +5,7 @@
 import { Template } from "aws-cdk-lib/assertions";
 import { beforeAll, describe, expect, it } from "vitest";
 import { clusterEventPattern } from "@eks-warden/core/event-pattern";
+import { matchesTamperPattern, type TamperPattern } from "@eks-warden/core/tamper/pattern";
 import type { Synthesized } from "../packages/cli/src/commands/synth.ts";
 import { memberReadActions } from "../stacks/Organization.ts";
 import { allPolicyStatements, resourcesOfType, synthesizeWithConfig } from "./infra-support.ts";
@@ -67,6 +68,28 @@ describe("an organisation deployment", () => {
     expect(JSON.stringify((rules[0]!.Properties as Json)["EventBusName"])).toContain("CentralEventBus");
     expect(JSON.stringify((rules[0]!.Properties as Json)["Targets"])).toContain("ClusterEvent");
     template.hasOutput("CentralEventBusArn", {});
+  });
+
+  it("reports the central bus re-policied or deleted (CRITICAL tamper rules on this bus only), and the rule reading it changed", () => {
+    const rules = Object.values(resourcesOfType(template, "AWS::Events::Rule")).map((rule) => rule.Properties as Json);
+    const tamperPatterns = new Map(
+      rules.filter((rule) => String(rule["Name"]).startsWith("org-eks-warden-Warden-tamper-")).map((rule) => [String(rule["Name"]).replace("org-eks-warden-Warden-tamper-", ""), rule["EventPattern"] as TamperPattern]),
+    );
+    const caught = (eventName: string, requestParameters: Json) => {
+      const event = { source: "aws.events", "detail-type": "AWS API Call via CloudTrail", detail: { eventSource: "events.amazonaws.com", eventName, requestParameters } };
+      return [...tamperPatterns].filter(([, pattern]) => matchesTamperPattern(pattern, event)).map(([id]) => id);
+    };
+    const bus = "org-eks-warden-Warden-central";
+    expect(caught("RemovePermission", { statementId: "cdk-OrganizationAccountsForwardEksEvents", eventBusName: bus })).toEqual(["bus-policy"]);
+    expect(caught("PutPermission", { eventBusName: bus, action: "events:PutEvents", principal: "*", statementId: "open" })).toEqual(["bus-policy"]);
+    expect(caught("DeleteEventBus", { name: bus })).toEqual(["bus"]);
+    expect(caught("RemovePermission", { statementId: "x", eventBusName: "someone-elses-bus" })).toEqual([]);
+    expect(caught("DeleteEventBus", { name: "someone-elses-bus" })).toEqual([]);
+    expect(caught("PutPermission", { action: "events:PutEvents", principal: "444455556666", statementId: "default-bus" })).toEqual([]);
+    expect(caught("DisableRule", { name: "org-eks-warden-Warden-org-cluster-events", eventBusName: bus })).toEqual(["rule"]);
+    expect(caught("RemoveTargets", { rule: "org-eks-warden-Warden-org-cluster-events", eventBusName: bus, ids: ["Target0"] })).toEqual(["targets"]);
+    // The bus's own tamper rules are rules of the stack too, watched like the others.
+    expect(caught("DisableRule", { name: "org-eks-warden-Warden-tamper-bus-policy" })).toEqual(["rule"]);
   });
 
   it("lets the readers assume exactly the member read roles, and only settle (under enforce) the remediation roles", () => {

@@ -31,7 +31,7 @@ import { synthesizeApp, type Synthesized } from "../packages/cli/src/commands/sy
 import { Warden } from "../stacks/Warden.ts";
 import { CONFIG_PATH_VARIABLE } from "../stacks/config.ts";
 import { CREATE_CLUSTER_OPEN_WORLD, eventBridgeEnvelope, readCloudTrailRecord, UPDATE_CLUSTER_CONFIG_PRIVATE } from "./fixtures/index.ts";
-import { matchesTamperPattern, TAMPER_RULE_IDS, tamperRules, type TamperPattern } from "@eks-warden/core/tamper/pattern";
+import { matchesTamperPattern, tamperRuleIds, tamperRules, type TamperPattern } from "@eks-warden/core/tamper/pattern";
 import { allPolicyStatements, nagReportRows, resourcesOfType, wardenFunctions } from "./infra-support.ts";
 
 let synthesized: Synthesized;
@@ -594,7 +594,7 @@ describe("tamper rules and heartbeat", () => {
 
   it("names every rule under the stack, one per tamper pattern, plus cluster-events and the heartbeat", () => {
     expect([...rulesByName().keys()].sort()).toEqual(
-      [`${STACK}-cluster-events`, `${STACK}-heartbeat`, ...TAMPER_RULE_IDS.map((id) => `${STACK}-tamper-${id}`)].sort(),
+      [`${STACK}-cluster-events`, `${STACK}-heartbeat`, ...tamperRuleIds({ centralEventBus: false }).map((id) => `${STACK}-tamper-${id}`)].sort(),
     );
   });
 
@@ -647,7 +647,7 @@ describe("tamper rules and heartbeat", () => {
     // What core builds for these very resources is what is deployed.
     const alarmNames = Object.values(resourcesOfType(template, "AWS::CloudWatch::Alarm")).map((alarm) => alarm.Properties.AlarmName as string);
     const expected = tamperRules({
-      ruleNames: [`${STACK}-cluster-events`, `${STACK}-heartbeat`, ...TAMPER_RULE_IDS.map((id) => `${STACK}-tamper-${id}`)],
+      ruleNames: [`${STACK}-cluster-events`, `${STACK}-heartbeat`, ...tamperRuleIds({ centralEventBus: false }).map((id) => `${STACK}-tamper-${id}`)],
       keyArns: [arn.alertsKey, arn.healthKey],
       keyIds: [ids.alerts, ids.health],
       topicArns: [arn.alertsTopic, arn.healthTopic],

@@ -2,7 +2,8 @@
 // match CloudTrail records against them. Each pattern catches a CloudTrail-recorded call that would blind the
 // monitor: stop or narrow the trail it reads, disable or re-target its rules, disable or delete its keys, delete or
 // re-policy its topics, cut their subscriptions, delete or mute its alarms, throttle, replace or cut off its
-// functions, purge, delete or re-configure its queues (docs/threat-model.md).
+// functions, purge, delete or re-configure its queues, open, close or delete the central bus of an organisation
+// deployment (docs/threat-model.md).
 
 /** A value in a pattern: an exact value, or EventBridge's prefix or suffix filter. */
 export type TamperPatternValue = string | { readonly prefix: string } | { readonly suffix: string };
@@ -26,6 +27,8 @@ export interface TamperTargets {
   readonly functionArns: readonly string[];
   /** The stack's SQS queues (settle queue, dead-letter queues, their archives): account and queue name. */
   readonly queues: readonly { readonly account: string; readonly name: string }[];
+  /** Name of the central event bus the member accounts forward to; only an organisation deployment has one. */
+  readonly centralEventBusName?: string;
 }
 
 /** The watched calls, per service. */
@@ -44,14 +47,31 @@ export const TAMPER_CALLS = {
   /** PurgeQueue drops every pending settle check or dead letter; SetQueueAttributes can shorten retention, remove the
    * redrive policy or rewrite the queue policy; DeleteQueue takes all of it. */
   sqs: ["PurgeQueue", "DeleteQueue", "SetQueueAttributes"],
+  /** The central bus's resource policy: RemovePermission drops the organisation's statement (every forwarder's
+   * PutEvents is refused), PutPermission opens the bus to anyone or replaces the whole policy. Both name the bus by
+   * `eventBusName`. */
+  centralBusPolicy: ["PutPermission", "RemovePermission"],
+  /** DeleteEventBus takes every member account's events with it; UpdateEventBus can move the bus to a key the caller
+   * then disables. Both name the bus by `name`. */
+  centralBus: ["DeleteEventBus", "UpdateEventBus"],
 } as const;
 
-/** The ids of tamperRules' rules, in order, so a stack can name every rule before it knows its resources. */
-export const TAMPER_RULE_IDS = ["trail", "rule", "targets", "key", "topic", "unsubscribe", "alarms", "alarm", "function", "queue"] as const;
+/** The ids of tamperRules' rules, in order, so a stack can name every rule before it knows its resources. The last
+ * two exist only in an organisation deployment (see tamperRuleIds). */
+export const TAMPER_RULE_IDS = ["trail", "rule", "targets", "key", "topic", "unsubscribe", "alarms", "alarm", "function", "queue", "bus-policy", "bus"] as const;
+export type TamperRuleId = (typeof TAMPER_RULE_IDS)[number];
+
+/** The rules watching the central event bus: deployed only where there is one. */
+const CENTRAL_BUS_RULE_IDS: readonly TamperRuleId[] = ["bus-policy", "bus"];
+
+/** The ids of the rules tamperRules builds, in order, for a deployment with or without the central event bus. */
+export function tamperRuleIds(deployment: { readonly centralEventBus: boolean }): readonly TamperRuleId[] {
+  return deployment.centralEventBus ? TAMPER_RULE_IDS : TAMPER_RULE_IDS.filter((id) => !CENTRAL_BUS_RULE_IDS.includes(id));
+}
 
 export interface TamperRule {
   /** Short, stable id: the stack names the rule `<stack>-tamper-<id>`. */
-  readonly id: (typeof TAMPER_RULE_IDS)[number];
+  readonly id: TamperRuleId;
   readonly description: string;
   readonly pattern: TamperPattern;
 }
@@ -86,6 +106,23 @@ export function tamperRules(targets: TamperTargets): readonly TamperRule[] {
   // SQS requests name a queue by URL, whose host has several valid spellings (sqs.<region>.amazonaws.com, the legacy
   // <region>.queue.amazonaws.com, a VPC endpoint's): the path, "/<account>/<name>", is what identifies the queue.
   const queueUrls = targets.queues.map((queue) => ({ suffix: `/${queue.account}/${queue.name}` }));
+  if (targets.centralEventBusName === "") throw new Error("tamper patterns: an empty central event bus name; omit it when the deployment has no central bus");
+  const centralBus = targets.centralEventBusName;
+  // Matched by name only: these calls take a bus name (no ARN), and an absent name means the default bus, not ours.
+  const centralBusRules: readonly TamperRule[] = centralBus
+    ? [
+        {
+          id: "bus-policy",
+          description: "The central event bus's policy changed: the organisation's statement removed, or the bus opened or re-policied",
+          pattern: cloudTrailCalls("events", TAMPER_CALLS.centralBusPolicy, { eventBusName: [centralBus] }),
+        },
+        {
+          id: "bus",
+          description: "The central event bus deleted or re-configured: every member account's events go with it",
+          pattern: cloudTrailCalls("events", TAMPER_CALLS.centralBus, { name: [centralBus] }),
+        },
+      ]
+    : [];
   return [
     {
       id: "trail",
@@ -139,6 +176,7 @@ export function tamperRules(targets: TamperTargets): readonly TamperRule[] {
       description: "One of EKS Warden's SQS queues purged, deleted or re-configured (retention, redrive, policy)",
       pattern: cloudTrailCalls("sqs", TAMPER_CALLS.sqs, { queueUrl: queueUrls }),
     },
+    ...centralBusRules,
   ];
 }
 

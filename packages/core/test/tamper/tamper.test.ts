@@ -2,7 +2,7 @@
 // about them (notice.ts, text.ts), on the CloudTrail records in fixtures/ (README there says what each models).
 import { readFileSync } from "node:fs";
 import { describe, expect, it, vi } from "vitest";
-import { matchesTamperPattern, TAMPER_RULE_IDS, tamperRules, type TamperTargets } from "../../src/tamper/pattern.ts";
+import { matchesTamperPattern, TAMPER_RULE_IDS, tamperRuleIds, tamperRules, type TamperTargets } from "../../src/tamper/pattern.ts";
 import { isScheduledEvent, publishNotice, readTamperCall, renderHeartbeat, renderTamperAlert, TAMPER_SUBJECT_MAX } from "../../src/tamper/notice.ts";
 import { asciiSubject, safeText } from "../../src/tamper/text.ts";
 
@@ -26,6 +26,7 @@ const targets: TamperTargets = {
     { account: "111122223333", name: "prod-eks-warden-Warden-SettleQueue4F7A9B2C-AbCdEfGh1234" },
     { account: "111122223333", name: "prod-eks-warden-Warden-SettleDeadLetterQueue1A2B3C4D-IjKlMnOp5678" },
   ],
+  centralEventBusName: "prod-eks-warden-Warden-central",
 };
 const rules = tamperRules(targets);
 const caughtBy = (event: unknown): string[] => rules.filter((rule) => matchesTamperPattern(rule.pattern, event)).map((rule) => rule.id);
@@ -39,6 +40,42 @@ function variant(name: string, detail: Event, envelope: Event = {}): Event {
 describe("tamper rules", () => {
   it("are one rule per request shape, in the order of TAMPER_RULE_IDS", () => {
     expect(rules.map((rule) => rule.id)).toEqual([...TAMPER_RULE_IDS]);
+  });
+
+  it("watch the central event bus only in a deployment that has one", () => {
+    const { centralEventBusName: _bus, ...singleAccount } = targets;
+    expect(tamperRules(singleAccount).map((rule) => rule.id)).toEqual([...tamperRuleIds({ centralEventBus: false })]);
+    expect(tamperRuleIds({ centralEventBus: false })).not.toContain("bus-policy");
+    expect(tamperRuleIds({ centralEventBus: false })).not.toContain("bus");
+    expect(tamperRuleIds({ centralEventBus: true })).toEqual([...TAMPER_RULE_IDS]);
+    const removePermission = variant("events-DisableRule.console.json", { eventName: "RemovePermission", requestParameters: { eventBusName: "prod-eks-warden-Warden-central", statementId: "x" } });
+    expect(tamperRules(singleAccount).filter((rule) => matchesTamperPattern(rule.pattern, removePermission))).toEqual([]);
+    expect(() => tamperRules({ ...targets, centralEventBusName: "" })).toThrow(/empty central event bus name/);
+  });
+
+  it("catch the central bus re-policied (the organisation's statement removed, the bus opened) or deleted, by its name", () => {
+    const events = (eventName: string, requestParameters: Event) => variant("events-DisableRule.console.json", { eventName, requestParameters });
+    const bus = "prod-eks-warden-Warden-central";
+    expect(caughtBy(events("RemovePermission", { statementId: "OrganizationAccountsForwardEksEvents", eventBusName: bus }))).toEqual(["bus-policy"]);
+    expect(caughtBy(events("RemovePermission", { removeAllPermissions: true, eventBusName: bus }))).toEqual(["bus-policy"]);
+    expect(caughtBy(events("PutPermission", { eventBusName: bus, action: "events:PutEvents", principal: "*", statementId: "open" }))).toEqual(["bus-policy"]);
+    expect(caughtBy(events("PutPermission", { eventBusName: bus, policy: '{"Version":"2012-10-17","Statement":[]}' }))).toEqual(["bus-policy"]);
+    expect(caughtBy(events("DeleteEventBus", { name: bus }))).toEqual(["bus"]);
+    expect(caughtBy(events("UpdateEventBus", { name: bus, kmsKeyIdentifier: "arn:aws:kms:eu-west-1:444455556666:key/00000000-0000-0000-0000-000000000000" }))).toEqual(["bus"]);
+    expect(readTamperCall(events("RemovePermission", { statementId: "OrganizationAccountsForwardEksEvents", eventBusName: bus }))).toMatchObject({ call: "events:RemovePermission", resource: bus });
+    expect(readTamperCall(events("DeleteEventBus", { name: bus }))).toMatchObject({ call: "events:DeleteEventBus", resource: bus });
+  });
+
+  it("ignore other buses (another name, one that extends ours, the default bus named by omission) and calls that change nothing", () => {
+    const events = (eventName: string, requestParameters: Event) => variant("events-DisableRule.console.json", { eventName, requestParameters });
+    const bus = "prod-eks-warden-Warden-central";
+    expect(caughtBy(events("RemovePermission", { statementId: "x", eventBusName: "someone-elses-bus" }))).toEqual([]);
+    expect(caughtBy(events("PutPermission", { eventBusName: `${bus}-copy`, action: "events:PutEvents", principal: "*", statementId: "open" }))).toEqual([]);
+    expect(caughtBy(events("PutPermission", { action: "events:PutEvents", principal: "444455556666", statementId: "default-bus" }))).toEqual([]);
+    expect(caughtBy(events("DeleteEventBus", { name: "someone-elses-bus" }))).toEqual([]);
+    expect(caughtBy(events("DescribeEventBus", { name: bus }))).toEqual([]);
+    // A rule's DeleteRule is the rule pattern's, even on the central bus; the bus's name is not a rule name.
+    expect(caughtBy(events("DeleteRule", { name: bus }))).toEqual([]);
   });
 
   it("catch each fixture's call by exactly one rule", () => {
