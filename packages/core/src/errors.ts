@@ -126,7 +126,7 @@ export class CredentialsMissing extends WardenError {
  * Nothing of the account could be read: it is reported, never taken for "no clusters".
  */
 export class AccountUnreachable extends WardenError {
-  constructor(readonly account: string, readonly roleArn: string | undefined, reason: string, options?: { cause?: unknown }) {
+  constructor(readonly account: string, readonly roleArn: string | undefined, readonly reason: string, options?: { cause?: unknown }) {
     super(`account ${account} could not be read: ${roleArn ? `role ${roleArn} could not be assumed` : "no role is configured"} (${reason})`, options);
   }
 }

@@ -1,6 +1,6 @@
 // Remediation alerts (message attribute kind=remediation): what EKS Warden did or would do to a cluster, and how it
 // ended. One per outcome: DRY_RUN (the exact call it would make), SUCCEEDED (with how long the endpoint was open),
-// FAILED (with EKS's errors), CONFLICT (the attempt budget is spent: who keeps reopening). Pure.
+// FAILED (with EKS's errors, or the member role that could not be assumed), CONFLICT (the attempt budget is spent: who keeps reopening). Pure.
 
 import type { Actor } from "../events/model.ts";
 import type { ClusterIdentity, RemediationAction, Severity } from "../model.ts";
@@ -27,6 +27,9 @@ export interface RemediationAlertInput {
   /** SUCCEEDED: when the closing update was seen ended; the endpoint was open from opened.eventTime to this. */
   readonly endedAt?: string;
   readonly errors?: readonly string[];
+  /** FAILED before any call: the member account's remediation role could not be assumed (roleArn), or none is
+   * configured (no roleArn). Not an EKS error: EKS was never asked. */
+  readonly roleNotAssumed?: { readonly account: string; readonly roleArn?: string; readonly reason: string };
   /** CONFLICT: who made the changes undone in the window, and how many calls were made. */
   readonly openers?: readonly string[];
   readonly attempts?: number;
@@ -128,6 +131,14 @@ export function remediationText(input: RemediationAlertInput): string {
   if (opened.eventTime) lines.push(`Opened at:    ${opened.eventTime} (CloudTrail ${[opened.eventName ?? "event", opened.eventId].filter(Boolean).join(" ")})`);
   if (input.outcome === "SUCCEEDED" && input.endedAt) lines.push(`Closed at:    ${input.endedAt}${open !== undefined ? `; open for ${formatDuration(open)}` : ""}`);
   for (const error of input.errors ?? []) lines.push(`EKS error:    ${oneLine(error, 1000)}`);
+  const notAssumed = input.roleNotAssumed;
+  if (notAssumed) {
+    lines.push(
+      notAssumed.roleArn
+        ? `Could not assume: ${oneLine(notAssumed.roleArn, 300)} (account ${notAssumed.account}): ${oneLine(notAssumed.reason, 1000)}`
+        : `No remediation role: account ${notAssumed.account}: ${oneLine(notAssumed.reason, 1000)}`,
+    );
+  }
   if (input.roleArn) lines.push(`Monitor role: ${input.roleArn}`);
   lines.push(`When:         ${input.at.toISOString()}`);
   return `${lines.join("\n")}\n`;

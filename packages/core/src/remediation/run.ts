@@ -257,11 +257,16 @@ async function callStep(deps: RemediatingDeps, cluster: ClusterRef, attemptId: s
       return { step: "call", result: "already-closed" };
     }
     // AccountUnreachable: the member account's remediation role is not configured or cannot be assumed; a retry would
-    // not change that before the change is stale, so it is reported as a failure naming the role.
+    // not change that before the change is stale, so it is reported as a failure naming the role (not as an EKS
+    // error: EKS was never called).
     if (error instanceof EksRequestRejected || error instanceof AccessDenied || error instanceof ClusterNotFound || error instanceof AccountUnreachable) {
       const errors = [error.message];
       await patchAttempt(deps, cluster.arn, attemptId, { status: "failed", errors, endedAt: deps.now().toISOString(), reported: true });
-      await publish(deps, { outcome: "FAILED", cluster, severity, action: attempt.action, input: attempt.input, opened, errors, ...override });
+      const why =
+        error instanceof AccountUnreachable
+          ? { roleNotAssumed: { account: error.account, ...(error.roleArn ? { roleArn: error.roleArn } : {}), reason: error.reason } }
+          : { errors };
+      await publish(deps, { outcome: "FAILED", cluster, severity, action: attempt.action, input: attempt.input, opened, ...why, ...override });
       await record(deps, cluster, "failed", opened, { ...base, errors }, `the call failed: ${error.message}`);
       return { step: "call", result: "failed" };
     }

@@ -122,7 +122,28 @@ describe("remediation on the settle worker", () => {
     expect(queued(w)).toEqual([]);
     const failed = w.notifier.alerts.find((alert) => alert.attributes.kind === "remediation")!;
     expect(failed.attributes.transition).toBe("FAILED");
-    expect(failed.text).toContain("account 111122223333 could not be read: no role is configured (policy.accounts names no remediationRoleArn");
+    expect(failed.text).toContain("No remediation role: account 111122223333: policy.accounts names no remediationRoleArn for it, so EKS Warden never changes its clusters");
+    // EKS was never asked: nothing may read as EKS's answer.
+    expect(failed.text).not.toContain("EKS error:");
+  });
+
+  it("names the remediation role it could not assume, under its own label, not as an EKS error", async () => {
+    const memberRole = "arn:aws:iam::111122223333:role/eks-warden-member-remediate";
+    const refused = new AccountUnreachable("111122223333", memberRole, "AccessDenied: the role is missing, its trust policy does not name this function's role, or the external id differs", {
+      cause: new Error("User is not authorized to perform: sts:AssumeRole"),
+    });
+    const { w, deps, store } = setup([refused]);
+    expect(await settle(deps)).toMatchObject({ remediation: { result: "failed" } });
+    expect(queued(w)).toEqual([]);
+    const failed = w.notifier.alerts.find((alert) => alert.attributes.kind === "remediation")!;
+    expect(failed.attributes.transition).toBe("FAILED");
+    expect(failed.text).toContain(
+      `Could not assume: ${memberRole} (account 111122223333): AccessDenied: the role is missing, its trust policy does not name this function's role, or the external id differs\n`,
+    );
+    expect(failed.text).not.toContain("EKS error:");
+    // Machine readers get the role and account as fields, not only as text.
+    expect(JSON.parse((JSON.parse(failed.message) as { sqs: string }).sqs)).toMatchObject({ outcome: "FAILED", roleNotAssumed: { account: "111122223333", roleArn: memberRole } });
+    expect((await store.readRemediation(REF.arn))?.attempts).toMatchObject([{ status: "failed", reported: true, errors: [refused.message] }]);
   });
 
   it("takes 'already at the desired configuration' as success: nothing to follow, no alert, no budget spent", async () => {
