@@ -3,10 +3,16 @@
 //
 // - cluster rules judge the cluster record (and the version catalogue): endpoint access, logging, support type;
 // - node-group rules read the node groups; add-on rules read the add-ons;
-// - tags can add, change or remove an exemption of any rule, and a version upgrade or a new cluster changes what
-//   every rule compares against: all rules.
+// - a version upgrade or a new cluster changes what every rule compares against: all rules;
+// - a tag the monitor reads (monitor-tags.ts: the exemption tag, the remediation override) can add, change or remove
+//   an exemption of any rule: all rules. A tag call whose keys are all known and none of them read changes no verdict,
+//   so only the cluster rules are re-judged (the cluster record is read anyway, and they keep the stored state
+//   current), which spares the node-group, add-on and insight reads. When the keys are missing or unreadable, the
+//   call may have touched a tag the monitor reads: all rules (fail safe).
 
 import type { Rule } from "../model.ts";
+import { isTagReadByMonitor } from "../monitor-tags.ts";
+import type { ClusterEvent } from "./model.ts";
 import type { ClusterEventName } from "./parsers.ts";
 
 export type RuleScope = "all" | "cluster" | "nodegroups" | "addons";
@@ -37,8 +43,22 @@ function inScope(rule: Rule, scope: RuleScope): boolean {
   }
 }
 
-/** The rules whose verdict the call `eventName` can change, in the given order; every rule for a name not known here. */
-export function rulesAffectedBy(eventName: string, rules: readonly Rule[]): Rule[] {
-  const scope: RuleScope = Object.hasOwn(EVENT_RULE_SCOPES, eventName) ? EVENT_RULE_SCOPES[eventName as ClusterEventName] : "all";
+/** The calls that set or remove tags: their scope depends on the keys they touch. */
+const TAG_CALLS: ReadonlySet<string> = new Set<ClusterEventName>(["TagResource", "UntagResource"]);
+
+/** The scope of `event`: its call's, narrowed to the cluster rules for a tag call touching only tags the monitor does not read. */
+function scopeOf(event: EventScopeInput): RuleScope {
+  if (!Object.hasOwn(EVENT_RULE_SCOPES, event.eventName)) return "all";
+  const keys = event.tagKeys;
+  if (TAG_CALLS.has(event.eventName) && keys !== undefined && keys.length > 0 && !keys.some(isTagReadByMonitor)) return "cluster";
+  return EVENT_RULE_SCOPES[event.eventName as ClusterEventName];
+}
+
+/** What decides the scope: the call, and for a tag call the keys it set or removed (absent: unknown). */
+export type EventScopeInput = { readonly eventName: string } & Partial<Pick<ClusterEvent, "tagKeys">>;
+
+/** The rules whose verdict `event` can change, in the given order; every rule for a call not known here. */
+export function rulesAffectedBy(event: EventScopeInput, rules: readonly Rule[]): Rule[] {
+  const scope = scopeOf(event);
   return rules.filter((rule) => inScope(rule, scope));
 }

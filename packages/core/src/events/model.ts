@@ -52,6 +52,11 @@ export interface ClusterEvent {
   readonly addonName?: string;
   /** The call set (`value`) or removed (no value) the exemption tag on the cluster: who did it is recorded. */
   readonly exemptionTag?: { readonly value?: string };
+  /**
+   * The tag keys the call set (TagResource) or removed (UntagResource), when the request lists them readably: they
+   * decide which rules it can change (events/affected-rules.ts). Absent when the request's list cannot be read.
+   */
+  readonly tagKeys?: readonly string[];
   /** Status of the created resource when the call started an asynchronous creation (CREATING). */
   readonly createdStatus?: string;
 }

@@ -29,7 +29,7 @@ export interface Call {
 }
 
 /** What an accepted call adds to the event. */
-export type AcceptedDetails = Pick<ClusterEvent, "intent" | "updateId" | "nodegroupName" | "addonName" | "createdStatus" | "exemptionTag">;
+export type AcceptedDetails = Pick<ClusterEvent, "intent" | "updateId" | "nodegroupName" | "addonName" | "createdStatus" | "exemptionTag" | "tagKeys">;
 
 export interface EventParser {
   /** Which cluster the call is about; by default the one the request names, in the call's account and region. */
@@ -135,6 +135,16 @@ function exemptionTagSet(tags: unknown): AcceptedDetails {
   return typeof value === "string" ? { exemptionTag: { value } } : {};
 }
 
+/** The keys of TagResource's `tags` map, when it is one; nothing when it is missing or not a map (fail safe: every rule). */
+function keysOfTagMap(tags: unknown): AcceptedDetails {
+  return typeof tags === "object" && tags !== null && !Array.isArray(tags) ? { tagKeys: Object.keys(tags) } : {};
+}
+
+/** UntagResource's `tagKeys`, when it is a list of strings; nothing otherwise (fail safe: every rule). */
+function keysOfTagList(tagKeys: unknown): AcceptedDetails {
+  return Array.isArray(tagKeys) && tagKeys.every((key) => typeof key === "string") ? { tagKeys: [...tagKeys] } : {};
+}
+
 function onClusterItself(call: Call, cluster: { readonly arn: string }): boolean {
   return call.request.resourceArn === cluster.arn;
 }
@@ -179,10 +189,16 @@ export const EVENT_PARSERS = {
   },
   UpdateClusterVersion: { accepted: (call) => ({ updateId: startedUpdate(call).id }) },
   DeleteCluster: {},
-  TagResource: { cluster: taggedCluster, accepted: (call, cluster) => (onClusterItself(call, cluster) ? exemptionTagSet(call.request.tags) : {}) },
+  TagResource: {
+    cluster: taggedCluster,
+    accepted: (call, cluster) => ({ ...keysOfTagMap(call.request.tags), ...(onClusterItself(call, cluster) ? exemptionTagSet(call.request.tags) : {}) }),
+  },
   UntagResource: {
     cluster: taggedCluster,
-    accepted: (call, cluster) => (onClusterItself(call, cluster) && Array.isArray(call.request.tagKeys) && call.request.tagKeys.includes(EXEMPTION_TAG) ? { exemptionTag: {} } : {}),
+    accepted: (call, cluster) => ({
+      ...keysOfTagList(call.request.tagKeys),
+      ...(onClusterItself(call, cluster) && Array.isArray(call.request.tagKeys) && call.request.tagKeys.includes(EXEMPTION_TAG) ? { exemptionTag: {} } : {}),
+    }),
   },
   CreateNodegroup: { accepted: (call) => ({ nodegroupName: nodegroupNamed(call), ...createdStatus(call, "nodegroup") }) },
   UpdateNodegroupVersion: { accepted: (call) => ({ nodegroupName: nodegroupNamed(call), updateId: startedUpdate(call).id }) },

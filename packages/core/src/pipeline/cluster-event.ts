@@ -192,7 +192,7 @@ async function apply(event: ClusterEvent, deps: PipelineDeps, run: Invocation): 
     await deps.settleQueue.enqueue(settleMessageOf(event, deps.now(), intent.publishedOutboxId), settingsOf(deps).settleDelaySeconds);
     return { status: "settling", ...base, earlyAlerts: intent.notify };
   }
-  const outcome = await evaluateLive(deps, cluster, causeOf(event, "event"), { rules: rulesAffectedBy(event.eventName, rulesOf(deps)) }, run);
+  const outcome = await evaluateLive(deps, cluster, causeOf(event, "event"), { rules: rulesAffectedBy(event, rulesOf(deps)) }, run);
   return { status: outcome.status, ...base, notified: outcome.notified };
 }
 

@@ -187,7 +187,7 @@ export async function processSettleCheck(read: ReadInput<SettleMessage | Remedia
     causeOf(message),
     {
       settles: message.eventId,
-      rules: rulesAffectedBy(message.eventName, rulesOf(deps)),
+      rules: rulesAffectedBy(message, rulesOf(deps)),
       ...(state.updateStatus ? { updateStatus: state.updateStatus } : {}),
       ...(state.note ? { note: state.note } : {}),
     },

@@ -1,5 +1,6 @@
 import { describe, it, expect } from "vitest";
 import { EksUnavailable, StateConflict } from "../../src/errors.ts";
+import { EXEMPTION_TAG } from "../../src/exemptions.ts";
 import { handleClusterEvent, intentRules } from "../../src/pipeline/cluster-event.ts";
 import { handleSettleCheck, SettleTimeout, settleDelay } from "../../src/pipeline/settle.ts";
 import { rules } from "../../src/rules/index.ts";
@@ -44,6 +45,14 @@ function tagEvent(eventId: string) {
   detail.eventID = eventId;
   detail.eventName = "TagResource";
   detail.requestParameters = { resourceArn: AMAZON_EKS.arn, tags: { team: "payments" } };
+  detail.responseElements = null;
+  return eventBridgeEnvelope(detail);
+}
+function untagEvent(eventId: string, tagKeys: readonly string[]) {
+  const detail = editableRecord();
+  detail.eventID = eventId;
+  detail.eventName = "UntagResource";
+  detail.requestParameters = { resourceArn: AMAZON_EKS.arn, tagKeys };
   detail.responseElements = null;
   return eventBridgeEnvelope(detail);
 }
@@ -121,8 +130,8 @@ describe("re-evaluating only the rules an event can change", () => {
   it("UpdateNodegroupVersion reads and re-judges the node-group rules alone; every other rule keeps its stored record", async () => {
     const w = world();
     w.eks.clusters.set(AMAZON_EKS.arn, clusterRecord(AMAZON_EKS, OPEN));
-    await handleClusterEvent(tagEvent("tag-1"), w);
-    // TagResource can change any exemption: every rule, every kind of data.
+    await handleClusterEvent(untagEvent("untag-1", [EXEMPTION_TAG]), w);
+    // Removing the exemption tag can change any rule's exemption: every rule, every kind of data.
     expect(w.eks.reads.at(-1)).toEqual(["addonVersions", "addons", "amiReleases", "cluster", "insights", "nodegroups", "versionCatalogue"]);
     const before = await w.store.readState(AMAZON_EKS.arn);
     expect(before.map((record) => record.ruleId).sort()).toEqual(rules.map((rule) => rule.id).sort());
@@ -138,6 +147,21 @@ describe("re-evaluating only the rules an event can change", () => {
     // Not evaluated is not resolved: the endpoint FAIL stays open until a cluster rule looks again.
     expect(await storedStatus(w)).toMatchObject({ status: "FAIL", severity: "CRITICAL" });
     expect(endpointAlerts(w).map((alert) => alert.attributes.transition)).toEqual(["OPENED"]);
+  });
+});
+
+describe("a tag call re-judges by the keys it touches", () => {
+  it("a tag the monitor does not read: the cluster rules alone, no node-group, add-on or insight reads; the others keep their record", async () => {
+    const w = world();
+    w.eks.clusters.set(AMAZON_EKS.arn, clusterRecord(AMAZON_EKS, OPEN));
+    await handleClusterEvent(untagEvent("untag-1", [EXEMPTION_TAG]), w);
+    const before = await w.store.readState(AMAZON_EKS.arn);
+    await handleClusterEvent(tagEvent("tag-1"), w);
+    expect(w.eks.reads.at(-1)).toEqual(["cluster", "versionCatalogue"]);
+    const after = await w.store.readState(AMAZON_EKS.arn);
+    expect(after.map((record) => record.ruleId).sort()).toEqual(rules.map((rule) => rule.id).sort());
+    const untouched = after.filter((record) => record.version === before.find((old) => old.ruleId === record.ruleId)?.version).map((record) => record.ruleId);
+    expect(untouched.sort()).toEqual(["addon-outdated", "nodegroup-ami-outdated", "nodegroup-version-skew", "upgrade-insights"]);
   });
 });
 

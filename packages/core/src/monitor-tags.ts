@@ -1,0 +1,18 @@
+// The cluster tags EKS Warden reads, and nothing else: a tag call that sets or removes only other keys cannot change
+// a verdict, an exemption or a remediation, so the real-time path re-judges only the cluster-record rules for it
+// (events/affected-rules.ts). Keys are compared exactly, as the readers look them up (`tags[EXEMPTION_TAG]`): AWS tag
+// keys are case-sensitive, so `EKS-Warden:Exempt` is another tag, which exempts nothing.
+//
+// Readers: the exemption tag in exemptions.ts (every rule's exemption, and the exemption-tag-valid rule), the
+// remediation override in remediation/plan.ts (opt-out or action, announced with the alerts). A new reader of a tag
+// adds its key here.
+
+import { EXEMPTION_TAG } from "./exemptions.ts";
+import { REMEDIATION_TAG } from "./remediation/plan.ts";
+
+const TAG_KEYS_READ_BY_MONITOR: ReadonlySet<string> = new Set([EXEMPTION_TAG, REMEDIATION_TAG]);
+
+/** True when EKS Warden reads the cluster tag `key`, so setting or removing it can change what it reports or does. */
+export function isTagReadByMonitor(key: string): boolean {
+  return TAG_KEYS_READ_BY_MONITOR.has(key);
+}
