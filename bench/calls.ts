@@ -12,20 +12,19 @@ export interface CallFigures {
   readonly scenario: string;
   readonly calls: Counts;
   readonly total: number;
-  /** The total without the reads that only some rules need (PENDING_RULE_SCOPED_READS). */
+  /** The total without the reads that only some rules need (RULE_SCOPED_READS). */
   readonly totalWithoutRuleScopedReads: number;
   /** The target for this event, where it sets one. */
   readonly target?: number;
 }
 
 /**
- * Reads the real-time path makes today for every event although only the node-group, add-on and version rules need
- * them; reading them only when a rule the event can change needs them lands separately (rules declaring their data).
- * Shown apart so that the figures say what this path costs once it has.
+ * The reads only some rules need (node groups, add-ons, their catalogues, insights, AMI releases): the real-time path
+ * makes them only when the event can change a rule that needs them (events/affected-rules.ts). A TagResource of a tag
+ * EKS Warden does not read re-judges the cluster rules alone, so it makes none of them once the version catalogue is
+ * cached; one setting an exemption tag makes them all. Shown apart so that the figures say what each event costs.
  */
-// The reads of the data only some rules need (node groups, add-ons, their catalogues, insights, AMI releases): a
-// TagResource can change any rule's exemption, so it reads them all; the targets count the rest.
-export const PENDING_RULE_SCOPED_READS: readonly string[] = [
+export const RULE_SCOPED_READS: readonly string[] = [
   "eks:ListNodegroups",
   "eks:ListAddons",
   "eks:DescribeNodegroup",
@@ -101,7 +100,7 @@ export async function measureCallsPerEvent(): Promise<CallFigures[]> {
         scenario,
         calls: { ...counts },
         total: sum(entries),
-        totalWithoutRuleScopedReads: sum(entries.filter(([name]) => !PENDING_RULE_SCOPED_READS.includes(name))),
+        totalWithoutRuleScopedReads: sum(entries.filter(([name]) => !RULE_SCOPED_READS.includes(name))),
         ...(target !== undefined ? { target } : {}),
       });
     };
@@ -111,11 +110,12 @@ export async function measureCallsPerEvent(): Promise<CallFigures[]> {
       for (const event of events.splice(0)) await handleClusterEvent(event, deps);
     };
 
-    // A first evaluation of the cluster, so that later figures show the steady state, not the first write.
+    // A first evaluation of the cluster, so that later figures show the steady state, not the first write. Tags
+    // EKS Warden does not read (team, owner): the cluster rules alone are re-judged.
     await system.callEks("TagResource", { resourceArn: CLUSTER_ARN, tags: { team: "payments" } }, actor);
-    await measure("TagResource on a known cluster (live evaluation, no transition; first run: catalogue cache cold)", deliver);
+    await measure("TagResource of a tag EKS Warden does not read, known cluster (cluster rules only, no transition; first run: catalogue cache cold)", deliver);
     await system.callEks("TagResource", { resourceArn: CLUSTER_ARN, tags: { owner: "alice" } }, actor);
-    await measure("TagResource again (catalogue cache warm, warm execution environment)", deliver, CALL_TARGETS.tagResource);
+    await measure("TagResource of such a tag again (catalogue cache warm, warm execution environment)", deliver, CALL_TARGETS.tagResource);
     await system.callEks("UpdateClusterConfig", { name: "payments-prod", resourcesVpcConfig: { endpointPublicAccess: true, endpointPrivateAccess: true, publicAccessCidrs: ["0.0.0.0/0"] } }, actor);
     await measure("UpdateClusterConfig opening the endpoint (intent: early alert + settle check queued)", deliver, CALL_TARGETS.openEndpoint);
     system.simulator.clock.advance(11 * 60_000);
