@@ -4,11 +4,11 @@
 // - cluster rules judge the cluster record (and the version catalogue): endpoint access, logging, support type;
 // - node-group rules read the node groups; add-on rules read the add-ons;
 // - a version upgrade or a new cluster changes what every rule compares against: all rules;
-// - a tag the monitor reads (monitor-tags.ts: the exemption tag, the remediation override) can add, change or remove
-//   an exemption of any rule: all rules. A tag call whose keys are all known and none of them read changes no verdict,
-//   so only the cluster rules are re-judged (the cluster record is read anyway, and they keep the stored state
-//   current), which spares the node-group, add-on and insight reads. When the keys are missing or unreadable, the
-//   call may have touched a tag the monitor reads: all rules (fail safe).
+// - a tag the monitor reads (monitor-tags.ts) can add, change or remove an exemption of any rule (the exemption tag)
+//   or change what is done about a finding (the remediation override): all rules. A tag call whose keys are all known
+//   and none of them read changes no verdict, so only the cluster rules are re-judged (the cluster record is read
+//   anyway, and they keep the stored state current), which spares the node-group, add-on and insight reads. When the
+//   keys are missing or unreadable, the call may have touched a tag the monitor reads: all rules (fail safe).
 
 import type { Rule } from "../model.ts";
 import { isTagReadByMonitor } from "../monitor-tags.ts";
@@ -20,6 +20,7 @@ export type RuleScope = "all" | "cluster" | "nodegroups" | "addons";
 export const EVENT_RULE_SCOPES: Readonly<Record<ClusterEventName, RuleScope>> = {
   CreateCluster: "all",
   UpdateClusterVersion: "all",
+  // Unless the keys they touch say otherwise (scopeOf): tags the monitor reads, or keys unknown.
   TagResource: "all",
   UntagResource: "all",
   DeleteCluster: "all",
@@ -46,6 +47,9 @@ function inScope(rule: Rule, scope: RuleScope): boolean {
 /** The calls that set or remove tags: their scope depends on the keys they touch. */
 const TAG_CALLS: ReadonlySet<string> = new Set<ClusterEventName>(["TagResource", "UntagResource"]);
 
+/** What decides the scope: the call, and for a tag call the keys it set or removed (absent: unknown). */
+export type EventScopeInput = { readonly eventName: string } & Partial<Pick<ClusterEvent, "tagKeys">>;
+
 /** The scope of `event`: its call's, narrowed to the cluster rules for a tag call touching only tags the monitor does not read. */
 function scopeOf(event: EventScopeInput): RuleScope {
   if (!Object.hasOwn(EVENT_RULE_SCOPES, event.eventName)) return "all";
@@ -53,9 +57,6 @@ function scopeOf(event: EventScopeInput): RuleScope {
   if (TAG_CALLS.has(event.eventName) && keys !== undefined && keys.length > 0 && !keys.some(isTagReadByMonitor)) return "cluster";
   return EVENT_RULE_SCOPES[event.eventName as ClusterEventName];
 }
-
-/** What decides the scope: the call, and for a tag call the keys it set or removed (absent: unknown). */
-export type EventScopeInput = { readonly eventName: string } & Partial<Pick<ClusterEvent, "tagKeys">>;
 
 /** The rules whose verdict `event` can change, in the given order; every rule for a call not known here. */
 export function rulesAffectedBy(event: EventScopeInput, rules: readonly Rule[]): Rule[] {
