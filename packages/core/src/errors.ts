@@ -122,7 +122,8 @@ export class CredentialsMissing extends WardenError {
 
 /**
  * A member account's role could not be assumed (AccessDenied on sts:AssumeRole: the role is missing, its trust
- * policy does not name this function's role, the external id differs; or no role is configured for what was asked).
+ * policy does not name the caller's role (a function's, or the user's for `eks-warden scan`), the external id differs;
+ * or no role is configured for what was asked).
  * Nothing of the account could be read: it is reported, never taken for "no clusters".
  */
 export class AccountUnreachable extends WardenError {

@@ -30,7 +30,7 @@ import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
 import { DynamoStateStore } from "@eks-warden/core/aws/dynamodb";
 import { EksCollector } from "@eks-warden/core/aws/eks";
 import { ClusterInventory } from "@eks-warden/core/aws/inventory";
-import { AccountCredentials, memberAccountsOf } from "@eks-warden/core/aws/sts";
+import { policyAccountCredentials } from "@eks-warden/core/aws/sts";
 import { SnsNotifier } from "@eks-warden/core/aws/sns";
 import { SqsSettleQueue } from "@eks-warden/core/aws/sqs";
 import { clusterEventPattern, DEAD_LETTER_QUEUES, FUNCTION_ENV, HANDLERS, SCHEDULED_FUNCTION_TIMEOUT_SECONDS, SETTLE_QUEUE, STATE_TABLE_KEY_SCHEMA } from "@eks-warden/core/deployment";
@@ -444,8 +444,7 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
     const store = new DynamoStateStore({ tableName, client: dynamo });
     // The member accounts of the policy are read as the handlers read them: through their roles (the simulator's STS
     // maps each session to the role's account); an account whose role cannot be assumed is simply not listed here.
-    const members = memberAccountsOf(parsePolicy(options.policy).accounts);
-    const accountCredentials = () => new AccountCredentials({ accounts: members, sessionName: "eks-warden-local", region });
+    const accountCredentials = () => policyAccountCredentials(parsePolicy(options.policy), { remediation: true, sessionName: "eks-warden-local", region });
     const inventoryAccounts = accountCredentials();
     const inventory = new ClusterInventory({ eks: new EksCollector({ accounts: inventoryAccounts }) });
     stack.push(async () => {
@@ -456,7 +455,7 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
     const listEverywhere = async (): Promise<string[]> => {
       const arns: string[] = [];
       for (const listRegion of regions) {
-        for (const account of [undefined, ...members.map((member) => member.id)]) {
+        for (const account of [undefined, ...inventoryAccounts.members]) {
           try {
             for (const ref of await inventory.clusters(listRegion, account)) arns.push(ref.arn);
           } catch (error) {

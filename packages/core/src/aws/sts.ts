@@ -4,6 +4,7 @@
 
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient, type STSClientConfig } from "@aws-sdk/client-sts";
 import { AccessDenied, AccountUnreachable, ServiceUnavailable } from "../errors.ts";
+import type { Policy } from "../model.ts";
 import { clientConfig } from "./client-config.ts";
 import { translateSdkError } from "./sdk-errors.ts";
 
@@ -162,7 +163,7 @@ export class AccountCredentials {
         // Only a refusal means the account cannot be read; STS throttling or failing is thrown as it is (Throttled,
         // ServiceUnavailable), so the caller retries as for any other service and reports a region, not the account.
         const typed = translateSdkError("STS", "AssumeRole", error);
-        if (typed instanceof AccessDenied) throw new AccountUnreachable(member.id, roleArn, "AccessDenied: the role is missing, its trust policy does not name this function's role, or the external id differs", { cause: error });
+        if (typed instanceof AccessDenied) throw new AccountUnreachable(member.id, roleArn, "AccessDenied: the role is missing, its trust policy does not name the caller's role, or the external id differs", { cause: error });
         throw typed;
       }
       const credentials = reply.Credentials;
@@ -186,6 +187,26 @@ export class AccountCredentials {
     this.#sts?.destroy();
     this.#sts = undefined;
   }
+}
+
+export interface PolicyAccountCredentialsOptions extends Omit<AccountCredentialsOptions, "accounts"> {
+  /**
+   * Whether the members' remediation roles may be assumed: the deployed functions (IAM lets only Settle, under
+   * enforce, actually assume them). False for the read-only `eks-warden scan` and `digest`: their AccountCredentials
+   * know no remediation role, so a remediation session is never even asked for with the user's credentials.
+   */
+  readonly remediation: boolean;
+}
+
+/**
+ * The credentials of a policy's member accounts (policy.accounts[] with a roleArn), as every reader builds them: the
+ * functions, the local system and the CLI. An empty policy.accounts gives no member: every read keeps the caller's own
+ * credentials, exactly as without an Organization.
+ */
+export function policyAccountCredentials(policy: Pick<Policy, "accounts">, options: PolicyAccountCredentialsOptions): AccountCredentials {
+  const { remediation, ...credentialsOptions } = options;
+  const members = memberAccountsOf(policy.accounts).map(({ remediationRoleArn, ...readOnly }) => (remediation && remediationRoleArn ? { ...readOnly, remediationRoleArn } : readOnly));
+  return new AccountCredentials({ ...credentialsOptions, accounts: members });
 }
 
 /** The member accounts of a policy: the entries that name a role to assume. */

@@ -9,7 +9,7 @@ import { mockClient } from "aws-sdk-client-mock";
 import { startSimulator, type Simulator } from "@eks-warden/simulator/index";
 import { EksCollector } from "../../src/aws/eks.ts";
 import { ClusterInventory } from "../../src/aws/inventory.ts";
-import { AccountCredentials, ASSUMED_ROLE_SECONDS, memberAccountsOf, REFRESH_BEFORE_EXPIRY_MS, StsIdentity, type MemberAccount } from "../../src/aws/sts.ts";
+import { AccountCredentials, ASSUMED_ROLE_SECONDS, memberAccountsOf, policyAccountCredentials, REFRESH_BEFORE_EXPIRY_MS, StsIdentity, type MemberAccount } from "../../src/aws/sts.ts";
 import { AccountUnreachable, CredentialsMissing, ServiceUnavailable, Throttled } from "../../src/errors.ts";
 import { fixturePath } from "../../../../test/fixtures/index.ts";
 
@@ -176,6 +176,28 @@ describe("memberAccountsOf", () => {
         { id: "333333333333", roleArn: "arn:aws:iam::333333333333:role/r" },
       ]),
     ).toEqual([member, { id: "333333333333", roleArn: "arn:aws:iam::333333333333:role/r" }]);
+  });
+});
+
+describe("policyAccountCredentials", () => {
+  const policy = { accounts: [{ id: "999999999999" }, { id: MEMBER, roleArn: member.roleArn, remediationRoleArn: member.remediationRoleArn, externalId: EXTERNAL_ID }] };
+  const options = () => ({ sessionName: "eks-warden-scan", region: "eu-west-1", clientConfig: { endpoint: sim.url, credentials } });
+
+  it("without remediation assumes the read-only role only: a remediation session is refused without calling STS", async () => {
+    const subject = policyAccountCredentials(policy, { ...options(), remediation: false });
+    expect(subject.members).toEqual([MEMBER]);
+    await expect(subject.provider(MEMBER, "read")!()).resolves.toMatchObject({ accessKeyId: expect.stringMatching(/^ASIA/) });
+    const refused = await subject.provider(MEMBER, "remediate")!().catch((caught: unknown) => caught);
+    expect(refused).toBeInstanceOf(AccountUnreachable);
+    expect(sim.calls.get("AssumeRole")).toBe(1);
+    subject.destroy();
+  });
+
+  it("with remediation (the deployed functions) assumes the remediation role for the write", async () => {
+    const subject = policyAccountCredentials(policy, { ...options(), remediation: true });
+    await expect(subject.provider(MEMBER, "remediate")!()).resolves.toMatchObject({ accessKeyId: expect.stringMatching(/^ASIA/) });
+    expect(sim.calls.get("AssumeRole")).toBe(1);
+    subject.destroy();
   });
 });
 

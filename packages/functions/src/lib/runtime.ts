@@ -10,7 +10,7 @@ import { ClusterInventory } from "@eks-warden/core/aws/inventory";
 import { S3ReportStore } from "@eks-warden/core/aws/s3";
 import { SnsNotifier } from "@eks-warden/core/aws/sns";
 import { SqsSettleQueue } from "@eks-warden/core/aws/sqs";
-import { AccountCredentials, memberAccountsOf } from "@eks-warden/core/aws/sts";
+import { memberAccountsOf, policyAccountCredentials, type AccountCredentials } from "@eks-warden/core/aws/sts";
 import { FUNCTION_ENV, METRICS_NAMESPACE } from "@eks-warden/core/deployment";
 import { WardenError } from "@eks-warden/core/errors";
 import type { DigestDeps } from "@eks-warden/core/digest/digest";
@@ -104,8 +104,8 @@ export function depsFromEnvironment(logger: Logger, env: NodeJS.ProcessEnv = pro
  * one write), as a session named after the function, so CloudTrail in the member account says which function it was.
  */
 export function accountCredentials(policy: ReturnType<typeof parsePolicy>, env: NodeJS.ProcessEnv = process.env): AccountCredentials {
-  return new AccountCredentials({
-    accounts: memberAccountsOf(policy.accounts),
+  return policyAccountCredentials(policy, {
+    remediation: true,
     sessionName: env["AWS_LAMBDA_FUNCTION_NAME"] ?? "eks-warden",
     region: env["AWS_REGION"] ?? "us-east-1",
   });
