@@ -205,39 +205,90 @@ async function sweepCluster(deps: SweepDeps, ref: ClusterRef, options: SweepOpti
   return { swept: { ref, status: "unreadable", findings, problem }, alerts };
 }
 
-/** Evaluates every cluster of the regions, closes the state of clusters that are gone, and says what it could not read. */
-export async function runSweep(deps: SweepDeps, options: SweepOptions): Promise<SweepResult> {
-  const startedAt = deps.now();
+/** What listing every account x region found (listFleet): the sweep's and `eks-warden scan` / `digest`'s first step. */
+export interface FleetListing {
+  /** One per account and region, the caller's own account first, each member account's regions after it. */
+  readonly regions: readonly RegionOutcome[];
+  /** The clusters found, in the order of `regions`. */
+  readonly clusters: readonly ClusterRef[];
+  /** Per account and region listed (`${account}\n${region}`): the ARNs ListClusters returned. */
+  readonly listed: ReadonlyMap<string, ReadonlySet<string>>;
+  /** Member accounts whose role could not be assumed: none of their regions was listed. */
+  readonly unreachableAccounts: readonly UnreachableAccount[];
+  /** The caller's own account, once a region of it could be listed. */
+  readonly ownAccount?: string;
+}
+
+export interface FleetListingOptions {
+  readonly regions: readonly string[];
+  /** Member accounts listed in their own roles, each in every region, besides the caller's own account (default none). */
+  readonly accounts?: readonly string[];
+  /**
+   * What a region's (or an account's) failure becomes in the report; default describeError. It may throw: the CLI
+   * rethrows what is not an AWS failure (a bug, exit 3) rather than report it as a region it could not read.
+   */
+  readonly describeProblem?: (error: unknown) => string;
+  /** Told of each account x region as it is listed (or not, `error` then set when it was asked and failed). */
+  readonly onRegion?: (outcome: RegionOutcome, error?: unknown) => void;
+}
+
+/**
+ * ListClusters of every region of the caller's own account and of each member account (in its read-only role). A
+ * region that cannot be listed is reported, never taken for "no clusters"; a member account whose role cannot be
+ * assumed (AccountUnreachable) is asked once: the refusal stands for all of its regions.
+ */
+export async function listFleet(inventory: InventoryPort, options: FleetListingOptions): Promise<FleetListing> {
+  const describe = options.describeProblem ?? describeError;
   const regions: RegionOutcome[] = [];
-  const refs: ClusterRef[] = [];
-  // Per account and region listed: the ARNs ListClusters returned (what is not among them may be closed).
+  const clusters: ClusterRef[] = [];
   const listed = new Map<string, Set<string>>();
   const unreachable = new Map<string, UnreachableAccount>();
+  let ownAccount: string | undefined;
+  const report = (outcome: RegionOutcome, error?: unknown): void => {
+    regions.push(outcome);
+    options.onRegion?.(outcome, error);
+  };
   const targets = [undefined, ...(options.accounts ?? [])].flatMap((account) => options.regions.map((region) => ({ account, region })));
   for (const { account: member, region } of targets) {
     const known = member === undefined ? undefined : unreachable.get(member);
     if (known) {
       // The role is per account, not per region: one refusal stands for all of the account's regions this run.
-      regions.push({ region, account: known.account, clusters: 0, problem: known.problem });
+      report({ region, account: known.account, clusters: 0, problem: known.problem });
       continue;
     }
+    let found: ClusterRef[];
     try {
-      const found = await deps.inventory.clusters(region, member);
-      const account = member ?? found[0]?.account ?? (await deps.inventory.account(region));
+      found = await inventory.clusters(region, member);
+      const account = member ?? found[0]?.account ?? (await inventory.account(region));
+      if (member === undefined) ownAccount ??= account;
       listed.set(`${account}\n${region}`, new Set(found.map((ref) => ref.arn)));
-      refs.push(...found);
-      regions.push({ region, ...(member !== undefined && { account: member }), clusters: found.length });
     } catch (error) {
-      const problem = describeError(error);
-      if (member !== undefined && error instanceof AccountUnreachable) {
-        deps.logger.error("member account could not be read: its clusters are neither evaluated nor closed", { account: member, error: problem });
-        unreachable.set(member, { account: member, ...(error.roleArn !== undefined && { roleArn: error.roleArn }), problem });
-      } else {
-        deps.logger.error("region could not be listed: its clusters are neither evaluated nor closed", { region, ...(member !== undefined && { account: member }), error: problem });
-      }
-      regions.push({ region, ...(member !== undefined && { account: member }), clusters: 0, problem });
+      const problem = describe(error);
+      if (member !== undefined && error instanceof AccountUnreachable) unreachable.set(member, { account: member, ...(error.roleArn !== undefined && { roleArn: error.roleArn }), problem });
+      report({ region, ...(member !== undefined && { account: member }), clusters: 0, problem }, error);
+      continue;
     }
+    clusters.push(...found);
+    report({ region, ...(member !== undefined && { account: member }), clusters: found.length });
   }
+  return { regions, clusters, listed, unreachableAccounts: [...unreachable.values()], ...(ownAccount !== undefined && { ownAccount }) };
+}
+
+/** Evaluates every cluster of the regions, closes the state of clusters that are gone, and says what it could not read. */
+export async function runSweep(deps: SweepDeps, options: SweepOptions): Promise<SweepResult> {
+  const startedAt = deps.now();
+  const { regions, clusters: refs, listed, unreachableAccounts } = await listFleet(deps.inventory, {
+    regions: options.regions,
+    ...(options.accounts && { accounts: options.accounts }),
+    onRegion(outcome, error) {
+      if (error === undefined) return;
+      if (outcome.account !== undefined && error instanceof AccountUnreachable) {
+        deps.logger.error("member account could not be read: its clusters are neither evaluated nor closed", { account: outcome.account, error: outcome.problem });
+      } else {
+        deps.logger.error("region could not be listed: its clusters are neither evaluated nor closed", { region: outcome.region, ...(outcome.account !== undefined && { account: outcome.account }), error: outcome.problem });
+      }
+    },
+  });
 
   const swept: SweptCluster[] = new Array<SweptCluster>(refs.length);
   let alertsPublished = 0;
@@ -264,7 +315,7 @@ export async function runSweep(deps: SweepDeps, options: SweepOptions): Promise<
     }
   }
 
-  for (const account of unreachable.values()) {
+  for (const account of unreachableAccounts) {
     try {
       await deps.notifier.publish(renderAccountUnreachable(account, options.regions, deps.now()));
       alertsPublished += 1;
@@ -272,6 +323,6 @@ export async function runSweep(deps: SweepDeps, options: SweepOptions): Promise<
       deps.logger.error("the unreadable account's alert could not be published", { account: account.account, error: describeError(error) });
     }
   }
-  deps.logger.info("sweep done", { regions: regions.length, clusters: refs.length, closed: closed.length, alertsPublished, unreachableAccounts: unreachable.size });
-  return { startedAt, endedAt: deps.now(), regions, clusters: swept, closed, alertsPublished, unreachableAccounts: [...unreachable.values()] };
+  deps.logger.info("sweep done", { regions: regions.length, clusters: refs.length, closed: closed.length, alertsPublished, unreachableAccounts: unreachableAccounts.length });
+  return { startedAt, endedAt: deps.now(), regions, clusters: swept, closed, alertsPublished, unreachableAccounts };
 }

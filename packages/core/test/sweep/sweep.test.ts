@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { AccessDenied, AccountUnreachable, EksUnavailable, Throttled } from "../../src/errors.ts";
 import type { ClusterRef } from "../../src/pipeline/ports.ts";
-import { inPool, runSweep, type InventoryPort, type StateIndex, type SweepDeps } from "../../src/sweep/sweep.ts";
+import { inPool, listFleet, runSweep, type InventoryPort, type StateIndex, type SweepDeps } from "../../src/sweep/sweep.ts";
 import { clusterRecord, OPEN, PRIVATE, world, type World } from "../pipeline/fakes.ts";
 
 const ACCOUNT = "111122223333";
@@ -275,6 +275,33 @@ describe("runSweep across member accounts", () => {
       { region: "us-east-1", account: MEMBER, clusters: 0, problem: expect.stringMatching(/Throttled/) },
     ]);
     expect(result.unreachableAccounts).toEqual([]);
+  });
+});
+
+describe("listFleet", () => {
+  const MISSING = "444444444444";
+  it("names the caller's own account, tells each account x region as listed, and words problems as the caller asks", async () => {
+    const w = sweepWorld();
+    addCluster(w, ref("eu-west-1", "own"));
+    w.inventory.unreachable.add(MISSING);
+    const told: string[] = [];
+    const listing = await listFleet(w.inventory, {
+      regions: ["eu-west-1", "us-east-1"],
+      accounts: [MISSING],
+      describeProblem: (error) => `problem: ${(error as Error).message}`,
+      onRegion: (outcome, error) => told.push(`${outcome.account ?? "own"} ${outcome.region} ${error === undefined ? "-" : "failed"}`),
+    });
+    expect(listing.ownAccount).toBe(ACCOUNT);
+    expect(listing.clusters.map((cluster) => cluster.name)).toEqual(["own"]);
+    // The account is asked once; its second region is told without an error of its own.
+    expect(told).toEqual(["own eu-west-1 -", "own us-east-1 -", `${MISSING} eu-west-1 failed`, `${MISSING} us-east-1 -`]);
+    expect(listing.unreachableAccounts).toEqual([{ account: MISSING, roleArn: `arn:aws:iam::${MISSING}:role/eks-warden-member-read`, problem: expect.stringMatching(/^problem: account 444444444444 could not be read/) }]);
+  });
+
+  it("lets a describeProblem that rethrows (the CLI, for what is not an AWS failure) end the listing", async () => {
+    const w = sweepWorld();
+    w.inventory.failing.set("eu-west-1", new TypeError("a bug"));
+    await expect(listFleet(w.inventory, { regions: ["eu-west-1"], describeProblem: (error) => { throw error; } })).rejects.toThrow("a bug");
   });
 });
 
