@@ -1,20 +1,19 @@
 // `eks-warden digest`: the weekly digest's report for real accounts with the user's own credentials, read-only like
-// `eks-warden scan` (same options, same ClusterInventory and EksCollector, same rules): every cluster collected and
+// `eks-warden scan` (same options, same reader: the caller's own account and the policy's member accounts in their
+// read-only roles, listed as the sweep lists them; same EksCollector, same rules): every cluster collected and
 // judged, then the same report the deployed digest builds (core/digest), printed as text, JSON or the HTML page.
 // Read-only, so there is no stored last week to compare with: the report is a baseline (no "changes" section).
 // Exit codes as scan: 0, 1 a FAIL at or above --fail-on, 2 bad usage, 3 internal error, 4 part could not be read.
-import { EksCollector } from "@eks-warden/core/aws/eks";
-import { ClusterInventory } from "@eks-warden/core/aws/inventory";
-import { StsIdentity } from "@eks-warden/core/aws/sts";
 import { buildDigest } from "@eks-warden/core/digest/build";
 import { digestHtml, digestSummary, digestText } from "@eks-warden/core/digest/render";
 import { evaluate, failsAtOrAbove } from "@eks-warden/core/engine";
+import { AccountUnreachable } from "@eks-warden/core/errors";
 import { SEVERITIES } from "@eks-warden/core/model";
-import { contextOf, type ClusterRef } from "@eks-warden/core/pipeline/ports";
+import { contextOf } from "@eks-warden/core/pipeline/ports";
 import { readsFor } from "@eks-warden/core/rules/index";
-import { inPool, sweptCluster, type RegionOutcome, type SweptCluster } from "@eks-warden/core/sweep/sweep";
+import { inPool, sweptCluster, type SweptCluster } from "@eks-warden/core/sweep/sweep";
 import { readPolicyOption, type Command } from "./command.ts";
-import { awsProblem, parseScanOptions, regionsToRead, SCAN_EXIT, type ScanOptions } from "./scan.ts";
+import { awsProblem, openFleetReader, parseScanOptions, problemScope, SCAN_EXIT, type ScanOptions } from "./scan.ts";
 
 const FORMATS = ["text", "json", "html"] as const;
 type Format = (typeof FORMATS)[number];
@@ -30,14 +29,16 @@ Options:
   --region REGION       a region to read (repeatable); default: the policy's regions, else your configured region
   --profile NAME        the AWS profile to use
   --endpoint-url URL    send EKS and SSM calls here instead of AWS (e.g. the simulator of \`eks-warden serve\`)
-  --policy FILE         deployment policy (JSON): version windows, exemptions, pricing
+  --policy FILE         deployment policy (JSON): version windows, exemptions, pricing, member accounts to read
+                        (policy.accounts[] with a roleArn: assumed with your credentials, read-only)
   --format FORMAT       text (as the e-mail reads), json (the full report) or html (one self-contained page) (default: text)
   --fail-on SEVERITY    exit 1 when a FAIL is at or above SEVERITY: ${SEVERITIES.join(", ")} (default: INFO)
   --concurrency N       clusters collected at once (default: 4)
   -h, --help            show this help
 
 Exit codes: 0 nothing at or above --fail-on; 1 a FAIL at or above it; 2 bad usage or input; 3 internal error;
-4 part of the fleet could not be read (the report's "could not read" section names it).`;
+4 part of the fleet could not be read (the report's "could not read" section names it: a region, a cluster, or a
+member account whose role cannot be assumed).`;
 
 function progress(text: string): void {
   process.stderr.write(`eks-warden digest: ${text}\n`);
@@ -45,46 +46,36 @@ function progress(text: string): void {
 
 export async function digestReport(options: ScanOptions<Format>, now = new Date()) {
   const policy = await readPolicyOption(options.policy);
-  const clientConfig = { ...(options.profile !== undefined && { profile: options.profile }) };
-  const eksConfig = { ...clientConfig, ...(options.endpointUrl !== undefined && { endpoint: options.endpointUrl }) };
-  const collector = new EksCollector({ clientConfig: eksConfig, ssmClientConfig: eksConfig });
+  const reader = await openFleetReader(options, policy, "digest");
   const reads = readsFor(options.rules);
-  const inventory = new ClusterInventory({ eks: collector, sts: new StsIdentity({ clientConfig }) });
   try {
-    const regions = await regionsToRead(options, policy, inventory, "read");
-    const outcomes: RegionOutcome[] = [];
-    const refs: ClusterRef[] = [];
-    for (const region of regions) {
-      try {
-        const found = await inventory.clusters(region);
-        refs.push(...found);
-        outcomes.push({ region, clusters: found.length });
-      } catch (error) {
-        const problem = awsProblem(error);
-        if (problem === undefined) throw error;
-        progress(`${region}: cannot list clusters: ${problem}`);
-        outcomes.push({ region, clusters: 0, problem });
-      }
-    }
+    const listing = await reader.list((outcome, error) => {
+      if (outcome.problem === undefined || error === undefined) return;
+      if (outcome.account !== undefined && error instanceof AccountUnreachable) progress(`account ${outcome.account}: cannot be read: ${outcome.problem}`);
+      else progress(`${problemScope(reader.members, outcome)}: cannot list clusters: ${outcome.problem}`);
+    });
+    const refs = listing.clusters;
     const swept: SweptCluster[] = new Array<SweptCluster>(refs.length);
     await inPool(refs, options.concurrency, async (ref, index) => {
       try {
-        const collected = await collector.collect(ref, reads);
+        const collected = await reader.collector.collect(ref, reads);
         swept[index] = sweptCluster(ref, "evaluated", evaluate(collected.snapshot, policy, contextOf(collected, now), options.rules), collected);
       } catch (error) {
         const problem = awsProblem(error);
-        if (problem === undefined) throw error;
-        progress(`${ref.region}/${ref.name}: cannot be read: ${problem}`);
+        progress(`${problemScope(reader.members, ref)}: cannot be read: ${problem}`);
         swept[index] = { ref, status: "unreadable", findings: [], problem };
       }
     });
-    progress(`${refs.length} cluster${refs.length === 1 ? "" : "s"} in ${regions.length} region${regions.length === 1 ? "" : "s"}`);
-    const { report } = buildDigest({ sweep: { startedAt: now, endedAt: new Date(), regions: outcomes, clusters: swept, closed: [], alertsPublished: 0, unreachableAccounts: [] }, policy, now });
+    const accounts = reader.members.length > 0 ? ` of ${reader.members.length + 1} accounts` : "";
+    progress(`${refs.length} cluster${refs.length === 1 ? "" : "s"}${accounts} in ${reader.regions.length} region${reader.regions.length === 1 ? "" : "s"}`);
+    const sweep = { startedAt: now, endedAt: new Date(), regions: listing.regions, clusters: swept, closed: [], alertsPublished: 0, unreachableAccounts: listing.unreachableAccounts };
+    const { report } = buildDigest({ sweep, policy, now });
     const failing = failsAtOrAbove(swept.flatMap((entry) => entry.findings), options.failOn);
+    // An unreadable region, cluster or member account is in "could not read": unknown, never PASS (as scan).
     const exitCode = report.headline.couldNotRead > 0 ? SCAN_EXIT.aws : failing.length > 0 ? SCAN_EXIT.failing : SCAN_EXIT.ok;
     return { report, exitCode };
   } finally {
-    collector.destroy();
+    reader.destroy();
   }
 }
 

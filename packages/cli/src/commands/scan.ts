@@ -1,18 +1,20 @@
 // `eks-warden scan`: a read-only audit of real clusters with the user's own credentials, through the same collector
-// (core/aws/eks.ts) and rules as the deployed monitor. Progress goes to stderr, the report to stdout.
+// (core/aws/eks.ts), listing (core/sweep listFleet) and rules as the deployed monitor: the caller's own account and
+// each member account the policy gives a roleArn, read in that read-only role. Progress goes to stderr, the report
+// to stdout.
 // Exit codes (for CI): 0 no FAIL at or above --fail-on; 1 a FAIL at or above it; 2 bad usage or input;
 // 3 an internal error; 4 AWS could not be read (credentials, permissions, throttling, network), the report then
 // lists what could not be scanned. 4 wins over 1: an incomplete scan must not pass for a complete one.
 import { readFileSync } from "node:fs";
 import { EksCollector } from "@eks-warden/core/aws/eks";
 import { ClusterInventory } from "@eks-warden/core/aws/inventory";
-import { StsIdentity } from "@eks-warden/core/aws/sts";
+import { policyAccountCredentials, StsIdentity } from "@eks-warden/core/aws/sts";
 import { evaluate, failsAtOrAbove } from "@eks-warden/core/engine";
-import { WardenError } from "@eks-warden/core/errors";
+import { AccountUnreachable, WardenError } from "@eks-warden/core/errors";
 import { SEVERITIES, type Finding, type Policy, type Rule, type Severity } from "@eks-warden/core/model";
-import { contextOf, type ClusterRef } from "@eks-warden/core/pipeline/ports";
+import { contextOf } from "@eks-warden/core/pipeline/ports";
 import { readsFor, ruleById, rules } from "@eks-warden/core/rules/index";
-import { inPool } from "@eks-warden/core/sweep/sweep";
+import { inPool, listFleet, type FleetListing, type RegionOutcome } from "@eks-warden/core/sweep/sweep";
 import { REGION } from "@eks-warden/core/arn";
 import { renderScanJson, renderScanTable, summaryLine, type ScanReport } from "../output/scan-report.ts";
 import { toSarif, type ScannedCluster, type ScanProblem } from "../output/sarif.ts";
@@ -26,20 +28,24 @@ Audits the EKS clusters your credentials can see, read-only, against every rule 
 the data those rules judge: ListClusters, DescribeCluster, and as the rules need them ListNodegroups, DescribeNodegroup,
 ListAddons, DescribeAddon, DescribeAddonVersions, ListInsights, DescribeInsight (of the insights in ERROR or
 WARNING), DescribeClusterVersions, ssm:GetParameters (public AMI release parameters); sts:GetCallerIdentity.
+With --policy naming member accounts (policy.accounts[] with a roleArn), each is read too, through sts:AssumeRole
+into its read-only role (with its externalId) using your credentials; a role that cannot be assumed is reported.
 
 Options:
   --rule ID             run only this rule (repeatable, or comma-separated): ${rules.map((rule) => rule.id).join(", ")}
   --region REGION       a region to scan (repeatable); default: the policy's regions, else your configured region
   --profile NAME        the AWS profile to use (default: the SDK's usual chain: AWS_PROFILE, environment, role)
   --endpoint-url URL    send EKS and SSM calls here instead of AWS (e.g. the simulator of \`eks-warden serve\`)
-  --policy FILE         policy to judge by: warden.config.json, or a bare policy (JSON); default: the default policy
+  --policy FILE         policy to judge by (and member accounts to read): warden.config.json, or a bare policy
+                        (JSON); default: the default policy
   --format FORMAT       table, json or sarif (SARIF 2.1.0 for GitHub code scanning) (default: table)
   --fail-on SEVERITY    exit 1 when a FAIL is at or above SEVERITY: ${SEVERITIES.join(", ")} (default: INFO, any FAIL)
   --concurrency N       clusters collected at once (default: 4)
   -h, --help            show this help
 
 Exit codes: 0 nothing at or above --fail-on; 1 a FAIL at or above it; 2 bad usage or input; 3 internal error;
-4 part of the scan failed on AWS errors (credentials, permissions, throttling, network): see stderr and the report.`;
+4 part of the scan failed on AWS errors (credentials, permissions, throttling, network, a member account's role
+that cannot be assumed): see stderr and the report.`;
 
 const FORMATS = ["table", "json", "sarif"] as const;
 type Format = (typeof FORMATS)[number];
@@ -116,20 +122,76 @@ export function selectedRules(values: readonly string[] | undefined): Rule[] {
 }
 
 /** --region, else the policy's regions, else the region the SDK is configured with; none at all is a usage error. */
-export async function regionsToRead(options: Pick<ScanOptions<string>, "regions">, policy: Policy, inventory: ClusterInventory, verb: string): Promise<readonly string[]> {
+export async function regionsToRead(options: Pick<ScanOptions<string>, "regions">, policy: Policy, sts: Pick<StsIdentity, "defaultRegion">, verb: string): Promise<readonly string[]> {
   if (options.regions.length > 0) return options.regions;
   if (policy.regions.length > 0) return policy.regions;
-  const configured = await inventory.defaultRegion();
+  const configured = await sts.defaultRegion();
   if (!configured) throw new CliInputError(`no region to ${verb}: pass --region REGION (repeatable), list regions in --policy, or configure one (AWS_REGION or the profile's region)`);
   return [configured];
 }
 
 /**
- * What AWS failures (CredentialsMissing, AccessDenied, Throttled, ServiceUnavailable) and data EKS returned that cannot
- * be read (SnapshotError) become: a line of the report. Anything else is a bug and propagates (exit 3).
+ * What AWS failures (CredentialsMissing, AccessDenied, Throttled, ServiceUnavailable, AccountUnreachable) and data EKS
+ * returned that cannot be read (SnapshotError) become: a line of the report. Anything else is a bug and is thrown
+ * again (exit 3).
  */
-export function awsProblem(error: unknown): string | undefined {
-  return error instanceof WardenError ? oneLine(error) : undefined;
+export function awsProblem(error: unknown): string {
+  if (error instanceof WardenError) return oneLine(error);
+  throw error;
+}
+
+/** What scan and digest read with, and where: the adapters of the deployed functions, with the user's credentials. */
+export interface FleetReader {
+  readonly regions: readonly string[];
+  /** The policy's member accounts (policy.accounts[] with a roleArn), read besides the caller's own. */
+  readonly members: readonly string[];
+  readonly collector: EksCollector;
+  readonly inventory: ClusterInventory;
+  /** ListClusters of every account x region (listFleet, as the sweep lists), AWS failures reported, bugs thrown. */
+  list(onRegion: (outcome: RegionOutcome, error?: unknown) => void): Promise<FleetListing>;
+  destroy(): void;
+}
+
+/**
+ * The user's credentials (--profile) for STS and, at --endpoint-url, EKS and SSM; each member account of the policy
+ * in its read-only role, assumed with those credentials, as the deployed functions build it (policyAccountCredentials):
+ * never the remediation role, as scan and digest only read. No member account: the caller's own account alone.
+ */
+export async function openFleetReader(options: ScanOptions<string>, policy: Policy, command: "scan" | "digest"): Promise<FleetReader> {
+  const clientConfig = { ...(options.profile !== undefined && { profile: options.profile }) };
+  const eksConfig = { ...clientConfig, ...(options.endpointUrl !== undefined && { endpoint: options.endpointUrl }) };
+  const sts = new StsIdentity({ clientConfig });
+  const regions = await regionsToRead(options, policy, sts, command === "scan" ? "scan" : "read");
+  // The session name is what CloudTrail records in the member account; any region's STS endpoint issues the session.
+  const accounts = policyAccountCredentials(policy, { remediation: false, sessionName: `eks-warden-${command}`, region: regions[0]!, clientConfig });
+  // One EKS adapter for listing and collecting: one client per region (and per member account).
+  const collector = new EksCollector({ clientConfig: eksConfig, ssmClientConfig: eksConfig, accounts });
+  const inventory = new ClusterInventory({ eks: collector, sts });
+  return {
+    regions,
+    members: accounts.members,
+    collector,
+    inventory,
+    list: (onRegion) => listFleet(inventory, { regions, accounts: accounts.members, describeProblem: awsProblem, onRegion }),
+    destroy() {
+      collector.destroy();
+      accounts.destroy();
+    },
+  };
+}
+
+/**
+ * Where a problem was, as scan's report and both commands' progress name it: the region (and cluster) of the
+ * caller's own account as before, a member account's prefixed with its id.
+ */
+export function problemScope(members: readonly string[], where: { readonly account?: string | undefined; readonly region: string; readonly name?: string }): string {
+  const account = where.account !== undefined && members.includes(where.account) ? `${where.account}/` : "";
+  return `${account}${where.region}${where.name !== undefined ? `/${where.name}` : ""}`;
+}
+
+/** The one line a member account whose role cannot be assumed gets, whatever its number of regions. */
+export function unreachableScope(account: string): string {
+  return `account ${account} (every region)`;
 }
 
 function toolVersion(): string {
@@ -152,58 +214,54 @@ export interface ScanOutcome {
 export async function scan(options: Options): Promise<ScanOutcome> {
   const startedAt = new Date();
   const policy = await readPolicyOption(options.policy);
-  const clientConfig = { ...(options.profile !== undefined && { profile: options.profile }) };
-  const eksConfig = { ...clientConfig, ...(options.endpointUrl !== undefined && { endpoint: options.endpointUrl }) };
-  // One EKS adapter for listing and collecting: one client per region.
-  const collector = new EksCollector({ clientConfig: eksConfig, ssmClientConfig: eksConfig });
+  const reader = await openFleetReader(options, policy, "scan");
   const reads = readsFor(options.rules);
-  const inventory = new ClusterInventory({ eks: collector, sts: new StsIdentity({ clientConfig }) });
-
-  const regions = await regionsToRead(options, policy, inventory, "scan");
-
   const problems: ScanProblem[] = [];
   const scanned: ScannedCluster[] = [];
-  let account: string | undefined;
-  const refs: ClusterRef[] = [];
-  for (const region of regions) {
-    try {
-      const found = await inventory.clusters(region);
-      account ??= found[0]?.account ?? (await inventory.account(region));
-      progress(`${region}: ${found.length} cluster${found.length === 1 ? "" : "s"}`);
-      refs.push(...found);
-    } catch (error) {
-      const problem = awsProblem(error);
-      if (problem === undefined) throw error;
-      progress(`${region}: cannot list clusters: ${problem}`);
-      problems.push({ scope: region, message: problem });
-    }
+  try {
+    const listing = await reader.list((outcome, error) => {
+      const scope = problemScope(reader.members, outcome);
+      if (outcome.problem === undefined) {
+        progress(`${scope}: ${outcome.clusters} cluster${outcome.clusters === 1 ? "" : "s"}`);
+      } else if (outcome.account !== undefined && error instanceof AccountUnreachable) {
+        progress(`account ${outcome.account}: cannot be read: ${outcome.problem}`);
+        problems.push({ scope: unreachableScope(outcome.account), message: outcome.problem });
+      } else if (error !== undefined) {
+        // (Without an error: another region of an account already reported as unreachable.)
+        progress(`${scope}: cannot list clusters: ${outcome.problem}`);
+        problems.push({ scope, message: outcome.problem });
+      }
+    });
+    const refs = listing.clusters;
+
+    let done = 0;
+    const results: (ScannedCluster | undefined)[] = new Array<ScannedCluster | undefined>(refs.length).fill(undefined);
+    await inPool(refs, options.concurrency, async (ref, index) => {
+      const scope = problemScope(reader.members, ref);
+      try {
+        const collected = await reader.collector.collect(ref, reads);
+        const findings: Finding[] = evaluate(collected.snapshot, policy, contextOf(collected, new Date()), options.rules);
+        results[index] = { cluster: { arn: ref.arn, account: ref.account, region: ref.region, name: ref.name }, findings };
+        done += 1;
+        const failing = findings.filter((finding) => finding.status === "FAIL").length;
+        progress(`[${done}/${refs.length}] ${scope}: ${failing === 0 ? "no FAIL" : `${failing} FAIL`}`);
+      } catch (error) {
+        const problem = awsProblem(error);
+        done += 1;
+        progress(`[${done}/${refs.length}] ${scope}: cannot be read: ${problem}`);
+        problems.push({ scope, message: problem });
+      }
+    });
+    for (const result of results) if (result) scanned.push(result);
+
+    const report: ScanReport = { ...(listing.ownAccount && { account: listing.ownAccount }), memberAccounts: reader.members, regions: reader.regions, startedAt, clusters: scanned, problems };
+    const failing = failsAtOrAbove(scanned.flatMap((entry) => entry.findings), options.failOn);
+    // An unreadable region, cluster or member account is unknown, never PASS: 4 wins over 1 and 0.
+    const exitCode = problems.length > 0 ? SCAN_EXIT.aws : failing.length > 0 ? SCAN_EXIT.failing : SCAN_EXIT.ok;
+    return { report, exitCode };
+  } finally {
+    reader.destroy();
   }
-
-  let done = 0;
-  const results: (ScannedCluster | undefined)[] = new Array<ScannedCluster | undefined>(refs.length).fill(undefined);
-  await inPool(refs, options.concurrency, async (ref, index) => {
-    try {
-      const collected = await collector.collect(ref, reads);
-      const findings: Finding[] = evaluate(collected.snapshot, policy, contextOf(collected, new Date()), options.rules);
-      results[index] = { cluster: { arn: ref.arn, account: ref.account, region: ref.region, name: ref.name }, findings };
-      done += 1;
-      const failing = findings.filter((finding) => finding.status === "FAIL").length;
-      progress(`[${done}/${refs.length}] ${ref.region}/${ref.name}: ${failing === 0 ? "no FAIL" : `${failing} FAIL`}`);
-    } catch (error) {
-      const problem = awsProblem(error);
-      if (problem === undefined) throw error;
-      done += 1;
-      progress(`[${done}/${refs.length}] ${ref.region}/${ref.name}: cannot be read: ${problem}`);
-      problems.push({ scope: `${ref.region}/${ref.name}`, message: problem });
-    }
-  });
-  collector.destroy();
-  for (const result of results) if (result) scanned.push(result);
-
-  const report: ScanReport = { ...(account && { account }), regions, startedAt, clusters: scanned, problems };
-  const failing = failsAtOrAbove(scanned.flatMap((entry) => entry.findings), options.failOn);
-  const exitCode = problems.length > 0 ? SCAN_EXIT.aws : failing.length > 0 ? SCAN_EXIT.failing : SCAN_EXIT.ok;
-  return { report, exitCode };
 }
 
 export const command: Command = {

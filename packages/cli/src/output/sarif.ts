@@ -68,7 +68,10 @@ export interface ScannedCluster {
 }
 
 export interface ScanProblem {
-  /** region, or region/cluster */
+  /**
+   * region, or region/cluster; of a member account, prefixed with its id (account/region[/cluster]); a member account
+   * whose role cannot be assumed: "account <id> (every region)".
+   */
   readonly scope: string;
   readonly message: string;
 }

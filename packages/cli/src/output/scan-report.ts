@@ -5,7 +5,10 @@ import type { FindingStatus } from "@eks-warden/core/model";
 import type { ScannedCluster, ScanProblem } from "./sarif.ts";
 
 export interface ScanReport {
+  /** The caller's own account. */
   readonly account?: string;
+  /** The policy's member accounts, read in their read-only roles besides the caller's own (none: the own account alone). */
+  readonly memberAccounts: readonly string[];
   readonly regions: readonly string[];
   readonly startedAt: Date;
   readonly clusters: readonly ScannedCluster[];
@@ -22,32 +25,44 @@ export function summaryLine(report: ScanReport): string {
   const counts = countByStatus(report.clusters);
   const parts = (["FAIL", "ERROR", "EXEMPT", "PASS", "NOT_APPLICABLE"] as const).map((status) => `${counts.get(status) ?? 0} ${status}`);
   const problems = report.problems.length > 0 ? `; ${report.problems.length} could not be scanned` : "";
-  return `${report.clusters.length} cluster${report.clusters.length === 1 ? "" : "s"} in ${report.regions.join(", ") || "no region"}: ${parts.join(", ")}${problems}`;
+  const accounts = report.memberAccounts.length > 0 ? ` of ${report.memberAccounts.length + 1} accounts` : "";
+  return `${report.clusters.length} cluster${report.clusters.length === 1 ? "" : "s"}${accounts} in ${report.regions.join(", ") || "no region"}: ${parts.join(", ")}${problems}`;
+}
+
+/** " of account 111111111111", and the member accounts after it when the scan read any; "" when nothing is known. */
+function ofAccounts(report: ScanReport): string {
+  const own = report.account ? `account ${report.account}` : undefined;
+  if (report.memberAccounts.length === 0) return own ? ` of ${own}` : "";
+  return ` of ${own ?? "your account"} and member account${report.memberAccounts.length === 1 ? "" : "s"} ${report.memberAccounts.join(", ")}`;
 }
 
 /** Worst first; PASS and NOT_APPLICABLE findings are only counted (a scan of 50 clusters must stay readable). */
 export function renderScanTable(report: ScanReport): string {
-  const rows: [string, string, string, string, string][] = [];
+  // Across accounts the same cluster name may recur: the table then says whose each cluster is.
+  const byAccount = report.memberAccounts.length > 0;
+  const rows: string[][] = [];
   const notes: Map<number, string[]> = new Map();
   for (const { cluster, findings } of report.clusters) {
+    const where = byAccount ? [cluster.name, cluster.account, cluster.region] : [cluster.name, cluster.region];
     const shown = sortWorstFirst(findings).filter((finding) => finding.status === "FAIL" || finding.status === "ERROR" || finding.status === "EXEMPT");
     if (shown.length === 0) {
-      rows.push([cluster.name, cluster.region, "PASS", "", `all ${findings.length} rules pass or do not apply`]);
+      rows.push([...where, "PASS", "", `all ${findings.length} rules pass or do not apply`]);
       continue;
     }
     for (const finding of shown) {
-      rows.push([cluster.name, cluster.region, finding.status, finding.severity, `${finding.ruleId}: ${oneLine(finding.message, 1000)}`]);
+      rows.push([...where, finding.status, finding.severity, `${finding.ruleId}: ${oneLine(finding.message, 1000)}`]);
       const extra: string[] = [];
       if (finding.exemption) extra.push(`${finding.exemption.expired ? "exemption expired" : "exempt"} until ${finding.exemption.until} (${finding.exemption.source}): ${oneLine(finding.exemption.reason, 300)}`);
       if (finding.status === "FAIL") extra.push(`fix: ${finding.remediation.command}`);
       if (extra.length > 0) notes.set(rows.length - 1, extra);
     }
   }
-  const header: [string, string, string, string, string] = ["CLUSTER", "REGION", "STATUS", "SEVERITY", "FINDING"];
-  const widths = [0, 1, 2, 3].map((column) => Math.max(header[column]!.length, ...rows.map((row) => row[column]!.length)));
-  const format = (row: readonly string[]) => row.map((cell, column) => (column < 4 ? cell.padEnd(widths[column]!) : cell)).join("  ").trimEnd();
+  const header = byAccount ? ["CLUSTER", "ACCOUNT", "REGION", "STATUS", "SEVERITY", "FINDING"] : ["CLUSTER", "REGION", "STATUS", "SEVERITY", "FINDING"];
+  const last = header.length - 1;
+  const widths = header.slice(0, last).map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)));
+  const format = (row: readonly string[]) => row.map((cell, column) => (column < last ? cell.padEnd(widths[column]!) : cell)).join("  ").trimEnd();
   const indent = " ".repeat(widths.reduce((sum, width) => sum + width + 2, 0));
-  const out = [`EKS Warden scan${report.account ? ` of account ${report.account}` : ""}, ${report.startedAt.toISOString()}`, ""];
+  const out = [`EKS Warden scan${ofAccounts(report)}, ${report.startedAt.toISOString()}`, ""];
   if (rows.length > 0) {
     out.push(format(header));
     rows.forEach((row, index) => {
@@ -67,6 +82,7 @@ export function renderScanJson(report: ScanReport): string {
   return `${JSON.stringify(
     {
       ...(report.account && { account: report.account }),
+      ...(report.memberAccounts.length > 0 && { memberAccounts: report.memberAccounts }),
       regions: report.regions,
       scannedAt: report.startedAt.toISOString(),
       summary: { clusters: report.clusters.length, ...Object.fromEntries(counts), notScanned: report.problems.length },
