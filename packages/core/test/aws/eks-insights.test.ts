@@ -1,6 +1,6 @@
 // Upgrade insights through the EKS collector against the simulator (real SDK client over HTTP): ListInsights, then
 // DescribeInsight of the failing insights only, and what the upgrade-insights rule makes of them.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { startSimulator, type Simulator } from "@eks-warden/simulator/index";
 import { MAX_ATTEMPTS } from "../../src/aws/client-config.ts";
 import { EksCollector } from "../../src/aws/eks.ts";
@@ -165,8 +165,11 @@ describe("EksCollector: upgrade insights on the simulator", () => {
   it("throws Throttled when DescribeInsight stays throttled after the SDK's retries, so the caller's retry takes over", async () => {
     sim.faults.set("DescribeInsight", { throttleRate: 1 });
     await expect(collector.collect(ref, ["insights"])).rejects.toBeInstanceOf(Throttled);
-    // The two failing insights are described at once; the collection fails with the first to give up, after its
-    // MAX_ATTEMPTS tries (the other may still be on its last).
-    expect(sim.calls.get("DescribeInsight")).toBeGreaterThanOrEqual(2 * MAX_ATTEMPTS - 1);
+    // The two failing insights are described at once and the collection fails with the first to give up; the other
+    // goes on with its own retries (jittered, so it may be some tries behind). Each is tried exactly MAX_ATTEMPTS
+    // times: the SDK's retries and nothing more.
+    await vi.waitFor(() => expect(sim.calls.get("DescribeInsight")).toBe(2 * MAX_ATTEMPTS), { timeout: 30_000, interval: 100 });
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(sim.calls.get("DescribeInsight")).toBe(2 * MAX_ATTEMPTS);
   }, 60_000);
 });

@@ -147,8 +147,8 @@ export function lazyDeps(logger: Logger): () => PipelineDeps {
 }
 
 export function telemetry(serviceName: string): { logger: Logger; metrics: Metrics } {
-  return {
-    logger: new Logger({ serviceName }),
-    metrics: new Metrics({ namespace: process.env[FUNCTION_ENV.metricsNamespace] ?? METRICS_NAMESPACE, serviceName }),
-  };
+  const logger = new Logger({ serviceName });
+  // Metrics' own warnings (an invocation that ends without a metric) go through the structured logger, at its level,
+  // not to the console as bare text.
+  return { logger, metrics: new Metrics({ namespace: process.env[FUNCTION_ENV.metricsNamespace] ?? METRICS_NAMESPACE, serviceName, logger }) };
 }
