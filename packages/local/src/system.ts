@@ -40,6 +40,7 @@ import type { PipelineDeps, PipelineSettings } from "@eks-warden/core/pipeline/p
 import type { ScheduledRun } from "@eks-warden/functions/lib/scheduled";
 import { parsePolicy } from "@eks-warden/core/policy";
 import type { StoredRuleState } from "@eks-warden/core/state/transitions";
+import { listFleet } from "@eks-warden/core/sweep/sweep";
 import { startSimulator, type CloudTrailEvent, type Fleet, type Simulator } from "@eks-warden/simulator/index";
 import { startEmbedded } from "@eks-warden/simulator/embedded/index";
 import { FAKE_CREDENTIALS } from "@eks-warden/simulator/embedded/credentials";
@@ -452,18 +453,19 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
       inventoryAccounts.destroy();
     });
     /** Every cluster of the own account and of the member accounts that can be read, in every region. */
+    // The sweep's own listing (every account x region): a member account that cannot be read is the sweep's to report;
+    // here it only shows fewer clusters. The local account always answers, so its failure is a fault of the run.
     const listEverywhere = async (): Promise<string[]> => {
-      const arns: string[] = [];
-      for (const listRegion of regions) {
-        for (const account of [undefined, ...inventoryAccounts.members]) {
-          try {
-            for (const ref of await inventory.clusters(listRegion, account)) arns.push(ref.arn);
-          } catch (error) {
-            if (account === undefined) throw error;
-          }
-        }
-      }
-      return arns;
+      let ownAccountFailure: unknown;
+      const fleet = await listFleet(inventory, {
+        regions,
+        accounts: inventoryAccounts.members,
+        onRegion: (outcome, error) => {
+          if (outcome.account === undefined && error !== undefined) ownAccountFailure ??= error;
+        },
+      });
+      if (ownAccountFailure !== undefined) throw ownAccountFailure;
+      return fleet.clusters.map((ref) => ref.arn);
     };
 
 
