@@ -6,14 +6,12 @@
 // Exit codes as scan: 0, 1 a FAIL at or above --fail-on, 2 bad usage, 3 internal error, 4 part could not be read.
 import { buildDigest } from "@eks-warden/core/digest/build";
 import { digestHtml, digestSummary, digestText } from "@eks-warden/core/digest/render";
-import { evaluate, failsAtOrAbove } from "@eks-warden/core/engine";
 import { AccountUnreachable } from "@eks-warden/core/errors";
 import { SEVERITIES } from "@eks-warden/core/model";
-import { contextOf } from "@eks-warden/core/pipeline/ports";
 import { readsFor } from "@eks-warden/core/rules/index";
 import { inPool, sweptCluster, type SweptCluster } from "@eks-warden/core/sweep/sweep";
 import { readPolicyOption, type Command } from "./command.ts";
-import { awsProblem, openFleetReader, parseScanOptions, problemScope, SCAN_EXIT, type ScanOptions } from "./scan.ts";
+import { fleetExitCode, judgeCluster, openFleetReader, parseScanOptions, problemScope, type ScanOptions } from "./scan.ts";
 
 const FORMATS = ["text", "json", "html"] as const;
 type Format = (typeof FORMATS)[number];
@@ -57,23 +55,20 @@ export async function digestReport(options: ScanOptions<Format>, now = new Date(
     const refs = listing.clusters;
     const swept: SweptCluster[] = new Array<SweptCluster>(refs.length);
     await inPool(refs, options.concurrency, async (ref, index) => {
-      try {
-        const collected = await reader.collector.collect(ref, reads);
-        swept[index] = sweptCluster(ref, "evaluated", evaluate(collected.snapshot, policy, contextOf(collected, now), options.rules), collected);
-      } catch (error) {
-        const problem = awsProblem(error);
-        progress(`${problemScope(reader.members, ref)}: cannot be read: ${problem}`);
-        swept[index] = { ref, status: "unreadable", findings: [], problem };
+      const judged = await judgeCluster(reader, ref, { policy, rules: options.rules, reads, now });
+      if ("problem" in judged) {
+        progress(`${problemScope(reader.members, ref)}: cannot be read: ${judged.problem}`);
+        swept[index] = { ref, status: "unreadable", findings: [], problem: judged.problem };
+      } else {
+        swept[index] = sweptCluster(ref, "evaluated", judged.findings, judged.collected);
       }
     });
     const accounts = reader.members.length > 0 ? ` of ${reader.members.length + 1} accounts` : "";
     progress(`${refs.length} cluster${refs.length === 1 ? "" : "s"}${accounts} in ${reader.regions.length} region${reader.regions.length === 1 ? "" : "s"}`);
     const sweep = { startedAt: now, endedAt: new Date(), regions: listing.regions, clusters: swept, closed: [], alertsPublished: 0, unreachableAccounts: listing.unreachableAccounts };
     const { report } = buildDigest({ sweep, policy, now });
-    const failing = failsAtOrAbove(swept.flatMap((entry) => entry.findings), options.failOn);
-    // An unreadable region, cluster or member account is in "could not read": unknown, never PASS (as scan).
-    const exitCode = report.headline.couldNotRead > 0 ? SCAN_EXIT.aws : failing.length > 0 ? SCAN_EXIT.failing : SCAN_EXIT.ok;
-    return { report, exitCode };
+    // An unreadable region, cluster or member account is in "could not read".
+    return { report, exitCode: fleetExitCode(report.headline.couldNotRead > 0, swept.flatMap((entry) => entry.findings), options.failOn) };
   } finally {
     reader.destroy();
   }

@@ -11,8 +11,8 @@ import { ClusterInventory } from "@eks-warden/core/aws/inventory";
 import { policyAccountCredentials, StsIdentity } from "@eks-warden/core/aws/sts";
 import { evaluate, failsAtOrAbove } from "@eks-warden/core/engine";
 import { AccountUnreachable, WardenError } from "@eks-warden/core/errors";
-import { SEVERITIES, type Finding, type Policy, type Rule, type Severity } from "@eks-warden/core/model";
-import { contextOf } from "@eks-warden/core/pipeline/ports";
+import { SEVERITIES, type DataKind, type Finding, type Policy, type Rule, type Severity } from "@eks-warden/core/model";
+import { contextOf, type ClusterRef, type CollectedCluster } from "@eks-warden/core/pipeline/ports";
 import { readsFor, ruleById, rules } from "@eks-warden/core/rules/index";
 import { inPool, listFleet, type FleetListing, type RegionOutcome } from "@eks-warden/core/sweep/sweep";
 import { REGION } from "@eks-warden/core/arn";
@@ -140,6 +140,25 @@ export function awsProblem(error: unknown): string {
   throw error;
 }
 
+/** Scan's and digest's exit code: any part of the fleet left unread is unknown, never PASS, so 4 wins over 1 and 0. */
+export function fleetExitCode(unread: boolean, findings: readonly Finding[], failOn: Severity): number {
+  return unread ? SCAN_EXIT.aws : failsAtOrAbove(findings, failOn).length > 0 ? SCAN_EXIT.failing : SCAN_EXIT.ok;
+}
+
+/** One cluster collected (only the data the rules read) and judged, or the AWS failure that kept it unread (bugs thrown). */
+export async function judgeCluster(
+  reader: FleetReader,
+  ref: ClusterRef,
+  judging: { readonly policy: Policy; readonly rules: readonly Rule[]; readonly reads: ReadonlySet<DataKind>; readonly now: Date },
+): Promise<{ readonly collected: CollectedCluster; readonly findings: Finding[] } | { readonly problem: string }> {
+  try {
+    const collected = await reader.collector.collect(ref, judging.reads);
+    return { collected, findings: evaluate(collected.snapshot, judging.policy, contextOf(collected, judging.now), judging.rules) };
+  } catch (error) {
+    return { problem: awsProblem(error) };
+  }
+}
+
 /** What scan and digest read with, and where: the adapters of the deployed functions, with the user's credentials. */
 export interface FleetReader {
   readonly regions: readonly string[];
@@ -238,27 +257,22 @@ export async function scan(options: Options): Promise<ScanOutcome> {
     const results: (ScannedCluster | undefined)[] = new Array<ScannedCluster | undefined>(refs.length).fill(undefined);
     await inPool(refs, options.concurrency, async (ref, index) => {
       const scope = problemScope(reader.members, ref);
-      try {
-        const collected = await reader.collector.collect(ref, reads);
-        const findings: Finding[] = evaluate(collected.snapshot, policy, contextOf(collected, new Date()), options.rules);
-        results[index] = { cluster: { arn: ref.arn, account: ref.account, region: ref.region, name: ref.name }, findings };
-        done += 1;
-        const failing = findings.filter((finding) => finding.status === "FAIL").length;
-        progress(`[${done}/${refs.length}] ${scope}: ${failing === 0 ? "no FAIL" : `${failing} FAIL`}`);
-      } catch (error) {
-        const problem = awsProblem(error);
-        done += 1;
-        progress(`[${done}/${refs.length}] ${scope}: cannot be read: ${problem}`);
-        problems.push({ scope, message: problem });
+      const judged = await judgeCluster(reader, ref, { policy, rules: options.rules, reads, now: new Date() });
+      done += 1;
+      if ("problem" in judged) {
+        progress(`[${done}/${refs.length}] ${scope}: cannot be read: ${judged.problem}`);
+        problems.push({ scope, message: judged.problem });
+        return;
       }
+      const { findings } = judged;
+      results[index] = { cluster: { arn: ref.arn, account: ref.account, region: ref.region, name: ref.name }, findings };
+      const failing = findings.filter((finding) => finding.status === "FAIL").length;
+      progress(`[${done}/${refs.length}] ${scope}: ${failing === 0 ? "no FAIL" : `${failing} FAIL`}`);
     });
     for (const result of results) if (result) scanned.push(result);
 
     const report: ScanReport = { ...(listing.ownAccount && { account: listing.ownAccount }), memberAccounts: reader.members, regions: reader.regions, startedAt, clusters: scanned, problems };
-    const failing = failsAtOrAbove(scanned.flatMap((entry) => entry.findings), options.failOn);
-    // An unreadable region, cluster or member account is unknown, never PASS: 4 wins over 1 and 0.
-    const exitCode = problems.length > 0 ? SCAN_EXIT.aws : failing.length > 0 ? SCAN_EXIT.failing : SCAN_EXIT.ok;
-    return { report, exitCode };
+    return { report, exitCode: fleetExitCode(problems.length > 0, scanned.flatMap((entry) => entry.findings), options.failOn) };
   } finally {
     reader.destroy();
   }
