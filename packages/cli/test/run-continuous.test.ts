@@ -2,22 +2,13 @@
 // is caught by the next `evaluate` step (the deployed sweep handler) with exactly one alert, and the `digest` step
 // (the deployed digest handler) shows as a notification with attributes.kind "digest" and its text.
 import { beforeAll, describe, expect, it } from "vitest";
-import { REPO, warden, type CliRun } from "./scenario-helpers.ts";
-
-interface Line {
-  type: "notification" | "call" | "state";
-  subject?: string;
-  attributes?: Record<string, string>;
-  text?: string;
-  [key: string]: unknown;
-}
+import { REPO, runJsonl, type CliRun, type RunLine } from "./scenario-helpers.ts";
 
 describe("eks-warden run scenarios/continuous.json --format jsonl", () => {
   let run: CliRun;
-  let lines: Line[];
+  let lines: RunLine[];
   beforeAll(async () => {
-    run = await warden(["run", `${REPO}/scenarios/continuous.json`, "--format", "jsonl"]);
-    lines = run.stdout.trim().split("\n").map((text) => JSON.parse(text) as Line);
+    ({ run, lines } = await runJsonl(`${REPO}/scenarios/continuous.json`));
   }, 180_000);
 
   it("holds every expectation", () => {

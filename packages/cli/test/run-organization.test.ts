@@ -4,25 +4,16 @@
 // time and, under enforce, closed again through that member's remediation role; the account whose role was never
 // deployed is alerted and listed in the digest, never taken for "no clusters".
 import { beforeAll, describe, expect, it } from "vitest";
-import { REPO, warden, type CliRun } from "./scenario-helpers.ts";
-
-interface Line {
-  type: "notification" | "call" | "state";
-  subject?: string;
-  attributes?: Record<string, string>;
-  text?: string;
-  [key: string]: unknown;
-}
+import { REPO, runJsonl, type CliRun, type RunLine } from "./scenario-helpers.ts";
 
 const ACCOUNTS = ["111111111111", "222222222222", "333333333333"];
 const REGIONS = ["ap-southeast-2", "eu-west-1", "us-east-1"];
 
 describe("eks-warden run scenarios/organization.json --format jsonl", () => {
   let run: CliRun;
-  let lines: Line[];
+  let lines: RunLine[];
   beforeAll(async () => {
-    run = await warden(["run", `${REPO}/scenarios/organization.json`, "--format", "jsonl"]);
-    lines = run.stdout.trim().split("\n").map((text) => JSON.parse(text) as Line);
+    ({ run, lines } = await runJsonl(`${REPO}/scenarios/organization.json`));
   }, 240_000);
 
   const notifications = () => lines.filter((line) => line.type === "notification");

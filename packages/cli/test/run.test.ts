@@ -4,22 +4,13 @@
 // the subscriber's message is read: packages/local/test/notifications.test.ts.)
 import { beforeAll, describe, expect, it } from "vitest";
 import { execFileSync } from "node:child_process";
-import { fixture, warden, wardenInBackground, type CliRun } from "./scenario-helpers.ts";
-
-interface Line {
-  type: "notification" | "call" | "state";
-  [key: string]: unknown;
-}
+import { fixture, runJsonl, wardenInBackground, type CliRun, type RunLine } from "./scenario-helpers.ts";
 
 describe("eks-warden run --format jsonl", () => {
   let run: CliRun;
-  let lines: Line[];
+  let lines: RunLine[];
   beforeAll(async () => {
-    run = await warden(["run", fixture("small.json"), "--format", "jsonl"]);
-    lines = run.stdout
-      .trim()
-      .split("\n")
-      .map((text) => JSON.parse(text) as Line);
+    ({ run, lines } = await runJsonl(fixture("small.json")));
   }, 120_000);
 
   it("prints only JSON lines of the three kinds, and exits 1 because an expectation did not hold", () => {
@@ -39,8 +30,8 @@ describe("eks-warden run --format jsonl", () => {
   });
 
   it("gives one line per notification: the sweep at start, then the early alert after the call, none repeated on settle", () => {
-    const index = (predicate: (line: Line) => boolean) => lines.findIndex(predicate);
-    const notifications = lines.filter((line) => line.type === "notification") as (Line & { subject: string; attributes: Record<string, string>; text: string })[];
+    const index = (predicate: (line: RunLine) => boolean) => lines.findIndex(predicate);
+    const notifications = lines.filter((line) => line.type === "notification") as (RunLine & { subject: string; attributes: Record<string, string>; text: string })[];
     expect(notifications.map((line) => line.subject)).toContain("[CRITICAL] web-public (eu-west-1): EKS API endpoint open to 0.0.0.0/0");
     const early = "[CRITICAL] [CHANGE IN PROGRESS] ci-runners (us-east-1): EKS API endpoint opening to 0.0.0.0/0";
     expect(notifications.filter((line) => line.subject.includes("ci-runners")).map((line) => line.subject)).toEqual([early]);

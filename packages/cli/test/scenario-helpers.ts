@@ -39,6 +39,21 @@ export function warden(args: readonly string[], env: NodeJS.ProcessEnv = {}, tim
   });
 }
 
+/** One line of `eks-warden run --format jsonl`: a notification, a mutating call served, or a stored record. */
+export interface RunLine {
+  type: "notification" | "call" | "state";
+  subject?: string;
+  attributes?: Record<string, string>;
+  text?: string;
+  [key: string]: unknown;
+}
+
+/** `eks-warden run SCENARIO --format jsonl` to its end, with its standard output read as lines. */
+export async function runJsonl(scenario: string): Promise<{ run: CliRun; lines: RunLine[] }> {
+  const run = await warden(["run", scenario, "--format", "jsonl"]);
+  return { run, lines: run.stdout.trim().split("\n").map((text) => JSON.parse(text) as RunLine) };
+}
+
 /** Starts `eks-warden ARGS` in the background; the caller stops it. */
 export function wardenInBackground(args: readonly string[], env: NodeJS.ProcessEnv = {}): { child: ChildProcess; output: () => string; waitFor: (pattern: RegExp, timeoutMs?: number) => Promise<RegExpMatchArray>; exited: Promise<number | null> } {
   const child = spawn(process.execPath, [...CLI_ENTRY, ...args], { cwd: REPO, env: childEnv(env), stdio: ["ignore", "pipe", "pipe"] });
