@@ -135,10 +135,13 @@ export class AccountCredentials {
     const roleArn = purpose === "read" ? member.roleArn : member.remediationRoleArn;
     if (!roleArn) return Promise.reject(new AccountUnreachable(member.id, undefined, "policy.accounts names no remediationRoleArn for it, so EKS Warden never changes its clusters"));
     const cached = this.#sessions.get(roleArn);
-    if (cached) {
-      return cached.then((session) => (this.#fresh(session) ? session : this.#assume(member, roleArn)));
-    }
-    return this.#assume(member, roleArn);
+    if (!cached) return this.#assume(member, roleArn);
+    return cached.then((session) => {
+      if (this.#fresh(session)) return session;
+      // The first caller to find it stale renews it; the others share that renewal rather than each asking STS.
+      const current = this.#sessions.get(roleArn);
+      return current && current !== cached ? current : this.#assume(member, roleArn);
+    });
   }
 
   #fresh(session: TemporaryCredentials): boolean {

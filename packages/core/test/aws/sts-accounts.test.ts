@@ -80,6 +80,18 @@ describe("AccountCredentials against the simulator's STS", () => {
     subject.destroy();
   });
 
+  it("renews an expiring session once, however many callers find it stale at the same time", async () => {
+    let now = new Date();
+    const subject = accountsWith([member], () => now);
+    const first = await subject.credentials(member, "read");
+    now = new Date(first.expiration!.getTime() - REFRESH_BEFORE_EXPIRY_MS + 1000);
+    const renewed = await Promise.all([subject.credentials(member, "read"), subject.credentials(member, "read"), subject.credentials(member, "read")]);
+    expect(new Set(renewed.map((session) => session.accessKeyId)).size).toBe(1);
+    expect(renewed[0]!.accessKeyId).not.toBe(first.accessKeyId);
+    expect(sim.calls.get("AssumeRole")).toBe(2);
+    subject.destroy();
+  });
+
   it("reports a role that does not exist, or an external id that does not match, as AccountUnreachable naming the account and role", async () => {
     const missing: MemberAccount = { id: "444444444444", roleArn: "arn:aws:iam::444444444444:role/eks-warden-member-read", externalId: EXTERNAL_ID };
     const wrongId: MemberAccount = { ...member, externalId: "not-the-external-id" };
