@@ -232,7 +232,7 @@ function wardenFunction(
     architecture: "arm_64",
     memorySize: "512 MB",
     timeout: `${FUNCTION_TIMEOUT_SECONDS} seconds`,
-    nodejs: { format: "esm", minify: true, sourcemap: false, esbuild: { alias: { ...HANDLER_BUNDLING.alias } } },
+    nodejs: { format: "esm", minify: true, sourcemap: false, splitting: HANDLER_BUNDLING.splitting, esbuild: { alias: { ...HANDLER_BUNDLING.alias }, external: [...HANDLER_BUNDLING.external] } },
     // No X-Ray SDK in the bundles: active tracing would add only a wildcard-resource xray:PutTraceSegments grant.
     tracing: "disabled",
     environment,

@@ -281,6 +281,38 @@ describe("functions", () => {
     expect(code.split("\n").length).toBeLessThan(200); // minified: a few very long lines, not the sources
   });
 
+  it("deploy every chunk of the split bundles: each import between files names a file of the same asset, and the entries load", () => {
+    const entries = readdirSync(outDir)
+      .filter((name) => name.startsWith("asset."))
+      .map((name) => join(outDir, name, "packages/functions/src"))
+      .flatMap((dir) => {
+        try {
+          return readdirSync(dir).filter((file) => /^(cluster-event|settle)\.mjs$/.test(file)).map((file) => ({ dir, file }));
+        } catch {
+          return [];
+        }
+      });
+    expect(entries.map((entry) => entry.file).sort()).toEqual(["cluster-event.mjs", "settle.mjs"]);
+    for (const { dir, file } of entries) {
+      const files = readdirSync(dir).filter((name) => name.endsWith(".mjs"));
+      const dynamicImports: string[] = [];
+      for (const name of files) {
+        const code = readFileSync(join(dir, name), "utf8");
+        for (const [, specifier] of code.matchAll(/from\s*"(\.\/[^"]+)"/g)) expect(files, `${name} imports ${specifier}`).toContain(specifier!.slice(2));
+        for (const [, specifier] of code.matchAll(/import\(\s*"(\.\/[^"]+)"\s*\)/g)) {
+          expect(files, `${name} loads ${specifier} on first use`).toContain(specifier!.slice(2));
+          dynamicImports.push(specifier!);
+        }
+      }
+      // The SDK clients some events need (SNS, SQS, SSM, STS) are chunks loaded on first use.
+      expect(dynamicImports.length, file).toBeGreaterThanOrEqual(4);
+      // The entry first, as Lambda imports it; then every chunk, as the adapters' first calls would.
+      const script = [file, ...files.filter((name) => name !== file)].map((name) => `await import(${JSON.stringify(join(dir, name))});`).join("\n");
+      const loaded = spawnSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8", env: { ...process.env, AWS_REGION: "eu-west-1" } });
+      expect(loaded.status, loaded.stderr).toBe(0);
+    }
+  });
+
   it("get the table, topic, queue, the validated policy and logging settings in their environment", () => {
     const { clusterEvent, settle } = wardenFunctions(template);
     for (const fn of [clusterEvent, settle]) {

@@ -25,12 +25,18 @@ export const HANDLERS = {
 export type HandlerName = keyof typeof HANDLERS;
 
 /**
- * esbuild options of the handler bundles, beside SST's own (the stack passes them as `nodejs.esbuild`, and
- * bench/bundles.ts builds with them): the SDK's default credential chain is replaced by the environment provider,
- * which is all Lambda needs (aws/lambda-credentials.ts). Alias paths resolve from the project root, where SST runs.
+ * How the handlers are bundled, beside SST's own options (the stack passes `alias` and `external` in `nodejs.esbuild`
+ * and `splitting` as `nodejs.splitting`; bench/bundles.ts builds with both). `alias`: the SDK's default credential chain
+ * is replaced by the environment provider, which is all Lambda needs (aws/lambda-credentials.ts); its paths resolve
+ * from the project root, where SST runs. `splitting`: ESM code splitting, so the SDK clients only some events need
+ * (aws/deferred/README.md) are chunks of their own, read only when first called, and the cold start does not load them.
+ * `external`: when splitting, esbuild makes a chunk of every dynamic import even in code it drops; the SDK's
+ * browser-only user-agent parser imports `bowser` (38 KiB) that way, from code no bundle keeps, so it is left out.
  */
 export const HANDLER_BUNDLING = {
   alias: { "@aws-sdk/credential-provider-node": "./packages/core/src/aws/lambda-credentials.ts" },
+  external: ["bowser"],
+  splitting: true,
 } as const;
 
 /** Names of the environment variables the handlers read (runtime.ts) and the stack or the local system sets. */

@@ -1,7 +1,7 @@
 // The SNS adapter: publishes rendered alerts to the alerts topic with MessageStructure "json" and the message
 // attributes subscribers filter on (severity, ruleId, transition, account, region, cluster, kind).
 
-import { PublishCommand, SNSClient, type SNSClientConfig } from "@aws-sdk/client-sns";
+import type { SNSClient, SNSClientConfig } from "@aws-sdk/client-sns";
 import type { RenderedAlert } from "../alerts/render.ts";
 import type { Notifier } from "../pipeline/ports.ts";
 import { clientConfig } from "./client-config.ts";
@@ -14,20 +14,22 @@ export interface SnsNotifierOptions {
 }
 
 export class SnsNotifier implements Notifier {
-  readonly #client: SNSClient;
-  readonly #topicArn: string;
+  readonly #options: SnsNotifierOptions;
+  #client: SNSClient | undefined;
 
   constructor(options: SnsNotifierOptions) {
-    this.#client = options.client ?? new SNSClient({ ...clientConfig(), ...options.clientConfig });
-    this.#topicArn = options.topicArn;
+    this.#options = options;
+    this.#client = options.client;
   }
 
   /** An alert, or any message of the topic (the digest) with its own attributes. */
   async publish(alert: Pick<RenderedAlert, "subject" | "message" | "messageStructure"> & { readonly attributes: Readonly<Record<string, string>> }): Promise<void> {
+    const { PublishCommand, SNSClient } = await import("./deferred/sns.ts");
+    this.#client ??= new SNSClient({ ...clientConfig(), ...this.#options.clientConfig });
     try {
       await this.#client.send(
         new PublishCommand({
-          TopicArn: this.#topicArn,
+          TopicArn: this.#options.topicArn,
           Subject: alert.subject,
           Message: alert.message,
           MessageStructure: alert.messageStructure,

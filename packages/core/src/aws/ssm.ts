@@ -3,7 +3,7 @@
 // each distinct parameter is read once per region and hour, concurrent callers sharing the request in flight. One
 // client per region (retry policy: client-config.ts); failures are typed errors (sdk-errors.ts).
 
-import { GetParametersCommand, SSMClient, type SSMClientConfig } from "@aws-sdk/client-ssm";
+import type { SSMClient, SSMClientConfig } from "@aws-sdk/client-ssm";
 import { clientConfig } from "./client-config.ts";
 import { RegionalClients } from "./regional-clients.ts";
 import { translateSdkError } from "./sdk-errors.ts";
@@ -27,19 +27,23 @@ export interface SsmParametersOptions {
 export class SsmParameters {
   readonly #clients: RegionalClients<SSMClient>;
   readonly #cache: SharedCache<string | null>;
+  /** The SSM SDK, loaded by the first read (deferred/README.md); clients are created only after it. */
+  #sdk: typeof import("./deferred/ssm.ts") | undefined;
 
   constructor(options: SsmParametersOptions = {}) {
-    this.#clients = new RegionalClients((region) => new SSMClient({ region, ...clientConfig(), ...options.clientConfig }), options.clientFor);
+    this.#clients = new RegionalClients((region) => new (this.#loadedSdk().SSMClient)({ region, ...clientConfig(), ...options.clientConfig }), options.clientFor);
     this.#cache = new SharedCache(PARAMETER_TTL_MS, () => (options.now?.() ?? new Date()).getTime());
   }
 
-  #client(region: string): SSMClient {
-    return this.#clients.get(region);
+  #loadedSdk(): typeof import("./deferred/ssm.ts") {
+    if (!this.#sdk) throw new Error("SsmParameters: an SSM client was asked for before the SSM SDK was loaded");
+    return this.#sdk;
   }
 
   async #read(region: string, names: readonly string[]): Promise<Map<string, string | null>> {
+    const { GetParametersCommand } = (this.#sdk ??= await import("./deferred/ssm.ts"));
     try {
-      const result = await this.#client(region).send(new GetParametersCommand({ Names: [...names] }));
+      const result = await this.#clients.get(region).send(new GetParametersCommand({ Names: [...names] }));
       const values = new Map<string, string | null>(names.map((name) => [name, null]));
       for (const parameter of result.Parameters ?? []) {
         if (parameter.Name !== undefined && parameter.Value !== undefined && values.has(parameter.Name)) values.set(parameter.Name, parameter.Value);

@@ -2,7 +2,7 @@
 // SDK would use, and the credentials of each member account of an Organization deployment (AssumeRole with the
 // external id, cached for their lifetime). The only code that calls the STS SDK.
 
-import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient, type STSClientConfig } from "@aws-sdk/client-sts";
+import type { STSClient, STSClientConfig } from "@aws-sdk/client-sts";
 import { AccessDenied, AccountUnreachable, ServiceUnavailable } from "../errors.ts";
 import type { Policy } from "../model.ts";
 import { clientConfig } from "./client-config.ts";
@@ -24,6 +24,7 @@ export class StsIdentity {
   /** The 12-digit account the credentials belong to (asked once; a failed attempt is not remembered). */
   account(region: string): Promise<string> {
     this.#account ??= (async () => {
+      const { GetCallerIdentityCommand, STSClient } = await import("./deferred/sts.ts");
       const sts = new STSClient({ region, ...clientConfig(), ...this.#options.clientConfig });
       try {
         const identity = await sts.send(new GetCallerIdentityCommand({}));
@@ -43,6 +44,7 @@ export class StsIdentity {
 
   /** The region the SDK would use (AWS_REGION, the profile's `region`), or undefined when none is configured. */
   async defaultRegion(): Promise<string | undefined> {
+    const { STSClient } = await import("./deferred/sts.ts");
     const sts = new STSClient({ ...this.#options.clientConfig });
     try {
       return await sts.config.region();
@@ -151,6 +153,7 @@ export class AccountCredentials {
 
   #assume(member: MemberAccount, roleArn: string): Promise<TemporaryCredentials> {
     const session = (async (): Promise<TemporaryCredentials> => {
+      const { AssumeRoleCommand, STSClient } = await import("./deferred/sts.ts");
       this.#sts ??= new STSClient({ region: this.#options.region, ...clientConfig(), ...this.#options.clientConfig });
       let reply;
       try {
