@@ -25,23 +25,19 @@ export interface SsmParametersOptions {
 }
 
 export class SsmParameters {
-  readonly #clients: RegionalClients<SSMClient>;
+  readonly #options: SsmParametersOptions;
   readonly #cache: SharedCache<string | null>;
-  /** The SSM SDK, loaded by the first read (deferred/README.md); clients are created only after it. */
-  #sdk: typeof import("./deferred/ssm.ts") | undefined;
+  /** Created by the first read, once the SSM SDK is loaded (deferred/README.md). */
+  #clients: RegionalClients<SSMClient> | undefined;
 
   constructor(options: SsmParametersOptions = {}) {
-    this.#clients = new RegionalClients((region) => new (this.#loadedSdk().SSMClient)({ region, ...clientConfig(), ...options.clientConfig }), options.clientFor);
+    this.#options = options;
     this.#cache = new SharedCache(PARAMETER_TTL_MS, () => (options.now?.() ?? new Date()).getTime());
   }
 
-  #loadedSdk(): typeof import("./deferred/ssm.ts") {
-    if (!this.#sdk) throw new Error("SsmParameters: an SSM client was asked for before the SSM SDK was loaded");
-    return this.#sdk;
-  }
-
   async #read(region: string, names: readonly string[]): Promise<Map<string, string | null>> {
-    const { GetParametersCommand } = (this.#sdk ??= await import("./deferred/ssm.ts"));
+    const { GetParametersCommand, SSMClient } = await import("./deferred/ssm.ts");
+    this.#clients ??= new RegionalClients((clientRegion) => new SSMClient({ region: clientRegion, ...clientConfig(), ...this.#options.clientConfig }), this.#options.clientFor);
     try {
       const result = await this.#clients.get(region).send(new GetParametersCommand({ Names: [...names] }));
       const values = new Map<string, string | null>(names.map((name) => [name, null]));
@@ -73,6 +69,6 @@ export class SsmParameters {
 
   /** Closes the clients this adapter created (not those `clientFor` handed it). */
   destroy(): void {
-    this.#clients.destroy();
+    this.#clients?.destroy();
   }
 }
