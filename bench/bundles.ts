@@ -222,20 +222,16 @@ export async function measureBundles(runs = 15): Promise<MeasuredBundles> {
     const floors = await buildFloors(outDir);
     const empty = join(outDir, "empty.mjs");
     writeFileSync(empty, "export {};\n");
+    const timed: FloorBundle[] = [...built.map((bundle) => ({ ...bundle, preload: [] })), ...floors];
     const emptyRuns: number[] = [];
-    const runsOf = built.map(() => [] as number[]);
-    const floorRunsOf = floors.map(() => [] as number[]);
+    const runsOf = timed.map(() => [] as number[]);
     for (let run = 0; run < runs; run += 1) {
       emptyRuns.push(importTimeMs(empty));
-      built.forEach((bundle, index) => runsOf[index]!.push(importTimeMs(bundle.file)));
-      floors.forEach((floor, index) => floorRunsOf[index]!.push(importTimeMs(floor.file, floor.preload)));
+      timed.forEach((bundle, index) => runsOf[index]!.push(importTimeMs(bundle.file, bundle.preload)));
     }
     const emptyMsMedian = median(emptyRuns);
-    return {
-      emptyMsMedian,
-      bundles: built.map((bundle, index) => withImportFigures(bundle, runsOf[index]!, emptyMsMedian)),
-      floors: floors.map((floor, index) => withImportFigures(floor, floorRunsOf[index]!, emptyMsMedian)),
-    };
+    const figures = timed.map((bundle, index) => withImportFigures(bundle, runsOf[index]!, emptyMsMedian));
+    return { emptyMsMedian, bundles: figures.slice(0, built.length), floors: figures.slice(built.length) };
   } finally {
     rmSync(outDir, { recursive: true, force: true });
   }
