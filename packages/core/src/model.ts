@@ -1,8 +1,6 @@
 // The contracts between the parts of EKS Warden (docs/design.md, Contracts).
 // Everything here is plain data: no AWS SDK types leak past the adapters in ./aws/.
 
-import type { Actor } from "./events/cloudtrail.ts";
-
 export const SEVERITIES = ["CRITICAL", "HIGH", "MEDIUM", "LOW", "INFO"] as const;
 export type Severity = (typeof SEVERITIES)[number];
 
@@ -11,6 +9,27 @@ export type FindingStatus = (typeof STATUSES)[number];
 
 /** Higher is worse. INFO is 0 so that "at or above LOW" comparisons read naturally. */
 export const SEVERITY_RANK: Readonly<Record<Severity, number>> = { INFO: 0, LOW: 1, MEDIUM: 2, HIGH: 3, CRITICAL: 4 };
+
+/** Who made an AWS call, as CloudTrail records it (userIdentity), less what must never reach an alert. */
+export interface Actor {
+  /** CloudTrail identity type: IAMUser, AssumedRole, Root, AWSService, FederatedUser, ... */
+  readonly type: string;
+  readonly arn?: string;
+  readonly principalId?: string;
+  readonly userName?: string;
+  /** For assumed roles: the role the session came from. */
+  readonly sessionIssuer?: { readonly arn?: string; readonly userName?: string; readonly type?: string };
+  /** For calls a service made on someone's behalf (e.g. the console's backend). */
+  readonly invokedBy?: string;
+  // accessKeyId is deliberately not kept: it is a credential identifier and must never reach an alert.
+}
+
+/** The endpoint configuration an accepted call asked for, in DescribeCluster's field names. */
+export interface EndpointConfigIntent {
+  readonly endpointPublicAccess?: boolean;
+  readonly endpointPrivateAccess?: boolean;
+  readonly publicAccessCidrs?: readonly string[];
+}
 
 export interface ClusterIdentity {
   /** The cluster ARN is the identity: arn:<partition>:eks:<region>:<account>:cluster/<name>. */
@@ -273,6 +292,22 @@ export interface Policy {
   readonly alertEmails: readonly string[];
 }
 
+/**
+ * What a rule watches. The digest lists failures by area (endpoint, node groups, add-ons), and new areas (access,
+ * governance) need no change elsewhere: nothing reads a rule's id to learn what it is about.
+ */
+export const RULE_AREAS = ["endpoint", "version", "nodegroup", "addon", "access", "governance"] as const;
+export type RuleArea = (typeof RULE_AREAS)[number];
+
+/** How a rule judges a configuration a call asks for, before EKS has applied it (the early "change in progress" alert). */
+export interface IntentJudging {
+  /**
+   * Whether the endpoint settings the call states are enough to judge it when the live cluster cannot be read (the
+   * intent is then judged from the CloudTrail event alone).
+   */
+  readonly fromEventAlone: (requested: EndpointConfigIntent) => boolean;
+}
+
 /** A compliance rule: one file in ./rules/, whose name is its id. */
 export interface Rule {
   /** kebab-case, stable forever: stored state and exemptions refer to it. */
@@ -280,6 +315,9 @@ export interface Rule {
   /** A statement of the bad condition's absence, not "Ensure ...". */
   readonly title: string;
   readonly severity: Severity;
+  readonly area: RuleArea;
+  /** Set on the rules a configuration call can break at once: they judge the call's intent before it is live. */
+  readonly intent?: IntentJudging;
   /** e.g. "CIS-EKS 5.4.2", "FSBP EKS.1". */
   readonly frameworks: readonly string[];
   /** The data this rule reads: the collector reads the union of the running rules' `reads`, nothing more. */

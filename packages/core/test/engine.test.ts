@@ -25,6 +25,7 @@ function testRule(id: string, behaviour: Partial<Rule> & { status?: FindingStatu
     id,
     title: `Test rule ${id}`,
     severity: behaviour.severity ?? "HIGH",
+    area: "governance",
     frameworks: [],
     reads: ["cluster"],
     permissions: ["eks:DescribeCluster"],

@@ -5,7 +5,8 @@
 // is never counted as removed, and its findings are neither opened nor closed.
 
 import { endOfDayUtc } from "../dates.ts";
-import { SEVERITY_RANK, type Finding, type Policy, type Severity } from "../model.ts";
+import { SEVERITY_RANK, type Finding, type Policy, type RuleArea, type Severity } from "../model.ts";
+import { ruleById } from "../rules/index.ts";
 import { compareMinorVersions, daysUntil, findVersion, isoDay, parseMinorVersion, supportStatusAt } from "../rules/lib/versions.ts";
 import type { SweepResult, SweptCluster } from "../sweep/sweep.ts";
 import {
@@ -100,7 +101,7 @@ export function digestCluster(swept: SweptCluster, policy: Policy, now: Date): D
   const { ref, findings } = swept;
   const support = supportOf(swept, now);
   const failing = findings.filter((finding) => finding.status === "FAIL").sort(bySeverity);
-  const failingWith = (prefix: string) => failing.filter((finding) => finding.ruleId.startsWith(prefix)).map((finding) => digestFinding(finding, true));
+  const failingWith = (area: RuleArea) => failing.filter((finding) => ruleById(finding.ruleId)?.area === area).map((finding) => digestFinding(finding, true));
   const worst = failing[0]?.severity;
   return {
     arn: ref.arn,
@@ -113,9 +114,9 @@ export function digestCluster(swept: SweptCluster, policy: Policy, now: Date): D
     ...(worst ? { worstSeverity: worst } : {}),
     failing: failing.map((finding) => digestFinding(finding, false)),
     errors: findings.filter((finding) => finding.status === "ERROR").sort(bySeverity).map((finding) => digestFinding(finding, false)),
-    nodegroupsBehind: failingWith("nodegroup-"),
-    addonsBehind: failingWith("addon-"),
-    endpoint: failingWith("endpoint-"),
+    nodegroupsBehind: failingWith("nodegroup"),
+    addonsBehind: failingWith("addon"),
+    endpoint: failingWith("endpoint"),
     exemptionsExpiring: expiringExemptions(findings, now),
     ...(swept.snapshot ? { nodegroups: swept.snapshot.nodegroups, addons: swept.snapshot.addons } : {}),
   };

@@ -13,7 +13,7 @@
 import type { Rule } from "../model.ts";
 import { isTagReadByMonitor } from "../monitor-tags.ts";
 import type { ClusterEvent } from "./model.ts";
-import type { ClusterEventName } from "./parsers.ts";
+import type { ClusterEventName } from "./names.ts";
 
 export type RuleScope = "all" | "cluster" | "nodegroups" | "addons";
 

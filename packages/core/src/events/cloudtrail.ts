@@ -5,11 +5,13 @@
 
 import { actorOf, MAX_EVENT_BYTES, readEnvelope } from "./envelope.ts";
 import { EventRejected, type ClusterEvent } from "./model.ts";
-import { clusterOf, EVENT_PARSERS, HANDLED_CLUSTER_EVENTS, isHandled } from "./parsers.ts";
+import { HANDLED_CLUSTER_EVENTS, isHandled } from "./names.ts";
+import { clusterOf, EVENT_PARSERS } from "./parsers.ts";
 
 export { MAX_EVENT_BYTES } from "./envelope.ts";
 export { EventRejected, type Actor, type ClusterEvent, type ClusterIntent, type EndpointConfigIntent } from "./model.ts";
-export { endpointIntentFromParams, HANDLED_CLUSTER_EVENTS, type ClusterEventName } from "./parsers.ts";
+export { HANDLED_CLUSTER_EVENTS, type ClusterEventName } from "./names.ts";
+export { endpointIntentFromParams } from "./parsers.ts";
 
 /**
  * Parses an EventBridge "AWS API Call via CloudTrail" event for EKS into a ClusterEvent.

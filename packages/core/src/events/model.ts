@@ -1,27 +1,10 @@
 // What the CloudTrail parser hands to the rest of the system: one typed ClusterEvent, or EventRejected.
 
 import { ValidationError } from "../errors.ts";
-import type { ClusterEventName } from "./parsers.ts";
+import type { Actor, EndpointConfigIntent } from "../model.ts";
+import type { ClusterEventName } from "./names.ts";
 
-export interface Actor {
-  /** CloudTrail identity type: IAMUser, AssumedRole, Root, AWSService, FederatedUser, ... */
-  readonly type: string;
-  readonly arn?: string;
-  readonly principalId?: string;
-  readonly userName?: string;
-  /** For assumed roles: the role the session came from. */
-  readonly sessionIssuer?: { readonly arn?: string; readonly userName?: string; readonly type?: string };
-  /** For calls a service made on someone's behalf (e.g. the console's backend). */
-  readonly invokedBy?: string;
-  // accessKeyId is deliberately not kept: it is a credential identifier and must never reach an alert.
-}
-
-/** The endpoint configuration an accepted call asked for, in DescribeCluster's field names. */
-export interface EndpointConfigIntent {
-  readonly endpointPublicAccess?: boolean;
-  readonly endpointPrivateAccess?: boolean;
-  readonly publicAccessCidrs?: readonly string[];
-}
+export type { Actor, EndpointConfigIntent } from "../model.ts";
 
 /**
  * What the call meant to achieve, read from the event's own response:

@@ -1,12 +1,13 @@
 // One parser per EKS call the monitor handles: which cluster the call is about, and what an accepted call adds to
 // the event (its intent, the update it started, the node group or add-on it names). Handling another call is
-// adding a row to EVENT_PARSERS.
+// adding its name to names.ts and a row to EVENT_PARSERS.
 
 import * as z from "zod/mini";
 import { CLUSTER_NAME, clusterArnOf, clusterOfResourceArn, partitionOfRegion } from "../arn.ts";
 import { EXEMPTION_TAG } from "../exemptions.ts";
 import { id, parseWith } from "./envelope.ts";
 import { EventRejected, type ClusterEvent, type EndpointConfigIntent } from "./model.ts";
+import type { ClusterEventName } from "./names.ts";
 
 type JsonObject = Record<string, unknown>;
 
@@ -204,12 +205,4 @@ export const EVENT_PARSERS = {
   UpdateNodegroupVersion: { accepted: (call) => ({ nodegroupName: nodegroupNamed(call), updateId: startedUpdate(call).id }) },
   CreateAddon: { accepted: (call) => ({ addonName: addonNamed(call), ...createdStatus(call, "addon") }) },
   UpdateAddon: { accepted: (call) => ({ addonName: addonNamed(call), updateId: startedUpdate(call).id }) },
-} satisfies Record<string, EventParser>;
-
-export type ClusterEventName = keyof typeof EVENT_PARSERS;
-
-export const HANDLED_CLUSTER_EVENTS: readonly ClusterEventName[] = Object.keys(EVENT_PARSERS) as ClusterEventName[];
-
-export function isHandled(name: string): name is ClusterEventName {
-  return Object.hasOwn(EVENT_PARSERS, name);
-}
+} satisfies Record<ClusterEventName, EventParser>;

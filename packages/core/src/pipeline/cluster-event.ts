@@ -19,9 +19,9 @@ export type ClusterEventOutcome =
   | { readonly status: "settling"; readonly eventId: string; readonly clusterArn: string; readonly earlyAlerts: readonly Transition[] }
   | { readonly status: "evaluated" | "stale" | "cluster-not-found"; readonly eventId: string; readonly clusterArn: string; readonly notified: readonly Transition[] };
 
-/** The rules an intent is judged by: only the endpoint rules, the ones a configuration call can break at once. */
+/** The rules an intent is judged by: those that declare intent judging (a configuration call can break them at once). */
 export function intentRules(rules: readonly Rule[]): Rule[] {
-  return rules.filter((rule) => rule.id.startsWith("endpoint-"));
+  return rules.filter((rule) => rule.intent !== undefined);
 }
 
 export function causeOf(event: ClusterEvent, trigger: AlertCause["trigger"]): AlertCause {
@@ -65,22 +65,20 @@ async function intendedSnapshot(event: ClusterEvent, deps: PipelineDeps): Promis
   } catch (error) {
     if (error instanceof ClusterNotFound) return undefined;
     deps.logger.warn("live cluster unreadable: judging the intent from the event alone", { eventId: event.eventId, clusterArn: event.clusterArn, error });
-    return eventOnlyIntent(event, intent.resourcesVpcConfig);
+    return eventOnlyIntent(event, intent.resourcesVpcConfig, rulesOf(deps));
   }
   const vpc = typeof record.resourcesVpcConfig === "object" && record.resourcesVpcConfig !== null ? record.resourcesVpcConfig : {};
   return { snapshot: normaliseCluster({ ...record, resourcesVpcConfig: { ...vpc, ...intent.resourcesVpcConfig } }, { identity }), note };
 }
 
 /**
- * The intent judged from the event alone. Only what the event states is judged: public access only when the event
- * turns it on (its CIDRs, or AWS's 0.0.0.0/0 when it names none: the worst case, since the live list is unknown),
- * private access only when the event sets it.
+ * The intent judged from the event alone: only by the intent rules that say the fields the event states suffice
+ * (IntentJudging.fromEventAlone), with AWS's defaults for the fields it leaves out.
  */
-function eventOnlyIntent(event: ClusterEvent, vpc: EndpointConfigIntent): Intended | undefined {
-  const rules = [
-    ...(vpc.endpointPublicAccess === true ? ["endpoint-public-access"] : []),
-    ...(vpc.endpointPrivateAccess !== undefined ? ["endpoint-private-access"] : []),
-  ];
+function eventOnlyIntent(event: ClusterEvent, vpc: EndpointConfigIntent, deployed: readonly Rule[]): Intended | undefined {
+  const rules = intentRules(deployed)
+    .filter((rule) => rule.intent?.fromEventAlone(vpc))
+    .map((rule) => rule.id);
   if (rules.length === 0) return undefined;
   const record = {
     name: event.clusterName,

@@ -60,6 +60,7 @@ function verdict(cluster: ClusterIdentity, addon: AddonSnapshot, kubernetesVersi
 
 export const rule: Rule = {
   id: "addon-outdated",
+  area: "addon",
   title: "EKS add-ons on the default version for the cluster's Kubernetes version",
   headline: itemsHeadline("add-on", "behind or incompatible"),
   severity: "LOW",

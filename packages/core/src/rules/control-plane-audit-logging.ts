@@ -15,6 +15,7 @@ function enableAuditLog(cluster: ClusterIdentity): Remediation {
 
 export const rule: Rule = {
   id: "control-plane-audit-logging",
+  area: "governance",
   title: "EKS control plane audit log enabled",
   severity: "MEDIUM",
   frameworks: ["CIS-EKS 2.1.1", "FSBP EKS.8"],

@@ -13,6 +13,8 @@ function enablePrivateEndpoint(cluster: ClusterIdentity): Remediation {
 
 export const rule: Rule = {
   id: "endpoint-private-access",
+  area: "endpoint",
+  intent: { fromEventAlone: (requested) => requested.endpointPrivateAccess !== undefined },
   title: "EKS private API endpoint enabled",
   severity: "HIGH",
   frameworks: ["CIS-EKS 5.4.2"],

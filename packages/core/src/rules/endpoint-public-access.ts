@@ -60,6 +60,10 @@ function defaultedNote(snapshot: ClusterSnapshot, listEmpty: boolean): string | 
 
 export const rule: Rule = {
   id: "endpoint-public-access",
+  area: "endpoint",
+  // Public access is judged from the event alone only when the call turns it on: the live CIDR list is unknown, so
+  // AWS's 0.0.0.0/0 is assumed (the worst case); a call that only narrows CIDRs waits for the live cluster.
+  intent: { fromEventAlone: (requested) => requested.endpointPublicAccess === true },
   title: "EKS API endpoint not reachable from the internet",
   severity: "CRITICAL",
   frameworks: ["CIS-EKS 5.4.1", "CIS-EKS 5.4.2", "FSBP EKS.1"],

@@ -26,6 +26,7 @@ function failed(snapshot: ClusterSnapshot, value: string, consequence: string, p
 
 export const rule: Rule = {
   id: "exemption-tag-valid",
+  area: "governance",
   title: "Exemption tag well formed",
   severity: "MEDIUM",
   frameworks: [],

@@ -25,6 +25,7 @@ function chooseStandardSupport(cluster: ClusterIdentity): Remediation {
 
 export const rule: Rule = {
   id: "extended-support-enrollment",
+  area: "version",
   title: "EKS cluster not headed for paid extended support",
   severity: "LOW",
   // A cost control: no security framework has a control for the support type.

@@ -62,6 +62,7 @@ function verdict(cluster: ClusterIdentity, group: NodegroupSnapshot, releases: A
 
 export const rule: Rule = {
   id: "nodegroup-ami-outdated",
+  area: "nodegroup",
   title: "Managed node groups on the latest AMI release",
   headline: itemsHeadline("node group", "on an outdated AMI release"),
   severity: "MEDIUM",

@@ -37,6 +37,7 @@ function verdict(cluster: ClusterSnapshot, group: NodegroupSnapshot, control: { 
 
 export const rule: Rule = {
   id: "nodegroup-version-skew",
+  area: "nodegroup",
   title: "Managed node groups on the control plane's Kubernetes version",
   headline: itemsHeadline("node group", "behind the control plane"),
   severity: "MEDIUM",

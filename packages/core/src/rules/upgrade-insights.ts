@@ -89,6 +89,7 @@ function verdict(cluster: ClusterIdentity, insight: InsightSnapshot): ItemVerdic
 
 export const rule: Rule = {
   id: "upgrade-insights",
+  area: "version",
   title: "EKS upgrade insights passing",
   headline: itemsHeadline("upgrade insight", "in ERROR or WARNING"),
   severity: "HIGH",

@@ -29,6 +29,7 @@ function minorVersions(count: number): string {
 
 export const rule: Rule = {
   id: "version-drift",
+  area: "version",
   title: "EKS Kubernetes version close to the newest supported",
   severity: "MEDIUM",
   // No framework control counts minor versions behind; FSBP EKS.2 (supported version) is version-support's.

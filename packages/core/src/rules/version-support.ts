@@ -12,6 +12,7 @@ function inDays(days: number): string {
 
 export const rule: Rule = {
   id: "version-support",
+  area: "version",
   title: "EKS Kubernetes version in standard support",
   severity: "CRITICAL",
   frameworks: ["FSBP EKS.2"],

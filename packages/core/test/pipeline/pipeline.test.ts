@@ -405,4 +405,12 @@ describe("handleSettleCheck", () => {
   it("judges intents by the endpoint rules only", () => {
     expect(intentRules(rules).map((rule) => rule.id).sort()).toEqual(["endpoint-private-access", "endpoint-public-access"]);
   });
+
+  it("chooses the intent rules by what they declare, not by their id", () => {
+    const publicAccess = rules.find((rule) => rule.id === "endpoint-public-access")!;
+    const versionSupport = rules.find((rule) => rule.id === "version-support")!;
+    const renamed = { ...publicAccess, id: "api-exposure" };
+    const misleadinglyNamed = { ...versionSupport, id: "endpoint-version" };
+    expect(intentRules([renamed, misleadinglyNamed]).map((rule) => rule.id)).toEqual(["api-exposure"]);
+  });
 });

@@ -5,7 +5,7 @@ import { renderAlert, SUBJECT_MAX } from "../../src/alerts/render.ts";
 import { evaluate } from "../../src/engine.ts";
 import { EXEMPTION_TAG, RULE_ID_PATTERN } from "../../src/exemptions.ts";
 import { actionsForReads } from "../../src/aws/permissions.ts";
-import { DATA_KINDS, SEVERITIES, type EvaluationContext, type Finding, type Policy, type Rule, type Severity } from "../../src/model.ts";
+import { DATA_KINDS, RULE_AREAS, SEVERITIES, type EvaluationContext, type Finding, type Policy, type Rule, type Severity } from "../../src/model.ts";
 import { permissionsFor, ruleById, rules } from "../../src/rules/index.ts";
 import { normaliseCluster } from "../../src/snapshot.ts";
 import type { Transition } from "../../src/state/transitions.ts";
@@ -117,6 +117,11 @@ describe("the rule registry", () => {
     it("has a unique kebab-case id", () => {
       expect(id).toMatch(RULE_ID_PATTERN);
       expect(rules.filter((other) => other.id === id)).toHaveLength(1);
+    });
+
+    it("declares the area it watches; only endpoint rules judge a call's intent", () => {
+      expect(RULE_AREAS).toContain(rule.area);
+      if (rule.intent !== undefined) expect(rule.area).toBe("endpoint");
     });
 
     it("states the condition in its title, without 'Ensure' or a final period", () => {

@@ -13,7 +13,7 @@ import { describeClusterVersions } from "./operations/versions.ts";
 
 export type { Input, OperationContext, OperationHandler } from "./operations/context.ts";
 export { amiReleaseParameter } from "./operations/nodegroups.ts";
-export type { UpdateFailurePlan } from "./operations/updates.ts";
+export type { UpdateFailurePlan } from "./operations/context.ts";
 export { compareVersions } from "./operations/versions.ts";
 
 export const EKS_HANDLERS: Readonly<Record<string, OperationHandler>> = {

@@ -6,7 +6,16 @@ import type { VirtualClock } from "../../clock.ts";
 import type { DurationKey, JsonObject } from "../../fleet.ts";
 import { invalidParameter, resourceNotFound } from "../errors.ts";
 import type { ClusterRecord, EksStore } from "../store.ts";
-import type { UpdateFailurePlan } from "./updates.ts";
+
+/** A planned failure: the next update matching it ends Failed with this error and changes nothing. */
+export interface UpdateFailurePlan {
+  /** Update type (EndpointAccessUpdate, VersionUpdate, ...) or "*"; default "*". */
+  readonly type?: string;
+  /** Cluster name; default any. */
+  readonly cluster?: string;
+  readonly errorCode?: string;
+  readonly errorMessage?: string;
+}
 
 export interface OperationContext {
   readonly account: string;

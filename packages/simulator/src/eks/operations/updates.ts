@@ -5,17 +5,7 @@ import { randomUUID } from "node:crypto";
 import type { DurationKey } from "../../fleet.ts";
 import { resourceInUse, resourceNotFound } from "../errors.ts";
 import type { AddonRecord, ClusterRecord, NodegroupRecord, UpdateRecord } from "../store.ts";
-import { clone, paginate, requireCluster, seconds, withToken, type Input, type OperationContext, type OperationHandler } from "./context.ts";
-
-/** A planned failure: the next update matching it ends Failed with this error and changes nothing. */
-export interface UpdateFailurePlan {
-  /** Update type (EndpointAccessUpdate, VersionUpdate, ...) or "*"; default "*". */
-  readonly type?: string;
-  /** Cluster name; default any. */
-  readonly cluster?: string;
-  readonly errorCode?: string;
-  readonly errorMessage?: string;
-}
+import { clone, paginate, requireCluster, seconds, withToken, type Input, type OperationContext, type OperationHandler, type UpdateFailurePlan } from "./context.ts";
 
 export function takeFailure(context: OperationContext, type: string, clusterName: string): UpdateFailurePlan | undefined {
   const index = context.updateFailures.findIndex((plan) => {

@@ -1,1 +1,0 @@
-import { fromEnv } from "@aws-sdk/credential-provider-env"; export const defaultProvider = (init: any = {}) => fromEnv(init);
