@@ -11,7 +11,7 @@ import { NagSuppressions } from "cdk-nag";
 import type { Construct } from "constructs";
 import { clusterEventPattern } from "@eks-warden/core/deployment";
 import { permissionsFor } from "@eks-warden/core/rules/index";
-import { SCHEDULED_FUNCTION_ACTIONS, REALTIME_FUNCTION_ACTIONS } from "@eks-warden/core/aws/permissions";
+import { SCHEDULED_FUNCTION_ACTIONS, REALTIME_FUNCTION_ACTIONS } from "@eks-warden/core/permissions";
 import { REMEDIATION_ACTIONS, scopeActions } from "./permissions.ts";
 import { EXEMPTION_TAG } from "@eks-warden/core/exemptions";
 import { REMEDIATION_OPT_OUT, REMEDIATION_TAG } from "@eks-warden/core/remediation/plan";

@@ -45,7 +45,7 @@ import { tamperRuleIds, tamperRules } from "@eks-warden/core/tamper/pattern";
 import { keepsState, loadDeploymentConfig, uncoveredRegions, type DeploymentConfig } from "./config.ts";
 import { CENTRAL_READERS, CENTRAL_REMEDIATOR, centralEventBus, centralRoleName, clusterEventRulePattern } from "./Organization.ts";
 import { memberAccountsOf } from "@eks-warden/core/aws/sts";
-import { REALTIME_FUNCTION_ACTIONS, SCHEDULED_FUNCTION_ACTIONS } from "@eks-warden/core/aws/permissions";
+import { REALTIME_FUNCTION_ACTIONS, SCHEDULED_FUNCTION_ACTIONS } from "@eks-warden/core/permissions";
 import { REMEDIATION_ACTIONS, scopeActions } from "./permissions.ts";
 import { EXEMPTION_TAG } from "@eks-warden/core/exemptions";
 import { REMEDIATION_OPT_OUT, REMEDIATION_TAG } from "@eks-warden/core/remediation/plan";

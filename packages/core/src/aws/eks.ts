@@ -32,7 +32,7 @@ import type { UpdateClusterConfigInput } from "../remediation/plan.ts";
 import { normaliseAddonVersions, normaliseCluster, normaliseVersionCatalogue, type InsightDescription } from "../snapshot.ts";
 import { clientConfig } from "./client-config.ts";
 import { RegionalClients } from "./regional-clients.ts";
-import { readsClosure } from "./permissions.ts";
+import { readsClosure } from "../permissions.ts";
 import { translateSdkError } from "./sdk-errors.ts";
 import { SharedCache } from "./shared-cache.ts";
 import { SsmParameters, type SsmParametersOptions } from "./ssm.ts";

@@ -2,7 +2,7 @@
 // node groups and add-ons, logging, exemptions).
 // Findings, digests and alerts list rules in this order; adding a rule means one file in this folder and one line here.
 
-import { readsClosure } from "../aws/permissions.ts";
+import { readsClosure } from "../permissions.ts";
 import type { DataKind, Rule } from "../model.ts";
 import { rule as addonOutdated } from "./addon-outdated.ts";
 import { rule as controlPlaneAuditLogging } from "./control-plane-audit-logging.ts";

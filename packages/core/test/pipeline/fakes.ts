@@ -3,7 +3,7 @@
 import { readFileSync } from "node:fs";
 import { ClusterNotFound, UpdateNotFound } from "../../src/errors.ts";
 import type { RenderedAlert } from "../../src/alerts/render.ts";
-import { readsClosure } from "../../src/aws/permissions.ts";
+import { readsClosure } from "../../src/permissions.ts";
 import { DATA_KINDS, type DataKind } from "../../src/model.ts";
 import { defaultPolicy } from "../../src/policy.ts";
 import type { ClusterRef, CollectedCluster, EksPort, Logger, Notifier, PipelineDeps, SettleMessage, SettleQueue, UpdateStatus } from "../../src/pipeline/ports.ts";

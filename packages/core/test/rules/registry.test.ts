@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { renderAlert, SUBJECT_MAX } from "../../src/alerts/render.ts";
 import { evaluate } from "../../src/engine.ts";
 import { EXEMPTION_TAG, RULE_ID_PATTERN } from "../../src/exemptions.ts";
-import { actionsForReads } from "../../src/aws/permissions.ts";
+import { actionsForReads } from "../../src/permissions.ts";
 import { DATA_KINDS, RULE_AREAS, SEVERITIES, type EvaluationContext, type Finding, type Policy, type Rule, type Severity } from "../../src/model.ts";
 import { permissionsFor, ruleById, rules } from "../../src/rules/index.ts";
 import { normaliseCluster } from "../../src/snapshot.ts";

@@ -1,6 +1,6 @@
 // A rule's `reads` and the IAM `permissions` that follow from them, declared together in one spread.
 
-import { actionsForReads } from "../../aws/permissions.ts";
+import { actionsForReads } from "../../permissions.ts";
 import type { DataKind, Rule } from "../../model.ts";
 
 export function reading(...kinds: DataKind[]): Pick<Rule, "reads" | "permissions"> {

@@ -2,7 +2,7 @@
 // a new command without its permission fails here rather than in a deployed function with AccessDenied.
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { DATA_KINDS } from "../../src/model.ts";
+import { DATA_KINDS } from "../src/model.ts";
 import {
   actionsForReads,
   ALERTS_TOPIC_ACTIONS,
@@ -17,10 +17,10 @@ import {
   SSM_COLLECT_ACTIONS,
   STATE_TABLE_ACTIONS,
   STATE_TABLE_SCAN_ACTIONS,
-} from "../../src/aws/permissions.ts";
+} from "../src/permissions.ts";
 
 function commandsSent(adapter: string): string[] {
-  const source = readFileSync(new URL(`../../src/aws/${adapter}.ts`, import.meta.url), "utf8");
+  const source = readFileSync(new URL(`../src/aws/${adapter}.ts`, import.meta.url), "utf8");
   return [...new Set([...source.matchAll(/new (\w+)Command\(/g)].map((match) => match[1]!))].sort();
 }
 

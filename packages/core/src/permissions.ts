@@ -1,8 +1,8 @@
-// The IAM actions the real-time adapters call, kept beside them so the stack grants exactly these (with the rules'
-// own `permissions`, see rules/index.ts permissionsFor) on the function's own resources. No SDK import: the stack
-// reads this at synth time.
+// The IAM actions the AWS adapters (aws/) call, as data: the rules derive their `permissions` from it and the stack
+// grants exactly these on the functions' own resources. No SDK import, so the rules and the stack read it without
+// loading an adapter; test/permissions.test.ts holds it to the commands the adapters send.
 
-import type { DataKind } from "../model.ts";
+import type { DataKind } from "./model.ts";
 
 /**
  * The IAM actions of each kind of data the collector reads (EksCollector.collect), defined once: a rule's
