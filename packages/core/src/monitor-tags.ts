@@ -8,7 +8,9 @@
 // adds its key here.
 
 import { EXEMPTION_TAG } from "./exemptions.ts";
-import { REMEDIATION_TAG } from "./remediation/plan.ts";
+
+/** The per-cluster remediation override tag: `opt-out`, or the action to use on this cluster (remediation/plan.ts). */
+export const REMEDIATION_TAG = "eks-warden:remediation";
 
 const TAG_KEYS_READ_BY_MONITOR: ReadonlySet<string> = new Set([EXEMPTION_TAG, REMEDIATION_TAG]);
 

@@ -10,11 +10,11 @@
 
 import { EXEMPTION_TAG } from "../exemptions.ts";
 import type { Actor } from "../events/model.ts";
+import { REMEDIATION_TAG } from "../monitor-tags.ts";
 import type { ClusterSnapshot, Finding, Policy, RemediationAction, RemediationMode, Severity } from "../model.ts";
 
 export const REMEDIATION_RULE_ID = "endpoint-public-access";
-/** The per-cluster override tag: `opt-out`, or the action to use on this cluster. */
-export const REMEDIATION_TAG = "eks-warden:remediation";
+export { REMEDIATION_TAG } from "../monitor-tags.ts";
 export const REMEDIATION_OPT_OUT = "opt-out";
 export const REMEDIATION_TAG_VALUES = [REMEDIATION_OPT_OUT, "private", "restrict-to-allowlist"] as const;
 export const DEFAULT_ATTEMPTS_PER_WINDOW = 3;
