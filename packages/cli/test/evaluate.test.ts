@@ -95,6 +95,22 @@ describe("eks-warden evaluate", () => {
     }
   });
 
+  it("fails the gate when a rule at or above --fail-on could not decide, unless --allow-errors", async () => {
+    // Without --versions, version-support cannot decide (ERROR, CRITICAL); the private-only cluster fails nothing CRITICAL.
+    const undecided = await warden(["evaluate", "--cluster", PRIVATE_ONLY, "--now", NOW, "--fail-on", "CRITICAL", "--format", "json"]);
+    const critical = findingsOf(undecided).findings.filter((finding) => finding.severity === "CRITICAL");
+    expect(critical.map((finding) => [finding.ruleId, finding.status]).sort()).toEqual([["endpoint-public-access", "PASS"], ["version-support", "ERROR"]]);
+    expect(undecided.code).toBe(1);
+    expect(undecided.stderr).toContain("1 rule could not decide at or above CRITICAL (version-support): the gate fails; --allow-errors lets it pass");
+
+    const allowed = await warden(["evaluate", "--cluster", PRIVATE_ONLY, "--now", NOW, "--fail-on", "CRITICAL", "--allow-errors"]);
+    expect(allowed.code).toBe(0);
+    // With the catalogue, version-support decides (Kubernetes 1.25 is out of support: a CRITICAL FAIL), and only that fails the gate.
+    const decided = await warden(["evaluate", "--cluster", PRIVATE_ONLY, "--versions", VERSIONS, "--now", NOW, "--fail-on", "CRITICAL"]);
+    expect(decided.code).toBe(1);
+    expect(decided.stderr).toBe("");
+  });
+
   it("exits 0 when the policy exempts every FAIL, and shows the exemptions", async () => {
     const first = findingsOf(await warden(["evaluate", "--cluster", OPEN_WORLD, "--versions", VERSIONS, "--now", NOW, "--format", "json"]));
     const failingRules = [...new Set(first.findings.filter((finding) => finding.status === "FAIL").map((finding) => finding.ruleId))];
@@ -127,8 +143,11 @@ describe("eks-warden evaluate", () => {
 
   it("says once on stderr that the version rules report ERROR without --versions", async () => {
     const run = await warden(["evaluate", "--cluster", PRIVATE_ONLY, "--now", NOW, "--format", "json"]);
-    expect(run.stderr.trim().split("\n")).toHaveLength(1);
-    expect(run.stderr).toMatch(/no --versions file: the version rules report ERROR/);
+    // Two lines: the missing catalogue, said once for every version rule, then the gate that its ERRORs fail.
+    const lines = run.stderr.trim().split("\n");
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(/no --versions file: the version rules report ERROR/);
+    expect(lines[1]).toBe("eks-warden evaluate: 3 rules could not decide at or above INFO (version-support, version-drift, extended-support-enrollment): the gate fails; --allow-errors lets it pass");
     const versionSupport = findingsOf(run).findings.filter((finding) => finding.ruleId === "version-support");
     expect(versionSupport.map((finding) => finding.status)).toEqual(["ERROR"]);
   });

@@ -9,6 +9,7 @@ import { rules } from "@eks-warden/core/rules/index";
 import type { Finding } from "@eks-warden/core/model";
 import { clusterArtifactUri, findingFingerprint, FINGERPRINT_KEY, sarifLevel, toSarif } from "../src/output/sarif.ts";
 import { REPO, warden } from "./scenario-helpers.ts";
+import { fleetExitCode } from "../src/commands/scan.ts";
 
 const ACCOUNT = "111111111111";
 let sim: Simulator;
@@ -276,5 +277,26 @@ describe("SARIF mapping", () => {
     expect(error).toMatchObject({ level: "warning", message: { text: "Could not evaluate: No catalogue." } });
     expect(retired).not.toHaveProperty("ruleIndex");
     expect(retired).toMatchObject({ level: "error", message: { text: "Old. Fix: aws eks describe-cluster" } });
+  });
+});
+
+describe("scan's and digest's exit code", () => {
+  const arn = "arn:aws:eks:eu-west-1:111122223333:cluster/undecided";
+  const finding = (ruleId: string, status: Finding["status"], severity: Finding["severity"]): Finding => ({
+    ruleId,
+    clusterArn: arn,
+    status,
+    severity,
+    message: `EKS cluster undecided (eu-west-1) is ${status}.`,
+    evidence: {},
+    remediation: { text: "t", command: "aws eks describe-cluster" },
+  });
+  const fleet = [finding("version-support", "ERROR", "CRITICAL"), finding("version-drift", "FAIL", "MEDIUM")];
+
+  it("fails the gate on a rule that could not decide at or above --fail-on, unless --allow-errors; an unread part wins", () => {
+    expect(fleetExitCode("scan", false, fleet, { failOn: "HIGH", allowErrors: false })).toBe(1);
+    expect(fleetExitCode("scan", false, fleet, { failOn: "HIGH", allowErrors: true })).toBe(0);
+    expect(fleetExitCode("scan", false, fleet, { failOn: "MEDIUM", allowErrors: true })).toBe(1);
+    expect(fleetExitCode("digest", true, fleet, { failOn: "HIGH", allowErrors: true })).toBe(4);
   });
 });

@@ -110,6 +110,22 @@ export function failsAtOrAbove(findings: readonly Finding[], severity: Severity)
   return findings.filter((finding) => finding.status === "FAIL" && SEVERITY_RANK[finding.severity] >= threshold);
 }
 
+/** A CI gate: what severity fails it, and whether a rule that could not decide (ERROR) may pass it. */
+export interface Gate {
+  readonly failOn: Severity;
+  readonly allowErrors: boolean;
+}
+
+/**
+ * What fails `gate`: the FAILs at or above its severity and, unless it allows errors, the ERRORs at or above it: a
+ * rule that could not decide is not a pass, so a gate that let it through would be green on a tool that saw nothing.
+ */
+export function gateFailures(findings: readonly Finding[], gate: Gate): { readonly failing: Finding[]; readonly undecided: Finding[] } {
+  const threshold = SEVERITY_RANK[gate.failOn];
+  const undecided = gate.allowErrors ? [] : findings.filter((finding) => finding.status === "ERROR" && SEVERITY_RANK[finding.severity] >= threshold);
+  return { failing: failsAtOrAbove(findings, gate.failOn), undecided };
+}
+
 /** The most severe FAIL (the first of equals), or undefined when nothing fails. ERROR and EXEMPT are not failures. */
 export function worstFailing(findings: readonly Finding[]): Finding | undefined {
   return findings.reduce<Finding | undefined>(

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { evaluate, failsAtOrAbove, sortWorstFirst, worstFailing } from "../src/engine.ts";
+import { evaluate, failsAtOrAbove, gateFailures, sortWorstFirst, worstFailing } from "../src/engine.ts";
 import { EXEMPTION_TAG } from "../src/exemptions.ts";
 import type { ClusterSnapshot, EvaluationContext, Finding, FindingStatus, Rule, Severity } from "../src/model.ts";
 import { parsePolicy } from "../src/policy.ts";
@@ -301,6 +301,17 @@ describe("finding helpers", () => {
     expect(failsAtOrAbove(findings, "MEDIUM").map((finding) => finding.ruleId)).toEqual(["medium-fail", "medium-fail-2"]);
     expect(failsAtOrAbove(findings, "INFO")).toHaveLength(3);
     expect(failsAtOrAbove(findings, "HIGH")).toEqual([]);
+  });
+
+  it("gateFailures fails a gate on FAILs and, unless errors are allowed, on ERRORs at or above its severity", () => {
+    const ids = (gate: Parameters<typeof gateFailures>[1]) => {
+      const { failing, undecided } = gateFailures(findings, gate);
+      return { failing: failing.map((finding) => finding.ruleId), undecided: undecided.map((finding) => finding.ruleId) };
+    };
+    expect(ids({ failOn: "HIGH", allowErrors: false })).toEqual({ failing: [], undecided: ["high-error"] });
+    expect(ids({ failOn: "HIGH", allowErrors: true })).toEqual({ failing: [], undecided: [] });
+    expect(ids({ failOn: "CRITICAL", allowErrors: false })).toEqual({ failing: [], undecided: [] });
+    expect(ids({ failOn: "MEDIUM", allowErrors: false })).toEqual({ failing: ["medium-fail", "medium-fail-2"], undecided: ["high-error"] });
   });
 
   it("sortWorstFirst orders by status urgency, then severity, then rule id, without mutating its input", () => {

@@ -3,7 +3,8 @@
 import { readFile } from "node:fs/promises";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { ValidationError } from "@eks-warden/core/errors";
-import { SEVERITIES, type Policy, type Severity } from "@eks-warden/core/model";
+import { gateFailures, type Gate } from "@eks-warden/core/engine";
+import { SEVERITIES, type Finding, type Policy, type Severity } from "@eks-warden/core/model";
 import { parsePolicy } from "@eks-warden/core/policy";
 import { isDeploymentConfigDocument, parseDeploymentConfig } from "../../../../stacks/config.ts";
 
@@ -49,11 +50,42 @@ export function choiceOption<const T extends string>(flag: string, given: string
   return value;
 }
 
-/** --fail-on: a severity, case-insensitive; INFO (any FAIL) when not given. */
-export function failOnOption(given: string | undefined): Severity {
-  const value = (given ?? "INFO").toUpperCase() as Severity;
-  if (!SEVERITIES.includes(value)) throw new CliInputError(`--fail-on ${JSON.stringify(given)}: expected one of ${SEVERITIES.join(", ")}`);
-  return value;
+/** The options that set the gate, as every judging command declares them to parseCommandLine. */
+export const GATE_OPTIONS = {
+  "fail-on": { type: "string" },
+  "allow-errors": { type: "boolean" },
+} as const;
+
+/** The usage lines of GATE_OPTIONS, their descriptions starting at `column` as the command's other options do. */
+export function gateUsage(column: number): string {
+  const line = (flag: string, text: string) => `  ${flag}`.padEnd(column) + text;
+  return [
+    line("--fail-on SEVERITY", "exit 1 when a FAIL, or a rule that could not decide (ERROR), is at or above SEVERITY:"),
+    line("", `${SEVERITIES.join(", ")} (default: INFO, any)`),
+    line("--allow-errors", "a rule that could not decide (ERROR) does not fail the gate"),
+  ].join("\n");
+}
+
+/** --fail-on (a severity, case-insensitive; INFO when not given) and --allow-errors. */
+export function gateOption(values: { readonly "fail-on"?: string | undefined; readonly "allow-errors"?: boolean | undefined }): Gate {
+  const given = values["fail-on"];
+  const failOn = (given ?? "INFO").toUpperCase() as Severity;
+  if (!SEVERITIES.includes(failOn)) throw new CliInputError(`--fail-on ${JSON.stringify(given)}: expected one of ${SEVERITIES.join(", ")}`);
+  return { failOn, allowErrors: values["allow-errors"] === true };
+}
+
+/**
+ * 1 when `findings` fail the gate, else 0. When rules that could not decide fail it, stderr says which and how to let
+ * them pass: a red gate must say why, and an ERROR is easy to mistake for a tool fault.
+ */
+export function gateExitCode(command: string, findings: readonly Finding[], gate: Gate): 0 | 1 {
+  const { failing, undecided } = gateFailures(findings, gate);
+  if (undecided.length > 0) {
+    const ruleIds = [...new Set(undecided.map((finding) => finding.ruleId))];
+    const count = ruleIds.length === 1 ? "1 rule" : `${ruleIds.length} rules`;
+    process.stderr.write(`eks-warden ${command}: ${count} could not decide at or above ${gate.failOn} (${ruleIds.join(", ")}): the gate fails; --allow-errors lets it pass\n`);
+  }
+  return failing.length > 0 || undecided.length > 0 ? 1 : 0;
 }
 
 /** The parsed JSON of a file named by `option`; any failure is a one-line CliInputError naming both. */

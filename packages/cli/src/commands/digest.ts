@@ -3,14 +3,13 @@
 // read-only roles, listed as the sweep lists them; same EksCollector, same rules): every cluster collected and
 // judged, then the same report the deployed digest builds (core/digest), printed as text, JSON or the HTML page.
 // Read-only, so there is no stored last week to compare with: the report is a baseline (no "changes" section).
-// Exit codes as scan: 0, 1 a FAIL at or above --fail-on, 2 bad usage, 3 internal error, 4 part could not be read.
+// Exit codes as scan: 0, 1 a FAIL or an ERROR at or above --fail-on (ERRORs pass with --allow-errors), 2 bad usage, 3 internal error, 4 part could not be read.
 import { buildDigest } from "@eks-warden/core/digest/build";
 import { digestHtml, digestSummary, digestText } from "@eks-warden/core/digest/render";
 import { AccountUnreachable } from "@eks-warden/core/errors";
-import { SEVERITIES } from "@eks-warden/core/model";
 import { readsFor } from "@eks-warden/core/rules/index";
 import { inPool, sweptCluster, type SweptCluster } from "@eks-warden/core/sweep/sweep";
-import { readPolicyOption, type Command } from "./command.ts";
+import { gateUsage, readPolicyOption, type Command } from "./command.ts";
 import { fleetExitCode, judgeCluster, openFleetReader, parseScanOptions, problemScope, type ScanOptions } from "./scan.ts";
 
 const FORMATS = ["text", "json", "html"] as const;
@@ -30,11 +29,11 @@ Options:
   --policy FILE         deployment policy (JSON): version windows, exemptions, pricing, member accounts to read
                         (policy.accounts[] with a roleArn: assumed with your credentials, read-only)
   --format FORMAT       text (as the e-mail reads), json (the full report) or html (one self-contained page) (default: text)
-  --fail-on SEVERITY    exit 1 when a FAIL is at or above SEVERITY: ${SEVERITIES.join(", ")} (default: INFO)
+${gateUsage(24)}
   --concurrency N       clusters collected at once (default: 4)
   -h, --help            show this help
 
-Exit codes: 0 nothing at or above --fail-on; 1 a FAIL at or above it; 2 bad usage or input; 3 internal error;
+Exit codes: 0 nothing at or above --fail-on; 1 a FAIL or an ERROR at or above it; 2 bad usage or input; 3 internal error;
 4 part of the fleet could not be read (the report's "could not read" section names it: a region, a cluster, or a
 member account whose role cannot be assumed).`;
 
@@ -68,7 +67,7 @@ export async function digestReport(options: ScanOptions<Format>, now = new Date(
     const sweep = { startedAt: now, endedAt: new Date(), regions: listing.regions, clusters: swept, closed: [], alertsPublished: 0, unreachableAccounts: listing.unreachableAccounts };
     const { report } = buildDigest({ sweep, policy, now });
     // An unreadable region, cluster or member account is in "could not read".
-    return { report, exitCode: fleetExitCode(report.headline.couldNotRead > 0, swept.flatMap((entry) => entry.findings), options.failOn) };
+    return { report, exitCode: fleetExitCode("digest", report.headline.couldNotRead > 0, swept.flatMap((entry) => entry.findings), options.gate) };
   } finally {
     reader.destroy();
   }

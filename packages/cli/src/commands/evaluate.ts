@@ -1,13 +1,14 @@
 // `eks-warden evaluate`: one cluster's DescribeCluster output (a file, any form normaliseCluster accepts) through
-// every rule that judges the record, printed as a table (worst first) or JSON. Exit 0 unless a FAIL at or above --fail-on (exit 1);
+// every rule that judges the record, printed as a table (worst first) or JSON. Exit 0 unless a FAIL, or an ERROR (a rule that could not
+// decide), at or above --fail-on (exit 1; --allow-errors lets ERRORs pass);
 // a bad argument or file exits 2 with a one-line reason on stderr.
 import { oneLine } from "@eks-warden/core/text";
 import { parseIsoDate } from "@eks-warden/core/dates";
-import { evaluate, failsAtOrAbove, sortWorstFirst } from "@eks-warden/core/engine";
-import { SEVERITIES, type ClusterSnapshot, type Finding, type Policy, type Severity, type VersionCatalogue } from "@eks-warden/core/model";
+import { evaluate, sortWorstFirst, type Gate } from "@eks-warden/core/engine";
+import type { ClusterSnapshot, Finding, Policy, VersionCatalogue } from "@eks-warden/core/model";
 import { rules } from "@eks-warden/core/rules/index";
 import { normaliseCluster, normaliseVersionCatalogue } from "@eks-warden/core/snapshot";
-import { choiceOption, CliInputError, failOnOption, interpretOption, parseCommandLine, readJsonOption, readPolicyOption, type Command } from "./command.ts";
+import { choiceOption, CliInputError, GATE_OPTIONS, gateExitCode, gateOption, gateUsage, interpretOption, parseCommandLine, readJsonOption, readPolicyOption, type Command } from "./command.ts";
 
 /** The rules a DescribeCluster record (with the version catalogue) can feed: those reading nothing else. */
 const RECORD_RULES = rules.filter((rule) => rule.reads.every((kind) => kind === "cluster" || kind === "versionCatalogue"));
@@ -28,7 +29,7 @@ Options:
   --region REGION      region, for a record without an ARN (checked against the ARN otherwise)
   --now ISO            evaluation time, ISO 8601 (default: now)
   --format table|json  output format (default: table)
-  --fail-on SEVERITY   exit 1 when a FAIL is at or above SEVERITY: ${SEVERITIES.join(", ")} (default: INFO, any FAIL)
+${gateUsage(23)}
   -h, --help           show this help`;
 
 const FORMATS = ["table", "json"] as const;
@@ -44,7 +45,7 @@ interface Options {
   readonly region?: string;
   readonly now: Date;
   readonly format: Format;
-  readonly failOn: Severity;
+  readonly gate: Gate;
 }
 
 function parseOptions(argv: readonly string[]): Options | "help" {
@@ -58,14 +59,14 @@ function parseOptions(argv: readonly string[]): Options | "help" {
     region: { type: "string" },
     now: { type: "string" },
     format: { type: "string" },
-    "fail-on": { type: "string" },
+    ...GATE_OPTIONS,
   });
   if (parsed === "help") return "help";
   const { values } = parsed;
   if (values.cluster === undefined) throw new CliInputError("--cluster FILE is required (DescribeCluster output)");
 
   const format = choiceOption("--format", values.format, FORMATS, "table");
-  const failOn = failOnOption(values["fail-on"]);
+  const gate = gateOption(values);
   const now = values.now === undefined ? new Date() : parseIsoDate(values.now);
   if (now === undefined) throw new CliInputError(`--now ${JSON.stringify(values.now)}: expected an ISO 8601 date or date-time, e.g. 2026-06-01T12:00:00Z`);
 
@@ -79,7 +80,7 @@ function parseOptions(argv: readonly string[]): Options | "help" {
     ...(values.region !== undefined && { region: values.region }),
     now,
     format,
-    failOn,
+    gate,
   };
 }
 
@@ -151,6 +152,6 @@ export const command: Command = {
     }
     const findings = evaluate(snapshot, policy, { now: options.now, ...(versions !== undefined && { versions }) }, RECORD_RULES);
     process.stdout.write(options.format === "json" ? renderJson(snapshot, findings) : renderTable(snapshot, findings, options.now));
-    return failsAtOrAbove(findings, options.failOn).length > 0 ? 1 : 0;
+    return gateExitCode("evaluate", findings, options.gate);
   },
 };

@@ -2,23 +2,24 @@
 // (core/aws/eks.ts), listing (core/sweep listFleet) and rules as the deployed monitor: the caller's own account and
 // each member account the policy gives a roleArn, read in that read-only role. Progress goes to stderr, the report
 // to stdout.
-// Exit codes (for CI): 0 no FAIL at or above --fail-on; 1 a FAIL at or above it; 2 bad usage or input;
+// Exit codes (for CI): 0 nothing at or above --fail-on; 1 a FAIL (or, unless --allow-errors, an ERROR) at or above
+// it; 2 bad usage or input;
 // 3 an internal error; 4 AWS could not be read (credentials, permissions, throttling, network), the report then
 // lists what could not be scanned. 4 wins over 1: an incomplete scan must not pass for a complete one.
 import { readFileSync } from "node:fs";
 import { EksCollector } from "@eks-warden/core/aws/eks";
 import { ClusterInventory } from "@eks-warden/core/aws/inventory";
 import { policyAccountCredentials, StsIdentity } from "@eks-warden/core/aws/sts";
-import { evaluate, failsAtOrAbove } from "@eks-warden/core/engine";
+import { evaluate, type Gate } from "@eks-warden/core/engine";
 import { AccountUnreachable, WardenError } from "@eks-warden/core/errors";
-import { SEVERITIES, type DataKind, type Finding, type Policy, type Rule, type Severity } from "@eks-warden/core/model";
+import type { DataKind, Finding, Policy, Rule } from "@eks-warden/core/model";
 import { contextOf, type ClusterRef, type CollectedCluster } from "@eks-warden/core/pipeline/ports";
 import { readsFor, ruleById, rules } from "@eks-warden/core/rules/index";
 import { inPool, listFleet, type FleetListing, type RegionOutcome } from "@eks-warden/core/sweep/sweep";
 import { REGION } from "@eks-warden/core/arn";
 import { renderScanJson, renderScanTable, summaryLine, type ScanReport } from "../output/scan-report.ts";
 import { toSarif, type ScannedCluster, type ScanProblem } from "../output/sarif.ts";
-import { choiceOption, CliInputError, failOnOption, oneLine, parseCommandLine, readPolicyOption, type Command } from "./command.ts";
+import { choiceOption, CliInputError, GATE_OPTIONS, gateExitCode, gateOption, gateUsage, oneLine, parseCommandLine, readPolicyOption, type Command } from "./command.ts";
 
 export const SCAN_EXIT = { ok: 0, failing: 1, usage: 2, internal: 3, aws: 4 } as const;
 
@@ -39,11 +40,11 @@ Options:
   --policy FILE         policy to judge by (and member accounts to read): warden.config.json, or a bare policy
                         (JSON); default: the default policy
   --format FORMAT       table, json or sarif (SARIF 2.1.0 for GitHub code scanning) (default: table)
-  --fail-on SEVERITY    exit 1 when a FAIL is at or above SEVERITY: ${SEVERITIES.join(", ")} (default: INFO, any FAIL)
+${gateUsage(24)}
   --concurrency N       clusters collected at once (default: 4)
   -h, --help            show this help
 
-Exit codes: 0 nothing at or above --fail-on; 1 a FAIL at or above it; 2 bad usage or input; 3 internal error;
+Exit codes: 0 nothing at or above --fail-on; 1 a FAIL or an ERROR at or above it; 2 bad usage or input; 3 internal error;
 4 part of the scan failed on AWS errors (credentials, permissions, throttling, network, a member account's role
 that cannot be assumed): see stderr and the report.`;
 
@@ -56,7 +57,7 @@ export interface ScanOptions<F extends string = Format> {
   readonly endpointUrl?: string;
   readonly policy?: string;
   readonly format: F;
-  readonly failOn: Severity;
+  readonly gate: Gate;
   readonly concurrency: number;
   /** The rules to run, in registry order. */
   readonly rules: readonly Rule[];
@@ -71,14 +72,14 @@ export function parseScanOptions<F extends string>(argv: readonly string[], form
     "endpoint-url": { type: "string" },
     policy: { type: "string" },
     format: { type: "string" },
-    "fail-on": { type: "string" },
+    ...GATE_OPTIONS,
     concurrency: { type: "string" },
     rule: { type: "string", multiple: true },
   });
   if (parsed === "help") return "help";
   const { values } = parsed;
   const format = choiceOption("--format", values.format, formats, defaultFormat);
-  const failOn = failOnOption(values["fail-on"]);
+  const gate = gateOption(values);
   const regions = [...new Set(values.region ?? [])];
   for (const region of regions) {
     if (!REGION.test(region)) throw new CliInputError(`--region ${JSON.stringify(region)}: expected an AWS region such as eu-west-1`);
@@ -105,7 +106,7 @@ export function parseScanOptions<F extends string>(argv: readonly string[], form
     ...(values["endpoint-url"] !== undefined && { endpointUrl: values["endpoint-url"] }),
     ...(values.policy !== undefined && { policy: values.policy }),
     format,
-    failOn,
+    gate,
     concurrency,
   };
 }
@@ -141,8 +142,8 @@ export function awsProblem(error: unknown): string {
 }
 
 /** Scan's and digest's exit code: any part of the fleet left unread is unknown, never PASS, so 4 wins over 1 and 0. */
-export function fleetExitCode(unread: boolean, findings: readonly Finding[], failOn: Severity): number {
-  return unread ? SCAN_EXIT.aws : failsAtOrAbove(findings, failOn).length > 0 ? SCAN_EXIT.failing : SCAN_EXIT.ok;
+export function fleetExitCode(command: string, unread: boolean, findings: readonly Finding[], gate: Gate): number {
+  return unread ? SCAN_EXIT.aws : gateExitCode(command, findings, gate) === 1 ? SCAN_EXIT.failing : SCAN_EXIT.ok;
 }
 
 /** One cluster collected (only the data the rules read) and judged, or the AWS failure that kept it unread (bugs thrown). */
@@ -272,7 +273,7 @@ export async function scan(options: Options): Promise<ScanOutcome> {
     for (const result of results) if (result) scanned.push(result);
 
     const report: ScanReport = { ...(listing.ownAccount && { account: listing.ownAccount }), memberAccounts: reader.members, regions: reader.regions, startedAt, clusters: scanned, problems };
-    return { report, exitCode: fleetExitCode(problems.length > 0, scanned.flatMap((entry) => entry.findings), options.failOn) };
+    return { report, exitCode: fleetExitCode("scan", problems.length > 0, scanned.flatMap((entry) => entry.findings), options.gate) };
   } finally {
     reader.destroy();
   }
