@@ -6,7 +6,7 @@ import { join, resolve } from "node:path";
 import { ValidationError } from "@eks-warden/core/errors";
 import type { Policy } from "@eks-warden/core/model";
 import { parsePolicy, policySchema } from "@eks-warden/core/policy";
-import { REGION } from "@eks-warden/core/arn";
+import { regionProblem } from "@eks-warden/core/regions";
 import { z } from "@eks-warden/core/zod";
 
 export const CONFIG_FILE = "warden.config.json";
@@ -92,7 +92,11 @@ export function parseDeploymentConfig(document: unknown, source: string): Deploy
     if (!(KNOWN_KEYS as readonly string[]).includes(key) && key !== "protectedStages") issues.push({ path: key, message: `unknown setting; expected one of ${KNOWN_KEYS.filter((k) => !k.startsWith("$") && !k.startsWith("_")).join(", ")}` });
   }
   const region = input["region"] ?? DEFAULT_REGION;
-  if (typeof region !== "string" || !REGION.test(region)) issues.push({ path: "region", message: `expected an AWS region such as "eu-west-1", got ${JSON.stringify(region)}` });
+  if (typeof region !== "string") issues.push({ path: "region", message: `expected an AWS region such as "eu-west-1", got ${JSON.stringify(region)}` });
+  else {
+    const problem = regionProblem(region);
+    if (problem) issues.push({ path: "region", message: problem });
+  }
   const retention = input["logRetentionDays"] ?? DEFAULT_LOG_RETENTION_DAYS;
   if (!(LOG_RETENTION_DAYS as readonly unknown[]).includes(retention)) {
     issues.push({ path: "logRetentionDays", message: `expected one of CloudWatch Logs' retention periods (${LOG_RETENTION_DAYS.join(", ")}), got ${JSON.stringify(retention)}` });
@@ -128,9 +132,16 @@ export function parseDeploymentConfig(document: unknown, source: string): Deploy
       const { id, forwarderRegions = [], ...rest } = orgInput as Record<string, unknown>;
       for (const key of Object.keys(rest)) issues.push({ path: `organization.${key}`, message: "unknown setting; expected id, forwarderRegions" });
       if (typeof id !== "string" || !ORGANIZATION_ID.test(id)) issues.push({ path: "organization.id", message: `expected an AWS Organizations id such as "o-a1b2c3d4e5", got ${JSON.stringify(id)}` });
-      if (!Array.isArray(forwarderRegions) || !forwarderRegions.every((r) => typeof r === "string" && REGION.test(r))) {
+      if (!Array.isArray(forwarderRegions) || !forwarderRegions.every((r) => typeof r === "string")) {
         issues.push({ path: "organization.forwarderRegions", message: `expected a list of AWS regions such as "eu-west-1", got ${JSON.stringify(forwarderRegions)}` });
-      } else if (typeof id === "string") organization = { id, forwarderRegions: [...new Set(forwarderRegions as string[])] };
+      } else {
+        const problems = forwarderRegions.flatMap((region: string, index) => {
+          const problem = regionProblem(region);
+          return problem ? [{ path: `organization.forwarderRegions.${index}`, message: problem }] : [];
+        });
+        issues.push(...problems);
+        if (problems.length === 0 && typeof id === "string") organization = { id, forwarderRegions: [...new Set(forwarderRegions as string[])] };
+      }
     }
   }
   if (issues.length > 0) throw new ValidationError(`${source}: invalid deployment configuration`, issues);

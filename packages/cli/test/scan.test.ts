@@ -207,7 +207,8 @@ describe("eks-warden scan against the simulator", () => {
   it.each([
     [["--format", "xml"], '--format "xml": expected one of table, json, sarif'],
     [["--fail-on", "urgent"], '--fail-on "urgent": expected one of CRITICAL, HIGH, MEDIUM, LOW, INFO'],
-    [["--region", "Europe"], '--region "Europe": expected an AWS region such as eu-west-1'],
+    [["--region", "Europe"], '--region "Europe" is not an AWS region such as "eu-west-1"'],
+    [["--region", "eu-wst-1"], '--region "eu-wst-1" is not an AWS region; did you mean eu-west-1?'],
     [["--policy", "/no/such/policy.json", "--region", "eu-west-1"], "--policy /no/such/policy.json: cannot read the file (no such file)"],
     [["--concurrency", "0"], '--concurrency "0": expected a whole number from 1 to 32'],
     [["--surprise"], "Unknown option '--surprise'"],

@@ -9,7 +9,8 @@ import { PolicyError, type CidrError } from "./errors.ts";
 import { RULE_ID_PATTERN } from "./exemptions.ts";
 import type { Policy } from "./model.ts";
 import { rules as registry } from "./rules/index.ts";
-import { ACCOUNT_ID, CLUSTER_NAME, parseClusterArn, REGION } from "./arn.ts";
+import { ACCOUNT_ID, CLUSTER_NAME, parseClusterArn } from "./arn.ts";
+import { regionProblem } from "./regions.ts";
 import { issuesFromZod } from "./zod-issues.ts";
 
 export const DEFAULT_SCHEDULES = {
@@ -46,6 +47,11 @@ const allowedCidr = z.string().check(z.superRefine((text, context) => {
   } else if (block.hostBitsSet) {
     context.addIssue({ code: "custom", message: `${quoted(text)} has host bits set; did you mean ${block.canonical}?` });
   }
+}));
+
+const knownRegion = z.string().check(z.superRefine((region, context) => {
+  const problem = regionProblem(region);
+  if (problem) context.addIssue({ code: "custom", message: problem });
 }));
 
 const calendarDay = z.string().check(z.refine((text) => endOfDayUtc(text) !== undefined, {
@@ -178,7 +184,7 @@ export const policySchema = z
     ),
     /** Empty: the deployment's own region only. */
     regions: z._default(
-      noRepeats(z.string().check(z.regex(REGION, { error: (issue) => `${quoted(issue.input)} is not an AWS region such as "eu-west-1"` })), (region) => region),
+      noRepeats(knownRegion, (region) => region),
       [],
     ),
     accounts: z._default(noRepeats(account, (entry) => entry.id, ["id"]), []),

@@ -81,6 +81,7 @@ describe("parsePolicy errors name the field and what was expected", () => {
     [{ versions: { allowedMinorVersionsBehind: 1.5 } }, "versions.allowedMinorVersionsBehind", "expected a whole number from 0 to 20, got 1.5"],
     [{ regions: ["eu-west-1", "Ireland"] }, "regions[1]", '"Ireland" is not an AWS region such as "eu-west-1"'],
     [{ regions: ["eu-west-1", "eu-west-1"] }, "regions[1]", '"eu-west-1" is listed twice'],
+    [{ regions: ["eu-wst-1"] }, "regions[0]", '"eu-wst-1" is not an AWS region; did you mean eu-west-1?'],
     [{ regions: ["r".repeat(100)] }, "regions[0]", `"${"r".repeat(77)}..." is not an AWS region such as "eu-west-1"`],
     [{ accounts: [{ id: "1111-2222-3333" }] }, "accounts[0].id", '"1111-2222-3333" is not a 12-digit AWS account id'],
     [{ accounts: [{ id: "111122223333" }, { id: "111122223333" }] }, "accounts[1].id", '"111122223333" is listed twice'],

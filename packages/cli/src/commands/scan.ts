@@ -16,7 +16,7 @@ import type { DataKind, Finding, Policy, Rule } from "@eks-warden/core/model";
 import { contextOf, type ClusterRef, type CollectedCluster } from "@eks-warden/core/pipeline/ports";
 import { readsFor, ruleById, rules } from "@eks-warden/core/rules/index";
 import { inPool, listFleet, type FleetListing, type RegionOutcome } from "@eks-warden/core/sweep/sweep";
-import { REGION } from "@eks-warden/core/arn";
+import { regionProblem } from "@eks-warden/core/regions";
 import { renderScanJson, renderScanTable, summaryLine, type ScanReport } from "../output/scan-report.ts";
 import { toSarif, type ScannedCluster, type ScanProblem } from "../output/sarif.ts";
 import { choiceOption, CliInputError, GATE_OPTIONS, gateExitCode, gateOption, gateUsage, oneLine, parseCommandLine, readPolicyOption, type Command } from "./command.ts";
@@ -82,7 +82,8 @@ export function parseScanOptions<F extends string>(argv: readonly string[], form
   const gate = gateOption(values);
   const regions = [...new Set(values.region ?? [])];
   for (const region of regions) {
-    if (!REGION.test(region)) throw new CliInputError(`--region ${JSON.stringify(region)}: expected an AWS region such as eu-west-1`);
+    const problem = regionProblem(region);
+    if (problem) throw new CliInputError(`--region ${problem}`);
   }
   if (values["endpoint-url"] !== undefined) {
     let url: URL | undefined;

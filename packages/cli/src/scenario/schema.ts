@@ -5,6 +5,7 @@ import { isIP } from "node:net";
 import { STATUSES, SEVERITIES } from "@eks-warden/core/model";
 import { rules } from "@eks-warden/core/rules/index";
 import { ACCOUNT_ID } from "@eks-warden/core/arn";
+import { closestName } from "@eks-warden/core/suggest";
 import { z } from "@eks-warden/core/zod";
 import { EKS_HANDLERS, MUTATING_OPERATIONS } from "@eks-warden/simulator/eks/operations";
 
@@ -53,33 +54,10 @@ const identityName = /^[A-Za-z][\w.-]{0,63}$/;
 
 export const EKS_OPERATION_NAMES: readonly string[] = Object.keys(EKS_HANDLERS);
 
-/** The closest known name, for "did you mean". */
-function closest(text: string, candidates: readonly string[]): string | undefined {
-  const distance = (a: string, b: string): number => {
-    const row = Array.from({ length: b.length + 1 }, (_, index) => index);
-    for (let i = 1; i <= a.length; i += 1) {
-      let diagonal = row[0]!;
-      row[0] = i;
-      for (let j = 1; j <= b.length; j += 1) {
-        const above = row[j]!;
-        row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, diagonal + (a[i - 1]!.toLowerCase() === b[j - 1]!.toLowerCase() ? 0 : 1));
-        diagonal = above;
-      }
-    }
-    return row[b.length]!;
-  };
-  let best: { name: string; score: number } | undefined;
-  for (const candidate of candidates) {
-    const score = distance(text, candidate);
-    if (!best || score < best.score) best = { name: candidate, score };
-  }
-  return best && best.score <= Math.max(2, Math.floor(text.length / 4)) ? best.name : undefined;
-}
-
 function oneOf(what: string, values: readonly string[]) {
   return z.string().refine((text) => values.includes(text), {
     error: (issue) => {
-      const suggestion = typeof issue.input === "string" ? closest(issue.input, values) : undefined;
+      const suggestion = typeof issue.input === "string" ? closestName(issue.input, values) : undefined;
       return `${quoted(issue.input)} is not ${what}${suggestion ? `; did you mean ${suggestion}?` : `; expected one of ${values.join(", ")}`}`;
     },
   });
