@@ -18,7 +18,7 @@ type Format = (typeof FORMATS)[number];
 const usage = `Usage: eks-warden digest [options]
 
 The weekly digest's report for the EKS clusters your credentials can see, read-only (the calls of \`eks-warden scan\`):
-clusters most urgent first (unsupported, then days to the end of support, then severity), each with its version,
+clusters most urgent first (unsupported, then the worst severity, then days to the end of support), each with its version,
 support window and extended-support cost, node groups and add-ons behind, open endpoint findings and exemptions
 ending within 14 days. Read-only, there is no last week to compare with: the deployed digest does that.
 

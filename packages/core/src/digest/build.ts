@@ -122,15 +122,19 @@ export function digestCluster(swept: SweptCluster, policy: Policy, now: Date): D
   };
 }
 
-/** Most urgent first: unsupported, then fewest days to the end of support, then the worst severity, then name. */
+/**
+ * Most urgent first: unsupported, then the worst open finding's severity, then fewest days to the end of the support
+ * window, then name. Severity comes before days, so a cluster with nothing failing never ranks above one with a HIGH
+ * finding (a cluster paying for extended support is one), however soon its own window ends.
+ */
 export function byUrgency(left: DigestCluster, right: DigestCluster): number {
   const unsupported = (cluster: DigestCluster) => (cluster.support.state === "UNSUPPORTED" ? 0 : 1);
   const days = (cluster: DigestCluster) => cluster.support.daysToEnd ?? Number.POSITIVE_INFINITY;
   const severity = (cluster: DigestCluster) => (cluster.worstSeverity ? SEVERITY_RANK[cluster.worstSeverity] : -1);
   return (
     unsupported(left) - unsupported(right) ||
-    (days(left) === days(right) ? 0 : days(left) < days(right) ? -1 : 1) ||
     severity(right) - severity(left) ||
+    (days(left) === days(right) ? 0 : days(left) < days(right) ? -1 : 1) ||
     left.name.localeCompare(right.name) ||
     left.region.localeCompare(right.region) ||
     left.arn.localeCompare(right.arn)

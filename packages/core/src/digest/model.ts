@@ -131,7 +131,7 @@ export interface DigestReport {
     readonly removed: readonly DigestClusterRef[];
     readonly upgraded: readonly (DigestClusterRef & { readonly from?: string; readonly to?: string })[];
   };
-  /** Most urgent first: unsupported, then days to the end of support, then severity. */
+  /** Most urgent first: unsupported, then the worst severity, then days to the end of support (byUrgency). */
   readonly clusters: readonly DigestCluster[];
   readonly couldNotRead: {
     /** Member accounts whose role could not be assumed: none of their regions was read. */

@@ -92,7 +92,7 @@ describe("isoWeek", () => {
 describe("buildDigest", () => {
   const { report, snapshot } = buildDigest({ sweep: fleet(), previous: LAST_WEEK, policy: defaultPolicy(), now: NOW });
 
-  it("orders clusters by urgency: unsupported, then days to the end of support, then severity", () => {
+  it("orders clusters by urgency: unsupported, then the worst severity, then days to the end of support", () => {
     expect(report.clusters.map((cluster) => [cluster.name, cluster.support.state, cluster.support.daysToEnd ?? null])).toEqual([
       ["legacy", "UNSUPPORTED", -377],
       ["web", "STANDARD_SUPPORT", 19],
@@ -208,6 +208,14 @@ describe("buildDigest", () => {
   it("breaks ties by severity, then name", () => {
     const at = (name: string, worst?: Severity) => ({ ...report.clusters[0]!, name, support: { state: "STANDARD_SUPPORT" as const, daysToEnd: 10 }, ...(worst ? { worstSeverity: worst } : { worstSeverity: undefined }) });
     expect([at("b"), at("a", "LOW"), at("c", "CRITICAL")].sort(byUrgency).map((cluster) => cluster.name)).toEqual(["c", "a", "b"]);
+  });
+
+  it("never ranks a cluster with nothing failing above one with a HIGH finding, however soon its support ends", () => {
+    const base = report.clusters[0]!;
+    const quiet = { ...base, name: "quiet", support: { state: "STANDARD_SUPPORT" as const, daysToEnd: 5 }, worstSeverity: undefined };
+    const legacyBatch = { ...base, name: "legacy-batch", support: { state: "EXTENDED_SUPPORT" as const, daysToEnd: 200 }, worstSeverity: "HIGH" as const };
+    const unsupported = { ...base, name: "ancient", support: { state: "UNSUPPORTED" as const, daysToEnd: -30 }, worstSeverity: "LOW" as const };
+    expect([quiet, legacyBatch, unsupported].sort(byUrgency).map((cluster) => cluster.name)).toEqual(["ancient", "legacy-batch", "quiet"]);
   });
 });
 
