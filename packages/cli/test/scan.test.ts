@@ -10,6 +10,7 @@ import type { Finding } from "@eks-warden/core/model";
 import { clusterArtifactUri, findingFingerprint, FINGERPRINT_KEY, sarifLevel, toSarif } from "../src/output/sarif.ts";
 import { REPO, warden } from "./scenario-helpers.ts";
 import { fleetExitCode } from "../src/commands/scan.ts";
+import { renderScanTable } from "../src/output/scan-report.ts";
 
 const ACCOUNT = "111111111111";
 let sim: Simulator;
@@ -299,5 +300,41 @@ describe("scan's and digest's exit code", () => {
     expect(fleetExitCode("scan", false, fleet, { failOn: "HIGH", allowErrors: true })).toBe(0);
     expect(fleetExitCode("scan", false, fleet, { failOn: "MEDIUM", allowErrors: true })).toBe(1);
     expect(fleetExitCode("digest", true, fleet, { failOn: "HIGH", allowErrors: true })).toBe(4);
+  });
+});
+
+describe("scan's table", () => {
+  const identity = (name: string) => ({ arn: `arn:aws:eks:eu-west-1:111122223333:cluster/${name}`, account: "111122223333", region: "eu-west-1", name });
+  const finding = (cluster: string, ruleId: string, status: Finding["status"], severity: Finding["severity"]): Finding => ({
+    ruleId,
+    clusterArn: identity(cluster).arn,
+    status,
+    severity,
+    message: `EKS cluster ${cluster} (eu-west-1) is ${status}.`,
+    evidence: {},
+    remediation: { text: "t", command: `aws eks describe-cluster --name ${cluster}` },
+  });
+
+  it("lists findings worst first across clusters, then the clusters where everything passes", () => {
+    const table = renderScanTable({
+      account: "111122223333",
+      memberAccounts: [],
+      regions: ["eu-west-1"],
+      startedAt: new Date("2026-12-07T00:00:00Z"),
+      problems: [],
+      clusters: [
+        { cluster: identity("alpha"), findings: [finding("alpha", "version-drift", "FAIL", "MEDIUM"), finding("alpha", "upgrade-insights", "ERROR", "HIGH")] },
+        { cluster: identity("beta"), findings: [finding("beta", "endpoint-private-access", "PASS", "HIGH")] },
+        { cluster: identity("gamma"), findings: [finding("gamma", "endpoint-public-access", "FAIL", "CRITICAL"), finding("gamma", "version-drift", "FAIL", "MEDIUM")] },
+      ],
+    });
+    const rows = table.split("\n").filter((line) => /^(alpha|beta|gamma)\s/.test(line)).map((line) => line.split(/\s{2,}/).slice(0, 4).join(" "));
+    expect(rows).toEqual([
+      "gamma eu-west-1 FAIL CRITICAL",
+      "alpha eu-west-1 FAIL MEDIUM",
+      "gamma eu-west-1 FAIL MEDIUM",
+      "alpha eu-west-1 ERROR HIGH",
+      "beta eu-west-1 PASS all 1 rules pass or do not apply",
+    ]);
   });
 });

@@ -137,12 +137,12 @@ export function worstFailing(findings: readonly Finding[]): Finding | undefined 
 /** How much a status needs attention, for worst-first listings: FAIL, then ERROR, EXEMPT, PASS, NOT_APPLICABLE. */
 export const STATUS_URGENCY: Readonly<Record<FindingStatus, number>> = { FAIL: 4, ERROR: 3, EXEMPT: 2, PASS: 1, NOT_APPLICABLE: 0 };
 
-/** Worst first: by status urgency, then severity, then rule id; a new array. */
+/** The worst-first order of findings: by status urgency, then severity, then rule id. */
+export function worstFirst(left: Finding, right: Finding): number {
+  return STATUS_URGENCY[right.status] - STATUS_URGENCY[left.status] || SEVERITY_RANK[right.severity] - SEVERITY_RANK[left.severity] || left.ruleId.localeCompare(right.ruleId);
+}
+
+/** Worst first (worstFirst); a new array. */
 export function sortWorstFirst(findings: readonly Finding[]): Finding[] {
-  return [...findings].sort(
-    (left, right) =>
-      STATUS_URGENCY[right.status] - STATUS_URGENCY[left.status] ||
-      SEVERITY_RANK[right.severity] - SEVERITY_RANK[left.severity] ||
-      left.ruleId.localeCompare(right.ruleId),
-  );
+  return [...findings].sort(worstFirst);
 }

@@ -1,7 +1,7 @@
 // `eks-warden scan` output for people (table) and programs (json). SARIF is in sarif.ts.
 import { oneLine } from "@eks-warden/core/text";
-import { sortWorstFirst } from "@eks-warden/core/engine";
-import type { FindingStatus } from "@eks-warden/core/model";
+import { worstFirst } from "@eks-warden/core/engine";
+import type { ClusterIdentity, Finding, FindingStatus } from "@eks-warden/core/model";
 import type { ScannedCluster, ScanProblem } from "./sarif.ts";
 
 export interface ScanReport {
@@ -36,26 +36,27 @@ function ofAccounts(report: ScanReport): string {
   return ` of ${own ?? "your account"} and member account${report.memberAccounts.length === 1 ? "" : "s"} ${report.memberAccounts.join(", ")}`;
 }
 
-/** Worst first; PASS and NOT_APPLICABLE findings are only counted (a scan of 50 clusters must stay readable). */
+/** Worst first across clusters; PASS and NOT_APPLICABLE findings are only counted (a scan of 50 clusters must stay readable). */
 export function renderScanTable(report: ScanReport): string {
   // Across accounts the same cluster name may recur: the table then says whose each cluster is.
   const byAccount = report.memberAccounts.length > 0;
   const rows: string[][] = [];
   const notes: Map<number, string[]> = new Map();
+  const where = (cluster: ClusterIdentity) => (byAccount ? [cluster.name, cluster.account, cluster.region] : [cluster.name, cluster.region]);
+  const needsAttention = (finding: Finding) => finding.status === "FAIL" || finding.status === "ERROR" || finding.status === "EXEMPT";
+  // Worst first across the fleet, not cluster by cluster: the first rows are what to fix first, wherever it is.
+  const shown = report.clusters
+    .flatMap(({ cluster, findings }) => findings.filter(needsAttention).map((finding) => ({ cluster, finding })))
+    .sort((left, right) => worstFirst(left.finding, right.finding) || left.cluster.name.localeCompare(right.cluster.name) || left.cluster.arn.localeCompare(right.cluster.arn));
+  for (const { cluster, finding } of shown) {
+    rows.push([...where(cluster), finding.status, finding.severity, `${finding.ruleId}: ${oneLine(finding.message, 1000)}`]);
+    const extra: string[] = [];
+    if (finding.exemption) extra.push(`${finding.exemption.expired ? "exemption expired" : "exempt"} until ${finding.exemption.until} (${finding.exemption.source}): ${oneLine(finding.exemption.reason, 300)}`);
+    if (finding.status === "FAIL") extra.push(`fix: ${finding.remediation.command}`);
+    if (extra.length > 0) notes.set(rows.length - 1, extra);
+  }
   for (const { cluster, findings } of report.clusters) {
-    const where = byAccount ? [cluster.name, cluster.account, cluster.region] : [cluster.name, cluster.region];
-    const shown = sortWorstFirst(findings).filter((finding) => finding.status === "FAIL" || finding.status === "ERROR" || finding.status === "EXEMPT");
-    if (shown.length === 0) {
-      rows.push([...where, "PASS", "", `all ${findings.length} rules pass or do not apply`]);
-      continue;
-    }
-    for (const finding of shown) {
-      rows.push([...where, finding.status, finding.severity, `${finding.ruleId}: ${oneLine(finding.message, 1000)}`]);
-      const extra: string[] = [];
-      if (finding.exemption) extra.push(`${finding.exemption.expired ? "exemption expired" : "exempt"} until ${finding.exemption.until} (${finding.exemption.source}): ${oneLine(finding.exemption.reason, 300)}`);
-      if (finding.status === "FAIL") extra.push(`fix: ${finding.remediation.command}`);
-      if (extra.length > 0) notes.set(rows.length - 1, extra);
-    }
+    if (!findings.some(needsAttention)) rows.push([...where(cluster), "PASS", "", `all ${findings.length} rules pass or do not apply`]);
   }
   const header = byAccount ? ["CLUSTER", "ACCOUNT", "REGION", "STATUS", "SEVERITY", "FINDING"] : ["CLUSTER", "REGION", "STATUS", "SEVERITY", "FINDING"];
   const last = header.length - 1;
