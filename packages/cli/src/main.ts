@@ -1,6 +1,8 @@
 // The `eks-warden` command: a small table of subcommands, each loaded only when it runs (so `evaluate` does not
 // pay for the simulator or the CDK). Exit codes: 0 fine, 1 findings at or above the threshold, 2 bad usage or input,
 // 3 an unexpected internal error.
+import { readFileSync } from "node:fs";
+import { closestName } from "@eks-warden/core/suggest";
 import { CliInputError, oneLine, type Command } from "./commands/command.ts";
 
 // The AWS SDK warns on every client that Node < 22 will lose updates in 2027: true, but about the user's machine, not
@@ -38,18 +40,42 @@ const commands: Readonly<Record<string, { readonly summary: string; readonly loa
 function usage(): string {
   const width = Math.max(...Object.keys(commands).map((name) => name.length));
   const lines = Object.entries(commands).map(([name, { summary }]) => `  ${name.padEnd(width)}  ${summary}`);
-  return ["Usage: eks-warden <command> [options]", "", "Commands:", ...lines, "", "Run `eks-warden <command> --help` for a command's options."].join("\n");
+  return [
+    "Usage: eks-warden <command> [options]",
+    "",
+    "Commands:",
+    ...lines,
+    "",
+    "Run `eks-warden help <command>` (or `eks-warden <command> --help`) for a command's options; `eks-warden --version` for the version.",
+  ].join("\n");
+}
+
+function version(): string {
+  const manifest = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string };
+  return `eks-warden ${manifest.version}`;
+}
+
+function unknownCommand(name: string): string {
+  const suggestion = closestName(name, Object.keys(commands));
+  const hint = suggestion ? `did you mean ${suggestion}?` : `expected one of ${Object.keys(commands).join(", ")}`;
+  return `eks-warden: unknown command ${JSON.stringify(name)}; ${hint}\n`;
 }
 
 export async function main(argv: readonly string[]): Promise<number> {
-  const [name, ...rest] = argv;
+  const [first, ...others] = argv;
+  if (first === "--version" || first === "-V" || first === "version") {
+    process.stdout.write(`${version()}\n`);
+    return 0;
+  }
+  // `help <command>` is `<command> --help`.
+  const [name, ...rest] = first === "help" && others[0] !== undefined ? [others[0], "--help"] : argv;
   if (name === undefined || name === "--help" || name === "-h" || name === "help") {
     process.stdout.write(`${usage()}\n`);
     return name === undefined ? 2 : 0;
   }
   const entry = Object.hasOwn(commands, name) ? commands[name] : undefined;
   if (entry === undefined) {
-    process.stderr.write(`eks-warden: unknown command ${JSON.stringify(name)}; expected one of ${Object.keys(commands).join(", ")}\n`);
+    process.stderr.write(unknownCommand(name));
     return 2;
   }
   try {

@@ -251,6 +251,22 @@ describe("eks-warden entry points", () => {
     expect(evaluateHelp.stdout).toMatch(/--fail-on SEVERITY/);
     const unknown = await warden(["evaluat"]);
     expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toMatch(/^eks-warden: unknown command "evaluat"; expected one of .*evaluate/);
+    expect(unknown.stderr).toBe('eks-warden: unknown command "evaluat"; did you mean evaluate?\n');
+    const nothingLike = await warden(["frobnicate"]);
+    expect(nothingLike.code).toBe(2);
+    expect(nothingLike.stderr).toMatch(/^eks-warden: unknown command "frobnicate"; expected one of .*evaluate/);
+  });
+
+  it("tells its version, and `help <command>` prints that command's options", async () => {
+    const manifest = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string };
+    for (const flag of ["--version", "-V", "version"]) {
+      const run = await warden([flag]);
+      expect(run.code).toBe(0);
+      expect(run.stdout).toBe(`eks-warden ${manifest.version}\n`);
+    }
+    const help = await warden(["help", "scan"]);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toBe((await warden(["scan", "--help"])).stdout);
+    expect(help.stdout).toMatch(/--allow-errors/);
   });
 });
