@@ -132,8 +132,8 @@ describe("the weekly digest", () => {
       ["payments", "1.35", "STANDARD_SUPPORT", 399],
     ]);
     expect(digest.clusters.find((cluster) => cluster.name === "analytics")!.endpoint.map((finding) => finding.ruleId)).toEqual(["endpoint-public-access"]);
-    expect(digest.clusters.find((cluster) => cluster.name === "batch")!.cost).toEqual({ perClusterHourUsd: 0.6, extendedExtraMonthlyUsd: 360 });
-    expect(digest.clusters.find((cluster) => cluster.name === "web")!.cost).toMatchObject({ perClusterHourUsd: 0.1, extendedExtraMonthlyUsd: 360 });
+    expect(digest.clusters.find((cluster) => cluster.name === "batch")!.cost).toEqual({ perClusterHourUsd: 0.6, extendedExtraMonthlyUsd: 365 });
+    expect(digest.clusters.find((cluster) => cluster.name === "web")!.cost).toMatchObject({ perClusterHourUsd: 0.1, extendedExtraMonthlyUsd: 365 });
     expect(digest.clusters.find((cluster) => cluster.name === "old-api")!.cost).toEqual({ perClusterHourUsd: 0.1, extendedExtraMonthlyUsd: 0 });
     expect(digest.headline).toMatchObject({ clusters: 7, regions: 2, unsupported: 1, extendedSupport: 1, findingsOpened: 2, findingsClosed: 2, clustersAdded: 1, clustersRemoved: 1, versionsUpgraded: 1, couldNotRead: 0, extendedSupportMonthlyUsd: 720 });
     expect(subject).toMatch(/^\[DIGEST\] EKS Warden \d{4}-W\d{2}: 7 clusters, /);

@@ -39,9 +39,10 @@ describe("eks-warden digest against the simulator", () => {
     expect(run.code).toBe(1);
     expect(run.stdout).toMatch(/^EKS Warden weekly digest \d{4}-W\d{2} \(first digest: the baseline for next week\)/);
     expect(run.stdout).toMatch(/6 clusters in 2 regions: \d+ failing/);
-    // Nothing unsupported: fewest days to the end of support first (standard for web-public, extended for legacy-batch).
+    // Nothing unsupported: the worst open finding first, then fewest days to the end of support. legacy-batch, paying for
+    // extended support (a HIGH finding), ranks above the clusters whose worst finding is lower, whatever their days.
     expect(run.stdout).toMatch(/1\. web-public \(eu-west-1, 111111111111\)\n {6}Kubernetes 1\.35, standard support until \d{4}-\d{2}-\d{2} \(\d+ days\); \$0\.10\/cluster-hour/);
-    expect(run.stdout).toMatch(/6\. legacy-batch \(eu-west-1, 111111111111\)\n {6}Kubernetes 1\.33, extended support until \d{4}-\d{2}-\d{2} \(\d+ days\); \$0\.60\/cluster-hour; \+\$360\.00\/month over standard/);
+    expect(run.stdout).toMatch(/3\. legacy-batch \(eu-west-1, 111111111111\)\n {6}Kubernetes 1\.33, extended support until \d{4}-\d{2}-\d{2} \(\d+ days\); \$0\.60\/cluster-hour; \+\$365\.00\/month over standard/);
     expect(run.stdout).toContain("Endpoint: CRITICAL endpoint-public-access: EKS cluster web-public (eu-west-1) has its API endpoint open to the whole internet");
     expect(run.stdout).toContain("Full report: not stored");
     expect(run.stderr).toContain("eks-warden digest: 6 clusters in 2 regions");
@@ -51,8 +52,9 @@ describe("eks-warden digest against the simulator", () => {
     const json = await digest(["--region", "eu-west-1", "--region", "us-east-1", "--format", "json"]);
     const report = JSON.parse(json.stdout) as DigestReport;
     expect(report.clusters).toHaveLength(6);
-    expect(report.clusters.map((cluster) => cluster.name)).toEqual(["web-public", "analytics", "ci-runners", "payments-prod", "vendor-ingress", "legacy-batch"]);
-    expect(report.clusters.at(-1)!.support.state).toBe("EXTENDED_SUPPORT");
+    expect(report.clusters.map((cluster) => cluster.name)).toEqual(["web-public", "analytics", "legacy-batch", "ci-runners", "payments-prod", "vendor-ingress"]);
+    expect(report.clusters[2]!.support.state).toBe("EXTENDED_SUPPORT");
+    expect(report.clusters[2]!.worstSeverity).toBe("HIGH");
     const html = await digest(["--region", "eu-west-1", "--format", "html"]);
     expect(html.stdout).toMatch(/^<!doctype html>/);
     expect(html.stdout).toContain("web-public");

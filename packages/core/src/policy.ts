@@ -10,6 +10,7 @@ import { RULE_ID_PATTERN } from "./exemptions.ts";
 import type { Policy } from "./model.ts";
 import { rules as registry } from "./rules/index.ts";
 import { ACCOUNT_ID, CLUSTER_NAME, parseClusterArn } from "./arn.ts";
+import { EKS_LIST_PRICES } from "./pricing.ts";
 import { regionProblem } from "./regions.ts";
 import { issuesFromZod } from "./zod-issues.ts";
 
@@ -20,8 +21,6 @@ export const DEFAULT_SCHEDULES = {
   sweep: "cron(0 6 * * ? *)",
 } as const;
 
-/** AWS list prices of the EKS control plane, USD per cluster-hour (Amazon EKS pricing): the digest's defaults. */
-export const DEFAULT_PRICING = { standardPerClusterHourUsd: 0.1, extendedPerClusterHourUsd: 0.6 } as const;
 
 const ROLE_ARN = /^arn:(?:aws|aws-cn|aws-us-gov|aws-iso|aws-iso-[a-z]|aws-eusc):iam::(\d{12}):role\/[\w+=,.@/-]{1,512}$/;
 /** AssumeRole's ExternalId constraint. */
@@ -210,16 +209,16 @@ export const policySchema = z
       ),
       {},
     ),
-    /** What the digest prices the control plane at (your negotiated rates, another currency's equivalent). */
+    /** What the rules and the digest price the control plane at (your negotiated rates, another currency's equivalent). */
     pricing: z.prefault(
       z.strictObject({
         standardPerClusterHourUsd: z._default(
           z.number({ error: "expected a price in USD per cluster-hour, e.g. 0.1" }).check(z.minimum(0), z.maximum(100)),
-          DEFAULT_PRICING.standardPerClusterHourUsd,
+          EKS_LIST_PRICES.standardPerClusterHourUsd,
         ),
         extendedPerClusterHourUsd: z._default(
           z.number({ error: "expected a price in USD per cluster-hour, e.g. 0.6" }).check(z.minimum(0), z.maximum(100)),
-          DEFAULT_PRICING.extendedPerClusterHourUsd,
+          EKS_LIST_PRICES.extendedPerClusterHourUsd,
         ),
       }),
       {},

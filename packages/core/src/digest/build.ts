@@ -6,6 +6,7 @@
 
 import { endOfDayUtc } from "../dates.ts";
 import { SEVERITY_RANK, type Finding, type Policy, type RuleArea, type Severity } from "../model.ts";
+import { extendedSupportExtraPerMonthUsd, toCents } from "../pricing.ts";
 import { ruleById } from "../rules/index.ts";
 import { compareMinorVersions, daysUntil, findVersion, isoDay, parseMinorVersion, supportStatusAt } from "../rules/lib/versions.ts";
 import type { SweepResult, SweptCluster } from "../sweep/sweep.ts";
@@ -23,8 +24,6 @@ import {
 } from "./model.ts";
 
 const DAY_MS = 86_400_000;
-/** A 30-day month of cluster-hours. */
-export const HOURS_PER_MONTH = 720;
 /** Exemptions ending within this many days are listed. */
 export const EXEMPTION_NOTICE_DAYS = 14;
 
@@ -38,7 +37,6 @@ export function isoWeek(date: Date): string {
   return `${day.getUTCFullYear()}-W${String(week).padStart(2, "0")}`;
 }
 
-const money = (value: number): number => Math.round(value * 100) / 100;
 
 function digestFinding(finding: Finding, withEvidence: boolean): DigestFinding {
   return {
@@ -75,7 +73,7 @@ function supportOf(swept: SweptCluster, now: Date): DigestCluster["support"] {
 
 function costOf(support: DigestCluster["support"], policy: Policy): DigestCluster["cost"] {
   const { standardPerClusterHourUsd: standard, extendedPerClusterHourUsd: extended } = policy.pricing;
-  const extra = money((extended - standard) * HOURS_PER_MONTH);
+  const extra = extendedSupportExtraPerMonthUsd(policy.pricing);
   if (support.state === "EXTENDED_SUPPORT" || support.state === "UNSUPPORTED") return { perClusterHourUsd: extended, extendedExtraMonthlyUsd: extra };
   // No upgrade policy means EXTENDED (AWS's default): the cluster stays, at the extended price, once standard support ends.
   if (support.state === "STANDARD_SUPPORT" && support.supportType !== "STANDARD" && support.endOfStandardSupport) {
@@ -236,7 +234,7 @@ export function buildDigest(input: BuildDigestInput): { report: DigestReport; sn
       versionsUpgraded: upgraded.length,
       exemptionsExpiring: clusters.reduce((sum, cluster) => sum + cluster.exemptionsExpiring.length, 0),
       couldNotRead: couldNotRead.accounts.length + couldNotRead.regions.length + couldNotRead.clusters.length,
-      extendedSupportMonthlyUsd: money(inExtended.reduce((sum, cluster) => sum + cluster.cost.extendedExtraMonthlyUsd, 0)),
+      extendedSupportMonthlyUsd: toCents(inExtended.reduce((sum, cluster) => sum + cluster.cost.extendedExtraMonthlyUsd, 0)),
     },
     changes: { opened: opened.sort(byChange), closed: closed.sort(byChange), added: added.sort(byRef), removed: removed.sort(byRef), upgraded: upgraded.sort(byRef) },
     clusters,

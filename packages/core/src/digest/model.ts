@@ -71,7 +71,7 @@ export interface DigestCluster {
   readonly cost: {
     /** What the control plane costs now, per cluster-hour, in USD. */
     readonly perClusterHourUsd: number;
-    /** Extra per 30-day month over the standard price, now (in extended support) or from `from` (upgrade policy EXTENDED). */
+    /** Extra per month (730 cluster-hours, pricing.ts) over the standard price, now (in extended support) or from `from` (upgrade policy EXTENDED). */
     readonly extendedExtraMonthlyUsd: number;
     readonly from?: string;
   };
@@ -121,7 +121,7 @@ export interface DigestReport {
     readonly versionsUpgraded: number;
     readonly exemptionsExpiring: number;
     readonly couldNotRead: number;
-    /** Extra over the standard price per 30-day month, for the clusters in extended support now. */
+    /** Extra over the standard price per month (730 cluster-hours, pricing.ts), for the clusters in extended support now. */
     readonly extendedSupportMonthlyUsd: number;
   };
   readonly changes: {

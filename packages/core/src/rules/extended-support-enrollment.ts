@@ -4,15 +4,15 @@ import { clusterArguments, clusterLabel, evidenceText, finding, notApplicableFor
 import { upgradeControlPlane } from "./lib/upgrade.ts";
 import { daysUntil, isoDay, withinDays } from "./lib/versions.ts";
 import { reading } from "./lib/reads.ts";
+import { EKS_LIST_PRICES, extendedSupportExtraPerMonthUsd, HOURS_PER_MONTH, usdText, type ControlPlanePricing } from "../pricing.ts";
 
-/**
- * Amazon EKS list prices per cluster-hour (aws.amazon.com/eks/pricing): $0.10 in standard support, $0.60 in extended
- * support. Evidence quotes them as list prices: discounts and regional differences are not known here.
- */
-export const EKS_PRICE_USD_PER_CLUSTER_HOUR = { standard: 0.1, extended: 0.6 } as const;
-const HOURS_PER_MONTH = 730;
-const EXTRA_USD_PER_MONTH = Math.round((EKS_PRICE_USD_PER_CLUSTER_HOUR.extended - EKS_PRICE_USD_PER_CLUSTER_HOUR.standard) * HOURS_PER_MONTH);
-const PRICE_SENTENCE = `EKS bills $0.60 instead of $0.10 per cluster-hour in extended support (AWS list price, about $${EXTRA_USD_PER_MONTH} more a month)`;
+/** What extended support costs over standard, as the rule's risk and findings say it. */
+function priceSentence(pricing: ControlPlanePricing, source: string): string {
+  const perMonth = extendedSupportExtraPerMonthUsd(pricing);
+  return `EKS bills ${usdText(pricing.extendedPerClusterHourUsd)} instead of ${usdText(pricing.standardPerClusterHourUsd)} per cluster-hour in extended support (${source}, about ${usdText(Math.round(perMonth))} more a month)`;
+}
+
+const LIST_PRICE = "AWS list price";
 
 function chooseStandardSupport(cluster: ClusterIdentity): Remediation {
   return {
@@ -33,7 +33,7 @@ export const rule: Rule = {
   ...reading("cluster", "versionCatalogue"),
   risk:
     "A cluster whose support type is EXTENDED (AWS's default when no upgrade policy is set) moves into extended support when its " +
-    `version leaves standard support, and ${PRICE_SENTENCE}, per cluster, silently, until it is upgraded.`,
+    `version leaves standard support, and ${priceSentence(EKS_LIST_PRICES, LIST_PRICE)}, per cluster, silently, until it is upgraded.`,
   remediation: chooseStandardSupport,
   headline({ evidence }) {
     const version = evidenceText(evidence.version);
@@ -49,7 +49,16 @@ export const rule: Rule = {
     const label = clusterLabel(snapshot);
     const supportTypeDefaulted = snapshot.supportType === undefined;
     const supportType = snapshot.supportType ?? "EXTENDED";
-    const pricing = { ...EKS_PRICE_USD_PER_CLUSTER_HOUR, extraUsdPerMonth: EXTRA_USD_PER_MONTH, hoursPerMonth: HOURS_PER_MONTH, source: "AWS list price, aws.amazon.com/eks/pricing" };
+    const listPrices = policy.pricing.standardPerClusterHourUsd === EKS_LIST_PRICES.standardPerClusterHourUsd && policy.pricing.extendedPerClusterHourUsd === EKS_LIST_PRICES.extendedPerClusterHourUsd;
+    const source = listPrices ? LIST_PRICE : "the policy's price";
+    const pricing = {
+      standard: policy.pricing.standardPerClusterHourUsd,
+      extended: policy.pricing.extendedPerClusterHourUsd,
+      extraUsdPerMonth: extendedSupportExtraPerMonthUsd(policy.pricing),
+      hoursPerMonth: HOURS_PER_MONTH,
+      source: listPrices ? `${LIST_PRICE}, aws.amazon.com/eks/pricing` : "policy.pricing",
+    };
+    const sentence = priceSentence(policy.pricing, source);
     if (supportType === "STANDARD") {
       return [
         finding(rule, snapshot, {
@@ -84,7 +93,7 @@ export const rule: Rule = {
         finding(rule, snapshot, {
           status: "FAIL",
           severity: "LOW",
-          message: `EKS cluster ${label} ${enrolled} and Kubernetes ${version} left standard support${endOfStandard ? ` on ${endOfStandard}` : ""}, so ${PRICE_SENTENCE}.`,
+          message: `EKS cluster ${label} ${enrolled} and Kubernetes ${version} left standard support${endOfStandard ? ` on ${endOfStandard}` : ""}, so ${sentence}.`,
           evidence,
           remediation: upgradeControlPlane(snapshot),
         }),
@@ -98,7 +107,7 @@ export const rule: Rule = {
         finding(rule, snapshot, {
           status: "FAIL",
           severity: "LOW",
-          message: `EKS cluster ${label} ${enrolled} and standard support for Kubernetes ${version} ends on ${endOfStandard}, after which ${PRICE_SENTENCE}.`,
+          message: `EKS cluster ${label} ${enrolled} and standard support for Kubernetes ${version} ends on ${endOfStandard}, after which ${sentence}.`,
           evidence,
         }),
       ];

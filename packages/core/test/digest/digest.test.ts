@@ -188,14 +188,14 @@ describe("buildDigest", () => {
 
   it("prices the control plane: extended now, exposure from the end of standard support unless the policy is STANDARD", () => {
     const cost = (name: string) => report.clusters.find((cluster) => cluster.name === name)!.cost;
-    expect(cost("batch")).toEqual({ perClusterHourUsd: 0.6, extendedExtraMonthlyUsd: 360 });
-    expect(cost("legacy")).toEqual({ perClusterHourUsd: 0.6, extendedExtraMonthlyUsd: 360 });
-    expect(cost("web")).toEqual({ perClusterHourUsd: 0.1, extendedExtraMonthlyUsd: 360, from: "2026-12-27" });
+    expect(cost("batch")).toEqual({ perClusterHourUsd: 0.6, extendedExtraMonthlyUsd: 365 });
+    expect(cost("legacy")).toEqual({ perClusterHourUsd: 0.6, extendedExtraMonthlyUsd: 365 });
+    expect(cost("web")).toEqual({ perClusterHourUsd: 0.1, extendedExtraMonthlyUsd: 365, from: "2026-12-27" });
     expect(cost("quiet")).toEqual({ perClusterHourUsd: 0.1, extendedExtraMonthlyUsd: 0 });
     expect(cost("mystery")).toEqual({ perClusterHourUsd: 0.1, extendedExtraMonthlyUsd: 0 });
-    expect(report.headline).toMatchObject({ clusters: 6, regions: 3, unsupported: 1, extendedSupport: 1, extendedSupportMonthlyUsd: 720, couldNotRead: 2, exemptionsExpiring: 1, findingsOpened: 4, findingsClosed: 1 });
+    expect(report.headline).toMatchObject({ clusters: 6, regions: 3, unsupported: 1, extendedSupport: 1, extendedSupportMonthlyUsd: 730, couldNotRead: 2, exemptionsExpiring: 1, findingsOpened: 4, findingsClosed: 1 });
     const custom = buildDigest({ sweep: fleet(), policy: parsePolicy({ pricing: { standardPerClusterHourUsd: 0.1, extendedPerClusterHourUsd: 0.5 } }), now: NOW }).report;
-    expect(custom.clusters.find((cluster) => cluster.name === "batch")!.cost.extendedExtraMonthlyUsd).toBe(288);
+    expect(custom.clusters.find((cluster) => cluster.name === "batch")!.cost.extendedExtraMonthlyUsd).toBe(292);
   });
 
   it("is a baseline the first week: no changes", () => {
@@ -234,7 +234,7 @@ describe("rendering", () => {
     expect(text).toContain("  Versions upgraded:\n    payments (eu-west-1) 1.33 -> 1.34");
     expect(text).toContain("Node groups behind: MEDIUM nodegroup-ami-outdated");
     expect(text).toContain("Exemption ends 2026-12-10 (3 days left): endpoint-private-access (tag): vendor <b>");
-    expect(text).toContain("UNSUPPORTED since 2025-11-26; $0.60/cluster-hour; +$360.00/month over standard");
+    expect(text).toContain("UNSUPPORTED since 2025-11-26; $0.60/cluster-hour; +$365.00/month over standard");
     expect(text).toContain("in extended support from 2026-12-27");
     expect(text).toContain("Full report: s3://bucket/digests/2026-W50.html");
     expect(renderDigest(report).text).toContain("Full report: not stored");

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { ClusterVersionInfo } from "../../src/model.ts";
+import { extendedSupportExtraPerMonthUsd } from "../../src/pricing.ts";
 import { rule } from "../../src/rules/extended-support-enrollment.ts";
 import { cluster, context, expectExemptionsApply, notApplicableWhileDeleting, only, policy, sharedCluster } from "./helpers.ts";
 
@@ -54,6 +55,14 @@ describe("extended-support-enrollment", () => {
       remediation: { command: SET_STANDARD },
     });
     expect(rule.risk).toContain("$0.60 instead of $0.10 per cluster-hour");
+  });
+
+  it("prices by the policy, with the digest's computation: one figure for one cost", () => {
+    const negotiated = policy({ pricing: { standardPerClusterHourUsd: 0.1, extendedPerClusterHourUsd: 0.5 } });
+    const finding = run(cluster({ version: "1.34", supportType: "EXTENDED" }), context(), negotiated);
+    expect(finding.message).toContain("EKS bills $0.50 instead of $0.10 per cluster-hour in extended support (the policy's price, about $292 more a month).");
+    expect(finding.evidence.pricing).toEqual({ standard: 0.1, extended: 0.5, extraUsdPerMonth: 292, hoursPerMonth: 730, source: "policy.pricing" });
+    expect(extendedSupportExtraPerMonthUsd(negotiated.pricing)).toBe(292);
   });
 
   it("counts a missing upgrade policy as EXTENDED, as AWS does", () => {
