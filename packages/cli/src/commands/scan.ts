@@ -11,8 +11,8 @@ import { ClusterInventory } from "@eks-warden/core/aws/inventory";
 import { policyAccountCredentials, StsIdentity } from "@eks-warden/core/aws/sts";
 import { evaluate, failsAtOrAbove } from "@eks-warden/core/engine";
 import { AccountUnreachable, WardenError } from "@eks-warden/core/errors";
-import { SEVERITIES, type DataKind, type Finding, type Policy, type Rule, type Severity } from "@eks-warden/core/model";
-import { contextOf, type ClusterRef, type CollectedCluster } from "@eks-warden/core/pipeline/ports";
+import { SEVERITIES, type DataKind, type ClusterIdentity, type Finding, type Policy, type Rule, type Severity } from "@eks-warden/core/model";
+import { contextOf, type CollectedCluster } from "@eks-warden/core/pipeline/ports";
 import { readsFor, ruleById, rules } from "@eks-warden/core/rules/index";
 import { inPool, listFleet, type FleetListing, type RegionOutcome } from "@eks-warden/core/sweep/sweep";
 import { REGION } from "@eks-warden/core/arn";
@@ -148,7 +148,7 @@ export function fleetExitCode(unread: boolean, findings: readonly Finding[], fai
 /** One cluster collected (only the data the rules read) and judged, or the AWS failure that kept it unread (bugs thrown). */
 export async function judgeCluster(
   reader: FleetReader,
-  ref: ClusterRef,
+  ref: ClusterIdentity,
   judging: { readonly policy: Policy; readonly rules: readonly Rule[]; readonly reads: ReadonlySet<DataKind>; readonly now: Date },
 ): Promise<{ readonly collected: CollectedCluster; readonly findings: Finding[] } | { readonly problem: string }> {
   try {

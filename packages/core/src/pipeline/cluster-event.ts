@@ -5,11 +5,11 @@ import { evaluate } from "../engine.ts";
 import { ClusterNotFound, SnapshotError } from "../errors.ts";
 import { rulesAffectedBy } from "../events/affected-rules.ts";
 import { EventRejected, parseClusterEvent, startsAsynchronousChange, type ClusterEvent, type EndpointConfigIntent } from "../events/cloudtrail.ts";
-import type { AlertCause, ClusterSnapshot, Rule } from "../model.ts";
+import type { AlertCause, ClusterIdentity, ClusterSnapshot, Rule } from "../model.ts";
 import { normaliseCluster } from "../snapshot.ts";
 import { planIntent, type Transition } from "../state/transitions.ts";
 import { closeCluster, commitWithRetry, deliverAlerts, evaluateLive, historyEntry, invocation, outboxIdOf, principalsOf, readClusterState, recordHistory, renderTransitions, rulesOf, settingsOf, tagGrantFor, type Invocation } from "./evaluate-live.ts";
-import { EVENT_CLAIM_LEASE_SECONDS, type ClusterRef, type PipelineDeps, type ReadInput, type SettleMessage } from "./ports.ts";
+import { EVENT_CLAIM_LEASE_SECONDS, type PipelineDeps, type ReadInput, type SettleMessage } from "./ports.ts";
 import { isMonitorActorOf } from "../remediation/ports.ts";
 
 export type ClusterEventOutcome =
@@ -36,7 +36,7 @@ export function causeOf(event: ClusterEvent, trigger: AlertCause["trigger"]): Al
   };
 }
 
-export function refOf(event: ClusterEvent): ClusterRef {
+export function refOf(event: ClusterEvent): ClusterIdentity {
   return { arn: event.clusterArn, account: event.account, region: event.region, name: event.clusterName };
 }
 

@@ -14,12 +14,12 @@ import { ClusterNotFound, StateConflict } from "../errors.ts";
 import { evaluate } from "../engine.ts";
 import type { Actor } from "../events/cloudtrail.ts";
 import { EXEMPTION_TAG } from "../exemptions.ts";
-import type { AlertCause, ClusterSnapshot, Finding, Rule, TagGrant } from "../model.ts";
+import type { AlertCause, ClusterIdentity, ClusterSnapshot, Finding, Rule, TagGrant } from "../model.ts";
 import { effectiveRemediation, REMEDIATION_RULE_ID } from "../remediation/plan.ts";
 import { readsFor, rules as registeredRules } from "../rules/index.ts";
 import { planClose, planEvaluation, type StatePlan, type Transition } from "../state/transitions.ts";
 import type { StoredRuleState } from "../state/transitions.ts";
-import { contextOf, DEFAULT_PIPELINE_SETTINGS, type ClusterRef, type CollectedCluster, type HistoryEntry, type HistoryKind, type PendingAlerts, type PipelineDeps, type PipelineSettings } from "./ports.ts";
+import { contextOf, DEFAULT_PIPELINE_SETTINGS, type CollectedCluster, type HistoryEntry, type HistoryKind, type PendingAlerts, type PipelineDeps, type PipelineSettings } from "./ports.ts";
 
 export interface LiveOutcome {
   readonly status: "evaluated" | "stale" | "cluster-not-found";
@@ -46,7 +46,7 @@ function knownRuleIds(deps: PipelineDeps): string[] {
 }
 
 export function historyEntry(
-  cluster: ClusterRef,
+  cluster: ClusterIdentity,
   at: Date,
   kind: HistoryKind,
   cause: AlertCause,
@@ -82,7 +82,7 @@ export function principalsOf(actor: Actor): string[] {
  * cluster as judged (live, or as a call asked for it): while remediation is on, the remediated rule's alerts tell
  * what it does on this cluster, override tag included; without it (the cluster could not be read) they cannot.
  */
-export function renderTransitions(deps: PipelineDeps, cluster: ClusterRef, transitions: readonly Transition[], cause: AlertCause, at: Date, judged?: Pick<ClusterSnapshot, "tags">): RenderedAlert[] {
+export function renderTransitions(deps: PipelineDeps, cluster: ClusterIdentity, transitions: readonly Transition[], cause: AlertCause, at: Date, judged?: Pick<ClusterSnapshot, "tags">): RenderedAlert[] {
   const rules = rulesOf(deps);
   const autoRemediation = judged && deps.policy.remediation.mode !== "off" ? effectiveRemediation(deps.policy, judged.tags) : undefined;
   return transitions.map((transition) =>
@@ -126,7 +126,7 @@ export function invocation(init: { eventId?: string; claimed?: string; published
  * Every alert is attempted; on a failure the entry stays (the retry of the event, or the next evaluation of the
  * cluster, publishes it again) and the first failure is rethrown.
  */
-export async function deliverAlerts(deps: PipelineDeps, cluster: ClusterRef, pending: PendingAlerts, options: { keep?: boolean } = {}): Promise<void> {
+export async function deliverAlerts(deps: PipelineDeps, cluster: ClusterIdentity, pending: PendingAlerts, options: { keep?: boolean } = {}): Promise<void> {
   let firstFailure: unknown;
   for (const alert of pending.alerts) {
     try {
@@ -152,7 +152,7 @@ function heldForAnother(pending: PendingAlerts, run: Invocation, now: Date): boo
  * confirm publishing is published first (at least once, never lost); the entry the settle message says was
  * published is only marked for deletion in the invocation's transaction.
  */
-export async function readClusterState(deps: PipelineDeps, cluster: ClusterRef, run: Invocation): Promise<StoredRuleState[]> {
+export async function readClusterState(deps: PipelineDeps, cluster: ClusterIdentity, run: Invocation): Promise<StoredRuleState[]> {
   const { records, pending } = await deps.store.readCluster(cluster.arn);
   for (const entry of pending) {
     if (run.handled.has(entry.id)) continue;
@@ -170,12 +170,12 @@ export async function readClusterState(deps: PipelineDeps, cluster: ClusterRef, 
 }
 
 /** For a path that writes no transaction: publishes what is pending, and deletes what the invocation marked. */
-export async function flushPendingAlerts(deps: PipelineDeps, cluster: ClusterRef, run: Invocation = invocation()): Promise<void> {
+export async function flushPendingAlerts(deps: PipelineDeps, cluster: ClusterIdentity, run: Invocation = invocation()): Promise<void> {
   await readClusterState(deps, cluster, run);
   await clearMarked(deps, cluster, run);
 }
 
-async function clearMarked(deps: PipelineDeps, cluster: ClusterRef, run: Invocation): Promise<void> {
+async function clearMarked(deps: PipelineDeps, cluster: ClusterIdentity, run: Invocation): Promise<void> {
   for (const id of run.clear) await deps.store.clearAlerts(cluster.arn, id);
   run.clear.clear();
 }
@@ -198,7 +198,7 @@ export async function recordHistory(deps: PipelineDeps, run: Invocation, entry: 
  */
 export async function commitWithRetry<Planned extends { plan: StatePlan; history: HistoryEntry; outbox?: PendingAlerts } | undefined>(
   deps: PipelineDeps,
-  cluster: ClusterRef,
+  cluster: ClusterIdentity,
   run: Invocation,
   attempt: () => Promise<Planned>,
 ): Promise<Planned> {
@@ -226,7 +226,7 @@ export async function commitWithRetry<Planned extends { plan: StatePlan; history
 }
 
 /** Closes the cluster's state (deleted): records kept and marked closed, history says why. */
-export async function closeCluster(deps: PipelineDeps, cluster: ClusterRef, cause: AlertCause, kind: "closed" | "cluster-not-found", run: Invocation = invocation()): Promise<void> {
+export async function closeCluster(deps: PipelineDeps, cluster: ClusterIdentity, cause: AlertCause, kind: "closed" | "cluster-not-found", run: Invocation = invocation()): Promise<void> {
   await commitWithRetry(deps, cluster, run, async () => {
     const now = deps.now();
     const plan = planClose(await readClusterState(deps, cluster, run), { now, ...(cause.eventId ? { eventId: cause.eventId } : {}) });
@@ -241,7 +241,7 @@ export async function closeCluster(deps: PipelineDeps, cluster: ClusterRef, caus
  */
 export async function evaluateLive(
   deps: PipelineDeps,
-  cluster: ClusterRef,
+  cluster: ClusterIdentity,
   cause: AlertCause,
   options: { settles?: string; updateStatus?: string; note?: string; rules?: readonly Rule[] } = {},
   run: Invocation = invocation(),

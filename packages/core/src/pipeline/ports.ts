@@ -7,8 +7,6 @@ import type { RecordWrite, StoredRuleState, TransitionKind } from "../state/tran
 import type { RemediationMessage } from "../remediation/messages.ts";
 import type { RemediationDeps } from "../remediation/ports.ts";
 
-export type ClusterRef = ClusterIdentity;
-
 export type HistoryKind = "evaluation" | "intent" | "failed-call" | "closed" | "cluster-not-found" | "remediation" | "auto-remediation";
 
 /** One line of a cluster's history: every evaluation and every recorded call, with its cause. */
@@ -129,9 +127,9 @@ export interface EksPort {
    * DescribeCluster and the other data in `reads` (default: every kind), nothing more. Throws ClusterNotFound,
    * Throttled, EksUnavailable.
    */
-  collect(cluster: ClusterRef, reads?: Iterable<DataKind>): Promise<CollectedCluster>;
+  collect(cluster: ClusterIdentity, reads?: Iterable<DataKind>): Promise<CollectedCluster>;
   /** DescribeUpdate. Throws UpdateNotFound, ClusterNotFound, Throttled, EksUnavailable. */
-  describeUpdate(cluster: ClusterRef, updateId: string, scope?: { nodegroupName?: string; addonName?: string }): Promise<UpdateStatus>;
+  describeUpdate(cluster: ClusterIdentity, updateId: string, scope?: { nodegroupName?: string; addonName?: string }): Promise<UpdateStatus>;
 }
 
 export interface SettleQueue {
@@ -142,7 +140,7 @@ export interface SettleQueue {
 /** A settle check: follow the change `eventId` started on the cluster to its end. Serialisable as JSON. */
 export interface SettleMessage {
   readonly version: 1;
-  readonly cluster: ClusterRef;
+  readonly cluster: ClusterIdentity;
   readonly eventId: string;
   readonly eventName: string;
   readonly updateId?: string;
