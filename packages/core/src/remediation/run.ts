@@ -10,9 +10,10 @@ import { evaluate } from "../engine.ts";
 import { AccessDenied, AccountUnreachable, AlreadyAtDesiredConfiguration, ClusterNotFound, EksRequestRejected, StateConflict, UpdateInProgress, UpdateNotFound } from "../errors.ts";
 import { EXEMPTION_TAG } from "../exemptions.ts";
 import type { AlertCause, ClusterIdentity, ClusterSnapshot, Finding } from "../model.ts";
-import { evaluateLive, historyEntry, rulesOf, settingsOf } from "../pipeline/evaluate-live.ts";
+import { evaluateLive } from "../pipeline/evaluate-live.ts";
+import { historyEntry, recordHistory } from "../pipeline/judgement.ts";
 import { readsFor } from "../rules/index.ts";
-import type { HistoryEntry, PipelineDeps } from "../pipeline/ports.ts";
+import { rulesOf, settingsOf, type HistoryEntry, type PipelineDeps } from "../pipeline/ports.ts";
 import type { RemediationMessage } from "./messages.ts";
 import {
   actorName,
@@ -62,7 +63,7 @@ type StepDetails = Omit<NonNullable<HistoryEntry["remediation"]>, "step">;
 
 async function record(deps: PipelineDeps, cluster: ClusterIdentity, step: string, opened: OpeningCall, details: StepDetails, note: string): Promise<void> {
   deps.logger.info(`remediation: ${note}`, { clusterArn: cluster.arn, step, updateId: details.updateId, attemptId: details.attemptId });
-  await deps.store.appendHistory(historyEntry(cluster, deps.now(), "remediation", openedCause(opened), undefined, { note, remediation: { ...details, step } }));
+  await recordHistory(deps, {}, historyEntry(cluster, deps.now(), "remediation", openedCause(opened), undefined, { note, remediation: { ...details, step } }));
 }
 
 /**

@@ -15,8 +15,9 @@ import { parseClusterArn } from "../arn.ts";
 import { AccountUnreachable, Throttled } from "../errors.ts";
 import { renderAccountUnreachable } from "../alerts/coverage.ts";
 import type { AlertCause, ClusterIdentity, ClusterSnapshot, Finding, VersionCatalogue } from "../model.ts";
-import { closeCluster, commitWithRetry, evaluateLive, historyEntry, invocation, outboxIdOf, readClusterState, renderTransitions, deliverAlerts, rulesOf } from "../pipeline/evaluate-live.ts";
-import type { CollectedCluster, PipelineDeps } from "../pipeline/ports.ts";
+import { closeCluster, evaluateLive } from "../pipeline/evaluate-live.ts";
+import { judge, judgementOf } from "../pipeline/judgement.ts";
+import { rulesOf, type CollectedCluster, type PipelineDeps } from "../pipeline/ports.ts";
 import { planEvaluation } from "../state/transitions.ts";
 
 /** Which clusters exist (ClusterInventory implements it). */
@@ -163,17 +164,13 @@ export function unreadableFindings(deps: PipelineDeps, ref: ClusterIdentity, pro
 
 /** Stores ERROR findings for a cluster that could not be read (ERRORED once; an open FAIL stays open). */
 async function recordUnreadable(deps: PipelineDeps, ref: ClusterIdentity, findings: readonly Finding[]): Promise<number> {
-  const run = invocation();
-  const committed = await commitWithRetry(deps, ref, run, async () => {
+  const attempt = await judge(deps, ref, {}, async (readState) => {
     const now = deps.now();
-    const plan = planEvaluation(await readClusterState(deps, ref, run), findings, { now });
-    if (plan.stale) return undefined;
-    const history = historyEntry(ref, now, "evaluation", SWEEP_CAUSE, { findings, ...plan }, { note: "cluster could not be read by the sweep" });
-    return { plan, history, outbox: { id: outboxIdOf(history), alerts: renderTransitions(deps, ref, plan.notify, SWEEP_CAUSE, now) } };
+    const plan = planEvaluation(await readState(), findings, { now });
+    if (plan.stale) return { kind: "stale" } as const;
+    return { kind: "planned", judgement: judgementOf(deps, ref, plan, { at: now, kind: "evaluation", cause: SWEEP_CAUSE, findings, note: "cluster could not be read by the sweep" }) } as const;
   });
-  if (!committed) return 0;
-  if (committed.outbox) await deliverAlerts(deps, ref, committed.outbox);
-  return committed.plan.notify.length;
+  return attempt.kind === "planned" ? attempt.judgement.plan.notify.length : 0;
 }
 
 async function sweepCluster(deps: SweepDeps, ref: ClusterIdentity, options: SweepOptions): Promise<{ swept: SweptCluster; alerts: number }> {
