@@ -10,7 +10,7 @@ import type { AlertCause, ClusterIdentity, ClusterSnapshot, Rule } from "../mode
 import { normaliseCluster } from "../snapshot.ts";
 import { planIntent, type Transition } from "../state/transitions.ts";
 import { closeCluster, evaluateLive, tagGrantFor } from "./evaluate-live.ts";
-import { historyEntry, judge, judgementOf, recordHistory, type EventClaim, type Origin } from "./judgement.ts";
+import { historyEntry, judge, recordHistory, type EventClaim, type Origin } from "./judgement.ts";
 import { EVENT_CLAIM_LEASE_SECONDS, rulesOf, settingsOf, type PipelineDeps, type ReadInput, type SettleMessage } from "./ports.ts";
 import { isMonitorActorOf } from "../remediation/ports.ts";
 
@@ -121,12 +121,14 @@ async function raiseIntent(event: ClusterEvent, deps: PipelineDeps, origin: Orig
   const { snapshot, note } = intended;
   const rules = intentRules(rulesOf(deps)).filter((rule) => intended.rules === undefined || intended.rules.includes(rule.id));
   const tagGrant = await tagGrantFor(deps, snapshot);
-  const { judgement } = await judge(deps, cluster, origin, async (readState) => {
-    const now = deps.now();
-    const findings = evaluate(snapshot, deps.policy, { now, ...(tagGrant ? { tagGrant } : {}) }, rules);
-    const plan = planIntent(await readState(), findings, { now, eventId: event.eventId, eventTime: event.eventTime, ...actorStamp(event) });
-    const heldUntil = new Date(now.getTime() + (settingsOf(deps).settleDelaySeconds + EVENT_CLAIM_LEASE_SECONDS) * 1000).toISOString();
-    return { kind: "planned", judgement: judgementOf(deps, cluster, plan, { at: now, kind: "intent", cause, findings, note }, { judged: snapshot, hold: { heldFor: event.eventId, heldUntil } }) } as const;
+  const { judgement } = await judge(deps, cluster, origin, {
+    plan(records) {
+      const now = deps.now();
+      const findings = evaluate(snapshot, deps.policy, { now, ...(tagGrant ? { tagGrant } : {}) }, rules);
+      const plan = planIntent(records, findings, { now, eventId: event.eventId, eventTime: event.eventTime, ...actorStamp(event) });
+      const heldUntil = new Date(now.getTime() + (settingsOf(deps).settleDelaySeconds + EVENT_CLAIM_LEASE_SECONDS) * 1000).toISOString();
+      return { plan, at: now, kind: "intent", cause, findings, note, judged: snapshot, hold: { heldFor: event.eventId, heldUntil } };
+    },
   });
   return { notify: judgement.plan.notify, ...(judgement.outbox.alerts.length > 0 ? { publishedOutboxId: judgement.outbox.id } : {}) };
 }

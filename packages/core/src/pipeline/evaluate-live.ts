@@ -8,8 +8,8 @@ import { EXEMPTION_TAG } from "../exemptions.ts";
 import type { AlertCause, ClusterIdentity, ClusterSnapshot, Finding, Rule, TagGrant } from "../model.ts";
 import { readsFor, rules as registeredRules } from "../rules/index.ts";
 import { planClose, planEvaluation, type Transition } from "../state/transitions.ts";
-import { historyEntry, judge, judgementOf, recordHistory, type Origin } from "./judgement.ts";
-import { contextOf, rulesOf, type CollectedCluster, type Judgement, type PipelineDeps } from "./ports.ts";
+import { historyEntry, judge, NOT_FOUND, recordHistory, type Origin } from "./judgement.ts";
+import { contextOf, rulesOf, type CollectedCluster, type PipelineDeps } from "./ports.ts";
 
 export interface LiveOutcome {
   readonly status: "evaluated" | "stale" | "cluster-not-found";
@@ -22,13 +22,13 @@ export interface LiveOutcome {
   readonly collected?: CollectedCluster;
 }
 
-/** What an attempt of a live evaluation read and found, whether or not it plans a write. */
-interface Read {
-  readonly findings: readonly Finding[];
+/** What one read of the live cluster found: when it was read, and what the rules make of it. */
+interface LiveView {
+  readonly observedAt: Date;
+  readonly evaluatedAt: Date;
   readonly collected: CollectedCluster;
+  readonly findings: readonly Finding[];
 }
-
-type LiveAttempt = { readonly kind: "not-found" } | ({ readonly kind: "stale" } & Read) | ({ readonly kind: "planned"; readonly judgement: Judgement } & Read);
 
 /** Every rule id an exemption may name: the registry's and the deployment's, also when only some of them run. */
 function knownRuleIds(deps: PipelineDeps): string[] {
@@ -45,10 +45,11 @@ export async function tagGrantFor(deps: PipelineDeps, snapshot: Pick<ClusterSnap
 
 /** Closes the cluster's state (deleted): records kept and marked closed, history says why. */
 export async function closeCluster(deps: PipelineDeps, cluster: ClusterIdentity, cause: AlertCause, kind: "closed" | "cluster-not-found", origin: Origin = {}): Promise<void> {
-  await judge(deps, cluster, origin, async (readState) => {
-    const now = deps.now();
-    const plan = planClose(await readState(), { now, ...(cause.eventId ? { eventId: cause.eventId } : {}) });
-    return { kind: "planned", judgement: judgementOf(deps, cluster, plan, { at: now, kind, cause }) } as const;
+  await judge(deps, cluster, origin, {
+    plan(records) {
+      const now = deps.now();
+      return { plan: planClose(records, { now, ...(cause.eventId ? { eventId: cause.eventId } : {}) }), at: now, kind, cause };
+    },
   });
 }
 
@@ -65,43 +66,49 @@ export async function evaluateLive(
   origin: Origin = {},
 ): Promise<LiveOutcome> {
   const rules = options.rules ?? rulesOf(deps);
-  const attempt = await judge(deps, cluster, origin, async (readState): Promise<LiveAttempt> => {
-    const observedAt = deps.now();
-    let collected: CollectedCluster;
-    try {
-      collected = await deps.eks.collect(cluster, readsFor(rules));
-    } catch (error) {
-      if (!(error instanceof ClusterNotFound)) throw error;
-      return { kind: "not-found" };
-    }
-    const now = deps.now();
-    const tagGrant = await tagGrantFor(deps, collected.snapshot);
-    const findings = evaluate(collected.snapshot, deps.policy, { ...contextOf(collected, now), ruleIds: knownRuleIds(deps), ...(tagGrant ? { tagGrant } : {}) }, rules);
-    const plan = planEvaluation(await readState(), findings, {
-      now,
-      observedAt,
-      ...(cause.eventId ? { eventId: cause.eventId } : {}),
-      ...(options.settles ? { settles: options.settles } : {}),
-      ...(options.updateStatus ? { updateStatus: options.updateStatus } : {}),
-    });
-    if (plan.stale) return { kind: "stale", findings, collected };
-    const judgement = judgementOf(deps, cluster, plan, { at: now, kind: "evaluation", cause, findings, ...(options.note ? { note: options.note } : {}) }, { judged: collected.snapshot });
-    return { kind: "planned", judgement, findings, collected };
+  const judged = await judge(deps, cluster, origin, {
+    async observe(): Promise<LiveView | typeof NOT_FOUND> {
+      const observedAt = deps.now();
+      let collected: CollectedCluster;
+      try {
+        collected = await deps.eks.collect(cluster, readsFor(rules));
+      } catch (error) {
+        if (!(error instanceof ClusterNotFound)) throw error;
+        return NOT_FOUND;
+      }
+      const evaluatedAt = deps.now();
+      const tagGrant = await tagGrantFor(deps, collected.snapshot);
+      const findings = evaluate(collected.snapshot, deps.policy, { ...contextOf(collected, evaluatedAt), ruleIds: knownRuleIds(deps), ...(tagGrant ? { tagGrant } : {}) }, rules);
+      return { observedAt, evaluatedAt, collected, findings };
+    },
+    plan(records, { observedAt, evaluatedAt, collected, findings }) {
+      const plan = planEvaluation(records, findings, {
+        now: evaluatedAt,
+        observedAt,
+        ...(cause.eventId ? { eventId: cause.eventId } : {}),
+        ...(options.settles ? { settles: options.settles } : {}),
+        ...(options.updateStatus ? { updateStatus: options.updateStatus } : {}),
+      });
+      return { plan, at: evaluatedAt, kind: "evaluation", cause, findings, ...(options.note ? { note: options.note } : {}), judged: collected.snapshot };
+    },
   });
 
-  switch (attempt.kind) {
+  switch (judged.kind) {
     case "not-found":
       deps.logger.info("cluster not found: closing its state", { clusterArn: cluster.arn });
       await closeCluster(deps, cluster, cause, "cluster-not-found", origin);
       return { status: "cluster-not-found", findings: [], transitions: [], notified: [] };
-    case "stale":
+    case "stale": {
       // A newer read of the cluster is already stored: this older view must not overwrite it.
+      const { findings, collected } = judged.observed;
       deps.logger.info("a newer evaluation is already stored: nothing written", { clusterArn: cluster.arn });
-      await recordHistory(deps, origin, historyEntry(cluster, deps.now(), "evaluation", cause, { findings: attempt.findings, transitions: [], notify: [] }, { note: "stale view, not stored" }));
-      return { status: "stale", findings: attempt.findings, transitions: [], notified: [], snapshot: attempt.collected.snapshot, collected: attempt.collected };
+      await recordHistory(deps, origin, historyEntry(cluster, deps.now(), "evaluation", cause, { findings, transitions: [], notify: [] }, { note: "stale view, not stored" }));
+      return { status: "stale", findings, transitions: [], notified: [], snapshot: collected.snapshot, collected };
+    }
     case "planned": {
-      const { transitions, notify } = attempt.judgement.plan;
-      return { status: "evaluated", findings: attempt.findings, transitions, notified: notify, snapshot: attempt.collected.snapshot, collected: attempt.collected };
+      const { findings, collected } = judged.observed;
+      const { transitions, notify } = judged.judgement.plan;
+      return { status: "evaluated", findings, transitions, notified: notify, snapshot: collected.snapshot, collected };
     }
   }
 }

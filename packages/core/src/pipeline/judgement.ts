@@ -1,14 +1,14 @@
-// One kernel for every judgement of a cluster (docs/design.md, Data flow 5-6). A use-case PLANS: findings ->
-// transitions -> the records to write, a history entry and an outbox of rendered alerts (a Judgement). `judge`
-// commits that plan in ONE unit of work and hands it to the deliverers. Real time, settle, the sweep and
-// remediation's follow-up all go through it.
+// One kernel for every judgement of a cluster (docs/design.md, Data flow 5-6). A use-case gives two steps: `observe`
+// reads what it judges (the live cluster, or nothing) and `plan` turns the stored records and that observation into
+// a Draft (findings -> transitions -> the records to write, what the history entry says, how the alerts are told).
+// `judge` runs them in ONE unit of work, then hands the committed Judgement to the deliverers. Real time, settle, the
+// sweep and remediation's follow-up all go through it.
 //
-// The unit of work: the use-case reads the cluster's state when it is ready to plan (`readState`: one consistent read
-// of the records and the outbox, whose entries an earlier attempt could not confirm are published first, at least
-// once, never lost); its plan is written in one conditional transaction that also completes the event's claim and
-// deletes the outbox entries known published. Losing that write means another evaluation got there first: the
-// use-case plans again from a fresh read (of the cluster too), so the newer view always wins and one transition is
-// announced once.
+// The unit of work: the state is read after the observation, with the outbox in the same consistent read (entries
+// an earlier attempt could not confirm published are published first: at least once, never lost); the plan is
+// written in one conditional transaction that also completes the event's claim and deletes the outbox entries known
+// published. Losing that write means another evaluation got there first: both steps run again from a fresh read (of
+// the cluster too), so the newer view always wins and one transition is announced once.
 //
 // Delivery: every alert of the committed outbox is published; on a failure the entry stays (the retry of the input,
 // or the next judgement of the cluster, publishes it) and the first failure is rethrown. An early alert's entry is
@@ -19,7 +19,7 @@ import { renderAlert, type RenderedAlert } from "../alerts/render.ts";
 import { StateConflict } from "../errors.ts";
 import type { AlertCause, ClusterIdentity, ClusterSnapshot, Finding } from "../model.ts";
 import { effectiveRemediation, REMEDIATION_RULE_ID } from "../remediation/plan.ts";
-import type { StatePlan, StoredRuleState, Transition } from "../state/transitions.ts";
+import type { FreshPlan, StatePlan, StoredRuleState, Transition } from "../state/transitions.ts";
 import { rulesOf, settingsOf, type Deliverer, type HistoryEntry, type HistoryKind, type Judgement, type PendingAlerts, type PipelineDeps } from "./ports.ts";
 
 /**
@@ -41,20 +41,52 @@ export interface Origin {
   readonly publishedOutboxId?: string;
 }
 
-/** What one attempt of a use-case comes to: no cluster to judge, a view older than the one stored, or a plan. */
-export type Attempt = { readonly kind: "not-found" } | { readonly kind: "stale" } | { readonly kind: "planned"; readonly judgement: Judgement };
+/** What `observe` answers when there is no cluster to judge (EKS does not know it). */
+export const NOT_FOUND: unique symbol = Symbol("not-found");
 
-/** Reads the cluster's stored records, publishing first what earlier attempts left in its outbox. */
-export type ReadState = () => Promise<readonly StoredRuleState[]>;
+/** What a use-case plans on the stored records: the state plan, what its history entry says, how its alerts are told. */
+export interface Draft<Plan extends StatePlan = StatePlan> {
+  readonly plan: Plan;
+  readonly at: Date;
+  readonly kind: HistoryKind;
+  readonly cause: AlertCause;
+  readonly findings?: readonly Finding[];
+  readonly note?: string;
+  /** The cluster as judged (live, or as a call asked for it): the remediated rule's alerts say what remediation does to it. */
+  readonly judged?: Pick<ClusterSnapshot, "tags">;
+  /** An early alert's outbox entry, held for its change's settle check. */
+  readonly hold?: Pick<PendingAlerts, "heldFor" | "heldUntil">;
+}
 
 /**
- * Plans with `attempt`, commits its judgement (re-planning from a fresh read after a lost write, up to
- * maxConflictRetries), then delivers it. The attempt's own result is returned, facts and all.
+ * One judgement of a cluster, in two steps: `observe` reads what is judged (the live cluster) before the state is
+ * read, and `plan` plans on the stored records what was observed, without I/O. Both run again after a lost write.
  */
-export async function judge<Result extends Attempt>(deps: PipelineDeps, cluster: ClusterIdentity, origin: Origin, attempt: (readState: ReadState) => Promise<Result>): Promise<Result> {
-  const result = await commit(deps, cluster, origin, attempt);
-  if (result.kind === "planned") await deliver(deps, cluster, result.judgement);
-  return result;
+export interface Steps<Observed, Plan extends StatePlan = StatePlan> {
+  observe(): Promise<Observed | typeof NOT_FOUND>;
+  plan(records: readonly StoredRuleState[], observed: Observed): Draft<Plan>;
+}
+
+/** What a judgement came to: no cluster to judge, a view older than the one stored (nothing written), or committed. */
+export type Judged<Observed, Plan extends StatePlan = StatePlan> =
+  | { readonly kind: "not-found" }
+  | (Plan extends FreshPlan ? never : { readonly kind: "stale"; readonly observed: Observed })
+  | { readonly kind: "planned"; readonly observed: Observed; readonly judgement: Judgement };
+
+/**
+ * Observes, reads the state, plans and commits the plan (all again from a fresh read after a lost write, up to
+ * maxConflictRetries), then delivers the committed judgement. A judgement that observes nothing plans on the records alone.
+ */
+export function judge<Observed, Plan extends StatePlan>(deps: PipelineDeps, cluster: ClusterIdentity, origin: Origin, steps: Steps<Observed, Plan>): Promise<Judged<Observed, Plan>>;
+export function judge<Plan extends StatePlan>(deps: PipelineDeps, cluster: ClusterIdentity, origin: Origin, steps: Pick<Steps<undefined, Plan>, "plan">): Promise<Exclude<Judged<undefined, Plan>, { kind: "not-found" }>>;
+export async function judge(deps: PipelineDeps, cluster: ClusterIdentity, origin: Origin, steps: Pick<Steps<unknown>, "plan"> & Partial<Steps<unknown>>): Promise<Judged<unknown>> {
+  const judged = await commit(deps, cluster, origin, { observe: steps.observe ?? nothingToObserve, plan: steps.plan });
+  if (judged.kind === "planned") await deliver(deps, cluster, judged.judgement);
+  return judged;
+}
+
+async function nothingToObserve(): Promise<undefined> {
+  return undefined;
 }
 
 /** Appends a history entry alone (no state changed), completing the origin's claim with it. */
@@ -69,16 +101,11 @@ export async function flushOutbox(deps: PipelineDeps, cluster: ClusterIdentity, 
   await outbox.deleteNow();
 }
 
-/** A judgement of `plan`: its history entry (with `findings`, when the plan judged any) and its rendered alerts. */
-export function judgementOf(
-  deps: PipelineDeps,
-  cluster: ClusterIdentity,
-  plan: StatePlan,
-  entry: { readonly at: Date; readonly kind: HistoryKind; readonly cause: AlertCause; readonly findings?: readonly Finding[]; readonly note?: string },
-  alerts: { readonly judged?: Pick<ClusterSnapshot, "tags">; readonly hold?: Pick<PendingAlerts, "heldFor" | "heldUntil"> } = {},
-): Judgement {
-  const history = historyEntry(cluster, entry.at, entry.kind, entry.cause, { ...(entry.findings ? { findings: entry.findings } : {}), ...plan }, entry.note ? { note: entry.note } : {});
-  return { plan, history, outbox: { id: outboxIdOf(history), alerts: renderTransitions(deps, cluster, plan.notify, entry.cause, entry.at, alerts.judged), ...alerts.hold } };
+/** The judgement of a draft: its history entry and its rendered alerts, rendered before the write to be stored with it. */
+function judgementOf(deps: PipelineDeps, cluster: ClusterIdentity, draft: Draft): Judgement {
+  const { plan, at, cause } = draft;
+  const history = historyEntry(cluster, at, draft.kind, cause, { ...(draft.findings ? { findings: draft.findings } : {}), transitions: plan.transitions, notify: plan.notify }, draft.note ? { note: draft.note } : {});
+  return { plan, history, outbox: { id: outboxIdOf(history), alerts: renderTransitions(deps, cluster, plan.notify, cause, at, draft.judged), ...draft.hold } };
 }
 
 export function historyEntry(
@@ -125,23 +152,28 @@ function outboxIdOf(history: HistoryEntry): string {
   return `${history.at.toISOString()}#${history.cause.eventId ?? history.cause.trigger}#${history.kind}`;
 }
 
-async function commit<Result extends Attempt>(deps: PipelineDeps, cluster: ClusterIdentity, origin: Origin, attempt: (readState: ReadState) => Promise<Result>): Promise<Result> {
+async function commit<Observed>(deps: PipelineDeps, cluster: ClusterIdentity, origin: Origin, steps: Steps<Observed>): Promise<Judged<Observed>> {
   const outbox = pendingOutbox(deps, cluster, origin);
   const { maxConflictRetries } = settingsOf(deps);
   for (let round = 0; ; round += 1) {
-    const result = await attempt(outbox.readState);
-    if (result.kind !== "planned") {
+    const observed = await steps.observe();
+    if (observed === NOT_FOUND) {
       await outbox.deleteNow();
-      return result;
+      return { kind: "not-found" };
     }
-    const { plan, history, outbox: alerts } = result.judgement;
+    const draft = steps.plan(await outbox.readState(), observed);
+    if (draft.plan.stale) {
+      await outbox.deleteNow();
+      return { kind: "stale", observed };
+    }
+    const judgement = judgementOf(deps, cluster, draft);
     const published = outbox.published();
     try {
-      await deps.store.commit(cluster.arn, plan.writes, history, alerts, {
+      await deps.store.commit(cluster.arn, draft.plan.writes, judgement.history, judgement.outbox, {
         ...(origin.claim ? { completeEvent: origin.claim } : {}),
         ...(published.length > 0 ? { clearOutbox: published } : {}),
       });
-      return result;
+      return { kind: "planned", observed, judgement };
     } catch (error) {
       if (!(error instanceof StateConflict) || round >= maxConflictRetries) throw error;
       deps.logger.info("state changed meanwhile: reading again", { clusterArn: cluster.arn, round: round + 1 });
@@ -193,7 +225,7 @@ function heldForAnother(entry: PendingAlerts, origin: Origin, now: Date): boolea
  * The cluster's outbox as one unit of work sees it across its attempts: what earlier invocations left is published
  * as it is read; the entry the origin says was published is only remembered, to be deleted with the write.
  */
-function pendingOutbox(deps: PipelineDeps, cluster: ClusterIdentity, origin: Origin): { readState: ReadState; published: () => string[]; deleteNow: () => Promise<void> } {
+function pendingOutbox(deps: PipelineDeps, cluster: ClusterIdentity, origin: Origin): { readState: () => Promise<StoredRuleState[]>; published: () => string[]; deleteNow: () => Promise<void> } {
   // A published entry is deleted at once, so a later attempt's (consistent) read no longer finds it.
   const toDelete = new Set<string>();
   return {

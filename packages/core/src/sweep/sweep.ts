@@ -16,7 +16,7 @@ import { AccountUnreachable, Throttled } from "../errors.ts";
 import { renderAccountUnreachable } from "../alerts/coverage.ts";
 import type { AlertCause, ClusterIdentity, ClusterSnapshot, Finding, VersionCatalogue } from "../model.ts";
 import { closeCluster, evaluateLive } from "../pipeline/evaluate-live.ts";
-import { judge, judgementOf } from "../pipeline/judgement.ts";
+import { judge } from "../pipeline/judgement.ts";
 import { rulesOf, type CollectedCluster, type PipelineDeps } from "../pipeline/ports.ts";
 import { planEvaluation } from "../state/transitions.ts";
 
@@ -164,13 +164,13 @@ export function unreadableFindings(deps: PipelineDeps, ref: ClusterIdentity, pro
 
 /** Stores ERROR findings for a cluster that could not be read (ERRORED once; an open FAIL stays open). */
 async function recordUnreadable(deps: PipelineDeps, ref: ClusterIdentity, findings: readonly Finding[]): Promise<number> {
-  const attempt = await judge(deps, ref, {}, async (readState) => {
-    const now = deps.now();
-    const plan = planEvaluation(await readState(), findings, { now });
-    if (plan.stale) return { kind: "stale" } as const;
-    return { kind: "planned", judgement: judgementOf(deps, ref, plan, { at: now, kind: "evaluation", cause: SWEEP_CAUSE, findings, note: "cluster could not be read by the sweep" }) } as const;
+  const judged = await judge(deps, ref, {}, {
+    plan(records) {
+      const now = deps.now();
+      return { plan: planEvaluation(records, findings, { now }), at: now, kind: "evaluation", cause: SWEEP_CAUSE, findings, note: "cluster could not be read by the sweep" };
+    },
   });
-  return attempt.kind === "planned" ? attempt.judgement.plan.notify.length : 0;
+  return judged.kind === "planned" ? judged.judgement.plan.notify.length : 0;
 }
 
 async function sweepCluster(deps: SweepDeps, ref: ClusterIdentity, options: SweepOptions): Promise<{ swept: SweptCluster; alerts: number }> {
