@@ -12,8 +12,8 @@ import { ClusterInventory } from "@eks-warden/core/aws/inventory";
 import { policyAccountCredentials, StsIdentity } from "@eks-warden/core/aws/sts";
 import { evaluate, type Gate } from "@eks-warden/core/engine";
 import { AccountUnreachable, WardenError } from "@eks-warden/core/errors";
-import type { DataKind, Finding, Policy, Rule } from "@eks-warden/core/model";
-import { contextOf, type ClusterRef, type CollectedCluster } from "@eks-warden/core/pipeline/ports";
+import type { ClusterIdentity, DataKind, Finding, Policy, Rule } from "@eks-warden/core/model";
+import { contextOf, type CollectedCluster } from "@eks-warden/core/pipeline/ports";
 import { readsFor, ruleById, rules } from "@eks-warden/core/rules/index";
 import { inPool, listFleet, type FleetListing, type RegionOutcome } from "@eks-warden/core/sweep/sweep";
 import { regionProblem } from "@eks-warden/core/regions";
@@ -150,7 +150,7 @@ export function fleetExitCode(command: string, unread: boolean, findings: readon
 /** One cluster collected (only the data the rules read) and judged, or the AWS failure that kept it unread (bugs thrown). */
 export async function judgeCluster(
   reader: FleetReader,
-  ref: ClusterRef,
+  ref: ClusterIdentity,
   judging: { readonly policy: Policy; readonly rules: readonly Rule[]; readonly reads: ReadonlySet<DataKind>; readonly now: Date },
 ): Promise<{ readonly collected: CollectedCluster; readonly findings: Finding[] } | { readonly problem: string }> {
   try {

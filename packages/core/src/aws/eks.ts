@@ -25,8 +25,8 @@ import {
 } from "@aws-sdk/client-eks";
 import { AccessDenied, AlreadyAtDesiredConfiguration, ClusterNotFound, EksRequestRejected, EksUnavailable, InsightNotFound, UpdateInProgress, UpdateNotFound } from "../errors.ts";
 import { amiReleaseSource } from "../ami.ts";
-import { DATA_KINDS, FAILING_INSIGHT_STATUSES, type AddonVersionInfo, type AmiReleases, type ClusterSnapshot, type DataKind, type VersionCatalogue } from "../model.ts";
-import type { ClusterRef, CollectedCluster, EksPort, UpdateStatus } from "../pipeline/ports.ts";
+import { DATA_KINDS, FAILING_INSIGHT_STATUSES, type AddonVersionInfo, type AmiReleases, type ClusterIdentity, type ClusterSnapshot, type DataKind, type VersionCatalogue } from "../model.ts";
+import type { CollectedCluster, EksPort, UpdateStatus } from "../pipeline/ports.ts";
 import type { EksWriter, StartedUpdate } from "../remediation/ports.ts";
 import type { UpdateClusterConfigInput } from "../remediation/plan.ts";
 import { normaliseAddonVersions, normaliseCluster, normaliseVersionCatalogue, type InsightDescription } from "../snapshot.ts";
@@ -66,7 +66,7 @@ export interface EksCollectorOptions {
 export type EksItemRef = { readonly updateId: string } | { readonly insightId: string };
 
 /** EKS's own case: ResourceNotFoundException names the cluster, or (DescribeUpdate, DescribeInsight) the item asked for. */
-export function translateEksError(operation: string, cluster: ClusterRef | undefined, error: unknown, item?: EksItemRef): Error {
+export function translateEksError(operation: string, cluster: ClusterIdentity | undefined, error: unknown, item?: EksItemRef): Error {
   return translateSdkError("EKS", operation, error, (name, cause) => {
     if (name !== "ResourceNotFoundException" || cluster === undefined) return undefined;
     if (item !== undefined && "updateId" in item && /update/i.test(cause.message)) return new UpdateNotFound(cluster.arn, item.updateId, { cause });
@@ -82,7 +82,7 @@ interface Page<T> {
 }
 
 /** UpdateClusterConfig's own cases: another update running, nothing to change, a request EKS refuses. */
-export function translateUpdateError(cluster: ClusterRef, error: unknown): Error {
+export function translateUpdateError(cluster: ClusterIdentity, error: unknown): Error {
   return translateSdkError("EKS", "UpdateClusterConfig", error, (name, cause) => {
     if (name === "ResourceInUseException") return new UpdateInProgress(cluster.arn, { cause });
     if (name === "InvalidParameterException" && /already at the desired configuration/i.test(cause.message)) return new AlreadyAtDesiredConfiguration(cluster.arn, { cause });
@@ -131,7 +131,7 @@ export class EksCollector implements EksPort, EksWriter {
     return clients.get(region);
   }
 
-  async #call<T>(operation: string, region: string, cluster: ClusterRef | undefined, run: (client: EKSClient) => Promise<T>, item?: EksItemRef, account = cluster?.account): Promise<T> {
+  async #call<T>(operation: string, region: string, cluster: ClusterIdentity | undefined, run: (client: EKSClient) => Promise<T>, item?: EksItemRef, account = cluster?.account): Promise<T> {
     try {
       return await run(this.#client(region, account));
     } catch (error) {
@@ -140,7 +140,7 @@ export class EksCollector implements EksPort, EksWriter {
   }
 
   /** Every item of a paged listing. */
-  async #all<T>(operation: string, region: string, cluster: ClusterRef | undefined, page: (client: EKSClient, token: { nextToken?: string }) => Promise<Page<T>>, account = cluster?.account): Promise<T[]> {
+  async #all<T>(operation: string, region: string, cluster: ClusterIdentity | undefined, page: (client: EKSClient, token: { nextToken?: string }) => Promise<Page<T>>, account = cluster?.account): Promise<T[]> {
     const items: T[] = [];
     let next: string | undefined;
     do {
@@ -168,7 +168,7 @@ export class EksCollector implements EksPort, EksWriter {
   }
 
   /** DescribeClusterVersions of the region (all pages), or undefined without the permission (version rules: ERROR). */
-  async versionCatalogue(cluster: ClusterRef): Promise<VersionCatalogue | undefined> {
+  async versionCatalogue(cluster: ClusterIdentity): Promise<VersionCatalogue | undefined> {
     try {
       return await this.#catalogues.get(cluster.region, async () => {
         const versions = await this.#all("DescribeClusterVersions", cluster.region, cluster, async (client, token) => {
@@ -185,7 +185,7 @@ export class EksCollector implements EksPort, EksWriter {
   }
 
   /** What DescribeAddonVersions says of one add-on on one Kubernetes version (undefined: EKS does not list it). */
-  #addonVersionInfo(cluster: ClusterRef, addonName: string, kubernetesVersion: string): Promise<AddonVersionInfo | undefined> {
+  #addonVersionInfo(cluster: ClusterIdentity, addonName: string, kubernetesVersion: string): Promise<AddonVersionInfo | undefined> {
     return this.#addonVersions.get(`${cluster.region}\n${addonName}\n${kubernetesVersion}`, async () => {
       const addons = await this.#all("DescribeAddonVersions", cluster.region, cluster, async (client, token) => {
         const page = await client.send(new DescribeAddonVersionsCommand({ addonName, kubernetesVersion, ...token }));
@@ -196,7 +196,7 @@ export class EksCollector implements EksPort, EksWriter {
   }
 
   /** The catalogue entries of the snapshot's add-ons, or undefined without the permission (addon-outdated: ERROR). */
-  async #addonCatalogue(cluster: ClusterRef, snapshot: ClusterSnapshot): Promise<AddonVersionInfo[] | undefined> {
+  async #addonCatalogue(cluster: ClusterIdentity, snapshot: ClusterSnapshot): Promise<AddonVersionInfo[] | undefined> {
     const version = snapshot.version;
     if (version === undefined) return [];
     try {
@@ -209,7 +209,7 @@ export class EksCollector implements EksPort, EksWriter {
   }
 
   /** The latest release of each node group's AMI type (SSM public parameters), or undefined without the permission. */
-  async #amiReleases(cluster: ClusterRef, snapshot: ClusterSnapshot): Promise<AmiReleases | undefined> {
+  async #amiReleases(cluster: ClusterIdentity, snapshot: ClusterSnapshot): Promise<AmiReleases | undefined> {
     const parameters = (snapshot.nodegroups ?? []).flatMap((group) => {
       const source = amiReleaseSource(group.amiType, group.version);
       return source.kind === "parameter" ? [source.parameter] : [];
@@ -227,7 +227,7 @@ export class EksCollector implements EksPort, EksWriter {
    * The upgrade-readiness insights of the cluster (ListInsights, all pages), and DescribeInsight of each one in ERROR
    * or WARNING: only those have a recommendation to act on, so a passing or unknown insight costs no call.
    */
-  async #insights(cluster: ClusterRef): Promise<{ summaries: InsightSummary[]; descriptions: Record<string, InsightDescription> }> {
+  async #insights(cluster: ClusterIdentity): Promise<{ summaries: InsightSummary[]; descriptions: Record<string, InsightDescription> }> {
     const summaries = await this.#all("ListInsights", cluster.region, cluster, async (client, token) => {
       const page = await client.send(new ListInsightsCommand({ clusterName: cluster.name, filter: { categories: [INSIGHT_CATEGORY] }, ...token }));
       return { items: page.insights ?? [], next: page.nextToken };
@@ -242,7 +242,7 @@ export class EksCollector implements EksPort, EksWriter {
    * is unreadable (upgrade-insights: ERROR for it, never PASS). Throttling and outages are thrown, as for every other
    * read of the collection, so that the callers' retries (SDK, sweep backoff, Lambda and its dead-letter queue) apply.
    */
-  async #describeInsight(cluster: ClusterRef, id: string): Promise<InsightDescription> {
+  async #describeInsight(cluster: ClusterIdentity, id: string): Promise<InsightDescription> {
     try {
       const { insight } = await this.#call("DescribeInsight", cluster.region, cluster, (client) => client.send(new DescribeInsightCommand({ clusterName: cluster.name, id })), { insightId: id });
       return insight ? { insight } : { unreadable: "DescribeInsight returned no insight" };
@@ -263,7 +263,7 @@ export class EksCollector implements EksPort, EksWriter {
    * DescribeCluster, and of the other data only the kinds in `reads` (with what they need): by default everything,
    * for every rule. Pass `readsFor(rules)` (rules/index.ts) to read only what the rules that run judge.
    */
-  async collect(cluster: ClusterRef, reads: Iterable<DataKind> = DATA_KINDS): Promise<CollectedCluster> {
+  async collect(cluster: ClusterIdentity, reads: Iterable<DataKind> = DATA_KINDS): Promise<CollectedCluster> {
     const kinds = readsClosure(reads);
     const described = await this.#call("DescribeCluster", cluster.region, cluster, (client) => client.send(new DescribeClusterCommand({ name: cluster.name })));
     if (!described.cluster) throw new EksUnavailable("DescribeCluster", { cause: new Error(`DescribeCluster of ${cluster.arn} returned no cluster`) });
@@ -303,7 +303,7 @@ export class EksCollector implements EksPort, EksWriter {
     return { snapshot, record, ...(versions && { versions }), ...(addonVersions && { addonVersions }), ...(amiReleases && { amiReleases }) };
   }
 
-  async describeUpdate(cluster: ClusterRef, updateId: string, scope: { nodegroupName?: string; addonName?: string } = {}): Promise<UpdateStatus> {
+  async describeUpdate(cluster: ClusterIdentity, updateId: string, scope: { nodegroupName?: string; addonName?: string } = {}): Promise<UpdateStatus> {
     const result = await this.#call(
       "DescribeUpdate",
       cluster.region,
@@ -325,7 +325,7 @@ export class EksCollector implements EksPort, EksWriter {
    * UpdateClusterConfig (remediation only): the one EKS write. Throws UpdateInProgress, AlreadyAtDesiredConfiguration,
    * EksRequestRejected, ClusterNotFound, AccessDenied, Throttled, EksUnavailable.
    */
-  async updateClusterConfig(cluster: ClusterRef, input: UpdateClusterConfigInput): Promise<StartedUpdate> {
+  async updateClusterConfig(cluster: ClusterIdentity, input: UpdateClusterConfigInput): Promise<StartedUpdate> {
     let result;
     try {
       const { publicAccessCidrs, ...flags } = input.resourcesVpcConfig;

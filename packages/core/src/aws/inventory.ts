@@ -3,7 +3,7 @@
 // EksCollector, whose per-region clients the inventory shares. No SDK here: it composes the two adapters.
 
 import { clusterArnOf, partitionOfRegion } from "../arn.ts";
-import type { ClusterRef } from "../pipeline/ports.ts";
+import type { ClusterIdentity } from "../model.ts";
 import { EksCollector } from "./eks.ts";
 import { StsIdentity } from "./sts.ts";
 
@@ -39,7 +39,7 @@ export class ClusterInventory {
    * The clusters of one region as references (ARN, account, region, name), sorted by name: of the caller's own
    * account, or of `memberAccount`, listed in its read-only role (the collector's AccountCredentials).
    */
-  async clusters(region: string, memberAccount?: string): Promise<ClusterRef[]> {
+  async clusters(region: string, memberAccount?: string): Promise<ClusterIdentity[]> {
     const [account, names] = await Promise.all([memberAccount ?? this.account(region), this.eks.clusterNames(region, memberAccount)]);
     const partition = partitionOfRegion(region);
     return [...names].sort().map((name) => ({ arn: clusterArnOf(partition, region, account, name), account, region, name }));

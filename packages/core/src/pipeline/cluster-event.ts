@@ -5,11 +5,13 @@ import { evaluate } from "../engine.ts";
 import { ClusterNotFound, SnapshotError } from "../errors.ts";
 import { rulesAffectedBy } from "../events/affected-rules.ts";
 import { EventRejected, parseClusterEvent, startsAsynchronousChange, type ClusterEvent, type EndpointConfigIntent } from "../events/cloudtrail.ts";
-import type { AlertCause, ClusterSnapshot, Rule } from "../model.ts";
+import type { Actor } from "../events/model.ts";
+import type { AlertCause, ClusterIdentity, ClusterSnapshot, Rule } from "../model.ts";
 import { normaliseCluster } from "../snapshot.ts";
 import { planIntent, type Transition } from "../state/transitions.ts";
-import { closeCluster, commitWithRetry, deliverAlerts, evaluateLive, historyEntry, invocation, outboxIdOf, principalsOf, readClusterState, recordHistory, renderTransitions, rulesOf, settingsOf, tagGrantFor, type Invocation } from "./evaluate-live.ts";
-import { EVENT_CLAIM_LEASE_SECONDS, type ClusterRef, type PipelineDeps, type ReadInput, type SettleMessage } from "./ports.ts";
+import { closeCluster, evaluateLive, tagGrantFor } from "./evaluate-live.ts";
+import { historyEntry, judge, recordHistory, type EventClaim, type Origin } from "./judgement.ts";
+import { EVENT_CLAIM_LEASE_SECONDS, rulesOf, settingsOf, type PipelineDeps, type ReadInput, type SettleMessage } from "./ports.ts";
 import { isMonitorActorOf } from "../remediation/ports.ts";
 
 export type ClusterEventOutcome =
@@ -36,7 +38,7 @@ export function causeOf(event: ClusterEvent, trigger: AlertCause["trigger"]): Al
   };
 }
 
-export function refOf(event: ClusterEvent): ClusterRef {
+export function refOf(event: ClusterEvent): ClusterIdentity {
   return { arn: event.clusterArn, account: event.account, region: event.region, name: event.clusterName };
 }
 
@@ -90,12 +92,18 @@ function eventOnlyIntent(event: ClusterEvent, vpc: EndpointConfigIntent, deploye
   return { snapshot, rules, note: "intended configuration judged from the CloudTrail event alone (the live cluster could not be read), change in progress" };
 }
 
+/** The principals of a CloudTrail identity, most specific first: the identity's ARN, then its session issuer's. */
+function principalsOf(actor: Actor): string[] {
+  return [actor.arn, actor.sessionIssuer?.arn].filter((arn): arn is string => typeof arn === "string" && arn !== "");
+}
+
 /**
  * The early alerts of an intent: written with the state change, then published. Their outbox entry is held for the
  * settle check, which the caller queues next saying it was published (the check's transaction deletes it); if the
- * publish fails, the entry stays for the retry of the event or, failing that, the settle check.
+ * publish fails, the entry stays for the retry of the event or, failing that, the settle check. Undefined when there
+ * is nothing to judge (nothing written).
  */
-async function raiseIntent(event: ClusterEvent, deps: PipelineDeps, run: Invocation): Promise<{ notify: readonly Transition[]; publishedOutboxId?: string }> {
+async function raiseIntent(event: ClusterEvent, deps: PipelineDeps, origin: Origin): Promise<{ notify: readonly Transition[]; publishedOutboxId?: string } | undefined> {
   const cluster = refOf(event);
   const cause = causeOf(event, "intent");
   let intended: Intended | undefined;
@@ -105,22 +113,22 @@ async function raiseIntent(event: ClusterEvent, deps: PipelineDeps, run: Invocat
     // An intent we cannot read is no reason to lose the event: the settle check judges the live cluster anyway.
     if (!(error instanceof SnapshotError)) throw error;
     deps.logger.warn("intended configuration unreadable: no early alert, the settle check follows", { eventId: event.eventId, clusterArn: cluster.arn, issues: error.issues });
-    return { notify: [] };
+    return undefined;
   }
-  if (!intended) return { notify: [] };
+  if (!intended) return undefined;
   const { snapshot, note } = intended;
   const rules = intentRules(rulesOf(deps)).filter((rule) => intended.rules === undefined || intended.rules.includes(rule.id));
   const tagGrant = await tagGrantFor(deps, snapshot);
-  const committed = await commitWithRetry(deps, cluster, run, async () => {
-    const now = deps.now();
-    const findings = evaluate(snapshot, deps.policy, { now, ...(tagGrant ? { tagGrant } : {}) }, rules);
-    const plan = planIntent(await readClusterState(deps, cluster, run), findings, { now, eventId: event.eventId, eventTime: event.eventTime, ...actorStamp(event) });
-    const history = historyEntry(cluster, now, "intent", cause, { findings, ...plan }, { note });
-    const heldUntil = new Date(now.getTime() + (settingsOf(deps).settleDelaySeconds + EVENT_CLAIM_LEASE_SECONDS) * 1000).toISOString();
-    return { plan, history, outbox: { id: outboxIdOf(history), alerts: renderTransitions(deps, cluster, plan.notify, cause, now, snapshot), heldFor: event.eventId, heldUntil } };
+  const { judgement } = await judge(deps, cluster, origin, {
+    plan(records) {
+      const now = deps.now();
+      const findings = evaluate(snapshot, deps.policy, { now, ...(tagGrant ? { tagGrant } : {}) }, rules);
+      const plan = planIntent(records, findings, { now, eventId: event.eventId, eventTime: event.eventTime, ...actorStamp(event) });
+      const heldUntil = new Date(now.getTime() + (settingsOf(deps).settleDelaySeconds + EVENT_CLAIM_LEASE_SECONDS) * 1000).toISOString();
+      return { plan, at: now, kind: "intent", cause, findings, note, judged: snapshot, hold: { heldFor: event.eventId, heldUntil } };
+    },
   });
-  await deliverAlerts(deps, cluster, committed.outbox, { keep: true });
-  return { notify: committed.plan.notify, ...(committed.outbox.alerts.length > 0 ? { publishedOutboxId: committed.outbox.id } : {}) };
+  return { notify: judgement.plan.notify, ...(judgement.outbox.alerts.length > 0 ? { publishedOutboxId: judgement.outbox.id } : {}) };
 }
 
 function actorStamp(event: ClusterEvent): { actor?: string } {
@@ -145,15 +153,17 @@ export function settleMessageOf(event: ClusterEvent, queuedAt: Date, publishedOu
   };
 }
 
-async function apply(event: ClusterEvent, deps: PipelineDeps, run: Invocation): Promise<ClusterEventOutcome> {
+/** Every path ends with one write that completes the event's claim. */
+async function apply(event: ClusterEvent, deps: PipelineDeps, claim: EventClaim): Promise<ClusterEventOutcome> {
   const cluster = refOf(event);
+  const origin: Origin = { eventId: event.eventId, claim };
   const base = { eventId: event.eventId, clusterArn: cluster.arn };
   if (isMonitorActorOf(event.actor, deps.remediation?.roleArn, deps.policy.accounts)) {
     // EKS Warden's own remediation call coming back: recorded, never judged as an intent nor remediated again; the
     // remediation that made it follows its update and reports the outcome itself.
     await recordHistory(
       deps,
-      run,
+      origin,
       historyEntry(cluster, deps.now(), "auto-remediation", causeOf(event, "event"), undefined, {
         note: `auto-remediation: EKS Warden's own ${event.eventName}${event.failed ? ` (failed: ${event.failed.errorCode})` : ""}`,
         remediation: { step: "cloudtrail", ...(event.updateId ? { updateId: event.updateId } : {}) },
@@ -165,7 +175,7 @@ async function apply(event: ClusterEvent, deps: PipelineDeps, run: Invocation): 
   }
   if (event.failed) {
     // Nothing changed; who tried what is still worth keeping.
-    await recordHistory(deps, run, historyEntry(cluster, deps.now(), "failed-call", causeOf(event, "event"), undefined, { failed: event.failed }));
+    await recordHistory(deps, origin, historyEntry(cluster, deps.now(), "failed-call", causeOf(event, "event"), undefined, { failed: event.failed }));
     return { status: "failed-call", ...base };
   }
   if (event.exemptionTag) {
@@ -174,23 +184,25 @@ async function apply(event: ClusterEvent, deps: PipelineDeps, run: Invocation): 
     await deps.store.recordTagGrant(cluster.arn, { ...(value !== undefined ? { value } : {}), principals: principalsOf(event.actor), at: event.eventTime.toISOString(), eventId: event.eventId });
   }
   if (event.eventName === "DeleteCluster") {
-    await closeCluster(deps, cluster, causeOf(event, "event"), "closed", run);
+    await closeCluster(deps, cluster, causeOf(event, "event"), "closed", origin);
     return { status: "closed", ...base };
   }
   if (startsAsynchronousChange(event)) {
     let intent: Awaited<ReturnType<typeof raiseIntent>>;
     try {
-      intent = await raiseIntent(event, deps, run);
+      intent = await raiseIntent(event, deps, origin);
     } catch (error) {
       // Whatever happened to the early alert, the change is still judged once it has settled: the check goes out
       // before the failure is thrown (the event's retry queues a second check, which finds nothing new).
       await deps.settleQueue.enqueue(settleMessageOf(event, deps.now()), settingsOf(deps).settleDelaySeconds);
       throw error;
     }
-    await deps.settleQueue.enqueue(settleMessageOf(event, deps.now(), intent.publishedOutboxId), settingsOf(deps).settleDelaySeconds);
-    return { status: "settling", ...base, earlyAlerts: intent.notify };
+    await deps.settleQueue.enqueue(settleMessageOf(event, deps.now(), intent?.publishedOutboxId), settingsOf(deps).settleDelaySeconds);
+    // Nothing was judged, so nothing written completed the claim.
+    if (!intent) await deps.store.completeEvent(claim.eventId, claim.at);
+    return { status: "settling", ...base, earlyAlerts: intent?.notify ?? [] };
   }
-  const outcome = await evaluateLive(deps, cluster, causeOf(event, "event"), { rules: rulesAffectedBy(event, rulesOf(deps)) }, run);
+  const outcome = await evaluateLive(deps, cluster, causeOf(event, "event"), { rules: rulesAffectedBy(event, rulesOf(deps)) }, origin);
   return { status: outcome.status, ...base, notified: outcome.notified };
 }
 
@@ -222,18 +234,16 @@ export async function processClusterEvent(read: ReadInput<ClusterEvent, EventRej
     return { status: "rejected", ...(error.eventId ? { eventId: error.eventId } : {}), reason: error.reason };
   }
   const event = read.value;
-  if ((await deps.store.claimEvent(event.eventId, deps.now())) === "duplicate") {
+  const claim: EventClaim = { eventId: event.eventId, at: deps.now() };
+  if ((await deps.store.claimEvent(claim.eventId, claim.at)) === "duplicate") {
     deps.logger.info("event already processed: skipped", { eventId: event.eventId, clusterArn: event.clusterArn });
     return { status: "duplicate", eventId: event.eventId };
   }
-  // The claim is completed by the use-case's own transaction when it writes one; otherwise here.
-  const run = invocation({ eventId: event.eventId, claimed: event.eventId });
   try {
-    const outcome = await apply(event, deps, run);
-    if (run.completedAt === undefined) await deps.store.completeEvent(event.eventId, deps.now());
-    return outcome;
+    return await apply(event, deps, claim);
   } catch (error) {
-    await deps.store.releaseEvent(event.eventId, run.completedAt).catch((releaseError: unknown) => {
+    // Also a claim this invocation completed itself before failing (a publish, the settle check): its retry must run.
+    await deps.store.releaseEvent(claim.eventId, claim.at).catch((releaseError: unknown) => {
       deps.logger.error("could not release the event claim; its retry waits for the lease to run out", { eventId: event.eventId, error: releaseError });
     });
     throw error;

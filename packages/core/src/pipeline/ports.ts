@@ -3,11 +3,10 @@
 
 import type { RenderedAlert } from "../alerts/render.ts";
 import type { AddonVersionInfo, AlertCause, AmiReleases, ClusterIdentity, ClusterSnapshot, DataKind, EvaluationContext, FindingStatus, Policy, Rule, Severity, TagGrant, VersionCatalogue } from "../model.ts";
-import type { RecordWrite, StoredRuleState, TransitionKind } from "../state/transitions.ts";
+import type { RecordWrite, StatePlan, StoredRuleState, TransitionKind } from "../state/transitions.ts";
 import type { RemediationMessage } from "../remediation/messages.ts";
 import type { RemediationDeps } from "../remediation/ports.ts";
-
-export type ClusterRef = ClusterIdentity;
+import { rules as registeredRules } from "../rules/index.ts";
 
 export type HistoryKind = "evaluation" | "intent" | "failed-call" | "closed" | "cluster-not-found" | "remediation" | "auto-remediation";
 
@@ -103,6 +102,22 @@ export interface Notifier {
   publish(alert: OutboxAlert): Promise<void>;
 }
 
+/** What a use-case plans for one cluster (pipeline/judgement.ts commits it): the records, the history entry, the alerts. */
+export interface Judgement {
+  readonly plan: StatePlan;
+  readonly history: HistoryEntry;
+  readonly outbox: PendingAlerts;
+}
+
+/**
+ * Sends what a committed judgement says, once its write is done. The alerts topic is always the first deliverer; an
+ * export of the same judgements (AWS Security Hub) is meant to be another. Tries everything it can, then throws its
+ * first failure, so that the input is retried.
+ */
+export interface Deliverer {
+  deliver(cluster: ClusterIdentity, judgement: Judgement): Promise<void>;
+}
+
 export interface CollectedCluster {
   readonly snapshot: ClusterSnapshot;
   /** Absent when the catalogue could not be read: version rules then report ERROR. */
@@ -129,9 +144,9 @@ export interface EksPort {
    * DescribeCluster and the other data in `reads` (default: every kind), nothing more. Throws ClusterNotFound,
    * Throttled, EksUnavailable.
    */
-  collect(cluster: ClusterRef, reads?: Iterable<DataKind>): Promise<CollectedCluster>;
+  collect(cluster: ClusterIdentity, reads?: Iterable<DataKind>): Promise<CollectedCluster>;
   /** DescribeUpdate. Throws UpdateNotFound, ClusterNotFound, Throttled, EksUnavailable. */
-  describeUpdate(cluster: ClusterRef, updateId: string, scope?: { nodegroupName?: string; addonName?: string }): Promise<UpdateStatus>;
+  describeUpdate(cluster: ClusterIdentity, updateId: string, scope?: { nodegroupName?: string; addonName?: string }): Promise<UpdateStatus>;
 }
 
 export interface SettleQueue {
@@ -142,7 +157,7 @@ export interface SettleQueue {
 /** A settle check: follow the change `eventId` started on the cluster to its end. Serialisable as JSON. */
 export interface SettleMessage {
   readonly version: 1;
-  readonly cluster: ClusterRef;
+  readonly cluster: ClusterIdentity;
   readonly eventId: string;
   readonly eventName: string;
   readonly updateId?: string;
@@ -210,6 +225,16 @@ export interface PipelineDeps {
   readonly settings?: Partial<PipelineSettings>;
   /** The remediation ports; absent: nothing is ever remediated, whatever the policy says. */
   readonly remediation?: RemediationDeps;
+  /** Deliverers of every committed judgement after the alerts topic (none yet). */
+  readonly deliverers?: readonly Deliverer[];
+}
+
+export function settingsOf(deps: Pick<PipelineDeps, "settings">): PipelineSettings {
+  return { ...DEFAULT_PIPELINE_SETTINGS, ...deps.settings };
+}
+
+export function rulesOf(deps: Pick<PipelineDeps, "rules">): readonly Rule[] {
+  return deps.rules ?? registeredRules;
 }
 
 /** The evaluation context of a collected cluster at `now`: the catalogues it was read with. */

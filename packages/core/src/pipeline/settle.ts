@@ -9,8 +9,9 @@ import type { AlertCause } from "../model.ts";
 import { issuesFromZod } from "../zod-issues.ts";
 import type { Transition } from "../state/transitions.ts";
 import { rulesAffectedBy } from "../events/affected-rules.ts";
-import { closeCluster, evaluateLive, flushPendingAlerts, invocation, rulesOf, settingsOf } from "./evaluate-live.ts";
-import type { PipelineDeps, ReadInput, SettleMessage } from "./ports.ts";
+import { closeCluster, evaluateLive } from "./evaluate-live.ts";
+import { flushOutbox, type Origin } from "./judgement.ts";
+import { rulesOf, settingsOf, type PipelineDeps, type ReadInput, type SettleMessage } from "./ports.ts";
 import { isRemediationMessage, remediationMessageSchema, type RemediationMessage } from "../remediation/messages.ts";
 import { processRemediationMessage, remediateSettled, type RemediationResult } from "../remediation/run.ts";
 
@@ -157,25 +158,25 @@ export async function processSettleCheck(read: ReadInput<SettleMessage | Remedia
     return { status: "rejected" };
   }
   if ("kind" in read.value) {
-    await flushPendingAlerts(deps, read.value.cluster);
+    await flushOutbox(deps, read.value.cluster, {});
     return { status: "remediation", remediation: await processRemediationMessage(deps, read.value) };
   }
   const message = read.value;
   // Alerts left pending are published, and the early alerts' entry cleared, with the state read of whichever path follows.
-  const run = invocation({ eventId: message.eventId, ...(message.publishedOutboxId ? { publishedOutboxId: message.publishedOutboxId } : {}) });
+  const origin: Origin = { eventId: message.eventId, ...(message.publishedOutboxId ? { publishedOutboxId: message.publishedOutboxId } : {}) };
   let state;
   try {
     state = await changeState(message, deps);
   } catch (error) {
     if (!(error instanceof ClusterNotFound)) throw error;
-    await closeCluster(deps, message.cluster, causeOf(message), "cluster-not-found", run);
+    await closeCluster(deps, message.cluster, causeOf(message), "cluster-not-found", origin);
     return { status: "cluster-not-found" };
   }
   if (!state.done) {
     const attempt = message.attempt + 1;
     if (attempt > settingsOf(deps).maxSettleAttempts) throw new SettleTimeout(message);
     const delaySeconds = settleDelay(attempt, deps);
-    await flushPendingAlerts(deps, message.cluster, run);
+    await flushOutbox(deps, message.cluster, origin);
     const { publishedOutboxId: _cleared, ...next } = message;
     await deps.settleQueue.enqueue({ ...next, attempt }, delaySeconds);
     deps.logger.info("change still in progress: checking again later", { clusterArn: message.cluster.arn, eventId: message.eventId, attempt, delaySeconds, updateStatus: state.updateStatus });
@@ -191,7 +192,7 @@ export async function processSettleCheck(read: ReadInput<SettleMessage | Remedia
       ...(state.updateStatus ? { updateStatus: state.updateStatus } : {}),
       ...(state.note ? { note: state.note } : {}),
     },
-    run,
+    origin,
   );
   if (outcome.status === "cluster-not-found") return { status: "cluster-not-found" };
   // A settled FAIL of a change that asked for an endpoint configuration may be remediated (never the intent).

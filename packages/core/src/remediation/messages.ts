@@ -3,14 +3,14 @@
 // the cluster's remediation record; "follow" reads that update (DescribeUpdate) until it ends.
 
 import * as z from "zod/mini";
-import type { ClusterRef } from "../pipeline/ports.ts";
+import type { ClusterIdentity } from "../model.ts";
 import type { OpeningCall } from "./render.ts";
 
 export interface RemediationMessage {
   readonly version: 1;
   readonly kind: "remediation";
   readonly step: "call" | "follow";
-  readonly cluster: ClusterRef;
+  readonly cluster: ClusterIdentity;
   readonly attemptId: string;
   readonly updateId?: string;
   /** 1 for the first delivery of this step. */

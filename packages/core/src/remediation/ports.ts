@@ -3,7 +3,7 @@
 // (EksCollector.updateClusterConfig, DynamoStateStore.readRemediation/writeRemediation).
 
 import type { Actor } from "../events/model.ts";
-import type { ClusterRef } from "../pipeline/ports.ts";
+import type { ClusterIdentity } from "../model.ts";
 import type { RemediationRecord, UpdateClusterConfigInput } from "./plan.ts";
 
 export interface StartedUpdate {
@@ -14,7 +14,7 @@ export interface StartedUpdate {
 
 export interface EksWriter {
   /** Throws UpdateInProgress, AlreadyAtDesiredConfiguration, EksRequestRejected, ClusterNotFound, AccessDenied, Throttled, EksUnavailable. */
-  updateClusterConfig(cluster: ClusterRef, input: UpdateClusterConfigInput): Promise<StartedUpdate>;
+  updateClusterConfig(cluster: ClusterIdentity, input: UpdateClusterConfigInput): Promise<StartedUpdate>;
 }
 
 export interface RemediationStore {

@@ -9,10 +9,11 @@
 import { evaluate } from "../engine.ts";
 import { AccessDenied, AccountUnreachable, AlreadyAtDesiredConfiguration, ClusterNotFound, EksRequestRejected, StateConflict, UpdateInProgress, UpdateNotFound } from "../errors.ts";
 import { EXEMPTION_TAG } from "../exemptions.ts";
-import type { AlertCause, ClusterSnapshot, Finding } from "../model.ts";
-import { evaluateLive, historyEntry, rulesOf, settingsOf } from "../pipeline/evaluate-live.ts";
+import type { AlertCause, ClusterIdentity, ClusterSnapshot, Finding } from "../model.ts";
+import { evaluateLive } from "../pipeline/evaluate-live.ts";
+import { historyEntry, recordHistory } from "../pipeline/judgement.ts";
 import { readsFor } from "../rules/index.ts";
-import type { ClusterRef, HistoryEntry, PipelineDeps } from "../pipeline/ports.ts";
+import { rulesOf, settingsOf, type HistoryEntry, type PipelineDeps } from "../pipeline/ports.ts";
 import type { RemediationMessage } from "./messages.ts";
 import {
   actorName,
@@ -60,16 +61,16 @@ function openedCause(opened: OpeningCall): AlertCause {
 
 type StepDetails = Omit<NonNullable<HistoryEntry["remediation"]>, "step">;
 
-async function record(deps: PipelineDeps, cluster: ClusterRef, step: string, opened: OpeningCall, details: StepDetails, note: string): Promise<void> {
+async function record(deps: PipelineDeps, cluster: ClusterIdentity, step: string, opened: OpeningCall, details: StepDetails, note: string): Promise<void> {
   deps.logger.info(`remediation: ${note}`, { clusterArn: cluster.arn, step, updateId: details.updateId, attemptId: details.attemptId });
-  await deps.store.appendHistory(historyEntry(cluster, deps.now(), "remediation", openedCause(opened), undefined, { note, remediation: { ...details, step } }));
+  await recordHistory(deps, {}, historyEntry(cluster, deps.now(), "remediation", openedCause(opened), undefined, { note, remediation: { ...details, step } }));
 }
 
 /**
  * The role that calls UpdateClusterConfig on the cluster, as CloudTrail names it: in a member account the remediation
  * role the monitor assumes there (policy.accounts[].remediationRoleArn), else the monitor's own.
  */
-export function actingRoleArn(deps: Pick<PipelineDeps, "policy" | "remediation">, cluster: ClusterRef): string | undefined {
+export function actingRoleArn(deps: Pick<PipelineDeps, "policy" | "remediation">, cluster: ClusterIdentity): string | undefined {
   return deps.policy.accounts.find((account) => account.id === cluster.account && account.roleArn !== undefined)?.remediationRoleArn ?? deps.remediation?.roleArn;
 }
 
@@ -125,7 +126,7 @@ function withOverride(current: RemediationRecord, decision: RemediationDecision)
  */
 export async function remediateSettled(
   deps: PipelineDeps,
-  cluster: ClusterRef,
+  cluster: ClusterIdentity,
   live: { findings: readonly Finding[]; snapshot: ClusterSnapshot },
   opened: OpeningCall & { readonly eventId: string },
 ): Promise<RemediationResult | undefined> {
@@ -190,7 +191,7 @@ export async function remediateSettled(
 }
 
 /** Whether a retried call is still wanted: the endpoint still fails and no tag forbids it now. */
-async function stillWanted(deps: PipelineDeps, cluster: ClusterRef): Promise<{ wanted: true } | { wanted: false; reason: string; closed?: boolean }> {
+async function stillWanted(deps: PipelineDeps, cluster: ClusterIdentity): Promise<{ wanted: true } | { wanted: false; reason: string; closed?: boolean }> {
   const rule = rulesOf(deps).filter((candidate) => candidate.id === REMEDIATION_RULE_ID);
   let snapshot: ClusterSnapshot;
   try {
@@ -216,7 +217,7 @@ async function stillWanted(deps: PipelineDeps, cluster: ClusterRef): Promise<{ w
 }
 
 /** Makes the reserved attempt's call (first time inline from the settle check, later from a "call" message). */
-async function callStep(deps: RemediatingDeps, cluster: ClusterRef, attemptId: string, opened: OpeningCall, delivery: number, inline: boolean): Promise<RemediationResult> {
+async function callStep(deps: RemediatingDeps, cluster: ClusterIdentity, attemptId: string, opened: OpeningCall, delivery: number, inline: boolean): Promise<RemediationResult> {
   const rem = deps.remediation;
   const attempt = (await rem.store.readRemediation(cluster.arn))?.attempts.find((candidate) => candidate.id === attemptId);
   if (!attempt || (attempt.status !== "calling" && attempt.status !== "retrying")) return { step: "call", result: "nothing to call" };

@@ -87,6 +87,9 @@ export interface StatePlan {
   readonly stale: boolean;
 }
 
+/** A plan that can never be stale: it does not judge the live cluster (an intent, a close). */
+export type FreshPlan = StatePlan & { readonly stale: false };
+
 export interface EvaluationStamp {
   readonly now: Date;
   /** When the cluster was read for this evaluation (defaults to now). */
@@ -266,7 +269,7 @@ function withIntent(record: StoredRuleState, intent: IntentMarker | undefined): 
  * Plans an intent evaluation: the stored status stays; a FAIL the change would open (or escalate, or an expiry), or
  * an EXEMPT it would newly put behind an exemption, raises an early alert and leaves a marker on the record so the settled evaluation does not repeat it.
  */
-export function planIntent(previous: readonly StoredRuleState[], findings: readonly Finding[], stamp: EvaluationStamp & { eventId: string }): StatePlan {
+export function planIntent(previous: readonly StoredRuleState[], findings: readonly Finding[], stamp: EvaluationStamp & { eventId: string }): FreshPlan {
   const open = byRule(previous);
   const now = stamp.now.toISOString();
   const writes: RecordWrite[] = [];
@@ -307,7 +310,7 @@ export function planIntent(previous: readonly StoredRuleState[], findings: reado
 }
 
 /** Plans closing a deleted cluster: every record is kept, marked closed; nothing is notified. */
-export function planClose(previous: readonly StoredRuleState[], stamp: EvaluationStamp): StatePlan {
+export function planClose(previous: readonly StoredRuleState[], stamp: EvaluationStamp): FreshPlan {
   const now = stamp.now.toISOString();
   const writes = previous
     .filter((record) => record.closed === undefined)

@@ -14,10 +14,10 @@
 import { parseClusterArn } from "../arn.ts";
 import { AccountUnreachable, Throttled } from "../errors.ts";
 import { renderAccountUnreachable } from "../alerts/coverage.ts";
-import type { ClusterSnapshot, Finding, VersionCatalogue } from "../model.ts";
-import { closeCluster, commitWithRetry, evaluateLive, historyEntry, invocation, outboxIdOf, readClusterState, renderTransitions, deliverAlerts, rulesOf } from "../pipeline/evaluate-live.ts";
-import type { AlertCause } from "../model.ts";
-import type { ClusterRef, CollectedCluster, PipelineDeps } from "../pipeline/ports.ts";
+import type { AlertCause, ClusterIdentity, ClusterSnapshot, Finding, VersionCatalogue } from "../model.ts";
+import { closeCluster, evaluateLive } from "../pipeline/evaluate-live.ts";
+import { judge } from "../pipeline/judgement.ts";
+import { rulesOf, type CollectedCluster, type PipelineDeps } from "../pipeline/ports.ts";
 import { planEvaluation } from "../state/transitions.ts";
 
 /** Which clusters exist (ClusterInventory implements it). */
@@ -26,7 +26,7 @@ export interface InventoryPort {
    * The clusters of one region, of the caller's own account or of a member account. Throws (typed errors) when the
    * region cannot be listed; AccountUnreachable when the member account's role cannot be assumed.
    */
-  clusters(region: string, memberAccount?: string): Promise<ClusterRef[]>;
+  clusters(region: string, memberAccount?: string): Promise<ClusterIdentity[]>;
   /** The account the credentials belong to. */
   account(region: string): Promise<string>;
 }
@@ -66,7 +66,7 @@ export const DEFAULT_SWEEP_CONCURRENCY = 8;
 
 /** What the sweep learnt about one cluster it could read: the facts the digest reports on. */
 export interface SweptCluster {
-  readonly ref: ClusterRef;
+  readonly ref: ClusterIdentity;
   readonly status: "evaluated" | "stale" | "cluster-not-found" | "unreadable";
   readonly findings: readonly Finding[];
   readonly snapshot?: Pick<ClusterSnapshot, "version" | "supportType" | "status"> & { readonly nodegroups: number; readonly addons: number };
@@ -90,7 +90,7 @@ export interface SweepResult {
   readonly regions: readonly RegionOutcome[];
   readonly clusters: readonly SweptCluster[];
   /** Clusters whose state was closed because ListClusters no longer returns them. */
-  readonly closed: readonly ClusterRef[];
+  readonly closed: readonly ClusterIdentity[];
   readonly alertsPublished: number;
   /** Member accounts whose role could not be assumed: none of their clusters was read or closed. */
   readonly unreachableAccounts: readonly UnreachableAccount[];
@@ -125,7 +125,7 @@ export async function inPool<T>(items: readonly T[], size: number, work: (item: 
 const defaultSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** What the digest keeps of one evaluation: the findings and a summary of the snapshot (not the whole record). */
-export function sweptCluster(ref: ClusterRef, status: SweptCluster["status"], findings: readonly Finding[], collected?: CollectedCluster): SweptCluster {
+export function sweptCluster(ref: ClusterIdentity, status: SweptCluster["status"], findings: readonly Finding[], collected?: CollectedCluster): SweptCluster {
   const snapshot = collected?.snapshot;
   return {
     ref,
@@ -147,7 +147,7 @@ export function sweptCluster(ref: ClusterRef, status: SweptCluster["status"], fi
 }
 
 /** One ERROR finding per rule: the cluster could not be read, so no rule could decide. */
-export function unreadableFindings(deps: PipelineDeps, ref: ClusterRef, problem: string): Finding[] {
+export function unreadableFindings(deps: PipelineDeps, ref: ClusterIdentity, problem: string): Finding[] {
   return rulesOf(deps).map((rule) => ({
     ruleId: rule.id,
     clusterArn: ref.arn,
@@ -163,21 +163,17 @@ export function unreadableFindings(deps: PipelineDeps, ref: ClusterRef, problem:
 }
 
 /** Stores ERROR findings for a cluster that could not be read (ERRORED once; an open FAIL stays open). */
-async function recordUnreadable(deps: PipelineDeps, ref: ClusterRef, findings: readonly Finding[]): Promise<number> {
-  const run = invocation();
-  const committed = await commitWithRetry(deps, ref, run, async () => {
-    const now = deps.now();
-    const plan = planEvaluation(await readClusterState(deps, ref, run), findings, { now });
-    if (plan.stale) return undefined;
-    const history = historyEntry(ref, now, "evaluation", SWEEP_CAUSE, { findings, ...plan }, { note: "cluster could not be read by the sweep" });
-    return { plan, history, outbox: { id: outboxIdOf(history), alerts: renderTransitions(deps, ref, plan.notify, SWEEP_CAUSE, now) } };
+async function recordUnreadable(deps: PipelineDeps, ref: ClusterIdentity, findings: readonly Finding[]): Promise<number> {
+  const judged = await judge(deps, ref, {}, {
+    plan(records) {
+      const now = deps.now();
+      return { plan: planEvaluation(records, findings, { now }), at: now, kind: "evaluation", cause: SWEEP_CAUSE, findings, note: "cluster could not be read by the sweep" };
+    },
   });
-  if (!committed) return 0;
-  if (committed.outbox) await deliverAlerts(deps, ref, committed.outbox);
-  return committed.plan.notify.length;
+  return judged.kind === "planned" ? judged.judgement.plan.notify.length : 0;
 }
 
-async function sweepCluster(deps: SweepDeps, ref: ClusterRef, options: SweepOptions): Promise<{ swept: SweptCluster; alerts: number }> {
+async function sweepCluster(deps: SweepDeps, ref: ClusterIdentity, options: SweepOptions): Promise<{ swept: SweptCluster; alerts: number }> {
   const attempts = options.attempts ?? 3;
   const sleep = deps.sleep ?? defaultSleep;
   let lastError: unknown;
@@ -210,7 +206,7 @@ export interface FleetListing {
   /** One per account and region, the caller's own account first, each member account's regions after it. */
   readonly regions: readonly RegionOutcome[];
   /** The clusters found, in the order of `regions`. */
-  readonly clusters: readonly ClusterRef[];
+  readonly clusters: readonly ClusterIdentity[];
   /** Per account and region listed (`${account}\n${region}`): the ARNs ListClusters returned. */
   readonly listed: ReadonlyMap<string, ReadonlySet<string>>;
   /** Member accounts whose role could not be assumed: none of their regions was listed. */
@@ -240,7 +236,7 @@ export interface FleetListingOptions {
 export async function listFleet(inventory: InventoryPort, options: FleetListingOptions): Promise<FleetListing> {
   const describe = options.describeProblem ?? describeError;
   const regions: RegionOutcome[] = [];
-  const clusters: ClusterRef[] = [];
+  const clusters: ClusterIdentity[] = [];
   const listed = new Map<string, Set<string>>();
   const unreachable = new Map<string, UnreachableAccount>();
   let ownAccount: string | undefined;
@@ -256,7 +252,7 @@ export async function listFleet(inventory: InventoryPort, options: FleetListingO
       report({ region, account: known.account, clusters: 0, problem: known.problem });
       continue;
     }
-    let found: ClusterRef[];
+    let found: ClusterIdentity[];
     try {
       found = await inventory.clusters(region, member);
       const account = member ?? found[0]?.account ?? (await inventory.account(region));
@@ -300,13 +296,13 @@ export async function runSweep(deps: SweepDeps, options: SweepOptions): Promise<
 
   // Gone: open state in an account and region that were listed, not listed, and last read before the listing (a
   // cluster created since the listing, already evaluated in real time, is not gone).
-  const closed: ClusterRef[] = [];
+  const closed: ClusterIdentity[] = [];
   for (const stored of await deps.stateIndex.openClusters()) {
     const identity = parseClusterArn(stored.arn);
     const listing = identity ? listed.get(`${identity.account}\n${identity.region}`) : undefined;
     if (!identity || !listing || listing.has(stored.arn)) continue;
     if (Date.parse(stored.observedAt) >= startedAt.getTime()) continue;
-    const ref: ClusterRef = { arn: stored.arn, account: identity.account, region: identity.region, name: identity.name };
+    const ref: ClusterIdentity = { arn: stored.arn, account: identity.account, region: identity.region, name: identity.name };
     try {
       await closeCluster(deps, ref, SWEEP_CAUSE, "closed");
       closed.push(ref);

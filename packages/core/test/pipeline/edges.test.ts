@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { ClusterNotFound, StateConflict } from "../../src/errors.ts";
 import { handleClusterEvent, readClusterEvent } from "../../src/pipeline/cluster-event.ts";
 import { evaluateLive } from "../../src/pipeline/evaluate-live.ts";
+import type { Deliverer } from "../../src/pipeline/ports.ts";
 import { handleSettleCheck, parseSettleMessage, readSettleMessage, SettleMessageInvalid, SettleTimeout } from "../../src/pipeline/settle.ts";
 import { MemoryStateStore } from "./memory-store.ts";
 import { parsePolicy } from "../../src/policy.ts";
@@ -120,6 +121,32 @@ describe("retries and failures around the store", () => {
     expect(w.notifier.alerts.filter((alert) => alert.attributes.ruleId === "endpoint-public-access").map((alert) => alert.subject)).toEqual(["[CRITICAL] lab (eu-west-1): EKS API endpoint open to 0.0.0.0/0"]);
     expect(w.store.history[0]?.cause.eventId).toBeUndefined();
     expect((await w.store.readState(LAB.arn)).every((record) => record.lastEventId === undefined)).toBe(true);
+  });
+});
+
+describe("deliverers after the alerts topic", () => {
+  it("a further deliverer gets every committed judgement once its alerts are out; its failure is thrown after the others delivered", async () => {
+    const w = world();
+    w.eks.clusters.set(LAB.arn, clusterRecord(LAB, OPEN));
+    const delivered: { arn: string; kind: string; notified: string[]; published: number }[] = [];
+    const exporter: Deliverer = {
+      async deliver(cluster, judgement) {
+        delivered.push({ arn: cluster.arn, kind: judgement.history.kind, notified: judgement.plan.notify.map((transition) => transition.ruleId), published: w.notifier.alerts.length });
+      },
+    };
+    await evaluateLive({ ...w, deliverers: [exporter] }, LAB, { trigger: "sweep" });
+    expect(w.notifier.alerts.map((alert) => alert.attributes.ruleId)).toContain("endpoint-public-access");
+    expect(delivered).toEqual([{ arn: LAB.arn, kind: "evaluation", notified: w.notifier.alerts.map((alert) => alert.attributes.ruleId), published: w.notifier.alerts.length }]);
+
+    const failing: Deliverer = {
+      async deliver() {
+        throw new Error("export unavailable");
+      },
+    };
+    w.eks.clusters.set(LAB.arn, clusterRecord(LAB, PRIVATE));
+    await expect(evaluateLive({ ...w, deliverers: [failing, exporter] }, LAB, { trigger: "sweep" })).rejects.toThrow("export unavailable");
+    expect(delivered.map((entry) => entry.notified)).toEqual([delivered[0]!.notified, ["endpoint-public-access"]]);
+    expect(w.notifier.alerts.at(-1)?.attributes.transition).toBe("RESOLVED");
   });
 });
 

@@ -4,9 +4,9 @@ import { readFileSync } from "node:fs";
 import { ClusterNotFound, UpdateNotFound } from "../../src/errors.ts";
 import type { RenderedAlert } from "../../src/alerts/render.ts";
 import { readsClosure } from "../../src/permissions.ts";
-import { DATA_KINDS, type DataKind } from "../../src/model.ts";
+import { DATA_KINDS, type ClusterIdentity, type DataKind } from "../../src/model.ts";
 import { defaultPolicy } from "../../src/policy.ts";
-import type { ClusterRef, CollectedCluster, EksPort, Logger, Notifier, PipelineDeps, SettleMessage, SettleQueue, UpdateStatus } from "../../src/pipeline/ports.ts";
+import type { CollectedCluster, EksPort, Logger, Notifier, PipelineDeps, SettleMessage, SettleQueue, UpdateStatus } from "../../src/pipeline/ports.ts";
 import { normaliseCluster, normaliseVersionCatalogue } from "../../src/snapshot.ts";
 import { MemoryStateStore } from "./memory-store.ts";
 import { fixturePath } from "../../../../test/fixtures/index.ts";
@@ -20,7 +20,7 @@ function fixtureData(file: string): JsonRecord {
 export const versionCatalogue = normaliseVersionCatalogue(fixtureData("DescribeClusterVersions.json"));
 
 /** The real 1.35 record, renamed to the given cluster, with the endpoint configuration the test wants. */
-export function clusterRecord(ref: ClusterRef, vpc: { endpointPublicAccess: boolean; endpointPrivateAccess: boolean; publicAccessCidrs: string[] }, extra: JsonRecord = {}): JsonRecord {
+export function clusterRecord(ref: ClusterIdentity, vpc: { endpointPublicAccess: boolean; endpointPrivateAccess: boolean; publicAccessCidrs: string[] }, extra: JsonRecord = {}): JsonRecord {
   const base = fixtureData("DescribeCluster.v1-35.modern-fields.json").cluster as JsonRecord;
   return {
     ...base,
@@ -45,7 +45,7 @@ export class FakeEks implements EksPort {
   readonly reads: DataKind[][] = [];
 
   /** Like the adapter: only what `reads` asks for (no node groups, add-ons or insights in these clusters). */
-  async collect(cluster: ClusterRef, reads: Iterable<DataKind> = DATA_KINDS): Promise<CollectedCluster> {
+  async collect(cluster: ClusterIdentity, reads: Iterable<DataKind> = DATA_KINDS): Promise<CollectedCluster> {
     this.collectCalls += 1;
     const kinds = readsClosure(reads);
     this.reads.push([...kinds].sort());
@@ -67,7 +67,7 @@ export class FakeEks implements EksPort {
     };
   }
 
-  async describeUpdate(cluster: ClusterRef, updateId: string): Promise<UpdateStatus> {
+  async describeUpdate(cluster: ClusterIdentity, updateId: string): Promise<UpdateStatus> {
     const failure = this.failures.shift();
     if (failure) throw failure;
     if (!this.clusters.has(cluster.arn)) throw new ClusterNotFound(cluster.arn);

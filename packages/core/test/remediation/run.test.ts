@@ -3,7 +3,8 @@
 import { describe, expect, it } from "vitest";
 import { AccountUnreachable, AlreadyAtDesiredConfiguration, EksRequestRejected, EksUnavailable, StateConflict, UpdateInProgress } from "../../src/errors.ts";
 import { processClusterEvent } from "../../src/pipeline/cluster-event.ts";
-import { DEFAULT_PIPELINE_SETTINGS, type ClusterRef, type SettleMessage } from "../../src/pipeline/ports.ts";
+import type { ClusterIdentity } from "../../src/model.ts";
+import { DEFAULT_PIPELINE_SETTINGS, type SettleMessage } from "../../src/pipeline/ports.ts";
 import { processSettleCheck, readSettleMessage } from "../../src/pipeline/settle.ts";
 import { parsePolicy } from "../../src/policy.ts";
 import type { RemediationMessage } from "../../src/remediation/messages.ts";
@@ -13,7 +14,7 @@ import { formatDuration, renderRemediationAlert } from "../../src/remediation/re
 import { actingRoleArn } from "../../src/remediation/run.ts";
 import { clusterRecord, OPEN, PRIVATE, world, type World } from "../pipeline/fakes.ts";
 
-const REF: ClusterRef = { arn: "arn:aws:eks:eu-west-1:111122223333:cluster/payments-prod", account: "111122223333", region: "eu-west-1", name: "payments-prod" };
+const REF: ClusterIdentity = { arn: "arn:aws:eks:eu-west-1:111122223333:cluster/payments-prod", account: "111122223333", region: "eu-west-1", name: "payments-prod" };
 const ROLE = "arn:aws:iam::111122223333:role/warden/eks-warden-prod-SettleRole";
 const ALICE = { type: "IAMUser", arn: "arn:aws:iam::111122223333:user/alice", userName: "alice" };
 
@@ -41,7 +42,7 @@ class ScriptedWriter implements EksWriter {
     readonly w: World,
     readonly script: (Error | string)[],
   ) {}
-  async updateClusterConfig(cluster: ClusterRef, input: UpdateClusterConfigInput): Promise<StartedUpdate> {
+  async updateClusterConfig(cluster: ClusterIdentity, input: UpdateClusterConfigInput): Promise<StartedUpdate> {
     this.calls.push(input);
     const next = this.script.shift() ?? "u-close";
     if (next instanceof Error) throw next;

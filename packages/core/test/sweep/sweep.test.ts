@@ -2,21 +2,21 @@
 // clusters closed only in regions that were listed, unreadable clusters ERROR and the run going on.
 import { describe, expect, it } from "vitest";
 import { AccessDenied, AccountUnreachable, EksUnavailable, Throttled } from "../../src/errors.ts";
-import type { ClusterRef } from "../../src/pipeline/ports.ts";
+import type { ClusterIdentity } from "../../src/model.ts";
 import { inPool, listFleet, runSweep, type InventoryPort, type StateIndex, type SweepDeps } from "../../src/sweep/sweep.ts";
 import { clusterRecord, OPEN, PRIVATE, world, type World } from "../pipeline/fakes.ts";
 
 const ACCOUNT = "111122223333";
-const ref = (region: string, name: string, account = ACCOUNT): ClusterRef => ({ arn: `arn:aws:eks:${region}:${account}:cluster/${name}`, account, region, name });
+const ref = (region: string, name: string, account = ACCOUNT): ClusterIdentity => ({ arn: `arn:aws:eks:${region}:${account}:cluster/${name}`, account, region, name });
 
 class FakeInventory implements InventoryPort {
-  readonly byRegion = new Map<string, ClusterRef[]>();
+  readonly byRegion = new Map<string, ClusterIdentity[]>();
   readonly failing = new Map<string, Error>();
   /** Member accounts: "<account> <region>" -> its clusters; accounts whose role cannot be assumed. */
-  readonly byMember = new Map<string, ClusterRef[]>();
+  readonly byMember = new Map<string, ClusterIdentity[]>();
   readonly unreachable = new Set<string>();
   readonly listings: string[] = [];
-  async clusters(region: string, member?: string): Promise<ClusterRef[]> {
+  async clusters(region: string, member?: string): Promise<ClusterIdentity[]> {
     this.listings.push(`${member ?? "own"} ${region}`);
     if (member !== undefined) {
       if (this.unreachable.has(member)) throw new AccountUnreachable(member, `arn:aws:iam::${member}:role/eks-warden-member-read`, "AccessDenied");
@@ -47,7 +47,7 @@ function sweepWorld(): SweepWorld {
   return Object.assign(base, { inventory: new FakeInventory(), stateIndex, waits, sleep: async (ms: number) => void waits.push(ms) });
 }
 
-function addCluster(w: SweepWorld, cluster: ClusterRef, vpc = PRIVATE): void {
+function addCluster(w: SweepWorld, cluster: ClusterIdentity, vpc = PRIVATE): void {
   w.inventory.byRegion.set(cluster.region, [...(w.inventory.byRegion.get(cluster.region) ?? []), cluster]);
   w.eks.clusters.set(cluster.arn, clusterRecord(cluster, vpc));
 }
@@ -179,7 +179,7 @@ describe("runSweep", () => {
 describe("runSweep across member accounts", () => {
   const MEMBER = "222222222222";
   const MISSING = "444444444444";
-  const addMemberCluster = (w: SweepWorld, cluster: ClusterRef, vpc = PRIVATE): void => {
+  const addMemberCluster = (w: SweepWorld, cluster: ClusterIdentity, vpc = PRIVATE): void => {
     const key = `${cluster.account} ${cluster.region}`;
     w.inventory.byMember.set(key, [...(w.inventory.byMember.get(key) ?? []), cluster]);
     w.eks.clusters.set(cluster.arn, clusterRecord(cluster, vpc));

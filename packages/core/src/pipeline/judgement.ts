@@ -1,0 +1,251 @@
+// One kernel for every judgement of a cluster (docs/design.md, Data flow 5-6). A use-case gives two steps: `observe`
+// reads what it judges (the live cluster, or nothing) and `plan` turns the stored records and that observation into
+// a Draft (findings -> transitions -> the records to write, what the history entry says, how the alerts are told).
+// `judge` runs them in ONE unit of work, then hands the committed Judgement to the deliverers. Real time, settle, the
+// sweep and remediation's follow-up all go through it.
+//
+// The unit of work: the state is read after the observation, with the outbox in the same consistent read (entries
+// an earlier attempt could not confirm published are published first: at least once, never lost); the plan is
+// written in one conditional transaction that also completes the event's claim and deletes the outbox entries known
+// published. Losing that write means another evaluation got there first: both steps run again from a fresh read (of
+// the cluster too), so the newer view always wins and one transition is announced once.
+//
+// Delivery: every alert of the committed outbox is published; on a failure the entry stays (the retry of the input,
+// or the next judgement of the cluster, publishes it) and the first failure is rethrown. An early alert's entry is
+// held for its change's settle check (`heldFor`), whose message says it was published: the check's own transaction
+// deletes it, and no other judgement publishes it again before `heldUntil`.
+
+import { renderAlert, type RenderedAlert } from "../alerts/render.ts";
+import { StateConflict } from "../errors.ts";
+import type { AlertCause, ClusterIdentity, ClusterSnapshot, Finding } from "../model.ts";
+import { effectiveRemediation, REMEDIATION_RULE_ID } from "../remediation/plan.ts";
+import type { FreshPlan, StatePlan, StoredRuleState, Transition } from "../state/transitions.ts";
+import { rulesOf, settingsOf, type Deliverer, type HistoryEntry, type HistoryKind, type Judgement, type PendingAlerts, type PipelineDeps } from "./ports.ts";
+
+/**
+ * A cluster event claimed for processing. Its claim is completed under the instant it was taken, by whichever write
+ * ends the event's handling: the token by which a failing invocation recognises its own completion and gives it back.
+ */
+export interface EventClaim {
+  readonly eventId: string;
+  readonly at: Date;
+}
+
+/** What the input being handled says about the cluster's outbox and claim; every judgement it makes honours it. */
+export interface Origin {
+  /** The event handled: outbox entries held for it are its own to publish. */
+  readonly eventId?: string;
+  /** The claim the judgement's write completes (cluster events). */
+  readonly claim?: EventClaim;
+  /** The outbox entry a settle message says was published: deleted with the write, never published again. */
+  readonly publishedOutboxId?: string;
+}
+
+/** What `observe` answers when there is no cluster to judge (EKS does not know it). */
+export const NOT_FOUND: unique symbol = Symbol("not-found");
+
+/** What a use-case plans on the stored records: the state plan, what its history entry says, how its alerts are told. */
+export interface Draft<Plan extends StatePlan = StatePlan> {
+  readonly plan: Plan;
+  readonly at: Date;
+  readonly kind: HistoryKind;
+  readonly cause: AlertCause;
+  readonly findings?: readonly Finding[];
+  readonly note?: string;
+  /** The cluster as judged (live, or as a call asked for it): the remediated rule's alerts say what remediation does to it. */
+  readonly judged?: Pick<ClusterSnapshot, "tags">;
+  /** An early alert's outbox entry, held for its change's settle check. */
+  readonly hold?: Pick<PendingAlerts, "heldFor" | "heldUntil">;
+}
+
+/**
+ * One judgement of a cluster, in two steps: `observe` reads what is judged (the live cluster) before the state is
+ * read, and `plan` plans on the stored records what was observed, without I/O. Both run again after a lost write.
+ */
+export interface Steps<Observed, Plan extends StatePlan = StatePlan> {
+  observe(): Promise<Observed | typeof NOT_FOUND>;
+  plan(records: readonly StoredRuleState[], observed: Observed): Draft<Plan>;
+}
+
+/** What a judgement came to: no cluster to judge, a view older than the one stored (nothing written), or committed. */
+export type Judged<Observed, Plan extends StatePlan = StatePlan> =
+  | { readonly kind: "not-found" }
+  | (Plan extends FreshPlan ? never : { readonly kind: "stale"; readonly observed: Observed })
+  | { readonly kind: "planned"; readonly observed: Observed; readonly judgement: Judgement };
+
+/**
+ * Observes, reads the state, plans and commits the plan (all again from a fresh read after a lost write, up to
+ * maxConflictRetries), then delivers the committed judgement. A judgement that observes nothing plans on the records alone.
+ */
+export function judge<Observed, Plan extends StatePlan>(deps: PipelineDeps, cluster: ClusterIdentity, origin: Origin, steps: Steps<Observed, Plan>): Promise<Judged<Observed, Plan>>;
+export function judge<Plan extends StatePlan>(deps: PipelineDeps, cluster: ClusterIdentity, origin: Origin, steps: Pick<Steps<undefined, Plan>, "plan">): Promise<Exclude<Judged<undefined, Plan>, { kind: "not-found" }>>;
+export async function judge(deps: PipelineDeps, cluster: ClusterIdentity, origin: Origin, steps: Pick<Steps<unknown>, "plan"> & Partial<Steps<unknown>>): Promise<Judged<unknown>> {
+  const judged = await commit(deps, cluster, origin, { observe: steps.observe ?? nothingToObserve, plan: steps.plan });
+  if (judged.kind === "planned") await deliver(deps, cluster, judged.judgement);
+  return judged;
+}
+
+async function nothingToObserve(): Promise<undefined> {
+  return undefined;
+}
+
+/** Appends a history entry alone (no state changed), completing the origin's claim with it. */
+export async function recordHistory(deps: PipelineDeps, origin: Origin, entry: HistoryEntry): Promise<void> {
+  await deps.store.appendHistory(entry, origin.claim ? { completeEvent: origin.claim } : {});
+}
+
+/** For a path that writes no judgement: publishes what is pending, and deletes the entry the origin says was published. */
+export async function flushOutbox(deps: PipelineDeps, cluster: ClusterIdentity, origin: Origin): Promise<void> {
+  const outbox = pendingOutbox(deps, cluster, origin);
+  await outbox.readState();
+  await outbox.deleteNow();
+}
+
+/** The judgement of a draft: its history entry and its rendered alerts, rendered before the write to be stored with it. */
+function judgementOf(deps: PipelineDeps, cluster: ClusterIdentity, draft: Draft): Judgement {
+  const { plan, at, cause } = draft;
+  const history = historyEntry(cluster, at, draft.kind, cause, { ...(draft.findings ? { findings: draft.findings } : {}), transitions: plan.transitions, notify: plan.notify }, draft.note ? { note: draft.note } : {});
+  return { plan, history, outbox: { id: outboxIdOf(history), alerts: renderTransitions(deps, cluster, plan.notify, cause, at, draft.judged), ...draft.hold } };
+}
+
+export function historyEntry(
+  cluster: ClusterIdentity,
+  at: Date,
+  kind: HistoryKind,
+  cause: AlertCause,
+  plan?: { findings?: readonly Finding[]; transitions: readonly Transition[]; notify: readonly Transition[] },
+  extra: Partial<HistoryEntry> = {},
+): HistoryEntry {
+  return {
+    clusterArn: cluster.arn,
+    at,
+    kind,
+    cause,
+    ...(plan?.findings ? { findings: plan.findings.map((finding) => ({ ruleId: finding.ruleId, status: finding.status, severity: finding.severity })) } : {}),
+    ...(plan ? { transitions: plan.transitions.map((transition) => ({ ruleId: transition.ruleId, kind: transition.kind, notified: plan.notify.includes(transition) })) } : {}),
+    ...extra,
+  };
+}
+
+/**
+ * The alerts of the transitions to notify, rendered before the write so they can be stored with it. `judged` is the
+ * cluster as judged (live, or as a call asked for it): while remediation is on, the remediated rule's alerts tell
+ * what it does on this cluster, override tag included; without it (the cluster could not be read) they cannot.
+ */
+function renderTransitions(deps: PipelineDeps, cluster: ClusterIdentity, transitions: readonly Transition[], cause: AlertCause, at: Date, judged?: Pick<ClusterSnapshot, "tags">): RenderedAlert[] {
+  const rules = rulesOf(deps);
+  const autoRemediation = judged && deps.policy.remediation.mode !== "off" ? effectiveRemediation(deps.policy, judged.tags) : undefined;
+  return transitions.map((transition) =>
+    renderAlert({
+      transition,
+      cluster,
+      cause,
+      rule: rules.find((candidate) => candidate.id === transition.ruleId),
+      evaluatedAt: at,
+      ...(autoRemediation && transition.ruleId === REMEDIATION_RULE_ID ? { autoRemediation } : {}),
+    }),
+  );
+}
+
+/** The outbox id of a judgement: unique per cluster, time, cause and kind (as the history key). */
+function outboxIdOf(history: HistoryEntry): string {
+  return `${history.at.toISOString()}#${history.cause.eventId ?? history.cause.trigger}#${history.kind}`;
+}
+
+async function commit<Observed>(deps: PipelineDeps, cluster: ClusterIdentity, origin: Origin, steps: Steps<Observed>): Promise<Judged<Observed>> {
+  const outbox = pendingOutbox(deps, cluster, origin);
+  const { maxConflictRetries } = settingsOf(deps);
+  for (let round = 0; ; round += 1) {
+    const observed = await steps.observe();
+    if (observed === NOT_FOUND) {
+      await outbox.deleteNow();
+      return { kind: "not-found" };
+    }
+    const draft = steps.plan(await outbox.readState(), observed);
+    if (draft.plan.stale) {
+      await outbox.deleteNow();
+      return { kind: "stale", observed };
+    }
+    const judgement = judgementOf(deps, cluster, draft);
+    const published = outbox.published();
+    try {
+      await deps.store.commit(cluster.arn, draft.plan.writes, judgement.history, judgement.outbox, {
+        ...(origin.claim ? { completeEvent: origin.claim } : {}),
+        ...(published.length > 0 ? { clearOutbox: published } : {}),
+      });
+      return { kind: "planned", observed, judgement };
+    } catch (error) {
+      if (!(error instanceof StateConflict) || round >= maxConflictRetries) throw error;
+      deps.logger.info("state changed meanwhile: reading again", { clusterArn: cluster.arn, round: round + 1 });
+    }
+  }
+}
+
+/** Every deliverer is tried; the first failure is rethrown. */
+async function deliver(deps: PipelineDeps, cluster: ClusterIdentity, judgement: Judgement): Promise<void> {
+  let firstFailure: unknown;
+  for (const deliverer of [alertsTopic(deps), ...(deps.deliverers ?? [])]) {
+    try {
+      await deliverer.deliver(cluster, judgement);
+    } catch (error) {
+      firstFailure ??= error;
+    }
+  }
+  if (firstFailure !== undefined) throw firstFailure;
+}
+
+/** The first deliverer: the judgement's alerts to the alerts topic; an early alert's entry stays for its settle check. */
+function alertsTopic(deps: PipelineDeps): Deliverer {
+  return { deliver: (cluster, judgement) => publishEntry(deps, cluster, judgement.outbox, { keep: judgement.outbox.heldFor !== undefined }) };
+}
+
+/** Publishes every alert of an outbox entry, then deletes it (unless `keep`); on a failure the entry stays. */
+async function publishEntry(deps: PipelineDeps, cluster: ClusterIdentity, entry: PendingAlerts, options: { keep: boolean }): Promise<void> {
+  let firstFailure: unknown;
+  for (const alert of entry.alerts) {
+    try {
+      await deps.notifier.publish(alert);
+      deps.logger.info("alert published", { clusterArn: cluster.arn, ruleId: alert.attributes.ruleId, transition: alert.attributes.transition, severity: alert.attributes.severity, subject: alert.subject });
+    } catch (error) {
+      deps.logger.error("alert could not be published: kept in the outbox for the retry", { clusterArn: cluster.arn, ruleId: alert.attributes.ruleId, transition: alert.attributes.transition, error });
+      firstFailure ??= error;
+    }
+  }
+  if (firstFailure !== undefined) throw firstFailure;
+  if (entry.alerts.length > 0 && !options.keep) await deps.store.clearAlerts(cluster.arn, entry.id);
+}
+
+/** Whether an outbox entry is held for another event's settle check (not this origin's to publish yet). */
+function heldForAnother(entry: PendingAlerts, origin: Origin, now: Date): boolean {
+  if (entry.heldFor === undefined || entry.heldFor === origin.eventId) return false;
+  return entry.heldUntil !== undefined && Date.parse(entry.heldUntil) > now.getTime();
+}
+
+/**
+ * The cluster's outbox as one unit of work sees it across its attempts: what earlier invocations left is published
+ * as it is read; the entry the origin says was published is only remembered, to be deleted with the write.
+ */
+function pendingOutbox(deps: PipelineDeps, cluster: ClusterIdentity, origin: Origin): { readState: () => Promise<StoredRuleState[]>; published: () => string[]; deleteNow: () => Promise<void> } {
+  // A published entry is deleted at once, so a later attempt's (consistent) read no longer finds it.
+  const toDelete = new Set<string>();
+  return {
+    async readState() {
+      const { records, pending } = await deps.store.readCluster(cluster.arn);
+      for (const entry of pending) {
+        if (entry.id === origin.publishedOutboxId) {
+          toDelete.add(entry.id);
+          continue;
+        }
+        if (heldForAnother(entry, origin, deps.now())) continue;
+        deps.logger.warn("publishing alerts left in the outbox by an earlier attempt", { clusterArn: cluster.arn, outboxId: entry.id, alerts: entry.alerts.length });
+        await publishEntry(deps, cluster, entry, { keep: false });
+      }
+      return records;
+    },
+    published: () => [...toDelete],
+    async deleteNow() {
+      for (const id of toDelete) await deps.store.clearAlerts(cluster.arn, id);
+      toDelete.clear();
+    },
+  };
+}
