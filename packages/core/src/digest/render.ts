@@ -9,6 +9,7 @@
 // Cluster names, tags (exemption reasons) and finding messages are attacker-controlled text: the HTML escapes every
 // string, and the text strips control and line-breaking characters.
 
+import { oneLine } from "../text.ts";
 import type { DigestChangeFinding, DigestCluster, DigestClusterRef, DigestFinding, DigestReport } from "./model.ts";
 
 /** SNS's limit is 262,144 bytes for the whole message; leave room for subject and attributes. */
@@ -33,11 +34,7 @@ export interface RenderedDigest {
   readonly payload: DigestSummary;
 }
 
-/** One line of attacker-controlled text: no control or line-breaking characters (U+2028 included), bounded. */
-function clean(text: string, max = 300): string {
-  const flat = text.replace(/[\p{Cc}\p{Zl}\p{Zp}\u200b-\u200f\u202a-\u202e\u2066-\u2069]+/gu, " ").trim();
-  return flat.length <= max ? flat : `${flat.slice(0, max - 1)}…`;
-}
+const clean = (text: string, max = 300): string => oneLine(text, max);
 
 const usd = (value: number): string => `$${value.toFixed(2)}`;
 const plural = (count: number, word: string, many = `${word}s`): string => `${count} ${count === 1 ? word : many}`;
@@ -233,8 +230,11 @@ export function escapeHtml(value: unknown): string {
   return String(value ?? "").replace(/[&<>"'`]/g, (character) => HTML_ESCAPES[character]!);
 }
 
+/** Untrusted text for the page: sanitised as in the message (a bidi override reorders a browser's line as well), escaped, never cut: the page is the full report. */
+const html = (value: unknown): string => escapeHtml(oneLine(value ?? "", Number.POSITIVE_INFINITY));
+
 function htmlFindings(findings: readonly DigestFinding[]): string {
-  return findings.map((finding) => `<li><b>${escapeHtml(finding.severity)}</b> ${escapeHtml(finding.ruleId)}${finding.message ? `: ${escapeHtml(finding.message)}` : ""}</li>`).join("");
+  return findings.map((finding) => `<li><b>${html(finding.severity)}</b> ${html(finding.ruleId)}${finding.message ? `: ${html(finding.message)}` : ""}</li>`).join("");
 }
 
 function htmlCluster(cluster: DigestCluster, position: number): string {
@@ -246,17 +246,17 @@ function htmlCluster(cluster: DigestCluster, position: number): string {
     ["Could not evaluate", htmlFindings(cluster.errors)],
     [
       "Exemptions ending within 14 days",
-      cluster.exemptionsExpiring.map((exemption) => `<li>${escapeHtml(exemption.ruleId)} until ${escapeHtml(exemption.until)} (${escapeHtml(exemption.daysLeft)} days, ${escapeHtml(exemption.source)}): ${escapeHtml(exemption.reason)}</li>`).join(""),
+      cluster.exemptionsExpiring.map((exemption) => `<li>${html(exemption.ruleId)} until ${html(exemption.until)} (${html(exemption.daysLeft)} days, ${html(exemption.source)}): ${html(exemption.reason)}</li>`).join(""),
     ],
   ]
     .filter(([, items]) => items)
-    .map(([title, items]) => `<div>${escapeHtml(title)}:<ul>${items}</ul></div>`)
+    .map(([title, items]) => `<div>${html(title)}:<ul>${items}</ul></div>`)
     .join("");
-  return `<tr class="${escapeHtml(cluster.support.state.toLowerCase())}"><td>${position}</td><td><b>${escapeHtml(cluster.name)}</b><br><small>${escapeHtml(cluster.arn)}</small></td><td>${escapeHtml(supportLine(cluster))}</td><td>${escapeHtml(cluster.worstSeverity ?? "")}</td><td>${sections}</td></tr>`;
+  return `<tr class="${html(cluster.support.state.toLowerCase())}"><td>${position}</td><td><b>${html(cluster.name)}</b><br><small>${html(cluster.arn)}</small></td><td>${html(supportLine(cluster))}</td><td>${html(cluster.worstSeverity ?? "")}</td><td>${sections}</td></tr>`;
 }
 
 function htmlList<T>(title: string, items: readonly T[], line: (item: T) => string): string {
-  return items.length === 0 ? "" : `<h3>${escapeHtml(title)} (${items.length})</h3><ul>${items.map((item) => `<li>${escapeHtml(line(item))}</li>`).join("")}</ul>`;
+  return items.length === 0 ? "" : `<h3>${html(title)} (${items.length})</h3><ul>${items.map((item) => `<li>${html(line(item))}</li>`).join("")}</ul>`;
 }
 
 /** The full report as one self-contained HTML page (no script, no external resource); every string escaped. */
@@ -272,13 +272,13 @@ export function digestHtml(report: DigestReport): string {
     "<!doctype html>",
     '<html lang="en"><head><meta charset="utf-8">',
     `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">`,
-    `<title>EKS Warden digest ${escapeHtml(report.week)}</title>`,
+    `<title>EKS Warden digest ${html(report.week)}</title>`,
     "<style>body{font-family:system-ui,sans-serif;margin:2em;color:#222}table{border-collapse:collapse;width:100%}td,th{border:1px solid #ccc;padding:4px 6px;vertical-align:top;text-align:left}tr.unsupported{background:#fde2e2}tr.extended_support{background:#fff4d6}ul{margin:2px 0 2px 1.2em;padding:0}small{color:#666}.problems{background:#fde2e2;padding:8px}</style>",
     "</head><body>",
-    `<h1>EKS Warden weekly digest ${escapeHtml(report.week)}</h1>`,
-    `<p>Generated ${escapeHtml(report.generatedAt)}${report.previousWeek ? `, compared with ${escapeHtml(report.previousWeek)}` : " (first digest: the baseline)"}. Prices: standard ${escapeHtml(usd(report.pricing.standardPerClusterHourUsd))}, extended ${escapeHtml(usd(report.pricing.extendedPerClusterHourUsd))} per cluster-hour.</p>`,
-    `<p>${escapeHtml(headline)}</p>`,
-    problems.length > 0 ? `<div class="problems"><h2>Could not read</h2><ul>${problems.map((problem) => `<li>${escapeHtml(problem)}</li>`).join("")}</ul></div>` : "",
+    `<h1>EKS Warden weekly digest ${html(report.week)}</h1>`,
+    `<p>Generated ${html(report.generatedAt)}${report.previousWeek ? `, compared with ${html(report.previousWeek)}` : " (first digest: the baseline)"}. Prices: standard ${html(usd(report.pricing.standardPerClusterHourUsd))}, extended ${html(usd(report.pricing.extendedPerClusterHourUsd))} per cluster-hour.</p>`,
+    `<p>${html(headline)}</p>`,
+    problems.length > 0 ? `<div class="problems"><h2>Could not read</h2><ul>${problems.map((problem) => `<li>${html(problem)}</li>`).join("")}</ul></div>` : "",
     "<h2>Changes</h2>",
     htmlList("Findings opened", changes.opened, changeLine),
     htmlList("Findings closed", changes.closed, changeLine),

@@ -275,6 +275,24 @@ describe("rendering", () => {
     expect(text.split("\n").some((line) => line.startsWith("Injected"))).toBe(false);
   });
 
+  it("lets no bidi mark or zero-width character of a cluster name, tag or add-on message through, U+061C and U+FEFF included", () => {
+    const marked = "pay\u061Cments\uFEFF";
+    const hostile = sweepOf([
+      swept(marked, "eu-west-1", "1.34", [
+        finding(marked, "eu-west-1", "addon-outdated", "FAIL", "LOW", { message: "vpc-cni\u061C v1.18 is behind\uFEFF v1.19." }),
+        finding(marked, "eu-west-1", "endpoint-private-access", "EXEMPT", "LOW", { exemption: { until: "2026-12-08", reason: "vendor\uFEFF \u061Cingress", source: "tag", expired: false } }),
+      ]),
+    ]);
+    const { report: bad } = buildDigest({ sweep: hostile, previous: LAST_WEEK, policy: defaultPolicy(), now: NOW });
+    const invisible = /[\u061C\uFEFF]/u;
+    const text = renderDigest(bad).text;
+    expect(text).toContain("vpc-cni");
+    expect(text).not.toMatch(invisible);
+    const html = digestHtml(bad);
+    expect(html).toContain("vendor");
+    expect(html).not.toMatch(invisible);
+  });
+
   it("gives the browser page the same could-not-read section and changes as the message", () => {
     const html = digestHtml(report);
     expect(html).toContain("compared with 2026-W49");
