@@ -1,7 +1,7 @@
 // `eks-warden evaluate`: one cluster's DescribeCluster output (a file, any form normaliseCluster accepts) through
 // every rule that judges the record, printed as a table (worst first) or JSON. Exit 0 unless a FAIL at or above --fail-on (exit 1);
 // a bad argument or file exits 2 with a one-line reason on stderr.
-import { oneLine } from "@eks-warden/core/text";
+import { oneLine } from "@eks-warden/core/voice/text";
 import { parseIsoDate } from "@eks-warden/core/dates";
 import { evaluate, failsAtOrAbove, sortWorstFirst } from "@eks-warden/core/engine";
 import { SEVERITIES, type ClusterSnapshot, type Finding, type Policy, type Severity, type VersionCatalogue } from "@eks-warden/core/model";

@@ -9,9 +9,9 @@ import type { AlertCause, ClusterIdentity, Evidence, FindingStatus, Rule, Severi
 import type { Actor } from "../events/cloudtrail.ts";
 import type { EffectiveRemediation } from "../remediation/plan.ts";
 import type { Transition, TransitionKind } from "../state/transitions.ts";
-import { boundedData, oneLine, quotedText } from "../text.ts";
+import { asciiSubject, SUBJECT_MAX } from "../voice/subject.ts";
+import { boundedData, oneLine, quotedText } from "../voice/text.ts";
 
-export const SUBJECT_MAX = 100;
 /** SNS's limit on one message: subject, message and attributes together. */
 export const SNS_MESSAGE_MAX_BYTES = 256 * 1024;
 /** Lists in an alert's text show this many entries, then "… and N more"; the JSON payload keeps up to PAYLOAD_MAX_ITEMS. */
@@ -118,15 +118,6 @@ function safeHeadline(rule: Pick<Rule, "headline"> | undefined, failing: { reado
   }
 }
 
-/** At most `max` characters: cut at a word when one is near the end, never inside a surrogate pair, marked with "…". */
-function truncate(text: string, max: number): string {
-  if (text.length <= max) return text;
-  const room = text.slice(0, max - 1).replace(/[\uD800-\uDBFF]$/, "");
-  const space = /\s/.test(text.charAt(room.length)) ? room.length : room.lastIndexOf(" ");
-  const cut = space >= max * 0.6 ? room.slice(0, space) : room;
-  return `${cut.replace(/[\s,:;(]+$/, "")}…`;
-}
-
 /** The severity the alert is filed under: a resolution keeps the severity of what it resolves. */
 export function alertSeverity(transition: Transition): Severity {
   return transition.kind === "RESOLVED" ? (transition.before?.severity ?? transition.after.severity) : transition.after.severity;
@@ -137,7 +128,7 @@ export function alertSubject(input: AlertInput): string {
   // An exemption is filed under the severity of what it hides, so a filter on severity still sees it.
   const label = transition.kind === "RESOLVED" ? "RESOLVED" : transition.kind === "EXEMPTED" ? `EXEMPT ${alertSeverity(transition)}` : alertSeverity(transition);
   const progress = transition.inProgress ? "[CHANGE IN PROGRESS] " : "";
-  return truncate(oneLine(`[${label}] ${progress}${cluster.name} (${cluster.region}): ${alertSummary(transition, input.rule)}`, 400), SUBJECT_MAX);
+  return asciiSubject(`[${label}] ${progress}${cluster.name} (${cluster.region}): ${alertSummary(transition, input.rule)}`, SUBJECT_MAX, "at-word");
 }
 
 function describeActor(actor: Actor | undefined): string {

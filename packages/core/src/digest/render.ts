@@ -9,12 +9,12 @@
 // Cluster names, tags (exemption reasons) and finding messages are attacker-controlled text: the HTML escapes every
 // string, and the text strips control and line-breaking characters.
 
-import { oneLine } from "../text.ts";
+import { asciiSubject } from "../voice/subject.ts";
+import { oneLine } from "../voice/text.ts";
 import type { DigestChangeFinding, DigestCluster, DigestClusterRef, DigestFinding, DigestReport } from "./model.ts";
 
 /** SNS's limit is 262,144 bytes for the whole message; leave room for subject and attributes. */
 export const DIGEST_MESSAGE_BUDGET_BYTES = 250_000;
-export const DIGEST_SUBJECT_MAX = 100;
 
 /** The digest as published: the report with its lists cut to what fits, the counts of what was cut, and where the rest is. */
 export interface DigestSummary extends Omit<DigestReport, "clusters" | "changes"> {
@@ -88,8 +88,7 @@ export function digestSubject(report: Pick<DigestReport, "week" | "headline">): 
     `${headline.findingsClosed} closed`,
     headline.couldNotRead > 0 ? `${headline.couldNotRead} not read` : undefined,
   ].filter(Boolean);
-  const subject = `[DIGEST] EKS Warden ${report.week}: ${parts.join(", ")}`;
-  return subject.length <= DIGEST_SUBJECT_MAX ? subject : `${subject.slice(0, DIGEST_SUBJECT_MAX - 3)}...`;
+  return asciiSubject(`[DIGEST] EKS Warden ${report.week}: ${parts.join(", ")}`);
 }
 
 function supportLine(cluster: DigestCluster): string {

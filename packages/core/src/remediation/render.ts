@@ -4,8 +4,9 @@
 
 import type { Actor } from "../events/model.ts";
 import type { ClusterIdentity, RemediationAction, Severity } from "../model.ts";
-import { SUBJECT_MAX, type CallRecord } from "../alerts/render.ts";
-import { oneLine, quotedText } from "../text.ts";
+import type { CallRecord } from "../alerts/render.ts";
+import { asciiSubject, SUBJECT_MAX } from "../voice/subject.ts";
+import { oneLine, quotedText } from "../voice/text.ts";
 import { REMEDIATION_RULE_ID, REMEDIATION_WINDOW_HOURS, type RemediationOverride, type UpdateClusterConfigInput } from "./plan.ts";
 
 export const REMEDIATION_OUTCOMES = ["DRY_RUN", "SUCCEEDED", "FAILED", "CONFLICT"] as const;
@@ -76,23 +77,19 @@ function who(actor: Actor | undefined): string {
   return oneLine(`${actor.arn ?? actor.principalId ?? actor.type}${actor.userName ? ` (${actor.type} ${actor.userName})` : ` (${actor.type})`}`, 500);
 }
 
-function truncate(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
-}
-
 export function remediationSubject(input: RemediationAlertInput): string {
   const { cluster } = input;
   const where = `${cluster.name} (${cluster.region})`;
   const open = openForSeconds(input);
   switch (input.outcome) {
     case "DRY_RUN":
-      return truncate(`[DRY RUN] ${where}: would close the public endpoint (${input.action ?? "private"})`, SUBJECT_MAX);
+      return asciiSubject(`[DRY RUN] ${where}: would close the public endpoint (${input.action ?? "private"})`, SUBJECT_MAX, "at-word");
     case "SUCCEEDED":
-      return truncate(`[REMEDIATED] ${where}: public endpoint closed by EKS Warden${open !== undefined ? ` after ${formatDuration(open)} open` : ""}`, SUBJECT_MAX);
+      return asciiSubject(`[REMEDIATED] ${where}: public endpoint closed by EKS Warden${open !== undefined ? ` after ${formatDuration(open)} open` : ""}`, SUBJECT_MAX, "at-word");
     case "FAILED":
-      return truncate(`[REMEDIATION FAILED] ${where}: the public endpoint is still open`, SUBJECT_MAX);
+      return asciiSubject(`[REMEDIATION FAILED] ${where}: the public endpoint is still open`, SUBJECT_MAX, "at-word");
     case "CONFLICT":
-      return truncate(`[REMEDIATION CONFLICT] ${where}: endpoint reopened after ${input.attempts ?? 0} closures; stopped`, SUBJECT_MAX);
+      return asciiSubject(`[REMEDIATION CONFLICT] ${where}: endpoint reopened after ${input.attempts ?? 0} closures; stopped`, SUBJECT_MAX, "at-word");
   }
 }
 

@@ -5,11 +5,11 @@
 //
 // Everything in a dead letter is attacker-shaped (the CloudTrail record's request parameters, identity, user agent)
 // or at least unvalidated (it failed processing, possibly because it was malformed): nothing is required, every
-// string shown goes through text.ts, and a letter that cannot be read at all still alerts ("unreadable"). Pure.
+// string shown goes through voice/text.ts, and a letter that cannot be read at all still alerts ("unreadable"). Pure.
 
 import { ACCOUNT_ID, CLUSTER_NAME, clusterArnOf, clusterOfResourceArn, partitionOfRegion, REGION } from "../arn.ts";
 import { healthNotice, type Notice } from "./notice.ts";
-import { safeText } from "./text.ts";
+import { safeText } from "../voice/text.ts";
 
 /** Which dead-letter queue the letter came from: the cluster-event function's, or the settle queue's. */
 export type DeadLetterSource = "cluster-event" | "settle";

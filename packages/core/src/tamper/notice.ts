@@ -1,11 +1,11 @@
 // Tamper alerts and heartbeats (docs/threat-model.md): what the tamper function publishes to the health topic (and,
 // best effort, the alerts topic). The CloudTrail record is attacker-shaped text from end to end (the caller chooses
 // its user agent, resource names and session name), so it is read defensively: nothing is required, every string
-// shown is made one safe, bounded line (text.ts), and a record that cannot be read still alerts. Pure.
+// shown is made one safe, bounded line (voice/text.ts), and a record that cannot be read still alerts. Pure.
 
-import { asciiSubject, safeText } from "./text.ts";
+import { asciiSubject } from "../voice/subject.ts";
+import { safeText } from "../voice/text.ts";
 
-export const TAMPER_SUBJECT_MAX = 100;
 const FIELD_MAX = 256;
 export const TAMPER_PAYLOAD_VERSION = 1;
 
@@ -87,7 +87,7 @@ export function readTamperCall(event: unknown): TamperCall {
 export function healthNotice(kind: NoticeKind, severity: string, subject: string, text: string, payload: Record<string, unknown>, where: { account?: string; region?: string }): Notice {
   const json = JSON.stringify({ kind, version: TAMPER_PAYLOAD_VERSION, severity, ...payload });
   return {
-    subject: asciiSubject(subject, TAMPER_SUBJECT_MAX),
+    subject: asciiSubject(subject),
     message: JSON.stringify({ default: text, email: text, "email-json": json, sqs: json, lambda: json, https: json, http: json }),
     messageStructure: "json",
     attributes: { kind, severity, account: where.account ?? "unknown", region: where.region ?? "unknown" },

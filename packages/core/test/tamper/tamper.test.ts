@@ -3,8 +3,9 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it, vi } from "vitest";
 import { matchesTamperPattern, TAMPER_RULE_IDS, tamperRuleIds, tamperRules, type TamperTargets } from "../../src/tamper/pattern.ts";
-import { isScheduledEvent, publishNotice, readTamperCall, renderHeartbeat, renderTamperAlert, TAMPER_SUBJECT_MAX } from "../../src/tamper/notice.ts";
-import { asciiSubject, safeText } from "../../src/tamper/text.ts";
+import { isScheduledEvent, publishNotice, readTamperCall, renderHeartbeat, renderTamperAlert } from "../../src/tamper/notice.ts";
+import { asciiSubject, SUBJECT_MAX as TAMPER_SUBJECT_MAX } from "../../src/voice/subject.ts";
+import { safeText } from "../../src/voice/text.ts";
 
 type Event = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- JSON fixtures
 const fixture = (name: string): Event => JSON.parse(readFileSync(new URL(`fixtures/${name}`, import.meta.url), "utf8")) as Event;
