@@ -5,7 +5,7 @@
 // Read-only, so there is no stored last week to compare with: the report is a baseline (no "changes" section).
 // Exit codes as scan: 0, 1 a FAIL at or above --fail-on, 2 bad usage, 3 internal error, 4 part could not be read.
 import { buildDigest } from "@eks-warden/core/digest/build";
-import { digestHtml, digestSummary, digestText } from "@eks-warden/core/digest/render";
+import { digestHtml, digestSummary, digestText } from "@eks-warden/core/voice/digest";
 import { AccountUnreachable } from "@eks-warden/core/errors";
 import { SEVERITIES } from "@eks-warden/core/model";
 import { readsFor } from "@eks-warden/core/rules/index";

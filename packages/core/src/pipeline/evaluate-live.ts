@@ -9,7 +9,7 @@
 // entries known to be published. An invocation that fails after its own transaction completed its claim gives the
 // claim back (releaseEvent with the completion time), so the retry still publishes what is left.
 
-import { renderAlert, type RenderedAlert } from "../alerts/render.ts";
+import { renderAlert, type RenderedAlert } from "../voice/alert.ts";
 import { ClusterNotFound, StateConflict } from "../errors.ts";
 import { evaluate } from "../engine.ts";
 import type { Actor } from "../events/cloudtrail.ts";

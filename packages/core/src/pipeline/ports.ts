@@ -1,7 +1,7 @@
 // The ports the real-time use-cases run over. The AWS adapters in ../aws/ implement them for production (and the
 // local stack); in-memory versions implement them for fast tests. The use-cases never see an SDK.
 
-import type { RenderedAlert } from "../alerts/render.ts";
+import type { RenderedAlert } from "../voice/alert.ts";
 import type { AddonVersionInfo, AlertCause, AmiReleases, ClusterIdentity, ClusterSnapshot, DataKind, EvaluationContext, FindingStatus, Policy, Rule, Severity, TagGrant, VersionCatalogue } from "../model.ts";
 import type { RecordWrite, StoredRuleState, TransitionKind } from "../state/transitions.ts";
 import type { RemediationMessage } from "../remediation/messages.ts";

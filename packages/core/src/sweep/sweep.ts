@@ -13,7 +13,7 @@
 
 import { parseClusterArn } from "../arn.ts";
 import { AccountUnreachable, Throttled } from "../errors.ts";
-import { renderAccountUnreachable } from "../alerts/coverage.ts";
+import { renderAccountUnreachable } from "../voice/coverage.ts";
 import type { ClusterSnapshot, Finding, VersionCatalogue } from "../model.ts";
 import { closeCluster, commitWithRetry, evaluateLive, historyEntry, invocation, outboxIdOf, readClusterState, renderTransitions, deliverAlerts, rulesOf } from "../pipeline/evaluate-live.ts";
 import type { AlertCause } from "../model.ts";

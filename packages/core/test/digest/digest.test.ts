@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { buildDigest, byUrgency, isoWeek } from "../../src/digest/build.ts";
 import { runDigest, type DigestDeps } from "../../src/digest/digest.ts";
 import type { DigestSnapshot } from "../../src/digest/model.ts";
-import { DIGEST_MESSAGE_BUDGET_BYTES, digestHtml, digestSubject, digestText, escapeHtml, renderDigest } from "../../src/digest/render.ts";
+import { DIGEST_MESSAGE_BUDGET_BYTES, digestHtml, digestSubject, digestText, escapeHtml, renderDigest } from "../../src/voice/digest.ts";
 import type { Finding, Severity, VersionCatalogue } from "../../src/model.ts";
 import { defaultPolicy, parsePolicy } from "../../src/policy.ts";
 import type { SweepResult, SweptCluster } from "../../src/sweep/sweep.ts";

@@ -3,7 +3,8 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it, vi } from "vitest";
 import { matchesTamperPattern, TAMPER_RULE_IDS, tamperRuleIds, tamperRules, type TamperTargets } from "../../src/tamper/pattern.ts";
-import { isScheduledEvent, publishNotice, readTamperCall, renderHeartbeat, renderTamperAlert } from "../../src/tamper/notice.ts";
+import { isScheduledEvent, publishNotice, readTamperCall } from "../../src/tamper/notice.ts";
+import { renderHeartbeat, renderTamperAlert } from "../../src/voice/tamper.ts";
 import { asciiSubject, SUBJECT_MAX as TAMPER_SUBJECT_MAX } from "../../src/voice/subject.ts";
 import { safeText } from "../../src/voice/text.ts";
 

@@ -1,16 +1,18 @@
 // Every kind of message the monitor publishes takes its subject from the one builder (voice/subject.ts), so a hostile
 // name yields a subject SNS accepts whichever message carries it.
 import { describe, expect, it } from "vitest";
-import { renderAccountUnreachable } from "../../src/alerts/coverage.ts";
-import { renderAlert } from "../../src/alerts/render.ts";
+import { renderAccountUnreachable } from "../../src/voice/coverage.ts";
+import { renderAlert } from "../../src/voice/alert.ts";
 import { buildDigest } from "../../src/digest/build.ts";
-import { renderDigest } from "../../src/digest/render.ts";
+import { renderDigest } from "../../src/voice/digest.ts";
 import type { Finding } from "../../src/model.ts";
 import { defaultPolicy } from "../../src/policy.ts";
-import { renderRemediationAlert } from "../../src/remediation/render.ts";
+import { renderRemediationAlert } from "../../src/voice/remediation.ts";
 import type { Transition } from "../../src/state/transitions.ts";
-import { readDeadLetter, renderDeadLetterAlert } from "../../src/tamper/dead-letter.ts";
-import { readTamperCall, renderHeartbeat, renderTamperAlert } from "../../src/tamper/notice.ts";
+import { readDeadLetter } from "../../src/tamper/dead-letter.ts";
+import { readTamperCall } from "../../src/tamper/notice.ts";
+import { renderDeadLetterAlert } from "../../src/voice/dead-letter.ts";
+import { renderHeartbeat, renderTamperAlert } from "../../src/voice/tamper.ts";
 import { asciiSubject, SUBJECT_MAX } from "../../src/voice/subject.ts";
 
 const NOW = new Date("2026-12-07T08:00:00Z");

@@ -1,5 +1,5 @@
 // The digest as people and machines read it (pure): the SNS message (readable text for e-mail, a JSON summary for
-// SQS/Lambda/HTTPS, like alerts/render.ts), and the full report as JSON and as one self-contained HTML page.
+// SQS/Lambda/HTTPS, in the envelope of every message), and the full report as JSON and as one self-contained HTML page.
 //
 // SNS accepts at most 256 KB per message (all protocol bodies and attributes together). At a large fleet the message
 // summarises: it keeps the headline and as many clusters and changes, most urgent first, as fit, says how many were
@@ -9,9 +9,10 @@
 // Cluster names, tags (exemption reasons) and finding messages are attacker-controlled text: the HTML escapes every
 // string, and the text strips control and line-breaking characters.
 
-import { asciiSubject } from "../voice/subject.ts";
-import { oneLine } from "../voice/text.ts";
-import type { DigestChangeFinding, DigestCluster, DigestClusterRef, DigestFinding, DigestReport } from "./model.ts";
+import type { DigestChangeFinding, DigestCluster, DigestClusterRef, DigestFinding, DigestReport } from "../digest/model.ts";
+import { messageBody, snsEnvelope, type SnsEnvelope } from "./envelope.ts";
+import { asciiSubject } from "./subject.ts";
+import { oneLine } from "./text.ts";
 
 /** SNS's limit is 262,144 bytes for the whole message; leave room for subject and attributes. */
 export const DIGEST_MESSAGE_BUDGET_BYTES = 250_000;
@@ -25,11 +26,7 @@ export interface DigestSummary extends Omit<DigestReport, "clusters" | "changes"
   readonly reportUri?: string;
 }
 
-export interface RenderedDigest {
-  readonly subject: string;
-  readonly message: string;
-  readonly messageStructure: "json";
-  readonly attributes: Readonly<Record<string, string>>;
+export interface RenderedDigest extends SnsEnvelope<"kind" | "week"> {
   readonly text: string;
   readonly payload: DigestSummary;
 }
@@ -182,17 +179,12 @@ export function digestText(summary: DigestSummary): string {
   return `${lines.join("\n")}\n`;
 }
 
-function messageOf(summary: DigestSummary, text: string): string {
-  const json = JSON.stringify(summary);
-  return JSON.stringify({ default: text, email: text, "email-json": json, sqs: json, lambda: json, https: json, http: json });
-}
-
 /** The SNS message: every cluster and change when it fits in the budget, else as many as fit, most urgent first. */
 export function renderDigest(report: DigestReport, reportUri?: string, budgetBytes = DIGEST_MESSAGE_BUDGET_BYTES): RenderedDigest {
   const build = (limit: number) => {
     const payload = digestSummary(report, limit, reportUri);
     const text = digestText(payload);
-    return { payload, text, message: messageOf(payload, text) };
+    return { payload, text, message: messageBody(text, JSON.stringify(payload)) };
   };
   const longest = Math.max(report.clusters.length, ...Object.values(report.changes).map((list) => list.length));
   let best = build(longest);
@@ -212,14 +204,7 @@ export function renderDigest(report: DigestReport, reportUri?: string, budgetByt
       }
     }
   }
-  return {
-    subject: digestSubject(report),
-    message: best.message,
-    messageStructure: "json",
-    attributes: { kind: "digest", week: report.week },
-    text: best.text,
-    payload: best.payload,
-  };
+  return { ...snsEnvelope(digestSubject(report), best.text, JSON.stringify(best.payload), { kind: "digest", week: report.week }), text: best.text, payload: best.payload };
 }
 
 const HTML_ESCAPES: Readonly<Record<string, string>> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;", "`": "&#96;" };

@@ -4,10 +4,11 @@
 
 import type { Actor } from "../events/model.ts";
 import type { ClusterIdentity, RemediationAction, Severity } from "../model.ts";
-import type { CallRecord } from "../alerts/render.ts";
-import { asciiSubject, SUBJECT_MAX } from "../voice/subject.ts";
-import { oneLine, quotedText } from "../voice/text.ts";
-import { REMEDIATION_RULE_ID, REMEDIATION_WINDOW_HOURS, type RemediationOverride, type UpdateClusterConfigInput } from "./plan.ts";
+import { REMEDIATION_RULE_ID, REMEDIATION_WINDOW_HOURS, type RemediationOverride, type UpdateClusterConfigInput } from "../remediation/plan.ts";
+import type { CallRecord } from "./alert.ts";
+import { snsEnvelope, type AlertAttributeName, type SnsEnvelope } from "./envelope.ts";
+import { asciiSubject, SUBJECT_MAX } from "./subject.ts";
+import { oneLine, quotedText } from "./text.ts";
 
 export const REMEDIATION_OUTCOMES = ["DRY_RUN", "SUCCEEDED", "FAILED", "CONFLICT"] as const;
 export type RemediationOutcome = (typeof REMEDIATION_OUTCOMES)[number];
@@ -48,11 +49,7 @@ export interface RemediationPayload extends Omit<RemediationAlertInput, "at"> {
   readonly openForSeconds?: number;
 }
 
-export interface RenderedRemediationAlert {
-  readonly subject: string;
-  readonly message: string;
-  readonly messageStructure: "json";
-  readonly attributes: Readonly<Record<"severity" | "ruleId" | "transition" | "account" | "region" | "cluster" | "kind", string>>;
+export interface RenderedRemediationAlert extends SnsEnvelope<AlertAttributeName> {
   readonly text: string;
   readonly payload: RemediationPayload;
 }
@@ -146,23 +143,16 @@ export function renderRemediationAlert(input: RemediationAlertInput): RenderedRe
   const { at, ...rest } = input;
   const payload: RemediationPayload = { kind: "remediation", version: 1, ruleId: REMEDIATION_RULE_ID, ...rest, at: at.toISOString(), ...(open !== undefined ? { openForSeconds: open } : {}) };
   const text = remediationText(input);
-  const json = JSON.stringify(payload);
-  return {
-    subject: remediationSubject(input),
-    message: JSON.stringify({ default: text, email: text, "email-json": json, sqs: json, lambda: json, https: json, http: json }),
-    messageStructure: "json",
-    attributes: {
-      severity: input.severity,
-      ruleId: REMEDIATION_RULE_ID,
-      transition: input.outcome,
-      account: input.cluster.account,
-      region: input.cluster.region,
-      cluster: input.cluster.name,
-      kind: "remediation",
-    },
-    text,
-    payload,
-  };
+  const envelope = snsEnvelope(remediationSubject(input), text, JSON.stringify(payload), {
+    severity: input.severity,
+    ruleId: REMEDIATION_RULE_ID,
+    transition: input.outcome,
+    account: input.cluster.account,
+    region: input.cluster.region,
+    cluster: input.cluster.name,
+    kind: "remediation",
+  });
+  return { ...envelope, text, payload };
 }
 
 /** The input a payload was rendered from (for subscribers that rebuild the text, as the local system does). */

@@ -9,11 +9,9 @@ import type { AlertCause, ClusterIdentity, Evidence, FindingStatus, Rule, Severi
 import type { Actor } from "../events/cloudtrail.ts";
 import type { EffectiveRemediation } from "../remediation/plan.ts";
 import type { Transition, TransitionKind } from "../state/transitions.ts";
-import { asciiSubject, SUBJECT_MAX } from "../voice/subject.ts";
-import { boundedData, oneLine, quotedText } from "../voice/text.ts";
-
-/** SNS's limit on one message: subject, message and attributes together. */
-export const SNS_MESSAGE_MAX_BYTES = 256 * 1024;
+import { publishedBytes, SNS_MESSAGE_MAX_BYTES, snsEnvelope, type AlertAttributeName, type SnsEnvelope } from "./envelope.ts";
+import { asciiSubject, SUBJECT_MAX } from "./subject.ts";
+import { boundedData, oneLine, quotedText } from "./text.ts";
 /** Lists in an alert's text show this many entries, then "… and N more"; the JSON payload keeps up to PAYLOAD_MAX_ITEMS. */
 const TEXT_MAX_ITEMS = 16;
 const PAYLOAD_MAX_ITEMS = 32;
@@ -69,12 +67,7 @@ export interface AlertPayload {
   readonly autoRemediation?: EffectiveRemediation;
 }
 
-export interface RenderedAlert {
-  readonly subject: string;
-  /** The SNS Message for MessageStructure "json": per-protocol bodies. */
-  readonly message: string;
-  readonly messageStructure: "json";
-  readonly attributes: Readonly<Record<"severity" | "ruleId" | "transition" | "account" | "region" | "cluster" | "kind", string>>;
+export interface RenderedAlert extends SnsEnvelope<AlertAttributeName> {
   readonly text: string;
   readonly payload: AlertPayload;
 }
@@ -297,12 +290,6 @@ function fullPayload(input: AlertInput): AlertPayload {
   };
 }
 
-/** Bytes SNS counts for one message: subject, message, and each attribute's name, type and value. */
-export function publishedBytes(alert: Pick<RenderedAlert, "subject" | "message" | "attributes">): number {
-  const attributes = Object.entries(alert.attributes).reduce((sum, [name, value]) => sum + Buffer.byteLength(name) + "String".length + Buffer.byteLength(value), 0);
-  return Buffer.byteLength(alert.subject) + Buffer.byteLength(alert.message) + attributes;
-}
-
 export function renderAlert(input: AlertInput): RenderedAlert {
   const rendered = build(input);
   // Everything is bounded already, so this is a last resort: an alert that cannot be published would hold back the
@@ -321,22 +308,14 @@ export function renderAlert(input: AlertInput): RenderedAlert {
 function build(input: AlertInput): RenderedAlert {
   const text = alertText(input);
   const payload = alertPayload(input);
-  const json = JSON.stringify(payload);
-  const rendered: RenderedAlert = {
-    subject: alertSubject(input),
-    message: JSON.stringify({ default: text, email: text, "email-json": json, sqs: json, lambda: json, https: json, http: json }),
-    messageStructure: "json",
-    attributes: {
-      severity: payload.severity,
-      ruleId: payload.ruleId,
-      transition: payload.transition,
-      account: oneLine(input.cluster.account, 12),
-      region: oneLine(input.cluster.region, 32),
-      cluster: oneLine(input.cluster.name, 100),
-      kind: "alert",
-    },
-    text,
-    payload,
-  };
-  return rendered;
+  const envelope = snsEnvelope(alertSubject(input), text, JSON.stringify(payload), {
+    severity: payload.severity,
+    ruleId: payload.ruleId,
+    transition: payload.transition,
+    account: oneLine(input.cluster.account, 12),
+    region: oneLine(input.cluster.region, 32),
+    cluster: oneLine(input.cluster.name, 100),
+    kind: "alert",
+  });
+  return { ...envelope, text, payload };
 }
