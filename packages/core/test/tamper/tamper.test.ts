@@ -1,5 +1,6 @@
 // The tamper path's pure core: which CloudTrail calls the tamper rules catch (pattern.ts), and what the alert says
-// about them (tamper/notice.ts reads the record, voice/tamper.ts and voice/text.ts say it), on the CloudTrail records in fixtures/ (README there says what each models).
+// about them (tamper/notice.ts reads the record, voice/tamper.ts and voice/text.ts say it), on the CloudTrail
+// records in fixtures/ (README there says what each models).
 import { readFileSync } from "node:fs";
 import { describe, expect, it, vi } from "vitest";
 import { matchesTamperPattern, TAMPER_RULE_IDS, tamperRuleIds, tamperRules, type TamperTargets } from "../../src/tamper/pattern.ts";
