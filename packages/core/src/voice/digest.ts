@@ -6,8 +6,8 @@
 // left out, and points at the full report (s3:// URI). The text is a pure function of the JSON summary, so a
 // subscriber of either form reads the same.
 //
-// Cluster names, tags (exemption reasons) and finding messages are attacker-controlled text: the HTML escapes every
-// string, and the text strips control and line-breaking characters.
+// Cluster names, tags (exemption reasons) and finding messages are attacker-controlled text: the text and the HTML
+// page both put every string through the one sanitiser (text.ts), and the HTML escapes it too.
 
 import type { DigestChangeFinding, DigestCluster, DigestClusterRef, DigestFinding, DigestReport } from "../digest/model.ts";
 import { messageBody, snsEnvelope, type SnsEnvelope } from "./envelope.ts";
@@ -31,6 +31,7 @@ export interface RenderedDigest extends SnsEnvelope<"kind" | "week"> {
   readonly payload: DigestSummary;
 }
 
+/** A digest line keeps each free text to 300 characters unless told otherwise, so one cluster cannot crowd out the rest. */
 const clean = (text: string, max = 300): string => oneLine(text, max);
 
 const usd = (value: number): string => `$${value.toFixed(2)}`;
