@@ -124,6 +124,12 @@ export function alertSubject(input: AlertInput): string {
   return asciiSubject(`[${label}] ${progress}${cluster.name} (${cluster.region}): ${alertSummary(transition, input.rule)}`, SUBJECT_MAX, "at-word");
 }
 
+/** A cluster's names as a message shows them: each one bounded line (a name read back from a queue or a table is not
+ * checked against EKS's pattern again). */
+export function shownCluster(cluster: ClusterIdentity): ClusterIdentity {
+  return { name: oneLine(cluster.name, 100), region: oneLine(cluster.region, 32), account: oneLine(cluster.account, 12), arn: oneLine(cluster.arn, 300) };
+}
+
 function describeActor(actor: Actor | undefined): string {
   if (!actor) return "unknown (no CloudTrail identity)";
   const who = oneLine(actor.arn ?? actor.principalId ?? actor.type, 300);
@@ -218,7 +224,8 @@ export function alertText(input: AlertInput): string {
     lines.push("CORRECTION: the change announced in an earlier \"change in progress\" alert did not take effect (it failed, was", "cancelled or reverted). The live cluster shows:", "");
   }
   lines.push(`${transition.kind} ${alertSeverity(transition)}: ${oneLine(finding.message, 1000)}`, "");
-  lines.push(`Cluster:      ${oneLine(cluster.name, 100)} in ${oneLine(cluster.region, 32)}, account ${oneLine(cluster.account, 12)}`, `              ${oneLine(cluster.arn, 300)}`);
+  const shown = shownCluster(cluster);
+  lines.push(`Cluster:      ${shown.name} in ${shown.region}, account ${shown.account}`, `              ${shown.arn}`);
   lines.push(`Rule:         ${transition.ruleId}${rule ? ` (${rule.title})` : ""}${rule && rule.frameworks.length > 0 ? ` [${rule.frameworks.join(", ")}]` : ""}`);
   lines.push(`What changed: ${describeState(transition.before)} -> ${describeState(transition.after)}`);
   const changes = evidenceChanges(transition.before?.evidence, transition.after.evidence);
@@ -308,14 +315,7 @@ export function renderAlert(input: AlertInput): RenderedAlert {
 function build(input: AlertInput): RenderedAlert {
   const text = alertText(input);
   const payload = alertPayload(input);
-  const envelope = snsEnvelope(alertSubject(input), text, JSON.stringify(payload), {
-    severity: payload.severity,
-    ruleId: payload.ruleId,
-    transition: payload.transition,
-    account: oneLine(input.cluster.account, 12),
-    region: oneLine(input.cluster.region, 32),
-    cluster: oneLine(input.cluster.name, 100),
-    kind: "alert",
-  });
+  const { account, region, name } = shownCluster(input.cluster);
+  const envelope = snsEnvelope(alertSubject(input), text, JSON.stringify(payload), { severity: payload.severity, ruleId: payload.ruleId, transition: payload.transition, account, region, cluster: name, kind: "alert" });
   return { ...envelope, text, payload };
 }

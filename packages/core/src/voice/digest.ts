@@ -116,7 +116,7 @@ function findingLines(label: string, findings: readonly DigestFinding[]): string
 }
 
 function clusterLines(cluster: DigestCluster, position: number): string[] {
-  const lines = [`  ${position}. ${clean(cluster.name, 100)} (${cluster.region}, ${cluster.account})`, `      ${supportLine(cluster)}`];
+  const lines = [`  ${position}. ${clean(cluster.name, 100)} (${clean(cluster.region, 32)}, ${clean(cluster.account, 12)})`, `      ${supportLine(cluster)}`];
   lines.push(...findingLines("Node groups behind:", cluster.nodegroupsBehind));
   lines.push(...findingLines("Add-ons behind:", cluster.addonsBehind));
   lines.push(...findingLines("Endpoint:", cluster.endpoint));
@@ -125,13 +125,13 @@ function clusterLines(cluster: DigestCluster, position: number): string[] {
   if (others.length > 0) lines.push(`      Other FAIL: ${others.map((finding) => `${finding.ruleId} (${finding.severity})`).join(", ")}`);
   if (cluster.errors.length > 0) lines.push(`      Could not evaluate: ${cluster.errors.map((finding) => finding.ruleId).join(", ")}`);
   for (const exemption of cluster.exemptionsExpiring) {
-    lines.push(`      Exemption ends ${exemption.until} (${plural(exemption.daysLeft, "day")} left): ${exemption.ruleId} (${exemption.source}): ${clean(exemption.reason, 200)}`);
+    lines.push(`      Exemption ends ${clean(exemption.until, 10)} (${plural(exemption.daysLeft, "day")} left): ${exemption.ruleId} (${exemption.source}): ${clean(exemption.reason, 200)}`);
   }
   return lines;
 }
 
-const changeLine = (change: DigestChangeFinding): string => `${clean(change.cluster, 100)} (${change.region}) ${change.ruleId} ${change.severity}`;
-const refLine = (ref: DigestClusterRef): string => `${clean(ref.name, 100)} (${ref.region})`;
+const changeLine = (change: DigestChangeFinding): string => `${clean(change.cluster, 100)} (${clean(change.region, 32)}) ${change.ruleId} ${change.severity}`;
+const refLine = (ref: DigestClusterRef): string => `${clean(ref.name, 100)} (${clean(ref.region, 32)})`;
 
 function moreLine(shown: number, total: number, what: string): string[] {
   return total > shown ? [`    ... and ${total - shown} more ${what} in the full report`] : [];
@@ -155,7 +155,7 @@ export function digestText(summary: DigestSummary): string {
   if (couldNotRead.accounts.length + couldNotRead.regions.length + couldNotRead.clusters.length > 0) {
     lines.push("", "COULD NOT READ (not counted as removed; last week's state kept; nothing closed):");
     for (const account of couldNotRead.accounts) lines.push(`  account ${clean(account.account)} (every region): ${clean(account.problem)}`);
-    for (const region of couldNotRead.regions) lines.push(`  ${region.account ? `account ${clean(region.account)} ` : ""}region ${region.region}: ${clean(region.problem)}`);
+    for (const region of couldNotRead.regions) lines.push(`  ${region.account ? `account ${clean(region.account)} ` : ""}region ${clean(region.region, 32)}: ${clean(region.problem)}`);
     for (const cluster of couldNotRead.clusters) lines.push(`  cluster ${refLine(cluster)}: ${clean(cluster.problem)}`);
   }
   if (summary.previousWeek) {

@@ -5,7 +5,7 @@
 import type { Actor } from "../events/model.ts";
 import type { ClusterIdentity, RemediationAction, Severity } from "../model.ts";
 import { REMEDIATION_RULE_ID, REMEDIATION_WINDOW_HOURS, type RemediationOverride, type UpdateClusterConfigInput } from "../remediation/plan.ts";
-import type { CallRecord } from "./alert.ts";
+import { shownCluster, type CallRecord } from "./alert.ts";
 import { snsEnvelope, type AlertAttributeName, type SnsEnvelope } from "./envelope.ts";
 import { asciiSubject, SUBJECT_MAX } from "./subject.ts";
 import { oneLine, quotedText } from "./text.ts";
@@ -91,7 +91,8 @@ export function remediationSubject(input: RemediationAlertInput): string {
 }
 
 export function remediationText(input: RemediationAlertInput): string {
-  const { cluster, opened } = input;
+  const { opened } = input;
+  const cluster = shownCluster(input.cluster);
   const lines: string[] = [];
   const open = openForSeconds(input);
   switch (input.outcome) {
@@ -119,21 +120,21 @@ export function remediationText(input: RemediationAlertInput): string {
   if (input.action) lines.push(`Action:       ${input.action}${tag ? ` (from ${tag})` : " (policy)"}`);
   else if (tag) lines.push(`Override:     ${tag}`);
   if (input.command) lines.push(`Call:         UpdateClusterConfig ${JSON.stringify(input.input)}`, `              ${input.command}`);
-  if (input.updateId) lines.push(`Update:       ${input.updateId}`);
+  if (input.updateId) lines.push(`Update:       ${oneLine(input.updateId, 200)}`);
   if (input.outcome === "CONFLICT") lines.push(`Reopened by:  ${oneLine((input.openers ?? []).join(", "), 2000) || "unknown"}`);
   else lines.push(`Opened by:    ${who(opened.actor)}`, `Source IP:    ${opened.sourceIp === undefined ? "unknown" : quotedText(opened.sourceIp, 64)}`);
-  if (opened.eventTime) lines.push(`Opened at:    ${opened.eventTime} (CloudTrail ${[opened.eventName ?? "event", opened.eventId].filter(Boolean).join(" ")})`);
+  if (opened.eventTime) lines.push(`Opened at:    ${oneLine(opened.eventTime, 40)} (CloudTrail ${oneLine([opened.eventName ?? "event", opened.eventId].filter(Boolean).join(" "), 300)})`);
   if (input.outcome === "SUCCEEDED" && input.endedAt) lines.push(`Closed at:    ${input.endedAt}${open !== undefined ? `; open for ${formatDuration(open)}` : ""}`);
   for (const error of input.errors ?? []) lines.push(`EKS error:    ${oneLine(error, 1000)}`);
   const notAssumed = input.roleNotAssumed;
   if (notAssumed) {
     lines.push(
       notAssumed.roleArn
-        ? `Could not assume: ${oneLine(notAssumed.roleArn, 300)} (account ${notAssumed.account}): ${oneLine(notAssumed.reason, 1000)}`
-        : `No remediation role: account ${notAssumed.account}: ${oneLine(notAssumed.reason, 1000)}`,
+        ? `Could not assume: ${oneLine(notAssumed.roleArn, 300)} (account ${oneLine(notAssumed.account, 12)}): ${oneLine(notAssumed.reason, 1000)}`
+        : `No remediation role: account ${oneLine(notAssumed.account, 12)}: ${oneLine(notAssumed.reason, 1000)}`,
     );
   }
-  if (input.roleArn) lines.push(`Monitor role: ${input.roleArn}`);
+  if (input.roleArn) lines.push(`Monitor role: ${oneLine(input.roleArn, 300)}`);
   lines.push(`When:         ${input.at.toISOString()}`);
   return `${lines.join("\n")}\n`;
 }
