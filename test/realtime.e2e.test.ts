@@ -10,7 +10,7 @@ import { seededRandom, type Simulator } from "@eks-warden/simulator/index";
 import type { CloudTrailEvent } from "@eks-warden/simulator/cloudtrail";
 import { eventKey } from "@eks-warden/core/aws/dynamodb";
 import { SETTLE_QUEUE } from "@eks-warden/core/deployment";
-import type { AlertPayload } from "@eks-warden/core/alerts/render";
+import type { AlertPayload } from "@eks-warden/core/voice/alert";
 import type { StoredRuleState } from "@eks-warden/core/state/transitions";
 import { localContext, startLocalSystem, type LocalEventRouter, type LocalQueuePoller, type LocalSystem, type ReceivedNotification } from "@eks-warden/local";
 import { ensureLocalAws, stopLocalAws } from "../packages/core/test/aws/local-aws.ts";

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DynamoStateStore } from "@eks-warden/core/aws/dynamodb";
 import { isoWeek } from "@eks-warden/core/digest/build";
-import type { DigestSummary } from "@eks-warden/core/digest/render";
+import type { DigestSummary } from "@eks-warden/core/voice/digest";
 import { startLocalSystem, type LocalSystem, type ReceivedNotification } from "@eks-warden/local";
 import { ensureLocalAws, stopLocalAws } from "../packages/core/test/aws/local-aws.ts";
 import { FLEET_ACCOUNT, fleetOf } from "./support/fleets.ts";

@@ -1,14 +1,15 @@
 // What a subscriber of the alerts topic (or the health topic) receives, read back from the SQS queue subscribed to it.
 // The local SNS emulator delivers only to SQS, and an SQS subscriber gets the "sqs" entry of a MessageStructure=json
 // publish: the full JSON payload. An email subscriber would get the "default"/"email" text instead; that text is a
-// pure function of the payload (alerts/render.ts; digest/render.ts for the weekly digest), so it is rebuilt here
+// pure function of the payload (voice/alert.ts; voice/digest.ts for the weekly digest), so it is rebuilt here
 // exactly as the email would read.
-import { alertText, type AlertInput, type AlertPayload } from "@eks-warden/core/alerts/render";
+import { alertText, type AlertInput, type AlertPayload } from "@eks-warden/core/voice/alert";
 import type { Transition } from "@eks-warden/core/state/transitions";
-import { remediationInputFromPayload, remediationText, type RemediationPayload } from "@eks-warden/core/remediation/render";
-import { digestText, type DigestSummary } from "@eks-warden/core/digest/render";
-import { coverageText, type CoveragePayload } from "@eks-warden/core/alerts/coverage";
-import { renderDeadLetterAlert, type DeadLetterKeeping, type DeadLetterReport } from "@eks-warden/core/tamper/dead-letter";
+import { remediationInputFromPayload, remediationText, type RemediationPayload } from "@eks-warden/core/voice/remediation";
+import { digestText, type DigestSummary } from "@eks-warden/core/voice/digest";
+import { coverageText, type CoveragePayload } from "@eks-warden/core/voice/coverage";
+import { renderDeadLetterAlert, type DeadLetterKeeping } from "@eks-warden/core/voice/dead-letter";
+import type { DeadLetterReport } from "@eks-warden/core/tamper/dead-letter";
 
 /** The JSON payload of a dead-letter alert of the health topic (message attribute kind=dead-letter). */
 export interface DeadLetterPayload {

@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { evaluate } from "@eks-warden/core/engine";
 import { defaultPolicy } from "@eks-warden/core/policy";
-import { renderAlert } from "@eks-warden/core/alerts/render";
+import { renderAlert } from "@eks-warden/core/voice/alert";
 import type { AlertCause } from "@eks-warden/core/model";
 import { ruleById } from "@eks-warden/core/rules/index";
 import { normaliseCluster } from "@eks-warden/core/snapshot";

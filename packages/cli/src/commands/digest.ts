@@ -5,7 +5,7 @@
 // Read-only, so there is no stored last week to compare with: the report is a baseline (no "changes" section).
 // Exit codes as scan: 0, 1 a FAIL or an ERROR at or above --fail-on (ERRORs pass with --allow-errors), 2 bad usage, 3 internal error, 4 part could not be read.
 import { buildDigest } from "@eks-warden/core/digest/build";
-import { digestHtml, digestSummary, digestText } from "@eks-warden/core/digest/render";
+import { digestHtml, digestSummary, digestText } from "@eks-warden/core/voice/digest";
 import { AccountUnreachable } from "@eks-warden/core/errors";
 import { readsFor } from "@eks-warden/core/rules/index";
 import { inPool, sweptCluster, type SweptCluster } from "@eks-warden/core/sweep/sweep";

@@ -2,7 +2,7 @@
 // attributes subscribers filter on (severity, ruleId, transition, account, region, cluster, kind).
 
 import type { SNSClient, SNSClientConfig } from "@aws-sdk/client-sns";
-import type { RenderedAlert } from "../alerts/render.ts";
+import type { RenderedAlert } from "../voice/alert.ts";
 import type { Notifier } from "../pipeline/ports.ts";
 import { clientConfig } from "./client-config.ts";
 import { translateSdkError } from "./sdk-errors.ts";

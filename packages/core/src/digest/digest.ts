@@ -7,7 +7,7 @@ import { REPORT_PREFIX } from "../deployment.ts";
 import { runSweep, type SweepDeps, type SweepOptions, type SweepResult } from "../sweep/sweep.ts";
 import { buildDigest, isoWeek } from "./build.ts";
 import type { DigestReport, DigestSnapshotStore, ReportStore } from "./model.ts";
-import { digestHtml, renderDigest, type RenderedDigest } from "./render.ts";
+import { digestHtml, renderDigest, type RenderedDigest } from "../voice/digest.ts";
 
 /** What the digest publishes with (SnsNotifier): any attributes, MessageStructure json. */
 export interface DigestPublisher {

@@ -15,7 +15,7 @@
 // held for its change's settle check (`heldFor`), whose message says it was published: the check's own transaction
 // deletes it, and no other judgement publishes it again before `heldUntil`.
 
-import { renderAlert, type RenderedAlert } from "../alerts/render.ts";
+import { renderAlert, type RenderedAlert } from "../voice/alert.ts";
 import { StateConflict } from "../errors.ts";
 import type { AlertCause, ClusterIdentity, ClusterSnapshot, Finding } from "../model.ts";
 import { effectiveRemediation, REMEDIATION_RULE_ID } from "../remediation/plan.ts";

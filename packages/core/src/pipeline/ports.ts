@@ -1,7 +1,7 @@
 // The ports the real-time use-cases run over. The AWS adapters in ../aws/ implement them for production (and the
 // local stack); in-memory versions implement them for fast tests. The use-cases never see an SDK.
 
-import type { RenderedAlert } from "../alerts/render.ts";
+import type { RenderedAlert } from "../voice/alert.ts";
 import type { AddonVersionInfo, AlertCause, AmiReleases, ClusterIdentity, ClusterSnapshot, DataKind, EvaluationContext, FindingStatus, Policy, Rule, Severity, TagGrant, VersionCatalogue } from "../model.ts";
 import type { RecordWrite, StatePlan, StoredRuleState, TransitionKind } from "../state/transitions.ts";
 import type { RemediationMessage } from "../remediation/messages.ts";
@@ -33,7 +33,7 @@ export interface HistoryEntry {
   };
 }
 
-/** What the notifier publishes: a rendered alert (see alerts/render.ts). */
+/** What the notifier publishes: a rendered alert (see voice/alert.ts). */
 export type OutboxAlert = Pick<RenderedAlert, "subject" | "message" | "messageStructure" | "attributes">;
 
 /** Alerts written with the state change that caused them and not yet confirmed published (the outbox). */

@@ -4,7 +4,7 @@
 
 import * as z from "zod/mini";
 import type { ClusterIdentity } from "../model.ts";
-import type { OpeningCall } from "./render.ts";
+import type { OpeningCall } from "../voice/remediation.ts";
 
 export interface RemediationMessage {
   readonly version: 1;

@@ -29,7 +29,7 @@ import {
   type RemediationRecord,
 } from "./plan.ts";
 import { isMonitorActorOf, type RemediationDeps } from "./ports.ts";
-import { renderRemediationAlert, type OpeningCall, type RemediationAlertInput } from "./render.ts";
+import { renderRemediationAlert, type OpeningCall, type RemediationAlertInput } from "../voice/remediation.ts";
 
 const TERMINAL_UPDATE_STATUSES = new Set(["Successful", "Failed", "Cancelled"]);
 /** Attempts older than this are dropped from the record when it is written (the budget looks back 24 h). */

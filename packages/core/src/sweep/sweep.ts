@@ -13,7 +13,7 @@
 
 import { parseClusterArn } from "../arn.ts";
 import { AccountUnreachable, Throttled } from "../errors.ts";
-import { renderAccountUnreachable } from "../alerts/coverage.ts";
+import { renderAccountUnreachable } from "../voice/coverage.ts";
 import type { AlertCause, ClusterIdentity, ClusterSnapshot, Finding, VersionCatalogue } from "../model.ts";
 import { closeCluster, evaluateLive } from "../pipeline/evaluate-live.ts";
 import { judge } from "../pipeline/judgement.ts";

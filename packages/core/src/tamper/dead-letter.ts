@@ -5,11 +5,11 @@
 //
 // Everything in a dead letter is attacker-shaped (the CloudTrail record's request parameters, identity, user agent)
 // or at least unvalidated (it failed processing, possibly because it was malformed): nothing is required, every
-// string shown goes through text.ts, and a letter that cannot be read at all still alerts ("unreadable"). Pure.
+// string kept goes through voice/text.ts, and a letter that cannot be read at all is still reported ("unreadable");
+// what the alert says is voice/dead-letter.ts. Pure.
 
 import { ACCOUNT_ID, CLUSTER_NAME, clusterArnOf, clusterOfResourceArn, partitionOfRegion, REGION } from "../arn.ts";
-import { healthNotice, type Notice } from "./notice.ts";
-import { safeText } from "./text.ts";
+import { safeText } from "../voice/text.ts";
 
 /** Which dead-letter queue the letter came from: the cluster-event function's, or the settle queue's. */
 export type DeadLetterSource = "cluster-event" | "settle";
@@ -179,60 +179,6 @@ export function readDeadLetter(message: DeadLetterMessage): DeadLetterReport {
     ...optional("failure", failure),
     ...(readable ? {} : { unreadable: true as const }),
   };
-}
-
-/** How severe a dead letter is: a change nobody judged may be the endpoint opened to the internet. */
-export const DEAD_LETTER_SEVERITY = "HIGH";
-
-const STAGE: Record<DeadLetterSource, { readonly what: string; readonly after: string }> = {
-  "cluster-event": { what: "a cluster event", after: "cluster-event failed on it after every retry" },
-  settle: { what: "a settle check", after: "settle failed on it on every delivery the queue allows" },
-};
-
-const PARKED_BY: Record<DeadLetterReport["parkedBy"], string> = {
-  lambda: "Lambda, after the asynchronous invocation's retries",
-  eventbridge: "EventBridge, which could not invoke cluster-event",
-  "sqs-redrive": "SQS, by the settle queue's redrive policy",
-  unknown: "unknown (no attributes of Lambda or EventBridge)",
-};
-
-function whyUnknown(report: DeadLetterReport): string {
-  // SQS's redrive records no error; the settle function logs every failed attempt with the message id.
-  return report.source === "settle"
-    ? `not recorded by SQS: the settle function logged each attempt's error with messageId ${report.messageId}`
-    : "not recorded with the message: see the cluster-event function's errors at the time above";
-}
-
-/** Where the letter is kept for redrive, named in the alert so the person on call can find it. */
-export interface DeadLetterKeeping {
-  /** The queue holding it now (the archive the function copies it to). */
-  readonly queueName: string;
-  readonly retentionDays: number;
-}
-
-/** The alert for one dead letter, to the health topic. */
-export function renderDeadLetterAlert(report: DeadLetterReport, kept: DeadLetterKeeping): Notice {
-  const stage = STAGE[report.source];
-  const shortCluster = report.clusterName ? `${report.clusterName}${report.region ? ` (${report.region})` : ""}` : report.cluster;
-  const subject = `[${DEAD_LETTER_SEVERITY}] EKS Warden dead letter: ${report.eventName} on ${shortCluster} not processed`;
-  const text = [
-    `EKS Warden could not process ${stage.what} and parked it: ${report.eventName} on ${report.cluster}.`,
-    "",
-    `Cluster:    ${report.cluster}`,
-    `Call:       ${report.eventName}${report.eventId ? `, event id ${report.eventId}` : ""}`,
-    ...(report.eventTime ? [`When:       ${report.eventTime}`] : []),
-    ...(report.actor ? [`Who:        ${report.actor}`] : []),
-    `Failed:     ${stage.after}`,
-    `Why:        ${report.failure ?? whyUnknown(report)}`,
-    `Parked by:  ${PARKED_BY[report.parkedBy]}${report.parkedAt ? `, at ${report.parkedAt}` : ""}`,
-    `Message id: ${report.messageId}`,
-    ...(report.unreadable ? ["Note:       the message is not the JSON this queue carries (unreadable or tampered with)."] : []),
-    `Kept in:    SQS queue ${kept.queueName}, ${kept.retentionDays} days, for redrive (README: "Dead letters").`,
-    "",
-    "Until it is processed EKS Warden has not judged this change: check the cluster's endpoint access and version by hand,",
-    "fix what failed, then redrive the message.",
-  ].join("\n");
-  return healthNotice("dead-letter", DEAD_LETTER_SEVERITY, subject, text, { deadLetter: report, keptIn: kept }, report);
 }
 
 /** SQS's limit on message attributes per message. */

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { buildDigest, byUrgency, isoWeek } from "../../src/digest/build.ts";
 import { runDigest, type DigestDeps } from "../../src/digest/digest.ts";
 import type { DigestSnapshot } from "../../src/digest/model.ts";
-import { DIGEST_MESSAGE_BUDGET_BYTES, digestHtml, digestSubject, digestText, escapeHtml, renderDigest } from "../../src/digest/render.ts";
+import { DIGEST_MESSAGE_BUDGET_BYTES, digestHtml, digestSubject, digestText, escapeHtml, renderDigest } from "../../src/voice/digest.ts";
 import type { Finding, Severity, VersionCatalogue } from "../../src/model.ts";
 import { defaultPolicy, parsePolicy } from "../../src/policy.ts";
 import type { SweepResult, SweptCluster } from "../../src/sweep/sweep.ts";
@@ -281,6 +281,24 @@ describe("rendering", () => {
     const text = renderDigest(bad).text;
     expect(text).not.toContain("\u2028");
     expect(text.split("\n").some((line) => line.startsWith("Injected"))).toBe(false);
+  });
+
+  it("lets no bidi mark or zero-width character of a cluster name, tag or add-on message through, U+061C and U+FEFF included", () => {
+    const marked = "pay\u061Cments\uFEFF";
+    const hostile = sweepOf([
+      swept(marked, "eu-west-1", "1.34", [
+        finding(marked, "eu-west-1", "addon-outdated", "FAIL", "LOW", { message: "vpc-cni\u061C v1.18 is behind\uFEFF v1.19." }),
+        finding(marked, "eu-west-1", "endpoint-private-access", "EXEMPT", "LOW", { exemption: { until: "2026-12-08", reason: "vendor\uFEFF \u061Cingress", source: "tag", expired: false } }),
+      ]),
+    ]);
+    const { report: bad } = buildDigest({ sweep: hostile, previous: LAST_WEEK, policy: defaultPolicy(), now: NOW });
+    const invisible = /[\u061C\uFEFF]/u;
+    const text = renderDigest(bad).text;
+    expect(text).toContain("vpc-cni");
+    expect(text).not.toMatch(invisible);
+    const html = digestHtml(bad);
+    expect(html).toContain("vendor");
+    expect(html).not.toMatch(invisible);
   });
 
   it("gives the browser page the same could-not-read section and changes as the message", () => {

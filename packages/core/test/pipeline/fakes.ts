@@ -2,7 +2,7 @@
 // (derived from the shared real record of a modern cluster), and recording notifier, queue and logger.
 import { readFileSync } from "node:fs";
 import { ClusterNotFound, UpdateNotFound } from "../../src/errors.ts";
-import type { RenderedAlert } from "../../src/alerts/render.ts";
+import type { RenderedAlert } from "../../src/voice/alert.ts";
 import { readsClosure } from "../../src/permissions.ts";
 import { DATA_KINDS, type ClusterIdentity, type DataKind } from "../../src/model.ts";
 import { defaultPolicy } from "../../src/policy.ts";

@@ -10,7 +10,7 @@ import { parsePolicy } from "../../src/policy.ts";
 import type { RemediationMessage } from "../../src/remediation/messages.ts";
 import type { RemediationRecord, UpdateClusterConfigInput } from "../../src/remediation/plan.ts";
 import { isMonitorActor, isMonitorActorOf, type EksWriter, type RemediationStore, type StartedUpdate } from "../../src/remediation/ports.ts";
-import { formatDuration, renderRemediationAlert } from "../../src/remediation/render.ts";
+import { formatDuration, renderRemediationAlert } from "../../src/voice/remediation.ts";
 import { actingRoleArn } from "../../src/remediation/run.ts";
 import { clusterRecord, OPEN, PRIVATE, world, type World } from "../pipeline/fakes.ts";
 

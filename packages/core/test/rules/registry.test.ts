@@ -1,7 +1,8 @@
 import { readdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { renderAlert, SUBJECT_MAX } from "../../src/alerts/render.ts";
+import { renderAlert } from "../../src/voice/alert.ts";
+import { SUBJECT_MAX } from "../../src/voice/subject.ts";
 import { evaluate } from "../../src/engine.ts";
 import { EXEMPTION_TAG, RULE_ID_PATTERN } from "../../src/exemptions.ts";
 import { actionsForReads } from "../../src/permissions.ts";

@@ -1,8 +1,9 @@
 // One health alert per dead letter (tamper/dead-letter.ts): what it says about a cluster event Lambda or EventBridge
 // parked, about a settle check SQS redrove, and about letters an attacker shaped or broke.
 import { describe, expect, it } from "vitest";
-import { archivedAttributes, readDeadLetter, renderDeadLetterAlert, type DeadLetterMessage } from "../../src/tamper/dead-letter.ts";
-import { TAMPER_SUBJECT_MAX } from "../../src/tamper/notice.ts";
+import { archivedAttributes, readDeadLetter, type DeadLetterMessage } from "../../src/tamper/dead-letter.ts";
+import { renderDeadLetterAlert } from "../../src/voice/dead-letter.ts";
+import { SUBJECT_MAX as TAMPER_SUBJECT_MAX } from "../../src/voice/subject.ts";
 
 const ACCOUNT = "111122223333";
 const KEPT = { queueName: "prod-eks-warden-Warden-ClusterEventDeadLetterArchive1A2B-XyZ", retentionDays: 14 };

@@ -1,10 +1,13 @@
 // The tamper path's pure core: which CloudTrail calls the tamper rules catch (pattern.ts), and what the alert says
-// about them (notice.ts, text.ts), on the CloudTrail records in fixtures/ (README there says what each models).
+// about them (tamper/notice.ts reads the record, voice/tamper.ts and voice/text.ts say it), on the CloudTrail
+// records in fixtures/ (README there says what each models).
 import { readFileSync } from "node:fs";
 import { describe, expect, it, vi } from "vitest";
 import { matchesTamperPattern, TAMPER_RULE_IDS, tamperRuleIds, tamperRules, type TamperTargets } from "../../src/tamper/pattern.ts";
-import { isScheduledEvent, publishNotice, readTamperCall, renderHeartbeat, renderTamperAlert, TAMPER_SUBJECT_MAX } from "../../src/tamper/notice.ts";
-import { asciiSubject, safeText } from "../../src/tamper/text.ts";
+import { isScheduledEvent, publishNotice, readTamperCall } from "../../src/tamper/notice.ts";
+import { renderHeartbeat, renderTamperAlert } from "../../src/voice/tamper.ts";
+import { asciiSubject, SUBJECT_MAX as TAMPER_SUBJECT_MAX } from "../../src/voice/subject.ts";
+import { safeText } from "../../src/voice/text.ts";
 
 type Event = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- JSON fixtures
 const fixture = (name: string): Event => JSON.parse(readFileSync(new URL(`fixtures/${name}`, import.meta.url), "utf8")) as Event;

@@ -9,11 +9,9 @@ import type { AlertCause, ClusterIdentity, Evidence, FindingStatus, Rule, Severi
 import type { Actor } from "../events/cloudtrail.ts";
 import type { EffectiveRemediation } from "../remediation/plan.ts";
 import type { Transition, TransitionKind } from "../state/transitions.ts";
-import { boundedData, oneLine, quotedText } from "../text.ts";
-
-export const SUBJECT_MAX = 100;
-/** SNS's limit on one message: subject, message and attributes together. */
-export const SNS_MESSAGE_MAX_BYTES = 256 * 1024;
+import { publishedBytes, SNS_MESSAGE_MAX_BYTES, snsEnvelope, type AlertAttributeName, type SnsEnvelope } from "./envelope.ts";
+import { asciiSubject, SUBJECT_MAX } from "./subject.ts";
+import { boundedData, oneLine, quotedText } from "./text.ts";
 /** Lists in an alert's text show this many entries, then "… and N more"; the JSON payload keeps up to PAYLOAD_MAX_ITEMS. */
 const TEXT_MAX_ITEMS = 16;
 const PAYLOAD_MAX_ITEMS = 32;
@@ -69,12 +67,7 @@ export interface AlertPayload {
   readonly autoRemediation?: EffectiveRemediation;
 }
 
-export interface RenderedAlert {
-  readonly subject: string;
-  /** The SNS Message for MessageStructure "json": per-protocol bodies. */
-  readonly message: string;
-  readonly messageStructure: "json";
-  readonly attributes: Readonly<Record<"severity" | "ruleId" | "transition" | "account" | "region" | "cluster" | "kind", string>>;
+export interface RenderedAlert extends SnsEnvelope<AlertAttributeName> {
   readonly text: string;
   readonly payload: AlertPayload;
 }
@@ -118,15 +111,6 @@ function safeHeadline(rule: Pick<Rule, "headline"> | undefined, failing: { reado
   }
 }
 
-/** At most `max` characters: cut at a word when one is near the end, never inside a surrogate pair, marked with "…". */
-function truncate(text: string, max: number): string {
-  if (text.length <= max) return text;
-  const room = text.slice(0, max - 1).replace(/[\uD800-\uDBFF]$/, "");
-  const space = /\s/.test(text.charAt(room.length)) ? room.length : room.lastIndexOf(" ");
-  const cut = space >= max * 0.6 ? room.slice(0, space) : room;
-  return `${cut.replace(/[\s,:;(]+$/, "")}…`;
-}
-
 /** The severity the alert is filed under: a resolution keeps the severity of what it resolves. */
 export function alertSeverity(transition: Transition): Severity {
   return transition.kind === "RESOLVED" ? (transition.before?.severity ?? transition.after.severity) : transition.after.severity;
@@ -137,7 +121,13 @@ export function alertSubject(input: AlertInput): string {
   // An exemption is filed under the severity of what it hides, so a filter on severity still sees it.
   const label = transition.kind === "RESOLVED" ? "RESOLVED" : transition.kind === "EXEMPTED" ? `EXEMPT ${alertSeverity(transition)}` : alertSeverity(transition);
   const progress = transition.inProgress ? "[CHANGE IN PROGRESS] " : "";
-  return truncate(oneLine(`[${label}] ${progress}${cluster.name} (${cluster.region}): ${alertSummary(transition, input.rule)}`, 400), SUBJECT_MAX);
+  return asciiSubject(`[${label}] ${progress}${cluster.name} (${cluster.region}): ${alertSummary(transition, input.rule)}`, SUBJECT_MAX, "at-word");
+}
+
+/** A cluster's names as a message shows them: each one bounded line (a name read back from a queue or a table is not
+ * checked against EKS's pattern again). */
+export function shownCluster(cluster: ClusterIdentity): ClusterIdentity {
+  return { name: oneLine(cluster.name, 100), region: oneLine(cluster.region, 32), account: oneLine(cluster.account, 12), arn: oneLine(cluster.arn, 300) };
 }
 
 function describeActor(actor: Actor | undefined): string {
@@ -234,7 +224,8 @@ export function alertText(input: AlertInput): string {
     lines.push("CORRECTION: the change announced in an earlier \"change in progress\" alert did not take effect (it failed, was", "cancelled or reverted). The live cluster shows:", "");
   }
   lines.push(`${transition.kind} ${alertSeverity(transition)}: ${oneLine(finding.message, 1000)}`, "");
-  lines.push(`Cluster:      ${oneLine(cluster.name, 100)} in ${oneLine(cluster.region, 32)}, account ${oneLine(cluster.account, 12)}`, `              ${oneLine(cluster.arn, 300)}`);
+  const shown = shownCluster(cluster);
+  lines.push(`Cluster:      ${shown.name} in ${shown.region}, account ${shown.account}`, `              ${shown.arn}`);
   lines.push(`Rule:         ${transition.ruleId}${rule ? ` (${rule.title})` : ""}${rule && rule.frameworks.length > 0 ? ` [${rule.frameworks.join(", ")}]` : ""}`);
   lines.push(`What changed: ${describeState(transition.before)} -> ${describeState(transition.after)}`);
   const changes = evidenceChanges(transition.before?.evidence, transition.after.evidence);
@@ -306,12 +297,6 @@ function fullPayload(input: AlertInput): AlertPayload {
   };
 }
 
-/** Bytes SNS counts for one message: subject, message, and each attribute's name, type and value. */
-export function publishedBytes(alert: Pick<RenderedAlert, "subject" | "message" | "attributes">): number {
-  const attributes = Object.entries(alert.attributes).reduce((sum, [name, value]) => sum + Buffer.byteLength(name) + "String".length + Buffer.byteLength(value), 0);
-  return Buffer.byteLength(alert.subject) + Buffer.byteLength(alert.message) + attributes;
-}
-
 export function renderAlert(input: AlertInput): RenderedAlert {
   const rendered = build(input);
   // Everything is bounded already, so this is a last resort: an alert that cannot be published would hold back the
@@ -330,22 +315,7 @@ export function renderAlert(input: AlertInput): RenderedAlert {
 function build(input: AlertInput): RenderedAlert {
   const text = alertText(input);
   const payload = alertPayload(input);
-  const json = JSON.stringify(payload);
-  const rendered: RenderedAlert = {
-    subject: alertSubject(input),
-    message: JSON.stringify({ default: text, email: text, "email-json": json, sqs: json, lambda: json, https: json, http: json }),
-    messageStructure: "json",
-    attributes: {
-      severity: payload.severity,
-      ruleId: payload.ruleId,
-      transition: payload.transition,
-      account: oneLine(input.cluster.account, 12),
-      region: oneLine(input.cluster.region, 32),
-      cluster: oneLine(input.cluster.name, 100),
-      kind: "alert",
-    },
-    text,
-    payload,
-  };
-  return rendered;
+  const { account, region, name } = shownCluster(input.cluster);
+  const envelope = snsEnvelope(alertSubject(input), text, JSON.stringify(payload), { severity: payload.severity, ruleId: payload.ruleId, transition: payload.transition, account, region, cluster: name, kind: "alert" });
+  return { ...envelope, text, payload };
 }

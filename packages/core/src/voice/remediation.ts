@@ -4,9 +4,11 @@
 
 import type { Actor } from "../events/model.ts";
 import type { ClusterIdentity, RemediationAction, Severity } from "../model.ts";
-import { SUBJECT_MAX, type CallRecord } from "../alerts/render.ts";
-import { oneLine, quotedText } from "../text.ts";
-import { REMEDIATION_RULE_ID, REMEDIATION_WINDOW_HOURS, type RemediationOverride, type UpdateClusterConfigInput } from "./plan.ts";
+import { REMEDIATION_RULE_ID, REMEDIATION_WINDOW_HOURS, type RemediationOverride, type UpdateClusterConfigInput } from "../remediation/plan.ts";
+import { shownCluster, type CallRecord } from "./alert.ts";
+import { snsEnvelope, type AlertAttributeName, type SnsEnvelope } from "./envelope.ts";
+import { asciiSubject, SUBJECT_MAX } from "./subject.ts";
+import { oneLine, quotedText } from "./text.ts";
 
 export const REMEDIATION_OUTCOMES = ["DRY_RUN", "SUCCEEDED", "FAILED", "CONFLICT"] as const;
 export type RemediationOutcome = (typeof REMEDIATION_OUTCOMES)[number];
@@ -47,11 +49,7 @@ export interface RemediationPayload extends Omit<RemediationAlertInput, "at"> {
   readonly openForSeconds?: number;
 }
 
-export interface RenderedRemediationAlert {
-  readonly subject: string;
-  readonly message: string;
-  readonly messageStructure: "json";
-  readonly attributes: Readonly<Record<"severity" | "ruleId" | "transition" | "account" | "region" | "cluster" | "kind", string>>;
+export interface RenderedRemediationAlert extends SnsEnvelope<AlertAttributeName> {
   readonly text: string;
   readonly payload: RemediationPayload;
 }
@@ -76,28 +74,25 @@ function who(actor: Actor | undefined): string {
   return oneLine(`${actor.arn ?? actor.principalId ?? actor.type}${actor.userName ? ` (${actor.type} ${actor.userName})` : ` (${actor.type})`}`, 500);
 }
 
-function truncate(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
-}
-
 export function remediationSubject(input: RemediationAlertInput): string {
   const { cluster } = input;
   const where = `${cluster.name} (${cluster.region})`;
   const open = openForSeconds(input);
   switch (input.outcome) {
     case "DRY_RUN":
-      return truncate(`[DRY RUN] ${where}: would close the public endpoint (${input.action ?? "private"})`, SUBJECT_MAX);
+      return asciiSubject(`[DRY RUN] ${where}: would close the public endpoint (${input.action ?? "private"})`, SUBJECT_MAX, "at-word");
     case "SUCCEEDED":
-      return truncate(`[REMEDIATED] ${where}: public endpoint closed by EKS Warden${open !== undefined ? ` after ${formatDuration(open)} open` : ""}`, SUBJECT_MAX);
+      return asciiSubject(`[REMEDIATED] ${where}: public endpoint closed by EKS Warden${open !== undefined ? ` after ${formatDuration(open)} open` : ""}`, SUBJECT_MAX, "at-word");
     case "FAILED":
-      return truncate(`[REMEDIATION FAILED] ${where}: the public endpoint is still open`, SUBJECT_MAX);
+      return asciiSubject(`[REMEDIATION FAILED] ${where}: the public endpoint is still open`, SUBJECT_MAX, "at-word");
     case "CONFLICT":
-      return truncate(`[REMEDIATION CONFLICT] ${where}: endpoint reopened after ${input.attempts ?? 0} closures; stopped`, SUBJECT_MAX);
+      return asciiSubject(`[REMEDIATION CONFLICT] ${where}: endpoint reopened after ${input.attempts ?? 0} closures; stopped`, SUBJECT_MAX, "at-word");
   }
 }
 
 export function remediationText(input: RemediationAlertInput): string {
-  const { cluster, opened } = input;
+  const { opened } = input;
+  const cluster = shownCluster(input.cluster);
   const lines: string[] = [];
   const open = openForSeconds(input);
   switch (input.outcome) {
@@ -125,21 +120,21 @@ export function remediationText(input: RemediationAlertInput): string {
   if (input.action) lines.push(`Action:       ${input.action}${tag ? ` (from ${tag})` : " (policy)"}`);
   else if (tag) lines.push(`Override:     ${tag}`);
   if (input.command) lines.push(`Call:         UpdateClusterConfig ${JSON.stringify(input.input)}`, `              ${input.command}`);
-  if (input.updateId) lines.push(`Update:       ${input.updateId}`);
+  if (input.updateId) lines.push(`Update:       ${oneLine(input.updateId, 200)}`);
   if (input.outcome === "CONFLICT") lines.push(`Reopened by:  ${oneLine((input.openers ?? []).join(", "), 2000) || "unknown"}`);
   else lines.push(`Opened by:    ${who(opened.actor)}`, `Source IP:    ${opened.sourceIp === undefined ? "unknown" : quotedText(opened.sourceIp, 64)}`);
-  if (opened.eventTime) lines.push(`Opened at:    ${opened.eventTime} (CloudTrail ${[opened.eventName ?? "event", opened.eventId].filter(Boolean).join(" ")})`);
+  if (opened.eventTime) lines.push(`Opened at:    ${oneLine(opened.eventTime, 40)} (CloudTrail ${oneLine([opened.eventName ?? "event", opened.eventId].filter(Boolean).join(" "), 300)})`);
   if (input.outcome === "SUCCEEDED" && input.endedAt) lines.push(`Closed at:    ${input.endedAt}${open !== undefined ? `; open for ${formatDuration(open)}` : ""}`);
   for (const error of input.errors ?? []) lines.push(`EKS error:    ${oneLine(error, 1000)}`);
   const notAssumed = input.roleNotAssumed;
   if (notAssumed) {
     lines.push(
       notAssumed.roleArn
-        ? `Could not assume: ${oneLine(notAssumed.roleArn, 300)} (account ${notAssumed.account}): ${oneLine(notAssumed.reason, 1000)}`
-        : `No remediation role: account ${notAssumed.account}: ${oneLine(notAssumed.reason, 1000)}`,
+        ? `Could not assume: ${oneLine(notAssumed.roleArn, 300)} (account ${oneLine(notAssumed.account, 12)}): ${oneLine(notAssumed.reason, 1000)}`
+        : `No remediation role: account ${oneLine(notAssumed.account, 12)}: ${oneLine(notAssumed.reason, 1000)}`,
     );
   }
-  if (input.roleArn) lines.push(`Monitor role: ${input.roleArn}`);
+  if (input.roleArn) lines.push(`Monitor role: ${oneLine(input.roleArn, 300)}`);
   lines.push(`When:         ${input.at.toISOString()}`);
   return `${lines.join("\n")}\n`;
 }
@@ -149,23 +144,16 @@ export function renderRemediationAlert(input: RemediationAlertInput): RenderedRe
   const { at, ...rest } = input;
   const payload: RemediationPayload = { kind: "remediation", version: 1, ruleId: REMEDIATION_RULE_ID, ...rest, at: at.toISOString(), ...(open !== undefined ? { openForSeconds: open } : {}) };
   const text = remediationText(input);
-  const json = JSON.stringify(payload);
-  return {
-    subject: remediationSubject(input),
-    message: JSON.stringify({ default: text, email: text, "email-json": json, sqs: json, lambda: json, https: json, http: json }),
-    messageStructure: "json",
-    attributes: {
-      severity: input.severity,
-      ruleId: REMEDIATION_RULE_ID,
-      transition: input.outcome,
-      account: input.cluster.account,
-      region: input.cluster.region,
-      cluster: input.cluster.name,
-      kind: "remediation",
-    },
-    text,
-    payload,
-  };
+  const envelope = snsEnvelope(remediationSubject(input), text, JSON.stringify(payload), {
+    severity: input.severity,
+    ruleId: REMEDIATION_RULE_ID,
+    transition: input.outcome,
+    account: input.cluster.account,
+    region: input.cluster.region,
+    cluster: input.cluster.name,
+    kind: "remediation",
+  });
+  return { ...envelope, text, payload };
 }
 
 /** The input a payload was rendered from (for subscribers that rebuild the text, as the local system does). */

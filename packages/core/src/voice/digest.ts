@@ -1,19 +1,21 @@
 // The digest as people and machines read it (pure): the SNS message (readable text for e-mail, a JSON summary for
-// SQS/Lambda/HTTPS, like alerts/render.ts), and the full report as JSON and as one self-contained HTML page.
+// SQS/Lambda/HTTPS, in the envelope of every message), and the full report as JSON and as one self-contained HTML page.
 //
 // SNS accepts at most 256 KB per message (all protocol bodies and attributes together). At a large fleet the message
 // summarises: it keeps the headline and as many clusters and changes, most urgent first, as fit, says how many were
 // left out, and points at the full report (s3:// URI). The text is a pure function of the JSON summary, so a
 // subscriber of either form reads the same.
 //
-// Cluster names, tags (exemption reasons) and finding messages are attacker-controlled text: the HTML escapes every
-// string, and the text strips control and line-breaking characters.
+// Cluster names, tags (exemption reasons) and finding messages are attacker-controlled text: the text and the HTML
+// page both put every string through the one sanitiser (text.ts), and the HTML escapes it too.
 
-import type { DigestChangeFinding, DigestCluster, DigestClusterRef, DigestFinding, DigestReport } from "./model.ts";
+import type { DigestChangeFinding, DigestCluster, DigestClusterRef, DigestFinding, DigestReport } from "../digest/model.ts";
+import { messageBody, snsEnvelope, type SnsEnvelope } from "./envelope.ts";
+import { asciiSubject } from "./subject.ts";
+import { oneLine } from "./text.ts";
 
 /** SNS's limit is 262,144 bytes for the whole message; leave room for subject and attributes. */
 export const DIGEST_MESSAGE_BUDGET_BYTES = 250_000;
-export const DIGEST_SUBJECT_MAX = 100;
 
 /** The digest as published: the report with its lists cut to what fits, the counts of what was cut, and where the rest is. */
 export interface DigestSummary extends Omit<DigestReport, "clusters" | "changes"> {
@@ -24,20 +26,13 @@ export interface DigestSummary extends Omit<DigestReport, "clusters" | "changes"
   readonly reportUri?: string;
 }
 
-export interface RenderedDigest {
-  readonly subject: string;
-  readonly message: string;
-  readonly messageStructure: "json";
-  readonly attributes: Readonly<Record<string, string>>;
+export interface RenderedDigest extends SnsEnvelope<"kind" | "week"> {
   readonly text: string;
   readonly payload: DigestSummary;
 }
 
-/** One line of attacker-controlled text: no control or line-breaking characters (U+2028 included), bounded. */
-function clean(text: string, max = 300): string {
-  const flat = text.replace(/[\p{Cc}\p{Zl}\p{Zp}\u200b-\u200f\u202a-\u202e\u2066-\u2069]+/gu, " ").trim();
-  return flat.length <= max ? flat : `${flat.slice(0, max - 1)}…`;
-}
+/** A digest line keeps each free text to 300 characters unless told otherwise, so one cluster cannot crowd out the rest. */
+const clean = (text: string, max = 300): string => oneLine(text, max);
 
 const usd = (value: number): string => `$${value.toFixed(2)}`;
 const plural = (count: number, word: string, many = `${word}s`): string => `${count} ${count === 1 ? word : many}`;
@@ -91,8 +86,7 @@ export function digestSubject(report: Pick<DigestReport, "week" | "headline">): 
     `${headline.findingsClosed} closed`,
     headline.couldNotRead > 0 ? `${headline.couldNotRead} not read` : undefined,
   ].filter(Boolean);
-  const subject = `[DIGEST] EKS Warden ${report.week}: ${parts.join(", ")}`;
-  return subject.length <= DIGEST_SUBJECT_MAX ? subject : `${subject.slice(0, DIGEST_SUBJECT_MAX - 3)}...`;
+  return asciiSubject(`[DIGEST] EKS Warden ${report.week}: ${parts.join(", ")}`);
 }
 
 function supportLine(cluster: DigestCluster): string {
@@ -122,7 +116,7 @@ function findingLines(label: string, findings: readonly DigestFinding[]): string
 }
 
 function clusterLines(cluster: DigestCluster, position: number): string[] {
-  const lines = [`  ${position}. ${clean(cluster.name, 100)} (${cluster.region}, ${cluster.account})`, `      ${supportLine(cluster)}`];
+  const lines = [`  ${position}. ${clean(cluster.name, 100)} (${clean(cluster.region, 32)}, ${clean(cluster.account, 12)})`, `      ${supportLine(cluster)}`];
   lines.push(...findingLines("Node groups behind:", cluster.nodegroupsBehind));
   lines.push(...findingLines("Add-ons behind:", cluster.addonsBehind));
   lines.push(...findingLines("Endpoint:", cluster.endpoint));
@@ -131,13 +125,13 @@ function clusterLines(cluster: DigestCluster, position: number): string[] {
   if (others.length > 0) lines.push(`      Other FAIL: ${others.map((finding) => `${finding.ruleId} (${finding.severity})`).join(", ")}`);
   if (cluster.errors.length > 0) lines.push(`      Could not evaluate: ${cluster.errors.map((finding) => finding.ruleId).join(", ")}`);
   for (const exemption of cluster.exemptionsExpiring) {
-    lines.push(`      Exemption ends ${exemption.until} (${plural(exemption.daysLeft, "day")} left): ${exemption.ruleId} (${exemption.source}): ${clean(exemption.reason, 200)}`);
+    lines.push(`      Exemption ends ${clean(exemption.until, 10)} (${plural(exemption.daysLeft, "day")} left): ${exemption.ruleId} (${exemption.source}): ${clean(exemption.reason, 200)}`);
   }
   return lines;
 }
 
-const changeLine = (change: DigestChangeFinding): string => `${clean(change.cluster, 100)} (${change.region}) ${change.ruleId} ${change.severity}`;
-const refLine = (ref: DigestClusterRef): string => `${clean(ref.name, 100)} (${ref.region})`;
+const changeLine = (change: DigestChangeFinding): string => `${clean(change.cluster, 100)} (${clean(change.region, 32)}) ${change.ruleId} ${change.severity}`;
+const refLine = (ref: DigestClusterRef): string => `${clean(ref.name, 100)} (${clean(ref.region, 32)})`;
 
 function moreLine(shown: number, total: number, what: string): string[] {
   return total > shown ? [`    ... and ${total - shown} more ${what} in the full report`] : [];
@@ -161,7 +155,7 @@ export function digestText(summary: DigestSummary): string {
   if (couldNotRead.accounts.length + couldNotRead.regions.length + couldNotRead.clusters.length > 0) {
     lines.push("", "COULD NOT READ (not counted as removed; last week's state kept; nothing closed):");
     for (const account of couldNotRead.accounts) lines.push(`  account ${clean(account.account)} (every region): ${clean(account.problem)}`);
-    for (const region of couldNotRead.regions) lines.push(`  ${region.account ? `account ${clean(region.account)} ` : ""}region ${region.region}: ${clean(region.problem)}`);
+    for (const region of couldNotRead.regions) lines.push(`  ${region.account ? `account ${clean(region.account)} ` : ""}region ${clean(region.region, 32)}: ${clean(region.problem)}`);
     for (const cluster of couldNotRead.clusters) lines.push(`  cluster ${refLine(cluster)}: ${clean(cluster.problem)}`);
   }
   if (summary.previousWeek) {
@@ -186,17 +180,12 @@ export function digestText(summary: DigestSummary): string {
   return `${lines.join("\n")}\n`;
 }
 
-function messageOf(summary: DigestSummary, text: string): string {
-  const json = JSON.stringify(summary);
-  return JSON.stringify({ default: text, email: text, "email-json": json, sqs: json, lambda: json, https: json, http: json });
-}
-
 /** The SNS message: every cluster and change when it fits in the budget, else as many as fit, most urgent first. */
 export function renderDigest(report: DigestReport, reportUri?: string, budgetBytes = DIGEST_MESSAGE_BUDGET_BYTES): RenderedDigest {
   const build = (limit: number) => {
     const payload = digestSummary(report, limit, reportUri);
     const text = digestText(payload);
-    return { payload, text, message: messageOf(payload, text) };
+    return { payload, text, message: messageBody(text, JSON.stringify(payload)) };
   };
   const longest = Math.max(report.clusters.length, ...Object.values(report.changes).map((list) => list.length));
   let best = build(longest);
@@ -216,14 +205,7 @@ export function renderDigest(report: DigestReport, reportUri?: string, budgetByt
       }
     }
   }
-  return {
-    subject: digestSubject(report),
-    message: best.message,
-    messageStructure: "json",
-    attributes: { kind: "digest", week: report.week },
-    text: best.text,
-    payload: best.payload,
-  };
+  return { ...snsEnvelope(digestSubject(report), best.text, JSON.stringify(best.payload), { kind: "digest", week: report.week }), text: best.text, payload: best.payload };
 }
 
 const HTML_ESCAPES: Readonly<Record<string, string>> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;", "`": "&#96;" };
@@ -233,8 +215,11 @@ export function escapeHtml(value: unknown): string {
   return String(value ?? "").replace(/[&<>"'`]/g, (character) => HTML_ESCAPES[character]!);
 }
 
+/** Untrusted text for the page: sanitised as in the message (a bidi override reorders a browser's line as well), escaped, never cut: the page is the full report. */
+const html = (value: unknown): string => escapeHtml(oneLine(value ?? "", Number.POSITIVE_INFINITY));
+
 function htmlFindings(findings: readonly DigestFinding[]): string {
-  return findings.map((finding) => `<li><b>${escapeHtml(finding.severity)}</b> ${escapeHtml(finding.ruleId)}${finding.message ? `: ${escapeHtml(finding.message)}` : ""}</li>`).join("");
+  return findings.map((finding) => `<li><b>${html(finding.severity)}</b> ${html(finding.ruleId)}${finding.message ? `: ${html(finding.message)}` : ""}</li>`).join("");
 }
 
 function htmlCluster(cluster: DigestCluster, position: number): string {
@@ -246,17 +231,17 @@ function htmlCluster(cluster: DigestCluster, position: number): string {
     ["Could not evaluate", htmlFindings(cluster.errors)],
     [
       "Exemptions ending within 14 days",
-      cluster.exemptionsExpiring.map((exemption) => `<li>${escapeHtml(exemption.ruleId)} until ${escapeHtml(exemption.until)} (${escapeHtml(exemption.daysLeft)} days, ${escapeHtml(exemption.source)}): ${escapeHtml(exemption.reason)}</li>`).join(""),
+      cluster.exemptionsExpiring.map((exemption) => `<li>${html(exemption.ruleId)} until ${html(exemption.until)} (${html(exemption.daysLeft)} days, ${html(exemption.source)}): ${html(exemption.reason)}</li>`).join(""),
     ],
   ]
     .filter(([, items]) => items)
-    .map(([title, items]) => `<div>${escapeHtml(title)}:<ul>${items}</ul></div>`)
+    .map(([title, items]) => `<div>${html(title)}:<ul>${items}</ul></div>`)
     .join("");
-  return `<tr class="${escapeHtml(cluster.support.state.toLowerCase())}"><td>${position}</td><td><b>${escapeHtml(cluster.name)}</b><br><small>${escapeHtml(cluster.arn)}</small></td><td>${escapeHtml(supportLine(cluster))}</td><td>${escapeHtml(cluster.worstSeverity ?? "")}</td><td>${sections}</td></tr>`;
+  return `<tr class="${html(cluster.support.state.toLowerCase())}"><td>${position}</td><td><b>${html(cluster.name)}</b><br><small>${html(cluster.arn)}</small></td><td>${html(supportLine(cluster))}</td><td>${html(cluster.worstSeverity ?? "")}</td><td>${sections}</td></tr>`;
 }
 
 function htmlList<T>(title: string, items: readonly T[], line: (item: T) => string): string {
-  return items.length === 0 ? "" : `<h3>${escapeHtml(title)} (${items.length})</h3><ul>${items.map((item) => `<li>${escapeHtml(line(item))}</li>`).join("")}</ul>`;
+  return items.length === 0 ? "" : `<h3>${html(title)} (${items.length})</h3><ul>${items.map((item) => `<li>${html(line(item))}</li>`).join("")}</ul>`;
 }
 
 /** The full report as one self-contained HTML page (no script, no external resource); every string escaped. */
@@ -272,13 +257,13 @@ export function digestHtml(report: DigestReport): string {
     "<!doctype html>",
     '<html lang="en"><head><meta charset="utf-8">',
     `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">`,
-    `<title>EKS Warden digest ${escapeHtml(report.week)}</title>`,
+    `<title>EKS Warden digest ${html(report.week)}</title>`,
     "<style>body{font-family:system-ui,sans-serif;margin:2em;color:#222}table{border-collapse:collapse;width:100%}td,th{border:1px solid #ccc;padding:4px 6px;vertical-align:top;text-align:left}tr.unsupported{background:#fde2e2}tr.extended_support{background:#fff4d6}ul{margin:2px 0 2px 1.2em;padding:0}small{color:#666}.problems{background:#fde2e2;padding:8px}</style>",
     "</head><body>",
-    `<h1>EKS Warden weekly digest ${escapeHtml(report.week)}</h1>`,
-    `<p>Generated ${escapeHtml(report.generatedAt)}${report.previousWeek ? `, compared with ${escapeHtml(report.previousWeek)}` : " (first digest: the baseline)"}. Prices: standard ${escapeHtml(usd(report.pricing.standardPerClusterHourUsd))}, extended ${escapeHtml(usd(report.pricing.extendedPerClusterHourUsd))} per cluster-hour.</p>`,
-    `<p>${escapeHtml(headline)}</p>`,
-    problems.length > 0 ? `<div class="problems"><h2>Could not read</h2><ul>${problems.map((problem) => `<li>${escapeHtml(problem)}</li>`).join("")}</ul></div>` : "",
+    `<h1>EKS Warden weekly digest ${html(report.week)}</h1>`,
+    `<p>Generated ${html(report.generatedAt)}${report.previousWeek ? `, compared with ${html(report.previousWeek)}` : " (first digest: the baseline)"}. Prices: standard ${html(usd(report.pricing.standardPerClusterHourUsd))}, extended ${html(usd(report.pricing.extendedPerClusterHourUsd))} per cluster-hour.</p>`,
+    `<p>${html(headline)}</p>`,
+    problems.length > 0 ? `<div class="problems"><h2>Could not read</h2><ul>${problems.map((problem) => `<li>${html(problem)}</li>`).join("")}</ul></div>` : "",
     "<h2>Changes</h2>",
     htmlList("Findings opened", changes.opened, changeLine),
     htmlList("Findings closed", changes.closed, changeLine),

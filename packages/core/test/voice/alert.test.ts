@@ -4,7 +4,9 @@ import type { ClusterSnapshot, EvaluationContext, Finding } from "../../src/mode
 import { parsePolicy } from "../../src/policy.ts";
 import { ruleById } from "../../src/rules/index.ts";
 import { cluster as helperCluster, context, NOW, publicEndpoint } from "../rules/helpers.ts";
-import { alertSummary, publishedBytes, renderAlert, SNS_MESSAGE_MAX_BYTES, SUBJECT_MAX, type AlertInput } from "../../src/alerts/render.ts";
+import { alertSummary, renderAlert, type AlertInput } from "../../src/voice/alert.ts";
+import { publishedBytes, SNS_MESSAGE_MAX_BYTES } from "../../src/voice/envelope.ts";
+import { SUBJECT_MAX } from "../../src/voice/subject.ts";
 import { parseClusterEvent } from "../../src/events/cloudtrail.ts";
 import { effectiveRemediation } from "../../src/remediation/plan.ts";
 import type { Transition } from "../../src/state/transitions.ts";

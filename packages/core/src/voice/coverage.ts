@@ -3,9 +3,9 @@
 // while it lasts: a coverage gap is a standing condition, not a transition, and the daily repeat is the reminder.
 // The text is a pure function of the JSON payload, so an SQS subscriber can rebuild what the e-mail says. Pure.
 
-import { oneLine } from "../text.ts";
-import type { OutboxAlert } from "../pipeline/ports.ts";
-import { SUBJECT_MAX } from "./render.ts";
+import { snsEnvelope, type AlertAttributeName, type SnsEnvelope } from "./envelope.ts";
+import { asciiSubject, SUBJECT_MAX } from "./subject.ts";
+import { oneLine } from "./text.ts";
 
 export const COVERAGE_PAYLOAD_VERSION = 1;
 
@@ -58,16 +58,10 @@ export function coverageText(payload: CoveragePayload): string {
   ].join("\n")}\n`;
 }
 
-export function renderAccountUnreachable(input: AccountUnreachableInput, regions: readonly string[], at: Date): OutboxAlert & { readonly text: string; readonly payload: CoveragePayload } {
+export function renderAccountUnreachable(input: AccountUnreachableInput, regions: readonly string[], at: Date): SnsEnvelope<AlertAttributeName> & { readonly text: string; readonly payload: CoveragePayload } {
   const payload = coveragePayload(input, regions, at);
   const text = coverageText(payload);
-  const json = JSON.stringify(payload);
-  return {
-    subject: `[HIGH] account ${payload.account}: EKS Warden cannot read it (role not assumable)`.slice(0, SUBJECT_MAX),
-    message: JSON.stringify({ default: text, email: text, "email-json": json, sqs: json, lambda: json, https: json, http: json }),
-    messageStructure: "json",
-    attributes: { severity: "HIGH", ruleId: "account-readable", transition: "UNREADABLE", account: payload.account, region: "all", cluster: "all", kind: "coverage" },
-    text,
-    payload,
-  };
+  const subject = asciiSubject(`[HIGH] account ${payload.account}: EKS Warden cannot read it (role not assumable)`, SUBJECT_MAX, "at-word");
+  const attributes = { severity: "HIGH", ruleId: "account-readable", transition: "UNREADABLE", account: payload.account, region: "all", cluster: "all", kind: "coverage" };
+  return { ...snsEnvelope(subject, text, JSON.stringify(payload), attributes), text, payload };
 }
