@@ -95,6 +95,9 @@ export const SCHEDULED_FUNCTION_TIMEOUT_SECONDS = 900;
 /** Clusters the scheduled functions evaluate at once: bounded, to stay within EKS's request rate. */
 export const SWEEP_CONCURRENCY = 8;
 
+/** Days the state table keeps a cluster's history (DynamoDB TTL) unless the deployment configuration says otherwise. */
+export const DEFAULT_HISTORY_RETENTION_DAYS = 400;
+
 /** Where the digest writes its full reports in the report bucket (the digest function may write only there). */
 export const REPORT_PREFIX = "digests/";
 
