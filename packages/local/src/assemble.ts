@@ -96,7 +96,7 @@ function pollersOf(topology: LocalTopology, fn: "settle" | "deadLetter"): LocalQ
 function drivingMethods(parts: SystemParts, topology: LocalTopology, calls: ReturnType<typeof trackCalls>, listEverywhere: () => Promise<string[]>) {
   const { simulator, clients } = parts;
   const { wiring, queues } = topology;
-  const router = wiring.routers.clusterEvents;
+  const router = wiring.routes.clusterEvents.router;
   const [poller] = pollersOf(topology, "settle");
   if (!poller) throw new Error("local system: the description has no consumer of the settle queue");
   const methods = {

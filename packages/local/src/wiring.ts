@@ -19,7 +19,7 @@ import {
   type QueueKey,
   type ScheduleKey,
 } from "@eks-warden/core/deployment";
-import { matchesEventPattern } from "@eks-warden/core/event-pattern";
+import { matchesEventPattern, type EventPattern } from "@eks-warden/core/event-pattern";
 import { localContext, LocalEventRouter, LocalQueuePoller, type LambdaHandler } from "./runner.ts";
 import type { LocalQueue } from "./topology.ts";
 
@@ -51,11 +51,21 @@ export async function importHandlers(): Promise<LocalHandlers> {
 export interface LocalConsumer {
   readonly queue: QueueKey;
   readonly fn: FunctionKey;
+  readonly batchSize: number;
   readonly poller: LocalQueuePoller;
 }
 
+/** An event rule of the description, locally: the pattern it matches, the function it invokes and where it parks. */
+export interface LocalRoute {
+  readonly pattern: EventPattern;
+  readonly fn: FunctionKey;
+  readonly maxAttempts: number;
+  readonly deadLetterQueue: QueueKey;
+  readonly router: LocalEventRouter;
+}
+
 export interface LocalWiring {
-  readonly routers: Readonly<Record<EventRuleKey, LocalEventRouter>>;
+  readonly routes: Readonly<Record<EventRuleKey, LocalRoute>>;
   readonly consumers: readonly LocalConsumer[];
   /** Which function each schedule invokes. */
   readonly schedules: Readonly<Record<ScheduleKey, FunctionKey>>;
@@ -88,30 +98,32 @@ function scheduledEvent(key: ScheduleKey): Record<string, unknown> {
 }
 
 export function wireHandlers(sqs: SQSClient, queues: Readonly<Record<QueueKey, LocalQueue>>, handlers: LocalHandlers): LocalWiring {
-  const routers = Object.fromEntries(
-    (Object.keys(EVENT_RULES) as EventRuleKey[]).map((key) => {
+  const routes = Object.fromEntries(
+    (Object.keys(EVENT_RULES) as EventRuleKey[]).map((key): [EventRuleKey, LocalRoute] => {
       const { pattern, target } = EVENT_RULES[key];
+      const maxAttempts = (functionOf(target).onFailure?.retryAttempts ?? 0) + 1;
+      const deadLetterQueue = deadLetterQueueOf(target);
       const router = new LocalEventRouter({
         matches: (event) => matchesEventPattern(pattern, event),
         handler: handlers[target],
         functionName: HANDLERS[target].name,
-        maxAttempts: (functionOf(target).onFailure?.retryAttempts ?? 0) + 1,
-        onDeadLetter: parkIn(sqs, queues[deadLetterQueueOf(target)]),
+        maxAttempts,
+        onDeadLetter: parkIn(sqs, queues[deadLetterQueue]),
       });
-      return [key, router];
+      return [key, { pattern, fn: target, maxAttempts, deadLetterQueue, router }];
     }),
-  ) as Record<EventRuleKey, LocalEventRouter>;
+  ) as Record<EventRuleKey, LocalRoute>;
   const consumers = queueKeysInCreationOrder().flatMap((queue): LocalConsumer[] => {
     const consumer = queueOf(queue).consumer;
     if (!consumer) return [];
     const handler = handlers[consumer.fn] as LambdaHandler<SQSEvent, SQSBatchResponse | void>;
     const poller = new LocalQueuePoller({ sqs, queueUrl: queues[queue].url, queueArn: queues[queue].arn, handler, functionName: HANDLERS[consumer.fn].name, batchSize: consumer.batchSize });
-    return [{ queue, fn: consumer.fn, poller }];
+    return [{ queue, fn: consumer.fn, batchSize: consumer.batchSize, poller }];
   });
   const schedules = Object.fromEntries((Object.keys(SCHEDULES) as ScheduleKey[]).map((key) => [key, SCHEDULES[key].target])) as Record<ScheduleKey, FunctionKey>;
   const runSchedule = (key: ScheduleKey): Promise<unknown> => {
     const target = SCHEDULES[key].target;
     return handlers[target](scheduledEvent(key), localContext(HANDLERS[target].name, functionOf(target).timeoutSeconds));
   };
-  return { routers, consumers, schedules, runSchedule };
+  return { routes, consumers, schedules, runSchedule };
 }
