@@ -6,6 +6,7 @@ import { SqsEventSource } from "aws-cdk-lib/aws-lambda-event-sources";
 import * as logs from "aws-cdk-lib/aws-logs";
 import { Function as SstFunction } from "sst/constructs";
 import {
+  environmentFor,
   FUNCTION_ENV,
   FUNCTIONS,
   functionOf,
@@ -14,8 +15,7 @@ import {
   METRICS_NAMESPACE,
   queueOf,
   queuesConsumedBy,
-  type EnvKey,
-  type EnvValue,
+  type EnvironmentValues,
   type FunctionKey,
 } from "@eks-warden/core/deployment";
 import { memberAccountsOf } from "@eks-warden/core/aws/sts";
@@ -41,32 +41,24 @@ function functionRole(parts: StateParts, id: string, logGroup: logs.LogGroup): i
   return role;
 }
 
-/** The description's value of one environment variable, as this stack's resource. */
-function environmentValue(value: EnvValue, parts: StateParts, remediationRoleArn: () => string): string {
-  switch (value.kind) {
-    case "table":
-      return parts.table.tableName;
-    case "topicArn":
-      return parts.topics[value.topic].topicArn;
-    case "queueUrl":
-      return parts.queues[value.queue].queueUrl;
-    case "queueArn":
-      return parts.queues[value.queue].queueArn;
-    case "reportBucket":
-      return parts.reportBucket.bucketName;
-    case "policy":
-      return JSON.stringify(parts.config.policy);
-    case "historyRetentionDays":
-      return String(parts.config.historyRetentionDays);
-    case "remediationRoleArn":
-      // The settle role exists once the functions do: resolved at synth.
-      return Lazy.string({ produce: remediationRoleArn });
-  }
+/** This stack's resources as the description's environment values. */
+function stackValues(parts: StateParts, remediationRoleArn: () => string): EnvironmentValues {
+  const { table, topics, queues, reportBucket, config } = parts;
+  return {
+    table: table.tableName,
+    topicArn: (topic) => topics[topic].topicArn,
+    queueUrl: (queue) => queues[queue].queueUrl,
+    queueArn: (queue) => queues[queue].queueArn,
+    reportBucket: reportBucket.bucketName,
+    policy: JSON.stringify(config.policy),
+    historyRetentionDays: String(config.historyRetentionDays),
+    // The settle role exists once the functions do: resolved at synth.
+    remediationRoleArn: () => Lazy.string({ produce: remediationRoleArn }),
+  };
 }
 
 function environmentOf(key: FunctionKey, parts: StateParts, remediationRoleArn: () => string): Record<string, string> {
-  const described = Object.entries(functionOf(key).environment) as [EnvKey, EnvValue][];
-  const environment: Record<string, string> = Object.fromEntries(described.map(([name, value]) => [FUNCTION_ENV[name], environmentValue(value, parts, remediationRoleArn)]));
+  const environment = environmentFor(key, stackValues(parts, remediationRoleArn));
   environment[FUNCTION_ENV.serviceName] = `eks-warden-${HANDLERS[key].name}`;
   environment[FUNCTION_ENV.metricsNamespace] = METRICS_NAMESPACE;
   environment[FUNCTION_ENV.logLevel] = "INFO";

@@ -5,14 +5,14 @@
 import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import { CreateTopicCommand, SubscribeCommand, type SNSClient } from "@aws-sdk/client-sns";
 import {
-  FUNCTION_ENV,
+  environmentFor,
   FUNCTIONS,
   QUEUE_RETENTION_DAYS,
   queueKeysInCreationOrder,
   queueOf,
   TOPICS,
-  type EnvKey,
-  type EnvValue,
+  type EnvironmentValues,
+  type FunctionKey,
   type QueueDescription,
   type QueueKey,
   type TopicKey,
@@ -89,39 +89,26 @@ export interface LocalValues {
   readonly topics: Readonly<Record<TopicKey, LocalTopic>>;
 }
 
-function localValue(value: EnvValue, values: LocalValues): string {
-  switch (value.kind) {
-    case "table":
-      return values.tableName;
-    case "topicArn":
-      return values.topics[value.topic].arn;
-    case "queueUrl":
-      return values.queues[value.queue].url;
-    case "queueArn":
-      return values.queues[value.queue].arn;
-    case "reportBucket":
-      return values.reportBucket;
-    case "policy":
-      return values.policy;
-    case "historyRetentionDays":
-      return String(values.historyRetentionDays);
-    case "remediationRoleArn":
-      return values.remediationRoleArn;
-  }
-}
-
 /**
  * The environment of every function, resolved locally. The handlers share one process, so they share one environment:
  * a variable two functions are told differently could not be honoured, and stops the start.
  */
-export function localEnvironment(values: LocalValues): Record<string, string> {
+export function localEnvironment(local: LocalValues): Record<string, string> {
+  const values: EnvironmentValues = {
+    table: local.tableName,
+    topicArn: (topic) => local.topics[topic].arn,
+    queueUrl: (queue) => local.queues[queue].url,
+    queueArn: (queue) => local.queues[queue].arn,
+    reportBucket: local.reportBucket,
+    policy: local.policy,
+    historyRetentionDays: String(local.historyRetentionDays),
+    remediationRoleArn: () => local.remediationRoleArn,
+  };
   const environment: Record<string, string> = {};
-  for (const [fn, description] of Object.entries(FUNCTIONS)) {
-    for (const [key, value] of Object.entries(description.environment) as [EnvKey, EnvValue][]) {
-      const name = FUNCTION_ENV[key];
-      const resolved = localValue(value, values);
-      if (environment[name] !== undefined && environment[name] !== resolved) throw new Error(`local system: ${fn} is told ${name}=${resolved}, another function ${environment[name]}`);
-      environment[name] = resolved;
+  for (const fn of Object.keys(FUNCTIONS) as FunctionKey[]) {
+    for (const [name, value] of Object.entries(environmentFor(fn, values))) {
+      if (environment[name] !== undefined && environment[name] !== value) throw new Error(`local system: ${fn} is told ${name}=${value}, another function ${environment[name]}`);
+      environment[name] = value;
     }
   }
   return environment;
