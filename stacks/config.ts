@@ -8,6 +8,7 @@ import type { Policy } from "@eks-warden/core/model";
 import { parsePolicy, policySchema } from "@eks-warden/core/policy";
 import { regionProblem } from "@eks-warden/core/regions";
 import { z } from "@eks-warden/core/zod";
+import { DEFAULT_HISTORY_RETENTION_DAYS } from "@eks-warden/core/deployment";
 
 export const CONFIG_FILE = "warden.config.json";
 
@@ -61,7 +62,7 @@ export interface OrganizationConfig {
 
 export const DEFAULT_REGION = "us-east-1";
 export const DEFAULT_LOG_RETENTION_DAYS: LogRetentionDays = 90;
-export const DEFAULT_HISTORY_RETENTION_DAYS = 400;
+export { DEFAULT_HISTORY_RETENTION_DAYS } from "@eks-warden/core/deployment";
 export const DEFAULT_EPHEMERAL_STAGES: readonly string[] = [];
 
 /** Whether a stage keeps its state (table, keys, logs) when the stack is removed: all but the ephemeral ones. */

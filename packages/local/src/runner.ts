@@ -3,14 +3,7 @@
 // source mapping feeding the `settle` Lambda (batches, partial batch failures, redrive to a dead-letter queue
 // after maxReceiveCount). The handlers run unchanged: the same code Lambda runs, called in this process.
 
-import {
-  ChangeMessageVisibilityBatchCommand,
-  CreateQueueCommand,
-  DeleteMessageBatchCommand,
-  GetQueueAttributesCommand,
-  ReceiveMessageCommand,
-  type SQSClient,
-} from "@aws-sdk/client-sqs";
+import { ChangeMessageVisibilityBatchCommand, DeleteMessageBatchCommand, ReceiveMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
 import { CLUSTER_EVENT_INVOCATION, FUNCTION_TIMEOUT_SECONDS, SETTLE_QUEUE } from "@eks-warden/core/deployment";
 
@@ -102,50 +95,6 @@ export interface LocalQueues {
   readonly queueArn: string;
   readonly deadLetterQueueUrl: string;
   readonly deadLetterQueueArn: string;
-}
-
-async function queueArn(sqs: SQSClient, queueUrl: string): Promise<string> {
-  const attributes = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ["QueueArn"] }));
-  const arn = attributes.Attributes?.QueueArn;
-  if (!arn) throw new Error(`queue ${queueUrl} has no QueueArn attribute`);
-  return arn;
-}
-
-export interface WorkQueueSettings {
-  /** Receives of one message before SQS parks it in the dead-letter queue. */
-  readonly maxReceiveCount: number;
-  readonly visibilityTimeoutSeconds: number;
-  /** The queue's default delivery delay (a message's own DelaySeconds overrides it, as the settle adapter sends). */
-  readonly deliveryDelaySeconds: number;
-}
-
-/** How the dead-letter queue itself is made: its name, and its own attributes (a redrive into an archive, say). */
-export interface DeadLetterQueueSettings {
-  readonly name?: string;
-  readonly attributes?: Readonly<Record<string, string>>;
-}
-
-/** A queue's attributes for a redrive into `targetArn` after `maxReceiveCount` receives, with its visibility timeout. */
-export function redriveAttributes(targetArn: string, settings: Pick<WorkQueueSettings, "maxReceiveCount" | "visibilityTimeoutSeconds">): Record<string, string> {
-  return {
-    VisibilityTimeout: String(settings.visibilityTimeoutSeconds),
-    RedrivePolicy: JSON.stringify({ deadLetterTargetArn: targetArn, maxReceiveCount: settings.maxReceiveCount }),
-  };
-}
-
-/** A work queue with a dead-letter queue behind it (redrive after maxReceiveCount receives); default: the stack's settle queue. */
-export async function createQueueWithDeadLetter(sqs: SQSClient, name: string, settings: WorkQueueSettings = SETTLE_QUEUE, deadLetter: DeadLetterQueueSettings = {}): Promise<LocalQueues> {
-  const dead = await sqs.send(new CreateQueueCommand({ QueueName: deadLetter.name ?? `${name}-dlq`, ...(deadLetter.attributes && { Attributes: { ...deadLetter.attributes } }) }));
-  const deadLetterQueueUrl = dead.QueueUrl!;
-  const deadLetterQueueArn = await queueArn(sqs, deadLetterQueueUrl);
-  const work = await sqs.send(
-    new CreateQueueCommand({
-      QueueName: name,
-      Attributes: { ...redriveAttributes(deadLetterQueueArn, settings), DelaySeconds: String(settings.deliveryDelaySeconds) },
-    }),
-  );
-  const queueUrl = work.QueueUrl!;
-  return { queueUrl, queueArn: await queueArn(sqs, queueUrl), deadLetterQueueUrl, deadLetterQueueArn };
 }
 
 export interface QueuePollerOptions {

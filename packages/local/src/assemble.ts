@@ -1,0 +1,237 @@
+// The local system's methods over the parts built from the description (system.ts): delivering the simulator's
+// events, rounds of the queue consumers, the schedules, and reading back what the handlers did.
+import { QueryCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { GetObjectCommand, ListObjectsV2Command, type S3Client } from "@aws-sdk/client-s3";
+import type { SNSClient } from "@aws-sdk/client-sns";
+import { GetQueueAttributesCommand, ReceiveMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
+import { DynamoStateStore } from "@eks-warden/core/aws/dynamodb";
+import { EksCollector } from "@eks-warden/core/aws/eks";
+import { ClusterInventory } from "@eks-warden/core/aws/inventory";
+import { policyAccountCredentials, type AccountCredentials } from "@eks-warden/core/aws/sts";
+import { DEAD_LETTER_QUEUES, STATE_TABLE_KEY_SCHEMA } from "@eks-warden/core/deployment";
+import { clusterArnOf, clusterOfResourceArn, partitionOfRegion } from "@eks-warden/core/arn";
+import { parsePolicy } from "@eks-warden/core/policy";
+import type { StoredRuleState } from "@eks-warden/core/state/transitions";
+import { listFleet } from "@eks-warden/core/sweep/sweep";
+import type { ScheduledRun } from "@eks-warden/functions/lib/scheduled";
+import type { CloudTrailEvent, Simulator } from "@eks-warden/simulator/index";
+import { callEks } from "./eks-caller.ts";
+import { localPipelineDeps } from "./pipeline-deps.ts";
+import { peekAll, queueDepth, readSubscriberQueue } from "./queue-reads.ts";
+import type { LocalQueuePoller } from "./runner.ts";
+import type { Stops } from "./system.ts";
+import type { LocalEndpoints, LocalMonitorIdentity, LocalSystem, LocalSystemOptions, LocalTopology } from "./types.ts";
+
+/** What system.ts started and created, beside the description's parts. */
+export interface SystemParts {
+  readonly options: LocalSystemOptions;
+  readonly simulator: Simulator;
+  readonly monitor: LocalMonitorIdentity;
+  readonly endpoints: LocalEndpoints;
+  readonly region: string;
+  readonly regions: readonly string[];
+  readonly tableName: string;
+  readonly reportBucket: string;
+  readonly clients: { readonly dynamo: DynamoDBClient; readonly sqs: SQSClient; readonly sns: SNSClient; readonly s3: S3Client };
+  readonly ownClients: { destroy(): void }[];
+  readonly stops: Stops;
+}
+
+/** The simulator's CloudTrail events as they come, and every cluster they name (deleted ones too). */
+function trackCalls(simulator: Simulator) {
+  const pending: CloudTrailEvent[] = [];
+  const listeners: ((event: CloudTrailEvent) => void)[] = [];
+  // Every cluster ever seen, so the final state also shows clusters deleted on the way (their records are closed).
+  const knownArns = new Set<string>();
+  simulator.onCloudTrailEvent((event) => {
+    const parameters = event.detail.requestParameters ?? {};
+    const name = typeof parameters["name"] === "string" ? parameters["name"] : typeof parameters["clusterName"] === "string" ? parameters["clusterName"] : undefined;
+    const fromArn = typeof parameters["resourceArn"] === "string" ? clusterOfResourceArn(parameters["resourceArn"]) : undefined;
+    if (!event.detail.errorCode && name) knownArns.add(clusterArnOf(partitionOfRegion(event.region), event.region, event.account, name));
+    if (!event.detail.errorCode && fromArn) knownArns.add(clusterArnOf(fromArn.partition, fromArn.region, fromArn.account, fromArn.name));
+    pending.push(event);
+    for (const listener of listeners) listener(event);
+  });
+  const takeEvents = async (): Promise<CloudTrailEvent[]> => {
+    simulator.clock.advance(0);
+    // CloudTrail is never synchronous: the bus hands events over after the API reply, on a timer.
+    await simulator.cloudTrail.idle();
+    return pending.splice(0);
+  };
+  return { listeners, knownArns, takeEvents };
+}
+
+/**
+ * Every cluster of the own account and of the member accounts that can be read, in every region: the sweep's own
+ * listing. The member accounts of the policy are read as the handlers read them, through their roles (the simulator's
+ * STS maps each session to the role's account); one that cannot be read only shows fewer clusters here. The local
+ * account always answers, so its failure is a fault of the run.
+ */
+function fleetLister(parts: SystemParts, accountCredentials: () => AccountCredentials): () => Promise<string[]> {
+  const accounts = accountCredentials();
+  const inventory = new ClusterInventory({ eks: new EksCollector({ accounts }) });
+  parts.stops.push(async () => {
+    inventory.eks.destroy();
+    accounts.destroy();
+  });
+  return async () => {
+    let ownAccountFailure: unknown;
+    const fleet = await listFleet(inventory, {
+      regions: parts.regions,
+      accounts: accounts.members,
+      onRegion: (outcome, error) => {
+        if (outcome.account === undefined && error !== undefined) ownAccountFailure ??= error;
+      },
+    });
+    if (ownAccountFailure !== undefined) throw ownAccountFailure;
+    return fleet.clusters.map((ref) => ref.arn);
+  };
+}
+
+function pollersOf(topology: LocalTopology, fn: "settle" | "deadLetter"): LocalQueuePoller[] {
+  return topology.wiring.consumers.filter((consumer) => consumer.fn === fn).map((consumer) => consumer.poller);
+}
+
+/** Events, queue rounds and schedules: what moves the system. */
+function drivingMethods(parts: SystemParts, topology: LocalTopology, calls: ReturnType<typeof trackCalls>, listEverywhere: () => Promise<string[]>) {
+  const { simulator, clients } = parts;
+  const { wiring, queues } = topology;
+  const router = wiring.routes.clusterEvents.router;
+  const [poller] = pollersOf(topology, "settle");
+  if (!poller) throw new Error("local system: the description has no consumer of the settle queue");
+  const methods = {
+    onCall: (listener: (event: CloudTrailEvent) => void) => void calls.listeners.push(listener),
+    takeEvents: calls.takeEvents,
+    async deliverEvents() {
+      const delivered: CloudTrailEvent[] = [];
+      // A handler's own calls (remediation) emit events too: deliver until quiet.
+      for (let round = 0; round < 10; round += 1) {
+        const events = await calls.takeEvents();
+        if (events.length === 0) break;
+        await router.deliverAll(events);
+        delivered.push(...events);
+      }
+      await methods.deadLetterRound();
+      return delivered;
+    },
+    async settleRound() {
+      const waiting = await queueDepth(clients.sqs, queues.settle.url);
+      let handled = 0;
+      while (handled < waiting) {
+        const { received } = await poller.pollOnce();
+        if (received === 0) break;
+        handled += received;
+      }
+      return handled;
+    },
+    async advance(ms: number) {
+      simulator.clock.advance(ms);
+      await methods.deliverEvents();
+      await methods.settleRound();
+      await methods.deliverEvents();
+    },
+    async deadLetterRound() {
+      let handled = 0;
+      // A letter whose alert fails is retried on the next poll, and moved to the archive by SQS after
+      // maxReceiveCount receives: drain() polls until nothing is ready, bounded.
+      for (const deadLetterPoller of pollersOf(topology, "deadLetter")) handled += await deadLetterPoller.drain(DEAD_LETTER_QUEUES.maxReceiveCount * 4);
+      return handled;
+    },
+    runSchedule: wiring.runSchedule,
+    async sweep() {
+      const result = (await wiring.runSchedule("sweep")) as ScheduledRun;
+      for (const arn of await listEverywhere()) calls.knownArns.add(arn);
+      return result;
+    },
+    digest: async () => (await wiring.runSchedule("digest")) as ScheduledRun,
+  };
+  return { router, poller, ...methods };
+}
+
+/** Reading back the table, the bucket, the topics' subscribers and the queues. */
+function readingMethods(parts: SystemParts, topology: LocalTopology, knownArns: ReadonlySet<string>, listEverywhere: () => Promise<string[]>) {
+  const { clients, tableName, reportBucket } = parts;
+  const { sqs } = clients;
+  const { queues, topics } = topology;
+  const store = new DynamoStateStore({ tableName, client: clients.dynamo });
+  const bothOf = async (queue: "settleDeadLetters" | "clusterEventDeadLetters", archive: "settleDeadLetterArchive" | "clusterEventDeadLetterArchive") => [
+    ...(await peekAll(sqs, queues[queue].url)),
+    ...(await peekAll(sqs, queues[archive].url)),
+  ];
+  return {
+    async reports() {
+      const objects = new Map<string, string>();
+      let token: string | undefined;
+      do {
+        const page = await clients.s3.send(new ListObjectsV2Command({ Bucket: reportBucket, ...(token ? { ContinuationToken: token } : {}) }));
+        for (const object of page.Contents ?? []) {
+          const body = await clients.s3.send(new GetObjectCommand({ Bucket: reportBucket, Key: object.Key! }));
+          objects.set(object.Key!, await body.Body!.transformToString());
+        }
+        token = page.NextContinuationToken;
+      } while (token);
+      return objects;
+    },
+    readNotifications: () => readSubscriberQueue(sqs, topics.alerts.subscriberQueueUrl),
+    readHealthNotifications: () => readSubscriberQueue(sqs, topics.health.subscriberQueueUrl),
+    async storedState(extra: readonly string[] = []) {
+      const arns = new Set<string>([...extra, ...knownArns]);
+      for (const arn of await listEverywhere()) arns.add(arn);
+      const records: StoredRuleState[] = [];
+      for (const arn of [...arns].sort()) records.push(...(await store.readState(arn)));
+      return records;
+    },
+    readState: (clusterArn: string) => store.readState(clusterArn),
+    async countItems(partitionKey: string) {
+      const [partition] = STATE_TABLE_KEY_SCHEMA.KeySchema;
+      const query = { TableName: tableName, KeyConditionExpression: "#pk = :pk", ExpressionAttributeNames: { "#pk": partition.AttributeName }, ExpressionAttributeValues: { ":pk": { S: partitionKey } } };
+      return (await clients.dynamo.send(new QueryCommand({ ...query, Select: "COUNT" }))).Count ?? 0;
+    },
+    deadLetters: async () => (await queueDepth(sqs, queues.settleDeadLetters.url)) + (await queueDepth(sqs, queues.settleDeadLetterArchive.url)),
+    settleDeadLetterBodies: async () => (await bothOf("settleDeadLetters", "settleDeadLetterArchive")).map((message) => message.body),
+    async clusterEventDeadLetters() {
+      const parked = await bothOf("clusterEventDeadLetters", "clusterEventDeadLetterArchive");
+      return parked.map((message) => ({ event: JSON.parse(message.body) as unknown, error: message.attributes["ErrorMessage"] ?? "", requestId: message.attributes["RequestID"] ?? "" }));
+    },
+    deadLetterArchive: (source: "cluster-event" | "settle") => peekAll(sqs, queues[source === "settle" ? "settleDeadLetterArchive" : "clusterEventDeadLetterArchive"].url),
+    async receiveSettleChecks(max: number) {
+      const received = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queues.settle.url, MaxNumberOfMessages: max, WaitTimeSeconds: 0 }));
+      return (received.Messages ?? []).map((message) => message.Body ?? "");
+    },
+    async settleQueueAttributes() {
+      return { ...(await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queues.settle.url, AttributeNames: ["All"] }))).Attributes };
+    },
+  };
+}
+
+export function assembleSystem(parts: SystemParts, topology: LocalTopology, startedAt: number): LocalSystem {
+  const { options, simulator, monitor, endpoints, region, regions, tableName, reportBucket, ownClients, stops } = parts;
+  const { queues, topics } = topology;
+  const accountCredentials = () => policyAccountCredentials(parsePolicy(options.policy), { remediation: true, sessionName: "eks-warden-local", region });
+  const listEverywhere = fleetLister(parts, accountCredentials);
+  const calls = trackCalls(simulator);
+  const depsContext = { policy: options.policy, tableName, topicArn: topics.alerts.arn, settleQueueUrl: queues.settle.url, remediationRoleArn: monitor.roleArn, accountCredentials, ownClients };
+  return {
+    topology,
+    simulator,
+    monitor,
+    endpoints,
+    region,
+    regions,
+    tableName,
+    reportBucket,
+    topicArn: topics.alerts.arn,
+    alertsQueueUrl: topics.alerts.subscriberQueueUrl,
+    healthTopicArn: topics.health.arn,
+    settleQueues: { queueUrl: queues.settle.url, queueArn: queues.settle.arn, deadLetterQueueUrl: queues.settleDeadLetters.url, deadLetterQueueArn: queues.settleDeadLetters.arn },
+    clusterEventDeadLetterQueueUrl: queues.clusterEventDeadLetters.url,
+    deadLetterArchiveUrls: { clusterEvent: queues.clusterEventDeadLetterArchive.url, settle: queues.settleDeadLetterArchive.url },
+    clusterEventHandler: topology.handlers.clusterEvent,
+    startMs: performance.now() - startedAt,
+    ...drivingMethods(parts, topology, calls, listEverywhere),
+    ...readingMethods(parts, topology, calls.knownArns, listEverywhere),
+    callEks: (operation, input, caller) => callEks(simulator.url, region, operation, input, caller),
+    pipelineDeps: (depsOptions) => localPipelineDeps(depsContext, depsOptions),
+    stop: () => stops.stopAll(),
+  };
+}

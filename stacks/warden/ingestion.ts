@@ -1,0 +1,113 @@
+// What feeds the functions: the event rules of the description (the EKS changes to `cluster-event`), the
+// organisation's central bus and its rule, and the schedules (sweep, digest, heartbeat). Every target parks what it
+// could not deliver in the target function's dead-letter queue.
+import { Aws, CfnOutput, Duration } from "aws-cdk-lib";
+import * as events from "aws-cdk-lib/aws-events";
+import * as targets from "aws-cdk-lib/aws-events-targets";
+import * as iam from "aws-cdk-lib/aws-iam";
+import * as scheduler from "aws-cdk-lib/aws-scheduler";
+import {
+  deadLetterQueueOf,
+  EVENT_RULES,
+  RULE_TARGET_DELIVERY,
+  SCHEDULE_TARGET_DELIVERY,
+  SCHEDULES,
+  scheduleExpression,
+  type FunctionKey,
+  type ScheduleDescription,
+} from "@eks-warden/core/deployment";
+import { centralEventBus, clusterEventRulePattern } from "../Organization.ts";
+import type { StackNames, StateParts, WardenFunctions } from "./parts.ts";
+
+export interface Ingestion {
+  /** Every rule of the stack so far. */
+  readonly rules: events.Rule[];
+  /** Their names, for the tamper rules that watch them. */
+  readonly ruleNames: string[];
+  /** The organisation's central bus, named before it exists so the tamper rules can watch it. */
+  readonly centralEventBusName?: string;
+}
+
+export function ruleTarget(fn: FunctionKey, parts: StateParts, functions: WardenFunctions): targets.LambdaFunction {
+  const { retryAttempts, maxEventAgeHours } = RULE_TARGET_DELIVERY;
+  return new targets.LambdaFunction(functions[fn].fn, { deadLetterQueue: parts.queues[deadLetterQueueOf(fn)], retryAttempts, maxEventAge: Duration.hours(maxEventAgeHours) });
+}
+
+/** The member accounts' forwarders put their EKS events on this bus; the same pattern, the same target. */
+function organizationRule(parts: StateParts, functions: WardenFunctions, names: StackNames, busName: string, organizationId: string): events.Rule {
+  const { stack } = parts;
+  const bus = centralEventBus(stack, busName, organizationId);
+  const rule = new events.Rule(stack, "OrganizationClusterEventRule", {
+    ruleName: names.rule("org-cluster-events"),
+    eventBus: bus,
+    description: "EKS changes forwarded from every member account and region -> cluster-event (pattern: @eks-warden/core/event-pattern)",
+    eventPattern: clusterEventRulePattern(),
+  });
+  rule.addTarget(ruleTarget(EVENT_RULES.clusterEvents.target, parts, functions));
+  new CfnOutput(stack, "CentralEventBusArn", { value: bus.eventBusArn, description: "The forwarder StackSet's parameter CentralEventBusArn" });
+  return rule;
+}
+
+/**
+ * An EventBridge Scheduler schedule invoking a function, with retries and a dead-letter queue. Its own role may invoke
+ * exactly that function (no version wildcard) and send to exactly that queue.
+ */
+function schedulerSchedule(schedule: ScheduleDescription, parts: StateParts, functions: WardenFunctions): scheduler.CfnSchedule {
+  const { stack, queues, config } = parts;
+  const fn = functions[schedule.target].fn;
+  const deadLetterQueue = queues[deadLetterQueueOf(schedule.target)];
+  const role = new iam.Role(stack, `${schedule.id}Role`, {
+    assumedBy: new iam.ServicePrincipal("scheduler.amazonaws.com", { conditions: { StringEquals: { "aws:SourceAccount": Aws.ACCOUNT_ID } } }),
+  });
+  role.addToPolicy(new iam.PolicyStatement({ sid: "InvokeTheFunction", actions: ["lambda:InvokeFunction"], resources: [fn.functionArn] }));
+  role.addToPolicy(new iam.PolicyStatement({ sid: "ParkFailedInvocations", actions: ["sqs:SendMessage"], resources: [deadLetterQueue.queueArn] }));
+  return new scheduler.CfnSchedule(stack, schedule.id, {
+    description: schedule.description,
+    scheduleExpression: scheduleExpression(schedule.timing, config.policy),
+    scheduleExpressionTimezone: "UTC",
+    flexibleTimeWindow: { mode: "OFF" },
+    target: {
+      arn: fn.functionArn,
+      roleArn: role.roleArn,
+      retryPolicy: { maximumRetryAttempts: SCHEDULE_TARGET_DELIVERY.retryAttempts, maximumEventAgeInSeconds: SCHEDULE_TARGET_DELIVERY.maxEventAgeHours * 3600 },
+      deadLetterConfig: { arn: deadLetterQueue.queueArn },
+    },
+  });
+}
+
+/** The description's rules and schedules, and the organisation's bus when the configuration names one. */
+export function buildIngestion(parts: StateParts, functions: WardenFunctions, names: StackNames): Ingestion {
+  const { stack, config } = parts;
+  const rules: events.Rule[] = [];
+  const ruleNames: string[] = [];
+  for (const description of Object.values(EVENT_RULES)) {
+    const rule = new events.Rule(stack, description.id, {
+      ruleName: names.rule(description.name),
+      description: description.description,
+      // The pattern is core's, verbatim.
+      eventPattern: description.pattern as unknown as events.EventPattern,
+    });
+    rule.addTarget(ruleTarget(description.target, parts, functions));
+    rules.push(rule);
+    ruleNames.push(names.rule(description.name));
+  }
+  for (const schedule of Object.values(SCHEDULES) as ScheduleDescription[]) {
+    if ("policySchedule" in schedule.timing) {
+      schedulerSchedule(schedule, parts, functions);
+      continue;
+    }
+    const rule = new events.Rule(stack, schedule.id, {
+      ruleName: names.rule(schedule.ruleName ?? schedule.id),
+      description: schedule.description,
+      schedule: events.Schedule.expression(scheduleExpression(schedule.timing, config.policy)),
+    });
+    rule.addTarget(ruleTarget(schedule.target, parts, functions));
+    rules.push(rule);
+    ruleNames.push(names.rule(schedule.ruleName ?? schedule.id));
+  }
+  if (!config.organization) return { rules, ruleNames };
+  const centralEventBusName = `${stack.stackName}-central`;
+  rules.push(organizationRule(parts, functions, names, centralEventBusName, config.organization.id));
+  ruleNames.push(names.rule("org-cluster-events"));
+  return { rules, ruleNames, centralEventBusName };
+}

@@ -1,0 +1,108 @@
+// The queues of the description (@eks-warden/core/deployment QUEUES) with their redrive, and their own protection:
+// who may send settle checks, who may delete messages, and that purge, delete and re-configuration are for the
+// deployment alone (docs/threat-model.md, the queues).
+import { Aws, Duration, Fn } from "aws-cdk-lib";
+import * as iam from "aws-cdk-lib/aws-iam";
+import * as sqs from "aws-cdk-lib/aws-sqs";
+import type { Stack } from "sst/constructs";
+import { QUEUE_RETENTION_DAYS, queueKeysInCreationOrder, queueOf, type QueueKey } from "@eks-warden/core/deployment";
+import type { WardenFunctions } from "./parts.ts";
+
+/** Every queue of the description, each created after the queue it redrives to. */
+export function buildQueues(stack: Stack): Record<QueueKey, sqs.Queue> {
+  const built = new Map<QueueKey, sqs.Queue>();
+  for (const key of queueKeysInCreationOrder()) {
+    const description = queueOf(key);
+    const redriveTo = description.redrive && built.get(description.redrive.to);
+    built.set(
+      key,
+      new sqs.Queue(stack, description.id, {
+        // SSE with SQS-owned keys: encrypted at rest with no KMS grants to manage for EventBridge and Lambda.
+        encryption: sqs.QueueEncryption.SQS_MANAGED,
+        enforceSSL: true,
+        retentionPeriod: Duration.days(QUEUE_RETENTION_DAYS),
+        ...(description.deliveryDelaySeconds !== undefined && { deliveryDelay: Duration.seconds(description.deliveryDelaySeconds) }),
+        ...(description.visibilityTimeoutSeconds !== undefined && { visibilityTimeout: Duration.seconds(description.visibilityTimeoutSeconds) }),
+        ...(description.redrive && redriveTo && { deadLetterQueue: { queue: redriveTo, maxReceiveCount: description.redrive.maxReceiveCount } }),
+      }),
+    );
+  }
+  return Object.fromEntries(built) as Record<QueueKey, sqs.Queue>;
+}
+
+/**
+ * Only the two real-time functions queue settle checks: a forged check cannot make settle judge a cluster on the
+ * attacker's terms, and a flood of them cannot starve the real ones.
+ */
+export function onlyWardenQueuesSettleChecks(settleQueue: sqs.Queue, functions: WardenFunctions): void {
+  settleQueue.addToResourcePolicy(
+    new iam.PolicyStatement({
+      sid: "OnlyWardenFunctionsQueueSettleChecks",
+      effect: iam.Effect.DENY,
+      principals: [new iam.AnyPrincipal()],
+      actions: ["sqs:SendMessage"],
+      resources: [settleQueue.queueArn],
+      conditions: { ArnNotEquals: { "aws:PrincipalArn": [functions.clusterEvent.role.roleArn, functions.settle.role.roleArn] } },
+    }),
+  );
+}
+
+/** The SQS calls that drop or expose what a queue holds without a trace in the monitor (tamper rule `queue`). */
+const QUEUE_MANAGEMENT_ACTIONS = ["sqs:PurgeQueue", "sqs:DeleteQueue", "sqs:SetQueueAttributes"];
+
+/**
+ * Who may still purge, delete or re-configure the stack's queues: the CloudFormation execution role the stack is
+ * deployed with (SST's `cdk.cloudFormationExecutionRole`, else the CDK bootstrap's), so deployments and `sst remove`
+ * keep working, and the account's root user, to break the glass if that role is ever lost.
+ */
+function queueGuardians(stack: Stack): string[] {
+  const synthesizer = stack.synthesizer as { readonly cloudFormationExecutionRoleArn?: string };
+  const executionRole = "cloudFormationExecutionRoleArn" in synthesizer ? synthesizer.cloudFormationExecutionRoleArn : undefined;
+  if (!executionRole) {
+    throw new Error(
+      `${stack.stackName}: the stack synthesizer names no CloudFormation execution role, and the queues' policies allow purge, delete and re-configuration to that role alone; deploy with the default (bootstrapped) synthesizer or set cdk.cloudFormationExecutionRole in sst.config.ts`,
+    );
+  }
+  // The synthesizer's ARN carries CloudFormation placeholders (${AWS::Partition}, ${AWS::AccountId}) for the
+  // deployment tooling to fill in; Fn::Sub fills them in the template.
+  return [Fn.sub(executionRole), `arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:root`];
+}
+
+/**
+ * Someone with broad SQS rights could drop pending settle checks or dead letters: purge the queue, delete it, or
+ * re-configure it (retention cut to a minute, redrive removed, this policy replaced). Denied here to everyone but the
+ * guardians; the tamper rule `queue` reports every attempt, refused or not. Where the queue has one consumer, deleting
+ * its messages is denied to everyone else too (an archive has none: redrive from it deletes as the operator).
+ */
+function guardQueue(target: sqs.Queue, guardians: readonly string[], consumer?: iam.IRole): void {
+  target.addToResourcePolicy(
+    new iam.PolicyStatement({
+      sid: "OnlyTheDeploymentManagesTheQueue",
+      effect: iam.Effect.DENY,
+      principals: [new iam.AnyPrincipal()],
+      actions: QUEUE_MANAGEMENT_ACTIONS,
+      resources: [target.queueArn],
+      conditions: { ArnNotEquals: { "aws:PrincipalArn": [...guardians] } },
+    }),
+  );
+  if (!consumer) return;
+  target.addToResourcePolicy(
+    new iam.PolicyStatement({
+      sid: "OnlyTheConsumerDeletesMessages",
+      effect: iam.Effect.DENY,
+      principals: [new iam.AnyPrincipal()],
+      actions: ["sqs:DeleteMessage"],
+      resources: [target.queueArn],
+      conditions: { ArnNotEquals: { "aws:PrincipalArn": [consumer.roleArn, ...guardians] } },
+    }),
+  );
+}
+
+/** Every queue guarded; a queue with a consumer in the description lets that consumer alone delete its messages. */
+export function guardQueues(stack: Stack, queues: Readonly<Record<QueueKey, sqs.Queue>>, functions: WardenFunctions): void {
+  const guardians = queueGuardians(stack);
+  for (const key of queueKeysInCreationOrder()) {
+    const consumer = queueOf(key).consumer;
+    guardQueue(queues[key], guardians, consumer && functions[consumer.fn].role);
+  }
+}
