@@ -9,7 +9,7 @@ import { remediationInputFromPayload, remediationText, type RemediationPayload }
 import { digestText, type DigestSummary } from "@eks-warden/core/voice/digest";
 import { coverageText, type CoveragePayload } from "@eks-warden/core/voice/coverage";
 import { renderDeadLetterAlert, type DeadLetterKeeping } from "@eks-warden/core/voice/dead-letter";
-import type { DeadLetterReport } from "@eks-warden/core/tamper/dead-letter";
+import type { DeadLetterReport } from "@eks-warden/core/voice/dead-letter";
 
 /** The JSON payload of a dead-letter alert of the health topic (message attribute kind=dead-letter). */
 export interface DeadLetterPayload {

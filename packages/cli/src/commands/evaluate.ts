@@ -2,7 +2,7 @@
 // every rule that judges the record, printed as a table (worst first) or JSON. Exit 0 unless a FAIL, or an ERROR (a rule that could not
 // decide), at or above --fail-on (exit 1; --allow-errors lets ERRORs pass);
 // a bad argument or file exits 2 with a one-line reason on stderr.
-import { oneLine } from "@eks-warden/core/voice/text";
+import { oneLine } from "@eks-warden/core/text";
 import { parseIsoDate } from "@eks-warden/core/dates";
 import { evaluate, sortWorstFirst, type Gate } from "@eks-warden/core/engine";
 import type { ClusterSnapshot, Finding, Policy, VersionCatalogue } from "@eks-warden/core/model";

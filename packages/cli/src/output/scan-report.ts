@@ -1,5 +1,5 @@
 // `eks-warden scan` output for people (table) and programs (json). SARIF is in sarif.ts.
-import { oneLine } from "@eks-warden/core/voice/text";
+import { oneLine } from "@eks-warden/core/text";
 import { worstFirst } from "@eks-warden/core/engine";
 import type { ClusterIdentity, Finding, FindingStatus } from "@eks-warden/core/model";
 import type { ScannedCluster, ScanProblem } from "./sarif.ts";

@@ -3,7 +3,7 @@
 
 import * as z from "zod/mini";
 import { ACCOUNT_ID, REGION } from "../arn.ts";
-import { bound } from "../voice/text.ts";
+import { bound } from "../text.ts";
 import { issuesFromZod } from "../zod-issues.ts";
 import { EventRejected, type Actor } from "./model.ts";
 

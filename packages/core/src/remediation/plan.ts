@@ -9,7 +9,7 @@
 // the attempt budget (default 3 per 24 h) spent.
 
 import { EXEMPTION_TAG } from "../exemptions.ts";
-import type { Actor } from "../events/model.ts";
+import type { Actor } from "../model.ts";
 import { REMEDIATION_TAG } from "../monitor-tags.ts";
 import type { ClusterSnapshot, Finding, Policy, RemediationAction, RemediationMode, Severity } from "../model.ts";
 

@@ -2,7 +2,7 @@
 // who the monitor is (its role, so that its own CloudTrail events are recognised). The AWS adapters implement them
 // (EksCollector.updateClusterConfig, DynamoStateStore.readRemediation/writeRemediation).
 
-import type { Actor } from "../events/model.ts";
+import type { Actor } from "../model.ts";
 import type { ClusterIdentity } from "../model.ts";
 import type { RemediationRecord, UpdateClusterConfigInput } from "./plan.ts";
 

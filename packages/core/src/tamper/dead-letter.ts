@@ -5,14 +5,12 @@
 //
 // Everything in a dead letter is attacker-shaped (the CloudTrail record's request parameters, identity, user agent)
 // or at least unvalidated (it failed processing, possibly because it was malformed): nothing is required, every
-// string kept goes through voice/text.ts, and a letter that cannot be read at all is still reported ("unreadable");
+// string kept goes through text.ts, and a letter that cannot be read at all is still reported ("unreadable");
 // what the alert says is voice/dead-letter.ts. Pure.
 
 import { ACCOUNT_ID, CLUSTER_NAME, clusterArnOf, clusterOfResourceArn, partitionOfRegion, REGION } from "../arn.ts";
-import { safeText } from "../voice/text.ts";
-
-/** Which dead-letter queue the letter came from: the cluster-event function's, or the settle queue's. */
-export type DeadLetterSource = "cluster-event" | "settle";
+import { safeText } from "../text.ts";
+import type { DeadLetterReport, DeadLetterSource } from "../voice/dead-letter.ts";
 
 /** A message of a dead-letter queue, as the handler hands it over (SQS record, attributes as strings). */
 export interface DeadLetterMessage {
@@ -26,29 +24,6 @@ export interface DeadLetterMessage {
   readonly sentTimestamp?: string;
   /** Deliveries of the message in its dead-letter queue so far (1 on the first). */
   readonly receiveCount?: number;
-}
-
-/** What the alert says, every string already made safe. */
-export interface DeadLetterReport {
-  readonly source: DeadLetterSource;
-  readonly messageId: string;
-  /** The cluster's ARN when the letter names a well-formed one; else what it names, or "(unknown cluster)". */
-  readonly cluster: string;
-  readonly clusterName?: string;
-  readonly account?: string;
-  readonly region?: string;
-  /** The CloudTrail call the letter is about (for a settle check: the call that started the change). */
-  readonly eventName: string;
-  readonly eventId?: string;
-  readonly eventTime?: string;
-  readonly actor?: string;
-  /** Who parked it: Lambda after its async retries, EventBridge when it could not invoke, or SQS's redrive. */
-  readonly parkedBy: "lambda" | "eventbridge" | "sqs-redrive" | "unknown";
-  readonly parkedAt?: string;
-  /** Why the last attempt failed, when the parking service recorded it. */
-  readonly failure?: string;
-  /** Set when the body is not the JSON this queue carries: the alert still goes out, naming only the message. */
-  readonly unreadable?: true;
 }
 
 const FIELD_MAX = 256;

@@ -2,10 +2,10 @@
 // publishing of a notice to the health topic (and, best effort, the alerts topic); what the notice says is
 // voice/tamper.ts. The CloudTrail record is attacker-shaped text from end to end (the caller chooses its user agent,
 // resource names and session name), so it is read defensively: nothing is required, every string kept is made one
-// safe, bounded line (voice/text.ts), and a record that cannot be read still alerts. Pure but for publishNotice.
+// safe, bounded line (text.ts), and a record that cannot be read still alerts. Pure but for publishNotice.
 
 import type { Notice, TamperCall } from "../voice/tamper.ts";
-import { safeText } from "../voice/text.ts";
+import { safeText } from "../text.ts";
 
 const FIELD_MAX = 256;
 

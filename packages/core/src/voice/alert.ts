@@ -5,13 +5,12 @@
 // agent and event id, never the access key id CloudTrail also records: a key id is half of a credential and
 // alert channels (email, chat) are not places to spread it.
 
-import type { AlertCause, ClusterIdentity, Evidence, FindingStatus, Rule, Severity } from "../model.ts";
-import type { Actor } from "../events/cloudtrail.ts";
+import type { Actor, AlertCause, ClusterIdentity, Evidence, FindingStatus, Rule, Severity } from "../model.ts";
 import type { EffectiveRemediation } from "../remediation/plan.ts";
 import type { Transition, TransitionKind } from "../state/transitions.ts";
 import { publishedBytes, SNS_MESSAGE_MAX_BYTES, snsEnvelope, type AlertAttributeName, type SnsEnvelope } from "./envelope.ts";
 import { asciiSubject, SUBJECT_MAX } from "./subject.ts";
-import { boundedData, oneLine, quotedText } from "./text.ts";
+import { boundedData, oneLine, quotedText } from "../text.ts";
 /** Lists in an alert's text show this many entries, then "… and N more"; the JSON payload keeps up to PAYLOAD_MAX_ITEMS. */
 const TEXT_MAX_ITEMS = 16;
 const PAYLOAD_MAX_ITEMS = 32;

@@ -5,7 +5,7 @@
 
 import { snsEnvelope, type AlertAttributeName, type SnsEnvelope } from "./envelope.ts";
 import { asciiSubject, SUBJECT_MAX } from "./subject.ts";
-import { oneLine } from "./text.ts";
+import { oneLine } from "../text.ts";
 
 export const COVERAGE_PAYLOAD_VERSION = 1;
 

@@ -1,8 +1,33 @@
 // The health alert for one dead letter (docs/threat-model.md, path 22), from what tamper/dead-letter.ts read of it:
 // every string of the report is already one safe line, the subject is SNS's (voice/subject.ts). Pure.
 
-import type { DeadLetterReport, DeadLetterSource } from "../tamper/dead-letter.ts";
 import { healthNotice, type Notice } from "./tamper.ts";
+
+/** Which dead-letter queue the letter came from: the cluster-event function's, or the settle queue's. */
+export type DeadLetterSource = "cluster-event" | "settle";
+
+/** What the alert says, every string already made safe. */
+export interface DeadLetterReport {
+  readonly source: DeadLetterSource;
+  readonly messageId: string;
+  /** The cluster's ARN when the letter names a well-formed one; else what it names, or "(unknown cluster)". */
+  readonly cluster: string;
+  readonly clusterName?: string;
+  readonly account?: string;
+  readonly region?: string;
+  /** The CloudTrail call the letter is about (for a settle check: the call that started the change). */
+  readonly eventName: string;
+  readonly eventId?: string;
+  readonly eventTime?: string;
+  readonly actor?: string;
+  /** Who parked it: Lambda after its async retries, EventBridge when it could not invoke, or SQS's redrive. */
+  readonly parkedBy: "lambda" | "eventbridge" | "sqs-redrive" | "unknown";
+  readonly parkedAt?: string;
+  /** Why the last attempt failed, when the parking service recorded it. */
+  readonly failure?: string;
+  /** Set when the body is not the JSON this queue carries: the alert still goes out, naming only the message. */
+  readonly unreadable?: true;
+}
 
 /** How severe a dead letter is: a change nobody judged may be the endpoint opened to the internet. */
 export const DEAD_LETTER_SEVERITY = "HIGH";

@@ -12,7 +12,7 @@
 import type { DigestChangeFinding, DigestCluster, DigestClusterRef, DigestFinding, DigestReport } from "../digest/model.ts";
 import { messageBody, snsEnvelope, type SnsEnvelope } from "./envelope.ts";
 import { asciiSubject } from "./subject.ts";
-import { oneLine } from "./text.ts";
+import { oneLine } from "../text.ts";
 
 /** SNS's limit is 262,144 bytes for the whole message; leave room for subject and attributes. */
 export const DIGEST_MESSAGE_BUDGET_BYTES = 250_000;

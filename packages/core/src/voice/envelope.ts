@@ -3,7 +3,7 @@
 // payload, and the message attributes subscription filters read. One shape, so that either topic's subscribers can
 // read any kind of message the same way.
 
-import { oneLine } from "./text.ts";
+import { oneLine } from "../text.ts";
 
 /** SNS's limit on one message: subject, message and attributes together. */
 export const SNS_MESSAGE_MAX_BYTES = 256 * 1024;

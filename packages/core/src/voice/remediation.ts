@@ -2,13 +2,13 @@
 // ended. One per outcome: DRY_RUN (the exact call it would make), SUCCEEDED (with how long the endpoint was open),
 // FAILED (with EKS's errors, or the member role that could not be assumed), CONFLICT (the attempt budget is spent: who keeps reopening). Pure.
 
-import type { Actor } from "../events/model.ts";
+import type { Actor } from "../model.ts";
 import type { ClusterIdentity, RemediationAction, Severity } from "../model.ts";
 import { REMEDIATION_RULE_ID, REMEDIATION_WINDOW_HOURS, type RemediationOverride, type UpdateClusterConfigInput } from "../remediation/plan.ts";
 import { shownCluster, type CallRecord } from "./alert.ts";
 import { snsEnvelope, type AlertAttributeName, type SnsEnvelope } from "./envelope.ts";
 import { asciiSubject, SUBJECT_MAX } from "./subject.ts";
-import { oneLine, quotedText } from "./text.ts";
+import { oneLine, quotedText } from "../text.ts";
 
 export const REMEDIATION_OUTCOMES = ["DRY_RUN", "SUCCEEDED", "FAILED", "CONFLICT"] as const;
 export type RemediationOutcome = (typeof REMEDIATION_OUTCOMES)[number];

@@ -2,7 +2,7 @@
 // control character, or longer than 100 characters (SNS Publish, Subject), and a refused subject loses the whole
 // message; e-mail clients show it before anything else, so an attacker's text must not shape it either.
 
-import { flatten } from "./text.ts";
+import { flatten } from "../text.ts";
 
 /** SNS's limit on a subject: every message of either topic. */
 export const SUBJECT_MAX = 100;

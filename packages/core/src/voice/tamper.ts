@@ -5,7 +5,7 @@
 
 import { snsEnvelope, type NoticeAttributeName, type SnsEnvelope } from "./envelope.ts";
 import { asciiSubject } from "./subject.ts";
-import { safeText } from "./text.ts";
+import { safeText } from "../text.ts";
 
 export const TAMPER_PAYLOAD_VERSION = 1;
 /** tamper and heartbeat: the tamper function; dead-letter: the dead-letter function (tamper/dead-letter.ts). */

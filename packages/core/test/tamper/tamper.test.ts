@@ -7,7 +7,7 @@ import { matchesTamperPattern, TAMPER_RULE_IDS, tamperRuleIds, tamperRules, type
 import { isScheduledEvent, publishNotice, readTamperCall } from "../../src/tamper/notice.ts";
 import { renderHeartbeat, renderTamperAlert } from "../../src/voice/tamper.ts";
 import { asciiSubject, SUBJECT_MAX as TAMPER_SUBJECT_MAX } from "../../src/voice/subject.ts";
-import { safeText } from "../../src/voice/text.ts";
+import { safeText } from "../../src/text.ts";
 
 type Event = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- JSON fixtures
 const fixture = (name: string): Event => JSON.parse(readFileSync(new URL(`fixtures/${name}`, import.meta.url), "utf8")) as Event;

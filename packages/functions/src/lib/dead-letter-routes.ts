@@ -4,7 +4,7 @@
 
 import { SqsDeadLetterArchive } from "@eks-warden/core/aws/sqs";
 import { FUNCTION_ENV } from "@eks-warden/core/deployment";
-import type { DeadLetterSource } from "@eks-warden/core/tamper/dead-letter";
+import type { DeadLetterSource } from "@eks-warden/core/voice/dead-letter";
 import { ConfigurationError } from "./runtime.ts";
 
 export interface DeadLetterRoute {

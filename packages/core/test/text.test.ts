@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { bound, boundedData, oneLine, quotedText } from "../../src/voice/text.ts";
+import { bound, boundedData, oneLine, quotedText } from "../src/text.ts";
 
 describe("the sanitiser of rendered text", () => {
   it.each([
