@@ -337,6 +337,16 @@ export interface Rule {
   readonly evaluate: (snapshot: ClusterSnapshot, policy: Policy, context: EvaluationContext) => Finding[];
 }
 
+/** A CloudTrail call as alerts and remediation messages carry it: which call, who made it, from where, when. */
+export interface CallRecord {
+  readonly eventId?: string;
+  readonly eventName?: string;
+  readonly actor?: Actor;
+  readonly sourceIp?: string;
+  readonly userAgent?: string;
+  readonly eventTime?: string;
+}
+
 /** What caused an evaluation (the CloudTrail call, its settle check, or a sweep): kept in history, told in alerts. */
 export interface AlertCause {
   readonly trigger: "event" | "settle" | "intent" | "sweep";

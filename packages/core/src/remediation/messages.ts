@@ -3,8 +3,7 @@
 // the cluster's remediation record; "follow" reads that update (DescribeUpdate) until it ends.
 
 import * as z from "zod/mini";
-import type { ClusterIdentity } from "../model.ts";
-import type { OpeningCall } from "../voice/remediation.ts";
+import type { CallRecord, ClusterIdentity } from "../model.ts";
 
 export interface RemediationMessage {
   readonly version: 1;
@@ -16,7 +15,7 @@ export interface RemediationMessage {
   /** 1 for the first delivery of this step. */
   readonly attempt: number;
   readonly queuedAt: string;
-  readonly opened: OpeningCall;
+  readonly opened: CallRecord;
 }
 
 export const remediationMessageSchema = z.object({

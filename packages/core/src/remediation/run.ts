@@ -9,7 +9,7 @@
 import { evaluate } from "../engine.ts";
 import { AccessDenied, AccountUnreachable, AlreadyAtDesiredConfiguration, ClusterNotFound, EksRequestRejected, StateConflict, UpdateInProgress, UpdateNotFound } from "../errors.ts";
 import { EXEMPTION_TAG } from "../exemptions.ts";
-import type { AlertCause, ClusterIdentity, ClusterSnapshot, Finding } from "../model.ts";
+import type { AlertCause, CallRecord, ClusterIdentity, ClusterSnapshot, Finding } from "../model.ts";
 import { evaluateLive } from "../pipeline/evaluate-live.ts";
 import { historyEntry, recordHistory } from "../pipeline/judgement.ts";
 import { readsFor } from "../rules/index.ts";
@@ -29,7 +29,7 @@ import {
   type RemediationRecord,
 } from "./plan.ts";
 import { isMonitorActorOf, type RemediationDeps } from "./ports.ts";
-import { renderRemediationAlert, type OpeningCall, type RemediationAlertInput } from "../voice/remediation.ts";
+import { renderRemediationAlert, type RemediationAlertInput } from "../voice/remediation.ts";
 
 const TERMINAL_UPDATE_STATUSES = new Set(["Successful", "Failed", "Cancelled"]);
 /** Attempts older than this are dropped from the record when it is written (the budget looks back 24 h). */
@@ -47,7 +47,7 @@ function canRemediate(deps: PipelineDeps): deps is RemediatingDeps {
   return deps.remediation !== undefined;
 }
 
-function openedCause(opened: OpeningCall): AlertCause {
+function openedCause(opened: CallRecord): AlertCause {
   return {
     trigger: "settle",
     ...(opened.eventId ? { eventId: opened.eventId } : {}),
@@ -61,7 +61,7 @@ function openedCause(opened: OpeningCall): AlertCause {
 
 type StepDetails = Omit<NonNullable<HistoryEntry["remediation"]>, "step">;
 
-async function record(deps: PipelineDeps, cluster: ClusterIdentity, step: string, opened: OpeningCall, details: StepDetails, note: string): Promise<void> {
+async function record(deps: PipelineDeps, cluster: ClusterIdentity, step: string, opened: CallRecord, details: StepDetails, note: string): Promise<void> {
   deps.logger.info(`remediation: ${note}`, { clusterArn: cluster.arn, step, updateId: details.updateId, attemptId: details.attemptId });
   await recordHistory(deps, {}, historyEntry(cluster, deps.now(), "remediation", openedCause(opened), undefined, { note, remediation: { ...details, step } }));
 }
@@ -128,7 +128,7 @@ export async function remediateSettled(
   deps: PipelineDeps,
   cluster: ClusterIdentity,
   live: { findings: readonly Finding[]; snapshot: ClusterSnapshot },
-  opened: OpeningCall & { readonly eventId: string },
+  opened: CallRecord & { readonly eventId: string },
 ): Promise<RemediationResult | undefined> {
   if (deps.policy.remediation.mode === "off" || !canRemediate(deps)) return undefined;
   const finding = live.findings.find((candidate) => candidate.ruleId === REMEDIATION_RULE_ID);
@@ -217,7 +217,7 @@ async function stillWanted(deps: PipelineDeps, cluster: ClusterIdentity): Promis
 }
 
 /** Makes the reserved attempt's call (first time inline from the settle check, later from a "call" message). */
-async function callStep(deps: RemediatingDeps, cluster: ClusterIdentity, attemptId: string, opened: OpeningCall, delivery: number, inline: boolean): Promise<RemediationResult> {
+async function callStep(deps: RemediatingDeps, cluster: ClusterIdentity, attemptId: string, opened: CallRecord, delivery: number, inline: boolean): Promise<RemediationResult> {
   const rem = deps.remediation;
   const attempt = (await rem.store.readRemediation(cluster.arn))?.attempts.find((candidate) => candidate.id === attemptId);
   if (!attempt || (attempt.status !== "calling" && attempt.status !== "retrying")) return { step: "call", result: "nothing to call" };

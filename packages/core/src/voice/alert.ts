@@ -5,7 +5,7 @@
 // agent and event id, never the access key id CloudTrail also records: a key id is half of a credential and
 // alert channels (email, chat) are not places to spread it.
 
-import type { Actor, AlertCause, ClusterIdentity, Evidence, FindingStatus, Rule, Severity } from "../model.ts";
+import type { Actor, AlertCause, CallRecord, ClusterIdentity, Evidence, FindingStatus, Rule, Severity } from "../model.ts";
 import type { EffectiveRemediation } from "../remediation/plan.ts";
 import type { Transition, TransitionKind } from "../state/transitions.ts";
 import { publishedBytes, SNS_MESSAGE_MAX_BYTES, snsEnvelope, type AlertAttributeName, type SnsEnvelope } from "./envelope.ts";
@@ -17,16 +17,6 @@ const PAYLOAD_MAX_ITEMS = 32;
 export const ALERT_PAYLOAD_VERSION = 1;
 
 export type AlertKind = "alert" | "remediation" | "digest" | "coverage";
-
-/** A CloudTrail call as the alerts carry it: which call, who made it, from where, when. */
-export interface CallRecord {
-  readonly eventId?: string;
-  readonly eventName?: string;
-  readonly actor?: Actor;
-  readonly sourceIp?: string;
-  readonly userAgent?: string;
-  readonly eventTime?: string;
-}
 
 export interface AlertInput {
   readonly transition: Transition;

@@ -2,10 +2,9 @@
 // ended. One per outcome: DRY_RUN (the exact call it would make), SUCCEEDED (with how long the endpoint was open),
 // FAILED (with EKS's errors, or the member role that could not be assumed), CONFLICT (the attempt budget is spent: who keeps reopening). Pure.
 
-import type { Actor } from "../model.ts";
-import type { ClusterIdentity, RemediationAction, Severity } from "../model.ts";
+import type { Actor, CallRecord, ClusterIdentity, RemediationAction, Severity } from "../model.ts";
 import { REMEDIATION_RULE_ID, REMEDIATION_WINDOW_HOURS, type RemediationOverride, type UpdateClusterConfigInput } from "../remediation/plan.ts";
-import { shownCluster, type CallRecord } from "./alert.ts";
+import { shownCluster } from "./alert.ts";
 import { snsEnvelope, type AlertAttributeName, type SnsEnvelope } from "./envelope.ts";
 import { asciiSubject, SUBJECT_MAX } from "./subject.ts";
 import { oneLine, quotedText } from "../text.ts";
@@ -14,7 +13,7 @@ export const REMEDIATION_OUTCOMES = ["DRY_RUN", "SUCCEEDED", "FAILED", "CONFLICT
 export type RemediationOutcome = (typeof REMEDIATION_OUTCOMES)[number];
 
 /** The change being undone: who made it, when (CloudTrail). */
-export type OpeningCall = CallRecord;
+
 
 export interface RemediationAlertInput {
   readonly outcome: RemediationOutcome;
@@ -25,7 +24,7 @@ export interface RemediationAlertInput {
   readonly command?: string;
   readonly override?: RemediationOverride;
   readonly updateId?: string;
-  readonly opened: OpeningCall;
+  readonly opened: CallRecord;
   /** SUCCEEDED: when the closing update was seen ended; the endpoint was open from opened.eventTime to this. */
   readonly endedAt?: string;
   readonly errors?: readonly string[];
@@ -62,7 +61,7 @@ export function formatDuration(seconds: number): string {
   return shown.length > 0 ? shown.join(" ") : "0s";
 }
 
-function openForSeconds(input: { opened: OpeningCall; endedAt?: string }): number | undefined {
+function openForSeconds(input: { opened: CallRecord; endedAt?: string }): number | undefined {
   if (!input.opened.eventTime || !input.endedAt) return undefined;
   const seconds = (Date.parse(input.endedAt) - Date.parse(input.opened.eventTime)) / 1000;
   return Number.isFinite(seconds) ? Math.max(0, seconds) : undefined;
