@@ -3,7 +3,7 @@
 // every cluster.
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { isoWeek } from "@eks-warden/core/digest/build";
-import type { DigestReport } from "@eks-warden/core/digest/model";
+import type { DigestReport } from "@eks-warden/core/voice/digest-report";
 import { renderDigest } from "@eks-warden/core/voice/digest";
 import { startLocalSystem, type LocalSystem } from "@eks-warden/local";
 import { ensureLocalAws, stopLocalAws } from "../packages/core/test/aws/local-aws.ts";

@@ -10,6 +10,7 @@ import { extendedSupportExtraPerMonthUsd, toCents } from "../pricing.ts";
 import { ruleById } from "../rules/index.ts";
 import { compareMinorVersions, daysUntil, findVersion, isoDay, parseMinorVersion, supportStatusAt } from "../rules/lib/versions.ts";
 import type { SweepResult, SweptCluster } from "../sweep/sweep.ts";
+import type { DigestSnapshot, DigestSnapshotCluster } from "./model.ts";
 import {
   DIGEST_PAYLOAD_VERSION,
   type DigestChangeFinding,
@@ -18,10 +19,8 @@ import {
   type DigestExemption,
   type DigestFinding,
   type DigestReport,
-  type DigestSnapshot,
-  type DigestSnapshotCluster,
   type SupportState,
-} from "./model.ts";
+} from "../voice/digest-report.ts";
 
 const DAY_MS = 86_400_000;
 /** Exemptions ending within this many days are listed. */

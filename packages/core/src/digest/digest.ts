@@ -6,7 +6,8 @@
 import { REPORT_PREFIX } from "../deployment.ts";
 import { runSweep, type SweepDeps, type SweepOptions, type SweepResult } from "../sweep/sweep.ts";
 import { buildDigest, isoWeek } from "./build.ts";
-import type { DigestReport, DigestSnapshotStore, ReportStore } from "./model.ts";
+import type { DigestSnapshotStore, ReportStore } from "./model.ts";
+import type { DigestReport } from "../voice/digest-report.ts";
 import { digestHtml, renderDigest, type RenderedDigest } from "../voice/digest.ts";
 
 /** What the digest publishes with (SnsNotifier): any attributes, MessageStructure json. */

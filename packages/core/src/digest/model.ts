@@ -1,10 +1,7 @@
-// The weekly digest's data (docs/design.md, Data flow 8): the snapshot kept per ISO week to compare the next week
-// with, and the report built from a sweep. Plain data; consumed generically: findings by ruleId, status, severity
-// and evidence, so rules added later (node group and add-on drift) appear without changes here.
+// The weekly digest's memory (docs/design.md, Data flow 8): the snapshot kept per ISO week to compare the next week
+// with, and where the stores put it and the full report. What the report says is voice/digest-report.ts.
 
-import type { FindingStatus, Severity } from "../model.ts";
-
-export const DIGEST_PAYLOAD_VERSION = 1;
+import type { Severity } from "../model.ts";
 
 /** One cluster as the digest remembers it for next week's comparison. */
 export interface DigestSnapshotCluster {
@@ -32,113 +29,4 @@ export interface DigestSnapshotStore {
 /** Where the full report goes (S3ReportStore): returns the object's s3:// URI. */
 export interface ReportStore {
   put(key: string, body: string, contentType: string): Promise<string>;
-}
-
-export type SupportState = "STANDARD_SUPPORT" | "EXTENDED_SUPPORT" | "UNSUPPORTED" | "UNKNOWN";
-
-export interface DigestFinding {
-  readonly ruleId: string;
-  readonly status: FindingStatus;
-  readonly severity: Severity;
-  /** Absent in the published summary's FAIL and ERROR lists (the full report has it). */
-  readonly message?: string;
-  readonly evidence?: Readonly<Record<string, unknown>>;
-}
-
-export interface DigestExemption {
-  readonly ruleId: string;
-  readonly until: string;
-  readonly reason: string;
-  readonly source: "tag" | "policy";
-  readonly daysLeft: number;
-}
-
-export interface DigestCluster {
-  readonly arn: string;
-  readonly name: string;
-  readonly region: string;
-  readonly account: string;
-  readonly version?: string;
-  readonly support: {
-    readonly state: SupportState;
-    readonly endOfStandardSupport?: string;
-    readonly endOfExtendedSupport?: string;
-    /** Days to the next end of support: standard while in standard support, extended while in extended support. */
-    readonly daysToEnd?: number;
-    /** The upgrade policy: EXTENDED (AWS's default) keeps the cluster, at the extended price, after standard support. */
-    readonly supportType?: "STANDARD" | "EXTENDED";
-  };
-  readonly cost: {
-    /** What the control plane costs now, per cluster-hour, in USD. */
-    readonly perClusterHourUsd: number;
-    /** Extra per month (730 cluster-hours, pricing.ts) over the standard price, now (in extended support) or from `from` (upgrade policy EXTENDED). */
-    readonly extendedExtraMonthlyUsd: number;
-    readonly from?: string;
-  };
-  /** The worst severity among its FAIL findings. */
-  readonly worstSeverity?: Severity;
-  readonly failing: readonly DigestFinding[];
-  readonly errors: readonly DigestFinding[];
-  readonly nodegroupsBehind: readonly DigestFinding[];
-  readonly addonsBehind: readonly DigestFinding[];
-  readonly endpoint: readonly DigestFinding[];
-  readonly exemptionsExpiring: readonly DigestExemption[];
-  readonly nodegroups?: number;
-  readonly addons?: number;
-}
-
-export interface DigestChangeFinding {
-  readonly clusterArn: string;
-  readonly cluster: string;
-  readonly region: string;
-  readonly ruleId: string;
-  readonly severity: Severity;
-}
-
-export interface DigestClusterRef {
-  readonly arn: string;
-  readonly name: string;
-  readonly region: string;
-}
-
-export interface DigestReport {
-  readonly kind: "digest";
-  readonly version: typeof DIGEST_PAYLOAD_VERSION;
-  readonly week: string;
-  readonly generatedAt: string;
-  /** The week compared with; absent for the first digest (the baseline). */
-  readonly previousWeek?: string;
-  readonly headline: {
-    readonly clusters: number;
-    readonly regions: number;
-    readonly clustersFailing: number;
-    readonly unsupported: number;
-    readonly extendedSupport: number;
-    readonly findingsOpened: number;
-    readonly findingsClosed: number;
-    readonly clustersAdded: number;
-    readonly clustersRemoved: number;
-    readonly versionsUpgraded: number;
-    readonly exemptionsExpiring: number;
-    readonly couldNotRead: number;
-    /** Extra over the standard price per month (730 cluster-hours, pricing.ts), for the clusters in extended support now. */
-    readonly extendedSupportMonthlyUsd: number;
-  };
-  readonly changes: {
-    readonly opened: readonly DigestChangeFinding[];
-    readonly closed: readonly DigestChangeFinding[];
-    readonly added: readonly DigestClusterRef[];
-    readonly removed: readonly DigestClusterRef[];
-    readonly upgraded: readonly (DigestClusterRef & { readonly from?: string; readonly to?: string })[];
-  };
-  /** Most urgent first: unsupported, then the worst severity, then days to the end of support (byUrgency). */
-  readonly clusters: readonly DigestCluster[];
-  readonly couldNotRead: {
-    /** Member accounts whose role could not be assumed: none of their regions was read. */
-    readonly accounts: readonly { readonly account: string; readonly roleArn?: string; readonly problem: string }[];
-    /** Regions that could not be listed (of a member account when `account` is set). */
-    readonly regions: readonly { readonly region: string; readonly account?: string; readonly problem: string }[];
-    readonly clusters: readonly (DigestClusterRef & { readonly problem: string })[];
-  };
-  readonly pricing: { readonly standardPerClusterHourUsd: number; readonly extendedPerClusterHourUsd: number };
 }

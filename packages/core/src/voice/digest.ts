@@ -9,7 +9,7 @@
 // Cluster names, tags (exemption reasons) and finding messages are attacker-controlled text: the text and the HTML
 // page both put every string through the one sanitiser (text.ts), and the HTML escapes it too.
 
-import type { DigestChangeFinding, DigestCluster, DigestClusterRef, DigestFinding, DigestReport } from "../digest/model.ts";
+import type { DigestChangeFinding, DigestCluster, DigestClusterRef, DigestFinding, DigestReport } from "./digest-report.ts";
 import { messageBody, snsEnvelope, type SnsEnvelope } from "./envelope.ts";
 import { asciiSubject } from "./subject.ts";
 import { oneLine } from "../text.ts";

@@ -1,0 +1,116 @@
+// What the weekly digest says, as data (docs/design.md, Data flow 8): built from a sweep by digest/build.ts, rendered
+// by voice/digest.ts, stored as JSON beside its HTML page. Consumed generically: findings by ruleId, status, severity
+// and evidence, so rules added later appear without changes here.
+
+import type { FindingStatus, Severity } from "../model.ts";
+
+export const DIGEST_PAYLOAD_VERSION = 1;
+
+export type SupportState = "STANDARD_SUPPORT" | "EXTENDED_SUPPORT" | "UNSUPPORTED" | "UNKNOWN";
+
+export interface DigestFinding {
+  readonly ruleId: string;
+  readonly status: FindingStatus;
+  readonly severity: Severity;
+  /** Absent in the published summary's FAIL and ERROR lists (the full report has it). */
+  readonly message?: string;
+  readonly evidence?: Readonly<Record<string, unknown>>;
+}
+
+export interface DigestExemption {
+  readonly ruleId: string;
+  readonly until: string;
+  readonly reason: string;
+  readonly source: "tag" | "policy";
+  readonly daysLeft: number;
+}
+
+export interface DigestCluster {
+  readonly arn: string;
+  readonly name: string;
+  readonly region: string;
+  readonly account: string;
+  readonly version?: string;
+  readonly support: {
+    readonly state: SupportState;
+    readonly endOfStandardSupport?: string;
+    readonly endOfExtendedSupport?: string;
+    /** Days to the next end of support: standard while in standard support, extended while in extended support. */
+    readonly daysToEnd?: number;
+    /** The upgrade policy: EXTENDED (AWS's default) keeps the cluster, at the extended price, after standard support. */
+    readonly supportType?: "STANDARD" | "EXTENDED";
+  };
+  readonly cost: {
+    /** What the control plane costs now, per cluster-hour, in USD. */
+    readonly perClusterHourUsd: number;
+    /** Extra per month (730 cluster-hours, pricing.ts) over the standard price, now (in extended support) or from `from` (upgrade policy EXTENDED). */
+    readonly extendedExtraMonthlyUsd: number;
+    readonly from?: string;
+  };
+  /** The worst severity among its FAIL findings. */
+  readonly worstSeverity?: Severity;
+  readonly failing: readonly DigestFinding[];
+  readonly errors: readonly DigestFinding[];
+  readonly nodegroupsBehind: readonly DigestFinding[];
+  readonly addonsBehind: readonly DigestFinding[];
+  readonly endpoint: readonly DigestFinding[];
+  readonly exemptionsExpiring: readonly DigestExemption[];
+  readonly nodegroups?: number;
+  readonly addons?: number;
+}
+
+export interface DigestChangeFinding {
+  readonly clusterArn: string;
+  readonly cluster: string;
+  readonly region: string;
+  readonly ruleId: string;
+  readonly severity: Severity;
+}
+
+export interface DigestClusterRef {
+  readonly arn: string;
+  readonly name: string;
+  readonly region: string;
+}
+
+export interface DigestReport {
+  readonly kind: "digest";
+  readonly version: typeof DIGEST_PAYLOAD_VERSION;
+  readonly week: string;
+  readonly generatedAt: string;
+  /** The week compared with; absent for the first digest (the baseline). */
+  readonly previousWeek?: string;
+  readonly headline: {
+    readonly clusters: number;
+    readonly regions: number;
+    readonly clustersFailing: number;
+    readonly unsupported: number;
+    readonly extendedSupport: number;
+    readonly findingsOpened: number;
+    readonly findingsClosed: number;
+    readonly clustersAdded: number;
+    readonly clustersRemoved: number;
+    readonly versionsUpgraded: number;
+    readonly exemptionsExpiring: number;
+    readonly couldNotRead: number;
+    /** Extra over the standard price per month (730 cluster-hours, pricing.ts), for the clusters in extended support now. */
+    readonly extendedSupportMonthlyUsd: number;
+  };
+  readonly changes: {
+    readonly opened: readonly DigestChangeFinding[];
+    readonly closed: readonly DigestChangeFinding[];
+    readonly added: readonly DigestClusterRef[];
+    readonly removed: readonly DigestClusterRef[];
+    readonly upgraded: readonly (DigestClusterRef & { readonly from?: string; readonly to?: string })[];
+  };
+  /** Most urgent first: unsupported, then the worst severity, then days to the end of support (byUrgency). */
+  readonly clusters: readonly DigestCluster[];
+  readonly couldNotRead: {
+    /** Member accounts whose role could not be assumed: none of their regions was read. */
+    readonly accounts: readonly { readonly account: string; readonly roleArn?: string; readonly problem: string }[];
+    /** Regions that could not be listed (of a member account when `account` is set). */
+    readonly regions: readonly { readonly region: string; readonly account?: string; readonly problem: string }[];
+    readonly clusters: readonly (DigestClusterRef & { readonly problem: string })[];
+  };
+  readonly pricing: { readonly standardPerClusterHourUsd: number; readonly extendedPerClusterHourUsd: number };
+}
