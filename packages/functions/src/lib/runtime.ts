@@ -63,6 +63,18 @@ const NO_SETTLE_QUEUE: SettleQueue = {
 
 /** The ports wired to AWS (or to the endpoints AWS_ENDPOINT_URL_* points at). */
 export function depsFromEnvironment(logger: Logger, env: NodeJS.ProcessEnv = process.env, options: { settleQueue?: boolean } = {}): PipelineDeps {
+  return wiredToAws(logger, env, options).deps;
+}
+
+/** The AWS adapters behind the ports, kept by their own types for the scheduled functions' wider ports. */
+interface WiredDeps {
+  readonly deps: PipelineDeps;
+  readonly store: DynamoStateStore;
+  readonly eks: EksCollector;
+  readonly notifier: SnsNotifier;
+}
+
+function wiredToAws(logger: Logger, env: NodeJS.ProcessEnv, options: { settleQueue?: boolean }): WiredDeps {
   const settings: Partial<PipelineSettings> = {};
   const first = seconds(env, FUNCTION_ENV.settleDelaySeconds);
   const max = seconds(env, FUNCTION_ENV.settleMaxDelaySeconds);
@@ -79,10 +91,11 @@ export function depsFromEnvironment(logger: Logger, env: NodeJS.ProcessEnv = pro
   const policy = policyFromEnvironment(env);
   const eks = new EksCollector({ accounts: accountCredentials(policy, env) });
   const roleArn = env[FUNCTION_ENV.remediationRoleArn];
-  return {
+  const notifier = new SnsNotifier({ topicArn: required(env, FUNCTION_ENV.alertsTopicArn, "the alerts topic's ARN") });
+  const deps: PipelineDeps = {
     policy,
     store,
-    notifier: new SnsNotifier({ topicArn: required(env, FUNCTION_ENV.alertsTopicArn, "the alerts topic's ARN") }),
+    notifier,
     settleQueue: options.settleQueue === false ? NO_SETTLE_QUEUE : new SqsSettleQueue({ queueUrl: required(env, FUNCTION_ENV.settleQueueUrl, "the settle queue's URL") }),
     eks,
     // Only the settle function's role may call UpdateClusterConfig (and only under enforce); the other function
@@ -97,6 +110,7 @@ export function depsFromEnvironment(logger: Logger, env: NodeJS.ProcessEnv = pro
     },
     settings,
   };
+  return { deps, store, eks, notifier };
 }
 
 /**
@@ -126,16 +140,14 @@ export function sweepRegions(deps: PipelineDeps, env: NodeJS.ProcessEnv = proces
 
 /** The sweep's and the digest's ports: the real-time ones (no settle queue), the inventory sharing the collector's clients, the table's index and snapshots, the report bucket when configured. */
 export function scheduledDepsFromEnvironment(logger: Logger, env: NodeJS.ProcessEnv = process.env): DigestDeps & SweepDeps {
-  const base = depsFromEnvironment(logger, env, { settleQueue: false });
-  const store = base.store as DynamoStateStore;
-  const eks = base.eks as EksCollector;
+  const { deps: base, store, eks, notifier } = wiredToAws(logger, env, { settleQueue: false });
   const bucket = env[FUNCTION_ENV.reportBucket];
   return {
     ...base,
     inventory: new ClusterInventory({ eks }),
     stateIndex: store,
     snapshots: store,
-    publisher: base.notifier as SnsNotifier,
+    publisher: notifier,
     ...(bucket ? { reports: new S3ReportStore({ bucket, clientConfig: { forcePathStyle: env[FUNCTION_ENV.reportBucketPathStyle] === "true" } }) } : {}),
   };
 }
