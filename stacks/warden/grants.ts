@@ -4,7 +4,7 @@ import * as iam from "aws-cdk-lib/aws-iam";
 import { NagSuppressions } from "cdk-nag";
 import type { Construct } from "constructs";
 import type { Function as SstFunction } from "sst/constructs";
-import { REPORT_PREFIX, type FunctionKey } from "@eks-warden/core/deployment";
+import { archiveOf, DEAD_LETTER_ROUTES, REPORT_PREFIX, type FunctionKey } from "@eks-warden/core/deployment";
 import { REALTIME_FUNCTION_ACTIONS, SCHEDULED_FUNCTION_ACTIONS } from "@eks-warden/core/permissions";
 import { memberAccountsOf } from "@eks-warden/core/aws/sts";
 import { permissionsFor } from "@eks-warden/core/rules/index";
@@ -104,10 +104,8 @@ function grantHealthPublisher({ fn, role }: WardenFunction, parts: StateParts, g
 
 /** One health alert per dead letter, then the letter is copied to its archive (packages/functions/src/dead-letter.ts). */
 function grantDeadLetter(built: WardenFunction, parts: StateParts): void {
-  const { queues } = parts;
-  built.fn.addToRolePolicy(
-    new iam.PolicyStatement({ sid: "ArchiveDeadLetters", actions: ["sqs:SendMessage"], resources: [queues.clusterEventDeadLetterArchive.queueArn, queues.settleDeadLetterArchive.queueArn] }),
-  );
+  const archives = DEAD_LETTER_ROUTES.map((route) => parts.queues[archiveOf(route.queue)].queueArn);
+  built.fn.addToRolePolicy(new iam.PolicyStatement({ sid: "ArchiveDeadLetters", actions: ["sqs:SendMessage"], resources: archives }));
   grantHealthPublisher(built, parts, { sids: ["PublishHealth", "EncryptHealth", "DeadLetterFunctionPublishes"], alsoAlerts: false });
 }
 

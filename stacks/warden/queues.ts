@@ -14,6 +14,7 @@ export function buildQueues(stack: Stack): Record<QueueKey, sqs.Queue> {
   for (const key of queueKeysInCreationOrder()) {
     const description = queueOf(key);
     const redriveTo = description.redrive && built.get(description.redrive.to);
+    if (description.redrive && !redriveTo) throw new Error(`queue ${description.id} redrives to ${description.redrive.to}, which is not built yet`);
     built.set(
       key,
       new sqs.Queue(stack, description.id, {

@@ -7,3 +7,4 @@ export { clusterEventPattern } from "./event-pattern.ts";
 export * from "./deployment/constants.ts";
 export * from "./deployment/topology.ts";
 export * from "./deployment/alarms.ts";
+export * from "./deployment/environment.ts";

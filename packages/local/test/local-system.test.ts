@@ -1,5 +1,5 @@
 // The local system is the stack, locally: its settle queue, handler environment and event routing come from the same
-// constants stacks/Warden.ts deploys (@eks-warden/core/deployment), and the real handlers run on it end to end.
+// description stacks/ deploys (@eks-warden/core/deployment), and the real handlers run on it end to end.
 // One system per process (the handlers keep their adapters, as in Lambda), so every check here shares it; it uses the
 // test run's DynamoDB Local and SNS/SQS emulator.
 import { fileURLToPath } from "node:url";

@@ -10,7 +10,7 @@
 // Credentials: Lambda hands the function's role credentials in the environment, so there the clients read only the
 // environment (fromEnv); the default chain (profiles, SSO, web identity, instance metadata) is for everywhere else:
 // the CLI, the local system, tests. The deployed bundles replace that chain by the environment provider at build
-// time (HANDLER_BUNDLING in ../deployment.ts), which removes ~130 KB of credential providers from each bundle.
+// time (HANDLER_BUNDLING in ../deployment/constants.ts), which removes ~130 KB of credential providers from each bundle.
 
 import { fromEnv } from "@aws-sdk/credential-provider-env";
 
