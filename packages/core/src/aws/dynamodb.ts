@@ -421,16 +421,3 @@ export class DynamoStateStore implements StateStore, RemediationStore, StateInde
     });
   }
 }
-
-/** The table the adapter expects, for local runs and tests (the stack defines the deployed one). */
-export const STATE_TABLE_KEY_SCHEMA = {
-  AttributeDefinitions: [
-    { AttributeName: "pk", AttributeType: "S" },
-    { AttributeName: "sk", AttributeType: "S" },
-  ],
-  KeySchema: [
-    { AttributeName: "pk", KeyType: "HASH" },
-    { AttributeName: "sk", KeyType: "RANGE" },
-  ],
-  TimeToLiveAttribute: "expiresAt",
-} as const;

@@ -146,3 +146,16 @@ export const DEAD_LETTER_QUEUES = {
   /** One letter per invocation: each alert and copy stands alone, a failure retries that letter only. */
   batchSize: 1,
 } as const;
+
+/** The state table's keys and TTL attribute, as the store (aws/dynamodb.ts) reads and writes them: the stack and the local system create it so. */
+export const STATE_TABLE_KEY_SCHEMA = {
+  AttributeDefinitions: [
+    { AttributeName: "pk", AttributeType: "S" },
+    { AttributeName: "sk", AttributeType: "S" },
+  ],
+  KeySchema: [
+    { AttributeName: "pk", KeyType: "HASH" },
+    { AttributeName: "sk", KeyType: "RANGE" },
+  ],
+  TimeToLiveAttribute: "expiresAt",
+} as const;

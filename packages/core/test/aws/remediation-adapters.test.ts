@@ -3,7 +3,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { startSimulator, type Simulator } from "@eks-warden/simulator/index";
-import { DynamoStateStore, STATE_TABLE_KEY_SCHEMA } from "../../src/aws/dynamodb.ts";
+import { DynamoStateStore } from "../../src/aws/dynamodb.ts";
+import { STATE_TABLE_KEY_SCHEMA } from "../../src/deployment/constants.ts";
 import { EksCollector } from "../../src/aws/eks.ts";
 import { AlreadyAtDesiredConfiguration, ClusterNotFound, EksRequestRejected, StateConflict, UpdateInProgress } from "../../src/errors.ts";
 import type { RemediationRecord } from "../../src/remediation/plan.ts";
