@@ -19,7 +19,7 @@ import { callEks } from "./eks-caller.ts";
 import { localPipelineDeps } from "./pipeline-deps.ts";
 import { peekAll, queueDepth, readSubscriberQueue } from "./queue-reads.ts";
 import type { LocalQueuePoller } from "./runner.ts";
-import type { Stops } from "./system.ts";
+import type { Stops } from "./stops.ts";
 import type { LocalEndpoints, LocalMonitorIdentity, LocalSystem, LocalSystemOptions, LocalTopology } from "./types.ts";
 
 /** What system.ts started and created, beside the description's parts. */

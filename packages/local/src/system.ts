@@ -26,6 +26,7 @@ import { DEFAULT_HISTORY_RETENTION_DAYS, FUNCTION_ENV, HANDLERS, STATE_TABLE_KEY
 import { startSimulator, type Simulator } from "@eks-warden/simulator/index";
 import { startEmbedded, type Embedded } from "@eks-warden/simulator/embedded/index";
 import { FAKE_CREDENTIALS } from "@eks-warden/simulator/embedded/credentials";
+import { Stops } from "./stops.ts";
 import { assembleSystem, type SystemParts } from "./assemble.ts";
 import { createQueues, createTopics, localEnvironment } from "./topology.ts";
 import type { LocalEndpoints, LocalMonitorIdentity, LocalSystem, LocalSystemOptions } from "./types.ts";
@@ -44,25 +45,6 @@ const LOCAL_MONITOR_ROLE = "eks-warden-local-settle";
 const LOCAL_SETTLE_MAX_ATTEMPTS = 200;
 
 let started = false;
-
-/** What was started, stopped last first; a part that fails to stop must not leave the others running. */
-class Stops {
-  readonly #stops: (() => Promise<void>)[] = [];
-
-  push(stop: () => Promise<void>): void {
-    this.#stops.push(stop);
-  }
-
-  async stopAll(): Promise<void> {
-    for (const stop of this.#stops.splice(0).reverse()) {
-      try {
-        await stop();
-      } catch {
-        // Keep stopping the rest.
-      }
-    }
-  }
-}
 
 function environmentEndpoints(): Omit<LocalEndpoints, "eks"> {
   const dynamodb = process.env["AWS_ENDPOINT_URL_DYNAMODB"];
@@ -189,4 +171,3 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
   }
 }
 
-export type { Stops };
