@@ -24,7 +24,7 @@ import {
   UpdateNodegroupVersionCommand,
 } from "@aws-sdk/client-eks";
 import { beforeAll, describe, expect, it } from "vitest";
-import { clusterEventPattern, HANDLED_EVENT_NAMES, matchesEventPattern, type EventPattern } from "@eks-warden/core/event-pattern";
+import { clusterEventPattern, HANDLED_EVENT_NAMES, matchesEventPattern, type EventPattern } from "@eks-warden/core/events/pattern";
 import { startSimulator, type CloudTrailEvent } from "@eks-warden/simulator/index";
 import { defaultPolicy } from "@eks-warden/core/policy";
 import { synthesizeApp, type Synthesized } from "../packages/cli/src/commands/synth.ts";

@@ -2,7 +2,7 @@
 // assembles from the same description, so the two cannot drift apart (deployment/topology.ts, deployment/alarms.ts).
 // Plain data and small pure functions: no CDK, no handler code, so core stays free of imports of functions, cli,
 // stacks or the simulator.
-export { clusterEventPattern } from "./event-pattern.ts";
+export { clusterEventPattern } from "./events/pattern.ts";
 export * from "./deployment/constants.ts";
 export * from "./deployment/topology.ts";
 export * from "./deployment/alarms.ts";

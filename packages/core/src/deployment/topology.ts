@@ -3,7 +3,7 @@
 // packages/local the emulated system, so what feeds which handler is written here once (docs/design.md, Data flow).
 // Keys name the parts in code; `id` is the CDK construct id, which the logical ids, alarms, cdk-nag findings and
 // deployed stacks depend on: never rename one without an upgrade plan.
-import { clusterEventPattern, type EventPattern } from "../event-pattern.ts";
+import { clusterEventPattern, type EventPattern } from "../events/pattern.ts";
 import type { Policy } from "../model.ts";
 import {
   CLUSTER_EVENT_INVOCATION,
@@ -241,7 +241,7 @@ export const EVENT_RULES = {
   clusterEvents: {
     id: "ClusterEventRule",
     name: "cluster-events",
-    description: "CloudTrail-recorded EKS changes -> cluster-event (pattern: @eks-warden/core/event-pattern)",
+    description: "CloudTrail-recorded EKS changes -> cluster-event (pattern: @eks-warden/core/events)",
     pattern: clusterEventPattern,
     target: "clusterEvent",
   },

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { HANDLED_CLUSTER_EVENTS } from "../src/events/cloudtrail.ts";
-import { clusterEventPattern, EventPatternError, HANDLED_EVENT_NAMES, matchesEventPattern, type EventPattern } from "../src/event-pattern.ts";
-import { CREATE_CLUSTER_OPEN_WORLD, eventBridgeEnvelope, readCloudTrailRecord, UPDATE_CLUSTER_CONFIG_PRIVATE } from "../../../test/fixtures/index.ts";
+import { HANDLED_CLUSTER_EVENTS } from "../../src/events/cloudtrail.ts";
+import { clusterEventPattern, EventPatternError, HANDLED_EVENT_NAMES, matchesEventPattern, type EventPattern } from "../../src/events/pattern.ts";
+import { CREATE_CLUSTER_OPEN_WORLD, eventBridgeEnvelope, readCloudTrailRecord, UPDATE_CLUSTER_CONFIG_PRIVATE } from "../../../../test/fixtures/index.ts";
 
 const realEvent = (file: string) => eventBridgeEnvelope(readCloudTrailRecord(file));
 

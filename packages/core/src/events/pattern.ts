@@ -1,8 +1,8 @@
 // The EventBridge event pattern of the real-time path, defined ONCE: the stack deploys it (stacks/Warden.ts) and
 // the local run routes the simulator's events through it (matchesEventPattern), so what is tested is what runs.
 
-import { ValidationError } from "./errors.ts";
-import { HANDLED_CLUSTER_EVENTS } from "./events/cloudtrail.ts";
+import { ValidationError } from "../errors.ts";
+import { HANDLED_CLUSTER_EVENTS } from "./cloudtrail.ts";
 
 /** The EKS API calls the cluster-event function handles: the design's list (docs/design.md, data flow 1). */
 export const HANDLED_EVENT_NAMES: readonly string[] = HANDLED_CLUSTER_EVENTS;
