@@ -2,8 +2,7 @@
 // for EKS, DynamoDB Local and the SNS/SQS emulator, wired from the stack's own constants), counting every SDK command
 // at the client's initialize step (a logical call: SDK retries are not counted twice). These counts drive Lambda
 // duration, DynamoDB cost and the EKS API's throttling budget.
-import { handleClusterEvent } from "@eks-warden/core/pipeline/cluster-event";
-import { handleSettleCheck } from "@eks-warden/core/pipeline/settle";
+import { handleClusterEvent, handleSettleCheck } from "@eks-warden/core/pipeline";
 import { startLocalSystem, type LocalSystem } from "@eks-warden/local";
 
 type Counts = Record<string, number>;

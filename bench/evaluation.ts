@@ -1,9 +1,7 @@
 // Evaluation throughput: normalise + evaluate every rule over a fleet of clusters, the work the daily sweep and the
 // weekly digest do per cluster once the AWS reads are in. Built from the shared real recordings, renamed per cluster.
 import { readFileSync, readdirSync } from "node:fs";
-import { evaluate } from "@eks-warden/core/engine";
-import { defaultPolicy } from "@eks-warden/core/policy";
-import { normaliseCluster, normaliseVersionCatalogue } from "@eks-warden/core/snapshot";
+import { evaluate, defaultPolicy, normaliseCluster, normaliseVersionCatalogue } from "@eks-warden/core";
 import { median } from "./stats.ts";
 
 const FIXTURES = new URL("../test/fixtures/eks/", import.meta.url);

@@ -10,11 +10,9 @@ import * as iam from "aws-cdk-lib/aws-iam";
 import { NagSuppressions } from "cdk-nag";
 import type { Construct } from "constructs";
 import { clusterEventPattern } from "@eks-warden/core/deployment";
-import { permissionsFor } from "@eks-warden/core/rules/index";
-import { SCHEDULED_FUNCTION_ACTIONS, REALTIME_FUNCTION_ACTIONS } from "@eks-warden/core/permissions";
+import { permissionsFor, SCHEDULED_FUNCTION_ACTIONS, REALTIME_FUNCTION_ACTIONS, EXEMPTION_TAG } from "@eks-warden/core";
 import { REMEDIATION_ACTIONS, scopeActions } from "./permissions.ts";
-import { EXEMPTION_TAG } from "@eks-warden/core/exemptions";
-import { REMEDIATION_OPT_OUT, REMEDIATION_TAG } from "@eks-warden/core/remediation/plan";
+import { REMEDIATION_OPT_OUT, REMEDIATION_TAG } from "@eks-warden/core/remediation";
 
 /** The central functions whose roles assume the member roles: readers, and the one that remediates. */
 export const CENTRAL_READERS = ["ClusterEvent", "Settle", "Sweep", "Digest"] as const;
@@ -84,7 +82,7 @@ export class ForwarderStack extends Stack {
     const bus = events.EventBus.fromEventBusArn(this, "CentralBus", busArn.valueAsString);
     const rule = new events.Rule(this, "ForwardEksEvents", {
       ruleName: props.ruleName,
-      description: "CloudTrail-recorded EKS changes -> the EKS Warden central event bus (pattern: @eks-warden/core/event-pattern)",
+      description: "CloudTrail-recorded EKS changes -> the EKS Warden central event bus (pattern: @eks-warden/core/events)",
       eventPattern: clusterEventRulePattern(),
     });
     rule.addTarget(new targets.EventBus(bus, { role }));

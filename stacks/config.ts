@@ -3,10 +3,8 @@
 // run at cold start, so a mistake stops the deployment with the field that is wrong.
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { ValidationError } from "@eks-warden/core/errors";
-import type { Policy } from "@eks-warden/core/model";
-import { parsePolicy, policySchema } from "@eks-warden/core/policy";
-import { regionProblem } from "@eks-warden/core/regions";
+import { ValidationError, parsePolicy, policySchema, regionProblem } from "@eks-warden/core";
+import type { Policy } from "@eks-warden/core";
 import { z } from "@eks-warden/core/zod";
 import { DEFAULT_HISTORY_RETENTION_DAYS } from "@eks-warden/core/deployment";
 

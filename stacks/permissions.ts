@@ -28,7 +28,7 @@ export const ACTION_SCOPES: Readonly<Record<string, readonly ResourceKind[]>> = 
 };
 
 /** The one EKS write, declared beside the adapter that sends it. */
-export { EKS_REMEDIATION_ACTIONS as REMEDIATION_ACTIONS } from "@eks-warden/core/permissions";
+export { EKS_REMEDIATION_ACTIONS as REMEDIATION_ACTIONS } from "@eks-warden/core";
 
 export interface ScopeContext {
   readonly partition: string;

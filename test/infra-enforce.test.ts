@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import type { Template } from "aws-cdk-lib/assertions";
 import { beforeAll, describe, expect, it } from "vitest";
-import { parsePolicy } from "@eks-warden/core/policy";
+import { parsePolicy } from "@eks-warden/core";
 import type { Synthesized } from "../packages/cli/src/commands/synth.ts";
 import { CONFIG_PATH_VARIABLE, keepsState, loadDeploymentConfig, parseDeploymentConfig } from "../stacks/config.ts";
 import { scopeActions } from "../stacks/permissions.ts";

@@ -7,7 +7,7 @@ import { Annotations, Match } from "aws-cdk-lib/assertions";
 import * as iam from "aws-cdk-lib/aws-iam";
 import { AwsSolutionsChecks } from "cdk-nag";
 import { describe, expect, it } from "vitest";
-import { STATE_TABLE_ACTIONS } from "@eks-warden/core/permissions";
+import { STATE_TABLE_ACTIONS } from "@eks-warden/core";
 import { grantUnscopedReads, suppressScopedEksReads } from "../stacks/Warden.ts";
 
 /** A role wired the way the stack wires a function's role, plus whatever `extra` adds, checked by cdk-nag. */

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { ValidationError } from "@eks-warden/core/errors";
+import { ValidationError } from "@eks-warden/core";
 import { CONFIG_PATH_VARIABLE, parseDeploymentConfig, uncoveredRegions } from "../stacks/config.ts";
 
 const repoRoot = fileURLToPath(new URL("../", import.meta.url));

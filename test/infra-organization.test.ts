@@ -4,8 +4,8 @@
 // docs/design.md says and nothing more, cdk-nag clean. Its own test file because SST synthesises one app per process.
 import { Template } from "aws-cdk-lib/assertions";
 import { beforeAll, describe, expect, it } from "vitest";
-import { clusterEventPattern } from "@eks-warden/core/events/pattern";
-import { matchesTamperPattern, type TamperPattern } from "@eks-warden/core/tamper/pattern";
+import { clusterEventPattern } from "@eks-warden/core/events";
+import { matchesTamperPattern, type TamperPattern } from "@eks-warden/core/tamper";
 import type { Synthesized } from "../packages/cli/src/commands/synth.ts";
 import { memberReadActions } from "../stacks/Organization.ts";
 import { allPolicyStatements, resourcesOfType, synthesizeWithConfig } from "./infra-support.ts";

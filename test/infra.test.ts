@@ -24,14 +24,14 @@ import {
   UpdateNodegroupVersionCommand,
 } from "@aws-sdk/client-eks";
 import { beforeAll, describe, expect, it } from "vitest";
-import { clusterEventPattern, HANDLED_EVENT_NAMES, matchesEventPattern, type EventPattern } from "@eks-warden/core/events/pattern";
+import { clusterEventPattern, HANDLED_EVENT_NAMES, matchesEventPattern, type EventPattern } from "@eks-warden/core/events";
 import { startSimulator, type CloudTrailEvent } from "@eks-warden/simulator/index";
-import { defaultPolicy } from "@eks-warden/core/policy";
+import { defaultPolicy } from "@eks-warden/core";
 import { synthesizeApp, type Synthesized } from "../packages/cli/src/commands/synth.ts";
 import { Warden } from "../stacks/Warden.ts";
 import { CONFIG_PATH_VARIABLE } from "../stacks/config.ts";
 import { CREATE_CLUSTER_OPEN_WORLD, eventBridgeEnvelope, readCloudTrailRecord, UPDATE_CLUSTER_CONFIG_PRIVATE } from "./fixtures/index.ts";
-import { matchesTamperPattern, tamperRuleIds, tamperRules, type TamperPattern } from "@eks-warden/core/tamper/pattern";
+import { matchesTamperPattern, tamperRuleIds, tamperRules, type TamperPattern } from "@eks-warden/core/tamper";
 import { allPolicyStatements, nagReportRows, resourcesOfType, wardenFunctions } from "./infra-support.ts";
 
 let synthesized: Synthesized;

@@ -2,7 +2,7 @@
 // real handlers), under `enforce` with the `private` action: alice opens endpoints, the monitor closes them with its
 // own identity (the settle role's session), and the simulator counts the monitor's UpdateClusterConfig calls.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DynamoStateStore } from "@eks-warden/core/aws/dynamodb";
+import { DynamoStateStore } from "@eks-warden/core/aws";
 import { startLocalSystem, type LocalSystem, type ReceivedNotification } from "@eks-warden/local";
 import { ensureLocalAws, stopLocalAws } from "../packages/core/test/aws/local-aws.ts";
 import { ALICE, ALICE_ARN, ALLOWLIST, aliceOpens, arnOf, clusterEntry, fleet, forCluster, kinds, MINUTE, monitorCalls, REGION } from "./remediation-support.ts";

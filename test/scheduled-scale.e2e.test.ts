@@ -2,9 +2,9 @@
 // and S3 emulators): the SNS message stays within SNS's 256 KB limit by summarising, and the stored report holds
 // every cluster.
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { isoWeek } from "@eks-warden/core/digest/build";
-import type { DigestReport } from "@eks-warden/core/voice/digest-report";
-import { renderDigest } from "@eks-warden/core/voice/digest";
+import { isoWeek } from "@eks-warden/core/digest";
+import type { DigestReport } from "@eks-warden/core/voice";
+import { renderDigest } from "@eks-warden/core/voice";
 import { startLocalSystem, type LocalSystem } from "@eks-warden/local";
 import { ensureLocalAws, stopLocalAws } from "../packages/core/test/aws/local-aws.ts";
 import { uniformFleet } from "./support/fleets.ts";

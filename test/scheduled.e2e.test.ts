@@ -3,9 +3,9 @@
 // by the next sweep with exactly one alert; the weekly digest lists exactly the drift since last week, in urgency
 // order, the same under 20% throttling, and says which region it could not read.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DynamoStateStore } from "@eks-warden/core/aws/dynamodb";
-import { isoWeek } from "@eks-warden/core/digest/build";
-import type { DigestSummary } from "@eks-warden/core/voice/digest";
+import { DynamoStateStore } from "@eks-warden/core/aws";
+import { isoWeek } from "@eks-warden/core/digest";
+import type { DigestSummary } from "@eks-warden/core/voice";
 import { startLocalSystem, type LocalSystem, type ReceivedNotification } from "@eks-warden/local";
 import { ensureLocalAws, stopLocalAws } from "../packages/core/test/aws/local-aws.ts";
 import { FLEET_ACCOUNT, fleetOf } from "./support/fleets.ts";

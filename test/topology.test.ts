@@ -20,7 +20,7 @@ import {
   type FunctionKey,
   type QueueKey,
 } from "@eks-warden/core/deployment";
-import { defaultPolicy } from "@eks-warden/core/policy";
+import { defaultPolicy } from "@eks-warden/core";
 import { localName, startLocalSystem, type LocalSystem } from "@eks-warden/local";
 import { ensureLocalAws, stopLocalAws } from "../packages/core/test/aws/local-aws.ts";
 import { resourcesOfType, synthesizeWithConfig } from "./infra-support.ts";

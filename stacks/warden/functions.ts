@@ -18,7 +18,7 @@ import {
   type EnvironmentValues,
   type FunctionKey,
 } from "@eks-warden/core/deployment";
-import { memberAccountsOf } from "@eks-warden/core/aws/sts";
+import { memberAccountsOf } from "@eks-warden/core/aws";
 import { CENTRAL_READERS, centralRoleName } from "../Organization.ts";
 import type { DeploymentConfig } from "../config.ts";
 import type { StateParts, WardenFunction, WardenFunctions } from "./parts.ts";

@@ -1,13 +1,12 @@
-// What each function may do: exactly the actions its adapters and the rules declare (@eks-warden/core/permissions),
+// What each function may do: exactly the actions its adapters and the rules declare (core/src/permissions.ts),
 // each on this stack's own resources. No "*" action anywhere; "*" resources only for the reads that support no other.
 import * as iam from "aws-cdk-lib/aws-iam";
 import { NagSuppressions } from "cdk-nag";
 import type { Construct } from "constructs";
 import type { Function as SstFunction } from "sst/constructs";
 import { archiveOf, DEAD_LETTER_ROUTES, REPORT_PREFIX, type FunctionKey } from "@eks-warden/core/deployment";
-import { REALTIME_FUNCTION_ACTIONS, SCHEDULED_FUNCTION_ACTIONS } from "@eks-warden/core/permissions";
-import { memberAccountsOf } from "@eks-warden/core/aws/sts";
-import { permissionsFor } from "@eks-warden/core/rules/index";
+import { REALTIME_FUNCTION_ACTIONS, SCHEDULED_FUNCTION_ACTIONS, permissionsFor } from "@eks-warden/core";
+import { memberAccountsOf } from "@eks-warden/core/aws";
 import { CENTRAL_REMEDIATOR } from "../Organization.ts";
 import type { DeploymentConfig } from "../config.ts";
 import { scopeActions } from "../permissions.ts";

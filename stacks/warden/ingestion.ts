@@ -40,7 +40,7 @@ function organizationRule(parts: StateParts, functions: WardenFunctions, names: 
   const rule = new events.Rule(stack, "OrganizationClusterEventRule", {
     ruleName: names.rule("org-cluster-events"),
     eventBus: bus,
-    description: "EKS changes forwarded from every member account and region -> cluster-event (pattern: @eks-warden/core/event-pattern)",
+    description: "EKS changes forwarded from every member account and region -> cluster-event (pattern: @eks-warden/core/events)",
     eventPattern: clusterEventRulePattern(),
   });
   rule.addTarget(ruleTarget(EVENT_RULES.clusterEvents.target, parts, functions));

@@ -3,8 +3,8 @@
 import * as iam from "aws-cdk-lib/aws-iam";
 import { NagSuppressions } from "cdk-nag";
 import type { Function as SstFunction } from "sst/constructs";
-import { EXEMPTION_TAG } from "@eks-warden/core/exemptions";
-import { REMEDIATION_OPT_OUT, REMEDIATION_TAG } from "@eks-warden/core/remediation/plan";
+import { EXEMPTION_TAG } from "@eks-warden/core";
+import { REMEDIATION_OPT_OUT, REMEDIATION_TAG } from "@eks-warden/core/remediation";
 import type { DeploymentConfig } from "../config.ts";
 import { REMEDIATION_ACTIONS, scopeActions } from "../permissions.ts";
 

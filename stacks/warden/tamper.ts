@@ -2,7 +2,7 @@
 // each feeding `tamper` (docs/design.md, Data flow 9).
 import { Aws } from "aws-cdk-lib";
 import * as events from "aws-cdk-lib/aws-events";
-import { tamperRuleIds, tamperRules } from "@eks-warden/core/tamper/pattern";
+import { tamperRuleIds, tamperRules } from "@eks-warden/core/tamper";
 import type { StackNames, StateParts, WardenFunctions } from "./parts.ts";
 import { QUEUES, type QueueKey } from "@eks-warden/core/deployment";
 import { ruleTarget, type Ingestion } from "./ingestion.ts";

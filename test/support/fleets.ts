@@ -2,7 +2,7 @@
 // fleet in two regions, and N uniform clusters with node groups and add-ons. The version catalogue is dated from
 // `now`, since the deployed handlers judge support windows by the real clock.
 
-import { nextMinorVersion } from "@eks-warden/core/rules/lib/versions";
+import { nextMinorVersion } from "@eks-warden/core";
 
 export const FLEET_ACCOUNT = "123456789012";
 const DAY_MS = 86_400_000;

@@ -2,7 +2,7 @@
 // pay for the simulator or the CDK). Exit codes: 0 fine, 1 findings at or above the threshold, 2 bad usage or input,
 // 3 an unexpected internal error.
 import { readFileSync } from "node:fs";
-import { closestName } from "@eks-warden/core/suggest";
+import { closestName } from "@eks-warden/core";
 import { CliInputError, oneLine, type Command } from "./commands/command.ts";
 
 // The AWS SDK warns on every client that Node < 22 will lose updates in 2027: true, but about the user's machine, not

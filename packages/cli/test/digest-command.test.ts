@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { DigestReport } from "@eks-warden/core/voice/digest-report";
+import type { DigestReport } from "@eks-warden/core/voice";
 import { startSimulator, type Simulator } from "@eks-warden/simulator/index";
 import { REPO, warden } from "./scenario-helpers.ts";
 

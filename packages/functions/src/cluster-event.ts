@@ -7,7 +7,7 @@ import middy from "@middy/core";
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
-import { processClusterEvent, readClusterEvent, type ClusterEventOutcome } from "@eks-warden/core/pipeline/cluster-event";
+import { processClusterEvent, readClusterEvent, type ClusterEventOutcome } from "@eks-warden/core/pipeline";
 import { lazyDeps, telemetry } from "./lib/runtime.ts";
 
 const { logger, metrics } = telemetry("cluster-event");

@@ -7,7 +7,7 @@ import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
 import { SWEEP_CONCURRENCY } from "@eks-warden/core/deployment";
-import { runDigest } from "@eks-warden/core/digest/digest";
+import { runDigest } from "@eks-warden/core/digest";
 import { scheduledDepsFromEnvironment, sweepAccounts, sweepRegions, telemetry } from "./lib/runtime.ts";
 import { scheduledSummary, type ScheduledRun } from "./lib/scheduled.ts";
 

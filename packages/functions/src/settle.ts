@@ -7,7 +7,7 @@ import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-p
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
-import { processSettleCheck, readSettleMessage } from "@eks-warden/core/pipeline/settle";
+import { processSettleCheck, readSettleMessage } from "@eks-warden/core/pipeline";
 import type { SQSEvent, SQSRecord } from "aws-lambda";
 import { lazyDeps, telemetry } from "./lib/runtime.ts";
 

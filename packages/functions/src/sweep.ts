@@ -8,7 +8,7 @@ import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
 import { SWEEP_CONCURRENCY } from "@eks-warden/core/deployment";
-import { runSweep } from "@eks-warden/core/sweep/sweep";
+import { runSweep } from "@eks-warden/core/sweep";
 import { scheduledDepsFromEnvironment, sweepAccounts, sweepRegions, telemetry } from "./lib/runtime.ts";
 import { scheduledSummary, type ScheduledRun } from "./lib/scheduled.ts";
 

@@ -6,8 +6,8 @@ import middy from "@middy/core";
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
-import { isScheduledEvent, publishNotice, readTamperCall } from "@eks-warden/core/tamper/notice";
-import { renderHeartbeat, renderTamperAlert } from "@eks-warden/core/voice/tamper";
+import { isScheduledEvent, publishNotice, readTamperCall } from "@eks-warden/core/tamper";
+import { renderHeartbeat, renderTamperAlert } from "@eks-warden/core/voice";
 import { lazyNoticeTargets } from "./lib/notice-targets.ts";
 import { telemetry } from "./lib/runtime.ts";
 

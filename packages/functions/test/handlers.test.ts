@@ -6,7 +6,7 @@ import { DescribeUpdateCommand, EKSClient } from "@aws-sdk/client-eks";
 import { SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { DynamoDBDocumentClient, PutCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { mockClient } from "aws-sdk-client-mock";
-import { ServiceUnavailable } from "@eks-warden/core/errors";
+import { ServiceUnavailable } from "@eks-warden/core";
 import { UPDATE_CLUSTER_CONFIG_PRIVATE, eventBridgeEnvelope, readCloudTrailRecord } from "../../../test/fixtures/index.ts";
 
 const ARN = "arn:aws:eks:eu-west-1:111122223333:cluster/payments-prod";

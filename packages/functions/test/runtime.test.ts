@@ -1,7 +1,7 @@
 // Cold-start configuration of the real-time handlers: what a deployment mistake looks like in the logs.
 import { describe, expect, it } from "vitest";
 import { Logger } from "@aws-lambda-powertools/logger";
-import { PolicyError } from "@eks-warden/core/errors";
+import { PolicyError } from "@eks-warden/core";
 import { ConfigurationError, depsFromEnvironment, policyFromEnvironment } from "../src/lib/runtime.ts";
 
 const complete = {

@@ -3,13 +3,9 @@
 // publish: the full JSON payload. An email subscriber would get the "default"/"email" text instead; that text is a
 // pure function of the payload (voice/alert.ts; voice/digest.ts for the weekly digest), so it is rebuilt here
 // exactly as the email would read.
-import { alertText, type AlertInput, type AlertPayload } from "@eks-warden/core/voice/alert";
-import type { Transition } from "@eks-warden/core/state/transitions";
-import { remediationInputFromPayload, remediationText, type RemediationPayload } from "@eks-warden/core/voice/remediation";
-import { digestText, type DigestSummary } from "@eks-warden/core/voice/digest";
-import { coverageText, type CoveragePayload } from "@eks-warden/core/voice/coverage";
-import { renderDeadLetterAlert, type DeadLetterKeeping } from "@eks-warden/core/voice/dead-letter";
-import type { DeadLetterReport } from "@eks-warden/core/voice/dead-letter";
+import { alertText, type AlertInput, type AlertPayload, remediationInputFromPayload, remediationText, type RemediationPayload, digestText, type DigestSummary, coverageText, type CoveragePayload, renderDeadLetterAlert, type DeadLetterKeeping } from "@eks-warden/core/voice";
+import type { Transition } from "@eks-warden/core";
+import type { DeadLetterReport } from "@eks-warden/core/voice";
 
 /** The JSON payload of a dead-letter alert of the health topic (message attribute kind=dead-letter). */
 export interface DeadLetterPayload {

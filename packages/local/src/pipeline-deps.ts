@@ -4,13 +4,10 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { EKSClient } from "@aws-sdk/client-eks";
 import { SNSClient } from "@aws-sdk/client-sns";
 import { SQSClient } from "@aws-sdk/client-sqs";
-import { DynamoStateStore } from "@eks-warden/core/aws/dynamodb";
-import { EksCollector } from "@eks-warden/core/aws/eks";
-import { SnsNotifier } from "@eks-warden/core/aws/sns";
-import { SqsSettleQueue } from "@eks-warden/core/aws/sqs";
-import type { AccountCredentials } from "@eks-warden/core/aws/sts";
-import type { PipelineDeps } from "@eks-warden/core/pipeline/ports";
-import { parsePolicy } from "@eks-warden/core/policy";
+import { DynamoStateStore, EksCollector, SnsNotifier, SqsSettleQueue } from "@eks-warden/core/aws";
+import type { AccountCredentials } from "@eks-warden/core/aws";
+import type { PipelineDeps } from "@eks-warden/core/pipeline";
+import { parsePolicy } from "@eks-warden/core";
 import type { CommandObserver, PipelineDepsOptions } from "./types.ts";
 
 interface Middlewared {

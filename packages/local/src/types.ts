@@ -1,7 +1,7 @@
 // The local system's public shape: what `startLocalSystem` takes and what it returns (packages/local/src/system.ts).
-import type { PipelineDeps, PipelineSettings } from "@eks-warden/core/pipeline/ports";
+import type { PipelineDeps, PipelineSettings } from "@eks-warden/core/pipeline";
 import type { QueueKey, ScheduleKey, TopicKey } from "@eks-warden/core/deployment";
-import type { StoredRuleState } from "@eks-warden/core/state/transitions";
+import type { StoredRuleState } from "@eks-warden/core";
 import type { ScheduledRun } from "@eks-warden/functions/lib/scheduled";
 import type { CloudTrailEvent, Fleet, Simulator } from "@eks-warden/simulator/index";
 import type { ReceivedNotification } from "./notifications.ts";

@@ -19,7 +19,7 @@ import {
   type QueueKey,
   type ScheduleKey,
 } from "@eks-warden/core/deployment";
-import { matchesEventPattern, type EventPattern } from "@eks-warden/core/events/pattern";
+import { matchesEventPattern, type EventPattern } from "@eks-warden/core/events";
 import { localContext, LocalEventRouter, LocalQueuePoller, type LambdaHandler } from "./runner.ts";
 import type { LocalQueue } from "./topology.ts";
 

@@ -2,13 +2,9 @@
 // the renderer gives an email subscriber, rebuilt from the JSON payload an SQS subscriber receives.
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { evaluate } from "@eks-warden/core/engine";
-import { defaultPolicy } from "@eks-warden/core/policy";
-import { renderAlert } from "@eks-warden/core/voice/alert";
-import type { AlertCause } from "@eks-warden/core/model";
-import { ruleById } from "@eks-warden/core/rules/index";
-import { normaliseCluster } from "@eks-warden/core/snapshot";
-import type { Transition } from "@eks-warden/core/state/transitions";
+import { evaluate, defaultPolicy, ruleById, normaliseCluster } from "@eks-warden/core";
+import { renderAlert } from "@eks-warden/core/voice";
+import type { AlertCause, Transition } from "@eks-warden/core";
 import { alertInputFromPayload, notificationFromSqsBody } from "../src/notifications.ts";
 
 describe("the alert text printed for a subscriber", () => {

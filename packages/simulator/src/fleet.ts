@@ -3,8 +3,7 @@
 // they are. Validation names the field path of every problem at once.
 
 import { readFile } from "node:fs/promises";
-import { ACCOUNT_ID, CLUSTER_NAME, parseClusterArn, REGION } from "@eks-warden/core/arn";
-import { ValidationError } from "@eks-warden/core/errors";
+import { ACCOUNT_ID, CLUSTER_NAME, parseClusterArn, REGION, ValidationError } from "@eks-warden/core";
 import type { IdentitySeed } from "./identity.ts";
 
 export type JsonObject = Record<string, unknown>;

@@ -13,7 +13,7 @@ import {
   UpdateClusterVersionCommand,
   UpdateNodegroupVersionCommand,
 } from "@aws-sdk/client-eks";
-import { parseClusterEvent, HANDLED_CLUSTER_EVENTS } from "@eks-warden/core/events/cloudtrail";
+import { parseClusterEvent, HANDLED_CLUSTER_EVENTS } from "@eks-warden/core/events";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSimulator, type Simulator } from "../src/index.ts";
 import { createClusterInput, eksClient, rejection, SAMPLE_FLEET } from "./helpers.ts";

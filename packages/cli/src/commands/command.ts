@@ -2,10 +2,7 @@
 // the option parsing the subcommands share.
 import { readFile } from "node:fs/promises";
 import { parseArgs, type ParseArgsConfig } from "node:util";
-import { ValidationError } from "@eks-warden/core/errors";
-import { gateFailures, type Gate } from "@eks-warden/core/engine";
-import { SEVERITIES, type Finding, type Policy, type Severity } from "@eks-warden/core/model";
-import { parsePolicy } from "@eks-warden/core/policy";
+import { ValidationError, gateFailures, type Gate, SEVERITIES, type Finding, type Policy, type Severity, parsePolicy } from "@eks-warden/core";
 import { isDeploymentConfigDocument, parseDeploymentConfig } from "../../../../stacks/config.ts";
 
 export interface Command {

@@ -4,11 +4,10 @@
 // judged, then the same report the deployed digest builds (core/digest), printed as text, JSON or the HTML page.
 // Read-only, so there is no stored last week to compare with: the report is a baseline (no "changes" section).
 // Exit codes as scan: 0, 1 a FAIL or an ERROR at or above --fail-on (ERRORs pass with --allow-errors), 2 bad usage, 3 internal error, 4 part could not be read.
-import { buildDigest } from "@eks-warden/core/digest/build";
-import { digestHtml, digestSummary, digestText } from "@eks-warden/core/voice/digest";
-import { AccountUnreachable } from "@eks-warden/core/errors";
-import { readsFor } from "@eks-warden/core/rules/index";
-import { inPool, sweptCluster, type SweptCluster } from "@eks-warden/core/sweep/sweep";
+import { buildDigest } from "@eks-warden/core/digest";
+import { digestHtml, digestSummary, digestText } from "@eks-warden/core/voice";
+import { AccountUnreachable, readsFor } from "@eks-warden/core";
+import { inPool, sweptCluster, type SweptCluster } from "@eks-warden/core/sweep";
 import { gateUsage, readPolicyOption, type Command } from "./command.ts";
 import { fleetExitCode, judgeCluster, openFleetReader, parseScanOptions, problemScope, type ScanOptions } from "./scan.ts";
 

@@ -2,12 +2,8 @@
 // every rule that judges the record, printed as a table (worst first) or JSON. Exit 0 unless a FAIL, or an ERROR (a rule that could not
 // decide), at or above --fail-on (exit 1; --allow-errors lets ERRORs pass);
 // a bad argument or file exits 2 with a one-line reason on stderr.
-import { oneLine } from "@eks-warden/core/text";
-import { parseIsoDate } from "@eks-warden/core/dates";
-import { evaluate, sortWorstFirst, type Gate } from "@eks-warden/core/engine";
-import type { ClusterSnapshot, Finding, Policy, VersionCatalogue } from "@eks-warden/core/model";
-import { rules } from "@eks-warden/core/rules/index";
-import { normaliseCluster, normaliseVersionCatalogue } from "@eks-warden/core/snapshot";
+import { oneLine, parseIsoDate, evaluate, sortWorstFirst, type Gate, rules, normaliseCluster, normaliseVersionCatalogue } from "@eks-warden/core";
+import type { ClusterSnapshot, Finding, Policy, VersionCatalogue } from "@eks-warden/core";
 import { choiceOption, CliInputError, GATE_OPTIONS, gateExitCode, gateOption, gateUsage, interpretOption, parseCommandLine, readJsonOption, readPolicyOption, type Command } from "./command.ts";
 
 /** The rules a DescribeCluster record (with the version catalogue) can feed: those reading nothing else. */

@@ -7,16 +7,11 @@
 // 3 an internal error; 4 AWS could not be read (credentials, permissions, throttling, network), the report then
 // lists what could not be scanned. 4 wins over 1: an incomplete scan must not pass for a complete one.
 import { readFileSync } from "node:fs";
-import { EksCollector } from "@eks-warden/core/aws/eks";
-import { ClusterInventory } from "@eks-warden/core/aws/inventory";
-import { policyAccountCredentials, StsIdentity } from "@eks-warden/core/aws/sts";
-import { evaluate, type Gate } from "@eks-warden/core/engine";
-import { AccountUnreachable, WardenError } from "@eks-warden/core/errors";
-import type { ClusterIdentity, DataKind, Finding, Policy, Rule } from "@eks-warden/core/model";
-import { contextOf, type CollectedCluster } from "@eks-warden/core/pipeline/ports";
-import { readsFor, ruleById, rules } from "@eks-warden/core/rules/index";
-import { inPool, listFleet, type FleetListing, type RegionOutcome } from "@eks-warden/core/sweep/sweep";
-import { regionProblem } from "@eks-warden/core/regions";
+import { EksCollector, ClusterInventory, policyAccountCredentials, StsIdentity } from "@eks-warden/core/aws";
+import { evaluate, type Gate, AccountUnreachable, WardenError, readsFor, ruleById, rules, regionProblem } from "@eks-warden/core";
+import type { ClusterIdentity, DataKind, Finding, Policy, Rule } from "@eks-warden/core";
+import { contextOf, type CollectedCluster } from "@eks-warden/core/pipeline";
+import { inPool, listFleet, type FleetListing, type RegionOutcome } from "@eks-warden/core/sweep";
 import { renderScanJson, renderScanTable, summaryLine, type ScanReport } from "../output/scan-report.ts";
 import { toSarif, type ScannedCluster, type ScanProblem } from "../output/sarif.ts";
 import { choiceOption, CliInputError, GATE_OPTIONS, gateExitCode, gateOption, gateUsage, oneLine, parseCommandLine, readPolicyOption, type Command } from "./command.ts";

@@ -11,7 +11,7 @@ import { AwsSolutionsChecks } from "cdk-nag";
 import { CliInputError, parseCommandLine, type Command } from "./command.ts";
 import { loadDeploymentConfig, STAGE_NAME } from "../../../../stacks/config.ts";
 import { memberApp } from "../../../../stacks/Organization.ts";
-import { memberAccountsOf } from "@eks-warden/core/aws/sts";
+import { memberAccountsOf } from "@eks-warden/core/aws";
 
 export const REPO_ROOT = fileURLToPath(new URL("../../../../", import.meta.url));
 

@@ -1,8 +1,8 @@
 // The two ways `eks-warden run` reports a scenario: text for people (alerts as an email subscriber reads them) and
 // JSONL for programs (one line per notification, per mutating call the simulator served, and at the end per stored
 // state record).
-import { oneLine } from "@eks-warden/core/text";
-import type { StoredRuleState } from "@eks-warden/core/state/transitions";
+import { oneLine } from "@eks-warden/core";
+import type { StoredRuleState } from "@eks-warden/core";
 import type { CloudTrailEvent } from "@eks-warden/simulator/index";
 import type { CallOutcome, ScenarioSink } from "../scenario/player.ts";
 import type { ReceivedNotification } from "@eks-warden/local";

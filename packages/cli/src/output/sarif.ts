@@ -6,7 +6,7 @@
 //   artifact URI is a stable pseudo-path, eks/<account>/<region>/<cluster>, with a logicalLocation holding the ARN;
 // - partialFingerprints from rule id + cluster ARN: the same finding on the next scan is the same alert.
 import { createHash } from "node:crypto";
-import { SEVERITY_RANK, type ClusterIdentity, type Finding, type Rule, type Severity } from "@eks-warden/core/model";
+import { SEVERITY_RANK, type ClusterIdentity, type Finding, type Rule, type Severity } from "@eks-warden/core";
 
 export const SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json";
 export const FINGERPRINT_KEY = "eksWardenFinding/v1";

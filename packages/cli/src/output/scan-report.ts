@@ -1,7 +1,6 @@
 // `eks-warden scan` output for people (table) and programs (json). SARIF is in sarif.ts.
-import { oneLine } from "@eks-warden/core/text";
-import { worstFirst } from "@eks-warden/core/engine";
-import type { ClusterIdentity, Finding, FindingStatus } from "@eks-warden/core/model";
+import { oneLine, worstFirst } from "@eks-warden/core";
+import type { ClusterIdentity, Finding, FindingStatus } from "@eks-warden/core";
 import type { ScannedCluster, ScanProblem } from "./sarif.ts";
 
 export interface ScanReport {

@@ -1,7 +1,7 @@
 // JSON.parse that remembers where every value came from, so that a validation error can name the line of the field
 // it is about (`scenarios/bad.json:14: steps[3].advance: ...`). JSON.parse itself keeps no positions, and its syntax
 // errors give a character offset at best; this parser gives line and column for both.
-import { formatPath } from "@eks-warden/core/zod-issues";
+import { formatPath } from "@eks-warden/core";
 
 export interface SourcePosition {
   /** 1-based. */

@@ -4,10 +4,8 @@
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { dirname, relative, resolve } from "node:path";
-import { ValidationError } from "@eks-warden/core/errors";
-import type { Policy } from "@eks-warden/core/model";
-import { parsePolicy } from "@eks-warden/core/policy";
-import { formatPath, issuesFromZod } from "@eks-warden/core/zod-issues";
+import { ValidationError, parsePolicy, formatPath, issuesFromZod } from "@eks-warden/core";
+import type { Policy } from "@eks-warden/core";
 import { validateFleet, type Fleet, type ValidFleet } from "@eks-warden/simulator/fleet";
 import { CliInputError } from "../commands/command.ts";
 import { JsonSyntaxError, parseJsonWithPositions, parsePath, positionOf, type SourcePosition } from "./json-positions.ts";

@@ -1,7 +1,7 @@
 // Plays a validated scenario on a running local system: the sweep at start, then each step; reports everything to a
 // sink (the text or JSONL printer). Calls go through the local system's EKS caller (the real EKS SDK client, signed as
 // the step's identity) to the simulator over HTTP, exactly as the AWS CLI or the console's backend would reach EKS.
-import type { StoredRuleState } from "@eks-warden/core/state/transitions";
+import type { StoredRuleState } from "@eks-warden/core";
 import type { LocalSystem, ReceivedNotification } from "@eks-warden/local";
 import type { CloudTrailEvent } from "@eks-warden/simulator/index";
 import type { Scenario } from "./loader.ts";

@@ -2,10 +2,7 @@
 // A step is an object with exactly one of the step keys (`call`, `advance`, `evaluate`, `digest`, `expect`, `note`): the key
 // names the kind, so the file reads like a script. A new kind of step (a sweep, a digest) is one schema in STEP_SCHEMAS.
 import { isIP } from "node:net";
-import { STATUSES, SEVERITIES } from "@eks-warden/core/model";
-import { rules } from "@eks-warden/core/rules/index";
-import { ACCOUNT_ID } from "@eks-warden/core/arn";
-import { closestName } from "@eks-warden/core/suggest";
+import { STATUSES, SEVERITIES, rules, ACCOUNT_ID, closestName } from "@eks-warden/core";
 import { z } from "@eks-warden/core/zod";
 import { EKS_HANDLERS, MUTATING_OPERATIONS } from "@eks-warden/simulator/eks/operations";
 

@@ -3,7 +3,7 @@
 // report bucket, keep this week's snapshot, and publish the summary to the alerts topic with kind=digest.
 // A report that cannot be stored does not stop the digest: the message says so instead of giving a URI.
 
-import { REPORT_PREFIX } from "../deployment.ts";
+import { REPORT_PREFIX } from "../deployment/constants.ts";
 import { runSweep, type SweepDeps, type SweepOptions, type SweepResult } from "../sweep/sweep.ts";
 import { buildDigest, isoWeek } from "./build.ts";
 import type { DigestSnapshotStore, ReportStore } from "./model.ts";

@@ -2,9 +2,9 @@
 // by ARN) and the archive each one's letters are kept in, from the environment the stack sets. A missing variable
 // fails the cold start naming it.
 
-import { SqsDeadLetterArchive } from "@eks-warden/core/aws/sqs";
+import { SqsDeadLetterArchive } from "@eks-warden/core/aws";
 import { FUNCTION_ENV } from "@eks-warden/core/deployment";
-import type { DeadLetterSource } from "@eks-warden/core/voice/dead-letter";
+import type { DeadLetterSource } from "@eks-warden/core/voice";
 import { ConfigurationError } from "./runtime.ts";
 
 export interface DeadLetterRoute {

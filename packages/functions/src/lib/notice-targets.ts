@@ -1,9 +1,9 @@
 // Cold-start configuration of the tamper function: the two topics it publishes to, from the environment the stack
 // sets. A missing variable fails the cold start naming it.
 
-import { SnsNotifier } from "@eks-warden/core/aws/sns";
+import { SnsNotifier } from "@eks-warden/core/aws";
 import { FUNCTION_ENV } from "@eks-warden/core/deployment";
-import type { NoticeTargets } from "@eks-warden/core/tamper/notice";
+import type { NoticeTargets } from "@eks-warden/core/tamper";
 import { ConfigurationError } from "./runtime.ts";
 
 export function noticeTargetsFromEnvironment(env: NodeJS.ProcessEnv = process.env): NoticeTargets {

@@ -4,19 +4,12 @@
 
 import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics } from "@aws-lambda-powertools/metrics";
-import { DynamoStateStore } from "@eks-warden/core/aws/dynamodb";
-import { EksCollector } from "@eks-warden/core/aws/eks";
-import { ClusterInventory } from "@eks-warden/core/aws/inventory";
-import { S3ReportStore } from "@eks-warden/core/aws/s3";
-import { SnsNotifier } from "@eks-warden/core/aws/sns";
-import { SqsSettleQueue } from "@eks-warden/core/aws/sqs";
-import { memberAccountsOf, policyAccountCredentials, type AccountCredentials } from "@eks-warden/core/aws/sts";
+import { DynamoStateStore, EksCollector, ClusterInventory, S3ReportStore, SnsNotifier, SqsSettleQueue, memberAccountsOf, policyAccountCredentials, type AccountCredentials } from "@eks-warden/core/aws";
 import { FUNCTION_ENV, METRICS_NAMESPACE } from "@eks-warden/core/deployment";
-import { WardenError } from "@eks-warden/core/errors";
-import type { DigestDeps } from "@eks-warden/core/digest/digest";
-import type { PipelineDeps, PipelineSettings, SettleQueue } from "@eks-warden/core/pipeline/ports";
-import type { SweepDeps } from "@eks-warden/core/sweep/sweep";
-import { parsePolicy } from "@eks-warden/core/policy";
+import { WardenError, parsePolicy } from "@eks-warden/core";
+import type { DigestDeps } from "@eks-warden/core/digest";
+import type { PipelineDeps, PipelineSettings, SettleQueue } from "@eks-warden/core/pipeline";
+import type { SweepDeps } from "@eks-warden/core/sweep";
 
 export class ConfigurationError extends WardenError {}
 

@@ -1,6 +1,6 @@
 // What a scheduled function returns (and logs): the counts of its sweep, so an operator (and the local run) sees at
 // once what was read, what was not, and what was closed.
-import type { SweepResult } from "@eks-warden/core/sweep/sweep";
+import type { SweepResult } from "@eks-warden/core/sweep";
 
 export interface ScheduledRun {
   readonly regions: number;

@@ -1,7 +1,7 @@
 // The ARNs the simulator gives the resources it seeds and creates, in the partition of their region.
 
 import { randomUUID } from "node:crypto";
-import { clusterArnOf, partitionOfRegion } from "@eks-warden/core/arn";
+import { clusterArnOf, partitionOfRegion } from "@eks-warden/core";
 
 export function clusterArn(account: string, region: string, name: string): string {
   return clusterArnOf(partitionOfRegion(region), region, account, name);

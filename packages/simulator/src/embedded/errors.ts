@@ -1,4 +1,4 @@
-import { WardenError } from "@eks-warden/core/errors";
+import { WardenError } from "@eks-warden/core";
 
 /** An embedded endpoint (DynamoDB Local, the SNS/SQS emulator) could not be started or did not become ready. */
 export class EmbeddedStartError extends WardenError {}

@@ -1,0 +1,10 @@
+// @eks-warden/core/voice: everything the monitor says (alerts, coverage, remediation, tamper, dead letters, the
+// digest), rendered through one sanitiser (text.ts), one subject builder and one SNS envelope.
+
+export { type AlertInput, type AlertPayload, alertText, renderAlert } from "./alert.ts";
+export { type CoveragePayload, coverageText } from "./coverage.ts";
+export { type DeadLetterKeeping, type DeadLetterReport, type DeadLetterSource, renderDeadLetterAlert } from "./dead-letter.ts";
+export { digestHtml, type DigestSummary, digestSummary, digestText, renderDigest } from "./digest.ts";
+export { type DigestReport } from "./digest-report.ts";
+export { remediationInputFromPayload, type RemediationPayload, remediationText } from "./remediation.ts";
+export { renderHeartbeat, renderTamperAlert } from "./tamper.ts";
