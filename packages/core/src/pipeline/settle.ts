@@ -13,7 +13,7 @@ import { closeCluster, evaluateLive } from "./evaluate-live.ts";
 import { flushOutbox, type Origin } from "./judgement.ts";
 import { rulesOf, settingsOf, type PipelineDeps, type ReadInput, type SettleMessage } from "./ports.ts";
 import { isRemediationMessage, remediationMessageSchema, type RemediationMessage } from "../remediation/messages.ts";
-import { processRemediationMessage, remediateSettled, type RemediationResult } from "../remediation/run.ts";
+import { processRemediationMessage, remediateSettled, type RemediationResult } from "./remediate.ts";
 
 export const TERMINAL_UPDATE_STATUSES: ReadonlySet<string> = new Set(["Successful", "Failed", "Cancelled"]);
 const CREATING = "CREATING";

@@ -11,7 +11,7 @@ import type { RemediationMessage } from "../../src/remediation/messages.ts";
 import type { RemediationRecord, UpdateClusterConfigInput } from "../../src/remediation/plan.ts";
 import { isMonitorActor, isMonitorActorOf, type EksWriter, type RemediationStore, type StartedUpdate } from "../../src/remediation/ports.ts";
 import { formatDuration, renderRemediationAlert } from "../../src/voice/remediation.ts";
-import { actingRoleArn } from "../../src/remediation/run.ts";
+import { actingRoleArn } from "../../src/pipeline/remediate.ts";
 import { clusterRecord, OPEN, PRIVATE, world, type World } from "../pipeline/fakes.ts";
 
 const REF: ClusterIdentity = { arn: "arn:aws:eks:eu-west-1:111122223333:cluster/payments-prod", account: "111122223333", region: "eu-west-1", name: "payments-prod" };

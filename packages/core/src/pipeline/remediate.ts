@@ -1,5 +1,5 @@
 // The remediation use-case (docs/design.md, data flow 7), run by the settle worker: after a settled FAIL of
-// endpoint-public-access it asks plan.ts what to do; to act it first reserves an attempt in the cluster's
+// endpoint-public-access it asks remediation/plan.ts what to do; to act it first reserves an attempt in the cluster's
 // remediation record (conditional write: two workers never both call), then calls UpdateClusterConfig through the
 // EKS adapter, and follows the update it started with DescribeUpdate (remediation messages on the settle queue)
 // to its end: SUCCEEDED (then the live evaluation that sends RESOLVED, saying the monitor closed it) or FAILED.
@@ -10,11 +10,11 @@ import { evaluate } from "../engine.ts";
 import { AccessDenied, AccountUnreachable, AlreadyAtDesiredConfiguration, ClusterNotFound, EksRequestRejected, StateConflict, UpdateInProgress, UpdateNotFound } from "../errors.ts";
 import { EXEMPTION_TAG } from "../exemptions.ts";
 import type { AlertCause, CallRecord, ClusterIdentity, ClusterSnapshot, Finding } from "../model.ts";
-import { evaluateLive } from "../pipeline/evaluate-live.ts";
-import { historyEntry, recordHistory } from "../pipeline/judgement.ts";
+import { evaluateLive } from "./evaluate-live.ts";
+import { historyEntry, recordHistory } from "./judgement.ts";
 import { readsFor } from "../rules/index.ts";
-import { rulesOf, settingsOf, type HistoryEntry, type PipelineDeps } from "../pipeline/ports.ts";
-import type { RemediationMessage } from "./messages.ts";
+import { rulesOf, settingsOf, type HistoryEntry, type PipelineDeps } from "./ports.ts";
+import type { RemediationMessage } from "../remediation/messages.ts";
 import {
   actorName,
   effectiveRemediation,
@@ -27,8 +27,8 @@ import {
   type RemediationAttempt,
   type RemediationDecision,
   type RemediationRecord,
-} from "./plan.ts";
-import { isMonitorActorOf, type RemediationDeps } from "./ports.ts";
+} from "../remediation/plan.ts";
+import { isMonitorActorOf, type RemediationDeps } from "../remediation/ports.ts";
 import { renderRemediationAlert, type RemediationAlertInput } from "../voice/remediation.ts";
 
 const TERMINAL_UPDATE_STATUSES = new Set(["Successful", "Failed", "Cancelled"]);
