@@ -3,7 +3,7 @@
 // run at cold start, so a mistake stops the deployment with the field that is wrong.
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { ValidationError, parsePolicy, policySchema, regionProblem } from "@eks-warden/core";
+import { REGION, ValidationError, parsePolicy, policySchema, regionProblem } from "@eks-warden/core";
 import type { Policy } from "@eks-warden/core";
 import { z } from "@eks-warden/core/zod";
 import { DEFAULT_HISTORY_RETENTION_DAYS } from "@eks-warden/core/deployment";
@@ -91,8 +91,9 @@ export function parseDeploymentConfig(document: unknown, source: string): Deploy
     if (!(KNOWN_KEYS as readonly string[]).includes(key) && key !== "protectedStages") issues.push({ path: key, message: `unknown setting; expected one of ${KNOWN_KEYS.filter((k) => !k.startsWith("$") && !k.startsWith("_")).join(", ")}` });
   }
   const region = input["region"] ?? DEFAULT_REGION;
-  if (typeof region !== "string") issues.push({ path: "region", message: `expected an AWS region such as "eu-west-1", got ${JSON.stringify(region)}` });
+  if (typeof region !== "string" || !REGION.test(region)) issues.push({ path: "region", message: `expected an AWS region such as "eu-west-1", got ${JSON.stringify(region)}` });
   else {
+    // Shaped like a region: it must also be one AWS has (a typo such as eu-wst-1 would deploy where no cluster is).
     const problem = regionProblem(region);
     if (problem) issues.push({ path: "region", message: problem });
   }
@@ -131,12 +132,12 @@ export function parseDeploymentConfig(document: unknown, source: string): Deploy
       const { id, forwarderRegions = [], ...rest } = orgInput as Record<string, unknown>;
       for (const key of Object.keys(rest)) issues.push({ path: `organization.${key}`, message: "unknown setting; expected id, forwarderRegions" });
       if (typeof id !== "string" || !ORGANIZATION_ID.test(id)) issues.push({ path: "organization.id", message: `expected an AWS Organizations id such as "o-a1b2c3d4e5", got ${JSON.stringify(id)}` });
-      if (!Array.isArray(forwarderRegions) || !forwarderRegions.every((r) => typeof r === "string")) {
+      if (!Array.isArray(forwarderRegions) || !forwarderRegions.every((r) => typeof r === "string" && REGION.test(r))) {
         issues.push({ path: "organization.forwarderRegions", message: `expected a list of AWS regions such as "eu-west-1", got ${JSON.stringify(forwarderRegions)}` });
       } else {
-        const problems = forwarderRegions.flatMap((region: string, index) => {
+        const problems = forwarderRegions.flatMap((region: string) => {
           const problem = regionProblem(region);
-          return problem ? [{ path: `organization.forwarderRegions.${index}`, message: problem }] : [];
+          return problem ? [{ path: "organization.forwarderRegions", message: problem }] : [];
         });
         issues.push(...problems);
         if (problems.length === 0 && typeof id === "string") organization = { id, forwarderRegions: [...new Set(forwarderRegions as string[])] };

@@ -183,6 +183,14 @@ describe("deployment configuration", () => {
     expect(() => parseDeploymentConfig({ policy: { remediation: { mode: "always" } } }, "warden.config.json")).toThrow(/invalid policy: policy\.remediation\.mode/);
   });
 
+  it("refuses a region that AWS does not have, naming the one a typo most likely meant", () => {
+    expect(() => parseDeploymentConfig({ region: "eu-wst-1" }, "warden.config.json")).toThrow(/region: "eu-wst-1" is not an AWS region; did you mean eu-west-1\?/);
+    expect(() => parseDeploymentConfig({ organization: { id: "o-a1b2c3d4e5", forwarderRegions: ["us-est-1"] } }, "warden.config.json")).toThrow(
+      /organization\.forwarderRegions: "us-est-1" is not an AWS region; did you mean us-east-1\?/,
+    );
+    expect(() => parseDeploymentConfig({ policy: { regions: ["eu-wst-1"] } }, "warden.config.json")).toThrow(/policy\.regions\[0\]: "eu-wst-1" is not an AWS region; did you mean eu-west-1\?/);
+  });
+
   it("refuses a WARDEN_CONFIG that names a missing file instead of falling back to the defaults", () => {
     expect(() => loadDeploymentConfig(tmpdir(), { [CONFIG_PATH_VARIABLE]: "no-such-config.json" })).toThrow(/no such file/);
   });

@@ -121,21 +121,23 @@ describe("the weekly digest", () => {
       removed: [{ arn: arn("eu-west-1", "gone-soon"), name: "gone-soon", region: "eu-west-1" }],
       upgraded: [{ arn: arn("us-east-1", "old-api"), name: "old-api", region: "us-east-1", from: "1.33", to: "1.34" }],
     });
-    // Unsupported first, then days to the end of support (1.34: 20 days of standard; 1.32: 40 of extended), then severity.
+    // Unsupported first, then the worst open finding (analytics, just opened to the world, before batch in paid extended
+    // support, before old-api's MEDIUM), then days to the end of support (1.34: 20 days of standard), then the name.
     expect(digest.clusters.map((cluster) => [cluster.name, cluster.version, cluster.support.state, cluster.support.daysToEnd])).toEqual([
       ["legacy", "1.29", "UNSUPPORTED", -366],
+      ["analytics", "1.35", "STANDARD_SUPPORT", 399],
+      ["batch", "1.32", "EXTENDED_SUPPORT", 39],
       ["old-api", "1.34", "STANDARD_SUPPORT", 19],
       ["web", "1.34", "STANDARD_SUPPORT", 19],
-      ["batch", "1.32", "EXTENDED_SUPPORT", 39],
-      ["analytics", "1.35", "STANDARD_SUPPORT", 399],
       ["newcomer", "1.35", "STANDARD_SUPPORT", 399],
       ["payments", "1.35", "STANDARD_SUPPORT", 399],
     ]);
+    expect(digest.clusters.slice(1, 4).map((cluster) => cluster.worstSeverity)).toEqual(["CRITICAL", expect.stringMatching(/^(HIGH|MEDIUM)$/), "MEDIUM"]);
     expect(digest.clusters.find((cluster) => cluster.name === "analytics")!.endpoint.map((finding) => finding.ruleId)).toEqual(["endpoint-public-access"]);
     expect(digest.clusters.find((cluster) => cluster.name === "batch")!.cost).toEqual({ perClusterHourUsd: 0.6, extendedExtraMonthlyUsd: 365 });
     expect(digest.clusters.find((cluster) => cluster.name === "web")!.cost).toMatchObject({ perClusterHourUsd: 0.1, extendedExtraMonthlyUsd: 365 });
     expect(digest.clusters.find((cluster) => cluster.name === "old-api")!.cost).toEqual({ perClusterHourUsd: 0.1, extendedExtraMonthlyUsd: 0 });
-    expect(digest.headline).toMatchObject({ clusters: 7, regions: 2, unsupported: 1, extendedSupport: 1, findingsOpened: 2, findingsClosed: 2, clustersAdded: 1, clustersRemoved: 1, versionsUpgraded: 1, couldNotRead: 0, extendedSupportMonthlyUsd: 720 });
+    expect(digest.headline).toMatchObject({ clusters: 7, regions: 2, unsupported: 1, extendedSupport: 1, findingsOpened: 2, findingsClosed: 2, clustersAdded: 1, clustersRemoved: 1, versionsUpgraded: 1, couldNotRead: 0, extendedSupportMonthlyUsd: 730 });
     expect(subject).toMatch(/^\[DIGEST\] EKS Warden \d{4}-W\d{2}: 7 clusters, /);
     expect(digest.reportUri).toBe(`s3://${system.reportBucket}/digests/${thisWeek}.html`);
     expect(text).toContain("Findings opened:\n    analytics (us-east-1) endpoint-public-access CRITICAL");
