@@ -363,7 +363,7 @@ describe("tagging re-evaluates exemptions", () => {
     await handleClusterEvent(openUpdate("o1"), w);
     const early = w.notifier.alerts.at(-1)!;
     // Cut at SNS's 100 characters; the text says the rest.
-    expect(early.subject).toBe("[EXEMPT CRITICAL] [CHANGE IN PROGRESS] lab (eu-west-1): exempt until 2026-03-31: EKS API endpoint…");
+    expect(early.subject).toBe("[EXEMPT CRITICAL] [CHANGE IN PROGRESS] lab (eu-west-1): exempt until 2026-03-31: EKS API endpoint...");
     expect(early.attributes).toMatchObject({ transition: "EXEMPTED", severity: "CRITICAL" });
     expect(early.text).toMatch(/^CHANGE IN PROGRESS: UpdateClusterConfig asked EKS for a configuration that fails this rule, on a cluster EXEMPT from it/);
     // Settled as asked: not repeated.

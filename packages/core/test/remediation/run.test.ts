@@ -338,7 +338,7 @@ describe("sparse inputs and edge paths", () => {
     const long = { ...REF, name: "x".repeat(120) };
     const texts = (["DRY_RUN", "SUCCEEDED", "FAILED", "CONFLICT"] as const).map((outcome) => renderRemediationAlert({ outcome, cluster: long, severity: "HIGH", opened: {}, at }));
     for (const alert of texts) expect(alert.subject.length).toBeLessThanOrEqual(100);
-    expect(texts[0]!.subject).toMatch(/…$/);
+    expect(texts[0]!.subject).toMatch(/\.\.\.$/);
     expect(renderRemediationAlert({ outcome: "DRY_RUN", cluster: REF, severity: "HIGH", opened: {}, at }).subject).toContain("(private)");
     expect(texts[1]!.text).toContain("Opened by:    unknown (no CloudTrail identity)");
     expect(texts[3]!.text).toContain("Reopened by:  unknown");

@@ -113,7 +113,7 @@ describe("renderAlert", () => {
     const longName = { ...cluster, name: "c".repeat(90) };
     const subject = renderAlert({ ...input, cluster: longName }).subject;
     expect(subject.length).toBe(SUBJECT_MAX);
-    expect(subject.endsWith("…")).toBe(true);
+    expect(subject.endsWith("...")).toBe(true);
     const exemption = { until: "2026-01-31", reason: "migration", source: "tag" as const, expired: false };
     const exempted: Transition = { ...opened, kind: "EXEMPTED", after: { ...opened.after, status: "EXEMPT" }, finding: { ...openFinding, status: "EXEMPT", exemption } };
     const alert = renderAlert({ ...input, transition: exempted, cause: { trigger: "sweep" }, rule: undefined });
@@ -181,7 +181,7 @@ describe("alert subjects from the rules' own findings", () => {
   it("are cut to 100 characters at a word", () => {
     const subject = subjectFor("version-support", helperCluster({ name: "c".repeat(60), arn: `arn:aws:eks:eu-west-1:111122223333:cluster/${"c".repeat(60)}`, version: "1.33" }));
     expect(subject.length).toBeLessThanOrEqual(SUBJECT_MAX);
-    expect(subject).toBe(`[HIGH] ${"c".repeat(60)} (eu-west-1): Kubernetes 1.33 in…`);
+    expect(subject).toBe(`[HIGH] ${"c".repeat(60)} (eu-west-1): Kubernetes 1.33...`);
   });
 });
 

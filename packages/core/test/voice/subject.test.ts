@@ -19,8 +19,8 @@ const NOW = new Date("2026-12-07T08:00:00Z");
 /** 300 characters, with every kind of character a subject must not carry: line breaks, C0 and C1 controls, bidi and zero-width marks, separators. */
 const HOSTILE = `evil\r\n[CRITICAL] all clear\u0007\u0085\u061C\u200E\u202E\u2066\uFEFF\u200B\u2028\u2029\u00A0é😀${"x".repeat(300)}`.slice(0, 300);
 const cluster = { arn: `arn:aws:eks:eu-west-1:111122223333:cluster/${HOSTILE}`, account: "111122223333", region: "eu-west-1", name: HOSTILE };
-/** Printable ASCII; an alert cut at a word ends with its "…". */
-const SNS_SUBJECT = /^[\x20-\x7e]+…?$/;
+/** Printable ASCII only: SNS refuses a subject with any other character (the cut mark included), and the message with it. */
+const SNS_SUBJECT = /^[\x20-\x7e]+$/;
 
 const finding: Finding = { ruleId: "endpoint-public-access", clusterArn: cluster.arn, status: "FAIL", severity: "CRITICAL", message: `${HOSTILE}.`, evidence: {}, remediation: { text: "t", command: "c" } };
 const opened: Transition = { kind: "OPENED", clusterArn: cluster.arn, ruleId: finding.ruleId, after: { status: "FAIL", severity: "CRITICAL", evidence: {} }, finding };
@@ -53,8 +53,8 @@ describe("the subject builder", () => {
 
   it("cuts at a word, or at the limit when no word ends near it", () => {
     const words = `[HIGH] ${"word ".repeat(30)}`;
-    expect(asciiSubject(words, SUBJECT_MAX, "at-word")).toBe(`[HIGH] ${"word ".repeat(18).trim()}…`);
-    expect(asciiSubject(`[HIGH] ${"x".repeat(200)}`, SUBJECT_MAX, "at-word")).toBe(`[HIGH] ${"x".repeat(92)}…`);
+    expect(asciiSubject(words, SUBJECT_MAX, "at-word")).toBe(`[HIGH] ${"word ".repeat(18).trim()}...`);
+    expect(asciiSubject(`[HIGH] ${"x".repeat(200)}`, SUBJECT_MAX, "at-word")).toBe(`[HIGH] ${"x".repeat(90)}...`);
     expect(asciiSubject(words)).toBe(`${words.slice(0, 97)}...`);
   });
 });
