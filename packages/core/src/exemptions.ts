@@ -114,10 +114,17 @@ export function tagGrantProblem(value: string, until: string, grant: TagGrant | 
   if (recorded === undefined) {
     return "was set by an unknown principal (no TagResource event was recorded for this value); it counts once a principal listed in policy.exemptions.tags sets it again";
   }
-  if (!recorded.principals.some((principal) => tags.some((pattern) => principalMatches(pattern, principal)))) {
+  if (!mayGrantByTag(policy, recorded)) {
     return `was set by ${grantorOf(recorded)}, who is not allowed to grant exemptions (policy.exemptions.tags)`;
   }
   return undefined;
+}
+
+/** Whether the policy lets the recorded setter of an exemption tag grant exemptions by tag. */
+export function mayGrantByTag(policy: Policy, grant: TagGrant): boolean {
+  const { tags } = policy.exemptions;
+  if (tags === false) return false;
+  return tags.includes("*") || grant.principals.some((principal) => tags.some((pattern) => principalMatches(pattern, principal)));
 }
 
 export type ExemptionResolution =

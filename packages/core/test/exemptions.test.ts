@@ -211,10 +211,10 @@ describe("who may exempt by tag, and for how long (policy.exemptions)", () => {
     return { endpoint: findings.find((f) => f.ruleId === "endpoint-public-access")!, tag: findings.find((f) => f.ruleId === "exemption-tag-valid")! };
   };
 
-  it("by default no one may: the tag exempts nothing, and the finding says how to allow it", () => {
+  it("by default no one may: the tag exempts nothing, and the finding (HIGH: a known principal tried to exempt) says how to allow it", () => {
     const { endpoint, tag } = judge({}, granted([ADMIN_ROLE]));
     expect(endpoint).toMatchObject({ status: "FAIL", severity: "CRITICAL" });
-    expect(tag).toMatchObject({ status: "FAIL", severity: "MEDIUM" });
+    expect(tag).toMatchObject({ status: "FAIL", severity: "HIGH" });
     expect(tag.message).toContain(`was set by ${ADMIN_ROLE}, but no principal may grant exemptions by tag (list the IAM principals that may in policy.exemptions.tags)`);
   });
 

@@ -1,4 +1,4 @@
-import { EXEMPTION_TAG, exemptionExpired, exemptionTagOf, grantorOf, tagGrantProblem } from "../exemptions.ts";
+import { EXEMPTION_TAG, exemptionExpired, exemptionTagOf, grantorOf, mayGrantByTag, tagGrantProblem } from "../exemptions.ts";
 import type { ClusterIdentity, ClusterSnapshot, Evidence, Finding, Remediation, Rule, Severity } from "../model.ts";
 import { clusterLabel, evidenceText, finding, shellWord } from "./lib/finding.ts";
 import { reading } from "./lib/reads.ts";
@@ -39,8 +39,9 @@ export const rule: Rule = {
   remediation: rewriteTag,
   headline({ evidence }) {
     const problem = evidenceText(evidence.problem);
-    // The problem without its explanation in parentheses, which the alert's text gives in full.
-    return problem === undefined ? undefined : `${EXEMPTION_TAG} tag ${problem.replace(/\s*\([^)]*\)$/, "")}`;
+    // The verdict first, so a subject cut at SNS's limit keeps it; then the problem without its explanation in
+    // parentheses. The alert's text names the tag and gives the problem in full.
+    return problem === undefined ? undefined : `exemption ignored: ${problem.replace(/\s*\([^)]*\)$/, "")}`;
   },
   evaluate(snapshot, policy, context) {
     const label = clusterLabel(snapshot);
@@ -75,8 +76,9 @@ export const rule: Rule = {
     const setBy = { setBy: grantorOf(grant), ...(grant ? { setAt: grant.at } : {}) };
     const refused = tagGrantProblem(tag.value, until, context.tagGrant, policy, context.now);
     if (refused !== undefined) {
-      // A setter the policy does not list is someone trying to exempt: worth more attention than a malformed tag.
-      const severity = grant !== undefined && refused.includes("not allowed") ? "HIGH" : rule.severity;
+      // A known setter the policy does not let grant (none may, by default) is someone trying to exempt: worth more
+      // attention than a malformed tag. With tag exemptions off, setting one is not an attempt on the policy.
+      const severity = grant !== undefined && policy.exemptions.tags !== false && !mayGrantByTag(policy, grant) ? "HIGH" : rule.severity;
       return [failed(snapshot, tag.value, `that exempts nothing, because the tag ${refused}`, refused, { rules: [...rules], until, reason, ...setBy }, severity)];
     }
     return [

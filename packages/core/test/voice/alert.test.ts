@@ -157,7 +157,7 @@ describe("alert subjects from the rules' own findings", () => {
       "[MEDIUM] payments-prod (eu-west-1): Kubernetes audit log not sent to CloudWatch Logs",
     );
     expect(subjectFor("exemption-tag-valid", helperCluster({ tags: { "eks-warden:exempt": "endpoint-public-access reason=x" } }))).toBe(
-      "[MEDIUM] payments-prod (eu-west-1): eks-warden:exempt tag has no until=YYYY-MM-DD",
+      "[MEDIUM] payments-prod (eu-west-1): exemption ignored: has no until=YYYY-MM-DD",
     );
   });
 
