@@ -13,9 +13,11 @@ import type { SweepResult, SweptCluster } from "../sweep/sweep.ts";
 import type { DigestSnapshot, DigestSnapshotCluster } from "./model.ts";
 import {
   DIGEST_PAYLOAD_VERSION,
+  EXEMPTION_NOTICE_DAYS,
   type DigestChangeFinding,
   type DigestCluster,
   type DigestClusterRef,
+  type DigestExemptFinding,
   type DigestExemption,
   type DigestFinding,
   type DigestReport,
@@ -23,8 +25,6 @@ import {
 } from "../voice/digest-report.ts";
 
 const DAY_MS = 86_400_000;
-/** Exemptions ending within this many days are listed. */
-export const EXEMPTION_NOTICE_DAYS = 14;
 
 /** ISO 8601 week of a date, UTC: "2026-W49". */
 export function isoWeek(date: Date): string {
@@ -81,23 +81,33 @@ function costOf(support: DigestCluster["support"], policy: Policy): DigestCluste
   return { perClusterHourUsd: standard, extendedExtraMonthlyUsd: 0 };
 }
 
-function expiringExemptions(findings: readonly Finding[], now: Date): DigestExemption[] {
-  const expiring: DigestExemption[] = [];
+/** Every exemption in force on the cluster, worst hidden severity first, with the days it has left. */
+function exemptionsInForce(findings: readonly Finding[], now: Date): DigestExemptFinding[] {
+  const inForce: DigestExemptFinding[] = [];
   for (const finding of findings) {
     const exemption = finding.exemption;
     if (finding.status !== "EXEMPT" || !exemption || exemption.expired) continue;
     const end = endOfDayUtc(exemption.until);
     if (!end) continue;
     const daysLeft = Math.floor((end.getTime() - now.getTime()) / DAY_MS);
-    if (daysLeft <= EXEMPTION_NOTICE_DAYS) expiring.push({ ruleId: finding.ruleId, until: exemption.until, reason: exemption.reason, source: exemption.source, daysLeft });
+    inForce.push({ ruleId: finding.ruleId, severity: finding.severity, until: exemption.until, reason: exemption.reason, source: exemption.source, daysLeft });
   }
-  return expiring.sort((left, right) => left.daysLeft - right.daysLeft || left.ruleId.localeCompare(right.ruleId));
+  return inForce.sort((left, right) => SEVERITY_RANK[right.severity] - SEVERITY_RANK[left.severity] || left.ruleId.localeCompare(right.ruleId));
+}
+
+/** The exemptions in force that end within EXEMPTION_NOTICE_DAYS, soonest first. */
+function expiringExemptions(inForce: readonly DigestExemptFinding[]): DigestExemption[] {
+  return inForce
+    .filter((exemption) => exemption.daysLeft <= EXEMPTION_NOTICE_DAYS)
+    .map(({ severity: _severity, ...exemption }) => exemption)
+    .sort((left, right) => left.daysLeft - right.daysLeft || left.ruleId.localeCompare(right.ruleId));
 }
 
 export function digestCluster(swept: SweptCluster, policy: Policy, now: Date): DigestCluster {
   const { ref, findings } = swept;
   const support = supportOf(swept, now);
   const failing = findings.filter((finding) => finding.status === "FAIL").sort(bySeverity);
+  const exempt = exemptionsInForce(findings, now);
   const failingWith = (area: RuleArea) => failing.filter((finding) => ruleById(finding.ruleId)?.area === area).map((finding) => digestFinding(finding, true));
   const worst = failing[0]?.severity;
   return {
@@ -114,7 +124,8 @@ export function digestCluster(swept: SweptCluster, policy: Policy, now: Date): D
     nodegroupsBehind: failingWith("nodegroup"),
     addonsBehind: failingWith("addon"),
     endpoint: failingWith("endpoint"),
-    exemptionsExpiring: expiringExemptions(findings, now),
+    exempt,
+    exemptionsExpiring: expiringExemptions(exempt),
     ...(swept.snapshot ? { nodegroups: swept.snapshot.nodegroups, addons: swept.snapshot.addons } : {}),
   };
 }

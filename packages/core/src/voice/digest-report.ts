@@ -6,6 +6,9 @@ import type { FindingStatus, Severity } from "../model.ts";
 
 export const DIGEST_PAYLOAD_VERSION = 1;
 
+/** Exemptions ending within this many days are called out (exemptionsExpiring). */
+export const EXEMPTION_NOTICE_DAYS = 14;
+
 export type SupportState = "STANDARD_SUPPORT" | "EXTENDED_SUPPORT" | "UNSUPPORTED" | "UNKNOWN";
 
 export interface DigestFinding {
@@ -23,6 +26,11 @@ export interface DigestExemption {
   readonly reason: string;
   readonly source: "tag" | "policy";
   readonly daysLeft: number;
+}
+
+/** An exemption in force, with the severity of the finding it hides. */
+export interface DigestExemptFinding extends DigestExemption {
+  readonly severity: Severity;
 }
 
 export interface DigestCluster {
@@ -54,6 +62,9 @@ export interface DigestCluster {
   readonly nodegroupsBehind: readonly DigestFinding[];
   readonly addonsBehind: readonly DigestFinding[];
   readonly endpoint: readonly DigestFinding[];
+  /** Every exemption in force, worst hidden severity first: an exempt cluster is listed with what it hides. */
+  readonly exempt: readonly DigestExemptFinding[];
+  /** Those of `exempt` that end within 14 days, soonest first. */
   readonly exemptionsExpiring: readonly DigestExemption[];
   readonly nodegroups?: number;
   readonly addons?: number;

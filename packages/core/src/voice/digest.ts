@@ -9,7 +9,7 @@
 // Cluster names, tags (exemption reasons) and finding messages are attacker-controlled text: the text and the HTML
 // page both put every string through the one sanitiser (text.ts), and the HTML escapes it too.
 
-import type { DigestChangeFinding, DigestCluster, DigestClusterRef, DigestFinding, DigestReport } from "./digest-report.ts";
+import { EXEMPTION_NOTICE_DAYS, type DigestChangeFinding, type DigestCluster, type DigestClusterRef, type DigestFinding, type DigestReport } from "./digest-report.ts";
 import { messageBody, snsEnvelope, type SnsEnvelope } from "./envelope.ts";
 import { asciiSubject } from "./subject.ts";
 import { oneLine } from "../text.ts";
@@ -124,6 +124,9 @@ function clusterLines(cluster: DigestCluster, position: number): string[] {
   const others = cluster.failing.filter((finding) => !listed.has(finding.ruleId));
   if (others.length > 0) lines.push(`      Other FAIL: ${others.map((finding) => `${finding.ruleId} (${finding.severity})`).join(", ")}`);
   if (cluster.errors.length > 0) lines.push(`      Could not evaluate: ${cluster.errors.map((finding) => finding.ruleId).join(", ")}`);
+  for (const exemption of cluster.exempt) {
+    if (exemption.daysLeft > EXEMPTION_NOTICE_DAYS) lines.push(`      Exempt: ${exemption.severity} ${exemption.ruleId} until ${clean(exemption.until, 10)} (${exemption.source}): ${clean(exemption.reason, 200)}`);
+  }
   for (const exemption of cluster.exemptionsExpiring) {
     lines.push(`      Exemption ends ${clean(exemption.until, 10)} (${plural(exemption.daysLeft, "day")} left): ${exemption.ruleId} (${exemption.source}): ${clean(exemption.reason, 200)}`);
   }
@@ -229,6 +232,7 @@ function htmlCluster(cluster: DigestCluster, position: number): string {
     ["Endpoint", htmlFindings(cluster.endpoint)],
     ["FAIL", htmlFindings(cluster.failing)],
     ["Could not evaluate", htmlFindings(cluster.errors)],
+    ["Exempt", cluster.exempt.map((exemption) => `<li><b>${html(exemption.severity)}</b> ${html(exemption.ruleId)} until ${html(exemption.until)} (${html(exemption.source)}): ${html(exemption.reason)}</li>`).join("")],
     [
       "Exemptions ending within 14 days",
       cluster.exemptionsExpiring.map((exemption) => `<li>${html(exemption.ruleId)} until ${html(exemption.until)} (${html(exemption.daysLeft)} days, ${html(exemption.source)}): ${html(exemption.reason)}</li>`).join(""),

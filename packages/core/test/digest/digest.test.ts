@@ -219,6 +219,21 @@ describe("buildDigest", () => {
   });
 });
 
+describe("exempt clusters", () => {
+  it("shows every exemption in force with its severity, until and reason, not a blank row", () => {
+    const exemption = { until: "2027-06-30", reason: "vendor-managed ingress, reviewed", source: "policy" as const, expired: false };
+    const ingress = swept("vendor-ingress", "eu-west-1", "1.34", [
+      finding("vendor-ingress", "eu-west-1", "endpoint-public-access", "EXEMPT", "CRITICAL", { exemption }),
+      finding("vendor-ingress", "eu-west-1", "endpoint-private-access", "PASS"),
+    ]);
+    const { report } = buildDigest({ sweep: sweepOf([ingress]), policy: defaultPolicy(), now: NOW });
+    const cluster = report.clusters[0]!;
+    expect(cluster.exempt).toEqual([{ ruleId: "endpoint-public-access", severity: "CRITICAL", until: "2027-06-30", reason: "vendor-managed ingress, reviewed", source: "policy", daysLeft: 205 }]);
+    expect(digestText(renderDigest(report).payload)).toContain("      Exempt: CRITICAL endpoint-public-access until 2027-06-30 (policy): vendor-managed ingress, reviewed");
+    expect(digestHtml(report)).toContain("<li><b>CRITICAL</b> endpoint-public-access until 2027-06-30 (policy): vendor-managed ingress, reviewed</li>");
+  });
+});
+
 describe("rendering", () => {
   const { report } = buildDigest({ sweep: fleet(), previous: LAST_WEEK, policy: defaultPolicy(), now: NOW });
 
