@@ -176,7 +176,7 @@ export function digestText(summary: DigestSummary): string {
     section("Versions upgraded:", changes.upgraded, totals.upgraded, (item) => `${refLine(item)} ${clean(item.from ?? "?", 20)} -> ${clean(item.to ?? "?", 20)}`, "upgrades");
     if (totals.opened + totals.closed + totals.added + totals.removed + totals.upgraded === 0) lines.push("  nothing changed");
   }
-  lines.push("", "Clusters, most urgent first (unsupported, then days to end of support, then severity):");
+  lines.push("", "Clusters, most urgent first (unsupported, then the worst open finding, then days to end of support):");
   summary.clusters.forEach((cluster, index) => lines.push(...clusterLines(cluster, index + 1)));
   lines.push(...moreLine(summary.clusters.length, totals.clusters, "clusters"));
   lines.push("", summary.reportUri ? `Full report: ${summary.reportUri} (HTML; JSON beside it)` : "Full report: not stored (no report bucket configured).");
