@@ -47,6 +47,7 @@ function usage(): string {
     ...lines,
     "",
     "Run `eks-warden help <command>` (or `eks-warden <command> --help`) for a command's options; `eks-warden --version` for the version.",
+    "Tables are coloured on a terminal; --no-color (or NO_COLOR) turns that off, FORCE_COLOR turns it on elsewhere.",
   ].join("\n");
 }
 
@@ -61,7 +62,10 @@ function unknownCommand(name: string): string {
   return `eks-warden: unknown command ${JSON.stringify(name)}; ${hint}\n`;
 }
 
-export async function main(argv: readonly string[]): Promise<number> {
+export async function main(args: readonly string[]): Promise<number> {
+  // --no-color, anywhere on the line, is NO_COLOR for every command (output/colour.ts).
+  const argv = args.filter((arg) => arg !== "--no-color");
+  if (argv.length !== args.length) process.env["NO_COLOR"] = "1";
   const [first, ...others] = argv;
   if (first === "--version" || first === "-V" || first === "version") {
     process.stdout.write(`${version()}\n`);

@@ -234,6 +234,36 @@ describe.concurrent("eks-warden evaluate on bad input exits 2 with a one-line re
   });
 });
 
+describe("colour", () => {
+  /** The command as a person runs it, with the environment given (and none of the test run's NO_COLOR). */
+  function coloured(args: readonly string[], env: Record<string, string>): Promise<Run> {
+    const { NO_COLOR: _noColour, FORCE_COLOR: _force, ...base } = process.env;
+    return new Promise((resolve) => {
+      execFile(process.execPath, ["--import", "tsx", "packages/cli/src/main.ts", ...args], { cwd: repo, env: { ...base, ...env } }, (error, stdout, stderr) => {
+        resolve({ code: error === null ? 0 : typeof error.code === "number" ? error.code : -1, stdout, stderr });
+      });
+    });
+  }
+  const args = ["evaluate", "--cluster", OPEN_WORLD, "--versions", VERSIONS, "--now", NOW];
+  const ESCAPE = "\u001b[";
+
+  it("colours statuses and severities when asked, without moving a column", async () => {
+    const [plain, forced] = await Promise.all([coloured(args, {}), coloured(args, { FORCE_COLOR: "1" })]);
+    expect(plain.stdout).not.toContain(ESCAPE);
+    expect(forced.stdout).toContain(`${ESCAPE}1;31mFAIL`);
+    expect(forced.stdout).toContain(`${ESCAPE}1;31mCRITICAL`);
+    expect(forced.stdout.replace(/\u001b\[[0-9;]*m/g, "")).toBe(plain.stdout);
+  });
+
+  it("stays plain in a pipe, under NO_COLOR, and with --no-color", async () => {
+    const runs = await Promise.all([coloured(args, { FORCE_COLOR: "1", NO_COLOR: "1" }), coloured([...args, "--no-color"], { FORCE_COLOR: "1" }), coloured(args, {})]);
+    for (const run of runs) {
+      expect(run.code).toBe(1);
+      expect(run.stdout).not.toContain(ESCAPE);
+    }
+  });
+});
+
 describe("eks-warden entry points", () => {
   it("runs through the installed bin script (tsx registered by the script itself)", async () => {
     const run = await warden(["evaluate", "--cluster", PRIVATE_ONLY, "--versions", VERSIONS, "--now", NOW, "--format", "json"], ["packages/cli/bin/eks-warden.js"]);

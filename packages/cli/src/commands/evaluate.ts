@@ -4,6 +4,7 @@
 // a bad argument or file exits 2 with a one-line reason on stderr.
 import { oneLine, parseIsoDate, evaluate, sortWorstFirst, type Gate, rules, normaliseCluster, normaliseVersionCatalogue } from "@eks-warden/core";
 import type { ClusterSnapshot, Finding, Policy, VersionCatalogue } from "@eks-warden/core";
+import { paletteFor, type Palette } from "../output/colour.ts";
 import { choiceOption, CliInputError, GATE_OPTIONS, gateExitCode, gateOption, gateUsage, interpretOption, parseCommandLine, readJsonOption, readPolicyOption, type Command } from "./command.ts";
 
 /** The rules a DescribeCluster record (with the version catalogue) can feed: those reading nothing else. */
@@ -110,7 +111,7 @@ function renderJson(snapshot: ClusterSnapshot, findings: readonly Finding[]): st
   return `${JSON.stringify(output, null, 2)}\n`;
 }
 
-function renderTable(snapshot: ClusterSnapshot, findings: readonly Finding[], now: Date): string {
+function renderTable(snapshot: ClusterSnapshot, findings: readonly Finding[], now: Date, palette: Palette): string {
   const rows = sortWorstFirst(findings);
   const statusWidth = Math.max(6, ...rows.map((finding) => finding.status.length));
   const severityWidth = Math.max(8, ...rows.map((finding) => finding.severity.length));
@@ -119,9 +120,13 @@ function renderTable(snapshot: ClusterSnapshot, findings: readonly Finding[], no
   const line = (status: string, severity: string, rule: string, text: string) =>
     `${status.padEnd(statusWidth)}  ${severity.padEnd(severityWidth)}  ${rule.padEnd(ruleWidth)}  ${text}`.trimEnd();
 
+  // Padded before it is coloured, so the escape codes take no column.
+  const coloured = (finding: Finding) =>
+    `${palette.status(finding.status.padEnd(statusWidth), finding.status)}  ${palette.severity(finding.severity.padEnd(severityWidth), finding.severity)}  ${finding.ruleId.padEnd(ruleWidth)}  ${oneLine(finding.message, 1000)}`.trimEnd();
+
   const out = [`Cluster ${snapshot.arn} (${snapshot.status}), evaluated at ${now.toISOString()}`, "", line("STATUS", "SEVERITY", "RULE", "FINDING")];
   for (const finding of rows) {
-    out.push(line(finding.status, finding.severity, finding.ruleId, oneLine(finding.message, 1000)));
+    out.push(coloured(finding));
     if (finding.exemption) {
       const { until, reason, source, expired } = finding.exemption;
       out.push(`${indent}${expired ? "exemption expired" : "exempt"} until ${until} (${source}): ${oneLine(reason, 300)}`);
@@ -147,7 +152,7 @@ export const command: Command = {
       process.stderr.write("eks-warden evaluate: no --versions file: the version rules report ERROR (give DescribeClusterVersions output, e.g. from `aws eks describe-cluster-versions`)\n");
     }
     const findings = evaluate(snapshot, policy, { now: options.now, ...(versions !== undefined && { versions }) }, RECORD_RULES);
-    process.stdout.write(options.format === "json" ? renderJson(snapshot, findings) : renderTable(snapshot, findings, options.now));
+    process.stdout.write(options.format === "json" ? renderJson(snapshot, findings) : renderTable(snapshot, findings, options.now, paletteFor(process.stdout)));
     return gateExitCode("evaluate", findings, options.gate);
   },
 };

@@ -12,6 +12,7 @@ import { evaluate, type Gate, AccountUnreachable, WardenError, readsFor, ruleByI
 import type { ClusterIdentity, DataKind, Finding, Policy, Rule } from "@eks-warden/core";
 import { contextOf, type CollectedCluster } from "@eks-warden/core/pipeline";
 import { inPool, listFleet, type FleetListing, type RegionOutcome } from "@eks-warden/core/sweep";
+import { paletteFor } from "../output/colour.ts";
 import { renderScanJson, renderScanTable, summaryLine, type ScanReport } from "../output/scan-report.ts";
 import { toSarif, type ScannedCluster, type ScanProblem } from "../output/sarif.ts";
 import { choiceOption, CliInputError, GATE_OPTIONS, gateExitCode, gateOption, gateUsage, oneLine, parseCommandLine, readPolicyOption, type Command } from "./command.ts";
@@ -284,7 +285,7 @@ export const command: Command = {
       return 0;
     }
     const { report, exitCode } = await scan(options);
-    if (options.format === "table") process.stdout.write(renderScanTable(report));
+    if (options.format === "table") process.stdout.write(renderScanTable(report, paletteFor(process.stdout)));
     else if (options.format === "json") process.stdout.write(renderScanJson(report));
     else {
       const sarif = toSarif({ rules: options.rules, clusters: report.clusters, problems: report.problems, toolVersion: toolVersion(), startedAt: report.startedAt, endedAt: new Date() });

@@ -1,7 +1,10 @@
 // `eks-warden scan` output for people (table) and programs (json). SARIF is in sarif.ts.
-import { oneLine, worstFirst } from "@eks-warden/core";
-import type { ClusterIdentity, Finding, FindingStatus } from "@eks-warden/core";
+import { oneLine, SEVERITIES, STATUSES, worstFirst, type ClusterIdentity, type Finding, type FindingStatus, type Severity } from "@eks-warden/core";
+import { PLAIN, type Palette } from "./colour.ts";
 import type { ScannedCluster, ScanProblem } from "./sarif.ts";
+
+const isStatus = (cell: string): cell is FindingStatus => (STATUSES as readonly string[]).includes(cell);
+const isSeverity = (cell: string): cell is Severity => (SEVERITIES as readonly string[]).includes(cell);
 
 export interface ScanReport {
   /** The caller's own account. */
@@ -36,7 +39,7 @@ function ofAccounts(report: ScanReport): string {
 }
 
 /** Worst first across clusters; PASS and NOT_APPLICABLE findings are only counted (a scan of 50 clusters must stay readable). */
-export function renderScanTable(report: ScanReport): string {
+export function renderScanTable(report: ScanReport, palette: Palette = PLAIN): string {
   // Across accounts the same cluster name may recur: the table then says whose each cluster is.
   const byAccount = report.memberAccounts.length > 0;
   const rows: string[][] = [];
@@ -60,13 +63,22 @@ export function renderScanTable(report: ScanReport): string {
   const header = byAccount ? ["CLUSTER", "ACCOUNT", "REGION", "STATUS", "SEVERITY", "FINDING"] : ["CLUSTER", "REGION", "STATUS", "SEVERITY", "FINDING"];
   const last = header.length - 1;
   const widths = header.slice(0, last).map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)));
+  const statusColumn = header.indexOf("STATUS");
+  const severityColumn = header.indexOf("SEVERITY");
+  // Padded before it is coloured, so the escape codes take no column; the header stays plain.
+  const colour = (cell: string, column: number): string => {
+    if (column === statusColumn && isStatus(cell)) return palette.status(cell.padEnd(widths[column]!), cell);
+    if (column === severityColumn && isSeverity(cell)) return palette.severity(cell.padEnd(widths[column]!), cell);
+    return column < last ? cell.padEnd(widths[column]!) : cell;
+  };
   const format = (row: readonly string[]) => row.map((cell, column) => (column < last ? cell.padEnd(widths[column]!) : cell)).join("  ").trimEnd();
+  const formatColoured = (row: readonly string[]) => row.map(colour).join("  ").trimEnd();
   const indent = " ".repeat(widths.reduce((sum, width) => sum + width + 2, 0));
   const out = [`EKS Warden scan${ofAccounts(report)}, ${report.startedAt.toISOString()}`, ""];
   if (rows.length > 0) {
     out.push(format(header));
     rows.forEach((row, index) => {
-      out.push(format(row));
+      out.push(formatColoured(row));
       for (const note of notes.get(index) ?? []) out.push(`${indent}${note}`);
     });
     out.push("");
