@@ -65,7 +65,7 @@ describe("eks-warden serve", () => {
 
     serve.child.kill("SIGINT");
     const code = await serve.exited;
-    expect(code).toBe(0);
+    expect(code).toBe(130);
     expect(serve.output()).toContain("SIGINT: stopping the simulator, the SNS/SQS emulator and DynamoDB Local");
     expect(dynamoDbLocalProcesses(dynamoPort)).toEqual([]);
     expect(await listening(simulatorUrl)).toBe(false);
@@ -82,7 +82,7 @@ describe("eks-warden serve and SIGTERM", () => {
       const dynamoPort = new URL(/DynamoDB Local: (http:\/\/\S+)/.exec(serve.output())![1]!).port;
       expect(dynamoDbLocalProcesses(dynamoPort).length).toBeGreaterThan(0);
       serve.child.kill("SIGTERM");
-      expect(await serve.exited).toBe(0);
+      expect(await serve.exited).toBe(143);
       expect(serve.output()).toContain("SIGTERM: stopping");
       expect(dynamoDbLocalProcesses(dynamoPort)).toEqual([]);
     } finally {

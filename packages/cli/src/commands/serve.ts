@@ -2,6 +2,7 @@
 // the real handlers publish stream to the terminal. Ctrl-C (SIGINT) or SIGTERM stops all of it: the simulator, the
 // SNS/SQS emulator and DynamoDB Local's JVM (the embedded harness also kills the JVM's process group if this process
 // dies without a chance to clean up).
+import { constants } from "node:os";
 import { fileURLToPath } from "node:url";
 import { SETTLE_QUEUE } from "@eks-warden/core/deployment";
 import { startLocalSystem, type LocalSystem } from "@eks-warden/local";
@@ -76,7 +77,8 @@ export const command: Command = {
       write(`\n${signal}: stopping the simulator, the SNS/SQS emulator and DynamoDB Local\n`);
       stopping ??= (system?.stop() ?? Promise.resolve()).then(() => {
         write("stopped\n");
-        finish(0);
+        // The shell's convention for a process ended by a signal: 128 + its number (130 for Ctrl-C, 143 for SIGTERM).
+        finish(128 + constants.signals[signal]);
       });
     };
     process.on("SIGINT", stop);
