@@ -102,6 +102,13 @@ export class AccessDenied extends WardenError {
   }
 }
 
+/** A message for a topic the publisher was not given (its ARN is not configured): a setup problem, never dropped. */
+export class TopicNotConfigured extends WardenError {
+  constructor(readonly topic: string) {
+    super(`no ${topic} topic is configured for this publisher: the message for the ${topic} topic was not sent`);
+  }
+}
+
 /** Another evaluation of the same cluster wrote first: re-read and recompute. */
 export class StateConflict extends WardenError {
   constructor(readonly clusterArn: string, options?: { cause?: unknown }) {

@@ -68,7 +68,7 @@ export const EKS_REMEDIATION_ACTIONS = ["eks:UpdateClusterConfig"] as const;
  * ConditionCheckItem: the store writes no ConditionCheck item (its conditions ride on the writes themselves). */
 export const STATE_TABLE_ACTIONS = ["dynamodb:Query", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"] as const;
 
-/** SnsNotifier, on the alerts topic (and kms:GenerateDataKey/Decrypt on its key when the topic is encrypted). */
+/** SnsPublisher, on the alerts topic (and kms:GenerateDataKey/Decrypt on its key when the topic is encrypted). */
 export const ALERTS_TOPIC_ACTIONS = ["sns:Publish"] as const;
 
 /** SqsSettleQueue, on the settle queue: cluster-event queues the first check, settle re-queues its own. */

@@ -32,7 +32,7 @@ async function deadLetter(record: SQSRecord): Promise<void> {
   logger.appendKeys(keys);
   try {
     // The health topic only: the alerts topic carries compliance alerts, and its subscribers filter on them.
-    await publishNotice(renderDeadLetterAlert(report, { queueName: route.archiveName, retentionDays: DEAD_LETTER_QUEUES.retentionDays }), { health: targets().health });
+    await publishNotice(renderDeadLetterAlert(report, { queueName: route.archiveName, retentionDays: DEAD_LETTER_QUEUES.retentionDays }), targets().publisher, { alerts: false });
     await route.archive.keep({ body: record.body, attributes: archivedAttributes(message) });
     metrics.addMetric("DeadLetterAlertPublished", MetricUnit.Count, 1);
     logger.info("dead letter reported and archived", { eventName: report.eventName, archive: route.archiveName });

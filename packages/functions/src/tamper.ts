@@ -19,7 +19,8 @@ async function tamper(event: unknown): Promise<{ kind: string; alerts: string }>
   const call = heartbeat ? undefined : readTamperCall(event);
   if (call) logger.appendKeys({ call: call.call, resource: call.resource, actor: call.actor, ...(call.eventId && { eventId: call.eventId }) });
   const notice = call ? renderTamperAlert(call) : renderHeartbeat(event, new Date());
-  const result = await publishNotice(notice, targets());
+  const { publisher, alerts } = targets();
+  const result = await publishNotice(notice, publisher, { alerts });
   if (result.alerts === "failed") {
     logger.error("the alerts topic refused the notice; the health topic has it", { error: result.alertsError });
     metrics.addMetric("AlertsTopicPublishFailed", MetricUnit.Count, 1);

@@ -1,7 +1,7 @@
 // Cold-start configuration of the real-time handlers: what a deployment mistake looks like in the logs.
 import { describe, expect, it } from "vitest";
 import { Logger } from "@aws-lambda-powertools/logger";
-import { PolicyError } from "@eks-warden/core";
+import { PolicyError, TopicNotConfigured } from "@eks-warden/core";
 import { ConfigurationError, depsFromEnvironment, policyFromEnvironment } from "../src/lib/runtime.ts";
 
 const complete = {
@@ -64,6 +64,8 @@ describe("history retention", () => {
   it("names a missing health topic for the tamper function", async () => {
     const { noticeTargetsFromEnvironment } = await import("../src/lib/notice-targets.ts");
     expect(() => noticeTargetsFromEnvironment({ ALERTS_TOPIC_ARN: complete.ALERTS_TOPIC_ARN })).toThrow("environment variable HEALTH_TOPIC_ARN is missing");
-    expect(Object.keys(noticeTargetsFromEnvironment({ HEALTH_TOPIC_ARN: "arn:aws:sns:eu-west-1:111122223333:health", AWS_REGION: "eu-west-1" })).sort()).toEqual(["health"]);
+    const healthOnly = noticeTargetsFromEnvironment({ HEALTH_TOPIC_ARN: "arn:aws:sns:eu-west-1:111122223333:health", AWS_REGION: "eu-west-1" });
+    expect(healthOnly.alerts).toBe(false);
+    await expect(healthOnly.publisher.publish("alerts", { subject: "s", message: "{}", messageStructure: "json", attributes: {} })).rejects.toBeInstanceOf(TopicNotConfigured);
   });
 });

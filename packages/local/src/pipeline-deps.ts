@@ -4,7 +4,7 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { EKSClient } from "@aws-sdk/client-eks";
 import { SNSClient } from "@aws-sdk/client-sns";
 import { SQSClient } from "@aws-sdk/client-sqs";
-import { DynamoStateStore, EksCollector, SnsNotifier, SqsSettleQueue } from "@eks-warden/core/aws";
+import { DynamoStateStore, EksCollector, SnsPublisher, SqsSettleQueue } from "@eks-warden/core/aws";
 import type { AccountCredentials } from "@eks-warden/core/aws";
 import type { PipelineDeps } from "@eks-warden/core/pipeline";
 import { parsePolicy } from "@eks-warden/core";
@@ -63,7 +63,7 @@ export function localPipelineDeps(context: PipelineDepsContext, options: Pipelin
     policy: parsePolicy(context.policy),
     store,
     remediation: { store, eks, roleArn: context.remediationRoleArn },
-    notifier: new SnsNotifier({ topicArn: context.topicArn, client: clients.sns }),
+    publisher: new SnsPublisher({ topics: { alerts: context.topicArn }, client: clients.sns }),
     settleQueue: new SqsSettleQueue({ queueUrl: context.settleQueueUrl, client: clients.sqs }),
     eks,
     now: options.now ?? (() => new Date()),

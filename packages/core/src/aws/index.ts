@@ -5,6 +5,6 @@ export { DynamoStateStore, eventKey } from "./dynamodb.ts";
 export { EksCollector } from "./eks.ts";
 export { ClusterInventory } from "./inventory.ts";
 export { S3ReportStore } from "./s3.ts";
-export { SnsNotifier } from "./sns.ts";
+export { SnsPublisher } from "./sns.ts";
 export { SqsDeadLetterArchive, SqsSettleQueue } from "./sqs.ts";
 export { type AccountCredentials, memberAccountsOf, policyAccountCredentials, StsIdentity } from "./sts.ts";

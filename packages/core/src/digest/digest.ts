@@ -10,16 +10,11 @@ import type { DigestSnapshotStore, ReportStore } from "./model.ts";
 import type { DigestReport } from "../voice/digest-report.ts";
 import { digestHtml, renderDigest, type RenderedDigest } from "../voice/digest.ts";
 
-/** What the digest publishes with (SnsNotifier): any attributes, MessageStructure json. */
-export interface DigestPublisher {
-  publish(message: Pick<RenderedDigest, "subject" | "message" | "messageStructure" | "attributes">): Promise<void>;
-}
-
+/** The sweep's ports and the digest's stores; the digest goes out through the same publisher, to "alerts" (kind=digest). */
 export interface DigestDeps extends SweepDeps {
   readonly snapshots: DigestSnapshotStore;
   /** Absent: no report bucket (the CLI prints instead). */
   readonly reports?: ReportStore;
-  readonly publisher: DigestPublisher;
 }
 
 export interface DigestOutcome {
@@ -48,7 +43,7 @@ export async function runDigest(deps: DigestDeps, options: SweepOptions): Promis
   }
   await deps.snapshots.saveDigest(snapshot);
   const rendered = renderDigest(report, reportUri);
-  await deps.publisher.publish(rendered);
+  await deps.publisher.publish("alerts", rendered);
   deps.logger.info("digest published", { week: report.week, clusters: report.headline.clusters, bytes: Buffer.byteLength(rendered.message), shown: rendered.payload.clusters.length, ...(reportUri ? { reportUri } : {}) });
   return { sweep, report, rendered, ...(reportUri ? { reportUri } : {}) };
 }

@@ -204,7 +204,7 @@ async function publishEntry(deps: PipelineDeps, cluster: ClusterIdentity, entry:
   let firstFailure: unknown;
   for (const alert of entry.alerts) {
     try {
-      await deps.notifier.publish(alert);
+      await deps.publisher.publish("alerts", alert);
       deps.logger.info("alert published", { clusterArn: cluster.arn, ruleId: alert.attributes.ruleId, transition: alert.attributes.transition, severity: alert.attributes.severity, subject: alert.subject });
     } catch (error) {
       deps.logger.error("alert could not be published: kept in the outbox for the retry", { clusterArn: cluster.arn, ruleId: alert.attributes.ruleId, transition: alert.attributes.transition, error });

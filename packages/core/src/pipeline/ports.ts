@@ -2,6 +2,7 @@
 // local stack); in-memory versions implement them for fast tests. The use-cases never see an SDK.
 
 import type { RenderedAlert } from "../voice/alert.ts";
+import type { Publisher } from "../voice/envelope.ts";
 import type { AddonVersionInfo, AlertCause, AmiReleases, ClusterIdentity, ClusterSnapshot, DataKind, EvaluationContext, FindingStatus, Policy, Rule, Severity, TagGrant, VersionCatalogue } from "../model.ts";
 import type { RecordWrite, StatePlan, StoredRuleState, TransitionKind } from "../state/transitions.ts";
 import type { RemediationMessage } from "../remediation/messages.ts";
@@ -33,7 +34,7 @@ export interface HistoryEntry {
   };
 }
 
-/** What the notifier publishes: a rendered alert (see voice/alert.ts). */
+/** What the publisher sends to the alerts topic: a rendered alert (see voice/alert.ts). */
 export type OutboxAlert = Pick<RenderedAlert, "subject" | "message" | "messageStructure" | "attributes">;
 
 /** Alerts written with the state change that caused them and not yet confirmed published (the outbox). */
@@ -96,10 +97,6 @@ export interface StateStore {
   recordTagGrant(clusterArn: string, grant: TagGrant): Promise<void>;
   /** The recorded setting of the exemption tag, if any. */
   readTagGrant(clusterArn: string): Promise<TagGrant | undefined>;
-}
-
-export interface Notifier {
-  publish(alert: OutboxAlert): Promise<void>;
 }
 
 /** What a use-case plans for one cluster (pipeline/judgement.ts commits it): the records, the history entry, the alerts. */
@@ -214,7 +211,8 @@ export const DEFAULT_PIPELINE_SETTINGS: PipelineSettings = {
 
 export interface PipelineDeps {
   readonly store: StateStore;
-  readonly notifier: Notifier;
+  /** Every message, to the topic it names: the use-cases speak on "alerts" (voice/envelope.ts). */
+  readonly publisher: Publisher;
   readonly eks: EksPort;
   readonly settleQueue: SettleQueue;
   readonly policy: Policy;

@@ -77,7 +77,7 @@ export function actingRoleArn(deps: Pick<PipelineDeps, "policy" | "remediation">
 async function publish(deps: RemediatingDeps, input: Omit<RemediationAlertInput, "at" | "roleArn">): Promise<void> {
   const roleArn = actingRoleArn(deps, input.cluster);
   const alert = renderRemediationAlert({ ...input, ...(roleArn ? { roleArn } : {}), at: deps.now() });
-  await deps.notifier.publish(alert);
+  await deps.publisher.publish("alerts", alert);
   deps.logger.info("remediation alert published", { clusterArn: input.cluster.arn, outcome: input.outcome, subject: alert.subject });
 }
 

@@ -313,7 +313,7 @@ export async function runSweep(deps: SweepDeps, options: SweepOptions): Promise<
 
   for (const account of unreachableAccounts) {
     try {
-      await deps.notifier.publish(renderAccountUnreachable(account, options.regions, deps.now()));
+      await deps.publisher.publish("alerts", renderAccountUnreachable(account, options.regions, deps.now()));
       alertsPublished += 1;
     } catch (error) {
       deps.logger.error("the unreadable account's alert could not be published", { account: account.account, error: describeError(error) });

@@ -1,5 +1,5 @@
 // @eks-warden/core/tamper: the monitor's watch on itself: tamper calls, the heartbeat, dead letters.
 
 export { archivedAttributes, type DeadLetterMessage, readDeadLetter } from "./dead-letter.ts";
-export { isScheduledEvent, type NoticeTargets, publishNotice, readTamperCall } from "./notice.ts";
+export { isScheduledEvent, type NoticeOptions, publishNotice, readTamperCall } from "./notice.ts";
 export { matchesTamperPattern, type TamperPattern, tamperRuleIds, tamperRules } from "./pattern.ts";

@@ -4,6 +4,7 @@
 // resource names and session name), so it is read defensively: nothing is required, every string kept is made one
 // safe, bounded line (text.ts), and a record that cannot be read still alerts. Pure but for publishNotice.
 
+import type { Publisher } from "../voice/envelope.ts";
 import type { Notice, TamperCall } from "../voice/tamper.ts";
 import { safeText } from "../text.ts";
 
@@ -56,15 +57,10 @@ export function isScheduledEvent(event: unknown): boolean {
   return envelope["source"] === "aws.events" && envelope["detail-type"] === "Scheduled Event";
 }
 
-/** What a publisher takes; core/src/aws/sns.ts SnsNotifier fits (it sends whatever attributes it is given). */
-export interface NoticePublisher {
-  publish(notice: Pick<Notice, "subject" | "message" | "messageStructure" | "attributes">): Promise<void>;
-}
-
-/** Where a notice goes: the health topic must take it; the alerts topic is told too, best effort. */
-export interface NoticeTargets {
-  readonly health: NoticePublisher;
-  readonly alerts?: NoticePublisher;
+/** Where a notice goes besides the health topic, which must always take it. */
+export interface NoticeOptions {
+  /** The function has an alerts topic: the notice goes there too, best effort. */
+  readonly alerts: boolean;
 }
 
 export interface PublishResult {
@@ -74,12 +70,13 @@ export interface PublishResult {
 }
 
 /**
- * Publishes to both topics at once. The alerts topic's failure (its key disabled, say: exactly what a tamper alert
- * may be about) never stops the health one; a health failure throws, so Lambda retries the event.
+ * Publishes to the health topic and, when `options.alerts`, the alerts topic, at once. The alerts topic's failure
+ * (its key disabled, say: exactly what a tamper alert may be about) never stops the health one; a health failure
+ * throws, so Lambda retries the event.
  */
-export async function publishNotice(notice: Notice, targets: NoticeTargets): Promise<PublishResult> {
-  const [health, alerts] = await Promise.allSettled([targets.health.publish(notice), targets.alerts?.publish(notice)]);
+export async function publishNotice(notice: Notice, publisher: Publisher, options: NoticeOptions): Promise<PublishResult> {
+  const [health, alerts] = await Promise.allSettled([publisher.publish("health", notice), options.alerts ? publisher.publish("alerts", notice) : undefined]);
   if (health.status === "rejected") throw health.reason;
-  if (!targets.alerts) return { alerts: "skipped" };
+  if (!options.alerts) return { alerts: "skipped" };
   return alerts.status === "fulfilled" ? { alerts: "published" } : { alerts: "failed", alertsError: alerts.reason };
 }

@@ -40,3 +40,14 @@ export function publishedBytes(message: Pick<SnsEnvelope, "subject" | "message" 
   const attributes = Object.entries(message.attributes).reduce((sum, [name, value]) => sum + Buffer.byteLength(name) + "String".length + Buffer.byteLength(value), 0);
   return Buffer.byteLength(message.subject) + Buffer.byteLength(message.message) + attributes;
 }
+
+/** Where the monitor speaks: findings, remediation and the digest on "alerts"; its own health on "health". */
+export type Topic = "alerts" | "health";
+
+/**
+ * The one port the monitor speaks through (core/src/aws/sns.ts SnsPublisher implements it): an envelope to a topic.
+ * A publisher given no such topic throws TopicNotConfigured (errors.ts); nothing is ever dropped silently.
+ */
+export interface Publisher {
+  publish(topic: Topic, message: SnsEnvelope): Promise<void>;
+}

@@ -8,3 +8,4 @@ export { digestHtml, type DigestSummary, digestSummary, digestText, renderDigest
 export { type DigestReport } from "./digest-report.ts";
 export { remediationInputFromPayload, type RemediationPayload, remediationText } from "./remediation.ts";
 export { renderHeartbeat, renderTamperAlert } from "./tamper.ts";
+export { type Publisher, type SnsEnvelope, type Topic } from "./envelope.ts";

@@ -32,7 +32,7 @@ export interface TamperCall {
   readonly errorMessage?: string;
 }
 
-/** A message for SnsNotifier.publish: MessageStructure json, with the attributes subscribers filter on. */
+/** A message of the health topic (Publisher.publish): MessageStructure json, with the attributes subscribers filter on. */
 export interface Notice extends SnsEnvelope<NoticeAttributeName> {
   readonly text: string;
 }

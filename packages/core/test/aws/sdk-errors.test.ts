@@ -14,7 +14,7 @@ import { DynamoStateStore } from "../../src/aws/dynamodb.ts";
 import { EksCollector } from "../../src/aws/eks.ts";
 import { ACCESS_DENIED_ERRORS, CREDENTIALS_MISSING_ERRORS, THROTTLING_ERRORS, translateSdkError, type AwsService } from "../../src/aws/sdk-errors.ts";
 import { GetParametersCommand, SSMClient } from "@aws-sdk/client-ssm";
-import { SnsNotifier } from "../../src/aws/sns.ts";
+import { SnsPublisher } from "../../src/aws/sns.ts";
 import { SqsSettleQueue } from "../../src/aws/sqs.ts";
 import { SsmParameters } from "../../src/aws/ssm.ts";
 import { S3ReportStore } from "../../src/aws/s3.ts";
@@ -110,7 +110,7 @@ describe("every adapter translates through the same table", () => {
     },
     SNS: (error) => {
       mocks.sns.on(PublishCommand).rejects(error);
-      return new SnsNotifier({ topicArn: "t", client: new SNSClient({}) }).publish({ subject: "s", message: "{}", messageStructure: "json", attributes: { severity: "CRITICAL", ruleId: "r", transition: "OPENED", account: ref.account, region: ref.region, cluster: ref.name, kind: "alert" } });
+      return new SnsPublisher({ topics: { alerts: "t" }, client: new SNSClient({}) }).publish("alerts", { subject: "s", message: "{}", messageStructure: "json", attributes: { severity: "CRITICAL", ruleId: "r", transition: "OPENED", account: ref.account, region: ref.region, cluster: ref.name, kind: "alert" } });
     },
     SQS: (error) => {
       mocks.sqs.on(SendMessageCommand).rejects(error);

@@ -3,9 +3,9 @@ import { afterEach, describe, expect, it } from "vitest";
 import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
 import { SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { mockClient } from "aws-sdk-client-mock";
-import { SnsNotifier } from "../../src/aws/sns.ts";
+import { SnsPublisher } from "../../src/aws/sns.ts";
 import { SqsSettleQueue } from "../../src/aws/sqs.ts";
-import { ServiceUnavailable, Throttled } from "../../src/errors.ts";
+import { ServiceUnavailable, Throttled, TopicNotConfigured } from "../../src/errors.ts";
 import type { SettleMessage } from "../../src/pipeline/ports.ts";
 
 const sns = mockClient(SNSClient);
@@ -31,10 +31,10 @@ const message: SettleMessage = {
   cause: {},
 };
 
-describe("SnsNotifier", () => {
+describe("SnsPublisher", () => {
   it("publishes with MessageStructure json and every attribute as a String", async () => {
     sns.on(PublishCommand).resolves({ MessageId: "m-1" });
-    await new SnsNotifier({ topicArn: "arn:aws:sns:eu-west-1:111122223333:alerts", client: new SNSClient({}) }).publish(alert);
+    await new SnsPublisher({ topics: { alerts: "arn:aws:sns:eu-west-1:111122223333:alerts" }, client: new SNSClient({}) }).publish("alerts", alert);
     const input = sns.commandCalls(PublishCommand)[0]!.args[0].input;
     expect(input).toMatchObject({ TopicArn: "arn:aws:sns:eu-west-1:111122223333:alerts", Subject: alert.subject, MessageStructure: "json" });
     expect(input.MessageAttributes?.severity).toEqual({ DataType: "String", StringValue: "CRITICAL" });
@@ -42,14 +42,31 @@ describe("SnsNotifier", () => {
   });
 
   it("translates throttling and other failures, keeping the cause", async () => {
-    const notifier = new SnsNotifier({ topicArn: "t", client: new SNSClient({}) });
+    const publisher = new SnsPublisher({ topics: { alerts: "t" }, client: new SNSClient({}) });
     sns.on(PublishCommand).rejects(Object.assign(new Error("slow"), { name: "ThrottledException" }));
-    await expect(notifier.publish(alert)).rejects.toBeInstanceOf(Throttled);
+    await expect(publisher.publish("alerts", alert)).rejects.toBeInstanceOf(Throttled);
     const notFound = Object.assign(new Error("Topic does not exist"), { name: "NotFoundException" });
     sns.on(PublishCommand).rejects(notFound);
-    const error = await notifier.publish(alert).catch((caught: unknown) => caught);
+    const error = await publisher.publish("alerts", alert).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(ServiceUnavailable);
     expect((error as Error).cause).toBe(notFound);
+  });
+
+  it("publishes each topic to its own ARN through one client", async () => {
+    sns.on(PublishCommand).resolves({ MessageId: "m-1" });
+    const publisher = new SnsPublisher({ topics: { alerts: "arn:aws:sns:eu-west-1:111122223333:alerts", health: "arn:aws:sns:eu-west-1:111122223333:health" }, client: new SNSClient({}) });
+    await publisher.publish("health", alert);
+    await publisher.publish("alerts", alert);
+    expect(sns.commandCalls(PublishCommand).map((call) => call.args[0].input.TopicArn)).toEqual(["arn:aws:sns:eu-west-1:111122223333:health", "arn:aws:sns:eu-west-1:111122223333:alerts"]);
+  });
+
+  it("refuses a topic it was not given, naming it, and calls nothing", async () => {
+    const alertsOnly = new SnsPublisher({ topics: { alerts: "arn:aws:sns:eu-west-1:111122223333:alerts" }, client: new SNSClient({}) });
+    const error = await alertsOnly.publish("health", alert).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(TopicNotConfigured);
+    expect(error).toMatchObject({ topic: "health", message: expect.stringContaining("no health topic is configured") });
+    await expect(new SnsPublisher({ topics: {}, client: new SNSClient({}) }).publish("alerts", alert)).rejects.toBeInstanceOf(TopicNotConfigured);
+    expect(sns.commandCalls(PublishCommand)).toEqual([]);
   });
 });
 

@@ -363,7 +363,6 @@ describe("runDigest", () => {
     base.eks.clusters.set(cluster.arn, clusterRecord(cluster, OPEN));
     const saved: DigestSnapshot[] = [];
     const objects = new Map<string, string>();
-    const published: { subject: string; attributes: Readonly<Record<string, string>> }[] = [];
     const deps: DigestDeps = {
       ...base,
       inventory: { clusters: async () => [cluster], account: async () => ACCOUNT },
@@ -380,9 +379,9 @@ describe("runDigest", () => {
               },
             },
           }),
-      publisher: { publish: async (message) => void published.push(message) },
     };
-    return { deps, saved, objects, published, base };
+    // One publisher for the sweep's alerts and the digest: every message it took, with its topic.
+    return { deps, saved, objects, published: base.publisher.published, base };
   }
 
   it("sweeps, stores the report (JSON and HTML), keeps this week's snapshot and publishes kind=digest", async () => {
@@ -392,7 +391,9 @@ describe("runDigest", () => {
     expect([...objects.keys()]).toEqual(["digests/2026-W50.json", "digests/2026-W50.html"]);
     expect(JSON.parse(objects.get("digests/2026-W50.json")!).clusters).toHaveLength(1);
     expect(saved.map((snapshot) => snapshot.week)).toEqual(["2026-W50"]);
-    expect(published.map((message) => message.attributes.kind)).toEqual(["digest"]);
+    // One digest, to the alerts topic, after the sweep's own alerts.
+    expect(published.filter(({ message }) => message.attributes.kind === "digest").map(({ topic }) => topic)).toEqual(["alerts"]);
+    expect(published.at(-1)?.message.attributes.kind).toBe("digest");
     expect(outcome.rendered.text).toContain("Endpoint: CRITICAL endpoint-public-access");
   });
 
@@ -400,7 +401,7 @@ describe("runDigest", () => {
     const failing = digestWorld({ reportsFail: true });
     const outcome = await runDigest(failing.deps, { regions: ["eu-west-1"] });
     expect(outcome.reportUri).toBeUndefined();
-    expect(failing.published).toHaveLength(1);
+    expect(failing.published.filter(({ message }) => message.attributes.kind === "digest")).toHaveLength(1);
     expect(failing.base.logger.lines.some((line) => line.message.startsWith("the full report could not be stored"))).toBe(true);
     const none = digestWorld({ reports: false });
     expect((await runDigest(none.deps, { regions: ["eu-west-1"] })).rendered.text).toContain("Full report: not stored");

@@ -58,7 +58,7 @@ describe("intents that cannot be judged", () => {
     const outcome = await handleClusterEvent(openUpdate(), w);
     expect(outcome).toMatchObject({ status: "settling" });
     expect(w.settleQueue.messages).toHaveLength(1);
-    expect(w.notifier.alerts.map((alert) => alert.subject)).toEqual(["[CRITICAL] [CHANGE IN PROGRESS] lab (eu-west-1): EKS API endpoint opening to 0.0.0.0/0"]);
+    expect(w.publisher.alerts.map((alert) => alert.subject)).toEqual(["[CRITICAL] [CHANGE IN PROGRESS] lab (eu-west-1): EKS API endpoint opening to 0.0.0.0/0"]);
     expect(w.store.history.at(-1)?.note).toMatch(/judged from the CloudTrail event alone/);
     expect(w.logger.lines.some((line) => line.message.startsWith("live cluster unreadable"))).toBe(true);
     expect(await w.store.claimEvent("open", w.now())).toBe("duplicate");
@@ -70,7 +70,7 @@ describe("intents that cannot be judged", () => {
     // The request turns public access on without CIDRs: AWS's 0.0.0.0/0 is the worst case.
     const requestOnly = record("UpdateClusterConfig", { name: "lab", resourcesVpcConfig: { endpointPublicAccess: true } }, { update: { id: "u2", status: "InProgress" } }, "req");
     await handleClusterEvent(requestOnly, w);
-    expect(w.notifier.alerts.map((alert) => alert.attributes.ruleId)).toEqual(["endpoint-public-access"]);
+    expect(w.publisher.alerts.map((alert) => alert.attributes.ruleId)).toEqual(["endpoint-public-access"]);
     // Private access turned off while public stays unknown: only endpoint-private-access can judge it.
     const privateOff = record("UpdateClusterConfig", { name: "lab", resourcesVpcConfig: { endpointPrivateAccess: false } }, { update: { id: "u3", status: "InProgress" } }, "priv");
     await handleClusterEvent(privateOff, w);
@@ -118,7 +118,7 @@ describe("retries and failures around the store", () => {
     const w = world();
     w.eks.clusters.set(LAB.arn, clusterRecord(LAB, OPEN));
     await evaluateLive(w, LAB, { trigger: "sweep" });
-    expect(w.notifier.alerts.filter((alert) => alert.attributes.ruleId === "endpoint-public-access").map((alert) => alert.subject)).toEqual(["[CRITICAL] lab (eu-west-1): EKS API endpoint open to 0.0.0.0/0"]);
+    expect(w.publisher.alerts.filter((alert) => alert.attributes.ruleId === "endpoint-public-access").map((alert) => alert.subject)).toEqual(["[CRITICAL] lab (eu-west-1): EKS API endpoint open to 0.0.0.0/0"]);
     expect(w.store.history[0]?.cause.eventId).toBeUndefined();
     expect((await w.store.readState(LAB.arn)).every((record) => record.lastEventId === undefined)).toBe(true);
   });
@@ -131,12 +131,12 @@ describe("deliverers after the alerts topic", () => {
     const delivered: { arn: string; kind: string; notified: string[]; published: number }[] = [];
     const exporter: Deliverer = {
       async deliver(cluster, judgement) {
-        delivered.push({ arn: cluster.arn, kind: judgement.history.kind, notified: judgement.plan.notify.map((transition) => transition.ruleId), published: w.notifier.alerts.length });
+        delivered.push({ arn: cluster.arn, kind: judgement.history.kind, notified: judgement.plan.notify.map((transition) => transition.ruleId), published: w.publisher.alerts.length });
       },
     };
     await evaluateLive({ ...w, deliverers: [exporter] }, LAB, { trigger: "sweep" });
-    expect(w.notifier.alerts.map((alert) => alert.attributes.ruleId)).toContain("endpoint-public-access");
-    expect(delivered).toEqual([{ arn: LAB.arn, kind: "evaluation", notified: w.notifier.alerts.map((alert) => alert.attributes.ruleId), published: w.notifier.alerts.length }]);
+    expect(w.publisher.alerts.map((alert) => alert.attributes.ruleId)).toContain("endpoint-public-access");
+    expect(delivered).toEqual([{ arn: LAB.arn, kind: "evaluation", notified: w.publisher.alerts.map((alert) => alert.attributes.ruleId), published: w.publisher.alerts.length }]);
 
     const failing: Deliverer = {
       async deliver() {
@@ -146,7 +146,7 @@ describe("deliverers after the alerts topic", () => {
     w.eks.clusters.set(LAB.arn, clusterRecord(LAB, PRIVATE));
     await expect(evaluateLive({ ...w, deliverers: [failing, exporter] }, LAB, { trigger: "sweep" })).rejects.toThrow("export unavailable");
     expect(delivered.map((entry) => entry.notified)).toEqual([delivered[0]!.notified, ["endpoint-public-access"]]);
-    expect(w.notifier.alerts.at(-1)?.attributes.transition).toBe("RESOLVED");
+    expect(w.publisher.alerts.at(-1)?.attributes.transition).toBe("RESOLVED");
   });
 });
 
@@ -276,7 +276,7 @@ describe("a quick open-and-close", () => {
     w.eks.updates.set("u2", { status: "Successful", errors: [] });
     await handleSettleCheck(w.settleQueue.messages[0]!.message, w);
     await handleSettleCheck(w.settleQueue.messages[1]!.message, w);
-    const endpoint = w.notifier.alerts.filter((alert) => alert.attributes.ruleId === "endpoint-public-access");
+    const endpoint = w.publisher.alerts.filter((alert) => alert.attributes.ruleId === "endpoint-public-access");
     expect(endpoint.map((alert) => alert.attributes.transition)).toEqual(["OPENED", "RESOLVED"]);
     const window = endpoint[1]!;
     expect(window.subject).toBe("[RESOLVED] lab (eu-west-1): exposure window closed: EKS API endpoint not reachable from the internet");
@@ -294,7 +294,7 @@ describe("a quick open-and-close", () => {
     w.eks.updates.set("u1", { status: "Successful", errors: [] });
     w.clock.now = new Date("2026-01-05T10:05:00Z");
     await handleSettleCheck(w.settleQueue.messages[0]!.message, w);
-    const window = w.notifier.alerts.filter((alert) => alert.attributes.ruleId === "endpoint-public-access")[1]!;
+    const window = w.publisher.alerts.filter((alert) => alert.attributes.ruleId === "endpoint-public-access")[1]!;
     expect(window.text).toContain("  to at most 2026-01-05T10:05:00.000Z, closed by a change EKS Warden did not see.");
   });
 
@@ -304,7 +304,7 @@ describe("a quick open-and-close", () => {
     await handleClusterEvent(openUpdate("open"), w);
     w.eks.updates.set("u1", { status: "Failed", errors: [] });
     await handleSettleCheck(w.settleQueue.messages[0]!.message, w);
-    const endpoint = w.notifier.alerts.filter((alert) => alert.attributes.ruleId === "endpoint-public-access");
+    const endpoint = w.publisher.alerts.filter((alert) => alert.attributes.ruleId === "endpoint-public-access");
     expect(endpoint[1]!.subject).toContain("change did not take effect");
   });
 });
@@ -320,7 +320,7 @@ describe("tagging re-evaluates exemptions", () => {
     await handleClusterEvent(record("TagResource", { resourceArn: LAB.arn, tags: tag }, null, "t1"), w);
     w.eks.clusters.set(LAB.arn, clusterRecord(LAB, OPEN, { tags: {} }));
     await handleClusterEvent(record("UntagResource", { resourceArn: LAB.arn, tagKeys: ["eks-warden:exempt"] }, null, "t2"), w);
-    const endpoint = w.notifier.alerts.filter((alert) => alert.attributes.ruleId === "endpoint-public-access");
+    const endpoint = w.publisher.alerts.filter((alert) => alert.attributes.ruleId === "endpoint-public-access");
     expect(endpoint.map((alert) => alert.subject)).toEqual([
       "[CRITICAL] lab (eu-west-1): EKS API endpoint open to 0.0.0.0/0",
       "[EXEMPT CRITICAL] lab (eu-west-1): exempt until 2026-03-31: EKS API endpoint open to 0.0.0.0/0",
@@ -343,12 +343,12 @@ describe("tagging re-evaluates exemptions", () => {
     const tag = { "eks-warden:exempt": "endpoint-public-access until=2026-03-31 reason=temporary" };
     w.eks.clusters.set(LAB.arn, clusterRecord(LAB, PRIVATE, { tags: tag }));
     await handleClusterEvent(record("TagResource", { resourceArn: LAB.arn, tags: tag }, null, "t1"), w);
-    const tagAlerts = w.notifier.alerts.filter((alert) => alert.attributes.ruleId === "exemption-tag-valid");
+    const tagAlerts = w.publisher.alerts.filter((alert) => alert.attributes.ruleId === "exemption-tag-valid");
     expect(tagAlerts.map((alert) => alert.attributes.severity)).toEqual(["HIGH"]);
     expect(tagAlerts[0]!.text).toContain(`was set by ${BOB}, who is not allowed to grant exemptions`);
     // Then the opening is a plain CRITICAL change in progress.
     await handleClusterEvent(openUpdate("o1"), w);
-    expect(w.notifier.alerts.at(-1)?.subject).toBe("[CRITICAL] [CHANGE IN PROGRESS] lab (eu-west-1): EKS API endpoint opening to 0.0.0.0/0");
+    expect(w.publisher.alerts.at(-1)?.subject).toBe("[CRITICAL] [CHANGE IN PROGRESS] lab (eu-west-1): EKS API endpoint opening to 0.0.0.0/0");
   });
 
   it("an opening of an exempt cluster still sends the early alert, marked exempt, at the hidden severity", async () => {
@@ -356,12 +356,12 @@ describe("tagging re-evaluates exemptions", () => {
     const tag = { "eks-warden:exempt": "endpoint-public-access until=2026-03-31 reason=temporary" };
     w.eks.clusters.set(LAB.arn, clusterRecord(LAB, PRIVATE, { tags: tag }));
     await handleClusterEvent(record("TagResource", { resourceArn: LAB.arn, tags: tag }, null, "t1"), w);
-    const endpointAlerts = () => w.notifier.alerts.filter((alert) => alert.attributes.ruleId === "endpoint-public-access");
+    const endpointAlerts = () => w.publisher.alerts.filter((alert) => alert.attributes.ruleId === "endpoint-public-access");
     // Granting is told at once, before the exemption hides anything: at the rule's severity, naming who set it.
     expect(endpointAlerts().map((alert) => [alert.attributes.transition, alert.attributes.severity])).toEqual([["EXEMPTED", "CRITICAL"]]);
     expect(endpointAlerts()[0]!.text).toContain(`(tag, set by ${BOB}): temporary`);
     await handleClusterEvent(openUpdate("o1"), w);
-    const early = w.notifier.alerts.at(-1)!;
+    const early = w.publisher.alerts.at(-1)!;
     // Cut at SNS's 100 characters; the text says the rest.
     expect(early.subject).toBe("[EXEMPT CRITICAL] [CHANGE IN PROGRESS] lab (eu-west-1): exempt until 2026-03-31: EKS API endpoint...");
     expect(early.attributes).toMatchObject({ transition: "EXEMPTED", severity: "CRITICAL" });

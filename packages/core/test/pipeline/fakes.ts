@@ -1,12 +1,13 @@
 // In-memory ports for the use-case tests: an EKS whose clusters are DescribeCluster records the test controls
-// (derived from the shared real record of a modern cluster), and recording notifier, queue and logger.
+// (derived from the shared real record of a modern cluster), and recording publisher, queue and logger.
 import { readFileSync } from "node:fs";
-import { ClusterNotFound, UpdateNotFound } from "../../src/errors.ts";
+import { ClusterNotFound, TopicNotConfigured, UpdateNotFound } from "../../src/errors.ts";
 import type { RenderedAlert } from "../../src/voice/alert.ts";
+import type { Publisher, SnsEnvelope, Topic } from "../../src/voice/envelope.ts";
 import { readsClosure } from "../../src/permissions.ts";
 import { DATA_KINDS, type ClusterIdentity, type DataKind } from "../../src/model.ts";
 import { defaultPolicy } from "../../src/policy.ts";
-import type { CollectedCluster, EksPort, Logger, Notifier, PipelineDeps, SettleMessage, SettleQueue, UpdateStatus } from "../../src/pipeline/ports.ts";
+import type { CollectedCluster, EksPort, Logger, PipelineDeps, SettleMessage, SettleQueue, UpdateStatus } from "../../src/pipeline/ports.ts";
 import { normaliseCluster, normaliseVersionCatalogue } from "../../src/snapshot.ts";
 import { MemoryStateStore } from "./memory-store.ts";
 import { fixturePath } from "../../../../test/fixtures/index.ts";
@@ -77,15 +78,25 @@ export class FakeEks implements EksPort {
   }
 }
 
-export class RecordingNotifier implements Notifier {
+/**
+ * Records every message with its topic. Like the adapter, it has only the topics it is given (the pipeline's
+ * functions: the alerts topic alone) and refuses any other, so a message to the wrong topic fails the test.
+ */
+export class RecordingPublisher implements Publisher {
+  /** Every message taken, with its topic, in order. */
+  readonly published: { topic: Topic; message: SnsEnvelope }[] = [];
+  /** The messages the alerts topic took, in order (the use-cases' alerts: rendered, with their text and payload). */
   readonly alerts: RenderedAlert[] = [];
   failNext = 0;
-  async publish(alert: RenderedAlert): Promise<void> {
+  constructor(readonly topics: readonly Topic[] = ["alerts"]) {}
+  async publish(topic: Topic, message: SnsEnvelope): Promise<void> {
+    if (!this.topics.includes(topic)) throw new TopicNotConfigured(topic);
     if (this.failNext > 0) {
       this.failNext -= 1;
       throw new Error("SNS unavailable");
     }
-    this.alerts.push(alert);
+    this.published.push({ topic, message });
+    if (topic === "alerts") this.alerts.push(message as RenderedAlert);
   }
 }
 
@@ -114,7 +125,7 @@ export class RecordingLogger implements Logger {
 
 export interface World extends PipelineDeps {
   readonly store: MemoryStateStore;
-  readonly notifier: RecordingNotifier;
+  readonly publisher: RecordingPublisher;
   readonly eks: FakeEks;
   readonly settleQueue: RecordingQueue;
   readonly logger: RecordingLogger;
@@ -125,7 +136,7 @@ export function world(start = new Date("2026-01-05T10:00:00Z")): World {
   const clock = { now: start };
   return {
     store: new MemoryStateStore(),
-    notifier: new RecordingNotifier(),
+    publisher: new RecordingPublisher(),
     eks: new FakeEks(),
     settleQueue: new RecordingQueue(),
     policy: defaultPolicy(),

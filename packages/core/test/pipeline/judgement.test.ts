@@ -45,7 +45,7 @@ describe("judge", () => {
     });
     expect(steps).toEqual(["observe", "read", "plan", "observe", "read", "plan"]);
     expect(judged.kind).toBe("planned");
-    expect(w.notifier.alerts.map((alert) => alert.attributes.transition)).toEqual(["OPENED"]);
+    expect(w.publisher.alerts.map((alert) => alert.attributes.transition)).toEqual(["OPENED"]);
     expect(w.store.history).toHaveLength(1);
   });
 
@@ -64,7 +64,7 @@ describe("judge", () => {
       plan: (records) => ({ plan: { ...planEvaluation(records, [failing("FAIL")], { now: w.now() }), stale: true }, at: w.now(), kind: "evaluation", cause: { trigger: "sweep" } }),
     });
     expect(stale).toEqual({ kind: "stale", observed: undefined });
-    expect([w.store.history.length, w.notifier.alerts.length, delivered.length]).toEqual([0, 0, 0]);
+    expect([w.store.history.length, w.publisher.alerts.length, delivered.length]).toEqual([0, 0, 0]);
   });
 
   it("keeps an early alert's entry held for its settle check, which deletes it in its own write without publishing it again", async () => {
@@ -78,7 +78,7 @@ describe("judge", () => {
         hold: { heldFor: "open", heldUntil: new Date(w.now().getTime() + 60_000).toISOString() },
       }),
     });
-    expect(w.notifier.alerts).toHaveLength(1);
+    expect(w.publisher.alerts).toHaveLength(1);
     expect(await w.store.pendingAlerts(LAB.arn)).toHaveLength(1);
     // Another event's judgement leaves the held entry alone.
     await judge(w, LAB, { eventId: "other" }, { plan: (records) => ({ plan: planEvaluation(records, [failing("FAIL")], { now: w.now() }), at: w.now(), kind: "evaluation", cause: { trigger: "event", eventId: "other" } }) });
@@ -87,6 +87,6 @@ describe("judge", () => {
     const publishedOutboxId = early.kind === "planned" ? early.judgement.outbox.id : "";
     await judge(w, LAB, { eventId: "open", publishedOutboxId }, { plan: (records) => ({ plan: planEvaluation(records, [failing("PASS")], { now: w.now() }), at: w.now(), kind: "evaluation", cause: { trigger: "settle", eventId: "open" } }) });
     expect(await w.store.pendingAlerts(LAB.arn)).toEqual([]);
-    expect(w.notifier.alerts.map((alert) => alert.attributes.transition)).toEqual(["OPENED", "RESOLVED"]);
+    expect(w.publisher.alerts.map((alert) => alert.attributes.transition)).toEqual(["OPENED", "RESOLVED"]);
   });
 });

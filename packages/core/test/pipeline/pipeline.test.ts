@@ -58,7 +58,7 @@ function untagEvent(eventId: string, tagKeys: readonly string[]) {
 }
 
 function endpointAlerts(w: World) {
-  return w.notifier.alerts.filter((alert) => alert.attributes.ruleId === PUBLIC_RULE);
+  return w.publisher.alerts.filter((alert) => alert.attributes.ruleId === PUBLIC_RULE);
 }
 async function storedStatus(w: World, ruleId = PUBLIC_RULE) {
   return (await w.store.readState(AMAZON_EKS.arn)).find((record) => record.ruleId === ruleId);
@@ -81,7 +81,7 @@ describe("handleClusterEvent + handleSettleCheck on the shared CloudTrail fixtur
     expect(early.text).toContain("arn:aws:iam::999999999999:user/alice");
     expect(early.text).toContain("115.142.120.217");
     // Private access off is the other endpoint rule the intent breaks.
-    expect(w.notifier.alerts.map((alert) => alert.attributes.ruleId).sort()).toEqual(["endpoint-private-access", PUBLIC_RULE]);
+    expect(w.publisher.alerts.map((alert) => alert.attributes.ruleId).sort()).toEqual(["endpoint-private-access", PUBLIC_RULE]);
     expect((await storedStatus(w))?.intent?.eventId).toBe("11c209ea-98e1-4db6-99e3-76d0b7e005f7");
     expect(w.settleQueue.messages[0]).toMatchObject({ delaySeconds: 30, message: { eventName: "CreateCluster", attempt: 1 } });
 
@@ -89,11 +89,11 @@ describe("handleClusterEvent + handleSettleCheck on the shared CloudTrail fixtur
     const first = await handleSettleCheck(w.settleQueue.messages.shift()!.message, w);
     expect(first).toEqual({ status: "requeued", attempt: 2, delaySeconds: 60 });
     w.eks.clusters.set(AMAZON_EKS.arn, clusterRecord(AMAZON_EKS, OPEN, { status: "ACTIVE" }));
-    const before = w.notifier.alerts.length;
+    const before = w.publisher.alerts.length;
     const [settled] = await settleAll(w);
     expect(settled).toMatchObject({ status: "settled" });
     expect(endpointAlerts(w)).toHaveLength(1);
-    expect(w.notifier.alerts.slice(before).map((alert) => alert.attributes.ruleId)).not.toContain(PUBLIC_RULE);
+    expect(w.publisher.alerts.slice(before).map((alert) => alert.attributes.ruleId)).not.toContain(PUBLIC_RULE);
     expect(await storedStatus(w)).toMatchObject({ status: "FAIL", severity: "CRITICAL" });
     expect((await storedStatus(w))?.intent).toBeUndefined();
   });
@@ -196,7 +196,7 @@ describe("the real-time behaviour", () => {
     expect((await handleClusterEvent(failed, w)).status).toBe("failed-call");
     expect(w.store.history).toMatchObject([{ kind: "failed-call", failed: { errorCode: "AccessDenied" }, cause: { sourceIp: "115.142.120.217" } }]);
     expect(w.store.records.size).toBe(0);
-    expect(w.notifier.alerts).toEqual([]);
+    expect(w.publisher.alerts).toEqual([]);
     expect(w.eks.collectCalls).toBe(0);
   });
 
@@ -216,10 +216,10 @@ describe("the real-time behaviour", () => {
     await handleClusterEvent(tagEvent("tag-1"), w);
     const detail = editableRecord();
     const deletion = eventBridgeEnvelope({ ...detail, eventID: "del-1", eventName: "DeleteCluster", requestParameters: { name: "amazon-eks" }, responseElements: { cluster: { status: "DELETING" } } });
-    const alerts = w.notifier.alerts.length;
+    const alerts = w.publisher.alerts.length;
     expect((await handleClusterEvent(deletion, w)).status).toBe("closed");
     expect((await w.store.readState(AMAZON_EKS.arn)).every((record) => record.closed?.eventId === "del-1")).toBe(true);
-    expect(w.notifier.alerts).toHaveLength(alerts);
+    expect(w.publisher.alerts).toHaveLength(alerts);
     expect(w.store.history.map((entry) => entry.kind)).toEqual(["evaluation", "closed"]);
     w.eks.clusters.delete(AMAZON_EKS.arn);
     expect((await handleClusterEvent(tagEvent("tag-late"), w)).status).toBe("cluster-not-found");
@@ -268,17 +268,17 @@ describe("the real-time behaviour", () => {
   it("a publish failure after the write is thrown, the alerts stay in the outbox, and the retry sends them", async () => {
     const w = world();
     w.eks.clusters.set(AMAZON_EKS.arn, clusterRecord(AMAZON_EKS, { endpointPublicAccess: true, endpointPrivateAccess: false, publicAccessCidrs: ["0.0.0.0/0"] }));
-    w.notifier.failNext = 1;
+    w.publisher.failNext = 1;
     await expect(handleClusterEvent(tagEvent("tag-1"), w)).rejects.toThrow("SNS unavailable");
     expect(w.logger.lines.some((line) => line.level === "error" && line.message.startsWith("alert could not be published"))).toBe(true);
     const [pending] = await w.store.pendingAlerts(AMAZON_EKS.arn);
     const expected = pending!.alerts.map((alert) => alert.subject);
     expect(expected).toContain("[CRITICAL] amazon-eks (ap-northeast-2): EKS API endpoint open to 0.0.0.0/0");
     // The failed one is missing from what subscribers got so far.
-    expect(w.notifier.alerts).toHaveLength(expected.length - 1);
+    expect(w.publisher.alerts).toHaveLength(expected.length - 1);
     // The same event again (its claim was given back): the outbox goes out first, the state has nothing new.
     expect(await handleClusterEvent(tagEvent("tag-1"), w)).toMatchObject({ status: "evaluated", notified: [] });
-    expect(new Set(w.notifier.alerts.map((alert) => alert.subject))).toEqual(new Set(expected));
+    expect(new Set(w.publisher.alerts.map((alert) => alert.subject))).toEqual(new Set(expected));
     expect(await w.store.pendingAlerts(AMAZON_EKS.arn)).toEqual([]);
   });
 });
@@ -338,7 +338,7 @@ describe("the fewest writes per event", () => {
   it("an early alert that could not be published: the claim is given back and the retry publishes it", async () => {
     const w = world();
     w.eks.clusters.set(AMAZON_EKS.arn, clusterRecord(AMAZON_EKS, PRIVATE));
-    w.notifier.failNext = 1;
+    w.publisher.failNext = 1;
     await expect(handleClusterEvent(openEvent(), w)).rejects.toThrow("SNS unavailable");
     // The settle check went out all the same (never the early alert and the check lost together), naming no
     // published entry: the unpublished one stays for the retry.

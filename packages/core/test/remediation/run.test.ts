@@ -11,6 +11,7 @@ import type { RemediationMessage } from "../../src/remediation/messages.ts";
 import type { RemediationRecord, UpdateClusterConfigInput } from "../../src/remediation/plan.ts";
 import { isMonitorActor, isMonitorActorOf, type EksWriter, type RemediationStore, type StartedUpdate } from "../../src/remediation/ports.ts";
 import { formatDuration, renderRemediationAlert } from "../../src/voice/remediation.ts";
+import type { SnsEnvelope, Topic } from "../../src/voice/envelope.ts";
 import { actingRoleArn } from "../../src/pipeline/remediate.ts";
 import { clusterRecord, OPEN, PRIVATE, world, type World } from "../pipeline/fakes.ts";
 
@@ -92,14 +93,14 @@ describe("remediation on the settle worker", () => {
     w.eks.updates.set("u-close", { status: "Successful", createdAt: new Date("2026-03-01T12:00:00Z"), errors: [] });
     w.clock.now = new Date("2026-03-01T12:10:00Z");
     expect(await settle(deps, queued(w)[1])).toEqual({ status: "remediation", remediation: { step: "follow", result: "succeeded" } });
-    const subjects = w.notifier.alerts.map((alert) => alert.subject);
+    const subjects = w.publisher.alerts.map((alert) => alert.subject);
     expect(subjects.at(-2)).toBe("[REMEDIATED] payments-prod (eu-west-1): public endpoint closed by EKS Warden after 21m open");
     expect(subjects.at(-1)).toMatch(/^\[RESOLVED\] payments-prod/);
-    expect(w.notifier.alerts.at(-1)!.text).toContain(`Opened by:    ${ALICE.arn} (IAMUser alice) at 2026-03-01T11:49:00Z`);
+    expect(w.publisher.alerts.at(-1)!.text).toContain(`Opened by:    ${ALICE.arn} (IAMUser alice) at 2026-03-01T11:49:00Z`);
     // A repeated delivery of the last follow reports nothing twice.
-    const count = w.notifier.alerts.length;
+    const count = w.publisher.alerts.length;
     await settle(deps, queued(w)[1]);
-    expect(w.notifier.alerts.length).toBe(count);
+    expect(w.publisher.alerts.length).toBe(count);
     expect((await store.readRemediation(REF.arn))?.attempts).toMatchObject([{ status: "succeeded", reported: true, endedAt: "2026-03-01T12:10:00.000Z" }]);
   });
 
@@ -112,7 +113,7 @@ describe("remediation on the settle worker", () => {
     await settle(member);
     w.eks.updates.set("u-close", { status: "Successful", createdAt: new Date("2026-03-01T12:00:00Z"), errors: [] });
     await settle(member, queued(w)[0]);
-    const [remediated, resolved] = w.notifier.alerts.slice(-2);
+    const [remediated, resolved] = w.publisher.alerts.slice(-2);
     expect(remediated!.text).toContain(`Monitor role: ${memberRole}`);
     expect(resolved!.text).toContain(`Who:          ${memberRole} (AssumedRole "EKS Warden auto-remediation")`);
   });
@@ -121,7 +122,7 @@ describe("remediation on the settle worker", () => {
     const { w, deps } = setup([new AccountUnreachable("111122223333", undefined, "policy.accounts names no remediationRoleArn for it, so EKS Warden never changes its clusters")]);
     expect(await settle(deps)).toMatchObject({ remediation: { result: "failed" } });
     expect(queued(w)).toEqual([]);
-    const failed = w.notifier.alerts.find((alert) => alert.attributes.kind === "remediation")!;
+    const failed = w.publisher.alerts.find((alert) => alert.attributes.kind === "remediation")!;
     expect(failed.attributes.transition).toBe("FAILED");
     expect(failed.text).toContain("No remediation role: account 111122223333: policy.accounts names no remediationRoleArn for it, so EKS Warden never changes its clusters");
     // EKS was never asked: nothing may read as EKS's answer.
@@ -136,7 +137,7 @@ describe("remediation on the settle worker", () => {
     const { w, deps, store } = setup([refused]);
     expect(await settle(deps)).toMatchObject({ remediation: { result: "failed" } });
     expect(queued(w)).toEqual([]);
-    const failed = w.notifier.alerts.find((alert) => alert.attributes.kind === "remediation")!;
+    const failed = w.publisher.alerts.find((alert) => alert.attributes.kind === "remediation")!;
     expect(failed.attributes.transition).toBe("FAILED");
     expect(failed.text).toContain(
       `Could not assume: ${memberRole} (account 111122223333): AccessDenied: the role is missing, its trust policy does not name this function's role, or the external id differs\n`,
@@ -151,14 +152,14 @@ describe("remediation on the settle worker", () => {
     const { w, deps, store } = setup([new AlreadyAtDesiredConfiguration(REF.arn)]);
     expect(await settle(deps)).toMatchObject({ remediation: { result: "already-closed" } });
     expect(queued(w)).toEqual([]);
-    expect(w.notifier.alerts.filter((alert) => alert.attributes.kind === "remediation")).toEqual([]);
+    expect(w.publisher.alerts.filter((alert) => alert.attributes.kind === "remediation")).toEqual([]);
     expect((await store.readRemediation(REF.arn))?.attempts).toMatchObject([{ status: "already-closed" }]);
   });
 
   it("reports a call EKS refuses as FAILED with EKS's message", async () => {
     const { w, deps } = setup([new EksRequestRejected(REF.arn, "InvalidParameterException", "subnet gone")]);
     expect(await settle(deps)).toMatchObject({ remediation: { result: "failed" } });
-    const failed = w.notifier.alerts.find((alert) => alert.attributes.kind === "remediation")!;
+    const failed = w.publisher.alerts.find((alert) => alert.attributes.kind === "remediation")!;
     expect(failed.attributes.transition).toBe("FAILED");
     expect(failed.text).toContain("EKS error:    EKS refused the request for arn:aws:eks:eu-west-1:111122223333:cluster/payments-prod: InvalidParameterException: subnet gone");
   });
@@ -179,7 +180,7 @@ describe("remediation on the settle worker", () => {
     expect(w.settleQueue.messages.at(-1)).toMatchObject({ delaySeconds: 120, message: { step: "call", attempt: 3 } });
     expect(await settle(deps, queued(w)[1])).toMatchObject({ remediation: { result: "failed" } });
     expect(writer.calls).toHaveLength(3);
-    expect(w.notifier.alerts.filter((alert) => alert.attributes.kind === "remediation").map((alert) => alert.attributes.transition)).toEqual(["FAILED"]);
+    expect(w.publisher.alerts.filter((alert) => alert.attributes.kind === "remediation").map((alert) => alert.attributes.transition)).toEqual(["FAILED"]);
   });
 
   it("does not retry a call whose endpoint was closed meanwhile", async () => {
@@ -196,7 +197,7 @@ describe("remediation on the settle worker", () => {
     await settle(failing.deps);
     failing.w.eks.updates.set("u-close", { status: "Failed", errors: [{ errorCode: "AccessDenied", errorMessage: "role cannot be assumed" }] });
     expect(await settle(failing.deps, queued(failing.w)[0])).toMatchObject({ remediation: { result: "failed" } });
-    expect(failing.w.notifier.alerts.at(-1)!.text).toContain("EKS error:    AccessDenied: role cannot be assumed");
+    expect(failing.w.publisher.alerts.at(-1)!.text).toContain("EKS error:    AccessDenied: role cannot be assumed");
 
     const forgotten = setup();
     await settle(forgotten.deps);
@@ -248,7 +249,7 @@ describe("remediation on the settle worker", () => {
     const { readClusterEvent } = await import("../../src/pipeline/cluster-event.ts");
     expect(await processClusterEvent(readClusterEvent(event), deps)).toMatchObject({ status: "auto-remediation" });
     expect(w.settleQueue.messages).toEqual([]);
-    expect(w.notifier.alerts).toEqual([]);
+    expect(w.publisher.alerts).toEqual([]);
     expect(w.store.history.at(-1)).toMatchObject({ kind: "auto-remediation", remediation: { step: "cloudtrail", updateId: "u-close" } });
   });
 
@@ -260,7 +261,7 @@ describe("remediation on the settle worker", () => {
     expect(await settle(withoutPorts, message)).toEqual({ status: "remediation", remediation: { step: "call", result: "dropped" } });
     expect(await settle(deps, message)).toEqual({ status: "remediation", remediation: { step: "call", result: "nothing to call" } });
     expect(await settle(deps, { ...message, step: "follow", updateId: "u" })).toEqual({ status: "remediation", remediation: { step: "follow", result: "unknown attempt" } });
-    expect(w.notifier.alerts).toEqual([]);
+    expect(w.publisher.alerts).toEqual([]);
   });
 });
 
@@ -364,7 +365,7 @@ describe("sparse inputs and edge paths", () => {
     conflict.store.records.set(REF.arn, spent);
     const anonymous = { ...SETTLE, cause: {} };
     expect(await settle({ ...conflict.deps, remediation: { ...conflict.deps.remediation, roleArn: undefined } as never }, anonymous)).toMatchObject({ remediation: { result: "conflict" } });
-    expect(conflict.w.notifier.alerts.at(-1)!.text).toContain("Reopened by:  unknown");
+    expect(conflict.w.publisher.alerts.at(-1)!.text).toContain("Reopened by:  unknown");
     expect(await settle(conflict.deps, anonymous)).toMatchObject({ remediation: { result: "skipped" } });
   });
 
@@ -388,12 +389,12 @@ describe("sparse inputs and edge paths", () => {
     const { w, deps } = setup([], { maxSettleAttempts: 1 });
     await settle(deps);
     expect(await settle(deps, queued(w)[0])).toMatchObject({ remediation: { result: "failed" } });
-    expect(w.notifier.alerts.at(-1)!.text).toContain("did not end after 1 checks");
+    expect(w.publisher.alerts.at(-1)!.text).toContain("did not end after 1 checks");
   });
 });
 
 describe("a retried call checks the live cluster again", () => {
-  const remediationAlerts = (w: World) => w.notifier.alerts.filter((alert) => alert.attributes.kind === "remediation");
+  const remediationAlerts = (w: World) => w.publisher.alerts.filter((alert) => alert.attributes.kind === "remediation");
 
   it.each([
     ["no longer ACTIVE", { status: "DELETING" }, "the cluster is DELETING now"],
@@ -440,7 +441,7 @@ describe("a retried call checks the live cluster again", () => {
     });
     const retry: RemediationMessage = { version: 1, kind: "remediation", step: "call", cluster: REF, attemptId: "a1", attempt: 2, queuedAt: "2026-03-01T12:00:00Z", opened: {} };
     expect(await settle(deps, retry)).toMatchObject({ remediation: { step: "call", result: "failed" } });
-    expect(w.notifier.alerts.at(-1)!.attributes).toMatchObject({ kind: "remediation", transition: "FAILED", severity: "CRITICAL" });
+    expect(w.publisher.alerts.at(-1)!.attributes).toMatchObject({ kind: "remediation", transition: "FAILED", severity: "CRITICAL" });
   });
 
   it("keeps the reservation when a queued retry fails transiently: the queue delivers the same call again", async () => {
@@ -466,7 +467,7 @@ describe("an update EKS no longer knows", () => {
     w.eks.updates.delete("u-close");
     w.eks.clusters.set(REF.arn, clusterRecord(REF, PRIVATE, { status: "DELETING" }));
     expect(await settle(deps, queued(w)[0])).toEqual({ status: "remediation", remediation: { step: "follow", result: "abandoned" } });
-    expect(w.notifier.alerts.filter((alert) => alert.attributes.kind === "remediation")).toEqual([]);
+    expect(w.publisher.alerts.filter((alert) => alert.attributes.kind === "remediation")).toEqual([]);
     expect((await store.readRemediation(REF.arn))?.attempts).toMatchObject([{ status: "abandoned" }]);
     expect(w.store.history.at(-1)).toMatchObject({ note: "update u-close not found, and the cluster is DELETING now", remediation: { step: "abandoned", updateId: "u-close" } });
   });
@@ -477,7 +478,7 @@ describe("an update EKS no longer knows", () => {
     w.eks.updates.delete("u-close");
     w.eks.clusters.set(REF.arn, clusterRecord(REF, OPEN));
     expect(await settle(deps, queued(w)[0])).toMatchObject({ remediation: { step: "follow", result: "failed" } });
-    const failed = w.notifier.alerts.at(-1)!;
+    const failed = w.publisher.alerts.at(-1)!;
     expect(failed.subject).toBe("[REMEDIATION FAILED] payments-prod (eu-west-1): the public endpoint is still open");
     expect(failed.text).toContain("EKS error:    update not found and the endpoint is still public");
   });
@@ -496,13 +497,13 @@ describe("the override tag on the settle worker", () => {
     expect(writer.calls).toEqual([{ name: "payments-prod", resourcesVpcConfig: { endpointPublicAccess: true, publicAccessCidrs: ["203.0.113.0/24"] } }]);
     const record = await store.readRemediation(REF.arn);
     expect(record).toMatchObject({ override: { tag: TAG, value: "restrict-to-allowlist" }, attempts: [{ action: "restrict-to-allowlist", override: { tag: TAG, value: "restrict-to-allowlist" } }] });
-    const [opened] = w.notifier.alerts;
+    const [opened] = w.publisher.alerts;
     expect(opened!.subject).toMatch(/^\[CRITICAL\] payments-prod/);
     expect(opened!.text).toContain(`Remediation:  enforce, restrict-to-allowlist (tag ${TAG}=restrict-to-allowlist, over the policy)`);
 
     w.eks.updates.set("u-close", { status: "Successful", errors: [] });
     expect(await settle(tagged, queued(w)[0])).toMatchObject({ remediation: { step: "follow", result: "succeeded" } });
-    const remediated = w.notifier.alerts.find((alert) => alert.attributes.transition === "SUCCEEDED")!;
+    const remediated = w.publisher.alerts.find((alert) => alert.attributes.transition === "SUCCEEDED")!;
     expect(remediated.text).toContain(`Action:       restrict-to-allowlist (from tag ${TAG}=restrict-to-allowlist)`);
     expect(remediated.payload).toMatchObject({ override: { tag: TAG, value: "restrict-to-allowlist" } });
   });
@@ -513,7 +514,7 @@ describe("the override tag on the settle worker", () => {
     expect(await settle(deps)).toMatchObject({ remediation: { step: "plan", result: "skipped" } });
     expect(writer.calls).toEqual([]);
     expect(await store.readRemediation(REF.arn)).toMatchObject({ version: 1, override: { tag: TAG, value: "opt-out" }, attempts: [] });
-    expect(w.notifier.alerts.map((alert) => alert.text).join("")).toContain(`Remediation:  enforce, none: opted out (tag ${TAG}=opt-out)`);
+    expect(w.publisher.alerts.map((alert) => alert.text).join("")).toContain(`Remediation:  enforce, none: opted out (tag ${TAG}=opt-out)`);
     // The same opt-out seen again writes nothing.
     await settle(deps);
     expect((await store.readRemediation(REF.arn))?.version).toBe(1);
@@ -531,10 +532,10 @@ describe("the override tag on the settle worker", () => {
     w.eks.clusters.set(REF.arn, clusterRecord(REF, OPEN, { tags: { [TAG]: "private" } }));
     expect(await settle({ ...deps, policy: withAllowlist("dry-run", "restrict-to-allowlist") })).toMatchObject({ remediation: { step: "plan", result: "dry-run" } });
     expect(writer.calls).toEqual([]);
-    const dryRun = w.notifier.alerts.find((alert) => alert.attributes.kind === "remediation")!;
+    const dryRun = w.publisher.alerts.find((alert) => alert.attributes.kind === "remediation")!;
     expect(dryRun.subject).toBe("[DRY RUN] payments-prod (eu-west-1): would close the public endpoint (private)");
     expect(dryRun.text).toContain(`Action:       private (from tag ${TAG}=private)`);
-    expect(w.notifier.alerts[0]!.text).toContain(`Remediation:  dry-run, private (tag ${TAG}=private, over the policy)`);
+    expect(w.publisher.alerts[0]!.text).toContain(`Remediation:  dry-run, private (tag ${TAG}=private, over the policy)`);
     expect(w.store.history.at(-1)).toMatchObject({ kind: "remediation", remediation: { step: "dry-run", action: "private", override: { value: "private" } } });
   });
 });
@@ -580,7 +581,7 @@ describe("remediation edges on the settle worker", () => {
     store.records.set(REF.arn, spentRecord({ at: "2026-02-27T12:00:00.000Z", openers: ["arn:aws:iam::111122223333:user/bob"] }));
     expect(await settle(deps)).toMatchObject({ remediation: { result: "conflict" } });
     expect(writer.calls).toEqual([]);
-    expect(w.notifier.alerts.filter((alert) => alert.attributes.transition === "CONFLICT")).toHaveLength(1);
+    expect(w.publisher.alerts.filter((alert) => alert.attributes.transition === "CONFLICT")).toHaveLength(1);
     expect((await store.readRemediation(REF.arn))?.conflict).toEqual({ at: "2026-03-01T12:00:00.000Z", openers: [ALICE.arn] });
   });
 
@@ -588,15 +589,15 @@ describe("remediation edges on the settle worker", () => {
     const { w, deps, store } = setup();
     store.records.set(REF.arn, spentRecord());
     const theirs = { at: "2026-03-01T11:59:59.000Z", openers: [ALICE.arn] };
-    const racingNotifier = {
-      publish: async (alert: Parameters<typeof w.notifier.publish>[0]) => {
-        await w.notifier.publish(alert);
+    const racingPublisher = {
+      publish: async (topic: Topic, alert: SnsEnvelope) => {
+        await w.publisher.publish(topic, alert);
         // Another worker reported the same conflict and recorded it between this alert and this write.
         const current = store.records.get(REF.arn)!;
         if (alert.attributes.transition === "CONFLICT") store.records.set(REF.arn, { ...current, version: current.version + 1, conflict: theirs });
       },
     };
-    expect(await settle({ ...deps, notifier: racingNotifier })).toMatchObject({ remediation: { result: "conflict" } });
+    expect(await settle({ ...deps, publisher: racingPublisher })).toMatchObject({ remediation: { result: "conflict" } });
     expect((await store.readRemediation(REF.arn))?.conflict).toEqual(theirs);
   });
 
@@ -613,7 +614,7 @@ describe("remediation edges on the settle worker", () => {
     const follow: RemediationMessage = { version: 1, kind: "remediation", step: "follow", cluster: REF, attemptId: "a1", updateId: "u-1", attempt: 2, queuedAt: "2026-03-01T12:00:00Z", opened: {} };
     expect(await settle(deps, follow)).toEqual({ status: "remediation", remediation: { step: "follow", result: "failed" } });
     expect(w.eks.failures).toEqual([unanswerable]);
-    const failed = w.notifier.alerts.at(-1)!;
+    const failed = w.publisher.alerts.at(-1)!;
     expect(failed.attributes).toMatchObject({ kind: "remediation", transition: "FAILED", severity: "CRITICAL" });
     expect(failed.text).toContain("EKS error:    EKS said no");
     expect((await store.readRemediation(REF.arn))?.attempts).toMatchObject([{ status: "failed", reported: true }]);
@@ -624,7 +625,7 @@ describe("remediation edges on the settle worker", () => {
     await settle(deps);
     w.eks.updates.set("u-close", { status: "Failed", errors: [{ errorCode: "SubnetNotFound" }, { errorMessage: "no room" }, {}] });
     expect(await settle(deps, queued(w)[0])).toMatchObject({ remediation: { result: "failed" } });
-    expect(w.notifier.alerts.at(-1)!.payload).toMatchObject({ errors: ["SubnetNotFound", "no room", "EKS gave no details of this error"] });
+    expect(w.publisher.alerts.at(-1)!.payload).toMatchObject({ errors: ["SubnetNotFound", "no room", "EKS gave no details of this error"] });
   });
 
   it("says the monitor closed it even when it knows neither its role nor who had opened it", async () => {
@@ -634,10 +635,10 @@ describe("remediation edges on the settle worker", () => {
     await settle(anonymous, { ...SETTLE, cause: {} });
     w.eks.updates.set("u-close", { status: "Successful", errors: [] });
     expect(await settle(anonymous, queued(w)[0])).toMatchObject({ remediation: { result: "succeeded" } });
-    const resolved = w.notifier.alerts.at(-1)!;
+    const resolved = w.publisher.alerts.at(-1)!;
     expect(resolved.subject).toMatch(/^\[RESOLVED\] payments-prod/);
     expect(resolved.text).toContain("Closed by:    EKS Warden auto-remediation (update u-close)\n");
     expect(resolved.text).toContain("Opened by:    unknown (no CloudTrail identity)\n");
-    expect(w.notifier.alerts.find((alert) => alert.attributes.transition === "SUCCEEDED")!.text).not.toContain("Monitor role:");
+    expect(w.publisher.alerts.find((alert) => alert.attributes.transition === "SUCCEEDED")!.text).not.toContain("Monitor role:");
   });
 });

@@ -61,19 +61,19 @@ describe("runSweep", () => {
     expect(first.regions).toEqual([{ region: "eu-west-1", clusters: 1 }, { region: "us-east-1", clusters: 1 }]);
     expect(first.clusters.map((cluster) => [cluster.ref.name, cluster.status])).toEqual([["payments", "evaluated"], ["web", "evaluated"]]);
     expect(first.clusters[0]!.snapshot).toMatchObject({ version: "1.35", nodegroups: 0, addons: 0 });
-    const opened = w.notifier.alerts.filter((alert) => alert.attributes.ruleId === "endpoint-public-access");
+    const opened = w.publisher.alerts.filter((alert) => alert.attributes.ruleId === "endpoint-public-access");
     expect(opened.map((alert) => alert.attributes.cluster)).toEqual(["web"]);
     expect(opened[0]!.text).toContain("found by the scheduled sweep");
-    expect(first.alertsPublished).toBe(w.notifier.alerts.length);
+    expect(first.alertsPublished).toBe(w.publisher.alerts.length);
 
     // The lost event: payments opened with no event; the next sweep catches it, once.
     w.eks.clusters.set(ref("eu-west-1", "payments").arn, clusterRecord(ref("eu-west-1", "payments"), OPEN));
-    w.notifier.alerts.length = 0;
+    w.publisher.alerts.length = 0;
     await runSweep(w, { regions: ["eu-west-1", "us-east-1"] });
-    expect(w.notifier.alerts.map((alert) => [alert.attributes.cluster, alert.attributes.ruleId, alert.attributes.transition])).toEqual([["payments", "endpoint-public-access", "OPENED"]]);
-    w.notifier.alerts.length = 0;
+    expect(w.publisher.alerts.map((alert) => [alert.attributes.cluster, alert.attributes.ruleId, alert.attributes.transition])).toEqual([["payments", "endpoint-public-access", "OPENED"]]);
+    w.publisher.alerts.length = 0;
     await runSweep(w, { regions: ["eu-west-1", "us-east-1"] });
-    expect(w.notifier.alerts).toEqual([]);
+    expect(w.publisher.alerts).toEqual([]);
   });
 
   it("closes the state of clusters no longer listed, never those of a region it could not list or another account", async () => {
@@ -126,17 +126,17 @@ describe("runSweep", () => {
     expect(denied.problem).toMatch(/AccessDenied/);
     expect(denied.findings.every((finding) => finding.status === "ERROR")).toBe(true);
     expect(w.waits).toEqual([]); // not throttling: no retry
-    const errored = w.notifier.alerts.filter((alert) => alert.attributes.cluster === "a-denied");
+    const errored = w.publisher.alerts.filter((alert) => alert.attributes.cluster === "a-denied");
     expect(errored.length).toBe(denied.findings.length);
     expect(new Set(errored.map((alert) => alert.attributes.transition))).toEqual(new Set(["ERRORED"]));
     expect((await w.store.readState(denied.ref.arn)).every((record) => record.status === "ERROR")).toBe(true);
 
     // Still unreadable the next day: counted, not announced again.
-    w.notifier.alerts.length = 0;
+    w.publisher.alerts.length = 0;
     w.eks.failures.push(new Throttled("EKS", "DescribeCluster"), new Throttled("EKS", "DescribeCluster"), new Throttled("EKS", "DescribeCluster"));
     const again = await runSweep(w, { regions: ["eu-west-1"], concurrency: 1, attempts: 3 });
     expect(again.clusters[0]!.status).toBe("unreadable");
-    expect(w.notifier.alerts).toEqual([]);
+    expect(w.publisher.alerts).toEqual([]);
   });
 
   it("goes on when the ERROR findings or a close cannot be stored either", async () => {
@@ -198,7 +198,7 @@ describe("runSweep across member accounts", () => {
       { region: "ap-southeast-2", account: MEMBER, clusters: 1 },
     ]);
     expect(result.clusters.map((cluster) => cluster.ref.arn)).toEqual([ref("eu-west-1", "own").arn, ref("ap-southeast-2", "member-ap", MEMBER).arn]);
-    const opened = w.notifier.alerts.filter((alert) => alert.attributes.ruleId === "endpoint-public-access");
+    const opened = w.publisher.alerts.filter((alert) => alert.attributes.ruleId === "endpoint-public-access");
     expect(opened.map((alert) => [alert.attributes.account, alert.attributes.region, alert.attributes.cluster])).toEqual([[MEMBER, "ap-southeast-2", "member-ap"]]);
     expect(result.unreachableAccounts).toEqual([]);
   });
@@ -212,7 +212,7 @@ describe("runSweep across member accounts", () => {
 
     w.inventory.unreachable.add(MISSING);
     w.inventory.listings.length = 0;
-    w.notifier.alerts.length = 0;
+    w.publisher.alerts.length = 0;
     w.clock.now = new Date("2026-01-06T06:00:00Z");
     const result = await runSweep(w, { regions: ["eu-west-1", "us-east-1"], accounts: [MISSING] });
     // One refusal stands for every region of the account: asked once.
@@ -224,10 +224,10 @@ describe("runSweep across member accounts", () => {
     expect(result.unreachableAccounts).toEqual([{ account: MISSING, roleArn: `arn:aws:iam::${MISSING}:role/eks-warden-member-read`, problem: expect.stringMatching(/AccessDenied/) }]);
     expect(result.closed).toEqual([]);
     expect((await w.store.readState(stored.arn)).some((record) => record.closed)).toBe(false);
-    expect(w.notifier.alerts.map((alert) => [alert.subject, alert.attributes.kind, alert.attributes.account, alert.attributes.severity])).toEqual([
+    expect(w.publisher.alerts.map((alert) => [alert.subject, alert.attributes.kind, alert.attributes.account, alert.attributes.severity])).toEqual([
       [`[HIGH] account ${MISSING}: EKS Warden cannot read it (role not assumable)`, "coverage", MISSING, "HIGH"],
     ]);
-    const text = JSON.parse(w.notifier.alerts[0]!.message).default as string;
+    const text = JSON.parse(w.publisher.alerts[0]!.message).default as string;
     expect(text).toContain(`EKS Warden could not read account ${MISSING}: no cluster of it was evaluated, in any region.`);
     expect(text).toContain("Regions:      eu-west-1, us-east-1");
     expect(text).toContain(`aws sts assume-role --role-arn arn:aws:iam::${MISSING}:role/eks-warden-member-read`);
@@ -237,7 +237,7 @@ describe("runSweep across member accounts", () => {
   it("goes on when the unreadable account's alert cannot be published", async () => {
     const w = sweepWorld();
     w.inventory.unreachable.add(MISSING);
-    w.notifier.failNext = 1;
+    w.publisher.failNext = 1;
     const result = await runSweep(w, { regions: ["eu-west-1"], accounts: [MISSING] });
     expect(result.alertsPublished).toBe(0);
     expect(result.unreachableAccounts.map((account) => account.account)).toEqual([MISSING]);
@@ -256,8 +256,8 @@ describe("runSweep across member accounts", () => {
     const result = await runSweep(w, { regions: ["eu-west-1", "us-east-1"], accounts: [MISSING] });
     expect(result.unreachableAccounts).toEqual([{ account: MISSING, problem: expect.stringMatching(/no role is configured/) }]);
     expect(result.regions.find((region) => region.account === undefined && region.region === "us-east-1")).toMatchObject({ problem: expect.stringMatching(/AccountUnreachable/) });
-    expect(JSON.parse(w.notifier.alerts[0]!.message).default).toContain("Role:         (none configured)");
-    expect(JSON.parse(JSON.parse(w.notifier.alerts[0]!.message).sqs)).not.toHaveProperty("roleArn");
+    expect(JSON.parse(w.publisher.alerts[0]!.message).default).toContain("Role:         (none configured)");
+    expect(JSON.parse(JSON.parse(w.publisher.alerts[0]!.message).sqs)).not.toHaveProperty("roleArn");
   });
 
   it("keeps a member region that could not be listed (not a role problem) apart from its other regions", async () => {

@@ -8,6 +8,9 @@ import { isScheduledEvent, publishNotice, readTamperCall } from "../../src/tampe
 import { renderHeartbeat, renderTamperAlert } from "../../src/voice/tamper.ts";
 import { asciiSubject, SUBJECT_MAX as TAMPER_SUBJECT_MAX } from "../../src/voice/subject.ts";
 import { safeText } from "../../src/text.ts";
+import { TopicNotConfigured } from "../../src/errors.ts";
+import type { SnsEnvelope, Topic } from "../../src/voice/envelope.ts";
+import { RecordingPublisher } from "../pipeline/fakes.ts";
 
 type Event = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- JSON fixtures
 const fixture = (name: string): Event => JSON.parse(readFileSync(new URL(`fixtures/${name}`, import.meta.url), "utf8")) as Event;
@@ -289,25 +292,46 @@ describe("heartbeat", () => {
 describe("publishing", () => {
   const notice = renderTamperAlert(readTamperCall(fixture("events-DisableRule.console.json")));
 
-  it("sends to the health topic and the alerts topic", async () => {
-    const health = { publish: vi.fn(async () => undefined) };
-    const alerts = { publish: vi.fn(async () => undefined) };
-    await expect(publishNotice(notice, { health, alerts })).resolves.toEqual({ alerts: "published" });
-    expect(health.publish).toHaveBeenCalledWith(notice);
-    expect(alerts.publish).toHaveBeenCalledWith(notice);
+  /** One publisher with both topics; `refuse` names the topics whose publish fails, with the error. */
+  function twoTopics(refuse: Partial<Record<Topic, Error>> = {}) {
+    const publisher = new RecordingPublisher(["alerts", "health"]);
+    const publish = vi.fn(async (topic: Topic, message: SnsEnvelope) => {
+      const refused = refuse[topic];
+      if (refused) throw refused;
+      await publisher.publish(topic, message);
+    });
+    return { publisher: { publish }, published: publisher.published };
+  }
+
+  it("sends to the health topic and the alerts topic through the one publisher", async () => {
+    const { publisher, published } = twoTopics();
+    await expect(publishNotice(notice, publisher, { alerts: true })).resolves.toEqual({ alerts: "published" });
+    expect(publisher.publish).toHaveBeenCalledTimes(2);
+    expect(published).toEqual([
+      { topic: "health", message: notice },
+      { topic: "alerts", message: notice },
+    ]);
   });
 
   it("does not let the alerts topic's failure stop the health topic", async () => {
     const refused = new Error("KMSDisabledException");
-    const health = { publish: vi.fn(async () => undefined) };
-    const result = await publishNotice(notice, { health, alerts: { publish: async () => Promise.reject(refused) } });
+    const { publisher, published } = twoTopics({ alerts: refused });
+    const result = await publishNotice(notice, publisher, { alerts: true });
     expect(result).toEqual({ alerts: "failed", alertsError: refused });
-    expect(health.publish).toHaveBeenCalledOnce();
+    expect(published).toEqual([{ topic: "health", message: notice }]);
   });
 
   it("fails when the health topic refuses, so the event is retried; without an alerts topic it skips it", async () => {
-    await expect(publishNotice(notice, { health: { publish: async () => Promise.reject(new Error("down")) }, alerts: { publish: async () => undefined } })).rejects.toThrow("down");
-    await expect(publishNotice(notice, { health: { publish: async () => undefined } })).resolves.toEqual({ alerts: "skipped" });
+    await expect(publishNotice(notice, twoTopics({ health: new Error("down") }).publisher, { alerts: true })).rejects.toThrow("down");
+    // A function with the health topic alone: its publisher would refuse the alerts topic, and is never asked.
+    const healthOnly = new RecordingPublisher(["health"]);
+    await expect(publishNotice(notice, healthOnly, { alerts: false })).resolves.toEqual({ alerts: "skipped" });
+    expect(healthOnly.published).toEqual([{ topic: "health", message: notice }]);
+  });
+
+  it("throws, even with an alerts topic, when the publisher has no health topic: never only the alerts topic", async () => {
+    const alertsOnly = new RecordingPublisher(["alerts"]);
+    await expect(publishNotice(notice, alertsOnly, { alerts: true })).rejects.toBeInstanceOf(TopicNotConfigured);
   });
 });
 

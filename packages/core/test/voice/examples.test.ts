@@ -20,7 +20,7 @@ describe("the README's alert examples", () => {
     w.eks.clusters.set(AMAZON_EKS.arn, clusterRecord(AMAZON_EKS, PRIVATE));
     await handleSettleCheck(w.settleQueue.messages.shift()!.message, w);
 
-    const endpoint = w.notifier.alerts.filter((alert) => alert.attributes.ruleId === "endpoint-public-access");
+    const endpoint = w.publisher.alerts.filter((alert) => alert.attributes.ruleId === "endpoint-public-access");
     expect(endpoint.map((alert) => alert.attributes.transition)).toEqual(["OPENED", "RESOLVED"]);
     const asMail = (alert: (typeof endpoint)[number]) => `Subject: ${alert.subject}\n\n${alert.text}`;
     await expect(asMail(endpoint[0]!)).toMatchFileSnapshot("./examples/opened-in-progress.txt");

@@ -4,7 +4,7 @@
 
 import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics } from "@aws-lambda-powertools/metrics";
-import { DynamoStateStore, EksCollector, ClusterInventory, S3ReportStore, SnsNotifier, SqsSettleQueue, memberAccountsOf, policyAccountCredentials, type AccountCredentials } from "@eks-warden/core/aws";
+import { DynamoStateStore, EksCollector, ClusterInventory, S3ReportStore, SnsPublisher, SqsSettleQueue, memberAccountsOf, policyAccountCredentials, type AccountCredentials } from "@eks-warden/core/aws";
 import { FUNCTION_ENV, METRICS_NAMESPACE } from "@eks-warden/core/deployment";
 import { WardenError, parsePolicy } from "@eks-warden/core";
 import type { DigestDeps } from "@eks-warden/core/digest";
@@ -64,7 +64,6 @@ interface WiredDeps {
   readonly deps: PipelineDeps;
   readonly store: DynamoStateStore;
   readonly eks: EksCollector;
-  readonly notifier: SnsNotifier;
 }
 
 function wiredToAws(logger: Logger, env: NodeJS.ProcessEnv, options: { settleQueue?: boolean }): WiredDeps {
@@ -84,11 +83,11 @@ function wiredToAws(logger: Logger, env: NodeJS.ProcessEnv, options: { settleQue
   const policy = policyFromEnvironment(env);
   const eks = new EksCollector({ accounts: accountCredentials(policy, env) });
   const roleArn = env[FUNCTION_ENV.remediationRoleArn];
-  const notifier = new SnsNotifier({ topicArn: required(env, FUNCTION_ENV.alertsTopicArn, "the alerts topic's ARN") });
+  const publisher = new SnsPublisher({ topics: { alerts: required(env, FUNCTION_ENV.alertsTopicArn, "the alerts topic's ARN") } });
   const deps: PipelineDeps = {
     policy,
     store,
-    notifier,
+    publisher,
     settleQueue: options.settleQueue === false ? NO_SETTLE_QUEUE : new SqsSettleQueue({ queueUrl: required(env, FUNCTION_ENV.settleQueueUrl, "the settle queue's URL") }),
     eks,
     // Only the settle function's role may call UpdateClusterConfig (and only under enforce); the other function
@@ -103,7 +102,7 @@ function wiredToAws(logger: Logger, env: NodeJS.ProcessEnv, options: { settleQue
     },
     settings,
   };
-  return { deps, store, eks, notifier };
+  return { deps, store, eks };
 }
 
 /**
@@ -133,14 +132,13 @@ export function sweepRegions(deps: PipelineDeps, env: NodeJS.ProcessEnv = proces
 
 /** The sweep's and the digest's ports: the real-time ones (no settle queue), the inventory sharing the collector's clients, the table's index and snapshots, the report bucket when configured. */
 export function scheduledDepsFromEnvironment(logger: Logger, env: NodeJS.ProcessEnv = process.env): DigestDeps & SweepDeps {
-  const { deps: base, store, eks, notifier } = wiredToAws(logger, env, { settleQueue: false });
+  const { deps: base, store, eks } = wiredToAws(logger, env, { settleQueue: false });
   const bucket = env[FUNCTION_ENV.reportBucket];
   return {
     ...base,
     inventory: new ClusterInventory({ eks }),
     stateIndex: store,
     snapshots: store,
-    publisher: notifier,
     ...(bucket ? { reports: new S3ReportStore({ bucket, clientConfig: { forcePathStyle: env[FUNCTION_ENV.reportBucketPathStyle] === "true" } }) } : {}),
   };
 }
