@@ -76,9 +76,11 @@ export const rule: Rule = {
     const setBy = { setBy: grantorOf(grant), ...(grant ? { setAt: grant.at } : {}) };
     const refused = tagGrantProblem(tag.value, until, context.tagGrant, policy, context.now);
     if (refused !== undefined) {
-      // A known setter the policy does not let grant (none may, by default) is someone trying to exempt: worth more
-      // attention than a malformed tag. With tag exemptions off, setting one is not an attempt on the policy.
-      const severity = grant !== undefined && policy.exemptions.tags !== false && !mayGrantByTag(policy, grant) ? "HIGH" : rule.severity;
+      // Refused because of who set it, a known principal the policy does not let grant (none may, by default): someone
+      // trying to exempt, worth more attention than a malformed tag. Other refusals (tag exemptions off, an until too
+      // far away) are reported first and stay MEDIUM; fixing them then escalates, naming the setter.
+      const refusedSetter = grant !== undefined && policy.exemptions.tags !== false && !mayGrantByTag(policy, grant) && refused.startsWith("was set by ");
+      const severity = refusedSetter ? "HIGH" : rule.severity;
       return [failed(snapshot, tag.value, `that exempts nothing, because the tag ${refused}`, refused, { rules: [...rules], until, reason, ...setBy }, severity)];
     }
     return [
