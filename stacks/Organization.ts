@@ -32,7 +32,7 @@ export function centralRoleName(stackName: string, functionId: string): string {
 export const MEMBER_READ_ROLE = "eks-warden-member-read";
 export const MEMBER_REMEDIATION_ROLE = "eks-warden-member-remediate";
 
-/** The EKS events EventBridge pattern, as CDK writes it: the one pattern of core/src/event-pattern.ts. */
+/** The EKS events EventBridge pattern, as CDK writes it: the one pattern of core/src/events/pattern.ts. */
 export function clusterEventRulePattern(): events.EventPattern {
   return {
     source: [...clusterEventPattern.source],
