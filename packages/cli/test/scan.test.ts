@@ -1,6 +1,6 @@
 // `eks-warden scan`, spawned as a user runs it, against the simulator over HTTP (--endpoint-url): the same collector
 // and rules as the deployed monitor, the three output formats, and the exit codes CI relies on.
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -202,6 +202,21 @@ describe("eks-warden scan against the simulator", () => {
       expect(run.stdout).toContain("1 cluster in us-east-1");
     } finally {
       sim.faults.clear();
+    }
+  });
+
+  it("refuses a --profile that neither AWS file defines, at once and naming both files (exit 2), instead of scanning with no credentials", async () => {
+    const home = mkdtempSync(join(tmpdir(), "warden-aws-home-"));
+    try {
+      mkdirSync(join(home, ".aws"));
+      writeFileSync(join(home, ".aws", "config"), "[profile auditor]\nregion = eu-west-1\n");
+      const files = { AWS_CONFIG_FILE: join(home, ".aws", "config"), AWS_SHARED_CREDENTIALS_FILE: join(home, ".aws", "credentials") };
+      const run = await scan(["--profile", "nosuchprofile", "--region", "eu-west-1"], files);
+      expect(run.code).toBe(2);
+      expect(run.stdout).toBe("");
+      expect(run.stderr.trim()).toBe(`eks-warden scan: --profile: profile "nosuchprofile" not found in ${files.AWS_CONFIG_FILE} or ${files.AWS_SHARED_CREDENTIALS_FILE}`);
+    } finally {
+      rmSync(home, { recursive: true, force: true });
     }
   });
 

@@ -7,7 +7,7 @@
 // 3 an internal error; 4 AWS could not be read (credentials, permissions, throttling, network), the report then
 // lists what could not be scanned. 4 wins over 1: an incomplete scan must not pass for a complete one.
 import { readFileSync } from "node:fs";
-import { EksCollector, ClusterInventory, policyAccountCredentials, StsIdentity } from "@eks-warden/core/aws";
+import { ClusterInventory, EksCollector, missingProfile, policyAccountCredentials, StsIdentity } from "@eks-warden/core/aws";
 import { evaluate, type Gate, AccountUnreachable, WardenError, readsFor, ruleById, rules, regionProblem } from "@eks-warden/core";
 import type { ClusterIdentity, DataKind, Finding, Policy, Rule } from "@eks-warden/core";
 import { contextOf, type CollectedCluster } from "@eks-warden/core/pipeline";
@@ -175,6 +175,10 @@ export interface FleetReader {
  * never the remediation role, as scan and digest only read. No member account: the caller's own account alone.
  */
 export async function openFleetReader(options: ScanOptions<string>, policy: Policy, command: "scan" | "digest"): Promise<FleetReader> {
+  if (options.profile !== undefined) {
+    const problem = await missingProfile(options.profile);
+    if (problem) throw new CliInputError(`--profile: ${problem}`);
+  }
   const clientConfig = { ...(options.profile !== undefined && { profile: options.profile }) };
   const eksConfig = { ...clientConfig, ...(options.endpointUrl !== undefined && { endpoint: options.endpointUrl }) };
   const sts = new StsIdentity({ clientConfig });

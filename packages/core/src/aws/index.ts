@@ -8,3 +8,4 @@ export { S3ReportStore } from "./s3.ts";
 export { SnsPublisher } from "./sns.ts";
 export { SqsDeadLetterArchive, SqsSettleQueue } from "./sqs.ts";
 export { type AccountCredentials, memberAccountsOf, policyAccountCredentials, StsIdentity } from "./sts.ts";
+export { missingProfile } from "./profiles.ts";
