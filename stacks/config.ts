@@ -144,16 +144,18 @@ export function parseDeploymentConfig(document: unknown, source: string): Deploy
       }
     }
   }
-  if (issues.length > 0) throw new ValidationError(`${source}: invalid deployment configuration`, issues);
-  let policy: Policy;
+  // The policy's problems are reported with the other settings' ones: every mistake of the file in one try.
+  let policy: Policy | undefined;
+  let policyError: ValidationError | undefined;
   try {
     policy = parsePolicy(input["policy"]);
   } catch (error) {
-    if (error instanceof ValidationError) {
-      throw new ValidationError(`${source}: invalid policy`, error.issues.map((issue) => ({ path: issue.path ? `policy.${issue.path}` : "policy", message: issue.message })), { cause: error });
-    }
-    throw error;
+    if (!(error instanceof ValidationError)) throw error;
+    policyError = error;
   }
+  const policyIssues = (policyError?.issues ?? []).map((issue) => ({ path: issue.path ? `policy.${issue.path}` : "policy", message: issue.message }));
+  if (issues.length > 0) throw new ValidationError(`${source}: invalid deployment configuration`, [...issues, ...policyIssues], { cause: policyError });
+  if (policy === undefined) throw new ValidationError(`${source}: invalid policy`, policyIssues, { cause: policyError });
   return {
     source,
     region: region as string,
@@ -187,6 +189,33 @@ export function loadDeploymentConfig(root: string, env: NodeJS.ProcessEnv = proc
     throw new ValidationError(`${path}: invalid deployment configuration`, [{ path: "", message: `expected JSON (${(cause as Error).message})` }], { cause });
   }
   return parseDeploymentConfig(document, path);
+}
+
+/** Where a command prints and how it ends, for deploymentConfigOrExit. */
+export interface ConfigReporter {
+  write(text: string): void;
+  exit(code: number): never;
+}
+
+const processReporter: ConfigReporter = { write: (text) => void process.stderr.write(text), exit: (code) => process.exit(code) };
+
+/**
+ * The configuration for SST's own commands (`npx sst deploy`): the file and region it uses on one line, or every
+ * problem of the file on a line of its own and exit 2, before SST builds anything (from the bundled config, a thrown
+ * error is a stack trace that names one problem and exits 1).
+ */
+export function deploymentConfigOrExit(root: string, reporter: ConfigReporter = processReporter, env: NodeJS.ProcessEnv = process.env): DeploymentConfig {
+  let config: DeploymentConfig;
+  try {
+    config = loadDeploymentConfig(root, env);
+  } catch (error) {
+    if (!(error instanceof ValidationError)) throw error;
+    reporter.write(`eks-warden: ${error.what}:\n`);
+    for (const issue of error.issues) reporter.write(`  ${issue.path ? `${issue.path}: ` : ""}${issue.message}\n`);
+    return reporter.exit(2);
+  }
+  reporter.write(`eks-warden: configuration ${config.source}, region ${config.region}\n`);
+  return config;
 }
 
 /**

@@ -2,13 +2,14 @@
 // the alerts and one of them the health notices, keeps history 730 days and lets only "dev" be destroyed: remediation
 // permission appears (scoped to clusters), state is retained and deletion-protected.
 // Its own test file because SST synthesises one app per process.
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { tmpdir } from "node:os";
 import type { Template } from "aws-cdk-lib/assertions";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parsePolicy } from "@eks-warden/core";
 import type { Synthesized } from "../packages/cli/src/commands/synth.ts";
-import { CONFIG_PATH_VARIABLE, keepsState, loadDeploymentConfig, parseDeploymentConfig } from "../stacks/config.ts";
+import { CONFIG_PATH_VARIABLE, deploymentConfigOrExit, keepsState, loadDeploymentConfig, parseDeploymentConfig } from "../stacks/config.ts";
 import { scopeActions } from "../stacks/permissions.ts";
 import { allPolicyStatements, nagReportRows, resourcesOfType, synthesizeWithConfig, wardenFunctions } from "./infra-support.ts";
 
@@ -189,6 +190,37 @@ describe("deployment configuration", () => {
       /organization\.forwarderRegions: "us-est-1" is not an AWS region; did you mean us-east-1\?/,
     );
     expect(() => parseDeploymentConfig({ policy: { regions: ["eu-wst-1"] } }, "warden.config.json")).toThrow(/policy\.regions\[0\]: "eu-wst-1" is not an AWS region; did you mean eu-west-1\?/);
+  });
+
+  it("reports every mistake of the file in one try: the settings' and the policy's together", () => {
+    const wrong = { region: "Ireland", logRetentionDays: 42, policy: { remediation: { mode: "always" } } };
+    expect(() => parseDeploymentConfig(wrong, "warden.config.json")).toThrow(/region: expected an AWS region.*logRetentionDays: .*policy\.remediation\.mode/);
+  });
+
+  it("ends an SST command on a bad file with every problem on a line and exit 2, and names the file and region it uses", () => {
+    const folder = mkdtempSync(join(tmpdir(), "warden-config-"));
+    try {
+      const lines: string[] = [];
+      const reporter = {
+        write: (text: string) => void lines.push(text),
+        exit: (code: number): never => {
+          throw new Error(`exit ${code}`);
+        },
+      };
+      const file = join(folder, "bad.json");
+      writeFileSync(file, JSON.stringify({ region: "eu-wst-1", logRetentionDays: 42, policy: { remediation: { mode: "always" } } }));
+      expect(() => deploymentConfigOrExit(folder, reporter, { [CONFIG_PATH_VARIABLE]: "bad.json" })).toThrow("exit 2");
+      expect(lines[0]).toBe(`eks-warden: ${file}: invalid deployment configuration:\n`);
+      expect(lines.slice(1).map((line) => line.split(":")[0]!.trim())).toEqual(["region", "logRetentionDays", "policy.remediation.mode"]);
+      expect(lines[1]).toBe('  region: "eu-wst-1" is not an AWS region; did you mean eu-west-1?\n');
+
+      lines.length = 0;
+      writeFileSync(join(folder, "good.json"), JSON.stringify({ region: "eu-west-1" }));
+      expect(deploymentConfigOrExit(folder, reporter, { [CONFIG_PATH_VARIABLE]: "good.json" }).region).toBe("eu-west-1");
+      expect(lines).toEqual([`eks-warden: configuration ${join(folder, "good.json")}, region eu-west-1\n`]);
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
   });
 
   it("refuses a WARDEN_CONFIG that names a missing file instead of falling back to the defaults", () => {

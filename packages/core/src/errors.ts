@@ -10,9 +10,12 @@ export class WardenError extends Error {
 
 /** Input that does not have the shape we need: names the path of the field and what was expected. */
 export class ValidationError extends WardenError {
+  /** What was invalid, without its issues: a caller listing the issues one a line heads them with it. */
+  readonly what: string;
   readonly issues: readonly { readonly path: string; readonly message: string }[];
   constructor(what: string, issues: readonly { path: string; message: string }[], options?: { cause?: unknown }) {
     super(`${what}: ${issues.map((issue) => (issue.path ? `${issue.path}: ${issue.message}` : issue.message)).join("; ")}`, options);
+    this.what = what;
     this.issues = issues;
   }
 }
