@@ -1,7 +1,7 @@
 // SST v2 app: `npx sst deploy --stage NAME` deploys it; `npm run synth` writes its CloudFormation offline.
 // The default region comes from warden.config.json (see warden.config.example.json); `--region` overrides it.
 import type { SSTConfig } from "sst";
-import { deploymentConfigOrExit } from "./stacks/config.ts";
+import { deploymentConfigOrExit } from "./stacks/config-report.ts";
 import { Warden } from "./stacks/Warden.ts";
 
 export const APP_NAME = "eks-warden";

@@ -135,12 +135,9 @@ export function parseDeploymentConfig(document: unknown, source: string): Deploy
       if (!Array.isArray(forwarderRegions) || !forwarderRegions.every((r) => typeof r === "string" && REGION.test(r))) {
         issues.push({ path: "organization.forwarderRegions", message: `expected a list of AWS regions such as "eu-west-1", got ${JSON.stringify(forwarderRegions)}` });
       } else {
-        const problems = forwarderRegions.flatMap((region: string) => {
-          const problem = regionProblem(region);
-          return problem ? [{ path: "organization.forwarderRegions", message: problem }] : [];
-        });
-        issues.push(...problems);
-        if (problems.length === 0 && typeof id === "string") organization = { id, forwarderRegions: [...new Set(forwarderRegions as string[])] };
+        for (const problem of (forwarderRegions as string[]).map(regionProblem)) if (problem) issues.push({ path: "organization.forwarderRegions", message: problem });
+        // Any issue throws below, so the organization is only ever used when every region is one AWS has.
+        if (typeof id === "string") organization = { id, forwarderRegions: [...new Set(forwarderRegions as string[])] };
       }
     }
   }
@@ -189,33 +186,6 @@ export function loadDeploymentConfig(root: string, env: NodeJS.ProcessEnv = proc
     throw new ValidationError(`${path}: invalid deployment configuration`, [{ path: "", message: `expected JSON (${(cause as Error).message})` }], { cause });
   }
   return parseDeploymentConfig(document, path);
-}
-
-/** Where a command prints and how it ends, for deploymentConfigOrExit. */
-export interface ConfigReporter {
-  write(text: string): void;
-  exit(code: number): never;
-}
-
-const processReporter: ConfigReporter = { write: (text) => void process.stderr.write(text), exit: (code) => process.exit(code) };
-
-/**
- * The configuration for SST's own commands (`npx sst deploy`): the file and region it uses on one line, or every
- * problem of the file on a line of its own and exit 2, before SST builds anything (from the bundled config, a thrown
- * error is a stack trace that names one problem and exits 1).
- */
-export function deploymentConfigOrExit(root: string, reporter: ConfigReporter = processReporter, env: NodeJS.ProcessEnv = process.env): DeploymentConfig {
-  let config: DeploymentConfig;
-  try {
-    config = loadDeploymentConfig(root, env);
-  } catch (error) {
-    if (!(error instanceof ValidationError)) throw error;
-    reporter.write(`eks-warden: ${error.what}:\n`);
-    for (const issue of error.issues) reporter.write(`  ${issue.path ? `${issue.path}: ` : ""}${issue.message}\n`);
-    return reporter.exit(2);
-  }
-  reporter.write(`eks-warden: configuration ${config.source}, region ${config.region}\n`);
-  return config;
 }
 
 /**

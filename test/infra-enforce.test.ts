@@ -9,7 +9,8 @@ import type { Template } from "aws-cdk-lib/assertions";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parsePolicy } from "@eks-warden/core";
 import type { Synthesized } from "../packages/cli/src/commands/synth.ts";
-import { CONFIG_PATH_VARIABLE, deploymentConfigOrExit, keepsState, loadDeploymentConfig, parseDeploymentConfig } from "../stacks/config.ts";
+import { CONFIG_PATH_VARIABLE, keepsState, loadDeploymentConfig, parseDeploymentConfig } from "../stacks/config.ts";
+import { deploymentConfigOrExit } from "../stacks/config-report.ts";
 import { scopeActions } from "../stacks/permissions.ts";
 import { allPolicyStatements, nagReportRows, resourcesOfType, synthesizeWithConfig, wardenFunctions } from "./infra-support.ts";
 
