@@ -117,16 +117,14 @@ function renderTable(snapshot: ClusterSnapshot, findings: readonly Finding[], no
   const severityWidth = Math.max(8, ...rows.map((finding) => finding.severity.length));
   const ruleWidth = Math.max(4, ...rows.map((finding) => finding.ruleId.length));
   const indent = " ".repeat(statusWidth + severityWidth + ruleWidth + 6);
-  const line = (status: string, severity: string, rule: string, text: string) =>
-    `${status.padEnd(statusWidth)}  ${severity.padEnd(severityWidth)}  ${rule.padEnd(ruleWidth)}  ${text}`.trimEnd();
+  // The status and severity cells come padded, and a row's coloured after padding, so escape codes take no column.
+  const line = (statusCell: string, severityCell: string, rule: string, text: string) => `${statusCell}  ${severityCell}  ${rule.padEnd(ruleWidth)}  ${text}`.trimEnd();
 
-  // Padded before it is coloured, so the escape codes take no column.
-  const coloured = (finding: Finding) =>
-    `${palette.status(finding.status.padEnd(statusWidth), finding.status)}  ${palette.severity(finding.severity.padEnd(severityWidth), finding.severity)}  ${finding.ruleId.padEnd(ruleWidth)}  ${oneLine(finding.message, 1000)}`.trimEnd();
-
-  const out = [`Cluster ${snapshot.arn} (${snapshot.status}), evaluated at ${now.toISOString()}`, "", line("STATUS", "SEVERITY", "RULE", "FINDING")];
+  const out = [`Cluster ${snapshot.arn} (${snapshot.status}), evaluated at ${now.toISOString()}`, "", line("STATUS".padEnd(statusWidth), "SEVERITY".padEnd(severityWidth), "RULE", "FINDING")];
   for (const finding of rows) {
-    out.push(coloured(finding));
+    const status = palette.status(finding.status.padEnd(statusWidth), finding.status);
+    const severity = palette.severity(finding.severity.padEnd(severityWidth), finding.severity);
+    out.push(line(status, severity, finding.ruleId, oneLine(finding.message, 1000)));
     if (finding.exemption) {
       const { until, reason, source, expired } = finding.exemption;
       out.push(`${indent}${expired ? "exemption expired" : "exempt"} until ${until} (${source}): ${oneLine(reason, 300)}`);

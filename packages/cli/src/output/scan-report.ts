@@ -65,20 +65,19 @@ export function renderScanTable(report: ScanReport, palette: Palette = PLAIN): s
   const widths = header.slice(0, last).map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)));
   const statusColumn = header.indexOf("STATUS");
   const severityColumn = header.indexOf("SEVERITY");
-  // Padded before it is coloured, so the escape codes take no column; the header stays plain.
+  // Padded before it is coloured, so the escape codes take no column; the header's titles are no status or severity.
   const colour = (cell: string, column: number): string => {
     if (column === statusColumn && isStatus(cell)) return palette.status(cell.padEnd(widths[column]!), cell);
     if (column === severityColumn && isSeverity(cell)) return palette.severity(cell.padEnd(widths[column]!), cell);
     return column < last ? cell.padEnd(widths[column]!) : cell;
   };
-  const format = (row: readonly string[]) => row.map((cell, column) => (column < last ? cell.padEnd(widths[column]!) : cell)).join("  ").trimEnd();
-  const formatColoured = (row: readonly string[]) => row.map(colour).join("  ").trimEnd();
+  const format = (row: readonly string[]) => row.map(colour).join("  ").trimEnd();
   const indent = " ".repeat(widths.reduce((sum, width) => sum + width + 2, 0));
   const out = [`EKS Warden scan${ofAccounts(report)}, ${report.startedAt.toISOString()}`, ""];
   if (rows.length > 0) {
     out.push(format(header));
     rows.forEach((row, index) => {
-      out.push(formatColoured(row));
+      out.push(format(row));
       for (const note of notes.get(index) ?? []) out.push(`${indent}${note}`);
     });
     out.push("");
