@@ -94,34 +94,47 @@ export function grantorOf(grant: TagGrant | undefined): string {
   return grant?.principals[0] ?? "an unknown principal";
 }
 
+/** Why a tag does not exempt: the text, phrased after "the tag", and whether it is refused for who set it. */
+export interface TagRefusal {
+  readonly text: string;
+  /** A recorded principal the policy does not let grant exemptions (none may, by default): someone trying to exempt. */
+  readonly bySetter: boolean;
+}
+
 /**
- * Why a well-formed exemption tag does not exempt under the policy, phrased after "the tag", or undefined when it
- * does: tag exemptions off, an `until` beyond `maxDays`, or a setter who is unknown or not listed. `grant` is the
- * recorded setting of the tag; it counts only when it recorded this very value.
+ * Why a well-formed exemption tag does not exempt under the policy, or undefined when it does: tag exemptions off, an
+ * `until` beyond `maxDays`, or a setter who is unknown or not listed, in that order. `grant` is the recorded setting
+ * of the tag; it counts only when it recorded this very value.
  */
-export function tagGrantProblem(value: string, until: string, grant: TagGrant | undefined, policy: Policy, now: Date): string | undefined {
+export function tagGrantProblem(value: string, until: string, grant: TagGrant | undefined, policy: Policy, now: Date): TagRefusal | undefined {
   const { tags, maxDays } = policy.exemptions;
-  if (tags === false) return "is not honoured: exemptions by tag are turned off (policy.exemptions.tags is false)";
+  if (tags === false) return { text: "is not honoured: exemptions by tag are turned off (policy.exemptions.tags is false)", bySetter: false };
   const end = endOfDayUtc(until);
   if (end !== undefined && end.getTime() - now.getTime() > maxDays * MS_PER_DAY) {
-    return `has until=${until}, more than ${maxDays} days away (policy.exemptions.maxDays)`;
+    return { text: `has until=${until}, more than ${maxDays} days away (policy.exemptions.maxDays)`, bySetter: false };
   }
   if (tags.includes("*")) return undefined;
   const recorded = grant !== undefined && grant.value === value ? grant : undefined;
   if (tags.length === 0) {
-    return `was set by ${grantorOf(recorded)}, but no principal may grant exemptions by tag (list the IAM principals that may in policy.exemptions.tags)`;
+    return {
+      text: `was set by ${grantorOf(recorded)}, but no principal may grant exemptions by tag (list the IAM principals that may in policy.exemptions.tags)`,
+      bySetter: recorded !== undefined,
+    };
   }
   if (recorded === undefined) {
-    return "was set by an unknown principal (no TagResource event was recorded for this value); it counts once a principal listed in policy.exemptions.tags sets it again";
+    return {
+      text: "was set by an unknown principal (no TagResource event was recorded for this value); it counts once a principal listed in policy.exemptions.tags sets it again",
+      bySetter: false,
+    };
   }
   if (!mayGrantByTag(policy, recorded)) {
-    return `was set by ${grantorOf(recorded)}, who is not allowed to grant exemptions (policy.exemptions.tags)`;
+    return { text: `was set by ${grantorOf(recorded)}, who is not allowed to grant exemptions (policy.exemptions.tags)`, bySetter: true };
   }
   return undefined;
 }
 
 /** Whether the policy lets the recorded setter of an exemption tag grant exemptions by tag. */
-export function mayGrantByTag(policy: Policy, grant: TagGrant): boolean {
+function mayGrantByTag(policy: Policy, grant: TagGrant): boolean {
   const { tags } = policy.exemptions;
   if (tags === false) return false;
   return tags.includes("*") || grant.principals.some((principal) => tags.some((pattern) => principalMatches(pattern, principal)));

@@ -1,4 +1,4 @@
-import { EXEMPTION_TAG, exemptionExpired, exemptionTagOf, grantorOf, mayGrantByTag, tagGrantProblem } from "../exemptions.ts";
+import { EXEMPTION_TAG, exemptionExpired, exemptionTagOf, grantorOf, tagGrantProblem } from "../exemptions.ts";
 import type { ClusterIdentity, ClusterSnapshot, Evidence, Finding, Remediation, Rule, Severity } from "../model.ts";
 import { clusterLabel, evidenceText, finding, shellWord } from "./lib/finding.ts";
 import { reading } from "./lib/reads.ts";
@@ -76,12 +76,10 @@ export const rule: Rule = {
     const setBy = { setBy: grantorOf(grant), ...(grant ? { setAt: grant.at } : {}) };
     const refused = tagGrantProblem(tag.value, until, context.tagGrant, policy, context.now);
     if (refused !== undefined) {
-      // Refused because of who set it, a known principal the policy does not let grant (none may, by default): someone
-      // trying to exempt, worth more attention than a malformed tag. Other refusals (tag exemptions off, an until too
-      // far away) are reported first and stay MEDIUM; fixing them then escalates, naming the setter.
-      const refusedSetter = grant !== undefined && policy.exemptions.tags !== false && !mayGrantByTag(policy, grant) && refused.startsWith("was set by ");
-      const severity = refusedSetter ? "HIGH" : rule.severity;
-      return [failed(snapshot, tag.value, `that exempts nothing, because the tag ${refused}`, refused, { rules: [...rules], until, reason, ...setBy }, severity)];
+      // Refused for who set it: someone trying to exempt, worth more attention than a malformed tag. Other refusals
+      // (tag exemptions off, an until too far away) are reported first and stay MEDIUM; fixing them then escalates.
+      const severity = refused.bySetter ? "HIGH" : rule.severity;
+      return [failed(snapshot, tag.value, `that exempts nothing, because the tag ${refused.text}`, refused.text, { rules: [...rules], until, reason, ...setBy }, severity)];
     }
     return [
       finding(rule, snapshot, {
