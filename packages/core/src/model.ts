@@ -140,6 +140,63 @@ export interface VersionCatalogue {
   readonly retrievedAt?: Date;
 }
 
+/**
+ * How the cluster authenticates IAM principals (DescribeCluster accessConfig). EKS's API default at creation is
+ * CONFIG_MAP (the console's is API_AND_CONFIG_MAP) and the creator's bootstrap admin is on unless refused.
+ */
+export const AUTHENTICATION_MODES = ["API", "API_AND_CONFIG_MAP", "CONFIG_MAP"] as const;
+export type AuthenticationMode = (typeof AUTHENTICATION_MODES)[number];
+
+export interface AccessConfigState {
+  /** Undefined when the record has no accessConfig (a cluster older than access entries: CONFIG_MAP). */
+  readonly authenticationMode?: string;
+  readonly bootstrapClusterCreatorAdminPermissions?: boolean;
+}
+
+/** Where an access policy applies: the whole cluster, or the namespaces listed. */
+export interface AccessScope {
+  readonly type: "cluster" | "namespace";
+  readonly namespaces: readonly string[];
+}
+
+/** An access policy associated with an access entry (ListAssociatedAccessPolicies). */
+export interface AccessPolicyAssociation {
+  /** e.g. arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy */
+  readonly policyArn: string;
+  readonly accessScope: AccessScope;
+  readonly associatedAt?: Date;
+  readonly modifiedAt?: Date;
+}
+
+/** An access entry (DescribeAccessEntry) with the policies associated with it: who holds what power in the cluster. */
+export interface AccessEntrySnapshot {
+  /** The IAM principal (role or user) the entry is for. */
+  readonly principalArn: string;
+  /** STANDARD, EC2_LINUX, EC2_WINDOWS, FARGATE_LINUX, HYBRID_LINUX, ... */
+  readonly type?: string;
+  readonly username?: string;
+  readonly kubernetesGroups: readonly string[];
+  readonly createdAt?: Date;
+  readonly modifiedAt?: Date;
+  readonly accessPolicies: readonly AccessPolicyAssociation[];
+  /**
+   * Why the entry or its policies could not be read (access denied, gone mid-read), when they could not: a rule that
+   * needs them then reports ERROR, never PASS.
+   */
+  readonly unreadable?: string;
+}
+
+/** An identity provider associated with the cluster (DescribeIdentityProviderConfig); EKS has only OIDC ones. */
+export interface IdentityProviderSnapshot {
+  readonly name: string;
+  readonly type: string;
+  readonly issuerUrl?: string;
+  readonly clientId?: string;
+  readonly status?: string;
+  /** Why the provider's configuration could not be read, when it could not (rules then ERROR). */
+  readonly unreadable?: string;
+}
+
 export interface ClusterSnapshot extends ClusterIdentity {
   readonly status: string;
   /** Kubernetes minor version, e.g. "1.30". Undefined only when the record had none. */
@@ -155,6 +212,12 @@ export interface ClusterSnapshot extends ClusterIdentity {
   readonly addons?: readonly AddonSnapshot[];
   /** Upgrade-readiness insights; undefined when not read. */
   readonly insights?: readonly InsightSnapshot[];
+  /** Undefined when the record has no accessConfig. */
+  readonly accessConfig?: AccessConfigState;
+  /** Access entries with their associated policies; undefined when not read. */
+  readonly accessEntries?: readonly AccessEntrySnapshot[];
+  /** Associated identity providers; undefined when not read. */
+  readonly identityProviders?: readonly IdentityProviderSnapshot[];
 }
 
 /**
