@@ -1,4 +1,4 @@
-// `npm run bench`: every benchmark (or `npm run bench -- bundles|evaluation|calls|event-path|scheduled|scan`), printed as JSON and as the Markdown table the README quotes.
+// `npm run bench`: every benchmark (or `npm run bench -- bundles|evaluation|calls|event-path|scheduled|scan|fuzz`), printed as JSON and as the Markdown table the README quotes.
 // Run on an otherwise idle machine; the figures are medians (or exact counts) for that reason.
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
@@ -6,6 +6,7 @@ import { BUNDLE_TARGET_BYTES, IMPORT_RATIO_TARGET, measureBundles } from "./bund
 import { measureCallsPerEvent, RULE_SCOPED_READS } from "./calls.ts";
 import { measureEventPath } from "./event-path.ts";
 import { measureEvaluation } from "./evaluation.ts";
+import { BENCH_FUZZ_RUNS, measureFuzz } from "./fuzz.ts";
 import { measureScan, SCAN_FLEET_CLUSTERS } from "./scan.ts";
 import { LATENCY_MS, measureScheduled } from "./scheduled.ts";
 
@@ -74,4 +75,17 @@ if (wants("scan")) {
     const list = (calls: Readonly<Record<string, number>>) => Object.entries(calls).map(([name, count]) => `${name} ${count}`).join(", ");
     console.log(`| \`scan ${figure.args.join(" ")}\` | ${figure.eksCallsTotal} | ${figure.eksCallsPerCluster} | ${list(figure.eksCalls)} | ${list(figure.otherCalls)} | ${(figure.wallMsMedian / 1000).toFixed(1)} s (${figure.wallMsRuns.map((ms) => (ms / 1000).toFixed(1)).join(", ")}) |`);
   }
+}
+if (wants("fuzz")) {
+  const runs = Number(process.env["FUZZ_RUNS"]) > 0 ? Number(process.env["FUZZ_RUNS"]) : BENCH_FUZZ_RUNS;
+  const result = await measureFuzz(runs);
+  console.log(`\n## Fuzzing the parsers (fast-check; ${runs} valid and ${runs} hostile inputs per parser; ${(result.wallMs / 1000).toFixed(0)} s in all)\n`);
+  console.log("| parser | inputs | accepted | refused (documented errors) | slowest input ms |\n| --- | ---: | ---: | --- | ---: |");
+  for (const figure of result.figures) {
+    const refused = Object.entries(figure.refused).map(([name, count]) => `${name} ${count}`).join(", ") || "none";
+    console.log(`| ${figure.target} | ${figure.runs} | ${figure.accepted} | ${refused} | ${figure.slowestMs.toFixed(1)} |`);
+  }
+  for (const failure of result.failures) console.log(`\nFAILED: ${failure.target}\n${failure.report}`);
+  console.log(`\ncrashes, hangs and wrong meanings: ${result.failures.length}`);
+  if (result.failures.length > 0) process.exitCode = 1;
 }

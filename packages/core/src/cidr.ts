@@ -32,7 +32,9 @@ const PREFIX = /^(0|[1-9][0-9]{0,2})$/;
 /** Parses "a.b.c.d/n" (n 0..32) or "x:x::x/n" (n 0..128). `path` names the field in error messages. */
 export function parseCidr(text: string, path = ""): Cidr {
   if (typeof text !== "string") {
-    throw new CidrError(String(text), path, `is a ${text === null ? "null" : typeof text}; expected a CIDR string such as "203.0.113.0/24" or "2001:db8::/32"`);
+    // Not String(text): an object's own toString (from JSON such as {"toString": []}) would throw or run.
+    const shown = typeof text === "object" || typeof text === "function" ? (Array.isArray(text) ? "[array]" : `[${typeof text}]`) : String(text);
+    throw new CidrError(shown, path, `is a ${text === null ? "null" : typeof text}; expected a CIDR string such as "203.0.113.0/24" or "2001:db8::/32"`);
   }
   const trimmed = text.trim();
   const slash = trimmed.indexOf("/");

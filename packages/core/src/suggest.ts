@@ -16,10 +16,14 @@ function editDistance(a: string, b: string): number {
 
 /** The candidate closest to `text` (case-insensitive edits), if one is close enough to be what was meant. */
 export function closestName(text: string, candidates: readonly string[]): string | undefined {
+  const closeEnough = Math.max(2, Math.floor(text.length / 4));
   let best: { name: string; score: number } | undefined;
   for (const candidate of candidates) {
+    // Edits are at least the difference in length: skipping those keeps a huge input (a pasted file, an attack) from
+    // costing its length times every candidate's.
+    if (Math.abs(text.length - candidate.length) > closeEnough) continue;
     const score = editDistance(text, candidate);
     if (!best || score < best.score) best = { name: candidate, score };
   }
-  return best && best.score <= Math.max(2, Math.floor(text.length / 4)) ? best.name : undefined;
+  return best && best.score <= closeEnough ? best.name : undefined;
 }

@@ -31,6 +31,12 @@ export class JsonSyntaxError extends Error {
 
 type PathKey = string | number;
 
+/**
+ * How deep values may nest. Scenario, fleet and policy files nest a handful of levels; a file nested thousands deep
+ * is damage or an attack, and would otherwise exhaust the stack of this recursive parser.
+ */
+export const MAX_JSON_NESTING = 256;
+
 /** Parses JSON text (RFC 8259, as JSON.parse accepts it) and records the position of every value. */
 export function parseJsonWithPositions(text: string): PositionedJson {
   const positions = new Map<string, SourcePosition>();
@@ -95,6 +101,7 @@ export function parseJsonWithPositions(text: string): PositionedJson {
 
   function parseValue(path: PathKey[], position?: SourcePosition): unknown {
     skipWhitespace();
+    if (path.length > MAX_JSON_NESTING) return fail(`values nested deeper than ${MAX_JSON_NESTING} levels; a scenario, fleet or policy file never needs that many`);
     positions.set(formatPath(path), position ?? here());
     const char = text[index];
     if (char === "{") return parseObject(path);

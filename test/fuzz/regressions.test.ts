@@ -1,0 +1,51 @@
+// Counterexamples the fuzzers found (test/fuzz/parsers.test.ts, `npm run bench -- fuzz`), each kept as it was shrunk
+// so that the bug it showed stays fixed.
+import { describe, expect, it } from "vitest";
+import { parseCidr } from "../../packages/core/src/cidr.ts";
+import { CidrError, PolicyError } from "../../packages/core/src/errors.ts";
+import { parsePolicy } from "../../packages/core/src/policy.ts";
+import { closestName } from "../../packages/core/src/suggest.ts";
+import { KNOWN_REGIONS } from "../../packages/core/src/regions.ts";
+import { JsonSyntaxError, parseJsonWithPositions } from "../../packages/cli/src/scenario/json-positions.ts";
+
+describe("counterexamples found by fuzzing", () => {
+  it("a JSON file nested thousands of levels deep is a syntax error at its line and column, not a stack overflow", () => {
+    const depth = 20_000;
+    const text = '{"a":'.repeat(depth) + "1" + "}".repeat(depth);
+    let thrown: unknown;
+    try {
+      parseJsonWithPositions(text);
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(JsonSyntaxError);
+    expect((thrown as JsonSyntaxError).problem).toMatch(/nested deeper than \d+ levels/);
+    expect((thrown as JsonSyntaxError).position.line).toBe(1);
+  });
+
+  it("JSON nested to the limit still parses, with the value JSON.parse gives", () => {
+    const text = "[".repeat(200) + "]".repeat(200);
+    expect(parseJsonWithPositions(text).value).toEqual(JSON.parse(text));
+  });
+
+  it("a CIDR field holding an object whose toString is not a function is a CidrError naming the field, not a TypeError", () => {
+    const hostile = JSON.parse('{"toString": []}') as unknown as string;
+    expect(() => parseCidr(hostile, "endpoint.allowedPublicCidrs[0]")).toThrow(CidrError);
+    expect(() => parseCidr(Object.create(null) as string, "endpoint.allowedPublicCidrs[0]")).toThrow(/is a object; expected a CIDR string/);
+  });
+
+  it("a policy naming a 300,000-character region is refused at once, not after seconds of did-you-mean arithmetic", () => {
+    // Found as a hang: the suggestion compared the whole string with every region, ~4 s on these machines. The bound
+    // below is a hang check with a wide margin, not a performance target.
+    const huge = "A".repeat(300_000);
+    const started = performance.now();
+    expect(() => parsePolicy({ regions: ["us-east-1", huge] })).toThrow(PolicyError);
+    expect(closestName(huge, Object.values(KNOWN_REGIONS).flat())).toBeUndefined();
+    expect(performance.now() - started).toBeLessThan(500);
+  });
+
+  it("did-you-mean still finds a region one or two edits away", () => {
+    expect(closestName("eu-wst-1", Object.values(KNOWN_REGIONS).flat())).toBe("eu-west-1");
+    expect(closestName("us-est-11", Object.values(KNOWN_REGIONS).flat())).toBe("us-east-1");
+  });
+});
