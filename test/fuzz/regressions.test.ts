@@ -44,6 +44,16 @@ describe("counterexamples found by fuzzing", () => {
     expect(performance.now() - started).toBeLessThan(500);
   });
 
+  it("a policy whose exemption grantor is an object with a non-function toString, as JSON can write it, is a PolicyError naming it", () => {
+    const document = JSON.parse('{"exemptions": {"tags": [{"toString": []}]}}') as unknown;
+    expect(() => parsePolicy(document)).toThrow(PolicyError);
+    try {
+      parsePolicy(document);
+    } catch (error) {
+      expect((error as PolicyError).issues[0]).toMatchObject({ path: "exemptions.tags", message: expect.stringContaining('{"toString":[]}') });
+    }
+  });
+
   it("did-you-mean still finds a region one or two edits away", () => {
     expect(closestName("eu-wst-1", Object.values(KNOWN_REGIONS).flat())).toBe("eu-west-1");
     expect(closestName("us-est-11", Object.values(KNOWN_REGIONS).flat())).toBe("us-east-1");

@@ -16,5 +16,5 @@ export { nextMinorVersion } from "./rules/lib/versions.ts";
 export { normaliseCluster, normaliseVersionCatalogue } from "./snapshot.ts";
 export { type StoredRuleState, type Transition } from "./state/transitions.ts";
 export { closestName } from "./suggest.ts";
-export { oneLine } from "./text.ts";
+export { oneLine, shownValue } from "./text.ts";
 export { formatPath, issuesFromZod } from "./zod-issues.ts";

@@ -12,6 +12,7 @@ import { rules as registry } from "./rules/index.ts";
 import { ACCOUNT_ID, CLUSTER_NAME, parseClusterArn } from "./arn.ts";
 import { EKS_LIST_PRICES } from "./pricing.ts";
 import { regionProblem } from "./regions.ts";
+import { shownValue } from "./text.ts";
 import { issuesFromZod } from "./zod-issues.ts";
 
 export const DEFAULT_SCHEDULES = {
@@ -28,7 +29,7 @@ const EXTERNAL_ID = /^[\w+=,.@:/-]{2,1224}$/;
 const CRON_FIELD = /^[0-9A-Za-z*?,/#-]+$/;
 const RATE = /^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$/;
 
-const quoted = (value: unknown): string => (typeof value === "string" ? JSON.stringify(value.length > 80 ? `${value.slice(0, 77)}...` : value) : String(value));
+const quoted = (value: unknown): string => shownValue(value);
 
 /** A public CIDR the organisation accepts: a real block, not the whole internet, with no host bits set. */
 const allowedCidr = z.string().check(z.superRefine((text, context) => {

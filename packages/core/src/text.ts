@@ -36,6 +36,21 @@ export function bound(text: string, max: number): string {
   return `${text.slice(0, Math.max(0, max - 1)).replace(/[\uD800-\uDBFF]$/, "")}…`;
 }
 
+/**
+ * A value as an error message quotes it: JSON, cut to about `max` characters. Never String(value): an object from
+ * JSON such as {"toString": []} makes String throw, and a message about bad input must not fail on that input.
+ */
+export function shownValue(value: unknown, max = 80): string {
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(typeof value === "string" && value.length > max ? `${value.slice(0, max - 3)}...` : value);
+  } catch {
+    text = undefined; // BigInt or a cycle: neither comes from JSON, so the type says enough
+  }
+  if (text === undefined) return `a ${typeof value}`;
+  return text.length > max + 2 ? `${text.slice(0, max - 3)}...` : text;
+}
+
 /** One line of plain text (flatten), at most `max` characters. */
 export function oneLine(value: unknown, max = 500): string {
   return bound(flatten(typeof value === "string" ? value : String(value)), max);

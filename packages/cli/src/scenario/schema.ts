@@ -2,7 +2,7 @@
 // A step is an object with exactly one of the step keys (`call`, `advance`, `evaluate`, `digest`, `expect`, `note`): the key
 // names the kind, so the file reads like a script. A new kind of step (a sweep, a digest) is one schema in STEP_SCHEMAS.
 import { isIP } from "node:net";
-import { STATUSES, SEVERITIES, rules, ACCOUNT_ID, closestName } from "@eks-warden/core";
+import { STATUSES, SEVERITIES, rules, ACCOUNT_ID, closestName, shownValue } from "@eks-warden/core";
 import { z } from "@eks-warden/core/zod";
 import { EKS_HANDLERS, MUTATING_OPERATIONS } from "@eks-warden/simulator/eks/operations";
 
@@ -34,7 +34,7 @@ export function formatDuration(ms: number): string {
   return parts.join("");
 }
 
-const quoted = (value: unknown): string => JSON.stringify(value) ?? String(value);
+const quoted = (value: unknown): string => shownValue(value, 200);
 
 const duration = z.string({ error: (issue) => `${quoted(issue.input)} is not a duration; ${DURATION_EXPECTATION}` }).transform((text, context) => {
   const ms = parseDuration(text.trim());
