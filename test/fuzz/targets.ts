@@ -56,6 +56,11 @@ function asFileText(value: unknown): string {
   return JSON.stringify(value, (_key, inner: unknown) => (typeof inner === "bigint" ? inner.toString() : inner)) ?? String(value);
 }
 
+/** What a hostile value becomes once it has been JSON (a file, an event, a queue message): BigInt as text, undefined as null. */
+function viaJson(value: unknown): unknown {
+  return JSON.parse(JSON.stringify(value, (_key, inner: unknown) => (typeof inner === "bigint" ? inner.toString() : inner)) ?? "null") as unknown;
+}
+
 function partitionOf(regionName: string): string {
   return regionName.startsWith("cn-") ? "aws-cn" : regionName.startsWith("us-gov-") ? "aws-us-gov" : "aws";
 }
@@ -171,7 +176,7 @@ const cloudTrailEvent: FuzzTarget = {
     const intended = endpointIntent(event);
     if (intended !== undefined) assert.ok((statedPublicAccess(input)).includes(intended));
   },
-  hostile: fc.oneof(mutations(fc.oneof(validCloudTrailEvent, recordedEvents)), hostileValue),
+  hostile: fc.oneof(mutations(fc.oneof(validCloudTrailEvent, recordedEvents)), hostileValue).map(viaJson),
   noFalseClaim: (input, output) => {
     // An event read from a damaged record names what the record named, and its intent is one the record stated.
     const event = output as ClusterEvent;
@@ -334,7 +339,7 @@ const policy: FuzzTarget = {
     assert.deepEqual([...parsed.regions], given.regions);
     assert.deepEqual(parsed.exemptions.tags, given.exemptions.tags);
   },
-  hostile: fc.oneof(mutations(validPolicy), hostileValue),
+  hostile: fc.oneof(mutations(validPolicy), hostileValue).map(viaJson),
   noFalseClaim: (input, output) => {
     // A damaged policy never switches remediation on that the document did not switch on.
     const parsed = output as Policy;
@@ -356,7 +361,7 @@ const deploymentConfig: FuzzTarget = {
     assert.equal(parsed.region, given.region);
     assert.deepEqual([...parsed.policy.regions], given.policy.regions);
   },
-  hostile: fc.oneof(mutations(validConfig), hostileValue),
+  hostile: fc.oneof(mutations(validConfig), hostileValue).map(viaJson),
 };
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -373,7 +378,7 @@ const fleet: FuzzTarget = {
   meansWhatItSays: (input, output) => {
     assert.deepEqual((output as { clusters: { cluster: Record<string, unknown> }[] }).clusters.map((entry) => entry.cluster["name"]), clusterNamesOf(input));
   },
-  hostile: fc.oneof(mutations(fleetSamples), hostileValue),
+  hostile: fc.oneof(mutations(fleetSamples), hostileValue).map(viaJson),
 };
 
 /** A scratch copy of scenarios/ (the files refer to their fleets by relative path), written once per process. */
