@@ -10,7 +10,7 @@ import { choiceOption, CliInputError, parseCommandLine, type Command } from "./c
 
 const usage = `Usage: eks-warden run SCENARIO [options]
 
-Plays a scenario (see the README, "Scenarios") on the local system: DynamoDB Local, the SNS/SQS emulator, the EKS
+Plays a scenario (see docs/local.md) on the local system: DynamoDB Local, the SNS/SQS emulator, the EKS
 simulator seeded with the scenario's fleet, and the real handlers, wired as the stack wires them. Every cluster is
 evaluated at start (as the daily sweep does), then the steps run; alerts print as a subscriber receives them.
 
