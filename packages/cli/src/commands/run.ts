@@ -20,8 +20,9 @@ Options:
   --handler-logs       show the handlers' own (Powertools) JSON logs
   -h, --help           show this help
 
-Exit codes: 0 the scenario ran and every expectation held; 1 an expectation failed; 2 the scenario file is wrong
-(each problem is printed as file:line: field: problem); 3 internal error.`;
+Exit codes: 0 the scenario ran and every expectation held; 1 an expectation failed, or a settle check ended in the
+dead-letter queue; 2 the scenario file is wrong (each problem is printed as file:line: field: problem); 3 internal
+error; 130 / 143 interrupted by Ctrl-C / SIGTERM (everything started is stopped first).`;
 
 const FORMATS = ["text", "jsonl"] as const;
 type Format = (typeof FORMATS)[number];
