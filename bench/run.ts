@@ -1,4 +1,4 @@
-// `npm run bench`: every benchmark (or `npm run bench -- bundles|evaluation|calls|event-path|scheduled|scan|fuzz`), printed as JSON and as the Markdown table the README quotes.
+// `npm run bench`: every benchmark (or `npm run bench -- bundles|evaluation|calls|event-path|scheduled|scan|fuzz`), printed as JSON and as the Markdown table docs/benchmarks.md quotes.
 // Run on an otherwise idle machine; the figures are medians (or exact counts) for that reason.
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";

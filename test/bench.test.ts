@@ -71,7 +71,7 @@ describe("benchmarks (smoke)", () => {
     // Both built apart, so neither holds the other's code: together they are less than any handler can read at a cold start.
     expect(everyEventClients!.contributors.map((item) => item.name)).not.toContain("packages/core/src/rules");
     expect(ownCode!.contributors.filter((item) => item.name.startsWith("@aws-sdk/") || item.name.startsWith("@smithy/"))).toEqual([]);
-    // If this fails, the SDK shrank: revisit the size target (README "Benchmarks") and lower BUNDLE_BUDGET_BYTES.
+    // If this fails, the SDK shrank: revisit the size target (docs/benchmarks.md) and lower BUNDLE_BUDGET_BYTES.
     expect(everyEventClients!.bytes + ownCode!.bytes).toBeGreaterThan(BUNDLE_TARGET_BYTES);
   }, 120_000);
 

@@ -10,7 +10,7 @@ import { choiceOption, CliInputError, parseCommandLine, type Command } from "./c
 
 const usage = `Usage: eks-warden run SCENARIO [options]
 
-Plays a scenario (see the README, "Scenarios") on the local system: DynamoDB Local, the SNS/SQS emulator, the EKS
+Plays a scenario (see docs/local.md) on the local system: DynamoDB Local, the SNS/SQS emulator, the EKS
 simulator seeded with the scenario's fleet, and the real handlers, wired as the stack wires them. Every cluster is
 evaluated at start (as the daily sweep does), then the steps run; alerts print as a subscriber receives them.
 
@@ -20,8 +20,9 @@ Options:
   --handler-logs       show the handlers' own (Powertools) JSON logs
   -h, --help           show this help
 
-Exit codes: 0 the scenario ran and every expectation held; 1 an expectation failed; 2 the scenario file is wrong
-(each problem is printed as file:line: field: problem); 3 internal error.`;
+Exit codes: 0 the scenario ran and every expectation held; 1 an expectation failed, or a settle check ended in the
+dead-letter queue; 2 the scenario file is wrong (each problem is printed as file:line: field: problem); 3 internal
+error; 130 / 143 interrupted by Ctrl-C / SIGTERM (everything started is stopped first).`;
 
 const FORMATS = ["text", "jsonl"] as const;
 type Format = (typeof FORMATS)[number];

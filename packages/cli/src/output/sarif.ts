@@ -29,7 +29,7 @@ function pascalCase(id: string): string {
     .join("");
 }
 
-/** The pseudo-path a cluster's results point at; documented in the README ("eks-warden scan"). */
+/** The pseudo-path a cluster's results point at; documented in docs/cli.md ("eks-warden scan"). */
 export function clusterArtifactUri(cluster: Pick<ClusterIdentity, "account" | "region" | "name">): string {
   return `eks/${cluster.account}/${cluster.region}/${encodeURIComponent(cluster.name)}`;
 }

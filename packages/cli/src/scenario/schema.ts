@@ -1,4 +1,4 @@
-// The scenario file: a fleet, a policy, the people who act, and the steps they take. See the README, "Scenarios, `serve` and `scan`".
+// The scenario file: a fleet, a policy, the people who act, and the steps they take. See docs/local.md, "The scenario file".
 // A step is an object with exactly one of the step keys (`call`, `advance`, `evaluate`, `digest`, `expect`, `note`): the key
 // names the kind, so the file reads like a script. A new kind of step (a sweep, a digest) is one schema in STEP_SCHEMAS.
 import { isIP } from "node:net";

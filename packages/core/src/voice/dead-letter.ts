@@ -75,7 +75,7 @@ export function renderDeadLetterAlert(report: DeadLetterReport, kept: DeadLetter
     `Parked by:  ${PARKED_BY[report.parkedBy]}${report.parkedAt ? `, at ${report.parkedAt}` : ""}`,
     `Message id: ${report.messageId}`,
     ...(report.unreadable ? ["Note:       the message is not the JSON this queue carries (unreadable or tampered with)."] : []),
-    `Kept in:    SQS queue ${kept.queueName}, ${kept.retentionDays} days, for redrive (README: "Dead letters").`,
+    `Kept in:    SQS queue ${kept.queueName}, ${kept.retentionDays} days, for redrive (docs/operations.md: "Dead letters").`,
     "",
     "Until it is processed EKS Warden has not judged this change: check the cluster's endpoint access and version by hand,",
     "fix what failed, then redrive the message.",

@@ -1,5 +1,5 @@
 // The alert texts a subscriber reads, produced end to end (parse -> evaluate -> transition -> render) from the two
-// shared real CloudTrail records. The files under examples/ are what the README shows; this test keeps them true.
+// shared real CloudTrail records. The files under examples/ are what docs/alerts.md shows; this test keeps them true.
 import { describe, expect, it } from "vitest";
 import { handleClusterEvent } from "../../src/pipeline/cluster-event.ts";
 import { handleSettleCheck } from "../../src/pipeline/settle.ts";
@@ -8,7 +8,7 @@ import { OPEN, PRIVATE, clusterRecord, world } from "../pipeline/fakes.ts";
 
 const AMAZON_EKS = { arn: "arn:aws:eks:ap-northeast-2:999999999999:cluster/amazon-eks", account: "999999999999", region: "ap-northeast-2", name: "amazon-eks" };
 
-describe("the README's alert examples", () => {
+describe("the alert examples docs/alerts.md shows", () => {
   it("are what the fixtures' CreateCluster (open to the world) and UpdateClusterConfig (private only) produce", async () => {
     const w = world(new Date("2024-03-08T14:09:45Z"));
     w.eks.clusters.set(AMAZON_EKS.arn, clusterRecord(AMAZON_EKS, { ...OPEN, endpointPrivateAccess: true }));
