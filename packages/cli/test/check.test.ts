@@ -1,0 +1,81 @@
+// `eks-warden check`, spawned as a user (or a CI job) runs it, on the desired-state fixtures.
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { warden } from "./scenario-helpers.ts";
+
+const DESIRED = "packages/core/test/fixtures/desired";
+const PLAN = `${DESIRED}/terraform-plan.json`;
+const VERSIONS = "test/fixtures/eks/DescribeClusterVersions.json";
+const NOW = "2026-06-01T12:00:00Z";
+let scratch: string;
+
+beforeAll(() => {
+  scratch = mkdtempSync(join(tmpdir(), "warden-check-"));
+});
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+interface CheckJson {
+  summary: Record<string, number | string>;
+  clusters: { name: string; source: { file: string; resource: string; line: number }; findings: { ruleId: string; status: string; severity: string; evidence: Record<string, unknown>; remediation: { command: string; inFile?: { line: number; change: string } } }[] }[];
+  problems: unknown[];
+}
+
+describe("eks-warden check on a Terraform plan", () => {
+  it("prints {summary, clusters: [{name, source, findings}], problems} and exits 1 on the FAILs", async () => {
+    const run = await warden(["check", PLAN, "--format", "json", "--versions", VERSIONS, "--now", NOW]);
+    expect(run.code).toBe(1);
+    // edge-gateway's public CIDRs are known only after apply: its endpoint rule could not decide, and says so.
+    expect(run.stderr).toBe("eks-warden check: 1 rule could not decide at or above INFO (endpoint-public-access): the gate fails; --allow-errors lets it pass\n");
+    const report = JSON.parse(run.stdout) as CheckJson;
+    expect(report.summary).toMatchObject({ files: 1, clusters: 3, versionCatalogue: "file" });
+    expect(report.problems).toEqual([]);
+    const web = report.clusters.find((cluster) => cluster.name === "web-public")!;
+    expect(web.source).toMatchObject({ file: PLAN, resource: "module.web.aws_eks_cluster.this", line: 160 });
+    const open = web.findings.find((finding) => finding.ruleId === "endpoint-public-access")!;
+    expect([open.status, open.severity]).toEqual(["FAIL", "CRITICAL"]);
+    expect(open.remediation.inFile?.change).toContain("endpoint_public_access = false");
+    expect(open.remediation.command).toContain("endpointPublicAccess=false");
+    // The rules that need node groups, add-ons or insights do not run on a file.
+    expect(new Set(web.findings.map((finding) => finding.ruleId))).not.toContain("nodegroup-version-skew");
+  });
+
+  it("gates by --fail-on, and counts the version rules' ERRORs without a catalogue only under --strict", async () => {
+    const policy = join(scratch, "policy.json");
+    writeFileSync(policy, JSON.stringify({}));
+    const privateOnly = join(scratch, "private.json");
+    writeFileSync(
+      privateOnly,
+      JSON.stringify({
+        format_version: "1.2",
+        terraform_version: "1.9.8",
+        planned_values: {
+          root_module: {
+            resources: [
+              {
+                address: "aws_eks_cluster.p",
+                mode: "managed",
+                type: "aws_eks_cluster",
+                name: "p",
+                values: { name: "private-one", version: "1.33", enabled_cluster_log_types: ["audit"], vpc_config: [{ endpoint_public_access: false, endpoint_private_access: true }] },
+              },
+            ],
+          },
+        },
+      }),
+    );
+    const lenient = await warden(["check", privateOnly, "--policy", policy, "--format", "json"]);
+    expect(lenient.stderr).toContain("no version catalogue");
+    expect(lenient.code).toBe(0);
+    const findings = (JSON.parse(lenient.stdout) as CheckJson).clusters[0]!.findings;
+    expect(findings.find((finding) => finding.ruleId === "version-support")?.status).toBe("ERROR");
+    const strict = await warden(["check", privateOnly, "--strict", "--format", "json"]);
+    expect(strict.code).toBe(1);
+    const high = await warden(["check", PLAN, "--versions", VERSIONS, "--now", NOW, "--fail-on", "critical", "--allow-errors", "--format", "json"]);
+    expect(high.code).toBe(1);
+    const allowed = await warden(["check", `${DESIRED}/terraform-plan.json`, "--rule", "control-plane-audit-logging", "--fail-on", "high"]);
+    expect(allowed.code).toBe(0);
+    expect(allowed.stdout).toContain("FAIL    MEDIUM    control-plane-audit-logging");
+  });
+});
