@@ -79,3 +79,28 @@ describe("eks-warden check on a Terraform plan", () => {
     expect(allowed.stdout).toContain("FAIL    MEDIUM    control-plane-audit-logging");
   });
 });
+
+describe("eks-warden check on files it cannot read", () => {
+  const cases: [string, string, string, RegExp][] = [
+    ["none of the formats", "notes.yaml", "title: release notes\n", /^eks-warden check: .*notes\.yaml:1:1: none of the formats eks-warden check reads/],
+    ["malformed JSON", "plan.json", '{\n  "format_version": "1.2",\n  "planned_values": {,\n}\n', /^eks-warden check: .*plan\.json:3:\d+: not valid JSON or YAML: /],
+    ["malformed YAML", "eksctl.yaml", "apiVersion: eksctl.io/v1alpha5\nkind: ClusterConfig\nmetadata:\n  name: [x\n", /^eks-warden check: .*eksctl\.yaml:\d+:\d+: not valid JSON or YAML: /],
+    ["a plan without planned_values", "state.json", JSON.stringify({ format_version: "1.0", terraform_version: "1.9.8", values: {} }), /^eks-warden check: .*state\.json:1:1: a Terraform plan without planned_values/],
+    ["an unknown CloudFormation tag", "stack.yaml", "Resources:\n  C:\n    Type: AWS::EKS::Cluster\n    Properties:\n      Name: !Foo x\n", /^eks-warden check: .*stack\.yaml:5:\d+: unknown tag !Foo; expected one of CloudFormation's short intrinsic tags/],
+  ];
+  it.each(cases)("%s: exit 2, one line naming the file, line and column, no stack trace", async (_what, name, content, expected) => {
+    const file = join(scratch, name);
+    writeFileSync(file, content);
+    const run = await warden(["check", PLAN, file]);
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe("");
+    expect(run.stderr).toMatch(expected);
+    expect(run.stderr.trimEnd().split("\n")).toHaveLength(1);
+    expect(run.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it("a missing file: exit 2 naming it", async () => {
+    const run = await warden(["check", join(scratch, "absent.json")]);
+    expect([run.code, run.stderr]).toEqual([2, `eks-warden check: ${join(scratch, "absent.json")}: cannot read the file (no such file)\n`]);
+  });
+});
