@@ -48,6 +48,8 @@ const SHORT_INTRINSICS: Readonly<Record<string, string>> = {
   "!ToJsonString": "Fn::ToJsonString",
 };
 
+const MAX_ALIASES = 1000;
+
 /** Where an object or array and each of its keys (or items) start. */
 interface Positions {
   readonly at: Position;
@@ -80,10 +82,18 @@ export function parseWithPositions(file: string, text: string, options: ParseOpt
     throw new DesiredStateError(file, at(firstError.pos[0]), `not valid JSON or YAML: ${firstError.message.split("\n")[0]}`, { cause: firstError });
   }
   const positions = new WeakMap<object, Positions>();
+  let aliases = 0;
 
   const convert = (node: Node | null | undefined): unknown => {
     if (node === null || node === undefined) return null;
-    if (isAlias(node)) throw new DesiredStateError(file, at(node.range?.[0]), "YAML aliases (*name) are not supported in a desired-state file; write the value out");
+    if (isAlias(node)) {
+      // An alias repeats its anchor's value; a bounded number of them, so that nested aliases cannot blow up the file.
+      aliases += 1;
+      if (aliases > MAX_ALIASES) throw new DesiredStateError(file, at(node.range?.[0]), `more than ${MAX_ALIASES} YAML aliases (*name); expected a desired-state file, not an alias expansion`);
+      const target = node.resolve(document);
+      if (target === undefined) throw new DesiredStateError(file, at(node.range?.[0]), `alias *${node.source} names no anchor`);
+      return convert(target as Node);
+    }
     const tag = node.tag;
     const plain = convertUntagged(node);
     if (tag === undefined || !tag.startsWith("!") || tag.startsWith("!!")) return plain;
