@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startSimulator, type Simulator } from "@eks-warden/simulator/index";
 import { warden } from "./scenario-helpers.ts";
 
 const DESIRED = "packages/core/test/fixtures/desired";
@@ -102,5 +103,75 @@ describe("eks-warden check on files it cannot read", () => {
   it("a missing file: exit 2 naming it", async () => {
     const run = await warden(["check", join(scratch, "absent.json")]);
     expect([run.code, run.stderr]).toEqual([2, `eks-warden check: ${join(scratch, "absent.json")}: cannot read the file (no such file)\n`]);
+  });
+});
+
+describe("eks-warden check --format sarif", () => {
+  it("points each result at the file and the line of the setting to change, for GitHub code scanning", async () => {
+    const file = `${DESIRED}/cloudformation.yaml`;
+    const run = await warden(["check", file, "--versions", VERSIONS, "--now", NOW, "--format", "sarif"]);
+    expect(run.code).toBe(1);
+    const sarif = JSON.parse(run.stdout) as { runs: { automationDetails: { id: string }; results: { ruleId: string; message: { text: string }; locations: { physicalLocation: { artifactLocation: { uri: string }; region: { startLine: number } } }[]; properties: { cluster: string } }[] }[] };
+    const [only] = sarif.runs;
+    expect(only!.automationDetails.id).toBe("eks-warden/check/");
+    const vendorEndpoint = only!.results.find((result) => result.ruleId === "endpoint-public-access" && result.properties.cluster === "vendor-ingress")!;
+    // Line 68 of the template: `EndpointPublicAccess: true` of VendorCluster.
+    expect(vendorEndpoint.locations[0]!.physicalLocation).toEqual({ artifactLocation: { uri: file }, region: { startLine: 68 } });
+    const analytics = only!.results.find((result) => result.ruleId === "endpoint-public-access" && result.properties.cluster === "analytics")!;
+    // An ERROR has no setting to change: it points at the resource.
+    expect(analytics.locations[0]!.physicalLocation.region).toEqual({ startLine: 71, startColumn: 3 });
+    expect(analytics.message.text).toContain("!ImportValue shared-network-EgressCidr");
+  });
+});
+
+describe("eks-warden check --against-live", () => {
+  let sim: Simulator;
+  beforeAll(async () => {
+    sim = await startSimulator({
+      fleet: {
+        _what: "payments-prod as eksctl-private.yaml declares it, but with its public endpoint turned on outside Git",
+        defaultAccount: "111111111111",
+        defaultRegion: "eu-west-1",
+        clusters: [
+          {
+            cluster: {
+              name: "payments-prod",
+              arn: "arn:aws:eks:eu-west-1:111111111111:cluster/payments-prod",
+              version: "1.33",
+              status: "ACTIVE",
+              resourcesVpcConfig: { subnetIds: ["subnet-0a1b2c3d4e5f60718"], endpointPublicAccess: true, endpointPrivateAccess: true, publicAccessCidrs: ["0.0.0.0/0"] },
+              logging: { clusterLogging: [{ types: ["api", "audit"], enabled: true }, { types: ["authenticator", "controllerManager", "scheduler"], enabled: false }] },
+              accessConfig: { authenticationMode: "API", bootstrapClusterCreatorAdminPermissions: false },
+              tags: {},
+            },
+          },
+        ],
+      },
+    });
+  });
+  afterAll(async () => {
+    await sim?.stop();
+  });
+  const env = () => ({ AWS_ACCESS_KEY_ID: "AKIACHECKTESTUSER001", AWS_SECRET_ACCESS_KEY: "secret", AWS_REGION: "eu-west-1", AWS_ENDPOINT_URL_STS: sim.url, AWS_ENDPOINT_URL_EKS: undefined });
+
+  it("reports each live setting that differs from the file as drift, with the file and line that say otherwise", async () => {
+    const file = `${DESIRED}/eksctl-private.yaml`;
+    const run = await warden(["check", file, `${DESIRED}/eksctl-public.yaml`, "--against-live", "--endpoint-url", sim.url, "--rule", "control-plane-audit-logging", "--format", "json"], env());
+    expect(run.code).toBe(1);
+    const report = JSON.parse(run.stdout) as CheckJson & { clusters: { drift?: { status: string; severity: string; message: string; evidence: Record<string, unknown> }[] }[]; problems: { scope: string; message: string }[] };
+    const drift = report.clusters[0]!.drift!;
+    expect(drift.map((finding) => [finding.status, finding.severity, finding.evidence["setting"], finding.evidence["line"]])).toEqual([
+      ["FAIL", "HIGH", "endpointPublicAccess", 14],
+      ["FAIL", "HIGH", "publicAccessCidrs", 14],
+    ]);
+    expect(drift[0]!.message).toBe(`EKS cluster payments-prod (eu-west-1) has endpointPublicAccess true live, but ${file}:14 declares false: changed outside Git, or not applied yet.`);
+    // web-public is not deployed: said, not an error.
+    expect(report.problems).toEqual([{ scope: "eu-west-1/web-public", message: `no live cluster of this name (${DESIRED}/eksctl-public.yaml:5 is not deployed yet), so there is no drift to report` }]);
+  });
+
+  it("exits 4 when AWS cannot be read, naming what", async () => {
+    const run = await warden(["check", `${DESIRED}/eksctl-private.yaml`, "--against-live", "--endpoint-url", "http://127.0.0.1:9"], { ...env(), AWS_MAX_ATTEMPTS: "1" });
+    expect(run.code).toBe(4);
+    expect(run.stderr).toMatch(/eks-warden check: eu-west-1: /);
   });
 });

@@ -6,11 +6,13 @@
 // 3 an internal error, 4 (--live-versions, --against-live) AWS could not be read.
 import { readFile } from "node:fs/promises";
 import { relative, isAbsolute } from "node:path";
-import { oneLine, parseIsoDate, type Gate, normaliseVersionCatalogue, rules as registry, ruleById, worstFirst } from "@eks-warden/core";
+import { clusterArnOf, oneLine, parseIsoDate, readsFor, type Gate, normaliseVersionCatalogue, rules as registry, ruleById, worstFirst } from "@eks-warden/core";
 import type { Finding, Policy, Rule, VersionCatalogue } from "@eks-warden/core";
-import { checkDesiredCluster, DesiredStateError, judgesDesiredState, readDesiredState, type CheckedCluster, type DesiredState } from "@eks-warden/core/desired";
+import { inPool } from "@eks-warden/core/sweep";
+import { checkDesiredCluster, DesiredStateError, driftFindings, judgesDesiredState, readDesiredState, type CheckedCluster, type DesiredState } from "@eks-warden/core/desired";
 import { paletteFor, type Palette } from "../output/colour.ts";
 import { toSarif, type ScannedCluster, type ScanProblem } from "../output/sarif.ts";
+import { awsProblem, openFleetReader, problemScope, SCAN_EXIT, type FleetReader, type ScanOptions } from "./scan.ts";
 import { choiceOption, CliInputError, GATE_OPTIONS, gateExitCode, gateOption, gateUsage, interpretOption, parseCommandLine, readJsonOption, readPolicyOption, type Command } from "./command.ts";
 
 /** The rules a declared cluster can feed: those reading the cluster record, the catalogue and the access data. */
@@ -157,6 +159,8 @@ export interface CheckReport {
   readonly drift: ReadonlyMap<number, readonly Finding[]>;
   readonly catalogue: "file" | "live" | "none";
   readonly startedAt: Date;
+  /** AWS could not be read for --live-versions or --against-live: the report is incomplete (exit 4). */
+  readonly unread: boolean;
 }
 
 /** The findings the gate counts: without a catalogue, version rules' ERRORs only under --strict. */
@@ -166,12 +170,7 @@ export function gatedFindings(report: Pick<CheckReport, "clusters" | "drift" | "
   return all.filter((finding) => !(finding.status === "ERROR" && ruleById(finding.ruleId)?.reads.includes("versionCatalogue") === true && finding.evidence["unknownUntilDeployment"] === undefined));
 }
 
-export interface CheckDependencies {
-  /** The live catalogue (--live-versions); throws a WardenError when AWS cannot be read. */
-  liveCatalogue?(options: CheckOptions, policy: Policy, region: string): Promise<VersionCatalogue | undefined>;
-}
-
-export async function check(options: CheckOptions, deps: CheckDependencies = {}): Promise<CheckReport> {
+export async function check(options: CheckOptions): Promise<CheckReport> {
   const startedAt = new Date();
   const [files, policy, versionsInput] = await Promise.all([
     Promise.all(options.files.map(readDesiredFile)),
@@ -179,9 +178,30 @@ export async function check(options: CheckOptions, deps: CheckDependencies = {})
     options.versions === undefined ? undefined : readJsonOption("--versions", options.versions),
   ]);
   const problems: ScanProblem[] = [];
+  let unread = false;
   let versions = options.versions === undefined ? undefined : interpretOption("--versions", options.versions, () => normaliseVersionCatalogue(versionsInput));
-  if (options.liveVersions && deps.liveCatalogue) versions = await deps.liveCatalogue(options, policy, options.region);
-  const clusters = files.flatMap((file) =>
+  const regions = [...new Set(files.flatMap((file) => file.clusters.map((cluster) => cluster.region ?? options.region)))];
+  const reader = options.liveVersions || options.againstLive ? await openFleetReader(fleetOptions(options, regions), policy, "check") : undefined;
+  try {
+    if (reader !== undefined && options.liveVersions) {
+      try {
+        const region = regions[0] ?? options.region;
+        versions = await reader.collector.versionCatalogue({ arn: clusterArnOf("aws", region, options.account, "catalogue"), account: options.account, region, name: "catalogue" });
+      } catch (error) {
+        unread = true;
+        problems.push({ scope: "version catalogue", message: awsProblem(error) });
+      }
+    }
+    const clusters = judgeAll(files, options, policy, versions);
+    const drift = reader !== undefined && options.againstLive ? await readDrift(reader, clusters, options, problems) : { found: new Map<number, Finding[]>(), unread: false };
+    return finish(files, clusters, problems, drift.found, versions, options, startedAt, unread || drift.unread);
+  } finally {
+    reader?.destroy();
+  }
+}
+
+function judgeAll(files: readonly DesiredState[], options: CheckOptions, policy: Policy, versions: VersionCatalogue | undefined): CheckedCluster[] {
+  return files.flatMap((file) =>
     file.clusters.map((cluster) =>
       checkDesiredCluster(cluster, {
         identity: { account: options.account, region: options.region },
@@ -191,6 +211,61 @@ export async function check(options: CheckOptions, deps: CheckDependencies = {})
       }),
     ),
   );
+}
+
+/** scan's options for the reads check makes: the clusters' regions, the user's profile and endpoint. */
+function fleetOptions(options: CheckOptions, regions: readonly string[]): ScanOptions<"json"> {
+  return {
+    regions,
+    rules: options.rules,
+    ...(options.profile !== undefined && { profile: options.profile }),
+    ...(options.endpointUrl !== undefined && { endpointUrl: options.endpointUrl }),
+    ...(options.policy !== undefined && { policy: options.policy }),
+    format: "json",
+    gate: options.gate,
+    concurrency: 4,
+  };
+}
+
+/** --against-live: each declared cluster's live namesake (ListClusters in its region, then collected as scan collects). */
+async function readDrift(reader: FleetReader, clusters: readonly CheckedCluster[], options: CheckOptions, problems: ScanProblem[]): Promise<{ found: Map<number, Finding[]>; unread: boolean }> {
+  let unread = false;
+  const listing = await reader.list((outcome) => {
+    if (outcome.problem !== undefined) {
+      unread = true;
+      problems.push({ scope: problemScope(reader.members, outcome), message: outcome.problem });
+    }
+  });
+  const found = new Map<number, Finding[]>();
+  const reads = readsFor(options.rules);
+  await inPool([...clusters.entries()], 4, async ([index, checked]) => {
+    const { snapshot, cluster } = checked;
+    const ref = listing.clusters.find((candidate) => candidate.name === snapshot.name && candidate.region === snapshot.region);
+    if (ref === undefined) {
+      problems.push({ scope: `${snapshot.region}/${snapshot.name}`, message: `no live cluster of this name (${cluster.source.file}:${cluster.source.line} is not deployed yet), so there is no drift to report` });
+      return;
+    }
+    try {
+      const collected = await reader.collector.collect(ref, reads);
+      found.set(index, driftFindings(cluster, snapshot, collected.snapshot));
+    } catch (error) {
+      unread = true;
+      problems.push({ scope: `${ref.region}/${ref.name}`, message: awsProblem(error) });
+    }
+  });
+  return { found, unread };
+}
+
+function finish(
+  files: readonly DesiredState[],
+  clusters: readonly CheckedCluster[],
+  problems: ScanProblem[],
+  drift: ReadonlyMap<number, readonly Finding[]>,
+  versions: VersionCatalogue | undefined,
+  options: CheckOptions,
+  startedAt: Date,
+  unread: boolean,
+): CheckReport {
   const seen = new Map<string, CheckedCluster>();
   for (const checked of clusters) {
     const earlier = seen.get(checked.snapshot.arn);
@@ -199,7 +274,7 @@ export async function check(options: CheckOptions, deps: CheckDependencies = {})
     }
     seen.set(checked.snapshot.arn, checked);
   }
-  return { files, clusters, problems, drift: new Map(), catalogue: versions !== undefined ? (options.liveVersions ? "live" : "file") : "none", startedAt };
+  return { files, clusters, problems, drift, catalogue: versions !== undefined ? (options.liveVersions ? "live" : "file") : "none", startedAt, unread };
 }
 
 function where(checked: CheckedCluster): string {
@@ -309,6 +384,10 @@ export const command: Command = {
     if (options.format === "table") process.stdout.write(renderCheckTable(report, paletteFor(process.stdout)));
     else if (options.format === "json") process.stdout.write(renderCheckJson(report));
     else process.stdout.write(`${JSON.stringify(checkSarif(report, options.rules, await toolVersion()), null, 2)}\n`);
+    if (report.unread) {
+      for (const problem of report.problems) process.stderr.write(`eks-warden check: ${problem.scope}: ${problem.message}\n`);
+      return SCAN_EXIT.aws;
+    }
     return gateExitCode("check", gatedFindings(report, options.strict), options.gate);
   },
 };

@@ -2,6 +2,7 @@
 // them, judged by the live rules before they are deployed (`eks-warden check`).
 
 export { AWS_DEFAULT, checkDesiredCluster, type CheckedCluster, type CheckOptions, type DesiredFinding, judgesDesiredState } from "./checker.ts";
+export { DRIFT_RULE_ID, driftFindings } from "./drift.ts";
 export { detectFormat, readDesiredState } from "./detect.ts";
 export { DesiredStateError, parseWithPositions, type ParsedDocument, type Position } from "./document.ts";
 export { EKSCTL_DEFAULT_AUTHENTICATION_MODE } from "./eksctl.ts";
