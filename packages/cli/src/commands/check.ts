@@ -8,11 +8,10 @@ import { readFile } from "node:fs/promises";
 import { relative, isAbsolute } from "node:path";
 import { clusterArnOf, oneLine, parseIsoDate, readsFor, type Gate, normaliseVersionCatalogue, rules as registry, ruleById, worstFirst } from "@eks-warden/core";
 import type { Finding, Policy, Rule, VersionCatalogue } from "@eks-warden/core";
-import { inPool } from "@eks-warden/core/sweep";
 import { checkDesiredCluster, DesiredStateError, driftFindings, judgesDesiredState, readDesiredState, type CheckedCluster, type DesiredState } from "@eks-warden/core/desired";
 import { paletteFor, type Palette } from "../output/colour.ts";
 import { toSarif, type ScannedCluster, type ScanProblem } from "../output/sarif.ts";
-import { awsProblem, openFleetReader, problemScope, SCAN_EXIT, type FleetReader, type ScanOptions } from "./scan.ts";
+import type { FleetReader, ScanOptions } from "./scan.ts";
 import { choiceOption, CliInputError, GATE_OPTIONS, gateExitCode, gateOption, gateUsage, interpretOption, parseCommandLine, readJsonOption, readPolicyOption, type Command } from "./command.ts";
 
 /** The rules a declared cluster can feed: those reading the cluster record, the catalogue and the access data. */
@@ -181,7 +180,9 @@ export async function check(options: CheckOptions): Promise<CheckReport> {
   let unread = false;
   let versions = options.versions === undefined ? undefined : interpretOption("--versions", options.versions, () => normaliseVersionCatalogue(versionsInput));
   const regions = [...new Set(files.flatMap((file) => file.clusters.map((cluster) => cluster.region ?? options.region)))];
-  const reader = options.liveVersions || options.againstLive ? await openFleetReader(fleetOptions(options, regions), policy, "check") : undefined;
+  // scan's reader (and with it the AWS SDK) is loaded only when AWS is to be read: a plain check starts faster.
+  const live = options.liveVersions || options.againstLive ? await import("./scan.ts") : undefined;
+  const reader = live === undefined ? undefined : await live.openFleetReader(fleetOptions(options, regions), policy, "check");
   try {
     if (reader !== undefined && options.liveVersions) {
       try {
@@ -189,11 +190,11 @@ export async function check(options: CheckOptions): Promise<CheckReport> {
         versions = await reader.collector.versionCatalogue({ arn: clusterArnOf("aws", region, options.account, "catalogue"), account: options.account, region, name: "catalogue" });
       } catch (error) {
         unread = true;
-        problems.push({ scope: "version catalogue", message: awsProblem(error) });
+        problems.push({ scope: "version catalogue", message: live!.awsProblem(error) });
       }
     }
     const clusters = judgeAll(files, options, policy, versions);
-    const drift = reader !== undefined && options.againstLive ? await readDrift(reader, clusters, options, problems) : { found: new Map<number, Finding[]>(), unread: false };
+    const drift = reader !== undefined && options.againstLive ? await readDrift(reader, live!, clusters, options, problems) : { found: new Map<number, Finding[]>(), unread: false };
     return finish(files, clusters, problems, drift.found, versions, options, startedAt, unread || drift.unread);
   } finally {
     reader?.destroy();
@@ -228,16 +229,17 @@ function fleetOptions(options: CheckOptions, regions: readonly string[]): ScanOp
 }
 
 /** --against-live: each declared cluster's live namesake (ListClusters in its region, then collected as scan collects). */
-async function readDrift(reader: FleetReader, clusters: readonly CheckedCluster[], options: CheckOptions, problems: ScanProblem[]): Promise<{ found: Map<number, Finding[]>; unread: boolean }> {
+async function readDrift(reader: FleetReader, scan: typeof import("./scan.ts"), clusters: readonly CheckedCluster[], options: CheckOptions, problems: ScanProblem[]): Promise<{ found: Map<number, Finding[]>; unread: boolean }> {
   let unread = false;
   const listing = await reader.list((outcome) => {
     if (outcome.problem !== undefined) {
       unread = true;
-      problems.push({ scope: problemScope(reader.members, outcome), message: outcome.problem });
+      problems.push({ scope: scan.problemScope(reader.members, outcome), message: outcome.problem });
     }
   });
   const found = new Map<number, Finding[]>();
   const reads = readsFor(options.rules);
+  const { inPool } = await import("@eks-warden/core/sweep");
   await inPool([...clusters.entries()], 4, async ([index, checked]) => {
     const { snapshot, cluster } = checked;
     const ref = listing.clusters.find((candidate) => candidate.name === snapshot.name && candidate.region === snapshot.region);
@@ -250,7 +252,7 @@ async function readDrift(reader: FleetReader, clusters: readonly CheckedCluster[
       found.set(index, driftFindings(cluster, snapshot, collected.snapshot));
     } catch (error) {
       unread = true;
-      problems.push({ scope: `${ref.region}/${ref.name}`, message: awsProblem(error) });
+      problems.push({ scope: `${ref.region}/${ref.name}`, message: scan.awsProblem(error) });
     }
   });
   return { found, unread };
@@ -386,7 +388,8 @@ export const command: Command = {
     else process.stdout.write(`${JSON.stringify(checkSarif(report, options.rules, await toolVersion()), null, 2)}\n`);
     if (report.unread) {
       for (const problem of report.problems) process.stderr.write(`eks-warden check: ${problem.scope}: ${problem.message}\n`);
-      return SCAN_EXIT.aws;
+      // scan's exit code for AWS that could not be read (SCAN_EXIT.aws).
+      return 4;
     }
     return gateExitCode("check", gatedFindings(report, options.strict), options.gate);
   },

@@ -5,6 +5,7 @@
 
 import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Node } from "yaml";
 import { WardenError } from "../errors.ts";
+import { JsonSyntax, parseJsonKeepingOffsets, type JsonPositions } from "./json.ts";
 
 /** A line and column in a file, both counted from 1. */
 export interface Position {
@@ -68,8 +69,48 @@ export interface ParseOptions {
   readonly intrinsicTags?: boolean;
 }
 
+/** The line and column of each offset of `text`, by binary search over where the lines start. */
+function lineIndex(text: string): (offset: number) => Position {
+  const starts = [0];
+  for (let index = text.indexOf("\n"); index >= 0; index = text.indexOf("\n", index + 1)) starts.push(index + 1);
+  return (offset) => {
+    let low = 0;
+    let high = starts.length - 1;
+    while (low < high) {
+      const middle = (low + high + 1) >> 1;
+      if (starts[middle]! <= offset) low = middle;
+      else high = middle - 1;
+    }
+    return { line: low + 1, column: offset - starts[low]! + 1 };
+  };
+}
+
+/** JSON text (a plan, a CloudFormation or CDK template) read without composing a YAML document: the fast path. */
+function parseJson(file: string, text: string): ParsedDocument {
+  const offsets = new WeakMap<object, JsonPositions>();
+  const at = lineIndex(text);
+  let value: unknown;
+  try {
+    value = parseJsonKeepingOffsets(text, offsets);
+  } catch (error) {
+    if (error instanceof JsonSyntax) throw new DesiredStateError(file, at(error.offset), `not valid JSON or YAML: ${error.problem}`, { cause: error });
+    throw error;
+  }
+  return {
+    file,
+    value,
+    positionOf(node, member) {
+      if (typeof node !== "object" || node === null) return undefined;
+      const entry = offsets.get(node);
+      if (entry === undefined) return undefined;
+      return at(member === undefined ? entry.at : (entry.members.get(member) ?? entry.at));
+    },
+  };
+}
+
 /** Parses JSON or YAML; a syntax error or an unknown tag is a DesiredStateError at its line and column. */
 export function parseWithPositions(file: string, text: string, options: ParseOptions = {}): ParsedDocument {
+  if (/^\s*[[{]/.test(text) && /[}\]]\s*$/.test(text)) return parseJson(file, text);
   const lineCounter = new LineCounter();
   const document = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, merge: false, strict: true });
   const at = (offset: number | undefined): Position | undefined => {
