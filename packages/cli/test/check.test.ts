@@ -1,10 +1,11 @@
 // `eks-warden check`, spawned as a user (or a CI job) runs it, on the desired-state fixtures.
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { execFile } from "node:child_process";
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSimulator, type Simulator } from "@eks-warden/simulator/index";
-import { warden } from "./scenario-helpers.ts";
+import { REPO, warden } from "./scenario-helpers.ts";
 
 const DESIRED = "packages/core/test/fixtures/desired";
 const PLAN = `${DESIRED}/terraform-plan.json`;
@@ -173,5 +174,40 @@ describe("eks-warden check --against-live", () => {
     const run = await warden(["check", `${DESIRED}/eksctl-private.yaml`, "--against-live", "--endpoint-url", "http://127.0.0.1:9"], { ...env(), AWS_MAX_ATTEMPTS: "1" });
     expect(run.code).toBe(4);
     expect(run.stderr).toMatch(/eks-warden check: eu-west-1: /);
+  });
+});
+
+describe("eks-warden check as the documented CI and pre-commit run it", () => {
+  /** Runs the installed command (what `npx eks-warden` starts) in `cwd`, through a shell as a workflow step does. */
+  const shell = (command: string, cwd: string): Promise<{ code: number; stdout: string; stderr: string }> =>
+    new Promise((resolve) => {
+      const bin = join(REPO, "packages/cli/bin/eks-warden.js");
+      const script = command.replace(/^npx eks-warden /, `"${process.execPath}" "${bin}" `).replace(/^eks-warden /, `"${process.execPath}" "${bin}" `);
+      execFile("/bin/sh", ["-c", script], { cwd, env: { ...process.env, NO_COLOR: "1" } }, (error, stdout, stderr) => {
+        resolve({ code: error === null ? 0 : typeof error.code === "number" ? error.code : -1, stdout, stderr });
+      });
+    });
+
+  it("the GitHub Actions step of docs/gitops.md writes SARIF pointing at plan.json's lines, and fails the job on a HIGH", async () => {
+    const step = /run: (npx eks-warden check [^\n]+)/.exec(readFileSync(join(REPO, "docs/gitops.md"), "utf8"))![1]!;
+    expect(step).toBe("npx eks-warden check plan.json --format sarif --fail-on HIGH > eks-warden.sarif");
+    const workspace = mkdtempSync(join(scratch, "workspace-"));
+    copyFileSync(join(REPO, PLAN), join(workspace, "plan.json"));
+    const run = await shell(step, workspace);
+    expect(run.code).toBe(1);
+    const sarif = JSON.parse(readFileSync(join(workspace, "eks-warden.sarif"), "utf8")) as { version: string; runs: { results: { ruleId: string; level: string; locations: { physicalLocation: { artifactLocation: { uri: string }; region: { startLine: number } } }[] }[] }[] };
+    expect(sarif.version).toBe("2.1.0");
+    const open = sarif.runs[0]!.results.find((result) => result.ruleId === "endpoint-public-access" && result.level === "error")!;
+    expect(open.locations[0]!.physicalLocation).toEqual({ artifactLocation: { uri: "plan.json" }, region: { startLine: 175 } });
+  });
+
+  it("the pre-commit hook's entry passes a private cluster and stops a public one", async () => {
+    const entry = /entry: (.+)/.exec(readFileSync(join(REPO, ".pre-commit-hooks.yaml"), "utf8"))![1]!;
+    expect(entry).toBe("eks-warden check --fail-on HIGH --allow-errors");
+    const passing = await shell(`${entry} ${DESIRED}/eksctl-private.yaml`, REPO);
+    expect(passing.code).toBe(0);
+    const failing = await shell(`${entry} ${DESIRED}/eksctl-private.yaml ${DESIRED}/eksctl-public.yaml`, REPO);
+    expect(failing.code).toBe(1);
+    expect(failing.stdout).toContain("FAIL    CRITICAL  endpoint-public-access: EKS cluster web-public (eu-west-1)");
   });
 });
