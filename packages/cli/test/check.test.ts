@@ -203,8 +203,12 @@ describe("eks-warden check as the documented CI and pre-commit run it", () => {
 
   it("the pre-commit hook's entry passes a private cluster and stops a public one", async () => {
     const entry = /entry: (.+)/.exec(readFileSync(join(REPO, ".pre-commit-hooks.yaml"), "utf8"))![1]!;
-    expect(entry).toBe("eks-warden check --fail-on HIGH --allow-errors");
-    const passing = await shell(`${entry} ${DESIRED}/eksctl-private.yaml`, REPO);
+    expect(entry).toBe("eks-warden check --fail-on HIGH --allow-errors --ignore-other-files");
+    // Staged with it: a YAML file that declares no cluster, which the hook passes over instead of stopping (exit 2).
+    const workflow = join(scratch, "ci.yaml");
+    writeFileSync(workflow, "name: ci\non: [push]\njobs: {}\n");
+    const passing = await shell(`${entry} ${DESIRED}/eksctl-private.yaml ${workflow}`, REPO);
+    expect(passing.stderr).toContain(`${workflow}: passed over: none of the formats (--ignore-other-files)`);
     expect(passing.code).toBe(0);
     const failing = await shell(`${entry} ${DESIRED}/eksctl-private.yaml ${DESIRED}/eksctl-public.yaml`, REPO);
     expect(failing.code).toBe(1);

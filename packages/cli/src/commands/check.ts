@@ -8,7 +8,7 @@ import { readFile } from "node:fs/promises";
 import { relative, isAbsolute } from "node:path";
 import { clusterArnOf, oneLine, parseIsoDate, readsFor, type Gate, normaliseVersionCatalogue, rules as registry, ruleById, worstFirst } from "@eks-warden/core";
 import type { Finding, Policy, Rule, VersionCatalogue } from "@eks-warden/core";
-import { checkDesiredCluster, DesiredStateError, driftFindings, judgesDesiredState, readDesiredState, type CheckedCluster, type DesiredState } from "@eks-warden/core/desired";
+import { checkDesiredCluster, DesiredStateError, driftFindings, NotADesiredState, judgesDesiredState, readDesiredState, type CheckedCluster, type DesiredState } from "@eks-warden/core/desired";
 import { paletteFor, type Palette } from "../output/colour.ts";
 import { toSarif, type ScannedCluster, type ScanProblem } from "../output/sarif.ts";
 import type { FleetReader, ScanOptions } from "./scan.ts";
@@ -39,6 +39,7 @@ Options:
   --strict              without a catalogue, the version rules' ERRORs count for --fail-on (default: they do not)
   --against-live        also read the live clusters of the same names (like scan: ListClusters, DescribeCluster)
                         and report drift: a live setting that differs from the file (changed outside Git)
+  --ignore-other-files  pass over a file in none of the formats (a hook given every staged YAML), instead of exit 2
   --profile NAME        AWS profile for --live-versions and --against-live
   --endpoint-url URL    send EKS calls there instead of AWS (e.g. the simulator of \`eks-warden serve\`)
   --region REGION       region of a cluster whose file names none (default: AWS_REGION, else ${DEFAULT_REGION})
@@ -62,6 +63,8 @@ export interface CheckOptions {
   readonly liveVersions: boolean;
   readonly strict: boolean;
   readonly againstLive: boolean;
+  /** A well-formed file in none of the formats is passed over (with a note on stderr) instead of exit 2: for hooks. */
+  readonly ignoreOtherFiles: boolean;
   readonly profile?: string;
   readonly endpointUrl?: string;
   readonly region: string;
@@ -93,6 +96,7 @@ export function parseCheckOptions(argv: readonly string[], env: NodeJS.ProcessEn
       "live-versions": { type: "boolean" },
       strict: { type: "boolean" },
       "against-live": { type: "boolean" },
+      "ignore-other-files": { type: "boolean" },
       profile: { type: "string" },
       "endpoint-url": { type: "string" },
       region: { type: "string" },
@@ -121,6 +125,7 @@ export function parseCheckOptions(argv: readonly string[], env: NodeJS.ProcessEn
     liveVersions: values["live-versions"] === true,
     strict: values.strict === true,
     againstLive: values["against-live"] === true,
+    ignoreOtherFiles: values["ignore-other-files"] === true,
     ...(values.profile !== undefined && { profile: values.profile }),
     ...(values["endpoint-url"] !== undefined && { endpointUrl: values["endpoint-url"] }),
     region,
@@ -133,7 +138,7 @@ export function parseCheckOptions(argv: readonly string[], env: NodeJS.ProcessEn
 }
 
 /** A file's declared clusters; an unreadable or malformed file is a one-line CliInputError (exit 2). */
-export async function readDesiredFile(path: string): Promise<DesiredState> {
+export async function readDesiredFile(path: string, ignoreOtherFiles = false): Promise<DesiredState | undefined> {
   let text: string;
   try {
     text = await readFile(path, "utf8");
@@ -145,6 +150,10 @@ export async function readDesiredFile(path: string): Promise<DesiredState> {
   try {
     return readDesiredState(path, text);
   } catch (error) {
+    if (ignoreOtherFiles && error instanceof NotADesiredState) {
+      process.stderr.write(`eks-warden check: ${path}: passed over: none of the formats (--ignore-other-files)\n`);
+      return undefined;
+    }
     if (error instanceof DesiredStateError) throw new CliInputError(oneLine(error), { cause: error });
     throw error;
   }
@@ -171,11 +180,12 @@ export function gatedFindings(report: Pick<CheckReport, "clusters" | "drift" | "
 
 export async function check(options: CheckOptions): Promise<CheckReport> {
   const startedAt = new Date();
-  const [files, policy, versionsInput] = await Promise.all([
-    Promise.all(options.files.map(readDesiredFile)),
+  const [read, policy, versionsInput] = await Promise.all([
+    Promise.all(options.files.map((file) => readDesiredFile(file, options.ignoreOtherFiles))),
     readPolicyOption(options.policy),
     options.versions === undefined ? undefined : readJsonOption("--versions", options.versions),
   ]);
+  const files = read.filter((file): file is DesiredState => file !== undefined);
   const problems: ScanProblem[] = [];
   let unread = false;
   let versions = options.versions === undefined ? undefined : interpretOption("--versions", options.versions, () => normaliseVersionCatalogue(versionsInput));
