@@ -130,9 +130,10 @@ describe("eks-warden check --against-live", () => {
   beforeAll(async () => {
     sim = await startSimulator({
       fleet: {
-        _what: "payments-prod as eksctl-private.yaml declares it, but with its public endpoint turned on outside Git",
+        _what: "payments-prod as eksctl-private.yaml declares it, but with its public endpoint turned on outside Git; the recorded version catalogue",
         defaultAccount: "111111111111",
         defaultRegion: "eu-west-1",
+        clusterVersions: (JSON.parse(readFileSync(join(REPO, VERSIONS), "utf8")) as { data: { clusterVersions: Record<string, unknown>[] } }).data.clusterVersions,
         clusters: [
           {
             cluster: {
@@ -168,6 +169,18 @@ describe("eks-warden check --against-live", () => {
     expect(drift[0]!.message).toBe(`EKS cluster payments-prod (eu-west-1) has endpointPublicAccess true live, but ${file}:14 declares false: changed outside Git, or not applied yet.`);
     // web-public is not deployed: said, not an error.
     expect(report.problems).toEqual([{ scope: "eu-west-1/web-public", message: `no live cluster of this name (${DESIRED}/eksctl-public.yaml:5 is not deployed yet), so there is no drift to report` }]);
+  });
+
+  it("--live-versions reads the catalogue with the user's credentials and judges as with the same catalogue in a file", async () => {
+    const file = `${DESIRED}/eksctl-private.yaml`;
+    const live = await warden(["check", file, "--live-versions", "--endpoint-url", sim.url, "--now", NOW, "--format", "json"], env());
+    const fromFile = await warden(["check", file, "--versions", VERSIONS, "--now", NOW, "--format", "json"]);
+    const liveReport = JSON.parse(live.stdout) as CheckJson;
+    expect(liveReport.summary["versionCatalogue"]).toBe("live");
+    const verdicts = (report: CheckJson) => report.clusters[0]!.findings.map((finding) => `${finding.ruleId} ${finding.status} ${finding.severity}`);
+    expect(verdicts(liveReport)).toEqual(verdicts(JSON.parse(fromFile.stdout) as CheckJson));
+    expect(verdicts(liveReport)).toContain("version-support FAIL MEDIUM");
+    expect(live.code).toBe(fromFile.code);
   });
 
   it("exits 4 when AWS cannot be read, naming what", async () => {

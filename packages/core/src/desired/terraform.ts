@@ -121,10 +121,12 @@ function clusterOf(reader: Reader, resource: PlannedResource, region: string | u
   // An attribute the provider computes when it is not configured (public_access_cidrs, version, access_config) is
   // "known after apply" in a plan even when the configuration leaves it out: that is AWS's default, as live, not an
   // unknown. Only a configured value known after apply (a reference to another resource) is unknown.
-  const markUnknown = (field: UnknownField, flagged: unknown, setting: string) => {
+  const markUnknown = (field: UnknownField, parent: JsonObject, key: string, setting: string) => {
+    const flagged = parent[key];
     if (flagged === true || (Array.isArray(flagged) && flagged.some((item) => item === true || (isRecord(item) && Object.values(item).includes(true))))) {
       if (configures(configured, setting.split(".")) === false) return true;
-      unknowns.push({ field, why: `${setting} is ${KNOWN_AFTER_APPLY}`, ...position });
+      // The line of after_unknown that says so, where the plan has one.
+      unknowns.push({ field, why: `${setting} is ${KNOWN_AFTER_APPLY}`, ...(reader.document.positionOf(parent, key) ?? position) });
       return true;
     }
     return false;
@@ -137,15 +139,15 @@ function clusterOf(reader: Reader, resource: PlannedResource, region: string | u
   if (name === undefined) {
     throw new DesiredStateError(reader.file, position, `${address}: the cluster's name is ${unknown.name === true ? KNOWN_AFTER_APPLY : "missing"}; EKS Warden judges a cluster by its name, so give aws_eks_cluster a name known at plan time`);
   }
-  const publicAccess = markUnknown("endpointPublicAccess", vpcUnknown.endpoint_public_access, "vpc_config.endpoint_public_access") ? undefined : reader.boolean(vpc, "endpoint_public_access", what("vpc_config.endpoint_public_access"));
-  const privateAccess = markUnknown("endpointPrivateAccess", vpcUnknown.endpoint_private_access, "vpc_config.endpoint_private_access") ? undefined : reader.boolean(vpc, "endpoint_private_access", what("vpc_config.endpoint_private_access"));
-  const cidrs = markUnknown("publicAccessCidrs", vpcUnknown.public_access_cidrs, "vpc_config.public_access_cidrs") ? undefined : reader.strings(vpc, "public_access_cidrs", what("vpc_config.public_access_cidrs"));
-  const version = markUnknown("version", unknown.version, "version") ? undefined : reader.string(values, "version", what("version"));
-  const logTypes = markUnknown("logging", unknown.enabled_cluster_log_types, "enabled_cluster_log_types") ? undefined : reader.strings(values, "enabled_cluster_log_types", what("enabled_cluster_log_types"));
-  const authenticationMode = markUnknown("authenticationMode", accessUnknown.authentication_mode, "access_config.authentication_mode")
+  const publicAccess = markUnknown("endpointPublicAccess", vpcUnknown, "endpoint_public_access", "vpc_config.endpoint_public_access") ? undefined : reader.boolean(vpc, "endpoint_public_access", what("vpc_config.endpoint_public_access"));
+  const privateAccess = markUnknown("endpointPrivateAccess", vpcUnknown, "endpoint_private_access", "vpc_config.endpoint_private_access") ? undefined : reader.boolean(vpc, "endpoint_private_access", what("vpc_config.endpoint_private_access"));
+  const cidrs = markUnknown("publicAccessCidrs", vpcUnknown, "public_access_cidrs", "vpc_config.public_access_cidrs") ? undefined : reader.strings(vpc, "public_access_cidrs", what("vpc_config.public_access_cidrs"));
+  const version = markUnknown("version", unknown, "version", "version") ? undefined : reader.string(values, "version", what("version"));
+  const logTypes = markUnknown("logging", unknown, "enabled_cluster_log_types", "enabled_cluster_log_types") ? undefined : reader.strings(values, "enabled_cluster_log_types", what("enabled_cluster_log_types"));
+  const authenticationMode = markUnknown("authenticationMode", accessUnknown, "authentication_mode", "access_config.authentication_mode")
     ? undefined
     : access === undefined ? undefined : reader.string(access, "authentication_mode", what("access_config.authentication_mode"));
-  const bootstrap = markUnknown("bootstrapClusterCreatorAdminPermissions", accessUnknown.bootstrap_cluster_creator_admin_permissions, "access_config.bootstrap_cluster_creator_admin_permissions")
+  const bootstrap = markUnknown("bootstrapClusterCreatorAdminPermissions", accessUnknown, "bootstrap_cluster_creator_admin_permissions", "access_config.bootstrap_cluster_creator_admin_permissions")
     ? undefined
     : access === undefined ? undefined : reader.boolean(access, "bootstrap_cluster_creator_admin_permissions", what("access_config.bootstrap_cluster_creator_admin_permissions"));
   const supportType = upgrade === undefined ? undefined : reader.string(upgrade, "support_type", what("upgrade_policy.support_type"));

@@ -65,6 +65,10 @@ describe("Terraform plan JSON", () => {
   it("judges a configured value known only after apply as unknown, never PASS, saying what AWS does by default", () => {
     const edge = byName("edge-gateway");
     expect(edge.unknown).toEqual([expect.objectContaining({ field: "publicAccessCidrs", why: "vpc_config.public_access_cidrs is known after apply" })]);
+    // The line is after_unknown's, in the resource change of that cluster.
+    const lines = readFileSync(PLAN, "utf8").split("\n");
+    expect(lines[edge.unknown[0]!.line - 1]).toContain('"public_access_cidrs": true');
+    expect(lines.slice(0, edge.unknown[0]!.line).reverse().find((line) => line.includes('"address"'))).toContain("module.web.module.edge.aws_eks_cluster.this");
     const result = finding(edge, "endpoint-public-access");
     expect(result.status).toBe("ERROR");
     expect(result.severity).toBe("CRITICAL");
