@@ -216,7 +216,7 @@ describe("eks-warden check as the documented CI and pre-commit run it", () => {
 
   it("the pre-commit hook's entry passes a private cluster and stops a public one", async () => {
     const entry = /entry: (.+)/.exec(readFileSync(join(REPO, ".pre-commit-hooks.yaml"), "utf8"))![1]!;
-    expect(entry).toBe("eks-warden check --fail-on HIGH --allow-errors --ignore-other-files");
+    expect(entry).toBe("eks-warden check --fail-on HIGH --ignore-other-files");
     // Staged with it: a YAML file that declares no cluster, which the hook passes over instead of stopping (exit 2).
     const workflow = join(scratch, "ci.yaml");
     writeFileSync(workflow, "name: ci\non: [push]\njobs: {}\n");
