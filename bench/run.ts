@@ -4,6 +4,7 @@ import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { BUNDLE_TARGET_BYTES, IMPORT_RATIO_TARGET, measureBundles } from "./bundles.ts";
 import { measureCallsPerEvent, RULE_SCOPED_READS } from "./calls.ts";
+import { CHECK_TARGET_MS, measureCheck } from "./check.ts";
 import { measureEventPath } from "./event-path.ts";
 import { measureEvaluation } from "./evaluation.ts";
 import { BENCH_FUZZ_RUNS, measureFuzz } from "./fuzz.ts";
@@ -38,6 +39,14 @@ if (wants("evaluation")) {
   const figure = measureEvaluation();
   console.log(`## Evaluation throughput (normalise + all rules, ${figure.clusters} clusters, median of ${figure.runsMs.length} runs)\n`);
   console.log(`${figure.clustersPerSecondMedian} clusters/s (${(figure.msPerClusterMedian * 1000).toFixed(0)} µs per cluster, ${figure.findings} findings per run)\n`);
+}
+if (wants("check")) {
+  const figure = measureCheck();
+  console.log(`## eks-warden check: one Terraform plan of ${figure.clusters} clusters (${(figure.planBytes / 1024).toFixed(0)} KiB), a fresh process per run, median of ${figure.runs} interleaved runs\n`);
+  console.log("| process | median ms | x node -e 0 |\n| --- | ---: | ---: |");
+  console.log(`| node -e 0 (floor) | ${figure.nodeFloorMsMedian.toFixed(0)} | 1.0x |`);
+  console.log(`| eks-warden --version (the CLI started, no work) | ${figure.cliFloorMsMedian.toFixed(0)} | ${(figure.cliFloorMsMedian / figure.nodeFloorMsMedian).toFixed(1)}x |`);
+  console.log(`| eks-warden check plan.json --format json (target < ${CHECK_TARGET_MS} ms) | ${figure.checkMsMedian.toFixed(0)} | ${(figure.checkMsMedian / figure.nodeFloorMsMedian).toFixed(1)}x |\n`);
 }
 if (wants("calls")) {
   console.log("## AWS calls per event (logical SDK calls; retries not counted)\n");

@@ -15,6 +15,10 @@ const commands: Readonly<Record<string, { readonly summary: string; readonly loa
     summary: "evaluate one cluster's DescribeCluster output against the rules",
     load: async () => (await import("./commands/evaluate.ts")).command,
   },
+  check: {
+    summary: "judge the clusters a Terraform plan, CloudFormation template or eksctl config declares, before they deploy",
+    load: async () => (await import("./commands/check.ts")).command,
+  },
   run: {
     summary: "play a scenario on the local system (simulator, DynamoDB Local, SNS/SQS, the real handlers)",
     load: async () => (await import("./commands/run.ts")).command,

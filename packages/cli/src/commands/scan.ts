@@ -174,7 +174,7 @@ export interface FleetReader {
  * in its read-only role, assumed with those credentials, as the deployed functions build it (policyAccountCredentials):
  * never the remediation role, as scan and digest only read. No member account: the caller's own account alone.
  */
-export async function openFleetReader(options: ScanOptions<string>, policy: Policy, command: "scan" | "digest"): Promise<FleetReader> {
+export async function openFleetReader(options: ScanOptions<string>, policy: Policy, command: "scan" | "digest" | "check"): Promise<FleetReader> {
   if (options.profile !== undefined) {
     const problem = await missingProfile(options.profile);
     if (problem) throw new CliInputError(`--profile: ${problem}`);

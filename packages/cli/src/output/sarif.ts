@@ -65,6 +65,11 @@ function sarifRule(rule: Rule) {
 export interface ScannedCluster {
   readonly cluster: ClusterIdentity;
   readonly findings: readonly Finding[];
+  /**
+   * Where a declared cluster is written (`eks-warden check`): its results point at that file and line (a finding's
+   * own line, where it has one: the setting to change), not at the pseudo-path of a live cluster.
+   */
+  readonly source?: { readonly uri: string; readonly line: number; readonly column: number; readonly lineOf?: (finding: Finding) => number | undefined };
 }
 
 export interface ScanProblem {
@@ -83,9 +88,11 @@ export interface SarifInput {
   readonly toolVersion: string;
   readonly startedAt: Date;
   readonly endedAt: Date;
+  /** The automation category GitHub keeps alerts apart by: "scan" (live clusters) unless given, "check" for files. */
+  readonly category?: string;
 }
 
-function result(finding: Finding, cluster: ClusterIdentity, ruleIndex: number) {
+function result(finding: Finding, { cluster, source }: ScannedCluster, ruleIndex: number) {
   const isError = finding.status === "ERROR";
   const level: SarifLevel = isError ? "warning" : sarifLevel(finding.severity);
   const fix = finding.status === "FAIL" ? ` Fix: ${finding.remediation.command}` : "";
@@ -97,7 +104,10 @@ function result(finding: Finding, cluster: ClusterIdentity, ruleIndex: number) {
     message: { text: `${isError ? "Could not evaluate: " : ""}${finding.message}${fix}` },
     locations: [
       {
-        physicalLocation: { artifactLocation: { uri: clusterArtifactUri(cluster) }, region: { startLine: 1 } },
+        physicalLocation:
+          source === undefined
+            ? { artifactLocation: { uri: clusterArtifactUri(cluster) }, region: { startLine: 1 } }
+            : { artifactLocation: { uri: source.uri }, region: sourceRegion(source, finding) },
         logicalLocations: [{ name: cluster.name, fullyQualifiedName: cluster.arn, kind: "resource" }],
       },
     ],
@@ -110,11 +120,16 @@ function result(finding: Finding, cluster: ClusterIdentity, ruleIndex: number) {
   };
 }
 
+function sourceRegion(source: NonNullable<ScannedCluster["source"]>, finding: Finding) {
+  const line = source.lineOf?.(finding);
+  return line === undefined || line === source.line ? { startLine: source.line, startColumn: source.column } : { startLine: line };
+}
+
 /** The SARIF log of one scan. */
 export function toSarif(input: SarifInput) {
   const ruleIndex = new Map(input.rules.map((rule, index) => [rule.id, index]));
-  const results = input.clusters.flatMap(({ cluster, findings }) =>
-    findings.filter((finding) => finding.status === "FAIL" || finding.status === "ERROR" || finding.status === "EXEMPT").map((finding) => result(finding, cluster, ruleIndex.get(finding.ruleId) ?? -1)),
+  const results = input.clusters.flatMap((scanned) =>
+    scanned.findings.filter((finding) => finding.status === "FAIL" || finding.status === "ERROR" || finding.status === "EXEMPT").map((finding) => result(finding, scanned, ruleIndex.get(finding.ruleId) ?? -1)),
   );
   return {
     $schema: SARIF_SCHEMA,
@@ -122,7 +137,7 @@ export function toSarif(input: SarifInput) {
     runs: [
       {
         tool: { driver: { name: "EKS Warden", semanticVersion: input.toolVersion, version: input.toolVersion, rules: input.rules.map(sarifRule) } },
-        automationDetails: { id: "eks-warden/scan/" },
+        automationDetails: { id: `eks-warden/${input.category ?? "scan"}/` },
         invocations: [
           {
             executionSuccessful: input.problems.length === 0,
