@@ -13,7 +13,7 @@ import { grantFunction } from "./warden/grants.ts";
 import { buildIngestion } from "./warden/ingestion.ts";
 import { suppressFindings } from "./warden/nag.ts";
 import { namesOf, type StateParts } from "./warden/parts.ts";
-import { buildQueues, guardQueues, onlyWardenQueuesSettleChecks } from "./warden/queues.ts";
+import { buildQueues, guardQueues, onlyProducersSend, onlyWardenQueuesSettleChecks } from "./warden/queues.ts";
 import { reportBucket, stateTable, topicsAndKeys } from "./warden/state.ts";
 import { buildTamperRules } from "./warden/tamper.ts";
 
@@ -51,6 +51,8 @@ export function Warden({ stack, app }: StackContext) {
   const alarmNames = buildAlarms(parts, functions, names);
   const tamperRules = buildTamperRules(parts, functions, names, ingestion, alarmNames);
   letAlarmsPublish(parts, alarmNames);
+  // Last: every rule that parks letters in a queue exists by now.
+  onlyProducersSend(stack, queues, functions, ingestion);
   suppressFindings(parts, functions);
 
   stack.addOutputs({

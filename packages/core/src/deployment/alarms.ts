@@ -40,19 +40,34 @@ export interface AlarmDescription {
 const FIVE_MINUTES = 300;
 const ONE_HOUR = 3600;
 
+
 const sent = (queue: QueueKey): QueueMetric => ({ kind: "queue", queue, metric: "NumberOfMessagesSent", statistic: "Sum" });
 const oldest = (queue: QueueKey): QueueMetric => ({ kind: "queue", queue, metric: "ApproximateAgeOfOldestMessage", statistic: "Maximum" });
 
 export const ALARMS: readonly AlarmDescription[] = [
+  // The cluster-event dead-letter queue is fed by the event queue's redrive (which NumberOfMessagesSent does not
+  // count, see SettleDeadLettersAlarm) and by EventBridge's SendMessage of what it could not deliver to the event
+  // queue (which it counts): the largest of its growth, its consumer's receives and its sends.
+  {
+    id: "ClusterEventDeadLettersAlarm",
+    metric: {
+      kind: "expression",
+      expression: "MAX([DIFF(FILL(visible, 0)), FILL(received, 0), FILL(sent, 0)])",
+      label: "cluster-event dead letters added",
+      inputs: {
+        visible: { kind: "queue", queue: "clusterEventDeadLetters", metric: "ApproximateNumberOfMessagesVisible", statistic: "Maximum" },
+        received: { kind: "queue", queue: "clusterEventDeadLetters", metric: "NumberOfMessagesReceived", statistic: "Sum" },
+        sent: sent("clusterEventDeadLetters"),
+      },
+    },
+    periodSeconds: FIVE_MINUTES,
+    evaluationPeriods: 6,
+    datapointsToAlarm: 1,
+    description: "EKS events could not be processed and were parked in the cluster-event dead-letter queue",
+  },
   // EventBridge's target dead-letter queue and Lambda's async-invoke dead-letter queue both SendMessage, which
   // NumberOfMessagesSent counts: one alarm per period with new dead letters, not a depth that stays in ALARM and
   // hides the next one.
-  {
-    id: "ClusterEventDeadLettersAlarm",
-    metric: sent("clusterEventDeadLetters"),
-    periodSeconds: FIVE_MINUTES,
-    description: "EKS events could not be processed and were parked in the cluster-event dead-letter queue",
-  },
   {
     id: "TamperDeadLettersAlarm",
     metric: sent("tamperDeadLetters"),
@@ -85,7 +100,7 @@ export const ALARMS: readonly AlarmDescription[] = [
     id: "ClusterEventErrorsAlarm",
     metric: { kind: "functionErrors", fn: "clusterEvent" },
     periodSeconds: FIVE_MINUTES,
-    description: "The cluster-event function failed; EventBridge and Lambda retry, then park the event in its dead-letter queue",
+    description: "The cluster-event function failed; the event queue retries the event, then parks it in its dead-letter queue",
   },
   {
     id: "SettleErrorsAlarm",
@@ -154,6 +169,24 @@ export const ALARMS: readonly AlarmDescription[] = [
     periodSeconds: FIVE_MINUTES,
     description: "cluster-event rejected malformed EKS events (logged with their ids and dropped without retry)",
   },
+  // An eventTime more than 5 minutes ahead is no clock skew: someone forged an event (pipeline/ports.ts
+  // PipelineSettings.maxEventAheadSeconds). cluster-event drops it unstored and counts it as Event_future.
+  {
+    id: "FutureEventsAlarm",
+    metric: { kind: "published", namespace: METRICS_NAMESPACE, metricName: "Event_future", service: "cluster-event" },
+    periodSeconds: FIVE_MINUTES,
+    description: "cluster-event received EKS events dated more than 5 minutes in the future (forged): dropped unstored, logged with their ids",
+  },
+  // Events are consumed within seconds: an hour-old one means nobody consumes the event queue (its event source
+  // mapping disabled or deleted, the function unable to start), which raises no function error.
+  {
+    id: "ClusterEventQueueStalledAlarm",
+    metric: oldest("clusterEvents"),
+    periodSeconds: FIVE_MINUTES,
+    threshold: ONE_HOUR,
+    evaluationPeriods: 3,
+    description: "The oldest EKS event has waited over an hour: the event queue is not being consumed",
+  },
   // Settle checks are consumed within minutes (the worker re-queues an unfinished one as a new message, delay at most
   // 15 minutes): an hour-old message means nobody consumes the queue (event source mapping disabled or deleted, the
   // function unable to start), which raises no function error.
@@ -183,3 +216,4 @@ export const ALARMS: readonly AlarmDescription[] = [
 export function alarmNameSuffix(alarm: Pick<AlarmDescription, "id">): string {
   return alarm.id.replace(/Alarm$/, "");
 }
+
