@@ -141,6 +141,30 @@ describe("state table", () => {
     });
   });
 
+  it("denies item writes to all but the four state-keeping functions' roles and the deployment, and changing the table to all but the deployment", () => {
+    const [, table] = Object.entries(resourcesOfType(template, "AWS::DynamoDB::Table"))[0]!;
+    const statements = table.Properties.ResourcePolicy.PolicyDocument.Statement as Record<string, any>[]; // eslint-disable-line @typescript-eslint/no-explicit-any
+    const roleOf = (handler: string) => `<${Object.values(resourcesOfType(template, "AWS::Lambda::Function")).find((fn) => fn.Properties.Handler === `packages/functions/src/${handler}.handler`)!.Properties.Role["Fn::GetAtt"][0]}.Arn>`;
+    const deployment = [
+      '{"Fn::Sub":"arn:${AWS::Partition}:iam::${AWS::AccountId}:role/cdk-hnb659fds-cfn-exec-role-${AWS::AccountId}-us-east-1"}',
+      "arn:<Ref AWS::Partition>:iam::<Ref AWS::AccountId>:root",
+    ];
+    const writes = statements.find((statement) => statement.Sid === "OnlyWardenWritesState");
+    expect(writes).toMatchObject({ Effect: "Deny", Principal: { AWS: "*" }, Resource: "*" });
+    expect([writes!.Action].flat().sort()).toEqual(
+      ["dynamodb:BatchWriteItem", "dynamodb:DeleteItem", "dynamodb:PartiQLDelete", "dynamodb:PartiQLInsert", "dynamodb:PartiQLUpdate", "dynamodb:PutItem", "dynamodb:UpdateItem"].sort(),
+    );
+    expect(writes!.Condition.ArnNotEquals["aws:PrincipalArn"].map(flat)).toEqual([roleOf("cluster-event"), roleOf("settle"), roleOf("sweep"), roleOf("digest"), ...deployment]);
+    // Neither the tamper nor the dead-letter function keeps state: a foothold in either writes no FAIL record.
+    for (const handler of ["tamper", "dead-letter"]) expect(writes!.Condition.ArnNotEquals["aws:PrincipalArn"].map(flat)).not.toContain(roleOf(handler));
+    const management = statements.find((statement) => statement.Sid === "OnlyTheDeploymentManagesTheTable");
+    expect(management).toMatchObject({ Effect: "Deny", Principal: { AWS: "*" }, Resource: "*" });
+    expect([management!.Action].flat()).toEqual(expect.arrayContaining(["dynamodb:PutResourcePolicy", "dynamodb:DeleteResourcePolicy", "dynamodb:UpdateTable", "dynamodb:UpdateTimeToLive", "dynamodb:DeleteTable"]));
+    expect(management!.Condition.ArnNotEquals["aws:PrincipalArn"].map(flat)).toEqual(deployment);
+    // Nothing is allowed by the table's policy: the functions' writes come from their own IAM policies.
+    expect(statements.filter((statement) => statement.Effect === "Allow")).toEqual([]);
+  });
+
   it("is retained and deletion-protected by default, on any stage (only ephemeralStages may be destroyed)", () => {
     template.hasResource("AWS::DynamoDB::Table", { DeletionPolicy: "Retain", UpdateReplacePolicy: "Retain", Properties: Match.objectLike({ DeletionProtectionEnabled: true }) });
     const keys = Object.values(resourcesOfType(template, "AWS::KMS::Key"));
@@ -489,7 +513,7 @@ describe("alarms", () => {
   };
 
   it("have stack-scoped names and notify the health topic, never the alerts topic", () => {
-    expect(alarms()).toHaveLength(17);
+    expect(alarms()).toHaveLength(19);
     for (const alarm of alarms()) {
       expect(alarm.AlarmName).toMatch(/^test-eks-warden-Warden-[A-Za-z]+$/);
       expect(alarm.AlarmActions).toEqual([{ Ref: expect.stringMatching(/^HealthTopic/) }]);
@@ -513,14 +537,16 @@ describe("alarms", () => {
       expect.stringMatching(/^AWS\/SQS NumberOfMessagesSent Sum 300 .*DigestDeadLetterQueue/),
       expect.stringMatching(/^AWS\/SQS NumberOfMessagesSent Sum 300 .*SweepDeadLetterQueue/),
       expect.stringMatching(/^AWS\/SQS NumberOfMessagesSent Sum 300 .*TamperDeadLetterQueue/),
+      'EksWarden DigestSucceeded Sum 86400 "digest"',
       'EksWarden Event_future Sum 300 "cluster-event"',
       'EksWarden Event_rejected Sum 300 "cluster-event"',
       'EksWarden HeartbeatPublished Sum 21600 "tamper"',
+      'EksWarden SweepSucceeded Sum 21600 "sweep"',
     ]);
     expect(named("RejectedEvents").Dimensions).toEqual([{ Name: "service", Value: "cluster-event" }]);
     expect(named("FutureEvents").Dimensions).toEqual([{ Name: "service", Value: "cluster-event" }]);
     // Every alarm but the ones on time (below) fires on the first bad thing of a period.
-    for (const alarm of alarms().filter((candidate) => !/(HeartbeatMissing|QueueStalled|DeadLettersUnreported)$/.test(candidate.AlarmName))) {
+    for (const alarm of alarms().filter((candidate) => !/(HeartbeatMissing|Missed|QueueStalled|DeadLettersUnreported)$/.test(candidate.AlarmName))) {
       expect(alarm).toMatchObject({ Threshold: 1, ComparisonOperator: "GreaterThanOrEqualToThreshold", TreatMissingData: "notBreaching" });
     }
   });
@@ -570,6 +596,11 @@ describe("alarms", () => {
       "ApproximateAgeOfOldestMessage ClusterEventDeadLetterQueue",
       "ApproximateAgeOfOldestMessage SettleDeadLetterQueue",
     ]);
+  });
+
+  it("treat a sweep with no successful run for 30 hours, and a digest with none in the 7 days before a midnight, as a breach", () => {
+    expect(named("SweepMissed")).toMatchObject({ Namespace: "EksWarden", MetricName: "SweepSucceeded", Dimensions: [{ Name: "service", Value: "sweep" }], ComparisonOperator: "LessThanThreshold", Threshold: 1, TreatMissingData: "breaching", Period: 21600, EvaluationPeriods: 5, DatapointsToAlarm: 5 });
+    expect(named("DigestMissed")).toMatchObject({ Namespace: "EksWarden", MetricName: "DigestSucceeded", Dimensions: [{ Name: "service", Value: "digest" }], ComparisonOperator: "LessThanThreshold", Threshold: 1, TreatMissingData: "breaching", Period: 86400, EvaluationPeriods: 7, DatapointsToAlarm: 7 });
   });
 
   it("treat a missing heartbeat for 30 hours as a breach", () => {
@@ -640,7 +671,7 @@ describe("health topic", () => {
 
   it("lets CloudWatch publish and use its key only for this stack's alarms, named exactly", () => {
     const alarmNames = Object.values(resourcesOfType(template, "AWS::CloudWatch::Alarm")).map((alarm) => alarm.Properties.AlarmName as string).sort();
-    expect(alarmNames).toHaveLength(17);
+    expect(alarmNames).toHaveLength(19);
     const fromCloudWatch = allPolicyStatements(template).filter(({ statement }) => JSON.stringify(statement.Principal ?? {}).includes("cloudwatch.amazonaws.com"));
     expect(fromCloudWatch.map(({ where }) => where.replace(/[0-9A-F]{8}$/, "")).sort()).toEqual(["HealthKey", "HealthTopicPolicy"]);
     for (const { where, statement } of fromCloudWatch) {
@@ -1020,6 +1051,19 @@ describe("the scheduled path: sweep, digest, their schedules and the report buck
       if (fn === sweep) expect(s3Actions).toEqual([]);
       else expect(s3Actions).toEqual([expect.objectContaining({ Action: "s3:PutObject", Resource: { "Fn::Join": ["", [{ "Fn::GetAtt": [expect.stringMatching(/^ReportBucket/), "Arn"] }, "/digests/*"]] } })]);
     }
+  });
+
+  it("lets only the digest's role and the deployment write or delete reports", () => {
+    const [, policy] = Object.entries(resourcesOfType(template, "AWS::S3::BucketPolicy"))[0]!;
+    const statement = (policy.Properties.PolicyDocument.Statement as Record<string, any>[]).find((candidate) => candidate.Sid === "OnlyTheDigestWritesReports"); // eslint-disable-line @typescript-eslint/no-explicit-any
+    expect(statement).toMatchObject({ Effect: "Deny", Principal: { AWS: "*" }, Action: ["s3:PutObject", "s3:DeleteObject", "s3:DeleteObjectVersion"] });
+    expect(flat(statement!.Resource)).toMatch(/^<ReportBucket[0-9A-F]{8}\.Arn>\/digests\/\*$/);
+    const digestRole = Object.values(resourcesOfType(template, "AWS::Lambda::Function")).find((fn) => fn.Properties.Handler === "packages/functions/src/digest.handler")!.Properties.Role["Fn::GetAtt"][0];
+    expect(statement!.Condition.ArnNotEquals["aws:PrincipalArn"].map(flat)).toEqual([
+      `<${digestRole}.Arn>`,
+      '{"Fn::Sub":"arn:${AWS::Partition}:iam::${AWS::AccountId}:role/cdk-hnb659fds-cfn-exec-role-${AWS::AccountId}-us-east-1"}',
+      "arn:<Ref AWS::Partition>:iam::<Ref AWS::AccountId>:root",
+    ]);
   });
 
   it("keeps reports in an encrypted, versioned, private, TLS-only bucket that expires them", () => {

@@ -67,7 +67,7 @@ const QUEUE_MANAGEMENT_ACTIONS = ["sqs:PurgeQueue", "sqs:DeleteQueue", "sqs:SetQ
  * deployed with (SST's `cdk.cloudFormationExecutionRole`, else the CDK bootstrap's), so deployments and `sst remove`
  * keep working, and the account's root user, to break the glass if that role is ever lost.
  */
-function queueGuardians(stack: Stack): string[] {
+export function queueGuardians(stack: Stack): string[] {
   const synthesizer = stack.synthesizer as { readonly cloudFormationExecutionRoleArn?: string };
   const executionRole = "cloudFormationExecutionRoleArn" in synthesizer ? synthesizer.cloudFormationExecutionRoleArn : undefined;
   if (!executionRole) {
