@@ -7,7 +7,7 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { EKSClient } from "@aws-sdk/client-eks";
 import { SNSClient } from "@aws-sdk/client-sns";
 import { SQSClient } from "@aws-sdk/client-sqs";
-import { localContext } from "@eks-warden/local";
+import { eventQueueBatch, localContext } from "@eks-warden/local";
 import { ALICE, CLUSTER_ARN, REGION, startBenchSystem } from "./calls.ts";
 import { median } from "./stats.ts";
 
@@ -65,7 +65,7 @@ export async function measureEventPath(events = 1000): Promise<{ events: number;
     const recorded = await system.takeEvents();
     const empty = async (_event: unknown) => ({ status: "empty" });
     const handlers = [
-      { handler: "cluster-event", run: (event: unknown) => system.clusterEventHandler(event, localContext("cluster-event")) },
+      { handler: "cluster-event", run: (event: unknown) => system.clusterEventHandler(eventQueueBatch([event]), localContext("cluster-event")) },
       { handler: "empty handler", run: (event: unknown) => empty(event) },
     ];
     const samples = handlers.map(() => ({ own: [] as number[], sdk: [] as number[] }));

@@ -13,8 +13,9 @@ import { grantFunction } from "./warden/grants.ts";
 import { buildIngestion } from "./warden/ingestion.ts";
 import { suppressFindings } from "./warden/nag.ts";
 import { namesOf, type StateParts } from "./warden/parts.ts";
-import { buildQueues, guardQueues, onlyWardenQueuesSettleChecks } from "./warden/queues.ts";
-import { reportBucket, stateTable, topicsAndKeys } from "./warden/state.ts";
+import { buildQueues, guardQueues, onlyProducersSend, onlyWardenQueuesSettleChecks, queueGuardians } from "./warden/queues.ts";
+import { onlyTheDigestWritesReports, onlyWardenWritesTheTable, reportBucket, stateTable, topicsAndKeys } from "./warden/state.ts";
+import { FUNCTIONS, type FunctionKey } from "@eks-warden/core/deployment";
 import { buildTamperRules } from "./warden/tamper.ts";
 
 export { grantUnscopedReads } from "./warden/grants.ts";
@@ -45,12 +46,18 @@ export function Warden({ stack, app }: StackContext) {
   const parts: StateParts = { ...settings, table, topics, keys, queues, reportBucket: reportBucket(settings) };
   const functions = buildFunctions(parts, grantFunction(parts));
   onlyWardenQueuesSettleChecks(queues.settle, functions);
+  // The functions told the table keep state in it: they alone write items (docs/threat-model.md, path 30).
+  const tableWriters = (Object.keys(FUNCTIONS) as FunctionKey[]).filter((key) => "tableName" in FUNCTIONS[key].environment).map((key) => functions[key].role);
+  onlyWardenWritesTheTable(table, tableWriters, queueGuardians(stack));
+  onlyTheDigestWritesReports(parts.reportBucket, functions.digest.role, queueGuardians(stack));
   guardQueues(stack, queues, functions);
 
   const ingestion = buildIngestion(parts, functions, names);
   const alarmNames = buildAlarms(parts, functions, names);
   const tamperRules = buildTamperRules(parts, functions, names, ingestion, alarmNames);
   letAlarmsPublish(parts, alarmNames);
+  // Last: every rule that parks letters in a queue exists by now.
+  onlyProducersSend(stack, queues, functions, ingestion);
   suppressFindings(parts, functions);
 
   stack.addOutputs({

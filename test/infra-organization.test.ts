@@ -66,8 +66,22 @@ describe("an organisation deployment", () => {
     expect(rules).toHaveLength(1);
     expect((rules[0]!.Properties as Json)["EventPattern"]).toEqual(JSON.parse(JSON.stringify(clusterEventPattern)));
     expect(JSON.stringify((rules[0]!.Properties as Json)["EventBusName"])).toContain("CentralEventBus");
-    expect(JSON.stringify((rules[0]!.Properties as Json)["Targets"])).toContain("ClusterEvent");
+    expect(JSON.stringify((rules[0]!.Properties as Json)["Targets"])).toMatch(/"Arn":\{"Fn::GetAtt":\["ClusterEventQueue[0-9A-F]{8}","Arn"\]\}/);
     template.hasOutput("CentralEventBusArn", {});
+  });
+
+  it("lets exactly the two cluster-event rules (the default bus's and the central bus's) send to the event queue, nobody else", () => {
+    const ruleIds = Object.entries(resourcesOfType(template, "AWS::Events::Rule"))
+      .filter(([, rule]) => /-(org-)?cluster-events$/.test(String((rule.Properties as Json)["Name"])))
+      .map(([id]) => id)
+      .sort();
+    expect(ruleIds).toHaveLength(2);
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- CloudFormation is untyped JSON.
+    const statements = Object.values(resourcesOfType(template, "AWS::SQS::QueuePolicy")).flatMap((policy) => policy.Properties.PolicyDocument.Statement as Record<string, any>[]);
+    const deny = statements.find((statement) => statement["Sid"] === "OnlyTheEventRulesSend");
+    expect(deny).toMatchObject({ Effect: "Deny", Principal: { AWS: "*" }, Action: "sqs:SendMessage" });
+    const allowed = (deny!["Condition"]["ArnNotEquals"]["aws:SourceArn"] as { "Fn::GetAtt": string[] }[]).map((arn) => arn["Fn::GetAtt"][0]!).sort();
+    expect(allowed).toEqual(ruleIds);
   });
 
   it("reports the central bus re-policied or deleted (CRITICAL tamper rules on this bus only), and the rule reading it changed", () => {

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Match, Template } from "aws-cdk-lib/assertions";
-import { FUNCTION_ENV, FUNCTION_TIMEOUT_SECONDS, HANDLERS, SETTLE_QUEUE } from "@eks-warden/core/deployment";
+import { CLUSTER_EVENT_QUEUE, FUNCTION_ENV, FUNCTION_TIMEOUT_SECONDS, HANDLERS, SETTLE_QUEUE } from "@eks-warden/core/deployment";
 import { getStack } from "sst/constructs";
 import {
   CreateAddonCommand,
@@ -141,6 +141,30 @@ describe("state table", () => {
     });
   });
 
+  it("denies item writes to all but the four state-keeping functions' roles and the deployment, and changing the table to all but the deployment", () => {
+    const [, table] = Object.entries(resourcesOfType(template, "AWS::DynamoDB::Table"))[0]!;
+    const statements = table.Properties.ResourcePolicy.PolicyDocument.Statement as Record<string, any>[]; // eslint-disable-line @typescript-eslint/no-explicit-any
+    const roleOf = (handler: string) => `<${Object.values(resourcesOfType(template, "AWS::Lambda::Function")).find((fn) => fn.Properties.Handler === `packages/functions/src/${handler}.handler`)!.Properties.Role["Fn::GetAtt"][0]}.Arn>`;
+    const deployment = [
+      '{"Fn::Sub":"arn:${AWS::Partition}:iam::${AWS::AccountId}:role/cdk-hnb659fds-cfn-exec-role-${AWS::AccountId}-us-east-1"}',
+      "arn:<Ref AWS::Partition>:iam::<Ref AWS::AccountId>:root",
+    ];
+    const writes = statements.find((statement) => statement.Sid === "OnlyWardenWritesState");
+    expect(writes).toMatchObject({ Effect: "Deny", Principal: { AWS: "*" }, Resource: "*" });
+    expect([writes!.Action].flat().sort()).toEqual(
+      ["dynamodb:BatchWriteItem", "dynamodb:DeleteItem", "dynamodb:PartiQLDelete", "dynamodb:PartiQLInsert", "dynamodb:PartiQLUpdate", "dynamodb:PutItem", "dynamodb:UpdateItem"].sort(),
+    );
+    expect(writes!.Condition.ArnNotEquals["aws:PrincipalArn"].map(flat)).toEqual([roleOf("cluster-event"), roleOf("settle"), roleOf("sweep"), roleOf("digest"), ...deployment]);
+    // Neither the tamper nor the dead-letter function keeps state: a foothold in either writes no FAIL record.
+    for (const handler of ["tamper", "dead-letter"]) expect(writes!.Condition.ArnNotEquals["aws:PrincipalArn"].map(flat)).not.toContain(roleOf(handler));
+    const management = statements.find((statement) => statement.Sid === "OnlyTheDeploymentManagesTheTable");
+    expect(management).toMatchObject({ Effect: "Deny", Principal: { AWS: "*" }, Resource: "*" });
+    expect([management!.Action].flat()).toEqual(expect.arrayContaining(["dynamodb:PutResourcePolicy", "dynamodb:DeleteResourcePolicy", "dynamodb:UpdateTable", "dynamodb:UpdateTimeToLive", "dynamodb:DeleteTable"]));
+    expect(management!.Condition.ArnNotEquals["aws:PrincipalArn"].map(flat)).toEqual(deployment);
+    // Nothing is allowed by the table's policy: the functions' writes come from their own IAM policies.
+    expect(statements.filter((statement) => statement.Effect === "Allow")).toEqual([]);
+  });
+
   it("is retained and deletion-protected by default, on any stage (only ephemeralStages may be destroyed)", () => {
     template.hasResource("AWS::DynamoDB::Table", { DeletionPolicy: "Retain", UpdateReplacePolicy: "Retain", Properties: Match.objectLike({ DeletionProtectionEnabled: true }) });
     const keys = Object.values(resourcesOfType(template, "AWS::KMS::Key"));
@@ -245,16 +269,94 @@ describe("EventBridge rule", () => {
     }
   });
 
-  it("targets cluster-event with a dead-letter queue and a retry policy", () => {
-    const { clusterEvent } = wardenFunctions(template);
+  it("targets the event queue (never the function) with a dead-letter queue and a retry policy", () => {
     const rule = clusterEventRule();
     expect(rule.Properties.Targets).toEqual([
       expect.objectContaining({
-        Arn: { "Fn::GetAtt": [clusterEvent.id, "Arn"] },
+        Arn: { "Fn::GetAtt": [expect.stringMatching(/^ClusterEventQueue/), "Arn"] },
         DeadLetterConfig: { Arn: { "Fn::GetAtt": [expect.stringMatching(/^ClusterEventDeadLetterQueue/), "Arn"] } },
         RetryPolicy: { MaximumRetryAttempts: 8, MaximumEventAgeInSeconds: 21600 },
       }),
     ]);
+  });
+});
+
+describe("the event path: only EventBridge feeds cluster-event", () => {
+  const queuePolicyOf = (prefix: string) => {
+    const [queueId] = byPrefix("AWS::SQS::Queue", prefix);
+    const policies = Object.values(resourcesOfType(template, "AWS::SQS::QueuePolicy")).filter((policy) => policy.Properties.Queues.some((queue: unknown) => flat(queue) === `<Ref ${queueId}>`));
+    expect(policies, prefix).toHaveLength(1);
+    return { queueId, statements: policies[0]!.Properties.PolicyDocument.Statement as Record<string, any>[] }; // eslint-disable-line @typescript-eslint/no-explicit-any
+  };
+  const ruleId = () => Object.entries(resourcesOfType(template, "AWS::Events::Rule")).find(([, rule]) => rule.Properties.Name === "test-eks-warden-Warden-cluster-events")![0];
+
+  it("no one may invoke cluster-event but its event source mapping: no Lambda permission, no asynchronous invocation", () => {
+    const { clusterEvent } = wardenFunctions(template);
+    const permissions = Object.values(resourcesOfType(template, "AWS::Lambda::Permission")).filter((permission) => flat(permission.Properties.FunctionName).includes(clusterEvent.id));
+    expect(permissions).toEqual([]);
+    expect(clusterEvent.properties.DeadLetterConfig).toBeUndefined();
+    expect(Object.values(resourcesOfType(template, "AWS::Lambda::EventInvokeConfig")).filter((config) => flat(config.Properties.FunctionName).includes(clusterEvent.id))).toEqual([]);
+    template.hasResourceProperties("AWS::Lambda::EventSourceMapping", {
+      FunctionName: { Ref: clusterEvent.id },
+      EventSourceArn: { "Fn::GetAtt": [Match.stringLikeRegexp("^ClusterEventQueue"), "Arn"] },
+      BatchSize: CLUSTER_EVENT_QUEUE.batchSize,
+      FunctionResponseTypes: ["ReportBatchItemFailures"],
+    });
+  });
+
+  it("the event queue lets only EventBridge send, for exactly the cluster-event rule, and denies SendMessage to every other principal", () => {
+    const { queueId, statements } = queuePolicyOf("ClusterEventQueue");
+    const allows = statements.filter((statement) => statement.Effect === "Allow");
+    expect(allows).toEqual([
+      expect.objectContaining({ Principal: { Service: "events.amazonaws.com" }, Action: expect.arrayContaining(["sqs:SendMessage"]), Condition: { ArnEquals: { "aws:SourceArn": { "Fn::GetAtt": [ruleId(), "Arn"] } } } }),
+    ]);
+    const deny = statements.find((statement) => statement.Sid === "OnlyTheEventRulesSend");
+    // aws:SourceArn is set by EventBridge, never by a caller: a principal of this account, whatever its IAM allows, is denied.
+    expect(deny).toEqual({
+      Sid: "OnlyTheEventRulesSend",
+      Effect: "Deny",
+      Principal: { AWS: "*" },
+      Action: "sqs:SendMessage",
+      Resource: { "Fn::GetAtt": [queueId, "Arn"] },
+      Condition: { ArnNotEquals: { "aws:SourceArn": [{ "Fn::GetAtt": [ruleId(), "Arn"] }] } },
+    });
+    // Only SendMessage is denied: the consumer's event source mapping still receives and deletes.
+    const denied = statements.filter((statement) => statement.Effect === "Deny").flatMap((statement) => [statement.Action].flat());
+    expect(denied).not.toContain("sqs:ReceiveMessage");
+    expect(byPrefix("AWS::SQS::Queue", "ClusterEventQueue")[1].Properties.RedrivePolicy).toEqual({
+      deadLetterTargetArn: { "Fn::GetAtt": [expect.stringMatching(/^ClusterEventDeadLetterQueue/), "Arn"] },
+      maxReceiveCount: CLUSTER_EVENT_QUEUE.maxReceiveCount,
+    });
+  });
+
+  it("each dead-letter queue and archive denies SendMessage to all but its producers and the deployment", () => {
+    const { clusterEvent, settle } = wardenFunctions(template);
+    const roleOf = (handler: string) => Object.values(resourcesOfType(template, "AWS::Lambda::Function")).find((fn) => fn.Properties.Handler === `packages/functions/src/${handler}.handler`)!.Properties.Role["Fn::GetAtt"][0] as string;
+    const scheduleRole = (prefix: string) => `<${Object.keys(resourcesOfType(template, "AWS::IAM::Role")).find((id) => id.startsWith(`${prefix}ScheduleRole`))}.Arn>`;
+    const deployment = [
+      '{"Fn::Sub":"arn:${AWS::Partition}:iam::${AWS::AccountId}:role/cdk-hnb659fds-cfn-exec-role-${AWS::AccountId}-us-east-1"}',
+      "arn:<Ref AWS::Partition>:iam::<Ref AWS::AccountId>:root",
+    ];
+    const stackRules = "arn:<Ref AWS::Partition>:events:<Ref AWS::Region>:<Ref AWS::AccountId>:rule/test-eks-warden-Warden-*";
+    const expected: Record<string, { roles: string[]; rules?: string }> = {
+      ClusterEventDeadLetterQueue: { roles: deployment, rules: stackRules },
+      SettleDeadLetterQueue: { roles: deployment },
+      ClusterEventDeadLetterArchive: { roles: [`<${roleOf("dead-letter")}.Arn>`, ...deployment] },
+      SettleDeadLetterArchive: { roles: [`<${roleOf("dead-letter")}.Arn>`, ...deployment] },
+      TamperDeadLetterQueue: { roles: [`<${roleOf("tamper")}.Arn>`, ...deployment], rules: stackRules },
+      SweepDeadLetterQueue: { roles: [`<${roleOf("sweep")}.Arn>`, scheduleRole("Sweep"), ...deployment] },
+      DigestDeadLetterQueue: { roles: [`<${roleOf("digest")}.Arn>`, scheduleRole("Digest"), ...deployment] },
+    };
+    for (const [prefix, { roles, rules }] of Object.entries(expected)) {
+      const { queueId, statements } = queuePolicyOf(prefix);
+      const deny = statements.find((statement) => statement.Sid === "OnlyTheProducersSend");
+      expect(deny, prefix).toMatchObject({ Effect: "Deny", Principal: { AWS: "*" }, Action: "sqs:SendMessage", Resource: { "Fn::GetAtt": [queueId, "Arn"] } });
+      expect(deny!.Condition.ArnNotEquals["aws:PrincipalArn"].map(flat), prefix).toEqual(roles);
+      expect(deny!.Condition.ArnNotLike?.["aws:SourceArn"] && flat(deny!.Condition.ArnNotLike["aws:SourceArn"]), prefix).toEqual(rules);
+      // Neither real-time function may write letters: a forged dead letter would be a forged health alert.
+      expect(roles, prefix).not.toContain(`<${clusterEvent.roleId}.Arn>`);
+      expect(roles, prefix).not.toContain(`<${settle.roleId}.Arn>`);
+    }
   });
 });
 
@@ -349,9 +451,13 @@ describe("functions", () => {
     });
   });
 
-  it("cluster-event parks events it failed on after Lambda's retries in its dead-letter queue", () => {
+  it("cluster-event consumes the event queue reporting partial batch failures", () => {
     const { clusterEvent } = wardenFunctions(template);
-    expect(clusterEvent.properties.DeadLetterConfig).toEqual({ TargetArn: { "Fn::GetAtt": [expect.stringMatching(/^ClusterEventDeadLetterQueue/), "Arn"] } });
+    template.hasResourceProperties("AWS::Lambda::EventSourceMapping", {
+      FunctionName: { Ref: clusterEvent.id },
+      EventSourceArn: { "Fn::GetAtt": [Match.stringLikeRegexp("^ClusterEventQueue"), "Arn"] },
+      FunctionResponseTypes: ["ReportBatchItemFailures"],
+    });
   });
 });
 
@@ -384,12 +490,12 @@ describe("queues", () => {
 
   it("every queue is encrypted and refuses requests without TLS", () => {
     const queues = resourcesOfType(template, "AWS::SQS::Queue");
-    // settle, its dead-letter queue, the dead-letter queues of cluster-event, tamper, sweep and digest, and the two
-    // archives that keep the dead letters of cluster-event and settle.
-    expect(Object.keys(queues)).toHaveLength(8);
+    // the event queue, settle, its dead-letter queue, the dead-letter queues of cluster-event, tamper, sweep and
+    // digest, and the two archives that keep the dead letters of cluster-event and settle.
+    expect(Object.keys(queues)).toHaveLength(9);
     for (const queue of Object.values(queues)) expect(queue.Properties.SqsManagedSseEnabled).toBe(true);
     const policies = Object.values(resourcesOfType(template, "AWS::SQS::QueuePolicy"));
-    expect(policies).toHaveLength(8);
+    expect(policies).toHaveLength(9);
     for (const policy of policies) {
       expect(policy.Properties.PolicyDocument.Statement).toContainEqual(
         expect.objectContaining({ Effect: "Deny", Condition: { Bool: { "aws:SecureTransport": "false" } } }),
@@ -407,7 +513,7 @@ describe("alarms", () => {
   };
 
   it("have stack-scoped names and notify the health topic, never the alerts topic", () => {
-    expect(alarms()).toHaveLength(15);
+    expect(alarms()).toHaveLength(19);
     for (const alarm of alarms()) {
       expect(alarm.AlarmName).toMatch(/^test-eks-warden-Warden-[A-Za-z]+$/);
       expect(alarm.AlarmActions).toEqual([{ Ref: expect.stringMatching(/^HealthTopic/) }]);
@@ -426,17 +532,21 @@ describe("alarms", () => {
       expect.stringMatching(/^AWS\/Lambda Errors Sum 300 .*Settle/),
       expect.stringMatching(/^AWS\/Lambda Errors Sum 300 .*Sweep/),
       expect.stringMatching(/^AWS\/Lambda Errors Sum 300 .*Tamper/),
+      expect.stringMatching(/^AWS\/SQS ApproximateAgeOfOldestMessage Maximum 300 .*ClusterEventQueue/),
       expect.stringMatching(/^AWS\/SQS ApproximateAgeOfOldestMessage Maximum 300 .*SettleQueue/),
-      expect.stringMatching(/^AWS\/SQS NumberOfMessagesSent Sum 300 .*ClusterEventDeadLetterQueue/),
       expect.stringMatching(/^AWS\/SQS NumberOfMessagesSent Sum 300 .*DigestDeadLetterQueue/),
       expect.stringMatching(/^AWS\/SQS NumberOfMessagesSent Sum 300 .*SweepDeadLetterQueue/),
       expect.stringMatching(/^AWS\/SQS NumberOfMessagesSent Sum 300 .*TamperDeadLetterQueue/),
+      'EksWarden DigestSucceeded Sum 86400 "digest"',
+      'EksWarden Event_future Sum 300 "cluster-event"',
       'EksWarden Event_rejected Sum 300 "cluster-event"',
       'EksWarden HeartbeatPublished Sum 21600 "tamper"',
+      'EksWarden SweepSucceeded Sum 21600 "sweep"',
     ]);
     expect(named("RejectedEvents").Dimensions).toEqual([{ Name: "service", Value: "cluster-event" }]);
-    // Every alarm but the three on time (below) fires on the first bad thing of a period.
-    for (const alarm of alarms().filter((candidate) => !/(HeartbeatMissing|SettleQueueStalled|DeadLettersUnreported)$/.test(candidate.AlarmName))) {
+    expect(named("FutureEvents").Dimensions).toEqual([{ Name: "service", Value: "cluster-event" }]);
+    // Every alarm but the ones on time (below) fires on the first bad thing of a period.
+    for (const alarm of alarms().filter((candidate) => !/(HeartbeatMissing|Missed|QueueStalled|DeadLettersUnreported)$/.test(candidate.AlarmName))) {
       expect(alarm).toMatchObject({ Threshold: 1, ComparisonOperator: "GreaterThanOrEqualToThreshold", TreatMissingData: "notBreaching" });
     }
   });
@@ -464,6 +574,19 @@ describe("alarms", () => {
     expect(named("SettleQueueStalled")).toMatchObject({ Threshold: 3600, ComparisonOperator: "GreaterThanOrEqualToThreshold", EvaluationPeriods: 3, TreatMissingData: "notBreaching" });
   });
 
+  it("notice an event queue nobody consumes, and watch its dead letters' growth, receives and sends (redrive is not counted as sent)", () => {
+    expect(named("ClusterEventQueueStalled")).toMatchObject({ Threshold: 3600, ComparisonOperator: "GreaterThanOrEqualToThreshold", EvaluationPeriods: 3, TreatMissingData: "notBreaching" });
+    const deadLetters = named("ClusterEventDeadLetters");
+    const [expression, ...inputs] = deadLetters.Metrics;
+    expect(expression).toMatchObject({ Expression: "MAX([DIFF(FILL(visible, 0)), FILL(received, 0), FILL(sent, 0)])", ReturnData: true });
+    expect(inputs.map((input: { Id: string; MetricStat: { Metric: { MetricName: string } } }) => `${input.Id} ${input.MetricStat.Metric.MetricName}`).sort()).toEqual([
+      "received NumberOfMessagesReceived",
+      "sent NumberOfMessagesSent",
+      "visible ApproximateNumberOfMessagesVisible",
+    ]);
+    expect(deadLetters).toMatchObject({ EvaluationPeriods: 6, DatapointsToAlarm: 1, Threshold: 1 });
+  });
+
   it("notice dead letters nobody announces: the oldest in either dead-letter queue over an hour old for 15 minutes", () => {
     const unreported = named("DeadLettersUnreported");
     expect(unreported).toMatchObject({ Threshold: 3600, ComparisonOperator: "GreaterThanOrEqualToThreshold", EvaluationPeriods: 3, TreatMissingData: "notBreaching" });
@@ -473,6 +596,11 @@ describe("alarms", () => {
       "ApproximateAgeOfOldestMessage ClusterEventDeadLetterQueue",
       "ApproximateAgeOfOldestMessage SettleDeadLetterQueue",
     ]);
+  });
+
+  it("treat a sweep with no successful run for 30 hours, and a digest with none in the 7 days before a midnight, as a breach", () => {
+    expect(named("SweepMissed")).toMatchObject({ Namespace: "EksWarden", MetricName: "SweepSucceeded", Dimensions: [{ Name: "service", Value: "sweep" }], ComparisonOperator: "LessThanThreshold", Threshold: 1, TreatMissingData: "breaching", Period: 21600, EvaluationPeriods: 5, DatapointsToAlarm: 5 });
+    expect(named("DigestMissed")).toMatchObject({ Namespace: "EksWarden", MetricName: "DigestSucceeded", Dimensions: [{ Name: "service", Value: "digest" }], ComparisonOperator: "LessThanThreshold", Threshold: 1, TreatMissingData: "breaching", Period: 86400, EvaluationPeriods: 7, DatapointsToAlarm: 7 });
   });
 
   it("treat a missing heartbeat for 30 hours as a breach", () => {
@@ -543,7 +671,7 @@ describe("health topic", () => {
 
   it("lets CloudWatch publish and use its key only for this stack's alarms, named exactly", () => {
     const alarmNames = Object.values(resourcesOfType(template, "AWS::CloudWatch::Alarm")).map((alarm) => alarm.Properties.AlarmName as string).sort();
-    expect(alarmNames).toHaveLength(15);
+    expect(alarmNames).toHaveLength(19);
     const fromCloudWatch = allPolicyStatements(template).filter(({ statement }) => JSON.stringify(statement.Principal ?? {}).includes("cloudwatch.amazonaws.com"));
     expect(fromCloudWatch.map(({ where }) => where.replace(/[0-9A-F]{8}$/, "")).sort()).toEqual(["HealthKey", "HealthTopicPolicy"]);
     for (const { where, statement } of fromCloudWatch) {
@@ -560,8 +688,8 @@ describe("health topic", () => {
       const services = [statement.Principal?.Service ?? []].flat() as string[];
       if (services.length === 0 || where.endsWith(":trust")) continue;
       if (services.includes("events.amazonaws.com")) {
-        // EventBridge sends undeliverable events to a dead-letter queue: CDK conditions it on the rule's ARN.
-        expect(where, JSON.stringify(statement)).toMatch(/DeadLetterQueuePolicy/);
+        // EventBridge sends to the event queue, and undeliverable events to a dead-letter queue: CDK conditions it on the rule's ARN.
+        expect(where, JSON.stringify(statement)).toMatch(/(DeadLetterQueue|ClusterEventQueue)Policy/);
         expect(Object.keys(statement.Condition.ArnEquals), where).toEqual(["aws:SourceArn"]);
         continue;
       }
@@ -718,7 +846,7 @@ describe("tamper rules and heartbeat", () => {
       expect(caught("aws.lambda", "lambda.amazonaws.com", "RemovePermission20150331v2", { functionName: functionArn(id), statementId: "x" }), id).toEqual(["function"]);
     }
     // Every queue of the stack: purging, deleting or re-configuring one is CRITICAL; another account's is not ours.
-    expect(queueIds).toHaveLength(8);
+    expect(queueIds).toHaveLength(9);
     for (const id of queueIds) {
       for (const eventName of ["PurgeQueue", "DeleteQueue", "SetQueueAttributes"]) {
         expect(caught("aws.sqs", "sqs.amazonaws.com", eventName, { queueUrl: `https://sqs.us-east-1.amazonaws.com/111122223333/${queueName(id)}` }), `${eventName} ${id}`).toEqual(["queue"]);
@@ -750,7 +878,7 @@ describe("dead letters: one health alert each, then kept for redrive", () => {
     // SQS keeps a redriven message's receive count: the settle checks arrive received 6 times, and their consumer
     // still gets 5 tries before the archive takes them unannounced.
     for (const [deadLetters, archive, tries] of [
-      ["ClusterEventDeadLetterQueue", "ClusterEventDeadLetterArchive", 5],
+      ["ClusterEventDeadLetterQueue", "ClusterEventDeadLetterArchive", CLUSTER_EVENT_QUEUE.maxReceiveCount + 1 + 5],
       ["SettleDeadLetterQueue", "SettleDeadLetterArchive", SETTLE_QUEUE.maxReceiveCount + 1 + 5],
     ] as const) {
       const [, queue] = byPrefix("AWS::SQS::Queue", deadLetters);
@@ -820,7 +948,9 @@ describe("dead letters: one health alert each, then kept for redrive", () => {
       consumers.set(queue, statement && flat(statement.Condition.ArnNotEquals["aws:PrincipalArn"][0]));
       if (statement) expect(statement, id).toMatchObject({ Effect: "Deny", Principal: { AWS: "*" }, Action: "sqs:DeleteMessage" });
     }
+    const { clusterEvent } = wardenFunctions(template);
     expect(Object.fromEntries(consumers)).toEqual({
+      ClusterEventQueue: `<${clusterEvent.roleId}.Arn>`,
       SettleQueue: `<${settle.roleId}.Arn>`,
       SettleDeadLetterQueue: `<${deadLetter.roleId}.Arn>`,
       ClusterEventDeadLetterQueue: `<${deadLetter.roleId}.Arn>`,
@@ -921,6 +1051,19 @@ describe("the scheduled path: sweep, digest, their schedules and the report buck
       if (fn === sweep) expect(s3Actions).toEqual([]);
       else expect(s3Actions).toEqual([expect.objectContaining({ Action: "s3:PutObject", Resource: { "Fn::Join": ["", [{ "Fn::GetAtt": [expect.stringMatching(/^ReportBucket/), "Arn"] }, "/digests/*"]] } })]);
     }
+  });
+
+  it("lets only the digest's role and the deployment write or delete reports", () => {
+    const [, policy] = Object.entries(resourcesOfType(template, "AWS::S3::BucketPolicy"))[0]!;
+    const statement = (policy.Properties.PolicyDocument.Statement as Record<string, any>[]).find((candidate) => candidate.Sid === "OnlyTheDigestWritesReports"); // eslint-disable-line @typescript-eslint/no-explicit-any
+    expect(statement).toMatchObject({ Effect: "Deny", Principal: { AWS: "*" }, Action: ["s3:PutObject", "s3:DeleteObject", "s3:DeleteObjectVersion"] });
+    expect(flat(statement!.Resource)).toMatch(/^<ReportBucket[0-9A-F]{8}\.Arn>\/digests\/\*$/);
+    const digestRole = Object.values(resourcesOfType(template, "AWS::Lambda::Function")).find((fn) => fn.Properties.Handler === "packages/functions/src/digest.handler")!.Properties.Role["Fn::GetAtt"][0];
+    expect(statement!.Condition.ArnNotEquals["aws:PrincipalArn"].map(flat)).toEqual([
+      `<${digestRole}.Arn>`,
+      '{"Fn::Sub":"arn:${AWS::Partition}:iam::${AWS::AccountId}:role/cdk-hnb659fds-cfn-exec-role-${AWS::AccountId}-us-east-1"}',
+      "arn:<Ref AWS::Partition>:iam::<Ref AWS::AccountId>:root",
+    ]);
   });
 
   it("keeps reports in an encrypted, versioned, private, TLS-only bucket that expires them", () => {

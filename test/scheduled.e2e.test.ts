@@ -2,6 +2,7 @@
 // regions), DynamoDB Local, the SNS/SQS emulator and the S3 emulator of the test run. A lost CloudTrail event is caught
 // by the next sweep with exactly one alert; the weekly digest lists exactly the drift since last week, in urgency
 // order, the same under 20% throttling, and says which region it could not read.
+import { createHash } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DynamoStateStore } from "@eks-warden/core/aws";
 import { isoWeek } from "@eks-warden/core/digest";
@@ -145,6 +146,8 @@ describe("the weekly digest", () => {
     const reports = await system.reports();
     expect(JSON.parse(reports.get(`digests/${thisWeek}.json`)!).clusters).toHaveLength(7);
     expect(reports.get(`digests/${thisWeek}.html`)).toContain("<h1>EKS Warden weekly digest");
+    // The message carries the SHA-256 of the report the digest stored, read back here from the S3 emulator.
+    expect(text).toContain(`Report SHA-256: ${createHash("sha256").update(reports.get(`digests/${thisWeek}.html`)!, "utf8").digest("hex")}\n`);
   }, 240_000);
 
   it("is the same digest under 20% throttling (the SDK's retries and the sweep's backoff absorb it)", async () => {

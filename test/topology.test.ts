@@ -71,6 +71,8 @@ function describedQueues() {
 const describedConsumers = () =>
   sorted(Object.entries(QUEUES).flatMap(([key, queue]) => (queue.consumer ? [`${key} -> ${queue.consumer.fn} (batch ${queue.consumer.batchSize})`] : [])));
 
+const queueConsumer = (key: QueueKey) => QUEUES[key].consumer?.fn;
+
 const describedEnvironment = (key: FunctionKey) => sorted((Object.keys(FUNCTIONS[key].environment) as EnvKey[]).map((name) => FUNCTION_ENV[name]));
 
 describe("the synthesized stack has the description, and nothing else", () => {
@@ -123,14 +125,15 @@ describe("the synthesized stack has the description, and nothing else", () => {
     expect(sorted(mappings)).toEqual(describedConsumers());
   });
 
-  it("routes each event pattern, and runs each schedule, to the described function with its dead-letter queue", () => {
+  it("routes each event pattern to the described queue, and runs each schedule's function, each with its dead-letter queue", () => {
     const stackName = "topology-eks-warden-Warden";
     const rules = Object.values(resourcesOfType(template, "AWS::Events::Rule")).filter((rule) => !String(rule.Properties.Name).startsWith(`${stackName}-tamper-`));
     const target = (properties: Cfn) => ({ target: functionKeyOf(properties.Arn), deadLetterQueue: queueKeyOf(properties.DeadLetterConfig.Arn) });
-    const patterns = rules.filter((rule) => rule.Properties.EventPattern).map((rule) => ({ name: rule.Properties.Name, pattern: rule.Properties.EventPattern, ...target(rule.Properties.Targets[0]) }));
-    expect(patterns).toEqual(
-      Object.values(EVENT_RULES).map((rule) => ({ name: `${stackName}-${rule.name}`, pattern: rule.pattern, target: rule.target, deadLetterQueue: deadLetterQueueOf(rule.target) })),
-    );
+    // An event rule sends to its queue, never to a function: only EventBridge feeds the event path.
+    const patterns = rules
+      .filter((rule) => rule.Properties.EventPattern)
+      .map((rule) => ({ name: rule.Properties.Name, pattern: rule.Properties.EventPattern, queue: queueKeyOf(rule.Properties.Targets[0].Arn), deadLetterQueue: queueKeyOf(rule.Properties.Targets[0].DeadLetterConfig.Arn) }));
+    expect(patterns).toEqual(Object.values(EVENT_RULES).map((rule) => ({ name: `${stackName}-${rule.name}`, pattern: rule.pattern, queue: rule.queue, deadLetterQueue: rule.deadLetterQueue })));
     const schedules = [
       ...rules.filter((rule) => rule.Properties.ScheduleExpression).map((rule) => ({ expression: rule.Properties.ScheduleExpression, ...target(rule.Properties.Targets[0]) })),
       ...Object.values(resourcesOfType(template, "AWS::Scheduler::Schedule")).map((schedule) => ({ expression: schedule.Properties.ScheduleExpression, ...target(schedule.Properties.Target) })),
@@ -194,16 +197,9 @@ describe("the local system has the description, and nothing else", () => {
     expect(sorted(system.topology.wiring.consumers.map((consumer) => `${consumer.queue} -> ${consumer.fn} (batch ${consumer.batchSize})`))).toEqual(describedConsumers());
   });
 
-  it("routes each event pattern to the described function, with its retries and dead-letter queue", () => {
-    const routes = Object.fromEntries(Object.entries(system.topology.wiring.routes).map(([key, route]) => [key, { pattern: route.pattern, fn: route.fn, maxAttempts: route.maxAttempts, deadLetterQueue: route.deadLetterQueue }]));
-    expect(routes).toEqual(
-      Object.fromEntries(
-        Object.entries(EVENT_RULES).map(([key, rule]) => {
-          const onFailure = (FUNCTIONS[rule.target] as { onFailure?: { retryAttempts: number } }).onFailure;
-          return [key, { pattern: rule.pattern, fn: rule.target, maxAttempts: (onFailure?.retryAttempts ?? 0) + 1, deadLetterQueue: deadLetterQueueOf(rule.target) }];
-        }),
-      ),
-    );
+  it("routes each event pattern to the described queue, consumed by the described function", () => {
+    const routes = Object.fromEntries(Object.entries(system.topology.wiring.routes).map(([key, route]) => [key, { pattern: route.pattern, queue: route.queue, fn: route.fn }]));
+    expect(routes).toEqual(Object.fromEntries(Object.entries(EVENT_RULES).map(([key, rule]) => [key, { pattern: rule.pattern, queue: rule.queue, fn: queueConsumer(rule.queue) }])));
   });
 
   it("runs each schedule's described function", () => {

@@ -4,7 +4,7 @@ import { Aws, Duration } from "aws-cdk-lib";
 import * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
 import { SnsAction } from "aws-cdk-lib/aws-cloudwatch-actions";
 import * as iam from "aws-cdk-lib/aws-iam";
-import { ALARMS, alarmNameSuffix, type AlarmMetric, type QueueMetric } from "@eks-warden/core/deployment";
+import { ALARMS, alarmNameSuffix, alarmWindow, type AlarmMetric, type QueueMetric } from "@eks-warden/core/deployment";
 import type { StackNames, StateParts, WardenFunctions } from "./parts.ts";
 import { TOPIC_PUBLISH_KEY_ACTIONS } from "./state.ts";
 
@@ -35,13 +35,14 @@ export function buildAlarms(parts: StateParts, functions: WardenFunctions, names
   const health = new SnsAction(parts.topics.health);
   return ALARMS.map((alarm) => {
     const alarmName = names.alarm(alarmNameSuffix(alarm));
-    const period = Duration.seconds(alarm.periodSeconds);
+    const window = alarmWindow(alarm, parts.config.policy.schedules);
+    const period = Duration.seconds(window.periodSeconds);
     const created = new cloudwatch.Alarm(parts.stack, alarm.id, {
       alarmName,
       metric: metricOf(alarm.metric, period, parts, functions),
       threshold: alarm.threshold ?? 1,
-      evaluationPeriods: alarm.evaluationPeriods ?? 1,
-      ...(alarm.datapointsToAlarm !== undefined && { datapointsToAlarm: alarm.datapointsToAlarm }),
+      evaluationPeriods: window.evaluationPeriods,
+      ...(window.datapointsToAlarm !== undefined && { datapointsToAlarm: window.datapointsToAlarm }),
       comparisonOperator: alarm.comparison === "below" ? cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD : cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       treatMissingData: alarm.missingData === "breaching" ? cloudwatch.TreatMissingData.BREACHING : cloudwatch.TreatMissingData.NOT_BREACHING,
       alarmDescription: alarm.description,

@@ -1,6 +1,6 @@
-// What feeds the functions: the event rules of the description (the EKS changes to `cluster-event`), the
-// organisation's central bus and its rule, and the schedules (sweep, digest, heartbeat). Every target parks what it
-// could not deliver in the target function's dead-letter queue.
+// What feeds the functions: the event rules of the description (the EKS changes to the event queue, which
+// `cluster-event` consumes), the organisation's central bus and its rule, and the schedules (sweep, digest, heartbeat).
+// Every target parks what it could not deliver in its dead-letter queue.
 import { Aws, CfnOutput, Duration } from "aws-cdk-lib";
 import * as events from "aws-cdk-lib/aws-events";
 import * as targets from "aws-cdk-lib/aws-events-targets";
@@ -13,6 +13,7 @@ import {
   SCHEDULE_TARGET_DELIVERY,
   SCHEDULES,
   scheduleExpression,
+  type EventRuleDescription,
   type FunctionKey,
   type ScheduleDescription,
 } from "@eks-warden/core/deployment";
@@ -22,6 +23,10 @@ import type { StackNames, StateParts, WardenFunctions } from "./parts.ts";
 export interface Ingestion {
   /** Every rule of the stack so far. */
   readonly rules: events.Rule[];
+  /** The rules that send to the event queue (the description's and the organisation's): its only senders. */
+  readonly eventQueueRules: events.Rule[];
+  /** The roles of the EventBridge Scheduler schedules, by target function: they send to its dead-letter queue. */
+  readonly scheduleRoles: Partial<Record<FunctionKey, iam.IRole>>;
   /** Their names, for the tamper rules that watch them. */
   readonly ruleNames: string[];
   /** The organisation's central bus, named before it exists so the tamper rules can watch it. */
@@ -33,8 +38,14 @@ export function ruleTarget(fn: FunctionKey, parts: StateParts, functions: Warden
   return new targets.LambdaFunction(functions[fn].fn, { deadLetterQueue: parts.queues[deadLetterQueueOf(fn)], retryAttempts, maxEventAge: Duration.hours(maxEventAgeHours) });
 }
 
+/** An event rule's target: its queue, with EventBridge's retries, then the rule's dead-letter queue. */
+export function queueTarget(description: EventRuleDescription, parts: StateParts): targets.SqsQueue {
+  const { retryAttempts, maxEventAgeHours } = RULE_TARGET_DELIVERY;
+  return new targets.SqsQueue(parts.queues[description.queue], { deadLetterQueue: parts.queues[description.deadLetterQueue], retryAttempts, maxEventAge: Duration.hours(maxEventAgeHours) });
+}
+
 /** The member accounts' forwarders put their EKS events on this bus; the same pattern, the same target. */
-function organizationRule(parts: StateParts, functions: WardenFunctions, names: StackNames, busName: string, organizationId: string): events.Rule {
+function organizationRule(parts: StateParts, names: StackNames, busName: string, organizationId: string): events.Rule {
   const { stack } = parts;
   const bus = centralEventBus(stack, busName, organizationId);
   const rule = new events.Rule(stack, "OrganizationClusterEventRule", {
@@ -43,7 +54,7 @@ function organizationRule(parts: StateParts, functions: WardenFunctions, names: 
     description: "EKS changes forwarded from every member account and region -> cluster-event (pattern: @eks-warden/core/events)",
     eventPattern: clusterEventRulePattern(),
   });
-  rule.addTarget(ruleTarget(EVENT_RULES.clusterEvents.target, parts, functions));
+  rule.addTarget(queueTarget(EVENT_RULES.clusterEvents, parts));
   new CfnOutput(stack, "CentralEventBusArn", { value: bus.eventBusArn, description: "The forwarder StackSet's parameter CentralEventBusArn" });
   return rule;
 }
@@ -52,7 +63,7 @@ function organizationRule(parts: StateParts, functions: WardenFunctions, names: 
  * An EventBridge Scheduler schedule invoking a function, with retries and a dead-letter queue. Its own role may invoke
  * exactly that function (no version wildcard) and send to exactly that queue.
  */
-function schedulerSchedule(schedule: ScheduleDescription, parts: StateParts, functions: WardenFunctions): scheduler.CfnSchedule {
+function schedulerSchedule(schedule: ScheduleDescription, parts: StateParts, functions: WardenFunctions): iam.Role {
   const { stack, queues, config } = parts;
   const fn = functions[schedule.target].fn;
   const deadLetterQueue = queues[deadLetterQueueOf(schedule.target)];
@@ -61,7 +72,7 @@ function schedulerSchedule(schedule: ScheduleDescription, parts: StateParts, fun
   });
   role.addToPolicy(new iam.PolicyStatement({ sid: "InvokeTheFunction", actions: ["lambda:InvokeFunction"], resources: [fn.functionArn] }));
   role.addToPolicy(new iam.PolicyStatement({ sid: "ParkFailedInvocations", actions: ["sqs:SendMessage"], resources: [deadLetterQueue.queueArn] }));
-  return new scheduler.CfnSchedule(stack, schedule.id, {
+  new scheduler.CfnSchedule(stack, schedule.id, {
     description: schedule.description,
     scheduleExpression: scheduleExpression(schedule.timing, config.policy),
     scheduleExpressionTimezone: "UTC",
@@ -73,6 +84,7 @@ function schedulerSchedule(schedule: ScheduleDescription, parts: StateParts, fun
       deadLetterConfig: { arn: deadLetterQueue.queueArn },
     },
   });
+  return role;
 }
 
 /** The description's rules and schedules, and the organisation's bus when the configuration names one. */
@@ -80,20 +92,23 @@ export function buildIngestion(parts: StateParts, functions: WardenFunctions, na
   const { stack, config } = parts;
   const rules: events.Rule[] = [];
   const ruleNames: string[] = [];
-  for (const description of Object.values(EVENT_RULES)) {
+  const eventQueueRules: events.Rule[] = [];
+  const scheduleRoles: Partial<Record<FunctionKey, iam.IRole>> = {};
+  for (const description of Object.values(EVENT_RULES) as EventRuleDescription[]) {
     const rule = new events.Rule(stack, description.id, {
       ruleName: names.rule(description.name),
       description: description.description,
       // The pattern is core's, verbatim.
       eventPattern: description.pattern as unknown as events.EventPattern,
     });
-    rule.addTarget(ruleTarget(description.target, parts, functions));
+    rule.addTarget(queueTarget(description, parts));
     rules.push(rule);
+    eventQueueRules.push(rule);
     ruleNames.push(names.rule(description.name));
   }
   for (const schedule of Object.values(SCHEDULES) as ScheduleDescription[]) {
     if ("policySchedule" in schedule.timing) {
-      schedulerSchedule(schedule, parts, functions);
+      scheduleRoles[schedule.target] = schedulerSchedule(schedule, parts, functions);
       continue;
     }
     const rule = new events.Rule(stack, schedule.id, {
@@ -105,9 +120,11 @@ export function buildIngestion(parts: StateParts, functions: WardenFunctions, na
     rules.push(rule);
     ruleNames.push(names.rule(schedule.ruleName ?? schedule.id));
   }
-  if (!config.organization) return { rules, ruleNames };
+  if (!config.organization) return { rules, ruleNames, eventQueueRules, scheduleRoles };
   const centralEventBusName = `${stack.stackName}-central`;
-  rules.push(organizationRule(parts, functions, names, centralEventBusName, config.organization.id));
+  const organization = organizationRule(parts, names, centralEventBusName, config.organization.id);
+  rules.push(organization);
+  eventQueueRules.push(organization);
   ruleNames.push(names.rule("org-cluster-events"));
-  return { rules, ruleNames, centralEventBusName };
+  return { rules, ruleNames, eventQueueRules, scheduleRoles, centralEventBusName };
 }

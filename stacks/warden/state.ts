@@ -8,7 +8,7 @@ import * as s3 from "aws-cdk-lib/aws-s3";
 import * as sns from "aws-cdk-lib/aws-sns";
 import * as subscriptions from "aws-cdk-lib/aws-sns-subscriptions";
 import type { Stack } from "sst/constructs";
-import { REPORT_RETENTION_DAYS, STATE_TABLE_KEY_SCHEMA, TOPICS, type TopicKey } from "@eks-warden/core/deployment";
+import { REPORT_PREFIX, REPORT_RETENTION_DAYS, STATE_TABLE_KEY_SCHEMA, TOPICS, type TopicKey } from "@eks-warden/core/deployment";
 import type { StackSettings } from "./parts.ts";
 
 // KMS key policies cannot use "kms:*" here (no wildcard action anywhere), so the account's own administration of the
@@ -111,4 +111,77 @@ export function reportBucket(settings: StackSettings): s3.Bucket {
     removalPolicy: settings.keep ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
     autoDeleteObjects: false,
   });
+}
+
+/** Every write of an item (PartiQL's too; TransactWriteItems is authorised as the PutItem/UpdateItem/DeleteItem it holds). */
+export const TABLE_ITEM_WRITE_ACTIONS = [
+  "dynamodb:PutItem",
+  "dynamodb:UpdateItem",
+  "dynamodb:DeleteItem",
+  "dynamodb:BatchWriteItem",
+  "dynamodb:PartiQLInsert",
+  "dynamodb:PartiQLUpdate",
+  "dynamodb:PartiQLDelete",
+];
+
+/** What changes the table itself or its protection: for the deployment alone. */
+export const TABLE_MANAGEMENT_ACTIONS = [
+  "dynamodb:PutResourcePolicy",
+  "dynamodb:DeleteResourcePolicy",
+  "dynamodb:UpdateTable",
+  "dynamodb:UpdateTimeToLive",
+  "dynamodb:UpdateContinuousBackups",
+  "dynamodb:DeleteTable",
+];
+
+/**
+ * The state table's resource policy. One PutItem of a FAIL record by anyone with broad DynamoDB rights would make a
+ * real opening raise nothing: so every item write is denied to all but the functions that keep state (their roles,
+ * exactly) and the deployment (the CloudFormation execution role, the root user to break the glass), and changing the
+ * table, its TTL, its backups or this policy to all but the deployment. An explicit Deny binds principals of this
+ * account too, whatever their IAM policies allow. `Resource: "*"` is the table itself in its own policy (its ARN would
+ * be a circular reference). Reads are not restricted here.
+ */
+export function onlyWardenWritesTheTable(table: dynamodb.Table, writers: readonly iam.IRole[], guardians: readonly string[]): void {
+  table.addToResourcePolicy(
+    new iam.PolicyStatement({
+      sid: "OnlyWardenWritesState",
+      effect: iam.Effect.DENY,
+      principals: [new iam.AnyPrincipal()],
+      actions: TABLE_ITEM_WRITE_ACTIONS,
+      resources: ["*"],
+      conditions: { ArnNotEquals: { "aws:PrincipalArn": [...writers.map((role) => role.roleArn), ...guardians] } },
+    }),
+  );
+  table.addToResourcePolicy(
+    new iam.PolicyStatement({
+      sid: "OnlyTheDeploymentManagesTheTable",
+      effect: iam.Effect.DENY,
+      principals: [new iam.AnyPrincipal()],
+      actions: TABLE_MANAGEMENT_ACTIONS,
+      resources: ["*"],
+      conditions: { ArnNotEquals: { "aws:PrincipalArn": [...guardians] } },
+    }),
+  );
+}
+
+/** What writes or removes a report object (versions included: the bucket keeps noncurrent versions). */
+export const REPORT_WRITE_ACTIONS = ["s3:PutObject", "s3:DeleteObject", "s3:DeleteObjectVersion"];
+
+/**
+ * The report bucket's policy: under the report prefix only the digest's role writes or deletes objects, and the
+ * deployment (execution role, root) to break the glass. A report replaced by someone else no longer matches the
+ * SHA-256 the digest's message carries.
+ */
+export function onlyTheDigestWritesReports(bucket: s3.Bucket, digestRole: iam.IRole, guardians: readonly string[]): void {
+  bucket.addToResourcePolicy(
+    new iam.PolicyStatement({
+      sid: "OnlyTheDigestWritesReports",
+      effect: iam.Effect.DENY,
+      principals: [new iam.AnyPrincipal()],
+      actions: REPORT_WRITE_ACTIONS,
+      resources: [bucket.arnForObjects(`${REPORT_PREFIX}*`)],
+      conditions: { ArnNotEquals: { "aws:PrincipalArn": [digestRole.roleArn, ...guardians] } },
+    }),
+  );
 }

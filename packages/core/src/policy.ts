@@ -135,10 +135,21 @@ function noRepeats<S extends z.ZodMiniType>(item: S, key: (value: z.output<S>) =
   );
 }
 
-/** Who may grant an exemption by tag: "*" (anyone) or an IAM principal ARN, with * and ? as wildcards. */
+/**
+ * Who may grant an exemption by tag: "*" (anyone) or an IAM principal ARN, with * and ? as wildcards in the name. The
+ * account is always named: a pattern of any account would let a role of that name in an account the attacker owns
+ * (`arn:aws:iam::<theirs>:role/SecurityAdmin`) grant exemptions wherever its tags can be set.
+ */
 const grantor = z.string().check(
-  z.refine((text) => text === "*" || /^arn:[a-z-]+:(iam|sts)::(\d{12}|\*|\?+):[\w+=,.@/*?-]+$/.test(text), {
-    error: (issue) => `${quoted(issue.input)} is not an IAM principal ARN or pattern (e.g. arn:aws:iam::111122223333:role/SecurityAdmin, arn:aws:sts::111122223333:assumed-role/SecurityAdmin/*) nor "*"`,
+  z.superRefine((text, context) => {
+    if (text === "*" || /^arn:[a-z-]+:(iam|sts)::\d{12}:[\w+=,.@/*?-]+$/.test(text)) return;
+    const anyAccount = /^arn:[a-z-]+:(iam|sts)::([\d*?]*[*?][\d*?]*):[\w+=,.@/*?-]+$/.exec(text);
+    context.addIssue({
+      code: "custom",
+      message: anyAccount
+        ? `${quoted(text)} names no account (${quoted(anyAccount[2])} in the account field): name the 12-digit account whose principal may grant exemptions, e.g. arn:aws:iam::111122223333:role/SecurityAdmin`
+        : `${quoted(text)} is not an IAM principal ARN or pattern (e.g. arn:aws:iam::111122223333:role/SecurityAdmin, arn:aws:sts::111122223333:assumed-role/SecurityAdmin/*) nor "*"`,
+    });
   }),
 );
 

@@ -131,6 +131,12 @@ describe("parsePolicy errors name the field and what was expected", () => {
     [{ exemptions: { tags: true } }, "exemptions.tags", "expected false or a list of IAM principal ARNs or patterns, got true"],
     [{ exemptions: { tags: ["mallory"] } }, "exemptions.tags[0]", /^"mallory" is not an IAM principal ARN or pattern/],
     [{ exemptions: { tags: ["*", "*"] } }, "exemptions.tags[1]", '"*" is listed twice'],
+    [
+      { exemptions: { tags: ["arn:aws:iam::*:role/SecurityAdmin"] } },
+      "exemptions.tags[0]",
+      '"arn:aws:iam::*:role/SecurityAdmin" names no account ("*" in the account field): name the 12-digit account whose principal may grant exemptions, e.g. arn:aws:iam::111122223333:role/SecurityAdmin',
+    ],
+    [{ exemptions: { tags: ["arn:aws:sts::????????????:assumed-role/SecurityAdmin/*"] } }, "exemptions.tags[0]", /names no account \("\?\?\?\?\?\?\?\?\?\?\?\?" in the account field\)/],
     [{ alertEmails: ["security@example.com", "security"] }, "alertEmails[1]", '"security" is not an email address'],
     [{ remediaton: { mode: "enforce" } }, "remediaton", "unknown field (check its spelling)"],
     [{ endpoint: { allowedPublicCidr: [] } }, "endpoint.allowedPublicCidr", "unknown field (check its spelling)"],

@@ -21,6 +21,8 @@ async function digest(): Promise<ScheduledRun> {
   metrics.addMetric("DigestClusters", MetricUnit.Count, summary.clusters);
   metrics.addMetric("SweepUnreadable", MetricUnit.Count, summary.unreadableClusters + summary.unreadableRegions);
   metrics.addMetric("AlertsPublished", MetricUnit.Count, summary.alertsPublished);
+  // The end of a run that completed: the DigestMissed alarm fires when none arrives within the schedule's period.
+  metrics.addMetric("DigestSucceeded", MetricUnit.Count, 1);
   logger.info("digest handled", { ...summary, week: outcome.report.week });
   return summary;
 }

@@ -22,6 +22,8 @@ async function sweep(): Promise<ScheduledRun> {
   metrics.addMetric("SweepClusters", MetricUnit.Count, summary.clusters);
   metrics.addMetric("SweepUnreadable", MetricUnit.Count, summary.unreadableClusters + summary.unreadableRegions);
   metrics.addMetric("AlertsPublished", MetricUnit.Count, summary.alertsPublished);
+  // The end of a run that completed: the SweepMissed alarm fires when none arrives within the schedule's period.
+  metrics.addMetric("SweepSucceeded", MetricUnit.Count, 1);
   logger.info("sweep handled", { ...summary });
   return summary;
 }

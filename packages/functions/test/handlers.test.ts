@@ -6,7 +6,6 @@ import { DescribeUpdateCommand, EKSClient } from "@aws-sdk/client-eks";
 import { SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { DynamoDBDocumentClient, PutCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { mockClient } from "aws-sdk-client-mock";
-import { ServiceUnavailable } from "@eks-warden/core";
 import { UPDATE_CLUSTER_CONFIG_PRIVATE, eventBridgeEnvelope, readCloudTrailRecord } from "../../../test/fixtures/index.ts";
 
 const ARN = "arn:aws:eks:eu-west-1:111122223333:cluster/payments-prod";
@@ -27,7 +26,7 @@ const context = (functionName: string): Context => ({
 
 const mocks = { dynamo: mockClient(DynamoDBDocumentClient), eks: mockClient(EKSClient), sqs: mockClient(SQSClient) };
 let settle: (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
-let clusterEvent: (event: unknown, context: Context) => Promise<{ status: string; eventId?: string }>;
+let clusterEvent: (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
 const saved = { ...process.env };
 let logLines: Record<string, unknown>[] = [];
 
@@ -116,20 +115,42 @@ describe("settle handler", () => {
 });
 
 describe("cluster-event handler", () => {
-  it("drops a malformed event with its id in the log, without throwing", async () => {
-    const outcome = await clusterEvent({ id: "envelope-1", "detail-type": "AWS API Call via CloudTrail", detail: { eventID: "" } }, context("cluster-event"));
-    expect(outcome).toMatchObject({ status: "rejected", eventId: "envelope-1" });
-    expect(logged("event rejected: dropped without retry")[0]).toMatchObject({ eventId: "envelope-1" });
-    expect(logged("event handled")[0]).toMatchObject({ eventId: "envelope-1", outcome: "rejected" });
+  // The event queue hands cluster-event a batch of EventBridge events, each an SQS message's body.
+  const eventRecord = (messageId: string, event: unknown) => record(messageId, typeof event === "string" ? event : JSON.stringify(event));
+
+  it("drops a malformed record with its message id and event id in the log, not reported for retry (no retry storm)", async () => {
+    const response = await clusterEvent(
+      { Records: [eventRecord("m-garbage", "{not json"), eventRecord("m-malformed", { id: "envelope-1", "detail-type": "AWS API Call via CloudTrail", detail: { eventID: "" } })] },
+      context("cluster-event"),
+    );
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(logged("event rejected: dropped without retry").map((line) => [line.messageId, line.eventId])).toEqual([
+      ["m-garbage", undefined],
+      ["m-malformed", "envelope-1"],
+    ]);
+    expect(logged("event handled").map((line) => [line.messageId, line.outcome])).toEqual([
+      ["m-garbage", "rejected"],
+      ["m-malformed", "rejected"],
+    ]);
     expect(mocks.dynamo.calls()).toHaveLength(0);
   });
 
-  it("throws a service failure (EventBridge retries), with the event's keys on its log lines", async () => {
+  it("reports a service failure for that record alone (the queue retries it), with the event's keys on its log lines", async () => {
     mocks.dynamo.on(PutCommand).rejects(Object.assign(new Error("down"), { name: "InternalServerError" }));
     const event = eventBridgeEnvelope(readCloudTrailRecord(UPDATE_CLUSTER_CONFIG_PRIVATE));
-    const error = await clusterEvent(event, context("cluster-event")).catch((caught: unknown) => caught);
-    expect(error).toBeInstanceOf(ServiceUnavailable);
+    const response = await clusterEvent({ Records: [eventRecord("m-failing", event), eventRecord("m-garbage", "[]")] }, context("cluster-event"));
+    expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: "m-failing" }] });
     const detail = event.detail as { eventID: string };
     expect(mocks.dynamo.commandCalls(PutCommand)[0]!.args[0].input.Item?.pk).toBe(`EVENT#${detail.eventID}`);
+    expect(logged("event failed: left on the queue for retry").map((line) => [line.messageId, line.eventId])).toEqual([["m-failing", detail.eventID]]);
+  });
+
+  it("rejects an event whose eventTime is more than 5 minutes ahead, counted, and stores nothing", async () => {
+    const event = eventBridgeEnvelope({ ...readCloudTrailRecord(UPDATE_CLUSTER_CONFIG_PRIVATE), eventTime: "2099-01-01T00:00:00Z" });
+    const response = await clusterEvent({ Records: [eventRecord("m-future", event)] }, context("cluster-event"));
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(logged("event from the future rejected: dropped without retry")[0]).toMatchObject({ messageId: "m-future", eventTime: "2099-01-01T00:00:00.000Z" });
+    expect(logged("event handled")[0]).toMatchObject({ messageId: "m-future", outcome: "future" });
+    expect(mocks.dynamo.calls()).toHaveLength(0);
   });
 });

@@ -4,7 +4,8 @@
 import { readFileSync } from "node:fs";
 import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
 import { mockClient } from "aws-sdk-client-mock";
-import type { Context } from "aws-lambda";
+import type { Context, SQSEvent, SQSRecord } from "aws-lambda";
+import { eventBridgeEnvelope, readCloudTrailRecord, UPDATE_CLUSTER_CONFIG_PRIVATE } from "../../../test/fixtures/index.ts";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 
 const HEALTH = "arn:aws:sns:eu-west-1:111122223333:prod-eks-warden-Warden-HealthTopic0A1B2C3D-Xy9Z8w7V6u5T";
@@ -91,10 +92,20 @@ describe("tamper handler", () => {
 });
 
 describe("cluster-event's rejected events", () => {
+  const batchOf = (event: unknown): SQSEvent => ({ Records: [{ messageId: "m-1", receiptHandle: "r-1", body: JSON.stringify(event), attributes: {}, messageAttributes: {}, md5OfBody: "", eventSource: "aws:sqs", eventSourceARN: "arn:aws:sqs:eu-west-1:111122223333:events", awsRegion: "eu-west-1" } as unknown as SQSRecord] });
+
   it("are counted as Event_rejected with the service dimension cluster-event, which the RejectedEvents alarm watches", async () => {
     const { handler } = await import("../src/cluster-event.ts");
-    const outcome = await handler({ "detail-type": "AWS API Call via CloudTrail", source: "aws.eks", detail: { eventName: 7 } }, context);
-    expect(outcome.status).toBe("rejected");
+    const response = await handler(batchOf({ "detail-type": "AWS API Call via CloudTrail", source: "aws.eks", detail: { eventName: 7 } }), context);
+    expect(response).toEqual({ batchItemFailures: [] });
     expect(metricNames()).toContainEqual('EksWarden Event_rejected [["service"]] service=cluster-event');
+  });
+
+  it("from more than 5 minutes in the future are counted as Event_future, which the FutureEvents alarm watches", async () => {
+    const { handler } = await import("../src/cluster-event.ts");
+    const forged = eventBridgeEnvelope({ ...readCloudTrailRecord(UPDATE_CLUSTER_CONFIG_PRIVATE), eventTime: "2099-01-01T00:00:00Z" });
+    const response = await handler(batchOf(forged), context);
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(metricNames()).toContainEqual('EksWarden Event_future [["service"]] service=cluster-event');
   });
 });

@@ -14,7 +14,8 @@ import type { CloudTrailEvent, Simulator } from "@eks-warden/simulator/index";
 import { callEks } from "./eks-caller.ts";
 import { localPipelineDeps } from "./pipeline-deps.ts";
 import { peekAll, queueDepth, readSubscriberQueue } from "./queue-reads.ts";
-import type { LocalQueuePoller } from "./runner.ts";
+import type { LambdaHandler, LocalQueuePoller } from "./runner.ts";
+import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
 import type { Stops } from "./stops.ts";
 import type { LocalEndpoints, LocalMonitorIdentity, LocalSystem, LocalSystemOptions, LocalTopology } from "./types.ts";
 
@@ -187,7 +188,7 @@ function readingMethods(parts: SystemParts, topology: LocalTopology, knownArns: 
     settleDeadLetterBodies: async () => (await bothOf("settleDeadLetters", "settleDeadLetterArchive")).map((message) => message.body),
     async clusterEventDeadLetters() {
       const parked = await bothOf("clusterEventDeadLetters", "clusterEventDeadLetterArchive");
-      return parked.map((message) => ({ event: JSON.parse(message.body) as unknown, error: message.attributes["ErrorMessage"] ?? "", requestId: message.attributes["RequestID"] ?? "" }));
+      return parked.map((message) => ({ event: JSON.parse(message.body) as unknown, ...(message.attributes["ERROR_MESSAGE"] !== undefined && { error: message.attributes["ERROR_MESSAGE"] }) }));
     },
     deadLetterArchive: (source: "cluster-event" | "settle") => peekAll(sqs, queues[source === "settle" ? "settleDeadLetterArchive" : "clusterEventDeadLetterArchive"].url),
     async receiveSettleChecks(max: number) {
@@ -222,7 +223,7 @@ export function assembleSystem(parts: SystemParts, topology: LocalTopology, star
     settleQueues: { queueUrl: queues.settle.url, queueArn: queues.settle.arn, deadLetterQueueUrl: queues.settleDeadLetters.url, deadLetterQueueArn: queues.settleDeadLetters.arn },
     clusterEventDeadLetterQueueUrl: queues.clusterEventDeadLetters.url,
     deadLetterArchiveUrls: { clusterEvent: queues.clusterEventDeadLetterArchive.url, settle: queues.settleDeadLetterArchive.url },
-    clusterEventHandler: topology.handlers.clusterEvent,
+    clusterEventHandler: topology.handlers.clusterEvent as LambdaHandler<SQSEvent, SQSBatchResponse>,
     startMs: performance.now() - startedAt,
     ...drivingMethods(parts, topology, calls, listEverywhere),
     ...readingMethods(parts, topology, calls.knownArns, listEverywhere),

@@ -1,11 +1,10 @@
-// The local stand-ins for what AWS does between the parts: EventBridge routing an event to the `cluster-event`
-// Lambda (pattern match, asynchronous invocation with retries, then a dead-letter queue), and the SQS event
-// source mapping feeding the `settle` Lambda (batches, partial batch failures, redrive to a dead-letter queue
-// after maxReceiveCount). The handlers run unchanged: the same code Lambda runs, called in this process.
-
+// The local stand-ins for what AWS does between the parts: an EventBridge rule sending what its pattern matches to
+// the event queue, and the SQS event source mappings feeding `cluster-event`, `settle` and `dead-letter` from their
+// queues (batches, partial batch failures, redrive to a dead-letter queue after maxReceiveCount). The handlers run
+// unchanged: the same code Lambda runs, called in this process.
 import { ChangeMessageVisibilityBatchCommand, DeleteMessageBatchCommand, ReceiveMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
-import { CLUSTER_EVENT_INVOCATION, FUNCTION_TIMEOUT_SECONDS, SETTLE_QUEUE } from "@eks-warden/core/deployment";
+import { FUNCTION_TIMEOUT_SECONDS, SETTLE_QUEUE } from "@eks-warden/core/deployment";
 
 export type LambdaHandler<E, R> = (event: E, context: Context) => Promise<R>;
 
@@ -31,29 +30,52 @@ export function localContext(functionName: string, timeoutSeconds: number = FUNC
   };
 }
 
-/** A failed asynchronous invocation, as the local router recorded it (its dead-letter queue gets Lambda's shape). */
+let batchMessage = 0;
+
+/** EventBridge events as the event queue's event source mapping hands them to `cluster-event`: one SQS record each. */
+export function eventQueueBatch(events: readonly unknown[], queueArn = "arn:aws:sqs:local:000000000000:eks-warden-cluster-events"): SQSEvent {
+  return {
+    Records: events.map((event): SQSRecord => {
+      batchMessage += 1;
+      const messageId = `local-event-${batchMessage}`;
+      return {
+        messageId,
+        receiptHandle: messageId,
+        body: typeof event === "string" ? event : JSON.stringify(event),
+        attributes: { ApproximateReceiveCount: "1", SentTimestamp: String(Date.now()), SenderId: "events.amazonaws.com", ApproximateFirstReceiveTimestamp: String(Date.now()) },
+        messageAttributes: {},
+        md5OfBody: "",
+        eventSource: "aws:sqs",
+        eventSourceARN: queueArn,
+        awsRegion: process.env.AWS_REGION ?? "us-east-1",
+      };
+    }),
+  };
+}
+
+/** An event the queue gave up on: its consumer failed it on every receive, and the queue's redrive parked it. */
 export interface DeadLetter {
   readonly event: unknown;
-  readonly error: string;
+  /** Receives of the message, each failed (the queue's maxReceiveCount). */
   readonly attempts: number;
-  /** The request id of the last attempt (Lambda's RequestID attribute). */
+  /** The request id of the last attempt. */
   readonly requestId: string;
 }
 
 export interface EventRouterOptions {
   /** The deployed rule's pattern, as a predicate (matchesEventPattern(clusterEventPattern, event)). */
   readonly matches: (event: unknown) => boolean;
-  readonly handler: LambdaHandler<unknown, unknown>;
-  readonly functionName?: string;
-  /** Asynchronous invocation: the first try and the retries the stack configures (CLUSTER_EVENT_INVOCATION). */
-  readonly maxAttempts?: number;
-  /** Where an event that failed every attempt goes (a queue, a list). */
-  readonly onDeadLetter?: (letter: DeadLetter) => void | Promise<void>;
+  /** The rule's target: sends the event to the event queue (as EventBridge does, the event as the body); its message id. */
+  readonly send: (event: unknown) => Promise<string>;
+  /** The event queue's event source mapping: drained after each delivery, so the event has been handled on return. */
+  readonly poller: LocalQueuePoller;
+  /** The event queue's maxReceiveCount: a message failed this many times is in the dead-letter queue. */
+  readonly maxReceiveCount: number;
 }
 
 export type Delivery = "unmatched" | "delivered" | "dead-lettered";
 
-/** EventBridge rule + asynchronous Lambda invocation, locally. */
+/** EventBridge rule -> the event queue -> its event source mapping -> `cluster-event`, locally. */
 export class LocalEventRouter {
   readonly deadLetters: DeadLetter[] = [];
   readonly #options: EventRouterOptions;
@@ -63,30 +85,23 @@ export class LocalEventRouter {
   }
 
   async deliver(event: unknown): Promise<Delivery> {
-    if (!this.#options.matches(event)) return "unmatched";
-    const maxAttempts = this.#options.maxAttempts ?? CLUSTER_EVENT_INVOCATION.retryAttempts + 1;
-    let lastError: unknown;
-    let requestId = "";
-    for (let attempt = 1; attempt <= maxAttempts; attempt += 1) {
-      const context = localContext(this.#options.functionName ?? "cluster-event");
-      requestId = context.awsRequestId;
-      try {
-        await this.#options.handler(structuredClone(event), context);
-        return "delivered";
-      } catch (error) {
-        lastError = error;
-      }
-    }
-    const letter = { event, error: lastError instanceof Error ? `${lastError.name}: ${lastError.message}` : String(lastError), attempts: maxAttempts, requestId };
-    this.deadLetters.push(letter);
-    await this.#options.onDeadLetter?.(letter);
-    return "dead-lettered";
+    const [delivery] = await this.deliverAll([event]);
+    return delivery!;
   }
 
+  /** Sends every matching event to the queue, then drains it (the consumer takes them in batches, as Lambda does). */
   async deliverAll(events: readonly unknown[]): Promise<Delivery[]> {
-    const results: Delivery[] = [];
-    for (const event of events) results.push(await this.deliver(event));
-    return results;
+    const sent: (string | undefined)[] = [];
+    for (const event of events) sent.push(this.#options.matches(event) ? await this.#options.send(structuredClone(event)) : undefined);
+    // Each failed message comes back at once locally: maxReceiveCount rounds per event, and one more for the redrive.
+    await this.#options.poller.drain((this.#options.maxReceiveCount + 1) * Math.max(1, events.length));
+    return sent.map((messageId, index): Delivery => {
+      if (messageId === undefined) return "unmatched";
+      const handled = this.#options.poller.handled(messageId);
+      if (!handled || handled.succeeded || handled.attempts < this.#options.maxReceiveCount) return "delivered";
+      this.deadLetters.push({ event: events[index], attempts: handled.attempts, requestId: handled.requestId });
+      return "dead-lettered";
+    });
   }
 }
 
@@ -106,9 +121,22 @@ export interface QueuePollerOptions {
   readonly batchSize?: number;
 }
 
+/** What the event source mapping did with one message: how often it was handed over, and whether the last one succeeded. */
+export interface HandledMessage {
+  readonly attempts: number;
+  readonly succeeded: boolean;
+  readonly requestId: string;
+}
+
 /** SQS event source mapping, locally: receive, invoke, delete what succeeded, make failures visible again. */
 export class LocalQueuePoller {
   readonly #options: QueuePollerOptions;
+  readonly #handled = new Map<string, HandledMessage>();
+
+  /** What became of a message this poller received, by its id; undefined if it never received it. */
+  handled(messageId: string): HandledMessage | undefined {
+    return this.#handled.get(messageId);
+  }
 
   constructor(options: QueuePollerOptions) {
     this.#options = options;
@@ -146,8 +174,9 @@ export class LocalQueuePoller {
       awsRegion: process.env.AWS_REGION ?? "us-east-1",
     }));
     let failedIds: Set<string>;
+    const context = localContext(this.#options.functionName ?? "settle");
     try {
-      const response = await this.#options.handler({ Records: records }, localContext(this.#options.functionName ?? "settle"));
+      const response = await this.#options.handler({ Records: records }, context);
       failedIds = new Set((response?.batchItemFailures ?? []).map((failure) => failure.itemIdentifier));
     } catch {
       // A thrown handler fails the whole batch, as Lambda does.
@@ -155,6 +184,10 @@ export class LocalQueuePoller {
     }
     const succeeded = records.filter((record) => !failedIds.has(record.messageId));
     const failed = records.filter((record) => failedIds.has(record.messageId));
+    for (const record of records) {
+      const attempts = (this.#handled.get(record.messageId)?.attempts ?? 0) + 1;
+      this.#handled.set(record.messageId, { attempts, succeeded: !failedIds.has(record.messageId), requestId: context.awsRequestId });
+    }
     if (succeeded.length > 0) {
       await sqs.send(new DeleteMessageBatchCommand({ QueueUrl: queueUrl, Entries: succeeded.map((record, index) => ({ Id: String(index), ReceiptHandle: record.receiptHandle })) }));
     }

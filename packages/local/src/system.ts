@@ -44,6 +44,9 @@ const LOCAL_MONITOR_ROLE = "eks-warden-local-settle";
  */
 const LOCAL_SETTLE_MAX_ATTEMPTS = 200;
 
+/** A year: the furthest any scenario or test moves the simulator's clock ahead of the real one. */
+const LOCAL_MAX_EVENT_AHEAD_SECONDS = 366 * 86_400;
+
 let started = false;
 
 function environmentEndpoints(): Omit<LocalEndpoints, "eks"> {
@@ -95,6 +98,9 @@ function localOnlyEnvironment(options: LocalSystemOptions, embedded: Embedded | 
     [FUNCTION_ENV.settleDelaySeconds]: "0",
     [FUNCTION_ENV.settleMaxDelaySeconds]: "0",
     [FUNCTION_ENV.settleMaxAttempts]: String(LOCAL_SETTLE_MAX_ATTEMPTS),
+    // The simulator's clock moves ahead of the handlers' real one (an update "takes" 10 minutes when advanced), so its
+    // events may be dated hours ahead; the stack never sets this, and Lambda keeps the 5-minute bound.
+    [FUNCTION_ENV.maxEventAheadSeconds]: String(LOCAL_MAX_EVENT_AHEAD_SECONDS),
     POWERTOOLS_METRICS_DISABLED: "true",
     [FUNCTION_ENV.metricsNamespace]: "EksWardenLocal",
     POWERTOOLS_LOG_LEVEL: options.handlerLogs === true ? "INFO" : options.handlerLogs || "SILENT",

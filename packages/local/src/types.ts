@@ -8,6 +8,7 @@ import type { ReceivedNotification } from "./notifications.ts";
 import type { LambdaHandler, LocalEventRouter, LocalQueuePoller, LocalQueues } from "./runner.ts";
 import type { LocalQueue, LocalTopic } from "./topology.ts";
 import type { PeekedMessage } from "./queue-reads.ts";
+import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
 import type { LocalHandlers, LocalWiring } from "./wiring.ts";
 
 export interface LocalIdentity {
@@ -95,21 +96,21 @@ export interface LocalSystem {
   readonly topicArn: string;
   readonly alertsQueueUrl: string;
   readonly settleQueues: LocalQueues;
-  /** Where cluster-event invocations that failed every attempt go, as the stack's ClusterEventDeadLetterQueue. */
+  /** Where events that failed every receive go, as the stack's ClusterEventDeadLetterQueue. */
   readonly clusterEventDeadLetterQueueUrl: string;
   /** Where the dead letters of cluster-event and settle are kept for redrive once announced (the stack's archives). */
   readonly deadLetterArchiveUrls: { readonly clusterEvent: string; readonly settle: string };
   /** The health topic: tamper alerts, alarms, and one alert per dead letter. */
   readonly healthTopicArn: string;
   readonly regions: readonly string[];
-  /** EventBridge + cluster-event, locally: deliver one event (tests deliver recorded or malformed events through it). */
+  /** EventBridge -> the event queue -> cluster-event, locally: deliver events (tests deliver recorded or malformed events through it). */
   readonly router: LocalEventRouter;
   /** The settle queue's event source mapping, locally. */
   readonly poller: LocalQueuePoller;
   /** The report bucket (in the S3 emulator) the digest writes to. */
   readonly reportBucket: string;
-  /** The real cluster-event handler, for calling it directly (as Lambda would, with a local context). */
-  readonly clusterEventHandler: LambdaHandler<unknown, unknown>;
+  /** The real cluster-event handler, for calling it directly (as the event source mapping would: eventQueueBatch, a local context). */
+  readonly clusterEventHandler: LambdaHandler<SQSEvent, SQSBatchResponse>;
   /** Milliseconds from the call to everything being ready. */
   readonly startMs: number;
   /** Calls every mutating call the simulator served reach, in order, as CloudTrail events. */
@@ -149,7 +150,7 @@ export interface LocalSystem {
   deadLetters(): Promise<number>;
   /** Bodies of the settle checks parked in the dead-letter queue or kept in its archive (read and left there). */
   settleDeadLetterBodies(): Promise<string[]>;
-  /** cluster-event invocations parked in its dead-letter queue or kept in its archive (read and left there). */
+  /** Events parked in the cluster-event dead-letter queue or kept in its archive (read and left there). */
   clusterEventDeadLetters(): Promise<ParkedEvent[]>;
   /** The letters kept in a dead-letter archive for redrive (read and left there), with their attributes. */
   deadLetterArchive(source: "cluster-event" | "settle"): Promise<PeekedMessage[]>;
@@ -168,12 +169,13 @@ export interface LocalSystem {
   stop(): Promise<void>;
 }
 
-/** A cluster event in the cluster-event dead-letter queue or its archive: what Lambda parked. */
+/**
+ * A cluster event in the cluster-event dead-letter queue or its archive: the event queue's redrive parks the event
+ * as it was (SQS records no error), EventBridge what it could not send to the event queue (with ERROR_MESSAGE).
+ */
 export interface ParkedEvent {
   readonly event: unknown;
-  /** Lambda's ErrorMessage attribute: the last attempt's error. */
-  readonly error: string;
-  /** Lambda's RequestID attribute. */
-  readonly requestId: string;
+  /** EventBridge's ERROR_MESSAGE attribute, when EventBridge parked it. */
+  readonly error?: string;
 }
 

@@ -1,14 +1,14 @@
 // Which handler each event rule, queue and schedule of the description feeds, locally: the real handlers, imported
-// by their SST handler paths, behind the local stand-ins of EventBridge (LocalEventRouter), the SQS event source
-// mappings (LocalQueuePoller) and the schedules (run when asked).
+// by their SST handler paths, behind the local stand-ins of EventBridge (LocalEventRouter, sending to the rule's
+// queue), the SQS event source mappings (LocalQueuePoller) and the schedules (run when asked).
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { SendMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
 import {
-  deadLetterQueueOf,
   EVENT_RULES,
   FUNCTIONS,
+  functionFedBy,
   functionOf,
   HANDLERS,
   queueKeysInCreationOrder,
@@ -55,12 +55,11 @@ export interface LocalConsumer {
   readonly poller: LocalQueuePoller;
 }
 
-/** An event rule of the description, locally: the pattern it matches, the function it invokes and where it parks. */
+/** An event rule of the description, locally: the pattern it matches, the queue it sends to and the function that consumes it. */
 export interface LocalRoute {
   readonly pattern: EventPattern;
+  readonly queue: QueueKey;
   readonly fn: FunctionKey;
-  readonly maxAttempts: number;
-  readonly deadLetterQueue: QueueKey;
   readonly router: LocalEventRouter;
 }
 
@@ -73,20 +72,12 @@ export interface LocalWiring {
   runSchedule(key: ScheduleKey): Promise<unknown>;
 }
 
-/**
- * What Lambda parks after an asynchronous invocation's last retry: the event as it was, and why in attributes
- * (ErrorCode is the invocation's status, 200 for a function error).
- */
-function parkIn(sqs: SQSClient, queue: LocalQueue) {
-  const attribute = (value: string) => ({ DataType: "String", StringValue: value });
-  return async (letter: { event: unknown; requestId: string; error: string }): Promise<void> => {
-    await sqs.send(
-      new SendMessageCommand({
-        QueueUrl: queue.url,
-        MessageBody: JSON.stringify(letter.event),
-        MessageAttributes: { RequestID: attribute(letter.requestId), ErrorCode: attribute("200"), ErrorMessage: attribute(letter.error) },
-      }),
-    );
+/** What an EventBridge rule's SQS target sends: the event itself as the body. */
+function sendTo(sqs: SQSClient, queue: LocalQueue) {
+  return async (event: unknown): Promise<string> => {
+    const sent = await sqs.send(new SendMessageCommand({ QueueUrl: queue.url, MessageBody: JSON.stringify(event) }));
+    if (!sent.MessageId) throw new Error(`local system: the queue ${queue.url} returned no message id`);
+    return sent.MessageId;
   };
 }
 
@@ -98,21 +89,6 @@ function scheduledEvent(key: ScheduleKey): Record<string, unknown> {
 }
 
 export function wireHandlers(sqs: SQSClient, queues: Readonly<Record<QueueKey, LocalQueue>>, handlers: LocalHandlers): LocalWiring {
-  const routes = Object.fromEntries(
-    (Object.keys(EVENT_RULES) as EventRuleKey[]).map((key): [EventRuleKey, LocalRoute] => {
-      const { pattern, target } = EVENT_RULES[key];
-      const maxAttempts = (functionOf(target).onFailure?.retryAttempts ?? 0) + 1;
-      const deadLetterQueue = deadLetterQueueOf(target);
-      const router = new LocalEventRouter({
-        matches: (event) => matchesEventPattern(pattern, event),
-        handler: handlers[target],
-        functionName: HANDLERS[target].name,
-        maxAttempts,
-        onDeadLetter: parkIn(sqs, queues[deadLetterQueue]),
-      });
-      return [key, { pattern, fn: target, maxAttempts, deadLetterQueue, router }];
-    }),
-  ) as Record<EventRuleKey, LocalRoute>;
   const consumers = queueKeysInCreationOrder().flatMap((queue): LocalConsumer[] => {
     const consumer = queueOf(queue).consumer;
     if (!consumer) return [];
@@ -120,6 +96,16 @@ export function wireHandlers(sqs: SQSClient, queues: Readonly<Record<QueueKey, L
     const poller = new LocalQueuePoller({ sqs, queueUrl: queues[queue].url, queueArn: queues[queue].arn, handler, functionName: HANDLERS[consumer.fn].name, batchSize: consumer.batchSize });
     return [{ queue, fn: consumer.fn, batchSize: consumer.batchSize, poller }];
   });
+  const routes = Object.fromEntries(
+    (Object.keys(EVENT_RULES) as EventRuleKey[]).map((key): [EventRuleKey, LocalRoute] => {
+      const rule = EVENT_RULES[key];
+      const consumer = consumers.find((candidate) => candidate.queue === rule.queue);
+      const maxReceiveCount = queueOf(rule.queue).redrive?.maxReceiveCount;
+      if (!consumer || maxReceiveCount === undefined) throw new Error(`local system: event rule ${rule.id} sends to queue ${rule.queue}, which needs a consumer and a redrive`);
+      const router = new LocalEventRouter({ matches: (event) => matchesEventPattern(rule.pattern, event), send: sendTo(sqs, queues[rule.queue]), poller: consumer.poller, maxReceiveCount });
+      return [key, { pattern: rule.pattern, queue: rule.queue, fn: functionFedBy(rule), router }];
+    }),
+  ) as Record<EventRuleKey, LocalRoute>;
   const schedules = Object.fromEntries((Object.keys(SCHEDULES) as ScheduleKey[]).map((key) => [key, SCHEDULES[key].target])) as Record<ScheduleKey, FunctionKey>;
   const runSchedule = (key: ScheduleKey): Promise<unknown> => {
     const target = SCHEDULES[key].target;

@@ -223,7 +223,7 @@ export class DynamoStateStore implements StateStore, RemediationStore, StateInde
     });
   }
 
-  async claimEvent(eventId: string, now: Date): Promise<"claimed" | "duplicate"> {
+  async claimEvent(eventId: string, now: Date, clusterArn?: string): Promise<"claimed" | "duplicate"> {
     const nowSeconds = Math.floor(now.getTime() / 1000);
     return this.#call(
       "PutItem",
@@ -231,7 +231,15 @@ export class DynamoStateStore implements StateStore, RemediationStore, StateInde
         await this.#documents.send(
           new PutCommand({
             TableName: this.#table,
-            Item: { pk: eventKey(eventId), sk: "EVENT", type: "EVENT", status: "IN_PROGRESS", leaseUntil: nowSeconds + EVENT_CLAIM_LEASE_SECONDS, expiresAt: nowSeconds + this.#eventTtlSeconds },
+            Item: {
+              pk: eventKey(eventId),
+              sk: "EVENT",
+              type: "EVENT",
+              status: "IN_PROGRESS",
+              leaseUntil: nowSeconds + EVENT_CLAIM_LEASE_SECONDS,
+              expiresAt: nowSeconds + this.#eventTtlSeconds,
+              ...(clusterArn !== undefined && { clusterArn }),
+            },
             // A claim whose holder died (lease over) may be taken over; a completed one never.
             ConditionExpression: "attribute_not_exists(pk) OR (#status = :inProgress AND leaseUntil < :now)",
             ExpressionAttributeNames: { "#status": "status" },
@@ -383,6 +391,24 @@ export class DynamoStateStore implements StateStore, RemediationStore, StateInde
         ),
       () => undefined,
     );
+  }
+
+  async readEventClaim(eventId: string): Promise<{ readonly clusterArn?: string } | undefined> {
+    // A Query of the one key, as readTagGrant: the functions' roles grant Query on the table already.
+    const { Items } = await this.#call("Query", () =>
+      this.#documents.send(
+        new QueryCommand({
+          TableName: this.#table,
+          KeyConditionExpression: "pk = :pk AND sk = :sk",
+          ExpressionAttributeValues: { ":pk": eventKey(eventId), ":sk": "EVENT" },
+          ProjectionExpression: "clusterArn",
+          ConsistentRead: true,
+        }),
+      ),
+    );
+    const item = Items?.[0];
+    if (!item) return undefined;
+    return typeof item["clusterArn"] === "string" ? { clusterArn: item["clusterArn"] } : {};
   }
 
   async readTagGrant(clusterArn: string): Promise<TagGrant | undefined> {

@@ -61,6 +61,11 @@ export const FUNCTION_ENV = {
   /** Settle checks of one change before it counts as stuck. */
   settleMaxAttempts: "SETTLE_MAX_ATTEMPTS",
   /**
+   * Only locally (never set by the stack): how far ahead of the handler's clock an event may be dated, whole seconds
+   * (default 300). The local system's simulator runs a virtual clock that moves ahead of the real one.
+   */
+  maxEventAheadSeconds: "MAX_EVENT_AHEAD_SECONDS",
+  /**
    * The IAM role of the function that remediates (settle): its CloudTrail events are recognised as the monitor's own
    * (recorded as auto-remediation, never remediated again). Set for both functions.
    */
@@ -118,10 +123,19 @@ export const SETTLE_QUEUE = {
   reportBatchItemFailures: true,
 } as const;
 
-/** Asynchronous invocation of `cluster-event` by the EventBridge rule. */
-export const CLUSTER_EVENT_INVOCATION = {
-  /** Lambda's own retries of a failed asynchronous invocation (so three attempts in all) before its dead-letter queue. */
-  retryAttempts: 2,
+/**
+ * The event queue between the EventBridge rules and `cluster-event`: only those rules may send to it (its policy), so
+ * nothing but EventBridge feeds the event path (a direct Lambda invocation is no longer a way in).
+ */
+export const CLUSTER_EVENT_QUEUE = {
+  /** Lambda's advice for SQS event sources: at least six times the function timeout, so retries do not overlap. */
+  visibilityTimeoutSeconds: FUNCTION_TIMEOUT_SECONDS * 6,
+  /** Deliveries of one event (the first and two retries, as Lambda's asynchronous retries were) before its dead-letter queue. */
+  maxReceiveCount: 3,
+  /** Events per invocation of `cluster-event` (the event source mapping's batch size), handled one at a time, in order. */
+  batchSize: 10,
+  /** `cluster-event` reports failed events one by one (batchItemFailures), so the others are not retried with them. */
+  reportBatchItemFailures: true,
 } as const;
 
 /**
@@ -139,6 +153,8 @@ export const DEAD_LETTER_QUEUES = {
    * the consumer still gets its 5 tries (and 5 more if SQS ever reset the count, never fewer).
    */
   settleMaxReceiveCount: SETTLE_QUEUE.maxReceiveCount + 1 + 5,
+  /** The same for the cluster-event dead-letter queue, which the event queue's redrive feeds. */
+  clusterEventMaxReceiveCount: CLUSTER_EVENT_QUEUE.maxReceiveCount + 1 + 5,
   /** At least the consumer's timeout (Lambda refuses an event source whose queue hides messages for less), times six. */
   visibilityTimeoutSeconds: FUNCTION_TIMEOUT_SECONDS * 6,
   /** SQS's maximum: the archive keeps a letter this long after it was copied there. */

@@ -6,7 +6,7 @@
 import { clusterEventPattern, type EventPattern } from "../events/pattern.ts";
 import type { Policy } from "../model.ts";
 import {
-  CLUSTER_EVENT_INVOCATION,
+  CLUSTER_EVENT_QUEUE,
   DEAD_LETTER_QUEUES,
   FUNCTION_ENV,
   FUNCTION_TIMEOUT_SECONDS,
@@ -43,6 +43,7 @@ export const QUEUE_RETENTION_DAYS = DEAD_LETTER_QUEUES.retentionDays;
 const DEAD_LETTER_CONSUMER: QueueConsumer = { fn: "deadLetter", batchSize: DEAD_LETTER_QUEUES.batchSize, reportBatchItemFailures: true };
 
 export type QueueKey =
+  | "clusterEvents"
   | "settle"
   | "settleDeadLetters"
   | "settleDeadLetterArchive"
@@ -53,6 +54,14 @@ export type QueueKey =
   | "digestDeadLetters";
 
 export const QUEUES: Readonly<Record<QueueKey, QueueDescription>> = {
+  // The event rules' target: its policy lets only those rules send (stacks/warden/queues.ts), so nothing but
+  // EventBridge feeds `cluster-event`. A failed event is retried by the queue, then redriven to the dead letters.
+  clusterEvents: {
+    id: "ClusterEventQueue",
+    visibilityTimeoutSeconds: CLUSTER_EVENT_QUEUE.visibilityTimeoutSeconds,
+    redrive: { to: "clusterEventDeadLetters", maxReceiveCount: CLUSTER_EVENT_QUEUE.maxReceiveCount },
+    consumer: { fn: "clusterEvent", batchSize: CLUSTER_EVENT_QUEUE.batchSize, reportBatchItemFailures: CLUSTER_EVENT_QUEUE.reportBatchItemFailures },
+  },
   settle: {
     id: "SettleQueue",
     deliveryDelaySeconds: SETTLE_QUEUE.deliveryDelaySeconds,
@@ -69,11 +78,12 @@ export const QUEUES: Readonly<Record<QueueKey, QueueDescription>> = {
   // The archives keep each dead letter for redrive once announced; they are also the dead-letter queues' own redrive
   // target, so a letter whose alert cannot be published still reaches one.
   settleDeadLetterArchive: { id: "SettleDeadLetterArchive" },
-  // Lambda and EventBridge send their letters here (SendMessage): each arrives never received.
+  // The event queue's redrive parks events here (already received), and EventBridge what it could not deliver to the
+  // event queue (SendMessage, never received).
   clusterEventDeadLetters: {
     id: "ClusterEventDeadLetterQueue",
     visibilityTimeoutSeconds: DEAD_LETTER_QUEUES.visibilityTimeoutSeconds,
-    redrive: { to: "clusterEventDeadLetterArchive", maxReceiveCount: DEAD_LETTER_QUEUES.maxReceiveCount },
+    redrive: { to: "clusterEventDeadLetterArchive", maxReceiveCount: DEAD_LETTER_QUEUES.clusterEventMaxReceiveCount },
     consumer: DEAD_LETTER_CONSUMER,
   },
   clusterEventDeadLetterArchive: { id: "ClusterEventDeadLetterArchive" },
@@ -170,13 +180,8 @@ const DEAD_LETTER_ENVIRONMENT: FunctionEnvironment = Object.fromEntries(
 );
 
 export const FUNCTIONS = {
-  clusterEvent: {
-    id: "ClusterEvent",
-    timeoutSeconds: FUNCTION_TIMEOUT_SECONDS,
-    memoryMb: 512,
-    environment: REALTIME_ENVIRONMENT,
-    onFailure: { retryAttempts: CLUSTER_EVENT_INVOCATION.retryAttempts, deadLetterQueue: "clusterEventDeadLetters" },
-  },
+  // Fed by the event queue alone (an event source mapping): no asynchronous invocation, so no Lambda retries.
+  clusterEvent: { id: "ClusterEvent", timeoutSeconds: FUNCTION_TIMEOUT_SECONDS, memoryMb: 512, environment: REALTIME_ENVIRONMENT },
   settle: { id: "Settle", timeoutSeconds: FUNCTION_TIMEOUT_SECONDS, memoryMb: 512, environment: REALTIME_ENVIRONMENT },
   // Tamper publishes to the health topic, and the tamper alert best effort to the alerts topic too.
   tamper: {
@@ -233,7 +238,10 @@ export interface EventRuleDescription {
   readonly name: string;
   readonly description: string;
   readonly pattern: EventPattern;
-  readonly target: FunctionKey;
+  /** The queue the rule sends to (its consumer is the function the events reach). */
+  readonly queue: QueueKey;
+  /** Where EventBridge parks what it could not send to the queue. */
+  readonly deadLetterQueue: QueueKey;
 }
 
 /** Event rules on the default bus (the organisation's bus and the tamper rules are the stack's own: stacks/). */
@@ -241,9 +249,10 @@ export const EVENT_RULES = {
   clusterEvents: {
     id: "ClusterEventRule",
     name: "cluster-events",
-    description: "CloudTrail-recorded EKS changes -> cluster-event (pattern: @eks-warden/core/events)",
+    description: "CloudTrail-recorded EKS changes -> the event queue -> cluster-event (pattern: @eks-warden/core/events)",
     pattern: clusterEventPattern,
-    target: "clusterEvent",
+    queue: "clusterEvents",
+    deadLetterQueue: "clusterEventDeadLetters",
   },
 } as const satisfies Record<string, EventRuleDescription>;
 
@@ -281,10 +290,17 @@ export function scheduleExpression(timing: ScheduleTiming, policy: Pick<Policy, 
   return `rate(${timing.rateDays} ${timing.rateDays === 1 ? "day" : "days"})`;
 }
 
-/** What feeds a function: the event rules, schedules and queues that invoke it. */
+/** The function a rule's events reach: the consumer of the queue it sends to. */
+export function functionFedBy(rule: EventRuleDescription): FunctionKey {
+  const consumer = queueOf(rule.queue).consumer;
+  if (!consumer) throw new Error(`event rule ${rule.id} sends to queue ${rule.queue}, which has no consumer`);
+  return consumer.fn;
+}
+
+/** What feeds a function: the event rules (through their queue), schedules and queues that invoke it. */
 export function feedsOf(fn: FunctionKey): { readonly rules: EventRuleKey[]; readonly schedules: ScheduleKey[]; readonly queues: QueueKey[] } {
   return {
-    rules: (Object.keys(EVENT_RULES) as EventRuleKey[]).filter((key) => EVENT_RULES[key].target === fn),
+    rules: (Object.keys(EVENT_RULES) as EventRuleKey[]).filter((key) => functionFedBy(EVENT_RULES[key]) === fn),
     schedules: (Object.keys(SCHEDULES) as ScheduleKey[]).filter((key) => SCHEDULES[key].target === fn),
     queues: queuesConsumedBy(fn),
   };

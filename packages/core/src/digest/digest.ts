@@ -3,12 +3,13 @@
 // report bucket, keep this week's snapshot, and publish the summary to the alerts topic with kind=digest.
 // A report that cannot be stored does not stop the digest: the message says so instead of giving a URI.
 
+import { createHash } from "node:crypto";
 import { REPORT_PREFIX } from "../deployment/constants.ts";
 import { runSweep, type SweepDeps, type SweepOptions, type SweepResult } from "../sweep/sweep.ts";
 import { buildDigest, isoWeek } from "./build.ts";
 import type { DigestSnapshotStore, ReportStore } from "./model.ts";
 import type { DigestReport } from "../voice/digest-report.ts";
-import { digestHtml, renderDigest, type RenderedDigest } from "../voice/digest.ts";
+import { digestHtml, renderDigest, type RenderedDigest, type StoredReport } from "../voice/digest.ts";
 
 /** The sweep's ports and the digest's stores; the digest goes out through the same publisher, to "alerts" (kind=digest). */
 export interface DigestDeps extends SweepDeps {
@@ -32,17 +33,20 @@ export async function runDigest(deps: DigestDeps, options: SweepOptions): Promis
   const now = deps.now();
   const { report, snapshot } = buildDigest({ sweep, previous: await deps.snapshots.previousDigest(isoWeek(now)), policy: deps.policy, now });
   let reportUri: string | undefined;
+  let stored: StoredReport | undefined;
   if (deps.reports) {
     const keys = reportKeys(report.week);
     try {
       await deps.reports.put(keys.json, `${JSON.stringify(report, null, 2)}\n`, "application/json");
-      reportUri = await deps.reports.put(keys.html, digestHtml(report), "text/html; charset=utf-8");
+      const html = digestHtml(report);
+      reportUri = await deps.reports.put(keys.html, html, "text/html; charset=utf-8");
+      stored = { uri: reportUri, sha256: createHash("sha256").update(html, "utf8").digest("hex") };
     } catch (error) {
       deps.logger.error("the full report could not be stored: the digest is sent without it", { error: error instanceof Error ? error.message : String(error) });
     }
   }
   await deps.snapshots.saveDigest(snapshot);
-  const rendered = renderDigest(report, reportUri);
+  const rendered = renderDigest(report, stored);
   await deps.publisher.publish("alerts", rendered);
   deps.logger.info("digest published", { week: report.week, clusters: report.headline.clusters, bytes: Buffer.byteLength(rendered.message), shown: rendered.payload.clusters.length, ...(reportUri ? { reportUri } : {}) });
   return { sweep, report, rendered, ...(reportUri ? { reportUri } : {}) };

@@ -16,6 +16,8 @@ import { isMonitorActorOf } from "../remediation/ports.ts";
 
 export type ClusterEventOutcome =
   | { readonly status: "rejected"; readonly eventId?: string; readonly reason: EventRejected["reason"] }
+  /** An eventTime further ahead than PipelineSettings.maxEventAheadSeconds: no clock is that wrong, so it is forged; never stored. */
+  | { readonly status: "future"; readonly eventId: string; readonly eventTime: string }
   | { readonly status: "duplicate"; readonly eventId: string }
   | { readonly status: "failed-call" | "closed" | "auto-remediation"; readonly eventId: string; readonly clusterArn: string }
   | { readonly status: "settling"; readonly eventId: string; readonly clusterArn: string; readonly earlyAlerts: readonly Transition[] }
@@ -206,14 +208,25 @@ async function apply(event: ClusterEvent, deps: PipelineDeps, claim: EventClaim)
   return { status: outcome.status, ...base, notified: outcome.notified };
 }
 
-/** Parses one EventBridge event, once: the event or why it is rejected, with its log keys. Never throws EventRejected. */
+/**
+ * Parses one EventBridge event, once (the object, or an SQS body: its JSON text): the event or why it is rejected,
+ * with its log keys. Never throws EventRejected.
+ */
 export function readClusterEvent(input: unknown): ReadInput<ClusterEvent, EventRejected> {
   try {
-    const event = parseClusterEvent(input);
+    const event = parseClusterEvent(typeof input === "string" ? parseEventText(input) : input);
     return { value: event, logKeys: { eventId: event.eventId, clusterArn: event.clusterArn } };
   } catch (error) {
     if (!(error instanceof EventRejected)) throw error;
     return { rejected: error, logKeys: error.eventId ? { eventId: error.eventId } : {} };
+  }
+}
+
+function parseEventText(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (cause) {
+    throw new EventRejected("malformed", undefined, [{ path: "(body)", message: `expected an EventBridge event as JSON, got ${text.length} characters that do not parse` }], { cause });
   }
 }
 
@@ -234,8 +247,14 @@ export async function processClusterEvent(read: ReadInput<ClusterEvent, EventRej
     return { status: "rejected", ...(error.eventId ? { eventId: error.eventId } : {}), reason: error.reason };
   }
   const event = read.value;
-  const claim: EventClaim = { eventId: event.eventId, at: deps.now() };
-  if ((await deps.store.claimEvent(claim.eventId, claim.at)) === "duplicate") {
+  const now = deps.now();
+  if (event.eventTime.getTime() > now.getTime() + settingsOf(deps).maxEventAheadSeconds * 1000) {
+    // Stored, it would outrank every later real event (a tag grant keeps the latest eventTime): dropped, never retried.
+    deps.logger.warn("event from the future rejected: dropped without retry", { eventId: event.eventId, clusterArn: event.clusterArn, eventTime: event.eventTime.toISOString(), now: now.toISOString() });
+    return { status: "future", eventId: event.eventId, eventTime: event.eventTime.toISOString() };
+  }
+  const claim: EventClaim = { eventId: event.eventId, at: now };
+  if ((await deps.store.claimEvent(claim.eventId, claim.at, event.clusterArn)) === "duplicate") {
     deps.logger.info("event already processed: skipped", { eventId: event.eventId, clusterArn: event.clusterArn });
     return { status: "duplicate", eventId: event.eventId };
   }

@@ -67,6 +67,8 @@ export interface CommitOptions {
 /** How long an event claim holds before another invocation may take it over (its holder died). */
 export const EVENT_CLAIM_LEASE_SECONDS = 900;
 
+
+
 export interface StateStore {
   /** Every stored rule record of the cluster, closed ones included. */
   readState(clusterArn: string): Promise<StoredRuleState[]>;
@@ -86,8 +88,13 @@ export interface StateStore {
    * Claims an event id for processing. "duplicate" when it was processed, or is being processed by another
    * invocation whose lease has not run out.
    */
-  claimEvent(eventId: string, now: Date): Promise<"claimed" | "duplicate">;
+  claimEvent(eventId: string, now: Date, clusterArn?: string): Promise<"claimed" | "duplicate">;
   completeEvent(eventId: string, now: Date): Promise<void>;
+  /**
+   * The claim of an event id, if cluster-event ever claimed it (in progress or completed; until the claim's TTL):
+   * the cluster it was claimed for. Settle checks a message it would remediate on against it.
+   */
+  readEventClaim(eventId: string): Promise<{ readonly clusterArn?: string } | undefined>;
   /**
    * Gives a claim back after a failure, so the retry of the same event is processed: a claim in progress, or one
    * this invocation completed itself in a commit at `completedAt` (a later failure, e.g. a publish, must be retried).
@@ -199,6 +206,11 @@ export interface PipelineSettings {
   readonly maxSettleAttempts: number;
   /** Lost conditional writes retried (re-read, recompute) before giving up to the queue's retry. */
   readonly maxConflictRetries: number;
+  /**
+   * How far ahead of the function's clock an event's eventTime may be. Further is no clock skew but a forgery:
+   * stored, its time would outrank every later real event (a tag grant keeps the latest), so it is rejected, counted.
+   */
+  readonly maxEventAheadSeconds: number;
 }
 
 export const DEFAULT_PIPELINE_SETTINGS: PipelineSettings = {
@@ -207,6 +219,7 @@ export const DEFAULT_PIPELINE_SETTINGS: PipelineSettings = {
   // 30 s, 60, 120, 240, then every 300 s: 40 checks cover about three hours, far beyond any EKS update.
   maxSettleAttempts: 40,
   maxConflictRetries: 8,
+  maxEventAheadSeconds: 300,
 };
 
 export interface PipelineDeps {

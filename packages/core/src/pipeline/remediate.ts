@@ -123,16 +123,26 @@ function withOverride(current: RemediationRecord, decision: RemediationDecision)
 /**
  * After a settled evaluation: remediates the endpoint when the plan says so. `opened` is the change that settled
  * (who made it and when). Does nothing (no read, no write) unless remediation is on and the endpoint rule FAILs.
+ * `forgery` says, before anything is planned, why the settle message is not one the monitor queued (undefined: it
+ * is): then nothing is called, and a REFUSED alert says so.
  */
 export async function remediateSettled(
   deps: PipelineDeps,
   cluster: ClusterIdentity,
   live: { findings: readonly Finding[]; snapshot: ClusterSnapshot },
   opened: CallRecord & { readonly eventId: string },
+  forgery: () => Promise<string | undefined> = async () => undefined,
 ): Promise<RemediationResult | undefined> {
   if (deps.policy.remediation.mode === "off" || !canRemediate(deps)) return undefined;
   const finding = live.findings.find((candidate) => candidate.ruleId === REMEDIATION_RULE_ID);
   if (finding?.status !== "FAIL") return undefined;
+  const refusedBecause = await forgery();
+  if (refusedBecause !== undefined) {
+    deps.logger.error("forged settle message refused: no remediation", { clusterArn: cluster.arn, eventId: opened.eventId, reason: refusedBecause });
+    await publish(deps, { outcome: "REFUSED", cluster, severity: "CRITICAL", opened, refusedBecause });
+    await record(deps, cluster, "refused", opened, { reason: refusedBecause }, `forged settle message refused: ${refusedBecause}`);
+    return { step: "plan", result: "refused" };
+  }
   const { roleArn } = deps.remediation;
   const now = deps.now();
   const byMonitor = isMonitorActorOf(opened.actor, roleArn, deps.policy.accounts);

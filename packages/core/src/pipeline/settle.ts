@@ -107,8 +107,11 @@ export function settleDelay(attempt: number, deps: PipelineDeps): number {
   return Math.min(maxSettleDelaySeconds, settleDelaySeconds * 2 ** Math.max(0, attempt - 1));
 }
 
-/** Whether the change is over; for an update, its final status. */
-async function changeState(message: SettleMessage, deps: PipelineDeps): Promise<{ done: boolean; updateStatus?: string; note?: string }> {
+/** What EKS reports of the update the message names (DescribeUpdate): an endpoint change is an EndpointAccessUpdate. */
+const ENDPOINT_UPDATE_TYPE = "EndpointAccessUpdate";
+
+/** Whether the change is over; for an update, its final status and its type. */
+async function changeState(message: SettleMessage, deps: PipelineDeps): Promise<{ done: boolean; updateStatus?: string; updateType?: string; note?: string }> {
   if (message.updateId) {
     try {
       const update = await deps.eks.describeUpdate(message.cluster, message.updateId, {
@@ -116,7 +119,12 @@ async function changeState(message: SettleMessage, deps: PipelineDeps): Promise<
         ...(message.addonName ? { addonName: message.addonName } : {}),
       });
       const errors = update.errors.map((error) => `${error.errorCode ?? "error"}: ${error.errorMessage ?? ""}`.trim()).join("; ");
-      return { done: TERMINAL_UPDATE_STATUSES.has(update.status), updateStatus: update.status, ...(errors ? { note: `update ${update.status}: ${errors}` } : {}) };
+      return {
+        done: TERMINAL_UPDATE_STATUSES.has(update.status),
+        updateStatus: update.status,
+        ...(update.type ? { updateType: update.type } : {}),
+        ...(errors ? { note: `update ${update.status}: ${errors}` } : {}),
+      };
     } catch (error) {
       // An update EKS no longer knows is over for our purpose: the live cluster says how it ended.
       if (error instanceof UpdateNotFound) return { done: true, note: "update not found: judged from the live cluster" };
@@ -129,6 +137,26 @@ async function changeState(message: SettleMessage, deps: PipelineDeps): Promise<
   if (message.addonName) return { done: snapshot.addons?.find((addon) => addon.name === message.addonName)?.status !== CREATING };
   return { done: snapshot.status !== CREATING };
 }
+
+/**
+ * Why a settle message that would remediate is not one cluster-event queued, or undefined when it is: its event must
+ * be claimed in the state table for this cluster (EVENT#, written by cluster-event), and EKS must report its update id
+ * as an EndpointAccessUpdate of the cluster (DescribeUpdate, already read by changeState); a creation has no update, so
+ * it must be a CreateCluster. Anyone who can send to the settle queue writes the rest (endpointChange, actor, cause).
+ */
+async function forgeryOf(message: SettleMessage, updateType: string | undefined, deps: PipelineDeps): Promise<string | undefined> {
+  const eventId = JSON.stringify(message.eventId.slice(0, 100));
+  if (!message.updateId && message.eventName !== CREATE_CLUSTER) return `it names no update id, and only a ${CREATE_CLUSTER} changes the endpoint without one`;
+  if (message.updateId && updateType !== ENDPOINT_UPDATE_TYPE) {
+    return `EKS reports no ${ENDPOINT_UPDATE_TYPE} ${JSON.stringify(message.updateId.slice(0, 100))} on the cluster (${updateType ? `its type is ${JSON.stringify(updateType.slice(0, 60))}` : "the update is unknown"})`;
+  }
+  const claim = await deps.store.readEventClaim(message.eventId);
+  if (!claim) return `cluster-event never received an event ${eventId} (no claim of it in the state table)`;
+  if (claim.clusterArn !== undefined && claim.clusterArn !== message.cluster.arn) return `event ${eventId} was about another cluster`;
+  return undefined;
+}
+
+const CREATE_CLUSTER = "CreateCluster";
 
 /** Parses one settle message (an SQS body or its object), once: the message or why it is rejected, with its log keys. */
 export function readSettleMessage(input: unknown): ReadInput<SettleMessage | RemediationMessage, SettleMessageInvalid> {
@@ -198,7 +226,9 @@ export async function processSettleCheck(read: ReadInput<SettleMessage | Remedia
   // A settled FAIL of a change that asked for an endpoint configuration may be remediated (never the intent).
   const remediation =
     outcome.status === "evaluated" && message.endpointChange === true && outcome.snapshot
-      ? await remediateSettled(deps, message.cluster, { findings: outcome.findings, snapshot: outcome.snapshot }, { eventId: message.eventId, eventName: message.eventName, ...message.cause })
+      ? await remediateSettled(deps, message.cluster, { findings: outcome.findings, snapshot: outcome.snapshot }, { eventId: message.eventId, eventName: message.eventName, ...message.cause }, () =>
+          forgeryOf(message, state.updateType, deps),
+        )
       : undefined;
   return {
     status: outcome.status === "stale" ? "stale" : "settled",

@@ -149,7 +149,8 @@ export function readDeadLetter(message: DeadLetterMessage): DeadLetterReport {
     source: message.source,
     messageId: safeText(message.messageId, 100) ?? "(no message id)",
     ...about,
-    parkedBy: message.source === "settle" ? "sqs-redrive" : parkedBy,
+    // The settle queue and the event queue park by redrive, with no attributes of their own; EventBridge adds its own.
+    parkedBy: message.source === "settle" || parkedBy === "unknown" ? "sqs-redrive" : parkedBy,
     ...optional("parkedAt", isoTime(message.sentTimestamp)),
     ...optional("failure", failure),
     ...(readable ? {} : { unreadable: true as const }),

@@ -39,16 +39,15 @@ const STAGE: Record<DeadLetterSource, { readonly what: string; readonly after: s
 
 const PARKED_BY: Record<DeadLetterReport["parkedBy"], string> = {
   lambda: "Lambda, after the asynchronous invocation's retries",
-  eventbridge: "EventBridge, which could not invoke cluster-event",
-  "sqs-redrive": "SQS, by the settle queue's redrive policy",
+  eventbridge: "EventBridge, which could not deliver to the queue",
+  "sqs-redrive": "SQS, by the queue's redrive policy, after every delivery failed",
   unknown: "unknown (no attributes of Lambda or EventBridge)",
 };
 
 function whyUnknown(report: DeadLetterReport): string {
-  // SQS's redrive records no error; the settle function logs every failed attempt with the message id.
-  return report.source === "settle"
-    ? `not recorded by SQS: the settle function logged each attempt's error with messageId ${report.messageId}`
-    : "not recorded with the message: see the cluster-event function's errors at the time above";
+  // SQS's redrive records no error; both functions log every failed attempt with the message id.
+  if (report.parkedBy === "sqs-redrive") return `not recorded by SQS: the ${report.source} function logged each attempt's error with messageId ${report.messageId}`;
+  return `not recorded with the message: see the ${report.source} function's errors at the time above`;
 }
 
 /** Where the letter is kept for redrive, named in the alert so the person on call can find it. */

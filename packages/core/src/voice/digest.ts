@@ -24,6 +24,14 @@ export interface DigestSummary extends Omit<DigestReport, "clusters" | "changes"
   /** Totals of the lists before cutting (equal to the lists' lengths when nothing was cut). */
   readonly totals: { readonly clusters: number; readonly opened: number; readonly closed: number; readonly added: number; readonly removed: number; readonly upgraded: number };
   readonly reportUri?: string;
+  /** The SHA-256 (hex) of the HTML report stored at reportUri: what was stored is what the digest vouches for. */
+  readonly reportSha256?: string;
+}
+
+/** Where the digest stored its full report, and the SHA-256 (hex) of the object it wrote there. */
+export interface StoredReport {
+  readonly uri: string;
+  readonly sha256: string;
 }
 
 export interface RenderedDigest extends SnsEnvelope<"kind" | "week"> {
@@ -52,7 +60,9 @@ function compactCluster(cluster: DigestCluster): DigestCluster {
 }
 
 /** The summary with at most `limit` entries per list (clusters and each kind of change), clusters compacted. */
-export function digestSummary(report: DigestReport, limit: number, reportUri?: string): DigestSummary {
+export function digestSummary(report: DigestReport, limit: number, stored?: string | StoredReport): DigestSummary {
+  const reportUri = typeof stored === "string" ? stored : stored?.uri;
+  const reportSha256 = typeof stored === "string" ? undefined : stored?.sha256;
   const { changes } = report;
   return {
     ...report,
@@ -73,6 +83,7 @@ export function digestSummary(report: DigestReport, limit: number, reportUri?: s
       upgraded: changes.upgraded.length,
     },
     ...(reportUri ? { reportUri } : {}),
+    ...(reportUri && reportSha256 ? { reportSha256 } : {}),
   };
 }
 
@@ -180,13 +191,15 @@ export function digestText(summary: DigestSummary): string {
   summary.clusters.forEach((cluster, index) => lines.push(...clusterLines(cluster, index + 1)));
   lines.push(...moreLine(summary.clusters.length, totals.clusters, "clusters"));
   lines.push("", summary.reportUri ? `Full report: ${summary.reportUri} (HTML; JSON beside it)` : "Full report: not stored (no report bucket configured).");
+  // The hash the digest computed of what it stored: an object replaced in the bucket later no longer matches.
+  if (summary.reportUri && summary.reportSha256) lines.push(`Report SHA-256: ${clean(summary.reportSha256, 64)}`);
   return `${lines.join("\n")}\n`;
 }
 
 /** The SNS message: every cluster and change when it fits in the budget, else as many as fit, most urgent first. */
-export function renderDigest(report: DigestReport, reportUri?: string, budgetBytes = DIGEST_MESSAGE_BUDGET_BYTES): RenderedDigest {
+export function renderDigest(report: DigestReport, stored?: string | StoredReport, budgetBytes = DIGEST_MESSAGE_BUDGET_BYTES): RenderedDigest {
   const build = (limit: number) => {
-    const payload = digestSummary(report, limit, reportUri);
+    const payload = digestSummary(report, limit, stored);
     const text = digestText(payload);
     return { payload, text, message: messageBody(text, JSON.stringify(payload)) };
   };

@@ -1,6 +1,7 @@
 // Remediation alerts (message attribute kind=remediation): what EKS Warden did or would do to a cluster, and how it
 // ended. One per outcome: DRY_RUN (the exact call it would make), SUCCEEDED (with how long the endpoint was open),
-// FAILED (with EKS's errors, or the member role that could not be assumed), CONFLICT (the attempt budget is spent: who keeps reopening). Pure.
+// FAILED (with EKS's errors, or the member role that could not be assumed), CONFLICT (the attempt budget is spent: who keeps reopening),
+// REFUSED (a settle message EKS Warden did not queue asked for remediation: nothing was called). Pure.
 
 import type { Actor, CallRecord, ClusterIdentity, RemediationAction, Severity } from "../model.ts";
 import { REMEDIATION_RULE_ID, REMEDIATION_WINDOW_HOURS, type RemediationOverride, type UpdateClusterConfigInput } from "../remediation/plan.ts";
@@ -9,7 +10,7 @@ import { snsEnvelope, type AlertAttributeName, type SnsEnvelope } from "./envelo
 import { asciiSubject, SUBJECT_MAX } from "./subject.ts";
 import { oneLine, quotedText } from "../text.ts";
 
-export const REMEDIATION_OUTCOMES = ["DRY_RUN", "SUCCEEDED", "FAILED", "CONFLICT"] as const;
+export const REMEDIATION_OUTCOMES = ["DRY_RUN", "SUCCEEDED", "FAILED", "CONFLICT", "REFUSED"] as const;
 export type RemediationOutcome = (typeof REMEDIATION_OUTCOMES)[number];
 
 /** The change being undone: who made it, when (CloudTrail). */
@@ -35,6 +36,8 @@ export interface RemediationAlertInput {
   readonly openers?: readonly string[];
   readonly attempts?: number;
   readonly budget?: number;
+  /** REFUSED: why the settle message is not one EKS Warden queued (no claim of its event, no such EKS update). */
+  readonly refusedBecause?: string;
   /** The monitor's role (whose calls these are). */
   readonly roleArn?: string;
   readonly at: Date;
@@ -86,6 +89,8 @@ export function remediationSubject(input: RemediationAlertInput): string {
       return asciiSubject(`[REMEDIATION FAILED] ${where}: the public endpoint is still open`, SUBJECT_MAX, "at-word");
     case "CONFLICT":
       return asciiSubject(`[REMEDIATION CONFLICT] ${where}: endpoint reopened after ${input.attempts ?? 0} closures; stopped`, SUBJECT_MAX, "at-word");
+    case "REFUSED":
+      return asciiSubject(`[REMEDIATION REFUSED] ${where}: forged settle message refused, nothing changed`, SUBJECT_MAX, "at-word");
   }
 }
 
@@ -112,6 +117,14 @@ export function remediationText(input: RemediationAlertInput): string {
         "",
       );
       break;
+    case "REFUSED":
+      lines.push(
+        `REMEDIATION REFUSED: a settle message asked EKS Warden to close the public API endpoint of ${cluster.name}, but it is not`,
+        "one EKS Warden queued, so nothing was called. Someone who can send to the settle queue (or invoke the settle function)",
+        "forged it: find who (CloudTrail, the queue's SendMessage) and take that access away.",
+        "",
+      );
+      break;
   }
   lines.push(`Cluster:      ${cluster.name} in ${cluster.region}, account ${cluster.account}`, `              ${cluster.arn}`);
   // The tag value is the cluster owner's text: quoted and bounded, as in every other alert.
@@ -120,7 +133,9 @@ export function remediationText(input: RemediationAlertInput): string {
   else if (tag) lines.push(`Override:     ${tag}`);
   if (input.command) lines.push(`Call:         UpdateClusterConfig ${JSON.stringify(input.input)}`, `              ${input.command}`);
   if (input.updateId) lines.push(`Update:       ${oneLine(input.updateId, 200)}`);
+  if (input.refusedBecause) lines.push(`Refused:      ${oneLine(input.refusedBecause, 1000)}`);
   if (input.outcome === "CONFLICT") lines.push(`Reopened by:  ${oneLine((input.openers ?? []).join(", "), 2000) || "unknown"}`);
+  else if (input.outcome === "REFUSED") lines.push(`Claimed by:   ${who(opened.actor)} (as the message says: not to be believed)`);
   else lines.push(`Opened by:    ${who(opened.actor)}`, `Source IP:    ${opened.sourceIp === undefined ? "unknown" : quotedText(opened.sourceIp, 64)}`);
   if (opened.eventTime) lines.push(`Opened at:    ${oneLine(opened.eventTime, 40)} (CloudTrail ${oneLine([opened.eventName ?? "event", opened.eventId].filter(Boolean).join(" "), 300)})`);
   if (input.outcome === "SUCCEEDED" && input.endedAt) lines.push(`Closed at:    ${input.endedAt}${open !== undefined ? `; open for ${formatDuration(open)}` : ""}`);

@@ -92,6 +92,18 @@ describe("DynamoStateStore on DynamoDB Local", () => {
     expect(await store.claimEvent("evt-2", new Date(now.getTime() + 16 * 60_000))).toBe("claimed");
   });
 
+  it("reads an event's claim with the cluster it was claimed for, completed or not; none for an event never claimed", async () => {
+    const now = minutesIn(0);
+    expect(await store.readEventClaim("evt-claimed")).toBeUndefined();
+    expect(await store.claimEvent("evt-claimed", now, ARN)).toBe("claimed");
+    expect(await store.readEventClaim("evt-claimed")).toEqual({ clusterArn: ARN });
+    await store.completeEvent("evt-claimed", now);
+    expect(await store.readEventClaim("evt-claimed")).toEqual({ clusterArn: ARN });
+    // A claim written before claims named their cluster.
+    expect(await store.claimEvent("evt-older", now)).toBe("claimed");
+    expect(await store.readEventClaim("evt-older")).toEqual({});
+  });
+
   it("keeps the outbox with the state change until its alerts are confirmed published", async () => {
     const arn = `${ARN}-outbox`;
     const at = minutesIn(120);

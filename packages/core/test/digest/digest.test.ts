@@ -1,5 +1,6 @@
 // The weekly digest, pure parts and use-case: drift against last week, urgency order, cost exposure, findings read
 // generically by rule id prefix, what could not be read, the SNS size limit, and escaping in the HTML report.
+import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { buildDigest, byUrgency, isoWeek } from "../../src/digest/build.ts";
 import { runDigest, type DigestDeps } from "../../src/digest/digest.ts";
@@ -389,6 +390,10 @@ describe("runDigest", () => {
     const outcome = await runDigest(deps, { regions: ["eu-west-1"] });
     expect(outcome.reportUri).toBe("s3://reports/digests/2026-W50.html");
     expect([...objects.keys()]).toEqual(["digests/2026-W50.json", "digests/2026-W50.html"]);
+    // The message vouches for what was stored: the SHA-256 of the HTML object, in the payload and the text.
+    const sha256 = createHash("sha256").update(objects.get("digests/2026-W50.html")!, "utf8").digest("hex");
+    expect(outcome.rendered.payload.reportSha256).toBe(sha256);
+    expect(outcome.rendered.text).toContain(`Report SHA-256: ${sha256}\n`);
     expect(JSON.parse(objects.get("digests/2026-W50.json")!).clusters).toHaveLength(1);
     expect(saved.map((snapshot) => snapshot.week)).toEqual(["2026-W50"]);
     // One digest, to the alerts topic, after the sweep's own alerts.

@@ -9,7 +9,7 @@ import type { TagGrant } from "../../src/model.ts";
 export class MemoryStateStore implements StateStore {
   readonly records = new Map<string, Map<string, StoredRuleState>>();
   readonly history: HistoryEntry[] = [];
-  readonly events = new Map<string, { status: "IN_PROGRESS" | "COMPLETED"; leaseUntil: number; completedAt?: number }>();
+  readonly events = new Map<string, { status: "IN_PROGRESS" | "COMPLETED"; leaseUntil: number; completedAt?: number; clusterArn?: string }>();
   readonly outbox = new Map<string, PendingAlerts[]>();
   readonly tagGrants = new Map<string, TagGrant>();
 
@@ -56,10 +56,10 @@ export class MemoryStateStore implements StateStore {
     if (options.completeEvent) this.#complete(options.completeEvent.eventId, options.completeEvent.at);
   }
 
-  async claimEvent(eventId: string, now: Date): Promise<"claimed" | "duplicate"> {
+  async claimEvent(eventId: string, now: Date, clusterArn?: string): Promise<"claimed" | "duplicate"> {
     const existing = this.events.get(eventId);
     if (existing && (existing.status === "COMPLETED" || existing.leaseUntil > now.getTime())) return "duplicate";
-    this.events.set(eventId, { status: "IN_PROGRESS", leaseUntil: now.getTime() + EVENT_CLAIM_LEASE_SECONDS * 1000 });
+    this.events.set(eventId, { status: "IN_PROGRESS", leaseUntil: now.getTime() + EVENT_CLAIM_LEASE_SECONDS * 1000, ...(clusterArn !== undefined && { clusterArn }) });
     return "claimed";
   }
 
@@ -67,8 +67,14 @@ export class MemoryStateStore implements StateStore {
     this.#complete(eventId, now);
   }
 
+  async readEventClaim(eventId: string): Promise<{ readonly clusterArn?: string } | undefined> {
+    const claim = this.events.get(eventId);
+    return claim && (claim.clusterArn !== undefined ? { clusterArn: claim.clusterArn } : {});
+  }
+
   #complete(eventId: string, at: Date): void {
-    this.events.set(eventId, { status: "COMPLETED", leaseUntil: Number.POSITIVE_INFINITY, completedAt: at.getTime() });
+    const clusterArn = this.events.get(eventId)?.clusterArn;
+    this.events.set(eventId, { status: "COMPLETED", leaseUntil: Number.POSITIVE_INFINITY, completedAt: at.getTime(), ...(clusterArn !== undefined && { clusterArn }) });
   }
 
   async releaseEvent(eventId: string, completedAt?: Date): Promise<void> {

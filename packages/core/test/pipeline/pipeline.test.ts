@@ -69,6 +69,35 @@ async function settleAll(w: World) {
   return outcomes;
 }
 
+describe("an event dated in the future (a forged CloudTrail event)", () => {
+  /** A TagResource setting the exemption tag "by SecurityAdmin", dated `eventTime`. */
+  function exemptionGrant(eventId: string, eventTime: string) {
+    const detail = editableRecord();
+    detail.eventID = eventId;
+    detail.eventName = "TagResource";
+    detail["eventTime"] = eventTime;
+    detail["userIdentity"] = { type: "AssumedRole", arn: "arn:aws:sts::999999999999:assumed-role/SecurityAdmin/carol", principalId: "AROA:carol", accountId: "999999999999" };
+    detail.requestParameters = { resourceArn: AMAZON_EKS.arn, tags: { [EXEMPTION_TAG]: `${PUBLIC_RULE}:2099-12-31` } };
+    detail.responseElements = null;
+    return eventBridgeEnvelope(detail);
+  }
+
+  it("more than 5 minutes ahead is rejected and stores nothing, so it cannot pin a grant over later real events", async () => {
+    const w = world();
+    w.eks.clusters.set(AMAZON_EKS.arn, clusterRecord(AMAZON_EKS, OPEN));
+    expect(await handleClusterEvent(exemptionGrant("forged-2099", "2099-01-01T00:00:00Z"), w)).toEqual({ status: "future", eventId: "forged-2099", eventTime: "2099-01-01T00:00:00.000Z" });
+    expect(await w.store.readTagGrant(AMAZON_EKS.arn)).toBeUndefined();
+    expect(w.store.events.has("forged-2099")).toBe(false);
+    expect(w.store.history).toEqual([]);
+    expect(w.publisher.alerts).toEqual([]);
+    expect(w.logger.lines.find((line) => line.message === "event from the future rejected: dropped without retry")).toMatchObject({ extra: { eventId: "forged-2099" } });
+    // Six minutes ahead is as forged as 2099; four minutes is a clock's skew, taken as it comes.
+    expect((await handleClusterEvent(exemptionGrant("six-ahead", "2026-01-05T10:06:00Z"), w)).status).toBe("future");
+    expect((await handleClusterEvent(exemptionGrant("four-ahead", "2026-01-05T10:04:00Z"), w)).status).not.toBe("future");
+    expect(await w.store.readTagGrant(AMAZON_EKS.arn)).toMatchObject({ eventId: "four-ahead" });
+  });
+});
+
 describe("handleClusterEvent + handleSettleCheck on the shared CloudTrail fixtures", () => {
   it("CreateCluster open to the world: early CRITICAL alert from the intent, settle confirms without a second one", async () => {
     const w = world();

@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { AccountUnreachable, AlreadyAtDesiredConfiguration, EksRequestRejected, EksUnavailable, StateConflict, UpdateInProgress } from "../../src/errors.ts";
 import { processClusterEvent } from "../../src/pipeline/cluster-event.ts";
 import type { ClusterIdentity } from "../../src/model.ts";
+import type { ClusterEvent } from "../../src/events/model.ts";
 import { DEFAULT_PIPELINE_SETTINGS, type SettleMessage } from "../../src/pipeline/ports.ts";
 import { processSettleCheck, readSettleMessage } from "../../src/pipeline/settle.ts";
 import { parsePolicy } from "../../src/policy.ts";
@@ -59,7 +60,9 @@ function setup(script: (Error | string)[] = [], settings = {}) {
   const writer = new ScriptedWriter(w, script);
   const deps = { ...w, policy: parsePolicy({ remediation: { mode: "enforce" } }), remediation: { store, eks: writer, roleArn: ROLE }, settings: { settleDelaySeconds: 30, maxSettleDelaySeconds: 300, ...settings } };
   w.eks.clusters.set(REF.arn, clusterRecord(REF, OPEN));
-  w.eks.updates.set("u-open", { status: "Successful", errors: [] });
+  // The change being settled, as cluster-event received it: its claim in the state table, its update in EKS.
+  w.eks.updates.set("u-open", { status: "Successful", type: "EndpointAccessUpdate", errors: [] });
+  w.store.events.set("e-open", { status: "COMPLETED", leaseUntil: Number.POSITIVE_INFINITY, clusterArn: REF.arn });
   return { w, store, writer, deps };
 }
 
@@ -337,7 +340,7 @@ describe("sparse inputs and edge paths", () => {
   it("renders every outcome from the least it may be given", () => {
     const at = new Date("2026-03-01T12:00:00Z");
     const long = { ...REF, name: "x".repeat(120) };
-    const texts = (["DRY_RUN", "SUCCEEDED", "FAILED", "CONFLICT"] as const).map((outcome) => renderRemediationAlert({ outcome, cluster: long, severity: "HIGH", opened: {}, at }));
+    const texts = (["DRY_RUN", "SUCCEEDED", "FAILED", "CONFLICT", "REFUSED"] as const).map((outcome) => renderRemediationAlert({ outcome, cluster: long, severity: "HIGH", opened: {}, at }));
     for (const alert of texts) expect(alert.subject.length).toBeLessThanOrEqual(100);
     expect(texts[0]!.subject).toMatch(/\.\.\.$/);
     expect(renderRemediationAlert({ outcome: "DRY_RUN", cluster: REF, severity: "HIGH", opened: {}, at }).subject).toContain("(private)");
@@ -537,6 +540,70 @@ describe("the override tag on the settle worker", () => {
     expect(dryRun.text).toContain(`Action:       private (from tag ${TAG}=private)`);
     expect(w.publisher.alerts[0]!.text).toContain(`Remediation:  dry-run, private (tag ${TAG}=private, over the policy)`);
     expect(w.store.history.at(-1)).toMatchObject({ kind: "remediation", remediation: { step: "dry-run", action: "private", override: { value: "private" } } });
+  });
+});
+
+describe("a forged settle message (anyone who can send to the settle queue writes endpointChange, actor and cause)", () => {
+  const refusal = (w: World) => w.publisher.alerts.filter((alert) => alert.attributes.transition === "REFUSED");
+
+  it("naming an event cluster-event never received: refused, nothing called, a CRITICAL alert says so", async () => {
+    const { w, writer, deps, store } = setup();
+    const forged = { ...SETTLE, eventId: "e-forged", cause: { actor: { type: "AssumedRole", arn: "arn:aws:sts::111122223333:assumed-role/SecurityAdmin/carol" } } };
+    expect(await settle(deps, forged)).toMatchObject({ status: "settled", remediation: { step: "plan", result: "refused" } });
+    expect(writer.calls).toEqual([]);
+    expect(store.records.size).toBe(0);
+    const [alert] = refusal(w);
+    expect(alert!.subject).toBe("[REMEDIATION REFUSED] payments-prod (eu-west-1): forged settle message refused, nothing changed");
+    expect(alert!.attributes.severity).toBe("CRITICAL");
+    expect(alert!.text).toContain('Refused:      cluster-event never received an event "e-forged" (no claim of it in the state table)');
+    expect(alert!.text).toContain("(as the message says: not to be believed)");
+    expect(w.store.history.at(-1)).toMatchObject({ kind: "remediation", remediation: { step: "refused" } });
+  });
+
+  it("naming an update EKS does not report as an EndpointAccessUpdate of the cluster, or none at all: refused", async () => {
+    const { w, writer, deps } = setup();
+    w.eks.updates.set("u-version", { status: "Successful", type: "VersionUpdate", errors: [] });
+    await settle(deps, { ...SETTLE, updateId: "u-version" });
+    const { updateId: _none, ...noUpdate } = SETTLE;
+    await settle(deps, noUpdate);
+    expect(writer.calls).toEqual([]);
+    expect(refusal(w).map((alert) => alert.text.split("\n").find((line) => line.startsWith("Refused:")))).toEqual([
+      'Refused:      EKS reports no EndpointAccessUpdate "u-version" on the cluster (its type is "VersionUpdate")',
+      "Refused:      it names no update id, and only a CreateCluster changes the endpoint without one",
+    ]);
+  });
+
+  it("naming a real event of another cluster: refused", async () => {
+    const { w, writer, deps } = setup();
+    w.store.events.set("e-other", { status: "COMPLETED", leaseUntil: Number.POSITIVE_INFINITY, clusterArn: "arn:aws:eks:eu-west-1:111122223333:cluster/other" });
+    await settle(deps, { ...SETTLE, eventId: "e-other" });
+    expect(writer.calls).toEqual([]);
+    expect(refusal(w)[0]!.text).toContain('Refused:      event "e-other" was about another cluster');
+  });
+
+  it("the real one, queued by cluster-event for the event it claimed, remediates", async () => {
+    const { w, writer, deps } = setup();
+    w.store.events.clear();
+    const event: ClusterEvent = {
+      eventId: "e-real",
+      eventName: "UpdateClusterConfig",
+      account: REF.account,
+      region: REF.region,
+      clusterName: REF.name,
+      clusterArn: REF.arn,
+      actor: ALICE,
+      sourceIp: "198.51.100.23",
+      userAgent: "aws-cli",
+      eventTime: new Date("2026-03-01T11:59:00Z"),
+      updateId: "u-open",
+      intent: { kind: "endpoint-update", resourcesVpcConfig: { endpointPublicAccess: true, publicAccessCidrs: ["0.0.0.0/0"] } },
+    };
+    await processClusterEvent({ value: event, logKeys: {} }, deps);
+    const [queuedCheck] = w.settleQueue.messages.map(({ message }) => message);
+    expect(queuedCheck).toMatchObject({ eventId: "e-real", updateId: "u-open", endpointChange: true });
+    expect(await settle(deps, queuedCheck)).toMatchObject({ remediation: { step: "call", result: "called" } });
+    expect(writer.calls).toHaveLength(1);
+    expect(refusal(w)).toEqual([]);
   });
 });
 

@@ -89,7 +89,7 @@ describe("a dead-lettered cluster event", () => {
     expect(JSON.parse(message["sqs"]!)).toMatchObject({ kind: "dead-letter", severity: "HIGH", deadLetter: { eventId: report.eventId, cluster: report.cluster }, keptIn: KEPT });
   });
 
-  it("finds the cluster of a tagging call in its resource ARN, and says EventBridge parked it when it could not invoke", () => {
+  it("finds the cluster of a tagging call in its resource ARN, and says EventBridge parked it when it could not deliver", () => {
     const event = clusterEvent("TagResource", { resourceArn: `arn:aws:eks:eu-west-1:${ACCOUNT}:cluster/batch-01`, tags: { owner: "alice" } });
     const report = readDeadLetter({
       source: "cluster-event",
@@ -99,7 +99,7 @@ describe("a dead-lettered cluster event", () => {
     });
     expect(report).toMatchObject({ cluster: `arn:aws:eks:eu-west-1:${ACCOUNT}:cluster/batch-01`, eventName: "TagResource", parkedBy: "eventbridge", failure: "SDK_CLIENT_ERROR: Rate exceeded (after 8 retries)" });
     expect(report.parkedAt).toBeUndefined();
-    expect(renderDeadLetterAlert(report, KEPT).text).toContain("Parked by:  EventBridge, which could not invoke cluster-event\n");
+    expect(renderDeadLetterAlert(report, KEPT).text).toContain("Parked by:  EventBridge, which could not deliver to the queue\n");
   });
 
   it("never builds an ARN from a name an attacker shaped, and shows it as one safe line", () => {
@@ -117,11 +117,19 @@ describe("a dead-lettered cluster event", () => {
 
   it("still alerts on a letter that is not JSON, saying so", () => {
     const report = readDeadLetter({ source: "cluster-event", messageId: "m-3", body: "\u0000garbage", attributes: {} });
-    expect(report).toMatchObject({ cluster: "(unknown cluster)", eventName: "(unknown call)", parkedBy: "unknown", unreadable: true });
+    expect(report).toMatchObject({ cluster: "(unknown cluster)", eventName: "(unknown call)", parkedBy: "sqs-redrive", unreadable: true });
     const alert = renderDeadLetterAlert(report, KEPT);
     expect(alert.text).toContain("Note:       the message is not the JSON this queue carries");
-    expect(alert.text).toContain("Why:        not recorded with the message");
+    expect(alert.text).toContain("Why:        not recorded by SQS");
     expect(alert.attributes).toMatchObject({ account: "unknown", region: "unknown" });
+  });
+
+  it("says the event queue's redrive parked an event that carries no attributes, and where its errors were logged", () => {
+    const report = readDeadLetter({ source: "cluster-event", messageId: "m-redriven", body: JSON.stringify(clusterEvent("UpdateClusterConfig", { name: "payments-prod" })), attributes: {} });
+    expect(report).toMatchObject({ cluster: `arn:aws:eks:eu-west-1:${ACCOUNT}:cluster/payments-prod`, parkedBy: "sqs-redrive" });
+    const alert = renderDeadLetterAlert(report, KEPT);
+    expect(alert.text).toContain("Why:        not recorded by SQS: the cluster-event function logged each attempt's error with messageId m-redriven");
+    expect(alert.text).toContain("Parked by:  SQS, by the queue's redrive policy, after every delivery failed");
   });
 
   it("bounds an over-long error message", () => {
@@ -145,7 +153,7 @@ describe("a dead-lettered settle check", () => {
     expect(alert.subject).toBe("[HIGH] EKS Warden dead letter: UpdateClusterConfig on payments-prod (eu-west-1) not processed");
     expect(alert.text).toContain("EKS Warden could not process a settle check and parked it");
     expect(alert.text).toContain("Why:        not recorded by SQS: the settle function logged each attempt's error with messageId 9a8b7c6d-settle");
-    expect(alert.text).toContain("Parked by:  SQS, by the settle queue's redrive policy");
+    expect(alert.text).toContain("Parked by:  SQS, by the queue's redrive policy, after every delivery failed");
   });
 
   it("names a remediation step by the call that opened the endpoint", () => {

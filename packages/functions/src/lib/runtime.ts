@@ -78,6 +78,12 @@ function wiredToAws(logger: Logger, env: NodeJS.ProcessEnv, options: { settleQue
     if (!Number.isInteger(attempts) || attempts < 1) throw new ConfigurationError(`environment variable ${FUNCTION_ENV.settleMaxAttempts}: expected a whole number >= 1, got ${JSON.stringify(maxAttempts)}`);
     Object.assign(settings, { maxSettleAttempts: attempts });
   }
+  const ahead = env[FUNCTION_ENV.maxEventAheadSeconds];
+  if (ahead) {
+    const aheadSeconds = Number(ahead);
+    if (!Number.isInteger(aheadSeconds) || aheadSeconds < 0) throw new ConfigurationError(`environment variable ${FUNCTION_ENV.maxEventAheadSeconds}: expected whole seconds >= 0, got ${JSON.stringify(ahead)}`);
+    Object.assign(settings, { maxEventAheadSeconds: aheadSeconds });
+  }
   const historyTtlDays = historyRetentionDays(env);
   const store = new DynamoStateStore({ tableName: required(env, FUNCTION_ENV.tableName, "the state table's name"), ...(historyTtlDays !== undefined && { historyTtlDays }) });
   const policy = policyFromEnvironment(env);
