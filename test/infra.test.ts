@@ -582,6 +582,8 @@ describe("health topic", () => {
     expect(flat(users.find((statement) => statement.Sid === "DeadLetterFunctionPublishes")!.Principal["AWS"])).toBe(`<${deadLetter.roleId}.Arn>`);
     const admin = statements.find((statement) => statement.Sid === "AccountAdministersTheKey")!;
     expect(admin.Action).toEqual(expect.arrayContaining(["kms:DisableKey", "kms:PutKeyPolicy", "kms:ScheduleKeyDeletion"]));
+    // No grant on the health key: nothing of the stack needs one, and a grant would hand its use outside the policy.
+    expect(statements.filter((statement) => [statement.Action].flat().includes("kms:CreateGrant")).map((statement) => statement.Sid)).toEqual([]);
   });
 
   it("has no e-mail subscription when the configuration lists none (healthEmails defaults to alertEmails)", () => {
@@ -662,6 +664,12 @@ describe("tamper rules and heartbeat", () => {
     const fns = [...Object.values(wardenFunctions(template)).concat(tamperFunction().tamper, deadLetterFunction()).map((fn) => fn.id), ...scheduled];
     const queueIds = Object.keys(resourcesOfType(template, "AWS::SQS::Queue"));
     const queueName = (id: string) => `${STACK}-${id}-Qu123456`;
+    const [tableId] = byPrefix("AWS::DynamoDB::Table", "");
+    const table = { name: `${STACK}-StateTable-Tb123456`, arn: `arn:aws:dynamodb:us-east-1:111122223333:table/${STACK}-StateTable-Tb123456` };
+    const scheduleIds = Object.keys(resourcesOfType(template, "AWS::Scheduler::Schedule"));
+    const scheduleName = (id: string) => `${id}-Sc123456`;
+    const mappingIds = Object.keys(resourcesOfType(template, "AWS::Lambda::EventSourceMapping"));
+    const mappingUuid = (id: string) => `00000000-0000-4000-8000-${String(mappingIds.indexOf(id)).padStart(12, "0")}`;
     const functionName = (id: string) => `${STACK}-${id}-Fn123456`;
     const functionArn = (id: string) => `arn:aws:lambda:us-east-1:111122223333:function:${functionName(id)}`;
     const values = {
@@ -673,6 +681,10 @@ describe("tamper rules and heartbeat", () => {
       [`<Ref ${alertsTopicId}>`]: arn.alertsTopic,
       [`<Ref ${healthTopicId}>`]: arn.healthTopic,
       ...Object.fromEntries(queueIds.map((id) => [`<${id}.QueueName>`, queueName(id)])),
+      [`<Ref ${tableId}>`]: table.name,
+      [`<${tableId}.Arn>`]: table.arn,
+      ...Object.fromEntries(scheduleIds.map((id) => [`<Ref ${id}>`, scheduleName(id)])),
+      ...Object.fromEntries(mappingIds.map((id) => [`<Ref ${id}>`, mappingUuid(id)])),
       "<Ref AWS::AccountId>": "111122223333",
     };
     const patterns = new Map([...rulesByName()].filter(([name]) => name.includes("-tamper-")).map(([name, rule]) => [name.replace(`${STACK}-tamper-`, ""), resolved(rule.EventPattern, values) as TamperPattern]));
@@ -687,6 +699,9 @@ describe("tamper rules and heartbeat", () => {
       functionNames: fns.map(functionName),
       functionArns: fns.map(functionArn),
       queues: queueIds.map((id) => ({ account: "111122223333", name: queueName(id) })),
+      table,
+      scheduleNames: scheduleIds.map(scheduleName),
+      eventSourceMappingIds: mappingIds.map(mappingUuid),
     });
     // The same values in each list; their order is the stack's and means nothing to EventBridge.
     const unordered = (pattern: unknown): unknown =>
@@ -697,8 +712,8 @@ describe("tamper rules and heartbeat", () => {
           : pattern;
     expect(unordered(Object.fromEntries(patterns))).toEqual(unordered(Object.fromEntries(expected.map((rule) => [rule.id, rule.pattern]))));
 
-    const caught = (source: string, eventSource: string, eventName: string, requestParameters: Record<string, unknown>) => {
-      const event = { source, "detail-type": "AWS API Call via CloudTrail", detail: { eventSource, eventName, requestParameters } };
+    const caught = (source: string, eventSource: string, eventName: string, requestParameters: Record<string, unknown>, more: Record<string, unknown> = {}) => {
+      const event = { source, "detail-type": "AWS API Call via CloudTrail", detail: { eventSource, eventName, requestParameters, ...more } };
       return [...patterns].filter(([, pattern]) => matchesTamperPattern(pattern, event)).map(([id]) => id);
     };
     expect(caught("aws.cloudtrail", "cloudtrail.amazonaws.com", "StopLogging", { name: "any-trail" })).toEqual(["trail"]);
@@ -726,6 +741,28 @@ describe("tamper rules and heartbeat", () => {
       expect(caught("aws.sqs", "sqs.amazonaws.com", "PurgeQueue", { queueUrl: `https://sqs.us-east-1.amazonaws.com/444455556666/${queueName(id)}` }), id).toEqual([]);
     }
     expect(caught("aws.eks", "eks.amazonaws.com", "UpdateClusterConfig", { name: `${STACK}-cluster-events` })).toEqual([]);
+
+    // The state table: re-configured, its TTL moved, deleted, re-policied or restored (issue 22, item 2).
+    for (const eventName of ["UpdateTable", "UpdateTimeToLive", "DeleteTable"]) expect(caught("aws.dynamodb", "dynamodb.amazonaws.com", eventName, { tableName: table.name }), eventName).toEqual(["table"]);
+    for (const eventName of ["PutResourcePolicy", "DeleteResourcePolicy"]) expect(caught("aws.dynamodb", "dynamodb.amazonaws.com", eventName, { resourceArn: table.arn }), eventName).toEqual(["table"]);
+    expect(caught("aws.dynamodb", "dynamodb.amazonaws.com", "RestoreTableToPointInTime", { sourceTableName: table.name, targetTableName: "copy" })).toEqual(["table"]);
+    expect(caught("aws.dynamodb", "dynamodb.amazonaws.com", "DeleteTable", { tableName: "someone-elses-table" })).toEqual([]);
+    // The channels (item 4): subscriptions, topic permissions and data protection, schedules, grants, queue mappings.
+    for (const eventName of ["Subscribe", "AddPermission", "RemovePermission"]) expect(caught("aws.sns", "sns.amazonaws.com", eventName, { topicArn: arn.healthTopic }), eventName).toEqual(["topic"]);
+    expect(caught("aws.sns", "sns.amazonaws.com", "PutDataProtectionPolicy", { resourceArn: arn.alertsTopic })).toEqual(["topic"]);
+    expect(caught("aws.sns", "sns.amazonaws.com", "SetSubscriptionAttributes", { subscriptionArn: `${arn.healthTopic}:0b1c2d3e`, attributeName: "FilterPolicy", attributeValue: '{"kind":["heartbeat"]}' })).toEqual(["unsubscribe"]);
+    expect(scheduleIds).toHaveLength(2);
+    for (const id of scheduleIds) {
+      for (const eventName of ["UpdateSchedule", "DeleteSchedule"]) expect(caught("aws.scheduler", "scheduler.amazonaws.com", eventName, { name: scheduleName(id) }), `${eventName} ${id}`).toEqual(["schedule"]);
+    }
+    for (const eventName of ["CreateGrant", "RevokeGrant"]) expect(caught("aws.kms", "kms.amazonaws.com", eventName, { keyId: arn.healthKey }), eventName).toEqual(["grant"]);
+    expect(caught("aws.kms", "kms.amazonaws.com", "RetireGrant", { grantToken: "x" }, { resources: [{ ARN: arn.alertsKey }] })).toEqual(["grant"]);
+    // settle's queue and the two dead-letter queues dead-letter reads.
+    expect(mappingIds).toHaveLength(3);
+    for (const id of mappingIds) {
+      for (const eventName of ["UpdateEventSourceMapping20150331", "DeleteEventSourceMapping20150331"]) expect(caught("aws.lambda", "lambda.amazonaws.com", eventName, { uUID: mappingUuid(id) }), `${eventName} ${id}`).toEqual(["mapping"]);
+    }
+    for (const id of fns) expect(caught("aws.lambda", "lambda.amazonaws.com", "UpdateFunctionConfiguration20150331v2", { functionName: functionName(id) }), id).toEqual(["function"]);
   });
 });
 

@@ -24,6 +24,8 @@ export interface Ingestion {
   readonly rules: events.Rule[];
   /** Their names, for the tamper rules that watch them. */
   readonly ruleNames: string[];
+  /** The names of the EventBridge Scheduler schedules (sweep, digest), for the tamper rule that watches them. */
+  readonly scheduleNames: string[];
   /** The organisation's central bus, named before it exists so the tamper rules can watch it. */
   readonly centralEventBusName?: string;
 }
@@ -80,6 +82,7 @@ export function buildIngestion(parts: StateParts, functions: WardenFunctions, na
   const { stack, config } = parts;
   const rules: events.Rule[] = [];
   const ruleNames: string[] = [];
+  const scheduleNames: string[] = [];
   for (const description of Object.values(EVENT_RULES)) {
     const rule = new events.Rule(stack, description.id, {
       ruleName: names.rule(description.name),
@@ -93,7 +96,8 @@ export function buildIngestion(parts: StateParts, functions: WardenFunctions, na
   }
   for (const schedule of Object.values(SCHEDULES) as ScheduleDescription[]) {
     if ("policySchedule" in schedule.timing) {
-      schedulerSchedule(schedule, parts, functions);
+      // A schedule's Ref is its name.
+      scheduleNames.push(schedulerSchedule(schedule, parts, functions).ref);
       continue;
     }
     const rule = new events.Rule(stack, schedule.id, {
@@ -105,9 +109,9 @@ export function buildIngestion(parts: StateParts, functions: WardenFunctions, na
     rules.push(rule);
     ruleNames.push(names.rule(schedule.ruleName ?? schedule.id));
   }
-  if (!config.organization) return { rules, ruleNames };
+  if (!config.organization) return { rules, ruleNames, scheduleNames };
   const centralEventBusName = `${stack.stackName}-central`;
   rules.push(organizationRule(parts, functions, names, centralEventBusName, config.organization.id));
   ruleNames.push(names.rule("org-cluster-events"));
-  return { rules, ruleNames, centralEventBusName };
+  return { rules, ruleNames, scheduleNames, centralEventBusName };
 }
