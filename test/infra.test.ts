@@ -329,6 +329,10 @@ describe("functions", () => {
     }
     expect(clusterEvent.properties.Environment.Variables.POWERTOOLS_SERVICE_NAME).toBe("eks-warden-cluster-event");
     expect(settle.properties.Environment.Variables.POWERTOOLS_SERVICE_NAME).toBe("eks-warden-settle");
+    // cluster-event alone: the health topic (the monitor's identity used outside remediation) and the deployment's
+    // account (events of accounts the policy does not list are dropped).
+    expect(clusterEvent.properties.Environment.Variables).toMatchObject({ HEALTH_TOPIC_ARN: { Ref: expect.stringMatching(/^HealthTopic/) }, DEPLOYMENT_ACCOUNT: { Ref: "AWS::AccountId" } });
+    expect(settle.properties.Environment.Variables.DEPLOYMENT_ACCOUNT).toBeUndefined();
   });
 
   it("log to their own groups with a retention period", () => {
@@ -407,7 +411,7 @@ describe("alarms", () => {
   };
 
   it("have stack-scoped names and notify the health topic, never the alerts topic", () => {
-    expect(alarms()).toHaveLength(15);
+    expect(alarms()).toHaveLength(16);
     for (const alarm of alarms()) {
       expect(alarm.AlarmName).toMatch(/^test-eks-warden-Warden-[A-Za-z]+$/);
       expect(alarm.AlarmActions).toEqual([{ Ref: expect.stringMatching(/^HealthTopic/) }]);
@@ -432,9 +436,12 @@ describe("alarms", () => {
       expect.stringMatching(/^AWS\/SQS NumberOfMessagesSent Sum 300 .*SweepDeadLetterQueue/),
       expect.stringMatching(/^AWS\/SQS NumberOfMessagesSent Sum 300 .*TamperDeadLetterQueue/),
       'EksWarden Event_rejected Sum 300 "cluster-event"',
+      // Events of accounts the policy does not list: dropped and counted, one health line a day at most (issue 22, item 10).
+      'EksWarden Event_unlisted-account Sum 86400 "cluster-event"',
       'EksWarden HeartbeatPublished Sum 21600 "tamper"',
     ]);
     expect(named("RejectedEvents").Dimensions).toEqual([{ Name: "service", Value: "cluster-event" }]);
+    expect(named("UnlistedAccountEvents").Dimensions).toEqual([{ Name: "service", Value: "cluster-event" }]);
     // Every alarm but the three on time (below) fires on the first bad thing of a period.
     for (const alarm of alarms().filter((candidate) => !/(HeartbeatMissing|SettleQueueStalled|DeadLettersUnreported)$/.test(candidate.AlarmName))) {
       expect(alarm).toMatchObject({ Threshold: 1, ComparisonOperator: "GreaterThanOrEqualToThreshold", TreatMissingData: "notBreaching" });
@@ -515,8 +522,11 @@ describe("IAM", () => {
       const statements = allPolicyStatements(template).filter(({ where }) => where.startsWith(`${fn.roleId}:`)).map(({ statement }) => statement);
       const byAction = new Map(statements.flatMap((statement) => ([statement.Action].flat() as string[]).map((action) => [action, statement.Resource] as const)));
       expect(byAction.get("dynamodb:PutItem")).toEqual({ "Fn::GetAtt": [expect.stringMatching(/^StateTable/), "Arn"] });
-      expect(byAction.get("sns:Publish")).toEqual({ Ref: expect.stringMatching(/^AlertsTopic/) });
-      expect(byAction.get("kms:GenerateDataKey")).toEqual({ "Fn::GetAtt": [expect.stringMatching(/^AlertsKey/), "Arn"] });
+      // Every statement's resources for an action (cluster-event publishes to the health topic too, in a statement of its own).
+      const allOf = (action: string) => statements.filter((statement) => ([statement.Action].flat() as string[]).includes(action)).flatMap((statement) => [statement.Resource].flat().map(flat)).sort();
+      const alsoHealth = fn === clusterEvent;
+      expect(allOf("sns:Publish")).toEqual([expect.stringMatching(/^<Ref AlertsTopic/), ...(alsoHealth ? [expect.stringMatching(/^<Ref HealthTopic/)] : [])]);
+      expect(allOf("kms:GenerateDataKey")).toEqual([expect.stringMatching(/^<AlertsKey[0-9A-F]+\.Arn>$/), ...(alsoHealth ? [expect.stringMatching(/^<HealthKey[0-9A-F]+\.Arn>$/)] : [])]);
       expect(byAction.get("eks:DescribeCluster")).toEqual({
         "Fn::Join": ["", ["arn:", { Ref: "AWS::Partition" }, ":eks:us-east-1:", { Ref: "AWS::AccountId" }, ":cluster/*"]],
       });
@@ -543,7 +553,7 @@ describe("health topic", () => {
 
   it("lets CloudWatch publish and use its key only for this stack's alarms, named exactly", () => {
     const alarmNames = Object.values(resourcesOfType(template, "AWS::CloudWatch::Alarm")).map((alarm) => alarm.Properties.AlarmName as string).sort();
-    expect(alarmNames).toHaveLength(15);
+    expect(alarmNames).toHaveLength(16);
     const fromCloudWatch = allPolicyStatements(template).filter(({ statement }) => JSON.stringify(statement.Principal ?? {}).includes("cloudwatch.amazonaws.com"));
     expect(fromCloudWatch.map(({ where }) => where.replace(/[0-9A-F]{8}$/, "")).sort()).toEqual(["HealthKey", "HealthTopicPolicy"]);
     for (const { where, statement } of fromCloudWatch) {
@@ -572,12 +582,15 @@ describe("health topic", () => {
     expect(checked).toBe(2); // CloudWatch on the health topic and on its key
   });
 
-  it("lets only CloudWatch, the tamper function and the dead-letter function use its key; the account administers it without using it", () => {
+  it("lets only CloudWatch, the tamper, dead-letter and cluster-event functions use its key; the account administers it without using it", () => {
     const { tamper } = tamperFunction();
     const deadLetter = deadLetterFunction();
+    const { clusterEvent } = wardenFunctions(template);
     const statements = keyOf("HealthKey")[1].Properties.KeyPolicy.Statement as { Sid: string; Principal: Record<string, unknown>; Action: string[] }[];
     const users = statements.filter((statement) => [statement.Action].flat().some((action) => ["kms:Decrypt", "kms:GenerateDataKey", "kms:Encrypt"].includes(action)));
-    expect(users.map((statement) => statement.Sid).sort()).toEqual(["DeadLetterFunctionPublishes", "TamperFunctionPublishes", "ThisStacksAlarmsPublishToTheEncryptedTopic"]);
+    // cluster-event tells the health topic when the monitor's remediation identity is used outside remediation.
+    expect(users.map((statement) => statement.Sid).sort()).toEqual(["ClusterEventFunctionPublishes", "DeadLetterFunctionPublishes", "TamperFunctionPublishes", "ThisStacksAlarmsPublishToTheEncryptedTopic"]);
+    expect(flat(users.find((statement) => statement.Sid === "ClusterEventFunctionPublishes")!.Principal["AWS"])).toBe(`<${clusterEvent.roleId}.Arn>`);
     expect(flat(users.find((statement) => statement.Sid === "TamperFunctionPublishes")!.Principal["AWS"])).toBe(`<${tamper.roleId}.Arn>`);
     expect(flat(users.find((statement) => statement.Sid === "DeadLetterFunctionPublishes")!.Principal["AWS"])).toBe(`<${deadLetter.roleId}.Arn>`);
     const admin = statements.find((statement) => statement.Sid === "AccountAdministersTheKey")!;

@@ -39,6 +39,7 @@ export interface AlarmDescription {
 
 const FIVE_MINUTES = 300;
 const ONE_HOUR = 3600;
+const ONE_DAY = 86_400;
 
 const sent = (queue: QueueKey): QueueMetric => ({ kind: "queue", queue, metric: "NumberOfMessagesSent", statistic: "Sum" });
 const oldest = (queue: QueueKey): QueueMetric => ({ kind: "queue", queue, metric: "ApproximateAgeOfOldestMessage", statistic: "Maximum" });
@@ -153,6 +154,14 @@ export const ALARMS: readonly AlarmDescription[] = [
     metric: { kind: "published", namespace: METRICS_NAMESPACE, metricName: "Event_rejected", service: "cluster-event" },
     periodSeconds: FIVE_MINUTES,
     description: "cluster-event rejected malformed EKS events (logged with their ids and dropped without retry)",
+  },
+  // One health line a day at most: events of an account the policy does not list are dropped (never retried into
+  // the dead-letter queue); a day's period tells that they arrive, the logs say which account.
+  {
+    id: "UnlistedAccountEventsAlarm",
+    metric: { kind: "published", namespace: METRICS_NAMESPACE, metricName: "Event_unlisted-account", service: "cluster-event" },
+    periodSeconds: ONE_DAY,
+    description: "EKS events of an account that neither the deployment nor policy.accounts names were dropped (a forwarder or organisation rule sends more than the policy watches): add the account to policy.accounts or stop its forwarding",
   },
   // Settle checks are consumed within minutes (the worker re-queues an unfinished one as a new message, delay at most
   // 15 minutes): an hour-old message means nobody consumes the queue (event source mapping disabled or deleted, the

@@ -122,7 +122,9 @@ export type EnvValue =
   | { readonly kind: "policy" }
   | { readonly kind: "historyRetentionDays" }
   /** The role of the function that remediates (settle): its own CloudTrail events are recognised. */
-  | { readonly kind: "remediationRoleArn" };
+  | { readonly kind: "remediationRoleArn" }
+  /** The account the deployment runs in. */
+  | { readonly kind: "deploymentAccount" };
 
 export type FunctionEnvironment = Readonly<Partial<Record<EnvKey, EnvValue>>>;
 
@@ -170,11 +172,13 @@ const DEAD_LETTER_ENVIRONMENT: FunctionEnvironment = Object.fromEntries(
 );
 
 export const FUNCTIONS = {
+  // The health topic too: a call made as the monitor's remediation identity outside remediation is told there.
   clusterEvent: {
     id: "ClusterEvent",
     timeoutSeconds: FUNCTION_TIMEOUT_SECONDS,
     memoryMb: 512,
-    environment: REALTIME_ENVIRONMENT,
+    // The deployment's account: events of an account neither it nor policy.accounts names are dropped and counted.
+    environment: { ...REALTIME_ENVIRONMENT, healthTopicArn: { kind: "topicArn", topic: "health" }, deploymentAccount: { kind: "deploymentAccount" } },
     onFailure: { retryAttempts: CLUSTER_EVENT_INVOCATION.retryAttempts, deadLetterQueue: "clusterEventDeadLetters" },
   },
   settle: { id: "Settle", timeoutSeconds: FUNCTION_TIMEOUT_SECONDS, memoryMb: 512, environment: REALTIME_ENVIRONMENT },

@@ -116,3 +116,52 @@ export function renderHeartbeat(event: unknown, now: Date): Notice {
   ].join("\n");
   return healthNotice("heartbeat", "INFO", `[INFO] EKS Warden heartbeat ${where.region ?? ""}`.trim(), text, { at }, where);
 }
+
+/** A call made as the monitor's remediation identity that no remediation attempt of the monitor made. */
+export interface MonitorIdentityCall {
+  readonly call: string;
+  readonly clusterArn: string;
+  readonly actor: string;
+  readonly sourceIp: string;
+  readonly userAgent: string;
+  readonly eventTime: string;
+  readonly eventId: string;
+  readonly updateId?: string;
+  readonly account?: string;
+  readonly region?: string;
+}
+
+/**
+ * The CRITICAL notice for the monitor's remediation identity (the Settle role, a member remediation role) used
+ * outside remediation: someone holds its credentials or can pass it. The call is judged like anyone's as well.
+ */
+export function renderMonitorIdentityMisuse(input: MonitorIdentityCall): Notice {
+  const call = {
+    call: safeText(input.call, 80) ?? "UnknownCall",
+    clusterArn: safeText(input.clusterArn, 300) ?? "(unknown cluster)",
+    actor: safeText(input.actor, 256) ?? "unknown",
+    sourceIp: safeText(input.sourceIp, 64) ?? "unknown",
+    userAgent: safeText(input.userAgent, 256) ?? "unknown",
+    eventTime: safeText(input.eventTime, 40) ?? "unknown",
+    eventId: safeText(input.eventId, 64) ?? "unknown",
+    ...(safeText(input.updateId, 64) ? { updateId: safeText(input.updateId, 64) } : {}),
+    ...(safeText(input.account, 20) ? { account: safeText(input.account, 20) } : {}),
+    ...(safeText(input.region, 30) ? { region: safeText(input.region, 30) } : {}),
+  };
+  // The phrase first and the cluster's name alone: SNS cuts a subject at 100 characters.
+  const subject = `[CRITICAL] monitor identity used outside remediation: ${call.call} on ${call.clusterArn.split("/").at(-1) ?? call.clusterArn}`;
+  const text = [
+    `EKS Warden's remediation identity made a call that no remediation of EKS Warden made: ${call.call} on ${call.clusterArn}.`,
+    `No remediation attempt of the cluster has ${call.updateId ? `update ${call.updateId}` : "this call (it started no update)"}.`,
+    "",
+    `Who:        ${call.actor}`,
+    `Source IP:  ${call.sourceIp}`,
+    `User agent: ${call.userAgent}`,
+    `When:       ${call.eventTime}`,
+    `Event id:   ${call.eventId}`,
+    "",
+    "The call is judged like anyone's (its alerts follow on the alerts topic). Someone holds or can pass this role:",
+    "review who may assume it, its sessions in CloudTrail, and rotate what leaked.",
+  ].join("\n");
+  return healthNotice("tamper", "CRITICAL", subject, text, { call: { ...call, call: `eks:${call.call}`, resource: call.clusterArn } }, call);
+}

@@ -471,6 +471,30 @@ describe("flapping is coalesced per cluster and rule (issue 22, item 9)", () => 
   });
 });
 
+describe("events of accounts the policy does not list (issue 22, item 10)", () => {
+  const OTHER = { arn: "arn:aws:eks:eu-west-1:444455556666:cluster/lab", account: "444455556666", region: "eu-west-1", name: "lab" };
+  const inAccount = (account: string, eventID: string) => {
+    const event = record("UpdateClusterConfig", { name: "lab" }, { update: { id: "u9", status: "InProgress", params: [{ type: "EndpointPublicAccess", value: "true" }] } }, eventID);
+    return { ...event, account, detail: { ...(event["detail"] as Record<string, unknown>), recipientAccountId: account } };
+  };
+
+  // Before: the event was read with the deployment's own credentials, by name (the deployment's own "lab", or none),
+  // and a failure went to the dead-letter queue.
+  it("are dropped and counted without a read, a claim, an alert or a throw; the deployment's and the listed accounts' are judged", async () => {
+    const w = { ...world(), deploymentAccount: "111122223333", policy: parsePolicy({ accounts: [{ id: "777788889999", roleArn: "arn:aws:iam::777788889999:role/reader" }] }) };
+    w.eks.clusters.set(LAB.arn, clusterRecord(LAB, PRIVATE));
+    w.eks.clusters.set(OTHER.arn, clusterRecord(OTHER, PRIVATE));
+    expect(await handleClusterEvent(inAccount("444455556666", "x1"), w)).toEqual({ status: "unlisted-account", eventId: "x1", account: "444455556666" });
+    expect(w.eks.reads).toEqual([]);
+    expect(w.settleQueue.messages).toEqual([]);
+    expect(w.publisher.published).toEqual([]);
+    expect(await w.store.claimEvent("x1", w.now())).toBe("claimed");
+    expect(w.logger.lines.some((line) => line.message.startsWith("event of an account the policy does not list"))).toBe(true);
+    expect((await handleClusterEvent(inAccount("111122223333", "own"), w)).status).toBe("settling");
+    expect((await handleClusterEvent(inAccount("777788889999", "member"), w)).status).toBe("settling");
+  });
+});
+
 describe("inputs are parsed once, with the keys to log them by", () => {
   it("an event: the parsed event and its keys, or the rejection and the id it could read", () => {
     const read = readClusterEvent(openUpdate("k1"));
