@@ -10,7 +10,7 @@ import * as iam from "aws-cdk-lib/aws-iam";
 import { NagSuppressions } from "cdk-nag";
 import type { Construct } from "constructs";
 import { clusterEventPattern } from "@eks-warden/core/deployment";
-import { permissionsFor, SCHEDULED_FUNCTION_ACTIONS, REALTIME_FUNCTION_ACTIONS, EXEMPTION_TAG } from "@eks-warden/core";
+import { permissionsFor, SCHEDULED_FUNCTION_ACTIONS, REALTIME_FUNCTION_ACTIONS } from "@eks-warden/core";
 import { REMEDIATION_ACTIONS, scopeActions } from "./permissions.ts";
 import { REMEDIATION_OPT_OUT, REMEDIATION_TAG } from "@eks-warden/core/remediation";
 
@@ -149,7 +149,7 @@ export function memberReadActions(): string[] {
   return [...new Set(declared.filter((action) => action.startsWith("eks:")))].sort();
 }
 
-/** The member's remediation role: eks:UpdateClusterConfig alone, denied on opted-out and exempt clusters. */
+/** The member's remediation role: eks:UpdateClusterConfig alone, denied on opted-out clusters. */
 export class MemberRemediationRoleStack extends Stack {
   constructor(scope: Construct, id: string, props: StackProps & { readonly centralStackName: string; readonly regions: readonly string[] }) {
     super(scope, id, { ...props, synthesizer: memberSynthesizer(), description: "EKS Warden member remediation role: eks:UpdateClusterConfig only, for the central settle function only" });
@@ -161,15 +161,13 @@ export class MemberRemediationRoleStack extends Stack {
     });
     const clusters = scopeActions(REMEDIATION_ACTIONS, { partition: this.partition, account: this.account, regions: props.regions }).flatMap((grant) => grant.resources);
     role.addToPolicy(new iam.PolicyStatement({ sid: "CloseEndpoints", actions: [...REMEDIATION_ACTIONS], resources: clusters }));
-    // The same second line of defence as the central SettleRemediationPolicy: never on opted-out or exempt clusters.
+    // The same second line of defence as the central SettleRemediationPolicy: never on opted-out clusters. No Deny on
+    // the exemption tag: anyone may set it, IAM cannot tell who did; only an honoured exemption stops remediation, in code.
     role.addToPolicy(
       new iam.PolicyStatement({ sid: "NeverOptedOut", effect: iam.Effect.DENY, actions: [...REMEDIATION_ACTIONS], resources: clusters, conditions: { StringEquals: { [`aws:ResourceTag/${REMEDIATION_TAG}`]: REMEDIATION_OPT_OUT } } }),
     );
-    role.addToPolicy(
-      new iam.PolicyStatement({ sid: "NeverExempt", effect: iam.Effect.DENY, actions: [...REMEDIATION_ACTIONS], resources: clusters, conditions: { Null: { [`aws:ResourceTag/${EXEMPTION_TAG}`]: "false" } } }),
-    );
     NagSuppressions.addResourceSuppressions(role, [
-      { id: "AwsSolutions-IAM5", reason: "eks:UpdateClusterConfig alone, on any cluster of this account in the configured regions (clusters created after deployment included); Deny statements exclude clusters tagged opt-out or exempt", appliesTo: [{ regex: "/^Resource::arn:.*:eks:.*$/g" }] },
+      { id: "AwsSolutions-IAM5", reason: "eks:UpdateClusterConfig alone, on any cluster of this account in the configured regions (clusters created after deployment included); a Deny statement excludes clusters tagged opt-out", appliesTo: [{ regex: "/^Resource::arn:.*:eks:.*$/g" }] },
     ], true);
   }
 }

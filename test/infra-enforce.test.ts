@@ -60,7 +60,7 @@ describe("a protected stage that enforces remediation", () => {
     ]);
     expect(denies).toEqual([
       { Sid: "NeverRemediateOptedOutClusters", Effect: "Deny", Action: "eks:UpdateClusterConfig", Resource: allow.Resource, Condition: { StringEquals: { "aws:ResourceTag/eks-warden:remediation": "opt-out" } } },
-      { Sid: "NeverRemediateExemptClusters", Effect: "Deny", Action: "eks:UpdateClusterConfig", Resource: allow.Resource, Condition: { Null: { "aws:ResourceTag/eks-warden:exempt": "false" } } },
+      // No Deny on the exemption tag (issue 22, item 8): anyone may set it; only an honoured exemption stops remediation, in code.
     ]);
   });
 

@@ -431,6 +431,10 @@ describe("functions", () => {
     }
     expect(clusterEvent.properties.Environment.Variables.POWERTOOLS_SERVICE_NAME).toBe("eks-warden-cluster-event");
     expect(settle.properties.Environment.Variables.POWERTOOLS_SERVICE_NAME).toBe("eks-warden-settle");
+    // cluster-event alone: the health topic (the monitor's identity used outside remediation) and the deployment's
+    // account (events of accounts the policy does not list are dropped).
+    expect(clusterEvent.properties.Environment.Variables).toMatchObject({ HEALTH_TOPIC_ARN: { Ref: expect.stringMatching(/^HealthTopic/) }, DEPLOYMENT_ACCOUNT: { Ref: "AWS::AccountId" } });
+    expect(settle.properties.Environment.Variables.DEPLOYMENT_ACCOUNT).toBeUndefined();
   });
 
   it("log to their own groups with a retention period", () => {
@@ -513,7 +517,7 @@ describe("alarms", () => {
   };
 
   it("have stack-scoped names and notify the health topic, never the alerts topic", () => {
-    expect(alarms()).toHaveLength(19);
+    expect(alarms()).toHaveLength(20);
     for (const alarm of alarms()) {
       expect(alarm.AlarmName).toMatch(/^test-eks-warden-Warden-[A-Za-z]+$/);
       expect(alarm.AlarmActions).toEqual([{ Ref: expect.stringMatching(/^HealthTopic/) }]);
@@ -540,11 +544,14 @@ describe("alarms", () => {
       'EksWarden DigestSucceeded Sum 86400 "digest"',
       'EksWarden Event_future Sum 300 "cluster-event"',
       'EksWarden Event_rejected Sum 300 "cluster-event"',
+      // Events of accounts the policy does not list: dropped and counted, one health line a day at most (issue 22, item 10).
+      'EksWarden Event_unlisted-account Sum 86400 "cluster-event"',
       'EksWarden HeartbeatPublished Sum 21600 "tamper"',
       'EksWarden SweepSucceeded Sum 21600 "sweep"',
     ]);
     expect(named("RejectedEvents").Dimensions).toEqual([{ Name: "service", Value: "cluster-event" }]);
     expect(named("FutureEvents").Dimensions).toEqual([{ Name: "service", Value: "cluster-event" }]);
+    expect(named("UnlistedAccountEvents").Dimensions).toEqual([{ Name: "service", Value: "cluster-event" }]);
     // Every alarm but the ones on time (below) fires on the first bad thing of a period.
     for (const alarm of alarms().filter((candidate) => !/(HeartbeatMissing|Missed|QueueStalled|DeadLettersUnreported)$/.test(candidate.AlarmName))) {
       expect(alarm).toMatchObject({ Threshold: 1, ComparisonOperator: "GreaterThanOrEqualToThreshold", TreatMissingData: "notBreaching" });
@@ -643,8 +650,11 @@ describe("IAM", () => {
       const statements = allPolicyStatements(template).filter(({ where }) => where.startsWith(`${fn.roleId}:`)).map(({ statement }) => statement);
       const byAction = new Map(statements.flatMap((statement) => ([statement.Action].flat() as string[]).map((action) => [action, statement.Resource] as const)));
       expect(byAction.get("dynamodb:PutItem")).toEqual({ "Fn::GetAtt": [expect.stringMatching(/^StateTable/), "Arn"] });
-      expect(byAction.get("sns:Publish")).toEqual({ Ref: expect.stringMatching(/^AlertsTopic/) });
-      expect(byAction.get("kms:GenerateDataKey")).toEqual({ "Fn::GetAtt": [expect.stringMatching(/^AlertsKey/), "Arn"] });
+      // Every statement's resources for an action (cluster-event publishes to the health topic too, in a statement of its own).
+      const allOf = (action: string) => statements.filter((statement) => ([statement.Action].flat() as string[]).includes(action)).flatMap((statement) => [statement.Resource].flat().map(flat)).sort();
+      const alsoHealth = fn === clusterEvent;
+      expect(allOf("sns:Publish")).toEqual([expect.stringMatching(/^<Ref AlertsTopic/), ...(alsoHealth ? [expect.stringMatching(/^<Ref HealthTopic/)] : [])]);
+      expect(allOf("kms:GenerateDataKey")).toEqual([expect.stringMatching(/^<AlertsKey[0-9A-F]+\.Arn>$/), ...(alsoHealth ? [expect.stringMatching(/^<HealthKey[0-9A-F]+\.Arn>$/)] : [])]);
       expect(byAction.get("eks:DescribeCluster")).toEqual({
         "Fn::Join": ["", ["arn:", { Ref: "AWS::Partition" }, ":eks:us-east-1:", { Ref: "AWS::AccountId" }, ":cluster/*"]],
       });
@@ -671,7 +681,7 @@ describe("health topic", () => {
 
   it("lets CloudWatch publish and use its key only for this stack's alarms, named exactly", () => {
     const alarmNames = Object.values(resourcesOfType(template, "AWS::CloudWatch::Alarm")).map((alarm) => alarm.Properties.AlarmName as string).sort();
-    expect(alarmNames).toHaveLength(19);
+    expect(alarmNames).toHaveLength(20);
     const fromCloudWatch = allPolicyStatements(template).filter(({ statement }) => JSON.stringify(statement.Principal ?? {}).includes("cloudwatch.amazonaws.com"));
     expect(fromCloudWatch.map(({ where }) => where.replace(/[0-9A-F]{8}$/, "")).sort()).toEqual(["HealthKey", "HealthTopicPolicy"]);
     for (const { where, statement } of fromCloudWatch) {
@@ -700,16 +710,21 @@ describe("health topic", () => {
     expect(checked).toBe(2); // CloudWatch on the health topic and on its key
   });
 
-  it("lets only CloudWatch, the tamper function and the dead-letter function use its key; the account administers it without using it", () => {
+  it("lets only CloudWatch, the tamper, dead-letter and cluster-event functions use its key; the account administers it without using it", () => {
     const { tamper } = tamperFunction();
     const deadLetter = deadLetterFunction();
+    const { clusterEvent } = wardenFunctions(template);
     const statements = keyOf("HealthKey")[1].Properties.KeyPolicy.Statement as { Sid: string; Principal: Record<string, unknown>; Action: string[] }[];
     const users = statements.filter((statement) => [statement.Action].flat().some((action) => ["kms:Decrypt", "kms:GenerateDataKey", "kms:Encrypt"].includes(action)));
-    expect(users.map((statement) => statement.Sid).sort()).toEqual(["DeadLetterFunctionPublishes", "TamperFunctionPublishes", "ThisStacksAlarmsPublishToTheEncryptedTopic"]);
+    // cluster-event tells the health topic when the monitor's remediation identity is used outside remediation.
+    expect(users.map((statement) => statement.Sid).sort()).toEqual(["ClusterEventFunctionPublishes", "DeadLetterFunctionPublishes", "TamperFunctionPublishes", "ThisStacksAlarmsPublishToTheEncryptedTopic"]);
+    expect(flat(users.find((statement) => statement.Sid === "ClusterEventFunctionPublishes")!.Principal["AWS"])).toBe(`<${clusterEvent.roleId}.Arn>`);
     expect(flat(users.find((statement) => statement.Sid === "TamperFunctionPublishes")!.Principal["AWS"])).toBe(`<${tamper.roleId}.Arn>`);
     expect(flat(users.find((statement) => statement.Sid === "DeadLetterFunctionPublishes")!.Principal["AWS"])).toBe(`<${deadLetter.roleId}.Arn>`);
     const admin = statements.find((statement) => statement.Sid === "AccountAdministersTheKey")!;
     expect(admin.Action).toEqual(expect.arrayContaining(["kms:DisableKey", "kms:PutKeyPolicy", "kms:ScheduleKeyDeletion"]));
+    // No grant on the health key: nothing of the stack needs one, and a grant would hand its use outside the policy.
+    expect(statements.filter((statement) => [statement.Action].flat().includes("kms:CreateGrant")).map((statement) => statement.Sid)).toEqual([]);
   });
 
   it("has no e-mail subscription when the configuration lists none (healthEmails defaults to alertEmails)", () => {
@@ -790,6 +805,12 @@ describe("tamper rules and heartbeat", () => {
     const fns = [...Object.values(wardenFunctions(template)).concat(tamperFunction().tamper, deadLetterFunction()).map((fn) => fn.id), ...scheduled];
     const queueIds = Object.keys(resourcesOfType(template, "AWS::SQS::Queue"));
     const queueName = (id: string) => `${STACK}-${id}-Qu123456`;
+    const [tableId] = byPrefix("AWS::DynamoDB::Table", "");
+    const table = { name: `${STACK}-StateTable-Tb123456`, arn: `arn:aws:dynamodb:us-east-1:111122223333:table/${STACK}-StateTable-Tb123456` };
+    const scheduleIds = Object.keys(resourcesOfType(template, "AWS::Scheduler::Schedule"));
+    const scheduleName = (id: string) => `${id}-Sc123456`;
+    const mappingIds = Object.keys(resourcesOfType(template, "AWS::Lambda::EventSourceMapping"));
+    const mappingUuid = (id: string) => `00000000-0000-4000-8000-${String(mappingIds.indexOf(id)).padStart(12, "0")}`;
     const functionName = (id: string) => `${STACK}-${id}-Fn123456`;
     const functionArn = (id: string) => `arn:aws:lambda:us-east-1:111122223333:function:${functionName(id)}`;
     const values = {
@@ -801,6 +822,10 @@ describe("tamper rules and heartbeat", () => {
       [`<Ref ${alertsTopicId}>`]: arn.alertsTopic,
       [`<Ref ${healthTopicId}>`]: arn.healthTopic,
       ...Object.fromEntries(queueIds.map((id) => [`<${id}.QueueName>`, queueName(id)])),
+      [`<Ref ${tableId}>`]: table.name,
+      [`<${tableId}.Arn>`]: table.arn,
+      ...Object.fromEntries(scheduleIds.map((id) => [`<Ref ${id}>`, scheduleName(id)])),
+      ...Object.fromEntries(mappingIds.map((id) => [`<Ref ${id}>`, mappingUuid(id)])),
       "<Ref AWS::AccountId>": "111122223333",
     };
     const patterns = new Map([...rulesByName()].filter(([name]) => name.includes("-tamper-")).map(([name, rule]) => [name.replace(`${STACK}-tamper-`, ""), resolved(rule.EventPattern, values) as TamperPattern]));
@@ -815,6 +840,9 @@ describe("tamper rules and heartbeat", () => {
       functionNames: fns.map(functionName),
       functionArns: fns.map(functionArn),
       queues: queueIds.map((id) => ({ account: "111122223333", name: queueName(id) })),
+      table,
+      scheduleNames: scheduleIds.map(scheduleName),
+      eventSourceMappingIds: mappingIds.map(mappingUuid),
     });
     // The same values in each list; their order is the stack's and means nothing to EventBridge.
     const unordered = (pattern: unknown): unknown =>
@@ -825,8 +853,8 @@ describe("tamper rules and heartbeat", () => {
           : pattern;
     expect(unordered(Object.fromEntries(patterns))).toEqual(unordered(Object.fromEntries(expected.map((rule) => [rule.id, rule.pattern]))));
 
-    const caught = (source: string, eventSource: string, eventName: string, requestParameters: Record<string, unknown>) => {
-      const event = { source, "detail-type": "AWS API Call via CloudTrail", detail: { eventSource, eventName, requestParameters } };
+    const caught = (source: string, eventSource: string, eventName: string, requestParameters: Record<string, unknown>, more: Record<string, unknown> = {}) => {
+      const event = { source, "detail-type": "AWS API Call via CloudTrail", detail: { eventSource, eventName, requestParameters, ...more } };
       return [...patterns].filter(([, pattern]) => matchesTamperPattern(pattern, event)).map(([id]) => id);
     };
     expect(caught("aws.cloudtrail", "cloudtrail.amazonaws.com", "StopLogging", { name: "any-trail" })).toEqual(["trail"]);
@@ -854,6 +882,28 @@ describe("tamper rules and heartbeat", () => {
       expect(caught("aws.sqs", "sqs.amazonaws.com", "PurgeQueue", { queueUrl: `https://sqs.us-east-1.amazonaws.com/444455556666/${queueName(id)}` }), id).toEqual([]);
     }
     expect(caught("aws.eks", "eks.amazonaws.com", "UpdateClusterConfig", { name: `${STACK}-cluster-events` })).toEqual([]);
+
+    // The state table: re-configured, its TTL moved, deleted, re-policied or restored (issue 22, item 2).
+    for (const eventName of ["UpdateTable", "UpdateTimeToLive", "DeleteTable"]) expect(caught("aws.dynamodb", "dynamodb.amazonaws.com", eventName, { tableName: table.name }), eventName).toEqual(["table"]);
+    for (const eventName of ["PutResourcePolicy", "DeleteResourcePolicy"]) expect(caught("aws.dynamodb", "dynamodb.amazonaws.com", eventName, { resourceArn: table.arn }), eventName).toEqual(["table"]);
+    expect(caught("aws.dynamodb", "dynamodb.amazonaws.com", "RestoreTableToPointInTime", { sourceTableName: table.name, targetTableName: "copy" })).toEqual(["table"]);
+    expect(caught("aws.dynamodb", "dynamodb.amazonaws.com", "DeleteTable", { tableName: "someone-elses-table" })).toEqual([]);
+    // The channels (item 4): subscriptions, topic permissions and data protection, schedules, grants, queue mappings.
+    for (const eventName of ["Subscribe", "AddPermission", "RemovePermission"]) expect(caught("aws.sns", "sns.amazonaws.com", eventName, { topicArn: arn.healthTopic }), eventName).toEqual(["topic"]);
+    expect(caught("aws.sns", "sns.amazonaws.com", "PutDataProtectionPolicy", { resourceArn: arn.alertsTopic })).toEqual(["topic"]);
+    expect(caught("aws.sns", "sns.amazonaws.com", "SetSubscriptionAttributes", { subscriptionArn: `${arn.healthTopic}:0b1c2d3e`, attributeName: "FilterPolicy", attributeValue: '{"kind":["heartbeat"]}' })).toEqual(["unsubscribe"]);
+    expect(scheduleIds).toHaveLength(2);
+    for (const id of scheduleIds) {
+      for (const eventName of ["UpdateSchedule", "DeleteSchedule"]) expect(caught("aws.scheduler", "scheduler.amazonaws.com", eventName, { name: scheduleName(id) }), `${eventName} ${id}`).toEqual(["schedule"]);
+    }
+    for (const eventName of ["CreateGrant", "RevokeGrant"]) expect(caught("aws.kms", "kms.amazonaws.com", eventName, { keyId: arn.healthKey }), eventName).toEqual(["grant"]);
+    expect(caught("aws.kms", "kms.amazonaws.com", "RetireGrant", { grantToken: "x" }, { resources: [{ ARN: arn.alertsKey }] })).toEqual(["grant"]);
+    // settle's queue and the two dead-letter queues dead-letter reads.
+    expect(mappingIds).toHaveLength(3);
+    for (const id of mappingIds) {
+      for (const eventName of ["UpdateEventSourceMapping20150331", "DeleteEventSourceMapping20150331"]) expect(caught("aws.lambda", "lambda.amazonaws.com", eventName, { uUID: mappingUuid(id) }), `${eventName} ${id}`).toEqual(["mapping"]);
+    }
+    for (const id of fns) expect(caught("aws.lambda", "lambda.amazonaws.com", "UpdateFunctionConfiguration20150331v2", { functionName: functionName(id) }), id).toEqual(["function"]);
   });
 });
 

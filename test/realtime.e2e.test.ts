@@ -271,9 +271,10 @@ describe("exemptions are governed", () => {
     await deliverEmitted();
     const granted = await readAlerts();
     expect(forCluster(granted, "vendor-prod", "exemption-tag-valid")).toEqual([]);
-    // Granting is an alert in its own right, before the exemption hides anything, naming who granted it.
+    // Granting is an alert in its own right, before the exemption hides anything, naming who granted it: INFO, as
+    // the rule passes and the exemption hides nothing yet (issue 22, item 9).
     const grant = forCluster(granted, "vendor-prod");
-    expect(grant.map((alert) => [alert.attributes.transition, alert.attributes.severity])).toEqual([["EXEMPTED", "CRITICAL"]]);
+    expect(grant.map((alert) => [alert.attributes.transition, alert.attributes.severity])).toEqual([["EXEMPTED", "INFO"]]);
     expect(grant[0]!.payload.cause).toMatchObject({ eventName: "TagResource", actor: { arn: CAROL_ARN } });
 
     await actor().call("UpdateClusterConfig", { name: "vendor-prod", resourcesVpcConfig: { endpointPublicAccess: true, publicAccessCidrs: ["0.0.0.0/0"] } });

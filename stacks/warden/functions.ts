@@ -1,6 +1,6 @@
 // The functions of the description (@eks-warden/core/deployment FUNCTIONS): each with its own role and log group,
 // the environment the description says it reads, Lambda's retries and dead-letter queue, and the queues it consumes.
-import { Lazy } from "aws-cdk-lib";
+import { Aws, Lazy } from "aws-cdk-lib";
 import * as iam from "aws-cdk-lib/aws-iam";
 import { SqsEventSource } from "aws-cdk-lib/aws-lambda-event-sources";
 import * as logs from "aws-cdk-lib/aws-logs";
@@ -54,6 +54,7 @@ function stackValues(parts: StateParts, remediationRoleArn: () => string): Envir
     historyRetentionDays: String(config.historyRetentionDays),
     // The settle role exists once the functions do: resolved at synth.
     remediationRoleArn: () => Lazy.string({ produce: remediationRoleArn }),
+    deploymentAccount: Aws.ACCOUNT_ID,
   };
 }
 

@@ -90,7 +90,7 @@ function grantReader({ fn, role }: WardenFunction, declared: DeclaredActions, pa
   grantMemberRoles(fn, config);
 }
 
-/** A publisher to the health topic (tamper, dead-letter): the topics and keys it names, and its principal on the health key. */
+/** A publisher to the health topic (tamper, dead-letter, cluster-event): the topics and keys it names, and its principal on the health key. */
 function grantHealthPublisher({ fn, role }: WardenFunction, parts: StateParts, grants: { readonly sids: readonly [string, string, string]; readonly alsoAlerts: boolean }): void {
   const { topics, keys } = parts;
   const [publishSid, encryptSid, keySid] = grants.sids;
@@ -113,7 +113,10 @@ export function grantFunction(parts: StateParts): (key: FunctionKey, built: Ward
   return (key, built) => {
     switch (key) {
       case "clusterEvent":
-        return grantReader(built, REALTIME_FUNCTION_ACTIONS.clusterEvent, parts);
+        grantReader(built, REALTIME_FUNCTION_ACTIONS.clusterEvent, parts);
+        // The monitor's remediation identity used outside remediation is told on the health topic as well.
+        grantHealthPublisher(built, parts, { sids: ["PublishHealth", "EncryptHealth", "ClusterEventFunctionPublishes"], alsoAlerts: false });
+        return;
       case "settle":
         grantReader(built, REALTIME_FUNCTION_ACTIONS.settle, parts);
         grantRemediation(built.fn, parts.config);

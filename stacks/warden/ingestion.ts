@@ -29,6 +29,8 @@ export interface Ingestion {
   readonly scheduleRoles: Partial<Record<FunctionKey, iam.IRole>>;
   /** Their names, for the tamper rules that watch them. */
   readonly ruleNames: string[];
+  /** The names of the EventBridge Scheduler schedules (sweep, digest), for the tamper rule that watches them. */
+  readonly scheduleNames: string[];
   /** The organisation's central bus, named before it exists so the tamper rules can watch it. */
   readonly centralEventBusName?: string;
 }
@@ -63,7 +65,7 @@ function organizationRule(parts: StateParts, names: StackNames, busName: string,
  * An EventBridge Scheduler schedule invoking a function, with retries and a dead-letter queue. Its own role may invoke
  * exactly that function (no version wildcard) and send to exactly that queue.
  */
-function schedulerSchedule(schedule: ScheduleDescription, parts: StateParts, functions: WardenFunctions): iam.Role {
+function schedulerSchedule(schedule: ScheduleDescription, parts: StateParts, functions: WardenFunctions): { role: iam.Role; schedule: scheduler.CfnSchedule } {
   const { stack, queues, config } = parts;
   const fn = functions[schedule.target].fn;
   const deadLetterQueue = queues[deadLetterQueueOf(schedule.target)];
@@ -72,7 +74,7 @@ function schedulerSchedule(schedule: ScheduleDescription, parts: StateParts, fun
   });
   role.addToPolicy(new iam.PolicyStatement({ sid: "InvokeTheFunction", actions: ["lambda:InvokeFunction"], resources: [fn.functionArn] }));
   role.addToPolicy(new iam.PolicyStatement({ sid: "ParkFailedInvocations", actions: ["sqs:SendMessage"], resources: [deadLetterQueue.queueArn] }));
-  new scheduler.CfnSchedule(stack, schedule.id, {
+  const made = new scheduler.CfnSchedule(stack, schedule.id, {
     description: schedule.description,
     scheduleExpression: scheduleExpression(schedule.timing, config.policy),
     scheduleExpressionTimezone: "UTC",
@@ -84,7 +86,7 @@ function schedulerSchedule(schedule: ScheduleDescription, parts: StateParts, fun
       deadLetterConfig: { arn: deadLetterQueue.queueArn },
     },
   });
-  return role;
+  return { role, schedule: made };
 }
 
 /** The description's rules and schedules, and the organisation's bus when the configuration names one. */
@@ -94,6 +96,7 @@ export function buildIngestion(parts: StateParts, functions: WardenFunctions, na
   const ruleNames: string[] = [];
   const eventQueueRules: events.Rule[] = [];
   const scheduleRoles: Partial<Record<FunctionKey, iam.IRole>> = {};
+  const scheduleNames: string[] = [];
   for (const description of Object.values(EVENT_RULES) as EventRuleDescription[]) {
     const rule = new events.Rule(stack, description.id, {
       ruleName: names.rule(description.name),
@@ -108,7 +111,10 @@ export function buildIngestion(parts: StateParts, functions: WardenFunctions, na
   }
   for (const schedule of Object.values(SCHEDULES) as ScheduleDescription[]) {
     if ("policySchedule" in schedule.timing) {
-      scheduleRoles[schedule.target] = schedulerSchedule(schedule, parts, functions);
+      const made = schedulerSchedule(schedule, parts, functions);
+      scheduleRoles[schedule.target] = made.role;
+      // A schedule's Ref is its name.
+      scheduleNames.push(made.schedule.ref);
       continue;
     }
     const rule = new events.Rule(stack, schedule.id, {
@@ -120,11 +126,11 @@ export function buildIngestion(parts: StateParts, functions: WardenFunctions, na
     rules.push(rule);
     ruleNames.push(names.rule(schedule.ruleName ?? schedule.id));
   }
-  if (!config.organization) return { rules, ruleNames, eventQueueRules, scheduleRoles };
+  if (!config.organization) return { rules, ruleNames, eventQueueRules, scheduleRoles, scheduleNames };
   const centralEventBusName = `${stack.stackName}-central`;
   const organization = organizationRule(parts, names, centralEventBusName, config.organization.id);
   rules.push(organization);
   eventQueueRules.push(organization);
   ruleNames.push(names.rule("org-cluster-events"));
-  return { rules, ruleNames, eventQueueRules, scheduleRoles, centralEventBusName };
+  return { rules, ruleNames, eventQueueRules, scheduleRoles, scheduleNames, centralEventBusName };
 }

@@ -3,19 +3,18 @@
 import * as iam from "aws-cdk-lib/aws-iam";
 import { NagSuppressions } from "cdk-nag";
 import type { Function as SstFunction } from "sst/constructs";
-import { EXEMPTION_TAG } from "@eks-warden/core";
 import { REMEDIATION_OPT_OUT, REMEDIATION_TAG } from "@eks-warden/core/remediation";
 import type { DeploymentConfig } from "../config.ts";
 import { REMEDIATION_ACTIONS, scopeActions } from "../permissions.ts";
 
-/** The tag values and keys the remediation Deny statements match (core/src/remediation/plan.ts, exemptions.ts). */
+/** The tag value and key the remediation Deny statement matches (core/src/remediation/plan.ts). */
 const REMEDIATION_TAG_CONDITION_KEY = `aws:ResourceTag/${REMEDIATION_TAG}`;
-const EXEMPTION_TAG_CONDITION_KEY = `aws:ResourceTag/${EXEMPTION_TAG}`;
 
 /**
  * In a policy of its own: allowed on the cluster ARNs of the configured accounts and regions, and denied (a second
- * line of defence behind the code's own checks) on any cluster tagged eks-warden:remediation=opt-out or carrying an
- * exemption tag.
+ * line of defence behind the code's own checks) on any cluster tagged eks-warden:remediation=opt-out. No Deny on the
+ * exemption tag: anyone with eks:TagResource can set it and IAM cannot know who did, so it is the code's check, which
+ * honours only an exemption set by a principal of policy.exemptions.tags (docs/threat-model.md, path 40).
  */
 export function grantRemediation(settle: SstFunction, config: DeploymentConfig): iam.Policy | undefined {
   if (config.policy.remediation.mode !== "enforce") return undefined;
@@ -34,20 +33,13 @@ export function grantRemediation(settle: SstFunction, config: DeploymentConfig):
         resources: clusters,
         conditions: { StringEquals: { [REMEDIATION_TAG_CONDITION_KEY]: REMEDIATION_OPT_OUT } },
       }),
-      new iam.PolicyStatement({
-        sid: "NeverRemediateExemptClusters",
-        effect: iam.Effect.DENY,
-        actions: [...REMEDIATION_ACTIONS],
-        resources: clusters,
-        conditions: { Null: { [EXEMPTION_TAG_CONDITION_KEY]: "false" } },
-      }),
     ],
   });
   NagSuppressions.addResourceSuppressions(policy, [
     {
       id: "AwsSolutions-IAM5",
       reason:
-        "eks:UpdateClusterConfig alone (auto-remediation under enforce): it must reach any cluster of the configured accounts and regions, including clusters created after deployment; the ARNs pin partition, account, region and resource type, and Deny statements exclude clusters tagged opt-out or exempt",
+        "eks:UpdateClusterConfig alone (auto-remediation under enforce): it must reach any cluster of the configured accounts and regions, including clusters created after deployment; the ARNs pin partition, account, region and resource type, and a Deny statement excludes clusters tagged opt-out",
       appliesTo: [{ regex: "/^Resource::arn:<AWS::Partition>:eks:[a-z0-9-]+:(<AWS::AccountId>|[0-9]{12}):cluster\\/\\*$/g" }],
     },
   ]);

@@ -22,6 +22,10 @@ const KEY_ADMINISTRATION_ACTIONS = [
   "kms:TagResource", "kms:UntagResource", "kms:UpdateAlias", "kms:UpdateKeyDescription",
 ];
 
+/** Nothing of the stack needs a grant on the health key (SNS and CloudWatch use it through its policy): a grant there
+ * could only hand someone the use of it outside the policy (docs/threat-model.md). */
+const HEALTH_KEY_UNNEEDED_ACTIONS = new Set(["kms:CreateGrant"]);
+
 /** Actions that use a key's material, as opposed to administering it. */
 const KEY_USE_ACTIONS = new Set(["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:ReEncryptFrom", "kms:ReEncryptTo"]);
 
@@ -43,7 +47,7 @@ const KEY_SETTINGS: Record<TopicKey, { readonly describes: string; readonly acti
   alerts: { describes: "encrypts the alerts topic", actions: KEY_ADMINISTRATION_ACTIONS },
   health: {
     describes: "encrypts the health topic (tamper alerts, health alarms, heartbeat)",
-    actions: KEY_ADMINISTRATION_ACTIONS.filter((action) => !KEY_USE_ACTIONS.has(action)),
+    actions: KEY_ADMINISTRATION_ACTIONS.filter((action) => !KEY_USE_ACTIONS.has(action) && !HEALTH_KEY_UNNEEDED_ACTIONS.has(action)),
   },
 };
 

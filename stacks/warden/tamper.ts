@@ -2,13 +2,14 @@
 // each feeding `tamper` (docs/design.md, Data flow 9).
 import { Aws } from "aws-cdk-lib";
 import * as events from "aws-cdk-lib/aws-events";
+import * as lambda from "aws-cdk-lib/aws-lambda";
 import { tamperRuleIds, tamperRules } from "@eks-warden/core/tamper";
 import type { StackNames, StateParts, WardenFunctions } from "./parts.ts";
 import { QUEUES, type QueueKey } from "@eks-warden/core/deployment";
 import { ruleTarget, type Ingestion } from "./ingestion.ts";
 
 export function buildTamperRules(parts: StateParts, functions: WardenFunctions, names: StackNames, ingestion: Ingestion, alarmNames: readonly string[]): events.Rule[] {
-  const { stack, topics, keys, queues } = parts;
+  const { stack, topics, keys, queues, table } = parts;
   const { centralEventBusName } = ingestion;
   const ruleNames = [...ingestion.ruleNames, ...tamperRuleIds({ centralEventBus: centralEventBusName !== undefined }).map((id) => names.rule(`tamper-${id}`))];
   const everyFunction = Object.values(functions).map((built) => built.fn);
@@ -21,6 +22,10 @@ export function buildTamperRules(parts: StateParts, functions: WardenFunctions, 
     functionNames: everyFunction.map((fn) => fn.functionName),
     functionArns: everyFunction.map((fn) => fn.functionArn),
     queues: (Object.keys(QUEUES) as QueueKey[]).map((key) => ({ account: Aws.ACCOUNT_ID, name: queues[key].queueName })),
+    table: { name: table.tableName, arn: table.tableArn },
+    scheduleNames: ingestion.scheduleNames,
+    // The SQS event source mappings are children of the functions they feed.
+    eventSourceMappingIds: everyFunction.flatMap((fn) => fn.node.findAll().filter((child): child is lambda.EventSourceMapping => child instanceof lambda.EventSourceMapping)).map((mapping) => mapping.eventSourceMappingId),
     ...(centralEventBusName && { centralEventBusName }),
   });
   return watched.map((tamperRule) => {

@@ -207,7 +207,7 @@ export function assembleSystem(parts: SystemParts, topology: LocalTopology, star
   const accountCredentials = () => policyAccountCredentials(parsePolicy(options.policy), { remediation: true, sessionName: "eks-warden-local", region });
   const listEverywhere = fleetLister(parts, accountCredentials);
   const calls = trackCalls(simulator);
-  const depsContext = { policy: options.policy, tableName, topicArn: topics.alerts.arn, settleQueueUrl: queues.settle.url, remediationRoleArn: monitor.roleArn, accountCredentials, ownClients };
+  const depsContext = { policy: options.policy, tableName, topicArn: topics.alerts.arn, healthTopicArn: topics.health.arn, settleQueueUrl: queues.settle.url, remediationRoleArn: monitor.roleArn, accountCredentials, ownClients };
   return {
     topology,
     simulator,

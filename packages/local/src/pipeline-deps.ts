@@ -29,6 +29,8 @@ export interface PipelineDepsContext {
   readonly policy: Readonly<Record<string, unknown>>;
   readonly tableName: string;
   readonly topicArn: string;
+  /** The health topic: cluster-event tells it when the monitor's identity is used outside remediation. */
+  readonly healthTopicArn?: string;
   readonly settleQueueUrl: string;
   readonly remediationRoleArn: string;
   readonly accountCredentials: () => AccountCredentials;
@@ -63,7 +65,7 @@ export function localPipelineDeps(context: PipelineDepsContext, options: Pipelin
     policy: parsePolicy(context.policy),
     store,
     remediation: { store, eks, roleArn: context.remediationRoleArn },
-    publisher: new SnsPublisher({ topics: { alerts: context.topicArn }, client: clients.sns }),
+    publisher: new SnsPublisher({ topics: { alerts: context.topicArn, ...(context.healthTopicArn ? { health: context.healthTopicArn } : {}) }, client: clients.sns }),
     settleQueue: new SqsSettleQueue({ queueUrl: context.settleQueueUrl, client: clients.sqs }),
     eks,
     now: options.now ?? (() => new Date()),

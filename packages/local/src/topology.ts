@@ -103,6 +103,8 @@ export function localEnvironment(local: LocalValues): Record<string, string> {
     policy: local.policy,
     historyRetentionDays: String(local.historyRetentionDays),
     remediationRoleArn: () => local.remediationRoleArn,
+    // The local account is the monitor role's.
+    deploymentAccount: /^arn:[\w-]+:iam::(\d{12}):/.exec(local.remediationRoleArn)?.[1] ?? "",
   };
   const environment: Record<string, string> = {};
   for (const fn of Object.keys(FUNCTIONS) as FunctionKey[]) {

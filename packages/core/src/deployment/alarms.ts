@@ -193,6 +193,14 @@ export const ALARMS: readonly AlarmDescription[] = [
     evaluationPeriods: 3,
     description: "The oldest EKS event has waited over an hour: the event queue is not being consumed",
   },
+  // One health line a day at most: events of an account the policy does not list are dropped (never retried into
+  // the dead-letter queue); a day's period tells that they arrive, the logs say which account.
+  {
+    id: "UnlistedAccountEventsAlarm",
+    metric: { kind: "published", namespace: METRICS_NAMESPACE, metricName: "Event_unlisted-account", service: "cluster-event" },
+    periodSeconds: ONE_DAY,
+    description: "EKS events of an account that neither the deployment nor policy.accounts names were dropped (a forwarder or organisation rule sends more than the policy watches): add the account to policy.accounts or stop its forwarding",
+  },
   // Settle checks are consumed within minutes (the worker re-queues an unfinished one as a new message, delay at most
   // 15 minutes): an hour-old message means nobody consumes the queue (event source mapping disabled or deleted, the
   // function unable to start), which raises no function error.

@@ -70,6 +70,8 @@ export const FUNCTION_ENV = {
    * (recorded as auto-remediation, never remediated again). Set for both functions.
    */
   remediationRoleArn: "REMEDIATION_ROLE_ARN",
+  /** The account the deployment runs in: with policy.accounts, the accounts whose events cluster-event judges. */
+  deploymentAccount: "DEPLOYMENT_ACCOUNT",
   /** dead-letter: the cluster-event function's dead-letter queue (ARN, as SQS event records name their queue). */
   clusterEventDeadLetterQueueArn: "CLUSTER_EVENT_DEAD_LETTER_QUEUE_ARN",
   /** dead-letter: the archive that keeps cluster-event dead letters for redrive (URL). */

@@ -15,6 +15,7 @@ export interface EnvironmentValues {
   readonly historyRetentionDays: string;
   /** Lazily: the remediating function's role may not exist yet when the others are built. */
   remediationRoleArn(): string;
+  readonly deploymentAccount: string;
 }
 
 function environmentValue(value: EnvValue, values: EnvironmentValues): string {
@@ -35,6 +36,8 @@ function environmentValue(value: EnvValue, values: EnvironmentValues): string {
       return values.historyRetentionDays;
     case "remediationRoleArn":
       return values.remediationRoleArn();
+    case "deploymentAccount":
+      return values.deploymentAccount;
   }
 }
 

@@ -132,7 +132,9 @@ export type EnvValue =
   | { readonly kind: "policy" }
   | { readonly kind: "historyRetentionDays" }
   /** The role of the function that remediates (settle): its own CloudTrail events are recognised. */
-  | { readonly kind: "remediationRoleArn" };
+  | { readonly kind: "remediationRoleArn" }
+  /** The account the deployment runs in. */
+  | { readonly kind: "deploymentAccount" };
 
 export type FunctionEnvironment = Readonly<Partial<Record<EnvKey, EnvValue>>>;
 
@@ -180,8 +182,15 @@ const DEAD_LETTER_ENVIRONMENT: FunctionEnvironment = Object.fromEntries(
 );
 
 export const FUNCTIONS = {
-  // Fed by the event queue alone (an event source mapping): no asynchronous invocation, so no Lambda retries.
-  clusterEvent: { id: "ClusterEvent", timeoutSeconds: FUNCTION_TIMEOUT_SECONDS, memoryMb: 512, environment: REALTIME_ENVIRONMENT },
+  // Fed by the event queue alone (an event source mapping): no asynchronous invocation, so no Lambda retries. The
+  // health topic too: a call made as the monitor's remediation identity outside remediation is told there.
+  clusterEvent: {
+    id: "ClusterEvent",
+    timeoutSeconds: FUNCTION_TIMEOUT_SECONDS,
+    memoryMb: 512,
+    // The deployment's account: events of an account neither it nor policy.accounts names are dropped and counted.
+    environment: { ...REALTIME_ENVIRONMENT, healthTopicArn: { kind: "topicArn", topic: "health" }, deploymentAccount: { kind: "deploymentAccount" } },
+  },
   settle: { id: "Settle", timeoutSeconds: FUNCTION_TIMEOUT_SECONDS, memoryMb: 512, environment: REALTIME_ENVIRONMENT },
   // Tamper publishes to the health topic, and the tamper alert best effort to the alerts topic too.
   tamper: {

@@ -13,12 +13,16 @@ import { closeCluster, evaluateLive, tagGrantFor } from "./evaluate-live.ts";
 import { historyEntry, judge, recordHistory, type EventClaim, type Origin } from "./judgement.ts";
 import { EVENT_CLAIM_LEASE_SECONDS, rulesOf, settingsOf, type PipelineDeps, type ReadInput, type SettleMessage } from "./ports.ts";
 import { isMonitorActorOf } from "../remediation/ports.ts";
+import { IN_FLIGHT_STATUSES } from "../remediation/plan.ts";
+import { renderMonitorIdentityMisuse } from "../voice/tamper.ts";
 
 export type ClusterEventOutcome =
   | { readonly status: "rejected"; readonly eventId?: string; readonly reason: EventRejected["reason"] }
   /** An eventTime further ahead than PipelineSettings.maxEventAheadSeconds: no clock is that wrong, so it is forged; never stored. */
   | { readonly status: "future"; readonly eventId: string; readonly eventTime: string }
   | { readonly status: "duplicate"; readonly eventId: string }
+  /** An account neither the deployment's nor in policy.accounts: dropped, counted, never retried. */
+  | { readonly status: "unlisted-account"; readonly eventId: string; readonly account: string }
   | { readonly status: "failed-call" | "closed" | "auto-remediation"; readonly eventId: string; readonly clusterArn: string }
   | { readonly status: "settling"; readonly eventId: string; readonly clusterArn: string; readonly earlyAlerts: readonly Transition[] }
   | { readonly status: "evaluated" | "stale" | "cluster-not-found"; readonly eventId: string; readonly clusterArn: string; readonly notified: readonly Transition[] };
@@ -161,6 +165,12 @@ async function apply(event: ClusterEvent, deps: PipelineDeps, claim: EventClaim)
   const origin: Origin = { eventId: event.eventId, claim };
   const base = { eventId: event.eventId, clusterArn: cluster.arn };
   if (isMonitorActorOf(event.actor, deps.remediation?.roleArn, deps.policy.accounts)) {
+    if (!(await isOwnRemediationCall(event, deps))) {
+      // The monitor's identity, but no remediation of the monitor made this call: someone holds or passes the role.
+      // Told CRITICAL on both topics, then judged like anyone's call (below).
+      await reportMonitorIdentityMisuse(event, deps);
+      return applyAsAnyone(event, deps, claim);
+    }
     // EKS Warden's own remediation call coming back: recorded, never judged as an intent nor remediated again; the
     // remediation that made it follows its update and reports the outcome itself.
     await recordHistory(
@@ -175,6 +185,48 @@ async function apply(event: ClusterEvent, deps: PipelineDeps, claim: EventClaim)
     deps.logger.info("EKS Warden's own remediation call: recorded as auto-remediation", { eventId: event.eventId, clusterArn: cluster.arn, updateId: event.updateId });
     return { status: "auto-remediation", ...base };
   }
+  return applyAsAnyone(event, deps, claim);
+}
+
+/**
+ * Whether a call made as the monitor's remediation identity is a remediation of the monitor's: its update is one a
+ * remediation attempt of the cluster started (EKS update ids are not guessable), or, for a call EKS refused (no update),
+ * an attempt of the cluster is in flight (calling or retrying after ResourceInUse).
+ */
+async function isOwnRemediationCall(event: ClusterEvent, deps: PipelineDeps): Promise<boolean> {
+  const record = await deps.remediation?.store.readRemediation(event.clusterArn);
+  if (!record) return false;
+  if (event.updateId !== undefined) return record.attempts.some((attempt) => attempt.updateId === event.updateId);
+  return event.failed !== undefined && record.attempts.some((attempt) => IN_FLIGHT_STATUSES.has(attempt.status));
+}
+
+/** The CRITICAL "monitor identity used outside remediation" on the health and the alerts topics. */
+async function reportMonitorIdentityMisuse(event: ClusterEvent, deps: PipelineDeps): Promise<void> {
+  const notice = renderMonitorIdentityMisuse({
+    call: event.eventName,
+    clusterArn: event.clusterArn,
+    actor: event.actor.arn ?? event.actor.principalId ?? event.actor.type,
+    sourceIp: event.sourceIp,
+    userAgent: event.userAgent,
+    eventTime: event.eventTime.toISOString(),
+    eventId: event.eventId,
+    ...(event.updateId ? { updateId: event.updateId } : {}),
+    account: event.account,
+    region: event.region,
+  });
+  const results = await Promise.allSettled((["health", "alerts"] as const).map((topic) => deps.publisher.publish(topic, notice)));
+  const failures = results.flatMap((result, index) => (result.status === "rejected" ? [{ topic: index === 0 ? "health" : "alerts", error: result.reason as unknown }] : []));
+  for (const failure of failures) deps.logger.error("monitor identity used outside remediation: could not publish", { eventId: event.eventId, clusterArn: event.clusterArn, ...failure });
+  // Told on at least one topic is enough to go on judging; told on none, the event is retried.
+  if (failures.length === results.length) throw failures[0]!.error;
+  deps.logger.warn("monitor identity used outside remediation", { eventId: event.eventId, clusterArn: event.clusterArn, eventName: event.eventName, updateId: event.updateId });
+}
+
+/** Every call but the monitor's own remediation: recorded, judged as an intent and settled, or judged live. */
+async function applyAsAnyone(event: ClusterEvent, deps: PipelineDeps, claim: EventClaim): Promise<ClusterEventOutcome> {
+  const cluster = refOf(event);
+  const origin: Origin = { eventId: event.eventId, claim };
+  const base = { eventId: event.eventId, clusterArn: cluster.arn };
   if (event.failed) {
     // Nothing changed; who tried what is still worth keeping.
     await recordHistory(deps, origin, historyEntry(cluster, deps.now(), "failed-call", causeOf(event, "event"), undefined, { failed: event.failed }));
@@ -206,6 +258,12 @@ async function apply(event: ClusterEvent, deps: PipelineDeps, claim: EventClaim)
   }
   const outcome = await evaluateLive(deps, cluster, causeOf(event, "event"), { rules: rulesAffectedBy(event, rulesOf(deps)) }, origin);
   return { status: outcome.status, ...base, notified: outcome.notified };
+}
+
+/** The deployment's own account or one of policy.accounts; every account when the deployment's is not known. */
+function isWatchedAccount(account: string, deps: PipelineDeps): boolean {
+  if (deps.deploymentAccount === undefined) return true;
+  return account === deps.deploymentAccount || deps.policy.accounts.some((entry) => entry.id === account);
 }
 
 /**
@@ -247,6 +305,11 @@ export async function processClusterEvent(read: ReadInput<ClusterEvent, EventRej
     return { status: "rejected", ...(error.eventId ? { eventId: error.eventId } : {}), reason: error.reason };
   }
   const event = read.value;
+  if (!isWatchedAccount(event.account, deps)) {
+    // Not ours to judge: reading it would use this account's credentials on another account's cluster name.
+    deps.logger.warn("event of an account the policy does not list: dropped without retry", { eventId: event.eventId, account: event.account, clusterArn: event.clusterArn });
+    return { status: "unlisted-account", eventId: event.eventId, account: event.account };
+  }
   const now = deps.now();
   if (event.eventTime.getTime() > now.getTime() + settingsOf(deps).maxEventAheadSeconds * 1000) {
     // Stored, it would outrank every later real event (a tag grant keeps the latest eventTime): dropped, never retried.

@@ -88,6 +88,8 @@ export async function evaluateLive(
         ...(cause.eventId ? { eventId: cause.eventId } : {}),
         ...(options.settles ? { settles: options.settles } : {}),
         ...(options.updateStatus ? { updateStatus: options.updateStatus } : {}),
+        // A call judged as it lands (a tag, a change EKS applied at once) may flap: its repeats are coalesced.
+        hold: cause.trigger === "event" && options.settles === undefined && cause.remediation === undefined,
       });
       return { plan, at: evaluatedAt, kind: "evaluation", cause, findings, ...(options.note ? { note: options.note } : {}), judged: collected.snapshot };
     },

@@ -20,7 +20,7 @@ import { StateConflict } from "../errors.ts";
 import type { AlertCause, ClusterIdentity, ClusterSnapshot, Finding } from "../model.ts";
 import { effectiveRemediation, REMEDIATION_RULE_ID } from "../remediation/plan.ts";
 import type { FreshPlan, StatePlan, StoredRuleState, Transition } from "../state/transitions.ts";
-import { rulesOf, settingsOf, type Deliverer, type HistoryEntry, type HistoryKind, type Judgement, type PendingAlerts, type PipelineDeps } from "./ports.ts";
+import { rulesOf, settingsOf, type Deliverer, type HistoryEntry, type HistoryKind, type Judgement, type PendingAlerts, type PipelineDeps, type SettleMessage } from "./ports.ts";
 
 /**
  * A cluster event claimed for processing. Its claim is completed under the instant it was taken, by whichever write
@@ -81,9 +81,48 @@ export function judge<Observed, Plan extends StatePlan>(deps: PipelineDeps, clus
 export function judge<Plan extends StatePlan>(deps: PipelineDeps, cluster: ClusterIdentity, origin: Origin, steps: Pick<Steps<undefined, Plan>, "plan">): Promise<Exclude<Judged<undefined, Plan>, { kind: "not-found" }>>;
 export async function judge(deps: PipelineDeps, cluster: ClusterIdentity, origin: Origin, steps: Pick<Steps<unknown>, "plan"> & Partial<Steps<unknown>>): Promise<Judged<unknown>> {
   const judged = await commit(deps, cluster, origin, { observe: steps.observe ?? nothingToObserve, plan: steps.plan });
-  if (judged.kind === "planned") await deliver(deps, cluster, judged.judgement);
+  if (judged.kind === "planned") {
+    await judgeAgainLater(deps, cluster, judged.judgement);
+    await deliver(deps, cluster, judged.judgement);
+  }
   return judged;
 }
+
+/**
+ * A judgement that held a flapping rule's alert asks to be judged again when the hold ends, so the summary is told
+ * even if nothing else happens to the cluster: a settle check of the same call, delayed until then (an extra queue
+ * message only when an alert was held). Failing to queue it fails the input, which is retried.
+ */
+async function judgeAgainLater(deps: PipelineDeps, cluster: ClusterIdentity, judgement: Judgement): Promise<void> {
+  const at = judgement.plan.judgeAgainAt;
+  if (at === undefined) return;
+  const { cause } = judgement.history;
+  if (!cause.eventName) {
+    deps.logger.info("alert held: told at the cluster's next judgement", { clusterArn: cluster.arn, judgeAgainAt: at });
+    return;
+  }
+  const now = deps.now();
+  const delaySeconds = Math.min(MAX_QUEUE_DELAY_SECONDS, Math.max(0, Math.ceil((Date.parse(at) - now.getTime()) / 1000)));
+  const message: SettleMessage = {
+    version: 1,
+    cluster,
+    eventId: `${(cause.eventId ?? cause.trigger).replace(/(#held)+$/, "")}#held`,
+    eventName: cause.eventName,
+    attempt: 1,
+    queuedAt: now.toISOString(),
+    cause: {
+      ...(cause.actor ? { actor: cause.actor } : {}),
+      ...(cause.sourceIp ? { sourceIp: cause.sourceIp } : {}),
+      ...(cause.userAgent ? { userAgent: cause.userAgent } : {}),
+      ...(cause.eventTime ? { eventTime: cause.eventTime.toISOString() } : {}),
+    },
+  };
+  await deps.settleQueue.enqueue(message, delaySeconds);
+  deps.logger.info("alert held: the cluster is judged again when the hold ends", { clusterArn: cluster.arn, judgeAgainAt: at, delaySeconds });
+}
+
+/** SQS's longest delivery delay. */
+const MAX_QUEUE_DELAY_SECONDS = 900;
 
 async function nothingToObserve(): Promise<undefined> {
   return undefined;

@@ -238,6 +238,11 @@ export interface PipelineDeps {
   readonly remediation?: RemediationDeps;
   /** Deliverers of every committed judgement after the alerts topic (none yet). */
   readonly deliverers?: readonly Deliverer[];
+  /**
+   * The account the deployment runs in. Set: an event of an account that is neither this one nor in policy.accounts
+   * is dropped and counted (it would be read with this account's credentials, by name: another cluster, or none).
+   */
+  readonly deploymentAccount?: string;
 }
 
 export function settingsOf(deps: Pick<PipelineDeps, "settings">): PipelineSettings {

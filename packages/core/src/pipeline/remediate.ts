@@ -8,9 +8,8 @@
 
 import { evaluate } from "../engine.ts";
 import { AccessDenied, AccountUnreachable, AlreadyAtDesiredConfiguration, ClusterNotFound, EksRequestRejected, StateConflict, UpdateInProgress, UpdateNotFound } from "../errors.ts";
-import { EXEMPTION_TAG } from "../exemptions.ts";
 import type { AlertCause, CallRecord, ClusterIdentity, ClusterSnapshot, Finding } from "../model.ts";
-import { evaluateLive } from "./evaluate-live.ts";
+import { evaluateLive, tagGrantFor } from "./evaluate-live.ts";
 import { historyEntry, recordHistory } from "./judgement.ts";
 import { readsFor } from "../rules/index.ts";
 import { rulesOf, settingsOf, type HistoryEntry, type PipelineDeps } from "./ports.ts";
@@ -211,16 +210,17 @@ async function stillWanted(deps: PipelineDeps, cluster: ClusterIdentity): Promis
     if (error instanceof ClusterNotFound) return { wanted: false, reason: "the cluster no longer exists" };
     throw error;
   }
-  // What the cluster says before what the rule says: the rule is NOT_APPLICABLE on a DELETING or FAILED cluster and
-  // EXEMPT under a valid exemption tag, neither of which is a closed endpoint.
+  // What the cluster says before what the rule says: the rule is NOT_APPLICABLE on a DELETING or FAILED cluster,
+  // which is no closed endpoint.
   if (snapshot.status !== "ACTIVE" && snapshot.status !== "UPDATING") return { wanted: false, reason: `the cluster is ${snapshot.status} now` };
-  if (snapshot.tags[EXEMPTION_TAG] !== undefined) return { wanted: false, reason: `the cluster now carries ${EXEMPTION_TAG}` };
   const effective = effectiveRemediation(deps.policy, snapshot.tags);
   if (effective.optedOut) return { wanted: false, reason: `the cluster is now opted out (${REMEDIATION_TAG}=${REMEDIATION_OPT_OUT})` };
   // A tag naming no action means "do nothing" (fail safe), as it does for the plan.
   if (effective.action === undefined) return { wanted: false, reason: `the cluster's tag ${REMEDIATION_TAG} now names no action: nothing done` };
-  const [finding] = evaluate(snapshot, deps.policy, { now: deps.now() }, rule);
-  // Only a PASS says the endpoint was closed; EXEMPT (a policy exemption) or ERROR is never taken for one.
+  // An exemption tag counts only as the evaluation honours it (set by a principal the policy lists): then EXEMPT.
+  const tagGrant = await tagGrantFor(deps, snapshot);
+  const [finding] = evaluate(snapshot, deps.policy, { now: deps.now(), ...(tagGrant ? { tagGrant } : {}) }, rule);
+  // Only a PASS says the endpoint was closed; EXEMPT or ERROR is never taken for one.
   if (finding?.status === "PASS") return { wanted: false, closed: true, reason: `${REMEDIATION_RULE_ID} is PASS now: closed meanwhile` };
   if (finding?.status !== "FAIL") return { wanted: false, reason: `${REMEDIATION_RULE_ID} is ${finding?.status ?? "not evaluated"} now, not FAIL` };
   return { wanted: true };

@@ -4,11 +4,11 @@
 // would call (dry-run), skip (and why), or stop and report a conflict (the attempt budget is spent). No AWS here.
 //
 // The guards, in the order they are checked: mode off; the change is the monitor's own; not a settled FAIL of the
-// endpoint rule; cluster not ACTIVE (UPDATING waits for it); an exemption tag (any value: the IAM policy denies it the same way); the
-// per-cluster tag opts out (or names an unknown action: fail safe, do nothing); a remediation already in flight;
+// endpoint rule (an honoured exemption makes it EXEMPT, so only an honoured one stops remediation: a tag the
+// governance refuses, or a malformed one, leaves the FAIL and is remediated); cluster not ACTIVE (UPDATING waits for
+// it); the per-cluster tag opts out (or names an unknown action: fail safe, do nothing); a remediation already in flight;
 // the attempt budget (default 3 per 24 h) spent.
 
-import { EXEMPTION_TAG } from "../exemptions.ts";
 import type { Actor } from "../model.ts";
 import { REMEDIATION_TAG } from "../monitor-tags.ts";
 import type { ClusterSnapshot, Finding, Policy, RemediationAction, RemediationMode, Severity } from "../model.ts";
@@ -179,7 +179,6 @@ export function planRemediation(context: RemediationContext): RemediationDecisio
   if (finding.status !== "FAIL") return skip(`${REMEDIATION_RULE_ID} is ${finding.status}, not FAIL`);
   // UPDATING: another update runs; EKS refuses the call (ResourceInUseException) and it is retried until ACTIVE.
   if (snapshot.status !== "ACTIVE" && snapshot.status !== "UPDATING") return skip(`the cluster is ${snapshot.status}, not ACTIVE`);
-  if (snapshot.tags[EXEMPTION_TAG] !== undefined) return skip(`the cluster carries the exemption tag ${EXEMPTION_TAG}`);
   if (effective.action === undefined) {
     if (effective.optedOut) return skip(`opted out by tag ${REMEDIATION_TAG}=${REMEDIATION_OPT_OUT}`);
     return skip(`tag ${REMEDIATION_TAG} has the unknown value ${JSON.stringify(effective.override.value.slice(0, 64))} (expected one of ${REMEDIATION_TAG_VALUES.join(", ")}): nothing done`);

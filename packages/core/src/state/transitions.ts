@@ -14,6 +14,12 @@
 // - A rule not evaluated (the real-time path re-evaluates only the rules an event can change) keeps its record as
 //   it is: it is neither resolved nor closed, and its record does not make this evaluation stale.
 // - A closed record (the cluster was deleted) is history: a cluster recreated with the same ARN starts afresh.
+// - Flapping is coalesced per (cluster, rule): after an alert, another of the same pair (OPENED/RESOLVED,
+//   EXEMPTED/UNEXEMPTED) no worse than it is held for ALERT_COALESCE_SECONDS; the record counts what it held
+//   (`alerts`, written in the same transaction as the judgement), and the next alert of the rule, or the first
+//   judgement after the window, tells it in one summary ("flapped N times between T1 and T2, last state X"). Only a
+//   live evaluation of a call that takes effect at once (tags) holds: settled changes (EKS applies one at a time, over
+//   minutes), early alerts, corrections, exposure windows, remediation's follow-up and the sweep are always told.
 
 import type { Evidence, Finding, FindingStatus, Severity } from "../model.ts";
 import { SEVERITY_RANK } from "../model.ts";
@@ -29,6 +35,29 @@ export interface IntentMarker {
   readonly at: string;
   /** A later call that asked to undo it before it settled (a quick open-and-close): who, when. */
   readonly closedBy?: { readonly eventId: string; readonly at: string; readonly actor?: string };
+}
+
+/** A rule's alerts may be held for this long after the last one told, when they repeat the same pair of transitions. */
+export const ALERT_COALESCE_SECONDS = 300;
+
+/** What was told of a rule lately, and what was held since (coalescing, see above). */
+export interface AlertWindow {
+  /** The pair of the last alert told (pairOf). */
+  readonly pair: string;
+  /** When it was told: alerts of the same pair are held until ALERT_COALESCE_SECONDS later. */
+  readonly at: string;
+  /** Its severity: a worse alert is never held. */
+  readonly severity: Severity;
+  readonly held?: HeldAlerts;
+}
+
+/** Alerts held in a window: how many, the first's and the last's time, and the last one's kind (the state it left). */
+export interface HeldAlerts {
+  readonly count: number;
+  readonly first: string;
+  readonly last: string;
+  readonly kind: TransitionKind;
+  readonly status: FindingStatus;
 }
 
 export interface StoredRuleState {
@@ -51,6 +80,8 @@ export interface StoredRuleState {
   readonly error?: { readonly message: string; readonly since: string; readonly count: number };
   readonly intent?: IntentMarker;
   readonly closed?: { readonly at: string; readonly eventId?: string };
+  /** Alerts told and held lately (coalescing). */
+  readonly alerts?: AlertWindow;
 }
 
 export interface Transition {
@@ -69,6 +100,9 @@ export interface Transition {
    * exposure window ends at `closedAt` (the closing call's time, when one was seen), by `closedBy`.
    */
   readonly exposure?: { readonly closedAt?: string; readonly closedBy?: string; readonly closedEventId?: string };
+  /** Alerts of this rule held before this one (flapping): told with it. `summary`: this transition is the held run's
+   * last, told once the window ended, and nothing new happened. */
+  readonly flapped?: HeldAlerts & { readonly summary: boolean };
 }
 
 export interface RecordWrite {
@@ -85,6 +119,9 @@ export interface StatePlan {
   readonly notify: readonly Transition[];
   /** True when a stored record was observed after this evaluation's read: it must not be written. */
   readonly stale: boolean;
+  /** An alert was held: the cluster must be judged again at this time (ISO), so the summary is told even if nothing
+   * else happens to it. */
+  readonly judgeAgainAt?: string;
 }
 
 /** A plan that can never be stale: it does not judge the live cluster (an intent, a close). */
@@ -102,6 +139,10 @@ export interface EvaluationStamp {
   /** The call being judged (intent evaluations): when and by whom, to mark a pending change as undone. */
   readonly eventTime?: Date;
   readonly actor?: string;
+  /** Alerts repeating a flapping rule's last one may be held (coalescing): a live evaluation of a call that takes
+   * effect at once (a tag). Never a settled change (EKS applies one at a time, over minutes), remediation's follow-up
+   * or the sweep; what was held is told by any evaluation. */
+  readonly hold?: boolean;
 }
 
 const DECIDED: ReadonlySet<FindingStatus> = new Set(["PASS", "FAIL", "EXEMPT", "NOT_APPLICABLE"]);
@@ -257,7 +298,85 @@ export function planEvaluation(previous: readonly StoredRuleState[], findings: r
     }
     writes.push({ record: withIntent(record, intent), expectedVersion: common.version - 1 });
   }
-  return { writes, transitions, notify, stale };
+  return coalesce(previous, { writes, transitions, notify, stale }, findings, stamp.now, stamp.hold === true);
+}
+
+/** Transitions that repeat each other when a rule flaps: the pair an alert belongs to. */
+function pairOf(kind: TransitionKind): string {
+  switch (kind) {
+    case "OPENED":
+    case "RESOLVED":
+    case "ESCALATED":
+      return "OPENED/RESOLVED";
+    case "EXEMPTED":
+    case "UNEXEMPTED":
+    case "EXPIRED":
+      return "EXEMPTED/UNEXEMPTED";
+    default:
+      return kind;
+  }
+}
+
+/** An exemption granted, changed or removed while its rule passes: it hides nothing (yet); told as INFO. */
+export function hidesNothing(transition: Pick<Transition, "kind" | "after">): boolean {
+  return (transition.kind === "EXEMPTED" || transition.kind === "UNEXEMPTED") && transition.after.status === "PASS";
+}
+
+/** The severity an alert of the transition is told at: a resolution keeps the severity of what it resolves; an
+ * exemption that hides nothing is INFO. */
+export function toldSeverity(transition: Pick<Transition, "kind" | "before" | "after">): Severity {
+  if (hidesNothing(transition)) return "INFO";
+  return transition.kind === "RESOLVED" ? (transition.before?.severity ?? transition.after.severity) : transition.after.severity;
+}
+
+function heldUntil(window: AlertWindow): number {
+  return Date.parse(window.at) + ALERT_COALESCE_SECONDS * 1000;
+}
+
+/**
+ * Holds the alerts of a plan that repeat, within ALERT_COALESCE_SECONDS, the pair of a rule's last alert (and are no
+ * worse), counting them on the rule's record; tells what was held with the rule's next alert, or as a summary at
+ * the first evaluation after the window. Every transition stays in the history.
+ */
+function coalesce(previous: readonly StoredRuleState[], plan: StatePlan, findings: readonly Finding[], now: Date, hold: boolean): StatePlan {
+  const open = byRule(previous);
+  const at = now.toISOString();
+  const windows = new Map<string, AlertWindow | undefined>(plan.writes.map((write) => [write.record.ruleId, open.get(write.record.ruleId)?.alerts]));
+  const told = new Set<string>();
+  const transitions = [...plan.transitions];
+  const notify: Transition[] = [];
+  let judgeAgainAt: number | undefined;
+  for (const transition of plan.notify) {
+    const window = windows.get(transition.ruleId);
+    const pair = pairOf(transition.kind);
+    const severity = toldSeverity(transition);
+    const holdable = hold && !transition.inProgress && !transition.correcting && !transition.exposure && !told.has(transition.ruleId);
+    if (holdable && window && window.pair === pair && now.getTime() < heldUntil(window) && SEVERITY_RANK[severity] <= SEVERITY_RANK[window.severity]) {
+      const held: HeldAlerts = { count: (window.held?.count ?? 0) + 1, first: window.held?.first ?? at, last: at, kind: transition.kind, status: transition.after.status };
+      windows.set(transition.ruleId, { ...window, held });
+      judgeAgainAt = Math.max(judgeAgainAt ?? 0, heldUntil(window));
+      continue;
+    }
+    notify.push(window?.held ? { ...transition, flapped: { ...window.held, summary: false } } : transition);
+    windows.set(transition.ruleId, { pair, at, severity });
+    told.add(transition.ruleId);
+  }
+  // A window that ended with alerts held and nothing told since: its summary, the last held transition again.
+  for (const [ruleId, window] of windows) {
+    if (!window?.held || told.has(ruleId) || now.getTime() < heldUntil(window)) continue;
+    const finding = findings.find((candidate) => candidate.ruleId === ruleId);
+    if (!finding) continue;
+    const summary: Transition = { kind: window.held.kind, clusterArn: finding.clusterArn, ruleId, after: afterOf(finding), finding, flapped: { ...window.held, summary: true } };
+    transitions.push(summary);
+    notify.push(summary);
+    windows.set(ruleId, { pair: window.pair, at, severity: toldSeverity(summary) });
+  }
+  const writes = plan.writes.map((write) => {
+    const { alerts: _old, ...rest } = write.record;
+    const window = windows.get(write.record.ruleId);
+    return { ...write, record: window ? { ...rest, alerts: window } : rest };
+  });
+  return { ...plan, writes, transitions, notify, ...(judgeAgainAt !== undefined ? { judgeAgainAt: new Date(judgeAgainAt + 1000).toISOString() } : {}) };
 }
 
 function withIntent(record: StoredRuleState, intent: IntentMarker | undefined): StoredRuleState {

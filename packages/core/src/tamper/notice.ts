@@ -15,7 +15,10 @@ function record(value: unknown): Record<string, unknown> {
 }
 
 /** The request parameter that names the resource, per call family (CloudTrail requestParameters). */
-const RESOURCE_PARAMETERS = ["name", "trailName", "rule", "keyId", "topicArn", "subscriptionArn", "alarmName", "alarmNames", "functionName", "queueUrl", "eventBusName"] as const;
+const RESOURCE_PARAMETERS = [
+  "name", "trailName", "rule", "keyId", "topicArn", "subscriptionArn", "resourceArn", "alarmName", "alarmNames", "functionName", "uUID", "uuid", "queueUrl",
+  "tableName", "sourceTableName", "sourceTableArn", "eventBusName",
+] as const;
 
 function resourceOf(parameters: Record<string, unknown>): string | undefined {
   for (const key of RESOURCE_PARAMETERS) {

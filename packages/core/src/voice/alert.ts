@@ -7,7 +7,7 @@
 
 import type { Actor, AlertCause, CallRecord, ClusterIdentity, Evidence, FindingStatus, Rule, Severity } from "../model.ts";
 import type { EffectiveRemediation } from "../remediation/plan.ts";
-import type { Transition, TransitionKind } from "../state/transitions.ts";
+import { hidesNothing, toldSeverity, type Transition, type TransitionKind } from "../state/transitions.ts";
 import { publishedBytes, SNS_MESSAGE_MAX_BYTES, snsEnvelope, type AlertAttributeName, type SnsEnvelope } from "./envelope.ts";
 import { asciiSubject, SUBJECT_MAX } from "./subject.ts";
 import { boundedData, oneLine, quotedText } from "../text.ts";
@@ -54,6 +54,8 @@ export interface AlertPayload {
   readonly remediation: { readonly text: string; readonly command: string };
   readonly exemption?: Transition["finding"]["exemption"];
   readonly autoRemediation?: EffectiveRemediation;
+  /** Alerts of this rule held before this one (flapping), told here. */
+  readonly flapped?: Transition["flapped"];
 }
 
 export interface RenderedAlert extends SnsEnvelope<AlertAttributeName> {
@@ -82,6 +84,7 @@ export function alertSummary(transition: Transition, rule?: Pick<Rule, "title" |
   // A resolution names what was wrong; everything else what is wrong now (an EXEMPT finding still carries its failure).
   const failing = transition.kind === "RESOLVED" ? transition.before : transition.after;
   const headline = transition.kind === "ERRORED" || failing === undefined ? undefined : safeHeadline(rule, failing, transition.inProgress === true);
+  if (transition.flapped?.summary) return `flapped ${transition.flapped.count} more times, last ${KIND_TEXT[transition.kind]}: ${headline ?? title}`;
   if (transition.correcting) return `change did not take effect: ${title}`;
   if (transition.exposure) return `exposure window closed: ${title}`;
   if (transition.kind === "EXEMPTED" && transition.finding.exemption) return `exempt until ${transition.finding.exemption.until}: ${headline ?? title}`;
@@ -100,15 +103,16 @@ function safeHeadline(rule: Pick<Rule, "headline"> | undefined, failing: { reado
   }
 }
 
-/** The severity the alert is filed under: a resolution keeps the severity of what it resolves. */
+/** The severity the alert is filed under: a resolution keeps the severity of what it resolves; an exemption that hides
+ * nothing is INFO (state/transitions.ts, which coalesces alerts by it). */
 export function alertSeverity(transition: Transition): Severity {
-  return transition.kind === "RESOLVED" ? (transition.before?.severity ?? transition.after.severity) : transition.after.severity;
+  return toldSeverity(transition);
 }
 
 export function alertSubject(input: AlertInput): string {
   const { transition, cluster } = input;
   // An exemption is filed under the severity of what it hides, so a filter on severity still sees it.
-  const label = transition.kind === "RESOLVED" ? "RESOLVED" : transition.kind === "EXEMPTED" ? `EXEMPT ${alertSeverity(transition)}` : alertSeverity(transition);
+  const label = transition.kind === "RESOLVED" ? "RESOLVED" : transition.kind === "EXEMPTED" && !hidesNothing(transition) ? `EXEMPT ${alertSeverity(transition)}` : alertSeverity(transition);
   const progress = transition.inProgress ? "[CHANGE IN PROGRESS] " : "";
   return asciiSubject(`[${label}] ${progress}${cluster.name} (${cluster.region}): ${alertSummary(transition, input.rule)}`, SUBJECT_MAX, "at-word");
 }
@@ -213,6 +217,17 @@ export function alertText(input: AlertInput): string {
     lines.push("CORRECTION: the change announced in an earlier \"change in progress\" alert did not take effect (it failed, was", "cancelled or reverted). The live cluster shows:", "");
   }
   lines.push(`${transition.kind} ${alertSeverity(transition)}: ${oneLine(finding.message, 1000)}`, "");
+  if (transition.flapped) {
+    const { count, first, last, status, summary } = transition.flapped;
+    lines.push(
+      `FLAPPING: ${summary ? "this rule" : "before this alert, this rule"} flapped ${count} ${count === 1 ? "time" : "times"} between ${oneLine(first, 40)} and ${oneLine(last, 40)}, last state ${status}`,
+      `(${count === 1 ? "that alert was" : "those alerts were"} held: at most one alert per rule and pair of transitions every 5 minutes; the history keeps each one).`,
+      "",
+    );
+  }
+  if (hidesNothing(transition)) {
+    lines.push(`The rule passes: this exemption ${transition.kind === "EXEMPTED" ? "hides" : "hid"} nothing now. It is recorded; a later failure behind it is told at its own severity.`, "");
+  }
   const shown = shownCluster(cluster);
   lines.push(`Cluster:      ${shown.name} in ${shown.region}, account ${shown.account}`, `              ${shown.arn}`);
   lines.push(`Rule:         ${transition.ruleId}${rule ? ` (${rule.title})` : ""}${rule && rule.frameworks.length > 0 ? ` [${rule.frameworks.join(", ")}]` : ""}`);
@@ -283,6 +298,7 @@ function fullPayload(input: AlertInput): AlertPayload {
     remediation: transition.finding.remediation,
     ...(transition.finding.exemption ? { exemption: transition.finding.exemption } : {}),
     ...(input.autoRemediation ? { autoRemediation: input.autoRemediation } : {}),
+    ...(transition.flapped ? { flapped: transition.flapped } : {}),
   };
 }
 

@@ -49,12 +49,44 @@ function shortResource(resource: string): string {
   return resource.startsWith("arn:") && parts.length >= 6 ? parts.slice(5).join(":") : resource;
 }
 
+/** What a watched call can do to the monitor, for the alert's reader; by `<service>:<call>` (Lambda's version suffix
+ * dropped). Calls not listed get the general warning only. */
+const WHAT_IT_CAN_DO: Readonly<Record<string, string>> = {
+  "sns:Subscribe": "A new subscription reads every notice of the topic (or an endpoint that swallows them).",
+  "sns:SetSubscriptionAttributes": "A filter policy on a subscription drops every notice it does not match (the heartbeat may still arrive).",
+  "sns:SetTopicAttributes": "The topic's policy or key can stop publishers (alarms, functions) from reaching it.",
+  "sns:AddPermission": "The topic's policy now lets another principal publish to it or manage it.",
+  "sns:RemovePermission": "A publisher's statement removed: the alarms may no longer reach the topic.",
+  "sns:PutDataProtectionPolicy": "A data protection policy can mask or deny what the notices carry.",
+  "sns:Unsubscribe": "Someone no longer receives the topic's notices.",
+  "kms:CreateGrant": "A grant lets its grantee use or administer the key outside the key policy.",
+  "kms:RetireGrant": "A grant on the key was retired: whoever used it is cut off.",
+  "kms:RevokeGrant": "A grant on the key was revoked: whoever used it is cut off.",
+  "lambda:UpdateEventSourceMapping": "The mapping feeding a function from its queue may be disabled or re-batched: its messages wait unread.",
+  "lambda:DeleteEventSourceMapping": "The mapping feeding a function from its queue is gone: its messages wait unread until they expire.",
+  "lambda:PutFunctionConcurrency": "A concurrency of 0 stops the function from running at all.",
+  "lambda:UpdateFunctionConfiguration": "The function's environment, role or timeout changed: it may no longer see, judge or report.",
+  "scheduler:UpdateSchedule": "The sweep or digest schedule may be disabled, re-timed or re-targeted.",
+  "scheduler:DeleteSchedule": "The sweep or digest no longer runs.",
+  "dynamodb:UpdateTable": "The state table's configuration changed (deletion protection, stream, capacity, replicas).",
+  "dynamodb:UpdateTimeToLive": "The state table's history may expire early or never.",
+  "dynamodb:DeleteTable": "The monitor's state (findings, exemptions, history) is gone.",
+  "dynamodb:PutResourcePolicy": "The state table's resource policy decides who may write findings and exemptions.",
+  "dynamodb:DeleteResourcePolicy": "The state table no longer refuses writes from principals other than the monitor's.",
+  "dynamodb:RestoreTableToPointInTime": "The state table's history was copied out to a new table (or is about to replace the live one).",
+};
+
+function whatItCanDo(call: string): string | undefined {
+  return WHAT_IT_CAN_DO[call.replace(/\d{8}(v\d+)?$/, "")];
+}
+
 /** The CRITICAL alert for a call that could blind the monitor. */
 export function renderTamperAlert(call: TamperCall): Notice {
   const attempted = call.errorCode ? `attempted (refused: ${call.errorCode})` : "made";
   const subject = `[CRITICAL] EKS Warden tamper: ${call.call}${call.errorCode ? " (refused)" : ""} on ${shortResource(call.resource)}`;
   const text = [
     `A call that can blind EKS Warden was ${attempted}: ${call.call} on ${call.resource}.`,
+    ...(whatItCanDo(call.call) ? [whatItCanDo(call.call)!] : []),
     "",
     `Who:        ${call.actor}`,
     ...(call.invokedBy ? [`Through:    ${call.invokedBy} (a deployment of the stack changes these resources too: check it was yours)`] : []),
@@ -83,4 +115,53 @@ export function renderHeartbeat(event: unknown, now: Date): Notice {
     "A day without this message means the path is broken (rule disabled, function or key unusable, subscription gone): investigate.",
   ].join("\n");
   return healthNotice("heartbeat", "INFO", `[INFO] EKS Warden heartbeat ${where.region ?? ""}`.trim(), text, { at }, where);
+}
+
+/** A call made as the monitor's remediation identity that no remediation attempt of the monitor made. */
+export interface MonitorIdentityCall {
+  readonly call: string;
+  readonly clusterArn: string;
+  readonly actor: string;
+  readonly sourceIp: string;
+  readonly userAgent: string;
+  readonly eventTime: string;
+  readonly eventId: string;
+  readonly updateId?: string;
+  readonly account?: string;
+  readonly region?: string;
+}
+
+/**
+ * The CRITICAL notice for the monitor's remediation identity (the Settle role, a member remediation role) used
+ * outside remediation: someone holds its credentials or can pass it. The call is judged like anyone's as well.
+ */
+export function renderMonitorIdentityMisuse(input: MonitorIdentityCall): Notice {
+  const call = {
+    call: safeText(input.call, 80) ?? "UnknownCall",
+    clusterArn: safeText(input.clusterArn, 300) ?? "(unknown cluster)",
+    actor: safeText(input.actor, 256) ?? "unknown",
+    sourceIp: safeText(input.sourceIp, 64) ?? "unknown",
+    userAgent: safeText(input.userAgent, 256) ?? "unknown",
+    eventTime: safeText(input.eventTime, 40) ?? "unknown",
+    eventId: safeText(input.eventId, 64) ?? "unknown",
+    ...(safeText(input.updateId, 64) ? { updateId: safeText(input.updateId, 64) } : {}),
+    ...(safeText(input.account, 20) ? { account: safeText(input.account, 20) } : {}),
+    ...(safeText(input.region, 30) ? { region: safeText(input.region, 30) } : {}),
+  };
+  // The phrase first and the cluster's name alone: SNS cuts a subject at 100 characters.
+  const subject = `[CRITICAL] monitor identity used outside remediation: ${call.call} on ${call.clusterArn.split("/").at(-1) ?? call.clusterArn}`;
+  const text = [
+    `EKS Warden's remediation identity made a call that no remediation of EKS Warden made: ${call.call} on ${call.clusterArn}.`,
+    `No remediation attempt of the cluster has ${call.updateId ? `update ${call.updateId}` : "this call (it started no update)"}.`,
+    "",
+    `Who:        ${call.actor}`,
+    `Source IP:  ${call.sourceIp}`,
+    `User agent: ${call.userAgent}`,
+    `When:       ${call.eventTime}`,
+    `Event id:   ${call.eventId}`,
+    "",
+    "The call is judged like anyone's (its alerts follow on the alerts topic). Someone holds or can pass this role:",
+    "review who may assume it, its sessions in CloudTrail, and rotate what leaked.",
+  ].join("\n");
+  return healthNotice("tamper", "CRITICAL", subject, text, { call: { ...call, call: `eks:${call.call}`, resource: call.clusterArn } }, call);
 }

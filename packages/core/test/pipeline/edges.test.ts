@@ -318,6 +318,8 @@ describe("tagging re-evaluates exemptions", () => {
     const tag = { "eks-warden:exempt": "endpoint-public-access until=2026-03-31 reason=vendor demo" };
     w.eks.clusters.set(LAB.arn, clusterRecord(LAB, OPEN, { tags: tag }));
     await handleClusterEvent(record("TagResource", { resourceArn: LAB.arn, tags: tag }, null, "t1"), w);
+    // Removed ten minutes later: a toggle within five minutes would be held (coalescing, tested below).
+    w.clock.now = new Date(w.clock.now.getTime() + 600_000);
     w.eks.clusters.set(LAB.arn, clusterRecord(LAB, OPEN, { tags: {} }));
     await handleClusterEvent(record("UntagResource", { resourceArn: LAB.arn, tagKeys: ["eks-warden:exempt"] }, null, "t2"), w);
     const endpoint = w.publisher.alerts.filter((alert) => alert.attributes.ruleId === "endpoint-public-access");
@@ -357,8 +359,10 @@ describe("tagging re-evaluates exemptions", () => {
     w.eks.clusters.set(LAB.arn, clusterRecord(LAB, PRIVATE, { tags: tag }));
     await handleClusterEvent(record("TagResource", { resourceArn: LAB.arn, tags: tag }, null, "t1"), w);
     const endpointAlerts = () => w.publisher.alerts.filter((alert) => alert.attributes.ruleId === "endpoint-public-access");
-    // Granting is told at once, before the exemption hides anything: at the rule's severity, naming who set it.
-    expect(endpointAlerts().map((alert) => [alert.attributes.transition, alert.attributes.severity])).toEqual([["EXEMPTED", "CRITICAL"]]);
+    // Granting is told at once, naming who set it; the rule passes, so the exemption hides nothing: INFO, not CRITICAL.
+    expect(endpointAlerts().map((alert) => [alert.attributes.transition, alert.attributes.severity])).toEqual([["EXEMPTED", "INFO"]]);
+    expect(endpointAlerts()[0]!.subject).toBe("[INFO] lab (eu-west-1): exempt until 2026-03-31: EKS API endpoint not reachable from the internet");
+    expect(endpointAlerts()[0]!.text).toContain("The rule passes: this exemption hides nothing now.");
     expect(endpointAlerts()[0]!.text).toContain(`(tag, set by ${BOB}): temporary`);
     await handleClusterEvent(openUpdate("o1"), w);
     const early = w.publisher.alerts.at(-1)!;
@@ -371,11 +375,14 @@ describe("tagging re-evaluates exemptions", () => {
     w.eks.updates.set("u1", { status: "Successful", errors: [] });
     await handleSettleCheck(w.settleQueue.messages[0]!.message, w);
     expect(endpointAlerts()).toHaveLength(2);
-    // Removed while the cluster is private again: UNEXEMPTED, by whoever removed it.
+    // Removed while the cluster is private again, ten minutes later: UNEXEMPTED, by whoever removed it.
+    w.clock.now = new Date(w.clock.now.getTime() + 600_000);
     w.eks.clusters.set(LAB.arn, clusterRecord(LAB, PRIVATE, { tags: {} }));
     await handleClusterEvent(record("UntagResource", { resourceArn: LAB.arn, tagKeys: ["eks-warden:exempt"] }, null, "t2"), w);
     expect(endpointAlerts().map((alert) => alert.attributes.transition)).toEqual(["EXEMPTED", "EXEMPTED", "UNEXEMPTED"]);
-    expect(endpointAlerts()[2]!.subject).toBe("[CRITICAL] lab (eu-west-1): exemption removed: EKS API endpoint not reachable from the internet");
+    // Removed while the rule passes: recorded and told, as INFO (it hid nothing), not at the rule's top severity.
+    expect(endpointAlerts()[2]!.subject).toBe("[INFO] lab (eu-west-1): exemption removed: EKS API endpoint not reachable from the internet");
+    expect(endpointAlerts()[2]!.attributes.severity).toBe("INFO");
   });
 
   it("a tag on a node group, or another tag, records no grant", async () => {
@@ -385,6 +392,106 @@ describe("tagging re-evaluates exemptions", () => {
     await handleClusterEvent(record("TagResource", { resourceArn: "arn:aws:eks:eu-west-1:111122223333:nodegroup/lab/ng/abc", tags: tag }, null, "n1"), w);
     await handleClusterEvent(record("UntagResource", { resourceArn: LAB.arn, tagKeys: ["team"] }, null, "n2"), w);
     expect(await w.store.readTagGrant(LAB.arn)).toBeUndefined();
+  });
+});
+
+describe("flapping is coalesced per cluster and rule (issue 22, item 9)", () => {
+  const BOB = "arn:aws:iam::111122223333:user/bob";
+  const TAG = { "eks-warden:exempt": "endpoint-public-access until=2026-03-31 reason=vendor demo" };
+
+  /** Ten tag toggles 20 seconds apart on an open cluster: exempted, removed, exempted, ... */
+  async function toggleTenTimes(w: ReturnType<typeof world>) {
+    for (let toggle = 0; toggle < 10; toggle += 1) {
+      w.clock.now = new Date(Date.parse("2026-01-05T10:00:00Z") + toggle * 20_000);
+      const exempt = toggle % 2 === 0;
+      w.eks.clusters.set(LAB.arn, clusterRecord(LAB, OPEN, { tags: exempt ? TAG : {} }));
+      await handleClusterEvent(exempt ? record("TagResource", { resourceArn: LAB.arn, tags: TAG }, null, `tag-${toggle}`) : record("UntagResource", { resourceArn: LAB.arn, tagKeys: ["eks-warden:exempt"] }, null, `tag-${toggle}`), w);
+    }
+  }
+
+  // Before: ten toggles made ten alerts (EXEMPTED, UNEXEMPTED, EXEMPTED, ...), all CRITICAL.
+  it("ten tag toggles in three minutes: one alert, then one summary when the five minutes are over, with the last state", async () => {
+    const w = { ...world(), policy: parsePolicy({ exemptions: { tags: [BOB] } }) };
+    w.eks.clusters.set(LAB.arn, clusterRecord(LAB, OPEN));
+    const endpoint = () => w.publisher.alerts.filter((alert) => alert.attributes.ruleId === "endpoint-public-access");
+    const before = endpoint().length;
+    await toggleTenTimes(w);
+    expect(endpoint().slice(before).map((alert) => alert.attributes.transition)).toEqual(["EXEMPTED"]);
+    // Every toggle is in the history, the held ones marked as not notified.
+    const toggles = w.store.history.filter((entry) => entry.cause.eventId?.startsWith("tag-"));
+    expect(toggles.flatMap((entry) => entry.transitions?.filter((transition) => transition.ruleId === "endpoint-public-access") ?? []).map((transition) => transition.notified)).toEqual([true, ...Array(9).fill(false)]);
+    // The cluster is judged again when the hold ends, by a delayed check on the settle queue.
+    const followUps = w.settleQueue.messages.filter((queued) => "eventId" in queued.message && queued.message.eventId.endsWith("#held"));
+    expect(followUps.length).toBeGreaterThan(0);
+    expect(followUps.at(-1)!.delaySeconds).toBeGreaterThan(0);
+    expect(followUps.at(-1)!.delaySeconds).toBeLessThanOrEqual(300);
+    w.clock.now = new Date("2026-01-05T10:05:01Z");
+    await handleSettleCheck(followUps.at(-1)!.message, w);
+    const told = endpoint().slice(before);
+    expect(told.map((alert) => alert.attributes.transition)).toEqual(["EXEMPTED", "UNEXEMPTED"]);
+    const summary = told[1]!;
+    // Cut at SNS's 100 characters; the text says the rest.
+    expect(summary.subject).toBe("[CRITICAL] lab (eu-west-1): flapped 9 more times, last exemption removed: EKS API endpoint open...");
+    expect(summary.text).toContain("FLAPPING: this rule flapped 9 times between 2026-01-05T10:00:20.000Z and 2026-01-05T10:03:00.000Z, last state FAIL");
+    expect(JSON.parse(JSON.parse(summary.message).sqs)).toMatchObject({ flapped: { count: 9, summary: true, status: "FAIL" } });
+    // Told once: the other follow-ups find nothing held.
+    for (const followUp of followUps.slice(0, -1)) await handleSettleCheck(followUp.message, w);
+    expect(endpoint().slice(before)).toHaveLength(2);
+  });
+
+  it("a worse alert of the same pair is never held, and another rule or another pair is not held by this one", async () => {
+    const w = { ...world(), policy: parsePolicy({ exemptions: { tags: [BOB] } }) };
+    w.eks.clusters.set(LAB.arn, clusterRecord(LAB, PRIVATE));
+    const endpoint = () => w.publisher.alerts.filter((alert) => alert.attributes.ruleId === "endpoint-public-access");
+    // Granted on a passing rule (INFO); then the cluster is open behind it: EXEMPT CRITICAL, same pair but worse: told.
+    w.eks.clusters.set(LAB.arn, clusterRecord(LAB, PRIVATE, { tags: TAG }));
+    await handleClusterEvent(record("TagResource", { resourceArn: LAB.arn, tags: TAG }, null, "g1"), w);
+    w.clock.now = new Date(w.clock.now.getTime() + 30_000);
+    w.eks.clusters.set(LAB.arn, clusterRecord(LAB, OPEN, { tags: TAG }));
+    await handleClusterEvent(record("TagResource", { resourceArn: LAB.arn, tags: { team: "x" } }, null, "g2"), w);
+    expect(endpoint().map((alert) => [alert.attributes.transition, alert.attributes.severity])).toEqual([
+      ["EXEMPTED", "INFO"],
+      ["EXEMPTED", "CRITICAL"],
+    ]);
+  });
+
+  it("a toggle after the five minutes is told at once, with what was held before it", async () => {
+    const w = { ...world(), policy: parsePolicy({ exemptions: { tags: [BOB] } }) };
+    w.eks.clusters.set(LAB.arn, clusterRecord(LAB, OPEN));
+    const endpoint = () => w.publisher.alerts.filter((alert) => alert.attributes.ruleId === "endpoint-public-access");
+    const before = endpoint().length;
+    await toggleTenTimes(w);
+    w.clock.now = new Date("2026-01-05T10:06:00Z");
+    w.eks.clusters.set(LAB.arn, clusterRecord(LAB, OPEN, { tags: TAG }));
+    await handleClusterEvent(record("TagResource", { resourceArn: LAB.arn, tags: TAG }, null, "late"), w);
+    const told = endpoint().slice(before);
+    expect(told.map((alert) => alert.attributes.transition)).toEqual(["EXEMPTED", "EXEMPTED"]);
+    expect(told[1]!.subject).toBe("[EXEMPT CRITICAL] lab (eu-west-1): exempt until 2026-03-31: EKS API endpoint open to 0.0.0.0/0");
+    expect(told[1]!.text).toContain("FLAPPING: before this alert, this rule flapped 9 times between 2026-01-05T10:00:20.000Z and 2026-01-05T10:03:00.000Z, last state FAIL");
+  });
+});
+
+describe("events of accounts the policy does not list (issue 22, item 10)", () => {
+  const OTHER = { arn: "arn:aws:eks:eu-west-1:444455556666:cluster/lab", account: "444455556666", region: "eu-west-1", name: "lab" };
+  const inAccount = (account: string, eventID: string) => {
+    const event = record("UpdateClusterConfig", { name: "lab" }, { update: { id: "u9", status: "InProgress", params: [{ type: "EndpointPublicAccess", value: "true" }] } }, eventID);
+    return { ...event, account, detail: { ...(event["detail"] as Record<string, unknown>), recipientAccountId: account } };
+  };
+
+  // Before: the event was read with the deployment's own credentials, by name (the deployment's own "lab", or none),
+  // and a failure went to the dead-letter queue.
+  it("are dropped and counted without a read, a claim, an alert or a throw; the deployment's and the listed accounts' are judged", async () => {
+    const w = { ...world(), deploymentAccount: "111122223333", policy: parsePolicy({ accounts: [{ id: "777788889999", roleArn: "arn:aws:iam::777788889999:role/reader" }] }) };
+    w.eks.clusters.set(LAB.arn, clusterRecord(LAB, PRIVATE));
+    w.eks.clusters.set(OTHER.arn, clusterRecord(OTHER, PRIVATE));
+    expect(await handleClusterEvent(inAccount("444455556666", "x1"), w)).toEqual({ status: "unlisted-account", eventId: "x1", account: "444455556666" });
+    expect(w.eks.reads).toEqual([]);
+    expect(w.settleQueue.messages).toEqual([]);
+    expect(w.publisher.published).toEqual([]);
+    expect(await w.store.claimEvent("x1", w.now())).toBe("claimed");
+    expect(w.logger.lines.some((line) => line.message.startsWith("event of an account the policy does not list"))).toBe(true);
+    expect((await handleClusterEvent(inAccount("111122223333", "own"), w)).status).toBe("settling");
+    expect((await handleClusterEvent(inAccount("777788889999", "member"), w)).status).toBe("settling");
   });
 });
 

@@ -89,13 +89,15 @@ describe("planRemediation", () => {
     expect(planRemediation(context({ tags: { "eks-warden:remediation": "yes please" } }))).toMatchObject({ kind: "skip", reason: expect.stringMatching(/unknown value "yes please"/) });
   });
 
-  it("never acts on an exempt cluster, on one carrying an exemption tag at all, on a cluster not ACTIVE, or on its own change", () => {
+  it("never acts on an exempt cluster, on a cluster not ACTIVE, or on its own change; an exemption tag that exempts nothing does not stop it", () => {
     // Exempt by the policy (tag exemptions count only from principals the policy lists, so a tag alone leaves a FAIL).
     const exempt = context({ policy: { remediation: { mode: "enforce" }, exemptions: { entries: [{ cluster: REF.arn, rules: ["endpoint-public-access"], until: "2099-01-01", reason: "vendor ingress" }] } } });
     expect(planRemediation(exempt)).toMatchObject({ kind: "skip", reason: expect.stringMatching(/EXEMPT, not FAIL/) });
-    // A well-formed tag that exempts nothing (no grant) still keeps remediation away, as the role's IAM Deny does.
-    expect(planRemediation(context({ tags: { "eks-warden:exempt": "endpoint-public-access until=2099-01-01 reason=vendor ingress" } }))).toMatchObject({ kind: "skip", reason: expect.stringMatching(/exemption tag/) });
-    expect(planRemediation(context({ tags: { "eks-warden:exempt": "malformed" } }))).toMatchObject({ kind: "skip", reason: expect.stringMatching(/exemption tag/) });
+    // Before: any value of the tag stopped remediation (and the role's IAM Deny too), whoever set it. Now only an
+    // honoured exemption does (the finding is EXEMPT, above); a tag the governance refuses, or a malformed one, leaves
+    // the FAIL, which is remediated.
+    expect(planRemediation(context({ tags: { "eks-warden:exempt": "endpoint-public-access until=2099-01-01 reason=vendor ingress" } }))).toMatchObject({ kind: "act", action: "private" });
+    expect(planRemediation(context({ tags: { "eks-warden:exempt": "malformed" } }))).toMatchObject({ kind: "act", action: "private" });
     const active = context();
     expect(planRemediation({ ...active, snapshot: { ...active.snapshot, status: "DELETING" } })).toMatchObject({ kind: "skip", reason: "the cluster is DELETING, not ACTIVE" });
     // Another update running: the call is made, EKS refuses it with ResourceInUseException and it is retried.

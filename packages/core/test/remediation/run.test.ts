@@ -14,7 +14,7 @@ import { isMonitorActor, isMonitorActorOf, type EksWriter, type RemediationStore
 import { formatDuration, renderRemediationAlert } from "../../src/voice/remediation.ts";
 import type { SnsEnvelope, Topic } from "../../src/voice/envelope.ts";
 import { actingRoleArn } from "../../src/pipeline/remediate.ts";
-import { clusterRecord, OPEN, PRIVATE, world, type World } from "../pipeline/fakes.ts";
+import { clusterRecord, OPEN, PRIVATE, RecordingPublisher, world, type World } from "../pipeline/fakes.ts";
 
 const REF: ClusterIdentity = { arn: "arn:aws:eks:eu-west-1:111122223333:cluster/payments-prod", account: "111122223333", region: "eu-west-1", name: "payments-prod" };
 const ROLE = "arn:aws:iam::111122223333:role/warden/eks-warden-prod-SettleRole";
@@ -219,9 +219,9 @@ describe("remediation on the settle worker", () => {
     expect(await settle(raced.deps)).toMatchObject({ remediation: { result: "called" } });
   });
 
-  it("records the monitor's own CloudTrail event as auto-remediation and does nothing else", async () => {
-    const { w, deps } = setup();
-    const event = {
+  /** UpdateClusterConfig as the monitor's remediation role (a session of the Settle role), starting update `updateId`. */
+  function monitorCall(updateId: string, eventID = "e-own") {
+    return {
       version: "0",
       id: "env-1",
       "detail-type": "AWS API Call via CloudTrail",
@@ -242,18 +242,75 @@ describe("remediation on the settle worker", () => {
         requestParameters: { name: REF.name, resourcesVpcConfig: { endpointPublicAccess: false, endpointPrivateAccess: true } },
         responseElements: { update: { id: "u-close", status: "InProgress", type: "EndpointAccessUpdate", params: [{ type: "EndpointPublicAccess", value: "false" }], createdAt: "2026-03-01T12:00:00Z", errors: [] } },
         requestID: "r-1",
-        eventID: "e-own",
+        eventID,
         readOnly: false,
         eventType: "AwsApiCall",
         managementEvent: true,
         recipientAccountId: REF.account,
       },
     };
+  }
+
+  /** The cluster's remediation record with one attempt that started update `updateId`. */
+  function attemptStarted(store: MemoryRemediationStore, updateId: string) {
+    store.records.set(REF.arn, {
+      clusterArn: REF.arn,
+      version: 1,
+      attempts: [{ id: "a-1", at: "2026-03-01T11:59:00Z", action: "private", status: "in-progress", input: { name: REF.name, resourcesVpcConfig: { endpointPublicAccess: false, endpointPrivateAccess: true } }, updateId }],
+    });
+  }
+
+  it("records the monitor's own CloudTrail event (its update is a remediation attempt's) as auto-remediation and does nothing else", async () => {
+    const { w, store, deps } = setup();
+    attemptStarted(store, "u-close");
     const { readClusterEvent } = await import("../../src/pipeline/cluster-event.ts");
-    expect(await processClusterEvent(readClusterEvent(event), deps)).toMatchObject({ status: "auto-remediation" });
+    expect(await processClusterEvent(readClusterEvent(monitorCall("u-close")), deps)).toMatchObject({ status: "auto-remediation" });
     expect(w.settleQueue.messages).toEqual([]);
-    expect(w.publisher.alerts).toEqual([]);
+    expect(w.publisher.published).toEqual([]);
     expect(w.store.history.at(-1)).toMatchObject({ kind: "auto-remediation", remediation: { step: "cloudtrail", updateId: "u-close" } });
+  });
+
+  // Before: any call made as the Settle role (or a member remediation role) was recorded as auto-remediation and
+  // never judged, whoever held the role's credentials.
+  it("judges a call made as the monitor's identity outside remediation like anyone's, and tells it CRITICAL on both topics", async () => {
+    const { w, store, deps } = setup();
+    const publisher = new RecordingPublisher(["alerts", "health"]);
+    attemptStarted(store, "u-close");
+    const { readClusterEvent } = await import("../../src/pipeline/cluster-event.ts");
+    // An opening made with the role's credentials: an update no attempt started.
+    const opening = monitorCall("u-forged", "e-forged");
+    opening.detail.requestParameters = { name: REF.name, resourcesVpcConfig: { endpointPublicAccess: true, endpointPrivateAccess: true } } as typeof opening.detail.requestParameters;
+    opening.detail.responseElements.update = { ...opening.detail.responseElements.update, id: "u-forged", params: [{ type: "EndpointPublicAccess", value: "true" }, { type: "PublicAccessCidrs", value: '["0.0.0.0/0"]' }] };
+    w.eks.clusters.set(REF.arn, clusterRecord(REF, PRIVATE));
+    const outcome = await processClusterEvent(readClusterEvent(opening), { ...deps, publisher });
+    // Judged as a change in progress: the early alert and the settle check, as for a human.
+    expect(outcome).toMatchObject({ status: "settling" });
+    expect(w.settleQueue.messages.map((queued) => queued.message)).toEqual([expect.objectContaining({ eventId: "e-forged", updateId: "u-forged", endpointChange: true })]);
+    const misuse = publisher.published.filter(({ message }) => message.subject.includes("monitor identity used outside remediation"));
+    expect(misuse.map(({ topic }) => topic).sort()).toEqual(["alerts", "health"]);
+    expect(misuse[0]!.message.subject).toBe("[CRITICAL] monitor identity used outside remediation: UpdateClusterConfig on payments-prod");
+    expect(misuse[0]!.message.attributes).toMatchObject({ kind: "tamper", severity: "CRITICAL" });
+    const text = (misuse[0]!.message as SnsEnvelope & { text: string }).text;
+    expect(text).toContain("No remediation attempt of the cluster has update u-forged.");
+    expect(text).toContain("Who:        arn:aws:sts::111122223333:assumed-role/eks-warden-prod-SettleRole/fn");
+    expect(publisher.alerts.map((alert) => alert.subject)).toContain("[CRITICAL] [CHANGE IN PROGRESS] payments-prod (eu-west-1): EKS API endpoint opening to 0.0.0.0/0");
+    expect(w.store.history.some((entry) => entry.kind === "auto-remediation")).toBe(false);
+    // Without any remediation record, the same.
+    const bare = setup();
+    const tagged = monitorCall("u-other", "e-bare");
+    const bareOutcome = await processClusterEvent(readClusterEvent(tagged), { ...bare.deps, publisher });
+    expect(bareOutcome.status).not.toBe("auto-remediation");
+  });
+
+  it("still tells the misuse when only one topic takes it, and fails the event (retried) when neither does", async () => {
+    const { deps } = setup();
+    const { readClusterEvent } = await import("../../src/pipeline/cluster-event.ts");
+    const alertsOnly = new RecordingPublisher(["alerts"]);
+    await processClusterEvent(readClusterEvent(monitorCall("u-x", "e-1")), { ...deps, publisher: alertsOnly });
+    expect(alertsOnly.published.filter(({ message }) => message.subject.includes("monitor identity used outside remediation")).map(({ topic }) => topic)).toEqual(["alerts"]);
+    const none = new RecordingPublisher(["alerts", "health"]);
+    none.failNext = 2;
+    await expect(processClusterEvent(readClusterEvent(monitorCall("u-y", "e-2")), { ...deps, publisher: none })).rejects.toThrow("SNS unavailable");
   });
 
   it("drops a malformed remediation message, and one reaching a function without remediation ports", async () => {
@@ -401,7 +458,6 @@ describe("a retried call checks the live cluster again", () => {
 
   it.each([
     ["no longer ACTIVE", { status: "DELETING" }, "the cluster is DELETING now"],
-    ["exempt now (any value of the tag stops it)", { tags: { "eks-warden:exempt": "please" } }, "the cluster now carries eks-warden:exempt"],
     ["opted out now", { tags: { "eks-warden:remediation": "opt-out" } }, "the cluster is now opted out (eks-warden:remediation=opt-out)"],
     ["tagged with a value naming no action (fail safe, as the plan)", { tags: { "eks-warden:remediation": "later" } }, "the cluster's tag eks-warden:remediation now names no action: nothing done"],
   ])("does not call again for a cluster %s", async (_case, extra, reason) => {
@@ -413,6 +469,15 @@ describe("a retried call checks the live cluster again", () => {
     expect((await store.readRemediation(REF.arn))?.attempts).toMatchObject([{ status: "abandoned" }]);
     expect(w.store.history.at(-1)).toMatchObject({ kind: "remediation", note: `retry not needed: ${reason}`, remediation: { step: "abandoned", reason } });
     expect(remediationAlerts(w)).toEqual([]);
+  });
+
+  // Before: any value of the exemption tag stopped the retry ("the cluster now carries eks-warden:exempt").
+  it("calls again for a cluster whose exemption tag exempts nothing (set by no principal the policy lists)", async () => {
+    const { w, writer, deps } = setup([new UpdateInProgress(REF.arn), "u-close"]);
+    expect(await settle(deps)).toMatchObject({ remediation: { result: "retrying" } });
+    w.eks.clusters.set(REF.arn, clusterRecord(REF, OPEN, { tags: { "eks-warden:exempt": "endpoint-public-access until=2026-12-31 reason=please" } }));
+    expect(await settle(deps, queued(w)[0])).toMatchObject({ remediation: { step: "call", result: "called" } });
+    expect(writer.calls).toHaveLength(2);
   });
 
   it("does not call again for a cluster exempted by the policy meanwhile: abandoned, not taken for closed", async () => {

@@ -17,6 +17,9 @@ const fixture = (name: string): Event => JSON.parse(readFileSync(new URL(`fixtur
 
 const ALERTS_TOPIC = "arn:aws:sns:eu-west-1:111122223333:prod-eks-warden-Warden-AlertsTopic5E6F7A8B-Ab1Cd2Ef3Gh4";
 const HEALTH_TOPIC = "arn:aws:sns:eu-west-1:111122223333:prod-eks-warden-Warden-HealthTopic0A1B2C3D-Xy9Z8w7V6u5T";
+const TABLE_NAME = "prod-eks-warden-Warden-StateTable9A8B7C6D-1A2B3C4D5E6F";
+const TABLE_ARN = `arn:aws:dynamodb:eu-west-1:111122223333:table/${TABLE_NAME}`;
+const SETTLE_MAPPING = "a1b2c3d4-5e6f-4a7b-8c9d-0e1f2a3b4c5d";
 const targets: TamperTargets = {
   ruleNames: ["prod-eks-warden-Warden-cluster-events", "prod-eks-warden-Warden-heartbeat", ...TAMPER_RULE_IDS.map((id) => `prod-eks-warden-Warden-tamper-${id}`)],
   keyArns: ["arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab", "arn:aws:kms:eu-west-1:111122223333:key/9876fedc-98fe-76dc-54ba-0987654321fe"],
@@ -32,6 +35,9 @@ const targets: TamperTargets = {
     { account: "111122223333", name: "prod-eks-warden-Warden-SettleQueue4F7A9B2C-AbCdEfGh1234" },
     { account: "111122223333", name: "prod-eks-warden-Warden-SettleDeadLetterQueue1A2B3C4D-IjKlMnOp5678" },
   ],
+  table: { name: TABLE_NAME, arn: TABLE_ARN },
+  scheduleNames: ["SweepSchedule-AbCdEf123456", "DigestSchedule-ZyXwVu987654"],
+  eventSourceMappingIds: [SETTLE_MAPPING, "b2c3d4e5-6f70-4a81-92b3-c4d5e6f7a8b9"],
   centralEventBusName: "prod-eks-warden-Warden-central",
 };
 const rules = tamperRules(targets);
@@ -179,7 +185,70 @@ describe("tamper rules", () => {
     expect(caughtBy(sqs("CreateQueue", `https://sqs.eu-west-1.amazonaws.com/111122223333/${settle}`))).toEqual([]);
   });
 
+  /** A call of `service` recorded by CloudTrail, on the shape of a fixture (identity, source IP, user agent). */
+  const call = (service: string, eventName: string, requestParameters: Event, more: Event = {}) =>
+    variant("events-DisableRule.console.json", { eventSource: `${service}.amazonaws.com`, eventName, requestParameters, ...more }, { source: `aws.${service}` });
+
+  it("catch the state table re-configured, its TTL changed, deleted, re-policied or restored, by its name or its ARN", () => {
+    for (const eventName of ["UpdateTable", "UpdateTimeToLive", "DeleteTable"]) {
+      expect(caughtBy(call("dynamodb", eventName, { tableName: TABLE_NAME })), eventName).toEqual(["table"]);
+      expect(caughtBy(call("dynamodb", eventName, { tableName: TABLE_ARN })), `${eventName} by ARN`).toEqual(["table"]);
+    }
+    expect(caughtBy(call("dynamodb", "UpdateTimeToLive", { tableName: TABLE_NAME, timeToLiveSpecification: { enabled: false, attributeName: "expiresAt" } }))).toEqual(["table"]);
+    for (const eventName of ["PutResourcePolicy", "DeleteResourcePolicy"]) {
+      expect(caughtBy(call("dynamodb", eventName, { resourceArn: TABLE_ARN, policy: "{}" })), eventName).toEqual(["table"]);
+    }
+    expect(caughtBy(call("dynamodb", "RestoreTableToPointInTime", { sourceTableName: TABLE_NAME, targetTableName: "copy", useLatestRestorableTime: true }))).toEqual(["table"]);
+    expect(caughtBy(call("dynamodb", "RestoreTableToPointInTime", { sourceTableArn: TABLE_ARN, targetTableName: "copy" }))).toEqual(["table"]);
+    expect(readTamperCall(call("dynamodb", "PutResourcePolicy", { resourceArn: TABLE_ARN, policy: "{}" }))).toMatchObject({ call: "dynamodb:PutResourcePolicy", resource: TABLE_ARN });
+    expect(readTamperCall(call("dynamodb", "UpdateTimeToLive", { tableName: TABLE_NAME }))).toMatchObject({ call: "dynamodb:UpdateTimeToLive", resource: TABLE_NAME });
+    // Another table, a table whose name extends ours, and reads or writes of items (data events, not re-configuration).
+    expect(caughtBy(call("dynamodb", "DeleteTable", { tableName: "someone-elses-table" }))).toEqual([]);
+    expect(caughtBy(call("dynamodb", "UpdateTable", { tableName: `${TABLE_NAME}-copy` }))).toEqual([]);
+    expect(caughtBy(call("dynamodb", "DescribeTable", { tableName: TABLE_NAME }))).toEqual([]);
+    expect(caughtBy(call("dynamodb", "PutItem", { tableName: TABLE_NAME }))).toEqual([]);
+  });
+
+  it("catch a topic subscribed to, re-permissioned or given a data protection policy, and a subscription filtered", () => {
+    for (const eventName of ["Subscribe", "AddPermission", "RemovePermission", "SetTopicAttributes", "DeleteTopic"]) {
+      expect(caughtBy(call("sns", eventName, { topicArn: HEALTH_TOPIC })), eventName).toEqual(["topic"]);
+      expect(caughtBy(call("sns", eventName, { topicArn: "arn:aws:sns:eu-west-1:111122223333:someone-elses-topic" })), `${eventName} elsewhere`).toEqual([]);
+    }
+    expect(caughtBy(call("sns", "PutDataProtectionPolicy", { resourceArn: ALERTS_TOPIC, dataProtectionPolicy: "{}" }))).toEqual(["topic"]);
+    // The filter policy that lets only the heartbeat through.
+    const filtered = call("sns", "SetSubscriptionAttributes", { subscriptionArn: `${HEALTH_TOPIC}:7f3e2d1c-0b9a-4c8d-8e7f-6a5b4c3d2e1f`, attributeName: "FilterPolicy", attributeValue: '{"kind":["heartbeat"]}' });
+    expect(caughtBy(filtered)).toEqual(["unsubscribe"]);
+    expect(caughtBy(call("sns", "SetSubscriptionAttributes", { subscriptionArn: "arn:aws:sns:eu-west-1:111122223333:other:7f3e2d1c", attributeName: "FilterPolicy" }))).toEqual([]);
+    // Lambda's RemovePermission is the function rule's, SNS's the topic's.
+    expect(caughtBy(call("lambda", "RemovePermission20150331v2", { functionName: targets.functionArns[0]!, statementId: "x" }))).toEqual(["function"]);
+  });
+
+  it("catch grants created, retired or revoked on the stack's keys, a grant retired by token alone by the record's resources", () => {
+    const [alertsKeyArn, healthKeyArn] = targets.keyArns;
+    expect(caughtBy(call("kms", "CreateGrant", { keyId: healthKeyArn, granteePrincipal: "arn:aws:iam::111122223333:role/x", operations: ["Decrypt"] }))).toEqual(["grant"]);
+    expect(caughtBy(call("kms", "RevokeGrant", { keyId: targets.keyIds[0]!, grantId: "abc" }))).toEqual(["grant"]);
+    expect(caughtBy(call("kms", "RetireGrant", { grantToken: "AQpAM2R..." }, { resources: [{ accountId: "111122223333", type: "AWS::KMS::Key", ARN: alertsKeyArn }] }))).toEqual(["grant"]);
+    expect(caughtBy(call("kms", "CreateGrant", { keyId: "arn:aws:kms:eu-west-1:111122223333:key/00000000-0000-0000-0000-000000000000" }, { resources: [{ ARN: "arn:aws:kms:eu-west-1:111122223333:key/00000000-0000-0000-0000-000000000000" }] }))).toEqual([]);
+    expect(caughtBy(call("kms", "ListGrants", { keyId: healthKeyArn }))).toEqual([]);
+  });
+
+  it("catch the sweep or digest schedule changed or deleted, and a function's queue mapping disabled or deleted", () => {
+    for (const eventName of ["UpdateSchedule", "DeleteSchedule"]) {
+      expect(caughtBy(call("scheduler", eventName, { name: "DigestSchedule-ZyXwVu987654", groupName: "default", state: "DISABLED" })), eventName).toEqual(["schedule"]);
+      expect(caughtBy(call("scheduler", eventName, { name: "someone-elses-schedule" })), `${eventName} elsewhere`).toEqual([]);
+    }
+    for (const eventName of ["UpdateEventSourceMapping20150331", "DeleteEventSourceMapping20150331"]) {
+      expect(caughtBy(call("lambda", eventName, { uUID: SETTLE_MAPPING, enabled: false })), eventName).toEqual(["mapping"]);
+      expect(caughtBy(call("lambda", eventName, { uUID: "00000000-0000-4000-8000-000000000000" })), `${eventName} elsewhere`).toEqual([]);
+    }
+    expect(readTamperCall(call("lambda", "DeleteEventSourceMapping20150331", { uUID: SETTLE_MAPPING }))).toMatchObject({ resource: SETTLE_MAPPING });
+    // PutFunctionConcurrency and UpdateFunctionConfiguration on a function of the stack were watched before: still are.
+    expect(caughtBy(call("lambda", "UpdateFunctionConfiguration20150331v2", { functionName: targets.functionNames[1]!, environment: {} }))).toEqual(["function"]);
+  });
+
   it("refuse to build a pattern without the resources to watch (EventBridge rejects empty lists)", () => {
+    expect(() => tamperRules({ ...targets, scheduleNames: [] })).toThrow(/no schedule names given/);
+    expect(() => tamperRules({ ...targets, eventSourceMappingIds: [] })).toThrow(/no event source mapping ids given/);
     expect(() => tamperRules({ ...targets, keyIds: [] })).toThrow(/no key ids given/);
     expect(() => tamperRules({ ...targets, queues: [] })).toThrow(/no queues given/);
   });
@@ -216,6 +285,17 @@ describe("tamper alert", () => {
     const bodies = JSON.parse(alert.message) as Record<string, string>;
     expect(bodies["email"]).toBe(alert.text);
     expect(JSON.parse(bodies["sqs"]!)).toMatchObject({ kind: "tamper", version: 1, severity: "CRITICAL", call: { call: "kms:ScheduleKeyDeletion" } });
+  });
+
+  it("says what the call can do to the monitor, for the calls that mute a channel without touching a function", () => {
+    const filter = readTamperCall(
+      variant("sns-Unsubscribe.json", { eventName: "SetSubscriptionAttributes", requestParameters: { subscriptionArn: `${HEALTH_TOPIC}:7f3e2d1c`, attributeName: "FilterPolicy", attributeValue: '{"kind":["heartbeat"]}' } }),
+    );
+    expect(renderTamperAlert(filter).text).toContain("A filter policy on a subscription drops every notice it does not match");
+    const mapping = readTamperCall(variant("lambda-PutFunctionConcurrency.zero.json", { eventName: "DeleteEventSourceMapping20150331", requestParameters: { uUID: SETTLE_MAPPING } }));
+    expect(renderTamperAlert(mapping).subject).toMatch(/^\[CRITICAL\] EKS Warden tamper: lambda:DeleteEventSourceMapping20150331 on a1b2c3d4-/);
+    expect(renderTamperAlert(mapping).text).toContain(`lambda:DeleteEventSourceMapping20150331 on ${SETTLE_MAPPING}.`);
+    expect(renderTamperAlert(mapping).text).toContain("its messages wait unread");
   });
 
   it("says when AWS refused the call: an attempt, with what AWS said", () => {

@@ -89,7 +89,9 @@ function wiredToAws(logger: Logger, env: NodeJS.ProcessEnv, options: { settleQue
   const policy = policyFromEnvironment(env);
   const eks = new EksCollector({ accounts: accountCredentials(policy, env) });
   const roleArn = env[FUNCTION_ENV.remediationRoleArn];
-  const publisher = new SnsPublisher({ topics: { alerts: required(env, FUNCTION_ENV.alertsTopicArn, "the alerts topic's ARN") } });
+  const healthTopicArn = env[FUNCTION_ENV.healthTopicArn];
+  // cluster-event is told the health topic too (a call made as the monitor's identity outside remediation).
+  const publisher = new SnsPublisher({ topics: { alerts: required(env, FUNCTION_ENV.alertsTopicArn, "the alerts topic's ARN"), ...(healthTopicArn ? { health: healthTopicArn } : {}) } });
   const deps: PipelineDeps = {
     policy,
     store,
@@ -107,6 +109,7 @@ function wiredToAws(logger: Logger, env: NodeJS.ProcessEnv, options: { settleQue
       error: (message, extra) => logger.error(message, extra ?? {}),
     },
     settings,
+    ...(env[FUNCTION_ENV.deploymentAccount] ? { deploymentAccount: env[FUNCTION_ENV.deploymentAccount] } : {}),
   };
   return { deps, store, eks };
 }
