@@ -86,7 +86,7 @@ export class SecurityHubImporter implements FindingsImporter {
       } catch (error) {
         throw translateSdkError("SecurityHub", "BatchImportFindings", error);
       }
-      const refused = (output.FailedFindings ?? []).map((failed) => ({
+      const refused = (output?.FailedFindings ?? []).map((failed) => ({
         finding: pending.find((finding) => finding.Id === failed.Id),
         code: failed.ErrorCode ?? "Unknown",
         message: failed.ErrorMessage ?? "",
