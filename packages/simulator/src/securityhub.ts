@@ -33,6 +33,17 @@ type Json = Record<string, unknown>;
 /** The findings imported, by region, then Id. */
 export class SecurityHubStore {
   readonly #regions = new Map<string, Map<string, Json>>();
+  readonly #listeners = new Set<(finding: Json, region: string) => void>();
+
+  /** Called with every finding imported, as it was sent; returns the unsubscribe function. */
+  onImport(listener: (finding: Json, region: string) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  imported(finding: Json, region: string): void {
+    for (const listener of this.#listeners) listener(structuredClone(finding), region);
+  }
 
   findings(region: string): Json[] {
     return [...(this.#regions.get(region)?.values() ?? [])];
@@ -127,6 +138,7 @@ function importFindings(input: Json, store: SecurityHubStore, caller: { readonly
       failed.push({ Id: id, ErrorCode: problem.code, ErrorMessage: problem.message });
       continue;
     }
+    store.imported(finding as Json, caller.region);
     const stored = store.get(caller.region, id);
     // The newer finding wins: an update whose UpdatedAt is older than the stored one changes nothing.
     if (stored && Date.parse(String(stored["UpdatedAt"])) > Date.parse(String((finding as Json)["UpdatedAt"]))) continue;

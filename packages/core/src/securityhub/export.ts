@@ -2,7 +2,7 @@
 // judgement's changed findings are planned with the state, written in its outbox entry, and imported after the
 // write; what Security Hub did not take stays in the entry and is sent again (docs/security-hub.md).
 
-import type { ClusterIdentity, Rule } from "../model.ts";
+import { STATUSES, type ClusterIdentity, type Rule } from "../model.ts";
 import type { StagedChange, StagedDeliverer } from "../pipeline/ports.ts";
 import { rules as registeredRules } from "../rules/index.ts";
 import type { RecordWrite, StoredRuleState } from "../state/transitions.ts";
@@ -50,49 +50,82 @@ export function importRegionOf(finding: Pick<AsffFinding, "ProductArn">): string
   return /^arn:[\w-]+:securityhub:([a-z0-9-]+):\d{12}:product\//.exec(finding.ProductArn)?.[1];
 }
 
-/** A staged item read back from the outbox (a table item: untrusted) that has the shape of a finding to import. */
-function isFinding(item: unknown): item is AsffFinding {
+/** A staged item read back from the outbox (a table item: untrusted) that has the shape of a stored record. */
+function isRecord(item: unknown): item is StoredRuleState {
   if (item === null || typeof item !== "object") return false;
-  const candidate = item as Partial<AsffFinding>;
-  return typeof candidate.Id === "string" && typeof candidate.ProductArn === "string" && importRegionOf(candidate as AsffFinding) !== undefined;
+  const candidate = item as Partial<StoredRuleState>;
+  return (
+    typeof candidate.clusterArn === "string" &&
+    typeof candidate.ruleId === "string" &&
+    typeof candidate.status === "string" &&
+    (STATUSES as readonly string[]).includes(candidate.status) &&
+    typeof candidate.severity === "string" &&
+    typeof candidate.message === "string" &&
+    typeof candidate.since === "string" &&
+    typeof candidate.observedAt === "string" &&
+    typeof candidate.updatedAt === "string"
+  );
 }
 
+/** Stands in for the account when only the content of two findings is compared (it is the same in both). */
+const ANY_ACCOUNT = "000000000000";
+
+/**
+ * The Security Hub export. `stage` keeps the records whose finding changed (the account is not needed to compare);
+ * `send` builds their findings for the caller's account, read once (`account`: STS GetCallerIdentity in Lambda,
+ * since Security Hub takes a default product's findings only for the account that calls), and imports them.
+ */
 export class SecurityHubExport implements StagedDeliverer {
   readonly name = SECURITY_HUB_EXPORT;
   readonly #importer: FindingsImporter;
-  readonly #settings: SecurityHubSettings;
+  readonly #settings: Omit<SecurityHubSettings, "account"> & { readonly account: string | (() => Promise<string>) };
   readonly #rules: readonly Rule[];
+  #account: Promise<string> | undefined;
 
-  constructor(importer: FindingsImporter, settings: SecurityHubSettings, rules: readonly Rule[] = registeredRules) {
+  constructor(importer: FindingsImporter, settings: Omit<SecurityHubSettings, "account"> & { readonly account: string | (() => Promise<string>) }, rules: readonly Rule[] = registeredRules) {
     this.#importer = importer;
     this.#settings = settings;
     this.#rules = rules;
   }
 
-  stage(cluster: ClusterIdentity, change: StagedChange): AsffFinding[] {
-    return changedFindings(cluster, change.previous, change.plan.writes, productFor(cluster, this.#settings), this.#rules);
+  stage(cluster: ClusterIdentity, change: StagedChange): StoredRuleState[] {
+    const changed = new Set(changedFindings(cluster, change.previous, change.plan.writes, productFor(cluster, { ...this.#settings, account: ANY_ACCOUNT }), this.#rules).map((finding) => finding.GeneratorId));
+    return change.plan.writes.map((write) => write.record).filter((record) => changed.has(record.ruleId));
   }
 
-  /** Imports the findings, grouped by the region of their product; every region is tried, the first failure thrown. */
-  async send(_cluster: ClusterIdentity, items: readonly unknown[]): Promise<void> {
+  /** The findings of staged records, as they are sent. */
+  async findingsOf(cluster: ClusterIdentity, items: readonly unknown[]): Promise<AsffFinding[]> {
+    const account = typeof this.#settings.account === "string" ? this.#settings.account : await (this.#account ??= this.#settings.account().catch((error: unknown) => {
+      this.#account = undefined;
+      throw error;
+    }));
+    const product = productFor(cluster, { ...this.#settings, account });
+    // Not a record: nothing Security Hub could be told; it is left out rather than retried forever.
+    return items.filter(isRecord).map((record) => asffFinding(record, this.#rules.find((rule) => rule.id === record.ruleId), product, cluster));
+  }
+
+  /** Imports the findings of the staged records, grouped by the region of their product. */
+  async send(cluster: ClusterIdentity, items: readonly unknown[]): Promise<void> {
+    const findings = await this.findingsOf(cluster, items);
     const byRegion = new Map<string, AsffFinding[]>();
-    for (const item of items) {
-      // Not a finding: nothing Security Hub could take; it is left out rather than retried forever.
-      if (!isFinding(item)) continue;
-      const region = importRegionOf(item)!;
-      byRegion.set(region, [...(byRegion.get(region) ?? []), item]);
+    for (const finding of findings) {
+      const region = importRegionOf(finding)!;
+      byRegion.set(region, [...(byRegion.get(region) ?? []), finding]);
     }
     let firstFailure: unknown;
-    const unsent: unknown[] = [];
-    for (const [region, findings] of byRegion) {
+    const unsentIds = new Set<string>();
+    for (const [region, batch] of byRegion) {
       try {
-        await this.#importer.importFindings(region, findings);
+        await this.#importer.importFindings(region, batch);
       } catch (error) {
         firstFailure ??= error;
         const left = (error as { unsent?: unknown }).unsent;
-        unsent.push(...(Array.isArray(left) && left.length > 0 ? left : findings));
+        for (const finding of Array.isArray(left) && left.length > 0 ? (left as AsffFinding[]) : batch) unsentIds.add(finding.Id);
       }
     }
-    if (firstFailure !== undefined) throw Object.assign(firstFailure as object, { unsent });
+    if (firstFailure === undefined) return;
+    // What is kept to send again is the records of the findings not imported.
+    const unsent = items.filter((item) => isRecord(item) && unsentIds.has(findings.find((finding) => finding.GeneratorId === item.ruleId && finding.Resources[0]?.Id === item.clusterArn)?.Id ?? ""));
+    throw Object.assign(firstFailure as object, { unsent });
   }
 }

@@ -5,6 +5,8 @@ import { FindingsNotImported } from "../../src/errors.ts";
 import { evaluateLive } from "../../src/pipeline/evaluate-live.ts";
 import { SecurityHubExport, type FindingsImporter } from "../../src/securityhub/export.ts";
 import type { AsffFinding } from "../../src/securityhub/finding.ts";
+import type { PendingAlerts } from "../../src/pipeline/ports.ts";
+import type { StoredRuleState } from "../../src/state/transitions.ts";
 import { OPEN, PRIVATE, clusterRecord, world } from "../pipeline/fakes.ts";
 
 const LAB = { arn: "arn:aws:eks:eu-west-1:111122223333:cluster/lab", account: "111122223333", region: "eu-west-1", name: "lab" };
@@ -22,6 +24,11 @@ class RecordingImporter implements FindingsImporter {
   byId(id: string): AsffFinding[] {
     return this.calls.flatMap((call) => call.findings).filter((finding) => finding.Id === id);
   }
+}
+
+/** The finding Ids an outbox entry keeps to send: its staged records, by cluster and rule. */
+function stagedIds(entry: PendingAlerts | undefined): string[] {
+  return ((entry?.staged?.securityHub ?? []) as StoredRuleState[]).map((record) => `${record.clusterArn}/${record.ruleId}`);
 }
 
 function setUp() {
@@ -63,7 +70,7 @@ describe("the Security Hub export", () => {
     expect(alerts).toBeGreaterThan(0);
     const [kept] = await w.store.pendingAlerts(LAB.arn);
     expect(kept?.alerts).toEqual([]);
-    expect((kept?.staged?.securityHub as AsffFinding[]).map((finding) => finding.Id)).toContain(ID);
+    expect(stagedIds(kept)).toContain(ID);
 
     w.clock.now = new Date("2026-01-05T10:30:00Z");
     await evaluateLive(deps, LAB, { trigger: "sweep" });
@@ -85,7 +92,7 @@ describe("the Security Hub export", () => {
     // Both exports are left, in order: the first (FAILED) and the one of this judgement (PASSED) was sent.
     expect(importer.byId(ID).map((finding) => finding.Compliance.Status)).toEqual(["PASSED"]);
     const pending = await w.store.pendingAlerts(LAB.arn);
-    expect(pending.flatMap((entry) => (entry.staged?.securityHub ?? []) as AsffFinding[]).filter((finding) => finding.Id === ID).map((finding) => finding.Compliance.Status)).toEqual(["FAILED"]);
+    expect(pending.flatMap((entry) => (entry.staged?.securityHub ?? []) as StoredRuleState[]).filter((record) => record.ruleId === "endpoint-public-access").map((record) => record.status)).toEqual(["FAIL"]);
   });
 
   it("only the findings Security Hub refused are kept to send again", async () => {
@@ -99,6 +106,30 @@ describe("the Security Hub export", () => {
     };
     await expect(evaluateLive(deps, LAB, { trigger: "sweep" })).rejects.toThrow(/did not import 1 finding\(s\): .*endpoint-public-access \(InvalidInput: bad\)/);
     const [kept] = await w.store.pendingAlerts(LAB.arn);
-    expect((kept?.staged?.securityHub as AsffFinding[]).map((finding) => finding.Id)).toEqual([ID]);
+    expect(stagedIds(kept)).toEqual([ID]);
+  });
+});
+
+describe("the account findings are imported for", () => {
+  it("is read once, when the first finding is sent (STS in Lambda), and asked again after a failure", async () => {
+    const w = world();
+    const importer = new RecordingImporter();
+    let asked = 0;
+    const account = async () => {
+      asked += 1;
+      if (asked === 1) throw new Error("STS unavailable");
+      return "999988887777";
+    };
+    const deps = { ...w, deliverers: [new SecurityHubExport(importer, { ...SETTINGS, account })] };
+    w.eks.clusters.set(LAB.arn, clusterRecord(LAB, OPEN));
+    await expect(evaluateLive(deps, LAB, { trigger: "sweep" })).rejects.toThrow("STS unavailable");
+    w.clock.now = new Date("2026-01-05T10:30:00Z");
+    w.eks.clusters.set(LAB.arn, clusterRecord(LAB, PRIVATE));
+    await evaluateLive(deps, LAB, { trigger: "sweep" });
+    expect(asked).toBe(2);
+    expect(importer.byId(ID).map((finding) => [finding.AwsAccountId, finding.ProductArn, finding.Compliance.Status])).toEqual([
+      ["999988887777", "arn:aws:securityhub:eu-west-1:999988887777:product/999988887777/default", "FAILED"],
+      ["999988887777", "arn:aws:securityhub:eu-west-1:999988887777:product/999988887777/default", "PASSED"],
+    ]);
   });
 });
