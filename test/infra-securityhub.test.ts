@@ -57,5 +57,5 @@ describe("Security Hub enabled", () => {
     const result = spawnSync("cfn-lint", ["--format", "parseable", "--", join(outDir, `${stackName}.template.json`)], { encoding: "utf8" });
     const findings = result.stdout.trim().split("\n").filter(Boolean);
     expect(findings.filter((line) => !/:W3005:'[A-Za-z]+Role[0-9A-F]{8}' dependency already enforced by a 'GetAtt'/.test(line))).toEqual([]);
-  });
+  }, 120_000);
 });

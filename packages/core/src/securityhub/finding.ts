@@ -5,7 +5,7 @@
 // messages): every string is flattened to one line (text.ts) and cut to Security Hub's limits.
 
 import { parseClusterArn, partitionOfRegion } from "../arn.ts";
-import type { ClusterIdentity, FindingStatus, Rule, Severity } from "../model.ts";
+import type { ClusterIdentity, Finding, FindingStatus, Rule, Severity } from "../model.ts";
 import type { StoredRuleState } from "../state/transitions.ts";
 import { bound, oneLine } from "../text.ts";
 
@@ -214,4 +214,26 @@ export function asffFinding(record: StoredRuleState, rule: Rule | undefined, pro
 export function contentOf(finding: AsffFinding): string {
   const { UpdatedAt: _updated, LastObservedAt: _observed, ...content } = finding;
   return JSON.stringify(content);
+}
+
+/**
+ * A finding of a one-off evaluation (`eks-warden scan`) as the record the monitor would store, so that it maps to
+ * the same ASFF finding (the same Id: an import from a scan updates the monitor's own finding, and the reverse).
+ */
+export function recordOfEvaluation(finding: Finding, at: Date): StoredRuleState {
+  const time = at.toISOString();
+  return {
+    clusterArn: finding.clusterArn,
+    ruleId: finding.ruleId,
+    status: finding.status,
+    severity: finding.severity,
+    message: finding.message,
+    evidence: finding.evidence,
+    ...(finding.exemption ? { exemption: finding.exemption } : {}),
+    ...(finding.status === "ERROR" ? { error: { message: finding.message, since: time, count: 1 } } : {}),
+    version: 1,
+    since: time,
+    observedAt: time,
+    updatedAt: time,
+  };
 }
