@@ -1,4 +1,4 @@
-// `npm run bench`: every benchmark (or `npm run bench -- bundles|evaluation|calls|event-path|scheduled|scan`), printed as JSON and as the Markdown table the README quotes.
+// `npm run bench`: every benchmark (or `npm run bench -- bundles|evaluation|calls|event-path|scheduled|scan|securityhub`), printed as JSON and as the Markdown table the README quotes.
 // Run on an otherwise idle machine; the figures are medians (or exact counts) for that reason.
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
@@ -8,6 +8,7 @@ import { measureEventPath } from "./event-path.ts";
 import { measureEvaluation } from "./evaluation.ts";
 import { measureScan, SCAN_FLEET_CLUSTERS } from "./scan.ts";
 import { LATENCY_MS, measureScheduled } from "./scheduled.ts";
+import { CALLS_TARGET, CHANGED_FINDINGS, measureSecurityHub } from "./securityhub.ts";
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
 const only = new Set(process.argv.slice(2));
@@ -74,4 +75,14 @@ if (wants("scan")) {
     const list = (calls: Readonly<Record<string, number>>) => Object.entries(calls).map(([name, count]) => `${name} ${count}`).join(", ");
     console.log(`| \`scan ${figure.args.join(" ")}\` | ${figure.eksCallsTotal} | ${figure.eksCallsPerCluster} | ${list(figure.eksCalls)} | ${list(figure.otherCalls)} | ${(figure.wallMsMedian / 1000).toFixed(1)} s (${figure.wallMsRuns.map((ms) => (ms / 1000).toFixed(1)).join(", ")}) |`);
   }
+}
+if (wants("securityhub")) {
+  const { figures, floorBytesPerFinding } = await measureSecurityHub();
+  console.log(`\n## Security Hub export: ${CHANGED_FINDINGS} changed findings imported into the simulator (BatchImportFindings, real SDK client; bytes = request bodies)\n`);
+  console.log(`target: at most ${CALLS_TARGET} calls; floor: the same findings with only the required fields, ${floorBytesPerFinding.toFixed(0)} bytes each\n`);
+  console.log("| findings arrive | calls (target) | KiB sent | bytes per finding | x floor | wall (median of runs) |\n| --- | ---: | ---: | ---: | ---: | ---: |");
+  for (const figure of figures) {
+    console.log(`| ${figure.way} | ${figure.calls} (<= ${CALLS_TARGET}) | ${(figure.bytes / 1024).toFixed(0)} | ${figure.bytesPerFinding.toFixed(0)} | ${figure.bytesRatio.toFixed(2)}x | ${figure.wallMsMedian.toFixed(0)} ms (${figure.wallMsRuns.map((ms) => ms.toFixed(0)).join(", ")}) |`);
+  }
+  console.log();
 }
