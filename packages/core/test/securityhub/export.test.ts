@@ -2,6 +2,8 @@
 // kept in the outbox until Security Hub took it, never re-imported when nothing changed, never lost on a failure.
 import { describe, expect, it } from "vitest";
 import { FindingsNotImported } from "../../src/errors.ts";
+import type { Rule } from "../../src/model.ts";
+import { ruleById } from "../../src/rules/index.ts";
 import { evaluateLive } from "../../src/pipeline/evaluate-live.ts";
 import { SecurityHubExport, type FindingsImporter } from "../../src/securityhub/export.ts";
 import type { AsffFinding } from "../../src/securityhub/finding.ts";
@@ -130,6 +132,37 @@ describe("the account findings are imported for", () => {
     expect(importer.byId(ID).map((finding) => [finding.AwsAccountId, finding.ProductArn, finding.Compliance.Status])).toEqual([
       ["999988887777", "arn:aws:securityhub:eu-west-1:999988887777:product/999988887777/default", "FAILED"],
       ["999988887777", "arn:aws:securityhub:eu-west-1:999988887777:product/999988887777/default", "PASSED"],
+    ]);
+  });
+});
+
+describe("a rule that cannot decide", () => {
+  it("is exported as WARNING (ACTIVE, at the rule's severity), never PASSED, also after it passed; PASSED again once it decides", async () => {
+    const w = world();
+    const importer = new RecordingImporter();
+    let broken = false;
+    const base = ruleById("endpoint-private-access")!;
+    const flaky: Rule = {
+      ...base,
+      evaluate(snapshot, policy, context) {
+        if (broken) throw new Error("data unreadable");
+        return base.evaluate(snapshot, policy, context);
+      },
+    };
+    const rules = [flaky];
+    const deps = { ...w, rules, deliverers: [new SecurityHubExport(importer, SETTINGS, rules)] };
+    w.eks.clusters.set(LAB.arn, clusterRecord(LAB, PRIVATE));
+    await evaluateLive(deps, LAB, { trigger: "sweep" });
+    broken = true;
+    w.clock.now = new Date("2026-01-05T11:00:00Z");
+    await evaluateLive(deps, LAB, { trigger: "sweep" });
+    broken = false;
+    w.clock.now = new Date("2026-01-05T12:00:00Z");
+    await evaluateLive(deps, LAB, { trigger: "sweep" });
+    const id = `${LAB.arn}/endpoint-private-access`;
+    expect(importer.byId(id).map((finding) => [finding.Compliance.Status, finding.RecordState, finding.Severity.Label])).toEqual([
+      ["WARNING", "ACTIVE", base.severity],
+      ["PASSED", "ARCHIVED", "INFORMATIONAL"],
     ]);
   });
 });
