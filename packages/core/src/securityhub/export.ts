@@ -2,6 +2,7 @@
 // judgement's changed findings are planned with the state, written in its outbox entry, and imported after the
 // write; what Security Hub did not take stays in the entry and is sent again (docs/security-hub.md).
 
+import { WardenError } from "../errors.ts";
 import { STATUSES, type ClusterIdentity, type Rule } from "../model.ts";
 import type { StagedChange, StagedDeliverer } from "../pipeline/ports.ts";
 import { rules as registeredRules } from "../rules/index.ts";
@@ -125,7 +126,17 @@ export class SecurityHubExport implements StagedDeliverer {
     }
     if (firstFailure === undefined) return;
     // What is kept to send again is the records of the findings not imported.
-    const unsent = items.filter((item) => isRecord(item) && unsentIds.has(findings.find((finding) => finding.GeneratorId === item.ruleId && finding.Resources[0]?.Id === item.clusterArn)?.Id ?? ""));
-    throw Object.assign(firstFailure as object, { unsent });
+    const unsent = items.filter((item): item is StoredRuleState => isRecord(item) && unsentIds.has(findings.find((finding) => finding.GeneratorId === item.ruleId && finding.Resources[0]?.Id === item.clusterArn)?.Id ?? ""));
+    throw new SecurityHubExportIncomplete(unsent, firstFailure);
+  }
+}
+
+/** Some staged records' findings were not imported: `unsent` are those records (the kernel keeps them to send again). */
+export class SecurityHubExportIncomplete extends WardenError {
+  constructor(
+    readonly unsent: readonly StoredRuleState[],
+    cause: unknown,
+  ) {
+    super(`Security Hub export incomplete (${unsent.length} finding(s) kept to send again): ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
   }
 }
