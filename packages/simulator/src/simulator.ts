@@ -1,5 +1,6 @@
-// The simulator: one node:http server answering EKS (REST-JSON), SSM (JSON 1.1) and STS (query) on the same
-// port, so AWS_ENDPOINT_URL_EKS, _SSM and _STS can all point at it.
+// The simulator: one node:http server answering EKS (REST-JSON), SSM (JSON 1.1), STS (query) and Security Hub
+// (REST-JSON: BatchImportFindings, GetFindings) on the same port, so AWS_ENDPOINT_URL_EKS, _SSM, _STS and
+// _SECURITYHUB can all point at it.
 
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
