@@ -1,4 +1,4 @@
-// `npm run bench`: every benchmark (or `npm run bench -- bundles|evaluation|calls|event-path|scheduled|scan|fuzz`), printed as JSON and as the Markdown table docs/benchmarks.md quotes.
+// `npm run bench`: every benchmark (or `npm run bench -- bundles|evaluation|calls|event-path|scheduled|scan|fuzz|securityhub`), printed as JSON and as the Markdown table docs/benchmarks.md quotes.
 // Run on an otherwise idle machine; the figures are medians (or exact counts) for that reason.
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
@@ -10,6 +10,7 @@ import { measureEvaluation } from "./evaluation.ts";
 import { BENCH_FUZZ_RUNS, measureFuzz } from "./fuzz.ts";
 import { measureScan, SCAN_FLEET_CLUSTERS } from "./scan.ts";
 import { LATENCY_MS, measureScheduled } from "./scheduled.ts";
+import { CALLS_TARGET, CHANGED_FINDINGS, measureSecurityHub } from "./securityhub.ts";
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
 const only = new Set(process.argv.slice(2));
@@ -97,4 +98,14 @@ if (wants("fuzz")) {
   for (const failure of result.failures) console.log(`\nFAILED: ${failure.target}\n${failure.report}`);
   console.log(`\ncrashes, hangs and wrong meanings: ${result.failures.length}`);
   if (result.failures.length > 0) process.exitCode = 1;
+}
+if (wants("securityhub")) {
+  const { figures, floorBytesPerFinding } = await measureSecurityHub();
+  console.log(`\n## Security Hub export: ${CHANGED_FINDINGS} changed findings imported into the simulator (BatchImportFindings, real SDK client; bytes = request bodies)\n`);
+  console.log(`target: at most ${CALLS_TARGET} calls; floor: the same findings with only the required fields, ${floorBytesPerFinding.toFixed(0)} bytes each\n`);
+  console.log("| findings arrive | calls (target) | KiB sent | bytes per finding | x floor | wall (median of runs) |\n| --- | ---: | ---: | ---: | ---: | ---: |");
+  for (const figure of figures) {
+    console.log(`| ${figure.way} | ${figure.calls} (<= ${CALLS_TARGET}) | ${(figure.bytes / 1024).toFixed(0)} | ${figure.bytesPerFinding.toFixed(0)} | ${figure.bytesRatio.toFixed(2)}x | ${figure.wallMsMedian.toFixed(0)} ms (${figure.wallMsRuns.map((ms) => ms.toFixed(0)).join(", ")}) |`);
+  }
+  console.log();
 }

@@ -16,14 +16,16 @@ import { measureScan } from "../bench/scan.ts";
  * 680 KiB when core's schemas moved to zod/mini (settle 660 KiB, cluster-event 641 KiB), then to 720 KiB with the STS
  * client that reads and remediates member accounts through their roles (settle 704 KiB, cluster-event 685 KiB): no
  * more than ~16 KiB of new code gets in unnoticed. Split into chunks (aws/deferred/README.md): settle 702 KiB deployed.
+ * Then to 900 KiB with the Security Hub client (its chunk is 168 KiB: BatchImportFindings carries the whole ASFF
+ * schema), loaded only when a finding is exported, never at a cold start (settle 878 KiB, cluster-event 867 KiB).
  */
-const BUNDLE_BUDGET_BYTES = 720 * 1024;
+const BUNDLE_BUDGET_BYTES = 900 * 1024;
 
 /** What a cold import reads (the entry and its static chunks): settle 520 KiB, cluster-event 500 KiB when set. */
 const COLD_IMPORT_BUDGET_BYTES = 536 * 1024;
 
 /** The SDK clients only some events call: their adapters load them on first use, never at a cold start. */
-const DEFERRED_CLIENTS = ["@aws-sdk/client-sns", "@aws-sdk/client-sqs", "@aws-sdk/client-ssm", "@aws-sdk/client-sts"];
+const DEFERRED_CLIENTS = ["@aws-sdk/client-sns", "@aws-sdk/client-sqs", "@aws-sdk/client-ssm", "@aws-sdk/client-sts", "@aws-sdk/client-securityhub"];
 
 describe("benchmarks (smoke)", () => {
   const outDir = mkdtempSync(join(tmpdir(), "warden-bench-test-"));

@@ -113,6 +113,14 @@ describe("cdk-nag AwsSolutions", () => {
   });
 });
 
+describe("Security Hub export off (the default)", () => {
+  it("leaves no Security Hub grant in the template", () => {
+    const actions = allPolicyStatements(template).flatMap(({ statement }) => [statement.Action ?? []].flat() as string[]);
+    expect(actions.filter((action) => action.startsWith("securityhub:"))).toEqual([]);
+    expect(JSON.stringify(template.toJSON())).not.toContain(":securityhub:");
+  });
+});
+
 // cfn-lint (Python) is not an npm dependency: the check runs where it is installed (CI images, developer machines).
 const cfnLint = spawnSync("cfn-lint", ["--version"], { encoding: "utf8" });
 describe("cfn-lint", () => {

@@ -7,6 +7,7 @@ import type { Function as SstFunction } from "sst/constructs";
 import { archiveOf, DEAD_LETTER_ROUTES, REPORT_PREFIX, type FunctionKey } from "@eks-warden/core/deployment";
 import { REALTIME_FUNCTION_ACTIONS, SCHEDULED_FUNCTION_ACTIONS, permissionsFor } from "@eks-warden/core";
 import { memberAccountsOf } from "@eks-warden/core/aws";
+import { productArnOf } from "@eks-warden/core/securityhub";
 import { CENTRAL_REMEDIATOR } from "../Organization.ts";
 import type { DeploymentConfig } from "../config.ts";
 import { scopeActions } from "../permissions.ts";
@@ -59,6 +60,14 @@ interface DeclaredActions {
   readonly topic: readonly string[];
   readonly settleQueue?: readonly string[];
   readonly reportBucket?: readonly string[];
+  /** The functions that write state: granted only while policy.securityHub is enabled. */
+  readonly securityHub?: readonly string[];
+}
+
+/** The default products findings are imported to: one per Security Hub region of the policy (else the stack's). */
+export function securityHubProductArns(config: DeploymentConfig, stack: { readonly partition: string; readonly account: string; readonly region: string }): string[] {
+  const regions = config.policy.securityHub.regions.length > 0 ? config.policy.securityHub.regions : [stack.region];
+  return regions.map((region) => productArnOf({ partition: stack.partition, region, account: stack.account }));
 }
 
 /**
@@ -86,6 +95,9 @@ function grantReader({ fn, role }: WardenFunction, declared: DeclaredActions, pa
   }
   if (declared.reportBucket && declared.reportBucket.length > 0) {
     fn.addToRolePolicy(new iam.PolicyStatement({ sid: "WriteReports", actions: [...declared.reportBucket], resources: [reportBucket.arnForObjects(`${REPORT_PREFIX}*`)] }));
+  }
+  if (declared.securityHub && config.policy.securityHub.enabled) {
+    fn.addToRolePolicy(new iam.PolicyStatement({ sid: "ImportSecurityHubFindings", actions: [...declared.securityHub], resources: securityHubProductArns(config, stack) }));
   }
   grantMemberRoles(fn, config);
 }

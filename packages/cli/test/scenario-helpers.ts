@@ -41,7 +41,7 @@ export function warden(args: readonly string[], env: NodeJS.ProcessEnv = {}, tim
 
 /** One line of `eks-warden run --format jsonl`: a notification, a mutating call served, or a stored record. */
 export interface RunLine {
-  type: "notification" | "call" | "state";
+  type: "notification" | "call" | "state" | "securityhub";
   subject?: string;
   attributes?: Record<string, string>;
   text?: string;

@@ -141,3 +141,20 @@ export class AccountUnreachable extends WardenError {
     super(`account ${account} could not be read: ${roleArn ? `role ${roleArn} could not be assumed` : "no role is configured"} (${reason})`, options);
   }
 }
+
+/**
+ * Security Hub refused some findings of a BatchImportFindings (its FailedFindings), after the transient ones were
+ * retried: each by its Id, with Security Hub's error code and message. `unsent` holds the findings themselves, so
+ * the caller keeps exactly those to send again.
+ */
+export class FindingsNotImported extends WardenError {
+  constructor(
+    readonly region: string,
+    readonly failures: readonly { readonly id: string; readonly code: string; readonly message: string }[],
+    readonly unsent: readonly unknown[],
+    options?: { cause?: unknown },
+  ) {
+    const listed = failures.slice(0, 5).map((failure) => `${failure.id} (${failure.code}: ${failure.message})`).join("; ");
+    super(`Security Hub in ${region} did not import ${failures.length} finding(s): ${listed}${failures.length > 5 ? `; and ${failures.length - 5} more` : ""}`, options);
+  }
+}

@@ -353,6 +353,11 @@ export interface Policy {
   /** Control-plane prices the digest uses for extended-support cost exposure (default: AWS list prices). */
   readonly pricing: { readonly standardPerClusterHourUsd: number; readonly extendedPerClusterHourUsd: number };
   readonly alertEmails: readonly string[];
+  /**
+   * Export of every stored state change to AWS Security Hub (off by default). `regions`: the Security Hub regions
+   * findings are imported in (a cluster's own region when listed, else the first); empty: the deployment's region.
+   */
+  readonly securityHub: { readonly enabled: boolean; readonly regions: readonly string[] };
 }
 
 /**

@@ -74,9 +74,15 @@ export const ALERTS_TOPIC_ACTIONS = ["sns:Publish"] as const;
 /** SqsSettleQueue, on the settle queue: cluster-event queues the first check, settle re-queues its own. */
 export const SETTLE_QUEUE_SEND_ACTIONS = ["sqs:SendMessage"] as const;
 
+/**
+ * SecurityHubImporter, on the account's default product in each Security Hub region (policy.securityHub): only the
+ * functions that write state (real time, settle, sweep), and only when the export is enabled.
+ */
+export const SECURITY_HUB_IMPORT_ACTIONS = ["securityhub:BatchImportFindings"] as const;
+
 export const REALTIME_FUNCTION_ACTIONS = {
-  clusterEvent: { eks: [...EKS_COLLECT_ACTIONS, ...SSM_COLLECT_ACTIONS], table: STATE_TABLE_ACTIONS, topic: ALERTS_TOPIC_ACTIONS, settleQueue: SETTLE_QUEUE_SEND_ACTIONS },
-  settle: { eks: [...EKS_COLLECT_ACTIONS, ...SSM_COLLECT_ACTIONS, ...EKS_SETTLE_ACTIONS], table: STATE_TABLE_ACTIONS, topic: ALERTS_TOPIC_ACTIONS, settleQueue: SETTLE_QUEUE_SEND_ACTIONS },
+  clusterEvent: { eks: [...EKS_COLLECT_ACTIONS, ...SSM_COLLECT_ACTIONS], table: STATE_TABLE_ACTIONS, topic: ALERTS_TOPIC_ACTIONS, settleQueue: SETTLE_QUEUE_SEND_ACTIONS, securityHub: SECURITY_HUB_IMPORT_ACTIONS },
+  settle: { eks: [...EKS_COLLECT_ACTIONS, ...SSM_COLLECT_ACTIONS, ...EKS_SETTLE_ACTIONS], table: STATE_TABLE_ACTIONS, topic: ALERTS_TOPIC_ACTIONS, settleQueue: SETTLE_QUEUE_SEND_ACTIONS, securityHub: SECURITY_HUB_IMPORT_ACTIONS },
 } as const;
 
 /** DynamoStateStore.openClusters: the sweep's daily Scan for clusters with open state (no real-time function). */
@@ -87,6 +93,6 @@ export const REPORT_BUCKET_ACTIONS = ["s3:PutObject"] as const;
 
 /** The scheduled functions: the inventory (ListClusters), the collector (with its SSM reads), the table (+ Scan), the topic; the digest also writes the report. */
 export const SCHEDULED_FUNCTION_ACTIONS = {
-  sweep: { eks: [...EKS_INVENTORY_ACTIONS, ...EKS_COLLECT_ACTIONS, ...SSM_COLLECT_ACTIONS], table: [...STATE_TABLE_ACTIONS, ...STATE_TABLE_SCAN_ACTIONS], topic: ALERTS_TOPIC_ACTIONS, reportBucket: [] as readonly string[] },
+  sweep: { eks: [...EKS_INVENTORY_ACTIONS, ...EKS_COLLECT_ACTIONS, ...SSM_COLLECT_ACTIONS], table: [...STATE_TABLE_ACTIONS, ...STATE_TABLE_SCAN_ACTIONS], topic: ALERTS_TOPIC_ACTIONS, reportBucket: [] as readonly string[], securityHub: SECURITY_HUB_IMPORT_ACTIONS },
   digest: { eks: [...EKS_INVENTORY_ACTIONS, ...EKS_COLLECT_ACTIONS, ...SSM_COLLECT_ACTIONS], table: [...STATE_TABLE_ACTIONS, ...STATE_TABLE_SCAN_ACTIONS], topic: ALERTS_TOPIC_ACTIONS, reportBucket: REPORT_BUCKET_ACTIONS },
 } as const;

@@ -235,6 +235,15 @@ export const policySchema = z
       }),
       {},
     ),
+    /** Export to AWS Security Hub (docs/security-hub.md): off unless enabled; `regions` where findings are imported. */
+    securityHub: z.prefault(
+      z.strictObject({
+        enabled: z._default(z.boolean({ error: (issue) => `expected true or false, got ${quoted(issue.input)}` }), false),
+        /** Empty: every finding is imported in the deployment's own region (Security Hub's aggregation region). */
+        regions: z._default(noRepeats(knownRegion, (region) => region), []),
+      }),
+      {},
+    ),
     alertEmails: z._default(z.array(z.email({ error: (issue) => `${quoted(issue.input)} is not an email address` })), []),
   })
   // The one check across sections; it runs whenever both sections parsed, whatever else is wrong.

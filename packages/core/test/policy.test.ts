@@ -26,6 +26,7 @@ describe("parsePolicy defaults", () => {
       schedules: { digest: "cron(0 8 ? * MON *)", sweep: "cron(0 6 * * ? *)" },
       exemptions: { maxDays: 90, tags: [], entries: [] },
       pricing: { standardPerClusterHourUsd: 0.1, extendedPerClusterHourUsd: 0.6 },
+      securityHub: { enabled: false, regions: [] },
       alertEmails: [],
     });
     expect(parsePolicy(undefined)).toEqual(defaultPolicy());
@@ -55,6 +56,7 @@ describe("parsePolicy defaults", () => {
         ],
       },
       pricing: { standardPerClusterHourUsd: 0.1, extendedPerClusterHourUsd: 0.5 },
+      securityHub: { enabled: true, regions: ["eu-west-1"] },
       alertEmails: ["platform-security@example.com"],
     };
     expect(parsePolicy(input)).toEqual(input);
@@ -162,6 +164,15 @@ describe("parsePolicy errors name the field and what was expected", () => {
       exemptions: { entries: [{ cluster: LEGACY, rules: ["endpoint-public-acess"], until: "2026-12-31", reason: "x" }] },
     });
     expect(error.issues.map((issue) => issue.path).sort()).toEqual(["accounts[0].roleArn", "exemptions.entries[0].rules[0]", "regions[1]", "versions.warningWindowDays"]);
+  });
+
+  it("checks securityHub like the rest: a boolean, known regions listed once, no unknown key", () => {
+    const error = policyErrorOf({ securityHub: { enabled: "yes", regions: ["eu-west-1", "eu-west-1", "mars-1"], region: "eu-west-1" } });
+    const byPath = Object.fromEntries(error.issues.map((issue) => [issue.path, issue.message]));
+    expect(byPath["securityHub.enabled"]).toBe('expected true or false, got "yes"');
+    expect(byPath["securityHub.regions[1]"]).toBe('"eu-west-1" is listed twice');
+    expect(byPath["securityHub.regions[2]"]).toBe('"mars-1" is not an AWS region such as "eu-west-1"');
+    expect(byPath["securityHub.region"]).toBe("unknown field (check its spelling)");
   });
 
   it("reports restrict-to-allowlist without an allowlist with an error elsewhere", () => {

@@ -5,3 +5,4 @@ export { FaultInjector, CallCounter, seededRandom, type OperationFaults, type Fa
 export { validateFleet, loadFleetFile, FleetError, DEFAULT_DURATIONS, DURATION_KEYS, type Fleet, type FleetClusterEntry, type FleetRole, type ValidFleet, type DurationKey } from "./fleet.ts";
 export { IdentityDirectory, parseSigV4Authorization, type IdentitySeed, type UserIdentity } from "./identity.ts";
 export { amiReleaseParameter, type UpdateFailurePlan } from "./eks/operations.ts";
+export { findingProblem, SecurityHubStore } from "./securityhub.ts";

@@ -1,5 +1,6 @@
-// The simulator: one node:http server answering EKS (REST-JSON), SSM (JSON 1.1) and STS (query) on the same
-// port, so AWS_ENDPOINT_URL_EKS, _SSM and _STS can all point at it.
+// The simulator: one node:http server answering EKS (REST-JSON), SSM (JSON 1.1), STS (query) and Security Hub
+// (REST-JSON: BatchImportFindings, GetFindings) on the same port, so AWS_ENDPOINT_URL_EKS, _SSM, _STS and
+// _SECURITYHUB can all point at it.
 
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
@@ -15,6 +16,7 @@ import { CallCounter, FaultInjector, type InjectedFault } from "./faults.ts";
 import { loadFleetFile, validateFleet, type DurationKey, type Fleet, type JsonObject, type ValidFleet } from "./fleet.ts";
 import { IdentityDirectory, parseSigV4Authorization, type ResolvedCaller } from "./identity.ts";
 import { handleSsm } from "./ssm.ts";
+import { handleSecurityHub, SecurityHubStore } from "./securityhub.ts";
 import { handleSts, stsError } from "./sts.ts";
 
 export interface SimulatorOptions {
@@ -42,6 +44,8 @@ export interface Simulator {
   readonly identities: IdentityDirectory;
   readonly store: EksStore;
   readonly ssmParameters: Map<string, string>;
+  /** The findings imported with BatchImportFindings, by region and Id. */
+  readonly securityHub: SecurityHubStore;
   /** Virtual milliseconds each kind of asynchronous work takes; change freely at run time. */
   readonly durations: Record<DurationKey, number>;
   /** Subscribes to CloudTrail events; returns the unsubscribe function. */
@@ -115,9 +119,10 @@ function seedStore(store: EksStore, fleet: ValidFleet): void {
 }
 
 /** Which service a request is for: SSM by its X-Amz-Target, STS by its signing scope or form body, EKS otherwise. */
-function serviceOf(request: IncomingMessage, scopeService: string | undefined): "eks" | "ssm" | "sts" | "admin" {
+function serviceOf(request: IncomingMessage, scopeService: string | undefined): "eks" | "ssm" | "sts" | "securityhub" | "admin" {
   const url = request.url ?? "/";
   if (url.startsWith("/_sim/")) return "admin";
+  if (scopeService === "securityhub" || url === "/findings" || url.startsWith("/findings/") || url.startsWith("/findings?")) return "securityhub";
   const target = request.headers["x-amz-target"];
   if (typeof target === "string" && target.startsWith("AmazonSSM.")) return "ssm";
   if (scopeService === "sts") return "sts";
@@ -140,6 +145,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const store = new EksStore();
   seedStore(store, fleet);
   const ssmParameters = new Map(Object.entries(fleet.ssmParameters));
+  const securityHub = new SecurityHubStore();
   const durations: Record<DurationKey, number> = { ...fleet.durations };
   const updateFailures: UpdateFailurePlan[] = [];
   const trails = fleet.trails ? new Set(fleet.trails.map((trail) => `${trail.account}/${trail.region}`)) : undefined;
@@ -226,6 +232,24 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     sendJson(response, reply.status, reply.body, requestId, contentType, reply.errorType);
   }
 
+  async function handleSecurityHubRequest(request: IncomingMessage, response: ServerResponse, caller: ResolvedCaller, region: string, requestId: string): Promise<void> {
+    const url = new URL(request.url ?? "/", "http://simulator");
+    const operation = url.pathname === "/findings/import" ? "BatchImportFindings" : url.pathname === "/findings" ? "GetFindings" : "Unknown";
+    const body = await readBody(request);
+    calls.record(operation);
+    const latency = faults.latencyFor(operation);
+    if (latency > 0) await sleep(latency);
+    const fault = faults.draw(operation);
+    if (fault) {
+      const [errorType, status, message] =
+        fault.kind === "throttle" ? ["TooManyRequestsException", 429, "Rate exceeded"] : fault.kind === "server" ? ["InternalException", fault.status, "Internal error"] : [fault.errorType, fault.status, fault.message];
+      sendJson(response, status as number, { Code: errorType, Message: message, message }, requestId, "application/json", errorType as string);
+      return;
+    }
+    const reply = handleSecurityHub(request.method ?? "GET", url.pathname, body, securityHub, { account: caller.identity.accountId, region });
+    sendJson(response, reply.status, reply.body, requestId, "application/json", reply.errorType);
+  }
+
   async function handleStsRequest(request: IncomingMessage, response: ServerResponse, caller: ResolvedCaller, requestId: string): Promise<void> {
     const form = new URLSearchParams(await readBody(request));
     const operation = form.get("Action") ?? "Unknown";
@@ -270,6 +294,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       service === "admin" ? handleAdmin(request, response, requestId)
       : service === "ssm" ? handleSsmRequest(request, response, region, requestId)
       : service === "sts" ? handleStsRequest(request, response, caller, requestId)
+      : service === "securityhub" ? handleSecurityHubRequest(request, response, caller, region, requestId)
       : handleEks(request, response, caller, region, requestId);
     work.catch((error: unknown) => {
       if (!response.headersSent) sendJson(response, 500, { message: `Simulator failure: ${(error as Error).message}` }, requestId, "application/json", "ServerException");
@@ -302,12 +327,13 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     identities,
     store,
     ssmParameters,
+    securityHub,
     durations,
     onCloudTrailEvent: (listener, deliveryOptions) => cloudTrail.subscribe(listener, deliveryOptions),
     failNextUpdate: (plan = {}) => {
       updateFailures.push(plan);
     },
-    env: () => ({ AWS_ENDPOINT_URL_EKS: url, AWS_ENDPOINT_URL_SSM: url, AWS_ENDPOINT_URL_STS: url }),
+    env: () => ({ AWS_ENDPOINT_URL_EKS: url, AWS_ENDPOINT_URL_SSM: url, AWS_ENDPOINT_URL_STS: url, AWS_ENDPOINT_URL_SECURITYHUB: url }),
     stop: () =>
       new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));

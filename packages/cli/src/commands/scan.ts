@@ -15,6 +15,7 @@ import { inPool, listFleet, type FleetListing, type RegionOutcome } from "@eks-w
 import { paletteFor } from "../output/colour.ts";
 import { renderScanJson, renderScanTable, summaryLine, type ScanReport } from "../output/scan-report.ts";
 import { toSarif, type ScannedCluster, type ScanProblem } from "../output/sarif.ts";
+import { asffFinding, productFor, recordOfEvaluation, type AsffFinding } from "@eks-warden/core/securityhub";
 import { choiceOption, CliInputError, GATE_OPTIONS, gateExitCode, gateOption, gateUsage, oneLine, parseCommandLine, readPolicyOption, type Command } from "./command.ts";
 
 export const SCAN_EXIT = { ok: 0, failing: 1, usage: 2, internal: 3, aws: 4 } as const;
@@ -35,7 +36,10 @@ Options:
   --endpoint-url URL    send EKS and SSM calls here instead of AWS (e.g. the simulator of \`eks-warden serve\`)
   --policy FILE         policy to judge by (and member accounts to read): warden.config.json, or a bare policy
                         (JSON); default: the default policy
-  --format FORMAT       table, json or sarif (SARIF 2.1.0 for GitHub code scanning) (default: table)
+  --format FORMAT       table, json, sarif (SARIF 2.1.0 for GitHub code scanning) or asff (the findings as AWS
+                        Security Hub takes them: aws securityhub batch-import-findings --findings file://F, at
+                        most 100 a call; for your own account's default product in the first region scanned,
+                        or policy.securityHub's) (default: table)
 ${gateUsage(24)}
   --concurrency N       clusters collected at once (default: 4)
   -h, --help            show this help
@@ -44,7 +48,7 @@ Exit codes: 0 nothing at or above --fail-on; 1 a FAIL or an ERROR at or above it
 4 part of the scan failed on AWS errors (credentials, permissions, throttling, network, a member account's role
 that cannot be assumed): see stderr and the report.`;
 
-const FORMATS = ["table", "json", "sarif"] as const;
+const FORMATS = ["table", "json", "sarif", "asff"] as const;
 type Format = (typeof FORMATS)[number];
 
 export interface ScanOptions<F extends string = Format> {
@@ -280,6 +284,22 @@ export async function scan(options: Options): Promise<ScanOutcome> {
   }
 }
 
+/**
+ * Every finding of the scan in ASFF, with the Id the deployed monitor gives it (an import updates the same finding),
+ * for the caller's account (Security Hub takes a default product's findings only from the account they name).
+ */
+async function asffOf(report: ScanReport, options: Options): Promise<AsffFinding[]> {
+  const account = report.account;
+  const home = report.regions[0];
+  if (account === undefined || home === undefined) return [];
+  const policy = await readPolicyOption(options.policy);
+  const at = new Date();
+  return report.clusters.flatMap(({ cluster, findings }) => {
+    const product = productFor(cluster, { account, home, regions: policy.securityHub.regions });
+    return findings.map((finding) => asffFinding(recordOfEvaluation(finding, at), ruleById(finding.ruleId), product, cluster));
+  });
+}
+
 export const command: Command = {
   usage,
   async run(argv) {
@@ -291,6 +311,7 @@ export const command: Command = {
     const { report, exitCode } = await scan(options);
     if (options.format === "table") process.stdout.write(renderScanTable(report, paletteFor(process.stdout)));
     else if (options.format === "json") process.stdout.write(renderScanJson(report));
+    else if (options.format === "asff") process.stdout.write(`${JSON.stringify(await asffOf(report, options), null, 2)}\n`);
     else {
       const sarif = toSarif({ rules: options.rules, clusters: report.clusters, problems: report.problems, toolVersion: toolVersion(), startedAt: report.startedAt, endedAt: new Date() });
       process.stdout.write(`${JSON.stringify(sarif, null, 2)}\n`);

@@ -1,6 +1,6 @@
 // The two ways `eks-warden run` reports a scenario: text for people (alerts as an email subscriber reads them) and
-// JSONL for programs (one line per notification, per mutating call the simulator served, and at the end per stored
-// state record).
+// JSONL for programs (one line per notification, per mutating call the simulator served, per finding imported into
+// Security Hub, and at the end per stored state record).
 import { oneLine } from "@eks-warden/core";
 import type { StoredRuleState } from "@eks-warden/core";
 import type { CloudTrailEvent } from "@eks-warden/simulator/index";
@@ -81,6 +81,10 @@ export function textSink(write: Write): ScenarioSink {
     finalState(records) {
       write(`${indent(renderStateTable(records), "  ")}\n`);
     },
+    securityHubFinding(finding) {
+      const compliance = (finding["Compliance"] as { Status?: string } | undefined)?.Status ?? "?";
+      write(`  Security Hub <- ${oneLine(finding["Id"], 300)} ${compliance}/${oneLine(finding["RecordState"], 20)}\n`);
+    },
   };
 }
 
@@ -116,6 +120,9 @@ export function jsonlSink(write: Write): ScenarioSink {
         const { clusterArn, ruleId, status, severity, message, ...rest } = record;
         line({ type: "state", clusterArn, ruleId, status, severity, message, ...rest });
       }
+    },
+    securityHubFinding(finding) {
+      line({ type: "securityhub", finding });
     },
   };
 }

@@ -23,6 +23,8 @@ export interface ScenarioSink {
   callOutcome(step: StepOf<"call">, who: string, outcome: CallOutcome): void;
   expectation(step: StepOf<"expect">, ok: boolean, actual: StoredRuleState | undefined): void;
   finalState(records: readonly StoredRuleState[]): void;
+  /** A finding the deployed functions imported into Security Hub (the simulator's), as it was sent. */
+  securityHubFinding(finding: Readonly<Record<string, unknown>>): void;
 }
 
 export interface PlayResult {
@@ -111,6 +113,7 @@ export async function playScenario(scenario: Scenario, system: LocalSystem, sink
     calls += 1;
     sink.call(event);
   });
+  system.simulator.securityHub.onImport((finding) => sink.securityHubFinding(finding));
   // The sweep evaluates clusters concurrently (a pool), so its alerts arrive in no set order: they are printed by
   // region and cluster (stable, so one cluster's alerts keep their order), for a story that reads the same every run.
   const byCluster = (left: ReceivedNotification, right: ReceivedNotification): number =>

@@ -65,6 +65,7 @@ function pendingOf(item: Record<string, unknown>): PendingAlerts {
     alerts: item.alerts as OutboxAlert[],
     ...(typeof item.heldFor === "string" ? { heldFor: item.heldFor } : {}),
     ...(typeof item.heldUntil === "string" ? { heldUntil: item.heldUntil } : {}),
+    ...(item.staged !== null && typeof item.staged === "object" ? { staged: item.staged as PendingAlerts["staged"] } : {}),
   };
 }
 
@@ -165,9 +166,8 @@ export class DynamoStateStore implements StateStore, RemediationStore, StateInde
       },
     }));
     items.push({ Put: { TableName: this.#table, Item: this.#historyItem(history) } });
-    if (outbox && outbox.alerts.length > 0) {
-      const item = { pk: clusterKey(clusterArn), sk: outboxKey(outbox.id), type: "OUTBOX", ...plain(outbox), expiresAt: Math.floor(history.at.getTime() / 1000) + this.#historyTtlSeconds };
-      items.push({ Put: { TableName: this.#table, Item: item } });
+    if (outbox && (outbox.alerts.length > 0 || outbox.staged !== undefined)) {
+      items.push({ Put: { TableName: this.#table, Item: this.#outboxItem(clusterArn, outbox, history.at) } });
     }
     for (const id of clear) items.push({ Delete: { TableName: this.#table, Key: { pk: clusterKey(clusterArn), sk: outboxKey(id) } } });
     if (options.completeEvent) items.push({ Update: this.#completion(options.completeEvent.eventId, options.completeEvent.at) });
@@ -205,6 +205,16 @@ export class DynamoStateStore implements StateStore, RemediationStore, StateInde
       ),
     );
     return (page.Items ?? []).map(pendingOf);
+  }
+
+  #outboxItem(clusterArn: string, entry: PendingAlerts, at: Date): Record<string, unknown> {
+    return { pk: clusterKey(clusterArn), sk: outboxKey(entry.id), type: "OUTBOX", ...plain(entry), expiresAt: Math.floor(at.getTime() / 1000) + this.#historyTtlSeconds };
+  }
+
+  async keepPending(clusterArn: string, entry: PendingAlerts): Promise<void> {
+    // The entry's own time is in its id (outboxIdOf): its expiry runs from the judgement that wrote it.
+    const at = new Date(Date.parse(entry.id.split("#")[0] ?? "") || Date.now());
+    await this.#call("PutItem", () => this.#documents.send(new PutCommand({ TableName: this.#table, Item: this.#outboxItem(clusterArn, entry, at) })));
   }
 
   async clearAlerts(clusterArn: string, id: string): Promise<void> {

@@ -9,3 +9,4 @@ export { SnsPublisher } from "./sns.ts";
 export { SqsDeadLetterArchive, SqsSettleQueue } from "./sqs.ts";
 export { type AccountCredentials, memberAccountsOf, policyAccountCredentials, StsIdentity } from "./sts.ts";
 export { missingProfile } from "./profiles.ts";
+export { MAX_FINDINGS_PER_IMPORT, SecurityHubImporter } from "./securityhub.ts";

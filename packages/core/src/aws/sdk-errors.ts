@@ -5,7 +5,7 @@
 
 import { AccessDenied, CredentialsMissing, EksUnavailable, ServiceUnavailable, Throttled, WardenError } from "../errors.ts";
 
-export type AwsService = "EKS" | "STS" | "SSM" | "DynamoDB" | "SNS" | "SQS" | "S3";
+export type AwsService = "EKS" | "STS" | "SSM" | "DynamoDB" | "SNS" | "SQS" | "S3" | "SecurityHub";
 
 /** Throttling, whatever the service calls it: the names the SDK itself retries as throttling, less quota errors. */
 export const THROTTLING_ERRORS: ReadonlySet<string> = new Set([
@@ -25,6 +25,7 @@ export const THROTTLING_ERRORS: ReadonlySet<string> = new Set([
 /** The call was refused: no permission, or credentials AWS does not accept (unknown, expired). */
 export const ACCESS_DENIED_ERRORS: ReadonlySet<string> = new Set([
   "AccessDeniedException", // EKS, DynamoDB, SQS (JSON)
+  "InvalidAccessException", // Security Hub not enabled in the account
   "AccessDenied", // STS, SQS (query)
   "AuthorizationErrorException", // SNS
   "AuthorizationError",

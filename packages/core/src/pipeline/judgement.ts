@@ -11,7 +11,11 @@
 // the cluster too), so the newer view always wins and one transition is announced once.
 //
 // Delivery: every alert of the committed outbox is published; on a failure the entry stays (the retry of the input,
-// or the next judgement of the cluster, publishes it) and the first failure is rethrown. An early alert's entry is
+// or the next judgement of the cluster, publishes it) and the first failure is rethrown. A staged deliverer's export
+// (Security Hub) is planned with the state and written in the same entry: sent after the write, the entry keeps what
+// is not yet sent (an alert is never published twice because an export failed), and a later attempt sends it again.
+// An export left by an earlier attempt that fails again does not hold up this judgement: its failure is thrown
+// once the judgement is delivered. An early alert's entry is
 // held for its change's settle check (`heldFor`), whose message says it was published: the check's own transaction
 // deletes it, and no other judgement publishes it again before `heldUntil`.
 
@@ -20,7 +24,7 @@ import { StateConflict } from "../errors.ts";
 import type { AlertCause, ClusterIdentity, ClusterSnapshot, Finding } from "../model.ts";
 import { effectiveRemediation, REMEDIATION_RULE_ID } from "../remediation/plan.ts";
 import type { FreshPlan, StatePlan, StoredRuleState, Transition } from "../state/transitions.ts";
-import { rulesOf, settingsOf, type Deliverer, type HistoryEntry, type HistoryKind, type Judgement, type PendingAlerts, type PipelineDeps, type SettleMessage } from "./ports.ts";
+import { rulesOf, settingsOf, unsentOf, type HistoryEntry, type HistoryKind, type Judgement, type PendingAlerts, type PipelineDeps, type SettleMessage, type StagedDeliverer } from "./ports.ts";
 
 /**
  * A cluster event claimed for processing. Its claim is completed under the instant it was taken, by whichever write
@@ -80,11 +84,13 @@ export type Judged<Observed, Plan extends StatePlan = StatePlan> =
 export function judge<Observed, Plan extends StatePlan>(deps: PipelineDeps, cluster: ClusterIdentity, origin: Origin, steps: Steps<Observed, Plan>): Promise<Judged<Observed, Plan>>;
 export function judge<Plan extends StatePlan>(deps: PipelineDeps, cluster: ClusterIdentity, origin: Origin, steps: Pick<Steps<undefined, Plan>, "plan">): Promise<Exclude<Judged<undefined, Plan>, { kind: "not-found" }>>;
 export async function judge(deps: PipelineDeps, cluster: ClusterIdentity, origin: Origin, steps: Pick<Steps<unknown>, "plan"> & Partial<Steps<unknown>>): Promise<Judged<unknown>> {
-  const judged = await commit(deps, cluster, origin, { observe: steps.observe ?? nothingToObserve, plan: steps.plan });
+  const outbox = pendingOutbox(deps, cluster, origin);
+  const judged = await commit(deps, cluster, outbox, { observe: steps.observe ?? nothingToObserve, plan: steps.plan });
   if (judged.kind === "planned") {
     await judgeAgainLater(deps, cluster, judged.judgement);
     await deliver(deps, cluster, judged.judgement);
   }
+  outbox.throwDeferred();
   return judged;
 }
 
@@ -138,13 +144,27 @@ export async function flushOutbox(deps: PipelineDeps, cluster: ClusterIdentity, 
   const outbox = pendingOutbox(deps, cluster, origin);
   await outbox.readState();
   await outbox.deleteNow();
+  outbox.throwDeferred();
 }
 
 /** The judgement of a draft: its history entry and its rendered alerts, rendered before the write to be stored with it. */
-function judgementOf(deps: PipelineDeps, cluster: ClusterIdentity, draft: Draft): Judgement {
+function judgementOf(deps: PipelineDeps, cluster: ClusterIdentity, draft: Draft, previous: readonly StoredRuleState[]): Judgement {
   const { plan, at, cause } = draft;
   const history = historyEntry(cluster, at, draft.kind, cause, { ...(draft.findings ? { findings: draft.findings } : {}), transitions: plan.transitions, notify: plan.notify }, draft.note ? { note: draft.note } : {});
-  return { plan, history, outbox: { id: outboxIdOf(history), alerts: renderTransitions(deps, cluster, plan.notify, cause, at, draft.judged), ...draft.hold } };
+  const staged: Record<string, readonly unknown[]> = {};
+  for (const deliverer of stagedDeliverers(deps)) {
+    const items = deliverer.stage(cluster, { previous, plan, at });
+    if (items.length > 0) staged[deliverer.name] = items;
+  }
+  return {
+    plan,
+    history,
+    outbox: { id: outboxIdOf(history), alerts: renderTransitions(deps, cluster, plan.notify, cause, at, draft.judged), ...draft.hold, ...(Object.keys(staged).length > 0 ? { staged } : {}) },
+  };
+}
+
+function stagedDeliverers(deps: PipelineDeps): StagedDeliverer[] {
+  return (deps.deliverers ?? []).filter((deliverer): deliverer is StagedDeliverer => deliverer.stage !== undefined);
 }
 
 export function historyEntry(
@@ -191,8 +211,7 @@ function outboxIdOf(history: HistoryEntry): string {
   return `${history.at.toISOString()}#${history.cause.eventId ?? history.cause.trigger}#${history.kind}`;
 }
 
-async function commit<Observed>(deps: PipelineDeps, cluster: ClusterIdentity, origin: Origin, steps: Steps<Observed>): Promise<Judged<Observed>> {
-  const outbox = pendingOutbox(deps, cluster, origin);
+async function commit<Observed>(deps: PipelineDeps, cluster: ClusterIdentity, outbox: PendingOutbox, steps: Steps<Observed>): Promise<Judged<Observed>> {
   const { maxConflictRetries } = settingsOf(deps);
   for (let round = 0; ; round += 1) {
     const observed = await steps.observe();
@@ -200,16 +219,17 @@ async function commit<Observed>(deps: PipelineDeps, cluster: ClusterIdentity, or
       await outbox.deleteNow();
       return { kind: "not-found" };
     }
-    const draft = steps.plan(await outbox.readState(), observed);
+    const records = await outbox.readState();
+    const draft = steps.plan(records, observed);
     if (draft.plan.stale) {
       await outbox.deleteNow();
       return { kind: "stale", observed };
     }
-    const judgement = judgementOf(deps, cluster, draft);
+    const judgement = judgementOf(deps, cluster, draft, records);
     const published = outbox.published();
     try {
       await deps.store.commit(cluster.arn, draft.plan.writes, judgement.history, judgement.outbox, {
-        ...(origin.claim ? { completeEvent: origin.claim } : {}),
+        ...(outbox.origin.claim ? { completeEvent: outbox.origin.claim } : {}),
         ...(published.length > 0 ? { clearOutbox: published } : {}),
       });
       return { kind: "planned", observed, judgement };
@@ -220,10 +240,12 @@ async function commit<Observed>(deps: PipelineDeps, cluster: ClusterIdentity, or
   }
 }
 
-/** Every deliverer is tried; the first failure is rethrown. */
+/** Every deliverer is tried (the outbox entry's alerts first, then its staged exports, then the direct ones); the first failure is rethrown. */
 async function deliver(deps: PipelineDeps, cluster: ClusterIdentity, judgement: Judgement): Promise<void> {
-  let firstFailure: unknown;
-  for (const deliverer of [alertsTopic(deps), ...(deps.deliverers ?? [])]) {
+  const sent = await sendEntry(deps, cluster, judgement.outbox, { keep: judgement.outbox.heldFor !== undefined });
+  let firstFailure: unknown = sent.alertsFailure ?? sent.exportFailure;
+  for (const deliverer of deps.deliverers ?? []) {
+    if (deliverer.stage !== undefined) continue;
     try {
       await deliverer.deliver(cluster, judgement);
     } catch (error) {
@@ -233,13 +255,8 @@ async function deliver(deps: PipelineDeps, cluster: ClusterIdentity, judgement: 
   if (firstFailure !== undefined) throw firstFailure;
 }
 
-/** The first deliverer: the judgement's alerts to the alerts topic; an early alert's entry stays for its settle check. */
-function alertsTopic(deps: PipelineDeps): Deliverer {
-  return { deliver: (cluster, judgement) => publishEntry(deps, cluster, judgement.outbox, { keep: judgement.outbox.heldFor !== undefined }) };
-}
-
-/** Publishes every alert of an outbox entry, then deletes it (unless `keep`); on a failure the entry stays. */
-async function publishEntry(deps: PipelineDeps, cluster: ClusterIdentity, entry: PendingAlerts, options: { keep: boolean }): Promise<void> {
+/** Publishes every alert of an outbox entry; throws the first failure after trying them all. */
+async function publishAlerts(deps: PipelineDeps, cluster: ClusterIdentity, entry: PendingAlerts): Promise<void> {
   let firstFailure: unknown;
   for (const alert of entry.alerts) {
     try {
@@ -251,7 +268,49 @@ async function publishEntry(deps: PipelineDeps, cluster: ClusterIdentity, entry:
     }
   }
   if (firstFailure !== undefined) throw firstFailure;
-  if (entry.alerts.length > 0 && !options.keep) await deps.store.clearAlerts(cluster.arn, entry.id);
+}
+
+/**
+ * Sends what an outbox entry holds (its alerts, then each staged export), then deletes it, or keeps what is left to
+ * send: its alerts until all are published (and always when `keep`), each export until it is sent.
+ */
+async function sendEntry(deps: PipelineDeps, cluster: ClusterIdentity, entry: PendingAlerts, options: { keep: boolean }): Promise<{ alertsFailure?: unknown; exportFailure?: unknown }> {
+  let alertsFailure: unknown;
+  try {
+    await publishAlerts(deps, cluster, entry);
+  } catch (error) {
+    alertsFailure = error;
+  }
+  const staged = entry.staged ?? {};
+  const left: Record<string, readonly unknown[]> = {};
+  let exportFailure: unknown;
+  for (const [name, items] of Object.entries(staged)) {
+    const deliverer = stagedDeliverers(deps).find((candidate) => candidate.name === name);
+    if (!deliverer) {
+      // The export was turned off since the entry was written: what it staged is no longer wanted anywhere.
+      deps.logger.warn("outbox entry holds an export this deployment no longer makes: left unsent", { clusterArn: cluster.arn, outboxId: entry.id, export: name, items: items.length });
+      continue;
+    }
+    try {
+      await deliverer.send(cluster, items);
+    } catch (error) {
+      deps.logger.error("export could not be sent: kept in the outbox for the retry", { clusterArn: cluster.arn, outboxId: entry.id, export: name, items: items.length, error });
+      left[name] = unsentOf(error, items);
+      exportFailure ??= error;
+    }
+  }
+  const stored = entry.alerts.length > 0 || Object.keys(staged).length > 0;
+  if (stored) {
+    const alertsLeft = alertsFailure !== undefined || options.keep ? entry.alerts : [];
+    const exportsLeft = Object.keys(left).length;
+    if (alertsLeft.length === 0 && exportsLeft === 0) {
+      await deps.store.clearAlerts(cluster.arn, entry.id);
+    } else if (alertsLeft.length !== entry.alerts.length || exportsLeft !== Object.keys(staged).length) {
+      const { staged: _sent, ...rest } = entry;
+      await deps.store.keepPending(cluster.arn, { ...rest, alerts: alertsLeft, ...(exportsLeft > 0 ? { staged: left } : {}) });
+    }
+  }
+  return { ...(alertsFailure !== undefined ? { alertsFailure } : {}), ...(exportFailure !== undefined ? { exportFailure } : {}) };
 }
 
 /** Whether an outbox entry is held for another event's settle check (not this origin's to publish yet). */
@@ -264,22 +323,41 @@ function heldForAnother(entry: PendingAlerts, origin: Origin, now: Date): boolea
  * The cluster's outbox as one unit of work sees it across its attempts: what earlier invocations left is published
  * as it is read; the entry the origin says was published is only remembered, to be deleted with the write.
  */
-function pendingOutbox(deps: PipelineDeps, cluster: ClusterIdentity, origin: Origin): { readState: () => Promise<StoredRuleState[]>; published: () => string[]; deleteNow: () => Promise<void> } {
+interface PendingOutbox {
+  readonly origin: Origin;
+  readState(): Promise<StoredRuleState[]>;
+  published(): string[];
+  deleteNow(): Promise<void>;
+  /** Throws the first failure of an export left by an earlier attempt, once the judgement is done. */
+  throwDeferred(): void;
+}
+
+function pendingOutbox(deps: PipelineDeps, cluster: ClusterIdentity, origin: Origin): PendingOutbox {
   // A published entry is deleted at once, so a later attempt's (consistent) read no longer finds it.
   const toDelete = new Set<string>();
+  let deferred: unknown;
   return {
+    origin,
     async readState() {
       const { records, pending } = await deps.store.readCluster(cluster.arn);
       for (const entry of pending) {
         if (entry.id === origin.publishedOutboxId) {
-          toDelete.add(entry.id);
+          // Its alerts are out (the settle message says so); an export it still holds is sent before it goes.
+          const exported = entry.staged ? await sendEntry(deps, cluster, { ...entry, alerts: [] }, { keep: false }) : {};
+          if (exported.exportFailure === undefined) toDelete.add(entry.id);
+          deferred ??= exported.exportFailure;
           continue;
         }
         if (heldForAnother(entry, origin, deps.now())) continue;
         deps.logger.warn("publishing alerts left in the outbox by an earlier attempt", { clusterArn: cluster.arn, outboxId: entry.id, alerts: entry.alerts.length });
-        await publishEntry(deps, cluster, entry, { keep: false });
+        const sent = await sendEntry(deps, cluster, entry, { keep: false });
+        if (sent.alertsFailure !== undefined) throw sent.alertsFailure;
+        deferred ??= sent.exportFailure;
       }
       return records;
+    },
+    throwDeferred() {
+      if (deferred !== undefined) throw deferred;
     },
     published: () => [...toDelete],
     async deleteNow() {

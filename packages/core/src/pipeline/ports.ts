@@ -48,6 +48,11 @@ export interface PendingAlerts {
    */
   readonly heldFor?: string;
   readonly heldUntil?: string;
+  /**
+   * What staged deliverers (Deliverer with `stage`) are to send for this judgement, by deliverer name, written with
+   * the state change and kept until they confirm it sent: an export that fails is sent again from here, never lost.
+   */
+  readonly staged?: Readonly<Record<string, readonly unknown[]>>;
 }
 
 /** A cluster's stored state and its pending alerts, read together (one consistent read). */
@@ -82,6 +87,8 @@ export interface StateStore {
   /** Outbox entries of the cluster whose publication was not confirmed (a publish failed or the function died). */
   pendingAlerts(clusterArn: string): Promise<PendingAlerts[]>;
   clearAlerts(clusterArn: string, id: string): Promise<void>;
+  /** Replaces an outbox entry by what is left of it to send (its alerts out, a staged export not yet). */
+  keepPending(clusterArn: string, entry: PendingAlerts): Promise<void>;
   /** Appends a history entry alone (nothing else changed), completing an event's claim with it when asked. */
   appendHistory(entry: HistoryEntry, options?: Pick<CommitOptions, "completeEvent">): Promise<void>;
   /**
@@ -114,12 +121,40 @@ export interface Judgement {
 }
 
 /**
- * Sends what a committed judgement says, once its write is done. The alerts topic is always the first deliverer; an
- * export of the same judgements (AWS Security Hub) is meant to be another. Tries everything it can, then throws its
- * first failure, so that the input is retried.
+ * Sends what a committed judgement says, once its write is done. The alerts topic is always the first deliverer.
+ * Tries everything it can, then throws its first failure, so that the input is retried.
  */
-export interface Deliverer {
+export type Deliverer = DirectDeliverer | StagedDeliverer;
+
+/** Given each committed judgement after its write; nothing of it is stored (a failure is the input's retry). */
+export interface DirectDeliverer {
+  readonly stage?: undefined;
   deliver(cluster: ClusterIdentity, judgement: Judgement): Promise<void>;
+}
+
+/** What a judgement changes, as a staged deliverer sees it before the write. */
+export interface StagedChange {
+  /** The cluster's records as read for this judgement (closed ones included). */
+  readonly previous: readonly StoredRuleState[];
+  readonly plan: StatePlan;
+  readonly at: Date;
+}
+
+/**
+ * An export that must not be lost (AWS Security Hub): `stage` says, without I/O, what a judgement gives it to send;
+ * that is written in the outbox entry with the state change (PendingAlerts.staged[name]) and `send` sends it after
+ * the write, and again from the entry (an earlier attempt's) until it succeeds.
+ */
+/** A `send` failure that says which items were not sent (the rest were): only those are kept to send again. */
+export function unsentOf(error: unknown, items: readonly unknown[]): readonly unknown[] {
+  const unsent = error !== null && typeof error === "object" ? (error as { unsent?: unknown }).unsent : undefined;
+  return Array.isArray(unsent) && unsent.length > 0 ? unsent : items;
+}
+
+export interface StagedDeliverer {
+  readonly name: string;
+  stage(cluster: ClusterIdentity, change: StagedChange): readonly unknown[];
+  send(cluster: ClusterIdentity, items: readonly unknown[]): Promise<void>;
 }
 
 export interface CollectedCluster {
@@ -236,7 +271,7 @@ export interface PipelineDeps {
   readonly settings?: Partial<PipelineSettings>;
   /** The remediation ports; absent: nothing is ever remediated, whatever the policy says. */
   readonly remediation?: RemediationDeps;
-  /** Deliverers of every committed judgement after the alerts topic (none yet). */
+  /** Deliverers of every committed judgement after the alerts topic (the Security Hub export when enabled). */
   readonly deliverers?: readonly Deliverer[];
   /**
    * The account the deployment runs in. Set: an event of an account that is neither this one nor in policy.accounts

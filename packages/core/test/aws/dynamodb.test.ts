@@ -119,6 +119,21 @@ describe("DynamoStateStore on DynamoDB Local", () => {
     expect(await store.pendingAlerts(arn)).toEqual([]);
   });
 
+  it("keeps an export staged with the state change (no alert needed) until it is sent, and what is left of an entry once its alerts are out", async () => {
+    const arn = `${ARN}-staged`;
+    const at = minutesIn(130);
+    const id = `${at.toISOString()}#s1#evaluation`;
+    const plan = planEvaluation([], [{ ...finding("FAIL"), clusterArn: arn }], { now: at, eventId: "s1" });
+    const staged = { securityHub: [plan.writes[0]!.record] };
+    await store.commit(arn, plan.writes, { ...history(at, "s1"), clusterArn: arn }, { id, alerts: [], staged });
+    expect(await store.pendingAlerts(arn)).toEqual([{ id, alerts: [], staged: JSON.parse(JSON.stringify(staged)) }]);
+    expect((await store.readCluster(arn)).pending).toEqual([{ id, alerts: [], staged: JSON.parse(JSON.stringify(staged)) }]);
+    await store.keepPending(arn, { id, alerts: [], staged: { securityHub: [] } });
+    expect(await store.pendingAlerts(arn)).toEqual([{ id, alerts: [], staged: { securityHub: [] } }]);
+    await store.clearAlerts(arn, id);
+    expect(await store.pendingAlerts(arn)).toEqual([]);
+  });
+
   it("reads state and outbox in one Query (no history), and commits the claim's completion and outbox deletions with the state", async () => {
     const arn = `${ARN}-one-read`;
     const at = minutesIn(130);

@@ -20,6 +20,9 @@ import { SsmParameters } from "../../src/aws/ssm.ts";
 import { S3ReportStore } from "../../src/aws/s3.ts";
 import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { StsIdentity } from "../../src/aws/sts.ts";
+import { SecurityHubImporter } from "../../src/aws/securityhub.ts";
+import { BatchImportFindingsCommand, SecurityHubClient } from "@aws-sdk/client-securityhub";
+import { asffFinding } from "../../src/securityhub/finding.ts";
 import { AccessDenied, CredentialsMissing, EksUnavailable, ServiceUnavailable, Throttled, WardenError } from "../../src/errors.ts";
 
 const named = (name: string, message = `${name} from the service`) => Object.assign(new Error(message), { name });
@@ -34,6 +37,8 @@ const SERVICE_NAMES: Record<AwsService, { throttling: string[]; denied: string[]
   SNS: { throttling: ["ThrottledException", "Throttling"], denied: ["AuthorizationErrorException", "InvalidClientTokenId"] },
   SQS: { throttling: ["RequestThrottled", "ThrottlingException"], denied: ["AccessDenied", "AccessDeniedException"] },
   S3: { throttling: ["SlowDown"], denied: ["AccessDenied", "InvalidClientTokenId", "ExpiredToken"] },
+  // InvalidAccessException: Security Hub is not enabled in the account, or the caller may not use it.
+  SecurityHub: { throttling: ["TooManyRequestsException", "ThrottlingException"], denied: ["AccessDeniedException", "InvalidAccessException"] },
 };
 const SERVICES = Object.keys(SERVICE_NAMES) as AwsService[];
 
@@ -83,7 +88,7 @@ describe("translateSdkError: one table for every service", () => {
 });
 
 describe("every adapter translates through the same table", () => {
-  const mocks = { eks: mockClient(EKSClient), sts: mockClient(STSClient), ssm: mockClient(SSMClient), dynamo: mockClient(DynamoDBDocumentClient), sns: mockClient(SNSClient), sqs: mockClient(SQSClient), s3: mockClient(S3Client) };
+  const mocks = { eks: mockClient(EKSClient), sts: mockClient(STSClient), ssm: mockClient(SSMClient), dynamo: mockClient(DynamoDBDocumentClient), sns: mockClient(SNSClient), sqs: mockClient(SQSClient), s3: mockClient(S3Client), securityHub: mockClient(SecurityHubClient) };
   afterEach(() => {
     for (const mock of Object.values(mocks)) mock.reset();
   });
@@ -119,6 +124,11 @@ describe("every adapter translates through the same table", () => {
     S3: (error) => {
       mocks.s3.on(PutObjectCommand).rejects(error);
       return new S3ReportStore({ bucket: "b", client: new S3Client({}) }).put("digests/2026-W49.html", "<html>", "text/html");
+    },
+    SecurityHub: (error) => {
+      mocks.securityHub.on(BatchImportFindingsCommand).rejects(error);
+      const record = { clusterArn: ref.arn, ruleId: "endpoint-public-access", status: "FAIL" as const, severity: "CRITICAL" as const, message: "m", evidence: {}, version: 1, since: "2026-01-05T10:00:00Z", observedAt: "2026-01-05T10:00:00Z", updatedAt: "2026-01-05T10:00:00Z" };
+      return new SecurityHubImporter({ clientFor: () => new SecurityHubClient({}) }).importFindings("eu-west-1", [asffFinding(record, undefined, { partition: "aws", region: "eu-west-1", account: ref.account })]);
     },
   };
   const cases = SERVICES.flatMap((service) => [

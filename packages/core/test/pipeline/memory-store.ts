@@ -38,7 +38,7 @@ export class MemoryStateStore implements StateStore {
     for (const write of writes) cluster.set(write.record.ruleId, structuredClone(write.record));
     this.records.set(clusterArn, cluster);
     this.history.push(structuredClone(history));
-    if (outbox && outbox.alerts.length > 0) this.outbox.set(clusterArn, [...(this.outbox.get(clusterArn) ?? []), structuredClone(outbox)]);
+    if (outbox && (outbox.alerts.length > 0 || outbox.staged !== undefined)) this.outbox.set(clusterArn, [...(this.outbox.get(clusterArn) ?? []), structuredClone(outbox)]);
     for (const id of options.clearOutbox ?? []) await this.clearAlerts(clusterArn, id);
     if (options.completeEvent) this.#complete(options.completeEvent.eventId, options.completeEvent.at);
   }
@@ -49,6 +49,12 @@ export class MemoryStateStore implements StateStore {
 
   async clearAlerts(clusterArn: string, id: string): Promise<void> {
     this.outbox.set(clusterArn, (this.outbox.get(clusterArn) ?? []).filter((entry) => entry.id !== id));
+  }
+
+  async keepPending(clusterArn: string, entry: PendingAlerts): Promise<void> {
+    const entries = this.outbox.get(clusterArn) ?? [];
+    const index = entries.findIndex((candidate) => candidate.id === entry.id);
+    this.outbox.set(clusterArn, index < 0 ? [...entries, structuredClone(entry)] : entries.map((candidate, at) => (at === index ? structuredClone(entry) : candidate)));
   }
 
   async appendHistory(entry: HistoryEntry, options: Pick<CommitOptions, "completeEvent"> = {}): Promise<void> {

@@ -4,7 +4,8 @@
 
 import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics } from "@aws-lambda-powertools/metrics";
-import { DynamoStateStore, EksCollector, ClusterInventory, S3ReportStore, SnsPublisher, SqsSettleQueue, memberAccountsOf, policyAccountCredentials, type AccountCredentials } from "@eks-warden/core/aws";
+import { DynamoStateStore, EksCollector, ClusterInventory, S3ReportStore, SecurityHubImporter, SnsPublisher, SqsSettleQueue, StsIdentity, memberAccountsOf, policyAccountCredentials, type AccountCredentials } from "@eks-warden/core/aws";
+import { SecurityHubExport } from "@eks-warden/core/securityhub";
 import { FUNCTION_ENV, METRICS_NAMESPACE } from "@eks-warden/core/deployment";
 import { WardenError, parsePolicy } from "@eks-warden/core";
 import type { DigestDeps } from "@eks-warden/core/digest";
@@ -110,8 +111,20 @@ function wiredToAws(logger: Logger, env: NodeJS.ProcessEnv, options: { settleQue
     },
     settings,
     ...(env[FUNCTION_ENV.deploymentAccount] ? { deploymentAccount: env[FUNCTION_ENV.deploymentAccount] } : {}),
+    ...(policy.securityHub.enabled ? { deliverers: [securityHubExport(policy, env)] } : {}),
   };
   return { deps, store, eks };
+}
+
+/**
+ * The Security Hub export (policy.securityHub): findings for the function's own account (Security Hub takes a default
+ * product's findings only from the account they name: STS GetCallerIdentity, once per execution environment).
+ */
+function securityHubExport(policy: ReturnType<typeof parsePolicy>, env: NodeJS.ProcessEnv): SecurityHubExport {
+  const home = env["AWS_REGION"];
+  if (!home) throw new ConfigurationError("environment variable AWS_REGION is missing: expected the function's region (Lambda sets it), where Security Hub findings go by default");
+  const identity = new StsIdentity();
+  return new SecurityHubExport(new SecurityHubImporter(), { account: () => identity.account(home), home, regions: policy.securityHub.regions });
 }
 
 /**
