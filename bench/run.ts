@@ -1,4 +1,5 @@
 // `npm run bench`: every benchmark (or `npm run bench -- bundles|evaluation|calls|event-path|scheduled|scan`), printed as JSON and as the Markdown table the README quotes.
+// `npm run bench -- report-screenshot` (only when named: it writes docs/report.png) opens the browser report in Chromium.
 // Run on an otherwise idle machine; the figures are medians (or exact counts) for that reason.
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
@@ -74,4 +75,11 @@ if (wants("scan")) {
     const list = (calls: Readonly<Record<string, number>>) => Object.entries(calls).map(([name, count]) => `${name} ${count}`).join(", ");
     console.log(`| \`scan ${figure.args.join(" ")}\` | ${figure.eksCallsTotal} | ${figure.eksCallsPerCluster} | ${list(figure.eksCalls)} | ${list(figure.otherCalls)} | ${(figure.wallMsMedian / 1000).toFixed(1)} s (${figure.wallMsRuns.map((ms) => (ms / 1000).toFixed(1)).join(", ")}) |`);
   }
+}
+if (only.has("report-screenshot")) {
+  const { writeReportScreenshot } = await import("./report-screenshot.ts");
+  const figures = await writeReportScreenshot();
+  console.log(`## The browser report (${figures.clusters} clusters, ${figures.findings} findings; Chromium through playwright-core)\n`);
+  console.log("| page KiB | render ms (median of " + figures.renderMsRuns.length + ") | Chromium load ms | screenshot |\n| ---: | ---: | ---: | --- |");
+  console.log(`| ${(figures.pageBytes / 1024).toFixed(0)} | ${figures.renderMsMedian.toFixed(1)} | ${figures.loadMs.toFixed(0)} | docs/report.png |\n`);
 }

@@ -72,7 +72,8 @@ export const REPORT_CSS = `
 :root{--critical:#8b0000;--high:#c2410c;--medium:#8a5a00;--low:#1d4ed8;--info:#475569;--error:#6b21a8;--line:#d4d4d8;--muted:#52525b}
 *{box-sizing:border-box}
 body{font:14px/1.45 -apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;margin:0 auto;padding:24px 32px;max-width:1400px;color:#18181b;background:#fff}
-h1{font-size:24px;margin:0 0 4px}h2{font-size:18px;margin:28px 0 8px}h3{font-size:15px;margin:16px 0 4px}
+h1{font-size:24px;margin:0 0 4px}h2{font-size:18px;margin:28px 0 8px}h3{font-size:15px;margin:10px 0 4px;display:inline}
+summary{cursor:pointer;margin:6px 0}
 p.meta{color:var(--muted);margin:2px 0}
 .counts{display:flex;flex-wrap:wrap;gap:12px;margin:18px 0}
 .count{border:1px solid var(--line);border-left:8px solid var(--info);border-radius:6px;padding:8px 14px;min-width:130px}
@@ -89,6 +90,7 @@ th{background:#f4f4f5;position:sticky;top:0}
 th button{font:inherit;font-weight:700;border:0;background:none;padding:0;cursor:pointer;color:inherit}
 th[aria-sort=ascending] button::after{content:" \\25B2"}th[aria-sort=descending] button::after{content:" \\25BC"}
 td.num{text-align:right;font-variant-numeric:tabular-nums}
+#findings td:nth-child(-n+6){white-space:nowrap}
 small,.arn{color:var(--muted);font-size:12px;word-break:break-all}
 .controls{display:flex;flex-wrap:wrap;gap:12px;align-items:end;margin:8px 0}
 .controls label{display:flex;flex-direction:column;font-size:12px;font-weight:600}
@@ -101,6 +103,7 @@ small,.arn{color:var(--muted);font-size:12px;word-break:break-all}
 @media print{
 body{padding:0;max-width:none;font-size:11px}
 .controls,th button::after{display:none}
+details:not([open]) ul{display:none}
 th{position:static}
 thead{display:table-header-group}
 tr,.count{break-inside:avoid}
@@ -165,9 +168,9 @@ export function cspHash(text: string): string {
   return `'sha256-${createHash("sha256").update(text, "utf8").digest("base64")}'`;
 }
 
-/** Nothing is loaded; the one style sheet and the one script run by hash; no base, form or frame. */
+/** Nothing is loaded; the one style sheet and the one script run by hash; no base, no form. (frame-ancestors is ignored, with a console error, in a <meta> CSP.) */
 export function reportCsp(css: string, script: string): string {
-  return `default-src 'none'; style-src ${cspHash(css)}; script-src ${cspHash(script)}; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`;
+  return `default-src 'none'; style-src ${cspHash(css)}; script-src ${cspHash(script)}; base-uri 'none'; form-action 'none'`;
 }
 
 export interface ReportCounts {
@@ -330,10 +333,16 @@ function clustersHtml(clusters: readonly ReportCluster[]): string {
   ].join("\n");
 }
 
+/** Lists longer than this start folded (<details>, no script needed), so a fleet's first digest does not push the findings off screen. */
+export const SECTION_OPEN_ITEMS = 20;
+
 function sectionsHtml(sections: readonly ReportSection[]): string {
   return sections
     .filter((section) => section.items.length > 0)
-    .map((section) => `<h3>${html(section.title)} (${section.items.length})</h3><ul>${section.items.map((item) => `<li>${html(item)}</li>`).join("")}</ul>`)
+    .map(
+      (section) =>
+        `<details${section.items.length <= SECTION_OPEN_ITEMS ? " open" : ""}><summary><h3>${html(section.title)} (${section.items.length})</h3></summary><ul>${section.items.map((item) => `<li>${html(item)}</li>`).join("")}</ul></details>`,
+    )
     .join("\n");
 }
 

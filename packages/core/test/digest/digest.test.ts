@@ -327,10 +327,10 @@ describe("rendering", () => {
     const html = digestHtml(report);
     expect(html).toContain("compared with 2026-W49");
     expect(html).toContain('<div class="problems" role="alert"><h2>Could not read</h2><ul><li>region ap-south-1: AccessDenied: EKS ListClusters</li><li>cluster flaky (eu-west-1): Throttled: EKS DescribeCluster</li></ul></div>');
-    expect(html).toContain("<h3>Findings opened (4)</h3>");
-    expect(html).toContain("<h3>Findings closed (1)</h3>");
-    expect(html).toContain("<h3>Clusters removed (1)</h3>");
-    expect(html).toContain("<h3>Versions upgraded (1)</h3><ul><li>payments (eu-west-1) 1.33 -&gt; 1.34</li></ul>");
+    expect(html).toContain("<details open><summary><h3>Findings opened (4)</h3></summary>");
+    expect(html).toContain("<details open><summary><h3>Findings closed (1)</h3></summary>");
+    expect(html).toContain("<details open><summary><h3>Clusters removed (1)</h3></summary>");
+    expect(html).toContain("<details open><summary><h3>Versions upgraded (1)</h3></summary><ul><li>payments (eu-west-1) 1.33 -&gt; 1.34</li></ul></details>");
 
     const baseline = digestHtml(buildDigest({ sweep: sweepOf([swept("payments", "eu-west-1", "1.34", [])]), previous: undefined, policy: defaultPolicy(), now: NOW }).report);
     expect(baseline).toContain("(first digest: the baseline)");

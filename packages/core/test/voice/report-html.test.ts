@@ -108,7 +108,7 @@ describe("reportHtml", () => {
     const [script] = inline(page, "script");
     expect(style).toBe(REPORT_CSS);
     expect(script).toBe(REPORT_SCRIPT);
-    expect(csp).toBe(`default-src 'none'; style-src ${hash(style!)}; script-src ${hash(script!)}; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`);
+    expect(csp).toBe(`default-src 'none'; style-src ${hash(style!)}; script-src ${hash(script!)}; base-uri 'none'; form-action 'none'`);
     expect(csp).not.toContain("unsafe");
     // The CSP is the first thing in <head> after the charset, before the style and script it governs.
     expect(page.indexOf("Content-Security-Policy")).toBeLessThan(page.indexOf("<style>"));
