@@ -1,4 +1,5 @@
 // `npm run bench`: every benchmark (or `npm run bench -- bundles|evaluation|calls|event-path|scheduled|scan|fuzz|securityhub`), printed as JSON and as the Markdown table docs/benchmarks.md quotes.
+// `npm run bench -- report-screenshot` (only when named: it writes docs/report.png) opens the browser report in Chromium.
 // Run on an otherwise idle machine; the figures are medians (or exact counts) for that reason.
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
@@ -108,4 +109,11 @@ if (wants("securityhub")) {
     console.log(`| ${figure.way} | ${figure.calls} (<= ${CALLS_TARGET}) | ${(figure.bytes / 1024).toFixed(0)} | ${figure.bytesPerFinding.toFixed(0)} | ${figure.bytesRatio.toFixed(2)}x | ${figure.wallMsMedian.toFixed(0)} ms (${figure.wallMsRuns.map((ms) => ms.toFixed(0)).join(", ")}) |`);
   }
   console.log();
+}
+if (only.has("report-screenshot")) {
+  const { writeReportScreenshot } = await import("./report-screenshot.ts");
+  const figures = await writeReportScreenshot();
+  console.log(`## The browser report (${figures.clusters} clusters, ${figures.findings} findings; Chromium through playwright-core)\n`);
+  console.log("| page KiB | render ms (median of " + figures.renderMsRuns.length + ") | Chromium load ms | screenshot |\n| ---: | ---: | ---: | --- |");
+  console.log(`| ${(figures.pageBytes / 1024).toFixed(0)} | ${figures.renderMsMedian.toFixed(1)} | ${figures.loadMs.toFixed(0)} | docs/report.png |\n`);
 }

@@ -90,6 +90,10 @@ describe("the weekly digest", () => {
     const snapshot = await store.previousDigest(isoWeek(new Date(NOW.getTime() + 7 * 86_400_000)));
     expect(snapshot?.week).toBe(thisWeek);
     await store.saveDigest({ ...snapshot!, week: lastWeek });
+    // Its counts for the report's chart, filed under last week the same way.
+    const [baselineCounts] = await store.digestHistory(isoWeek(new Date(NOW.getTime() + 7 * 86_400_000)), 1);
+    expect(baselineCounts?.week).toBe(thisWeek);
+    await store.saveDigestCounts({ ...baselineCounts!, week: lastWeek });
 
     // The week: analytics opened to the world, web closed, gone-soon deleted, old-api upgraded, newcomer created.
     await call("UpdateClusterConfig", { name: "analytics", resourcesVpcConfig: { endpointPublicAccess: true, publicAccessCidrs: ["0.0.0.0/0"] } }, "us-east-1");
@@ -145,9 +149,17 @@ describe("the weekly digest", () => {
     expect(text).toContain("Clusters removed:\n    gone-soon (eu-west-1)");
     const reports = await system.reports();
     expect(JSON.parse(reports.get(`digests/${thisWeek}.json`)!).clusters).toHaveLength(7);
-    expect(reports.get(`digests/${thisWeek}.html`)).toContain("<h1>EKS Warden weekly digest");
+    const page = reports.get(`digests/${thisWeek}.html`)!;
+    expect(page).toContain("<h1>EKS Warden weekly digest");
+    // The chart: last week's stored counts, then this week's, each the open (FAIL) findings of its digest.
+    const open = (clusters: readonly { failing: readonly unknown[] }[]) => clusters.reduce((sum, cluster) => sum + cluster.failing.length, 0);
+    const bars = [...page.matchAll(/<g class="week" data-week="([^"]+)" data-total="(\d+)">/g)].map((match) => [match[1], Number(match[2])]);
+    expect(bars).toEqual([
+      [lastWeek, open(baseline.digest.clusters)],
+      [thisWeek, open(digest.clusters)],
+    ]);
     // The message carries the SHA-256 of the report the digest stored, read back here from the S3 emulator.
-    expect(text).toContain(`Report SHA-256: ${createHash("sha256").update(reports.get(`digests/${thisWeek}.html`)!, "utf8").digest("hex")}\n`);
+    expect(text).toContain(`Report SHA-256: ${createHash("sha256").update(page, "utf8").digest("hex")}\n`);
   }, 240_000);
 
   it("is the same digest under 20% throttling (the SDK's retries and the sweep's backoff absorb it)", async () => {

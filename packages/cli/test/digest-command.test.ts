@@ -57,7 +57,11 @@ describe("eks-warden digest against the simulator", () => {
     expect(report.clusters[2]!.worstSeverity).toBe("HIGH");
     const html = await digest(["--region", "eu-west-1", "--format", "html"]);
     expect(html.stdout).toMatch(/^<!doctype html>/);
-    expect(html.stdout).toContain("web-public");
+    expect(html.stdout).toContain("<title>EKS Warden weekly digest ");
+    expect(html.stdout).toContain(`<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'sha256-`);
+    // The browser report: one row per cluster with its account and region, the public endpoint FAIL once.
+    expect(html.stdout.match(/<tr data-account="111111111111" data-region="eu-west-1">/g)?.length).toBe(report.clusters.filter((cluster) => cluster.region === "eu-west-1").length);
+    expect(html.stdout.match(/data-status="FAIL" data-rule="endpoint-public-access" data-cluster="web-public"/g)).toHaveLength(1);
   }, 60_000);
 
   it("exits 4 with a 'could not read' section when a region cannot be listed", async () => {

@@ -183,6 +183,20 @@ describe("eks-warden scan against the simulator", () => {
     expect(new Set(prints(log)).size).toBe(results.length);
   });
 
+  it("writes the browser report with --format html: one self-contained page, each FAIL once, with its account and region", async () => {
+    const json = JSON.parse((await scan(["--region", "eu-west-1", "--format", "json", "--policy", exemptingPolicy()])).stdout) as { clusters: { name: string; findings: Finding[] }[] };
+    const run = await scan(["--region", "eu-west-1", "--format", "html", "--policy", exemptingPolicy()]);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(/^<!doctype html>/);
+    expect(run.stdout).toContain(`<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'sha256-`);
+    const failing = json.clusters.flatMap(({ name, findings }) => findings.filter((finding) => finding.status === "FAIL").map((finding) => `${finding.ruleId}@${name}`));
+    expect(failing.length).toBeGreaterThan(0);
+    const rows = [...run.stdout.matchAll(/<tr data-severity="[A-Z]+" data-rank="\d" data-status="FAIL" data-rule="([^"]+)" data-cluster="([^"]+)" data-account="111111111111" data-region="eu-west-1">/g)].map((match) => `${match[1]}@${match[2]}`);
+    expect(rows.sort()).toEqual(failing.sort());
+    expect(run.stdout.match(/<tr data-account="111111111111" data-region="eu-west-1">/g)).toHaveLength(json.clusters.length);
+    expect(run.stderr).toContain("eks-warden scan: ");
+  });
+
   it("exits 4 and says what could not be read when AWS cannot be reached, keeping the rest of the report", async () => {
     const run = await warden(["scan", "--endpoint-url", "http://127.0.0.1:9", "--region", "eu-west-1", "--format", "sarif"], env);
     expect(run.code).toBe(4);
@@ -221,7 +235,7 @@ describe("eks-warden scan against the simulator", () => {
   });
 
   it.each([
-    [["--format", "xml"], '--format "xml": expected one of table, json, sarif'],
+    [["--format", "xml"], '--format "xml": expected one of table, json, sarif, html'],
     [["--fail-on", "urgent"], '--fail-on "urgent": expected one of CRITICAL, HIGH, MEDIUM, LOW, INFO'],
     [["--region", "Europe"], '--region "Europe" is not an AWS region such as "eu-west-1"'],
     [["--region", "eu-wst-1"], '--region "eu-wst-1" is not an AWS region; did you mean eu-west-1?'],

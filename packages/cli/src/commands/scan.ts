@@ -11,6 +11,7 @@ import { ClusterInventory, EksCollector, missingProfile, policyAccountCredential
 import { evaluate, type Gate, AccountUnreachable, WardenError, readsFor, ruleById, rules, regionProblem } from "@eks-warden/core";
 import type { ClusterIdentity, DataKind, Finding, Policy, Rule } from "@eks-warden/core";
 import { contextOf, type CollectedCluster } from "@eks-warden/core/pipeline";
+import { reportHtml, scanPage } from "@eks-warden/core/voice";
 import { inPool, listFleet, type FleetListing, type RegionOutcome } from "@eks-warden/core/sweep";
 import { paletteFor } from "../output/colour.ts";
 import { renderScanJson, renderScanTable, summaryLine, type ScanReport } from "../output/scan-report.ts";
@@ -36,7 +37,8 @@ Options:
   --endpoint-url URL    send EKS and SSM calls here instead of AWS (e.g. the simulator of \`eks-warden serve\`)
   --policy FILE         policy to judge by (and member accounts to read): warden.config.json, or a bare policy
                         (JSON); default: the default policy
-  --format FORMAT       table, json, sarif (SARIF 2.1.0 for GitHub code scanning) or asff (the findings as AWS
+  --format FORMAT       table, json, sarif (SARIF 2.1.0 for GitHub code scanning), html (one self-contained page
+                        to open in a browser: findings sortable and filterable) or asff (the findings as AWS
                         Security Hub takes them: aws securityhub batch-import-findings --findings file://F, at
                         most 100 a call; for your own account's default product in the first region scanned,
                         or policy.securityHub's) (default: table)
@@ -48,7 +50,7 @@ Exit codes: 0 nothing at or above --fail-on; 1 a FAIL or an ERROR at or above it
 4 part of the scan failed on AWS errors (credentials, permissions, throttling, network, a member account's role
 that cannot be assumed): see stderr and the report.`;
 
-const FORMATS = ["table", "json", "sarif", "asff"] as const;
+const FORMATS = ["table", "json", "sarif", "html", "asff"] as const;
 type Format = (typeof FORMATS)[number];
 
 export interface ScanOptions<F extends string = Format> {
@@ -312,6 +314,7 @@ export const command: Command = {
     if (options.format === "table") process.stdout.write(renderScanTable(report, paletteFor(process.stdout)));
     else if (options.format === "json") process.stdout.write(renderScanJson(report));
     else if (options.format === "asff") process.stdout.write(`${JSON.stringify(await asffOf(report, options), null, 2)}\n`);
+    else if (options.format === "html") process.stdout.write(reportHtml(scanPage({ generatedAt: report.startedAt, summary: [summaryLine(report)], clusters: report.clusters, problems: report.problems })));
     else {
       const sarif = toSarif({ rules: options.rules, clusters: report.clusters, problems: report.problems, toolVersion: toolVersion(), startedAt: report.startedAt, endedAt: new Date() });
       process.stdout.write(`${JSON.stringify(sarif, null, 2)}\n`);

@@ -24,7 +24,9 @@ import type { RemediationRecord } from "../remediation/plan.ts";
 import type { RemediationStore } from "../remediation/ports.ts";
 import { clientConfig } from "./client-config.ts";
 import { translateSdkError } from "./sdk-errors.ts";
-import { StateConflict } from "../errors.ts";
+import { StateConflict, ValidationError } from "../errors.ts";
+import { SEVERITIES, type Severity } from "../model.ts";
+import type { DigestWeekCounts } from "../voice/digest-report.ts";
 import type { StateIndex, StoredCluster } from "../sweep/sweep.ts";
 import type { DigestSnapshot, DigestSnapshotStore } from "../digest/model.ts";
 
@@ -78,6 +80,25 @@ function plain<T>(value: T): T {
 const DIGEST_TTL_SECONDS = 400 * DAY_SECONDS;
 export const DIGEST_PARTITION = "DIGEST";
 export const digestKey = (week: string): string => `WEEK#${week}`;
+/** One small record per digest run (sk WEEK#<iso week>): the report's history chart reads weeks of them in one Query. */
+export const DIGEST_COUNTS_PARTITION = "DIGEST_COUNTS";
+
+/** A stored week's counts, checked: the table is input like any other, and a bad record must not draw a wrong chart. */
+function weekCountsOf(item: Record<string, unknown>): DigestWeekCounts {
+  const issues: { path: string; message: string }[] = [];
+  const week = item.week;
+  if (typeof week !== "string" || !/^\d{4}-W\d{2}$/.test(week)) issues.push({ path: "week", message: `expected an ISO week such as 2026-W49, got ${JSON.stringify(week)}` });
+  const count = (value: unknown, path: string): number => {
+    if (typeof value === "number" && Number.isSafeInteger(value) && value >= 0) return value;
+    issues.push({ path, message: `expected a whole number >= 0, got ${JSON.stringify(value)}` });
+    return 0;
+  };
+  const stored = (typeof item.open === "object" && item.open !== null ? item.open : {}) as Record<string, unknown>;
+  const open = Object.fromEntries(SEVERITIES.map((severity) => [severity, count(stored[severity], `open.${severity}`)])) as Record<Severity, number>;
+  const clusters = count(item.clusters, "clusters");
+  if (issues.length > 0) throw new ValidationError(`digest counts record ${JSON.stringify(String(item.sk ?? "?"))}`, issues);
+  return { week: week as string, generatedAt: String(item.generatedAt ?? ""), clusters, open };
+}
 
 export class DynamoStateStore implements StateStore, RemediationStore, StateIndex, DigestSnapshotStore {
   readonly #documents: DynamoDBDocumentClient;
@@ -379,6 +400,35 @@ export class DynamoStateStore implements StateStore, RemediationStore, StateInde
         new PutCommand({
           TableName: this.#table,
           Item: { pk: DIGEST_PARTITION, sk: digestKey(snapshot.week), type: "DIGEST", generatedAt: snapshot.generatedAt, snapshot: gzipSync(JSON.stringify(snapshot)), expiresAt: at + DIGEST_TTL_SECONDS },
+        }),
+      ),
+    );
+  }
+
+  /** The stored weeks' counts before `week`, at most `weeks` of them, oldest first. */
+  async digestHistory(week: string, weeks: number): Promise<DigestWeekCounts[]> {
+    if (weeks <= 0) return [];
+    const page = await this.#call("Query", () =>
+      this.#documents.send(
+        new QueryCommand({
+          TableName: this.#table,
+          KeyConditionExpression: "pk = :pk AND sk < :week",
+          ExpressionAttributeValues: { ":pk": DIGEST_COUNTS_PARTITION, ":week": digestKey(week) },
+          ScanIndexForward: false,
+          Limit: weeks,
+        }),
+      ),
+    );
+    return (page.Items ?? []).map(weekCountsOf).reverse();
+  }
+
+  async saveDigestCounts(counts: DigestWeekCounts): Promise<void> {
+    const at = Math.floor(Date.parse(counts.generatedAt) / 1000);
+    await this.#call("PutItem", () =>
+      this.#documents.send(
+        new PutCommand({
+          TableName: this.#table,
+          Item: { pk: DIGEST_COUNTS_PARTITION, sk: digestKey(counts.week), type: "DIGEST_COUNTS", ...plain(counts), expiresAt: at + DIGEST_TTL_SECONDS },
         }),
       ),
     );

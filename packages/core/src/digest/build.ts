@@ -5,7 +5,7 @@
 // is never counted as removed, and its findings are neither opened nor closed.
 
 import { endOfDayUtc } from "../dates.ts";
-import { SEVERITY_RANK, type Finding, type Policy, type RuleArea, type Severity } from "../model.ts";
+import { SEVERITIES, SEVERITY_RANK, type Finding, type Policy, type RuleArea, type Severity } from "../model.ts";
 import { extendedSupportExtraPerMonthUsd, toCents } from "../pricing.ts";
 import { ruleById } from "../rules/index.ts";
 import { compareMinorVersions, daysUntil, findVersion, isoDay, parseMinorVersion, supportStatusAt } from "../rules/lib/versions.ts";
@@ -21,6 +21,7 @@ import {
   type DigestExemption,
   type DigestFinding,
   type DigestReport,
+  type DigestWeekCounts,
   type SupportState,
 } from "../voice/digest-report.ts";
 
@@ -252,4 +253,12 @@ export function buildDigest(input: BuildDigestInput): { report: DigestReport; sn
     pricing: { ...policy.pricing },
   };
   return { report, snapshot: { week, generatedAt: now.toISOString(), clusters: { ...carried, ...current } } };
+}
+
+/** What the week keeps for the history chart: its snapshot's open findings by severity (carried-over clusters included). */
+export function weekCounts(snapshot: DigestSnapshot): DigestWeekCounts {
+  const open = Object.fromEntries(SEVERITIES.map((severity) => [severity, 0])) as Record<Severity, number>;
+  const clusters = Object.values(snapshot.clusters);
+  for (const cluster of clusters) for (const severity of Object.values(cluster.failing)) open[severity] += 1;
+  return { week: snapshot.week, generatedAt: snapshot.generatedAt, clusters: clusters.length, open };
 }

@@ -2,6 +2,7 @@
 // with, and where the stores put it and the full report. What the report says is voice/digest-report.ts.
 
 import type { Severity } from "../model.ts";
+import type { DigestWeekCounts } from "../voice/digest-report.ts";
 
 /** One cluster as the digest remembers it for next week's comparison. */
 export interface DigestSnapshotCluster {
@@ -24,6 +25,10 @@ export interface DigestSnapshotStore {
   /** The newest snapshot of a week before `week`. */
   previousDigest(week: string): Promise<DigestSnapshot | undefined>;
   saveDigest(snapshot: DigestSnapshot): Promise<void>;
+  /** The weeks' counts stored before `week`, at most `weeks` of them, oldest first (the report's history chart). */
+  digestHistory(week: string, weeks: number): Promise<DigestWeekCounts[]>;
+  /** Keeps a week's counts (one small record per week: a re-run that week replaces it). */
+  saveDigestCounts(counts: DigestWeekCounts): Promise<void>;
 }
 
 /** Where the full report goes (S3ReportStore): returns the object's s3:// URI. */

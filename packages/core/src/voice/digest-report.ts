@@ -125,3 +125,14 @@ export interface DigestReport {
   };
   readonly pricing: { readonly standardPerClusterHourUsd: number; readonly extendedPerClusterHourUsd: number };
 }
+
+/**
+ * What each digest run keeps of its week for the report's history chart (pk DIGEST_COUNTS, sk WEEK#<iso week>): the
+ * open (FAIL) findings by severity, counted from the week's snapshot (clusters that could not be read keep last week's).
+ */
+export interface DigestWeekCounts {
+  readonly week: string;
+  readonly generatedAt: string;
+  readonly clusters: number;
+  readonly open: Readonly<Record<Severity, number>>;
+}

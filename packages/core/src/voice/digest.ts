@@ -1,13 +1,13 @@
 // The digest as people and machines read it (pure): the SNS message (readable text for e-mail, a JSON summary for
-// SQS/Lambda/HTTPS, in the envelope of every message), and the full report as JSON and as one self-contained HTML page.
+// SQS/Lambda/HTTPS, in the envelope of every message). The full report's HTML page is report-page.ts.
 //
 // SNS accepts at most 256 KB per message (all protocol bodies and attributes together). At a large fleet the message
 // summarises: it keeps the headline and as many clusters and changes, most urgent first, as fit, says how many were
 // left out, and points at the full report (s3:// URI). The text is a pure function of the JSON summary, so a
 // subscriber of either form reads the same.
 //
-// Cluster names, tags (exemption reasons) and finding messages are attacker-controlled text: the text and the HTML
-// page both put every string through the one sanitiser (text.ts), and the HTML escapes it too.
+// Cluster names, tags (exemption reasons) and finding messages are attacker-controlled text: the text puts every
+// string through the one sanitiser (text.ts), as the HTML page does (and escapes it too).
 
 import { EXEMPTION_NOTICE_DAYS, type DigestChangeFinding, type DigestCluster, type DigestClusterRef, type DigestFinding, type DigestReport } from "./digest-report.ts";
 import { messageBody, snsEnvelope, type SnsEnvelope } from "./envelope.ts";
@@ -42,7 +42,7 @@ export interface RenderedDigest extends SnsEnvelope<"kind" | "week"> {
 /** A digest line keeps each free text to 300 characters unless told otherwise, so one cluster cannot crowd out the rest. */
 const clean = (text: string, max = 300): string => oneLine(text, max);
 
-const usd = (value: number): string => `$${value.toFixed(2)}`;
+export const usd = (value: number): string => `$${value.toFixed(2)}`;
 const plural = (count: number, word: string, many = `${word}s`): string => `${count} ${count === 1 ? word : many}`;
 
 /** Without evidence, and without the messages of the FAIL and ERROR lists (their rule ids say it; the report has the rest). */
@@ -100,7 +100,7 @@ export function digestSubject(report: Pick<DigestReport, "week" | "headline">): 
   return asciiSubject(`[DIGEST] EKS Warden ${report.week}: ${parts.join(", ")}`);
 }
 
-function supportLine(cluster: DigestCluster): string {
+export function supportLine(cluster: DigestCluster): string {
   const { support, cost } = cluster;
   const version = cluster.version ? `Kubernetes ${clean(cluster.version, 20)}` : "version unknown";
   let window: string;
@@ -144,15 +144,15 @@ function clusterLines(cluster: DigestCluster, position: number): string[] {
   return lines;
 }
 
-const changeLine = (change: DigestChangeFinding): string => `${clean(change.cluster, 100)} (${clean(change.region, 32)}) ${change.ruleId} ${change.severity}`;
-const refLine = (ref: DigestClusterRef): string => `${clean(ref.name, 100)} (${clean(ref.region, 32)})`;
+export const changeLine = (change: DigestChangeFinding): string => `${clean(change.cluster, 100)} (${clean(change.region, 32)}) ${change.ruleId} ${change.severity}`;
+export const refLine = (ref: DigestClusterRef): string => `${clean(ref.name, 100)} (${clean(ref.region, 32)})`;
 
 function moreLine(shown: number, total: number, what: string): string[] {
   return total > shown ? [`    ... and ${total - shown} more ${what} in the full report`] : [];
 }
 
 /** The two sentences a reader sees first. */
-function headlineLines(headline: DigestReport["headline"]): string[] {
+export function headlineLines(headline: DigestReport["headline"]): string[] {
   return [
     `${plural(headline.clusters, "cluster")} in ${plural(headline.regions, "region")}: ${headline.clustersFailing} failing, ${headline.unsupported} unsupported, ${headline.extendedSupport} in extended support (+${usd(headline.extendedSupportMonthlyUsd)}/month over standard).`,
     `This week: ${plural(headline.findingsOpened, "finding")} opened, ${headline.findingsClosed} closed; ${plural(headline.clustersAdded, "cluster")} added, ${headline.clustersRemoved} removed; ${plural(headline.versionsUpgraded, "version")} upgraded; ${plural(headline.exemptionsExpiring, "exemption")} ending within 14 days.`,
@@ -222,76 +222,4 @@ export function renderDigest(report: DigestReport, stored?: string | StoredRepor
     }
   }
   return { ...snsEnvelope(digestSubject(report), best.text, JSON.stringify(best.payload), { kind: "digest", week: report.week }), text: best.text, payload: best.payload };
-}
-
-const HTML_ESCAPES: Readonly<Record<string, string>> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;", "`": "&#96;" };
-
-/** Escapes text for HTML element content and quoted attributes. */
-export function escapeHtml(value: unknown): string {
-  return String(value ?? "").replace(/[&<>"'`]/g, (character) => HTML_ESCAPES[character]!);
-}
-
-/** Untrusted text for the page: sanitised as in the message (a bidi override reorders a browser's line as well), escaped, never cut: the page is the full report. */
-const html = (value: unknown): string => escapeHtml(oneLine(value ?? "", Number.POSITIVE_INFINITY));
-
-function htmlFindings(findings: readonly DigestFinding[]): string {
-  return findings.map((finding) => `<li><b>${html(finding.severity)}</b> ${html(finding.ruleId)}${finding.message ? `: ${html(finding.message)}` : ""}</li>`).join("");
-}
-
-function htmlCluster(cluster: DigestCluster, position: number): string {
-  const sections = [
-    ["Node groups behind", htmlFindings(cluster.nodegroupsBehind)],
-    ["Add-ons behind", htmlFindings(cluster.addonsBehind)],
-    ["Endpoint", htmlFindings(cluster.endpoint)],
-    ["FAIL", htmlFindings(cluster.failing)],
-    ["Could not evaluate", htmlFindings(cluster.errors)],
-    ["Exempt", cluster.exempt.map((exemption) => `<li><b>${html(exemption.severity)}</b> ${html(exemption.ruleId)} until ${html(exemption.until)} (${html(exemption.source)}): ${html(exemption.reason)}</li>`).join("")],
-    [
-      "Exemptions ending within 14 days",
-      cluster.exemptionsExpiring.map((exemption) => `<li>${html(exemption.ruleId)} until ${html(exemption.until)} (${html(exemption.daysLeft)} days, ${html(exemption.source)}): ${html(exemption.reason)}</li>`).join(""),
-    ],
-  ]
-    .filter(([, items]) => items)
-    .map(([title, items]) => `<div>${html(title)}:<ul>${items}</ul></div>`)
-    .join("");
-  return `<tr class="${html(cluster.support.state.toLowerCase())}"><td>${position}</td><td><b>${html(cluster.name)}</b><br><small>${html(cluster.arn)}</small></td><td>${html(supportLine(cluster))}</td><td>${html(cluster.worstSeverity ?? "")}</td><td>${sections}</td></tr>`;
-}
-
-function htmlList<T>(title: string, items: readonly T[], line: (item: T) => string): string {
-  return items.length === 0 ? "" : `<h3>${html(title)} (${items.length})</h3><ul>${items.map((item) => `<li>${html(line(item))}</li>`).join("")}</ul>`;
-}
-
-/** The full report as one self-contained HTML page (no script, no external resource); every string escaped. */
-export function digestHtml(report: DigestReport): string {
-  const headline = headlineLines(report.headline).join(" ");
-  const { couldNotRead, changes } = report;
-  const problems = [
-    ...couldNotRead.accounts.map((account) => `account ${account.account} (every region): ${account.problem}`),
-    ...couldNotRead.regions.map((region) => `${region.account ? `account ${region.account} ` : ""}region ${region.region}: ${region.problem}`),
-    ...couldNotRead.clusters.map((cluster) => `cluster ${cluster.name} (${cluster.region}): ${cluster.problem}`),
-  ];
-  return [
-    "<!doctype html>",
-    '<html lang="en"><head><meta charset="utf-8">',
-    `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">`,
-    `<title>EKS Warden digest ${html(report.week)}</title>`,
-    "<style>body{font-family:system-ui,sans-serif;margin:2em;color:#222}table{border-collapse:collapse;width:100%}td,th{border:1px solid #ccc;padding:4px 6px;vertical-align:top;text-align:left}tr.unsupported{background:#fde2e2}tr.extended_support{background:#fff4d6}ul{margin:2px 0 2px 1.2em;padding:0}small{color:#666}.problems{background:#fde2e2;padding:8px}</style>",
-    "</head><body>",
-    `<h1>EKS Warden weekly digest ${html(report.week)}</h1>`,
-    `<p>Generated ${html(report.generatedAt)}${report.previousWeek ? `, compared with ${html(report.previousWeek)}` : " (first digest: the baseline)"}. Prices: standard ${html(usd(report.pricing.standardPerClusterHourUsd))}, extended ${html(usd(report.pricing.extendedPerClusterHourUsd))} per cluster-hour.</p>`,
-    `<p>${html(headline)}</p>`,
-    problems.length > 0 ? `<div class="problems"><h2>Could not read</h2><ul>${problems.map((problem) => `<li>${html(problem)}</li>`).join("")}</ul></div>` : "",
-    "<h2>Changes</h2>",
-    htmlList("Findings opened", changes.opened, changeLine),
-    htmlList("Findings closed", changes.closed, changeLine),
-    htmlList("Clusters added", changes.added, refLine),
-    htmlList("Clusters removed", changes.removed, refLine),
-    htmlList("Versions upgraded", changes.upgraded, (item) => `${refLine(item)} ${item.from ?? "?"} -> ${item.to ?? "?"}`),
-    `<h2>Clusters (${report.clusters.length}), most urgent first</h2>`,
-    "<table><thead><tr><th>#</th><th>cluster</th><th>version, support, cost</th><th>worst</th><th>findings</th></tr></thead><tbody>",
-    ...report.clusters.map((cluster, index) => htmlCluster(cluster, index + 1)),
-    "</tbody></table>",
-    "</body></html>",
-    "",
-  ].join("\n");
 }

@@ -1,10 +1,11 @@
 // The adapters' parts the scheduled functions use: the state table's index of open clusters and the weekly digest
 // snapshots (DynamoDB Local), and the report store (S3, mocked at the SDK).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { CreateTableCommand, DynamoDBClient, PutItemCommand } from "@aws-sdk/client-dynamodb";
 import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { mockClient } from "aws-sdk-client-mock";
-import { DynamoStateStore } from "../../src/aws/dynamodb.ts";
+import { DIGEST_COUNTS_PARTITION, DynamoStateStore } from "../../src/aws/dynamodb.ts";
+import { ValidationError } from "../../src/errors.ts";
 import { STATE_TABLE_KEY_SCHEMA } from "../../src/deployment/constants.ts";
 import { S3ReportStore } from "../../src/aws/s3.ts";
 import type { Finding } from "../../src/model.ts";
@@ -55,6 +56,32 @@ describe("DynamoStateStore for the sweep and the digest", () => {
     expect(previous?.week).toBe("2026-W49");
     expect(Object.keys(previous!.clusters)).toHaveLength(1000);
     expect((await store.previousDigest("2026-W49"))?.week).toBe("2026-W48");
+  });
+
+  it("keeps one counts record per digest run and reads the weeks before a given one, oldest first, for the report's chart", async () => {
+    const open = (critical: number) => ({ CRITICAL: critical, HIGH: 2, MEDIUM: 0, LOW: 1, INFO: 0 });
+    expect(await store.digestHistory("2026-W50", 25)).toEqual([]);
+    for (const [week, critical] of [["2026-W45", 9], ["2026-W46", 7], ["2026-W47", 5], ["2026-W48", 3], ["2026-W49", 1]] as const) {
+      await store.saveDigestCounts({ week, generatedAt: "2026-11-30T08:00:00.000Z", clusters: 10, open: open(critical) });
+    }
+    // A re-run in the same week replaces its record.
+    await store.saveDigestCounts({ week: "2026-W49", generatedAt: "2026-12-01T08:00:00.000Z", clusters: 11, open: open(2) });
+    await store.saveDigestCounts({ week: "2026-W50", generatedAt: "2026-12-07T08:00:00.000Z", clusters: 12, open: open(0) });
+    const history = await store.digestHistory("2026-W50", 3);
+    expect(history.map((week) => [week.week, week.clusters, week.open.CRITICAL])).toEqual([["2026-W47", 10, 5], ["2026-W48", 10, 3], ["2026-W49", 11, 2]]);
+    expect(history[0]!.open).toEqual(open(5));
+    // The snapshots' own partition is untouched: last week's snapshot is still what previousDigest finds.
+    expect((await store.previousDigest("2026-W50"))?.week).toBe("2026-W49");
+  });
+
+  it("refuses a malformed counts record with what is wrong and where, rather than drawing a wrong chart", async () => {
+    const table2 = `${table}-bad`;
+    await client.send(new CreateTableCommand({ TableName: table2, BillingMode: "PAY_PER_REQUEST", AttributeDefinitions: [...STATE_TABLE_KEY_SCHEMA.AttributeDefinitions], KeySchema: [...STATE_TABLE_KEY_SCHEMA.KeySchema] }));
+    const other = new DynamoStateStore({ tableName: table2, client });
+    await client.send(new PutItemCommand({ TableName: table2, Item: { pk: { S: DIGEST_COUNTS_PARTITION }, sk: { S: "WEEK#2026-W49" }, week: { S: "<b>" }, clusters: { N: "3" }, open: { M: { CRITICAL: { N: "-1" } } } } }));
+    const failure = await other.digestHistory("2026-W50", 5).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(ValidationError);
+    expect(String((failure as Error).message)).toContain('digest counts record "WEEK#2026-W49": week: expected an ISO week such as 2026-W49, got "<b>"; open.CRITICAL: expected a whole number >= 0, got -1');
   });
 });
 

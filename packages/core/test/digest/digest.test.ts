@@ -3,9 +3,12 @@
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { buildDigest, byUrgency, isoWeek } from "../../src/digest/build.ts";
-import { runDigest, type DigestDeps } from "../../src/digest/digest.ts";
+import { HISTORY_WEEKS, runDigest, type DigestDeps } from "../../src/digest/digest.ts";
 import type { DigestSnapshot } from "../../src/digest/model.ts";
-import { DIGEST_MESSAGE_BUDGET_BYTES, digestHtml, digestSubject, digestText, escapeHtml, renderDigest } from "../../src/voice/digest.ts";
+import { DIGEST_MESSAGE_BUDGET_BYTES, digestSubject, digestText, renderDigest } from "../../src/voice/digest.ts";
+import { escapeHtml } from "../../src/voice/report-html.ts";
+import { digestHtml } from "../../src/voice/report-page.ts";
+import type { DigestWeekCounts } from "../../src/voice/digest-report.ts";
 import type { Finding, Severity, VersionCatalogue } from "../../src/model.ts";
 import { defaultPolicy, parsePolicy } from "../../src/policy.ts";
 import type { SweepResult, SweptCluster } from "../../src/sweep/sweep.ts";
@@ -231,7 +234,7 @@ describe("exempt clusters", () => {
     const cluster = report.clusters[0]!;
     expect(cluster.exempt).toEqual([{ ruleId: "endpoint-public-access", severity: "CRITICAL", until: "2027-06-30", reason: "vendor-managed ingress, reviewed", source: "policy", daysLeft: 205 }]);
     expect(digestText(renderDigest(report).payload)).toContain("      Exempt: CRITICAL endpoint-public-access until 2027-06-30 (policy): vendor-managed ingress, reviewed");
-    expect(digestHtml(report)).toContain("<li><b>CRITICAL</b> endpoint-public-access until 2027-06-30 (policy): vendor-managed ingress, reviewed</li>");
+    expect(digestHtml(report)).toMatch(/<tr data-severity="CRITICAL" [^>]*data-status="EXEMPT" data-rule="endpoint-public-access" data-cluster="vendor-ingress"[^]*?<td>exempt until 2027-06-30 \(policy\): vendor-managed ingress, reviewed<\/td><\/tr>/);
   });
 });
 
@@ -276,7 +279,9 @@ describe("rendering", () => {
     expect(rendered.payload.totals.clusters).toBe(1000);
     expect(rendered.text).toContain(`... and ${1000 - rendered.payload.clusters.length} more clusters in the full report`);
     expect(rendered.payload.headline.clusters).toBe(1000);
-    expect(digestHtml(big).match(/<tr class=/g)).toHaveLength(1000);
+    const page = digestHtml(big);
+    expect(page.match(/<tr data-account=/g)).toHaveLength(1000);
+    expect(page.match(/<tr data-severity=/g)).toHaveLength(3000);
   });
 
   it("escapes every string of the HTML report and keeps the text on its lines", () => {
@@ -289,7 +294,9 @@ describe("rendering", () => {
     ]);
     const { report: bad } = buildDigest({ sweep: hostile, previous: LAST_WEEK, policy: defaultPolicy(), now: NOW });
     const html = digestHtml(bad);
-    expect(html).not.toContain("<script>");
+    // One script: the page's own (report-html.ts), not the message's.
+    expect(html.match(/<script>/g)).toHaveLength(1);
+    expect(html).not.toContain("<script>alert");
     expect(html).not.toContain("<img");
     expect(html).toContain("&lt;script&gt;alert(1)&lt;/script&gt;");
     expect(html).toContain("&quot;&gt;&lt;img src=x onerror=alert(1)&gt;");
@@ -320,11 +327,11 @@ describe("rendering", () => {
   it("gives the browser page the same could-not-read section and changes as the message", () => {
     const html = digestHtml(report);
     expect(html).toContain("compared with 2026-W49");
-    expect(html).toContain('<div class="problems"><h2>Could not read</h2><ul><li>region ap-south-1: AccessDenied: EKS ListClusters</li><li>cluster flaky (eu-west-1): Throttled: EKS DescribeCluster</li></ul></div>');
-    expect(html).toContain("<h3>Findings opened (4)</h3>");
-    expect(html).toContain("<h3>Findings closed (1)</h3>");
-    expect(html).toContain("<h3>Clusters removed (1)</h3>");
-    expect(html).toContain("<h3>Versions upgraded (1)</h3><ul><li>payments (eu-west-1) 1.33 -&gt; 1.34</li></ul>");
+    expect(html).toContain('<div class="problems" role="alert"><h2>Could not read</h2><ul><li>region ap-south-1: AccessDenied: EKS ListClusters</li><li>cluster flaky (eu-west-1): Throttled: EKS DescribeCluster</li></ul></div>');
+    expect(html).toContain("<details open><summary><h3>Findings opened (4)</h3></summary>");
+    expect(html).toContain("<details open><summary><h3>Findings closed (1)</h3></summary>");
+    expect(html).toContain("<details open><summary><h3>Clusters removed (1)</h3></summary>");
+    expect(html).toContain("<details open><summary><h3>Versions upgraded (1)</h3></summary><ul><li>payments (eu-west-1) 1.33 -&gt; 1.34</li></ul></details>");
 
     const baseline = digestHtml(buildDigest({ sweep: sweepOf([swept("payments", "eu-west-1", "1.34", [])]), previous: undefined, policy: defaultPolicy(), now: NOW }).report);
     expect(baseline).toContain("(first digest: the baseline)");
@@ -357,18 +364,34 @@ describe("rendering", () => {
 });
 
 describe("runDigest", () => {
-  function digestWorld(options: { reportsFail?: boolean; reports?: boolean } = {}) {
+  const STORED_WEEKS: DigestWeekCounts[] = [
+    { week: "2026-W48", generatedAt: "2026-11-23T08:00:00.000Z", clusters: 1, open: { CRITICAL: 3, HIGH: 0, MEDIUM: 0, LOW: 0, INFO: 0 } },
+    { week: "2026-W49", generatedAt: "2026-11-30T08:00:00.000Z", clusters: 1, open: { CRITICAL: 2, HIGH: 1, MEDIUM: 0, LOW: 0, INFO: 0 } },
+  ];
+
+  function digestWorld(options: { reportsFail?: boolean; reports?: boolean; historyFails?: boolean } = {}) {
     const base = world(NOW);
     const name = "web";
     const cluster = { arn: arn("eu-west-1", name), account: ACCOUNT, region: "eu-west-1", name };
     base.eks.clusters.set(cluster.arn, clusterRecord(cluster, OPEN));
     const saved: DigestSnapshot[] = [];
+    const savedCounts: DigestWeekCounts[] = [];
+    const historyAsked: [string, number][] = [];
     const objects = new Map<string, string>();
     const deps: DigestDeps = {
       ...base,
       inventory: { clusters: async () => [cluster], account: async () => ACCOUNT },
       stateIndex: { openClusters: async () => [] },
-      snapshots: { previousDigest: async () => LAST_WEEK, saveDigest: async (snapshot) => void saved.push(snapshot) },
+      snapshots: {
+        previousDigest: async () => LAST_WEEK,
+        saveDigest: async (snapshot) => void saved.push(snapshot),
+        digestHistory: async (week, weeks) => {
+          historyAsked.push([week, weeks]);
+          if (options.historyFails) throw new Error("Throttled: DynamoDB Query");
+          return STORED_WEEKS;
+        },
+        saveDigestCounts: async (counts) => void savedCounts.push(counts),
+      },
       ...(options.reports === false
         ? {}
         : {
@@ -382,7 +405,7 @@ describe("runDigest", () => {
           }),
     };
     // One publisher for the sweep's alerts and the digest: every message it took, with its topic.
-    return { deps, saved, objects, published: base.publisher.published, base };
+    return { deps, saved, savedCounts, historyAsked, objects, published: base.publisher.published, base };
   }
 
   it("sweeps, stores the report (JSON and HTML), keeps this week's snapshot and publishes kind=digest", async () => {
@@ -410,5 +433,24 @@ describe("runDigest", () => {
     expect(failing.base.logger.lines.some((line) => line.message.startsWith("the full report could not be stored"))).toBe(true);
     const none = digestWorld({ reports: false });
     expect((await runDigest(none.deps, { regions: ["eu-west-1"] })).rendered.text).toContain("Full report: not stored");
+  });
+
+  it("keeps this week's counts and draws the stored weeks and this one in the report's chart", async () => {
+    const { deps, savedCounts, historyAsked, objects } = digestWorld();
+    await runDigest(deps, { regions: ["eu-west-1"] });
+    // This week: the one cluster "web" has its public endpoint open (CRITICAL).
+    expect(savedCounts).toEqual([{ week: "2026-W50", generatedAt: NOW.toISOString(), clusters: 1, open: { CRITICAL: 1, HIGH: 0, MEDIUM: 0, LOW: 0, INFO: 0 } }]);
+    expect(historyAsked).toEqual([["2026-W50", HISTORY_WEEKS - 1]]);
+    const page = objects.get("digests/2026-W50.html")!;
+    expect([...page.matchAll(/<g class="week" data-week="([^"]+)" data-total="(\d+)">/g)].map((match) => `${match[1]}=${match[2]}`)).toEqual(["2026-W48=3", "2026-W49=3", "2026-W50=1"]);
+  });
+
+  it("stores the report with this week alone in its chart when the history cannot be read", async () => {
+    const { deps, objects, base, savedCounts } = digestWorld({ historyFails: true });
+    const outcome = await runDigest(deps, { regions: ["eu-west-1"] });
+    expect(outcome.reportUri).toBe("s3://reports/digests/2026-W50.html");
+    expect([...objects.get("digests/2026-W50.html")!.matchAll(/<g class="week" data-week="([^"]+)"/g)].map((match) => match[1])).toEqual(["2026-W50"]);
+    expect(base.logger.lines.some((line) => line.message.startsWith("the digest history could not be read"))).toBe(true);
+    expect(savedCounts).toHaveLength(1);
   });
 });
