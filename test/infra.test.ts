@@ -906,8 +906,8 @@ describe("tamper rules and heartbeat", () => {
     }
     for (const eventName of ["CreateGrant", "RevokeGrant"]) expect(caught("aws.kms", "kms.amazonaws.com", eventName, { keyId: arn.healthKey }), eventName).toEqual(["grant"]);
     expect(caught("aws.kms", "kms.amazonaws.com", "RetireGrant", { grantToken: "x" }, { resources: [{ ARN: arn.alertsKey }] })).toEqual(["grant"]);
-    // settle's queue and the two dead-letter queues dead-letter reads.
-    expect(mappingIds).toHaveLength(3);
+    // The event queue cluster-event reads, settle's queue and the two dead-letter queues dead-letter reads.
+    expect(mappingIds).toHaveLength(4);
     for (const id of mappingIds) {
       for (const eventName of ["UpdateEventSourceMapping20150331", "DeleteEventSourceMapping20150331"]) expect(caught("aws.lambda", "lambda.amazonaws.com", eventName, { uUID: mappingUuid(id) }), `${eventName} ${id}`).toEqual(["mapping"]);
     }
