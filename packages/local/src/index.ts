@@ -3,3 +3,5 @@ export { startLocalSystem, type CommandObserver, type EksCaller, type LocalEndpo
 export { localContext, LocalEventRouter, LocalQueuePoller, type DeadLetter, type Delivery, type LambdaHandler, type LocalQueues } from "./runner.ts";
 export { localName, type LocalQueue, type LocalTopic } from "./topology.ts";
 export { alertInputFromPayload, notificationFromSqsBody, type DeadLetterPayload, type ReceivedNotification } from "./notifications.ts";
+export { LocalStartError } from "./start-failure.ts";
+export { localSystemsRoot, removeStaleRunFolders, runningSystems, type LocalSystemNote } from "./run-folder.ts";

@@ -35,6 +35,8 @@ export interface LocalSystemOptions {
    * AWS_ENDPOINT_URL_DYNAMODB / _SNS / _SQS already point at (a test run's), whose resources get unique names.
    */
   readonly aws?: "start" | "environment";
+  /** Stops the start half way (Ctrl-C): startLocalSystem stops what it started and rejects with the signal's reason. */
+  readonly signal?: AbortSignal;
 }
 
 /** Where each part answers: what the AWS CLI or an SDK needs (AWS_ENDPOINT_URL_<SERVICE>) to reach it. */
