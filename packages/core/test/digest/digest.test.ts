@@ -8,7 +8,7 @@ import { DIGEST_MESSAGE_BUDGET_BYTES, digestHtml, digestSubject, digestText, esc
 import type { Finding, Severity, VersionCatalogue } from "../../src/model.ts";
 import { defaultPolicy, parsePolicy } from "../../src/policy.ts";
 import type { SweepResult, SweptCluster } from "../../src/sweep/sweep.ts";
-import { clusterRecord, OPEN, world } from "../pipeline/fakes.ts";
+import { clusterRecord, MemoryCoverage, OPEN, world } from "../pipeline/fakes.ts";
 
 const NOW = new Date("2026-12-07T08:00:00Z");
 const ACCOUNT = "111122223333";
@@ -367,6 +367,7 @@ describe("runDigest", () => {
       ...base,
       inventory: { clusters: async () => [cluster], account: async () => ACCOUNT },
       stateIndex: { openClusters: async () => [] },
+      coverage: new MemoryCoverage(),
       snapshots: { previousDigest: async () => LAST_WEEK, saveDigest: async (snapshot) => void saved.push(snapshot) },
       ...(options.reports === false
         ? {}
