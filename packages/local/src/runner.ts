@@ -104,6 +104,8 @@ export interface QueuePollerOptions {
   readonly handler: LambdaHandler<SQSEvent, SQSBatchResponse | void>;
   readonly functionName?: string;
   readonly batchSize?: number;
+  /** Told of the messages the handler took (not failed), once they are deleted. */
+  readonly onHandled?: (bodies: readonly string[]) => Promise<void> | void;
 }
 
 /** SQS event source mapping, locally: receive, invoke, delete what succeeded, make failures visible again. */
@@ -164,6 +166,7 @@ export class LocalQueuePoller {
         new ChangeMessageVisibilityBatchCommand({ QueueUrl: queueUrl, Entries: failed.map((record, index) => ({ Id: String(index), ReceiptHandle: record.receiptHandle, VisibilityTimeout: 0 })) }),
       );
     }
+    if (succeeded.length > 0) await this.#options.onHandled?.(succeeded.map((record) => record.body));
     return { received: records.length, failed: failed.length };
   }
 

@@ -185,8 +185,9 @@ async function buildSystem(options: LocalSystemOptions, stops: Stops, startedAt:
   // the handlers are bound to this system's resources.
   started = true;
   const handlers = await importHandlers();
-  const wiring = wireHandlers(clients.sqs, queues, handlers);
-  const parts: SystemParts = { options, simulator, monitor, endpoints: { eks: simulator.url, ...aws }, region, regions, tableName, reportBucket, clients, ownClients, stops };
+  const settleListeners: ((bodies: readonly string[]) => Promise<void>)[] = [];
+  const wiring = wireHandlers(clients.sqs, queues, handlers, { settle: async (bodies) => void (await Promise.all(settleListeners.map((listener) => listener(bodies)))) });
+  const parts: SystemParts = { options, simulator, monitor, endpoints: { eks: simulator.url, ...aws }, region, regions, tableName, reportBucket, clients, ownClients, stops, settleListeners };
   options.signal?.throwIfAborted();
   const system = assembleSystem(parts, { queues, topics, environment, handlers, wiring }, startedAt);
   writeSystemNote(runFolder, { pid: process.pid, startedAt: new Date().toISOString(), dynamodb: aws.dynamodb, tableName, region });

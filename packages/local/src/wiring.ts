@@ -97,7 +97,10 @@ function scheduledEvent(key: ScheduleKey): Record<string, unknown> {
   return { source: viaScheduler ? "aws.scheduler" : "aws.events", "detail-type": "Scheduled Event", time: new Date().toISOString(), resources, detail: {} };
 }
 
-export function wireHandlers(sqs: SQSClient, queues: Readonly<Record<QueueKey, LocalQueue>>, handlers: LocalHandlers): LocalWiring {
+/** Told of the messages a function's queue consumer handled (by function): how the local system watches the settle checks. */
+export type HandledListeners = Partial<Record<FunctionKey, (bodies: readonly string[]) => Promise<void> | void>>;
+
+export function wireHandlers(sqs: SQSClient, queues: Readonly<Record<QueueKey, LocalQueue>>, handlers: LocalHandlers, onHandled: HandledListeners = {}): LocalWiring {
   const routes = Object.fromEntries(
     (Object.keys(EVENT_RULES) as EventRuleKey[]).map((key): [EventRuleKey, LocalRoute] => {
       const { pattern, target } = EVENT_RULES[key];
@@ -117,7 +120,8 @@ export function wireHandlers(sqs: SQSClient, queues: Readonly<Record<QueueKey, L
     const consumer = queueOf(queue).consumer;
     if (!consumer) return [];
     const handler = handlers[consumer.fn] as LambdaHandler<SQSEvent, SQSBatchResponse | void>;
-    const poller = new LocalQueuePoller({ sqs, queueUrl: queues[queue].url, queueArn: queues[queue].arn, handler, functionName: HANDLERS[consumer.fn].name, batchSize: consumer.batchSize });
+    const observer = onHandled[consumer.fn];
+    const poller = new LocalQueuePoller({ sqs, queueUrl: queues[queue].url, queueArn: queues[queue].arn, handler, functionName: HANDLERS[consumer.fn].name, batchSize: consumer.batchSize, ...(observer && { onHandled: observer }) });
     return [{ queue, fn: consumer.fn, batchSize: consumer.batchSize, poller }];
   });
   const schedules = Object.fromEntries((Object.keys(SCHEDULES) as ScheduleKey[]).map((key) => [key, SCHEDULES[key].target])) as Record<ScheduleKey, FunctionKey>;

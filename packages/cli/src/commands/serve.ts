@@ -149,6 +149,13 @@ export const command: Command = {
         write(`\n  CALL   ${event.detail.eventName} ${clusterOfEvent(event) ?? ""} (${event.region}) by ${event.detail.userIdentity.arn} from ${event.detail.sourceIPAddress}${error}\n`);
       });
 
+      // The settle check's completion: the change EKS finished, and what the evaluation that followed it found.
+      system.onSettled((settled) => {
+        const update = settled.updateId ? ` ${settled.updateType ?? "update"} ${settled.updateId}${settled.updateStatus ? ` ${settled.updateStatus}` : ""}` : "";
+        const failing = settled.failing.length === 0 ? "none failing" : `${settled.failing.length} failing: ${settled.failing.map((finding) => `${finding.ruleId} ${finding.severity}`).join(", ")}`;
+        write(`\n  SETTLED ${settled.cluster} (${settled.region}): ${settled.eventName}${update}; ${settled.findings} rules evaluated, ${failing}\n`);
+      });
+
       const pump = async (): Promise<void> => {
         for (const notification of await system!.readNotifications()) sink.notification(notification);
       };
