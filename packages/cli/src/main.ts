@@ -1,6 +1,7 @@
 // The `eks-warden` command: a small table of subcommands, each loaded only when it runs (so `evaluate` does not
 // pay for the simulator or the CDK). Exit codes: 0 fine, 1 findings at or above the threshold, 2 bad usage or input,
 // 3 an unexpected internal error.
+import { printHelp } from "./output/wrap.ts";
 import { readFileSync } from "node:fs";
 import { closestName } from "@eks-warden/core";
 import { CliInputError, oneLine, type Command } from "./commands/command.ts";
@@ -74,7 +75,7 @@ export async function main(args: readonly string[]): Promise<number> {
   // `help <command>` is `<command> --help`.
   const [name, ...rest] = first === "help" && others[0] !== undefined ? [others[0], "--help"] : argv;
   if (name === undefined || name === "--help" || name === "-h" || name === "help") {
-    process.stdout.write(`${usage()}\n`);
+    printHelp(usage());
     return name === undefined ? 2 : 0;
   }
   const entry = Object.hasOwn(commands, name) ? commands[name] : undefined;

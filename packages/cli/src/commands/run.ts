@@ -2,6 +2,7 @@
 // (DynamoDB Local, the SNS/SQS emulator, the EKS simulator and the real handlers), prints what a subscriber of the
 // alerts topic receives, stops everything. Exit 0 when every expectation of the scenario held, 1 when one did not,
 // 2 for a bad scenario (each problem on its own line: file:line: field: what is wrong), 3 for an internal error.
+import { printHelp } from "../output/wrap.ts";
 import { LocalStartError, startLocalSystem, type LocalSystem } from "@eks-warden/local";
 import { loadScenarioOrReport } from "../scenario/loader.ts";
 import { playScenario } from "../scenario/player.ts";
@@ -59,7 +60,7 @@ export const command: Command = {
   async run(argv) {
     const options = parseOptions(argv);
     if (options === "help") {
-      process.stdout.write(`${usage}\n`);
+      printHelp(usage);
       return 0;
     }
     const scenario = await loadScenarioOrReport(options.scenario, "run");

@@ -2,6 +2,7 @@
 // the real handlers publish stream to the terminal. Ctrl-C (SIGINT) or SIGTERM stops all of it: the simulator, the
 // SNS/SQS emulator and DynamoDB Local's JVM (the embedded harness also kills the JVM's process group if this process
 // dies without a chance to clean up).
+import { printHelp } from "../output/wrap.ts";
 import { constants } from "node:os";
 import { fileURLToPath } from "node:url";
 import { SETTLE_QUEUE } from "@eks-warden/core/deployment";
@@ -60,7 +61,7 @@ export const command: Command = {
   async run(argv) {
     const options = parseOptions(argv);
     if (options === "help") {
-      process.stdout.write(`${usage}\n`);
+      printHelp(usage);
       return 0;
     }
     const scenario = await loadScenarioOrReport(options.scenario, "serve");
