@@ -32,6 +32,10 @@ const commands: Readonly<Record<string, { readonly summary: string; readonly loa
     summary: "the weekly digest's report for your real clusters (read-only, like scan; text, json or html)",
     load: async () => (await import("./commands/digest.ts")).command,
   },
+  state: {
+    summary: "list the findings the running local system (serve, npm start) has stored",
+    load: async () => (await import("./commands/state.ts")).command,
+  },
   synth: {
     summary: "write the CloudFormation templates offline (no AWS credentials) and run cdk-nag over them",
     load: async () => (await import("./commands/synth.ts")).command,
