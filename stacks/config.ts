@@ -16,7 +16,7 @@ export type LogRetentionDays = (typeof LOG_RETENTION_DAYS)[number];
 
 /** An SST stage name: a letter, then letters, digits or -. */
 export const STAGE_NAME = /^[A-Za-z][A-Za-z0-9-]*$/;
-const KNOWN_KEYS = ["$schema", "_what", "region", "logRetentionDays", "historyRetentionDays", "ephemeralStages", "healthEmails", "organization", "policy"] as const;
+const KNOWN_KEYS = ["$schema", "_what", "region", "logRetentionDays", "historyRetentionDays", "ephemeralStages", "healthEmails", "organization", "policy", "account"] as const;
 
 /** An AWS Organizations id (o- and 10 to 32 lowercase letters or digits). */
 const ORGANIZATION_ID = /^o-[a-z0-9]{10,32}$/;
@@ -32,6 +32,8 @@ export interface DeploymentConfig {
   readonly source: string;
   /** Default deployment region (`sst deploy --region` overrides it). */
   readonly region: string;
+  /** The account `sst deploy` / `sst remove` must act on: the credentials' account is checked against it first. */
+  readonly account?: string;
   readonly logRetentionDays: LogRetentionDays;
   /** Days a cluster's history is kept (DynamoDB TTL), handed to the functions as HISTORY_RETENTION_DAYS. */
   readonly historyRetentionDays: number;
@@ -97,6 +99,8 @@ export function parseDeploymentConfig(document: unknown, source: string): Deploy
     const problem = regionProblem(region);
     if (problem) issues.push({ path: "region", message: problem });
   }
+  const account = input["account"];
+  if (account !== undefined && (typeof account !== "string" || !/^\d{12}$/.test(account))) issues.push({ path: "account", message: `expected a 12-digit AWS account id, got ${JSON.stringify(account)}` });
   const retention = input["logRetentionDays"] ?? DEFAULT_LOG_RETENTION_DAYS;
   if (!(LOG_RETENTION_DAYS as readonly unknown[]).includes(retention)) {
     issues.push({ path: "logRetentionDays", message: `expected one of CloudWatch Logs' retention periods (${LOG_RETENTION_DAYS.join(", ")}), got ${JSON.stringify(retention)}` });
@@ -156,6 +160,7 @@ export function parseDeploymentConfig(document: unknown, source: string): Deploy
   return {
     source,
     region: region as string,
+    ...(typeof account === "string" && { account }),
     logRetentionDays: retention as LogRetentionDays,
     historyRetentionDays: history as number,
     ephemeralStages: ephemeralStages as string[],

@@ -1,6 +1,7 @@
 // The `eks-warden` command: a small table of subcommands, each loaded only when it runs (so `evaluate` does not
 // pay for the simulator or the CDK). Exit codes: 0 fine, 1 findings at or above the threshold, 2 bad usage or input,
 // 3 an unexpected internal error.
+import { printHelp } from "./output/wrap.ts";
 import { readFileSync } from "node:fs";
 import { closestName } from "@eks-warden/core";
 import { CliInputError, oneLine, type Command } from "./commands/command.ts";
@@ -34,6 +35,10 @@ const commands: Readonly<Record<string, { readonly summary: string; readonly loa
   digest: {
     summary: "the weekly digest's report for your real clusters (read-only, like scan; text, json or html)",
     load: async () => (await import("./commands/digest.ts")).command,
+  },
+  state: {
+    summary: "list the findings the running local system (serve, npm start) has stored",
+    load: async () => (await import("./commands/state.ts")).command,
   },
   synth: {
     summary: "write the CloudFormation templates offline (no AWS credentials) and run cdk-nag over them",
@@ -78,7 +83,7 @@ export async function main(args: readonly string[]): Promise<number> {
   // `help <command>` is `<command> --help`.
   const [name, ...rest] = first === "help" && others[0] !== undefined ? [others[0], "--help"] : argv;
   if (name === undefined || name === "--help" || name === "-h" || name === "help") {
-    process.stdout.write(`${usage()}\n`);
+    printHelp(usage());
     return name === undefined ? 2 : 0;
   }
   const entry = Object.hasOwn(commands, name) ? commands[name] : undefined;

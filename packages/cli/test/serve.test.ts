@@ -62,6 +62,11 @@ describe("eks-warden serve", () => {
     expect(reply.update?.status).toBe("InProgress");
     await serve.waitFor(/CALL {3}UpdateClusterConfig payments-prod \(eu-west-1\) by arn:aws:iam::111111111111:user\/alice from 198\.51\.100\.23/, 20_000);
     await serve.waitFor(/ALERT {2}\[CRITICAL\] \[CHANGE IN PROGRESS\] payments-prod \(eu-west-1\): EKS API endpoint opening to 0\.0\.0\.0\/0/, 20_000);
+    // The settle check's completion: the update EKS finished and what the evaluation after it found (issue 25, item 12).
+    const updateId = reply.update!.id!;
+    const settled = await serve.waitFor(/SETTLED payments-prod \(eu-west-1\): UpdateClusterConfig EndpointAccessUpdate (\S+) Successful; (\d+) rules evaluated, 1 failing: endpoint-public-access CRITICAL$/m, 40_000);
+    expect(settled[1]).toBe(updateId);
+    expect(Number(settled[2])).toBeGreaterThan(1);
 
     serve.child.kill("SIGINT");
     const code = await serve.exited;

@@ -5,7 +5,7 @@
 export { ACCOUNT_ID, CLUSTER_NAME, clusterArnOf, clusterOfResourceArn, parseClusterArn, partitionOfRegion, REGION } from "./arn.ts";
 export { parseIsoDate } from "./dates.ts";
 export { evaluate, type Gate, gateFailures, sortWorstFirst, worstFirst } from "./engine.ts";
-export { AccountUnreachable, PolicyError, ServiceUnavailable, TopicNotConfigured, ValidationError, WardenError } from "./errors.ts";
+export { AccessDenied, AccountUnreachable, CredentialsMissing, PolicyError, ServiceUnavailable, TopicNotConfigured, ValidationError, WardenError } from "./errors.ts";
 export { EXEMPTION_TAG } from "./exemptions.ts";
 export { type AlertCause, type ClusterIdentity, type ClusterSnapshot, type DataKind, type Finding, type FindingStatus, type Policy, type Rule, SEVERITIES, type Severity, SEVERITY_RANK, STATUSES, type VersionCatalogue } from "./model.ts";
 export { EKS_REMEDIATION_ACTIONS, REALTIME_FUNCTION_ACTIONS, SCHEDULED_FUNCTION_ACTIONS, STATE_TABLE_ACTIONS } from "./permissions.ts";

@@ -17,7 +17,9 @@ import { peekAll, queueDepth, readSubscriberQueue } from "./queue-reads.ts";
 import type { LambdaHandler, LocalQueuePoller } from "./runner.ts";
 import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
 import type { Stops } from "./stops.ts";
-import type { LocalEndpoints, LocalMonitorIdentity, LocalSystem, LocalSystemOptions, LocalTopology } from "./types.ts";
+import type { LocalEndpoints, LocalMonitorIdentity, LocalSystem, LocalSystemOptions, LocalTopology, SettledCheck } from "./types.ts";
+import { readSettleMessage } from "@eks-warden/core/pipeline";
+import { SEVERITIES } from "@eks-warden/core";
 
 /** What system.ts started and created, beside the description's parts. */
 export interface SystemParts {
@@ -32,6 +34,8 @@ export interface SystemParts {
   readonly clients: { readonly dynamo: DynamoDBClient; readonly sqs: SQSClient; readonly sns: SNSClient; readonly s3: S3Client };
   readonly ownClients: { destroy(): void }[];
   readonly stops: Stops;
+  /** Told of the bodies of the settle checks the settle function handled. */
+  readonly settleListeners: ((bodies: readonly string[]) => Promise<void>)[];
 }
 
 /** The simulator's CloudTrail events as they come, and every cluster they name (deleted ones too). */
@@ -89,6 +93,45 @@ function pollersOf(topology: LocalTopology, fn: "settle" | "deadLetter"): LocalQ
   return topology.wiring.consumers.filter((consumer) => consumer.fn === fn).map((consumer) => consumer.poller);
 }
 
+/**
+ * The settle checks the settle function completed, as listeners see them: a handled check whose evaluation is in the
+ * cluster's history under its event id was completed (one sent back to wait wrote none). The body is read as the
+ * function reads it (a malformed one is skipped, as the function drops it).
+ */
+function watchSettled(parts: SystemParts): (listener: (settled: SettledCheck) => void) => void {
+  const store = new DynamoStateStore({ tableName: parts.tableName, client: parts.clients.dynamo });
+  const listeners: ((settled: SettledCheck) => void)[] = [];
+  parts.settleListeners.push(async (bodies) => {
+    if (listeners.length === 0) return;
+    for (const body of bodies) {
+      const read = readSettleMessage(body);
+      if (read.rejected || "kind" in read.value) continue;
+      const message = read.value;
+      const history = await store.readHistory(message.cluster.arn, 20);
+      const entry = history.find((item) => item.kind === "evaluation" && item.cause.trigger === "settle" && item.cause.eventId === message.eventId);
+      if (!entry) continue;
+      const record = parts.simulator.store.get(message.cluster.account, message.cluster.region, message.cluster.name);
+      const update = message.updateId === undefined ? undefined : record?.updates.find((candidate) => candidate.data.id === message.updateId)?.data;
+      const failing = (entry.findings ?? [])
+        .filter((finding) => finding.status === "FAIL")
+        .sort((left, right) => SEVERITIES.indexOf(left.severity) - SEVERITIES.indexOf(right.severity))
+        .map((finding) => ({ ruleId: finding.ruleId, severity: finding.severity }));
+      const settled: SettledCheck = {
+        clusterArn: message.cluster.arn,
+        cluster: message.cluster.name,
+        region: message.cluster.region,
+        eventName: message.eventName,
+        ...(message.updateId !== undefined && { updateId: message.updateId }),
+        ...(update && { updateStatus: update.status, updateType: update.type }),
+        findings: entry.findings?.length ?? 0,
+        failing,
+      };
+      for (const listener of listeners) listener(settled);
+    }
+  });
+  return (listener) => void listeners.push(listener);
+}
+
 /** Events, queue rounds and schedules: what moves the system. */
 function drivingMethods(parts: SystemParts, topology: LocalTopology, calls: ReturnType<typeof trackCalls>, listEverywhere: () => Promise<string[]>) {
   const { simulator, clients } = parts;
@@ -98,6 +141,7 @@ function drivingMethods(parts: SystemParts, topology: LocalTopology, calls: Retu
   if (!poller) throw new Error("local system: the description has no consumer of the settle queue");
   const methods = {
     onCall: (listener: (event: CloudTrailEvent) => void) => void calls.listeners.push(listener),
+    onSettled: watchSettled(parts),
     takeEvents: calls.takeEvents,
     async deliverEvents() {
       const delivered: CloudTrailEvent[] = [];

@@ -119,6 +119,8 @@ export interface QueuePollerOptions {
   readonly handler: LambdaHandler<SQSEvent, SQSBatchResponse | void>;
   readonly functionName?: string;
   readonly batchSize?: number;
+  /** Told of the messages the handler took (not failed), once they are deleted. */
+  readonly onHandled?: (bodies: readonly string[]) => Promise<void> | void;
 }
 
 /** What the event source mapping did with one message: how often it was handed over, and whether the last one succeeded. */
@@ -197,6 +199,7 @@ export class LocalQueuePoller {
         new ChangeMessageVisibilityBatchCommand({ QueueUrl: queueUrl, Entries: failed.map((record, index) => ({ Id: String(index), ReceiptHandle: record.receiptHandle, VisibilityTimeout: 0 })) }),
       );
     }
+    if (succeeded.length > 0) await this.#options.onHandled?.(succeeded.map((record) => record.body));
     return { received: records.length, failed: failed.length };
   }
 

@@ -26,6 +26,9 @@ import { DEFAULT_HISTORY_RETENTION_DAYS, FUNCTION_ENV, HANDLERS, STATE_TABLE_KEY
 import { startSimulator, type Simulator } from "@eks-warden/simulator/index";
 import { startEmbedded, type Embedded } from "@eks-warden/simulator/embedded/index";
 import { FAKE_CREDENTIALS } from "@eks-warden/simulator/embedded/credentials";
+import { rmSync } from "node:fs";
+import { createRunFolder, writeSystemNote } from "./run-folder.ts";
+import { startFailure } from "./start-failure.ts";
 import { Stops } from "./stops.ts";
 import { assembleSystem, type SystemParts } from "./assemble.ts";
 import { createQueues, createTopics, localEnvironment } from "./topology.ts";
@@ -58,21 +61,44 @@ function environmentEndpoints(): Omit<LocalEndpoints, "eks"> {
   return { dynamodb, sns, sqs, s3 };
 }
 
-/** DynamoDB Local and the SNS/SQS and S3 emulators (own ones, or a test run's), and the simulator with the fleet. */
-async function startParts(options: LocalSystemOptions, stops: Stops): Promise<{ embedded: Embedded | undefined; simulator: Simulator; aws: Omit<LocalEndpoints, "eks"> }> {
+/** Resolves to what `starting` gives; its stop is in `stops` as soon as it has started, whatever the others do. */
+async function startedPart<T>(starting: Promise<T>, stops: Stops, stopOf: (part: T) => (() => Promise<void>) | undefined): Promise<T> {
+  const part = await starting;
+  const stop = stopOf(part);
+  if (stop) stops.push(stop);
+  return part;
+}
+
+/**
+ * DynamoDB Local and the SNS/SQS and S3 emulators (own ones, or a test run's), and the simulator with the fleet. Each
+ * part's stop is kept as soon as it has started, so a failure of the other (or Ctrl-C) leaves nothing running.
+ */
+async function startParts(options: LocalSystemOptions, stops: Stops, runFolder: string): Promise<{ embedded: Embedded | undefined; simulator: Simulator; aws: Omit<LocalEndpoints, "eks"> }> {
   const ownAws = (options.aws ?? "start") === "start";
+  // A simulator that cannot start (its port taken) cuts DynamoDB Local's start short instead of waiting for the JVM.
+  const simulatorFailed = new AbortController();
+  const signal = options.signal ? AbortSignal.any([options.signal, simulatorFailed.signal]) : simulatorFailed.signal;
   // Both at once: DynamoDB Local's JVM start dominates, the simulator takes milliseconds.
-  const [embedded, simulator] = await Promise.all([
-    ownAws ? startEmbedded({ dynamodb: true, sns: true, s3: true }) : Promise.resolve(undefined),
-    startSimulator({ fleet: options.fleet, ...(options.simulatorPort !== undefined && { port: options.simulatorPort }) }),
+  const [embedded, simulator] = await Promise.allSettled([
+    ownAws
+      ? startedPart(startEmbedded({ dynamodb: true, sns: true, s3: true, tempRoot: runFolder, signal }), stops, (part) => () => part.stop()).catch((error: unknown) => {
+          throw startFailure(error, "aws");
+        })
+      : Promise.resolve(undefined),
+    startedPart(startSimulator({ fleet: options.fleet, ...(options.simulatorPort !== undefined && { port: options.simulatorPort }) }), stops, (part) => () => part.stop()).catch((error: unknown) => {
+        simulatorFailed.abort(error);
+        throw startFailure(error, "simulator", options.simulatorPort);
+      }),
   ]);
-  if (embedded) stops.push(() => embedded.stop());
-  stops.push(() => simulator.stop());
+  options.signal?.throwIfAborted();
+  // The simulator's failure first: a taken port is the user's to fix, and DynamoDB Local fails only after it.
+  if (simulator.status === "rejected") throw simulator.reason;
+  if (embedded.status === "rejected") throw embedded.reason;
   for (const identity of options.identities ?? []) {
-    simulator.identities.register(identity.accessKeyId, { arn: identity.arn, ...(identity.sourceIp && { sourceIPAddress: identity.sourceIp }) });
+    simulator.value.identities.register(identity.accessKeyId, { arn: identity.arn, ...(identity.sourceIp && { sourceIPAddress: identity.sourceIp }) });
   }
-  const aws = embedded ? { dynamodb: embedded.endpoints.dynamodb!, sns: embedded.endpoints.sns!, sqs: embedded.endpoints.sqs!, s3: embedded.endpoints.s3! } : environmentEndpoints();
-  return { embedded, simulator, aws };
+  const aws = embedded.value ? { dynamodb: embedded.value.endpoints.dynamodb!, sns: embedded.value.endpoints.sns!, sqs: embedded.value.endpoints.sqs!, s3: embedded.value.endpoints.s3! } : environmentEndpoints();
+  return { embedded: embedded.value, simulator: simulator.value, aws };
 }
 
 /**
@@ -127,7 +153,10 @@ function regionsOf(options: LocalSystemOptions, simulator: Simulator, region: st
 }
 
 async function buildSystem(options: LocalSystemOptions, stops: Stops, startedAt: number): Promise<LocalSystem> {
-  const { embedded, simulator, aws } = await startParts(options, stops);
+  const runFolder = createRunFolder();
+  // Pushed first, so removed last: after the parts whose files it holds have stopped.
+  stops.push(async () => rmSync(runFolder, { recursive: true, force: true }));
+  const { embedded, simulator, aws } = await startParts(options, stops, runFolder);
   const run = `${process.pid}-${Date.now().toString(36)}`;
   // Own emulators hold only this system's resources; shared ones (a test run's) need names no other test uses.
   const suffix = embedded ? "" : `-${run}`;
@@ -144,6 +173,7 @@ async function buildSystem(options: LocalSystemOptions, stops: Stops, startedAt:
     for (const client of ownClients) client.destroy();
   });
   await createStorage(clients.dynamo, clients.s3, tableName, reportBucket);
+  options.signal?.throwIfAborted();
   const topics = await createTopics(clients.sns, clients.sqs, suffix);
   const queues = await createQueues(clients.sqs, suffix);
   const policy = { ...options.policy, regions };
@@ -161,19 +191,44 @@ async function buildSystem(options: LocalSystemOptions, stops: Stops, startedAt:
   // the handlers are bound to this system's resources.
   started = true;
   const handlers = await importHandlers();
-  const wiring = wireHandlers(clients.sqs, queues, handlers);
-  const parts: SystemParts = { options, simulator, monitor, endpoints: { eks: simulator.url, ...aws }, region, regions, tableName, reportBucket, clients, ownClients, stops };
-  return assembleSystem(parts, { queues, topics, environment, handlers, wiring }, startedAt);
+  const settleListeners: ((bodies: readonly string[]) => Promise<void>)[] = [];
+  const wiring = wireHandlers(clients.sqs, queues, handlers, { settle: async (bodies) => void (await Promise.all(settleListeners.map((listener) => listener(bodies)))) });
+  const parts: SystemParts = { options, simulator, monitor, endpoints: { eks: simulator.url, ...aws }, region, regions, tableName, reportBucket, clients, ownClients, stops, settleListeners };
+  options.signal?.throwIfAborted();
+  const system = assembleSystem(parts, { queues, topics, environment, handlers, wiring }, startedAt);
+  writeSystemNote(runFolder, { pid: process.pid, startedAt: new Date().toISOString(), dynamodb: aws.dynamodb, tableName, region });
+  return system;
 }
 
+/** Rejects with the signal's reason when it aborts; never resolves. */
+function abortion(signal: AbortSignal | undefined): Promise<never> | undefined {
+  if (signal === undefined) return undefined;
+  return new Promise<never>((_, reject) => {
+    if (signal.aborted) reject(signal.reason);
+    else signal.addEventListener("abort", () => reject(signal.reason), { once: true });
+  });
+}
+
+/**
+ * Starts the local system. A start that fails throws a LocalStartError (one line: what failed, what to do) once
+ * everything started so far is stopped and its temporary folder removed. `options.signal` stops a start half way
+ * (Ctrl-C): it rejects with the signal's reason once everything is stopped, without waiting for the start to finish.
+ */
 export async function startLocalSystem(options: LocalSystemOptions): Promise<LocalSystem> {
   if (started) throw new Error("local system: one per process (the handlers keep their adapters for the life of the process, as in Lambda)");
+  options.signal?.throwIfAborted();
   const stops = new Stops();
+  const building = buildSystem(options, stops, performance.now());
+  const aborted = abortion(options.signal);
   try {
-    return await buildSystem(options, stops, performance.now());
+    return await (aborted ? Promise.race([building, aborted]) : building);
   } catch (error) {
     await stops.stopAll();
+    // An aborted start goes on in the background until its current step ends; what it starts meanwhile is stopped
+    // as it comes (Stops is closed now). Wait for that, so "stopped" means stopped.
+    await building.catch(() => undefined);
+    await stops.stopAll();
+    if (options.signal?.aborted) throw options.signal.reason;
     throw error;
   }
 }
-

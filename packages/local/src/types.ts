@@ -36,6 +36,8 @@ export interface LocalSystemOptions {
    * AWS_ENDPOINT_URL_DYNAMODB / _SNS / _SQS already point at (a test run's), whose resources get unique names.
    */
   readonly aws?: "start" | "environment";
+  /** Stops the start half way (Ctrl-C): startLocalSystem stops what it started and rejects with the signal's reason. */
+  readonly signal?: AbortSignal;
 }
 
 /** Where each part answers: what the AWS CLI or an SDK needs (AWS_ENDPOINT_URL_<SERVICE>) to reach it. */
@@ -115,6 +117,8 @@ export interface LocalSystem {
   readonly startMs: number;
   /** Calls every mutating call the simulator served reach, in order, as CloudTrail events. */
   onCall(listener: (event: CloudTrailEvent) => void): void;
+  /** Called for every settle check the settle function completed (a check sent back to wait is not completed). */
+  onSettled(listener: (settled: SettledCheck) => void): void;
   /** The CloudTrail events emitted since the last take or delivery, no longer to be delivered by deliverEvents. */
   takeEvents(): Promise<CloudTrailEvent[]>;
   /** Delivers the simulator's pending CloudTrail events through the event pattern to `cluster-event`. */
@@ -179,3 +183,19 @@ export interface ParkedEvent {
   readonly error?: string;
 }
 
+
+/** A settle check the settle function completed: the change it waited for, and what the evaluation it ran found. */
+export interface SettledCheck {
+  readonly clusterArn: string;
+  readonly cluster: string;
+  readonly region: string;
+  /** The call that started the change (UpdateClusterConfig, ...). */
+  readonly eventName: string;
+  readonly updateId?: string;
+  /** The update as EKS ended it (Successful, Failed, Cancelled), when it had one. */
+  readonly updateStatus?: string;
+  readonly updateType?: string;
+  /** The rules evaluated, and those failing (FAIL), worst first as stored. */
+  readonly findings: number;
+  readonly failing: readonly { readonly ruleId: string; readonly severity: string }[];
+}

@@ -88,12 +88,16 @@ function scheduledEvent(key: ScheduleKey): Record<string, unknown> {
   return { source: viaScheduler ? "aws.scheduler" : "aws.events", "detail-type": "Scheduled Event", time: new Date().toISOString(), resources, detail: {} };
 }
 
-export function wireHandlers(sqs: SQSClient, queues: Readonly<Record<QueueKey, LocalQueue>>, handlers: LocalHandlers): LocalWiring {
+/** Told of the messages a function's queue consumer handled (by function): how the local system watches the settle checks. */
+export type HandledListeners = Partial<Record<FunctionKey, (bodies: readonly string[]) => Promise<void> | void>>;
+
+export function wireHandlers(sqs: SQSClient, queues: Readonly<Record<QueueKey, LocalQueue>>, handlers: LocalHandlers, onHandled: HandledListeners = {}): LocalWiring {
   const consumers = queueKeysInCreationOrder().flatMap((queue): LocalConsumer[] => {
     const consumer = queueOf(queue).consumer;
     if (!consumer) return [];
     const handler = handlers[consumer.fn] as LambdaHandler<SQSEvent, SQSBatchResponse | void>;
-    const poller = new LocalQueuePoller({ sqs, queueUrl: queues[queue].url, queueArn: queues[queue].arn, handler, functionName: HANDLERS[consumer.fn].name, batchSize: consumer.batchSize });
+    const observer = onHandled[consumer.fn];
+    const poller = new LocalQueuePoller({ sqs, queueUrl: queues[queue].url, queueArn: queues[queue].arn, handler, functionName: HANDLERS[consumer.fn].name, batchSize: consumer.batchSize, ...(observer && { onHandled: observer }) });
     return [{ queue, fn: consumer.fn, batchSize: consumer.batchSize, poller }];
   });
   const routes = Object.fromEntries(

@@ -4,6 +4,7 @@
 // judged, then the same report the deployed digest builds (core/digest), printed as text, JSON or the HTML page.
 // Read-only, so there is no stored last week to compare with: the report is a baseline (no "changes" section).
 // Exit codes as scan: 0, 1 a FAIL or an ERROR at or above --fail-on (ERRORs pass with --allow-errors), 2 bad usage, 3 internal error, 4 part could not be read.
+import { printHelp } from "../output/wrap.ts";
 import { buildDigest } from "@eks-warden/core/digest";
 import { digestHtml, digestSummary, digestText } from "@eks-warden/core/voice";
 import { AccountUnreachable, readsFor } from "@eks-warden/core";
@@ -77,7 +78,7 @@ export const command: Command = {
   async run(argv) {
     const options = parseScanOptions(argv, FORMATS, "text");
     if (options === "help") {
-      process.stdout.write(`${usage}\n`);
+      printHelp(usage);
       return 0;
     }
     const { report, exitCode } = await digestReport(options);

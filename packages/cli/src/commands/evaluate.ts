@@ -2,6 +2,7 @@
 // every rule that judges the record, printed as a table (worst first) or JSON. Exit 0 unless a FAIL, or an ERROR (a rule that could not
 // decide), at or above --fail-on (exit 1; --allow-errors lets ERRORs pass);
 // a bad argument or file exits 2 with a one-line reason on stderr.
+import { printHelp } from "../output/wrap.ts";
 import { oneLine, parseIsoDate, evaluate, sortWorstFirst, type Gate, rules, normaliseCluster, normaliseVersionCatalogue } from "@eks-warden/core";
 import type { ClusterSnapshot, Finding, Policy, VersionCatalogue } from "@eks-warden/core";
 import { paletteFor, type Palette } from "../output/colour.ts";
@@ -142,7 +143,7 @@ export const command: Command = {
   async run(argv) {
     const options = parseOptions(argv);
     if (options === "help") {
-      process.stdout.write(`${usage}\n`);
+      printHelp(usage);
       return 0;
     }
     const { snapshot, policy, versions } = await load(options);

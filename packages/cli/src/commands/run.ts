@@ -2,11 +2,12 @@
 // (DynamoDB Local, the SNS/SQS emulator, the EKS simulator and the real handlers), prints what a subscriber of the
 // alerts topic receives, stops everything. Exit 0 when every expectation of the scenario held, 1 when one did not,
 // 2 for a bad scenario (each problem on its own line: file:line: field: what is wrong), 3 for an internal error.
-import { startLocalSystem, type LocalSystem } from "@eks-warden/local";
+import { printHelp } from "../output/wrap.ts";
+import { LocalStartError, startLocalSystem, type LocalSystem } from "@eks-warden/local";
 import { loadScenarioOrReport } from "../scenario/loader.ts";
 import { playScenario } from "../scenario/player.ts";
 import { jsonlSink, textSink } from "../output/run-output.ts";
-import { choiceOption, CliInputError, parseCommandLine, type Command } from "./command.ts";
+import { choiceOption, CliInputError, oneLine, parseCommandLine, type Command } from "./command.ts";
 
 const usage = `Usage: eks-warden run SCENARIO [options]
 
@@ -60,7 +61,7 @@ export const command: Command = {
   async run(argv) {
     const options = parseOptions(argv);
     if (options === "help") {
-      process.stdout.write(`${usage}\n`);
+      printHelp(usage);
       return 0;
     }
     const scenario = await loadScenarioOrReport(options.scenario, "run");
@@ -76,13 +77,20 @@ export const command: Command = {
     const stop = () => (stopping ??= system?.stop() ?? Promise.resolve());
     const release = stopOnSignals(stop);
     try {
-      system = await startLocalSystem({
-        fleet: scenario.fleetInput,
-        policy: scenario.policyInput,
-        identities: [...scenario.identities.values()],
-        ...(scenario.policy.regions.length > 0 && { regions: scenario.policy.regions }),
-        handlerLogs: options.handlerLogs,
-      });
+      try {
+        system = await startLocalSystem({
+          fleet: scenario.fleetInput,
+          policy: scenario.policyInput,
+          identities: [...scenario.identities.values()],
+          ...(scenario.policy.regions.length > 0 && { regions: scenario.policy.regions }),
+          handlerLogs: options.handlerLogs,
+        });
+      } catch (error) {
+        if (!(error instanceof LocalStartError)) throw error;
+        // Everything started so far is stopped by now: one line, what failed and what to do.
+        process.stderr.write(`eks-warden run: ${oneLine(error)}\n`);
+        return 3;
+      }
       if (text) {
         write(
           `\nLocal system up in ${(system.startMs / 1000).toFixed(1)} s: EKS simulator ${system.simulator.url} (${system.simulator.store.all().length} clusters, ` +

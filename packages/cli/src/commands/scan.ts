@@ -6,6 +6,7 @@
 // it; 2 bad usage or input;
 // 3 an internal error; 4 AWS could not be read (credentials, permissions, throttling, network), the report then
 // lists what could not be scanned. 4 wins over 1: an incomplete scan must not pass for a complete one.
+import { printHelp } from "../output/wrap.ts";
 import { readFileSync } from "node:fs";
 import { ClusterInventory, EksCollector, missingProfile, policyAccountCredentials, StsIdentity } from "@eks-warden/core/aws";
 import { evaluate, type Gate, AccountUnreachable, WardenError, readsFor, ruleById, rules, regionProblem } from "@eks-warden/core";
@@ -307,7 +308,7 @@ export const command: Command = {
   async run(argv) {
     const options = parseScanOptions(argv, FORMATS, "table");
     if (options === "help") {
-      process.stdout.write(`${usage}\n`);
+      printHelp(usage);
       return 0;
     }
     const { report, exitCode } = await scan(options);

@@ -2,10 +2,11 @@
 // the real handlers publish stream to the terminal. Ctrl-C (SIGINT) or SIGTERM stops all of it: the simulator, the
 // SNS/SQS emulator and DynamoDB Local's JVM (the embedded harness also kills the JVM's process group if this process
 // dies without a chance to clean up).
+import { printHelp } from "../output/wrap.ts";
 import { constants } from "node:os";
 import { fileURLToPath } from "node:url";
 import { SETTLE_QUEUE } from "@eks-warden/core/deployment";
-import { startLocalSystem, type LocalSystem } from "@eks-warden/local";
+import { LocalStartError, startLocalSystem, type LocalSystem } from "@eks-warden/local";
 import { loadScenarioOrReport } from "../scenario/loader.ts";
 import { formatDuration } from "../scenario/schema.ts";
 import { textSink, clusterOfEvent } from "../output/run-output.ts";
@@ -60,7 +61,7 @@ export const command: Command = {
   async run(argv) {
     const options = parseOptions(argv);
     if (options === "help") {
-      process.stdout.write(`${usage}\n`);
+      printHelp(usage);
       return 0;
     }
     const scenario = await loadScenarioOrReport(options.scenario, "serve");
@@ -68,32 +69,52 @@ export const command: Command = {
     const write = (text: string) => process.stdout.write(text);
     const sink = textSink(write);
     let system: LocalSystem | undefined;
-    let stopping: Promise<void> | undefined;
-    let finish: (code: number) => void = () => undefined;
-    const finished = new Promise<number>((resolve) => {
-      finish = resolve;
+    // Ctrl-C (or SIGTERM) at any moment: during the start, it cuts the start short (everything started so far is
+    // stopped at once); afterwards it ends the watch. Either way the command ends with 128 + the signal's number.
+    let stopSignal: NodeJS.Signals | undefined;
+    const abort = new AbortController();
+    let requested: () => void = () => undefined;
+    const stopRequested = new Promise<void>((resolve) => {
+      requested = resolve;
     });
     const stop = (signal: NodeJS.Signals) => {
+      if (stopSignal) return;
+      stopSignal = signal;
       write(`\n${signal}: stopping the simulator, the SNS/SQS emulator and DynamoDB Local\n`);
-      stopping ??= (system?.stop() ?? Promise.resolve()).then(() => {
-        write("stopped\n");
-        // The shell's convention for a process ended by a signal: 128 + its number (130 for Ctrl-C, 143 for SIGTERM).
-        finish(128 + constants.signals[signal]);
-      });
+      abort.abort(new Error(`stopped by ${signal}`));
+      // Stopped at once, not after the work in flight (the sweep, a tick): that work fails, which is the stop asked.
+      void system?.stop().catch(() => undefined);
+      requested();
+    };
+    // The shell's convention for a process ended by a signal: 128 + its number (130 for Ctrl-C, 143 for SIGTERM).
+    const stoppedCode = (signal: NodeJS.Signals) => {
+      write("stopped\n");
+      return 128 + constants.signals[signal];
     };
     process.on("SIGINT", stop);
     process.on("SIGTERM", stop);
     let timer: NodeJS.Timeout | undefined;
     try {
-      system = await startLocalSystem({
-        fleet: scenario.fleetInput,
-        policy: scenario.policyInput,
-        identities: [...scenario.identities.values()],
-        ...(scenario.policy.regions.length > 0 && { regions: scenario.policy.regions }),
-        ...(options.port !== undefined && { simulatorPort: options.port }),
-        handlerLogs: options.handlerLogs,
-      });
-      if (stopping) return await finished;
+      try {
+        system = await startLocalSystem({
+          fleet: scenario.fleetInput,
+          policy: scenario.policyInput,
+          identities: [...scenario.identities.values()],
+          ...(scenario.policy.regions.length > 0 && { regions: scenario.policy.regions }),
+          ...(options.port !== undefined && { simulatorPort: options.port }),
+          handlerLogs: options.handlerLogs,
+          signal: abort.signal,
+        });
+      } catch (error) {
+        if (stopSignal) return stoppedCode(stopSignal);
+        if (error instanceof LocalStartError) {
+          // Everything started so far is stopped by now: one line, what failed and what to do, and exit 3.
+          const advice = error.reason === "port" ? "; choose another with --port N, or leave --port out for a free one" : "";
+          process.stderr.write(`eks-warden serve: ${oneLine(error)}${advice}\n`);
+          return 3;
+        }
+        throw error;
+      }
       const { simulator, endpoints } = system;
       const region = scenario.fleet.defaultRegion;
       const someCluster = simulator.store.all().find((cluster) => cluster.region === region)?.name ?? "CLUSTER";
@@ -129,6 +150,13 @@ export const command: Command = {
         write(`\n  CALL   ${event.detail.eventName} ${clusterOfEvent(event) ?? ""} (${event.region}) by ${event.detail.userIdentity.arn} from ${event.detail.sourceIPAddress}${error}\n`);
       });
 
+      // The settle check's completion: the change EKS finished, and what the evaluation that followed it found.
+      system.onSettled((settled) => {
+        const update = settled.updateId ? ` ${settled.updateType ?? "update"} ${settled.updateId}${settled.updateStatus ? ` ${settled.updateStatus}` : ""}` : "";
+        const failing = settled.failing.length === 0 ? "none failing" : `${settled.failing.length} failing: ${settled.failing.map((finding) => `${finding.ruleId} ${finding.severity}`).join(", ")}`;
+        write(`\n  SETTLED ${settled.cluster} (${settled.region}): ${settled.eventName}${update}; ${settled.findings} rules evaluated, ${failing}\n`);
+      });
+
       const pump = async (): Promise<void> => {
         for (const notification of await system!.readNotifications()) sink.notification(notification);
       };
@@ -141,7 +169,7 @@ export const command: Command = {
       let last = performance.now();
       let sinceSettle = 0;
       timer = setInterval(() => {
-        if (busy || stopping || !system) return;
+        if (busy || stopSignal || !system) return;
         busy = true;
         const now = performance.now();
         const virtualMs = Math.round((now - last) * options.timeScale);
@@ -159,21 +187,25 @@ export const command: Command = {
             }
             await pump();
           } catch (error) {
-            if (!stopping) process.stderr.write(`eks-warden serve: ${oneLine(error)}\n`);
+            if (!stopSignal) process.stderr.write(`eks-warden serve: ${oneLine(error)}\n`);
           } finally {
             busy = false;
           }
         })();
       }, TICK_MS);
-      return await finished;
+      await stopRequested;
+      if (timer) clearInterval(timer);
+      await system.stop();
+      return stoppedCode(stopSignal!);
     } catch (error) {
       // Work in flight (the sweep, a tick) fails when Ctrl-C stops the parts under it: that is the requested stop.
-      if (stopping) return await finished;
-      throw error;
+      if (!stopSignal) throw error;
+      if (timer) clearInterval(timer);
+      await system?.stop();
+      return stoppedCode(stopSignal);
     } finally {
       if (timer) clearInterval(timer);
-      await stopping;
-      // Also when Ctrl-C came while the system was still starting: stop() is idempotent.
+      // stop() is idempotent: whatever ended the command, nothing is left running.
       await system?.stop();
       process.off("SIGINT", stop);
       process.off("SIGTERM", stop);

@@ -1,6 +1,7 @@
 // `eks-warden synth --out DIR`: the CloudFormation templates of the SST app, offline and without AWS credentials.
 // `sst build` cannot do that (it always asks STS who the caller is), so this drives SST's App programmatically the
 // way its own tests do: initProject, App in deploy mode, the stacks from sst.config.ts, finish, synth.
+import { printHelp } from "../output/wrap.ts";
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -143,7 +144,7 @@ export const command: Command = {
   async run(argv) {
     const parsed = parseCommandLine(argv, { out: { type: "string", default: "cdk.out" }, stage: { type: "string" } });
     if (parsed === "help") {
-      console.log(usage);
+      printHelp(usage);
       return 0;
     }
     const { values } = parsed;

@@ -10,6 +10,8 @@
 //                                                              and conflict report; conditional writes on `version`
 //   pk EVENT#<id>     sk EVENT                                  idempotency claim of an event id, `expiresAt` TTL
 //   pk DIGEST         sk WEEK#<iso week>                        the weekly digest's snapshot (gzip JSON), `expiresAt` TTL
+//   pk COVERAGE       sk ACCOUNT#<account>#REGION#<region>      whether the sweep can read that member account there
+//                                                              (covered / lost, since), so coverage alerts are transitions
 // State records, the history entry, the outbox and the event claim's completion of one evaluation are written in one
 // TransactWriteItems, each record conditioned on the version it was computed from: a lost race is a StateConflict,
 // never a lost update.
@@ -28,6 +30,7 @@ import { StateConflict, ValidationError } from "../errors.ts";
 import { SEVERITIES, type Severity } from "../model.ts";
 import type { DigestWeekCounts } from "../voice/digest-report.ts";
 import type { StateIndex, StoredCluster } from "../sweep/sweep.ts";
+import type { CoverageRecord, CoverageState, CoverageStore } from "../sweep/coverage.ts";
 import type { DigestSnapshot, DigestSnapshotStore } from "../digest/model.ts";
 
 const DAY_SECONDS = 86_400;
@@ -100,7 +103,10 @@ function weekCountsOf(item: Record<string, unknown>): DigestWeekCounts {
   return { week: week as string, generatedAt: String(item.generatedAt ?? ""), clusters, open };
 }
 
-export class DynamoStateStore implements StateStore, RemediationStore, StateIndex, DigestSnapshotStore {
+export const COVERAGE_PARTITION = "COVERAGE";
+export const coverageKey = (account: string, region: string): string => `ACCOUNT#${account}#REGION#${region}`;
+
+export class DynamoStateStore implements StateStore, RemediationStore, StateIndex, DigestSnapshotStore, CoverageStore {
   readonly #documents: DynamoDBDocumentClient;
   readonly #table: string;
   readonly #historyTtlSeconds: number;
@@ -505,5 +511,48 @@ export class DynamoStateStore implements StateStore, RemediationStore, StateInde
       const { pk: _pk, sk: _sk, type: _type, expiresAt: _expires, ...entry } = item;
       return { ...entry, at: new Date(String(entry.at)) } as unknown as HistoryEntry;
     });
+  }
+
+  async readCoverage(): Promise<CoverageRecord[]> {
+    const records: CoverageRecord[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.#call("Query", () =>
+        this.#documents.send(
+          new QueryCommand({
+            TableName: this.#table,
+            KeyConditionExpression: "pk = :pk",
+            ExpressionAttributeValues: { ":pk": COVERAGE_PARTITION },
+            ConsistentRead: true,
+            ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+          }),
+        ),
+      );
+      for (const item of page.Items ?? []) {
+        const state = item.state === "lost" || item.state === "covered" ? (item.state as CoverageState) : undefined;
+        // A record this code did not write is ignored (the next run rewrites it), never taken for "covered".
+        if (state === undefined || typeof item.account !== "string" || typeof item.region !== "string") continue;
+        records.push({ account: item.account, region: item.region, state, since: String(item.since ?? ""), ...(typeof item.problem === "string" && { problem: item.problem }) });
+      }
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return records;
+  }
+
+  async changeCoverage(account: string, region: string, next: CoverageRecord | undefined, expected: CoverageState | undefined): Promise<boolean> {
+    const key = { pk: COVERAGE_PARTITION, sk: coverageKey(account, region) };
+    const condition =
+      expected === undefined
+        ? { ConditionExpression: "attribute_not_exists(pk)" }
+        : { ConditionExpression: "#state = :expected", ExpressionAttributeNames: { "#state": "state" }, ExpressionAttributeValues: { ":expected": expected } };
+    return this.#call(
+      next ? "PutItem" : "DeleteItem",
+      async () => {
+        if (next) await this.#documents.send(new PutCommand({ TableName: this.#table, Item: { ...key, type: "COVERAGE", ...plain(next) }, ...condition }));
+        else await this.#documents.send(new DeleteCommand({ TableName: this.#table, Key: key, ...condition }));
+        return true;
+      },
+      () => false,
+    );
   }
 }

@@ -5,15 +5,16 @@
 //
 // Failure is partial, never silent:
 // - a region that cannot be listed is reported, and never taken for "no clusters": none of its clusters is closed;
-// - so is a member account whose role cannot be assumed (every region of it), with one alert per run on the alerts
-//   topic, so a missing or broken role is loud the day it happens, not only in the weekly digest;
+// - so is a member account whose role cannot be assumed (every region of it), with an alert on the alerts topic the
+//   day it happens (and one when it can be read again), never repeated while the state holds (coverage.ts);
 // - a cluster that cannot be read (after the SDK's retries and the sweep's own backoff on throttling) gets ERROR
 //   findings for every rule (ERRORED once, never a resolution) and the run goes on.
 // Concurrency is bounded (a pool of `concurrency` clusters at once), so EKS's request rate stays within its budget.
 
 import { parseClusterArn } from "../arn.ts";
 import { AccountUnreachable, Throttled } from "../errors.ts";
-import { renderAccountUnreachable } from "../voice/coverage.ts";
+import { renderAccountReadable, renderAccountUnreachable } from "../voice/coverage.ts";
+import { planCoverage, type CoverageChange, type CoverageStore } from "./coverage.ts";
 import type { AlertCause, ClusterIdentity, ClusterSnapshot, Finding, VersionCatalogue } from "../model.ts";
 import { closeCluster, evaluateLive } from "../pipeline/evaluate-live.ts";
 import { judge } from "../pipeline/judgement.ts";
@@ -46,6 +47,8 @@ export interface StateIndex {
 export interface SweepDeps extends PipelineDeps {
   readonly inventory: InventoryPort;
   readonly stateIndex: StateIndex;
+  /** The member accounts' coverage, so a coverage alert is sent on a change only. */
+  readonly coverage: CoverageStore;
   /** Waits between attempts of a throttled cluster (tests pass a clock that does not wait). */
   readonly sleep?: (ms: number) => Promise<void>;
 }
@@ -311,14 +314,48 @@ export async function runSweep(deps: SweepDeps, options: SweepOptions): Promise<
     }
   }
 
-  for (const account of unreachableAccounts) {
-    try {
-      await deps.publisher.publish("alerts", renderAccountUnreachable(account, options.regions, deps.now()));
-      alertsPublished += 1;
-    } catch (error) {
-      deps.logger.error("the unreadable account's alert could not be published", { account: account.account, error: describeError(error) });
-    }
-  }
+  alertsPublished += await announceCoverage(deps, regions, unreachableAccounts, options.regions);
   deps.logger.info("sweep done", { regions: regions.length, clusters: refs.length, closed: closed.length, alertsPublished, unreachableAccounts: unreachableAccounts.length });
   return { startedAt, endedAt: deps.now(), regions, clusters: swept, closed, alertsPublished, unreachableAccounts };
+}
+
+/**
+ * Records the member accounts' coverage changes and announces each once: the change is claimed in the table first (a
+ * run that loses the race leaves the alert to the winner), then published; a publish that fails gives the claim back,
+ * so the next run tries again. A store that cannot be read is no reason to stay quiet: the alerts go out as before.
+ */
+async function announceCoverage(deps: SweepDeps, regions: readonly RegionOutcome[], unreachable: readonly UnreachableAccount[], sweptRegions: readonly string[]): Promise<number> {
+  let stored;
+  try {
+    stored = await deps.coverage.readCoverage();
+  } catch (error) {
+    deps.logger.error("the coverage state could not be read: announcing every unreadable account", { error: describeError(error) });
+    stored = undefined;
+  }
+  const now = deps.now();
+  const changes = stored === undefined ? unreachable.map((account): CoverageChange => ({ account: account.account, to: "lost", writes: [], announce: true })) : planCoverage(stored, regions, unreachable, now);
+  let published = 0;
+  for (const change of changes) {
+    const claimed = [];
+    for (const write of change.writes) {
+      try {
+        if (await deps.coverage.changeCoverage(write.record.account, write.record.region, write.record, write.previous?.state)) claimed.push(write);
+      } catch (error) {
+        deps.logger.error("a coverage change could not be stored", { account: change.account, region: write.record.region, error: describeError(error) });
+      }
+    }
+    if (!change.announce || (change.writes.length > 0 && claimed.length === 0)) continue;
+    const account = unreachable.find((candidate) => candidate.account === change.account);
+    const message = change.to === "lost" && account ? renderAccountUnreachable(account, sweptRegions, now) : renderAccountReadable({ account: change.account, regions: claimed.map((write) => write.record.region) }, now);
+    try {
+      await deps.publisher.publish("alerts", message);
+      published += 1;
+    } catch (error) {
+      deps.logger.error(change.to === "lost" ? "the unreadable account's alert could not be published" : "the readable-again account's alert could not be published", { account: change.account, error: describeError(error) });
+      for (const write of claimed) {
+        await deps.coverage.changeCoverage(write.record.account, write.record.region, write.previous, write.record.state).catch(() => false);
+      }
+    }
+  }
+  return published;
 }

@@ -65,3 +65,28 @@ export function renderAccountUnreachable(input: AccountUnreachableInput, regions
   const attributes = { severity: "HIGH", ruleId: "account-readable", transition: "UNREADABLE", account: payload.account, region: "all", cluster: "all", kind: "coverage" };
   return { ...snsEnvelope(subject, text, JSON.stringify(payload), attributes), text, payload };
 }
+
+export interface AccountReadableInput {
+  readonly account: string;
+  /** The regions read again this run. */
+  readonly regions: readonly string[];
+}
+
+/** The counterpart of renderAccountUnreachable: the account's role works again, its clusters are evaluated again. */
+export function renderAccountReadable(input: AccountReadableInput, at: Date): SnsEnvelope<AlertAttributeName> & { readonly text: string } {
+  const account = oneLine(input.account, 12);
+  const regions = input.regions.map((region) => oneLine(region, 32));
+  const text = `${[
+    `READABLE: EKS Warden can read account ${account} again: its clusters were evaluated by this sweep.`,
+    "",
+    `Account:      ${account}`,
+    `Regions:      ${regions.join(", ")}`,
+    `When:         ${at.toISOString()} (scheduled sweep)`,
+    "",
+    "Any change made while the account could not be read was judged by this sweep; its alerts, if any, were sent as for any change.",
+  ].join("\n")}\n`;
+  const payload = { kind: "coverage", version: COVERAGE_PAYLOAD_VERSION, severity: "INFO", account, regions, state: "covered", at: at.toISOString() };
+  const subject = asciiSubject(`[RESOLVED] account ${account}: EKS Warden can read it again`, SUBJECT_MAX, "at-word");
+  const attributes = { severity: "INFO", ruleId: "account-readable", transition: "READABLE", account, region: "all", cluster: "all", kind: "coverage" };
+  return { ...snsEnvelope(subject, text, JSON.stringify(payload), attributes), text };
+}

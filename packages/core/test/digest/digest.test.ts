@@ -12,7 +12,7 @@ import type { DigestWeekCounts } from "../../src/voice/digest-report.ts";
 import type { Finding, Severity, VersionCatalogue } from "../../src/model.ts";
 import { defaultPolicy, parsePolicy } from "../../src/policy.ts";
 import type { SweepResult, SweptCluster } from "../../src/sweep/sweep.ts";
-import { clusterRecord, OPEN, world } from "../pipeline/fakes.ts";
+import { clusterRecord, MemoryCoverage, OPEN, world } from "../pipeline/fakes.ts";
 
 const NOW = new Date("2026-12-07T08:00:00Z");
 const ACCOUNT = "111122223333";
@@ -382,6 +382,7 @@ describe("runDigest", () => {
       ...base,
       inventory: { clusters: async () => [cluster], account: async () => ACCOUNT },
       stateIndex: { openClusters: async () => [] },
+      coverage: new MemoryCoverage(),
       snapshots: {
         previousDigest: async () => LAST_WEEK,
         saveDigest: async (snapshot) => void saved.push(snapshot),

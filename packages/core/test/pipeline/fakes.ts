@@ -1,5 +1,6 @@
 // In-memory ports for the use-case tests: an EKS whose clusters are DescribeCluster records the test controls
 // (derived from the shared real record of a modern cluster), and recording publisher, queue and logger.
+import type { CoverageRecord, CoverageState, CoverageStore } from "../../src/sweep/coverage.ts";
 import { readFileSync } from "node:fs";
 import { ClusterNotFound, TopicNotConfigured, UpdateNotFound } from "../../src/errors.ts";
 import type { RenderedAlert } from "../../src/voice/alert.ts";
@@ -144,4 +145,19 @@ export function world(start = new Date("2026-01-05T10:00:00Z")): World {
     now: () => new Date(clock.now),
     clock,
   };
+}
+
+/** The coverage records in memory, with the conditional change the table gives. */
+export class MemoryCoverage implements CoverageStore {
+  readonly records = new Map<string, CoverageRecord>();
+  async readCoverage(): Promise<CoverageRecord[]> {
+    return [...this.records.values()];
+  }
+  async changeCoverage(account: string, region: string, next: CoverageRecord | undefined, expected: CoverageState | undefined): Promise<boolean> {
+    const key = `${account} ${region}`;
+    if (this.records.get(key)?.state !== expected) return false;
+    if (next) this.records.set(key, next);
+    else this.records.delete(key);
+    return true;
+  }
 }

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { AccessDenied, AccountUnreachable, EksUnavailable, Throttled } from "../../src/errors.ts";
 import type { ClusterIdentity } from "../../src/model.ts";
 import { inPool, listFleet, runSweep, type InventoryPort, type StateIndex, type SweepDeps } from "../../src/sweep/sweep.ts";
-import { clusterRecord, OPEN, PRIVATE, world, type World } from "../pipeline/fakes.ts";
+import { clusterRecord, MemoryCoverage, OPEN, PRIVATE, world, type World } from "../pipeline/fakes.ts";
 
 const ACCOUNT = "111122223333";
 const ref = (region: string, name: string, account = ACCOUNT): ClusterIdentity => ({ arn: `arn:aws:eks:${region}:${account}:cluster/${name}`, account, region, name });
@@ -31,7 +31,7 @@ class FakeInventory implements InventoryPort {
   }
 }
 
-type SweepWorld = World & SweepDeps & { inventory: FakeInventory; waits: number[] };
+type SweepWorld = World & SweepDeps & { inventory: FakeInventory; waits: number[]; coverage: MemoryCoverage };
 
 function sweepWorld(): SweepWorld {
   const base = world(new Date("2026-01-05T06:00:00Z"));
@@ -44,7 +44,7 @@ function sweepWorld(): SweepWorld {
     },
   };
   const waits: number[] = [];
-  return Object.assign(base, { inventory: new FakeInventory(), stateIndex, waits, sleep: async (ms: number) => void waits.push(ms) });
+  return Object.assign(base, { inventory: new FakeInventory(), stateIndex, coverage: new MemoryCoverage(), waits, sleep: async (ms: number) => void waits.push(ms) });
 }
 
 function addCluster(w: SweepWorld, cluster: ClusterIdentity, vpc = PRIVATE): void {

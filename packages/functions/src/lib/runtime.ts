@@ -160,6 +160,7 @@ export function scheduledDepsFromEnvironment(logger: Logger, env: NodeJS.Process
     ...base,
     inventory: new ClusterInventory({ eks }),
     stateIndex: store,
+    coverage: store,
     snapshots: store,
     ...(bucket ? { reports: new S3ReportStore({ bucket, clientConfig: { forcePathStyle: env[FUNCTION_ENV.reportBucketPathStyle] === "true" } }) } : {}),
   };

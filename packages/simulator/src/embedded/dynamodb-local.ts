@@ -7,7 +7,7 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { DynamoDBClient, ListTablesCommand } from "@aws-sdk/client-dynamodb";
-import { EmbeddedStartError } from "./errors.ts";
+import { DynamoDbLocalExitedError, EmbeddedStartError } from "./errors.ts";
 import { findFreePort } from "./free-port.ts";
 import { resolveJava } from "./java.ts";
 import { guardProcessGroup, killProcessGroup, releaseProcessGroup } from "./process-guard.ts";
@@ -21,6 +21,10 @@ export interface DynamoDbLocalOptions {
   readonly region: string;
   /** How long to wait for the first successful ListTables. The JVM needs ~2-3 s on an idle 2-core machine. */
   readonly readyTimeoutMs?: number;
+  /** The folder the JVM's private temporary folder is made in (default: os.tmpdir()). */
+  readonly tempRoot?: string;
+  /** Stops the start (the JVM is stopped and the promise rejects with the signal's reason). */
+  readonly signal?: AbortSignal;
 }
 
 export interface DynamoDbLocal {
@@ -89,11 +93,11 @@ function removeFolder(path: string): void {
   rmSync(path, { recursive: true, force: true });
 }
 
-function launch(java: string, port: number): Launched {
+function launch(java: string, port: number, tempRoot: string): Launched {
   const { jar, libraryPath } = locateJar();
   // The JVM extracts libsqlite4java into java.io.tmpdir on every start and deletes it only on a normal exit: a
   // private folder keeps the shared one clean even when the JVM has to be killed, and goes with it on stop.
-  const tempDir = mkdtempSync(join(tmpdir(), "eks-warden-dynamodb-local-"));
+  const tempDir = mkdtempSync(join(tempRoot, "eks-warden-dynamodb-local-"));
   const child = spawn(
     "/bin/sh",
     ["-c", WATCHDOG_WRAPPER, "eks-warden-dynamodb-local", java, ...JVM_FLAGS, `-Djava.library.path=${libraryPath}`,
@@ -174,14 +178,16 @@ function stopper(launched: Launched): Stopper {
   return { stop, stoppedBy: () => how };
 }
 
-async function waitUntilReady(launched: Launched, endpoint: string, region: string, timeoutMs: number): Promise<"ready" | "exited"> {
+async function waitUntilReady(launched: Launched, endpoint: string, region: string, timeoutMs: number, signal?: AbortSignal): Promise<"ready" | "exited" | "aborted"> {
   const client = new DynamoDBClient({ endpoint, region, credentials: FAKE_CREDENTIALS, maxAttempts: 1 });
   const deadline = Date.now() + timeoutMs;
   try {
     while (Date.now() < deadline) {
+      if (signal?.aborted) return "aborted";
       if (launched.hasExited()) return "exited";
       try {
-        await client.send(new ListTablesCommand({ Limit: 1 }), { abortSignal: AbortSignal.timeout(5_000) });
+        const timeout = AbortSignal.timeout(5_000);
+        await client.send(new ListTablesCommand({ Limit: 1 }), { abortSignal: signal ? AbortSignal.any([timeout, signal]) : timeout });
         return "ready";
       } catch {
         // Not listening yet (ECONNREFUSED) or still initialising: try again shortly.
@@ -205,20 +211,27 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions): Promise
   for (let attempt = 1; attempt <= attempts; attempt += 1) {
     const port = options.port ?? (await findFreePort());
     const endpoint = `http://127.0.0.1:${port}`;
-    const launched = launch(java, port);
+    options.signal?.throwIfAborted();
+    const launched = launch(java, port, options.tempRoot ?? tmpdir());
     const { stop, stoppedBy } = stopper(launched);
-    let outcome: "ready" | "exited";
+    let outcome: "ready" | "exited" | "aborted";
     try {
-      outcome = await waitUntilReady(launched, endpoint, options.region, readyTimeoutMs);
+      outcome = await waitUntilReady(launched, endpoint, options.region, readyTimeoutMs, options.signal);
     } catch (error) {
       await stop();
       throw error;
     }
+    if (outcome === "aborted") {
+      await stop();
+      options.signal!.throwIfAborted();
+    }
     if (outcome === "ready") return { endpoint, port, pid: launched.pid, tempDir: launched.tempDir, stoppedBy, stop };
     await stop();
+    // Stopped on purpose (Ctrl-C kills the JVM's group at once): that is no failure of Java.
+    options.signal?.throwIfAborted();
     lastOutput = launched.output();
     // Another process took the free port between our probe and the JVM's bind: pick another one.
     if (!/address already in use|BindException/i.test(lastOutput)) break;
   }
-  throw new EmbeddedStartError(`DynamoDB Local: the Java process (${java}) exited before it was ready; its output:\n${lastOutput}`);
+  throw new DynamoDbLocalExitedError(java, lastOutput);
 }

@@ -7,7 +7,7 @@ import { startSnsSqs, type SnsSqs } from "./sns-sqs.ts";
 import { startS3, type S3Emulator } from "./s3.ts";
 import { FAKE_CREDENTIALS } from "./credentials.ts";
 
-export { EmbeddedStartError, JavaNotFoundError } from "./errors.ts";
+export { DynamoDbLocalExitedError, EmbeddedStartError, JavaNotFoundError } from "./errors.ts";
 export { FAKE_CREDENTIALS } from "./credentials.ts";
 
 export interface EmbeddedOptions {
@@ -22,6 +22,10 @@ export interface EmbeddedOptions {
   /** java executable for DynamoDB Local (default JAVA_HOME/bin/java, else `java` on PATH). */
   readonly java?: string;
   readonly readyTimeoutMs?: number;
+  /** The folder the parts' temporary folders are made in (default: os.tmpdir()). */
+  readonly tempRoot?: string;
+  /** Stops the start: whatever started is stopped and the promise rejects with the signal's reason. */
+  readonly signal?: AbortSignal;
 }
 
 export interface EmbeddedEndpoints {
@@ -53,10 +57,12 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embe
   const [dynamo, snsSqs, s3] = await Promise.allSettled([
     wantDynamoDb
       ? startDynamoDbLocal({ region, ...(options.java !== undefined && { java: options.java }),
-          ...(options.readyTimeoutMs !== undefined && { readyTimeoutMs: options.readyTimeoutMs }) })
+          ...(options.readyTimeoutMs !== undefined && { readyTimeoutMs: options.readyTimeoutMs }),
+          ...(options.tempRoot !== undefined && { tempRoot: options.tempRoot }),
+          ...(options.signal !== undefined && { signal: options.signal }) })
       : Promise.resolve(undefined),
     wantSnsSqs ? startSnsSqs({ region }) : Promise.resolve(undefined),
-    options.s3 ? startS3() : Promise.resolve(undefined),
+    options.s3 ? startS3(options.tempRoot !== undefined ? { tempRoot: options.tempRoot } : {}) : Promise.resolve(undefined),
   ]);
   const running: (DynamoDbLocal | SnsSqs | S3Emulator)[] = [];
   if (dynamo.status === "fulfilled" && dynamo.value) running.push(dynamo.value);
@@ -65,7 +71,11 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embe
   const stopAll = async (): Promise<void> => {
     await Promise.all(running.map((part) => part.stop()));
   };
-  // One part failing must not leave the other running.
+  // One part failing, or a stop asked for meanwhile, must not leave the others running.
+  if (options.signal?.aborted) {
+    await stopAll();
+    options.signal.throwIfAborted();
+  }
   if (dynamo.status === "rejected" || snsSqs.status === "rejected" || s3.status === "rejected") {
     await stopAll();
     throw [dynamo, snsSqs, s3].map((result) => (result.status === "rejected" ? result.reason : undefined)).find((reason) => reason !== undefined);

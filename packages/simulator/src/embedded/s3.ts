@@ -22,13 +22,13 @@ export interface S3Emulator {
   stop(): Promise<void>;
 }
 
-export async function startS3(options: { readonly port?: number } = {}): Promise<S3Emulator> {
+export async function startS3(options: { readonly port?: number; readonly tempRoot?: string } = {}): Promise<S3Emulator> {
   const require = createRequire(import.meta.url);
   const S3rver = require("s3rver") as S3rverClass;
   // s3rver checks signatures against its own accounts: the embedded parts' fake credentials are made one of its keys.
   const accounts = require("s3rver/lib/models/account") as { DUMMY_ACCOUNT: { createKeyPair(accessKeyId: string, secretAccessKey: string): void } };
   accounts.DUMMY_ACCOUNT.createKeyPair(FAKE_CREDENTIALS.accessKeyId, FAKE_CREDENTIALS.secretAccessKey);
-  const directory = mkdtempSync(join(tmpdir(), "eks-warden-s3-"));
+  const directory = mkdtempSync(join(options.tempRoot ?? tmpdir(), "eks-warden-s3-"));
   const server = new S3rver({ address: "127.0.0.1", port: options.port ?? 0, silent: true, directory, vhostBuckets: false });
   let address: AddressInfo;
   try {
