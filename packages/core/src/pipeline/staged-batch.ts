@@ -112,7 +112,14 @@ function itemsOf(entry: PendingAlerts): number {
 
 /** A deliverer's batched send, or (one without it) its own send per group. */
 async function sendGroups(deliverer: StagedDeliverer, groups: readonly StagedGroup[]): Promise<StagedGroupsSent> {
-  if (deliverer.sendMany) return deliverer.sendMany(groups);
+  if (deliverer.sendMany) {
+    try {
+      return await deliverer.sendMany(groups);
+    } catch (error) {
+      // Failed before it could say what it sent (the account could not be read): nothing was.
+      return { unsent: groups.map((group) => group.items), failure: error };
+    }
+  }
   const unsent: (readonly unknown[])[] = [];
   let failure: unknown;
   for (const { cluster, items } of groups) {

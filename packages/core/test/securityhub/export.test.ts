@@ -218,3 +218,20 @@ describe("the Security Hub export deferred to a batch (the sweep's StagedBatch)"
     expect(batch.totals).toMatchObject({ sent: 1, leftPending: 1 });
   });
 });
+
+describe("a batch whose export cannot even start", () => {
+  it("keeps every entry pending and says so, without throwing (the account could not be read)", async () => {
+    const w = world();
+    const importer = new RecordingImporter();
+    const exporter = new SecurityHubExport(importer, { ...SETTINGS, account: async () => Promise.reject(new Error("STS unavailable")) });
+    const deps = { ...w, deliverers: [exporter] };
+    const batch = new StagedBatch(deps);
+    w.eks.clusters.set(LAB.arn, clusterRecord(LAB, OPEN));
+    await evaluateLive({ ...deps, deferStaged: batch }, LAB, { trigger: "sweep" });
+    const flushed = await batch.flush();
+    expect(flushed).toMatchObject({ sent: 0, leftPending: 1 });
+    expect(String(flushed.failure)).toContain("STS unavailable");
+    expect(importer.calls).toEqual([]);
+    expect(stagedIds((await w.store.pendingAlerts(LAB.arn))[0])).toContain(ID);
+  });
+});
