@@ -2,13 +2,17 @@
 // the wire (the real SDK client against the simulator, which validates and stores every finding), and the wall time
 // (median of the runs). Two ways the findings arrive:
 // - given to the adapter at once: it sends them 100 a call;
-// - one changed finding per judgement (a cluster each), as the deployed functions export today: one call each.
+// - one changed finding per judgement (a cluster each), through the sweep (runSweep over 1,000 clusters, each with a
+//   newly public endpoint, on the in-memory ports of the core tests): the sweep collects its judgements' exports and
+//   imports them 100 a call at its end. Real time and settle still send each judgement's export at once.
 // The floor, measured in the same runs: the same findings with only Security Hub's required fields.
 import { SecurityHubClient } from "@aws-sdk/client-securityhub";
 import { startSimulator } from "@eks-warden/simulator/index";
 import { SecurityHubImporter } from "../packages/core/src/aws/securityhub.ts";
 import { ruleById } from "../packages/core/src/rules/index.ts";
 import { SecurityHubExport } from "../packages/core/src/securityhub/export.ts";
+import { runSweep } from "../packages/core/src/sweep/sweep.ts";
+import { clusterRecord, OPEN, world } from "../packages/core/test/pipeline/fakes.ts";
 import { asffFinding, type AsffFinding } from "../packages/core/src/securityhub/finding.ts";
 import type { StoredRuleState } from "../packages/core/src/state/transitions.ts";
 import { median } from "./stats.ts";
@@ -77,13 +81,23 @@ export async function measureSecurityHub(): Promise<{ figures: SecurityHubFigure
     const ways: { way: string; run: (importer: SecurityHubImporter) => Promise<void> }[] = [
       { way: `${CHANGED_FINDINGS} findings given to the adapter at once (its batches of 100)`, run: (importer) => importer.importFindings("eu-west-1", findings) },
       {
-        way: `${CHANGED_FINDINGS} judgements with one changed finding each (the deployed export today)`,
+        way: `a sweep of ${CHANGED_FINDINGS} clusters, one changed finding each (the deployed sweep)`,
         run: async (importer) => {
-          const exporter = new SecurityHubExport(importer, { account: ACCOUNT, home: "eu-west-1", regions: [] });
-          for (const item of records) {
-            const cluster = { arn: item.clusterArn, account: "444455556666", region: "eu-west-1", name: item.clusterArn.split("/")[1]! };
-            await exporter.send(cluster, [item]);
-          }
+          const rules = [ruleById("endpoint-public-access")!];
+          const clusters = records.map((item) => ({ arn: item.clusterArn, account: "444455556666", region: "eu-west-1", name: item.clusterArn.split("/")[1]! }));
+          const w = world();
+          for (const cluster of clusters) w.eks.clusters.set(cluster.arn, clusterRecord(cluster, OPEN));
+          const result = await runSweep(
+            {
+              ...w,
+              rules,
+              deliverers: [new SecurityHubExport(importer, { account: ACCOUNT, home: "eu-west-1", regions: [] }, rules)],
+              inventory: { clusters: async (region) => (region === "eu-west-1" ? clusters : []), account: async () => "444455556666" },
+              stateIndex: { openClusters: async () => [] },
+            },
+            { regions: ["eu-west-1"] },
+          );
+          if (result.exports?.sent !== CHANGED_FINDINGS) throw new Error(`the sweep sent ${result.exports?.sent ?? 0} outbox entries' exports, expected ${CHANGED_FINDINGS}`);
         },
       },
     ];

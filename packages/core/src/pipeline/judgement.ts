@@ -274,7 +274,7 @@ async function publishAlerts(deps: PipelineDeps, cluster: ClusterIdentity, entry
  * Sends what an outbox entry holds (its alerts, then each staged export), then deletes it, or keeps what is left to
  * send: its alerts until all are published (and always when `keep`), each export until it is sent.
  */
-async function sendEntry(deps: PipelineDeps, cluster: ClusterIdentity, entry: PendingAlerts, options: { keep: boolean }): Promise<{ alertsFailure?: unknown; exportFailure?: unknown }> {
+async function sendEntry(deps: PipelineDeps, cluster: ClusterIdentity, entry: PendingAlerts, options: { keep: boolean; deferrable?: boolean }): Promise<{ alertsFailure?: unknown; exportFailure?: unknown }> {
   let alertsFailure: unknown;
   try {
     await publishAlerts(deps, cluster, entry);
@@ -282,6 +282,16 @@ async function sendEntry(deps: PipelineDeps, cluster: ClusterIdentity, entry: Pe
     alertsFailure = error;
   }
   const staged = entry.staged ?? {};
+  const batch = deps.deferStaged;
+  const names = Object.keys(staged);
+  if (batch && options.deferrable !== false && alertsFailure === undefined && !options.keep && names.length > 0 && names.every((name) => stagedDeliverers(deps).some((candidate) => candidate.name === name))) {
+    // Its alerts are out: the entry is stored with its exports alone before the batch may send (and clear) it.
+    const { heldFor: _heldFor, heldUntil: _heldUntil, ...unheld } = entry;
+    const exportsOnly: PendingAlerts = { ...unheld, alerts: [] };
+    if (entry.alerts.length > 0) await deps.store.keepPending(cluster.arn, exportsOnly);
+    await batch.defer(cluster, exportsOnly);
+    return {};
+  }
   const left: Record<string, readonly unknown[]> = {};
   let exportFailure: unknown;
   for (const [name, items] of Object.entries(staged)) {
@@ -343,7 +353,8 @@ function pendingOutbox(deps: PipelineDeps, cluster: ClusterIdentity, origin: Ori
       for (const entry of pending) {
         if (entry.id === origin.publishedOutboxId) {
           // Its alerts are out (the settle message says so); an export it still holds is sent before it goes.
-          const exported = entry.staged ? await sendEntry(deps, cluster, { ...entry, alerts: [] }, { keep: false }) : {};
+          // Sent now, not deferred: the entry is deleted with this judgement's write once its export is out.
+          const exported = entry.staged ? await sendEntry(deps, cluster, { ...entry, alerts: [] }, { keep: false, deferrable: false }) : {};
           if (exported.exportFailure === undefined) toDelete.add(entry.id);
           deferred ??= exported.exportFailure;
           continue;

@@ -155,6 +155,33 @@ export interface StagedDeliverer {
   readonly name: string;
   stage(cluster: ClusterIdentity, change: StagedChange): readonly unknown[];
   send(cluster: ClusterIdentity, items: readonly unknown[]): Promise<void>;
+  /**
+   * Sends what several judgements (of any clusters) staged in as few calls as it can (a deferred flush, StagedBatch).
+   * Never throws for a send that failed: it says, per group, what was not sent, and the first failure.
+   */
+  sendMany?(groups: readonly StagedGroup[]): Promise<StagedGroupsSent>;
+}
+
+/** What one outbox entry staged for a deliverer, with its cluster. */
+export interface StagedGroup {
+  readonly cluster: ClusterIdentity;
+  readonly items: readonly unknown[];
+}
+
+/** `unsent[i]`: the items of groups[i] that were not sent (empty when all were); `failure`: the first failure, if any. */
+export interface StagedGroupsSent {
+  readonly unsent: readonly (readonly unknown[])[];
+  readonly failure?: unknown;
+}
+
+/**
+ * Collects the staged exports of many judgements to send them together (the sweep: one BatchImportFindings per 100
+ * changed findings, not one per cluster). An entry is given to it only once its alerts are out and the entry, still
+ * holding its exports, is stored: if the invocation dies before the flush, the entry is pending and a later
+ * judgement of the cluster sends it.
+ */
+export interface DeferredStagedSends {
+  defer(cluster: ClusterIdentity, entry: PendingAlerts): Promise<void>;
 }
 
 export interface CollectedCluster {
@@ -273,6 +300,11 @@ export interface PipelineDeps {
   readonly remediation?: RemediationDeps;
   /** Deliverers of every committed judgement after the alerts topic (the Security Hub export when enabled). */
   readonly deliverers?: readonly Deliverer[];
+  /**
+   * Set by a caller that judges many clusters in one invocation (the sweep): staged exports are collected here and
+   * sent in batches instead of after each judgement. Absent (real time, settle): each judgement sends its own at once.
+   */
+  readonly deferStaged?: DeferredStagedSends;
   /**
    * The account the deployment runs in. Set: an event of an account that is neither this one nor in policy.accounts
    * is dropped and counted (it would be read with this account's credentials, by name: another cluster, or none).

@@ -4,7 +4,7 @@
 
 import { WardenError } from "../errors.ts";
 import { STATUSES, type ClusterIdentity, type Rule } from "../model.ts";
-import type { StagedChange, StagedDeliverer } from "../pipeline/ports.ts";
+import type { StagedChange, StagedDeliverer, StagedGroup, StagedGroupsSent } from "../pipeline/ports.ts";
 import { rules as registeredRules } from "../rules/index.ts";
 import type { RecordWrite, StoredRuleState } from "../state/transitions.ts";
 import { asffFinding, contentOf, productFor, type AsffFinding, type SecurityHubProduct } from "./finding.ts";
@@ -107,27 +107,44 @@ export class SecurityHubExport implements StagedDeliverer {
 
   /** Imports the findings of the staged records, grouped by the region of their product. */
   async send(cluster: ClusterIdentity, items: readonly unknown[]): Promise<void> {
-    const findings = await this.findingsOf(cluster, items);
+    const { unsent, failure } = await this.sendMany([{ cluster, items }]);
+    if (failure === undefined) return;
+    throw new SecurityHubExportIncomplete((unsent[0] ?? []) as StoredRuleState[], failure);
+  }
+
+  /**
+   * Imports the findings of several judgements' staged records (of any clusters) together: one list per region of
+   * their product, which the importer sends 100 a call. Says per group which records' findings were not imported.
+   */
+  async sendMany(groups: readonly StagedGroup[]): Promise<StagedGroupsSent> {
     const byRegion = new Map<string, AsffFinding[]>();
-    for (const finding of findings) {
-      const region = importRegionOf(finding)!;
-      byRegion.set(region, [...(byRegion.get(region) ?? []), finding]);
+    // Each record with the Id of its finding, per group (not a record: left out, see findingsOf).
+    const sentAs: { record: StoredRuleState; id: string }[][] = [];
+    for (const { cluster, items } of groups) {
+      const records = items.filter(isRecord);
+      const findings = await this.findingsOf(cluster, records);
+      sentAs.push(records.map((record, index) => ({ record, id: findings[index]!.Id })));
+      for (const finding of findings) {
+        const region = importRegionOf(finding)!;
+        const list = byRegion.get(region);
+        if (list) list.push(finding);
+        else byRegion.set(region, [finding]);
+      }
     }
-    let firstFailure: unknown;
+    let failure: unknown;
     const unsentIds = new Set<string>();
     for (const [region, batch] of byRegion) {
       try {
         await this.#importer.importFindings(region, batch);
       } catch (error) {
-        firstFailure ??= error;
+        failure ??= error;
         const left = (error as { unsent?: unknown }).unsent;
         for (const finding of Array.isArray(left) && left.length > 0 ? (left as AsffFinding[]) : batch) unsentIds.add(finding.Id);
       }
     }
-    if (firstFailure === undefined) return;
     // What is kept to send again is the records of the findings not imported.
-    const unsent = items.filter((item): item is StoredRuleState => isRecord(item) && unsentIds.has(findings.find((finding) => finding.GeneratorId === item.ruleId && finding.Resources[0]?.Id === item.clusterArn)?.Id ?? ""));
-    throw new SecurityHubExportIncomplete(unsent, firstFailure);
+    const unsent = sentAs.map((records) => records.filter(({ id }) => unsentIds.has(id)).map(({ record }) => record));
+    return { unsent, ...(failure !== undefined ? { failure } : {}) };
   }
 }
 

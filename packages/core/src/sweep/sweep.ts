@@ -19,6 +19,7 @@ import type { AlertCause, ClusterIdentity, ClusterSnapshot, Finding, VersionCata
 import { closeCluster, evaluateLive } from "../pipeline/evaluate-live.ts";
 import { judge } from "../pipeline/judgement.ts";
 import { rulesOf, type CollectedCluster, type PipelineDeps } from "../pipeline/ports.ts";
+import { StagedBatch } from "../pipeline/staged-batch.ts";
 import { planEvaluation } from "../state/transitions.ts";
 
 /** Which clusters exist (ClusterInventory implements it). */
@@ -97,6 +98,11 @@ export interface SweepResult {
   readonly alertsPublished: number;
   /** Member accounts whose role could not be assumed: none of their clusters was read or closed. */
   readonly unreachableAccounts: readonly UnreachableAccount[];
+  /**
+   * The staged exports (Security Hub) of the run's judgements, sent in batches: outbox entries sent and cleared, and
+   * those left pending (a send failed: the next judgement of the cluster sends them again). Set by runSweep.
+   */
+  readonly exports?: { readonly sent: number; readonly leftPending: number };
 }
 
 export interface UnreachableAccount {
@@ -274,7 +280,10 @@ export async function listFleet(inventory: InventoryPort, options: FleetListingO
 }
 
 /** Evaluates every cluster of the regions, closes the state of clusters that are gone, and says what it could not read. */
-export async function runSweep(deps: SweepDeps, options: SweepOptions): Promise<SweepResult> {
+export async function runSweep(given: SweepDeps, options: SweepOptions): Promise<SweepResult> {
+  // One invocation judges every cluster: their staged exports go out together, 100 findings a call, not one call each.
+  const batch = new StagedBatch(given);
+  const deps: SweepDeps = { ...given, deferStaged: batch };
   const startedAt = deps.now();
   const { regions, clusters: refs, listed, unreachableAccounts } = await listFleet(deps.inventory, {
     regions: options.regions,
@@ -315,8 +324,10 @@ export async function runSweep(deps: SweepDeps, options: SweepOptions): Promise<
   }
 
   alertsPublished += await announceCoverage(deps, regions, unreachableAccounts, options.regions);
-  deps.logger.info("sweep done", { regions: regions.length, clusters: refs.length, closed: closed.length, alertsPublished, unreachableAccounts: unreachableAccounts.length });
-  return { startedAt, endedAt: deps.now(), regions, clusters: swept, closed, alertsPublished, unreachableAccounts };
+  await batch.flush();
+  const { sent, leftPending } = batch.totals;
+  deps.logger.info("sweep done", { regions: regions.length, clusters: refs.length, closed: closed.length, alertsPublished, unreachableAccounts: unreachableAccounts.length, exportsSent: sent, exportsLeftPending: leftPending });
+  return { startedAt, endedAt: deps.now(), regions, clusters: swept, closed, alertsPublished, unreachableAccounts, exports: { sent, leftPending } };
 }
 
 /**

@@ -5,6 +5,7 @@ import { FindingsNotImported } from "../../src/errors.ts";
 import type { Rule } from "../../src/model.ts";
 import { ruleById } from "../../src/rules/index.ts";
 import { evaluateLive } from "../../src/pipeline/evaluate-live.ts";
+import { StagedBatch } from "../../src/pipeline/staged-batch.ts";
 import { SecurityHubExport, type FindingsImporter } from "../../src/securityhub/export.ts";
 import type { AsffFinding } from "../../src/securityhub/finding.ts";
 import type { PendingAlerts } from "../../src/pipeline/ports.ts";
@@ -164,5 +165,73 @@ describe("a rule that cannot decide", () => {
       ["WARNING", "ACTIVE", base.severity],
       ["PASSED", "ARCHIVED", "INFORMATIONAL"],
     ]);
+  });
+});
+
+describe("the Security Hub export deferred to a batch (the sweep's StagedBatch)", () => {
+  const WEB = { arn: "arn:aws:eks:eu-west-1:111122223333:cluster/web", account: "111122223333", region: "eu-west-1", name: "web" };
+  const WEB_ID = `${WEB.arn}/endpoint-public-access`;
+
+  it("an invocation that dies before the flush leaves the entry pending with its export (alerts out); the next event sends it at once", async () => {
+    const { w, importer, deps } = setUp();
+    w.eks.clusters.set(LAB.arn, clusterRecord(LAB, OPEN));
+    await evaluateLive({ ...deps, deferStaged: new StagedBatch(deps) }, LAB, { trigger: "sweep" });
+    expect(importer.calls).toEqual([]);
+    const alerts = w.publisher.alerts.length;
+    expect(alerts).toBeGreaterThan(0);
+    const [kept] = await w.store.pendingAlerts(LAB.arn);
+    expect(kept?.alerts).toEqual([]);
+    expect(stagedIds(kept)).toContain(ID);
+
+    w.clock.now = new Date("2026-01-05T10:30:00Z");
+    await evaluateLive(deps, LAB, { trigger: "event", eventId: "e-next" });
+    expect(importer.byId(ID).map((finding) => finding.Compliance.Status)).toEqual(["FAILED"]);
+    expect(w.publisher.alerts).toHaveLength(alerts);
+    expect(await w.store.pendingAlerts(LAB.arn)).toEqual([]);
+  });
+
+  it("sends two clusters' findings in one call, clears the sent entry and keeps only the refused finding's record", async () => {
+    const { w, importer, deps } = setUp();
+    const rules = [ruleById("endpoint-public-access")!];
+    const exporter = new SecurityHubExport(importer, SETTINGS, rules);
+    const batchDeps = { ...deps, rules, deliverers: [exporter] };
+    const batch = new StagedBatch(batchDeps);
+    let calls = 0;
+    const original = importer.importFindings.bind(importer);
+    importer.importFindings = async (region, findings) => {
+      calls += 1;
+      const refused = findings.filter((finding) => finding.Id === WEB_ID);
+      await original(region, findings.filter((finding) => finding.Id !== WEB_ID));
+      throw new FindingsNotImported(region, refused.map((finding) => ({ id: finding.Id, code: "InvalidInput", message: "bad" })), refused);
+    };
+    for (const cluster of [LAB, WEB]) {
+      w.eks.clusters.set(cluster.arn, clusterRecord(cluster, OPEN));
+      await evaluateLive({ ...batchDeps, deferStaged: batch }, cluster, { trigger: "sweep" });
+    }
+    expect(calls).toBe(0);
+    expect(await batch.flush()).toMatchObject({ sent: 1, leftPending: 1 });
+    expect(calls).toBe(1);
+    expect(importer.byId(ID)).toHaveLength(1);
+    expect(await w.store.pendingAlerts(LAB.arn)).toEqual([]);
+    const [kept] = await w.store.pendingAlerts(WEB.arn);
+    expect(stagedIds(kept)).toEqual([WEB_ID]);
+    expect(batch.totals).toMatchObject({ sent: 1, leftPending: 1 });
+  });
+});
+
+describe("a batch whose export cannot even start", () => {
+  it("keeps every entry pending and says so, without throwing (the account could not be read)", async () => {
+    const w = world();
+    const importer = new RecordingImporter();
+    const exporter = new SecurityHubExport(importer, { ...SETTINGS, account: async () => Promise.reject(new Error("STS unavailable")) });
+    const deps = { ...w, deliverers: [exporter] };
+    const batch = new StagedBatch(deps);
+    w.eks.clusters.set(LAB.arn, clusterRecord(LAB, OPEN));
+    await evaluateLive({ ...deps, deferStaged: batch }, LAB, { trigger: "sweep" });
+    const flushed = await batch.flush();
+    expect(flushed).toMatchObject({ sent: 0, leftPending: 1 });
+    expect(String(flushed.failure)).toContain("STS unavailable");
+    expect(importer.calls).toEqual([]);
+    expect(stagedIds((await w.store.pendingAlerts(LAB.arn))[0])).toContain(ID);
   });
 });
