@@ -12,7 +12,7 @@ import { SecurityHubImporter } from "../packages/core/src/aws/securityhub.ts";
 import { ruleById } from "../packages/core/src/rules/index.ts";
 import { SecurityHubExport } from "../packages/core/src/securityhub/export.ts";
 import { runSweep } from "../packages/core/src/sweep/sweep.ts";
-import { clusterRecord, OPEN, world } from "../packages/core/test/pipeline/fakes.ts";
+import { clusterRecord, MemoryCoverage, OPEN, world } from "../packages/core/test/pipeline/fakes.ts";
 import { asffFinding, type AsffFinding } from "../packages/core/src/securityhub/finding.ts";
 import type { StoredRuleState } from "../packages/core/src/state/transitions.ts";
 import { median } from "./stats.ts";
@@ -90,6 +90,7 @@ export async function measureSecurityHub(): Promise<{ figures: SecurityHubFigure
           const result = await runSweep(
             {
               ...w,
+              coverage: new MemoryCoverage(),
               rules,
               deliverers: [new SecurityHubExport(importer, { account: ACCOUNT, home: "eu-west-1", regions: [] }, rules)],
               inventory: { clusters: async (region) => (region === "eu-west-1" ? clusters : []), account: async () => "444455556666" },

@@ -50,7 +50,7 @@ async function fleetOf(n: number) {
     account: async () => ACCOUNT,
   };
   const importer = new CountingImporter();
-  const deps: SweepDeps = { ...w, store, stateIndex: store, inventory, rules: RULES, deliverers: [new SecurityHubExport(importer, SETTINGS, RULES)], sleep: async () => {} };
+  const deps: SweepDeps = { ...w, store, stateIndex: store, coverage: store, inventory, rules: RULES, deliverers: [new SecurityHubExport(importer, SETTINGS, RULES)], sleep: async () => {} };
   const staged = async (): Promise<string[]> => {
     const ids: string[] = [];
     for (const cluster of clusters) {
