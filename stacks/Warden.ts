@@ -6,7 +6,7 @@
 import { CfnOutput, RemovalPolicy } from "aws-cdk-lib";
 import type { StackContext } from "sst/constructs";
 import { useProject } from "sst/project.js";
-import { keepsState, loadDeploymentConfig, uncoveredRegions, type DeploymentConfig } from "./config.ts";
+import { refuseInlineExternalIds, keepsState, loadDeploymentConfig, uncoveredRegions, type DeploymentConfig } from "./config.ts";
 import { buildAlarms, letAlarmsPublish } from "./warden/alarms.ts";
 import { buildFunctions } from "./warden/functions.ts";
 import { grantFunction } from "./warden/grants.ts";
@@ -35,6 +35,7 @@ function checkCoverage(config: DeploymentConfig, region: string): void {
 export function Warden({ stack, app }: StackContext) {
   const config = loadDeploymentConfig(useProject().paths.root);
   checkCoverage(config, stack.region);
+  refuseInlineExternalIds(config);
   // Every stage keeps its state unless the configuration says it is ephemeral (docs/threat-model.md: data).
   const keep = keepsState(config, app.stage);
   const settings = { stack, config, keep, removalPolicy: keep ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY };

@@ -9,7 +9,7 @@ import type { Template } from "aws-cdk-lib/assertions";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parsePolicy } from "@eks-warden/core";
 import type { Synthesized } from "../packages/cli/src/commands/synth.ts";
-import { CONFIG_PATH_VARIABLE, keepsState, loadDeploymentConfig, parseDeploymentConfig } from "../stacks/config.ts";
+import { CONFIG_PATH_VARIABLE, refuseInlineExternalIds, keepsState, loadDeploymentConfig, parseDeploymentConfig } from "../stacks/config.ts";
 import { deploymentConfigOrExit } from "../stacks/config-report.ts";
 import { scopeActions } from "../stacks/permissions.ts";
 import { allPolicyStatements, nagReportRows, resourcesOfType, synthesizeWithConfig, wardenFunctions } from "./infra-support.ts";
@@ -154,6 +154,15 @@ describe("deployment configuration", () => {
     expect(keepsState(withDev, "dev")).toBe(false);
     expect(keepsState(withDev, "pr-42")).toBe(false);
     expect(keepsState(withDev, "prod")).toBe(true);
+  });
+
+  it("refuses an inline external id for a deployed stage, naming the account entry and the SSM parameter to use instead", () => {
+    const accounts = (second: Record<string, string>) => ({ policy: { accounts: [{ id: "222222222222", roleArn: "arn:aws:iam::222222222222:role/r", externalIdParameter: "/eks-warden/external-id/222222222222" }, { id: "333333333333", roleArn: "arn:aws:iam::333333333333:role/r", ...second }] } });
+    const inline = parseDeploymentConfig(accounts({ externalId: "eks-warden-7f3a9c" }), "warden.config.json");
+    expect(() => refuseInlineExternalIds(inline)).toThrow(
+      /warden\.config\.json: invalid deployment configuration: policy\.accounts\[1\]\.externalId: a deployed stage does not take the external id inline .* name that in externalIdParameter/,
+    );
+    expect(() => refuseInlineExternalIds(parseDeploymentConfig(accounts({ externalIdParameter: "/eks-warden/external-id/333333333333" }), "warden.config.json"))).not.toThrow();
   });
 
   it("refuses the old protectedStages key, saying to use ephemeralStages, instead of silently ignoring it", () => {

@@ -2,6 +2,10 @@
 // from the organisation only and its rule reads it with the shared pattern; the central functions may assume exactly
 // the member roles the policy names; and the member templates (forwarder, read-only role, remediation role) grant what
 // docs/design.md says and nothing more, cdk-nag clean. Its own test file because SST synthesises one app per process.
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { Template } from "aws-cdk-lib/assertions";
 import { beforeAll, describe, expect, it } from "vitest";
 import { clusterEventPattern } from "@eks-warden/core/events";
@@ -12,6 +16,9 @@ import { allPolicyStatements, resourcesOfType, synthesizeWithConfig } from "./in
 
 const READ = (account: string) => `arn:aws:iam::${account}:role/eks-warden-member-read`;
 const REMEDIATE = (account: string) => `arn:aws:iam::${account}:role/eks-warden-member-remediate`;
+const PARAMETER = (account: string) => `/eks-warden/external-id/${account}`;
+/** The external id the member roles require: it lives in the SSM parameters, so it must appear in no template. */
+const EXTERNAL_ID = "eks-warden-7f3a9c";
 
 const organization = {
   _what: "test configuration: an organisation, two member accounts (one without a remediation role), three regions",
@@ -21,8 +28,8 @@ const organization = {
     remediation: { mode: "enforce", action: "private" },
     regions: ["eu-west-1", "us-east-1", "ap-southeast-2"],
     accounts: [
-      { id: "222222222222", roleArn: READ("222222222222"), remediationRoleArn: REMEDIATE("222222222222"), externalId: "eks-warden-7f3a9c" },
-      { id: "333333333333", roleArn: READ("333333333333"), externalId: "eks-warden-7f3a9c" },
+      { id: "222222222222", roleArn: READ("222222222222"), remediationRoleArn: REMEDIATE("222222222222"), externalIdParameter: PARAMETER("222222222222") },
+      { id: "333333333333", roleArn: READ("333333333333"), externalIdParameter: PARAMETER("333333333333") },
     ],
   },
 };
@@ -123,6 +130,42 @@ describe("an organisation deployment", () => {
     const names = policyDocuments(template).map((role) => role["RoleName"]).filter(Boolean).sort();
     expect(names).toEqual(["org-eks-warden-Warden-ClusterEvent", "org-eks-warden-Warden-Digest", "org-eks-warden-Warden-Settle", "org-eks-warden-Warden-Sweep"]);
   });
+
+  it("keeps the external id out of every template: the functions read it from its SSM parameter, with exactly that grant", () => {
+    const templates = [template.toJSON(), ...synthesized.memberAssembly!.stacks.map((stack) => stack.template as unknown)];
+    for (const json of templates) expect(JSON.stringify(json)).not.toContain(EXTERNAL_ID);
+    const environments = Object.values(resourcesOfType(template, "AWS::Lambda::Function")).map((fn) => JSON.stringify((fn.Properties as Json)["Environment"] ?? {}));
+    expect(environments.filter((environment) => environment.includes("externalIdParameter")).length).toBeGreaterThan(0);
+    const byRole = new Map<string, string[]>();
+    for (const { where, statement } of granted(template)) {
+      const actions = [statement.Action].flat();
+      // kms:Decrypt through SSM: the queue and topic keys' own kms:Decrypt grants are not this one's business.
+      const throughSsm = actions.includes("kms:Decrypt") && JSON.stringify(statement.Condition ?? {}).includes("ssm.");
+      if (!actions.includes("ssm:GetParameter") && !throughSsm) continue;
+      const role = where.split(":")[0]!;
+      byRole.set(role, [...(byRole.get(role) ?? []), JSON.stringify({ Sid: statement.Sid, Action: statement.Action, Resource: statement.Resource, Condition: statement.Condition })]);
+    }
+    expect([...byRole.keys()].sort()).toEqual([expect.stringMatching(/^ClusterEventRole/), expect.stringMatching(/^DigestRole/), expect.stringMatching(/^SettleRole/), expect.stringMatching(/^SweepRole/)]);
+    for (const grants of byRole.values()) {
+      expect(grants).toHaveLength(2);
+      const [read, decrypt] = grants.map((grant) => JSON.parse(grant) as Json);
+      expect(read).toMatchObject({ Sid: "ReadExternalIdParameters", Action: "ssm:GetParameter" });
+      const parameterArns = [read!["Resource"]].flat().map((arn) => JSON.stringify(arn));
+      expect(parameterArns).toHaveLength(2);
+      for (const [index, account] of ["222222222222", "333333333333"].entries()) expect(parameterArns[index]).toMatch(new RegExp(`:ssm:eu-west-1:.*:parameter${PARAMETER(account)}"`));
+      expect(decrypt).toMatchObject({ Sid: "DecryptExternalIdParameters", Action: "kms:Decrypt", Condition: { StringEquals: { "kms:ViaService": "ssm.eu-west-1.amazonaws.com" } } });
+      expect(((decrypt!["Condition"] as Json)["StringEquals"] as Json)["kms:EncryptionContext:PARAMETER_ARN"]).toEqual(read!["Resource"]);
+    }
+  });
+
+  it.skipIf(spawnSync("cfn-lint", ["--version"]).status !== 0)("passes cfn-lint, the external id grants included (but CDK's redundant DependsOn of a function on its role, W3005)", () => {
+    const file = join(mkdtempSync(join(tmpdir(), "warden-org-")), "central.template.json");
+    writeFileSync(file, JSON.stringify(template.toJSON()));
+    const result = spawnSync("cfn-lint", ["--format", "parseable", "--", file], { encoding: "utf8" });
+    const findings = result.stdout.trim().split("\n").filter(Boolean);
+    expect(findings.filter((line) => !/:W3005:'[A-Za-z]+Role[0-9A-F]{8}' dependency already enforced by a 'GetAtt'/.test(line))).toEqual([]);
+    expect(result.stderr).toBe("");
+  }, 120_000);
 
   it("ships a forwarder: one rule with the shared pattern, targeting the central bus through a role that may put events there only", () => {
     const forwarder = member("forwarder");

@@ -46,11 +46,44 @@ function grantMemberRoles(fn: SstFunction, config: DeploymentConfig): void {
   const members = memberAccountsOf(config.policy.accounts);
   if (members.length === 0) return;
   fn.addToRolePolicy(new iam.PolicyStatement({ sid: "AssumeMemberReadRoles", actions: ["sts:AssumeRole"], resources: members.map((member) => member.roleArn) }));
+  grantExternalIdParameters(fn, members.flatMap((member) => (member.externalIdParameter ? [member.externalIdParameter] : [])));
   const remediating = fn.node.id === CENTRAL_REMEDIATOR && config.policy.remediation.mode === "enforce";
   const remediationRoles = members.flatMap((member) => (member.remediationRoleArn ? [member.remediationRoleArn] : []));
   if (remediating && remediationRoles.length > 0) {
     fn.addToRolePolicy(new iam.PolicyStatement({ sid: "AssumeMemberRemediationRoles", actions: ["sts:AssumeRole"], resources: remediationRoles }));
   }
+}
+
+/**
+ * ssm:GetParameter on exactly the SecureString parameters that hold the member accounts' external ids (the stack's
+ * region and account), and kms:Decrypt of their values only through SSM (kms:ViaService) and only for those
+ * parameters (the encryption context SSM gives KMS names the parameter).
+ */
+function grantExternalIdParameters(fn: SstFunction, parameterNames: readonly string[]): void {
+  if (parameterNames.length === 0) return;
+  const { partition, region, account } = fn.stack;
+  const parameterArns = [...new Set(parameterNames)].map((name) => `arn:${partition}:ssm:${region}:${account}:parameter${name}`);
+  fn.addToRolePolicy(new iam.PolicyStatement({ sid: "ReadExternalIdParameters", actions: ["ssm:GetParameter"], resources: parameterArns }));
+  fn.addToRolePolicy(
+    new iam.PolicyStatement({
+      sid: "DecryptExternalIdParameters",
+      actions: ["kms:Decrypt"],
+      resources: [`arn:${partition}:kms:${region}:${account}:key/*`],
+      conditions: { StringEquals: { "kms:ViaService": `ssm.${region}.amazonaws.com`, "kms:EncryptionContext:PARAMETER_ARN": parameterArns } },
+    }),
+  );
+  NagSuppressions.addResourceSuppressions(
+    fn.role!,
+    [
+      {
+        id: "AwsSolutions-IAM5",
+        reason:
+          "The external id parameters may be encrypted with the account's aws/ssm key or a key the operator chose, which the template cannot name; kms:Decrypt is allowed only through SSM in this region (kms:ViaService) and only for the named parameters (kms:EncryptionContext:PARAMETER_ARN)",
+        appliesTo: [{ regex: "/^Resource::arn:<AWS::Partition>:kms:[a-z0-9-]+:<AWS::AccountId>:key\\/\\*$/g" }],
+      },
+    ],
+    true,
+  );
 }
 
 /** What a reader of clusters declares (core/src/permissions.ts): real-time ones a settle queue, the digest a bucket. */

@@ -142,6 +142,13 @@ export class AccountUnreachable extends WardenError {
   }
 }
 
+/** An SSM parameter the deployment names (policy.accounts[].externalIdParameter) does not exist in the region. */
+export class ParameterMissing extends WardenError {
+  constructor(readonly parameterName: string, readonly region: string, options?: { cause?: unknown }) {
+    super(`SSM parameter ${parameterName} does not exist in ${region}`, options);
+  }
+}
+
 /**
  * Security Hub refused some findings of a BatchImportFindings (its FailedFindings), after the transient ones were
  * retried: each by its Id, with Security Hub's error code and message. `unsent` holds the findings themselves, so

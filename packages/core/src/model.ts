@@ -337,8 +337,11 @@ export interface Policy {
     readonly allowedMinorVersionsBehind: number;
   };
   readonly regions: readonly string[];
-  /** Member accounts: read in `roleArn` (read-only), remediated in `remediationRoleArn`, each AssumeRole with `externalId`. */
-  readonly accounts: readonly { readonly id: string; readonly roleArn?: string; readonly remediationRoleArn?: string; readonly externalId?: string }[];
+  /**
+   * Member accounts: read in `roleArn` (read-only), remediated in `remediationRoleArn`, each AssumeRole with the
+   * external id: `externalId` inline (local use only), or read from the SSM SecureString parameter `externalIdParameter`.
+   */
+  readonly accounts: readonly { readonly id: string; readonly roleArn?: string; readonly remediationRoleArn?: string; readonly externalId?: string; readonly externalIdParameter?: string }[];
   readonly schedules: { readonly digest: string; readonly sweep: string };
   readonly exemptions: {
     /** The furthest an exemption tag's `until` may lie from the evaluation's now (default 90). */

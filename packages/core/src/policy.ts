@@ -26,6 +26,8 @@ export const DEFAULT_SCHEDULES = {
 const ROLE_ARN = /^arn:(?:aws|aws-cn|aws-us-gov|aws-iso|aws-iso-[a-z]|aws-eusc):iam::(\d{12}):role\/[\w+=,.@/-]{1,512}$/;
 /** AssumeRole's ExternalId constraint. */
 const EXTERNAL_ID = /^[\w+=,.@:/-]{2,1224}$/;
+/** An SSM parameter name: a path of letters, digits and _ . - / under a leading / (SSM's allowed characters). */
+const PARAMETER_NAME = /^\/[\w.\-/]{1,1010}$/;
 const CRON_FIELD = /^[0-9A-Za-z*?,/#-]+$/;
 const RATE = /^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$/;
 
@@ -105,6 +107,10 @@ const account = z
     externalId: z.optional(
       z.string().check(z.regex(EXTERNAL_ID, { error: (issue) => `${quoted(issue.input)} is not an external id: 2 to 1224 of letters, digits and + = , . @ : / -` })),
     ),
+    /** The SSM SecureString parameter (the deployment's region) holding the external id: kept out of the environment. */
+    externalIdParameter: z.optional(
+      z.string().check(z.regex(PARAMETER_NAME, { error: (issue) => `${quoted(issue.input)} is not an SSM parameter name: a path such as /eks-warden/external-id/111122223333 (letters, digits and _ . - /)` })),
+    ),
   })
   .check(
     z.superRefine((entry, context) => {
@@ -114,6 +120,9 @@ const account = z
         if (roleAccount !== undefined && roleAccount !== entry.id) {
           context.addIssue({ code: "custom", path: [field], message: `the role is in account ${roleAccount}, not in ${entry.id}; expected the role to assume in that account` });
         }
+      }
+      if (entry.externalId !== undefined && entry.externalIdParameter !== undefined) {
+        context.addIssue({ code: "custom", path: ["externalIdParameter"], message: "give the external id once: externalIdParameter (an SSM SecureString parameter) or externalId, not both" });
       }
       if (entry.remediationRoleArn !== undefined && entry.roleArn === undefined) {
         context.addIssue({ code: "custom", path: ["roleArn"], message: "a remediationRoleArn needs the read-only roleArn of the same account: the account must be read before it is changed" });

@@ -105,6 +105,12 @@ describe("parsePolicy errors name the field and what was expected", () => {
     ],
     [{ accounts: [{ id: "111122223333", roleArn: "arn:aws:iam::111122223333:role/Reader", externalId: "x" }] }, "accounts[0].externalId", /is not an external id: 2 to 1224 of letters/],
     [{ accounts: [{ id: "111122223333", roleArn: "arn:aws:iam::111122223333:role/Reader", externalId: "has space" }] }, "accounts[0].externalId", /"has space" is not an external id/],
+    [
+      { accounts: [{ id: "111122223333", roleArn: "arn:aws:iam::111122223333:role/Reader", externalId: "eks-warden-7f3a9c", externalIdParameter: "/eks-warden/external-id/111122223333" }] },
+      "accounts[0].externalIdParameter",
+      "give the external id once: externalIdParameter (an SSM SecureString parameter) or externalId, not both",
+    ],
+    [{ accounts: [{ id: "111122223333", roleArn: "arn:aws:iam::111122223333:role/Reader", externalIdParameter: "eks-warden/id" }] }, "accounts[0].externalIdParameter", /"eks-warden\/id" is not an SSM parameter name: a path such as \/eks-warden/],
     [{ schedules: { digest: "every monday" } }, "schedules.digest", /not a schedule expression: expected cron\(/],
     [{ schedules: { digest: "cron(0 8 * * MON *)" } }, "schedules.digest", /exactly one of day-of-month and day-of-week must be \?/],
     [{ schedules: { sweep: "cron(0 6 * * ?)" } }, "schedules.sweep", /has 6 fields .* this one has 5/],

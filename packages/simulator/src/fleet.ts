@@ -70,6 +70,8 @@ export interface Fleet {
   readonly addonVersions?: readonly JsonObject[];
   /** SSM parameter name -> value, e.g. the AMI release parameters. */
   readonly ssmParameters?: Readonly<Record<string, string>>;
+  /** SSM SecureString parameter name -> plain value (e.g. a member account's external id), decrypted only WithDecryption. */
+  readonly ssmSecureStrings?: Readonly<Record<string, string>>;
   /** Milliseconds of virtual time each kind of asynchronous work takes. */
   readonly durations?: Partial<Readonly<Record<DurationKey, number>>>;
   /**
@@ -105,6 +107,7 @@ export interface ValidFleet {
   readonly clusterVersions: readonly JsonObject[];
   readonly addonVersions: readonly JsonObject[];
   readonly ssmParameters: Readonly<Record<string, string>>;
+  readonly ssmSecureStrings: Readonly<Record<string, string>>;
   readonly durations: Readonly<Record<DurationKey, number>>;
   readonly trails?: readonly { readonly account: string; readonly region: string }[];
   readonly roles?: readonly FleetRole[];
@@ -123,7 +126,7 @@ const TIMESTAMP_KEYS = new Set([
   // DescribeInsight: categorySpecificSummary.deprecationDetails[].clientStats[].
   "lastRequestTime",
 ]);
-const TOP_LEVEL_KEYS = new Set(["_what", "startTime", "defaultAccount", "defaultRegion", "identities", "clusters", "clusterVersions", "addonVersions", "ssmParameters", "durations", "trails", "roles"]);
+const TOP_LEVEL_KEYS = new Set(["_what", "startTime", "defaultAccount", "defaultRegion", "identities", "clusters", "clusterVersions", "addonVersions", "ssmParameters", "ssmSecureStrings", "durations", "trails", "roles"]);
 const CLUSTER_ENTRY_KEYS = new Set(["_what", "account", "region", "cluster", "nodegroups", "addons", "insights"]);
 const VERSION_STATUSES = new Set(["STANDARD_SUPPORT", "EXTENDED_SUPPORT", "UNSUPPORTED"]);
 
@@ -335,15 +338,8 @@ export function validateFleet(input: unknown, source = "fleet"): ValidFleet {
     if (!Array.isArray(item["addonVersions"])) issues.push({ path: `${itemPath}.addonVersions`, message: "expected an array of AddonVersionInfo" });
   });
 
-  const ssmParameters: Record<string, string> = {};
-  if (input["ssmParameters"] !== undefined) {
-    if (!isObject(input["ssmParameters"])) issues.push({ path: "ssmParameters", message: "expected an object mapping parameter names to string values" });
-    else for (const [name, value] of Object.entries(input["ssmParameters"])) {
-      if (!name.startsWith("/")) issues.push({ path: `ssmParameters.${name}`, message: "parameter names must start with /" });
-      if (typeof value !== "string") issues.push({ path: `ssmParameters.${name}`, message: `expected a string value, got ${JSON.stringify(value)}` });
-      else ssmParameters[name] = value;
-    }
-  }
+  const ssmParameters = parameterValues(input, "ssmParameters", issues);
+  const ssmSecureStrings = parameterValues(input, "ssmSecureStrings", issues);
 
   const durations: Record<DurationKey, number> = { ...DEFAULT_DURATIONS };
   if (input["durations"] !== undefined) {
@@ -396,6 +392,7 @@ export function validateFleet(input: unknown, source = "fleet"): ValidFleet {
     clusterVersions,
     addonVersions,
     ssmParameters,
+    ssmSecureStrings,
     durations,
     ...(trails ? { trails } : {}),
     ...(roles ? { roles } : {}),
@@ -416,4 +413,21 @@ export async function loadFleetFile(path: string): Promise<ValidFleet> {
     throw new FleetError(`Fleet file ${path} is not JSON`, [{ path: "", message: (cause as Error).message }], { cause });
   }
   return validateFleet(parsed, `fleet file ${path}`);
+}
+
+/** A fleet's map of SSM parameter names (starting with /) to string values, at `key`. */
+function parameterValues(input: Record<string, unknown>, key: "ssmParameters" | "ssmSecureStrings", issues: { path: string; message: string }[]): Record<string, string> {
+  const values: Record<string, string> = {};
+  const given = input[key];
+  if (given === undefined) return values;
+  if (!isObject(given)) {
+    issues.push({ path: key, message: "expected an object mapping parameter names to string values" });
+    return values;
+  }
+  for (const [name, value] of Object.entries(given)) {
+    if (!name.startsWith("/")) issues.push({ path: `${key}.${name}`, message: "parameter names must start with /" });
+    if (typeof value !== "string") issues.push({ path: `${key}.${name}`, message: `expected a string value, got ${JSON.stringify(value)}` });
+    else values[name] = value;
+  }
+  return values;
 }

@@ -145,6 +145,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const store = new EksStore();
   seedStore(store, fleet);
   const ssmParameters = new Map(Object.entries(fleet.ssmParameters));
+  const ssmSecureStrings = new Map(Object.entries(fleet.ssmSecureStrings));
   const securityHub = new SecurityHubStore();
   const durations: Record<DurationKey, number> = { ...fleet.durations };
   const updateFailures: UpdateFailurePlan[] = [];
@@ -228,7 +229,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       sendJson(response, 400, { __type: "SerializationException", message: "The request body is not valid JSON." }, requestId, contentType, "SerializationException");
       return;
     }
-    const reply = handleSsm(operation, input, ssmParameters, region, clock.now());
+    const reply = handleSsm(operation, input, ssmParameters, region, clock.now(), ssmSecureStrings);
     sendJson(response, reply.status, reply.body, requestId, contentType, reply.errorType);
   }
 

@@ -24,6 +24,21 @@ describe("SSM", () => {
     expect(await rejection(ssm.send(new GetParameterCommand({ Name: "/aws/service/eks/optimized-ami/9.99/amazon-linux-2/recommended/release_version" })))).toBeInstanceOf(ParameterNotFound);
   });
 
+  it("GetParameter gives a SecureString's value only WithDecryption; without it, the ciphertext", async () => {
+    const secureSim = await startSimulator({ fleet: { defaultAccount: "111111111111", ssmSecureStrings: { "/eks-warden/external-id/222222222222": "eks-warden-7f3a9c" } } });
+    try {
+      const ssm = ssmClient(secureSim, { maxAttempts: 1 });
+      const name = "/eks-warden/external-id/222222222222";
+      const { Parameter: decrypted } = await ssm.send(new GetParameterCommand({ Name: name, WithDecryption: true }));
+      expect(decrypted).toMatchObject({ Name: name, Type: "SecureString", Value: "eks-warden-7f3a9c" });
+      const { Parameter: sealed } = await ssm.send(new GetParameterCommand({ Name: name }));
+      expect(sealed?.Type).toBe("SecureString");
+      expect(sealed?.Value).not.toContain("eks-warden-7f3a9c");
+    } finally {
+      await secureSim.stop();
+    }
+  });
+
   it("GetParameters splits found and invalid names", async () => {
     const ssm = ssmClient(sim, { maxAttempts: 1 });
     const bottlerocket = amiReleaseParameter("BOTTLEROCKET_ARM_64", "1.35")!;

@@ -29,7 +29,8 @@ the data those rules judge: ListClusters, DescribeCluster, and as the rules need
 ListAddons, DescribeAddon, DescribeAddonVersions, ListInsights, DescribeInsight (of the insights in ERROR or
 WARNING), DescribeClusterVersions, ssm:GetParameters (public AMI release parameters); sts:GetCallerIdentity.
 With --policy naming member accounts (policy.accounts[] with a roleArn), each is read too, through sts:AssumeRole
-into its read-only role (with its externalId) using your credentials; a role that cannot be assumed is reported.
+into its read-only role (with its externalId, or the value of its externalIdParameter, read with ssm:GetParameter)
+using your credentials; a role that cannot be assumed is reported.
 
 Options:
   --rule ID             run only this rule (repeatable, or comma-separated): ${rules.map((rule) => rule.id).join(", ")}

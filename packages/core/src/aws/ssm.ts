@@ -1,9 +1,11 @@
 // The SSM adapter, the only code that calls the SSM SDK: GetParameters on the public parameters that publish the
 // latest EKS-optimised and Bottlerocket AMI releases (ami.ts names them). At most 10 names per call (SSM's limit);
-// each distinct parameter is read once per region and hour, concurrent callers sharing the request in flight. One
-// client per region (retry policy: client-config.ts); failures are typed errors (sdk-errors.ts).
+// each distinct parameter is read once per region and hour, concurrent callers sharing the request in flight. And
+// GetParameter WithDecryption on the SecureString parameters that hold member accounts' external ids, read once per
+// instance. One client per region (retry policy: client-config.ts); failures are typed errors (sdk-errors.ts).
 
 import type { SSMClient, SSMClientConfig } from "@aws-sdk/client-ssm";
+import { ParameterMissing } from "../errors.ts";
 import { clientConfig } from "./client-config.ts";
 import { RegionalClients } from "./regional-clients.ts";
 import { translateSdkError } from "./sdk-errors.ts";
@@ -29,17 +31,24 @@ export class SsmParameters {
   readonly #cache: SharedCache<string | null>;
   /** Created by the first read, once the SSM SDK is loaded (deferred/README.md). */
   #clients: RegionalClients<SSMClient> | undefined;
+  readonly #secrets = new Map<string, Promise<string>>();
 
   constructor(options: SsmParametersOptions = {}) {
     this.#options = options;
     this.#cache = new SharedCache(PARAMETER_TTL_MS, () => (options.now?.() ?? new Date()).getTime());
   }
 
-  async #read(region: string, names: readonly string[]): Promise<Map<string, string | null>> {
-    const { GetParametersCommand, SSMClient } = await import("./deferred/ssm.ts");
+  async #client(region: string): Promise<SSMClient> {
+    const { SSMClient } = await import("./deferred/ssm.ts");
     this.#clients ??= new RegionalClients((clientRegion) => new SSMClient({ region: clientRegion, ...clientConfig(), ...this.#options.clientConfig }), this.#options.clientFor);
+    return this.#clients.get(region);
+  }
+
+  async #read(region: string, names: readonly string[]): Promise<Map<string, string | null>> {
+    const { GetParametersCommand } = await import("./deferred/ssm.ts");
+    const client = await this.#client(region);
     try {
-      const result = await this.#clients.get(region).send(new GetParametersCommand({ Names: [...names] }));
+      const result = await client.send(new GetParametersCommand({ Names: [...names] }));
       const values = new Map<string, string | null>(names.map((name) => [name, null]));
       for (const parameter of result.Parameters ?? []) {
         if (parameter.Name !== undefined && parameter.Value !== undefined && values.has(parameter.Name)) values.set(parameter.Name, parameter.Value);
@@ -65,6 +74,34 @@ export class SsmParameters {
     }
     const values = await Promise.all(wanted.map((name) => this.#cache.get(key(name), async () => (await this.#read(region, [name])).get(name) ?? null)));
     return Object.fromEntries(wanted.map((name, index) => [name, values[index] ?? null]));
+  }
+
+  /**
+   * The decrypted value of a SecureString parameter (GetParameter WithDecryption), read once per instance: concurrent
+   * callers share the request in flight; a failure is not remembered. Throws ParameterMissing, AccessDenied (no
+   * ssm:GetParameter, or no kms:Decrypt through SSM), Throttled, ServiceUnavailable.
+   */
+  secureString(region: string, name: string): Promise<string> {
+    const key = `${region}\n${name}`;
+    const cached = this.#secrets.get(key);
+    if (cached) return cached;
+    const reading = (async () => {
+      const { GetParameterCommand } = await import("./deferred/ssm.ts");
+      const client = await this.#client(region);
+      let value: string | undefined;
+      try {
+        value = (await client.send(new GetParameterCommand({ Name: name, WithDecryption: true }))).Parameter?.Value;
+      } catch (error) {
+        throw translateSdkError("SSM", "GetParameter", error, (errorName, cause) => (errorName === "ParameterNotFound" ? new ParameterMissing(name, region, { cause }) : undefined));
+      }
+      if (value === undefined) throw new ParameterMissing(name, region);
+      return value;
+    })();
+    this.#secrets.set(key, reading);
+    reading.catch(() => {
+      if (this.#secrets.get(key) === reading) this.#secrets.delete(key);
+    });
+    return reading;
   }
 
   /** Closes the clients this adapter created (not those `clientFor` handed it). */

@@ -1,12 +1,15 @@
 // The STS adapter: whose credentials these are (GetCallerIdentity, which needs no permission), which region the
 // SDK would use, and the credentials of each member account of an Organization deployment (AssumeRole with the
-// external id, cached for their lifetime). The only code that calls the STS SDK.
+// external id, cached for their lifetime; an external id kept in an SSM SecureString parameter is read through the SSM
+// adapter at the first AssumeRole that needs it). The only code that calls the STS SDK.
 
+import type { SSMClientConfig } from "@aws-sdk/client-ssm";
 import type { STSClient, STSClientConfig } from "@aws-sdk/client-sts";
-import { AccessDenied, AccountUnreachable, ServiceUnavailable } from "../errors.ts";
+import { AccessDenied, AccountUnreachable, ParameterMissing, ServiceUnavailable } from "../errors.ts";
 import type { Policy } from "../model.ts";
 import { clientConfig } from "./client-config.ts";
 import { translateSdkError } from "./sdk-errors.ts";
+import { SsmParameters } from "./ssm.ts";
 
 export interface StsIdentityOptions {
   /** Merged into the client's configuration (endpoint, credentials, profile). */
@@ -76,6 +79,8 @@ export interface MemberAccount {
   readonly remediationRoleArn?: string;
   /** Given with every AssumeRole; the member roles' trust policies require it (confused-deputy protection). */
   readonly externalId?: string;
+  /** The SSM SecureString parameter (in the deployment's region) holding the external id, instead of `externalId`. */
+  readonly externalIdParameter?: string;
 }
 
 /** What a member account's credentials are for: reading, or the one write of remediation. */
@@ -91,6 +96,8 @@ export interface AccountCredentialsOptions {
   readonly clientConfig?: STSClientConfig;
   /** The clock the expiry is judged by (an adapter may read time; logic may not). */
   readonly now?: () => Date;
+  /** Reads the external id parameters; defaults to an SsmParameters with `clientConfig`'s endpoint and credentials. */
+  readonly parameters?: SsmParameters;
 }
 
 /** Sessions are asked for an hour (AssumeRole's default, and the most a role chain allows). */
@@ -110,6 +117,7 @@ export class AccountCredentials {
   readonly #options: AccountCredentialsOptions;
   readonly #sessions = new Map<string, Promise<TemporaryCredentials>>();
   #sts: STSClient | undefined;
+  #parameters: SsmParameters | undefined;
 
   constructor(options: AccountCredentialsOptions) {
     this.#options = options;
@@ -151,8 +159,22 @@ export class AccountCredentials {
     return session.expiration === undefined || session.expiration.getTime() - now > REFRESH_BEFORE_EXPIRY_MS;
   }
 
+  /** The member's external id: given inline, or read from its SecureString parameter (once, by the SSM adapter). */
+  async #externalId(member: MemberAccount, roleArn: string): Promise<string | undefined> {
+    if (member.externalIdParameter === undefined) return member.externalId;
+    this.#parameters ??= this.#options.parameters ?? new SsmParameters({ clientConfig: this.#options.clientConfig as SSMClientConfig | undefined });
+    try {
+      return await this.#parameters.secureString(this.#options.region, member.externalIdParameter);
+    } catch (error) {
+      // Without the external id the role cannot be assumed: the account is reported unreachable, naming why.
+      if (error instanceof ParameterMissing || error instanceof AccessDenied) throw new AccountUnreachable(member.id, roleArn, `its external id could not be read: ${error.message}`, { cause: error });
+      throw error;
+    }
+  }
+
   #assume(member: MemberAccount, roleArn: string): Promise<TemporaryCredentials> {
     const session = (async (): Promise<TemporaryCredentials> => {
+      const externalId = await this.#externalId(member, roleArn);
       const { AssumeRoleCommand, STSClient } = await import("./deferred/sts.ts");
       this.#sts ??= new STSClient({ region: this.#options.region, ...clientConfig(), ...this.#options.clientConfig });
       let reply;
@@ -162,7 +184,7 @@ export class AccountCredentials {
             RoleArn: roleArn,
             RoleSessionName: this.#options.sessionName.slice(0, 64),
             DurationSeconds: ASSUMED_ROLE_SECONDS,
-            ...(member.externalId ? { ExternalId: member.externalId } : {}),
+            ...(externalId ? { ExternalId: externalId } : {}),
           }),
         );
       } catch (error) {
@@ -192,6 +214,8 @@ export class AccountCredentials {
   destroy(): void {
     this.#sts?.destroy();
     this.#sts = undefined;
+    if (!this.#options.parameters) this.#parameters?.destroy();
+    this.#parameters = undefined;
   }
 }
 
@@ -216,10 +240,16 @@ export function policyAccountCredentials(policy: Pick<Policy, "accounts">, optio
 }
 
 /** The member accounts of a policy: the entries that name a role to assume. */
-export function memberAccountsOf(accounts: readonly { readonly id: string; readonly roleArn?: string | undefined; readonly remediationRoleArn?: string | undefined; readonly externalId?: string | undefined }[]): MemberAccount[] {
+export function memberAccountsOf(accounts: readonly { readonly id: string; readonly roleArn?: string | undefined; readonly remediationRoleArn?: string | undefined; readonly externalId?: string | undefined; readonly externalIdParameter?: string | undefined }[]): MemberAccount[] {
   return accounts.flatMap((entry) =>
     entry.roleArn
-      ? [{ id: entry.id, roleArn: entry.roleArn, ...(entry.remediationRoleArn ? { remediationRoleArn: entry.remediationRoleArn } : {}), ...(entry.externalId ? { externalId: entry.externalId } : {}) }]
+      ? [{
+          id: entry.id,
+          roleArn: entry.roleArn,
+          ...(entry.remediationRoleArn ? { remediationRoleArn: entry.remediationRoleArn } : {}),
+          ...(entry.externalId ? { externalId: entry.externalId } : {}),
+          ...(entry.externalIdParameter ? { externalIdParameter: entry.externalIdParameter } : {}),
+        }]
       : [],
   );
 }

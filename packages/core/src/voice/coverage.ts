@@ -53,8 +53,8 @@ export function coverageText(payload: CoveragePayload): string {
     "",
     "Why it matters: an account the monitor cannot read is not an account without findings; an endpoint opened there is not judged until its role works again. Its stored state is kept as it was, never closed.",
     "",
-    "Fix: deploy the member roles to the account (the member-read-role template, through the StackSet), check that their trust policy names the central functions' roles and the external id of policy.accounts, then test it:",
-    `  aws sts assume-role --role-arn ${role} --role-session-name eks-warden-check --external-id <policy.accounts[].externalId>`,
+    "Fix: deploy the member roles to the account (the member-read-role template, through the StackSet), check that their trust policy names the central functions' roles and the external id of policy.accounts (the value of its externalIdParameter, which the central functions must be able to read), then test it:",
+    `  aws sts assume-role --role-arn ${role} --role-session-name eks-warden-check --external-id "$(aws ssm get-parameter --with-decryption --name <policy.accounts[].externalIdParameter> --query Parameter.Value --output text)"`,
   ].join("\n")}\n`;
 }
 

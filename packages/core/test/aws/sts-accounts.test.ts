@@ -18,6 +18,7 @@ const recorded = (JSON.parse(readFileSync(fixturePath("eks/DescribeCluster.priva
 const CENTRAL = "111111111111";
 const MEMBER = "222222222222";
 const EXTERNAL_ID = "warden-test-external-id";
+const EXTERNAL_ID_PARAMETER = `/eks-warden/external-id/${MEMBER}`;
 const credentials = { accessKeyId: "AKIACENTRALTEST00001", secretAccessKey: "secret" };
 const clusterOf = (account: string, region: string, name: string) => ({ region, cluster: { ...recorded, name, arn: `arn:aws:eks:${region}:${account}:cluster/${name}` } });
 
@@ -39,6 +40,7 @@ beforeAll(async () => {
         { arn: member.roleArn, externalId: EXTERNAL_ID },
         { arn: member.remediationRoleArn!, externalId: EXTERNAL_ID },
       ],
+      ssmSecureStrings: { [EXTERNAL_ID_PARAMETER]: EXTERNAL_ID },
       clusters: [clusterOf(CENTRAL, "eu-west-1", "central-eu"), clusterOf(MEMBER, "eu-west-1", "member-eu"), clusterOf(MEMBER, "ap-southeast-2", "member-ap")],
     },
   });
@@ -89,6 +91,34 @@ describe("AccountCredentials against the simulator's STS", () => {
     expect(new Set(renewed.map((session) => session.accessKeyId)).size).toBe(1);
     expect(renewed[0]!.accessKeyId).not.toBe(first.accessKeyId);
     expect(sim.calls.get("AssumeRole")).toBe(2);
+    subject.destroy();
+  });
+
+  it("reads the external id from its SSM SecureString parameter at the first AssumeRole, once for both roles, and assumes with it", async () => {
+    const { externalId: _inline, ...withoutInline } = member;
+    const fromParameter: MemberAccount = { ...withoutInline, externalIdParameter: EXTERNAL_ID_PARAMETER };
+    const subject = accountsWith([fromParameter]);
+    expect(sim.calls.get("GetParameter")).toBe(0);
+    const read = await subject.credentials(fromParameter, "read");
+    const remediate = await subject.credentials(fromParameter, "remediate");
+    expect(read.accessKeyId).toMatch(/^ASIA/);
+    expect(remediate.accessKeyId).not.toBe(read.accessKeyId);
+    expect(sim.calls.get("AssumeRole")).toBe(2);
+    expect(sim.calls.get("GetParameter")).toBe(1);
+    subject.destroy();
+  });
+
+  it("reports a member whose external id parameter does not exist as AccountUnreachable naming the parameter, and asks again next time", async () => {
+    const { externalId: _inline, ...withoutInline } = member;
+    const missingParameter: MemberAccount = { ...withoutInline, externalIdParameter: "/eks-warden/external-id/missing" };
+    const subject = accountsWith([missingParameter]);
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const error = await subject.credentials(missingParameter, "read").catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(AccountUnreachable);
+      expect((error as Error).message).toContain("its external id could not be read: SSM parameter /eks-warden/external-id/missing does not exist in eu-west-1");
+    }
+    expect(sim.calls.get("GetParameter")).toBe(2);
+    expect(sim.calls.get("AssumeRole")).toBe(0);
     subject.destroy();
   });
 

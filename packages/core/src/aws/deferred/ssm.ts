@@ -1,2 +1,2 @@
-// Loaded by the SSM adapter on its first read of AMI releases (why: ./README.md).
-export { GetParametersCommand, SSMClient } from "@aws-sdk/client-ssm";
+// Loaded by the SSM adapter on its first read of AMI releases or of an external id (why: ./README.md).
+export { GetParameterCommand, GetParametersCommand, SSMClient } from "@aws-sdk/client-ssm";
