@@ -5,7 +5,7 @@ import { NagSuppressions } from "cdk-nag";
 import type { Construct } from "constructs";
 import type { Function as SstFunction } from "sst/constructs";
 import { archiveOf, DEAD_LETTER_ROUTES, REPORT_PREFIX, type FunctionKey } from "@eks-warden/core/deployment";
-import { REALTIME_FUNCTION_ACTIONS, SCHEDULED_FUNCTION_ACTIONS, permissionsFor } from "@eks-warden/core";
+import { REALTIME_FUNCTION_ACTIONS, SCHEDULED_FUNCTION_ACTIONS, SSM_EXTERNAL_ID_ACTIONS, permissionsFor } from "@eks-warden/core";
 import { memberAccountsOf } from "@eks-warden/core/aws";
 import { productArnOf } from "@eks-warden/core/securityhub";
 import { CENTRAL_REMEDIATOR } from "../Organization.ts";
@@ -63,7 +63,7 @@ function grantExternalIdParameters(fn: SstFunction, parameterNames: readonly str
   if (parameterNames.length === 0) return;
   const { partition, region, account } = fn.stack;
   const parameterArns = [...new Set(parameterNames)].map((name) => `arn:${partition}:ssm:${region}:${account}:parameter${name}`);
-  fn.addToRolePolicy(new iam.PolicyStatement({ sid: "ReadExternalIdParameters", actions: ["ssm:GetParameter"], resources: parameterArns }));
+  fn.addToRolePolicy(new iam.PolicyStatement({ sid: "ReadExternalIdParameters", actions: [...SSM_EXTERNAL_ID_ACTIONS], resources: parameterArns }));
   fn.addToRolePolicy(
     new iam.PolicyStatement({
       sid: "DecryptExternalIdParameters",

@@ -7,6 +7,7 @@ import { parsePolicy } from "../../packages/core/src/policy.ts";
 import { closestName } from "../../packages/core/src/suggest.ts";
 import { KNOWN_REGIONS } from "../../packages/core/src/regions.ts";
 import { JsonSyntaxError, parseJsonWithPositions } from "../../packages/cli/src/scenario/json-positions.ts";
+import { FleetError, validateFleet } from "../../packages/simulator/src/fleet.ts";
 
 describe("counterexamples found by fuzzing", () => {
   it("a JSON file nested thousands of levels deep is a syntax error at its line and column, not a stack overflow", () => {
@@ -51,6 +52,16 @@ describe("counterexamples found by fuzzing", () => {
       parsePolicy(document);
     } catch (error) {
       expect((error as PolicyError).issues[0]).toMatchObject({ path: "exemptions.tags", message: expect.stringContaining('{"toString":[]}') });
+    }
+  });
+
+  it("a fleet file whose cluster ARN is an object with a non-function toString is a FleetError naming the field, not a TypeError", () => {
+    const fleet = JSON.parse('{"clusters": [{"region": "eu-west-1", "cluster": {"name": "prod", "arn": {"toString": []}}}]}') as unknown;
+    expect(() => validateFleet(fleet, "fleet")).toThrow(FleetError);
+    try {
+      validateFleet(fleet, "fleet");
+    } catch (error) {
+      expect((error as FleetError).issues.map((issue) => issue.path)).toContain("clusters[0].cluster.arn");
     }
   });
 

@@ -154,7 +154,7 @@ describe("loadScenario", () => {
     const file = "packages/cli/test/fixtures/scenarios/bad-fleet.json";
     expect(await problems(fixture("bad-fleet.json"))).toEqual([
       `${file}:6: fleet.clusters[0].cluster.version: expected a Kubernetes minor version such as 1.31, got "one-thirty"`,
-      `${file}:8: fleet.durationz: unknown field (expected one of _what, startTime, defaultAccount, defaultRegion, identities, clusters, clusterVersions, addonVersions, ssmParameters, durations, trails, roles)`,
+      `${file}:8: fleet.durationz: unknown field (expected one of _what, startTime, defaultAccount, defaultRegion, identities, clusters, clusterVersions, addonVersions, ssmParameters, ssmSecureStrings, durations, trails, roles)`,
     ]);
   });
 

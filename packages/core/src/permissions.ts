@@ -51,6 +51,9 @@ export const EKS_COLLECT_ACTIONS: readonly string[] = Object.values(DATA_KIND_AC
 /** SsmParameters.values (GetParameters on the AMI release parameters). */
 export const SSM_COLLECT_ACTIONS = ["ssm:GetParameters"] as const;
 
+/** SsmParameters.secureString (GetParameter, decrypted): the member accounts' external ids, on exactly their parameters. */
+export const SSM_EXTERNAL_ID_ACTIONS = ["ssm:GetParameter"] as const;
+
 /** EksCollector.clusterNames (ListClusters): the inventory of `eks-warden scan` and the sweep; no real-time function. */
 export const EKS_INVENTORY_ACTIONS = ["eks:ListClusters"] as const;
 

@@ -17,6 +17,7 @@ import {
   SSM_COLLECT_ACTIONS,
   STATE_TABLE_ACTIONS,
   STATE_TABLE_SCAN_ACTIONS,
+  SSM_EXTERNAL_ID_ACTIONS,
 } from "../src/permissions.ts";
 
 function commandsSent(adapter: string): string[] {
@@ -33,7 +34,7 @@ describe("adapter permissions", () => {
       const action = command === "TransactWrite" ? "dynamodb:PutItem" : `dynamodb:${command.replace(/^(Put|Update|Delete)$/, "$1Item")}`;
       expect(table.has(action), action).toBe(true);
     }
-    expect(commandsSent("ssm").map((name) => `ssm:${name}`)).toEqual([...SSM_COLLECT_ACTIONS]);
+    expect(commandsSent("ssm").map((name) => `ssm:${name}`)).toEqual([...SSM_EXTERNAL_ID_ACTIONS, ...SSM_COLLECT_ACTIONS].sort());
     expect(commandsSent("sns").map((name) => `sns:${name}`)).toEqual([...ALERTS_TOPIC_ACTIONS]);
     expect(commandsSent("sqs").map((name) => `sqs:${name}`)).toEqual([...SETTLE_QUEUE_SEND_ACTIONS]);
     expect(commandsSent("s3").map((name) => `s3:${name}`)).toEqual([...REPORT_BUCKET_ACTIONS]);

@@ -289,7 +289,8 @@ export function validateFleet(input: unknown, source = "fleet"): ValidFleet {
     let account = entry["account"] as string | undefined;
     let region = entry["region"] as string | undefined;
     if (cluster["arn"] !== undefined) {
-      const arn = parseClusterArn(String(cluster["arn"]));
+      // Not String(): an ARN written as {"toString": []} (valid JSON) would make String throw (found by fuzzing).
+      const arn = typeof cluster["arn"] === "string" ? parseClusterArn(cluster["arn"]) : undefined;
       if (!arn) issues.push({ path: `${path}.cluster.arn`, message: `expected arn:aws:eks:<region>:<account>:cluster/<name>, got ${JSON.stringify(cluster["arn"])}` });
       else {
         const { region: arnRegion, account: arnAccount, name: arnName } = arn;
