@@ -12,7 +12,7 @@ import { checkDesiredCluster, DesiredStateError, driftFindings, NotADesiredState
 import { paletteFor, type Palette } from "../output/colour.ts";
 import { toSarif, type ScannedCluster, type ScanProblem } from "../output/sarif.ts";
 import type { FleetReader, ScanOptions } from "./scan.ts";
-import { choiceOption, CliInputError, GATE_OPTIONS, gateExitCode, gateOption, gateUsage, interpretOption, parseCommandLine, readJsonOption, readPolicyOption, type Command } from "./command.ts";
+import { choiceOption, CliInputError, GATE_OPTIONS, gateExitCode, gateOption, gateUsage, interpretOption, parseCommandLine, readJsonOption, readPolicyOption, unreadableReason, type Command } from "./command.ts";
 
 /** The rules a declared cluster can feed: those reading the cluster record, the catalogue and the access data. */
 export const DESIRED_RULES: readonly Rule[] = registry.filter(judgesDesiredState);
@@ -143,9 +143,7 @@ export async function readDesiredFile(path: string, ignoreOtherFiles = false): P
   try {
     text = await readFile(path, "utf8");
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const reason = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a directory" : code === "EACCES" ? "permission denied" : oneLine(error);
-    throw new CliInputError(`${path}: cannot read the file (${reason})`, { cause: error });
+    throw new CliInputError(`${path}: cannot read the file (${unreadableReason(error)})`, { cause: error });
   }
   try {
     return readDesiredState(path, text);

@@ -85,15 +85,19 @@ export function gateExitCode(command: string, findings: readonly Finding[], gate
   return failing.length > 0 || undecided.length > 0 ? 1 : 0;
 }
 
+/** Why a file could not be read, in a few words ("no such file", "is a directory", ...). */
+export function unreadableReason(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  return code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a directory" : code === "EACCES" ? "permission denied" : oneLine(error);
+}
+
 /** The parsed JSON of a file named by `option`; any failure is a one-line CliInputError naming both. */
 export async function readJsonOption(option: string, path: string): Promise<unknown> {
   let text: string;
   try {
     text = await readFile(path, "utf8");
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const reason = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a directory" : code === "EACCES" ? "permission denied" : oneLine(error);
-    throw new CliInputError(`${option} ${path}: cannot read the file (${reason})`, { cause: error });
+    throw new CliInputError(`${option} ${path}: cannot read the file (${unreadableReason(error)})`, { cause: error });
   }
   try {
     return JSON.parse(text) as unknown;
