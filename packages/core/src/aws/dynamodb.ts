@@ -18,7 +18,7 @@
 
 import { DynamoDBClient, TransactionCanceledException, type DynamoDBClientConfig } from "@aws-sdk/client-dynamodb";
 import { gunzipSync, gzipSync } from "node:zlib";
-import { DeleteCommand, DynamoDBDocumentClient, PutCommand, QueryCommand, ScanCommand, TransactWriteCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { DeleteCommand, DynamoDBDocumentClient, PutCommand, QueryCommand, ScanCommand, TransactWriteCommand, UpdateCommand, type QueryCommandInput } from "@aws-sdk/lib-dynamodb";
 import { EVENT_CLAIM_LEASE_SECONDS, type ClusterState, type CommitOptions, type HistoryEntry, type OutboxAlert, type PendingAlerts, type StateStore } from "../pipeline/ports.ts";
 import type { RecordWrite, StoredRuleState } from "../state/transitions.ts";
 import type { TagGrant } from "../model.ts";
@@ -140,31 +140,33 @@ export class DynamoStateStore implements StateStore, RemediationStore, StateInde
   async readCluster(clusterArn: string): Promise<ClusterState> {
     const records: StoredRuleState[] = [];
     const pending: PendingAlerts[] = [];
+    const items = await this.#queryAll({
+      KeyConditionExpression: "pk = :pk AND sk BETWEEN :from AND :to",
+      ExpressionAttributeValues: { ":pk": clusterKey(clusterArn), ":from": "OUTBOX#", ":to": "RULE$" },
+      ConsistentRead: true,
+    });
+    for (const item of items) {
+      const sk = String(item.sk);
+      if (sk.startsWith("RULE#")) {
+        const { pk: _pk, sk: _sk, type: _type, ...record } = item;
+        records.push(record as unknown as StoredRuleState);
+      } else if (sk.startsWith("OUTBOX#")) {
+        pending.push(pendingOf(item));
+      }
+    }
+    return { records, pending };
+  }
+
+  /** Every item a query matches, page after page: a partition past 1 MB is read to its end, never cut short. */
+  async #queryAll(query: Omit<QueryCommandInput, "TableName" | "ExclusiveStartKey">): Promise<Record<string, unknown>[]> {
+    const items: Record<string, unknown>[] = [];
     let startKey: Record<string, unknown> | undefined;
     do {
-      const page = await this.#call("Query", () =>
-        this.#documents.send(
-          new QueryCommand({
-            TableName: this.#table,
-            KeyConditionExpression: "pk = :pk AND sk BETWEEN :from AND :to",
-            ExpressionAttributeValues: { ":pk": clusterKey(clusterArn), ":from": "OUTBOX#", ":to": "RULE$" },
-            ConsistentRead: true,
-            ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-          }),
-        ),
-      );
-      for (const item of page.Items ?? []) {
-        const sk = String(item.sk);
-        if (sk.startsWith("RULE#")) {
-          const { pk: _pk, sk: _sk, type: _type, ...record } = item;
-          records.push(record as unknown as StoredRuleState);
-        } else if (sk.startsWith("OUTBOX#")) {
-          pending.push(pendingOf(item));
-        }
-      }
+      const page = await this.#call("Query", () => this.#documents.send(new QueryCommand({ ...query, TableName: this.#table, ...(startKey ? { ExclusiveStartKey: startKey } : {}) })));
+      items.push(...(page.Items ?? []));
       startKey = page.LastEvaluatedKey;
     } while (startKey);
-    return { records, pending };
+    return items;
   }
 
   #historyItem(entry: HistoryEntry): Record<string, unknown> {
@@ -221,17 +223,12 @@ export class DynamoStateStore implements StateStore, RemediationStore, StateInde
   }
 
   async pendingAlerts(clusterArn: string): Promise<PendingAlerts[]> {
-    const page = await this.#call("Query", () =>
-      this.#documents.send(
-        new QueryCommand({
-          TableName: this.#table,
-          KeyConditionExpression: "pk = :pk AND begins_with(sk, :outbox)",
-          ExpressionAttributeValues: { ":pk": clusterKey(clusterArn), ":outbox": "OUTBOX#" },
-          ConsistentRead: true,
-        }),
-      ),
-    );
-    return (page.Items ?? []).map(pendingOf);
+    const items = await this.#queryAll({
+      KeyConditionExpression: "pk = :pk AND begins_with(sk, :outbox)",
+      ExpressionAttributeValues: { ":pk": clusterKey(clusterArn), ":outbox": "OUTBOX#" },
+      ConsistentRead: true,
+    });
+    return items.map(pendingOf);
   }
 
   #outboxItem(clusterArn: string, entry: PendingAlerts, at: Date): Record<string, unknown> {
@@ -515,27 +512,12 @@ export class DynamoStateStore implements StateStore, RemediationStore, StateInde
 
   async readCoverage(): Promise<CoverageRecord[]> {
     const records: CoverageRecord[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.#call("Query", () =>
-        this.#documents.send(
-          new QueryCommand({
-            TableName: this.#table,
-            KeyConditionExpression: "pk = :pk",
-            ExpressionAttributeValues: { ":pk": COVERAGE_PARTITION },
-            ConsistentRead: true,
-            ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-          }),
-        ),
-      );
-      for (const item of page.Items ?? []) {
-        const state = item.state === "lost" || item.state === "covered" ? (item.state as CoverageState) : undefined;
-        // A record this code did not write is ignored (the next run rewrites it), never taken for "covered".
-        if (state === undefined || typeof item.account !== "string" || typeof item.region !== "string") continue;
-        records.push({ account: item.account, region: item.region, state, since: String(item.since ?? ""), ...(typeof item.problem === "string" && { problem: item.problem }) });
-      }
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
+    for (const item of await this.#queryAll({ KeyConditionExpression: "pk = :pk", ExpressionAttributeValues: { ":pk": COVERAGE_PARTITION }, ConsistentRead: true })) {
+      const state = item.state === "lost" || item.state === "covered" ? (item.state as CoverageState) : undefined;
+      // A record this code did not write is ignored (the next run rewrites it), never taken for "covered".
+      if (state === undefined || typeof item.account !== "string" || typeof item.region !== "string") continue;
+      records.push({ account: item.account, region: item.region, state, since: String(item.since ?? ""), ...(typeof item.problem === "string" && { problem: item.problem }) });
+    }
     return records;
   }
 

@@ -160,6 +160,16 @@ describe("DynamoStateStore on DynamoDB Local", () => {
     expect(await store.readHistory(arn)).toHaveLength(2);
   });
 
+  it("reads a cluster's whole outbox past DynamoDB's 1 MB page: no pending export is left unread", async () => {
+    const arn = `${ARN}-outbox-pages`;
+    // Five entries of ~300 KB (a sweep's Security Hub findings staged while Security Hub was down): 1.5 MB in all,
+    // which DynamoDB answers in two pages.
+    const staged = (id: string) => ({ id, alerts: [], staged: { securityhub: [{ id, body: "x".repeat(300_000) }] } });
+    for (const id of ["p1", "p2", "p3", "p4", "p5"]) await store.keepPending(arn, staged(id));
+    expect((await store.pendingAlerts(arn)).map((entry) => entry.id)).toEqual(["p1", "p2", "p3", "p4", "p5"]);
+    expect((await store.readCluster(arn)).pending.map((entry) => entry.id)).toEqual(["p1", "p2", "p3", "p4", "p5"]);
+  });
+
   it("records who set the exemption tag; an older setting never overwrites a newer one; readState ignores it", async () => {
     const arn = `${ARN}-grant`;
     expect(await store.readTagGrant(arn)).toBeUndefined();
