@@ -6,7 +6,8 @@
 import { CfnOutput, RemovalPolicy } from "aws-cdk-lib";
 import type { StackContext } from "sst/constructs";
 import { useProject } from "sst/project.js";
-import { refuseInlineExternalIds, keepsState, loadDeploymentConfig, uncoveredRegions, type DeploymentConfig } from "./config.ts";
+import { keepsState, loadDeploymentConfig, uncoveredRegions, type DeploymentConfig } from "./config.ts";
+import { refuseInlineExternalIds } from "./external-ids.ts";
 import { buildAlarms, letAlarmsPublish } from "./warden/alarms.ts";
 import { buildFunctions } from "./warden/functions.ts";
 import { grantFunction } from "./warden/grants.ts";
