@@ -89,7 +89,7 @@ if (wants("scan")) {
 }
 if (wants("fuzz")) {
   const runs = Number(process.env["FUZZ_RUNS"]) > 0 ? Number(process.env["FUZZ_RUNS"]) : BENCH_FUZZ_RUNS;
-  const result = await measureFuzz(runs);
+  const result = await measureFuzz(runs, process.env["FUZZ_ONLY"] || undefined);
   console.log(`\n## Fuzzing the parsers (fast-check; ${runs} valid and ${runs} hostile inputs per parser; ${(result.wallMs / 1000).toFixed(0)} s in all)\n`);
   console.log("| parser | inputs | accepted | refused (documented errors) | slowest input ms |\n| --- | ---: | ---: | --- | ---: |");
   for (const figure of result.figures) {

@@ -8,6 +8,7 @@ import { closestName } from "../../packages/core/src/suggest.ts";
 import { KNOWN_REGIONS } from "../../packages/core/src/regions.ts";
 import { JsonSyntaxError, parseJsonWithPositions } from "../../packages/cli/src/scenario/json-positions.ts";
 import { FleetError, validateFleet } from "../../packages/simulator/src/fleet.ts";
+import { DesiredStateError, readDesiredState } from "../../packages/core/src/desired/index.ts";
 
 describe("counterexamples found by fuzzing", () => {
   it("a JSON file nested thousands of levels deep is a syntax error at its line and column, not a stack overflow", () => {
@@ -63,6 +64,48 @@ describe("counterexamples found by fuzzing", () => {
     } catch (error) {
       expect((error as FleetError).issues.map((issue) => issue.path)).toContain("clusters[0].cluster.arn");
     }
+  });
+
+  // Found by `npm run bench -- fuzz` (100,000 runs, seed -1763855281): the entry's region beside a valid cluster ARN.
+  it.each([
+    ["region", '{"toString": 0}'],
+    ["account", '{"toString": 0}'],
+    ["region", '{"toString": {}}'],
+  ])("a fleet entry whose %s is an object with a non-function toString, beside a valid ARN, is a FleetError naming it", (field, value) => {
+    const fleet = JSON.parse(`{"clusters": [{"${field}": ${value}, "cluster": {"name": "prod", "arn": "arn:aws:eks:eu-west-1:111111111111:cluster/prod"}}]}`) as unknown;
+    let refused: unknown;
+    try {
+      validateFleet(fleet, "fleet");
+    } catch (error) {
+      refused = error;
+    }
+    expect(refused).toBeInstanceOf(FleetError);
+    expect((refused as FleetError).issues).toContainEqual({ path: `clusters[0].${field}`, message: expect.stringContaining("expected a non-empty string") });
+  });
+
+  // Found by fuzzing readDesiredState (test/fuzz/desired-target.ts): `eks-warden check` on a file built to exhaust the
+  // parser's stack threw a RangeError (JSON), or, for YAML nested thousands of levels, killed the process outright
+  // (V8: "RegExpCompiler Allocation failed - process out of memory", uncatchable).
+  it.each([
+    ["a JSON plan", "plan.json", `${"[".repeat(5_000)}1${"]".repeat(5_000)}`],
+    ["a JSON template", "template.json", `${'{"a":'.repeat(5_000)}1${"}".repeat(5_000)}`],
+    ["a YAML block sequence", "cluster.yaml", `${"- ".repeat(5_000)}x\n`],
+    ["a YAML flow sequence", "template.yaml", `${"[".repeat(5_000)}x${"]".repeat(5_000)}\n# end\n`],
+    ["YAML mappings one space deeper each line", "cluster.yaml", `${Array.from({ length: 3_000 }, (_, depth) => `${" ".repeat(depth)}a:`).join("\n")} x\n`],
+  ])("%s nested thousands of levels deep is refused as too deep, at its line, before it is parsed", (_what, file, text) => {
+    let refused: unknown;
+    try {
+      readDesiredState(file, text);
+    } catch (error) {
+      refused = error;
+    }
+    expect(refused).toBeInstanceOf(DesiredStateError);
+    expect((refused as Error).message).toMatch(new RegExp(`^${file.replace(".", "\\.")}:\\d+:\\d+: values nested deeper than 256 levels`));
+  });
+
+  it("a real template's nesting (tens of levels) is read as before", () => {
+    const template = `Resources:\n  Cluster:\n    Type: AWS::EKS::Cluster\n    Properties:\n      Name: x\n      Tags:\n${"        - [[[[[[[[[[1]]]]]]]]]]\n"}`;
+    expect(readDesiredState("template.yaml", template).clusters.map((cluster) => cluster.name)).toEqual(["x"]);
   });
 
   it("did-you-mean still finds a region one or two edits away", () => {

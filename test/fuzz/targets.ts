@@ -22,6 +22,7 @@ import { FleetError, validateFleet } from "../../packages/simulator/src/fleet.ts
 import { parseSigV4Authorization } from "../../packages/simulator/src/identity.ts";
 import { parseDeploymentConfig } from "../../stacks/config.ts";
 import { eventBridgeEnvelope, fixturePath, readCloudTrailRecord, CREATE_CLUSTER_OPEN_WORLD, UPDATE_CLUSTER_CONFIG_PRIVATE } from "../fixtures/index.ts";
+import { desiredStateFile } from "./desired-target.ts";
 import { hostileValue, mutations, type FuzzTarget } from "./harness.ts";
 
 const REPOSITORY = fileURLDir("../../");
@@ -559,4 +560,5 @@ export const FUZZ_TARGETS: readonly FuzzTarget[] = [
   cidrTarget,
   jsonWithPositions,
   sigV4,
+  desiredStateFile,
 ];

@@ -295,24 +295,28 @@ export function validateFleet(input: unknown, source = "fleet"): ValidFleet {
       else {
         const { region: arnRegion, account: arnAccount, name: arnName } = arn;
         if (arnName !== name) issues.push({ path: `${path}.cluster.arn`, message: `names cluster "${arnName}" but cluster.name is "${name}"` });
-        if (account !== undefined && account !== arnAccount) issues.push({ path: `${path}.account`, message: `is ${account} but cluster.arn names account ${arnAccount}` });
-        if (region !== undefined && region !== arnRegion) issues.push({ path: `${path}.region`, message: `is ${region} but cluster.arn names region ${arnRegion}` });
+        // Compared only when they are text: anything else is refused below by its type, and is never interpolated
+        // (an object whose toString is not a function makes a template string throw; found by fuzzing).
+        if (typeof account === "string" && account !== arnAccount) issues.push({ path: `${path}.account`, message: `is ${account} but cluster.arn names account ${arnAccount}` });
+        if (typeof region === "string" && region !== arnRegion) issues.push({ path: `${path}.region`, message: `is ${region} but cluster.arn names region ${arnRegion}` });
         account ??= arnAccount;
         region ??= arnRegion;
       }
     }
     account ??= defaultAccount as string;
     region ??= defaultRegion as string;
-    expectString(account, `${path}.account`, issues, ACCOUNT_ID, "a 12-digit AWS account id");
-    expectString(region, `${path}.region`, issues, REGION, "an AWS region such as eu-west-1");
+    const validAccount = expectString(account, `${path}.account`, issues, ACCOUNT_ID, "a 12-digit AWS account id");
+    const validRegion = expectString(region, `${path}.region`, issues, REGION, "an AWS region such as eu-west-1");
     if (cluster["version"] !== undefined) expectString(cluster["version"], `${path}.cluster.version`, issues, /^\d+\.\d+$/, "a Kubernetes minor version such as 1.31");
     validateVpcConfig(cluster["resourcesVpcConfig"], `${path}.cluster.resourcesVpcConfig`, issues);
     if (cluster["tags"] !== undefined && (!isObject(cluster["tags"]) || Object.values(cluster["tags"]).some((v) => typeof v !== "string"))) {
       issues.push({ path: `${path}.cluster.tags`, message: "expected an object of string values" });
     }
-    const key = `${account}/${region}/${name}`;
-    if (seen.has(key)) issues.push({ path: `${path}.cluster.name`, message: `duplicate cluster "${name}" in account ${account}, region ${region}` });
-    seen.add(key);
+    if (validAccount && validRegion) {
+      const key = `${account}/${region}/${name}`;
+      if (seen.has(key)) issues.push({ path: `${path}.cluster.name`, message: `duplicate cluster "${name}" in account ${account}, region ${region}` });
+      seen.add(key);
+    }
     const nodegroups = validateObjectList(entry["nodegroups"], `${path}.nodegroups`, issues, (item, itemPath) => {
       expectString(item["nodegroupName"], `${itemPath}.nodegroupName`, issues);
     });

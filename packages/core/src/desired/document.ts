@@ -5,7 +5,7 @@
 
 import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Node } from "yaml";
 import { WardenError } from "../errors.ts";
-import { JsonSyntax, parseJsonKeepingOffsets, type JsonPositions } from "./json.ts";
+import { JsonSyntax, MAX_NESTING, parseJsonKeepingOffsets, TOO_DEEP, type JsonPositions } from "./json.ts";
 
 /** A line and column in a file, both counted from 1. */
 export interface Position {
@@ -93,7 +93,7 @@ function parseJson(file: string, text: string): ParsedDocument {
   try {
     value = parseJsonKeepingOffsets(text, offsets);
   } catch (error) {
-    if (error instanceof JsonSyntax) throw new DesiredStateError(file, at(error.offset), `not valid JSON or YAML: ${error.problem}`, { cause: error });
+    if (error instanceof JsonSyntax) throw new DesiredStateError(file, at(error.offset), error.problem === TOO_DEEP ? TOO_DEEP : `not valid JSON or YAML: ${error.problem}`, { cause: error });
     throw error;
   }
   return {
@@ -108,9 +108,48 @@ function parseJson(file: string, text: string): ParsedDocument {
   };
 }
 
+/**
+ * Where a YAML text nests deeper than MAX_NESTING, over-estimated line by line from its indentation (in columns), its
+ * runs of "- " and "? " and its open flow brackets. The YAML composer recurses per level, and a few thousand levels
+ * exhaust the stack, at worst fatally (V8 aborts the process): such a text is refused before it is parsed.
+ */
+function yamlTooDeepAt(text: string): Position | undefined {
+  let flow = 0;
+  let line = 0;
+  for (let start = 0; start < text.length; line += 1) {
+    const newline = text.indexOf("\n", start);
+    const end = newline < 0 ? text.length : newline;
+    let index = start;
+    while (text[index] === " ") index += 1;
+    let depth = index - start;
+    while ((text[index] === "-" || text[index] === "?") && (text[index + 1] === " " || index + 1 === end)) {
+      depth += 1;
+      index += 2;
+      while (text[index] === " ") index += 1;
+    }
+    let quote: string | undefined;
+    for (; index < end; index += 1) {
+      const char = text[index];
+      if (quote !== undefined) {
+        if (char === quote) quote = undefined;
+      } else if (char === '"' || char === "'") quote = char;
+      else if (char === "#" && (index === start || text[index - 1] === " ")) break;
+      else if (char === "[" || char === "{") {
+        flow += 1;
+        if (depth + flow > MAX_NESTING) return { line: line + 1, column: index - start + 1 };
+      } else if ((char === "]" || char === "}") && flow > 0) flow -= 1;
+    }
+    if (depth + flow > MAX_NESTING) return { line: line + 1, column: 1 };
+    start = end + 1;
+  }
+  return undefined;
+}
+
 /** Parses JSON or YAML; a syntax error or an unknown tag is a DesiredStateError at its line and column. */
 export function parseWithPositions(file: string, text: string, options: ParseOptions = {}): ParsedDocument {
   if (/^\s*[[{]/.test(text) && /[}\]]\s*$/.test(text)) return parseJson(file, text);
+  const tooDeep = yamlTooDeepAt(text);
+  if (tooDeep !== undefined) throw new DesiredStateError(file, tooDeep, TOO_DEEP);
   const lineCounter = new LineCounter();
   const document = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, merge: false, strict: true });
   const at = (offset: number | undefined): Position | undefined => {

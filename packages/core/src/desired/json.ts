@@ -16,6 +16,13 @@ export class JsonSyntax extends Error {
   }
 }
 
+/**
+ * How deep values may nest in a desired-state file (JSON or YAML). Real plans and templates nest tens of levels; a file
+ * nested thousands deep exists only to exhaust the reader's stack.
+ */
+export const MAX_NESTING = 256;
+export const TOO_DEEP = `values nested deeper than ${MAX_NESTING} levels; a plan, template or eksctl config never needs that many`;
+
 const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
 const LITERALS: readonly [string, unknown][] = [
   ["true", true],
@@ -62,9 +69,10 @@ export function parseJsonKeepingOffsets(text: string, positions: WeakMap<object,
       return fail("an invalid escape in a string");
     }
   };
-  const value = (): unknown => {
+  const value = (depth: number): unknown => {
     skip();
     const char = text[index];
+    if ((char === "{" || char === "[") && depth >= MAX_NESTING) fail(TOO_DEEP);
     if (char === "{") {
       const object: Record<string, unknown> = {};
       const members = new Map<string | number, number>();
@@ -85,7 +93,7 @@ export function parseJsonKeepingOffsets(text: string, positions: WeakMap<object,
         index += 1;
         members.set(key, keyAt);
         // defineProperty, not assignment: a key "__proto__" must stay data.
-        Object.defineProperty(object, key, { value: value(), enumerable: true, writable: true, configurable: true });
+        Object.defineProperty(object, key, { value: value(depth + 1), enumerable: true, writable: true, configurable: true });
         skip();
         if (text[index] === ",") {
           index += 1;
@@ -111,7 +119,7 @@ export function parseJsonKeepingOffsets(text: string, positions: WeakMap<object,
       for (;;) {
         skip();
         members.set(array.length, index);
-        array.push(value());
+        array.push(value(depth + 1));
         skip();
         if (text[index] === ",") {
           index += 1;
@@ -139,7 +147,7 @@ export function parseJsonKeepingOffsets(text: string, positions: WeakMap<object,
     }
     return fail(`expected a value, got ${describe()}`);
   };
-  const result = value();
+  const result = value(0);
   skip();
   if (index < text.length) fail(`expected the end of the file after the value, got ${describe()}`);
   return result;

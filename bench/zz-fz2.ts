@@ -1,0 +1,3 @@
+import { readDesiredState } from "../packages/core/src/desired/index.ts";
+for (const d of [300, 5000, 50000]) { const t = performance.now(); let r = "ok"; try { readDesiredState("d.json", `${"[".repeat(d)}1${"]".repeat(d)}`); } catch (e) { r = `${(e as Error).constructor.name} ${(e as Error).message.slice(0, 90)}`; } console.log("json", d, (performance.now() - t).toFixed(1), r); }
+for (const d of [300, 5000]) { const t = performance.now(); let r = "ok"; try { readDesiredState("d.yaml", `${"[".repeat(d)}1${"]".repeat(d)}\n# end`); } catch (e) { r = `${(e as Error).constructor.name} ${(e as Error).message.slice(0, 90)}`; } console.log("yamlflow", d, (performance.now() - t).toFixed(1), r); }
