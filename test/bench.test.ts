@@ -1,86 +1,112 @@
 // A smoke run of the benchmarks (bench/), so they keep working, asserting what is deterministic: bundle sizes, AWS
 // calls per event, and the EKS calls of a scan. Import times are too noisy for CI: `npm run bench` prints them beside their targets.
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
-import { BUNDLE_TARGET_BYTES, buildBundles, buildFloors, FLOOR_ENTRIES, OWN_CODE_FLOOR } from "../bench/bundles.ts";
+import { buildBundles, buildFloors, deployedTargetBytes, EVENT_PATH_HANDLERS, HANDLER_FILES, ownCodeBytes, sdkBytes, sdkPackages, startClients, type HandlerFile } from "../bench/bundles.ts";
 import { CALL_TARGETS, measureCallsPerEvent } from "../bench/calls.ts";
 import { measureScan } from "../bench/scan.ts";
 
 /**
- * The bundles' ceiling today, on everything deployed (the entry and all its chunks). The target is BUNDLE_TARGET_BYTES
- * (350 KiB), below what the SDK v3 clients the handlers call take alone (the floor: `npm run bench -- bundles`); this
- * guards against growth until the SDK's share shrinks. Set at 600 KiB before auto-remediation and exemption governance
- * landed (the settle bundle grew to 613 KiB with them), then to 740 KiB with the SSM client the AMI rule needs, then to
- * 680 KiB when core's schemas moved to zod/mini (settle 660 KiB, cluster-event 641 KiB), then to 720 KiB with the STS
- * client that reads and remediates member accounts through their roles (settle 704 KiB, cluster-event 685 KiB): no
- * more than ~16 KiB of new code gets in unnoticed. Split into chunks (aws/deferred/README.md): settle 702 KiB deployed.
- * Then to 900 KiB with the Security Hub client (its chunk is 168 KiB: BatchImportFindings carries the whole ASFF
- * schema), loaded only when a finding is exported, never at a cold start (settle 878 KiB, cluster-event 867 KiB).
+ * Ceilings on what each handler's bundle holds, about 10 KiB above the figures when set, so that no more than that
+ * gets in unnoticed (import times are too noisy for CI: `npm run bench -- bundles` prints them against the target,
+ * 1.15x the SDK clients a handler loads at start). Issue 23's targets (bench/bundles.ts) are 600 KiB deployed on the
+ * event path and 800 KiB elsewhere, and 100 KiB of own code on a cold import; the figures when set (docs/benchmarks.md):
+ *
+ * - deployed (the entry and every chunk): cluster-event 889, settle 891, dead-letter 591, tamper 583, sweep 871,
+ *   digest 1,042 KiB. The SDK alone is 633 KiB of the event path's (over its 600 KiB target: the test below fails
+ *   when that changes), 633 of the sweep's and 772 of the digest's: Security Hub's client is 168 KiB (the whole ASFF
+ *   schema), SSM's 84. The old single ceiling was 900 KiB for cluster-event and settle; the others had none.
+ * - a cold import (the entry and its static chunks): cluster-event 536, settle 538, sweep 519, digest 717 KiB, and
+ *   dead-letter 62, tamper 54 KiB, down from 187 and 179 when the environment credential provider stopped pulling
+ *   ~125 KiB of the SDK into every cold start (aws/client-config.ts), and the sweep's from 687 when only the digest
+ *   wired the S3 client. The old ceiling was 548 KiB for cluster-event and settle.
+ * - own code on a cold import (everything but the SDK: core, zod 36-40 KiB, Powertools and middy ~43 KiB):
+ *   cluster-event 245, settle 247, sweep 228, digest 257, dead-letter 58, tamper 50 KiB.
  */
-const BUNDLE_BUDGET_BYTES = 900 * 1024;
+const CEILINGS: Readonly<Record<HandlerFile, { deployed: number; coldImport: number; ownCode: number }>> = {
+  "cluster-event": { deployed: 900, coldImport: 548, ownCode: 256 },
+  settle: { deployed: 900, coldImport: 548, ownCode: 258 },
+  "dead-letter": { deployed: 600, coldImport: 72, ownCode: 68 },
+  tamper: { deployed: 592, coldImport: 64, ownCode: 60 },
+  sweep: { deployed: 880, coldImport: 530, ownCode: 238 },
+  digest: { deployed: 1052, coldImport: 728, ownCode: 268 },
+};
 
-/**
- * What a cold import reads (the entry and its static chunks): settle 520 KiB, cluster-event 500 KiB when set at 536.
- * Raised to 548 KiB when settle reached 536.75 KiB with this round's code on its cold path (the Security Hub mapping
- * and staged outbox, the forged-settle check, the flapping hold, the external id's parameter read), ~12 KiB above it
- * again as before; the SDK clients only some events call stay out (the next test).
- */
-const COLD_IMPORT_BUDGET_BYTES = 548 * 1024;
+/** The SDK clients each handler loads at its cold start (its start floor); every other client its adapters load on first use. */
+const START_CLIENTS: Readonly<Record<HandlerFile, readonly string[]>> = {
+  "cluster-event": ["@aws-sdk/client-dynamodb", "@aws-sdk/client-eks"],
+  settle: ["@aws-sdk/client-dynamodb", "@aws-sdk/client-eks"],
+  // Their only client, SNS (and the dead letter's archive, SQS), loads on the first alert.
+  "dead-letter": [],
+  tamper: [],
+  // The sweep writes no report: the S3 client is the digest's alone.
+  sweep: ["@aws-sdk/client-dynamodb", "@aws-sdk/client-eks"],
+  digest: ["@aws-sdk/client-dynamodb", "@aws-sdk/client-eks", "@aws-sdk/client-s3"],
+};
 
-/** The SDK clients only some events call: their adapters load them on first use, never at a cold start. */
+/** The SDK clients only some events or runs call: their adapters load them on first use, never at a cold start. */
 const DEFERRED_CLIENTS = ["@aws-sdk/client-sns", "@aws-sdk/client-sqs", "@aws-sdk/client-ssm", "@aws-sdk/client-sts", "@aws-sdk/client-securityhub"];
 
 describe("benchmarks (smoke)", () => {
   const outDir = mkdtempSync(join(tmpdir(), "warden-bench-test-"));
-  const floorDir = mkdtempSync(join(tmpdir(), "warden-bench-floors-"));
+  // Inside the repository, so that the floors' SDK packages resolve from its node_modules.
+  const cache = fileURLToPath(new URL("../node_modules/.cache/", import.meta.url));
+  mkdirSync(cache, { recursive: true });
+  const floorDir = mkdtempSync(join(cache, "warden-bench-floors-"));
   afterAll(() => {
     rmSync(outDir, { recursive: true, force: true });
     rmSync(floorDir, { recursive: true, force: true });
   });
 
-  // Both bundle tests read the same build.
+  // The bundle tests read the same build.
   let handlerBundles: ReturnType<typeof buildBundles> | undefined;
   const bundlesBuiltOnce = () => (handlerBundles ??= buildBundles(outDir));
 
-  it("builds every handler as SST deploys it, within the budget, without the SDK's default credential chain", async () => {
+  it("builds every handler as SST deploys it, within its ceiling, without the SDK's default credential chain", async () => {
     const bundles = await bundlesBuiltOnce();
-    expect(bundles.map((bundle) => bundle.handler)).toEqual(["cluster-event", "settle"]);
-    expect(BUNDLE_BUDGET_BYTES).toBeGreaterThan(BUNDLE_TARGET_BYTES);
+    expect(bundles.map((bundle) => bundle.handler)).toEqual([...HANDLER_FILES]);
     for (const bundle of bundles) {
-      expect(bundle.bytes).toBeLessThanOrEqual(BUNDLE_BUDGET_BYTES);
+      const ceiling = CEILINGS[bundle.handler as HandlerFile];
+      expect(bundle.bytes, bundle.handler).toBeLessThanOrEqual(ceiling.deployed * 1024);
+      expect(bundle.importBytes, bundle.handler).toBeLessThanOrEqual(ceiling.coldImport * 1024);
       const packages = bundle.contributors.map((item) => item.name);
       for (const unused of ["@aws-sdk/nested-clients", "@aws-sdk/credential-provider-ini", "@aws-sdk/credential-provider-sso", "@smithy/credential-provider-imds"]) {
         expect(packages).not.toContain(unused);
       }
-    }
-  }, 120_000);
-
-  it("keeps the SDK clients only some events call out of the cold start, and deploys everything the chunks import", async () => {
-    for (const bundle of await bundlesBuiltOnce()) {
-      expect(bundle.importBytes, bundle.handler).toBeLessThanOrEqual(COLD_IMPORT_BUDGET_BYTES);
-      const coldImport = bundle.importContributors.map((item) => item.name);
-      expect(coldImport, bundle.handler).toEqual(expect.arrayContaining(["@aws-sdk/client-eks", "@aws-sdk/client-dynamodb"]));
-      for (const deferred of DEFERRED_CLIENTS) {
-        expect(coldImport, `${bundle.handler} loads ${deferred} at its cold start`).not.toContain(deferred);
-        expect(bundle.contributors.map((item) => item.name), `${bundle.handler} deploys ${deferred}`).toContain(deferred);
-      }
       // Lambda provides Node's built-ins and nothing else: a package left outside the bundle (HANDLER_BUNDLING.external) must never be imported.
       expect(bundle.externals.filter((specifier) => !specifier.startsWith("node:")), bundle.handler).toEqual([]);
     }
-  }, 120_000);
+  }, 180_000);
 
-  it("measures a floor above the size target: the SDK clients every event calls plus the handler's own code", async () => {
-    const floors = await buildFloors(floorDir);
-    const everyEventClients = floors.find((floor) => floor.handler === FLOOR_ENTRIES[1].name);
-    const ownCode = floors.find((floor) => floor.handler === OWN_CODE_FLOOR);
-    // Both built apart, so neither holds the other's code: together they are less than any handler can read at a cold start.
-    expect(everyEventClients!.contributors.map((item) => item.name)).not.toContain("packages/core/src/rules");
-    expect(ownCode!.contributors.filter((item) => item.name.startsWith("@aws-sdk/") || item.name.startsWith("@smithy/"))).toEqual([]);
-    // If this fails, the SDK shrank: revisit the size target (docs/benchmarks.md) and lower BUNDLE_BUDGET_BYTES.
-    expect(everyEventClients!.bytes + ownCode!.bytes).toBeGreaterThan(BUNDLE_TARGET_BYTES);
-  }, 120_000);
+  it("loads at a cold start only the SDK clients every invocation calls, and deploys the ones it loads on first use", async () => {
+    for (const bundle of await bundlesBuiltOnce()) {
+      expect(startClients(bundle), bundle.handler).toEqual(START_CLIENTS[bundle.handler as HandlerFile]);
+      const coldImport = bundle.importContributors.map((item) => item.name);
+      for (const deferred of DEFERRED_CLIENTS) expect(coldImport, `${bundle.handler} loads ${deferred} at its cold start`).not.toContain(deferred);
+      // The handlers that start with no client still publish their alerts through SNS.
+      for (const deferred of START_CLIENTS[bundle.handler as HandlerFile].length === 0 ? ["@aws-sdk/client-sns"] : DEFERRED_CLIENTS) {
+        expect(bundle.contributors.map((item) => item.name), `${bundle.handler} deploys ${deferred}`).toContain(deferred);
+      }
+    }
+  }, 180_000);
+
+  it("keeps each handler's own code on a cold import within its ceiling; the SDK alone is over the event path's 600 KiB target", async () => {
+    const bundles = await bundlesBuiltOnce();
+    const floors = await buildFloors(floorDir, bundles.map(startClients));
+    // A floor is the SDK clients alone: of ours, only its own entry and the credential alias (lambda-credentials.ts), under 1 KiB.
+    for (const floor of floors) expect(ownCodeBytes(floor.contributors, sdkPackages(floors)), floor.handler).toBeLessThan(1024);
+    const sdk = sdkPackages(floors);
+    for (const bundle of bundles) {
+      expect(ownCodeBytes(bundle.importContributors, sdk), bundle.handler).toBeLessThanOrEqual(CEILINGS[bundle.handler as HandlerFile].ownCode * 1024);
+    }
+    // If this fails, the SDK shrank: the 600 KiB target is within reach, revisit docs/benchmarks.md and lower the ceilings.
+    for (const bundle of bundles.filter((item) => EVENT_PATH_HANDLERS.includes(item.handler as HandlerFile))) {
+      expect(sdkBytes(bundle.contributors, sdk), bundle.handler).toBeGreaterThan(deployedTargetBytes(bundle.handler));
+    }
+  }, 180_000);
 
   it("makes at most the target's AWS calls per event, every read included", async () => {
     const figures = await measureCallsPerEvent();

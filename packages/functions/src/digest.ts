@@ -6,6 +6,7 @@ import middy from "@middy/core";
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
+import { S3ReportStore } from "@eks-warden/core/aws";
 import { SWEEP_CONCURRENCY } from "@eks-warden/core/deployment";
 import { runDigest } from "@eks-warden/core/digest";
 import { scheduledDepsFromEnvironment, sweepAccounts, sweepRegions, telemetry } from "./lib/runtime.ts";
@@ -15,7 +16,7 @@ const { logger, metrics } = telemetry("digest");
 let deps: ReturnType<typeof scheduledDepsFromEnvironment> | undefined;
 
 async function digest(): Promise<ScheduledRun> {
-  deps ??= scheduledDepsFromEnvironment(logger);
+  deps ??= scheduledDepsFromEnvironment(logger, process.env, (options) => new S3ReportStore(options));
   const outcome = await runDigest(deps, { regions: sweepRegions(deps), accounts: sweepAccounts(deps), concurrency: SWEEP_CONCURRENCY });
   const summary = scheduledSummary(outcome.sweep, outcome.reportUri);
   metrics.addMetric("DigestClusters", MetricUnit.Count, summary.clusters);

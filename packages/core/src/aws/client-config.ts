@@ -12,7 +12,9 @@
 // the CLI, the local system, tests. The deployed bundles replace that chain by the environment provider at build
 // time (HANDLER_BUNDLING in ../deployment/constants.ts), which removes ~130 KB of credential providers from each bundle.
 
-import { fromEnv } from "@aws-sdk/credential-provider-env";
+import type { fromEnv } from "@aws-sdk/credential-provider-env";
+
+type AwsCredentialIdentityProvider = ReturnType<typeof fromEnv>;
 
 export const MAX_ATTEMPTS = 6;
 
@@ -24,7 +26,17 @@ export function lambdaEnvironmentCredentials(env: NodeJS.ProcessEnv = process.en
   return Boolean(env.AWS_LAMBDA_FUNCTION_NAME && env.AWS_ACCESS_KEY_ID);
 }
 
+/**
+ * The environment provider, imported on the first credential read: the package pulls in @aws-sdk/core's client
+ * module and with it ~100 KiB of the SDK's endpoint and protocol code, which a function whose only client is loaded
+ * on first use (dead-letter, tamper: SNS) would otherwise compile at every cold start (docs/benchmarks.md).
+ */
+const environmentCredentials: AwsCredentialIdentityProvider = async (properties) => {
+  const { fromEnv } = await import("@aws-sdk/credential-provider-env");
+  return fromEnv()(properties);
+};
+
 /** CLIENT_CONFIG, plus the environment credential provider when running in Lambda (else the SDK's default chain). */
-export function clientConfig(env: NodeJS.ProcessEnv = process.env): typeof CLIENT_CONFIG & { credentials?: ReturnType<typeof fromEnv> } {
-  return lambdaEnvironmentCredentials(env) ? { ...CLIENT_CONFIG, credentials: fromEnv() } : CLIENT_CONFIG;
+export function clientConfig(env: NodeJS.ProcessEnv = process.env): typeof CLIENT_CONFIG & { credentials?: AwsCredentialIdentityProvider } {
+  return lambdaEnvironmentCredentials(env) ? { ...CLIENT_CONFIG, credentials: environmentCredentials } : CLIENT_CONFIG;
 }

@@ -4,7 +4,7 @@
 
 import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics } from "@aws-lambda-powertools/metrics";
-import { DynamoStateStore, EksCollector, ClusterInventory, S3ReportStore, SecurityHubImporter, SnsPublisher, SqsSettleQueue, StsIdentity, memberAccountsOf, policyAccountCredentials, type AccountCredentials } from "@eks-warden/core/aws";
+import { DynamoStateStore, EksCollector, ClusterInventory, SecurityHubImporter, SnsPublisher, SqsSettleQueue, StsIdentity, memberAccountsOf, policyAccountCredentials, type AccountCredentials } from "@eks-warden/core/aws";
 import { SecurityHubExport } from "@eks-warden/core/securityhub";
 import { FUNCTION_ENV, METRICS_NAMESPACE } from "@eks-warden/core/deployment";
 import { WardenError, parsePolicy } from "@eks-warden/core";
@@ -152,8 +152,15 @@ export function sweepRegions(deps: PipelineDeps, env: NodeJS.ProcessEnv = proces
   return [own];
 }
 
-/** The sweep's and the digest's ports: the real-time ones (no settle queue), the inventory sharing the collector's clients, the table's index and snapshots, the report bucket when configured. */
-export function scheduledDepsFromEnvironment(logger: Logger, env: NodeJS.ProcessEnv = process.env): DigestDeps & SweepDeps {
+/** How the digest writes its report to the bucket (S3ReportStore); the sweep passes none. */
+export type ReportStoreOf = (options: { readonly bucket: string; readonly clientConfig: { readonly forcePathStyle: boolean } }) => NonNullable<DigestDeps["reports"]>;
+
+/**
+ * The sweep's and the digest's ports: the real-time ones (no settle queue), the inventory sharing the collector's
+ * clients, the table's index and snapshots, the report bucket when configured and `reportStore` given. The digest
+ * alone passes the S3 adapter, so the S3 client (~200 KiB with its checksums and signer) stays out of the sweep.
+ */
+export function scheduledDepsFromEnvironment(logger: Logger, env: NodeJS.ProcessEnv = process.env, reportStore?: ReportStoreOf): DigestDeps & SweepDeps {
   const { deps: base, store, eks } = wiredToAws(logger, env, { settleQueue: false });
   const bucket = env[FUNCTION_ENV.reportBucket];
   return {
@@ -162,7 +169,7 @@ export function scheduledDepsFromEnvironment(logger: Logger, env: NodeJS.Process
     stateIndex: store,
     coverage: store,
     snapshots: store,
-    ...(bucket ? { reports: new S3ReportStore({ bucket, clientConfig: { forcePathStyle: env[FUNCTION_ENV.reportBucketPathStyle] === "true" } }) } : {}),
+    ...(bucket && reportStore ? { reports: reportStore({ bucket, clientConfig: { forcePathStyle: env[FUNCTION_ENV.reportBucketPathStyle] === "true" } }) } : {}),
   };
 }
 
