@@ -17,19 +17,28 @@ const context = { functionName: "tamper", awsRequestId: "req-1", invokedFunction
 
 // The self-audit's clients as core's adapters load them (core's own copies: the root may hold older ones for SST).
 const fromCore = createRequire(new URL("../../core/package.json", import.meta.url));
-const load = <T>(name: string): Promise<T> => import(pathToFileURL(fromCore.resolve(name)).href) as Promise<T>;
-const { DescribeRuleCommand, EventBridgeClient } = await load<typeof import("@aws-sdk/client-eventbridge")>("@aws-sdk/client-eventbridge");
-const { GetEventSourceMappingCommand, LambdaClient } = await load<typeof import("@aws-sdk/client-lambda")>("@aws-sdk/client-lambda");
-const { GetScheduleCommand, SchedulerClient } = await load<typeof import("@aws-sdk/client-scheduler")>("@aws-sdk/client-scheduler");
-const { DescribeKeyCommand, KMSClient } = await load<typeof import("@aws-sdk/client-kms")>("@aws-sdk/client-kms");
-const { CloudTrailClient, DescribeTrailsCommand, GetEventSelectorsCommand, GetTrailStatusCommand } = await load<typeof import("@aws-sdk/client-cloudtrail")>("@aws-sdk/client-cloudtrail");
+// Typed loosely on purpose: the type packages this workspace resolves are the root's (another SDK release), not core's.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+const load = (name: string): Promise<Record<string, any>> => import(pathToFileURL(fromCore.resolve(name)).href);
+const { DescribeRuleCommand, EventBridgeClient } = await load("@aws-sdk/client-eventbridge");
+const { GetEventSourceMappingCommand, LambdaClient } = await load("@aws-sdk/client-lambda");
+const { GetScheduleCommand, SchedulerClient } = await load("@aws-sdk/client-scheduler");
+const { DescribeKeyCommand, KMSClient } = await load("@aws-sdk/client-kms");
+const { CloudTrailClient, DescribeTrailsCommand, GetEventSelectorsCommand, GetTrailStatusCommand } = await load("@aws-sdk/client-cloudtrail");
 
 const sns = mockClient(SNSClient);
-const events = mockClient(EventBridgeClient);
-const lambda = mockClient(LambdaClient);
-const scheduler = mockClient(SchedulerClient);
-const kms = mockClient(KMSClient);
-const cloudtrail = mockClient(CloudTrailClient);
+/** aws-sdk-client-mock's stub, as these tests use it on clients whose types are not this workspace's. */
+interface LooseMock {
+  on(command: unknown, input?: unknown): { resolves(output: unknown): void; rejects(error: unknown): void };
+  reset(): void;
+  commandCalls(command: unknown): { args: [{ input: Record<string, unknown> }] }[];
+}
+const loose = (client: unknown): LooseMock => mockClient(client as Parameters<typeof mockClient>[0]) as unknown as LooseMock;
+const events = loose(EventBridgeClient);
+const lambda = loose(LambdaClient);
+const scheduler = loose(SchedulerClient);
+const kms = loose(KMSClient);
+const cloudtrail = loose(CloudTrailClient);
 
 // What the stack deployed, as it tells the function (stacks/warden/self-audit.ts); the heartbeat fixture's rule.
 const HEARTBEAT_RULE = "arn:aws:events:eu-west-1:111122223333:rule/prod-eks-warden-Warden-heartbeat";
@@ -148,7 +157,7 @@ describe("tamper handler", () => {
     // 2 rules, 1 mapping, 1 schedule, 2 keys, per topic its key, policy, subscriptions and one filter, the trail.
     expect(health.Subject).toBe("[INFO] EKS Warden self-audit: 15 checks, all as deployed eu-west-1");
     expect(metricNames()).toContainEqual('EksWarden HeartbeatPublished [["service"]] service=tamper');
-    expect(kms.commandCalls(DescribeKeyCommand).map((call) => call.args[0].input.KeyId).sort()).toEqual([ALERTS_KEY, HEALTH_KEY].sort());
+    expect(kms.commandCalls(DescribeKeyCommand).map((call) => String(call.args[0].input["KeyId"])).sort()).toEqual([ALERTS_KEY, HEALTH_KEY].sort());
   });
 
   it("reports HIGH each deviation: a tamper rule disabled, a filter policy on the health subscription, the trail stopped, a read refused", async () => {
