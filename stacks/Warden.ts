@@ -17,7 +17,9 @@ import { namesOf, type StateParts } from "./warden/parts.ts";
 import { buildQueues, guardQueues, onlyProducersSend, onlyWardenQueuesSettleChecks, queueGuardians } from "./warden/queues.ts";
 import { onlyTheDigestWritesReports, onlyWardenWritesTheTable, reportBucket, stateTable, topicsAndKeys } from "./warden/state.ts";
 import { FUNCTIONS, type FunctionKey } from "@eks-warden/core/deployment";
+import { tamperRuleIds } from "@eks-warden/core/tamper";
 import { buildTamperRules } from "./warden/tamper.ts";
+import { grantSelfAudit, selfAuditIntent, selfAuditTargets, type SelfAuditSource } from "./warden/self-audit.ts";
 
 export { grantUnscopedReads } from "./warden/grants.ts";
 export { suppressScopedEksReads } from "./warden/nag.ts";
@@ -46,7 +48,8 @@ export function Warden({ stack, app }: StackContext) {
   const table = stateTable(settings);
   const queues = buildQueues(stack);
   const parts: StateParts = { ...settings, table, topics, keys, queues, reportBucket: reportBucket(settings) };
-  const functions = buildFunctions(parts, grantFunction(parts));
+  const selfAudit: SelfAuditSource = {};
+  const functions = buildFunctions(parts, grantFunction(parts), selfAudit);
   onlyWardenQueuesSettleChecks(queues.settle, functions);
   // The functions told the table keep state in it: they alone write items (docs/threat-model.md, path 30).
   const tableWriters = (Object.keys(FUNCTIONS) as FunctionKey[]).filter((key) => "tableName" in FUNCTIONS[key].environment).map((key) => functions[key].role);
@@ -57,6 +60,12 @@ export function Warden({ stack, app }: StackContext) {
   const ingestion = buildIngestion(parts, functions, names);
   const alarmNames = buildAlarms(parts, functions, names);
   const tamperRules = buildTamperRules(parts, functions, names, ingestion, alarmNames);
+  // The daily heartbeat is the self-audit of all of the above: what it expects, and the reads it needs.
+  // By name, not the rules' Ref: the tamper rules target the tamper function, whose environment this is.
+  const tamperRuleNames = tamperRuleIds({ centralEventBus: ingestion.centralEventBusName !== undefined }).map((id) => names.rule(`tamper-${id}`));
+  const auditTargets = selfAuditTargets(names, ingestion, tamperRuleNames);
+  selfAudit.intent = () => selfAuditIntent(parts, functions, ingestion, auditTargets);
+  grantSelfAudit(parts, functions, ingestion, auditTargets);
   letAlarmsPublish(parts, alarmNames);
   // Last: every rule that parks letters in a queue exists by now.
   onlyProducersSend(stack, queues, functions, ingestion);

@@ -90,6 +90,8 @@ describe("cdk-nag AwsSolutions", () => {
       "AwsSolutions-IAM5 SettleUnscopedReads/Resource",
       "AwsSolutions-IAM5 SweepRole/DefaultPolicy/Resource",
       "AwsSolutions-IAM5 SweepUnscopedReads/Resource",
+      "AwsSolutions-IAM5 TamperRole/DefaultPolicy/Resource",
+      "AwsSolutions-IAM5 TamperUnscopedReads/Resource",
       "AwsSolutions-L1 ClusterEvent/Resource",
       "AwsSolutions-L1 CustomResourceHandler/Resource",
       "AwsSolutions-L1 DeadLetter/Resource",
@@ -100,13 +102,14 @@ describe("cdk-nag AwsSolutions", () => {
       "AwsSolutions-S1 ReportBucket/Resource",
     ]);
     // Wildcard resources are accepted only for the EKS ARNs and the public AMI release parameters on the roles' default
-    // policies, the digest's report prefix on its role's, and "*" only on the unscoped-reads policies.
+    // policies, the digest's report prefix on its role's, the trails' status on the tamper role's (the self-audit), and
+    // "*" only on the unscoped-reads policies.
     for (const row of suppressed.filter((candidate) => candidate.ruleId === "AwsSolutions-IAM5")) {
       const finding = /^\[([^\]]*)\]/.exec(row.reason)?.[1];
       if (row.resource.endsWith("UnscopedReads/Resource")) expect(finding, row.resource).toBe("Resource::*");
       else {
         expect(finding, row.resource).toMatch(
-          /^Resource::(arn:<AWS::Partition>:eks:us-east-1:<AWS::AccountId>:(cluster\/\*|nodegroup\/\*\/\*\/\*|addon\/\*\/\*\/\*)|arn:<AWS::Partition>:ssm:us-east-1::parameter\/aws\/service\/(eks\/optimized-ami|bottlerocket)\/\*|<ReportBucket[0-9A-F]+\.Arn>\/digests\/\*)$/,
+          /^Resource::(arn:<AWS::Partition>:eks:us-east-1:<AWS::AccountId>:(cluster\/\*|nodegroup\/\*\/\*\/\*|addon\/\*\/\*\/\*)|arn:<AWS::Partition>:ssm:us-east-1::parameter\/aws\/service\/(eks\/optimized-ami|bottlerocket)\/\*|<ReportBucket[0-9A-F]+\.Arn>\/digests\/\*|arn:<AWS::Partition>:cloudtrail:\*:\*:trail\/\*)$/,
         );
       }
     }
@@ -1023,7 +1026,7 @@ describe("dead letters: one health alert each, then kept for redrive", () => {
 });
 
 describe("tamper function", () => {
-  it("publishes to the health and alerts topics with their keys, and may do nothing else", () => {
+  it("publishes to the health and alerts topics with their keys, and gives the tamper function the self-audit's reads on the stack's own resources, and nothing else", () => {
     const { tamper } = tamperFunction();
     expect(tamper.properties.Environment.Variables).toMatchObject({
       HEALTH_TOPIC_ARN: { Ref: expect.stringMatching(/^HealthTopic/) },
@@ -1033,12 +1036,41 @@ describe("tamper function", () => {
     expect(tamper.properties.Environment.Variables.POLICY).toBeUndefined();
     const statements = allPolicyStatements(template).filter(({ where }) => where.startsWith(`${tamper.roleId}:`) && !where.endsWith(":trust")).map(({ statement }) => statement);
     const grants = statements.map((statement) => `${[statement.Action].flat().join(",")} -> ${[statement.Resource].flat().map(flat).join(",")}`).sort();
+    const rule = (name: string) => `arn:<Ref AWS::Partition>:events:<Ref AWS::Region>:<Ref AWS::AccountId>:rule/test-eks-warden-Warden-${name}`;
+    const ruleNames = ["cluster-events", "heartbeat", ...tamperRuleIds({ centralEventBus: false }).map((id) => `tamper-${id}`)];
+    const mapping = "arn:<Ref AWS::Partition>:lambda:us-east-1:<Ref AWS::AccountId>:event-source-mapping:<Ref ";
     expect(grants).toEqual([
+      "cloudtrail:GetTrailStatus,cloudtrail:GetEventSelectors -> arn:<Ref AWS::Partition>:cloudtrail:*:*:trail/*",
+      `events:DescribeRule -> ${ruleNames.map(rule).join(",")}`,
+      expect.stringMatching(/^kms:DescribeKey -> <AlertsKey[0-9A-F]+\.Arn>,<HealthKey[0-9A-F]+\.Arn>$/),
       expect.stringMatching(/^kms:GenerateDataKey,kms:Decrypt -> <HealthKey[0-9A-F]+\.Arn>,<AlertsKey[0-9A-F]+\.Arn>$/),
+      // The four queue mappings: the event queue's, the settle queue's, both dead-letter queues'.
+      expect.stringMatching(new RegExp(`^lambda:GetEventSourceMapping -> (${mapping.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\w+>,?){4}$`)),
       expect.stringMatching(/^logs:CreateLogStream,logs:PutLogEvents -> <TamperLogs[0-9A-F]+\.Arn>$/),
+      "scheduler:GetSchedule -> arn:<Ref AWS::Partition>:scheduler:<Ref AWS::Region>:<Ref AWS::AccountId>:schedule/default/<Ref SweepSchedule>,arn:<Ref AWS::Partition>:scheduler:<Ref AWS::Region>:<Ref AWS::AccountId>:schedule/default/<Ref DigestSchedule>",
+      // No resource type exists for these two reads: "*", in the policy of its own whose suppression says so.
+      "sns:GetSubscriptionAttributes,cloudtrail:DescribeTrails -> *",
+      expect.stringMatching(/^sns:GetTopicAttributes,sns:ListSubscriptionsByTopic -> <Ref AlertsTopic[0-9A-F]+>,<Ref HealthTopic[0-9A-F]+>$/),
       expect.stringMatching(/^sns:Publish -> <Ref HealthTopic[0-9A-F]+>,<Ref AlertsTopic[0-9A-F]+>$/),
       expect.stringMatching(/^sqs:SendMessage -> <TamperDeadLetterQueue[0-9A-F]+\.Arn>$/),
     ]);
+  });
+
+  it("is told what the stack deployed: every rule, the four queue mappings, both schedules, both keys, each topic's key, policy statements and subscriptions, the trail; and the heartbeat rule by its ARN", () => {
+    const { tamper } = tamperFunction();
+    const intent = JSON.stringify(tamper.properties.Environment.Variables.SELF_AUDIT);
+    // CloudFormation joins the JSON with the resources' references: the parts a deployed function reads.
+    for (const part of [
+      '\\"heartbeatArn\\":\\"arn:',
+      ":rule/test-eks-warden-Warden-heartbeat",
+      '{\\"name\\":\\"test-eks-warden-Warden-tamper-mapping\\"}',
+      '\\"sid\\":\\"ThisStacksAlarmsPublish\\",\\"effect\\":\\"Allow\\",\\"principals\\":[\\"Service:cloudwatch.amazonaws.com\\"],\\"actions\\":[\\"sns:Publish\\"]',
+      '\\"sid\\":\\"AllowPublishThroughSSLOnly\\",\\"effect\\":\\"Deny\\"',
+      '\\"trail\\":{\\"expect\\":{\\"region\\":\\"',
+    ]) {
+      expect(intent, part).toContain(part);
+    }
+    for (const reference of ["SweepSchedule", "DigestSchedule", "SettleSqsEventSource", "ClusterEventSqsEventSource", "HealthKey", "AlertsKey", "HealthTopic", "AlertsTopic"]) expect(intent, reference).toContain(reference);
   });
 });
 

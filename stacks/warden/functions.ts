@@ -22,6 +22,7 @@ import { memberAccountsOf } from "@eks-warden/core/aws";
 import { CENTRAL_READERS, centralRoleName } from "../Organization.ts";
 import type { DeploymentConfig } from "../config.ts";
 import type { StateParts, WardenFunction, WardenFunctions } from "./parts.ts";
+import { selfAuditValue, type SelfAuditSource } from "./self-audit.ts";
 
 /** Lambda's limit on the total size of a function's environment variables. */
 const LAMBDA_ENVIRONMENT_LIMIT_BYTES = 4 * 1024;
@@ -42,7 +43,7 @@ function functionRole(parts: StateParts, id: string, logGroup: logs.LogGroup): i
 }
 
 /** This stack's resources as the description's environment values. */
-function stackValues(parts: StateParts, remediationRoleArn: () => string): EnvironmentValues {
+function stackValues(parts: StateParts, remediationRoleArn: () => string, selfAudit: SelfAuditSource): EnvironmentValues {
   const { table, topics, queues, reportBucket, config } = parts;
   return {
     table: table.tableName,
@@ -55,11 +56,12 @@ function stackValues(parts: StateParts, remediationRoleArn: () => string): Envir
     // The settle role exists once the functions do: resolved at synth.
     remediationRoleArn: () => Lazy.string({ produce: remediationRoleArn }),
     deploymentAccount: Aws.ACCOUNT_ID,
+    selfAudit: () => selfAuditValue(parts, selfAudit),
   };
 }
 
-function environmentOf(key: FunctionKey, parts: StateParts, remediationRoleArn: () => string): Record<string, string> {
-  const environment = environmentFor(key, stackValues(parts, remediationRoleArn));
+function environmentOf(key: FunctionKey, parts: StateParts, remediationRoleArn: () => string, selfAudit: SelfAuditSource): Record<string, string> {
+  const environment = environmentFor(key, stackValues(parts, remediationRoleArn, selfAudit));
   environment[FUNCTION_ENV.serviceName] = `eks-warden-${HANDLERS[key].name}`;
   environment[FUNCTION_ENV.metricsNamespace] = METRICS_NAMESPACE;
   environment[FUNCTION_ENV.logLevel] = "INFO";
@@ -73,7 +75,7 @@ function environmentOf(key: FunctionKey, parts: StateParts, remediationRoleArn: 
   return environment;
 }
 
-function wardenFunction(key: FunctionKey, parts: StateParts, remediationRoleArn: () => string): WardenFunction {
+function wardenFunction(key: FunctionKey, parts: StateParts, remediationRoleArn: () => string, selfAudit: SelfAuditSource): WardenFunction {
   const { stack, config, removalPolicy, queues } = parts;
   const { id, timeoutSeconds, memoryMb, onFailure } = functionOf(key);
   const logGroup = new logs.LogGroup(stack, `${id}Logs`, { retention: config.logRetentionDays as logs.RetentionDays, removalPolicy });
@@ -87,7 +89,7 @@ function wardenFunction(key: FunctionKey, parts: StateParts, remediationRoleArn:
     nodejs: { format: "esm", minify: true, sourcemap: false, splitting: HANDLER_BUNDLING.splitting, esbuild: { alias: { ...HANDLER_BUNDLING.alias }, external: [...HANDLER_BUNDLING.external] } },
     // No X-Ray SDK in the bundles: active tracing would add only a wildcard-resource xray:PutTraceSegments grant.
     tracing: "disabled",
-    environment: environmentOf(key, parts, remediationRoleArn),
+    environment: environmentOf(key, parts, remediationRoleArn, selfAudit),
     role,
     logGroup,
     ...(onFailure && { deadLetterQueue: queues[onFailure.deadLetterQueue], retryAttempts: onFailure.retryAttempts }),
@@ -99,14 +101,14 @@ function wardenFunction(key: FunctionKey, parts: StateParts, remediationRoleArn:
  * Every function of the description, in its order; `grant` gives each its permissions as soon as it exists, then it
  * is subscribed to the queues it consumes.
  */
-export function buildFunctions(parts: StateParts, grant: (key: FunctionKey, built: WardenFunction) => void): WardenFunctions {
+export function buildFunctions(parts: StateParts, grant: (key: FunctionKey, built: WardenFunction) => void, selfAudit: SelfAuditSource = {}): WardenFunctions {
   const built: Partial<Record<FunctionKey, WardenFunction>> = {};
   const remediationRoleArn = (): string => {
     if (!built.settle) throw new Error("the remediating function (settle) was not built");
     return built.settle.role.roleArn;
   };
   for (const key of Object.keys(FUNCTIONS) as FunctionKey[]) {
-    const wardenFn = wardenFunction(key, parts, remediationRoleArn);
+    const wardenFn = wardenFunction(key, parts, remediationRoleArn, selfAudit);
     built[key] = wardenFn;
     grant(key, wardenFn);
     for (const queue of queuesConsumedBy(key)) {

@@ -2,11 +2,11 @@
 // each feeding `tamper` (docs/design.md, Data flow 9).
 import { Aws } from "aws-cdk-lib";
 import * as events from "aws-cdk-lib/aws-events";
-import * as lambda from "aws-cdk-lib/aws-lambda";
 import { tamperRuleIds, tamperRules } from "@eks-warden/core/tamper";
 import type { StackNames, StateParts, WardenFunctions } from "./parts.ts";
 import { QUEUES, type QueueKey } from "@eks-warden/core/deployment";
 import { ruleTarget, type Ingestion } from "./ingestion.ts";
+import { eventSourceMappingsOf } from "./self-audit.ts";
 
 export function buildTamperRules(parts: StateParts, functions: WardenFunctions, names: StackNames, ingestion: Ingestion, alarmNames: readonly string[]): events.Rule[] {
   const { stack, topics, keys, queues, table } = parts;
@@ -25,7 +25,7 @@ export function buildTamperRules(parts: StateParts, functions: WardenFunctions, 
     table: { name: table.tableName, arn: table.tableArn },
     scheduleNames: ingestion.scheduleNames,
     // The SQS event source mappings are children of the functions they feed.
-    eventSourceMappingIds: everyFunction.flatMap((fn) => fn.node.findAll().filter((child): child is lambda.EventSourceMapping => child instanceof lambda.EventSourceMapping)).map((mapping) => mapping.eventSourceMappingId),
+    eventSourceMappingIds: eventSourceMappingsOf(functions).map((mapping) => mapping.eventSourceMappingId),
     ...(centralEventBusName && { centralEventBusName }),
   });
   return watched.map((tamperRule) => {

@@ -8,7 +8,7 @@ export { evaluate, type Gate, gateFailures, sortWorstFirst, worstFirst } from ".
 export { AccessDenied, AccountUnreachable, CredentialsMissing, PolicyError, ServiceUnavailable, TopicNotConfigured, ValidationError, WardenError } from "./errors.ts";
 export { EXEMPTION_TAG } from "./exemptions.ts";
 export { type AlertCause, type ClusterIdentity, type ClusterSnapshot, type DataKind, type Finding, type FindingStatus, type Policy, type Rule, SEVERITIES, type Severity, SEVERITY_RANK, STATUSES, type VersionCatalogue } from "./model.ts";
-export { EKS_REMEDIATION_ACTIONS, REALTIME_FUNCTION_ACTIONS, SSM_EXTERNAL_ID_ACTIONS, SCHEDULED_FUNCTION_ACTIONS, STATE_TABLE_ACTIONS } from "./permissions.ts";
+export { EKS_REMEDIATION_ACTIONS, REALTIME_FUNCTION_ACTIONS, SSM_EXTERNAL_ID_ACTIONS, SCHEDULED_FUNCTION_ACTIONS, SELF_AUDIT_ACTIONS, STATE_TABLE_ACTIONS } from "./permissions.ts";
 export { defaultPolicy, parsePolicy, policySchema } from "./policy.ts";
 export { regionProblem } from "./regions.ts";
 export { permissionsFor, readsFor, ruleById, rules } from "./rules/index.ts";

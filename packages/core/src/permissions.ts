@@ -99,3 +99,19 @@ export const SCHEDULED_FUNCTION_ACTIONS = {
   sweep: { eks: [...EKS_INVENTORY_ACTIONS, ...EKS_COLLECT_ACTIONS, ...SSM_COLLECT_ACTIONS], table: [...STATE_TABLE_ACTIONS, ...STATE_TABLE_SCAN_ACTIONS], topic: ALERTS_TOPIC_ACTIONS, reportBucket: [] as readonly string[], securityHub: SECURITY_HUB_IMPORT_ACTIONS },
   digest: { eks: [...EKS_INVENTORY_ACTIONS, ...EKS_COLLECT_ACTIONS, ...SSM_COLLECT_ACTIONS], table: [...STATE_TABLE_ACTIONS, ...STATE_TABLE_SCAN_ACTIONS], topic: ALERTS_TOPIC_ACTIONS, reportBucket: REPORT_BUCKET_ACTIONS },
 } as const;
+
+/**
+ * The self-audit's reads (tamper/self-audit-collect.ts, through the EventBridge, Lambda, Scheduler, KMS, SNS and
+ * CloudTrail adapters), granted to `tamper` alone, each on the stack's own resources (stacks/warden/grants.ts).
+ * `unscoped`: the two reads the Service Authorization Reference gives no resource type, so their only resource is "*":
+ * a subscription's attributes (its filter policy) and the list of the region's trails.
+ */
+export const SELF_AUDIT_ACTIONS = {
+  rules: ["events:DescribeRule"],
+  eventSourceMappings: ["lambda:GetEventSourceMapping"],
+  schedules: ["scheduler:GetSchedule"],
+  keys: ["kms:DescribeKey"],
+  topics: ["sns:GetTopicAttributes", "sns:ListSubscriptionsByTopic"],
+  trails: ["cloudtrail:GetTrailStatus", "cloudtrail:GetEventSelectors"],
+  unscoped: ["sns:GetSubscriptionAttributes", "cloudtrail:DescribeTrails"],
+} as const;

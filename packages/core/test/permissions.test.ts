@@ -18,11 +18,12 @@ import {
   STATE_TABLE_ACTIONS,
   STATE_TABLE_SCAN_ACTIONS,
   SSM_EXTERNAL_ID_ACTIONS,
+  SELF_AUDIT_ACTIONS,
 } from "../src/permissions.ts";
 
 function commandsSent(adapter: string): string[] {
   const source = readFileSync(new URL(`../src/aws/${adapter}.ts`, import.meta.url), "utf8");
-  return [...new Set([...source.matchAll(/new (\w+)Command\(/g)].map((match) => match[1]!))].sort();
+  return [...new Set([...source.matchAll(/new (?:\w+\.)?(\w+)Command\(/g)].map((match) => match[1]!))].sort();
 }
 
 describe("adapter permissions", () => {
@@ -35,7 +36,12 @@ describe("adapter permissions", () => {
       expect(table.has(action), action).toBe(true);
     }
     expect(commandsSent("ssm").map((name) => `ssm:${name}`)).toEqual([...SSM_EXTERNAL_ID_ACTIONS, ...SSM_COLLECT_ACTIONS].sort());
-    expect(commandsSent("sns").map((name) => `sns:${name}`)).toEqual([...ALERTS_TOPIC_ACTIONS]);
+    const selfAudit = Object.values(SELF_AUDIT_ACTIONS).flat();
+    expect(commandsSent("sns").map((name) => `sns:${name}`)).toEqual([...ALERTS_TOPIC_ACTIONS, ...selfAudit.filter((action) => action.startsWith("sns:"))].sort());
+    for (const [adapter, service] of [["events", "events"], ["lambda", "lambda"], ["scheduler", "scheduler"], ["kms", "kms"], ["cloudtrail", "cloudtrail"]] as const) {
+      expect(commandsSent(adapter).map((name) => `${service}:${name}`), adapter).toEqual(selfAudit.filter((action) => action.startsWith(`${service}:`)).sort());
+    }
+    for (const action of selfAudit) expect(action).not.toContain("*");
     expect(commandsSent("sqs").map((name) => `sqs:${name}`)).toEqual([...SETTLE_QUEUE_SEND_ACTIONS]);
     expect(commandsSent("s3").map((name) => `s3:${name}`)).toEqual([...REPORT_BUCKET_ACTIONS]);
     for (const action of [...EKS_COLLECT_ACTIONS, ...STATE_TABLE_ACTIONS]) expect(action).not.toContain("*");

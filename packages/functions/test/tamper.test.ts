@@ -2,7 +2,9 @@
 // alerts topic refuses it, a heartbeat is INFO, a health failure fails the invocation (so it is retried); and the
 // metric the stack's RejectedEvents alarm watches is what cluster-event emits for a malformed event.
 import { readFileSync } from "node:fs";
-import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
+import { GetSubscriptionAttributesCommand, GetTopicAttributesCommand, ListSubscriptionsByTopicCommand, PublishCommand, SNSClient } from "@aws-sdk/client-sns";
+import { createRequire } from "node:module";
+import { pathToFileURL } from "node:url";
 import { mockClient } from "aws-sdk-client-mock";
 import type { Context, SQSEvent, SQSRecord } from "aws-lambda";
 import { eventBridgeEnvelope, readCloudTrailRecord, UPDATE_CLUSTER_CONFIG_PRIVATE } from "../../../test/fixtures/index.ts";
@@ -13,7 +15,65 @@ const ALERTS = "arn:aws:sns:eu-west-1:111122223333:prod-eks-warden-Warden-Alerts
 const fixture = (name: string): unknown => JSON.parse(readFileSync(new URL(`../../core/test/tamper/fixtures/${name}`, import.meta.url), "utf8"));
 const context = { functionName: "tamper", awsRequestId: "req-1", invokedFunctionArn: "arn:aws:lambda:eu-west-1:111122223333:function:tamper" } as Context;
 
+// The self-audit's clients as core's adapters load them (core's own copies: the root may hold older ones for SST).
+const fromCore = createRequire(new URL("../../core/package.json", import.meta.url));
+// Typed loosely on purpose: the type packages this workspace resolves are the root's (another SDK release), not core's.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+const load = (name: string): Promise<Record<string, any>> => import(pathToFileURL(fromCore.resolve(name)).href);
+const { DescribeRuleCommand, EventBridgeClient } = await load("@aws-sdk/client-eventbridge");
+const { GetEventSourceMappingCommand, LambdaClient } = await load("@aws-sdk/client-lambda");
+const { GetScheduleCommand, SchedulerClient } = await load("@aws-sdk/client-scheduler");
+const { DescribeKeyCommand, KMSClient } = await load("@aws-sdk/client-kms");
+const { CloudTrailClient, DescribeTrailsCommand, GetEventSelectorsCommand, GetTrailStatusCommand } = await load("@aws-sdk/client-cloudtrail");
+
 const sns = mockClient(SNSClient);
+/** aws-sdk-client-mock's stub, as these tests use it on clients whose types are not this workspace's. */
+interface LooseMock {
+  on(command: unknown, input?: unknown): { resolves(output: unknown): void; rejects(error: unknown): void };
+  reset(): void;
+  commandCalls(command: unknown): { args: [{ input: Record<string, unknown> }] }[];
+}
+const loose = (client: unknown): LooseMock => mockClient(client as Parameters<typeof mockClient>[0]) as unknown as LooseMock;
+const events = loose(EventBridgeClient);
+const lambda = loose(LambdaClient);
+const scheduler = loose(SchedulerClient);
+const kms = loose(KMSClient);
+const cloudtrail = loose(CloudTrailClient);
+
+// What the stack deployed, as it tells the function (stacks/warden/self-audit.ts); the heartbeat fixture's rule.
+const HEARTBEAT_RULE = "arn:aws:events:eu-west-1:111122223333:rule/prod-eks-warden-Warden-heartbeat";
+const HEALTH_KEY = "arn:aws:kms:eu-west-1:111122223333:key/0987dcba-09fe-87dc-65ba-ab0987654321";
+const ALERTS_KEY = "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+const TRAIL = "arn:aws:cloudtrail:eu-west-1:111122223333:trail/management";
+const SSL_ONLY = { sid: "AllowPublishThroughSSLOnly", effect: "Deny", principals: ["AWS:*"], actions: ["sns:Publish"] };
+const INTENT = {
+  heartbeatArn: HEARTBEAT_RULE,
+  rules: { expect: [{ name: "prod-eks-warden-Warden-heartbeat" }, { name: "prod-eks-warden-Warden-tamper-trail" }] },
+  eventSourceMappings: { expect: ["7f3e2d1c-0b9a-4c8d-8e7f-6a5b4c3d2e1f"] },
+  schedules: { expect: ["SweepSchedule-Ab12"] },
+  topics: [
+    { name: "alerts", arn: ALERTS, key: { expect: ALERTS_KEY }, policy: { expect: [SSL_ONLY] }, subscriptions: [{ protocol: "email", endpoint: "secops@example.com" }] },
+    { name: "health", arn: HEALTH, key: { expect: HEALTH_KEY }, policy: { expect: [SSL_ONLY] }, subscriptions: [{ protocol: "email", endpoint: "secops@example.com" }] },
+  ],
+  keys: { expect: [ALERTS_KEY, HEALTH_KEY] },
+  trail: { expect: { region: "eu-west-1" } },
+};
+const SSL_POLICY = JSON.stringify({ Statement: [{ Sid: "AllowPublishThroughSSLOnly", Effect: "Deny", Principal: "*", Action: "sns:Publish", Resource: "*" }] });
+
+/** The AWS answers of plumbing exactly as deployed. */
+function plumbingAsDeployed(): void {
+  events.on(DescribeRuleCommand).resolves({ State: "ENABLED" });
+  lambda.on(GetEventSourceMappingCommand).resolves({ State: "Enabled" });
+  scheduler.on(GetScheduleCommand).resolves({ State: "ENABLED" });
+  kms.on(DescribeKeyCommand).resolves({ KeyMetadata: { KeyId: "k", KeyState: "Enabled" } });
+  sns.on(GetTopicAttributesCommand, { TopicArn: ALERTS }).resolves({ Attributes: { KmsMasterKeyId: ALERTS_KEY, Policy: SSL_POLICY } });
+  sns.on(GetTopicAttributesCommand, { TopicArn: HEALTH }).resolves({ Attributes: { KmsMasterKeyId: HEALTH_KEY, Policy: SSL_POLICY } });
+  sns.on(ListSubscriptionsByTopicCommand).callsFake((input: { TopicArn: string }) => ({ Subscriptions: [{ SubscriptionArn: `${input.TopicArn}:1`, Protocol: "email", Endpoint: "secops@example.com", TopicArn: input.TopicArn }] }));
+  sns.on(GetSubscriptionAttributesCommand).resolves({ Attributes: { Protocol: "email" } });
+  cloudtrail.on(DescribeTrailsCommand).resolves({ trailList: [{ TrailARN: TRAIL }] });
+  cloudtrail.on(GetTrailStatusCommand).resolves({ IsLogging: true });
+  cloudtrail.on(GetEventSelectorsCommand).resolves({ EventSelectors: [{ ReadWriteType: "All", IncludeManagementEvents: true }] });
+}
 const saved = { ...process.env };
 let stdout: string[] = [];
 
@@ -27,20 +87,25 @@ beforeAll(() => {
     POLICY: JSON.stringify({}),
     TABLE_NAME: "state",
     SETTLE_QUEUE_URL: "https://sqs.eu-west-1.amazonaws.com/111122223333/settle",
+    SELF_AUDIT: JSON.stringify(INTENT),
+    POWERTOOLS_LOG_LEVEL: "INFO",
     // These tests read the metrics the handlers emit; the test run silences them otherwise (vitest.config.ts).
     POWERTOOLS_METRICS_DISABLED: "false",
   });
-  vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => {
-    stdout.push(String(chunk));
-    return true;
-  });
+  // Powertools writes info to stdout, warn and error to stderr: both are read here.
+  for (const stream of [process.stdout, process.stderr]) {
+    vi.spyOn(stream, "write").mockImplementation((chunk: string | Uint8Array) => {
+      stdout.push(String(chunk));
+      return true;
+    });
+  }
 });
 afterAll(() => {
   vi.restoreAllMocks();
   process.env = saved;
 });
 beforeEach(() => {
-  sns.reset();
+  for (const mock of [sns, events, lambda, scheduler, kms, cloudtrail]) mock.reset();
   stdout = [];
 });
 
@@ -82,12 +147,51 @@ describe("tamper handler", () => {
     await expect(handler(fixture("sns-Unsubscribe.json"), context)).rejects.toThrow();
   });
 
-  it("publishes the daily heartbeat as INFO and counts it for the HeartbeatMissing alarm", async () => {
+  it("publishes the daily heartbeat, the self-audit, as INFO when all is as deployed, and counts it for the HeartbeatMissing alarm", async () => {
+    plumbingAsDeployed();
     sns.on(PublishCommand).resolves({ MessageId: "m-4" });
     const { handler } = await import("../src/tamper.ts");
     await expect(handler(fixture("events-ScheduledEvent.heartbeat.json"), context)).resolves.toEqual({ kind: "heartbeat", alerts: "published" });
-    expect(published()[0]!.MessageAttributes).toMatchObject({ kind: { StringValue: "heartbeat" }, severity: { StringValue: "INFO" } });
+    const health = published().find((input) => input.TopicArn === HEALTH)!;
+    expect(health.MessageAttributes).toMatchObject({ kind: { StringValue: "heartbeat" }, severity: { StringValue: "INFO" } });
+    // 2 rules, 1 mapping, 1 schedule, 2 keys, per topic its key, policy, subscriptions and one filter, the trail.
+    expect(health.Subject).toBe("[INFO] EKS Warden self-audit: 15 checks, all as deployed eu-west-1");
     expect(metricNames()).toContainEqual('EksWarden HeartbeatPublished [["service"]] service=tamper');
+    expect(kms.commandCalls(DescribeKeyCommand).map((call) => String(call.args[0].input["KeyId"])).sort()).toEqual([ALERTS_KEY, HEALTH_KEY].sort());
+  });
+
+  it("reports HIGH each deviation: a tamper rule disabled, a filter policy on the health subscription, the trail stopped, a read refused", async () => {
+    plumbingAsDeployed();
+    events.on(DescribeRuleCommand, { Name: "prod-eks-warden-Warden-tamper-trail" }).resolves({ State: "DISABLED" });
+    sns.on(GetSubscriptionAttributesCommand, { SubscriptionArn: `${HEALTH}:1` }).resolves({ Attributes: { FilterPolicy: '{"kind":["heartbeat"]}' } });
+    cloudtrail.on(GetTrailStatusCommand).resolves({ IsLogging: false });
+    lambda.on(GetEventSourceMappingCommand).rejects(Object.assign(new Error("not authorized"), { name: "AccessDeniedException" }));
+    sns.on(PublishCommand).resolves({ MessageId: "m-5" });
+    const { handler } = await import("../src/tamper.ts");
+    await expect(handler(fixture("events-ScheduledEvent.heartbeat.json"), context)).resolves.toEqual({ kind: "heartbeat", alerts: "published" });
+    const health = published().find((input) => input.TopicArn === HEALTH)!;
+    expect(health.Subject).toBe("[HIGH] EKS Warden self-audit: 15 checks, 4 not as deployed eu-west-1");
+    expect(health.MessageAttributes).toMatchObject({ kind: { StringValue: "heartbeat" }, severity: { StringValue: "HIGH" } });
+    const text = JSON.parse(health.Message!).default as string;
+    expect(text).toContain("- EventBridge rule prod-eks-warden-Warden-tamper-trail\n    expected: ENABLED\n    found:    DISABLED");
+    expect(text).toContain(`- SNS topic health (${HEALTH}): subscription email secops@example.com: filter policy\n    expected: no filter policy (every notice delivered)\n    found:    filter policy {"kind":["heartbeat"]}`);
+    expect(text).toContain(`found:    ${TRAIL}: stopped (not logging)`);
+    expect(text).toContain("- Lambda event source mapping 7f3e2d1c-0b9a-4c8d-8e7f-6a5b4c3d2e1f\n    expected: Enabled\n    found:    could not read it: AccessDenied: access denied to lambda:GetEventSourceMapping");
+    expect(metricNames()).toContainEqual('EksWarden SelfAuditDeviations [["service"]] service=tamper');
+  });
+
+  it("refuses a scheduled event that is not the stack's heartbeat rule (a forged invocation): nothing read, nothing sent, counted", async () => {
+    plumbingAsDeployed();
+    sns.on(PublishCommand).resolves({ MessageId: "m-6" });
+    const { handler } = await import("../src/tamper.ts");
+    const forged = { ...(fixture("events-ScheduledEvent.heartbeat.json") as object), resources: ["arn:aws:events:eu-west-1:111122223333:rule/not-ours"] };
+    await expect(handler(forged, context)).resolves.toEqual({ kind: "rejected", alerts: "skipped" });
+    await expect(handler({ ...forged, source: "aws.scheduler", resources: [] }, context)).resolves.toEqual({ kind: "rejected", alerts: "skipped" });
+    expect(published()).toEqual([]);
+    expect(events.commandCalls(DescribeRuleCommand)).toEqual([]);
+    expect(metricNames()).toContainEqual('EksWarden HeartbeatRejected [["service"]] service=tamper');
+    expect(stdout.join("")).toContain("refused: a scheduled event that is not the stack's heartbeat rule");
+    expect(stdout.join("")).toContain("rule/not-ours");
   });
 });
 

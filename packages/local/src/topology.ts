@@ -10,13 +10,16 @@ import {
   QUEUE_RETENTION_DAYS,
   queueKeysInCreationOrder,
   queueOf,
+  SCHEDULES,
   TOPICS,
   type EnvironmentValues,
   type FunctionKey,
   type QueueDescription,
   type QueueKey,
+  type ScheduleKey,
   type TopicKey,
 } from "@eks-warden/core/deployment";
+import type { PlumbingIntent } from "@eks-warden/core/tamper";
 
 export interface LocalQueue {
   readonly url: string;
@@ -27,6 +30,8 @@ export interface LocalTopic {
   readonly arn: string;
   /** The queue subscribed to the topic: what a subscriber receives. */
   readonly subscriberQueueUrl: string;
+  /** Its ARN: the topic's one subscription's endpoint (what the self-audit expects to find subscribed). */
+  readonly subscriberQueueArn: string;
 }
 
 const DAY_SECONDS = 86_400;
@@ -72,9 +77,41 @@ export async function createTopics(sns: SNSClient, sqs: SQSClient, suffix: strin
     const arn = (await sns.send(new CreateTopicCommand({ Name: localName(key, suffix) }))).TopicArn!;
     const subscriber = await createQueue(sqs, localName(`${key}Subscriber`, suffix));
     await sns.send(new SubscribeCommand({ TopicArn: arn, Protocol: "sqs", Endpoint: subscriber.arn }));
-    created[key] = { arn, subscriberQueueUrl: subscriber.url };
+    created[key] = { arn, subscriberQueueUrl: subscriber.url, subscriberQueueArn: subscriber.arn };
   }
   return created as Record<TopicKey, LocalTopic>;
+}
+
+/** What a schedule's event names as its rule (or schedule) locally: the scheduled events' `resources`. */
+export function localScheduleArn(key: ScheduleKey): string {
+  return `local:${"policySchedule" in SCHEDULES[key].timing ? "schedule" : "rule"}/${SCHEDULES[key].id}`;
+}
+
+/**
+ * What the self-audit checks locally. The emulators answer SNS (fauxqs: topic attributes, subscriptions and their
+ * filter policies), so the topics' subscriptions are checked as in AWS. Nothing locally answers EventBridge
+ * DescribeRule, Lambda GetEventSourceMapping, Scheduler GetSchedule, KMS DescribeKey or CloudTrail: the local system
+ * plays those parts itself (its router, pollers and schedules run in process; the simulator's events stand for
+ * CloudTrail), so they are reported as "not checked locally" with the reason, never as passing. The local topics
+ * have no key and no policy (the emulator enforces neither), so those two are not checked either.
+ */
+export function localSelfAuditIntent(topics: Readonly<Record<TopicKey, LocalTopic>>): PlumbingIntent {
+  const notChecked = (why: string) => ({ notChecked: `not checked locally: ${why}` });
+  return {
+    heartbeatArn: localScheduleArn("heartbeat"),
+    rules: notChecked("no EventBridge emulator answers DescribeRule; the local router plays the rules"),
+    eventSourceMappings: notChecked("no Lambda emulator answers GetEventSourceMapping; local pollers feed the functions"),
+    schedules: notChecked("no EventBridge Scheduler emulator answers GetSchedule; the schedules run when asked"),
+    topics: (Object.keys(TOPICS) as TopicKey[]).map((key) => ({
+      name: key,
+      arn: topics[key].arn,
+      key: notChecked("the SNS emulator does not encrypt topics"),
+      policy: notChecked("the SNS emulator keeps and enforces no topic policy"),
+      subscriptions: [{ protocol: "sqs", endpoint: topics[key].subscriberQueueArn }],
+    })),
+    keys: notChecked("no KMS emulator answers DescribeKey"),
+    trail: notChecked("no CloudTrail locally; the simulator's events stand for it"),
+  };
 }
 
 /** What the description's values are locally. */
@@ -105,6 +142,7 @@ export function localEnvironment(local: LocalValues): Record<string, string> {
     remediationRoleArn: () => local.remediationRoleArn,
     // The local account is the monitor role's.
     deploymentAccount: /^arn:[\w-]+:iam::(\d{12}):/.exec(local.remediationRoleArn)?.[1] ?? "",
+    selfAudit: () => JSON.stringify(localSelfAuditIntent(local.topics)),
   };
   const environment: Record<string, string> = {};
   for (const fn of Object.keys(FUNCTIONS) as FunctionKey[]) {

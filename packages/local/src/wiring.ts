@@ -21,7 +21,7 @@ import {
 } from "@eks-warden/core/deployment";
 import { matchesEventPattern, type EventPattern } from "@eks-warden/core/events";
 import { localContext, LocalEventRouter, LocalQueuePoller, type LambdaHandler } from "./runner.ts";
-import type { LocalQueue } from "./topology.ts";
+import { localScheduleArn, type LocalQueue } from "./topology.ts";
 
 export type LocalHandlers = Readonly<Record<FunctionKey, LambdaHandler<unknown, unknown>>>;
 
@@ -84,7 +84,7 @@ function sendTo(sqs: SQSClient, queue: LocalQueue) {
 /** What EventBridge Scheduler, or an EventBridge rule on a rate, hands a scheduled function. */
 function scheduledEvent(key: ScheduleKey): Record<string, unknown> {
   const viaScheduler = "policySchedule" in SCHEDULES[key].timing;
-  const resources = [`local:${viaScheduler ? "schedule" : "rule"}/${SCHEDULES[key].id}`];
+  const resources = [localScheduleArn(key)];
   return { source: viaScheduler ? "aws.scheduler" : "aws.events", "detail-type": "Scheduled Event", time: new Date().toISOString(), resources, detail: {} };
 }
 

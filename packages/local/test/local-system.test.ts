@@ -3,6 +3,7 @@
 // One system per process (the handlers keep their adapters, as in Lambda), so every check here shares it; it uses the
 // test run's DynamoDB Local and SNS/SQS emulator.
 import { fileURLToPath } from "node:url";
+import { ListSubscriptionsByTopicCommand, SetSubscriptionAttributesCommand, SNSClient } from "@aws-sdk/client-sns";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CLUSTER_EVENT_QUEUE, FUNCTION_ENV, HANDLERS, SETTLE_QUEUE } from "@eks-warden/core/deployment";
 import { startLocalSystem, type LocalSystem } from "../src/index.ts";
@@ -108,5 +109,44 @@ describe("the real handlers on the local system", () => {
   it("gives EKS's own error for a refused call, as the AWS CLI would see it", async () => {
     await expect(system.callEks("DescribeCluster", { name: "no-such-cluster" }, { region: "eu-west-1" })).rejects.toMatchObject({ name: "ResourceNotFoundException" });
     await expect(system.callEks("NoSuchOperation", {})).rejects.toThrow(/no NoSuchOperationCommand/);
+  });
+});
+
+describe("the heartbeat's self-audit, over the SNS emulator", () => {
+  const sns = new SNSClient({ endpoint: process.env["AWS_ENDPOINT_URL_SNS"] });
+  const setHealthFilter = async (filter: string): Promise<void> => {
+    const listed = await sns.send(new ListSubscriptionsByTopicCommand({ TopicArn: system.healthTopicArn }));
+    const [subscription] = listed.Subscriptions ?? [];
+    await sns.send(new SetSubscriptionAttributesCommand({ SubscriptionArn: subscription!.SubscriptionArn!, AttributeName: "FilterPolicy", AttributeValue: filter }));
+  };
+
+  it("checks the topics' subscriptions as in AWS, and names what no emulator answers as not checked locally", async () => {
+    await system.readHealthNotifications();
+    await expect(system.runSchedule("heartbeat")).resolves.toMatchObject({ kind: "heartbeat" });
+    const [heartbeat] = (await system.readHealthNotifications()).filter((notice) => notice.attributes["kind"] === "heartbeat");
+    // Per topic: its subscriptions and the one subscription's filter.
+    expect(heartbeat!.subject).toBe("[INFO] EKS Warden self-audit: 4 checks, all as deployed");
+    expect(heartbeat!.attributes["severity"]).toBe("INFO");
+  });
+
+  it("reports a filter policy on the health subscription HIGH, through the very filter it found", async () => {
+    await setHealthFilter('{"kind":["heartbeat"]}');
+    try {
+      await system.readHealthNotifications();
+      await system.runSchedule("heartbeat");
+      const [heartbeat] = await system.readHealthNotifications();
+      expect(heartbeat!.subject).toBe("[HIGH] EKS Warden self-audit: 4 checks, 1 not as deployed");
+      expect(heartbeat!.attributes["severity"]).toBe("HIGH");
+    } finally {
+      await setHealthFilter("");
+    }
+  });
+
+  it("refuses a scheduled event that is not the local heartbeat rule, and sends nothing", async () => {
+    await system.readHealthNotifications();
+    const tamper = (await import("@eks-warden/functions/tamper")) as { handler: (event: unknown, context: unknown) => Promise<unknown> };
+    const forged = { source: "aws.events", "detail-type": "Scheduled Event", resources: ["arn:aws:events:eu-west-1:111111111111:rule/not-ours"], detail: {} };
+    await expect(tamper.handler(forged, { functionName: "tamper", awsRequestId: "forged-1" })).resolves.toEqual({ kind: "rejected", alerts: "skipped" });
+    expect(await system.readHealthNotifications()).toEqual([]);
   });
 });

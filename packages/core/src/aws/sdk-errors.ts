@@ -5,7 +5,7 @@
 
 import { AccessDenied, CredentialsMissing, EksUnavailable, ServiceUnavailable, Throttled, WardenError } from "../errors.ts";
 
-export type AwsService = "EKS" | "STS" | "SSM" | "DynamoDB" | "SNS" | "SQS" | "S3" | "SecurityHub";
+export type AwsService = "EKS" | "STS" | "SSM" | "DynamoDB" | "SNS" | "SQS" | "S3" | "SecurityHub" | "EventBridge" | "Lambda" | "Scheduler" | "KMS" | "CloudTrail";
 
 /** Throttling, whatever the service calls it: the names the SDK itself retries as throttling, less quota errors. */
 export const THROTTLING_ERRORS: ReadonlySet<string> = new Set([

@@ -7,6 +7,7 @@ import { TopicNotConfigured } from "../errors.ts";
 import type { Publisher, SnsEnvelope, Topic } from "../voice/envelope.ts";
 import { clientConfig } from "./client-config.ts";
 import { translateSdkError } from "./sdk-errors.ts";
+import type { TopicReader } from "../tamper/self-audit-collect.ts";
 
 export interface SnsPublisherOptions {
   /** The ARN of each topic this publisher may use; a topic left out is refused. */
@@ -43,5 +44,46 @@ export class SnsPublisher implements Publisher {
     } catch (error) {
       throw translateSdkError("SNS", "Publish", error);
     }
+  }
+}
+
+/** Reads the topics' attributes and subscriptions for the self-audit (tamper/self-audit.ts). */
+export class SnsTopicReader implements TopicReader {
+  readonly #options: Pick<SnsPublisherOptions, "client" | "clientConfig">;
+  #client: SNSClient | undefined;
+
+  constructor(options: Pick<SnsPublisherOptions, "client" | "clientConfig"> = {}) {
+    this.#options = options;
+    this.#client = options.client;
+  }
+
+  async #send<T>(operation: string, command: (module: typeof import("./deferred/sns-read.ts"), client: SNSClient) => Promise<T>): Promise<T> {
+    const module = await import("./deferred/sns-read.ts");
+    this.#client ??= new module.SNSClient({ ...clientConfig(), ...this.#options.clientConfig });
+    try {
+      return await command(module, this.#client);
+    } catch (error) {
+      throw translateSdkError("SNS", operation, error);
+    }
+  }
+
+  async attributes(topicArn: string): Promise<Readonly<Record<string, string>>> {
+    return (await this.#send("GetTopicAttributes", (module, client) => client.send(new module.GetTopicAttributesCommand({ TopicArn: topicArn })))).Attributes ?? {};
+  }
+
+  /** Every subscription of the topic (all pages); a pending one has the SubscriptionArn "PendingConfirmation". */
+  async subscriptions(topicArn: string): Promise<readonly { readonly arn: string; readonly protocol: string; readonly endpoint: string }[]> {
+    const found: { arn: string; protocol: string; endpoint: string }[] = [];
+    let nextToken: string | undefined;
+    do {
+      const page = await this.#send("ListSubscriptionsByTopic", (module, client) => client.send(new module.ListSubscriptionsByTopicCommand({ TopicArn: topicArn, ...(nextToken && { NextToken: nextToken }) })));
+      for (const subscription of page.Subscriptions ?? []) found.push({ arn: subscription.SubscriptionArn ?? "(no ARN)", protocol: subscription.Protocol ?? "(no protocol)", endpoint: subscription.Endpoint ?? "(no endpoint)" });
+      nextToken = page.NextToken;
+    } while (nextToken);
+    return found;
+  }
+
+  async subscriptionAttributes(subscriptionArn: string): Promise<Readonly<Record<string, string>>> {
+    return (await this.#send("GetSubscriptionAttributes", (module, client) => client.send(new module.GetSubscriptionAttributesCommand({ SubscriptionArn: subscriptionArn })))).Attributes ?? {};
   }
 }

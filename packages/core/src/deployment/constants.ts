@@ -72,6 +72,11 @@ export const FUNCTION_ENV = {
   remediationRoleArn: "REMEDIATION_ROLE_ARN",
   /** The account the deployment runs in: with policy.accounts, the accounts whose events cluster-event judges. */
   deploymentAccount: "DEPLOYMENT_ACCOUNT",
+  /**
+   * tamper: what the stack deployed, as JSON (core/src/tamper/self-audit.ts PlumbingIntent): the daily self-audit
+   * compares the live plumbing with it, and only the heartbeat rule it names may ask for one.
+   */
+  selfAudit: "SELF_AUDIT",
   /** dead-letter: the cluster-event function's dead-letter queue (ARN, as SQS event records name their queue). */
   clusterEventDeadLetterQueueArn: "CLUSTER_EVENT_DEAD_LETTER_QUEUE_ARN",
   /** dead-letter: the archive that keeps cluster-event dead letters for redrive (URL). */

@@ -16,6 +16,8 @@ export interface EnvironmentValues {
   /** Lazily: the remediating function's role may not exist yet when the others are built. */
   remediationRoleArn(): string;
   readonly deploymentAccount: string;
+  /** Lazily: the self-audit's intent names resources built after the functions (rules, schedules, mappings). */
+  selfAudit(): string;
 }
 
 function environmentValue(value: EnvValue, values: EnvironmentValues): string {
@@ -38,6 +40,8 @@ function environmentValue(value: EnvValue, values: EnvironmentValues): string {
       return values.remediationRoleArn();
     case "deploymentAccount":
       return values.deploymentAccount;
+    case "selfAudit":
+      return values.selfAudit();
   }
 }
 

@@ -134,7 +134,9 @@ export type EnvValue =
   /** The role of the function that remediates (settle): its own CloudTrail events are recognised. */
   | { readonly kind: "remediationRoleArn" }
   /** The account the deployment runs in. */
-  | { readonly kind: "deploymentAccount" };
+  | { readonly kind: "deploymentAccount" }
+  /** What the stack deployed, for the self-audit (tamper/self-audit.ts PlumbingIntent, JSON). */
+  | { readonly kind: "selfAudit" };
 
 export type FunctionEnvironment = Readonly<Partial<Record<EnvKey, EnvValue>>>;
 
@@ -197,7 +199,8 @@ export const FUNCTIONS = {
     id: "Tamper",
     timeoutSeconds: FUNCTION_TIMEOUT_SECONDS,
     memoryMb: 512,
-    environment: { healthTopicArn: { kind: "topicArn", topic: "health" }, alertsTopicArn: { kind: "topicArn", topic: "alerts" } },
+    // The heartbeat is the daily self-audit: the function is told what the stack deployed, to compare with what is live.
+    environment: { healthTopicArn: { kind: "topicArn", topic: "health" }, alertsTopicArn: { kind: "topicArn", topic: "alerts" }, selfAudit: { kind: "selfAudit" } },
     onFailure: { retryAttempts: 2, deadLetterQueue: "tamperDeadLetters" },
   },
   // No retries by Lambda: a sweep or digest that failed waits in its dead-letter queue rather than running twice.
@@ -287,7 +290,7 @@ export const SCHEDULES = {
     timing: { rateDays: 1 },
     target: "tamper",
     ruleName: "heartbeat",
-    description: "Daily heartbeat -> tamper -> the health topic: a day without it means the health path is broken",
+    description: "Daily heartbeat -> tamper's self-audit -> the health topic: a day without it means the health path is broken",
   },
 } as const satisfies Record<string, ScheduleDescription>;
 

@@ -54,10 +54,14 @@ export function readTamperCall(event: unknown): TamperCall {
   };
 }
 
-/** EventBridge's scheduled events: only AWS can emit source "aws.events" (PutEvents refuses "aws." sources). */
+/**
+ * A scheduled event's shape (an EventBridge rule's or EventBridge Scheduler's). Only AWS emits these sources through
+ * EventBridge, but anyone allowed to invoke the function can hand it any JSON: the shape says "heartbeat wanted",
+ * and isOwnHeartbeat (self-audit.ts) decides whether it is the stack's own.
+ */
 export function isScheduledEvent(event: unknown): boolean {
   const envelope = record(event);
-  return envelope["source"] === "aws.events" && envelope["detail-type"] === "Scheduled Event";
+  return (envelope["source"] === "aws.events" || envelope["source"] === "aws.scheduler") && envelope["detail-type"] === "Scheduled Event";
 }
 
 /** Where a notice goes besides the health topic, which must always take it. */

@@ -9,5 +9,5 @@ export { type DigestReport, type DigestWeekCounts } from "./digest-report.ts";
 export { escapeHtml, reportHtml, type ReportPage } from "./report-html.ts";
 export { digestHtml, digestPage, scanPage, type ScanPageInput } from "./report-page.ts";
 export { remediationInputFromPayload, type RemediationPayload, remediationText } from "./remediation.ts";
-export { renderHeartbeat, renderTamperAlert } from "./tamper.ts";
+export { renderSelfAudit, renderTamperAlert, type Notice, type SelfAuditReport } from "./tamper.ts";
 export { type Publisher, type SnsEnvelope, type Topic } from "./envelope.ts";

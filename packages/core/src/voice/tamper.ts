@@ -103,18 +103,48 @@ export function renderTamperAlert(call: TamperCall): Notice {
   return healthNotice("tamper", "CRITICAL", subject, text, { call }, call);
 }
 
-/** The daily INFO message proving the health path (EventBridge schedule -> function -> health topic -> subscribers). */
-export function renderHeartbeat(event: unknown, now: Date): Notice {
-  const envelope = typeof event === "object" && event !== null && !Array.isArray(event) ? (event as Record<string, unknown>) : {};
-  const where = { ...(safeText(envelope["account"], 20) ? { account: safeText(envelope["account"], 20) } : {}), ...(safeText(envelope["region"], 30) ? { region: safeText(envelope["region"], 30) } : {}) };
+/** The self-audit's result as the voice needs it (tamper/self-audit.ts AuditResult; strings made safe here). */
+export interface SelfAuditReport {
+  readonly checks: number;
+  readonly deviations: readonly { readonly resource: string; readonly expected: string; readonly found: string }[];
+  readonly notChecked: readonly string[];
+}
+
+/** At most this many deviations are spelled out; the rest are counted (a message stays far below SNS's 256 KiB). */
+const DEVIATIONS_SHOWN = 60;
+
+/**
+ * The daily heartbeat, which is the self-audit's result (EventBridge rule -> tamper -> health topic -> subscribers):
+ * INFO "N checks, all as deployed", or HIGH with each deviation from what the stack deployed. Its kind stays
+ * "heartbeat", so a subscription filtered down to heartbeats still hears that it was filtered.
+ */
+export function renderSelfAudit(report: SelfAuditReport, where: { account?: string; region?: string }, now: Date): Notice {
+  const place = { ...(safeText(where.account, 20) ? { account: safeText(where.account, 20) } : {}), ...(safeText(where.region, 30) ? { region: safeText(where.region, 30) } : {}) };
   const at = now.toISOString();
+  const count = report.deviations.length;
+  const severity = count === 0 ? "INFO" : "HIGH";
+  const summary = count === 0 ? `self-audit: ${report.checks} checks, all as deployed` : `self-audit: ${report.checks} checks, ${count} not as deployed`;
+  const field = (value: string) => safeText(value, 300) ?? "(empty)";
+  const deviations = report.deviations.slice(0, DEVIATIONS_SHOWN).flatMap((deviation) => [`- ${field(deviation.resource)}`, `    expected: ${field(deviation.expected)}`, `    found:    ${field(deviation.found)}`]);
+  const notChecked = report.notChecked.map((line) => `- ${field(line)}`);
   const text = [
-    `EKS Warden heartbeat, ${at} (account ${where.account ?? "unknown"}, region ${where.region ?? "unknown"}).`,
+    `EKS Warden heartbeat, ${at} (account ${place.account ?? "unknown"}, region ${place.region ?? "unknown"}): ${summary}.`,
     "",
-    "The health path works: the daily schedule ran, the tamper function published, this topic delivered.",
-    "A day without this message means the path is broken (rule disabled, function or key unusable, subscription gone): investigate.",
+    count === 0
+      ? "The plumbing is as the stack deployed it (rules, queue mappings, schedules, topics, their policies and subscriptions, keys, the trail), and the health path works: the daily schedule ran, the tamper function published, this topic delivered."
+      : "Something of the monitor's own plumbing is not as the stack deployed it. Until each line below is explained and undone, assume EKS Warden may miss changes or fail to tell you:",
+    ...(count === 0 ? [] : ["", ...deviations, ...(count > DEVIATIONS_SHOWN ? [`- and ${count - DEVIATIONS_SHOWN} more (the JSON payload has every one)`] : [])]),
+    ...(notChecked.length === 0 ? [] : ["", "Not checked here:", ...notChecked]),
+    "",
+    "A day without this message means the health path is broken (rule disabled, function or key unusable, subscription gone): investigate.",
   ].join("\n");
-  return healthNotice("heartbeat", "INFO", `[INFO] EKS Warden heartbeat ${where.region ?? ""}`.trim(), text, { at }, where);
+  const payload = {
+    at,
+    checks: report.checks,
+    deviations: report.deviations.map((deviation) => ({ resource: field(deviation.resource), expected: field(deviation.expected), found: field(deviation.found) })),
+    notChecked: report.notChecked.map(field),
+  };
+  return healthNotice("heartbeat", severity, `[${severity}] EKS Warden ${summary} ${place.region ?? ""}`.trim(), text, payload, place);
 }
 
 /** A call made as the monitor's remediation identity that no remediation attempt of the monitor made. */

@@ -23,6 +23,16 @@ import { StsIdentity } from "../../src/aws/sts.ts";
 import { SecurityHubImporter } from "../../src/aws/securityhub.ts";
 import { BatchImportFindingsCommand, SecurityHubClient } from "@aws-sdk/client-securityhub";
 import { asffFinding } from "../../src/securityhub/finding.ts";
+import { DescribeRuleCommand, EventBridgeClient } from "@aws-sdk/client-eventbridge";
+import { GetEventSourceMappingCommand, LambdaClient } from "@aws-sdk/client-lambda";
+import { GetScheduleCommand, SchedulerClient } from "@aws-sdk/client-scheduler";
+import { DescribeKeyCommand, KMSClient } from "@aws-sdk/client-kms";
+import { CloudTrailClient, DescribeTrailsCommand } from "@aws-sdk/client-cloudtrail";
+import { EventBridgeRules } from "../../src/aws/events.ts";
+import { LambdaEventSourceMappings } from "../../src/aws/lambda.ts";
+import { SchedulerSchedules } from "../../src/aws/scheduler.ts";
+import { KmsKeys } from "../../src/aws/kms.ts";
+import { CloudTrailTrails } from "../../src/aws/cloudtrail.ts";
 import { AccessDenied, CredentialsMissing, EksUnavailable, ServiceUnavailable, Throttled, WardenError } from "../../src/errors.ts";
 
 const named = (name: string, message = `${name} from the service`) => Object.assign(new Error(message), { name });
@@ -39,6 +49,12 @@ const SERVICE_NAMES: Record<AwsService, { throttling: string[]; denied: string[]
   S3: { throttling: ["SlowDown"], denied: ["AccessDenied", "InvalidClientTokenId", "ExpiredToken"] },
   // InvalidAccessException: Security Hub is not enabled in the account, or the caller may not use it.
   SecurityHub: { throttling: ["TooManyRequestsException", "ThrottlingException"], denied: ["AccessDeniedException", "InvalidAccessException"] },
+  // The self-audit's reads (tamper/self-audit-collect.ts).
+  EventBridge: { throttling: ["ThrottlingException"], denied: ["AccessDeniedException"] },
+  Lambda: { throttling: ["TooManyRequestsException"], denied: ["AccessDeniedException"] },
+  Scheduler: { throttling: ["ThrottlingException"], denied: ["AccessDeniedException"] },
+  KMS: { throttling: ["ThrottlingException"], denied: ["AccessDeniedException"] },
+  CloudTrail: { throttling: ["ThrottlingException"], denied: ["AccessDeniedException"] },
 };
 const SERVICES = Object.keys(SERVICE_NAMES) as AwsService[];
 
@@ -88,7 +104,7 @@ describe("translateSdkError: one table for every service", () => {
 });
 
 describe("every adapter translates through the same table", () => {
-  const mocks = { eks: mockClient(EKSClient), sts: mockClient(STSClient), ssm: mockClient(SSMClient), dynamo: mockClient(DynamoDBDocumentClient), sns: mockClient(SNSClient), sqs: mockClient(SQSClient), s3: mockClient(S3Client), securityHub: mockClient(SecurityHubClient) };
+  const mocks = { eks: mockClient(EKSClient), sts: mockClient(STSClient), ssm: mockClient(SSMClient), dynamo: mockClient(DynamoDBDocumentClient), sns: mockClient(SNSClient), sqs: mockClient(SQSClient), s3: mockClient(S3Client), securityHub: mockClient(SecurityHubClient), events: mockClient(EventBridgeClient), lambda: mockClient(LambdaClient), scheduler: mockClient(SchedulerClient), kms: mockClient(KMSClient), cloudtrail: mockClient(CloudTrailClient) };
   afterEach(() => {
     for (const mock of Object.values(mocks)) mock.reset();
   });
@@ -129,6 +145,26 @@ describe("every adapter translates through the same table", () => {
       mocks.securityHub.on(BatchImportFindingsCommand).rejects(error);
       const record = { clusterArn: ref.arn, ruleId: "endpoint-public-access", status: "FAIL" as const, severity: "CRITICAL" as const, message: "m", evidence: {}, version: 1, since: "2026-01-05T10:00:00Z", observedAt: "2026-01-05T10:00:00Z", updatedAt: "2026-01-05T10:00:00Z" };
       return new SecurityHubImporter({ clientFor: () => new SecurityHubClient({}) }).importFindings("eu-west-1", [asffFinding(record, undefined, { partition: "aws", region: "eu-west-1", account: ref.account })]);
+    },
+    EventBridge: (error) => {
+      mocks.events.on(DescribeRuleCommand).rejects(error);
+      return new EventBridgeRules({ client: new EventBridgeClient({}) }).state("prod-eks-warden-Warden-heartbeat");
+    },
+    Lambda: (error) => {
+      mocks.lambda.on(GetEventSourceMappingCommand).rejects(error);
+      return new LambdaEventSourceMappings({ client: new LambdaClient({}) }).state("7f3e2d1c-0b9a-4c8d-8e7f-6a5b4c3d2e1f");
+    },
+    Scheduler: (error) => {
+      mocks.scheduler.on(GetScheduleCommand).rejects(error);
+      return new SchedulerSchedules({ client: new SchedulerClient({}) }).state("SweepSchedule-abc");
+    },
+    KMS: (error) => {
+      mocks.kms.on(DescribeKeyCommand).rejects(error);
+      return new KmsKeys({ client: new KMSClient({}) }).describe("1234abcd-12ab-34cd-56ef-1234567890ab");
+    },
+    CloudTrail: (error) => {
+      mocks.cloudtrail.on(DescribeTrailsCommand).rejects(error);
+      return new CloudTrailTrails({ client: new CloudTrailClient({}) }).trails();
     },
   };
   const cases = SERVICES.flatMap((service) => [

@@ -5,7 +5,7 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it, vi } from "vitest";
 import { matchesTamperPattern, TAMPER_RULE_IDS, tamperRuleIds, tamperRules, type TamperTargets } from "../../src/tamper/pattern.ts";
 import { isScheduledEvent, publishNotice, readTamperCall } from "../../src/tamper/notice.ts";
-import { renderHeartbeat, renderTamperAlert } from "../../src/voice/tamper.ts";
+import { renderSelfAudit, renderTamperAlert } from "../../src/voice/tamper.ts";
 import { asciiSubject, SUBJECT_MAX as TAMPER_SUBJECT_MAX } from "../../src/voice/subject.ts";
 import { safeText } from "../../src/text.ts";
 import { TopicNotConfigured } from "../../src/errors.ts";
@@ -355,17 +355,18 @@ describe("heartbeat", () => {
   it("is recognised only in EventBridge's own scheduled events", () => {
     expect(isScheduledEvent(fixture("events-ScheduledEvent.heartbeat.json"))).toBe(true);
     expect(isScheduledEvent({ ...fixture("events-ScheduledEvent.heartbeat.json"), source: "my.app" })).toBe(false);
+    expect(isScheduledEvent({ ...fixture("events-ScheduledEvent.heartbeat.json"), source: "aws.scheduler" })).toBe(true);
     expect(isScheduledEvent(fixture("events-DisableRule.console.json"))).toBe(false);
     expect(isScheduledEvent(undefined)).toBe(false);
   });
 
-  it("is an INFO message saying what its absence means", () => {
-    const notice = renderHeartbeat(fixture("events-ScheduledEvent.heartbeat.json"), new Date("2026-12-01T06:00:03Z"));
-    expect(notice.subject).toBe("[INFO] EKS Warden heartbeat eu-west-1");
+  it("is the self-audit's INFO result when all is as deployed, saying what its absence means", () => {
+    const notice = renderSelfAudit({ checks: 42, deviations: [], notChecked: [] }, { account: "111122223333", region: "eu-west-1" }, new Date("2026-12-01T06:00:03Z"));
+    expect(notice.subject).toBe("[INFO] EKS Warden self-audit: 42 checks, all as deployed eu-west-1");
     expect(notice.attributes).toEqual({ kind: "heartbeat", severity: "INFO", account: "111122223333", region: "eu-west-1" });
-    expect(notice.text).toContain("A day without this message means the path is broken");
-    expect(JSON.parse(JSON.parse(notice.message).sqs)).toEqual({ kind: "heartbeat", version: 1, severity: "INFO", at: "2026-12-01T06:00:03.000Z" });
-    expect(renderHeartbeat({}, new Date(0)).attributes).toMatchObject({ account: "unknown", region: "unknown" });
+    expect(notice.text).toContain("A day without this message means the health path is broken");
+    expect(JSON.parse(JSON.parse(notice.message).sqs)).toEqual({ kind: "heartbeat", version: 1, severity: "INFO", at: "2026-12-01T06:00:03.000Z", checks: 42, deviations: [], notChecked: [] });
+    expect(renderSelfAudit({ checks: 0, deviations: [], notChecked: [] }, {}, new Date(0)).attributes).toMatchObject({ account: "unknown", region: "unknown" });
   });
 });
 

@@ -12,7 +12,7 @@ import type { Transition } from "../../src/state/transitions.ts";
 import { readDeadLetter } from "../../src/tamper/dead-letter.ts";
 import { readTamperCall } from "../../src/tamper/notice.ts";
 import { renderDeadLetterAlert } from "../../src/voice/dead-letter.ts";
-import { renderHeartbeat, renderTamperAlert } from "../../src/voice/tamper.ts";
+import { renderSelfAudit, renderTamperAlert } from "../../src/voice/tamper.ts";
 import { asciiSubject, SUBJECT_MAX } from "../../src/voice/subject.ts";
 
 const NOW = new Date("2026-12-07T08:00:00Z");
@@ -30,7 +30,7 @@ const subjects: Record<string, string> = {
   coverage: renderAccountUnreachable({ account: HOSTILE, problem: HOSTILE }, ["eu-west-1"], NOW).subject,
   remediation: renderRemediationAlert({ outcome: "CONFLICT", cluster, severity: "CRITICAL", opened: {}, attempts: 3, at: NOW }).subject,
   tamper: renderTamperAlert(readTamperCall({ detail: { eventSource: "events.amazonaws.com", eventName: HOSTILE, requestParameters: { name: HOSTILE } } })).subject,
-  heartbeat: renderHeartbeat({ region: HOSTILE }, NOW).subject,
+  heartbeat: renderSelfAudit({ checks: 3, deviations: [{ resource: HOSTILE, expected: HOSTILE, found: HOSTILE }], notChecked: [HOSTILE] }, { region: HOSTILE }, NOW).subject,
   "dead-letter": renderDeadLetterAlert(
     readDeadLetter({ source: "cluster-event", messageId: "m-1", body: JSON.stringify({ detail: { eventName: HOSTILE, requestParameters: { name: HOSTILE } } }), attributes: {} }),
     { queueName: "archive", retentionDays: 14 },
