@@ -148,8 +148,9 @@ export function describeAutoRemediation(effective: EffectiveRemediation, status?
   if (effective.mode === "off") return "off (policy.remediation.mode): EKS Warden will not change this cluster";
   if (status === "EXEMPT") return `${effective.mode}, none: the finding is exempt (an honoured exemption), so EKS Warden will not change this cluster`;
   if (effective.action === undefined) {
-    const tag = describeOverride(effective.override);
-    return effective.optedOut ? `${effective.mode}, none: opted out (${tag})` : `${effective.mode}, none (${tag} names no action: nothing is done)`;
+    if (effective.optedOut) return `${effective.mode}, none: opted out (${describeOverride(effective.override)})`;
+    const { tag, value, setBy } = effective.override;
+    return `${effective.mode}, none (tag ${tag}=${quotedText(value, 64)} names no action: nothing is done${setBy ? `; set by ${oneLine(setBy, 300)}` : ""})`;
   }
   if (effective.override) return `${effective.mode}, ${effective.action} (${describeOverride(effective.override)}, over the policy)`;
   const policy = `${effective.mode}, ${effective.action} (policy)`;
