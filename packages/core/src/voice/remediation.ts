@@ -101,7 +101,7 @@ export function remediationSubject(input: RemediationAlertInput): string {
     case "OVERRIDE_SET":
       return asciiSubject(`[REMEDIATION OVERRIDE] ${where}: ${overrideHeadline(input.overrideChange?.effective)}`, SUBJECT_MAX, "at-word");
     case "OVERRIDE_REFUSED":
-      return asciiSubject(`[REMEDIATION OVERRIDE REFUSED] ${where}: override tag ignored, remediation still applies`, SUBJECT_MAX, "at-word");
+      return asciiSubject(`[REMEDIATION OVERRIDE REFUSED] ${where}: tag ignored, remediation still applies`, SUBJECT_MAX, "at-word");
     case "OVERRIDE_REMOVED":
       return asciiSubject(`[REMEDIATION OVERRIDE REMOVED] ${where}: remediation follows the policy again`, SUBJECT_MAX, "at-word");
   }
