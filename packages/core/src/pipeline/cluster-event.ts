@@ -266,8 +266,8 @@ async function reportOverrideChange(event: ClusterEvent, tag: { readonly value?:
     cluster: refOf(event),
     severity,
     opened: { eventId: event.eventId, eventName: event.eventName, actor: event.actor, sourceIp: event.sourceIp, userAgent: event.userAgent, eventTime: event.eventTime.toISOString() },
+    // The override and its setter are told once, in the Remediation line (overrideChange.effective in the JSON).
     overrideChange: { ...(tag.value !== undefined ? { value: tag.value } : {}), effective },
-    ...(effective.override ? { override: effective.override } : {}),
     at: deps.now(),
   });
   await deps.publisher.publish("alerts", alert);
