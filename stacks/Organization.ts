@@ -12,7 +12,6 @@ import type { Construct } from "constructs";
 import { clusterEventPattern } from "@eks-warden/core/deployment";
 import { permissionsFor, SCHEDULED_FUNCTION_ACTIONS, REALTIME_FUNCTION_ACTIONS } from "@eks-warden/core";
 import { REMEDIATION_ACTIONS, scopeActions } from "./permissions.ts";
-import { REMEDIATION_OPT_OUT, REMEDIATION_TAG } from "@eks-warden/core/remediation";
 
 /** The central functions whose roles assume the member roles: readers, and the one that remediates. */
 export const CENTRAL_READERS = ["ClusterEvent", "Settle", "Sweep", "Digest"] as const;
@@ -149,7 +148,7 @@ export function memberReadActions(): string[] {
   return [...new Set(declared.filter((action) => action.startsWith("eks:")))].sort();
 }
 
-/** The member's remediation role: eks:UpdateClusterConfig alone, denied on opted-out clusters. */
+/** The member's remediation role: eks:UpdateClusterConfig alone, on the account's clusters in the configured regions. */
 export class MemberRemediationRoleStack extends Stack {
   constructor(scope: Construct, id: string, props: StackProps & { readonly centralStackName: string; readonly regions: readonly string[] }) {
     super(scope, id, { ...props, synthesizer: memberSynthesizer(), description: "EKS Warden member remediation role: eks:UpdateClusterConfig only, for the central settle function only" });
@@ -161,13 +160,11 @@ export class MemberRemediationRoleStack extends Stack {
     });
     const clusters = scopeActions(REMEDIATION_ACTIONS, { partition: this.partition, account: this.account, regions: props.regions }).flatMap((grant) => grant.resources);
     role.addToPolicy(new iam.PolicyStatement({ sid: "CloseEndpoints", actions: [...REMEDIATION_ACTIONS], resources: clusters }));
-    // The same second line of defence as the central SettleRemediationPolicy: never on opted-out clusters. No Deny on
-    // the exemption tag: anyone may set it, IAM cannot tell who did; only an honoured exemption stops remediation, in code.
-    role.addToPolicy(
-      new iam.PolicyStatement({ sid: "NeverOptedOut", effect: iam.Effect.DENY, actions: [...REMEDIATION_ACTIONS], resources: clusters, conditions: { StringEquals: { [`aws:ResourceTag/${REMEDIATION_TAG}`]: REMEDIATION_OPT_OUT } } }),
-    );
+    // No Deny keyed on a tag (eks-warden:exempt, eks-warden:remediation=opt-out), as for the central SettleRemediationPolicy:
+    // anyone who may tag a cluster can set one and IAM cannot tell who did; only an honoured exemption or override
+    // (its setter listed by the policy) stops remediation, in code.
     NagSuppressions.addResourceSuppressions(role, [
-      { id: "AwsSolutions-IAM5", reason: "eks:UpdateClusterConfig alone, on any cluster of this account in the configured regions (clusters created after deployment included); a Deny statement excludes clusters tagged opt-out", appliesTo: [{ regex: "/^Resource::arn:.*:eks:.*$/g" }] },
+      { id: "AwsSolutions-IAM5", reason: "eks:UpdateClusterConfig alone, on any cluster of this account in the configured regions (clusters created after deployment included); which clusters it leaves alone (an honoured exemption or override) is the central code's decision, as only it knows who set a tag", appliesTo: [{ regex: "/^Resource::arn:.*:eks:.*$/g" }] },
     ], true);
   }
 }

@@ -195,7 +195,7 @@ describe("an organisation deployment", () => {
     expect(parameters["ExternalId"]).toMatchObject({ NoEcho: true });
   });
 
-  it("ships a remediation role trusting only the central settle role, allowed eks:UpdateClusterConfig alone and never on opted-out clusters", () => {
+  it("ships a remediation role trusting only the central settle role, allowed eks:UpdateClusterConfig alone, with no Deny keyed on a tag anyone may set", () => {
     const remediationRole = member("member-remediation-role");
     const [role] = policyDocuments(remediationRole);
     expect(role!["RoleName"]).toBe("eks-warden-member-remediate");
@@ -205,8 +205,8 @@ describe("an organisation deployment", () => {
     const statements = granted(remediationRole).map(({ statement }) => statement);
     expect(statements.map((statement) => [statement.Sid, statement.Effect, statement.Action])).toEqual([
       ["CloseEndpoints", "Allow", "eks:UpdateClusterConfig"],
-      ["NeverOptedOut", "Deny", "eks:UpdateClusterConfig"],
-      // No Deny on the exemption tag (issue 22, item 8): only an honoured exemption stops remediation, in code.
+      // No Deny keyed on a tag (issue 22, item 8): the exemption or opt-out tag anyone may set no longer keeps the
+      // call away; only an honoured exemption or override (its setter listed by the policy) stops remediation, in code.
     ]);
   });
 });

@@ -34,6 +34,14 @@ export function clusterEntry(name: string, vpc: Record<string, unknown> = PRIVAT
   };
 }
 
+/** The platform lead, a session of the role the remediation tests' policy lets set the override tag. */
+export const LEAD = { accessKeyId: "AKIALEADEXAMPLE00001", secretAccessKey: "lead-secret" };
+export const LEAD_ARN = `arn:aws:sts::${ACCOUNT}:assumed-role/PlatformLead/dana`;
+export const LEAD_ROLE = `arn:aws:iam::${ACCOUNT}:role/PlatformLead`;
+/** Someone who may tag clusters, but whom no policy lists. */
+export const MALLORY = { accessKeyId: "AKIAMALLORYEXAMPLE01", secretAccessKey: "mallory-secret" };
+export const MALLORY_ARN = `arn:aws:iam::${ACCOUNT}:user/mallory`;
+
 export function fleet(clusters: ReturnType<typeof clusterEntry>[]) {
   return {
     _what: "compliant clusters alice opens to the internet, for the remediation tests",
@@ -41,7 +49,11 @@ export function fleet(clusters: ReturnType<typeof clusterEntry>[]) {
     defaultRegion: REGION,
     // No startTime: the virtual clock starts at the real time the handlers read, so "open for" is meaningful.
     clusterVersions: (JSON.parse(readFileSync(fixturePath("eks/DescribeClusterVersions.json"), "utf8")) as { data: { clusterVersions: Record<string, unknown>[] } }).data.clusterVersions,
-    identities: { [ALICE.accessKeyId]: { arn: ALICE_ARN, sourceIPAddress: ALICE_IP } },
+    identities: {
+      [ALICE.accessKeyId]: { arn: ALICE_ARN, sourceIPAddress: ALICE_IP },
+      [LEAD.accessKeyId]: { arn: LEAD_ARN, sourceIPAddress: "198.51.100.7" },
+      [MALLORY.accessKeyId]: { arn: MALLORY_ARN, sourceIPAddress: "203.0.113.66" },
+    },
     clusters,
   };
 }
@@ -51,6 +63,14 @@ export const OPEN_TO_WORLD = { endpointPublicAccess: true, publicAccessCidrs: ["
 /** alice opens the cluster's endpoint (to the world unless `vpc` says otherwise); the event is delivered. */
 export async function aliceOpens(system: LocalSystem, name: string, vpc: Record<string, unknown> = OPEN_TO_WORLD): Promise<void> {
   await system.callEks("UpdateClusterConfig", { name, resourcesVpcConfig: vpc }, { credentials: ALICE, region: REGION });
+  await system.deliverEvents();
+}
+
+/** `who` sets (a value) or removes (null) the override tag eks-warden:remediation on the cluster; the event is delivered. */
+export async function setOverride(system: LocalSystem, who: typeof ALICE, name: string, value: string | null): Promise<void> {
+  const resourceArn = arnOf(name);
+  if (value === null) await system.callEks("UntagResource", { resourceArn, tagKeys: ["eks-warden:remediation"] }, { credentials: who, region: REGION });
+  else await system.callEks("TagResource", { resourceArn, tags: { "eks-warden:remediation": value } }, { credentials: who, region: REGION });
   await system.deliverEvents();
 }
 

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DynamoStateStore } from "@eks-warden/core/aws";
 import { startLocalSystem, type LocalSystem, type ReceivedNotification } from "@eks-warden/local";
 import { ensureLocalAws, stopLocalAws } from "../packages/core/test/aws/local-aws.ts";
-import { ALICE, ALICE_ARN, ALLOWLIST, aliceOpens, arnOf, clusterEntry, fleet, forCluster, kinds, MINUTE, monitorCalls, REGION } from "./remediation-support.ts";
+import { ALICE, ALICE_ARN, ALLOWLIST, aliceOpens, arnOf, clusterEntry, fleet, forCluster, kinds, LEAD, LEAD_ARN, LEAD_ROLE, MALLORY, MALLORY_ARN, MINUTE, monitorCalls, REGION, setOverride } from "./remediation-support.ts";
 
 let system: LocalSystem;
 let history: DynamoStateStore;
@@ -32,12 +32,16 @@ beforeAll(async () => {
     fleet: fleet([
       clusterEntry("payments-prod"),
       clusterEntry("busy-prod"),
-      clusterEntry("opted-out", undefined, { "eks-warden:remediation": "opt-out" }),
+      clusterEntry("opted-out"),
+      // Tagged before EKS Warden was deployed: no TagResource event says who set it, so it is not honoured.
+      clusterEntry("legacy-opt-out", undefined, { "eks-warden:remediation": "opt-out" }),
+      clusterEntry("mallory-prod"),
       clusterEntry("vendor-ingress", undefined, { "eks-warden:exempt": "endpoint-public-access until=2099-12-31 reason=vendor-managed ingress" }),
       clusterEntry("contested", undefined),
-      clusterEntry("office-only", { endpointPublicAccess: true, endpointPrivateAccess: false, publicAccessCidrs: ALLOWLIST }, { "eks-warden:remediation": "restrict-to-allowlist" }),
+      clusterEntry("office-only", { endpointPublicAccess: true, endpointPrivateAccess: false, publicAccessCidrs: ALLOWLIST }),
     ]),
-    policy: { remediation: { mode: "enforce", action: "private" }, endpoint: { allowedPublicCidrs: ALLOWLIST } },
+    // Only the platform lead's role may set the override tag eks-warden:remediation.
+    policy: { remediation: { mode: "enforce", action: "private", overrideTags: [LEAD_ROLE] }, endpoint: { allowedPublicCidrs: ALLOWLIST } },
     aws: "environment",
   });
   history = new DynamoStateStore({ tableName: system.tableName });
@@ -117,8 +121,16 @@ describe("auto-remediation under enforce", () => {
     expect(steps).toEqual(["retry", "called", "succeeded"]);
   });
 
-  it("never calls for an opted-out cluster; an exemption tag nobody the policy lists set exempts nothing and does not stop it", async () => {
+  it("never calls for a cluster the platform lead opted out; an exemption tag nobody the policy lists set exempts nothing and does not stop it", async () => {
     const before = monitorCounter();
+    // The lead (policy.remediation.overrideTags) opts the cluster out: the change is an alert of its own, naming her.
+    await setOverride(system, LEAD, "opted-out", "opt-out");
+    const set = forCluster(await alerts(), "opted-out");
+    expect(kinds(set)).toEqual(["remediation OVERRIDE_SET"]);
+    expect(set[0]!.subject).toBe("[REMEDIATION OVERRIDE] opted-out (eu-west-1): opted out by tag, remediation will not run");
+    expect(set[0]!.attributes["severity"]).toBe("MEDIUM");
+    expect(set[0]!.text).toContain(`REMEDIATION OVERRIDE: eks-warden:remediation=opt-out set by ${LEAD_ARN}, allowed by policy.remediation.overrideTags`);
+    expect(set[0]!.text).toContain(`Remediation:  enforce, none: opted out (tag eks-warden:remediation=opt-out, set by ${LEAD_ARN})`);
     await aliceOpens(system, "opted-out");
     await aliceOpens(system, "vendor-ingress");
     await system.advance(11 * MINUTE);
@@ -133,17 +145,54 @@ describe("auto-remediation under enforce", () => {
     // The OPENED alert itself tells the reader that nothing will close this endpoint, and why.
     const openedOptedOut = forCluster(all, "opted-out");
     expect(kinds(openedOptedOut)).toEqual(["alert OPENED (in progress)"]);
-    expect(openedOptedOut[0]!.text).toContain("Remediation:  enforce, none: opted out (tag eks-warden:remediation=opt-out)");
-    expect(openedOptedOut[0]!.payload?.autoRemediation).toEqual({ mode: "enforce", source: "tag", override: { tag: "eks-warden:remediation", value: "opt-out" }, optedOut: true });
+    expect(openedOptedOut[0]!.text).toContain(`Remediation:  enforce, none: opted out (tag eks-warden:remediation=opt-out, set by ${LEAD_ARN})`);
+    expect(openedOptedOut[0]!.payload?.autoRemediation).toEqual({ mode: "enforce", source: "tag", override: { tag: "eks-warden:remediation", value: "opt-out", setBy: LEAD_ARN }, optedOut: true });
     expect(forCluster(all, "vendor-ingress").some((alert) => alert.attributes["kind"] === "remediation")).toBe(true);
+    // Recorded with its setter: the TagResource's principals in the state table, and the override in the remediation record.
+    expect(await history.readTagGrant(arnOf("opted-out"), "eks-warden:remediation")).toMatchObject({ value: "opt-out", principals: [LEAD_ARN, LEAD_ROLE] });
     const skipped = (await history.readHistory(arnOf("opted-out"))).find((entry) => entry.kind === "remediation");
-    expect(skipped?.remediation).toMatchObject({ step: "skip", reason: "opted out by tag eks-warden:remediation=opt-out", override: { value: "opt-out" } });
-    expect(await history.readRemediation(arnOf("opted-out"))).toMatchObject({ override: { tag: "eks-warden:remediation", value: "opt-out" }, attempts: [] });
+    expect(skipped?.remediation).toMatchObject({ step: "skip", reason: `opted out by tag eks-warden:remediation=opt-out, set by ${LEAD_ARN}`, override: { value: "opt-out", setBy: LEAD_ARN } });
+    expect(await history.readRemediation(arnOf("opted-out"))).toMatchObject({ override: { tag: "eks-warden:remediation", value: "opt-out", setBy: LEAD_ARN }, attempts: [] });
     expect(await describe_("opted-out")).toMatchObject({ endpointPublicAccess: true });
   });
 
-  it("restrict-to-allowlist (by tag): public CIDRs become the allowlist, public stays on, private stays as it was", async () => {
+  // Before (issue 22, item 8): any value of eks-warden:remediation kept remediation away, in code and in the IAM Deny.
+  it("an override tag set by someone the policy does not list is refused, said so at once and in the OPENED alert, and the endpoint is still closed", async () => {
     const before = monitorCounter();
+    await setOverride(system, MALLORY, "mallory-prod", "opt-out");
+    const refused = forCluster(await alerts(), "mallory-prod");
+    expect(kinds(refused)).toEqual(["remediation OVERRIDE_REFUSED"]);
+    expect(refused[0]!.attributes["severity"]).toBe("HIGH");
+    expect(refused[0]!.subject).toBe("[REMEDIATION OVERRIDE REFUSED] mallory-prod (eu-west-1): tag ignored, remediation still applies");
+    expect(refused[0]!.text).toContain(`eks-warden:remediation=opt-out set by ${MALLORY_ARN}, who is not allowed by policy.remediation.overrideTags: remediation still applies`);
+    expect(await history.readTagGrant(arnOf("mallory-prod"), "eks-warden:remediation")).toMatchObject({ value: "opt-out", principals: [MALLORY_ARN] });
+
+    await aliceOpens(system, "mallory-prod");
+    await aliceOpens(system, "legacy-opt-out");
+    const opened = await alerts();
+    const ignored = `Remediation:  enforce, private (policy); tag eks-warden:remediation=opt-out set by ${MALLORY_ARN}, who is not allowed by policy.remediation.overrideTags: remediation still applies`;
+    expect(forCluster(opened, "mallory-prod")[0]!.text).toContain(ignored);
+    expect(forCluster(opened, "legacy-opt-out")[0]!.text).toMatch(/Remediation: {2}enforce, private \(policy\); tag eks-warden:remediation=opt-out was set by an unknown principal .*: remediation still applies/);
+    await system.advance(11 * MINUTE);
+    await system.advance(11 * MINUTE);
+    expect(monitorCalls(system, "mallory-prod").map((event) => event.detail.errorCode ?? "ok")).toEqual(["ok"]);
+    expect(monitorCalls(system, "legacy-opt-out").map((event) => event.detail.errorCode ?? "ok")).toEqual(["ok"]);
+    expect(monitorCounter() - before).toBe(2);
+    expect(kinds(forCluster(await alerts(), "mallory-prod"))).toEqual(["remediation SUCCEEDED", "alert RESOLVED"]);
+    expect(await describe_("mallory-prod")).toMatchObject({ endpointPublicAccess: false, endpointPrivateAccess: true });
+
+    // Removing it is told too, at INFO.
+    await setOverride(system, MALLORY, "mallory-prod", null);
+    const removed = forCluster(await alerts(), "mallory-prod");
+    expect(removed.map((alert) => [alert.attributes["transition"], alert.attributes["severity"]])).toEqual([["OVERRIDE_REMOVED", "INFO"]]);
+    expect(removed[0]!.text).toContain(`REMEDIATION OVERRIDE REMOVED: eks-warden:remediation removed by ${MALLORY_ARN}: remediation follows the policy again.`);
+  });
+
+  it("restrict-to-allowlist (by the lead's tag): public CIDRs become the allowlist, public stays on, private stays as it was", async () => {
+    const before = monitorCounter();
+    await setOverride(system, LEAD, "office-only", "restrict-to-allowlist");
+    // The tag call is the cluster's first judgement (public, limited to the allowlist: MEDIUM), then the override's own alert.
+    expect(kinds(forCluster(await alerts(), "office-only"))).toEqual(["alert OPENED", "remediation OVERRIDE_SET"]);
     await aliceOpens(system, "office-only");
     await system.advance(11 * MINUTE);
     await system.advance(11 * MINUTE);

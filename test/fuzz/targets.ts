@@ -315,7 +315,7 @@ const exemptionTag: FuzzTarget = {
 // ---------------------------------------------------------------------------------------------------------------
 // The policy, and warden.config.json around it.
 const validPolicyInput = fc.record({
-  remediation: fc.record({ mode: fc.constantFrom("off", "dry-run", "enforce"), action: fc.constant("private") }),
+  remediation: fc.record({ mode: fc.constantFrom("off", "dry-run", "enforce"), action: fc.constant("private"), overrideTags: fc.uniqueArray(roleArn, { maxLength: 3 }) }),
   endpoint: fc.record({ allowedPublicCidrs: fc.array(allowlistCidr, { maxLength: 5 }), allowlistedPublicAccessPasses: fc.boolean() }),
   versions: fc.record({ warningWindowDays: fc.integer({ min: 0, max: 365 }), allowedMinorVersionsBehind: fc.integer({ min: 0, max: 5 }) }),
   regions: fc.uniqueArray(fc.constantFrom("us-east-1", "eu-west-1", "eu-central-1", "ap-northeast-2"), { maxLength: 4 }),
@@ -333,18 +333,22 @@ const policy: FuzzTarget = {
   errors: [PolicyError],
   valid: validPolicy,
   meansWhatItSays: (input, output) => {
-    const given = input as { remediation: { mode: string }; endpoint: { allowedPublicCidrs: string[] }; regions: string[]; exemptions: { tags: string[] } };
+    const given = input as { remediation: { mode: string; overrideTags: string[] }; endpoint: { allowedPublicCidrs: string[] }; regions: string[]; exemptions: { tags: string[] } };
     const parsed = output as Policy;
     assert.equal(parsed.remediation.mode, given.remediation.mode);
     assert.equal(parsed.endpoint.allowedPublicCidrs.length, given.endpoint.allowedPublicCidrs.length);
     assert.deepEqual([...parsed.regions], given.regions);
     assert.deepEqual(parsed.exemptions.tags, given.exemptions.tags);
+    assert.deepEqual(parsed.remediation.overrideTags, given.remediation.overrideTags);
   },
   hostile: fc.oneof(mutations(validPolicy), hostileValue).map(viaJson),
   noFalseClaim: (input, output) => {
     // A damaged policy never switches remediation on that the document did not switch on.
     const parsed = output as Policy;
     if (parsed.remediation.mode === "enforce") assert.equal((input as { remediation?: { mode?: unknown } }).remediation?.mode, "enforce");
+    // Nor lets anyone set the remediation override whom the document did not list.
+    const listed = (input as { remediation?: { overrideTags?: unknown } }).remediation?.overrideTags;
+    for (const pattern of parsed.remediation.overrideTags) assert.ok(Array.isArray(listed) && listed.includes(pattern));
   },
 };
 

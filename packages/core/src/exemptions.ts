@@ -133,11 +133,15 @@ export function tagGrantProblem(value: string, until: string, grant: TagGrant | 
   return undefined;
 }
 
+/** Whether a principal of the recorded setting of a governed tag matches one of `patterns` (`"*"`: anyone). */
+export function setterListed(patterns: readonly string[], grant: TagGrant): boolean {
+  return patterns.includes("*") || grant.principals.some((principal) => patterns.some((pattern) => principalMatches(pattern, principal)));
+}
+
 /** Whether the policy lets the recorded setter of an exemption tag grant exemptions by tag. */
 function mayGrantByTag(policy: Policy, grant: TagGrant): boolean {
   const { tags } = policy.exemptions;
-  if (tags === false) return false;
-  return tags.includes("*") || grant.principals.some((principal) => tags.some((pattern) => principalMatches(pattern, principal)));
+  return tags !== false && setterListed(tags, grant);
 }
 
 export type ExemptionResolution =

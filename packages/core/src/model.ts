@@ -323,6 +323,11 @@ export interface Policy {
     readonly action: RemediationAction;
     /** UpdateClusterConfig calls per cluster in 24 h before remediation stops and reports a conflict (default 3). */
     readonly attemptsPerDay?: number;
+    /**
+     * IAM principal ARNs or glob patterns (`*`, `?`) who may set the per-cluster override tag eks-warden:remediation;
+     * `["*"]` anyone, `[]` (the default) no one: a tag set by anyone else is ignored and the policy applies.
+     */
+    readonly overrideTags: readonly string[];
   };
   readonly endpoint: {
     /** Public CIDRs the organisation accepts (office egress, VPN). IPv4 or IPv6. */

@@ -14,6 +14,12 @@ export const REMEDIATION_TAG = "eks-warden:remediation";
 
 const TAG_KEYS_READ_BY_MONITOR: ReadonlySet<string> = new Set([EXEMPTION_TAG, REMEDIATION_TAG]);
 
+/**
+ * The tags whose setter is governed by the policy (exemptions.tags, remediation.overrideTags): who set each to which
+ * value is recorded from its TagResource event (a TagGrant) and checked at every use.
+ */
+export type GovernedTag = typeof EXEMPTION_TAG | typeof REMEDIATION_TAG;
+
 /** True when EKS Warden reads the cluster tag `key`, so setting or removing it can change what it reports or does. */
 export function isTagReadByMonitor(key: string): boolean {
   return TAG_KEYS_READ_BY_MONITOR.has(key);

@@ -130,9 +130,12 @@ const account = z
     }),
   );
 
-/** A list in which each value may appear once; `key` picks what must be unique and where the issue points. */
-function noRepeats<S extends z.ZodMiniType>(item: S, key: (value: z.output<S>) => string, path: readonly PropertyKey[] = []) {
-  return z.array(item).check(
+/**
+ * A list in which each value may appear once; `key` picks what must be unique and where the issue points. `expected`
+ * names what the list holds, for an input that is no list at all.
+ */
+function noRepeats<S extends z.ZodMiniType>(item: S, key: (value: z.output<S>) => string, path: readonly PropertyKey[] = [], expected?: string) {
+  return z.array(item, expected === undefined ? undefined : { error: (issue) => (Array.isArray(issue.input) ? undefined : `expected ${expected}, got ${quoted(issue.input)}`) }).check(
     z.superRefine((values, context) => {
       const seen = new Set<string>();
       values.forEach((value, index) => {
@@ -145,22 +148,25 @@ function noRepeats<S extends z.ZodMiniType>(item: S, key: (value: z.output<S>) =
 }
 
 /**
- * Who may grant an exemption by tag: "*" (anyone) or an IAM principal ARN, with * and ? as wildcards in the name. The
- * account is always named: a pattern of any account would let a role of that name in an account the attacker owns
- * (`arn:aws:iam::<theirs>:role/SecurityAdmin`) grant exemptions wherever its tags can be set.
+ * Who may set a governed tag (an exemption, the remediation override): "*" (anyone) or an IAM principal ARN, with * and
+ * ? as wildcards in the name. The account is always named: a pattern of any account would let a role of that name in
+ * an account the attacker owns (`arn:aws:iam::<theirs>:role/SecurityAdmin`) set it wherever its tags can be set.
+ * `may` completes "whose principal may ...".
  */
-const grantor = z.string().check(
-  z.superRefine((text, context) => {
-    if (text === "*" || /^arn:[a-z-]+:(iam|sts)::\d{12}:[\w+=,.@/*?-]+$/.test(text)) return;
-    const anyAccount = /^arn:[a-z-]+:(iam|sts)::([\d*?]*[*?][\d*?]*):[\w+=,.@/*?-]+$/.exec(text);
-    context.addIssue({
-      code: "custom",
-      message: anyAccount
-        ? `${quoted(text)} names no account (${quoted(anyAccount[2])} in the account field): name the 12-digit account whose principal may grant exemptions, e.g. arn:aws:iam::111122223333:role/SecurityAdmin`
-        : `${quoted(text)} is not an IAM principal ARN or pattern (e.g. arn:aws:iam::111122223333:role/SecurityAdmin, arn:aws:sts::111122223333:assumed-role/SecurityAdmin/*) nor "*"`,
-    });
-  }),
-);
+function grantor(may: string) {
+  return z.string().check(
+    z.superRefine((text, context) => {
+      if (text === "*" || /^arn:[a-z-]+:(iam|sts)::\d{12}:[\w+=,.@/*?-]+$/.test(text)) return;
+      const anyAccount = /^arn:[a-z-]+:(iam|sts)::([\d*?]*[*?][\d*?]*):[\w+=,.@/*?-]+$/.exec(text);
+      context.addIssue({
+        code: "custom",
+        message: anyAccount
+          ? `${quoted(text)} names no account (${quoted(anyAccount[2])} in the account field): name the 12-digit account whose principal may ${may}, e.g. arn:aws:iam::111122223333:role/SecurityAdmin`
+          : `${quoted(text)} is not an IAM principal ARN or pattern (e.g. arn:aws:iam::111122223333:role/SecurityAdmin, arn:aws:sts::111122223333:assumed-role/SecurityAdmin/*) nor "*"`,
+      });
+    }),
+  );
+}
 
 const exemption = z.strictObject({
   cluster: z.string().check(
@@ -185,6 +191,11 @@ export const policySchema = z
         action: z._default(z.enum(["private", "restrict-to-allowlist"]), "private"),
         /** UpdateClusterConfig calls per cluster in 24 h before remediation stops and reports a conflict (absent: 3). */
         attemptsPerDay: z.optional(wholeNumber(1, 10)),
+        /**
+         * Who may set the per-cluster override tag eks-warden:remediation (opt-out, or another action): IAM principal
+         * ARNs or patterns, "*" anyone; empty (the default) no one, so the tag is ignored and the policy applies.
+         */
+        overrideTags: z._default(noRepeats(grantor("set the remediation override"), (pattern) => pattern, [], "a list of IAM principal ARNs or patterns"), []),
       }),
       {},
     ),
@@ -214,7 +225,7 @@ export const policySchema = z
         {
           maxDays: z._default(wholeNumber(1, 3650), 90),
           tags: z._default(
-            z.union([z.literal(false), noRepeats(grantor, (pattern) => pattern)], {
+            z.union([z.literal(false), noRepeats(grantor("grant exemptions"), (pattern) => pattern)], {
               error: (issue) => `expected false or a list of IAM principal ARNs or patterns, got ${quoted(issue.input)}`,
             }),
             [],

@@ -18,7 +18,7 @@ function policyErrorOf(input: unknown): PolicyError {
 describe("parsePolicy defaults", () => {
   it("fills every default: private-only premise, remediation off, this region only", () => {
     expect(parsePolicy({})).toEqual({
-      remediation: { mode: "off", action: "private" },
+      remediation: { mode: "off", action: "private", overrideTags: [] },
       endpoint: { allowedPublicCidrs: [], allowlistedPublicAccessPasses: false },
       versions: { warningWindowDays: 90, allowedMinorVersionsBehind: 1 },
       regions: [],
@@ -34,14 +34,14 @@ describe("parsePolicy defaults", () => {
 
   it("keeps the defaults of the fields a partial section leaves out", () => {
     const policy = parsePolicy({ remediation: { mode: "enforce" }, versions: { warningWindowDays: 30 }, schedules: { sweep: "rate(12 hours)" } });
-    expect(policy.remediation).toEqual({ mode: "enforce", action: "private" });
+    expect(policy.remediation).toEqual({ mode: "enforce", action: "private", overrideTags: [] });
     expect(policy.versions).toEqual({ warningWindowDays: 30, allowedMinorVersionsBehind: 1 });
     expect(policy.schedules).toEqual({ digest: "cron(0 8 ? * MON *)", sweep: "rate(12 hours)" });
   });
 
   it("accepts a full, realistic policy", () => {
     const input = {
-      remediation: { mode: "dry-run", action: "restrict-to-allowlist" },
+      remediation: { mode: "dry-run", action: "restrict-to-allowlist", overrideTags: ["arn:aws:iam::111122223333:role/PlatformLead", "arn:aws:sts::111122223333:assumed-role/PlatformLead/*"] },
       endpoint: { allowedPublicCidrs: ["203.0.113.0/24", "2001:db8:1234::/48"], allowlistedPublicAccessPasses: true },
       versions: { warningWindowDays: 60, allowedMinorVersionsBehind: 2 },
       regions: ["eu-west-1", "us-gov-west-1"],
@@ -145,6 +145,14 @@ describe("parsePolicy errors name the field and what was expected", () => {
       '"arn:aws:iam::*:role/SecurityAdmin" names no account ("*" in the account field): name the 12-digit account whose principal may grant exemptions, e.g. arn:aws:iam::111122223333:role/SecurityAdmin',
     ],
     [{ exemptions: { tags: ["arn:aws:sts::????????????:assumed-role/SecurityAdmin/*"] } }, "exemptions.tags[0]", /names no account \("\?\?\?\?\?\?\?\?\?\?\?\?" in the account field\)/],
+    [{ remediation: { overrideTags: "*" } }, "remediation.overrideTags", 'expected a list of IAM principal ARNs or patterns, got "*"'],
+    [{ remediation: { overrideTags: ["mallory"] } }, "remediation.overrideTags[0]", /^"mallory" is not an IAM principal ARN or pattern/],
+    [{ remediation: { overrideTags: ["*", "*"] } }, "remediation.overrideTags[1]", '"*" is listed twice'],
+    [
+      { remediation: { overrideTags: ["arn:aws:iam::*:role/PlatformLead"] } },
+      "remediation.overrideTags[0]",
+      '"arn:aws:iam::*:role/PlatformLead" names no account ("*" in the account field): name the 12-digit account whose principal may set the remediation override, e.g. arn:aws:iam::111122223333:role/SecurityAdmin',
+    ],
     [{ alertEmails: ["security@example.com", "security"] }, "alertEmails[1]", '"security" is not an email address'],
     [{ remediaton: { mode: "enforce" } }, "remediaton", "unknown field (check its spelling)"],
     [{ endpoint: { allowedPublicCidr: [] } }, "endpoint.allowedPublicCidr", "unknown field (check its spelling)"],

@@ -6,6 +6,7 @@
 //   (HISTORY# < OUTBOX# < RULE#: one Query from OUTBOX# to the end of RULE# reads the state and the outbox, no history)
 //   pk CLUSTER#<arn>  sk TAG_GRANT                              who set the exemption tag to which value, when (from the
 //                                                              TagResource event); re-checked at every evaluation
+//   pk CLUSTER#<arn>  sk TAG_GRANT#eks-warden:remediation       the same for the remediation override tag
 //   pk CLUSTER#<arn>  sk REMEDIATION                            the cluster's remediation attempts (budget), override
 //                                                              and conflict report; conditional writes on `version`
 //   pk EVENT#<id>     sk EVENT                                  idempotency claim of an event id, `expiresAt` TTL
@@ -22,6 +23,8 @@ import { DeleteCommand, DynamoDBDocumentClient, PutCommand, QueryCommand, ScanCo
 import { EVENT_CLAIM_LEASE_SECONDS, type ClusterState, type CommitOptions, type HistoryEntry, type OutboxAlert, type PendingAlerts, type StateStore } from "../pipeline/ports.ts";
 import type { RecordWrite, StoredRuleState } from "../state/transitions.ts";
 import type { TagGrant } from "../model.ts";
+import { EXEMPTION_TAG } from "../exemptions.ts";
+import type { GovernedTag } from "../monitor-tags.ts";
 import type { RemediationRecord } from "../remediation/plan.ts";
 import type { RemediationStore } from "../remediation/ports.ts";
 import { clientConfig } from "./client-config.ts";
@@ -51,6 +54,8 @@ export const clusterKey = (clusterArn: string): string => `CLUSTER#${clusterArn}
 export const ruleKey = (ruleId: string): string => `RULE#${ruleId}`;
 export const eventKey = (eventId: string): string => `EVENT#${eventId}`;
 export const TAG_GRANT_KEY = "TAG_GRANT";
+/** The exemption tag's grant keeps the key it always had; another governed tag's is keyed by the tag. */
+export const tagGrantKey = (tag: GovernedTag = EXEMPTION_TAG): string => (tag === EXEMPTION_TAG ? TAG_GRANT_KEY : `${TAG_GRANT_KEY}#${tag}`);
 export const outboxKey = (id: string): string => `OUTBOX#${id}`;
 export const REMEDIATION_KEY = "REMEDIATION";
 export function historyKey(entry: HistoryEntry): string {
@@ -438,14 +443,14 @@ export class DynamoStateStore implements StateStore, RemediationStore, StateInde
   }
 
   /** The cluster's history, newest first (for the CLI and tests). */
-  async recordTagGrant(clusterArn: string, grant: TagGrant): Promise<void> {
+  async recordTagGrant(clusterArn: string, grant: TagGrant, tag?: GovernedTag): Promise<void> {
     await this.#call(
       "PutItem",
       () =>
         this.#documents.send(
           new PutCommand({
             TableName: this.#table,
-            Item: { pk: clusterKey(clusterArn), sk: TAG_GRANT_KEY, type: "TAG_GRANT", ...plain(grant) },
+            Item: { pk: clusterKey(clusterArn), sk: tagGrantKey(tag), type: "TAG_GRANT", ...plain(grant) },
             // Events arrive out of order: an older setting never overwrites a newer one.
             ConditionExpression: "attribute_not_exists(pk) OR #at <= :at",
             ExpressionAttributeNames: { "#at": "at" },
@@ -474,14 +479,14 @@ export class DynamoStateStore implements StateStore, RemediationStore, StateInde
     return typeof item["clusterArn"] === "string" ? { clusterArn: item["clusterArn"] } : {};
   }
 
-  async readTagGrant(clusterArn: string): Promise<TagGrant | undefined> {
+  async readTagGrant(clusterArn: string, tag?: GovernedTag): Promise<TagGrant | undefined> {
     // A Query of the one key, not GetItem: the functions' role grants Query on the table already.
     const { Items } = await this.#call("Query", () =>
       this.#documents.send(
         new QueryCommand({
           TableName: this.#table,
           KeyConditionExpression: "pk = :pk AND sk = :sk",
-          ExpressionAttributeValues: { ":pk": clusterKey(clusterArn), ":sk": TAG_GRANT_KEY },
+          ExpressionAttributeValues: { ":pk": clusterKey(clusterArn), ":sk": tagGrantKey(tag) },
           ConsistentRead: true,
         }),
       ),

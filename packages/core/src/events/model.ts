@@ -35,6 +35,8 @@ export interface ClusterEvent {
   readonly addonName?: string;
   /** The call set (`value`) or removed (no value) the exemption tag on the cluster: who did it is recorded. */
   readonly exemptionTag?: { readonly value?: string };
+  /** The call set (`value`) or removed (no value) the remediation override tag on the cluster: recorded, and told. */
+  readonly overrideTag?: { readonly value?: string };
   /**
    * The tag keys the call set (TagResource) or removed (UntagResource), when the request lists them readably: they
    * decide which rules it can change (events/affected-rules.ts). Absent when the request's list cannot be read.

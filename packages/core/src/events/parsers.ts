@@ -5,6 +5,7 @@
 import * as z from "zod/mini";
 import { CLUSTER_NAME, clusterArnOf, clusterOfResourceArn, partitionOfRegion } from "../arn.ts";
 import { EXEMPTION_TAG } from "../exemptions.ts";
+import { REMEDIATION_TAG } from "../monitor-tags.ts";
 import { id, parseWith } from "./envelope.ts";
 import { EventRejected, type ClusterEvent, type EndpointConfigIntent } from "./model.ts";
 import type { ClusterEventName } from "./names.ts";
@@ -30,7 +31,7 @@ export interface Call {
 }
 
 /** What an accepted call adds to the event. */
-export type AcceptedDetails = Pick<ClusterEvent, "intent" | "updateId" | "nodegroupName" | "addonName" | "createdStatus" | "exemptionTag" | "tagKeys">;
+export type AcceptedDetails = Pick<ClusterEvent, "intent" | "updateId" | "nodegroupName" | "addonName" | "createdStatus" | "exemptionTag" | "overrideTag" | "tagKeys">;
 
 export interface EventParser {
   /** Which cluster the call is about; by default the one the request names, in the call's account and region. */
@@ -130,10 +131,19 @@ export function endpointIntentFromParams(
   return Object.keys(intent).length > 0 ? intent : undefined;
 }
 
-/** The exemption tag a call set (TagResource, CreateCluster) or removed (UntagResource) on the cluster itself. */
-function exemptionTagSet(tags: unknown): AcceptedDetails {
-  const value = typeof tags === "object" && tags !== null ? (tags as Record<string, unknown>)[EXEMPTION_TAG] : undefined;
-  return typeof value === "string" ? { exemptionTag: { value } } : {};
+/** The governed tags (exemption, remediation override) a call set (TagResource, CreateCluster) on the cluster itself. */
+function governedTagsSet(tags: unknown): AcceptedDetails {
+  const map = typeof tags === "object" && tags !== null ? (tags as Record<string, unknown>) : {};
+  const exemption = map[EXEMPTION_TAG];
+  const override = map[REMEDIATION_TAG];
+  return { ...(typeof exemption === "string" ? { exemptionTag: { value: exemption } } : {}), ...(typeof override === "string" ? { overrideTag: { value: override } } : {}) };
+}
+
+/** The governed tags an UntagResource call removed from the cluster itself. */
+function governedTagsRemoved(call: Call, cluster: { readonly arn: string }): AcceptedDetails {
+  if (!onClusterItself(call, cluster) || !Array.isArray(call.request.tagKeys)) return {};
+  const keys: unknown[] = call.request.tagKeys;
+  return { ...(keys.includes(EXEMPTION_TAG) ? { exemptionTag: {} } : {}), ...(keys.includes(REMEDIATION_TAG) ? { overrideTag: {} } : {}) };
 }
 
 /** The keys of TagResource's `tags` map, when it is one; nothing when it is missing or not a map (fail safe: every rule). */
@@ -175,7 +185,7 @@ export const EVENT_PARSERS = {
         createdAt: epochToDate(created.createdAt),
         tags: { ...requestTags, ...(created.tags ?? {}) },
       };
-      return { intent: { kind: "cluster", cluster: intentCluster }, ...(created.status ? { createdStatus: created.status } : {}), ...exemptionTagSet(intentCluster.tags) };
+      return { intent: { kind: "cluster", cluster: intentCluster }, ...(created.status ? { createdStatus: created.status } : {}), ...governedTagsSet(intentCluster.tags) };
     },
   },
   UpdateClusterConfig: {
@@ -192,13 +202,13 @@ export const EVENT_PARSERS = {
   DeleteCluster: {},
   TagResource: {
     cluster: taggedCluster,
-    accepted: (call, cluster) => ({ ...keysOfTagMap(call.request.tags), ...(onClusterItself(call, cluster) ? exemptionTagSet(call.request.tags) : {}) }),
+    accepted: (call, cluster) => ({ ...keysOfTagMap(call.request.tags), ...(onClusterItself(call, cluster) ? governedTagsSet(call.request.tags) : {}) }),
   },
   UntagResource: {
     cluster: taggedCluster,
     accepted: (call, cluster) => ({
       ...keysOfTagList(call.request.tagKeys),
-      ...(onClusterItself(call, cluster) && Array.isArray(call.request.tagKeys) && call.request.tagKeys.includes(EXEMPTION_TAG) ? { exemptionTag: {} } : {}),
+      ...governedTagsRemoved(call, cluster),
     }),
   },
   CreateNodegroup: { accepted: (call) => ({ nodegroupName: nodegroupNamed(call), ...createdStatus(call, "nodegroup") }) },

@@ -6,14 +6,16 @@ import { ClusterNotFound, SnapshotError } from "../errors.ts";
 import { rulesAffectedBy } from "../events/affected-rules.ts";
 import { EventRejected, parseClusterEvent, startsAsynchronousChange, type ClusterEvent, type EndpointConfigIntent } from "../events/cloudtrail.ts";
 import type { Actor } from "../events/model.ts";
-import type { AlertCause, ClusterIdentity, ClusterSnapshot, Rule } from "../model.ts";
+import type { AlertCause, ClusterIdentity, ClusterSnapshot, Rule, Severity, TagGrant } from "../model.ts";
+import { REMEDIATION_TAG } from "../monitor-tags.ts";
 import { normaliseCluster } from "../snapshot.ts";
 import { planIntent, type Transition } from "../state/transitions.ts";
-import { closeCluster, evaluateLive, tagGrantFor } from "./evaluate-live.ts";
+import { closeCluster, evaluateLive, judgedCluster, tagGrantFor } from "./evaluate-live.ts";
 import { historyEntry, judge, recordHistory, type EventClaim, type Origin } from "./judgement.ts";
 import { EVENT_CLAIM_LEASE_SECONDS, rulesOf, settingsOf, type PipelineDeps, type ReadInput, type SettleMessage } from "./ports.ts";
 import { isMonitorActorOf } from "../remediation/ports.ts";
-import { IN_FLIGHT_STATUSES } from "../remediation/plan.ts";
+import { effectiveRemediation, IN_FLIGHT_STATUSES } from "../remediation/plan.ts";
+import { renderRemediationAlert } from "../voice/remediation.ts";
 import { renderMonitorIdentityMisuse } from "../voice/tamper.ts";
 
 export type ClusterEventOutcome =
@@ -125,13 +127,14 @@ async function raiseIntent(event: ClusterEvent, deps: PipelineDeps, origin: Orig
   const { snapshot, note } = intended;
   const rules = intentRules(rulesOf(deps)).filter((rule) => intended.rules === undefined || intended.rules.includes(rule.id));
   const tagGrant = await tagGrantFor(deps, snapshot);
+  const judged = await judgedCluster(deps, { arn: cluster.arn, tags: snapshot.tags });
   const { judgement } = await judge(deps, cluster, origin, {
     plan(records) {
       const now = deps.now();
       const findings = evaluate(snapshot, deps.policy, { now, ...(tagGrant ? { tagGrant } : {}) }, rules);
       const plan = planIntent(records, findings, { now, eventId: event.eventId, eventTime: event.eventTime, ...actorStamp(event) });
       const heldUntil = new Date(now.getTime() + (settingsOf(deps).settleDelaySeconds + EVENT_CLAIM_LEASE_SECONDS) * 1000).toISOString();
-      return { plan, at: now, kind: "intent", cause, findings, note, judged: snapshot, hold: { heldFor: event.eventId, heldUntil } };
+      return { plan, at: now, kind: "intent", cause, findings, note, judged, hold: { heldFor: event.eventId, heldUntil } };
     },
   });
   return { notify: judgement.plan.notify, ...(judgement.outbox.alerts.length > 0 ? { publishedOutboxId: judgement.outbox.id } : {}) };
@@ -234,9 +237,48 @@ async function applyAsAnyone(event: ClusterEvent, deps: PipelineDeps, claim: Eve
   }
   if (event.exemptionTag) {
     // Who set the exemption tag to what: the only trustworthy record of who granted it (the tag itself says nothing).
-    const { value } = event.exemptionTag;
-    await deps.store.recordTagGrant(cluster.arn, { ...(value !== undefined ? { value } : {}), principals: principalsOf(event.actor), at: event.eventTime.toISOString(), eventId: event.eventId });
+    await deps.store.recordTagGrant(cluster.arn, tagGrantOf(event, event.exemptionTag));
   }
+  if (event.overrideTag) await deps.store.recordTagGrant(cluster.arn, tagGrantOf(event, event.overrideTag), REMEDIATION_TAG);
+  const outcome = await judgeCall(event, deps, claim);
+  // Told after the judgement: if the publish fails, the event's claim is given back and its retry (which finds nothing
+  // new to judge) tells it again.
+  if (event.overrideTag) await reportOverrideChange(event, event.overrideTag, deps);
+  return outcome;
+}
+
+/** Who set a governed tag to which value (no value: removed), from the call that did it. */
+function tagGrantOf(event: ClusterEvent, tag: { readonly value?: string }): TagGrant {
+  return { ...(tag.value !== undefined ? { value: tag.value } : {}), principals: principalsOf(event.actor), at: event.eventTime.toISOString(), eventId: event.eventId };
+}
+
+/**
+ * The change of the remediation override tag, an alert of its own on the alerts topic: honoured (its setter is one
+ * policy.remediation.overrideTags lists), refused (ignored: remediation still applies), or removed.
+ */
+async function reportOverrideChange(event: ClusterEvent, tag: { readonly value?: string }, deps: PipelineDeps): Promise<void> {
+  const tags: Record<string, string> = tag.value === undefined ? {} : { [REMEDIATION_TAG]: tag.value };
+  const effective = effectiveRemediation(deps.policy, tags, tagGrantOf(event, tag));
+  const outcome = tag.value === undefined ? "OVERRIDE_REMOVED" : effective.source === "policy" ? "OVERRIDE_REFUSED" : "OVERRIDE_SET";
+  const severity: Severity = outcome === "OVERRIDE_REFUSED" ? "HIGH" : outcome === "OVERRIDE_SET" ? "MEDIUM" : "INFO";
+  const alert = renderRemediationAlert({
+    outcome,
+    cluster: refOf(event),
+    severity,
+    opened: { eventId: event.eventId, eventName: event.eventName, actor: event.actor, sourceIp: event.sourceIp, userAgent: event.userAgent, eventTime: event.eventTime.toISOString() },
+    // The override and its setter are told once, in the Remediation line (overrideChange.effective in the JSON).
+    overrideChange: { ...(tag.value !== undefined ? { value: tag.value } : {}), effective },
+    at: deps.now(),
+  });
+  await deps.publisher.publish("alerts", alert);
+  deps.logger.info("remediation override change told", { eventId: event.eventId, clusterArn: event.clusterArn, outcome });
+}
+
+/** The judgement of a call that changed something: a deletion closes, an asynchronous change settles, the rest is judged live. */
+async function judgeCall(event: ClusterEvent, deps: PipelineDeps, claim: EventClaim): Promise<ClusterEventOutcome> {
+  const cluster = refOf(event);
+  const origin: Origin = { eventId: event.eventId, claim };
+  const base = { eventId: event.eventId, clusterArn: cluster.arn };
   if (event.eventName === "DeleteCluster") {
     await closeCluster(deps, cluster, causeOf(event, "event"), "closed", origin);
     return { status: "closed", ...base };

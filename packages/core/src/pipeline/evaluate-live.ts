@@ -5,10 +5,11 @@
 import { ClusterNotFound } from "../errors.ts";
 import { evaluate } from "../engine.ts";
 import { EXEMPTION_TAG } from "../exemptions.ts";
+import { REMEDIATION_TAG } from "../monitor-tags.ts";
 import type { AlertCause, ClusterIdentity, ClusterSnapshot, Finding, Rule, TagGrant } from "../model.ts";
 import { readsFor, rules as registeredRules } from "../rules/index.ts";
 import { planClose, planEvaluation, type Transition } from "../state/transitions.ts";
-import { historyEntry, judge, NOT_FOUND, recordHistory, type Origin } from "./judgement.ts";
+import { historyEntry, judge, NOT_FOUND, recordHistory, type JudgedCluster, type Origin } from "./judgement.ts";
 import { contextOf, rulesOf, type CollectedCluster, type PipelineDeps } from "./ports.ts";
 
 export interface LiveOutcome {
@@ -28,6 +29,7 @@ interface LiveView {
   readonly evaluatedAt: Date;
   readonly collected: CollectedCluster;
   readonly findings: readonly Finding[];
+  readonly judged: JudgedCluster;
 }
 
 /** Every rule id an exemption may name: the registry's and the deployment's, also when only some of them run. */
@@ -41,6 +43,21 @@ function knownRuleIds(deps: PipelineDeps): string[] {
  */
 export async function tagGrantFor(deps: PipelineDeps, snapshot: Pick<ClusterSnapshot, "arn" | "tags">): Promise<TagGrant | undefined> {
   return Object.hasOwn(snapshot.tags, EXEMPTION_TAG) ? deps.store.readTagGrant(snapshot.arn) : undefined;
+}
+
+/**
+ * Who set the cluster's remediation override tag, read only when it has one and remediation is on (no extra call
+ * otherwise): checked against policy.remediation.overrideTags wherever remediation is decided or told.
+ */
+export async function overrideGrantFor(deps: PipelineDeps, snapshot: Pick<ClusterSnapshot, "arn" | "tags">): Promise<TagGrant | undefined> {
+  if (deps.policy.remediation.mode === "off" || !Object.hasOwn(snapshot.tags, REMEDIATION_TAG)) return undefined;
+  return deps.store.readTagGrant(snapshot.arn, REMEDIATION_TAG);
+}
+
+/** The cluster as judged, for the remediated rule's alerts: its tags and who set the override tag. */
+export async function judgedCluster(deps: PipelineDeps, snapshot: Pick<ClusterSnapshot, "arn" | "tags">): Promise<JudgedCluster> {
+  const overrideGrant = await overrideGrantFor(deps, snapshot);
+  return { tags: snapshot.tags, ...(overrideGrant ? { overrideGrant } : {}) };
 }
 
 /** Closes the cluster's state (deleted): records kept and marked closed, history says why. */
@@ -79,9 +96,9 @@ export async function evaluateLive(
       const evaluatedAt = deps.now();
       const tagGrant = await tagGrantFor(deps, collected.snapshot);
       const findings = evaluate(collected.snapshot, deps.policy, { ...contextOf(collected, evaluatedAt), ruleIds: knownRuleIds(deps), ...(tagGrant ? { tagGrant } : {}) }, rules);
-      return { observedAt, evaluatedAt, collected, findings };
+      return { observedAt, evaluatedAt, collected, findings, judged: await judgedCluster(deps, collected.snapshot) };
     },
-    plan(records, { observedAt, evaluatedAt, collected, findings }) {
+    plan(records, { observedAt, evaluatedAt, collected, findings, judged }) {
       const plan = planEvaluation(records, findings, {
         now: evaluatedAt,
         observedAt,
@@ -91,7 +108,7 @@ export async function evaluateLive(
         // A call judged as it lands (a tag, a change EKS applied at once) may flap: its repeats are coalesced.
         hold: cause.trigger === "event" && options.settles === undefined && cause.remediation === undefined,
       });
-      return { plan, at: evaluatedAt, kind: "evaluation", cause, findings, ...(options.note ? { note: options.note } : {}), judged: collected.snapshot };
+      return { plan, at: evaluatedAt, kind: "evaluation", cause, findings, ...(options.note ? { note: options.note } : {}), judged };
     },
   });
 

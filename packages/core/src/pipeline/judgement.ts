@@ -21,7 +21,7 @@
 
 import { renderAlert, type RenderedAlert } from "../voice/alert.ts";
 import { StateConflict } from "../errors.ts";
-import type { AlertCause, ClusterIdentity, ClusterSnapshot, Finding } from "../model.ts";
+import type { AlertCause, ClusterIdentity, ClusterSnapshot, Finding, TagGrant } from "../model.ts";
 import { effectiveRemediation, REMEDIATION_RULE_ID } from "../remediation/plan.ts";
 import type { FreshPlan, StatePlan, StoredRuleState, Transition } from "../state/transitions.ts";
 import { rulesOf, settingsOf, unsentOf, type HistoryEntry, type HistoryKind, type Judgement, type PendingAlerts, type PipelineDeps, type SettleMessage, type StagedDeliverer } from "./ports.ts";
@@ -48,6 +48,11 @@ export interface Origin {
 /** What `observe` answers when there is no cluster to judge (EKS does not know it). */
 export const NOT_FOUND: unique symbol = Symbol("not-found");
 
+/** What the remediated rule's alerts need of the cluster judged: its tags, and who set its override tag (when read). */
+export interface JudgedCluster extends Pick<ClusterSnapshot, "tags"> {
+  readonly overrideGrant?: TagGrant;
+}
+
 /** What a use-case plans on the stored records: the state plan, what its history entry says, how its alerts are told. */
 export interface Draft<Plan extends StatePlan = StatePlan> {
   readonly plan: Plan;
@@ -57,7 +62,7 @@ export interface Draft<Plan extends StatePlan = StatePlan> {
   readonly findings?: readonly Finding[];
   readonly note?: string;
   /** The cluster as judged (live, or as a call asked for it): the remediated rule's alerts say what remediation does to it. */
-  readonly judged?: Pick<ClusterSnapshot, "tags">;
+  readonly judged?: JudgedCluster;
   /** An early alert's outbox entry, held for its change's settle check. */
   readonly hold?: Pick<PendingAlerts, "heldFor" | "heldUntil">;
 }
@@ -191,9 +196,9 @@ export function historyEntry(
  * cluster as judged (live, or as a call asked for it): while remediation is on, the remediated rule's alerts tell
  * what it does on this cluster, override tag included; without it (the cluster could not be read) they cannot.
  */
-function renderTransitions(deps: PipelineDeps, cluster: ClusterIdentity, transitions: readonly Transition[], cause: AlertCause, at: Date, judged?: Pick<ClusterSnapshot, "tags">): RenderedAlert[] {
+function renderTransitions(deps: PipelineDeps, cluster: ClusterIdentity, transitions: readonly Transition[], cause: AlertCause, at: Date, judged?: JudgedCluster): RenderedAlert[] {
   const rules = rulesOf(deps);
-  const autoRemediation = judged && deps.policy.remediation.mode !== "off" ? effectiveRemediation(deps.policy, judged.tags) : undefined;
+  const autoRemediation = judged ? effectiveRemediation(deps.policy, judged.tags, judged.overrideGrant) : undefined;
   return transitions.map((transition) =>
     renderAlert({
       transition,

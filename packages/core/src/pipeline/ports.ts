@@ -3,6 +3,7 @@
 
 import type { RenderedAlert } from "../voice/alert.ts";
 import type { Publisher } from "../voice/envelope.ts";
+import type { GovernedTag } from "../monitor-tags.ts";
 import type { AddonVersionInfo, AlertCause, AmiReleases, ClusterIdentity, ClusterSnapshot, DataKind, EvaluationContext, FindingStatus, Policy, Rule, Severity, TagGrant, VersionCatalogue } from "../model.ts";
 import type { RecordWrite, StatePlan, StoredRuleState, TransitionKind } from "../state/transitions.ts";
 import type { RemediationMessage } from "../remediation/messages.ts";
@@ -107,10 +108,13 @@ export interface StateStore {
    * this invocation completed itself in a commit at `completedAt` (a later failure, e.g. a publish, must be retried).
    */
   releaseEvent(eventId: string, completedAt?: Date): Promise<void>;
-  /** Records who set (or removed) the exemption tag; a grant older than the stored one is ignored. */
-  recordTagGrant(clusterArn: string, grant: TagGrant): Promise<void>;
-  /** The recorded setting of the exemption tag, if any. */
-  readTagGrant(clusterArn: string): Promise<TagGrant | undefined>;
+  /**
+   * Records who set (or removed) a governed tag (default: the exemption tag; or the remediation override); a grant
+   * older than the stored one of the same tag is ignored.
+   */
+  recordTagGrant(clusterArn: string, grant: TagGrant, tag?: GovernedTag): Promise<void>;
+  /** The recorded setting of a governed tag (default: the exemption tag), if any. */
+  readTagGrant(clusterArn: string, tag?: GovernedTag): Promise<TagGrant | undefined>;
 }
 
 /** What a use-case plans for one cluster (pipeline/judgement.ts commits it): the records, the history entry, the alerts. */

@@ -9,7 +9,7 @@
 import { evaluate } from "../engine.ts";
 import { AccessDenied, AccountUnreachable, AlreadyAtDesiredConfiguration, ClusterNotFound, EksRequestRejected, StateConflict, UpdateInProgress, UpdateNotFound } from "../errors.ts";
 import type { AlertCause, CallRecord, ClusterIdentity, ClusterSnapshot, Finding } from "../model.ts";
-import { evaluateLive, tagGrantFor } from "./evaluate-live.ts";
+import { evaluateLive, overrideGrantFor, tagGrantFor } from "./evaluate-live.ts";
 import { historyEntry, recordHistory } from "./judgement.ts";
 import { readsFor } from "../rules/index.ts";
 import { rulesOf, settingsOf, type HistoryEntry, type PipelineDeps } from "./ports.ts";
@@ -145,11 +145,12 @@ export async function remediateSettled(
   const { roleArn } = deps.remediation;
   const now = deps.now();
   const byMonitor = isMonitorActorOf(opened.actor, roleArn, deps.policy.accounts);
+  const overrideGrant = await overrideGrantFor(deps, live.snapshot);
   let decision: RemediationDecision | undefined;
   let attempt: RemediationAttempt | undefined;
   // Plan on the stored record and, to act, reserve the attempt in the same conditional write.
   await mutate(deps, cluster.arn, (current) => {
-    decision = planRemediation({ finding, snapshot: live.snapshot, policy: deps.policy, record: current.version === 0 ? undefined : current, now, ...(opened.actor ? { opener: opened.actor } : {}), byMonitor });
+    decision = planRemediation({ finding, snapshot: live.snapshot, policy: deps.policy, record: current.version === 0 ? undefined : current, now, ...(opened.actor ? { opener: opened.actor } : {}), byMonitor, ...(overrideGrant ? { overrideGrant } : {}) });
     if (decision.kind === "act") {
       attempt = {
         // Unique in the record: a retried settle check at the same instant gets a new attempt.
@@ -213,8 +214,9 @@ async function stillWanted(deps: PipelineDeps, cluster: ClusterIdentity): Promis
   // What the cluster says before what the rule says: the rule is NOT_APPLICABLE on a DELETING or FAILED cluster,
   // which is no closed endpoint.
   if (snapshot.status !== "ACTIVE" && snapshot.status !== "UPDATING") return { wanted: false, reason: `the cluster is ${snapshot.status} now` };
-  const effective = effectiveRemediation(deps.policy, snapshot.tags);
-  if (effective.optedOut) return { wanted: false, reason: `the cluster is now opted out (${REMEDIATION_TAG}=${REMEDIATION_OPT_OUT})` };
+  // The override counts only as the plan counts it: set by a principal of policy.remediation.overrideTags.
+  const effective = effectiveRemediation(deps.policy, snapshot.tags, await overrideGrantFor(deps, snapshot));
+  if (effective.optedOut) return { wanted: false, reason: `the cluster is now opted out (${REMEDIATION_TAG}=${REMEDIATION_OPT_OUT}, set by ${effective.override.setBy ?? "an unknown principal"})` };
   // A tag naming no action means "do nothing" (fail safe), as it does for the plan.
   if (effective.action === undefined) return { wanted: false, reason: `the cluster's tag ${REMEDIATION_TAG} now names no action: nothing done` };
   // An exemption tag counts only as the evaluation honours it (set by a principal the policy lists): then EXEMPT.

@@ -6,12 +6,14 @@
 // The guards, in the order they are checked: mode off; the change is the monitor's own; not a settled FAIL of the
 // endpoint rule (an honoured exemption makes it EXEMPT, so only an honoured one stops remediation: a tag the
 // governance refuses, or a malformed one, leaves the FAIL and is remediated); cluster not ACTIVE (UPDATING waits for
-// it); the per-cluster tag opts out (or names an unknown action: fail safe, do nothing); a remediation already in flight;
+// it); the per-cluster tag opts out (or names an unknown action: fail safe, do nothing), when the policy lets its
+// setter set it (remediation/override.ts; an override set by anyone else is ignored); a remediation already in flight;
 // the attempt budget (default 3 per 24 h) spent.
 
 import type { Actor } from "../model.ts";
 import { REMEDIATION_TAG } from "../monitor-tags.ts";
-import type { ClusterSnapshot, Finding, Policy, RemediationAction, RemediationMode, Severity } from "../model.ts";
+import type { ClusterSnapshot, Finding, Policy, RemediationAction, RemediationMode, Severity, TagGrant } from "../model.ts";
+import { overrideStanding } from "./override.ts";
 
 export const REMEDIATION_RULE_ID = "endpoint-public-access";
 export { REMEDIATION_TAG } from "../monitor-tags.ts";
@@ -66,6 +68,14 @@ export interface RemediationAttempt {
 export interface RemediationOverride {
   readonly tag: typeof REMEDIATION_TAG;
   readonly value: string;
+  /** Who set the tag (its recorded TagResource), when known: an honoured override is told with its setter. */
+  readonly setBy?: string;
+}
+
+/** An override tag the policy does not honour (policy.remediation.overrideTags): ignored, the policy applies. */
+export interface IgnoredOverride extends RemediationOverride {
+  /** Why, phrased after "eks-warden:remediation=<value> ". */
+  readonly problem: string;
 }
 
 /** The stored remediation state of one cluster (sk REMEDIATION), written by conditional write on `version`. */
@@ -82,8 +92,9 @@ export interface RemediationRecord {
 
 /**
  * What remediation does on one cluster, from the policy and the cluster's override tag: the one place this is
- * decided (the plan acts on it, every alert about the endpoint tells it). `action` is undefined when the tag opts
- * the cluster out, or names no known action (fail safe: nothing is done).
+ * decided (the plan acts on it, every alert about the endpoint tells it). `action` is undefined when an honoured tag
+ * opts the cluster out, or names no known action (fail safe: nothing is done). A tag the policy does not let its
+ * setter set is `ignored`: the policy's action applies.
  */
 export type EffectiveRemediation =
   | {
@@ -92,6 +103,8 @@ export type EffectiveRemediation =
       readonly source: "policy" | "tag";
       /** The tag as set (source "tag"); its value is the cluster owner's text, sanitised wherever it is shown. */
       readonly override?: RemediationOverride;
+      /** Source "policy": the tag present but not honoured, and why. */
+      readonly ignored?: IgnoredOverride;
       readonly optedOut: false;
     }
   | { readonly mode: RemediationMode; readonly action?: undefined; readonly source: "tag"; readonly override: RemediationOverride; readonly optedOut: boolean };
@@ -100,11 +113,19 @@ function isRemediationAction(value: string): value is RemediationAction {
   return value === "private" || value === "restrict-to-allowlist";
 }
 
-export function effectiveRemediation(policy: Policy, tags: Readonly<Record<string, string>>): EffectiveRemediation {
+/**
+ * `overrideGrant`: the recorded setting of the override tag (who set it to which value); without it the tag's setter
+ * is unknown, and only `policy.remediation.overrideTags: ["*"]` honours it.
+ */
+export function effectiveRemediation(policy: Policy, tags: Readonly<Record<string, string>>, overrideGrant?: TagGrant): EffectiveRemediation {
   const { mode, action } = policy.remediation;
   const value = tags[REMEDIATION_TAG];
   if (value === undefined) return { mode, action, source: "policy", optedOut: false };
-  const override: RemediationOverride = { tag: REMEDIATION_TAG, value };
+  const standing = overrideStanding(value, overrideGrant, policy);
+  if (!standing.honoured) {
+    return { mode, action, source: "policy", ignored: { tag: REMEDIATION_TAG, value, ...(standing.setBy ? { setBy: standing.setBy } : {}), problem: standing.problem }, optedOut: false };
+  }
+  const override: RemediationOverride = { tag: REMEDIATION_TAG, value, setBy: standing.setBy };
   if (isRemediationAction(value)) return { mode, action: value, source: "tag", override, optedOut: false };
   return { mode, source: "tag", override, optedOut: value === REMEDIATION_OPT_OUT };
 }
@@ -124,6 +145,8 @@ export interface RemediationContext {
   readonly opener?: Actor;
   /** The change was the monitor's own call (recognised by its role): never remediated again. */
   readonly byMonitor: boolean;
+  /** The recorded setting of the override tag, when the cluster has one: who may set it is checked against it. */
+  readonly overrideGrant?: TagGrant;
 }
 
 export function emptyRecord(clusterArn: string): RemediationRecord {
@@ -169,7 +192,7 @@ function strings(value: unknown): string[] | undefined {
 
 export function planRemediation(context: RemediationContext): RemediationDecision {
   const { finding, snapshot, policy, record, now } = context;
-  const effective = effectiveRemediation(policy, snapshot.tags);
+  const effective = effectiveRemediation(policy, snapshot.tags, context.overrideGrant);
   const { override } = effective;
   const skip = (reason: string): RemediationDecision => ({ kind: "skip", reason, ...(override ? { override } : {}) });
   const mode = policy.remediation.mode;
@@ -180,7 +203,7 @@ export function planRemediation(context: RemediationContext): RemediationDecisio
   // UPDATING: another update runs; EKS refuses the call (ResourceInUseException) and it is retried until ACTIVE.
   if (snapshot.status !== "ACTIVE" && snapshot.status !== "UPDATING") return skip(`the cluster is ${snapshot.status}, not ACTIVE`);
   if (effective.action === undefined) {
-    if (effective.optedOut) return skip(`opted out by tag ${REMEDIATION_TAG}=${REMEDIATION_OPT_OUT}`);
+    if (effective.optedOut) return skip(`opted out by tag ${REMEDIATION_TAG}=${REMEDIATION_OPT_OUT}, set by ${effective.override.setBy ?? "an unknown principal"}`);
     return skip(`tag ${REMEDIATION_TAG} has the unknown value ${JSON.stringify(effective.override.value.slice(0, 64))} (expected one of ${REMEDIATION_TAG_VALUES.join(", ")}): nothing done`);
   }
   const { action } = effective;

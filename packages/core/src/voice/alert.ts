@@ -26,7 +26,7 @@ export interface AlertInput {
   readonly rule?: Pick<Rule, "title" | "risk" | "frameworks" | "headline">;
   /** When the evaluation ran. */
   readonly evaluatedAt: Date;
-  /** What auto-remediation does on this cluster (policy or override tag): set on the remediated rule's alerts while remediation is on. */
+  /** What auto-remediation does on this cluster (policy, honoured override tag, or off): set on the remediated rule's alerts. */
   readonly autoRemediation?: EffectiveRemediation;
 }
 
@@ -132,18 +132,31 @@ function describeActor(actor: Actor | undefined): string {
   return `${who} (${details}${via}${invoked})`;
 }
 
+/** `tag eks-warden:remediation=<value>[, set by <who>]`: the value is the cluster owner's text, quoted and bounded. */
+function describeOverride(override: { readonly tag: string; readonly value: string; readonly setBy?: string }): string {
+  return `tag ${override.tag}=${quotedText(override.value, 64)}${override.setBy ? `, set by ${oneLine(override.setBy, 300)}` : ""}`;
+}
+
 /**
- * The effective auto-remediation of a cluster on one line: mode, action, and where it comes from ("enforce, private
- * (policy)", "enforce, none: opted out (tag eks-warden:remediation=opt-out)"). The tag value is the cluster owner's
- * text, so it is quoted and bounded, as in the remediation alerts' own Action line.
+ * What auto-remediation will really do to the cluster, on one line: remediation off by policy; none because the
+ * finding is exempt (an honoured exemption); none or another action because of an honoured override tag (and who set
+ * it); or the policy's action, saying so when an override tag is present but not honoured ("enforce, private
+ * (policy); tag eks-warden:remediation=opt-out set by X, who is not allowed by policy.remediation.overrideTags:
+ * remediation still applies"). `status`: the finding's, when it is known.
  */
-export function describeAutoRemediation(effective: EffectiveRemediation): string {
+export function describeAutoRemediation(effective: EffectiveRemediation, status?: FindingStatus): string {
+  if (effective.mode === "off") return "off (policy.remediation.mode): EKS Warden will not change this cluster";
+  if (status === "EXEMPT") return `${effective.mode}, none: the finding is exempt (an honoured exemption), so EKS Warden will not change this cluster`;
   if (effective.action === undefined) {
-    const tag = `tag ${effective.override.tag}=${quotedText(effective.override.value, 64)}`;
-    return effective.optedOut ? `${effective.mode}, none: opted out (${tag})` : `${effective.mode}, none (${tag} names no action: nothing is done)`;
+    if (effective.optedOut) return `${effective.mode}, none: opted out (${describeOverride(effective.override)})`;
+    const { tag, value, setBy } = effective.override;
+    return `${effective.mode}, none (tag ${tag}=${quotedText(value, 64)} names no action: nothing is done${setBy ? `; set by ${oneLine(setBy, 300)}` : ""})`;
   }
-  if (!effective.override) return `${effective.mode}, ${effective.action} (policy)`;
-  return `${effective.mode}, ${effective.action} (tag ${effective.override.tag}=${quotedText(effective.override.value, 64)}, over the policy)`;
+  if (effective.override) return `${effective.mode}, ${effective.action} (${describeOverride(effective.override)}, over the policy)`;
+  const policy = `${effective.mode}, ${effective.action} (policy)`;
+  if (!effective.ignored) return policy;
+  const { tag, value, problem } = effective.ignored;
+  return `${policy}; tag ${tag}=${quotedText(value, 64)} ${oneLine(problem, 500)}: remediation still applies`;
 }
 
 function describeState(state: { status: FindingStatus; severity: Severity } | undefined): string {
@@ -240,7 +253,7 @@ export function alertText(input: AlertInput): string {
     const by = grantedBy ? `, set by ${oneLine(grantedBy, 300)}` : "";
     lines.push(`Exemption:    ${expired ? "expired" : "until"} ${oneLine(until, 10)} (${source}${by}): ${quotedText(reason, 300)}`);
   }
-  if (input.autoRemediation) lines.push(`Remediation:  ${describeAutoRemediation(input.autoRemediation)}`);
+  if (input.autoRemediation) lines.push(`Remediation:  ${describeAutoRemediation(input.autoRemediation, finding.status)}`);
   if (cause.trigger === "sweep") {
     lines.push("Who:          no CloudTrail event: found by the scheduled sweep");
   } else {

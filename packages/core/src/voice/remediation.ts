@@ -1,16 +1,18 @@
 // Remediation alerts (message attribute kind=remediation): what EKS Warden did or would do to a cluster, and how it
 // ended. One per outcome: DRY_RUN (the exact call it would make), SUCCEEDED (with how long the endpoint was open),
 // FAILED (with EKS's errors, or the member role that could not be assumed), CONFLICT (the attempt budget is spent: who keeps reopening),
-// REFUSED (a settle message EKS Warden did not queue asked for remediation: nothing was called). Pure.
+// REFUSED (a settle message EKS Warden did not queue asked for remediation: nothing was called); and the changes of the
+// per-cluster override tag eks-warden:remediation, each on its own: OVERRIDE_SET (honoured: its setter is one
+// policy.remediation.overrideTags lists), OVERRIDE_REFUSED (ignored: remediation still applies), OVERRIDE_REMOVED. Pure.
 
 import type { Actor, CallRecord, ClusterIdentity, RemediationAction, Severity } from "../model.ts";
-import { REMEDIATION_RULE_ID, REMEDIATION_WINDOW_HOURS, type RemediationOverride, type UpdateClusterConfigInput } from "../remediation/plan.ts";
-import { shownCluster } from "./alert.ts";
+import { REMEDIATION_RULE_ID, REMEDIATION_TAG, REMEDIATION_WINDOW_HOURS, type EffectiveRemediation, type RemediationOverride, type UpdateClusterConfigInput } from "../remediation/plan.ts";
+import { describeAutoRemediation, shownCluster } from "./alert.ts";
 import { snsEnvelope, type AlertAttributeName, type SnsEnvelope } from "./envelope.ts";
 import { asciiSubject, SUBJECT_MAX } from "./subject.ts";
 import { oneLine, quotedText } from "../text.ts";
 
-export const REMEDIATION_OUTCOMES = ["DRY_RUN", "SUCCEEDED", "FAILED", "CONFLICT", "REFUSED"] as const;
+export const REMEDIATION_OUTCOMES = ["DRY_RUN", "SUCCEEDED", "FAILED", "CONFLICT", "REFUSED", "OVERRIDE_SET", "OVERRIDE_REFUSED", "OVERRIDE_REMOVED"] as const;
 export type RemediationOutcome = (typeof REMEDIATION_OUTCOMES)[number];
 
 /** The change being undone: who made it, when (CloudTrail). */
@@ -38,6 +40,11 @@ export interface RemediationAlertInput {
   readonly budget?: number;
   /** REFUSED: why the settle message is not one EKS Warden queued (no claim of its event, no such EKS update). */
   readonly refusedBecause?: string;
+  /**
+   * OVERRIDE_*: the override tag's value as the call left it (absent: removed), and what remediation now does to the
+   * cluster (the override honoured, or ignored and why). `opened` is then the tag call itself.
+   */
+  readonly overrideChange?: { readonly value?: string; readonly effective: EffectiveRemediation };
   /** The monitor's role (whose calls these are). */
   readonly roleArn?: string;
   readonly at: Date;
@@ -91,6 +98,34 @@ export function remediationSubject(input: RemediationAlertInput): string {
       return asciiSubject(`[REMEDIATION CONFLICT] ${where}: endpoint reopened after ${input.attempts ?? 0} closures; stopped`, SUBJECT_MAX, "at-word");
     case "REFUSED":
       return asciiSubject(`[REMEDIATION REFUSED] ${where}: forged settle message refused, nothing changed`, SUBJECT_MAX, "at-word");
+    case "OVERRIDE_SET":
+      return asciiSubject(`[REMEDIATION OVERRIDE] ${where}: ${overrideHeadline(input.overrideChange?.effective)}`, SUBJECT_MAX, "at-word");
+    case "OVERRIDE_REFUSED":
+      return asciiSubject(`[REMEDIATION OVERRIDE REFUSED] ${where}: tag ignored, remediation still applies`, SUBJECT_MAX, "at-word");
+    case "OVERRIDE_REMOVED":
+      return asciiSubject(`[REMEDIATION OVERRIDE REMOVED] ${where}: remediation follows the policy again`, SUBJECT_MAX, "at-word");
+  }
+}
+
+/** What an honoured override does, for a subject. */
+function overrideHeadline(effective: EffectiveRemediation | undefined): string {
+  if (effective?.action === undefined) return effective?.optedOut ? "opted out by tag, remediation will not run" : "the tag names no action, remediation will not run";
+  return `remediation will use ${effective.action} (tag)`;
+}
+
+/** The first lines of an override change: the tag, who set or removed it, and what remediation does now. */
+function overrideChangeLines(input: RemediationAlertInput): string[] {
+  const change = input.overrideChange;
+  const who = input.opened.actor ? oneLine(input.opened.actor.arn ?? input.opened.actor.principalId ?? input.opened.actor.type, 300) : "an unknown principal";
+  const tag = change?.value === undefined ? REMEDIATION_TAG : `${REMEDIATION_TAG}=${quotedText(change.value, 64)}`;
+  const ignored = change?.effective.action !== undefined && change.effective.source === "policy" ? change.effective.ignored : undefined;
+  switch (input.outcome) {
+    case "OVERRIDE_REFUSED":
+      return [`REMEDIATION OVERRIDE REFUSED: ${tag} ${oneLine(ignored?.problem ?? `set by ${who}`, 500)}: remediation still applies.`, "Someone tried to keep EKS Warden's remediation away from this cluster: find out who and why.", ""];
+    case "OVERRIDE_REMOVED":
+      return [`REMEDIATION OVERRIDE REMOVED: ${tag} removed by ${who}: remediation follows the policy again.`, ""];
+    default:
+      return [`REMEDIATION OVERRIDE: ${tag} set by ${who}, allowed by policy.remediation.overrideTags: it decides what remediation does to this cluster.`, ""];
   }
 }
 
@@ -117,6 +152,11 @@ export function remediationText(input: RemediationAlertInput): string {
         "",
       );
       break;
+    case "OVERRIDE_SET":
+    case "OVERRIDE_REFUSED":
+    case "OVERRIDE_REMOVED":
+      lines.push(...overrideChangeLines(input));
+      break;
     case "REFUSED":
       lines.push(
         `REMEDIATION REFUSED: a settle message asked EKS Warden to close the public API endpoint of ${cluster.name}, but it is not`,
@@ -134,10 +174,12 @@ export function remediationText(input: RemediationAlertInput): string {
   if (input.command) lines.push(`Call:         UpdateClusterConfig ${JSON.stringify(input.input)}`, `              ${input.command}`);
   if (input.updateId) lines.push(`Update:       ${oneLine(input.updateId, 200)}`);
   if (input.refusedBecause) lines.push(`Refused:      ${oneLine(input.refusedBecause, 1000)}`);
+  if (input.overrideChange) lines.push(`Remediation:  ${describeAutoRemediation(input.overrideChange.effective)}`);
   if (input.outcome === "CONFLICT") lines.push(`Reopened by:  ${oneLine((input.openers ?? []).join(", "), 2000) || "unknown"}`);
+  else if (input.overrideChange) lines.push(`Tagged by:    ${who(opened.actor)}`, `Source IP:    ${opened.sourceIp === undefined ? "unknown" : quotedText(opened.sourceIp, 64)}`);
   else if (input.outcome === "REFUSED") lines.push(`Claimed by:   ${who(opened.actor)} (as the message says: not to be believed)`);
   else lines.push(`Opened by:    ${who(opened.actor)}`, `Source IP:    ${opened.sourceIp === undefined ? "unknown" : quotedText(opened.sourceIp, 64)}`);
-  if (opened.eventTime) lines.push(`Opened at:    ${oneLine(opened.eventTime, 40)} (CloudTrail ${oneLine([opened.eventName ?? "event", opened.eventId].filter(Boolean).join(" "), 300)})`);
+  if (opened.eventTime) lines.push(`${input.overrideChange ? "Tagged at:   " : "Opened at:   "} ${oneLine(opened.eventTime, 40)} (CloudTrail ${oneLine([opened.eventName ?? "event", opened.eventId].filter(Boolean).join(" "), 300)})`);
   if (input.outcome === "SUCCEEDED" && input.endedAt) lines.push(`Closed at:    ${input.endedAt}${open !== undefined ? `; open for ${formatDuration(open)}` : ""}`);
   for (const error of input.errors ?? []) lines.push(`EKS error:    ${oneLine(error, 1000)}`);
   const notAssumed = input.roleNotAssumed;

@@ -180,6 +180,12 @@ describe("DynamoStateStore on DynamoDB Local", () => {
     const removed = { principals: ["arn:aws:iam::111122223333:user/bob"], at: "2026-01-05T10:06:00.000Z", eventId: "t3" };
     await store.recordTagGrant(arn, removed);
     expect(await store.readTagGrant(arn)).toEqual(removed);
+    // The remediation override's setter is kept apart from the exemption's: neither overwrites the other.
+    const override = { value: "opt-out", principals: ["arn:aws:iam::111122223333:role/PlatformLead"], at: "2026-01-05T10:01:00.000Z", eventId: "t4" };
+    expect(await store.readTagGrant(arn, "eks-warden:remediation")).toBeUndefined();
+    await store.recordTagGrant(arn, override, "eks-warden:remediation");
+    expect(await store.readTagGrant(arn, "eks-warden:remediation")).toEqual(override);
+    expect(await store.readTagGrant(arn)).toEqual(removed);
     expect(await store.readState(arn)).toEqual([]);
   });
 

@@ -57,6 +57,20 @@ describe("parseClusterEvent edge shapes", () => {
     expect(created.exemptionTag).toEqual({ value });
   });
 
+  it("records who set or removed the remediation override tag on the cluster itself, never on a node group", () => {
+    const arn = "arn:aws:eks:eu-west-1:123456789012:cluster/lab";
+    const OVERRIDE = "eks-warden:remediation";
+    const tagged = parseClusterEvent(eventBridgeEnvelope(minimal("TagResource", { resourceArn: arn, tags: { [OVERRIDE]: "opt-out", team: "x" } }, null), { account: "123456789012" }));
+    expect(tagged.overrideTag).toEqual({ value: "opt-out" });
+    expect(tagged.exemptionTag).toBeUndefined();
+    const nodegroup = parseClusterEvent(eventBridgeEnvelope(minimal("TagResource", { resourceArn: "arn:aws:eks:eu-west-1:123456789012:nodegroup/lab/ng/1", tags: { [OVERRIDE]: "opt-out" } }, null), { account: "123456789012" }));
+    expect(nodegroup.overrideTag).toBeUndefined();
+    const removed = parseClusterEvent(eventBridgeEnvelope(minimal("UntagResource", { resourceArn: arn, tagKeys: [OVERRIDE, "eks-warden:exempt"] }, null), { account: "123456789012" }));
+    expect([removed.overrideTag, removed.exemptionTag]).toEqual([{}, {}]);
+    const created = parseClusterEvent(eventBridgeEnvelope(minimal("CreateCluster", { name: "lab", tags: { [OVERRIDE]: "private" } }, { cluster: { name: "lab", status: "CREATING" } }), { account: "123456789012" }));
+    expect(created.overrideTag).toEqual({ value: "private" });
+  });
+
   it("UpdateClusterConfig: the request's endpoint fields are part of the intent, the update's params win", () => {
     const event = parseClusterEvent(
       eventBridgeEnvelope(

@@ -5,6 +5,8 @@ import { StateConflict } from "../../src/errors.ts";
 import { EVENT_CLAIM_LEASE_SECONDS, type ClusterState, type CommitOptions, type HistoryEntry, type PendingAlerts, type StateStore } from "../../src/pipeline/ports.ts";
 import type { RecordWrite, StoredRuleState } from "../../src/state/transitions.ts";
 import type { TagGrant } from "../../src/model.ts";
+import { EXEMPTION_TAG } from "../../src/exemptions.ts";
+import type { GovernedTag } from "../../src/monitor-tags.ts";
 
 export class MemoryStateStore implements StateStore {
   readonly records = new Map<string, Map<string, StoredRuleState>>();
@@ -13,13 +15,15 @@ export class MemoryStateStore implements StateStore {
   readonly outbox = new Map<string, PendingAlerts[]>();
   readonly tagGrants = new Map<string, TagGrant>();
 
-  async recordTagGrant(clusterArn: string, grant: TagGrant): Promise<void> {
-    const stored = this.tagGrants.get(clusterArn);
-    if (stored === undefined || stored.at <= grant.at) this.tagGrants.set(clusterArn, structuredClone(grant));
+  /** Keyed by cluster ARN (the exemption tag's grants), or cluster ARN and tag (another governed tag's), as in DynamoDB. */
+  async recordTagGrant(clusterArn: string, grant: TagGrant, tag: GovernedTag = EXEMPTION_TAG): Promise<void> {
+    const key = tag === EXEMPTION_TAG ? clusterArn : `${clusterArn}#${tag}`;
+    const stored = this.tagGrants.get(key);
+    if (stored === undefined || stored.at <= grant.at) this.tagGrants.set(key, structuredClone(grant));
   }
 
-  async readTagGrant(clusterArn: string): Promise<TagGrant | undefined> {
-    return structuredClone(this.tagGrants.get(clusterArn));
+  async readTagGrant(clusterArn: string, tag: GovernedTag = EXEMPTION_TAG): Promise<TagGrant | undefined> {
+    return structuredClone(this.tagGrants.get(tag === EXEMPTION_TAG ? clusterArn : `${clusterArn}#${tag}`));
   }
 
   async readState(clusterArn: string): Promise<StoredRuleState[]> {

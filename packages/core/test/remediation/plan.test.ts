@@ -21,11 +21,24 @@ const NOW = new Date("2026-03-01T12:00:00Z");
 const ALICE = { type: "IAMUser", arn: "arn:aws:iam::111122223333:user/alice", userName: "alice" };
 const ALLOWLIST = ["203.0.113.0/24"];
 
-function context(options: { vpc?: typeof OPEN; tags?: Record<string, string>; status?: string; policy?: PolicyInput; record?: RemediationRecord; byMonitor?: boolean } = {}): RemediationContext {
-  const policy: Policy = parsePolicy(options.policy ?? { remediation: { mode: "enforce" } });
-  const snapshot = normaliseCluster(clusterRecord(REF, options.vpc ?? OPEN, { tags: options.tags ?? {}, status: options.status ?? "ACTIVE" }));
+/** The role policy.remediation.overrideTags lists in these tests (unless a test's policy says otherwise), and a session of it. */
+const PLATFORM_LEAD_ROLE = "arn:aws:iam::111122223333:role/PlatformLead";
+const PLATFORM_LEAD = "arn:aws:sts::111122223333:assumed-role/PlatformLead/dana";
+const MALLORY = "arn:aws:iam::111122223333:user/mallory";
+
+/** The override tag, when `tags` has one, was set by `overrideBy` (default the platform lead; null: no event recorded). */
+function context(
+  options: { vpc?: typeof OPEN; tags?: Record<string, string>; status?: string; policy?: PolicyInput; record?: RemediationRecord; byMonitor?: boolean; overrideBy?: string | null } = {},
+): RemediationContext {
+  const input = options.policy ?? { remediation: { mode: "enforce" } };
+  const policy: Policy = parsePolicy({ ...input, remediation: { overrideTags: [PLATFORM_LEAD_ROLE], ...input.remediation } });
+  const tags = options.tags ?? {};
+  const snapshot = normaliseCluster(clusterRecord(REF, options.vpc ?? OPEN, { tags, status: options.status ?? "ACTIVE" }));
   const [finding] = evaluate(snapshot, policy, { now: NOW }, [ruleById("endpoint-public-access")!]);
-  return { finding, snapshot, policy, record: options.record, now: NOW, opener: ALICE, byMonitor: options.byMonitor ?? false };
+  const value = tags["eks-warden:remediation"];
+  const setter = options.overrideBy === undefined ? PLATFORM_LEAD : options.overrideBy;
+  const overrideGrant = value !== undefined && setter !== null ? { value, principals: [setter, ...(setter === PLATFORM_LEAD ? [PLATFORM_LEAD_ROLE] : [])], at: "2026-03-01T09:00:00Z", eventId: "tag-1" } : undefined;
+  return { finding, snapshot, policy, record: options.record, now: NOW, opener: ALICE, byMonitor: options.byMonitor ?? false, ...(overrideGrant ? { overrideGrant } : {}) };
 }
 
 function attempt(hoursAgo: number, status: RemediationAttempt["status"] = "succeeded", openedBy = ALICE.arn): RemediationAttempt {
@@ -77,16 +90,33 @@ describe("planRemediation", () => {
     expect(decision).toEqual({ kind: "skip", reason: expect.stringMatching(/already limited to the allowlist/) });
   });
 
-  it("follows the per-cluster tag: opt-out, or the other action, and records it in the decision", () => {
+  it("follows the per-cluster tag set by a principal of policy.remediation.overrideTags: opt-out, or the other action, and records it with its setter", () => {
     expect(planRemediation(context({ tags: { "eks-warden:remediation": "opt-out" } }))).toEqual({
       kind: "skip",
-      reason: "opted out by tag eks-warden:remediation=opt-out",
-      override: { tag: "eks-warden:remediation", value: "opt-out" },
+      reason: `opted out by tag eks-warden:remediation=opt-out, set by ${PLATFORM_LEAD}`,
+      override: { tag: "eks-warden:remediation", value: "opt-out", setBy: PLATFORM_LEAD },
     });
     const other = planRemediation(context({ tags: { "eks-warden:remediation": "restrict-to-allowlist" }, policy: { remediation: { mode: "enforce" }, endpoint: { allowedPublicCidrs: ALLOWLIST } } }));
     expect(other).toMatchObject({ kind: "act", action: "restrict-to-allowlist", override: { value: "restrict-to-allowlist" } });
     expect(planRemediation(context({ tags: { "eks-warden:remediation": "restrict-to-allowlist" } }))).toMatchObject({ kind: "skip", reason: expect.stringMatching(/allowedPublicCidrs, which is empty/) });
     expect(planRemediation(context({ tags: { "eks-warden:remediation": "yes please" } }))).toMatchObject({ kind: "skip", reason: expect.stringMatching(/unknown value "yes please"/) });
+  });
+
+  it("ignores an override tag whose setter policy.remediation.overrideTags does not list: remediation still applies, with the policy's action", () => {
+    // Before (issue 22, item 8): any value of eks-warden:remediation stopped remediation, whoever set it.
+    for (const tags of [{ "eks-warden:remediation": "opt-out" }, { "eks-warden:remediation": "later please" }, { "eks-warden:remediation": "restrict-to-allowlist" }]) {
+      const allowlist = { remediation: { mode: "enforce" as const }, endpoint: { allowedPublicCidrs: ALLOWLIST } };
+      expect(planRemediation(context({ tags, overrideBy: MALLORY, policy: allowlist }))).toEqual({ kind: "act", action: "private", input: expect.any(Object), command: expect.any(String) });
+      // No recorded TagResource for the value (set before the monitor was deployed, or the event was lost): ignored too.
+      expect(planRemediation(context({ tags, overrideBy: null, policy: allowlist }))).toMatchObject({ kind: "act", action: "private" });
+    }
+    // The default lists no one: even the platform lead's tag is ignored.
+    expect(planRemediation(context({ tags: { "eks-warden:remediation": "opt-out" }, policy: { remediation: { mode: "enforce", overrideTags: [] } } }))).toMatchObject({ kind: "act", action: "private" });
+    // "*" lets anyone set it, as before the governance (an unknown setter included).
+    expect(planRemediation(context({ tags: { "eks-warden:remediation": "opt-out" }, overrideBy: null, policy: { remediation: { mode: "enforce", overrideTags: ["*"] } } }))).toMatchObject({
+      kind: "skip",
+      reason: "opted out by tag eks-warden:remediation=opt-out, set by an unknown principal",
+    });
   });
 
   it("never acts on an exempt cluster, on a cluster not ACTIVE, or on its own change; an exemption tag that exempts nothing does not stop it", () => {
@@ -133,12 +163,34 @@ describe("planRemediation", () => {
   });
 
   it("computes the effective remediation from the policy and the tag, the one way plan and alerts see it", () => {
-    const policy = parsePolicy({ remediation: { mode: "dry-run", action: "restrict-to-allowlist" }, endpoint: { allowedPublicCidrs: ALLOWLIST } });
+    const policy = parsePolicy({ remediation: { mode: "dry-run", action: "restrict-to-allowlist", overrideTags: [PLATFORM_LEAD_ROLE] }, endpoint: { allowedPublicCidrs: ALLOWLIST } });
+    const by = (value: string, principal = PLATFORM_LEAD) => ({ value, principals: [principal, PLATFORM_LEAD_ROLE], at: "2026-03-01T09:00:00Z", eventId: "t" });
+    const TAG = "eks-warden:remediation" as const;
     expect(effectiveRemediation(policy, {})).toEqual({ mode: "dry-run", action: "restrict-to-allowlist", source: "policy", optedOut: false });
-    expect(effectiveRemediation(policy, { "eks-warden:remediation": "private" })).toEqual({ mode: "dry-run", action: "private", source: "tag", override: { tag: "eks-warden:remediation", value: "private" }, optedOut: false });
-    expect(effectiveRemediation(policy, { "eks-warden:remediation": "opt-out" })).toEqual({ mode: "dry-run", source: "tag", override: { tag: "eks-warden:remediation", value: "opt-out" }, optedOut: true });
+    expect(effectiveRemediation(policy, { [TAG]: "private" }, by("private"))).toEqual({ mode: "dry-run", action: "private", source: "tag", override: { tag: TAG, value: "private", setBy: PLATFORM_LEAD }, optedOut: false });
+    expect(effectiveRemediation(policy, { [TAG]: "opt-out" }, by("opt-out"))).toEqual({ mode: "dry-run", source: "tag", override: { tag: TAG, value: "opt-out", setBy: PLATFORM_LEAD }, optedOut: true });
     // Tag values are case-sensitive: "Private" names no action, and nothing is done (fail safe).
-    expect(effectiveRemediation(policy, { "eks-warden:remediation": "Private" })).toEqual({ mode: "dry-run", source: "tag", override: { tag: "eks-warden:remediation", value: "Private" }, optedOut: false });
+    expect(effectiveRemediation(policy, { [TAG]: "Private" }, by("Private"))).toEqual({ mode: "dry-run", source: "tag", override: { tag: TAG, value: "Private", setBy: PLATFORM_LEAD }, optedOut: false });
+    // The recorded setting must be of this very value: the lead set "private", someone later set "opt-out" unseen.
+    expect(effectiveRemediation(policy, { [TAG]: "opt-out" }, by("private"))).toEqual({
+      mode: "dry-run",
+      action: "restrict-to-allowlist",
+      source: "policy",
+      ignored: { tag: TAG, value: "opt-out", problem: "was set by an unknown principal (no TagResource event was recorded for this value), so policy.remediation.overrideTags cannot allow it" },
+      optedOut: false,
+    });
+    const mallory = { value: "opt-out", principals: [MALLORY], at: "2026-03-01T09:00:00Z", eventId: "t" };
+    expect(effectiveRemediation(policy, { [TAG]: "opt-out" }, mallory)).toEqual({
+      mode: "dry-run",
+      action: "restrict-to-allowlist",
+      source: "policy",
+      ignored: { tag: TAG, value: "opt-out", setBy: MALLORY, problem: `set by ${MALLORY}, who is not allowed by policy.remediation.overrideTags` },
+      optedOut: false,
+    });
+    expect(effectiveRemediation(parsePolicy({ remediation: { mode: "enforce" } }), { [TAG]: "opt-out" }, mallory)).toMatchObject({
+      action: "private",
+      ignored: { problem: `set by ${MALLORY}, who is not allowed by policy.remediation.overrideTags (it lists no one)` },
+    });
   });
 
   it("writes the CLI command with the list last", () => {

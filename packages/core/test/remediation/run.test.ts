@@ -54,11 +54,21 @@ class ScriptedWriter implements EksWriter {
   }
 }
 
+/** The role policy.remediation.overrideTags lists in these tests, and a session of it (who sets the override tag). */
+const PLATFORM_LEAD_ROLE = "arn:aws:iam::111122223333:role/PlatformLead";
+const PLATFORM_LEAD = "arn:aws:sts::111122223333:assumed-role/PlatformLead/dana";
+
+/** The cluster now carries the override tag `value`, set by `setter` (recorded from its TagResource, as cluster-event does). */
+async function overridden(w: World, value: string, setter: readonly string[] = [PLATFORM_LEAD, PLATFORM_LEAD_ROLE]): Promise<void> {
+  w.eks.clusters.set(REF.arn, clusterRecord(REF, OPEN, { tags: { "eks-warden:remediation": value } }));
+  await w.store.recordTagGrant(REF.arn, { value, principals: [...setter], at: "2026-03-01T11:00:00Z", eventId: `tag-${value}` }, "eks-warden:remediation");
+}
+
 function setup(script: (Error | string)[] = [], settings = {}) {
   const w = world(new Date("2026-03-01T12:00:00Z"));
   const store = new MemoryRemediationStore();
   const writer = new ScriptedWriter(w, script);
-  const deps = { ...w, policy: parsePolicy({ remediation: { mode: "enforce" } }), remediation: { store, eks: writer, roleArn: ROLE }, settings: { settleDelaySeconds: 30, maxSettleDelaySeconds: 300, ...settings } };
+  const deps = { ...w, policy: parsePolicy({ remediation: { mode: "enforce", overrideTags: [PLATFORM_LEAD_ROLE] } }), remediation: { store, eks: writer, roleArn: ROLE }, settings: { settleDelaySeconds: 30, maxSettleDelaySeconds: 300, ...settings } };
   w.eks.clusters.set(REF.arn, clusterRecord(REF, OPEN));
   // The change being settled, as cluster-event received it: its claim in the state table, its update in EKS.
   w.eks.updates.set("u-open", { status: "Successful", type: "EndpointAccessUpdate", errors: [] });
@@ -458,12 +468,14 @@ describe("a retried call checks the live cluster again", () => {
 
   it.each([
     ["no longer ACTIVE", { status: "DELETING" }, "the cluster is DELETING now"],
-    ["opted out now", { tags: { "eks-warden:remediation": "opt-out" } }, "the cluster is now opted out (eks-warden:remediation=opt-out)"],
+    ["opted out now", { tags: { "eks-warden:remediation": "opt-out" } }, `the cluster is now opted out (eks-warden:remediation=opt-out, set by ${PLATFORM_LEAD})`],
     ["tagged with a value naming no action (fail safe, as the plan)", { tags: { "eks-warden:remediation": "later" } }, "the cluster's tag eks-warden:remediation now names no action: nothing done"],
   ])("does not call again for a cluster %s", async (_case, extra, reason) => {
     const { w, writer, deps, store } = setup([new UpdateInProgress(REF.arn)]);
     expect(await settle(deps)).toMatchObject({ remediation: { result: "retrying" } });
     w.eks.clusters.set(REF.arn, clusterRecord(REF, OPEN, extra));
+    const override = "tags" in extra ? extra.tags["eks-warden:remediation"] : undefined;
+    if (override !== undefined) await overridden(w, override);
     expect(await settle(deps, queued(w)[0])).toEqual({ status: "remediation", remediation: { step: "call", result: "abandoned" } });
     expect(writer.calls).toHaveLength(1);
     expect((await store.readRemediation(REF.arn))?.attempts).toMatchObject([{ status: "abandoned" }]);
@@ -554,11 +566,11 @@ describe("an update EKS no longer knows", () => {
 
 describe("the override tag on the settle worker", () => {
   const TAG = "eks-warden:remediation";
-  const withAllowlist = (mode: "enforce" | "dry-run", action: "private" | "restrict-to-allowlist") => parsePolicy({ remediation: { mode, action }, endpoint: { allowedPublicCidrs: ["203.0.113.0/24"] } });
+  const withAllowlist = (mode: "enforce" | "dry-run", action: "private" | "restrict-to-allowlist") => parsePolicy({ remediation: { mode, action, overrideTags: [PLATFORM_LEAD_ROLE] }, endpoint: { allowedPublicCidrs: ["203.0.113.0/24"] } });
 
   it("acts with the tag's action, records the override, and tells it in the OPENED and REMEDIATED alerts", async () => {
     const { w, writer, deps, store } = setup();
-    w.eks.clusters.set(REF.arn, clusterRecord(REF, OPEN, { tags: { [TAG]: "restrict-to-allowlist" } }));
+    await overridden(w, "restrict-to-allowlist");
     const tagged = { ...deps, policy: withAllowlist("enforce", "private") };
     expect(await settle(tagged, { ...SETTLE, cause: { ...SETTLE.cause, userAgent: "aws-cli/2.15" } })).toMatchObject({ remediation: { result: "called" } });
     expect(w.store.history.at(-1)).toMatchObject({ kind: "remediation", cause: { eventId: "e-open", actor: ALICE, userAgent: "aws-cli/2.15" }, remediation: { step: "called" } });
@@ -567,7 +579,7 @@ describe("the override tag on the settle worker", () => {
     expect(record).toMatchObject({ override: { tag: TAG, value: "restrict-to-allowlist" }, attempts: [{ action: "restrict-to-allowlist", override: { tag: TAG, value: "restrict-to-allowlist" } }] });
     const [opened] = w.publisher.alerts;
     expect(opened!.subject).toMatch(/^\[CRITICAL\] payments-prod/);
-    expect(opened!.text).toContain(`Remediation:  enforce, restrict-to-allowlist (tag ${TAG}=restrict-to-allowlist, over the policy)`);
+    expect(opened!.text).toContain(`Remediation:  enforce, restrict-to-allowlist (tag ${TAG}=restrict-to-allowlist, set by ${PLATFORM_LEAD}, over the policy)`);
 
     w.eks.updates.set("u-close", { status: "Successful", errors: [] });
     expect(await settle(tagged, queued(w)[0])).toMatchObject({ remediation: { step: "follow", result: "succeeded" } });
@@ -578,11 +590,11 @@ describe("the override tag on the settle worker", () => {
 
   it("records an opt-out without calling, and forgets it once the tag is gone", async () => {
     const { w, writer, deps, store } = setup();
-    w.eks.clusters.set(REF.arn, clusterRecord(REF, OPEN, { tags: { [TAG]: "opt-out" } }));
+    await overridden(w, "opt-out");
     expect(await settle(deps)).toMatchObject({ remediation: { step: "plan", result: "skipped" } });
     expect(writer.calls).toEqual([]);
     expect(await store.readRemediation(REF.arn)).toMatchObject({ version: 1, override: { tag: TAG, value: "opt-out" }, attempts: [] });
-    expect(w.publisher.alerts.map((alert) => alert.text).join("")).toContain(`Remediation:  enforce, none: opted out (tag ${TAG}=opt-out)`);
+    expect(w.publisher.alerts.map((alert) => alert.text).join("")).toContain(`Remediation:  enforce, none: opted out (tag ${TAG}=opt-out, set by ${PLATFORM_LEAD})`);
     // The same opt-out seen again writes nothing.
     await settle(deps);
     expect((await store.readRemediation(REF.arn))?.version).toBe(1);
@@ -597,13 +609,13 @@ describe("the override tag on the settle worker", () => {
 
   it("in dry-run names the tag's action and makes no call", async () => {
     const { w, writer, deps } = setup();
-    w.eks.clusters.set(REF.arn, clusterRecord(REF, OPEN, { tags: { [TAG]: "private" } }));
+    await overridden(w, "private");
     expect(await settle({ ...deps, policy: withAllowlist("dry-run", "restrict-to-allowlist") })).toMatchObject({ remediation: { step: "plan", result: "dry-run" } });
     expect(writer.calls).toEqual([]);
     const dryRun = w.publisher.alerts.find((alert) => alert.attributes.kind === "remediation")!;
     expect(dryRun.subject).toBe("[DRY RUN] payments-prod (eu-west-1): would close the public endpoint (private)");
     expect(dryRun.text).toContain(`Action:       private (from tag ${TAG}=private)`);
-    expect(w.publisher.alerts[0]!.text).toContain(`Remediation:  dry-run, private (tag ${TAG}=private, over the policy)`);
+    expect(w.publisher.alerts[0]!.text).toContain(`Remediation:  dry-run, private (tag ${TAG}=private, set by ${PLATFORM_LEAD}, over the policy)`);
     expect(w.store.history.at(-1)).toMatchObject({ kind: "remediation", remediation: { step: "dry-run", action: "private", override: { value: "private" } } });
   });
 });

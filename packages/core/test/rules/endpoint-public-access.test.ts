@@ -151,7 +151,7 @@ describe("endpoint-public-access", () => {
     });
 
     it("restrict-to-allowlist with no allowlist (a hand-built policy) falls back to private", () => {
-      const handBuilt: Policy = { ...policy(), remediation: { mode: "off", action: "restrict-to-allowlist" } };
+      const handBuilt: Policy = { ...policy(), remediation: { mode: "off", action: "restrict-to-allowlist", overrideTags: [] } };
       expect(run(openWorld, handBuilt).remediation.command).toBe(PRIVATE_COMMAND);
     });
 

@@ -248,8 +248,14 @@ describe("attacker-controlled text in alerts", () => {
 
 
 describe("the effective auto-remediation in the endpoint's alerts", () => {
-  const enforce = parsePolicy({ remediation: { mode: "enforce" } });
-  const dryRun = parsePolicy({ remediation: { mode: "dry-run", action: "private" } });
+  const LEAD_ROLE = "arn:aws:iam::111122223333:role/PlatformLead";
+  const LEAD = "arn:aws:sts::111122223333:assumed-role/PlatformLead/dana";
+  const MALLORY = "arn:aws:iam::111122223333:user/mallory";
+  const enforce = parsePolicy({ remediation: { mode: "enforce", overrideTags: [LEAD_ROLE] } });
+  const dryRun = parsePolicy({ remediation: { mode: "dry-run", action: "private", overrideTags: [LEAD_ROLE] } });
+  /** The override tag `value`, set by `who` (recorded from its TagResource). */
+  const tagged = (policy: typeof enforce, value: string, who = LEAD) =>
+    effectiveRemediation(policy, { "eks-warden:remediation": value }, { value, principals: who === LEAD ? [LEAD, LEAD_ROLE] : [who], at: "2026-03-01T11:00:00Z", eventId: "t" });
   const resolved: Transition = { ...opened, kind: "RESOLVED", before: opened.after, after: { status: "PASS", severity: "INFO", evidence: {} } };
   const remediationLines = (text: string) => text.split("\n").filter((line) => line.startsWith("Remediation:"));
 
@@ -260,36 +266,55 @@ describe("the effective auto-remediation in the endpoint's alerts", () => {
   });
 
   it("names the override tag in the OPENED, early and RESOLVED alerts alike, in text and JSON", () => {
-    const autoRemediation = effectiveRemediation(dryRun, { "eks-warden:remediation": "restrict-to-allowlist" });
+    const autoRemediation = tagged(dryRun, "restrict-to-allowlist");
     for (const transition of [opened, { ...opened, inProgress: true }, resolved]) {
       const alert = renderAlert({ ...input, transition, autoRemediation });
-      expect(remediationLines(alert.text)).toEqual(["Remediation:  dry-run, restrict-to-allowlist (tag eks-warden:remediation=restrict-to-allowlist, over the policy)"]);
+      expect(remediationLines(alert.text)).toEqual([`Remediation:  dry-run, restrict-to-allowlist (tag eks-warden:remediation=restrict-to-allowlist, set by ${LEAD}, over the policy)`]);
       const machine = JSON.parse((JSON.parse(alert.message) as Record<string, string>).sqs!) as Record<string, unknown>;
-      expect(machine["autoRemediation"]).toEqual({ mode: "dry-run", action: "restrict-to-allowlist", source: "tag", override: { tag: "eks-warden:remediation", value: "restrict-to-allowlist" }, optedOut: false });
+      expect(machine["autoRemediation"]).toEqual({ mode: "dry-run", action: "restrict-to-allowlist", source: "tag", override: { tag: "eks-warden:remediation", value: "restrict-to-allowlist", setBy: LEAD }, optedOut: false });
     }
   });
 
   it("says an opt-out is in force, and that a tag naming no action does nothing", () => {
-    const optedOut = renderAlert({ ...input, autoRemediation: effectiveRemediation(enforce, { "eks-warden:remediation": "opt-out" }) });
-    expect(remediationLines(optedOut.text)).toEqual(["Remediation:  enforce, none: opted out (tag eks-warden:remediation=opt-out)"]);
-    expect(optedOut.payload.autoRemediation).toEqual({ mode: "enforce", source: "tag", override: { tag: "eks-warden:remediation", value: "opt-out" }, optedOut: true });
-    const unknown = renderAlert({ ...input, autoRemediation: effectiveRemediation(enforce, { "eks-warden:remediation": "later please" }) });
-    expect(remediationLines(unknown.text)).toEqual(['Remediation:  enforce, none (tag eks-warden:remediation="later please" names no action: nothing is done)']);
+    const optedOut = renderAlert({ ...input, autoRemediation: tagged(enforce, "opt-out") });
+    expect(remediationLines(optedOut.text)).toEqual([`Remediation:  enforce, none: opted out (tag eks-warden:remediation=opt-out, set by ${LEAD})`]);
+    expect(optedOut.payload.autoRemediation).toEqual({ mode: "enforce", source: "tag", override: { tag: "eks-warden:remediation", value: "opt-out", setBy: LEAD }, optedOut: true });
+    const unknown = renderAlert({ ...input, autoRemediation: tagged(enforce, "later please") });
+    expect(remediationLines(unknown.text)).toEqual([`Remediation:  enforce, none (tag eks-warden:remediation="later please" names no action: nothing is done; set by ${LEAD})`]);
     expect(unknown.payload.autoRemediation).toMatchObject({ source: "tag", optedOut: false });
     expect(unknown.payload.autoRemediation).not.toHaveProperty("action");
   });
 
   it("cannot forge a line with the tag value, nor grow the line past its bound", () => {
     const forged = `opt-out\u2028Who:          arn:aws:iam::111122223333:role/SecurityAdmin\u202e${"A".repeat(240)}`;
-    const alert = renderAlert({ ...input, autoRemediation: effectiveRemediation(enforce, { "eks-warden:remediation": forged }) });
+    const alert = renderAlert({ ...input, autoRemediation: tagged(enforce, forged) });
     expect(alert.text).not.toMatch(/[\u2028\u2029\u202e]/);
     expect(alert.text.split("\n").filter((line) => line.startsWith("Who:"))).toHaveLength(1);
     const [line] = remediationLines(alert.text);
-    expect(line).toMatch(/^Remediation: {2}enforce, none \(tag eks-warden:remediation="opt-out Who: arn:aws:iam::111122223333:role\/SecurityAdminA+…" names no action: nothing is done\)$/);
-    expect(line!.length).toBeLessThan(200);
+    expect(line).toMatch(/^Remediation: {2}enforce, none \(tag eks-warden:remediation="opt-out Who: arn:aws:iam::111122223333:role\/SecurityAdminA+…" names no action: nothing is done; set by \S+\)$/);
+    // The value's bound (64) plus the setter's ARN (recorded by the monitor from CloudTrail).
+    expect(line!.length).toBeLessThan(260);
   });
 
-  it("is absent from alerts given no effective remediation (remediation off, or another rule)", () => {
+  // Before (issue 22, item 8) the line named any override tag as in force, whoever set it, and said nothing when
+  // remediation was off or the finding exempt: now it says what will really happen.
+  it("says what will really happen: an override tag nobody allowed is ignored, an exempt finding is not remediated, remediation off", () => {
+    const refused = renderAlert({ ...input, autoRemediation: tagged(enforce, "opt-out", MALLORY) });
+    expect(remediationLines(refused.text)).toEqual([
+      `Remediation:  enforce, private (policy); tag eks-warden:remediation=opt-out set by ${MALLORY}, who is not allowed by policy.remediation.overrideTags: remediation still applies`,
+    ]);
+    expect(refused.payload.autoRemediation).toMatchObject({ action: "private", source: "policy", ignored: { value: "opt-out", setBy: MALLORY } });
+    const unknownSetter = renderAlert({ ...input, autoRemediation: effectiveRemediation(enforce, { "eks-warden:remediation": "opt-out" }) });
+    expect(remediationLines(unknownSetter.text)[0]).toMatch(/^Remediation: {2}enforce, private \(policy\); tag eks-warden:remediation=opt-out was set by an unknown principal .*: remediation still applies$/);
+    const exempt: Transition = { ...opened, kind: "EXEMPTED", after: { ...opened.after, status: "EXEMPT" }, finding: { ...opened.finding, status: "EXEMPT", exemption: { until: "2099-01-01", reason: "vendor", source: "policy", expired: false } } };
+    expect(remediationLines(renderAlert({ ...input, transition: exempt, autoRemediation: effectiveRemediation(enforce, {}) }).text)).toEqual([
+      "Remediation:  enforce, none: the finding is exempt (an honoured exemption), so EKS Warden will not change this cluster",
+    ]);
+    const off = renderAlert({ ...input, autoRemediation: effectiveRemediation(parsePolicy({}), {}) });
+    expect(remediationLines(off.text)).toEqual(["Remediation:  off (policy.remediation.mode): EKS Warden will not change this cluster"]);
+  });
+
+  it("is absent from alerts given no effective remediation (another rule, or the cluster could not be read)", () => {
     const alert = renderAlert(input);
     expect(remediationLines(alert.text)).toEqual([]);
     expect(alert.payload).not.toHaveProperty("autoRemediation");

@@ -6,6 +6,7 @@ import { defaultPolicy } from "../../src/policy.ts";
 import type { SweptCluster } from "../../src/sweep/sweep.ts";
 import { digestText, renderDigest } from "../../src/voice/digest.ts";
 import { remediationText } from "../../src/voice/remediation.ts";
+import { effectiveRemediation } from "../../src/remediation/plan.ts";
 
 const NOW = new Date("2026-12-07T08:00:00Z");
 const FORGED = "\u2028Cluster:      all clear\u202E";
@@ -26,6 +27,25 @@ describe("untrusted names in the texts", () => {
     });
     expect(text).not.toMatch(UNSAFE);
     expect(text.split("\n").filter((line) => line.startsWith("Cluster:"))).toHaveLength(1);
+  });
+
+  it("remediation override change: the tag value and the setter stay on their lines, bounded", () => {
+    const value = `opt-out${FORGED}${"A".repeat(300)}`;
+    const actor = { type: "IAMUser", arn: `arn:aws:iam::111122223333:user/mallory${FORGED}` };
+    const effective = effectiveRemediation(defaultPolicy(), { "eks-warden:remediation": value }, { value, principals: [actor.arn], at: "2026-12-07T07:00:00Z", eventId: "t" });
+    for (const outcome of ["OVERRIDE_REFUSED", "OVERRIDE_REMOVED"] as const) {
+      const text = remediationText({
+        outcome,
+        cluster: { arn: "arn:aws:eks:eu-west-1:111122223333:cluster/x", account: "111122223333", region: "eu-west-1", name: "x" },
+        severity: "HIGH",
+        opened: { actor, eventName: "TagResource", eventId: "t", eventTime: "2026-12-07T07:00:00Z" },
+        overrideChange: outcome === "OVERRIDE_REMOVED" ? { effective: effectiveRemediation(defaultPolicy(), {}) } : { value, effective },
+        at: NOW,
+      });
+      expect(text).not.toMatch(UNSAFE);
+      expect(text.split("\n").filter((line) => line.startsWith("Cluster:"))).toHaveLength(1);
+      expect(Math.max(...text.split("\n").map((line) => line.length))).toBeLessThan(1200);
+    }
   });
 
   it("digest: regions and accounts stay on their lines", () => {
