@@ -3,11 +3,11 @@
 // local, simulator, the handlers the local system runs, stacks/) bundled by esbuild into packages/cli/dist/, one ESM
 // file per lazily loaded part (code splitting: `--help` loads main.js and little else; each command loads its own
 // chunks), with source maps so a stack trace names the TypeScript file and line. npm runs it at install (`prepare`),
-// `npm test` before the tests, and `npm run build` by hand after editing the CLI's sources. Plain JavaScript, so that
-// it needs nothing but esbuild at install.
+// the tests' global setup, `npm start` and `npm run warden` when stale, and `npm run build` by hand after editing the
+// CLI's sources. Plain JavaScript, so that it needs nothing but esbuild at install.
 //   node scripts/build-cli.mjs            builds packages/cli/dist/
-//   node scripts/build-cli.mjs --if-stale builds only when a source file is newer than the build (the test command)
-import { existsSync, readdirSync, rmSync, statSync } from "node:fs";
+//   node scripts/build-cli.mjs --if-stale builds only when a source file is newer than the last complete build
+import { existsSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { dirname, join, relative, sep } from "node:path";
 import { isBuiltin } from "node:module";
@@ -17,8 +17,8 @@ import { build } from "esbuild";
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const OUT_DIR = join(ROOT, "packages/cli/dist");
 const ENTRY = join(ROOT, "packages/cli/src/main.ts");
-/** The build's last output: its time stamp is the build's. */
-const STAMP = join(OUT_DIR, "main.js");
+/** Written when every part is built: its time is the build's (a build cut short leaves none, so it is stale). */
+const STAMP = join(OUT_DIR, "build-complete");
 /** What the build reads: any file here newer than the stamp makes the build stale. */
 const SOURCES = ["packages/core/src", "packages/local/src", "packages/simulator/src", "packages/functions/src", "packages/cli/src", "stacks", "sst.config.ts", "scripts/build-cli.mjs", "package-lock.json"];
 
@@ -165,6 +165,7 @@ export async function buildCli() {
       });
     }),
   ]);
+  writeFileSync(STAMP, `${new Date().toISOString()}\n`);
   return [...commands];
 }
 

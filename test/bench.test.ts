@@ -118,7 +118,8 @@ describe("benchmarks (smoke)", () => {
  * The CLI's start-up (bench/cli.ts; `npm run bench -- cli`): `--help` reads main.js and errors.js, 7 KiB of the
  * CLI's own code, and nothing from node_modules; a scan reads its own build, the EKS client bundled in, and none of the
  * clients only other commands call. Deterministic, so exact; the timings beside them are ceilings above the figures
- * of docs/benchmarks.md (--help 1.0x-1.1x node -e 0; scan's start-up 2.2x-2.6x --help), with room for a busy machine.
+ * of docs/benchmarks.md (--help 1.39x-1.45x node -e 0, scan's start-up 2.59x-2.68x --help, at load average ~20), with
+ * room for a busier machine: the targets, 3x, and 4.5x (the 1.5x target is below the SDK clients' own floor, 2.1x-2.3x).
  */
 const HELP_CLOSURE_BUDGET_BYTES = 12 * 1024;
 const HELP_RATIO_CEILING = 3;
