@@ -1,4 +1,4 @@
-// `npm run bench`: every benchmark (or `npm run bench -- bundles|evaluation|calls|event-path|scheduled|scan|fuzz|securityhub`), printed as JSON and as the Markdown table docs/benchmarks.md quotes.
+// `npm run bench`: every benchmark (or `npm run bench -- bundles|cli|evaluation|calls|event-path|scheduled|scan|fuzz|securityhub`), printed as JSON and as the Markdown table docs/benchmarks.md quotes.
 // `npm run bench -- report-screenshot` (only when named: it writes docs/report.png) opens the browser report in Chromium.
 // Run on an otherwise idle machine; the figures are medians (or exact counts) for that reason.
 import { spawnSync } from "node:child_process";
@@ -6,6 +6,7 @@ import { fileURLToPath } from "node:url";
 import { deployedTargetBytes, EVENT_PATH_HANDLERS, floorName, IMPORT_RATIO_TARGET, measureBundles, OWN_CODE_TARGET_BYTES } from "./bundles.ts";
 import { measureCallsPerEvent, RULE_SCOPED_READS } from "./calls.ts";
 import { CHECK_TARGET_MS, measureCheck } from "./check.ts";
+import { HELP_RATIO_TARGET, measureCli, SCAN_START_RATIO_TARGET } from "./cli.ts";
 import { measureEventPath } from "./event-path.ts";
 import { measureEvaluation } from "./evaluation.ts";
 import { BENCH_FUZZ_RUNS, measureFuzz } from "./fuzz.ts";
@@ -39,6 +40,16 @@ if (wants("bundles")) {
     console.log(`\nlargest contributors to what a cold import of ${figure.handler} reads: ${figure.importContributors.slice(0, 12).map((item) => `${item.name} ${(item.bytes / 1024).toFixed(0)} KiB`).join(", ")}`);
   }
   console.log();
+}
+if (wants("cli")) {
+  const figures = await measureCli();
+  console.log(`## eks-warden start-up (the built CLI, bin/eks-warden.js; a fresh process per run, median of ${figures.runs} interleaved runs)\n`);
+  console.log(`targets: --help at most ${HELP_RATIO_TARGET}x node -e 0; scan's start-up (a scan of an empty fleet) at most ${SCAN_START_RATIO_TARGET}x --help\n`);
+  console.log("| process | median ms | x node -e 0 |\n| --- | ---: | ---: |");
+  for (const figure of [figures.node, figures.version, figures.help, figures.scanHelp, figures.scanStart, figures.sdkFloor]) {
+    console.log(`| \`${figure.command}\` | ${figure.msMedian.toFixed(0)} | ${figure.ratio.toFixed(2)}x |`);
+  }
+  console.log(`\nscan's start-up: ${figures.scanStartOverHelp.toFixed(2)}x --help (target <= ${SCAN_START_RATIO_TARGET}x); its floor, Node importing the SDK clients alone: ${(figures.sdkFloor.msMedian / figures.help.msMedian).toFixed(2)}x --help\n`);
 }
 if (wants("evaluation")) {
   const figure = measureEvaluation();

@@ -6,12 +6,12 @@
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { startSimulator } from "@eks-warden/simulator/index";
+import { CLI_ENTRY } from "../packages/cli/test/scenario-helpers.ts";
 import { uniformFleet } from "../test/support/fleets.ts";
 import { median } from "./stats.ts";
 
 export const SCAN_FLEET_CLUSTERS = 300;
 const REPO = fileURLToPath(new URL("..", import.meta.url));
-const MAIN = fileURLToPath(new URL("../packages/cli/src/main.ts", import.meta.url));
 
 export interface ScanFigure {
   readonly scan: string;
@@ -32,7 +32,7 @@ function runScan(args: readonly string[], env: NodeJS.ProcessEnv): Promise<{ cod
   return new Promise((resolve, reject) => {
     const started = performance.now();
     // Asynchronous: the simulator answering the scan runs in this process.
-    const child = spawn(process.execPath, ["--import", "tsx", MAIN, "scan", ...args], { cwd: REPO, env });
+    const child = spawn(process.execPath, [...CLI_ENTRY, "scan", ...args], { cwd: REPO, env });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));

@@ -1,13 +1,14 @@
 // The README is the front door (issue 25): at most 250 lines, every relative link in it and in docs/ leads to a file
 // that exists (and a #anchor to a heading of that file, as GitHub anchors it), and every `eks-warden` command it
 // shows is one the CLI has, with options that command's own help lists. The CLI's help is the source of truth: it is
-// asked, as a user would, by running packages/cli/src/main.ts (no AWS, no network).
+// asked, as a user would, by running the installed command (CLI_ENTRY: the bin script; no AWS, no network).
 import { execFile } from "node:child_process";
 import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { beforeAll, describe, expect, it } from "vitest";
+import { CLI_ENTRY } from "../packages/cli/test/scenario-helpers.ts";
 import { cliInvocations, githubSlug, headingAnchors, isExternal, markdownLinks } from "./support/markdown.ts";
 
 const root = fileURLToPath(new URL("../", import.meta.url));
@@ -41,7 +42,7 @@ function brokenLinks(page: string): string[] {
 
 const run = promisify(execFile);
 async function cli(...args: string[]): Promise<string> {
-  const { stdout } = await run(process.execPath, ["--import", "tsx", "packages/cli/src/main.ts", ...args], {
+  const { stdout } = await run(process.execPath, [...CLI_ENTRY, ...args], {
     cwd: root,
     timeout: 60_000,
     env: { ...process.env, NO_COLOR: "1" },

@@ -3,8 +3,8 @@
 // 3 an unexpected internal error.
 import { printHelp } from "./output/wrap.ts";
 import { readFileSync } from "node:fs";
-import { closestName } from "@eks-warden/core";
-import { CliInputError, oneLine, type Command } from "./commands/command.ts";
+import { CliInputError, oneLine } from "./commands/errors.ts";
+import type { Command } from "./commands/command.ts";
 
 // The AWS SDK warns on every client that Node < 22 will lose updates in 2027: true, but about the user's machine, not
 // their clusters, and it buries the report. Set before any command (and so the SDK) is loaded; the caller may override.
@@ -65,7 +65,9 @@ function version(): string {
   return `eks-warden ${manifest.version}`;
 }
 
-function unknownCommand(name: string): string {
+async function unknownCommand(name: string): Promise<string> {
+  // Loaded here, not at start: core's index is most of what --help would otherwise load.
+  const { closestName } = await import("@eks-warden/core");
   const suggestion = closestName(name, Object.keys(commands));
   const hint = suggestion ? `did you mean ${suggestion}?` : `expected one of ${Object.keys(commands).join(", ")}`;
   return `eks-warden: unknown command ${JSON.stringify(name)}; ${hint}\n`;
@@ -88,7 +90,7 @@ export async function main(args: readonly string[]): Promise<number> {
   }
   const entry = Object.hasOwn(commands, name) ? commands[name] : undefined;
   if (entry === undefined) {
-    process.stderr.write(unknownCommand(name));
+    process.stderr.write(await unknownCommand(name));
     return 2;
   }
   try {

@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CLI_ENTRY } from "./scenario-helpers.ts";
 
 const repo = fileURLToPath(new URL("../../../", import.meta.url));
 const eks = (name: string) => fileURLToPath(new URL(`../../../test/fixtures/eks/${name}`, import.meta.url));
@@ -19,7 +20,7 @@ interface Run {
   readonly stderr: string;
 }
 
-function warden(args: readonly string[], entry: readonly string[] = ["--import", "tsx", "packages/cli/src/main.ts"]): Promise<Run> {
+function warden(args: readonly string[], entry: readonly string[] = CLI_ENTRY): Promise<Run> {
   return new Promise((resolve) => {
     execFile(process.execPath, [...entry, ...args], { cwd: repo, env: { ...process.env, NO_COLOR: "1" } }, (error, stdout, stderr) => {
       const code = error === null ? 0 : typeof error.code === "number" ? error.code : -1;
@@ -239,7 +240,7 @@ describe("colour", () => {
   function coloured(args: readonly string[], env: Record<string, string>): Promise<Run> {
     const { NO_COLOR: _noColour, FORCE_COLOR: _force, ...base } = process.env;
     return new Promise((resolve) => {
-      execFile(process.execPath, ["--import", "tsx", "packages/cli/src/main.ts", ...args], { cwd: repo, env: { ...base, ...env } }, (error, stdout, stderr) => {
+      execFile(process.execPath, [...CLI_ENTRY, ...args], { cwd: repo, env: { ...base, ...env } }, (error, stdout, stderr) => {
         resolve({ code: error === null ? 0 : typeof error.code === "number" ? error.code : -1, stdout, stderr });
       });
     });
@@ -265,10 +266,42 @@ describe("colour", () => {
 });
 
 describe("eks-warden entry points", () => {
-  it("runs through the installed bin script (tsx registered by the script itself)", async () => {
-    const run = await warden(["evaluate", "--cluster", PRIVATE_ONLY, "--versions", VERSIONS, "--now", NOW, "--format", "json"], ["packages/cli/bin/eks-warden.js"]);
+  it("runs through the installed bin script", async () => {
+    const run = await warden(["evaluate", "--cluster", PRIVATE_ONLY, "--versions", VERSIONS, "--now", NOW, "--format", "json"], CLI_ENTRY);
     expect(run.stderr).toBe("");
     expect(findingsOf(run).cluster).toBe("arn:aws:eks:us-east-1:644160558196:cluster/c7n-test-eks-cluster");
+  });
+
+  describe("an internal error's stack trace (EKS_WARDEN_DEBUG=1)", () => {
+    // A deliberate failure inside a command: stdout's first write throws (a preload replaces it), so evaluate's report
+    // write is where the unexpected error starts, and main reports it with exit 3 and, under EKS_WARDEN_DEBUG, the stack.
+    const THROWING_STDOUT = `data:text/javascript,process.stdout.write = () => { throw new Error("deliberate failure: stdout refused the report"); };`;
+    const args = ["evaluate", "--cluster", PRIVATE_ONLY, "--versions", VERSIONS, "--now", NOW];
+    const source = join(repo, "packages/cli/src/commands/evaluate.ts");
+    /** The 1-based line of evaluate.ts that writes the report: where the stack must point. */
+    const reportWriteLine = readFileSync(source, "utf8").split("\n").findIndex((line) => line.includes("process.stdout.write(options.format")) + 1;
+    const failing = (entry: readonly string[]): Promise<Run> =>
+      new Promise((resolve) => {
+        execFile(process.execPath, ["--import", THROWING_STDOUT, ...entry, ...args], { cwd: repo, env: { ...process.env, NO_COLOR: "1", EKS_WARDEN_DEBUG: "1" } }, (error, stdout, stderr) => {
+          resolve({ code: error === null ? 0 : typeof error.code === "number" ? error.code : -1, stdout, stderr });
+        });
+      });
+
+    it("points at the TypeScript file and line through the bin script (source maps on)", async () => {
+      expect(reportWriteLine).toBeGreaterThan(0);
+      const run = await failing(CLI_ENTRY);
+      expect(run.code).toBe(3);
+      expect(run.stderr).toContain("eks-warden evaluate: unexpected error: deliberate failure: stdout refused the report");
+      expect(run.stderr).toContain(`${source}:${reportWriteLine}:`);
+      expect(run.stderr).not.toMatch(/packages\/cli\/dist\//);
+    });
+
+    it("runs JavaScript built in packages/cli/dist, not the TypeScript: without source maps the trace names the bundle", async () => {
+      const run = await failing([join(repo, "packages/cli/dist/main.js")]);
+      expect(run.code).toBe(3);
+      expect(run.stderr).toMatch(/packages\/cli\/dist\/commands\/evaluate\/[a-z0-9-]+\.js:\d+:\d+/i);
+      expect(run.stderr).not.toContain(`${source}:`);
+    });
   });
 
   it("lists the commands, and rejects an unknown one with exit 2", async () => {

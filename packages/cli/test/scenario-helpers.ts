@@ -3,7 +3,12 @@ import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
 export const REPO = fileURLToPath(new URL("../../../", import.meta.url));
-export const CLI_ENTRY = ["--import", "tsx", "packages/cli/src/main.ts"] as const;
+/**
+ * The arguments to `node` that start `eks-warden` as installed: the bin script, which runs the CLI built to
+ * JavaScript in packages/cli/dist (scripts/build-cli.mjs; the tests' global setup rebuilds it when a source is newer).
+ * Every test and benchmark that spawns the CLI uses this.
+ */
+export const CLI_ENTRY: readonly string[] = [fileURLToPath(new URL("../bin/eks-warden.js", import.meta.url))];
 
 export function fixture(name: string): string {
   return fileURLToPath(new URL(`./fixtures/scenarios/${name}`, import.meta.url));

@@ -68,8 +68,7 @@ async function until(condition: () => boolean, timeoutMs: number, what: string):
 
 /** Everything in TMPDIR: a run leaves nothing but, at most, the empty eks-warden folder. */
 function leftIn(tmp: string): string[] {
-  // tsx (which runs the CLI here) keeps its compile cache in TMPDIR: not the local system's.
-  return readdirSync(tmp).filter((name) => !name.startsWith("tsx-")).flatMap((name) => (name === "eks-warden" ? readdirSync(join(tmp, name)).map((inner) => `eks-warden/${inner}`) : [name]));
+  return readdirSync(tmp).flatMap((name) => (name === "eks-warden" ? readdirSync(join(tmp, name)).map((inner) => `eks-warden/${inner}`) : [name]));
 }
 
 const realJava = execFileSync("sh", ["-c", "command -v java"], { encoding: "utf8" }).trim();

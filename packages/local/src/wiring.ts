@@ -1,8 +1,6 @@
 // Which handler each event rule, queue and schedule of the description feeds, locally: the real handlers, imported
 // by their SST handler paths, behind the local stand-ins of EventBridge (LocalEventRouter, sending to the rule's
 // queue), the SQS event source mappings (LocalQueuePoller) and the schedules (run when asked).
-import { join } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
 import { SendMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
 import {
@@ -25,18 +23,24 @@ import { localScheduleArn, type LocalQueue } from "./topology.ts";
 
 export type LocalHandlers = Readonly<Record<FunctionKey, LambdaHandler<unknown, unknown>>>;
 
-const REPOSITORY_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
+/** Where the description's handler paths point: packages/functions/src, beside this package. */
+const HANDLER_FOLDER = "packages/functions/src/";
 
 /**
  * The handler the stack deploys, found by its own SST handler path: "packages/functions/src/settle.handler" is the
- * export `handler` of packages/functions/src/settle.ts (the file esbuild bundles for Lambda).
+ * export `handler` of packages/functions/src/settle.ts (the file esbuild bundles for Lambda). The import names the
+ * folder literally so that the CLI's build (scripts/build-cli.mjs) bundles every handler in it, loaded on first use.
  */
 async function importHandler(sstHandler: string): Promise<LambdaHandler<unknown, unknown>> {
   const dot = sstHandler.lastIndexOf(".");
-  const file = join(REPOSITORY_ROOT, `${sstHandler.slice(0, dot)}.ts`);
+  const path = sstHandler.slice(0, dot);
   const exportName = sstHandler.slice(dot + 1);
-  const handler = ((await import(pathToFileURL(file).href)) as Record<string, unknown>)[exportName];
-  if (typeof handler !== "function") throw new Error(`local system: ${sstHandler}: ${file} exports no function ${exportName}`);
+  if (!path.startsWith(HANDLER_FOLDER) || path.slice(HANDLER_FOLDER.length).includes("/")) {
+    throw new Error(`local system: ${sstHandler}: a handler must be a file of ${HANDLER_FOLDER}`);
+  }
+  const name = path.slice(HANDLER_FOLDER.length);
+  const handler = ((await import(`../../functions/src/${name}.ts`)) as Record<string, unknown>)[exportName];
+  if (typeof handler !== "function") throw new Error(`local system: ${sstHandler}: ${path}.ts exports no function ${exportName}`);
   return handler as LambdaHandler<unknown, unknown>;
 }
 

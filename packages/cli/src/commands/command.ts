@@ -3,7 +3,9 @@
 import { readFile } from "node:fs/promises";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { ValidationError, gateFailures, type Gate, SEVERITIES, type Finding, type Policy, type Severity, parsePolicy } from "@eks-warden/core";
-import { isDeploymentConfigDocument, parseDeploymentConfig } from "../../../../stacks/config.ts";
+import { CliInputError, oneLine } from "./errors.ts";
+
+export { CliInputError, oneLine };
 
 export interface Command {
   /** The usage text printed for `--help`. */
@@ -12,16 +14,6 @@ export interface Command {
   run(argv: readonly string[]): Promise<number>;
 }
 
-/** The user's arguments or files are wrong: main prints the one-line message and exits 2. */
-export class CliInputError extends Error {
-  override readonly name = "CliInputError";
-}
-
-/** An error (or anything thrown) as one line for stderr. */
-export function oneLine(error: unknown): string {
-  const text = error instanceof Error ? error.message : String(error);
-  return text.replace(/\s*\n\s*/g, " ").trim();
-}
 
 type OptionsConfig = NonNullable<ParseArgsConfig["options"]>;
 
@@ -123,6 +115,9 @@ export function interpretOption<T>(option: string, path: string, parse: () => T)
 export async function readPolicyOption(path: string | undefined): Promise<Policy> {
   if (path === undefined) return parsePolicy(undefined);
   const input = await readJsonOption("--policy", path);
+  // Loaded only for --policy: the deployment file's schema is written with zod's full API, which a start without
+  // --policy need not load.
+  const { isDeploymentConfigDocument, parseDeploymentConfig } = await import("../../../../stacks/config.ts");
   if (!isDeploymentConfigDocument(input)) return interpretOption("--policy", path, () => parsePolicy(input));
   try {
     return parseDeploymentConfig(input, path).policy;
