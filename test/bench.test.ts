@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { BUNDLE_TARGET_BYTES, buildBundles, buildFloors, FLOOR_ENTRIES, OWN_CODE_FLOOR } from "../bench/bundles.ts";
 import { CALL_TARGETS, measureCallsPerEvent } from "../bench/calls.ts";
+import { EKS_RATE_LIMIT, measureLatencyScan } from "../bench/latency.ts";
 import { measureScan } from "../bench/scan.ts";
 
 /**
@@ -111,4 +112,13 @@ describe("benchmarks (smoke)", () => {
     });
     expect(endpointOnly?.eksCalls).toEqual({ DescribeCluster: 30, ListClusters: 1 });
   }, 180_000);
+
+  it("runs the latency bench's throttled scan: every call answered in the end, the throttles retried, the rate said", async () => {
+    // 30 clusters (the bench measures 150) under EKS's throttling at 40 ms a call; the timings are `npm run bench`'s.
+    const figure = await measureLatencyScan(30, true);
+    expect(figure.calls - figure.throttles).toBe(31);
+    expect(figure.rateFloorMs).toBe(((31 - EKS_RATE_LIMIT.burst) / EKS_RATE_LIMIT.perSecond) * 1000);
+    expect(figure.perSecond).toBeGreaterThan(0);
+    if (figure.throttles > 0) expect(figure.lowest).toBeLessThan(figure.concurrency);
+  }, 60_000);
 });
