@@ -1,7 +1,8 @@
-// `npm run bench`: every benchmark (or `npm run bench -- bundles|cli|evaluation|calls|event-path|scheduled|scan|fuzz|securityhub`), printed as JSON and as the Markdown table docs/benchmarks.md quotes.
+// `npm run bench`: every benchmark (or `npm run bench -- bundles|cli|evaluation|calls|event-path|scheduled|scan|check|latency|fuzz|securityhub`), printed as JSON and as the Markdown table docs/benchmarks.md quotes.
 // `npm run bench -- report-screenshot` (only when named: it writes docs/report.png) opens the browser report in Chromium.
 // Run on an otherwise idle machine; the figures are medians (or exact counts) for that reason.
 import { spawnSync } from "node:child_process";
+import { cpus, loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
 import { deployedTargetBytes, EVENT_PATH_HANDLERS, floorName, IMPORT_RATIO_TARGET, measureBundles, OWN_CODE_TARGET_BYTES } from "./bundles.ts";
 import { measureCallsPerEvent, RULE_SCOPED_READS } from "./calls.ts";
@@ -10,6 +11,7 @@ import { HELP_RATIO_TARGET, measureCli, SCAN_START_RATIO_TARGET } from "./cli.ts
 import { measureEventPath } from "./event-path.ts";
 import { measureEvaluation } from "./evaluation.ts";
 import { BENCH_FUZZ_RUNS, measureFuzz } from "./fuzz.ts";
+import { EKS_RATE_LIMIT, LATENCY_MS as EKS_LATENCY_MS, measureLatency, RATIO_TARGET } from "./latency.ts";
 import { measureScan, SCAN_FLEET_CLUSTERS } from "./scan.ts";
 import { LATENCY_MS, measureScheduled } from "./scheduled.ts";
 import { CALLS_TARGET, CHANGED_FINDINGS, measureSecurityHub } from "./securityhub.ts";
@@ -100,6 +102,22 @@ if (wants("scan")) {
     const list = (calls: Readonly<Record<string, number>>) => Object.entries(calls).map(([name, count]) => `${name} ${count}`).join(", ");
     console.log(`| \`scan ${figure.args.join(" ")}\` | ${figure.eksCallsTotal} | ${figure.eksCallsPerCluster} | ${list(figure.eksCalls)} | ${list(figure.otherCalls)} | ${(figure.wallMsMedian / 1000).toFixed(1)} s (${figure.wallMsRuns.map((ms) => (ms / 1000).toFixed(1)).join(", ")}) |`);
   }
+}
+if (wants("latency")) {
+  const load = loadavg()[0]!.toFixed(1);
+  console.log(`\n## Real latency: ${EKS_LATENCY_MS} ms per EKS call, then EKS's throttling (token bucket ${EKS_RATE_LIMIT.perSecond}/s, burst ${EKS_RATE_LIMIT.burst}, per account and region)\n`);
+  console.log(`floor = the larger of EKS calls answered x ${EKS_LATENCY_MS} ms / concurrency and (calls answered - burst) / ${EKS_RATE_LIMIT.perSecond} per s; target wall <= ${RATIO_TARGET}x floor; load average at start ${load} on ${cpus().length} cores\n`);
+  console.log("| run | throttling | clusters | concurrency | EKS calls (throttled) | wall | floor | x floor (runs) | work alone (no latency) | calls/s | concurrency lowest, back up to |\n| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |");
+  for (const result of await measureLatency()) {
+    const runs = result.runs;
+    const middle = [...runs].sort((a, b) => a.ratio - b.ratio)[Math.floor(runs.length / 2)]!;
+    const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+    const floor = Math.max(middle.latencyFloorMs, middle.rateFloorMs);
+    console.log(
+      `| ${middle.run} | ${middle.throttling ? "yes" : "no"} | ${middle.clusters} | ${middle.concurrency} | ${middle.calls} (${middle.throttles}) | ${seconds(middle.wallMs)} | ${seconds(floor)} | ${result.medianRatio.toFixed(2)}x (${runs.map((run) => run.ratio.toFixed(2)).join(", ")}) | ${middle.workAloneMs !== undefined ? seconds(middle.workAloneMs) : "-"} | ${middle.perSecond} | ${middle.lowest}, ${middle.recoveredTo} |`,
+    );
+  }
+  console.log();
 }
 if (wants("fuzz")) {
   const runs = Number(process.env["FUZZ_RUNS"]) > 0 ? Number(process.env["FUZZ_RUNS"]) : BENCH_FUZZ_RUNS;

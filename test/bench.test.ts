@@ -8,6 +8,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { buildBundles, buildFloors, deployedTargetBytes, EVENT_PATH_HANDLERS, HANDLER_FILES, ownCodeBytes, sdkBytes, sdkPackages, startClients, type HandlerFile } from "../bench/bundles.ts";
 import { CALL_TARGETS, measureCallsPerEvent } from "../bench/calls.ts";
 import { BUILT_MAIN, builtCommand, measureCli, staticClosure } from "../bench/cli.ts";
+import { EKS_RATE_LIMIT, measureLatencyScan } from "../bench/latency.ts";
 import { measureScan } from "../bench/scan.ts";
 
 /**
@@ -138,6 +139,15 @@ describe("benchmarks (smoke)", () => {
     });
     expect(endpointOnly?.eksCalls).toEqual({ DescribeCluster: 30, ListClusters: 1 });
   }, 180_000);
+
+  it("runs the latency bench's throttled scan: every call answered in the end, the throttles retried, the rate said", async () => {
+    // 30 clusters (the bench measures 150) under EKS's throttling at 40 ms a call; the timings are `npm run bench`'s.
+    const figure = await measureLatencyScan(30, true);
+    expect(figure.calls - figure.throttles).toBe(31);
+    expect(figure.rateFloorMs).toBe(((31 - EKS_RATE_LIMIT.burst) / EKS_RATE_LIMIT.perSecond) * 1000);
+    expect(figure.perSecond).toBeGreaterThan(0);
+    if (figure.throttles > 0) expect(figure.lowest).toBeLessThan(figure.concurrency);
+  }, 60_000);
 });
 
 /**

@@ -219,6 +219,31 @@ describe("eks-warden scan against the simulator", () => {
     }
   });
 
+  it("says its EKS calls, their rate and the throttles it met at the end (stderr)", async () => {
+    const run = await scan(["--region", "us-east-1", "--format", "json"]);
+    expect(run.stderr).toMatch(/eks-warden scan: \d+ EKS calls in \d+\.\d s \(\d+\.\d calls\/s\), 0 throttled; concurrency 4\n/);
+  });
+
+  it("under EKS's rate limit (faults.eks.rateLimit) backs off, retries every throttled call and still reads every cluster", async () => {
+    // 8 clusters at once ask for far more than 4 calls a second after a burst of 2.
+    sim.faults.apply({ eks: { latencyMs: 0, throttleRate: 0, errorRate: 0, rateLimit: { perSecond: 4, burst: 2 } } });
+    try {
+      const run = await scan(["--region", "eu-west-1", "--concurrency", "8", "--rule", "endpoint-public-access", "--format", "json"]);
+      expect(run.code).toBe(1);
+      expect(run.stderr).not.toContain("cannot be read");
+      expect((JSON.parse(run.stdout) as { clusters: unknown[] }).clusters).toHaveLength(4);
+      const rate = /(\d+) EKS calls in [\d.]+ s \([\d.]+ calls\/s\), (\d+) throttled; concurrency 8, lowest (\d+), back up to (\d+)/.exec(run.stderr);
+      expect(rate, run.stderr).not.toBeNull();
+      const [, calls, throttled, lowest] = rate!.map(Number);
+      expect(throttled).toBeGreaterThan(0);
+      expect(throttled).toBe(sim.faults.injected().rateLimited);
+      expect(calls! - throttled!).toBe(5);
+      expect(lowest).toBeLessThan(8);
+    } finally {
+      sim.faults.clear();
+    }
+  });
+
   it("refuses a --profile that neither AWS file defines, at once and naming both files (exit 2), instead of scanning with no credentials", async () => {
     const home = mkdtempSync(join(tmpdir(), "warden-aws-home-"));
     try {

@@ -22,6 +22,9 @@ async function sweep(): Promise<ScheduledRun> {
   metrics.addMetric("SweepClusters", MetricUnit.Count, summary.clusters);
   metrics.addMetric("SweepUnreadable", MetricUnit.Count, summary.unreadableClusters + summary.unreadableRegions);
   metrics.addMetric("AlertsPublished", MetricUnit.Count, summary.alertsPublished);
+  // How hard EKS pushed back: throttled attempts (the SDK retried them) and the rate the sweep settled at.
+  metrics.addMetric("SweepEksThrottles", MetricUnit.Count, summary.eksThrottles ?? 0);
+  metrics.addMetric("SweepEksCallsPerSecond", MetricUnit.CountPerSecond, summary.eksCallsPerSecond ?? 0);
   // The end of a run that completed: the SweepMissed alarm fires when none arrives within the schedule's period.
   metrics.addMetric("SweepSucceeded", MetricUnit.Count, 1);
   logger.info("sweep handled", { ...summary });

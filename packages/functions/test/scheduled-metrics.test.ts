@@ -54,6 +54,9 @@ describe("the sweep's successful run", () => {
     const { handler } = await import("../src/sweep.ts");
     await expect(handler({}, context)).resolves.toMatchObject({ regions: 1, clusters: 0 });
     expect(metricNames()).toContainEqual('EksWarden SweepSucceeded [["service"]] service=sweep');
+    // How hard EKS pushed back, and the rate the run settled at.
+    expect(metricNames()).toContainEqual('EksWarden SweepEksThrottles [["service"]] service=sweep');
+    expect(metricNames()).toContainEqual('EksWarden SweepEksCallsPerSecond [["service"]] service=sweep');
   });
 
   it("is not counted when the run fails", async () => {

@@ -13,7 +13,7 @@ import { evaluate, type Gate, AccountUnreachable, WardenError, readsFor, ruleByI
 import type { ClusterIdentity, DataKind, Finding, Policy, Rule } from "@eks-warden/core";
 import { contextOf, type CollectedCluster } from "@eks-warden/core/pipeline";
 import { reportHtml, scanPage } from "@eks-warden/core/voice";
-import { inPool, listFleet, type FleetListing, type RegionOutcome } from "@eks-warden/core/sweep";
+import { AdaptiveConcurrency, DEFAULT_THROTTLE_RETRY, describeRate, inAdaptivePool, listFleet, retryThrottled, type FleetListing, type RegionOutcome } from "@eks-warden/core/sweep";
 import { paletteFor } from "../output/colour.ts";
 import { renderScanJson, renderScanTable, summaryLine, type ScanReport } from "../output/scan-report.ts";
 import { toSarif, type ScannedCluster, type ScanProblem } from "../output/sarif.ts";
@@ -45,7 +45,8 @@ Options:
                         most 100 a call; for your own account's default product in the first region scanned,
                         or policy.securityHub's) (default: table)
 ${gateUsage(24)}
-  --concurrency N       clusters collected at once (default: 4)
+  --concurrency N       clusters collected at once at most (default: 4); halved while EKS throttles, then
+                        raised again one at a time
   -h, --help            show this help
 
 Exit codes: 0 nothing at or above --fail-on; 1 a FAIL or an ERROR at or above it; 2 bad usage or input; 3 internal error;
@@ -151,14 +152,21 @@ export function fleetExitCode(command: string, unread: boolean, findings: readon
   return unread ? SCAN_EXIT.aws : gateExitCode(command, findings, gate) === 1 ? SCAN_EXIT.failing : SCAN_EXIT.ok;
 }
 
-/** One cluster collected (only the data the rules read) and judged, or the AWS failure that kept it unread (bugs thrown). */
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * One cluster collected (only the data the rules read) and judged, or the AWS failure that kept it unread (bugs
+ * thrown). A cluster still throttled after the SDK's retries is read again after a wait (2 s, then 4 s), as the
+ * sweep does; what still fails is a problem of the report, never a PASS.
+ */
 export async function judgeCluster(
   reader: FleetReader,
   ref: ClusterIdentity,
   judging: { readonly policy: Policy; readonly rules: readonly Rule[]; readonly reads: ReadonlySet<DataKind>; readonly now: Date },
+  retry: { readonly sleep?: (ms: number) => Promise<void>; readonly onBackoff?: (attempt: number, waitMs: number) => void } = {},
 ): Promise<{ readonly collected: CollectedCluster; readonly findings: Finding[] } | { readonly problem: string }> {
   try {
-    const collected = await reader.collector.collect(ref, judging.reads);
+    const collected = await retryThrottled(() => reader.collector.collect(ref, judging.reads), { ...DEFAULT_THROTTLE_RETRY, sleep: retry.sleep ?? sleep, ...(retry.onBackoff && { onBackoff: retry.onBackoff }) });
     return { collected, findings: evaluate(collected.snapshot, judging.policy, contextOf(collected, judging.now), judging.rules) };
   } catch (error) {
     return { problem: awsProblem(error) };
@@ -247,6 +255,10 @@ export async function scan(options: Options): Promise<ScanOutcome> {
   const reads = readsFor(options.rules);
   const problems: ScanProblem[] = [];
   const scanned: ScannedCluster[] = [];
+  // Every EKS attempt (ListClusters included) feeds the concurrency: halved on throttling, raised on success.
+  const concurrency = new AdaptiveConcurrency(options.concurrency);
+  const stopObserving = reader.collector.observeAttempts(concurrency);
+  const readStarted = performance.now();
   try {
     const listing = await reader.list((outcome, error) => {
       const scope = problemScope(reader.members, outcome);
@@ -265,9 +277,11 @@ export async function scan(options: Options): Promise<ScanOutcome> {
 
     let done = 0;
     const results: (ScannedCluster | undefined)[] = new Array<ScannedCluster | undefined>(refs.length).fill(undefined);
-    await inPool(refs, options.concurrency, async (ref, index) => {
+    await inAdaptivePool(refs, concurrency, async (ref, index) => {
       const scope = problemScope(reader.members, ref);
-      const judged = await judgeCluster(reader, ref, { policy, rules: options.rules, reads, now: new Date() });
+      const judged = await judgeCluster(reader, ref, { policy, rules: options.rules, reads, now: new Date() }, {
+        onBackoff: (attempt, waitMs) => progress(`${scope}: still throttled after the SDK's retries; reading it again in ${waitMs / 1000} s (attempt ${attempt + 1})`),
+      });
       done += 1;
       if ("problem" in judged) {
         progress(`[${done}/${refs.length}] ${scope}: cannot be read: ${judged.problem}`);
@@ -280,10 +294,12 @@ export async function scan(options: Options): Promise<ScanOutcome> {
       progress(`[${done}/${refs.length}] ${scope}: ${failing === 0 ? "no FAIL" : `${failing} FAIL`}`);
     });
     for (const result of results) if (result) scanned.push(result);
+    progress(describeRate(concurrency.stats(), performance.now() - readStarted));
 
     const report: ScanReport = { ...(listing.ownAccount && { account: listing.ownAccount }), memberAccounts: reader.members, regions: reader.regions, startedAt, clusters: scanned, problems };
     return { report, exitCode: fleetExitCode("scan", problems.length > 0, scanned.flatMap((entry) => entry.findings), options.gate) };
   } finally {
+    stopObserving();
     reader.destroy();
   }
 }

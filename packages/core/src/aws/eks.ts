@@ -26,14 +26,14 @@ import {
 import { AccessDenied, AlreadyAtDesiredConfiguration, ClusterNotFound, EksRequestRejected, EksUnavailable, InsightNotFound, UpdateInProgress, UpdateNotFound } from "../errors.ts";
 import { amiReleaseSource } from "../ami.ts";
 import { DATA_KINDS, FAILING_INSIGHT_STATUSES, type AddonVersionInfo, type AmiReleases, type ClusterIdentity, type ClusterSnapshot, type DataKind, type VersionCatalogue } from "../model.ts";
-import type { CollectedCluster, EksPort, UpdateStatus } from "../pipeline/ports.ts";
+import type { AttemptObserver, CollectedCluster, EksPort, UpdateStatus } from "../pipeline/ports.ts";
 import type { EksWriter, StartedUpdate } from "../remediation/ports.ts";
 import type { UpdateClusterConfigInput } from "../remediation/plan.ts";
 import { normaliseAddonVersions, normaliseCluster, normaliseVersionCatalogue, type InsightDescription } from "../snapshot.ts";
 import { clientConfig } from "./client-config.ts";
 import { RegionalClients } from "./regional-clients.ts";
 import { readsClosure } from "../permissions.ts";
-import { translateSdkError } from "./sdk-errors.ts";
+import { sdkErrorName, THROTTLING_ERRORS, translateSdkError } from "./sdk-errors.ts";
 import { SharedCache } from "./shared-cache.ts";
 import { SsmParameters, type SsmParametersOptions } from "./ssm.ts";
 import type { AccountCredentials, AccountPurpose } from "./sts.ts";
@@ -92,6 +92,30 @@ export function translateUpdateError(cluster: ClusterIdentity, error: unknown): 
   });
 }
 
+/**
+ * Reports every attempt of the client's calls to the observers: inside the SDK's retry (finalizeRequest, after it),
+ * so each retry is an attempt, and outside the deserialiser, so a failure has EKS's error name.
+ */
+function reportAttempts(client: EKSClient, observers: ReadonlySet<AttemptObserver>): EKSClient {
+  client.middlewareStack.add(
+    (next) => async (args) => {
+      if (observers.size === 0) return next(args);
+      const started = [...observers].map((observer) => [observer, observer.attemptStarted()] as const);
+      try {
+        const result = await next(args);
+        for (const [observer, token] of started) observer.attemptEnded(token, "ok");
+        return result;
+      } catch (error) {
+        const outcome = THROTTLING_ERRORS.has(sdkErrorName(error)) ? "throttled" : "error";
+        for (const [observer, token] of started) observer.attemptEnded(token, outcome);
+        throw error;
+      }
+    },
+    { step: "finalizeRequest", priority: "low", name: "eksWardenAttemptObserver" },
+  );
+  return client;
+}
+
 export class EksCollector implements EksPort, EksWriter {
   readonly #clients: RegionalClients<EKSClient>;
   /** Per member account and purpose, its own regional clients, signed with that account's role. */
@@ -99,11 +123,12 @@ export class EksCollector implements EksPort, EksWriter {
   readonly #catalogues: SharedCache<VersionCatalogue>;
   readonly #addonVersions: SharedCache<AddonVersionInfo | undefined>;
   readonly #options: EksCollectorOptions;
+  readonly #observers = new Set<AttemptObserver>();
   #ssm: SsmParameters | undefined;
 
   constructor(options: EksCollectorOptions = {}) {
     this.#options = options;
-    this.#clients = new RegionalClients((region) => new EKSClient({ region, ...clientConfig(), ...options.clientConfig }), options.clientFor);
+    this.#clients = new RegionalClients((region) => reportAttempts(new EKSClient({ region, ...clientConfig(), ...options.clientConfig }), this.#observers), options.clientFor);
     this.#catalogues = new SharedCache(CATALOGUE_TTL_MS, () => this.#nowMs());
     this.#addonVersions = new SharedCache(CATALOGUE_TTL_MS, () => this.#nowMs());
     this.#ssm = options.ssm;
@@ -125,7 +150,7 @@ export class EksCollector implements EksPort, EksWriter {
     const key = `${account}\n${purpose}`;
     let clients = this.#memberClients.get(key);
     if (!clients) {
-      clients = new RegionalClients((clientRegion) => new EKSClient({ region: clientRegion, ...clientConfig(), ...this.#options.clientConfig, credentials }));
+      clients = new RegionalClients((clientRegion) => reportAttempts(new EKSClient({ region: clientRegion, ...clientConfig(), ...this.#options.clientConfig, credentials }), this.#observers));
       this.#memberClients.set(key, clients);
     }
     return clients.get(region);
@@ -346,6 +371,15 @@ export class EksCollector implements EksPort, EksWriter {
       const page = await client.send(new ListClustersCommand(token));
       return { items: page.clusters ?? [], next: page.nextToken };
     }, account);
+  }
+
+  /**
+   * Tells the observer of every attempt of the EKS calls of the clients this collector creates (not those
+   * `clientFor` hands it), retries included, until the returned function is called.
+   */
+  observeAttempts(observer: AttemptObserver): () => void {
+    this.#observers.add(observer);
+    return () => this.#observers.delete(observer);
   }
 
   /** Closes the clients this collector created (not those `clientFor` handed it), and the SSM adapter's if it made it. */

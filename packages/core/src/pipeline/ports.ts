@@ -217,6 +217,18 @@ export interface EksPort {
   collect(cluster: ClusterIdentity, reads?: Iterable<DataKind>): Promise<CollectedCluster>;
   /** DescribeUpdate. Throws UpdateNotFound, ClusterNotFound, Throttled, EksUnavailable. */
   describeUpdate(cluster: ClusterIdentity, updateId: string, scope?: { nodegroupName?: string; addonName?: string }): Promise<UpdateStatus>;
+  /**
+   * Tells the observer of every attempt of every EKS call from now on (the SDK's retries included), until the
+   * returned function is called: how the sweep and scan learn of throttling the SDK retried away.
+   */
+  observeAttempts?(observer: AttemptObserver): () => void;
+}
+
+/** Told of every attempt of an AWS call, retries included (sweep/adaptive-pool.ts's AdaptiveConcurrency is one). */
+export interface AttemptObserver {
+  /** An attempt starts; the value returned is handed back when it ends. */
+  attemptStarted(): number;
+  attemptEnded(started: number, outcome: "ok" | "throttled" | "error"): void;
 }
 
 export interface SettleQueue {

@@ -9,10 +9,12 @@
 //   day it happens (and one when it can be read again), never repeated while the state holds (coverage.ts);
 // - a cluster that cannot be read (after the SDK's retries and the sweep's own backoff on throttling) gets ERROR
 //   findings for every rule (ERRORED once, never a resolution) and the run goes on.
-// Concurrency is bounded (a pool of `concurrency` clusters at once), so EKS's request rate stays within its budget.
+// Concurrency is bounded (a pool of at most `concurrency` clusters at once) and adapts to EKS's throttling
+// (adaptive-pool.ts: halved on a ThrottlingException, one more slot per round of calls that succeed), so EKS's request
+// rate stays within its budget; the run ends by saying its EKS calls, their rate and the throttles it met.
 
 import { parseClusterArn } from "../arn.ts";
-import { AccountUnreachable, Throttled } from "../errors.ts";
+import { AccountUnreachable } from "../errors.ts";
 import { renderAccountReadable, renderAccountUnreachable } from "../voice/coverage.ts";
 import { planCoverage, type CoverageChange, type CoverageStore } from "./coverage.ts";
 import type { AlertCause, ClusterIdentity, ClusterSnapshot, Finding, VersionCatalogue } from "../model.ts";
@@ -21,6 +23,7 @@ import { judge } from "../pipeline/judgement.ts";
 import { rulesOf, type CollectedCluster, type PipelineDeps } from "../pipeline/ports.ts";
 import { StagedBatch } from "../pipeline/staged-batch.ts";
 import { planEvaluation } from "../state/transitions.ts";
+import { AdaptiveConcurrency, DEFAULT_THROTTLE_RETRY, describeRate, inAdaptivePool, retryThrottled, type ConcurrencyStats } from "./adaptive-pool.ts";
 
 /** Which clusters exist (ClusterInventory implements it). */
 export interface InventoryPort {
@@ -58,7 +61,7 @@ export interface SweepOptions {
   readonly regions: readonly string[];
   /** Member accounts read in their own roles, each in every region, besides the caller's own account (default none). */
   readonly accounts?: readonly string[];
-  /** Clusters evaluated at once (default 8). */
+  /** Clusters evaluated at once at most (default 8); fewer while EKS throttles. */
   readonly concurrency?: number;
   /** Attempts per cluster while EKS keeps throttling after the SDK's own retries (default 3). */
   readonly attempts?: number;
@@ -103,6 +106,11 @@ export interface SweepResult {
    * those left pending (a send failed: the next judgement of the cluster sends them again). Set by runSweep.
    */
   readonly exports?: { readonly sent: number; readonly leftPending: number };
+  /**
+   * The EKS calls of the run (attempts, retries included, when the EKS port reports them), their throttles and how
+   * the concurrency adapted; `perSecond` is calls over the run's wall time.
+   */
+  readonly eksRate?: ConcurrencyStats & { readonly perSecond: number };
 }
 
 export interface UnreachableAccount {
@@ -183,20 +191,17 @@ async function recordUnreadable(deps: PipelineDeps, ref: ClusterIdentity, findin
 }
 
 async function sweepCluster(deps: SweepDeps, ref: ClusterIdentity, options: SweepOptions): Promise<{ swept: SweptCluster; alerts: number }> {
-  const attempts = options.attempts ?? 3;
-  const sleep = deps.sleep ?? defaultSleep;
   let lastError: unknown;
-  for (let attempt = 1; attempt <= attempts; attempt += 1) {
-    try {
-      const outcome = await evaluateLive(deps, ref, SWEEP_CAUSE);
-      return { swept: sweptCluster(ref, outcome.status, outcome.findings, outcome.collected), alerts: outcome.notified.length };
-    } catch (error) {
-      lastError = error;
-      if (!(error instanceof Throttled) || attempt === attempts) break;
-      const wait = (options.backoffMs ?? 2_000) * 2 ** (attempt - 1);
-      deps.logger.warn("cluster throttled after the SDK's retries: backing off", { clusterArn: ref.arn, attempt, waitMs: wait });
-      await sleep(wait);
-    }
+  try {
+    const outcome = await retryThrottled(() => evaluateLive(deps, ref, SWEEP_CAUSE), {
+      attempts: options.attempts ?? DEFAULT_THROTTLE_RETRY.attempts,
+      backoffMs: options.backoffMs ?? DEFAULT_THROTTLE_RETRY.backoffMs,
+      sleep: deps.sleep ?? defaultSleep,
+      onBackoff: (attempt, waitMs) => deps.logger.warn("cluster throttled after the SDK's retries: backing off", { clusterArn: ref.arn, attempt, waitMs }),
+    });
+    return { swept: sweptCluster(ref, outcome.status, outcome.findings, outcome.collected), alerts: outcome.notified.length };
+  } catch (error) {
+    lastError = error;
   }
   const problem = describeError(lastError);
   deps.logger.error("cluster could not be read: recording ERROR findings and going on", { clusterArn: ref.arn, error: problem });
@@ -300,11 +305,22 @@ export async function runSweep(given: SweepDeps, options: SweepOptions): Promise
 
   const swept: SweptCluster[] = new Array<SweptCluster>(refs.length);
   let alertsPublished = 0;
-  await inPool(refs, options.concurrency ?? DEFAULT_SWEEP_CONCURRENCY, async (ref, index) => {
-    const { swept: result, alerts } = await sweepCluster(deps, ref, options);
-    swept[index] = result;
-    alertsPublished += alerts;
-  });
+  const concurrency = new AdaptiveConcurrency(options.concurrency ?? DEFAULT_SWEEP_CONCURRENCY);
+  const stopObserving = deps.eks.observeAttempts?.(concurrency);
+  const poolStarted = performance.now();
+  try {
+    await inAdaptivePool(refs, concurrency, async (ref, index) => {
+      const { swept: result, alerts } = await sweepCluster(deps, ref, options);
+      swept[index] = result;
+      alertsPublished += alerts;
+    });
+  } finally {
+    stopObserving?.();
+  }
+  const poolMs = performance.now() - poolStarted;
+  const stats = concurrency.stats();
+  const eksRate = { ...stats, perSecond: poolMs > 0 ? Math.round((stats.calls / poolMs) * 10_000) / 10 : 0 };
+  deps.logger.info(`sweep's EKS reads: ${describeRate(stats, poolMs)}`, { eksCalls: stats.calls, eksThrottles: stats.throttles, eksCallsPerSecond: eksRate.perSecond, concurrencyMax: stats.max, concurrencyLowest: stats.lowest, concurrencyRecoveredTo: stats.recoveredTo });
 
   // Gone: open state in an account and region that were listed, not listed, and last read before the listing (a
   // cluster created since the listing, already evaluated in real time, is not gone).
@@ -327,7 +343,7 @@ export async function runSweep(given: SweepDeps, options: SweepOptions): Promise
   await batch.flush();
   const { sent, leftPending } = batch.totals;
   deps.logger.info("sweep done", { regions: regions.length, clusters: refs.length, closed: closed.length, alertsPublished, unreachableAccounts: unreachableAccounts.length, exportsSent: sent, exportsLeftPending: leftPending });
-  return { startedAt, endedAt: deps.now(), regions, clusters: swept, closed, alertsPublished, unreachableAccounts, exports: { sent, leftPending } };
+  return { startedAt, endedAt: deps.now(), regions, clusters: swept, closed, alertsPublished, unreachableAccounts, exports: { sent, leftPending }, eksRate };
 }
 
 /**

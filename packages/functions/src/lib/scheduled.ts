@@ -12,6 +12,15 @@ export interface ScheduledRun {
   readonly closed: number;
   readonly alertsPublished: number;
   readonly reportUri?: string;
+  /**
+   * The run's EKS calls (attempts, retries included), throttled ones, calls per second, the lowest concurrency and
+   * the highest it came back to after that.
+   */
+  readonly eksCalls?: number;
+  readonly eksThrottles?: number;
+  readonly eksCallsPerSecond?: number;
+  readonly concurrencyLowest?: number;
+  readonly concurrencyRecoveredTo?: number;
 }
 
 export function scheduledSummary(result: SweepResult, reportUri?: string): ScheduledRun {
@@ -24,5 +33,6 @@ export function scheduledSummary(result: SweepResult, reportUri?: string): Sched
     closed: result.closed.length,
     alertsPublished: result.alertsPublished,
     ...(reportUri ? { reportUri } : {}),
+    ...(result.eksRate && { eksCalls: result.eksRate.calls, eksThrottles: result.eksRate.throttles, eksCallsPerSecond: result.eksRate.perSecond, concurrencyLowest: result.eksRate.lowest, concurrencyRecoveredTo: result.eksRate.recoveredTo }),
   };
 }
