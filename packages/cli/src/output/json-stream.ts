@@ -25,17 +25,26 @@ function holdsStreamed(value: unknown): boolean {
   return (Array.isArray(value) ? value : Object.values(value)).some(holdsStreamed);
 }
 
-/** `JSON.stringify(value, null, 2)` of a value at `depth`, its inner lines indented to sit there. */
-function leaf(value: unknown, depth: number): string | undefined {
-  const text = JSON.stringify(value, null, 2) as string | undefined;
-  // JSON text has no raw line break inside a string (they are escaped): every "\n" is between two lines of layout.
-  return text === undefined || depth === 0 ? text : text.replaceAll("\n", `\n${INDENT.repeat(depth)}`);
+/**
+ * `JSON.stringify(value, null, 2)` of a value at `depth`, its inner lines indented to sit there (undefined: the value
+ * has no JSON form). Stringified inside `depth` arrays, which indent it natively, and cut out: no second pass over
+ * the text to indent it (a cluster's findings are most of a scan's JSON).
+ */
+function leaf(value: unknown, depth: number, key: string): string | undefined {
+  if (depth === 0) return JSON.stringify(value, null, 2) as string | undefined;
+  const json = typeof value === "object" && value !== null && typeof (value as { toJSON?: unknown }).toJSON === "function" ? (value as { toJSON(key: string): unknown }).toJSON(key) : value;
+  if (json === undefined || typeof json === "function" || typeof json === "symbol") return undefined;
+  let wrapped: unknown = json;
+  for (let level = 0; level < depth; level += 1) wrapped = [wrapped];
+  const text = JSON.stringify(wrapped, null, 2);
+  // Cut "[\n  [\n    " (2 + 2k characters at each level k = 1..depth) and "\n  ]\n]" (2 + 2k, k = 0..depth-1).
+  return text.slice(2 * depth + depth * (depth + 1), text.length - (2 * depth + depth * (depth - 1)));
 }
 
-function* chunksAt(value: unknown, depth: number, inArray: boolean): Generator<string> {
+function* chunksAt(value: unknown, depth: number, key: string, inArray: boolean): Generator<string> {
   if (!(value instanceof StreamedArray) && !(isContainer(value) && holdsStreamed(value))) {
     // As JSON.stringify: what has no JSON form is null in an array and left out (by the caller) in an object.
-    yield leaf(value, depth) ?? (inArray ? "null" : "");
+    yield leaf(value, depth, key) ?? (inArray ? "null" : "");
     return;
   }
   const inner = INDENT.repeat(depth + 1);
@@ -43,10 +52,12 @@ function* chunksAt(value: unknown, depth: number, inArray: boolean): Generator<s
   if (value instanceof StreamedArray || Array.isArray(value)) {
     const items: Iterable<unknown> = value instanceof StreamedArray ? value.items : value;
     let first = true;
+    let index = 0;
     for (const item of items) {
       yield `${first ? "[\n" : ",\n"}${inner}`;
       first = false;
-      yield* chunksAt(item, depth + 1, true);
+      yield* chunksAt(item, depth + 1, String(index), true);
+      index += 1;
     }
     yield first ? "[]" : `\n${outer}]`;
     return;
@@ -55,12 +66,12 @@ function* chunksAt(value: unknown, depth: number, inArray: boolean): Generator<s
   for (const [key, member] of Object.entries(value)) {
     const shown = member instanceof StreamedArray || (isContainer(member) && holdsStreamed(member)) ? member : undefined;
     if (shown === undefined) {
-      const text = leaf(member, depth + 1);
+      const text = leaf(member, depth + 1, key);
       if (text === undefined) continue;
       yield `${first ? "{\n" : ",\n"}${inner}${JSON.stringify(key)}: ${text}`;
     } else {
       yield `${first ? "{\n" : ",\n"}${inner}${JSON.stringify(key)}: `;
-      yield* chunksAt(shown, depth + 1, false);
+      yield* chunksAt(shown, depth + 1, key, false);
     }
     first = false;
   }
@@ -69,7 +80,7 @@ function* chunksAt(value: unknown, depth: number, inArray: boolean): Generator<s
 
 /** The chunks of `JSON.stringify(value, null, 2)` and a final line break, StreamedArrays written element by element. */
 export function* jsonChunks(value: unknown): Generator<string> {
-  yield* chunksAt(value, 0, false);
+  yield* chunksAt(value, 0, "", false);
   yield "\n";
 }
 
