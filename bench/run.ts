@@ -12,7 +12,8 @@ import { measureEventPath } from "./event-path.ts";
 import { measureEvaluation } from "./evaluation.ts";
 import { BENCH_FUZZ_RUNS, measureFuzz } from "./fuzz.ts";
 import { EKS_RATE_LIMIT, LATENCY_MS as EKS_LATENCY_MS, measureLatency, RATIO_TARGET } from "./latency.ts";
-import { measureScan, SCAN_FLEET_CLUSTERS } from "./scan.ts";
+import { median } from "./stats.ts";
+import { measureScan, measureScanCpu, SCAN_FLEET_CLUSTERS } from "./scan.ts";
 import { LATENCY_MS, measureScheduled } from "./scheduled.ts";
 import { CALLS_TARGET, CHANGED_FINDINGS, measureSecurityHub } from "./securityhub.ts";
 
@@ -101,6 +102,16 @@ if (wants("scan")) {
   for (const figure of await measureScan()) {
     const list = (calls: Readonly<Record<string, number>>) => Object.entries(calls).map(([name, count]) => `${name} ${count}`).join(", ");
     console.log(`| \`scan ${figure.args.join(" ")}\` | ${figure.eksCallsTotal} | ${figure.eksCallsPerCluster} | ${list(figure.eksCalls)} | ${list(figure.otherCalls)} | ${(figure.wallMsMedian / 1000).toFixed(1)} s (${figure.wallMsRuns.map((ms) => (ms / 1000).toFixed(1)).join(", ")}) |`);
+  }
+  const cpu = await measureScanCpu();
+  const ms = (values: readonly number[]) => `${Math.min(...values).toFixed(2)}-${Math.max(...values).toFixed(2)}`;
+  console.log(`\n## eks-warden scan: CPU per cluster beyond start-up (the scan process's own CPU; (fleet - empty fleet) / clusters; median of ${cpu[0]?.scanMsRuns.length} interleaved runs, range in brackets)\n`);
+  console.log("floor: the same EKS calls through the raw SDK client (bench/scan-floor.ts), nothing else, measured the same way in the same runs\n");
+  console.log("| scan | clusters | ms per cluster (target) | floor ms per cluster | x floor | start-up CPU ms | peak RSS |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
+  for (const figure of cpu) {
+    console.log(
+      `| ${figure.scan} | ${figure.clusters} | ${figure.scanMsMedian.toFixed(2)} [${ms(figure.scanMsRuns)}] (<= ${figure.targetMs}) | ${figure.floorMsMedian.toFixed(2)} [${ms(figure.floorMsRuns)}] | ${figure.ratioMedian.toFixed(2)}x [${ms(figure.ratioRuns)}] | ${median(figure.startUpMsRuns).toFixed(0)} | ${figure.peakRssMbMedian.toFixed(0)} MB |`,
+    );
   }
 }
 if (wants("latency")) {

@@ -1,5 +1,6 @@
 // `eks-warden scan`, spawned as a user runs it, against the simulator over HTTP (--endpoint-url): the same collector
 // and rules as the deployed monitor, the three output formats, and the exit codes CI relies on.
+import { execFile } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -8,7 +9,7 @@ import { startSimulator, type Simulator } from "@eks-warden/simulator/index";
 import { rules } from "@eks-warden/core";
 import type { Finding } from "@eks-warden/core";
 import { clusterArtifactUri, findingFingerprint, FINGERPRINT_KEY, sarifLevel, toSarif } from "../src/output/sarif.ts";
-import { REPO, warden } from "./scenario-helpers.ts";
+import { CLI_ENTRY, REPO, warden } from "./scenario-helpers.ts";
 import { fleetExitCode } from "../src/commands/scan.ts";
 import { renderScanTable } from "../src/output/scan-report.ts";
 
@@ -59,7 +60,7 @@ function exemptingPolicy(): string {
 }
 
 describe("eks-warden scan against the simulator", () => {
-  it("lists every region's clusters, prints the failing findings worst first with their fix, progress on stderr, and exits 1", async () => {
+  it("lists every region's clusters, prints the failing findings worst first with their fix, no progress when stderr is piped, and exits 1", async () => {
     const run = await scan(["--region", "eu-west-1", "--region", "us-east-1", "--policy", exemptingPolicy()]);
     expect(run.code).toBe(1);
     expect(run.stdout).toContain(`EKS Warden scan of account ${ACCOUNT}`);
@@ -68,9 +69,27 @@ describe("eks-warden scan against the simulator", () => {
     expect(run.stdout).toMatch(/vendor-ingress\s+eu-west-1\s+EXEMPT/);
     expect(run.stdout).toMatch(/payments-prod\s+eu-west-1\s+PASS\s+all 11 rules pass or do not apply/);
     expect(run.stdout).toMatch(/6 clusters in eu-west-1, us-east-1: \d+ FAIL/);
-    expect(run.stderr).toContain("eks-warden scan: eu-west-1: 4 clusters");
-    expect(run.stderr).toContain("eks-warden scan: us-east-1: 2 clusters");
-    expect(run.stderr).toMatch(/\[6\/6\]/);
+    // Piped (a CI log, a file): no line per region or per cluster, so stderr holds what went wrong and nothing else.
+    expect(run.stderr).not.toContain("eu-west-1: 4 clusters");
+    expect(run.stderr).not.toMatch(/\[\d+\/6\]/);
+  });
+
+  it("shows its progress, a line per region and per cluster judged, when stderr is a terminal", async () => {
+    // The same scan in a pseudo-terminal (util-linux `script`), as a person runs it: every stream is the terminal.
+    const shellQuote = (word: string) => `'${word.replaceAll("'", "'\\''")}'`;
+    const command = [process.execPath, ...CLI_ENTRY, "scan", "--endpoint-url", sim.url, "--region", "eu-west-1", "--region", "us-east-1"].map(shellQuote).join(" ");
+    const terminalEnv: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: "1", ...env };
+    delete terminalEnv["AWS_ENDPOINT_URL_EKS"];
+    const run = await new Promise<{ code: number; output: string }>((resolve) => {
+      execFile("script", ["-qec", command, "/dev/null"], { cwd: REPO, env: terminalEnv, timeout: 120_000 }, (error, stdout) => {
+        resolve({ code: error === null ? 0 : typeof error.code === "number" ? error.code : -1, output: stdout });
+      });
+    });
+    expect(run.code, run.output).toBe(1);
+    expect(run.output).toContain("eks-warden scan: eu-west-1: 4 clusters");
+    expect(run.output).toContain("eks-warden scan: us-east-1: 2 clusters");
+    expect(run.output).toMatch(/eks-warden scan: \[6\/6\] (eu-west-1|us-east-1)\/[a-z-]+: (no FAIL|\d+ FAIL)/);
+    expect(run.output).toContain("EKS Warden scan of account");
   });
 
   it("judges by the --policy given and exits by --fail-on", async () => {

@@ -227,13 +227,25 @@ function overlapSize(ranges: readonly Range[], other: readonly Range[]): bigint 
   return total;
 }
 
+const publicSpaces = new Map<IpFamily, { readonly nonPublic: readonly Range[]; readonly total: bigint }>();
+
+/** The private and reserved ranges of the family, merged, and the size of what is left: the same for every call, so made once. */
+function publicSpace(family: IpFamily): { readonly nonPublic: readonly Range[]; readonly total: bigint } {
+  let space = publicSpaces.get(family);
+  if (space === undefined) {
+    const nonPublic = mergeRanges(NON_PUBLIC[family].map((text) => rangeOf(parseCidr(text))));
+    space = { nonPublic, total: (1n << BigInt(ADDRESS_BITS[family])) - sizeOf(nonPublic) };
+    publicSpaces.set(family, space);
+  }
+  return space;
+}
+
 /**
  * How much of the public address space of `family` the blocks open, overlaps counted once and private or reserved
  * ranges not counted: `open` of `total` public addresses. 0.0.0.0/1 plus 128.0.0.0/1 is all of it, like 0.0.0.0/0.
  */
 export function publicShare(blocks: readonly (Cidr | string)[], family: IpFamily): { readonly open: bigint; readonly total: bigint } {
-  const nonPublic = mergeRanges(NON_PUBLIC[family].map((text) => rangeOf(parseCidr(text))));
-  const total = (1n << BigInt(ADDRESS_BITS[family])) - sizeOf(nonPublic);
+  const { nonPublic, total } = publicSpace(family);
   const opened = mergeRanges(blocks.map(toCidr).filter((block) => block.family === family).map(rangeOf));
   return { open: sizeOf(opened) - overlapSize(opened, nonPublic), total };
 }

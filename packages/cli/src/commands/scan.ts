@@ -1,7 +1,8 @@
 // `eks-warden scan`: a read-only audit of real clusters with the user's own credentials, through the same collector
 // (core/aws/eks.ts), listing (core/sweep listFleet) and rules as the deployed monitor: the caller's own account and
-// each member account the policy gives a roleArn, read in that read-only role. Progress goes to stderr, the report
-// to stdout.
+// each member account the policy gives a roleArn, read in that read-only role. The report goes to stdout, written as
+// it is serialised (never the whole fleet's JSON in one string); what could not be read and the summary line to
+// stderr; progress (clusters listed, each cluster judged) to stderr only when it is a terminal, for a person watching.
 // Exit codes (for CI): 0 nothing at or above --fail-on; 1 a FAIL (or, unless --allow-errors, an ERROR) at or above
 // it; 2 bad usage or input;
 // 3 an internal error; 4 AWS could not be read (credentials, permissions, throttling, network), the report then
@@ -15,8 +16,9 @@ import { contextOf, type CollectedCluster } from "@eks-warden/core/pipeline";
 import { reportHtml, scanPage } from "@eks-warden/core/voice";
 import { AdaptiveConcurrency, DEFAULT_THROTTLE_RETRY, describeRate, inAdaptivePool, listFleet, retryThrottled, type FleetListing, type RegionOutcome } from "@eks-warden/core/sweep";
 import { paletteFor } from "../output/colour.ts";
-import { renderScanJson, renderScanTable, summaryLine, type ScanReport } from "../output/scan-report.ts";
-import { toSarif, type ScannedCluster, type ScanProblem } from "../output/sarif.ts";
+import { scanJsonChunks, scanTableChunks, summaryLine, type ScanReport } from "../output/scan-report.ts";
+import { streamedSarif, type ScannedCluster, type ScanProblem } from "../output/sarif.ts";
+import { jsonChunks, StreamedArray, writeChunks } from "../output/json-stream.ts";
 import { asffFinding, productFor, recordOfEvaluation, type AsffFinding } from "@eks-warden/core/securityhub";
 import { choiceOption, CliInputError, GATE_OPTIONS, gateExitCode, gateOption, gateUsage, oneLine, parseCommandLine, readPolicyOption, type Command } from "./command.ts";
 
@@ -239,8 +241,16 @@ function toolVersion(): string {
   }
 }
 
-function progress(text: string): void {
+function warn(text: string): void {
   process.stderr.write(`eks-warden scan: ${text}\n`);
+}
+
+/**
+ * Where progress lines go: stderr when it is a terminal (someone is watching a long scan), nowhere when it is piped or
+ * redirected (a CI log or a file gets the report, the problems and the summary, not a line per cluster).
+ */
+export function progressTo(stream: { readonly isTTY?: boolean; write(text: string): unknown }): ((text: string) => void) | undefined {
+  return stream.isTTY === true ? (text) => void stream.write(`eks-warden scan: ${text}\n`) : undefined;
 }
 
 export interface ScanOutcome {
@@ -248,7 +258,7 @@ export interface ScanOutcome {
   readonly exitCode: number;
 }
 
-export async function scan(options: Options): Promise<ScanOutcome> {
+export async function scan(options: Options, progress = progressTo(process.stderr)): Promise<ScanOutcome> {
   const startedAt = new Date();
   const policy = await readPolicyOption(options.policy);
   const reader = await openFleetReader(options, policy, "scan");
@@ -263,13 +273,13 @@ export async function scan(options: Options): Promise<ScanOutcome> {
     const listing = await reader.list((outcome, error) => {
       const scope = problemScope(reader.members, outcome);
       if (outcome.problem === undefined) {
-        progress(`${scope}: ${outcome.clusters} cluster${outcome.clusters === 1 ? "" : "s"}`);
+        progress?.(`${scope}: ${outcome.clusters} cluster${outcome.clusters === 1 ? "" : "s"}`);
       } else if (outcome.account !== undefined && error instanceof AccountUnreachable) {
-        progress(`account ${outcome.account}: cannot be read: ${outcome.problem}`);
+        warn(`account ${outcome.account}: cannot be read: ${outcome.problem}`);
         problems.push({ scope: unreachableScope(outcome.account), message: outcome.problem });
       } else if (error !== undefined) {
         // (Without an error: another region of an account already reported as unreachable.)
-        progress(`${scope}: cannot list clusters: ${outcome.problem}`);
+        warn(`${scope}: cannot list clusters: ${outcome.problem}`);
         problems.push({ scope, message: outcome.problem });
       }
     });
@@ -278,23 +288,26 @@ export async function scan(options: Options): Promise<ScanOutcome> {
     let done = 0;
     const results: (ScannedCluster | undefined)[] = new Array<ScannedCluster | undefined>(refs.length).fill(undefined);
     await inAdaptivePool(refs, concurrency, async (ref, index) => {
-      const scope = problemScope(reader.members, ref);
       const judged = await judgeCluster(reader, ref, { policy, rules: options.rules, reads, now: new Date() }, {
-        onBackoff: (attempt, waitMs) => progress(`${scope}: still throttled after the SDK's retries; reading it again in ${waitMs / 1000} s (attempt ${attempt + 1})`),
+        onBackoff: (attempt, waitMs) => progress?.(`${problemScope(reader.members, ref)}: still throttled after the SDK's retries; reading it again in ${waitMs / 1000} s (attempt ${attempt + 1})`),
       });
       done += 1;
       if ("problem" in judged) {
-        progress(`[${done}/${refs.length}] ${scope}: cannot be read: ${judged.problem}`);
+        const scope = problemScope(reader.members, ref);
+        warn(`[${done}/${refs.length}] ${scope}: cannot be read: ${judged.problem}`);
         problems.push({ scope, message: judged.problem });
         return;
       }
       const { findings } = judged;
       results[index] = { cluster: { arn: ref.arn, account: ref.account, region: ref.region, name: ref.name }, findings };
-      const failing = findings.filter((finding) => finding.status === "FAIL").length;
-      progress(`[${done}/${refs.length}] ${scope}: ${failing === 0 ? "no FAIL" : `${failing} FAIL`}`);
+      if (progress) {
+        const failing = findings.filter((finding) => finding.status === "FAIL").length;
+        progress(`[${done}/${refs.length}] ${problemScope(reader.members, ref)}: ${failing === 0 ? "no FAIL" : `${failing} FAIL`}`);
+      }
     });
     for (const result of results) if (result) scanned.push(result);
-    progress(describeRate(concurrency.stats(), performance.now() - readStarted));
+    // The rate is the run's summary, not progress: said on stderr also when it is piped (a CI log, the latency bench).
+    warn(describeRate(concurrency.stats(), performance.now() - readStarted));
 
     const report: ScanReport = { ...(listing.ownAccount && { account: listing.ownAccount }), memberAccounts: reader.members, regions: reader.regions, startedAt, clusters: scanned, problems };
     return { report, exitCode: fleetExitCode("scan", problems.length > 0, scanned.flatMap((entry) => entry.findings), options.gate) };
@@ -308,16 +321,19 @@ export async function scan(options: Options): Promise<ScanOutcome> {
  * Every finding of the scan in ASFF, with the Id the deployed monitor gives it (an import updates the same finding),
  * for the caller's account (Security Hub takes a default product's findings only from the account they name).
  */
-async function asffOf(report: ScanReport, options: Options): Promise<AsffFinding[]> {
+async function asffOf(report: ScanReport, options: Options): Promise<Iterable<AsffFinding>> {
   const account = report.account;
   const home = report.regions[0];
   if (account === undefined || home === undefined) return [];
   const policy = await readPolicyOption(options.policy);
   const at = new Date();
-  return report.clusters.flatMap(({ cluster, findings }) => {
-    const product = productFor(cluster, { account, home, regions: policy.securityHub.regions });
-    return findings.map((finding) => asffFinding(recordOfEvaluation(finding, at), ruleById(finding.ruleId), product, cluster));
-  });
+  // Made as they are written: the fleet's findings in ASFF are never all held at once.
+  return (function* () {
+    for (const { cluster, findings } of report.clusters) {
+      const product = productFor(cluster, { account, home, regions: policy.securityHub.regions });
+      for (const finding of findings) yield asffFinding(recordOfEvaluation(finding, at), ruleById(finding.ruleId), product, cluster);
+    }
+  })();
 }
 
 export const command: Command = {
@@ -329,15 +345,16 @@ export const command: Command = {
       return 0;
     }
     const { report, exitCode } = await scan(options);
-    if (options.format === "table") process.stdout.write(renderScanTable(report, paletteFor(process.stdout)));
-    else if (options.format === "json") process.stdout.write(renderScanJson(report));
-    else if (options.format === "asff") process.stdout.write(`${JSON.stringify(await asffOf(report, options), null, 2)}\n`);
-    else if (options.format === "html") process.stdout.write(reportHtml(scanPage({ generatedAt: report.startedAt, summary: [summaryLine(report)], clusters: report.clusters, problems: report.problems })));
+    const out = process.stdout;
+    if (options.format === "table") await writeChunks(out, scanTableChunks(report, paletteFor(out)));
+    else if (options.format === "json") await writeChunks(out, scanJsonChunks(report));
+    else if (options.format === "asff") await writeChunks(out, jsonChunks(new StreamedArray(await asffOf(report, options))));
+    else if (options.format === "html") out.write(reportHtml(scanPage({ generatedAt: report.startedAt, summary: [summaryLine(report)], clusters: report.clusters, problems: report.problems })));
     else {
-      const sarif = toSarif({ rules: options.rules, clusters: report.clusters, problems: report.problems, toolVersion: toolVersion(), startedAt: report.startedAt, endedAt: new Date() });
-      process.stdout.write(`${JSON.stringify(sarif, null, 2)}\n`);
+      const sarif = streamedSarif({ rules: options.rules, clusters: report.clusters, problems: report.problems, toolVersion: toolVersion(), startedAt: report.startedAt, endedAt: new Date() });
+      await writeChunks(out, jsonChunks(sarif));
     }
-    if (options.format !== "table") progress(summaryLine(report));
+    if (options.format !== "table") warn(summaryLine(report));
     return exitCode;
   },
 };

@@ -7,6 +7,7 @@
 // - partialFingerprints from rule id + cluster ARN: the same finding on the next scan is the same alert.
 import { createHash } from "node:crypto";
 import { SEVERITY_RANK, type ClusterIdentity, type Finding, type Rule, type Severity } from "@eks-warden/core";
+import { StreamedArray } from "./json-stream.ts";
 
 export const SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json";
 export const FINGERPRINT_KEY = "eksWardenFinding/v1";
@@ -127,10 +128,24 @@ function sourceRegion(source: NonNullable<ScannedCluster["source"]>, finding: Fi
 
 /** The SARIF log of one scan. */
 export function toSarif(input: SarifInput) {
+  return sarifLog(input, [...sarifResults(input)]);
+}
+
+/** toSarif's log with its results made as they are written (jsonChunks): what `scan --format sarif` prints. */
+export function streamedSarif(input: SarifInput) {
+  return sarifLog(input, new StreamedArray(sarifResults(input)));
+}
+
+function* sarifResults(input: SarifInput) {
   const ruleIndex = new Map(input.rules.map((rule, index) => [rule.id, index]));
-  const results = input.clusters.flatMap((scanned) =>
-    scanned.findings.filter((finding) => finding.status === "FAIL" || finding.status === "ERROR" || finding.status === "EXEMPT").map((finding) => result(finding, scanned, ruleIndex.get(finding.ruleId) ?? -1)),
-  );
+  for (const scanned of input.clusters) {
+    for (const finding of scanned.findings) {
+      if (finding.status === "FAIL" || finding.status === "ERROR" || finding.status === "EXEMPT") yield result(finding, scanned, ruleIndex.get(finding.ruleId) ?? -1);
+    }
+  }
+}
+
+function sarifLog<Results>(input: SarifInput, results: Results) {
   return {
     $schema: SARIF_SCHEMA,
     version: "2.1.0",

@@ -1,6 +1,7 @@
 // `eks-warden scan` output for people (table) and programs (json). SARIF is in sarif.ts.
 import { oneLine, SEVERITIES, STATUSES, worstFirst, type ClusterIdentity, type Finding, type FindingStatus, type Severity } from "@eks-warden/core";
 import { PLAIN, type Palette } from "./colour.ts";
+import { jsonChunks, StreamedArray } from "./json-stream.ts";
 import type { ScannedCluster, ScanProblem } from "./sarif.ts";
 
 const isStatus = (cell: string): cell is FindingStatus => (STATUSES as readonly string[]).includes(cell);
@@ -40,6 +41,11 @@ function ofAccounts(report: ScanReport): string {
 
 /** Worst first across clusters; PASS and NOT_APPLICABLE findings are only counted (a scan of 50 clusters must stay readable). */
 export function renderScanTable(report: ScanReport, palette: Palette = PLAIN): string {
+  return [...scanTableChunks(report, palette)].join("");
+}
+
+/** renderScanTable's text, a line at a time (the rows are sorted first: the table's widths and order need them all). */
+export function* scanTableChunks(report: ScanReport, palette: Palette = PLAIN): Generator<string> {
   // Across accounts the same cluster name may recur: the table then says whose each cluster is.
   const byAccount = report.memberAccounts.length > 0;
   const rows: string[][] = [];
@@ -73,45 +79,51 @@ export function renderScanTable(report: ScanReport, palette: Palette = PLAIN): s
   };
   const format = (row: readonly string[]) => row.map(colour).join("  ").trimEnd();
   const indent = " ".repeat(widths.reduce((sum, width) => sum + width + 2, 0));
-  const out = [`EKS Warden scan${ofAccounts(report)}, ${report.startedAt.toISOString()}`, ""];
+  yield `EKS Warden scan${ofAccounts(report)}, ${report.startedAt.toISOString()}\n\n`;
   if (rows.length > 0) {
-    out.push(format(header));
-    rows.forEach((row, index) => {
-      out.push(format(row));
-      for (const note of notes.get(index) ?? []) out.push(`${indent}${note}`);
-    });
-    out.push("");
+    yield `${format(header)}\n`;
+    for (const [index, row] of rows.entries()) {
+      yield `${format(row)}\n`;
+      for (const note of notes.get(index) ?? []) yield `${indent}${note}\n`;
+    }
+    yield "\n";
   }
-  for (const problem of report.problems) out.push(`NOT SCANNED  ${problem.scope}: ${problem.message}`);
-  if (report.problems.length > 0) out.push("");
-  out.push(summaryLine(report));
-  return `${out.join("\n")}\n`;
+  for (const problem of report.problems) yield `NOT SCANNED  ${problem.scope}: ${problem.message}\n`;
+  if (report.problems.length > 0) yield "\n";
+  yield `${summaryLine(report)}\n`;
 }
 
 export function renderScanJson(report: ScanReport): string {
+  return [...scanJsonChunks(report)].join("");
+}
+
+/** renderScanJson's text in chunks, a cluster at a time: the fleet's JSON is never one string. */
+export function scanJsonChunks(report: ScanReport): Generator<string> {
   const counts = countByStatus(report.clusters);
-  return `${JSON.stringify(
-    {
-      ...(report.account && { account: report.account }),
-      ...(report.memberAccounts.length > 0 && { memberAccounts: report.memberAccounts }),
-      regions: report.regions,
-      scannedAt: report.startedAt.toISOString(),
-      summary: { clusters: report.clusters.length, ...Object.fromEntries(counts), notScanned: report.problems.length },
-      clusters: report.clusters.map(({ cluster, findings }) => ({
-        ...cluster,
-        findings: findings.map(({ ruleId, status, severity, message, evidence, remediation, exemption }) => ({
-          ruleId,
-          status,
-          severity,
-          message,
-          evidence,
-          remediation,
-          ...(exemption && { exemption }),
-        })),
+  return jsonChunks({
+    ...(report.account && { account: report.account }),
+    ...(report.memberAccounts.length > 0 && { memberAccounts: report.memberAccounts }),
+    regions: report.regions,
+    scannedAt: report.startedAt.toISOString(),
+    summary: { clusters: report.clusters.length, ...Object.fromEntries(counts), notScanned: report.problems.length },
+    clusters: new StreamedArray(clusterEntries(report.clusters)),
+    problems: report.problems,
+  });
+}
+
+function* clusterEntries(clusters: readonly ScannedCluster[]) {
+  for (const { cluster, findings } of clusters) {
+    yield {
+      ...cluster,
+      findings: findings.map(({ ruleId, status, severity, message, evidence, remediation, exemption }) => ({
+        ruleId,
+        status,
+        severity,
+        message,
+        evidence,
+        remediation,
+        ...(exemption && { exemption }),
       })),
-      problems: report.problems,
-    },
-    null,
-    2,
-  )}\n`;
+    };
+  }
 }

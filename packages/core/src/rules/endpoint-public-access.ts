@@ -11,10 +11,22 @@ import { reading } from "./lib/reads.ts";
  */
 export const CRITICAL_PUBLIC_SHARE = { numerator: 1n, denominator: 256n, text: "1/256" } as const;
 
+type Share = { readonly fraction: number; readonly critical: boolean };
+
+/** Shares already worked out, by family and blocks: a fleet repeats a few CIDR lists (0.0.0.0/0 above all) on every cluster. */
+const shares = new Map<string, Share>();
+const SHARES_KEPT = 1024;
+
 /** The share of the public space of `family` the blocks open, as a number from 0 to 1 (six decimals). */
-function shareOf(blocks: readonly Cidr[], family: IpFamily): { readonly fraction: number; readonly critical: boolean } {
+function shareOf(blocks: readonly Cidr[], family: IpFamily): Share {
+  const key = `${family} ${blocks.map((block) => block.text).join(" ")}`;
+  const known = shares.get(key);
+  if (known !== undefined) return known;
   const { open, total } = publicShare(blocks, family);
-  return { fraction: Number((open * 1_000_000n) / total) / 1_000_000, critical: open * CRITICAL_PUBLIC_SHARE.denominator >= total * CRITICAL_PUBLIC_SHARE.numerator };
+  const share = { fraction: Number((open * 1_000_000n) / total) / 1_000_000, critical: open * CRITICAL_PUBLIC_SHARE.denominator >= total * CRITICAL_PUBLIC_SHARE.numerator };
+  if (shares.size >= SHARES_KEPT) shares.clear();
+  shares.set(key, share);
+  return share;
 }
 
 const percent = (fraction: number): string => `${Number((fraction * 100).toPrecision(3))}%`;
