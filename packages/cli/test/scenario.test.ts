@@ -154,7 +154,7 @@ describe("loadScenario", () => {
     const file = "packages/cli/test/fixtures/scenarios/bad-fleet.json";
     expect(await problems(fixture("bad-fleet.json"))).toEqual([
       `${file}:6: fleet.clusters[0].cluster.version: expected a Kubernetes minor version such as 1.31, got "one-thirty"`,
-      `${file}:8: fleet.durationz: unknown field (expected one of _what, startTime, defaultAccount, defaultRegion, identities, clusters, clusterVersions, addonVersions, ssmParameters, ssmSecureStrings, durations, trails, roles)`,
+      `${file}:8: fleet.durationz: unknown field (expected one of _what, startTime, defaultAccount, defaultRegion, identities, clusters, clusterVersions, addonVersions, ssmParameters, ssmSecureStrings, durations, trails, roles, faults)`,
     ]);
   });
 
@@ -162,6 +162,13 @@ describe("loadScenario", () => {
     expect(await problems(fixture("syntax.json"))).toEqual([
       "packages/cli/test/fixtures/scenarios/syntax.json:5: not valid JSON: trailing comma: no item follows it before ] (column 24)",
     ]);
+  });
+
+  it("reports a fleet's faults section problem at its line (docs/faults.md)", async () => {
+    const path = write("faults.json", '{\n  "fleet": {\n    "faults": {\n      "seed": 1,\n      "eks": { "throttleRate": 2 }\n    }\n  },\n  "steps": [{ "evaluate": true }]\n}\n');
+    const found = await problems(path);
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatch(/faults\.json:5: fleet\.faults\.eks\.throttleRate: expected a share of calls from 0 to 1 \(0\.05 is 5%\), got 2$/);
   });
 
   it("reports problems of a policy file in that file, and a missing fleet file at the line naming it", async () => {

@@ -1,5 +1,9 @@
 // Fault injection per operation, deterministic: every random draw comes from one seeded PRNG, so a
-// test that sets the seed sees the same throttles in the same places on every run.
+// test that sets the seed sees the same throttles in the same places on every run. Two layers: per-operation faults
+// set from code (set, failNext), and the plan of a fleet's `faults` section (fault-plan.ts, docs/faults.md) for
+// every EKS call, with EKS's own throttling as a token bucket per account and region.
+
+import type { EksFaultPlan, FaultPlan } from "./fault-plan.ts";
 
 export interface OperationFaults {
   /** Added to every call of the operation, in real milliseconds (the SDK waits on real sockets). */
@@ -43,13 +47,112 @@ function checkRate(operation: string, field: string, value: number | undefined):
   }
 }
 
+/**
+ * Token buckets on real time (the SDK waits on real sockets, whatever the virtual clock says), one per key: each
+ * holds up to `burst` tokens, refilled at `perSecond`; a call takes one, or is refused when none is left.
+ */
+export class TokenBuckets {
+  readonly #buckets = new Map<string, { tokens: number; at: number }>();
+  readonly perSecond: number;
+  readonly burst: number;
+  readonly #now: () => number;
+
+  constructor(perSecond: number, burst: number, now: () => number = () => performance.now()) {
+    this.perSecond = perSecond;
+    this.burst = burst;
+    this.#now = now;
+  }
+
+  /** Takes a token from the key's bucket; false when it is empty (the call is throttled). */
+  take(key: string): boolean {
+    const now = this.#now();
+    const bucket = this.#buckets.get(key) ?? { tokens: this.burst, at: now };
+    bucket.tokens = Math.min(this.burst, bucket.tokens + ((now - bucket.at) / 1000) * this.perSecond);
+    bucket.at = now;
+    this.#buckets.set(key, bucket);
+    if (bucket.tokens < 1) return false;
+    bucket.tokens -= 1;
+    return true;
+  }
+}
+
+/** What the plan's faults did so far, by kind: rate-limited (the token bucket), throttled and failed at random, spikes. */
+export interface InjectedCounts {
+  rateLimited: number;
+  throttled: number;
+  serverErrors: number;
+  latencySpikes: number;
+}
+
 export class FaultInjector {
   #random: () => number;
   #byOperation = new Map<string, OperationFaults>();
   #failNext = new Map<string, { remaining: number; options: FailNextOptions }>();
+  #eks: EksFaultPlan | undefined;
+  #buckets: TokenBuckets | undefined;
+  #counts: InjectedCounts = { rateLimited: 0, throttled: 0, serverErrors: 0, latencySpikes: 0 };
 
   constructor(seed = 1) {
     this.#random = seededRandom(seed);
+  }
+
+  /**
+   * Applies a fleet's `faults` section (validated: validateFaultPlan): its seed restarts the random stream, its `eks`
+   * plan replaces the current one (absent: no EKS plan). Buckets start full.
+   */
+  apply(plan: FaultPlan): void {
+    if (plan.seed !== undefined) this.seed(plan.seed);
+    this.#eks = plan.eks;
+    this.#buckets = plan.eks?.rateLimit ? new TokenBuckets(plan.eks.rateLimit.perSecond, plan.eks.rateLimit.burst) : undefined;
+  }
+
+  /** The EKS plan in force, if any. */
+  get eksPlan(): EksFaultPlan | undefined {
+    return this.#eks;
+  }
+
+  /** How many faults the plan injected since the start (or the last clear()). */
+  injected(): Readonly<InjectedCounts> {
+    return { ...this.#counts };
+  }
+
+  /** Real milliseconds one EKS call waits: the operation's own latency, else the plan's, plus a spike when one is drawn. */
+  eksLatency(operation: string): number {
+    const own = this.#byOperation.get(operation)?.latencyMs ?? this.#byOperation.get("*")?.latencyMs;
+    const plan = this.#eks;
+    let latency = own ?? plan?.latencyMs ?? 0;
+    if (plan?.latencySpikes && plan.latencySpikes.rate > 0 && this.#random() < plan.latencySpikes.rate) {
+      this.#counts.latencySpikes += 1;
+      latency += plan.latencySpikes.ms;
+    }
+    return latency;
+  }
+
+  /**
+   * Decides, for one EKS call, whether it fails: the operation's own faults first (fail-next, set), then the plan:
+   * the account and region's token bucket (`bucketKey`), then its random throttles and server errors.
+   */
+  drawEks(operation: string, bucketKey: string): InjectedFault | undefined {
+    const own = this.draw(operation);
+    if (own) return own;
+    const plan = this.#eks;
+    if (!plan) return undefined;
+    if (this.#buckets && !this.#buckets.take(bucketKey)) {
+      this.#counts.rateLimited += 1;
+      return { kind: "throttle", errorType: "ThrottlingException" };
+    }
+    if (plan.throttleRate + plan.errorRate <= 0) return undefined;
+    // One draw for both, so each rate is the share of all calls it names (the validator keeps their sum <= 1).
+    const draw = this.#random();
+    if (draw < plan.throttleRate) {
+      this.#counts.throttled += 1;
+      return { kind: "throttle", errorType: "ThrottlingException" };
+    }
+    if (draw < plan.throttleRate + plan.errorRate) {
+      this.#counts.serverErrors += 1;
+      return { kind: "server", status: 500 };
+    }
+    return undefined;
   }
 
   /** Restarts the random sequence: the same seed gives the same faults in the same order. */
@@ -73,10 +176,14 @@ export class FaultInjector {
     this.#failNext.set(operation, { remaining: count, options });
   }
 
+  /** Without an operation: every fault, the fleet's plan included, and the injected counts. */
   clear(operation?: string): void {
     if (operation === undefined) {
       this.#byOperation.clear();
       this.#failNext.clear();
+      this.#eks = undefined;
+      this.#buckets = undefined;
+      this.#counts = { rateLimited: 0, throttled: 0, serverErrors: 0, latencySpikes: 0 };
     } else {
       this.#byOperation.delete(operation);
       this.#failNext.delete(operation);

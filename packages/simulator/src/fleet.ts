@@ -4,6 +4,7 @@
 
 import { readFile } from "node:fs/promises";
 import { ACCOUNT_ID, CLUSTER_NAME, parseClusterArn, REGION, ValidationError } from "@eks-warden/core";
+import { validateFaultPlan, type FaultPlan } from "./fault-plan.ts";
 import type { IdentitySeed } from "./identity.ts";
 
 export type JsonObject = Record<string, unknown>;
@@ -84,6 +85,8 @@ export interface Fleet {
    * member accounts' eks-warden roles. Absent: every role exists, so any client can assume anything.
    */
   readonly roles?: readonly FleetRole[];
+  /** Faults to inject (docs/faults.md): a seed, and per service (eks) latency, throttling, errors, a rate limit. */
+  readonly faults?: Readonly<Record<string, unknown>>;
 }
 
 export interface FleetRole {
@@ -111,6 +114,7 @@ export interface ValidFleet {
   readonly durations: Readonly<Record<DurationKey, number>>;
   readonly trails?: readonly { readonly account: string; readonly region: string }[];
   readonly roles?: readonly FleetRole[];
+  readonly faults?: FaultPlan;
 }
 
 export class FleetError extends ValidationError {}
@@ -126,7 +130,7 @@ const TIMESTAMP_KEYS = new Set([
   // DescribeInsight: categorySpecificSummary.deprecationDetails[].clientStats[].
   "lastRequestTime",
 ]);
-const TOP_LEVEL_KEYS = new Set(["_what", "startTime", "defaultAccount", "defaultRegion", "identities", "clusters", "clusterVersions", "addonVersions", "ssmParameters", "ssmSecureStrings", "durations", "trails", "roles"]);
+const TOP_LEVEL_KEYS = new Set(["_what", "startTime", "defaultAccount", "defaultRegion", "identities", "clusters", "clusterVersions", "addonVersions", "ssmParameters", "ssmSecureStrings", "durations", "trails", "roles", "faults"]);
 const CLUSTER_ENTRY_KEYS = new Set(["_what", "account", "region", "cluster", "nodegroups", "addons", "insights"]);
 const VERSION_STATUSES = new Set(["STANDARD_SUPPORT", "EXTENDED_SUPPORT", "UNSUPPORTED"]);
 
@@ -383,6 +387,8 @@ export function validateFleet(input: unknown, source = "fleet"): ValidFleet {
     });
   }
 
+  const faults = input["faults"] === undefined ? undefined : validateFaultPlan(input["faults"], "faults", issues);
+
   if (issues.length > 0) throw new FleetError(`Invalid ${source}`, issues);
   return {
     ...(startTime ? { startTime } : {}),
@@ -397,6 +403,7 @@ export function validateFleet(input: unknown, source = "fleet"): ValidFleet {
     durations,
     ...(trails ? { trails } : {}),
     ...(roles ? { roles } : {}),
+    ...(faults ? { faults } : {}),
   };
 }
 

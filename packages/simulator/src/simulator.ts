@@ -27,7 +27,7 @@ export interface SimulatorOptions {
   readonly host?: string;
   /** Where the virtual clock starts; overrides the fleet's startTime. Default: the fleet's, else now. */
   readonly startTime?: Date;
-  /** Seed of the fault-injection PRNG. */
+  /** Seed of the fault-injection PRNG (wins over the fleet's faults.seed). */
   readonly seed?: number;
   /** Default delivery of CloudTrail events to subscribers. */
   readonly cloudTrail?: DeliveryOptions;
@@ -139,6 +139,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const fleet = typeof options.fleet === "string" ? await loadFleetFile(options.fleet) : validateFleet(options.fleet ?? {});
   const clock = new VirtualClock(options.startTime ?? fleet.startTime ?? new Date());
   const faults = new FaultInjector(options.seed ?? 1);
+  // The fleet's `faults` section; an explicit options.seed still wins over its seed.
+  if (fleet.faults) faults.apply(options.seed === undefined ? fleet.faults : { ...fleet.faults, seed: options.seed });
   const calls = new CallCounter();
   const cloudTrail = new CloudTrailBus(clock, options.cloudTrail);
   const identities = new IdentityDirectory(fleet.defaultAccount, fleet.identities, fleet.roles);
@@ -174,11 +176,12 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     let requestParameters: Record<string, unknown> | null = null;
     let outcome: { status: number; body: JsonObject; errorType?: string };
     try {
-      const latency = faults.latencyFor(operation);
+      const latency = faults.eksLatency(operation);
       if (latency > 0) await sleep(latency);
       const parsed = parseInput(route, url.searchParams, body);
       requestParameters = parsed.requestParameters;
-      const fault = faults.draw(operation);
+      // EKS throttles per account and region.
+      const fault = faults.drawEks(operation, `${account}/${region}`);
       if (fault) throw injectedEksError(fault, operation);
       validateInput(route.spec, parsed.input);
       const context: OperationContext = { account, region, clock, store, durations, ssmParameters, updateFailures };
