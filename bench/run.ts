@@ -123,9 +123,9 @@ if (only.has("soak")) {
   } else {
     const figures = JSON.parse(last) as import("./soak.ts").SoakFigures;
     console.log(`\n## The soak: a simulated week under faults (${size.calls} calls, ${size.clusters} clusters, 2 accounts x 3 regions; ${(figures.wallMs / 60_000).toFixed(1)} min wall)\n`);
-    console.log("| lost | duplicates | false PASS | detection latency median / p99 (simulated) | found only by the sweep | dead letters archived / alerted / waiting | calls (failed) | EKS requests | faults injected (DynamoDB, SNS, settle redelivered, CloudTrail lost) |\n| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |");
+    console.log("| lost | duplicates | false PASS | detection latency median / p99 (simulated) | found only by the sweep | dead letters archived / alerted / waiting | calls (failed) | EKS requests | EKS faults (throttled, 5xx, spikes) | local faults (DynamoDB, SNS, settle redelivered, CloudTrail lost) |\n| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |");
     const local = figures.faults.local;
-    console.log(`| ${figures.lost} | ${figures.duplicates} | ${figures.falsePass} | ${figures.latencyMedianMinutes} / ${figures.latencyP99Minutes} min | ${(figures.sweepOnlyShare * 100).toFixed(1)}% of ${figures.alerts} alerts | ${figures.deadLetters.archived} / ${figures.deadLetters.alerted} / ${figures.deadLetters.waiting} | ${figures.calls} (${figures.callsFailed}) | ${figures.faults.eksRequests} | ${local["dynamodb"]}, ${local["sns"]}, ${local["settleQueue"]}, ${figures.faults.cloudTrailLost} |\n`);
+    console.log(`| ${figures.lost} | ${figures.duplicates} | ${figures.falsePass} | ${figures.latencyMedianMinutes} / ${figures.latencyP99Minutes} min | ${(figures.sweepOnlyShare * 100).toFixed(1)}% of ${figures.alerts} alerts | ${figures.deadLetters.archived} / ${figures.deadLetters.alerted} / ${figures.deadLetters.waiting} | ${figures.calls} (${figures.callsFailed}) | ${figures.faults.eksRequests} | ${figures.faults.eks["throttled"]}, ${figures.faults.eks["serverErrors"]}, ${figures.faults.eks["latencySpikes"]} | ${local["dynamodb"]}, ${local["sns"]}, ${local["settleQueue"]}, ${figures.faults.cloudTrailLost} |\n`);
     const problems = soakProblems(figures);
     for (const problem of problems) console.log(`FAILED: ${problem}`);
     if (problems.length > 0) process.exitCode = 1;

@@ -29,7 +29,7 @@ import { EksCollector, policyAccountCredentials } from "@eks-warden/core/aws";
 import { evaluate, parsePolicy, readsFor, type Finding, type StoredRuleState } from "@eks-warden/core";
 import { contextOf } from "@eks-warden/core/pipeline";
 import { startLocalSystem, type LocalFaults, type LocalSystem, type ReceivedNotification } from "@eks-warden/local";
-import { seededRandom, type CloudTrailEvent } from "@eks-warden/simulator/index";
+import { seededRandom, type CloudTrailEvent, type EksFaultPlan } from "@eks-warden/simulator/index";
 import { catalogue, clusterEntry } from "../test/support/fleets.ts";
 
 const MINUTE = 60_000;
@@ -44,12 +44,6 @@ const EXTERNAL_ID = "eks-warden-soak";
 const CALL_SPACING_MS = 30_000;
 const MEMBER_ROLE = `arn:aws:iam::${SOAK_ACCOUNTS[1]}:role/eks-warden-member-read`;
 
-/** The simulator's EKS faults (OperationFaults of every operation). */
-export interface SoakEksFaults {
-  readonly throttleRate: number;
-  readonly serverErrorRate: number;
-  readonly latencyMs?: number;
-}
 
 export interface SoakOptions {
   readonly calls: number;
@@ -58,7 +52,7 @@ export interface SoakOptions {
   /** Calls between two deliveries of events (a round). */
   readonly roundCalls?: number;
   readonly seed?: number;
-  readonly eks: SoakEksFaults;
+  readonly eks: EksFaultPlan;
   readonly local: LocalFaults;
   /** "environment": a test run's emulators; default: own ones. */
   readonly aws?: "start" | "environment";
@@ -71,7 +65,7 @@ export const BENCH_SOAK: SoakOptions = {
   calls: 10_000,
   clusters: 200,
   roundCalls: 40,
-  eks: { throttleRate: 0.3, serverErrorRate: 0.05 },
+  eks: { latencyMs: 0, latencySpikes: { rate: 0.01, ms: 2000 }, throttleRate: 0.3, errorRate: 0.05 },
   local: { seed: 42, dynamodb: { errorRate: 0.02 }, sns: { errorRate: 0.02 }, settleQueue: { redeliverRate: 0.05 }, cloudtrail: { lossRate: 0.01 } },
 };
 
@@ -80,7 +74,7 @@ export const SHORT_SOAK: SoakOptions = {
   calls: 32,
   clusters: 8,
   roundCalls: 4,
-  eks: { throttleRate: 0.3, serverErrorRate: 0.05 },
+  eks: { latencyMs: 0, latencySpikes: { rate: 0.01, ms: 2000 }, throttleRate: 0.3, errorRate: 0.05 },
   local: { seed: 42, dynamodb: { errorRate: 0.02 }, sns: { errorRate: 0.02 }, settleQueue: { redeliverRate: 0.05 }, cloudtrail: { lossRate: 0.05 } },
 };
 
@@ -102,7 +96,7 @@ export interface SoakFigures {
   readonly latencyP99Minutes: number;
   readonly sweepOnlyShare: number;
   readonly deadLetters: { readonly archived: number; readonly alerted: number; readonly waiting: number; readonly unaccounted: number };
-  readonly faults: { readonly eksRequests: number; readonly local: Readonly<Record<string, number>>; readonly cloudTrailLost: number };
+  readonly faults: { readonly eksRequests: number; readonly eks: Readonly<Record<string, number>>; readonly local: Readonly<Record<string, number>>; readonly cloudTrailLost: number };
   readonly sweeps: number;
   readonly digests: number;
   /** Wall milliseconds by phase: where the time went. */
@@ -246,12 +240,13 @@ export async function runSoak(options: SoakOptions): Promise<SoakFigures> {
   const days = options.days ?? 7;
   const roundCalls = options.roundCalls ?? 20;
   const now = new Date();
-  const { fleet, clusters } = soakFleet(options.clusters, now, random);
+  const { fleet: world, clusters } = soakFleet(options.clusters, now, random);
+  // The faults are the fleet's own section, as a user writes it (docs/faults.md).
+  const fleet = { ...world, faults: { ...options.local, eks: options.eks } };
   const system = await startLocalSystem({
     fleet,
     policy: SOAK_POLICY,
     identities: SOAK_ACCOUNTS.map((account) => userOf(account)),
-    faults: options.local,
     ...(options.aws && { aws: options.aws }),
   });
   try {
@@ -295,14 +290,14 @@ async function soak(
     }
   };
 
-  const eksFaultsOn = () => simulator.faults.set("*", { throttleRate: options.eks.throttleRate, serverErrorRate: options.eks.serverErrorRate, ...(options.eks.latencyMs !== undefined && { latencyMs: options.eks.latencyMs }) });
+  // The harness's own reads (the truth, the stored state) are made with every fault paused.
   const faultsPaused = async <T>(read: () => Promise<T>): Promise<T> => {
-    simulator.faults.clear();
+    simulator.faults.apply({});
     system.faults.pause();
     try {
       return await read();
     } finally {
-      eksFaultsOn();
+      simulator.faults.apply({ eks: options.eks });
       system.faults.resume();
     }
   };
@@ -346,7 +341,6 @@ async function soak(
   sweeps += 1;
   await readAlerts();
   alerts.length = 0;
-  eksFaultsOn();
   simulator.calls.reset();
   let nextMidnight = start + DAY;
   let sweepDue = false;
@@ -471,7 +465,7 @@ async function soak(
     latencyP99Minutes: Math.round(percentile(latencies, 0.99) * 10) / 10,
     sweepOnlyShare: alerts.length === 0 ? 0 : Math.round((bySweep / alerts.length) * 1000) / 1000,
     deadLetters: { archived: archivedLetters, alerted, waiting, unaccounted: Math.abs(archivedLetters - alerted) + waiting },
-    faults: { eksRequests, local: system.faults.injected(), cloudTrailLost: system.faults.lostEvents.length },
+    faults: { eksRequests, eks: simulator.faults.injected(), local: system.faults.injected(), cloudTrailLost: system.faults.lostEvents.length },
     sweeps,
     digests,
     phasesMs,

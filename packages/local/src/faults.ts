@@ -1,5 +1,6 @@
 // Fault injection in the local system's own parts, so a user can replay a failure with `npm start` / `eks-warden run`:
-// the `faults` section of the fleet file, beside the simulator's own `faults.eks` (the simulator answers those).
+// the `faults` section of the fleet file (docs/faults.md), beside the simulator's own `faults.eks`. The simulator
+// validates the whole section (FAULT_SECTIONS); the local system applies these keys.
 //
 //   "faults": { "seed": 42,
 //     "dynamodb":    { "errorRate": 0.02 },      DynamoDB Local answers 2% of requests with a 500 InternalServerError or
@@ -15,63 +16,14 @@
 import { randomUUID } from "node:crypto";
 import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { ValidationError } from "@eks-warden/core";
-import { seededRandom } from "@eks-warden/simulator/index";
+import { seededRandom, type FaultPlan } from "@eks-warden/simulator/index";
 
-export interface LocalFaults {
-  /** Seed of every draw (default 1). */
-  readonly seed?: number;
-  /** Share of DynamoDB requests answered with an error the SDK retries. */
-  readonly dynamodb?: { readonly errorRate: number };
-  /** Share of SNS requests answered with SNS's InternalError (500). */
-  readonly sns?: { readonly errorRate: number };
-  /** Share of handled settle checks delivered again. */
-  readonly settleQueue?: { readonly redeliverRate: number };
-  /** Share of CloudTrail events lost on their way to EventBridge. */
-  readonly cloudtrail?: { readonly lossRate: number };
-}
+/** The keys of a fleet's `faults` section the local system applies (validated by the simulator's FAULT_SECTIONS). */
+export type LocalFaults = Pick<FaultPlan, "seed" | "dynamodb" | "sns" | "settleQueue" | "cloudtrail">;
 
-/** The keys of `faults` the local system answers, and the one field of each: a rate between 0 and 1. */
+/** The keys of `faults` the local system answers, and the one field of each: a share between 0 and 1. */
 export const LOCAL_FAULT_KEYS = { dynamodb: "errorRate", sns: "errorRate", settleQueue: "redeliverRate", cloudtrail: "lossRate" } as const;
 export type LocalFaultKey = keyof typeof LOCAL_FAULT_KEYS;
-
-type Issue = { path: string; message: string };
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-/** The problems of one key's section (`faults.<key>`): an object with exactly its rate, between 0 and 1. */
-export function localFaultIssues(key: LocalFaultKey, value: unknown, path = `faults.${key}`): Issue[] {
-  const field = LOCAL_FAULT_KEYS[key];
-  if (!isObject(value)) return [{ path, message: `expected an object { "${field}": <0..1> }, got ${JSON.stringify(value) ?? typeof value}` }];
-  const issues: Issue[] = [];
-  for (const name of Object.keys(value)) if (name !== field) issues.push({ path: `${path}.${name}`, message: `unknown field (expected ${field})` });
-  const rate = value[field];
-  if (typeof rate !== "number" || !(rate >= 0 && rate <= 1)) issues.push({ path: `${path}.${field}`, message: `expected a number between 0 and 1, got ${JSON.stringify(rate) ?? typeof rate}` });
-  return issues;
-}
-
-/**
- * Reads the local system's part of a `faults` section (keys it does not answer, such as the simulator's `eks`, are
- * left to their owner). Throws a ValidationError naming every problem's path.
- */
-export function readLocalFaults(input: unknown, source = "faults"): LocalFaults {
-  if (input === undefined) return {};
-  if (!isObject(input)) throw new ValidationError(source, [{ path: "faults", message: "expected an object" }]);
-  const issues: Issue[] = [];
-  const seed = input["seed"];
-  if (seed !== undefined && !(typeof seed === "number" && Number.isInteger(seed) && seed >= 0)) issues.push({ path: "faults.seed", message: `expected an integer >= 0, got ${JSON.stringify(seed)}` });
-  const faults: Record<string, unknown> = {};
-  for (const key of Object.keys(LOCAL_FAULT_KEYS) as LocalFaultKey[]) {
-    if (input[key] === undefined) continue;
-    const found = localFaultIssues(key, input[key]);
-    issues.push(...found);
-    if (found.length === 0) faults[key] = { [LOCAL_FAULT_KEYS[key]]: (input[key] as Record<string, number>)[LOCAL_FAULT_KEYS[key]] };
-  }
-  if (issues.length > 0) throw new ValidationError(source, issues);
-  return { ...(seed !== undefined && { seed: seed as number }), ...faults } as LocalFaults;
-}
 
 /** One draw source per part, so adding faults to one part does not move the draws of another. */
 const STREAM_OFFSET: Readonly<Record<LocalFaultKey, number>> = { dynamodb: 1, sns: 2, settleQueue: 3, cloudtrail: 4 };
@@ -99,7 +51,7 @@ export class FaultDraws {
   }
 
   rate(key: LocalFaultKey): number {
-    const section = this.#faults[key] as Record<string, number> | undefined;
+    const section = this.#faults[key] as Readonly<Record<string, number>> | undefined;
     return section?.[LOCAL_FAULT_KEYS[key]] ?? 0;
   }
 

@@ -5,4 +5,4 @@ export { localName, type LocalQueue, type LocalTopic } from "./topology.ts";
 export { alertInputFromPayload, notificationFromSqsBody, type DeadLetterPayload, type ReceivedNotification } from "./notifications.ts";
 export { LocalStartError } from "./start-failure.ts";
 export { localSystemsRoot, removeStaleRunFolders, runningSystems, type LocalSystemNote } from "./run-folder.ts";
-export { readLocalFaults, localFaultIssues, LOCAL_FAULT_KEYS, type LocalFaults, type LocalFaultKey } from "./faults.ts";
+export { LOCAL_FAULT_KEYS, type LocalFaults, type LocalFaultKey } from "./faults.ts";

@@ -27,7 +27,7 @@ import { startSimulator, type Simulator } from "@eks-warden/simulator/index";
 import { startEmbedded, type Embedded } from "@eks-warden/simulator/embedded/index";
 import { FAKE_CREDENTIALS } from "@eks-warden/simulator/embedded/credentials";
 import { rmSync } from "node:fs";
-import { dynamoDbFault, FaultDraws, readLocalFaults, snsFault, startFaultProxy } from "./faults.ts";
+import { dynamoDbFault, FaultDraws, snsFault, startFaultProxy } from "./faults.ts";
 import { createRunFolder, writeSystemNote } from "./run-folder.ts";
 import { startFailure } from "./start-failure.ts";
 import { Stops } from "./stops.ts";
@@ -177,11 +177,11 @@ async function buildSystem(options: LocalSystemOptions, stops: Stops, startedAt:
   const runFolder = createRunFolder();
   // Pushed first, so removed last: after the parts whose files it holds have stopped.
   stops.push(async () => rmSync(runFolder, { recursive: true, force: true }));
-  // Read before anything starts: a bad faults section is the user's to fix, named field by field.
-  const draws = new FaultDraws(readLocalFaults(options.faults));
+  // The simulator validated the fleet's faults section (a bad one stops the start, every problem named).
+  const { embedded, simulator, aws: emulators } = await startParts(options, stops, runFolder);
+  const draws = new FaultDraws(simulator.faultPlan);
   // No faults while the table, queues and topics are made: the system starts as it would in AWS.
   draws.paused = true;
-  const { embedded, simulator, aws: emulators } = await startParts(options, stops, runFolder);
   const aws = await faultProxies(emulators, draws, stops);
   const run = `${process.pid}-${Date.now().toString(36)}`;
   // Own emulators hold only this system's resources; shared ones (a test run's) need names no other test uses.

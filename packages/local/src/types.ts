@@ -39,11 +39,6 @@ export interface LocalSystemOptions {
   readonly aws?: "start" | "environment";
   /** Stops the start half way (Ctrl-C): startLocalSystem stops what it started and rejects with the signal's reason. */
   readonly signal?: AbortSignal;
-  /**
-   * The local parts' faults (the fleet file's `faults` section less the simulator's own keys): DynamoDB and SNS errors,
-   * settle checks delivered again, CloudTrail events lost. Off while the system starts. See faults.ts.
-   */
-  readonly faults?: LocalFaults;
 }
 
 /** What the local system's faults did so far, and a switch for them. */
@@ -186,7 +181,7 @@ export interface LocalSystem {
    * EKS said, not what a retry made of it. SDK errors are thrown as they are (their `name` is EKS's error code).
    */
   callEks(operation: string, input: Readonly<Record<string, unknown>>, caller?: EksCaller): Promise<Record<string, unknown>>;
-  /** The local parts' faults (LocalSystemOptions.faults): what they did, and pause/resume. */
+  /** The local parts' faults (the fleet's faults section: dynamodb, sns, settleQueue, cloudtrail): what they did, and pause/resume. */
   readonly faults: LocalFaultControls;
   /** The use-cases' ports wired to this system's table, topic, queue and simulator, with clients of their own. */
   pipelineDeps(options?: PipelineDepsOptions): PipelineDeps;

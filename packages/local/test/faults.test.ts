@@ -6,7 +6,8 @@ import { ListTopicsCommand, SNSClient, SNSServiceException } from "@aws-sdk/clie
 import { CreateQueueCommand, SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ValidationError } from "@eks-warden/core";
-import { dynamoDbFault, FaultDraws, readLocalFaults, snsFault, startFaultProxy, type FaultProxy } from "../src/faults.ts";
+import { validateFleet } from "@eks-warden/simulator/index";
+import { dynamoDbFault, FaultDraws, snsFault, startFaultProxy, type FaultProxy } from "../src/faults.ts";
 import { LocalQueuePoller } from "../src/runner.ts";
 import { ensureLocalAws, stopLocalAws } from "../../core/test/aws/local-aws.ts";
 
@@ -15,22 +16,16 @@ afterAll(() => stopLocalAws());
 
 const rejection = (promise: Promise<unknown>) => promise.then(() => { throw new Error("expected a rejection"); }, (error: unknown) => error as Error & { $metadata?: { attempts?: number; httpStatusCode?: number } });
 
-describe("the faults section", () => {
-  it("reads the local keys and leaves the simulator's to it", () => {
-    expect(readLocalFaults({ seed: 42, eks: { throttleRate: 0.3 }, dynamodb: { errorRate: 0.02 }, sns: { errorRate: 0.02 }, settleQueue: { redeliverRate: 0.05 }, cloudtrail: { lossRate: 0.01 } })).toEqual({
-      seed: 42,
-      dynamodb: { errorRate: 0.02 },
-      sns: { errorRate: 0.02 },
-      settleQueue: { redeliverRate: 0.05 },
-      cloudtrail: { lossRate: 0.01 },
-    });
-    expect(readLocalFaults(undefined)).toEqual({});
+describe("the faults section of the fleet", () => {
+  it("carries the local parts' keys beside the simulator's, validated with the rest of the fleet", () => {
+    const fleet = validateFleet({ faults: { seed: 42, eks: { throttleRate: 0.3 }, dynamodb: { errorRate: 0.02 }, sns: { errorRate: 0.02 }, settleQueue: { redeliverRate: 0.05 }, cloudtrail: { lossRate: 0.01 } } });
+    expect(fleet.faults).toMatchObject({ seed: 42, dynamodb: { errorRate: 0.02 }, sns: { errorRate: 0.02 }, settleQueue: { redeliverRate: 0.05 }, cloudtrail: { lossRate: 0.01 } });
   });
 
-  it("names every bad field, what it got and what is expected", () => {
+  it("names every bad field of the local keys, what it got and what is expected", () => {
     const error = (() => {
       try {
-        readLocalFaults({ seed: -1, dynamodb: { errorRate: 2 }, sns: 0.1, settleQueue: { redeliverRate: 0.1, lossRate: 0.2 }, cloudtrail: { lossRate: "1%" } }, "fleet.json");
+        validateFleet({ faults: { dynamodb: { errorRate: 2 }, sns: 0.1, settleQueue: { redeliverRate: 0.1, lossRate: 0.2 }, cloudtrail: { lossRate: "1%" } } }, "fleet.json");
       } catch (caught) {
         return caught;
       }
@@ -38,13 +33,11 @@ describe("the faults section", () => {
     })();
     expect(error).toBeInstanceOf(ValidationError);
     expect((error as ValidationError).issues).toEqual([
-      { path: "faults.seed", message: "expected an integer >= 0, got -1" },
-      { path: "faults.dynamodb.errorRate", message: "expected a number between 0 and 1, got 2" },
-      { path: "faults.sns", message: 'expected an object { "errorRate": <0..1> }, got 0.1' },
-      { path: "faults.settleQueue.lossRate", message: "unknown field (expected redeliverRate)" },
-      { path: "faults.cloudtrail.lossRate", message: 'expected a number between 0 and 1, got "1%"' },
+      { path: "faults.dynamodb.errorRate", message: "expected a share of calls from 0 to 1 (0.05 is 5%), got 2" },
+      { path: "faults.sns", message: "expected an object { errorRate }, got 0.1" },
+      { path: "faults.settleQueue.lossRate", message: "unknown field (expected one of redeliverRate)" },
+      { path: "faults.cloudtrail.lossRate", message: 'expected a share of calls from 0 to 1 (0.05 is 5%), got "1%"' },
     ]);
-    expect((error as Error).message).toMatch(/^fleet\.json: faults\.seed: /);
   });
 
   it("draws the same faults for the same seed, each part from its own sequence", () => {
