@@ -95,6 +95,8 @@ export interface SoakFigures {
   readonly latencyMedianMinutes: number;
   readonly latencyP99Minutes: number;
   readonly sweepOnlyShare: number;
+  /** Alerts by what found them, rule and transition ("sweep endpoint-public-access OPENED": 3). */
+  readonly alertsBy: Readonly<Record<string, number>>;
   readonly deadLetters: { readonly archived: number; readonly alerted: number; readonly waiting: number; readonly unaccounted: number };
   readonly faults: { readonly eksRequests: number; readonly eks: Readonly<Record<string, number>>; readonly local: Readonly<Record<string, number>>; readonly cloudTrailLost: number };
   readonly sweeps: number;
@@ -438,9 +440,12 @@ async function soak(
   const duplicates = duplicatesOf(alerts);
   const latencies: number[] = [];
   let bySweep = 0;
+  const alertsBy: Record<string, number> = {};
   for (const { notification, at } of alerts) {
     const payload = notification.payload!;
     if (payload.cause.trigger === "sweep") bySweep += 1;
+    const kind = `${payload.cause.trigger} ${payload.ruleId} ${payload.transition}${payload.flapped ? " (flapped)" : ""}`;
+    alertsBy[kind] = (alertsBy[kind] ?? 0) + 1;
     const calledAt = lastCall.get(payload.cluster.arn);
     if (calledAt !== undefined && calledAt <= at) latencies.push((at - calledAt) / MINUTE);
   }
@@ -463,6 +468,7 @@ async function soak(
     alerts: alerts.length,
     latencyMedianMinutes: Math.round(percentile(latencies, 0.5) * 10) / 10,
     latencyP99Minutes: Math.round(percentile(latencies, 0.99) * 10) / 10,
+    alertsBy,
     sweepOnlyShare: alerts.length === 0 ? 0 : Math.round((bySweep / alerts.length) * 1000) / 1000,
     deadLetters: { archived: archivedLetters, alerted, waiting, unaccounted: Math.abs(archivedLetters - alerted) + waiting },
     faults: { eksRequests, eks: simulator.faults.injected(), local: system.faults.injected(), cloudTrailLost: system.faults.lostEvents.length },
