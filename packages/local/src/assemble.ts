@@ -190,7 +190,9 @@ function drivingMethods(parts: SystemParts, topology: LocalTopology, calls: Retu
     runSchedule: wiring.runSchedule,
     async sweep() {
       const result = (await wiring.runSchedule("sweep")) as ScheduledRun;
-      for (const arn of await listEverywhere()) calls.knownArns.add(arn);
+      // Only the local system's own memory of the clusters seen (storedState): under the fleet's faults its listing may
+      // fail after the SDK's retries, as the sweep's own may; the next sweep or event adds what it missed.
+      for (const arn of await listEverywhere().catch(() => [])) calls.knownArns.add(arn);
       return result;
     },
     digest: async () => (await wiring.runSchedule("digest")) as ScheduledRun,
