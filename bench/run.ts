@@ -1,4 +1,5 @@
-// `npm run bench`: every benchmark (or `npm run bench -- bundles|cli|evaluation|calls|event-path|scheduled|scan|check|latency|fuzz|securityhub`), printed as JSON and as the Markdown table docs/benchmarks.md quotes.
+// `npm run bench`: every benchmark (or `npm run bench -- bundles|cli|evaluation|calls|event-path|scheduled|scan|check|latency|fuzz|securityhub|soak`), printed as JSON and as the Markdown table docs/benchmarks.md quotes.
+// `npm run bench -- soak` (only when named: hours at the issue's size; SOAK_CALLS / SOAK_CLUSTERS scale it) runs the simulated week under faults.
 // `npm run bench -- report-screenshot` (only when named: it writes docs/report.png) opens the browser report in Chromium.
 // Run on an otherwise idle machine; the figures are medians (or exact counts) for that reason.
 import { spawnSync } from "node:child_process";
@@ -152,6 +153,26 @@ if (wants("securityhub")) {
     console.log(`| ${figure.way} | ${figure.calls} (<= ${CALLS_TARGET}) | ${(figure.bytes / 1024).toFixed(0)} | ${figure.bytesPerFinding.toFixed(0)} | ${figure.bytesRatio.toFixed(2)}x | ${figure.wallMsMedian.toFixed(0)} ms (${figure.wallMsRuns.map((ms) => ms.toFixed(0)).join(", ")}) |`);
   }
   console.log();
+}
+if (only.has("soak")) {
+  // One local system per process: the soak runs in its own, and prints its figures as JSON on its last line.
+  const { soakProblems, soakSize } = await import("./soak.ts");
+  const size = soakSize();
+  const child = spawnSync(process.execPath, ["--import", "tsx", fileURLToPath(new URL("./soak.ts", import.meta.url))], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], maxBuffer: 64 * 1024 * 1024 });
+  const last = child.stdout.trim().split("\n").at(-1) ?? "";
+  if (child.status !== 0 || !last.startsWith("{")) {
+    console.log(`\n## The soak crashed (exit ${child.status})\n${child.stdout}`);
+    process.exitCode = 1;
+  } else {
+    const figures = JSON.parse(last) as import("./soak.ts").SoakFigures;
+    console.log(`\n## The soak: a simulated week under faults (${size.calls} calls, ${size.clusters} clusters, 2 accounts x 3 regions; ${(figures.wallMs / 60_000).toFixed(1)} min wall)\n`);
+    console.log("| lost | duplicates | false PASS | detection latency median / p99 (simulated) | found only by the sweep | dead letters archived / alerted / waiting | calls (failed) | EKS requests | EKS faults (throttled, 5xx, spikes) | local faults (DynamoDB, SNS, settle redelivered, CloudTrail lost) |\n| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |");
+    const local = figures.faults.local;
+    console.log(`| ${figures.lost} | ${figures.duplicates} | ${figures.falsePass} | ${figures.latencyMedianMinutes} / ${figures.latencyP99Minutes} min | ${(figures.sweepOnlyShare * 100).toFixed(1)}% of ${figures.alerts} alerts | ${figures.deadLetters.archived} / ${figures.deadLetters.alerted} / ${figures.deadLetters.waiting} | ${figures.calls} (${figures.callsFailed}) | ${figures.faults.eksRequests} | ${figures.faults.eks["throttled"]}, ${figures.faults.eks["serverErrors"]}, ${figures.faults.eks["latencySpikes"]} | ${local["dynamodb"]}, ${local["sns"]}, ${local["settleQueue"]}, ${figures.faults.cloudTrailLost} |\n`);
+    const problems = soakProblems(figures);
+    for (const problem of problems) console.log(`FAILED: ${problem}`);
+    if (problems.length > 0) process.exitCode = 1;
+  }
 }
 if (only.has("report-screenshot")) {
   const { writeReportScreenshot } = await import("./report-screenshot.ts");

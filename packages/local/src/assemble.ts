@@ -12,12 +12,13 @@ import { listFleet } from "@eks-warden/core/sweep";
 import type { ScheduledRun } from "@eks-warden/functions/lib/scheduled";
 import type { CloudTrailEvent, Simulator } from "@eks-warden/simulator/index";
 import { callEks } from "./eks-caller.ts";
+import type { FaultDraws } from "./faults.ts";
 import { localPipelineDeps } from "./pipeline-deps.ts";
 import { peekAll, queueDepth, readSubscriberQueue } from "./queue-reads.ts";
 import type { LambdaHandler, LocalQueuePoller } from "./runner.ts";
 import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
 import type { Stops } from "./stops.ts";
-import type { LocalEndpoints, LocalMonitorIdentity, LocalSystem, LocalSystemOptions, LocalTopology, SettledCheck } from "./types.ts";
+import type { LocalEndpoints, LocalFaultControls, LocalMonitorIdentity, LocalSystem, LocalSystemOptions, LocalTopology, SettledCheck } from "./types.ts";
 import { readSettleMessage } from "@eks-warden/core/pipeline";
 import { SEVERITIES } from "@eks-warden/core";
 
@@ -25,6 +26,8 @@ import { SEVERITIES } from "@eks-warden/core";
 export interface SystemParts {
   readonly options: LocalSystemOptions;
   readonly simulator: Simulator;
+  /** The local system's faults (the fleet's faults section, less the simulator's own). */
+  readonly draws: FaultDraws;
   readonly monitor: LocalMonitorIdentity;
   readonly endpoints: LocalEndpoints;
   readonly region: string;
@@ -39,8 +42,10 @@ export interface SystemParts {
 }
 
 /** The simulator's CloudTrail events as they come, and every cluster they name (deleted ones too). */
-function trackCalls(simulator: Simulator) {
+function trackCalls(simulator: Simulator, draws: FaultDraws) {
   const pending: CloudTrailEvent[] = [];
+  // faults.cloudtrail: the events that never reached EventBridge (only the sweep can find what they changed).
+  const lost: CloudTrailEvent[] = [];
   const listeners: ((event: CloudTrailEvent) => void)[] = [];
   // Every cluster ever seen, so the final state also shows clusters deleted on the way (their records are closed).
   const knownArns = new Set<string>();
@@ -50,6 +55,10 @@ function trackCalls(simulator: Simulator) {
     const fromArn = typeof parameters["resourceArn"] === "string" ? clusterOfResourceArn(parameters["resourceArn"]) : undefined;
     if (!event.detail.errorCode && name) knownArns.add(clusterArnOf(partitionOfRegion(event.region), event.region, event.account, name));
     if (!event.detail.errorCode && fromArn) knownArns.add(clusterArnOf(fromArn.partition, fromArn.region, fromArn.account, fromArn.name));
+    if (draws.strikes("cloudtrail")) {
+      lost.push(event);
+      return;
+    }
     pending.push(event);
     for (const listener of listeners) listener(event);
   });
@@ -59,7 +68,7 @@ function trackCalls(simulator: Simulator) {
     await simulator.cloudTrail.idle();
     return pending.splice(0);
   };
-  return { listeners, knownArns, takeEvents };
+  return { listeners, knownArns, takeEvents, lost };
 }
 
 /**
@@ -181,7 +190,9 @@ function drivingMethods(parts: SystemParts, topology: LocalTopology, calls: Retu
     runSchedule: wiring.runSchedule,
     async sweep() {
       const result = (await wiring.runSchedule("sweep")) as ScheduledRun;
-      for (const arn of await listEverywhere()) calls.knownArns.add(arn);
+      // Only the local system's own memory of the clusters seen (storedState): under the fleet's faults its listing may
+      // fail after the SDK's retries, as the sweep's own may; the next sweep or event adds what it missed.
+      for (const arn of await listEverywhere().catch(() => [])) calls.knownArns.add(arn);
       return result;
     },
     digest: async () => (await wiring.runSchedule("digest")) as ScheduledRun,
@@ -245,12 +256,25 @@ function readingMethods(parts: SystemParts, topology: LocalTopology, knownArns: 
   };
 }
 
+/** What the local system's faults did, and a switch to pause them (a test's final reading, a user's quiet moment). */
+function faultControls(parts: SystemParts, topology: LocalTopology, lostEvents: readonly CloudTrailEvent[]): LocalFaultControls {
+  const { draws } = parts;
+  const settlePollers = pollersOf(topology, "settle");
+  return {
+    config: draws.faults,
+    injected: () => ({ ...draws.injected, settleQueue: settlePollers.reduce((sum, poller) => sum + poller.redelivered, 0) }),
+    lostEvents,
+    pause: () => void (draws.paused = true),
+    resume: () => void (draws.paused = false),
+  };
+}
+
 export function assembleSystem(parts: SystemParts, topology: LocalTopology, startedAt: number): LocalSystem {
   const { options, simulator, monitor, endpoints, region, regions, tableName, reportBucket, ownClients, stops } = parts;
   const { queues, topics } = topology;
   const accountCredentials = () => policyAccountCredentials(parsePolicy(options.policy), { remediation: true, sessionName: "eks-warden-local", region });
   const listEverywhere = fleetLister(parts, accountCredentials);
-  const calls = trackCalls(simulator);
+  const calls = trackCalls(simulator, parts.draws);
   const depsContext = { policy: options.policy, tableName, topicArn: topics.alerts.arn, healthTopicArn: topics.health.arn, settleQueueUrl: queues.settle.url, remediationRoleArn: monitor.roleArn, accountCredentials, ownClients };
   return {
     topology,
@@ -271,6 +295,7 @@ export function assembleSystem(parts: SystemParts, topology: LocalTopology, star
     startMs: performance.now() - startedAt,
     ...drivingMethods(parts, topology, calls, listEverywhere),
     ...readingMethods(parts, topology, calls.knownArns, listEverywhere),
+    faults: faultControls(parts, topology, calls.lost),
     callEks: (operation, input, caller) => callEks(simulator.url, region, operation, input, caller),
     pipelineDeps: (depsOptions) => localPipelineDeps(depsContext, depsOptions),
     stop: () => stops.stopAll(),

@@ -121,6 +121,11 @@ export interface QueuePollerOptions {
   readonly batchSize?: number;
   /** Told of the messages the handler took (not failed), once they are deleted. */
   readonly onHandled?: (bodies: readonly string[]) => Promise<void> | void;
+  /**
+   * Asked for each message the handler took: true leaves it in the queue (its delete lost), so it is delivered again,
+   * as SQS's at-least-once delivery allows (the local system's faults.settleQueue.redeliverRate).
+   */
+  readonly redeliver?: () => boolean;
 }
 
 /** What the event source mapping did with one message: how often it was handed over, and whether the last one succeeded. */
@@ -134,6 +139,8 @@ export interface HandledMessage {
 export class LocalQueuePoller {
   readonly #options: QueuePollerOptions;
   readonly #handled = new Map<string, HandledMessage>();
+  /** Messages the handler took that were left in the queue to be delivered again (redeliver). */
+  redelivered = 0;
 
   /** What became of a message this poller received, by its id; undefined if it never received it. */
   handled(messageId: string): HandledMessage | undefined {
@@ -184,8 +191,11 @@ export class LocalQueuePoller {
       // A thrown handler fails the whole batch, as Lambda does.
       failedIds = new Set(records.map((record) => record.messageId));
     }
-    const succeeded = records.filter((record) => !failedIds.has(record.messageId));
-    const failed = records.filter((record) => failedIds.has(record.messageId));
+    const handledOk = records.filter((record) => !failedIds.has(record.messageId));
+    const again = new Set(handledOk.filter(() => this.#options.redeliver?.() === true).map((record) => record.messageId));
+    this.redelivered += again.size;
+    const succeeded = handledOk.filter((record) => !again.has(record.messageId));
+    const failed = records.filter((record) => failedIds.has(record.messageId) || again.has(record.messageId));
     for (const record of records) {
       const attempts = (this.#handled.get(record.messageId)?.attempts ?? 0) + 1;
       this.#handled.set(record.messageId, { attempts, succeeded: !failedIds.has(record.messageId), requestId: context.awsRequestId });
@@ -199,8 +209,8 @@ export class LocalQueuePoller {
         new ChangeMessageVisibilityBatchCommand({ QueueUrl: queueUrl, Entries: failed.map((record, index) => ({ Id: String(index), ReceiptHandle: record.receiptHandle, VisibilityTimeout: 0 })) }),
       );
     }
-    if (succeeded.length > 0) await this.#options.onHandled?.(succeeded.map((record) => record.body));
-    return { received: records.length, failed: failed.length };
+    if (handledOk.length > 0) await this.#options.onHandled?.(handledOk.map((record) => record.body));
+    return { received: records.length, failed: failed.length - again.size };
   }
 
   /** Polls until the queue has nothing ready, at most `maxRounds` times. Returns the messages handled. */

@@ -27,6 +27,7 @@ import { startSimulator, type Simulator } from "@eks-warden/simulator/index";
 import { startEmbedded, type Embedded } from "@eks-warden/simulator/embedded/index";
 import { FAKE_CREDENTIALS } from "@eks-warden/simulator/embedded/credentials";
 import { rmSync } from "node:fs";
+import { dynamoDbFault, FaultDraws, snsFault, startFaultProxy } from "./faults.ts";
 import { createRunFolder, writeSystemNote } from "./run-folder.ts";
 import { startFailure } from "./start-failure.ts";
 import { Stops } from "./stops.ts";
@@ -133,6 +134,26 @@ function localOnlyEnvironment(options: LocalSystemOptions, embedded: Embedded | 
   };
 }
 
+/**
+ * A proxy in front of DynamoDB Local and of the SNS emulator when faults.dynamodb / faults.sns ask for errors: the
+ * handlers' clients are pointed at it (AWS_ENDPOINT_URL_DYNAMODB / _SNS), the emulators stay where they are.
+ */
+async function faultProxies(aws: Omit<LocalEndpoints, "eks">, draws: FaultDraws, stops: Stops): Promise<Omit<LocalEndpoints, "eks">> {
+  let dynamodb = aws.dynamodb;
+  let sns = aws.sns;
+  if (draws.rate("dynamodb") > 0) {
+    const proxy = await startFaultProxy(aws.dynamodb, () => (draws.strikes("dynamodb") ? dynamoDbFault(draws.injected.dynamodb) : undefined));
+    stops.push(() => proxy.stop());
+    dynamodb = proxy.url;
+  }
+  if (draws.rate("sns") > 0) {
+    const proxy = await startFaultProxy(aws.sns, () => (draws.strikes("sns") ? snsFault() : undefined));
+    stops.push(() => proxy.stop());
+    sns = proxy.url;
+  }
+  return { ...aws, dynamodb, sns };
+}
+
 async function createStorage(dynamo: DynamoDBClient, s3: S3Client, tableName: string, reportBucket: string): Promise<void> {
   await dynamo.send(
     new CreateTableCommand({
@@ -156,7 +177,12 @@ async function buildSystem(options: LocalSystemOptions, stops: Stops, startedAt:
   const runFolder = createRunFolder();
   // Pushed first, so removed last: after the parts whose files it holds have stopped.
   stops.push(async () => rmSync(runFolder, { recursive: true, force: true }));
-  const { embedded, simulator, aws } = await startParts(options, stops, runFolder);
+  // The simulator validated the fleet's faults section (a bad one stops the start, every problem named).
+  const { embedded, simulator, aws: emulators } = await startParts(options, stops, runFolder);
+  const draws = new FaultDraws(simulator.faultPlan);
+  // No faults while the table, queues and topics are made: the system starts as it would in AWS.
+  draws.paused = true;
+  const aws = await faultProxies(emulators, draws, stops);
   const run = `${process.pid}-${Date.now().toString(36)}`;
   // Own emulators hold only this system's resources; shared ones (a test run's) need names no other test uses.
   const suffix = embedded ? "" : `-${run}`;
@@ -165,7 +191,7 @@ async function buildSystem(options: LocalSystemOptions, stops: Stops, startedAt:
   const region = embedded?.region ?? process.env["AWS_REGION"] ?? "us-east-1";
   const regions = regionsOf(options, simulator, region);
   // Every SDK client here, and the handlers, find the parts through the environment, as in Lambda.
-  Object.assign(process.env, localOnlyEnvironment(options, embedded, simulator));
+  Object.assign(process.env, localOnlyEnvironment(options, embedded, simulator), { AWS_ENDPOINT_URL_DYNAMODB: aws.dynamodb, AWS_ENDPOINT_URL_SNS: aws.sns });
   const monitor = registerMonitor(simulator);
   const clients = { dynamo: new DynamoDBClient({}), sqs: new SQSClient({}), sns: new SNSClient({}), s3: new S3Client({ forcePathStyle: true }) };
   const ownClients: { destroy(): void }[] = Object.values(clients);
@@ -192,10 +218,11 @@ async function buildSystem(options: LocalSystemOptions, stops: Stops, startedAt:
   started = true;
   const handlers = await importHandlers();
   const settleListeners: ((bodies: readonly string[]) => Promise<void>)[] = [];
-  const wiring = wireHandlers(clients.sqs, queues, handlers, { settle: async (bodies) => void (await Promise.all(settleListeners.map((listener) => listener(bodies)))) });
-  const parts: SystemParts = { options, simulator, monitor, endpoints: { eks: simulator.url, ...aws }, region, regions, tableName, reportBucket, clients, ownClients, stops, settleListeners };
+  const wiring = wireHandlers(clients.sqs, queues, handlers, { settle: async (bodies) => void (await Promise.all(settleListeners.map((listener) => listener(bodies)))) }, { settle: () => draws.strikes("settleQueue") });
+  const parts: SystemParts = { options, simulator, monitor, draws, endpoints: { eks: simulator.url, ...aws }, region, regions, tableName, reportBucket, clients, ownClients, stops, settleListeners };
   options.signal?.throwIfAborted();
   const system = assembleSystem(parts, { queues, topics, environment, handlers, wiring }, startedAt);
+  draws.paused = false;
   writeSystemNote(runFolder, { pid: process.pid, startedAt: new Date().toISOString(), dynamodb: aws.dynamodb, tableName, region });
   return system;
 }

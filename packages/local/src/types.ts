@@ -10,6 +10,7 @@ import type { LocalQueue, LocalTopic } from "./topology.ts";
 import type { PeekedMessage } from "./queue-reads.ts";
 import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
 import type { LocalHandlers, LocalWiring } from "./wiring.ts";
+import type { LocalFaultKey, LocalFaults } from "./faults.ts";
 
 export interface LocalIdentity {
   readonly accessKeyId: string;
@@ -38,6 +39,18 @@ export interface LocalSystemOptions {
   readonly aws?: "start" | "environment";
   /** Stops the start half way (Ctrl-C): startLocalSystem stops what it started and rejects with the signal's reason. */
   readonly signal?: AbortSignal;
+}
+
+/** What the local system's faults did so far, and a switch for them. */
+export interface LocalFaultControls {
+  readonly config: LocalFaults;
+  /** Faults injected so far, by part (settleQueue: settle checks delivered again). */
+  injected(): Readonly<Record<LocalFaultKey, number>>;
+  /** The CloudTrail events faults.cloudtrail lost, in order. */
+  readonly lostEvents: readonly CloudTrailEvent[];
+  /** No more faults until resume() (e.g. while a test reads the final state). */
+  pause(): void;
+  resume(): void;
 }
 
 /** Where each part answers: what the AWS CLI or an SDK needs (AWS_ENDPOINT_URL_<SERVICE>) to reach it. */
@@ -168,6 +181,8 @@ export interface LocalSystem {
    * EKS said, not what a retry made of it. SDK errors are thrown as they are (their `name` is EKS's error code).
    */
   callEks(operation: string, input: Readonly<Record<string, unknown>>, caller?: EksCaller): Promise<Record<string, unknown>>;
+  /** The local parts' faults (the fleet's faults section: dynamodb, sns, settleQueue, cloudtrail): what they did, and pause/resume. */
+  readonly faults: LocalFaultControls;
   /** The use-cases' ports wired to this system's table, topic, queue and simulator, with clients of their own. */
   pipelineDeps(options?: PipelineDepsOptions): PipelineDeps;
   stop(): Promise<void>;

@@ -95,13 +95,17 @@ function scheduledEvent(key: ScheduleKey): Record<string, unknown> {
 /** Told of the messages a function's queue consumer handled (by function): how the local system watches the settle checks. */
 export type HandledListeners = Partial<Record<FunctionKey, (bodies: readonly string[]) => Promise<void> | void>>;
 
-export function wireHandlers(sqs: SQSClient, queues: Readonly<Record<QueueKey, LocalQueue>>, handlers: LocalHandlers, onHandled: HandledListeners = {}): LocalWiring {
+/** Which queue consumers deliver a handled message again, when asked (faults.settleQueue): by function. */
+export type Redeliveries = Partial<Record<FunctionKey, () => boolean>>;
+
+export function wireHandlers(sqs: SQSClient, queues: Readonly<Record<QueueKey, LocalQueue>>, handlers: LocalHandlers, onHandled: HandledListeners = {}, redeliveries: Redeliveries = {}): LocalWiring {
   const consumers = queueKeysInCreationOrder().flatMap((queue): LocalConsumer[] => {
     const consumer = queueOf(queue).consumer;
     if (!consumer) return [];
     const handler = handlers[consumer.fn] as LambdaHandler<SQSEvent, SQSBatchResponse | void>;
     const observer = onHandled[consumer.fn];
-    const poller = new LocalQueuePoller({ sqs, queueUrl: queues[queue].url, queueArn: queues[queue].arn, handler, functionName: HANDLERS[consumer.fn].name, batchSize: consumer.batchSize, ...(observer && { onHandled: observer }) });
+    const redeliver = redeliveries[consumer.fn];
+    const poller = new LocalQueuePoller({ sqs, queueUrl: queues[queue].url, queueArn: queues[queue].arn, handler, functionName: HANDLERS[consumer.fn].name, batchSize: consumer.batchSize, ...(observer && { onHandled: observer }), ...(redeliver && { redeliver }) });
     return [{ queue, fn: consumer.fn, batchSize: consumer.batchSize, poller }];
   });
   const routes = Object.fromEntries(

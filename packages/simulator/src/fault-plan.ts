@@ -105,11 +105,29 @@ export const validateEksFaults: SectionValidator<EksFaultPlan> = (value, path, i
 };
 
 /**
+ * A section of one share, for the local system's own parts (packages/local/src/faults.ts applies them; the simulator
+ * only checks them): `{ "<field>": 0..1 }`.
+ */
+function shareSection<F extends string>(field: F): SectionValidator<{ readonly [K in F]: number }> {
+  return (value, path, issues) => {
+    if (!knownKeys(value, path, [field], issues, `{ ${field} }`)) return undefined;
+    const rate = share(value[field], `${path}.${field}`, issues);
+    return rate === undefined ? undefined : ({ [field]: rate } as { readonly [K in F]: number });
+  };
+}
+
+/**
  * The services a `faults` section may name, each with its validator (value, its path, the issues to add to). The
- * extension point: another service's faults are a validator and one line here.
+ * extension point: another service's faults are a validator and one line here. `eks` is the simulator's; the others
+ * are the local system's parts: DynamoDB Local's and the SNS emulator's error replies, the settle queue's deliveries
+ * again, the CloudTrail events lost on their way to EventBridge.
  */
 export const FAULT_SECTIONS = {
   eks: validateEksFaults,
+  dynamodb: shareSection("errorRate"),
+  sns: shareSection("errorRate"),
+  settleQueue: shareSection("redeliverRate"),
+  cloudtrail: shareSection("lossRate"),
 } as const satisfies Record<string, SectionValidator<unknown>>;
 
 export type FaultService = keyof typeof FAULT_SECTIONS;

@@ -12,6 +12,7 @@ import { EksApiError } from "./eks/errors.ts";
 import { EKS_HANDLERS, MUTATING_OPERATIONS, type OperationContext, type UpdateFailurePlan } from "./eks/operations.ts";
 import { matchRoute, parseInput, validateInput } from "./eks/request.ts";
 import { EksStore, newClusterRecord } from "./eks/store.ts";
+import type { FaultPlan } from "./fault-plan.ts";
 import { CallCounter, FaultInjector, type InjectedFault } from "./faults.ts";
 import { loadFleetFile, validateFleet, type DurationKey, type Fleet, type JsonObject, type ValidFleet } from "./fleet.ts";
 import { IdentityDirectory, parseSigV4Authorization, type ResolvedCaller } from "./identity.ts";
@@ -39,6 +40,8 @@ export interface Simulator {
   readonly port: number;
   readonly clock: VirtualClock;
   readonly faults: FaultInjector;
+  /** The fleet's `faults` section as validated: the simulator applies `eks`, the local system the keys of its parts. */
+  readonly faultPlan: FaultPlan;
   readonly calls: CallCounter;
   readonly cloudTrail: CloudTrailBus;
   readonly identities: IdentityDirectory;
@@ -326,6 +329,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     port,
     clock,
     faults,
+    faultPlan: fleet.faults ?? {},
     calls,
     cloudTrail,
     identities,

@@ -146,8 +146,8 @@ describe("faults validation", () => {
   });
 
   it("refuses a service it does not know, and rates that add up to more than every call", () => {
-    expect(invalid({ lambda: {} })).toEqual(["faults.lambda: unknown field (expected one of seed, eks)"]);
-    expect(invalid([])).toEqual(["faults: expected an object { seed?, eks? }, got []"]);
+    expect(invalid({ lambda: {} })).toEqual(["faults.lambda: unknown field (expected one of seed, eks, dynamodb, sns, settleQueue, cloudtrail)"]);
+    expect(invalid([])).toEqual(["faults: expected an object { seed?, eks?, dynamodb?, sns?, settleQueue?, cloudtrail? }, got []"]);
     expect(invalid({ eks: { throttleRate: 0.7, errorRate: 0.5 } })).toEqual(["faults.eks.errorRate: throttleRate + errorRate is 1.2: together they can fail at most every call (1)"]);
   });
 
