@@ -241,7 +241,7 @@ export type AmiReleases = Readonly<Record<string, string | null>>;
  * The data a rule reads, each kind one or more AWS reads (permissions.ts DATA_KIND_ACTIONS gives their IAM
  * actions). The collector reads the union of what the rules that run declare, and nothing else.
  */
-export const DATA_KINDS = ["cluster", "versionCatalogue", "nodegroups", "addons", "addonVersions", "amiReleases", "insights"] as const;
+export const DATA_KINDS = ["cluster", "versionCatalogue", "nodegroups", "addons", "addonVersions", "amiReleases", "insights", "accessEntries", "identityProviders"] as const;
 export type DataKind = (typeof DATA_KINDS)[number];
 
 export interface Remediation {
