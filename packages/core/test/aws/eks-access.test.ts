@@ -1,6 +1,7 @@
 // Access entries and identity providers through the EKS collector: read only for the rules that declare them, every
 // page, and an entry that cannot be read kept as unreadable (the access rules then ERROR), never dropped.
-import { describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startSimulator, type Simulator } from "@eks-warden/simulator/index";
 import {
   DescribeAccessEntryCommand,
   DescribeClusterCommand,
@@ -112,5 +113,58 @@ describe("EksCollector reads access entries and identity providers", () => {
       { name: "hidden", type: "oidc", unreadable: expect.stringContaining("DescribeIdentityProviderConfig") },
     ]);
     mocked.restore();
+  });
+});
+
+describe("EksCollector against the simulator (real SDK client over HTTP)", () => {
+  const ADMIN_POLICY = { policyArn: ADMIN, accessScope: { type: "cluster" } };
+  const principals = Array.from({ length: 130 }, (_, index) => `arn:aws:iam::${ACCOUNT}:role/team-${String(index).padStart(3, "0")}`);
+  let sim: Simulator;
+  let simCollector: EksCollector;
+  beforeAll(async () => {
+    sim = await startSimulator({
+      fleet: {
+        defaultAccount: ACCOUNT,
+        clusters: [
+          {
+            region: "eu-west-1",
+            cluster: cluster("API"),
+            accessEntries: principals.map((principalArn, index) => ({ principalArn, ...(index === 129 && { accessPolicies: [ADMIN_POLICY] }) })),
+            identityProviders: [{ identityProviderConfigName: "okta", issuerUrl: "https://example.okta.com", clientId: "kube" }],
+          },
+        ],
+      },
+    });
+    simCollector = new EksCollector({ clientConfig: { endpoint: sim.url, credentials, maxAttempts: 1 } });
+  });
+  afterAll(async () => {
+    simCollector?.destroy();
+    await sim?.stop();
+  });
+
+  it("reads every page of 130 entries (ListAccessEntries pages of 100), each described with its policies, and nothing else asked", async () => {
+    const before = { list: sim.calls.get("ListAccessEntries"), describe: sim.calls.get("DescribeAccessEntry"), policies: sim.calls.get("ListAssociatedAccessPolicies"), idp: sim.calls.get("ListIdentityProviderConfigs"), nodegroups: sim.calls.get("ListNodegroups") };
+    const collected = await simCollector.collect(ref, ["accessEntries"]);
+    expect(collected.snapshot.accessEntries).toHaveLength(130);
+    expect(collected.snapshot.accessEntries?.[129]).toMatchObject({ principalArn: principals[129], accessPolicies: [{ policyArn: ADMIN, accessScope: { type: "cluster", namespaces: [] } }] });
+    expect(sim.calls.get("ListAccessEntries") - before.list).toBe(2);
+    expect(sim.calls.get("DescribeAccessEntry") - before.describe).toBe(130);
+    expect(sim.calls.get("ListAssociatedAccessPolicies") - before.policies).toBe(130);
+    expect(sim.calls.get("ListIdentityProviderConfigs") - before.idp).toBe(0);
+    expect(sim.calls.get("ListNodegroups") - before.nodegroups).toBe(0);
+  });
+
+  it("keeps an entry EKS denies describing as unreadable, beside the others", async () => {
+    sim.faults.failNext("DescribeAccessEntry", 1, { errorType: "AccessDeniedException", status: 403, message: "User is not authorized to perform: eks:DescribeAccessEntry" });
+    const collected = await simCollector.collect(ref, ["accessEntries"]);
+    const unreadable = collected.snapshot.accessEntries?.filter((entry) => entry.unreadable !== undefined) ?? [];
+    expect(unreadable).toHaveLength(1);
+    expect(unreadable[0]?.unreadable).toMatch(/DescribeAccessEntry/);
+    expect(collected.snapshot.accessEntries).toHaveLength(130);
+  });
+
+  it("describes the identity providers", async () => {
+    const collected = await simCollector.collect(ref, ["identityProviders"]);
+    expect(collected.snapshot.identityProviders).toEqual([{ name: "okta", type: "oidc", issuerUrl: "https://example.okta.com", clientId: "kube", status: "ACTIVE" }]);
   });
 });
