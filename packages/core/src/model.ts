@@ -350,6 +350,17 @@ export interface Policy {
     readonly tags: readonly string[] | false;
     readonly entries: readonly PolicyExemption[];
   };
+  readonly access: {
+    /**
+     * IAM role or user ARNs, or glob patterns (`*`, `?`), allowed to hold cluster admin (access-cluster-admin). An IAM
+     * user still fails HIGH when allowlisted: long-lived keys should not hold cluster admin.
+     */
+    readonly admins: readonly string[];
+    /** OIDC issuer URLs allowed as cluster identity providers (access-identity-providers). */
+    readonly identityProviders: readonly string[];
+    /** Days after creation the creator's bootstrap admin may remain (access-creator-admin; default 7). */
+    readonly creatorAdminMaxDays: number;
+  };
   /** Control-plane prices the digest uses for extended-support cost exposure (default: AWS list prices). */
   readonly pricing: { readonly standardPerClusterHourUsd: number; readonly extendedPerClusterHourUsd: number };
   readonly alertEmails: readonly string[];
