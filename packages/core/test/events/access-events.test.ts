@@ -120,6 +120,34 @@ describe("an access call through the real-time path", () => {
     expect(w.eks.reads).toEqual([["accessEntries", "cluster"]]);
     expect((await w.store.readState(CLUSTER.arn)).map((record) => record.ruleId).sort()).toEqual(["access-cluster-admin", "access-creator-admin"]);
     expect(w.publisher.alerts.map((alert) => alert.subject)).toEqual(["[CRITICAL] payments (eu-west-1): cluster admin: role contractor (999988887777)"]);
+    // Who granted what to whom, from where, and the undo.
+    const text = w.publisher.alerts[0]!.text;
+    expect(text).toContain(`Who:          arn:aws:sts::${ACCOUNT}:assumed-role/Admin/bob (AssumedRole, session of arn:aws:iam::${ACCOUNT}:role/Admin)`);
+    expect(text).toContain("Source IP:    203.0.113.7");
+    expect(text).toContain(`Change:       granted AmazonEKSClusterAdminPolicy (cluster scope) to ${OUTSIDER}`);
+    expect(text).toContain(`aws eks disassociate-access-policy --region eu-west-1 --cluster-name payments --principal-arn ${OUTSIDER} --policy-arn ${ADMIN}`);
+    expect(w.publisher.alerts[0]!.payload.cause.access).toEqual({ principalArn: OUTSIDER, policyArn: ADMIN, accessScope: { type: "cluster", namespaces: [] } });
+
+    // The undo: RESOLVED, saying who took it away.
+    w.eks.accessEntries.set(CLUSTER.arn, [{ entry: { principalArn: OUTSIDER, kubernetesGroups: [], createdAt: "2026-11-29T09:59:00Z" }, policies: [] }]);
+    const undo = record("DisassociateAccessPolicy", { name: "payments", principalArn: OUTSIDER, policyArn: ADMIN });
+    undo.eventID = "evt-undo";
+    await handleClusterEvent(envelope(undo), w);
+    expect(w.publisher.alerts.map((alert) => alert.subject)).toEqual([
+      "[CRITICAL] payments (eu-west-1): cluster admin: role contractor (999988887777)",
+      "[RESOLVED] payments (eu-west-1): resolved: cluster admin: role contractor (999988887777)",
+    ]);
+    expect(w.publisher.alerts[1]!.text).toContain(`Change:       took AmazonEKSClusterAdminPolicy away from ${OUTSIDER}`);
+  });
+
+  it("gives no alert for a grant to an allowlisted admin role", async () => {
+    const w = world(new Date("2026-11-29T10:00:05Z"));
+    Object.assign(w, { policy: { ...w.policy, access: { ...w.policy.access, admins: ["arn:aws:iam::111122223333:role/platform-*"] } } });
+    w.eks.clusters.set(CLUSTER.arn, clusterRecord(CLUSTER, OPEN));
+    const platform = "arn:aws:iam::111122223333:role/platform-admin";
+    w.eks.accessEntries.set(CLUSTER.arn, [{ entry: { principalArn: platform, kubernetesGroups: [], createdAt: "2026-11-29T09:59:00Z" }, policies: [{ policyArn: ADMIN, accessScope: { type: "cluster", namespaces: [] } }] }]);
+    expect((await handleClusterEvent(associate({ principalArn: platform, policyArn: ADMIN, accessScope: { type: "cluster" } }), w)).status).toBe("evaluated");
+    expect(w.publisher.alerts).toEqual([]);
   });
 
   it("rejects a malformed access event with its id, reads nothing and stores nothing (no retry)", async () => {
