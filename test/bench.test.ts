@@ -106,6 +106,9 @@ describe("benchmarks (smoke)", () => {
       DescribeNodegroup: 60,
       ListAddons: 30,
       ListClusters: 1,
+      // The bench's clusters have no accessConfig (CONFIG_MAP): no access entries to list; identity providers are
+      // listed on every cluster.
+      ListIdentityProviderConfigs: 30,
       ListInsights: 30,
       ListNodegroups: 30,
     });
