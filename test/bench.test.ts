@@ -18,16 +18,23 @@ import { measureScan } from "../bench/scan.ts";
  * more than ~16 KiB of new code gets in unnoticed. Split into chunks (aws/deferred/README.md): settle 702 KiB deployed.
  * Then to 900 KiB with the Security Hub client (its chunk is 168 KiB: BatchImportFindings carries the whole ASFF
  * schema), loaded only when a finding is exported, never at a cold start (settle 878 KiB, cluster-event 867 KiB).
+ * Then to 920 KiB with the access rules (issue 19: four rules, their collector reads, parsers, alert wording; ~12 KiB
+ * minified): cluster-event 909 KiB, settle 907 KiB deployed.
  */
-const BUNDLE_BUDGET_BYTES = 900 * 1024;
+const BUNDLE_BUDGET_BYTES = 920 * 1024;
 
 /**
  * What a cold import reads (the entry and its static chunks): settle 520 KiB, cluster-event 500 KiB when set at 536.
  * Raised to 548 KiB when settle reached 536.75 KiB with this round's code on its cold path (the Security Hub mapping
  * and staged outbox, the forged-settle check, the flapping hold, the external id's parameter read), ~12 KiB above it
  * again as before; the SDK clients only some events call stay out (the next test).
+ * Raised to 564 KiB with the access rules (issue 19): cluster-event 559 KiB, settle 557 KiB. Of the ~12 KiB, 10.6 are
+ * the four rule files, their shared lib and the normaliser of access entries, which every evaluation needs at hand: the
+ * rule registry is synchronous by design (evaluate, affected-rules, the sweep judge every rule they are given), so a
+ * lazy rule would make every caller async. Moving the collector's access reads alone to a deferred chunk would save
+ * ~3 KiB and still leave it above 548. ~5 KiB of headroom, as before.
  */
-const COLD_IMPORT_BUDGET_BYTES = 548 * 1024;
+const COLD_IMPORT_BUDGET_BYTES = 564 * 1024;
 
 /** The SDK clients only some events call: their adapters load them on first use, never at a cold start. */
 const DEFERRED_CLIENTS = ["@aws-sdk/client-sns", "@aws-sdk/client-sqs", "@aws-sdk/client-ssm", "@aws-sdk/client-sts", "@aws-sdk/client-securityhub"];
@@ -105,9 +112,10 @@ describe("benchmarks (smoke)", () => {
       DescribeInsight: 20,
       DescribeNodegroup: 60,
       ListAddons: 30,
+      // The bench's clusters are on access entries (authenticationMode API, test/support/fleets.ts): the access rules
+      // list their entries (none, so no DescribeAccessEntry) and their identity providers, one call each per cluster.
+      ListAccessEntries: 30,
       ListClusters: 1,
-      // The bench's clusters have no accessConfig (CONFIG_MAP): no access entries to list; identity providers are
-      // listed on every cluster.
       ListIdentityProviderConfigs: 30,
       ListInsights: 30,
       ListNodegroups: 30,

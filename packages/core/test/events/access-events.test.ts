@@ -7,6 +7,7 @@ import { EventRejected, parseClusterEvent } from "../../src/events/cloudtrail.ts
 import { clusterEventPattern, matchesEventPattern } from "../../src/events/pattern.ts";
 import { handleClusterEvent } from "../../src/pipeline/cluster-event.ts";
 import { rules } from "../../src/rules/index.ts";
+import { ALERT_COALESCE_SECONDS } from "../../src/state/transitions.ts";
 import { eventBridgeEnvelope } from "../../../../test/fixtures/index.ts";
 import { OPEN, clusterRecord, world } from "../pipeline/fakes.ts";
 
@@ -128,7 +129,9 @@ describe("an access call through the real-time path", () => {
     expect(text).toContain(`aws eks disassociate-access-policy --region eu-west-1 --cluster-name payments --principal-arn ${OUTSIDER} --policy-arn ${ADMIN}`);
     expect(w.publisher.alerts[0]!.payload.cause.access).toEqual({ principalArn: OUTSIDER, policyArn: ADMIN, accessScope: { type: "cluster", namespaces: [] } });
 
-    // The undo: RESOLVED, saying who took it away.
+    // The undo, after the flapping hold (an undo within it is held and told as one summary when it ends): RESOLVED,
+    // saying who took it away.
+    w.clock.now = new Date(w.clock.now.getTime() + (ALERT_COALESCE_SECONDS + 60) * 1000);
     w.eks.accessEntries.set(CLUSTER.arn, [{ entry: { principalArn: OUTSIDER, kubernetesGroups: [], createdAt: "2026-11-29T09:59:00Z" }, policies: [] }]);
     const undo = record("DisassociateAccessPolicy", { name: "payments", principalArn: OUTSIDER, policyArn: ADMIN });
     undo.eventID = "evt-undo";
