@@ -35,8 +35,14 @@ export const RULE_SCOPED_READS: readonly string[] = [
   "ssm:GetParameters",
 ];
 
-/** Targets of the issue "Performance": calls per event, by scenario key. */
-export const CALL_TARGETS = { tagResource: 4, openEndpoint: 6, settle: 4 } as const;
+/**
+ * Targets of the issue "Performance": calls per event, by scenario key. An access grant (issue 19): the event claim,
+ * the cluster record (lifecycle, authentication mode), the entries and, for the one entry, its describe (its
+ * Kubernetes groups: system:masters) and its policies, the state read, one transaction (state, history, the alert in
+ * the outbox), the alert it is due, and the outbox entry deleted once published (the outbox's guarantee: a failed
+ * publish leaves it for the retry).
+ */
+export const CALL_TARGETS = { tagResource: 4, openEndpoint: 6, settle: 4, accessGrant: 9 } as const;
 
 export const ACCOUNT = "111122223333";
 export const REGION = "eu-west-1";
@@ -65,6 +71,8 @@ export function startBenchSystem(): Promise<LocalSystem> {
             roleArn: `arn:aws:iam::${ACCOUNT}:role/eks`,
             resourcesVpcConfig: { subnetIds: ["subnet-0a"], securityGroupIds: [], vpcId: "vpc-0a", endpointPublicAccess: false, endpointPrivateAccess: true },
             logging: { clusterLogging: [{ types: ["api", "audit", "authenticator", "controllerManager", "scheduler"], enabled: true }] },
+            // On access entries (API): under CONFIG_MAP, EKS's default, there are none to list.
+            accessConfig: { authenticationMode: "API", bootstrapClusterCreatorAdminPermissions: false },
             tags: {},
           },
         },
@@ -122,6 +130,16 @@ export async function measureCallsPerEvent(): Promise<CallFigures[]> {
       // Lambda's event source mapping receives the message, not the function: the system's own (uncounted) client reads it.
       for (const body of await system.receiveSettleChecks(1)) await handleSettleCheck(body, deps);
     }, CALL_TARGETS.settle);
+    // An access entry for a role of another account (no power yet: not measured), then cluster admin granted to it.
+    const contractor = "arn:aws:iam::999988887777:role/contractor";
+    await system.callEks("CreateAccessEntry", { clusterName: "payments-prod", principalArn: contractor }, actor);
+    await deliver();
+    await system.callEks(
+      "AssociateAccessPolicy",
+      { clusterName: "payments-prod", principalArn: contractor, policyArn: "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy", accessScope: { type: "cluster" } },
+      actor,
+    );
+    await measure("AssociateAccessPolicy granting cluster admin to another account's role (access rules only: one entry read, OPENED CRITICAL published)", deliver, CALL_TARGETS.accessGrant);
     return figures;
   } finally {
     await system.stop();

@@ -2,7 +2,7 @@
 // this table only scopes them. An action missing here stops the synth: a new permission needs a deliberate scope,
 // never a silent "*".
 
-export type ResourceKind = "cluster" | "nodegroup" | "addon" | "amiParameters" | "unscoped";
+export type ResourceKind = "cluster" | "nodegroup" | "addon" | "amiParameters" | "unscoped" | "accessEntry" | "identityProviderConfig";
 
 /**
  * IAM resource types per action, from the Service Authorization Reference (Amazon EKS, AWS Systems Manager).
@@ -23,6 +23,13 @@ export const ACTION_SCOPES: Readonly<Record<string, readonly ResourceKind[]>> = 
   "eks:ListInsights": ["cluster"],
   "eks:DescribeInsight": ["cluster"],
   "eks:ListClusters": ["unscoped"],
+  // Access entries are listed on the cluster; an entry and its associated policies are the access-entry resource.
+  "eks:ListAccessEntries": ["cluster"],
+  "eks:DescribeAccessEntry": ["accessEntry"],
+  "eks:ListAssociatedAccessPolicies": ["accessEntry"],
+  // Identity providers are listed on the cluster; one provider is the identityproviderconfig resource.
+  "eks:ListIdentityProviderConfigs": ["cluster"],
+  "eks:DescribeIdentityProviderConfig": ["identityProviderConfig"],
   "ssm:GetParameter": ["amiParameters"],
   "ssm:GetParameters": ["amiParameters"],
 };
@@ -46,6 +53,10 @@ function arnsFor(kind: ResourceKind, context: ScopeContext): string[] {
       return regions.map((region) => `arn:${partition}:eks:${region}:${account}:nodegroup/*/*/*`);
     case "addon":
       return regions.map((region) => `arn:${partition}:eks:${region}:${account}:addon/*/*/*`);
+    case "accessEntry":
+      return regions.map((region) => `arn:${partition}:eks:${region}:${account}:access-entry/*/*/*/*/*`);
+    case "identityProviderConfig":
+      return regions.map((region) => `arn:${partition}:eks:${region}:${account}:identityproviderconfig/*/*/*/*`);
     case "amiParameters":
       // The public parameters that publish the latest EKS-optimised and Bottlerocket AMI releases (TOOLCHAIN.md).
       return regions.flatMap((region) => [

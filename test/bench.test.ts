@@ -28,6 +28,10 @@ import { measureScan, measureScanCpu, SCAN_CPU_TARGETS } from "../bench/scan.ts"
  *   wired the S3 client. The old ceiling was 548 KiB for cluster-event and settle.
  * - own code on a cold import (everything but the SDK: core, zod 36-40 KiB, Powertools and middy ~43 KiB):
  *   cluster-event 245, settle 247, sweep 228, digest 257, dead-letter 58, tamper 50 KiB.
+ * - then the access rules (issue 19: four rules, their shared lib, the access-entry normaliser and collector reads,
+ *   parsers and alert wording) came onto every judging handler's cold path: the rule registry is synchronous by design
+ *   (evaluate, affected-rules and the sweep judge every rule they are given), so a lazy rule would make every caller
+ *   async. The ceilings below were raised by what they measured, with the same ~10 KiB of headroom.
  */
 const CEILINGS: Readonly<Record<HandlerFile, { deployed: number; coldImport: number; ownCode: number }>> = {
   "cluster-event": { deployed: 900, coldImport: 548, ownCode: 256 },
@@ -124,18 +128,31 @@ describe("benchmarks (smoke)", () => {
   it("makes at most the target's AWS calls per event, every read included", async () => {
     const figures = await measureCallsPerEvent();
     const targeted = figures.filter((figure) => figure.target !== undefined);
-    expect(targeted.map((figure) => figure.target)).toEqual([CALL_TARGETS.tagResource, CALL_TARGETS.openEndpoint, CALL_TARGETS.settle]);
+    expect(targeted.map((figure) => figure.target)).toEqual([CALL_TARGETS.tagResource, CALL_TARGETS.openEndpoint, CALL_TARGETS.settle, CALL_TARGETS.accessGrant]);
     for (const figure of targeted) expect(figure.total, figure.scenario).toBeLessThanOrEqual(figure.target!);
     // A tag EKS Warden does not read: the cluster rules alone, so no node-group, add-on or insight reads.
     expect(Object.keys(targeted[0]?.calls ?? {}).sort()).toEqual(["dynamodb:PutItem", "dynamodb:Query", "dynamodb:TransactWriteItems", "eks:DescribeCluster"]);
     // Exactly one state read and one transaction on each path; one Publish and one SendMessage for the opening.
     for (const figure of targeted) expect(figure.calls).toMatchObject({ "dynamodb:Query": 1, "dynamodb:TransactWriteItems": 1 });
     expect(targeted[1]?.calls).toMatchObject({ "sns:Publish": 1, "sqs:SendMessage": 1 });
+    // An access grant reads the access entries alone (no node groups, add-ons, insights, identity providers, catalogue),
+    // publishes its alert and deletes its outbox entry: each call once.
+    expect(targeted[3]?.calls).toEqual({
+      "dynamodb:PutItem": 1,
+      "eks:DescribeCluster": 1,
+      "eks:ListAccessEntries": 1,
+      "eks:DescribeAccessEntry": 1,
+      "eks:ListAssociatedAccessPolicies": 1,
+      "dynamodb:Query": 1,
+      "dynamodb:TransactWriteItems": 1,
+      "sns:Publish": 1,
+      "dynamodb:DeleteItem": 1,
+    });
   }, 120_000);
 
   it("scans with the EKS calls the rules need: DescribeInsight only for the insights in ERROR or WARNING", async () => {
     // 30 clusters of the bench's fleet (bench/scan.ts measures 300): 4 insights each, one failing on 2 clusters in 3.
-    const [everyRule, endpointOnly] = await measureScan(30, 1);
+    const [everyRule, endpointOnly, accessOnly] = await measureScan(30, 1);
     expect(everyRule?.eksCalls).toEqual({
       DescribeAddon: 120,
       DescribeAddonVersions: 16,
@@ -144,11 +161,17 @@ describe("benchmarks (smoke)", () => {
       DescribeInsight: 20,
       DescribeNodegroup: 60,
       ListAddons: 30,
+      // The bench's clusters are on access entries (authenticationMode API, test/support/fleets.ts): the access rules
+      // list their entries (none, so no DescribeAccessEntry) and their identity providers, one call each per cluster.
+      ListAccessEntries: 30,
       ListClusters: 1,
+      ListIdentityProviderConfigs: 30,
       ListInsights: 30,
       ListNodegroups: 30,
     });
     expect(endpointOnly?.eksCalls).toEqual({ DescribeCluster: 30, ListClusters: 1 });
+    // The cluster-admin rule reads the cluster record and the access entries alone (the fleet's clusters have none).
+    expect(accessOnly?.eksCalls).toEqual({ DescribeCluster: 30, ListAccessEntries: 30, ListClusters: 1 });
   }, 180_000);
 
   it("runs the latency bench's throttled scan: every call answered in the end, the throttles retried, the rate said", async () => {

@@ -21,8 +21,7 @@ import {
   UpdateAddonCommand,
   UpdateClusterConfigCommand,
   UpdateClusterVersionCommand,
-  UpdateNodegroupVersionCommand,
-} from "@aws-sdk/client-eks";
+  UpdateNodegroupVersionCommand, AssociateAccessPolicyCommand, AssociateIdentityProviderConfigCommand, CreateAccessEntryCommand, DeleteAccessEntryCommand, DisassociateAccessPolicyCommand, DisassociateIdentityProviderConfigCommand, UpdateAccessEntryCommand } from "@aws-sdk/client-eks";
 import { beforeAll, describe, expect, it } from "vitest";
 import { clusterEventPattern, HANDLED_EVENT_NAMES, matchesEventPattern, type EventPattern } from "@eks-warden/core/events";
 import { startSimulator, type CloudTrailEvent } from "@eks-warden/simulator/index";
@@ -109,7 +108,7 @@ describe("cdk-nag AwsSolutions", () => {
       if (row.resource.endsWith("UnscopedReads/Resource")) expect(finding, row.resource).toBe("Resource::*");
       else {
         expect(finding, row.resource).toMatch(
-          /^Resource::(arn:<AWS::Partition>:eks:us-east-1:<AWS::AccountId>:(cluster\/\*|nodegroup\/\*\/\*\/\*|addon\/\*\/\*\/\*)|arn:<AWS::Partition>:ssm:us-east-1::parameter\/aws\/service\/(eks\/optimized-ami|bottlerocket)\/\*|<ReportBucket[0-9A-F]+\.Arn>\/digests\/\*|arn:<AWS::Partition>:cloudtrail:\*:\*:trail\/\*)$/,
+          /^Resource::(arn:<AWS::Partition>:eks:us-east-1:<AWS::AccountId>:(cluster\/\*|nodegroup\/\*\/\*\/\*|addon\/\*\/\*\/\*|access-entry\/\*\/\*\/\*\/\*\/\*|identityproviderconfig\/\*\/\*\/\*\/\*)|arn:<AWS::Partition>:ssm:us-east-1::parameter\/aws\/service\/(eks\/optimized-ami|bottlerocket)\/\*|<ReportBucket[0-9A-F]+\.Arn>\/digests\/\*|arn:<AWS::Partition>:cloudtrail:\*:\*:trail\/\*)$/,
         );
       }
     }
@@ -262,6 +261,13 @@ describe("EventBridge rule", () => {
       new UpdateNodegroupVersionCommand({ clusterName: "payments-prod", nodegroupName: "payments-general" }),
       new CreateAddonCommand({ clusterName: "analytics", addonName: "vpc-cni" }),
       new UpdateAddonCommand({ clusterName: "payments-prod", addonName: "vpc-cni", addonVersion: "v1.20.4-eksbuild.1" }),
+      new CreateAccessEntryCommand({ clusterName: "payments-prod", principalArn: "arn:aws:iam::111111111111:role/probe" }),
+      new UpdateAccessEntryCommand({ clusterName: "payments-prod", principalArn: "arn:aws:iam::111111111111:role/probe", kubernetesGroups: ["viewers"] }),
+      new AssociateAccessPolicyCommand({ clusterName: "payments-prod", principalArn: "arn:aws:iam::111111111111:role/probe", policyArn: "arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy", accessScope: { type: "cluster" } }),
+      new DisassociateAccessPolicyCommand({ clusterName: "payments-prod", principalArn: "arn:aws:iam::111111111111:role/probe", policyArn: "arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy" }),
+      new DeleteAccessEntryCommand({ clusterName: "payments-prod", principalArn: "arn:aws:iam::111111111111:role/probe" }),
+      new AssociateIdentityProviderConfigCommand({ clusterName: "analytics", oidc: { identityProviderConfigName: "probe", issuerUrl: "https://idp.example.com", clientId: "k" } }),
+      new DisassociateIdentityProviderConfigCommand({ clusterName: "analytics", identityProviderConfig: { type: "oidc", name: "probe" } }),
       new DeleteClusterCommand({ name: "vendor-ingress" }),
       new UpdateClusterConfigCommand({ name: "no-such-cluster", resourcesVpcConfig: { endpointPublicAccess: false } }),
       new DescribeClusterCommand({ name: "payments-prod" }),

@@ -109,6 +109,8 @@ describe("the weekly digest", () => {
         resourcesVpcConfig: { subnetIds: ["subnet-0a", "subnet-0b"], endpointPublicAccess: false, endpointPrivateAccess: true },
         logging: { clusterLogging: [{ types: ["api", "audit", "authenticator", "controllerManager", "scheduler"], enabled: true }] },
         upgradePolicy: { supportType: "STANDARD" },
+        // Created as a well-run cluster is: access entries only, no bootstrap admin for its creator.
+        accessConfig: { authenticationMode: "API", bootstrapClusterCreatorAdminPermissions: false },
       },
       "us-east-1",
     );

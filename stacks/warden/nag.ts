@@ -52,11 +52,14 @@ export function suppressScopedEksReads(roles: readonly iam.IRole[]): void {
       {
         id: "AwsSolutions-IAM5",
         reason:
-          "The monitor must read every EKS cluster (and its node groups and add-ons) in the account and configured regions, including clusters created after deployment; the ARNs pin partition, account, region and resource type",
+          "The monitor must read every EKS cluster (and its node groups, add-ons, access entries and identity providers) in the account and configured regions, including clusters created after deployment; the ARNs pin partition, account, region and resource type",
         appliesTo: [
           { regex: "/^Resource::arn:<AWS::Partition>:eks:[a-z0-9-]+:<AWS::AccountId>:cluster\\/\\*$/g" },
           { regex: "/^Resource::arn:<AWS::Partition>:eks:[a-z0-9-]+:<AWS::AccountId>:nodegroup\\/\\*\\/\\*\\/\\*$/g" },
           { regex: "/^Resource::arn:<AWS::Partition>:eks:[a-z0-9-]+:<AWS::AccountId>:addon\\/\\*\\/\\*\\/\\*$/g" },
+          // The access rules: every access entry (and its associated policies) and identity provider of those clusters.
+          { regex: "/^Resource::arn:<AWS::Partition>:eks:[a-z0-9-]+:<AWS::AccountId>:access-entry\\/\\*\\/\\*\\/\\*\\/\\*\\/\\*$/g" },
+          { regex: "/^Resource::arn:<AWS::Partition>:eks:[a-z0-9-]+:<AWS::AccountId>:identityproviderconfig\\/\\*\\/\\*\\/\\*\\/\\*$/g" },
         ],
       },
       {

@@ -76,7 +76,7 @@ interface CallShape {
   readonly request: Record<string, unknown>;
   readonly response?: Record<string, unknown>;
 }
-type CallSeed = { readonly arn: string; readonly name: string; readonly publicAccess: boolean; readonly cidrs: readonly string[]; readonly updateId: string; readonly child: string };
+type CallSeed = { readonly arn: string; readonly name: string; readonly publicAccess: boolean; readonly cidrs: readonly string[]; readonly updateId: string; readonly child: string; readonly grantee: string; readonly namespaced: boolean };
 const CALL_SHAPES: Readonly<Record<ClusterEventName, (seed: CallSeed) => CallShape>> = {
   CreateCluster: ({ name, arn, publicAccess, cidrs }) => ({
     request: { name, resourcesVpcConfig: { endpointPublicAccess: publicAccess, publicAccessCidrs: cidrs }, tags: { team: "platform" } },
@@ -94,6 +94,21 @@ const CALL_SHAPES: Readonly<Record<ClusterEventName, (seed: CallSeed) => CallSha
   UpdateNodegroupVersion: ({ name, child, updateId }) => ({ request: { name, nodegroupName: child }, response: { update: { id: updateId, status: "InProgress" } } }),
   CreateAddon: ({ name, child }) => ({ request: { name, addonName: child }, response: { addon: { addonName: child, status: "CREATING" } } }),
   UpdateAddon: ({ name, child, updateId }) => ({ request: { name, addonName: child }, response: { update: { id: updateId, status: "InProgress" } } }),
+  CreateAccessEntry: ({ name, grantee }) => ({ request: { name, principalArn: grantee, kubernetesGroups: ["viewers"] }, response: { accessEntry: { principalArn: grantee } } }),
+  UpdateAccessEntry: ({ name, grantee }) => ({ request: { name, principalArn: grantee, kubernetesGroups: ["editors"] } }),
+  DeleteAccessEntry: ({ name, grantee }) => ({ request: { name, principalArn: grantee } }),
+  AssociateAccessPolicy: ({ name, grantee, namespaced }) => ({
+    request: { name, principalArn: grantee, policyArn: "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy", accessScope: namespaced ? { type: "namespace", namespaces: ["team-a"] } : { type: "cluster" } },
+  }),
+  DisassociateAccessPolicy: ({ name, grantee }) => ({ request: { name, principalArn: grantee, policyArn: "arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy" } }),
+  AssociateIdentityProviderConfig: ({ name, child, updateId }) => ({
+    request: { name, oidc: { identityProviderConfigName: child, issuerUrl: "https://example.okta.com", clientId: "kubernetes" } },
+    response: { update: { id: updateId, status: "InProgress", type: "AssociateIdentityProviderConfig" } },
+  }),
+  DisassociateIdentityProviderConfig: ({ name, child, updateId }) => ({
+    request: { name, identityProviderConfig: { type: "oidc", name: child } },
+    response: { update: { id: updateId, status: "InProgress", type: "DisassociateIdentityProviderConfig" } },
+  }),
 };
 
 const validCloudTrailEvent: fc.Arbitrary<Record<string, unknown>> = fc
@@ -111,6 +126,8 @@ const validCloudTrailEvent: fc.Arbitrary<Record<string, unknown>> = fc
     sourceIp: fc.oneof(ipv4, fc.constantFrom("eks.amazonaws.com", "AWS Internal")),
     userAgent: freeText,
     actorArn: roleArn,
+    grantee: roleArn,
+    namespaced: fc.boolean(),
     failed: fc.boolean(),
   })
   .map((seed) => {

@@ -63,6 +63,8 @@ export function clusterEntry(spec: ClusterSpec, account = FLEET_ACCOUNT): Record
         publicAccessCidrs: ["0.0.0.0/0"],
       },
       logging: { clusterLogging: [{ types: ["api", "audit", "authenticator", "controllerManager", "scheduler"], enabled: true }] },
+      // Access entries only (no aws-auth ConfigMap), so these fleets' stories are about endpoints and versions.
+      accessConfig: { authenticationMode: "API", bootstrapClusterCreatorAdminPermissions: false },
       tags: spec.tags ?? {},
       ...(spec.supportType ? { upgradePolicy: { supportType: spec.supportType } } : {}),
     },

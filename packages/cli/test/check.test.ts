@@ -28,8 +28,13 @@ describe("eks-warden check on a Terraform plan", () => {
   it("prints {summary, clusters: [{name, source, findings}], problems} and exits 1 on the FAILs", async () => {
     const run = await warden(["check", PLAN, "--format", "json", "--versions", VERSIONS, "--now", NOW]);
     expect(run.code).toBe(1);
-    // edge-gateway's public CIDRs are known only after apply: its endpoint rule could not decide, and says so.
-    expect(run.stderr).toBe("eks-warden check: 1 rule could not decide at or above INFO (endpoint-public-access): the gate fails; --allow-errors lets it pass\n");
+    // edge-gateway's public CIDRs are known only after apply: its endpoint rule could not decide, and says so; so could
+    // not platform-prod's cluster-admin rule, whose access entry's principal is known only after apply. web-public and
+    // edge-gateway declare no access data: their access findings are reported, not counted (the first line says so).
+    expect(run.stderr).toBe(
+      "eks-warden check: web-public, edge-gateway: no access configuration or access entry declared: the access rules judge AWS's defaults (CONFIG_MAP, no entries), which --fail-on does not count (--strict counts them)\n" +
+        "eks-warden check: 2 rules could not decide at or above INFO (access-cluster-admin, endpoint-public-access): the gate fails; --allow-errors lets it pass\n",
+    );
     const report = JSON.parse(run.stdout) as CheckJson;
     expect(report.summary).toMatchObject({ files: 1, clusters: 3, versionCatalogue: "file" });
     expect(report.problems).toEqual([]);
@@ -72,6 +77,9 @@ describe("eks-warden check on a Terraform plan", () => {
     expect(lenient.code).toBe(0);
     const findings = (JSON.parse(lenient.stdout) as CheckJson).clusters[0]!.findings;
     expect(findings.find((finding) => finding.ruleId === "version-support")?.status).toBe("ERROR");
+    // The plan declares no access_config: the access rules judge EKS's default (CONFIG_MAP), reported but not counted.
+    expect(lenient.stderr).toContain("private-one: no access configuration or access entry declared");
+    expect(findings.find((finding) => finding.ruleId === "access-authentication-mode")).toMatchObject({ status: "FAIL", severity: "MEDIUM" });
     const strict = await warden(["check", privateOnly, "--strict", "--format", "json"]);
     expect(strict.code).toBe(1);
     const high = await warden(["check", PLAN, "--versions", VERSIONS, "--now", NOW, "--fail-on", "critical", "--allow-errors", "--format", "json"]);
@@ -220,7 +228,14 @@ describe("eks-warden check as the documented CI and pre-commit run it", () => {
     // Staged with it: a YAML file that declares no cluster, which the hook passes over instead of stopping (exit 2).
     const workflow = join(scratch, "ci.yaml");
     writeFileSync(workflow, "name: ci\non: [push]\njobs: {}\n");
-    const passing = await shell(`${entry} ${DESIRED}/eksctl-private.yaml ${workflow}`, REPO);
+    // The private cluster grants cluster admin to platform-admins: the hook's args (docs/gitops.md) give it the policy
+    // that allowlists that role, as a repository's .pre-commit-config.yaml does.
+    const policy = join(scratch, "hook-policy.json");
+    writeFileSync(policy, JSON.stringify({ access: { admins: ["arn:aws:iam::123456789012:role/platform-admins"] } }));
+    const withoutPolicy = await shell(`${entry} ${DESIRED}/eksctl-private.yaml`, REPO);
+    expect(withoutPolicy.code).toBe(1);
+    expect(withoutPolicy.stdout).toContain("access-cluster-admin");
+    const passing = await shell(`${entry} --policy ${policy} ${DESIRED}/eksctl-private.yaml ${workflow}`, REPO);
     expect(passing.stderr).toContain(`${workflow}: passed over: none of the formats (--ignore-other-files)`);
     expect(passing.code).toBe(0);
     const failing = await shell(`${entry} ${DESIRED}/eksctl-private.yaml ${DESIRED}/eksctl-public.yaml`, REPO);

@@ -68,7 +68,7 @@ describe("eks-warden evaluate", () => {
     expect(output.findings.length).toBeGreaterThanOrEqual(7);
     // The rules that judge the record alone: a DescribeCluster file has no node groups, add-ons or insights to judge.
     expect(output.findings.map((finding) => finding.ruleId).sort()).toEqual(
-      ["control-plane-audit-logging", "endpoint-private-access", "endpoint-public-access", "exemption-tag-valid", "extended-support-enrollment", "version-drift", "version-support"],
+      ["access-authentication-mode", "control-plane-audit-logging", "endpoint-private-access", "endpoint-public-access", "exemption-tag-valid", "extended-support-enrollment", "version-drift", "version-support"],
     );
     for (const finding of output.findings) {
       expect(Object.keys(finding)).toEqual(["ruleId", "status", "severity", "message", "evidence", "remediation"]);

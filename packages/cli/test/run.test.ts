@@ -47,12 +47,12 @@ describe("eks-warden run --format jsonl", () => {
     const states = lines.filter((line) => line.type === "state");
     const clusters = new Set(states.map((line) => String(line.clusterArn).split("/")[1]));
     expect(clusters).toEqual(new Set(["payments-prod", "web-public", "vendor-ingress", "legacy-batch", "analytics", "ci-runners"]));
-    expect(states.length).toBe(6 * 11);
+    expect(states.length).toBe(6 * 15);
     expect(states.find((line) => String(line.clusterArn).endsWith("/ci-runners") && line.ruleId === "endpoint-public-access")).toMatchObject({ status: "FAIL", severity: "CRITICAL" });
     expect(states.find((line) => String(line.clusterArn).endsWith("/vendor-ingress") && line.ruleId === "endpoint-public-access")).toMatchObject({ status: "EXEMPT" });
     expect(lines.slice(-states.length).every((line) => line.type === "state")).toBe(true);
     const deleted = states.filter((line) => String(line.clusterArn).endsWith("/legacy-batch"));
-    expect(deleted).toHaveLength(11);
+    expect(deleted).toHaveLength(15);
     expect(deleted.every((line) => typeof (line.closed as { at?: unknown } | undefined)?.at === "string")).toBe(true);
   });
 });

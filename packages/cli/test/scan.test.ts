@@ -67,7 +67,7 @@ describe("eks-warden scan against the simulator", () => {
     expect(run.stdout).toMatch(/web-public\s+eu-west-1\s+FAIL\s+CRITICAL\s+endpoint-public-access: EKS cluster web-public \(eu-west-1\) has its API endpoint open to the whole internet/);
     expect(run.stdout).toContain("fix: aws eks update-cluster-config --region eu-west-1 --name web-public --resources-vpc-config endpointPublicAccess=false,endpointPrivateAccess=true");
     expect(run.stdout).toMatch(/vendor-ingress\s+eu-west-1\s+EXEMPT/);
-    expect(run.stdout).toMatch(/payments-prod\s+eu-west-1\s+PASS\s+all 11 rules pass or do not apply/);
+    expect(run.stdout).toMatch(/payments-prod\s+eu-west-1\s+PASS\s+all 15 rules pass or do not apply/);
     expect(run.stdout).toMatch(/6 clusters in eu-west-1, us-east-1: \d+ FAIL/);
     // Piped (a CI log, a file): no line per region or per cluster, so stderr holds what went wrong and nothing else.
     expect(run.stderr).not.toContain("eu-west-1: 4 clusters");
@@ -314,8 +314,9 @@ describe("eks-warden scan against the simulator", () => {
     sim.calls.reset();
     const run = await scan(["--region", "eu-west-1", "--region", "us-east-1", "--format", "json"], { AWS_ENDPOINT_URL_SSM: sim.url });
     expect(run.code, run.stderr).toBe(1);
-    // The demo fleet has no node groups or add-ons: nothing to describe, no AMI parameter or add-on catalogue to read.
-    expect(sim.calls.all()).toEqual({ GetCallerIdentity: 1, ListClusters: 2, DescribeCluster: 6, DescribeClusterVersions: 2, ListNodegroups: 6, ListAddons: 6, ListInsights: 6 });
+    // The demo fleet has no node groups, add-ons, access entries or identity providers: nothing to describe, no AMI
+    // parameter or add-on catalogue to read.
+    expect(sim.calls.all()).toEqual({ GetCallerIdentity: 1, ListClusters: 2, DescribeCluster: 6, DescribeClusterVersions: 2, ListNodegroups: 6, ListAddons: 6, ListInsights: 6, ListAccessEntries: 6, ListIdentityProviderConfigs: 6 });
   });
 
   it("exits 2 when no region is given or configured", async () => {

@@ -56,6 +56,16 @@ export class InsightNotFound extends WardenError {
   }
 }
 
+/**
+ * An access entry or identity provider EKS no longer knows for the cluster (removed between the listing and the
+ * describe): the item is kept as unreadable, so the access rules ERROR rather than pass on half a picture.
+ */
+export class AccessItemNotFound extends WardenError {
+  constructor(readonly clusterArn: string, readonly item: string, options?: { cause?: unknown }) {
+    super(`${item} of ${clusterArn} was not found (removed while it was being read)`, options);
+  }
+}
+
 /** EKS refused an update because another update of the cluster is in progress (ResourceInUseException): try later. */
 export class UpdateInProgress extends WardenError {
   constructor(readonly clusterArn: string, options?: { cause?: unknown }) {

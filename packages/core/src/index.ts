@@ -2,6 +2,7 @@
 // the snapshot normalisers, the policy, exemptions, identifiers, text and prices. Pure: no AWS SDK behind this entry.
 // The other areas have entries of their own (package.json exports); inside core, files import each other directly.
 
+export { ACCESS_ENTRY_PRINCIPAL, accessPolicyArn, EKS_ACCESS_POLICY_NAMES, knownAccessPolicy } from "./access-policies.ts";
 export { ACCOUNT_ID, CLUSTER_NAME, clusterArnOf, clusterOfResourceArn, parseClusterArn, partitionOfRegion, REGION } from "./arn.ts";
 export { parseIsoDate } from "./dates.ts";
 export { evaluate, type Gate, gateFailures, sortWorstFirst, worstFirst } from "./engine.ts";

@@ -241,7 +241,7 @@ export type AmiReleases = Readonly<Record<string, string | null>>;
  * The data a rule reads, each kind one or more AWS reads (permissions.ts DATA_KIND_ACTIONS gives their IAM
  * actions). The collector reads the union of what the rules that run declare, and nothing else.
  */
-export const DATA_KINDS = ["cluster", "versionCatalogue", "nodegroups", "addons", "addonVersions", "amiReleases", "insights"] as const;
+export const DATA_KINDS = ["cluster", "versionCatalogue", "nodegroups", "addons", "addonVersions", "amiReleases", "insights", "accessEntries", "identityProviders"] as const;
 export type DataKind = (typeof DATA_KINDS)[number];
 
 export interface Remediation {
@@ -302,6 +302,8 @@ export interface EvaluationContext {
   readonly ruleIds?: readonly string[];
   /** The recorded setting of the exemption tag, when the cluster has one: who may exempt is checked against it. */
   readonly tagGrant?: TagGrant;
+  /** The account EKS Warden is deployed in, when known: its principals are the organisation's own (access rules). */
+  readonly deploymentAccount?: string;
 }
 
 export type RemediationMode = "off" | "dry-run" | "enforce";
@@ -357,6 +359,17 @@ export interface Policy {
      */
     readonly tags: readonly string[] | false;
     readonly entries: readonly PolicyExemption[];
+  };
+  readonly access: {
+    /**
+     * IAM role or user ARNs, or glob patterns (`*`, `?`), allowed to hold cluster admin (access-cluster-admin). An IAM
+     * user still fails HIGH when allowlisted: long-lived keys should not hold cluster admin.
+     */
+    readonly admins: readonly string[];
+    /** OIDC issuer URLs allowed as cluster identity providers (access-identity-providers). */
+    readonly identityProviders: readonly string[];
+    /** Days after creation the creator's bootstrap admin may remain (access-creator-admin; default 7). */
+    readonly creatorAdminMaxDays: number;
   };
   /** Control-plane prices the digest uses for extended-support cost exposure (default: AWS list prices). */
   readonly pricing: { readonly standardPerClusterHourUsd: number; readonly extendedPerClusterHourUsd: number };
@@ -423,6 +436,22 @@ export interface CallRecord {
   readonly eventTime?: string;
 }
 
+/**
+ * What an access call changed, read from its CloudTrail event: who was given or lost what (access entry and policy
+ * calls), which identity provider (identity provider calls), the authentication mode asked for (UpdateClusterConfig,
+ * CreateCluster). Told in alerts: who granted what to whom.
+ */
+export interface AccessChange {
+  /** The IAM principal the call grants to or takes from. */
+  readonly principalArn?: string;
+  readonly policyArn?: string;
+  readonly accessScope?: AccessScope;
+  readonly kubernetesGroups?: readonly string[];
+  readonly identityProvider?: { readonly name: string; readonly issuerUrl?: string };
+  readonly authenticationMode?: string;
+  readonly bootstrapClusterCreatorAdminPermissions?: boolean;
+}
+
 /** What caused an evaluation (the CloudTrail call, its settle check, or a sweep): kept in history, told in alerts. */
 export interface AlertCause {
   readonly trigger: "event" | "settle" | "intent" | "sweep";
@@ -432,6 +461,8 @@ export interface AlertCause {
   readonly sourceIp?: string;
   readonly userAgent?: string;
   readonly eventTime?: Date;
+  /** For an access call: who was given or lost what (the grantee, the policy and its scope, the provider, the mode). */
+  readonly access?: AccessChange;
   /** Set when the evaluation follows EKS Warden's own remediation: who had opened the endpoint, and the closing update. */
   readonly remediation?: { readonly updateId: string; readonly roleArn?: string; readonly openedBy?: Actor; readonly openedAt?: string };
 }

@@ -18,6 +18,9 @@ export const DATA_KIND_ACTIONS: Readonly<Record<DataKind, readonly string[]>> = 
   amiReleases: ["ssm:GetParameters"],
   // DescribeInsight only of the insights in ERROR or WARNING: their recommendation is what the finding tells.
   insights: ["eks:ListInsights", "eks:DescribeInsight"],
+  // Each entry described and its associated policies listed: who holds what power in the cluster.
+  accessEntries: ["eks:ListAccessEntries", "eks:DescribeAccessEntry", "eks:ListAssociatedAccessPolicies"],
+  identityProviders: ["eks:ListIdentityProviderConfigs", "eks:DescribeIdentityProviderConfig"],
 };
 
 /** Data that can only be read after other data: the collector reads these too. */

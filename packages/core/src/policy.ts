@@ -168,6 +168,21 @@ function grantor(may: string) {
   );
 }
 
+/** An IAM principal allowed to hold cluster admin: a role or user ARN, with * and ? as wildcards. */
+const admin = z.string().check(
+  z.refine((text) => /^arn:[a-z-]+:iam::(\d{12}|\*|\?+):(role|user|\*)[\w+=,.@/*?-]*$/.test(text), {
+    error: (issue) =>
+      `${quoted(issue.input)} is not an IAM role or user ARN or pattern (e.g. arn:aws:iam::111122223333:role/platform-admin, arn:aws:iam::111122223333:role/eks-admins/*); access entries name IAM roles and users, never sessions`,
+  }),
+);
+
+/** An OIDC issuer the organisation trusts: an https URL, compared as written (without a trailing slash). */
+const issuer = z.string().check(
+  z.refine((text) => /^https:\/\/[^\s/?#]+(\/[^\s?#]*)?$/.test(text), {
+    error: (issue) => `${quoted(issue.input)} is not an OIDC issuer URL (https://<host>[/<path>], e.g. https://example.okta.com/oauth2/default)`,
+  }),
+);
+
 const exemption = z.strictObject({
   cluster: z.string().check(
     z.superRefine((text, context) => {
@@ -261,6 +276,15 @@ export const policySchema = z
         enabled: z._default(z.boolean({ error: (issue) => `expected true or false, got ${quoted(issue.input)}` }), false),
         /** Empty: every finding is imported in the deployment's own region (Security Hub's aggregation region). */
         regions: z._default(noRepeats(knownRegion, (region) => region), []),
+      }),
+      {},
+    ),
+    /** Who may hold power over the clusters' Kubernetes API, and which identity providers may vouch for users. */
+    access: z.prefault(
+      z.strictObject({
+        admins: z._default(noRepeats(admin, (pattern) => pattern), []),
+        identityProviders: z._default(noRepeats(issuer, (url) => url.replace(/\/$/, "")), []),
+        creatorAdminMaxDays: z._default(wholeNumber(0, 3650), 7),
       }),
       {},
     ),

@@ -3,6 +3,7 @@
 // in snapshot/forms.ts, one normaliser per call beside it. Anything else throws SnapshotError naming the field path
 // (as written in the input) and what was expected.
 
+export { normaliseAccessEntry, normaliseIdentityProvider, type AccessEntryReading, type IdentityProviderReading } from "./snapshot/access.ts";
 export { normaliseAddon } from "./snapshot/addon.ts";
 export { normaliseAddonVersions } from "./snapshot/addon-versions.ts";
 export { normaliseInsight, type InsightDescription } from "./snapshot/insight.ts";

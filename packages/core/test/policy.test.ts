@@ -27,6 +27,7 @@ describe("parsePolicy defaults", () => {
       exemptions: { maxDays: 90, tags: [], entries: [] },
       pricing: { standardPerClusterHourUsd: 0.1, extendedPerClusterHourUsd: 0.6 },
       securityHub: { enabled: false, regions: [] },
+      access: { admins: [], identityProviders: [], creatorAdminMaxDays: 7 },
       alertEmails: [],
     });
     expect(parsePolicy(undefined)).toEqual(defaultPolicy());
@@ -57,6 +58,7 @@ describe("parsePolicy defaults", () => {
       },
       pricing: { standardPerClusterHourUsd: 0.1, extendedPerClusterHourUsd: 0.5 },
       securityHub: { enabled: true, regions: ["eu-west-1"] },
+      access: { admins: ["arn:aws:iam::111122223333:role/platform-admin"], identityProviders: ["https://example.okta.com"], creatorAdminMaxDays: 3 },
       alertEmails: ["platform-security@example.com"],
     };
     expect(parsePolicy(input)).toEqual(input);
@@ -192,6 +194,37 @@ describe("parsePolicy errors name the field and what was expected", () => {
   it("reports restrict-to-allowlist without an allowlist with an error elsewhere", () => {
     const error = policyErrorOf({ remediation: { action: "restrict-to-allowlist" }, regions: 5 });
     expect(error.issues.map((issue) => issue.path).sort()).toEqual(["regions", "remediation.action"]);
+  });
+});
+
+describe("policy.access", () => {
+  it("takes admin ARN patterns, issuer URLs and the creator admin's grace days", () => {
+    const access = { admins: ["arn:aws:iam::111122223333:role/platform-admin", "arn:aws:iam::*:role/eks-admins/*"], identityProviders: ["https://example.okta.com/oauth2/default"], creatorAdminMaxDays: 3 };
+    expect(parsePolicy({ access }).access).toEqual(access);
+    expect(parsePolicy({ access: { admins: ["arn:aws:iam::111122223333:role/x"] } }).access.creatorAdminMaxDays).toBe(7);
+  });
+
+  it("names each bad entry and what was expected, all at once", () => {
+    const error = policyErrorOf({
+      access: {
+        admins: ["platform-admin", "arn:aws:sts::111122223333:assumed-role/Admin/alice", "arn:aws:iam::111122223333:role/a", "arn:aws:iam::111122223333:role/a"],
+        identityProviders: ["http://example.okta.com", "https://idp.example.com/", "https://idp.example.com"],
+        creatorAdminMaxDays: 1.5,
+        owners: [],
+      },
+    });
+    expect(error.issues.map((issue) => `${issue.path}: ${issue.message}`)).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^access\.admins\[0\]: "platform-admin" is not an IAM role or user ARN or pattern/),
+        expect.stringMatching(/^access\.admins\[1\]: .*never sessions$/),
+        'access.admins[3]: "arn:aws:iam::111122223333:role/a" is listed twice',
+        expect.stringMatching(/^access\.identityProviders\[0\]: "http:\/\/example\.okta\.com" is not an OIDC issuer URL/),
+        'access.identityProviders[2]: "https://idp.example.com" is listed twice',
+        expect.stringMatching(/^access\.creatorAdminMaxDays: expected a whole number from 0 to 3650/),
+        "access.owners: unknown field (check its spelling)",
+      ]),
+    );
+    expect(error.issues).toHaveLength(7);
   });
 });
 

@@ -68,6 +68,7 @@ export function alertInputFromPayload(payload: AlertPayload): AlertInput {
       ...(cause.userAgent !== undefined && { userAgent: cause.userAgent }),
       ...(cause.eventTime !== undefined && { eventTime: new Date(cause.eventTime) }),
       ...(cause.remediation !== undefined && { remediation: cause.remediation }),
+      ...(cause.access !== undefined && { access: cause.access }),
     },
     ...(payload.ruleTitle !== undefined && { rule: { title: payload.ruleTitle, risk: payload.risk ?? "", frameworks: payload.frameworks } }),
     evaluatedAt: new Date(payload.evaluatedAt),

@@ -18,6 +18,11 @@ describe("the alert text printed for a subscriber", () => {
     ["an early alert with who and from where", { inProgress: true, before: { status: "PASS", severity: "CRITICAL", evidence: { publicAccess: false } } }, { trigger: "intent", eventId: "e-1", eventName: "UpdateClusterConfig", actor: { type: "IAMUser", arn: "arn:aws:iam::111111111111:user/alice", userName: "alice" }, sourceIp: "203.0.113.7", userAgent: "aws-cli/2", eventTime: new Date("2026-06-01T00:00:00Z") }],
     ["a sweep finding", {}, { trigger: "sweep" }],
     ["a correction", { correcting: true, kind: "RESOLVED" }, { trigger: "settle", eventId: "e-2" }],
+    [
+      "an access grant, with its Change line",
+      {},
+      { trigger: "event", eventId: "e-3", eventName: "AssociateAccessPolicy", actor: { type: "IAMUser", arn: "arn:aws:iam::111111111111:user/alice", userName: "alice" }, sourceIp: "203.0.113.7", eventTime: new Date("2026-06-01T00:00:00Z"), access: { principalArn: "arn:aws:iam::999988887777:role/contractor", policyArn: "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy", accessScope: { type: "cluster", namespaces: [] } } },
+    ],
   ])("is the email text the renderer gives, rebuilt from the SQS payload: %s", (_, change, cause) => {
     const transition: Transition = { kind: "OPENED", clusterArn: cluster.arn, ruleId: rule.id, after: { status: finding!.status, severity: finding!.severity, evidence: finding!.evidence }, finding: finding!, ...change };
     const rendered = renderAlert({ transition, cluster, cause, rule, evaluatedAt: new Date("2026-06-01T00:00:05Z") });

@@ -7,7 +7,10 @@ OPERATIONS = ["ListClusters", "DescribeCluster", "CreateCluster", "DeleteCluster
               "UpdateClusterVersion", "DescribeUpdate", "ListUpdates", "ListNodegroups", "DescribeNodegroup",
               "CreateNodegroup", "UpdateNodegroupVersion", "ListAddons", "DescribeAddon", "CreateAddon", "UpdateAddon",
               "DescribeAddonVersions", "DescribeClusterVersions", "ListInsights", "DescribeInsight", "TagResource", "UntagResource",
-              "ListTagsForResource"]
+              "ListTagsForResource", "CreateAccessEntry", "DescribeAccessEntry", "UpdateAccessEntry", "DeleteAccessEntry",
+              "ListAccessEntries", "AssociateAccessPolicy", "DisassociateAccessPolicy", "ListAssociatedAccessPolicies",
+              "ListAccessPolicies", "AssociateIdentityProviderConfig", "DisassociateIdentityProviderConfig",
+              "ListIdentityProviderConfigs", "DescribeIdentityProviderConfig"]
 
 model_file = glob.glob(os.path.join(os.path.dirname(botocore.__file__), "data/eks/*/service-2.json.gz"))[0]
 model = json.load(gzip.open(model_file))

@@ -5,6 +5,7 @@
 import { readFile } from "node:fs/promises";
 import { ACCOUNT_ID, CLUSTER_NAME, parseClusterArn, REGION, ValidationError } from "@eks-warden/core";
 import { validateFaultPlan, type FaultPlan } from "./fault-plan.ts";
+import { accessScopeProblem, isKnownAccessPolicy, PRINCIPAL_ARN } from "./eks/access-policies.ts";
 import type { IdentitySeed } from "./identity.ts";
 
 export type JsonObject = Record<string, unknown>;
@@ -54,6 +55,13 @@ export interface FleetClusterEntry {
    * ListInsights shows their InsightSummary members.
    */
   readonly insights?: readonly JsonObject[];
+  /**
+   * AccessEntry objects of DescribeAccessEntry (principalArn required), each with its `accessPolicies`
+   * (AssociatedAccessPolicy objects: policyArn, accessScope). Only on a cluster in API or API_AND_CONFIG_MAP mode.
+   */
+  readonly accessEntries?: readonly JsonObject[];
+  /** OidcIdentityProviderConfig objects (identityProviderConfigName, issuerUrl, clientId; status default ACTIVE). */
+  readonly identityProviders?: readonly JsonObject[];
 }
 
 export interface Fleet {
@@ -106,6 +114,10 @@ export interface ValidFleet {
     readonly nodegroups: readonly JsonObject[];
     readonly addons: readonly JsonObject[];
     readonly insights: readonly JsonObject[];
+    /** AccessEntry objects, each with its `accessPolicies` (AssociatedAccessPolicy objects). */
+    readonly accessEntries: readonly JsonObject[];
+    /** OidcIdentityProviderConfig objects. */
+    readonly identityProviders: readonly JsonObject[];
   })[];
   readonly clusterVersions: readonly JsonObject[];
   readonly addonVersions: readonly JsonObject[];
@@ -129,9 +141,11 @@ const TIMESTAMP_KEYS = new Set([
   "lastTransitionTime",
   // DescribeInsight: categorySpecificSummary.deprecationDetails[].clientStats[].
   "lastRequestTime",
+  // Access entries' policies.
+  "associatedAt",
 ]);
 const TOP_LEVEL_KEYS = new Set(["_what", "startTime", "defaultAccount", "defaultRegion", "identities", "clusters", "clusterVersions", "addonVersions", "ssmParameters", "ssmSecureStrings", "durations", "trails", "roles", "faults"]);
-const CLUSTER_ENTRY_KEYS = new Set(["_what", "account", "region", "cluster", "nodegroups", "addons", "insights"]);
+const CLUSTER_ENTRY_KEYS = new Set(["_what", "account", "region", "cluster", "nodegroups", "addons", "insights", "accessEntries", "identityProviders"]);
 const VERSION_STATUSES = new Set(["STANDARD_SUPPORT", "EXTENDED_SUPPORT", "UNSUPPORTED"]);
 
 interface Issue {
@@ -273,7 +287,7 @@ export function validateFleet(input: unknown, source = "fleet"): ValidFleet {
 
   const clusters: ValidFleet["clusters"][number][] = [];
   const seen = new Set<string>();
-  if (input["clusters"] !== undefined && !Array.isArray(input["clusters"])) issues.push({ path: "clusters", message: "expected an array of { cluster, nodegroups?, addons?, insights? }" });
+  if (input["clusters"] !== undefined && !Array.isArray(input["clusters"])) issues.push({ path: "clusters", message: "expected an array of { cluster, nodegroups?, addons?, insights?, accessEntries?, identityProviders? }" });
   else (input["clusters"] as unknown[] | undefined ?? []).forEach((entry, index) => {
     const path = `clusters[${index}]`;
     if (!isObject(entry)) {
@@ -333,7 +347,42 @@ export function validateFleet(input: unknown, source = "fleet"): ValidFleet {
       expectString(item["name"], `${itemPath}.name`, issues);
       if (item["recommendation"] !== undefined) expectString(item["recommendation"], `${itemPath}.recommendation`, issues);
     });
-    clusters.push({ account, region, cluster: normaliseDates(cluster, `${path}.cluster`, issues) as JsonObject, nodegroups, addons, insights });
+    // An access entry or identity provider naming another cluster is refused: it would be seeded on a cluster it was not
+    // written for (or on none).
+    const ownCluster = (item: JsonObject, itemPath: string) => {
+      if (item["clusterName"] !== undefined && item["clusterName"] !== name) issues.push({ path: `${itemPath}.clusterName`, message: `names cluster ${JSON.stringify(item["clusterName"])}, which is not this entry's cluster "${name}": list it under that cluster's entry` });
+    };
+    const accessEntries = validateObjectList(entry["accessEntries"], `${path}.accessEntries`, issues, (item, itemPath) => {
+      ownCluster(item, itemPath);
+      expectString(item["principalArn"], `${itemPath}.principalArn`, issues, PRINCIPAL_ARN, "an IAM role or user ARN such as arn:aws:iam::111111111111:role/platform-admin");
+      if (item["kubernetesGroups"] !== undefined && (!Array.isArray(item["kubernetesGroups"]) || item["kubernetesGroups"].some((group) => typeof group !== "string"))) issues.push({ path: `${itemPath}.kubernetesGroups`, message: "expected an array of group names" });
+      const policies = item["accessPolicies"];
+      if (policies !== undefined && !Array.isArray(policies)) issues.push({ path: `${itemPath}.accessPolicies`, message: "expected an array of { policyArn, accessScope }" });
+      else (policies as unknown[] | undefined ?? []).forEach((policy, policyIndex) => {
+        const policyPath = `${itemPath}.accessPolicies[${policyIndex}]`;
+        if (!isObject(policy)) return issues.push({ path: policyPath, message: "expected an object { policyArn, accessScope }" });
+        if (typeof policy["policyArn"] !== "string" || !isKnownAccessPolicy(policy["policyArn"])) issues.push({ path: `${policyPath}.policyArn`, message: `expected an EKS access policy ARN such as arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy, got ${JSON.stringify(policy["policyArn"])}` });
+        const problem = accessScopeProblem(policy["accessScope"]);
+        if (problem) issues.push({ path: `${policyPath}.accessScope`, message: problem });
+        return undefined;
+      });
+    });
+    const mode = isObject(cluster["accessConfig"]) ? cluster["accessConfig"]["authenticationMode"] : undefined;
+    if (accessEntries.length > 0 && mode !== "API" && mode !== "API_AND_CONFIG_MAP") {
+      issues.push({ path: `${path}.accessEntries`, message: `cluster.accessConfig.authenticationMode is ${JSON.stringify(mode ?? "CONFIG_MAP")}: EKS keeps access entries only under API or API_AND_CONFIG_MAP` });
+    }
+    const principals = new Set<string>();
+    accessEntries.forEach((item, itemIndex) => {
+      if (principals.has(String(item["principalArn"]))) issues.push({ path: `${path}.accessEntries[${itemIndex}].principalArn`, message: `duplicate access entry for ${String(item["principalArn"])}` });
+      principals.add(String(item["principalArn"]));
+    });
+    const identityProviders = validateObjectList(entry["identityProviders"], `${path}.identityProviders`, issues, (item, itemPath) => {
+      ownCluster(item, itemPath);
+      expectString(item["identityProviderConfigName"], `${itemPath}.identityProviderConfigName`, issues);
+      expectString(item["issuerUrl"], `${itemPath}.issuerUrl`, issues, /^https:\/\/\S+$/, "an https issuer URL");
+      expectString(item["clientId"], `${itemPath}.clientId`, issues);
+    });
+    clusters.push({ account, region, cluster: normaliseDates(cluster, `${path}.cluster`, issues) as JsonObject, nodegroups, addons, insights, accessEntries, identityProviders });
   });
 
   const clusterVersions = validateObjectList(input["clusterVersions"], "clusterVersions", issues, (item, itemPath) => {

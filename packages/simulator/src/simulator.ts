@@ -10,6 +10,7 @@ import { buildCloudTrailEvent, CloudTrailBus, type CloudTrailListener, type Deli
 import { clusterArn, clusterPartArn } from "./eks/arns.ts";
 import { EksApiError } from "./eks/errors.ts";
 import { EKS_HANDLERS, MUTATING_OPERATIONS, type OperationContext, type UpdateFailurePlan } from "./eks/operations.ts";
+import { newAccessEntry, newIdentityProvider } from "./eks/operations/access.ts";
 import { matchRoute, parseInput, validateInput } from "./eks/request.ts";
 import { EksStore, newClusterRecord } from "./eks/store.ts";
 import type { FaultPlan } from "./fault-plan.ts";
@@ -91,7 +92,7 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-function seedStore(store: EksStore, fleet: ValidFleet): void {
+function seedStore(store: EksStore, fleet: ValidFleet, clock: VirtualClock): void {
   store.clusterVersions = fleet.clusterVersions.map((entry) => structuredClone(entry));
   store.addonVersions = fleet.addonVersions.map((entry) => structuredClone(entry));
   for (const entry of fleet.clusters) {
@@ -117,6 +118,18 @@ function seedStore(store: EksStore, fleet: ValidFleet): void {
       record.addons.set(name, { data: copy });
     }
     record.insights = entry.insights.map((insight) => structuredClone(insight));
+    for (const accessEntry of entry.accessEntries) {
+      const { accessPolicies, ...fields } = structuredClone(accessEntry);
+      const data = newAccessEntry(entry.account, entry.region, record.name, fields, clock.now());
+      const policies = (Array.isArray(accessPolicies) ? (accessPolicies as JsonObject[]) : []).map((policy): [string, JsonObject] => {
+        const scope = policy["accessScope"] as JsonObject;
+        return [String(policy["policyArn"]), { policyArn: policy["policyArn"], accessScope: { type: scope["type"], namespaces: scope["namespaces"] ?? [] }, associatedAt: policy["associatedAt"] ?? data["createdAt"], modifiedAt: policy["modifiedAt"] ?? policy["associatedAt"] ?? data["createdAt"] }];
+      });
+      record.accessEntries.set(String(data["principalArn"]), { data, policies: new Map(policies) });
+    }
+    for (const provider of entry.identityProviders) {
+      record.identityProviders.set(String(provider["identityProviderConfigName"]), newIdentityProvider(entry.account, entry.region, record.name, provider, typeof provider["status"] === "string" ? provider["status"] : "ACTIVE"));
+    }
     store.add(record);
   }
 }
@@ -148,7 +161,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const cloudTrail = new CloudTrailBus(clock, options.cloudTrail);
   const identities = new IdentityDirectory(fleet.defaultAccount, fleet.identities, fleet.roles);
   const store = new EksStore();
-  seedStore(store, fleet);
+  seedStore(store, fleet, clock);
   const ssmParameters = new Map(Object.entries(fleet.ssmParameters));
   const ssmSecureStrings = new Map(Object.entries(fleet.ssmSecureStrings));
   const securityHub = new SecurityHubStore();
@@ -187,7 +200,9 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       const fault = faults.drawEks(operation, `${account}/${region}`);
       if (fault) throw injectedEksError(fault, operation);
       validateInput(route.spec, parsed.input);
-      const context: OperationContext = { account, region, clock, store, durations, ssmParameters, updateFailures };
+      const sessionIssuer = caller.identity.sessionContext?.sessionIssuer["arn"];
+      const callerPrincipal = caller.identity.type === "AssumedRole" && sessionIssuer ? sessionIssuer : caller.identity.arn;
+      const context: OperationContext = { account, region, clock, store, durations, ssmParameters, updateFailures, callerPrincipal };
       outcome = { status: 200, body: EKS_HANDLERS[operation]!(context, parsed.input) };
     } catch (error) {
       const apiError = error instanceof EksApiError ? error : new EksApiError("ServerException", 500, `Internal error in the simulator: ${(error as Error).message}`);

@@ -2,12 +2,19 @@
 // (core's parseClusterEvent), and come out with the same shape.
 
 import {
+  AssociateAccessPolicyCommand,
+  AssociateIdentityProviderConfigCommand,
+  CreateAccessEntryCommand,
   CreateAddonCommand,
   CreateClusterCommand,
   CreateNodegroupCommand,
+  DeleteAccessEntryCommand,
   DeleteClusterCommand,
+  DisassociateAccessPolicyCommand,
+  DisassociateIdentityProviderConfigCommand,
   TagResourceCommand,
   UntagResourceCommand,
+  UpdateAccessEntryCommand,
   UpdateAddonCommand,
   UpdateClusterConfigCommand,
   UpdateClusterVersionCommand,
@@ -33,6 +40,7 @@ function envelope(detail: Record<string, unknown>) {
   };
 }
 
+const CLUSTER_ADMIN = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy";
 const keys = (value: object | undefined) => Object.keys(value ?? {}).sort();
 
 let sim: Simulator;
@@ -47,7 +55,13 @@ describe("simulated CloudTrail events through core's parser", () => {
     const realCreate = parseClusterEvent(envelope(readFixture("cloudtrail/CreateCluster.console.public-open-world.json")));
     const eks = eksClient(sim, { maxAttempts: 1 });
     await eks.send(new UpdateClusterConfigCommand({ name: "web-public", resourcesVpcConfig: { endpointPrivateAccess: true, endpointPublicAccess: false } }));
-    await eks.send(new CreateClusterCommand(createClusterInput("parsed-create", { endpointPublicAccess: true, endpointPrivateAccess: false, publicAccessCidrs: ["0.0.0.0/0"] })));
+    // As the console creates it (the fixture): with an accessConfig, which the parser reads as the call's access change.
+    await eks.send(
+      new CreateClusterCommand({
+        ...createClusterInput("parsed-create", { endpointPublicAccess: true, endpointPrivateAccess: false, publicAccessCidrs: ["0.0.0.0/0"] }),
+        accessConfig: { bootstrapClusterCreatorAdminPermissions: true, authenticationMode: "API_AND_CONFIG_MAP" },
+      }),
+    );
     const [updateEvent, createEvent] = sim.cloudTrail.events.slice(-2);
     const simulatedUpdate = parseClusterEvent(updateEvent);
     const simulatedCreate = parseClusterEvent(createEvent);
@@ -60,6 +74,7 @@ describe("simulated CloudTrail events through core's parser", () => {
     expect(keys(simulatedCreate)).toEqual(keys(realCreate));
     expect(simulatedCreate.intent?.kind).toBe("cluster");
     expect(simulatedCreate.createdStatus).toBe(realCreate.createdStatus);
+    expect(simulatedCreate.access).toEqual(realCreate.access);
     sim.clock.advance(15 * 60_000);
   });
 
@@ -75,7 +90,8 @@ describe("simulated CloudTrail events through core's parser", () => {
     const bob = eksClient(sim, { region: "us-east-1", accessKeyId: "AKIABOBEXAMPLE000002", maxAttempts: 1 });
     const arn = "arn:aws:eks:eu-west-1:111111111111:cluster/payments-prod";
     const before = sim.cloudTrail.events.length;
-    await eks.send(new CreateClusterCommand(createClusterInput("parsed-all")));
+    // On access entries (API): CONFIG_MAP, EKS's default, refuses access-entry calls.
+    await eks.send(new CreateClusterCommand({ ...createClusterInput("parsed-all"), accessConfig: { authenticationMode: "API", bootstrapClusterCreatorAdminPermissions: false } }));
     sim.clock.advance(12 * 60_000);
     await eks.send(new TagResourceCommand({ resourceArn: arn, tags: { k: "v" } }));
     await eks.send(new UntagResourceCommand({ resourceArn: arn, tagKeys: ["k"] }));
@@ -86,6 +102,16 @@ describe("simulated CloudTrail events through core's parser", () => {
     await eks.send(new UpdateNodegroupVersionCommand({ clusterName: "payments-prod", nodegroupName: "payments-general" }));
     await bob.send(new UpdateClusterVersionCommand({ name: "legacy-batch", version: "1.33" }));
     await eks.send(new UpdateClusterConfigCommand({ name: "parsed-all", logging: { clusterLogging: [{ types: ["audit"], enabled: true }] } }));
+    const grantee = "arn:aws:iam::999988887777:role/contractor";
+    await eks.send(new CreateAccessEntryCommand({ clusterName: "parsed-all", principalArn: grantee }));
+    await eks.send(new UpdateAccessEntryCommand({ clusterName: "parsed-all", principalArn: grantee, kubernetesGroups: ["viewers"] }));
+    await eks.send(new AssociateAccessPolicyCommand({ clusterName: "parsed-all", principalArn: grantee, policyArn: CLUSTER_ADMIN, accessScope: { type: "cluster" } }));
+    await eks.send(new DisassociateAccessPolicyCommand({ clusterName: "parsed-all", principalArn: grantee, policyArn: CLUSTER_ADMIN }));
+    await eks.send(new DeleteAccessEntryCommand({ clusterName: "parsed-all", principalArn: grantee }));
+    sim.clock.advance(10 * 60_000); // the logging update above ends first: EKS runs one cluster update at a time
+    await eks.send(new AssociateIdentityProviderConfigCommand({ clusterName: "parsed-all", oidc: { identityProviderConfigName: "okta", issuerUrl: "https://example.okta.com", clientId: "kube" } }));
+    sim.clock.advance(10 * 60_000);
+    await eks.send(new DisassociateIdentityProviderConfigCommand({ clusterName: "parsed-all", identityProviderConfig: { type: "oidc", name: "okta" } }));
     await eks.send(new DeleteClusterCommand({ name: "parsed-create" }));
     const emitted = sim.cloudTrail.events.slice(before);
     expect(new Set(emitted.map((event) => event.detail.eventName))).toEqual(new Set(HANDLED_CLUSTER_EVENTS));
@@ -97,5 +123,7 @@ describe("simulated CloudTrail events through core's parser", () => {
     const nodegroupUpdate = parseClusterEvent(emitted.find((event) => event.detail.eventName === "UpdateNodegroupVersion"));
     expect(nodegroupUpdate).toMatchObject({ nodegroupName: "payments-general", clusterName: "payments-prod" });
     expect(nodegroupUpdate.updateId).toMatch(/^[0-9a-f-]{36}$/);
+    const grant = parseClusterEvent(emitted.find((event) => event.detail.eventName === "AssociateAccessPolicy"));
+    expect(grant).toMatchObject({ clusterName: "parsed-all", access: { principalArn: grantee, policyArn: CLUSTER_ADMIN, accessScope: { type: "cluster", namespaces: [] } } });
   });
 });

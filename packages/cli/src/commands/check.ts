@@ -8,7 +8,7 @@ import { readFile } from "node:fs/promises";
 import { relative, isAbsolute } from "node:path";
 import { clusterArnOf, oneLine, parseIsoDate, readsFor, type Gate, normaliseVersionCatalogue, rules as registry, ruleById, worstFirst } from "@eks-warden/core";
 import type { Finding, Policy, Rule, VersionCatalogue } from "@eks-warden/core";
-import { checkDesiredCluster, DesiredStateError, driftFindings, NotADesiredState, judgesDesiredState, readDesiredState, type CheckedCluster, type DesiredState } from "@eks-warden/core/desired";
+import { checkDesiredCluster, declaresAccess, DesiredStateError, driftFindings, NotADesiredState, judgesDesiredState, readDesiredState, type CheckedCluster, type DesiredState } from "@eks-warden/core/desired";
 import { paletteFor, type Palette } from "../output/colour.ts";
 import { toSarif, type ScannedCluster, type ScanProblem } from "../output/sarif.ts";
 import type { FleetReader, ScanOptions } from "./scan.ts";
@@ -36,7 +36,8 @@ Options:
   --policy FILE         policy to judge by: warden.config.json, or a bare policy (JSON); default: the default policy
   --versions FILE       DescribeClusterVersions output (aws eks describe-cluster-versions) for the version rules
   --live-versions       read the version catalogue from AWS with your credentials (eks:DescribeClusterVersions)
-  --strict              without a catalogue, the version rules' ERRORs count for --fail-on (default: they do not)
+  --strict              count for --fail-on what a file may leave out (default: not counted): the version rules'
+                        ERRORs without a catalogue, the access rules' findings on a cluster declaring no access
   --against-live        also read the live clusters of the same names (like scan: ListClusters, DescribeCluster)
                         and report drift: a live setting that differs from the file (changed outside Git)
   --ignore-other-files  pass over a file in none of the formats (a hook given every staged YAML), instead of exit 2
@@ -169,10 +170,24 @@ export interface CheckReport {
   readonly unread: boolean;
 }
 
-/** The findings the gate counts: without a catalogue, version rules' ERRORs only under --strict. */
+const isAccessFinding = (finding: Finding): boolean => ruleById(finding.ruleId)?.area === "access";
+
+/** The declared clusters whose file says nothing about access (no access configuration, no entry). */
+export function clustersWithoutAccess(report: Pick<CheckReport, "clusters">): CheckedCluster[] {
+  return report.clusters.filter((checked) => !declaresAccess(checked.cluster));
+}
+
+/**
+ * The findings the gate counts. Unless --strict, two kinds of data a file may not give are not held against it: the
+ * version rules' ERRORs without a catalogue, and the access rules' findings on a cluster whose file declares no access
+ * data (they judge AWS's defaults: CONFIG_MAP, no entries). Both are still reported.
+ */
 export function gatedFindings(report: Pick<CheckReport, "clusters" | "drift" | "catalogue">, strict: boolean): Finding[] {
-  const all = [...report.clusters.flatMap((checked) => checked.findings), ...[...report.drift.values()].flat()];
-  if (strict || report.catalogue !== "none") return all;
+  const drift = [...report.drift.values()].flat();
+  if (strict) return [...report.clusters.flatMap((checked) => checked.findings), ...drift];
+  const counted = report.clusters.flatMap((checked) => (declaresAccess(checked.cluster) ? checked.findings : checked.findings.filter((finding) => !isAccessFinding(finding))));
+  const all = [...counted, ...drift];
+  if (report.catalogue !== "none") return all;
   return all.filter((finding) => !(finding.status === "ERROR" && ruleById(finding.ruleId)?.reads.includes("versionCatalogue") === true && finding.evidence["unknownUntilDeployment"] === undefined));
 }
 
@@ -389,6 +404,13 @@ export const command: Command = {
     if (report.catalogue === "none" && options.rules.some((rule) => rule.reads.includes("versionCatalogue"))) {
       process.stderr.write(
         `eks-warden check: no version catalogue (--versions FILE or --live-versions): the version rules report ERROR${options.strict ? " and, with --strict, count for --fail-on" : ", which --fail-on does not count (--strict counts them)"}\n`,
+      );
+    }
+    const silentOnAccess = options.rules.some((rule) => rule.area === "access") ? clustersWithoutAccess(report) : [];
+    if (silentOnAccess.length > 0) {
+      const names = silentOnAccess.map((checked) => checked.cluster.name).join(", ");
+      process.stderr.write(
+        `eks-warden check: ${names}: no access configuration or access entry declared: the access rules judge AWS's defaults (CONFIG_MAP, no entries)${options.strict ? " and, with --strict, count for --fail-on" : ", which --fail-on does not count (--strict counts them)"}\n`,
       );
     }
     if (options.format === "table") process.stdout.write(renderCheckTable(report, paletteFor(process.stdout)));

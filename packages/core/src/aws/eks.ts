@@ -7,29 +7,34 @@
 // (sdk-errors.ts), so the Lambda's own retry and the dead-letter queue take over.
 
 import {
+  DescribeAccessEntryCommand,
   DescribeAddonCommand,
   DescribeAddonVersionsCommand,
   DescribeClusterCommand,
   DescribeClusterVersionsCommand,
+  DescribeIdentityProviderConfigCommand,
   DescribeInsightCommand,
   DescribeNodegroupCommand,
   DescribeUpdateCommand,
   EKSClient,
+  ListAccessEntriesCommand,
   ListAddonsCommand,
+  ListAssociatedAccessPoliciesCommand,
   ListClustersCommand,
+  ListIdentityProviderConfigsCommand,
   ListInsightsCommand,
   ListNodegroupsCommand,
   type InsightSummary,
   UpdateClusterConfigCommand,
   type EKSClientConfig,
 } from "@aws-sdk/client-eks";
-import { AccessDenied, AlreadyAtDesiredConfiguration, ClusterNotFound, EksRequestRejected, EksUnavailable, InsightNotFound, UpdateInProgress, UpdateNotFound } from "../errors.ts";
+import { AccessDenied, AccessItemNotFound, AlreadyAtDesiredConfiguration, ClusterNotFound, EksRequestRejected, EksUnavailable, InsightNotFound, UpdateInProgress, UpdateNotFound } from "../errors.ts";
 import { amiReleaseSource } from "../ami.ts";
 import { DATA_KINDS, FAILING_INSIGHT_STATUSES, type AddonVersionInfo, type AmiReleases, type ClusterIdentity, type ClusterSnapshot, type DataKind, type VersionCatalogue } from "../model.ts";
 import type { AttemptObserver, CollectedCluster, EksPort, UpdateStatus } from "../pipeline/ports.ts";
 import type { EksWriter, StartedUpdate } from "../remediation/ports.ts";
 import type { UpdateClusterConfigInput } from "../remediation/plan.ts";
-import { normaliseAddonVersions, normaliseCluster, normaliseVersionCatalogue, type InsightDescription } from "../snapshot.ts";
+import { normaliseAddonVersions, normaliseCluster, normaliseVersionCatalogue, type AccessEntryReading, type IdentityProviderReading, type InsightDescription } from "../snapshot.ts";
 import { clientConfig } from "./client-config.ts";
 import { RegionalClients } from "./regional-clients.ts";
 import { readsClosure } from "../permissions.ts";
@@ -62,8 +67,11 @@ export interface EksCollectorOptions {
   readonly accounts?: AccountCredentials;
 }
 
-/** What a ResourceNotFoundException may be about besides the cluster: DescribeUpdate's update, DescribeInsight's insight. */
-export type EksItemRef = { readonly updateId: string } | { readonly insightId: string };
+/**
+ * What a ResourceNotFoundException may be about besides the cluster: DescribeUpdate's update, DescribeInsight's
+ * insight, an access entry's principal, an identity provider's name.
+ */
+export type EksItemRef = { readonly updateId: string } | { readonly insightId: string } | { readonly principalArn: string } | { readonly identityProvider: string };
 
 /** EKS's own case: ResourceNotFoundException names the cluster, or (DescribeUpdate, DescribeInsight) the item asked for. */
 export function translateEksError(operation: string, cluster: ClusterIdentity | undefined, error: unknown, item?: EksItemRef): Error {
@@ -71,6 +79,8 @@ export function translateEksError(operation: string, cluster: ClusterIdentity | 
     if (name !== "ResourceNotFoundException" || cluster === undefined) return undefined;
     if (item !== undefined && "updateId" in item && /update/i.test(cause.message)) return new UpdateNotFound(cluster.arn, item.updateId, { cause });
     if (item !== undefined && "insightId" in item && /insight/i.test(cause.message)) return new InsightNotFound(cluster.arn, item.insightId, { cause });
+    if (item !== undefined && "principalArn" in item && /access entry|principal/i.test(cause.message)) return new AccessItemNotFound(cluster.arn, `access entry ${item.principalArn}`, { cause });
+    if (item !== undefined && "identityProvider" in item && /identity provider/i.test(cause.message)) return new AccessItemNotFound(cluster.arn, `identity provider ${item.identityProvider}`, { cause });
     return new ClusterNotFound(cluster.arn, { cause });
   });
 }
@@ -172,13 +182,13 @@ export class EksCollector implements EksPort, EksWriter {
     }
   }
 
-  /** Every item of a paged listing. */
-  async #all<T>(operation: string, region: string, cluster: ClusterIdentity | undefined, page: (client: EKSClient, token: { nextToken?: string }) => Promise<Page<T>>, account = cluster?.account): Promise<T[]> {
+  /** Every item of a paged listing (about `item` of the cluster when given: its not-found is about that item). */
+  async #all<T>(operation: string, region: string, cluster: ClusterIdentity | undefined, page: (client: EKSClient, token: { nextToken?: string }) => Promise<Page<T>>, account = cluster?.account, item?: EksItemRef): Promise<T[]> {
     const items: T[] = [];
     let next: string | undefined;
     do {
       const token = next;
-      const result = await this.#call(operation, region, cluster, (client) => page(client, token ? { nextToken: token } : {}), undefined, account);
+      const result = await this.#call(operation, region, cluster, (client) => page(client, token ? { nextToken: token } : {}), item, account);
       items.push(...result.items);
       next = result.next;
     } while (next);
@@ -285,6 +295,83 @@ export class EksCollector implements EksPort, EksWriter {
     }
   }
 
+  /**
+   * Every access entry of the cluster (ListAccessEntries, all pages), each described with every page of its
+   * associated policies. A cluster in CONFIG_MAP mode has no access entries (EKS refuses the listing): no call. An
+   * entry whose describe or policies are denied, or that went mid-read, is kept as unreadable (the access rules then
+   * ERROR); without ListAccessEntries itself the entries are unread (undefined: ERROR too). Throttling and outages
+   * are thrown, as for every other read, so that the retries apply.
+   */
+  async #accessEntries(cluster: ClusterIdentity, authenticationMode: string | undefined): Promise<AccessEntryReading[] | undefined> {
+    if (authenticationMode === undefined || authenticationMode === "CONFIG_MAP") return [];
+    let principals: string[];
+    try {
+      principals = await this.#all("ListAccessEntries", cluster.region, cluster, async (client, token) => {
+        const page = await client.send(new ListAccessEntriesCommand({ clusterName: cluster.name, ...token }));
+        return { items: page.accessEntries ?? [], next: page.nextToken };
+      });
+    } catch (error) {
+      if (error instanceof AccessDenied) return undefined;
+      throw error;
+    }
+    return Promise.all(principals.map((principalArn) => this.#accessEntry(cluster, principalArn)));
+  }
+
+  async #accessEntry(cluster: ClusterIdentity, principalArn: string): Promise<AccessEntryReading> {
+    const item = { principalArn };
+    try {
+      const [described, policies] = await Promise.all([
+        this.#call("DescribeAccessEntry", cluster.region, cluster, (client) => client.send(new DescribeAccessEntryCommand({ clusterName: cluster.name, principalArn })), item),
+        this.#all(
+          "ListAssociatedAccessPolicies",
+          cluster.region,
+          cluster,
+          async (client, token) => {
+            const page = await client.send(new ListAssociatedAccessPoliciesCommand({ clusterName: cluster.name, principalArn, ...token }));
+            return { items: page.associatedAccessPolicies ?? [], next: page.nextToken };
+          },
+          cluster.account,
+          item,
+        ),
+      ]);
+      return described.accessEntry ? { entry: described.accessEntry, policies } : { principalArn, unreadable: "DescribeAccessEntry returned no access entry" };
+    } catch (error) {
+      if (error instanceof AccessDenied || error instanceof AccessItemNotFound) return { principalArn, unreadable: error.message };
+      throw error;
+    }
+  }
+
+  /** The cluster's identity providers (ListIdentityProviderConfigs, all pages), each described; same rules as entries. */
+  async #identityProviders(cluster: ClusterIdentity): Promise<IdentityProviderReading[] | undefined> {
+    let listed: { type?: string | undefined; name?: string | undefined }[];
+    try {
+      listed = await this.#all("ListIdentityProviderConfigs", cluster.region, cluster, async (client, token) => {
+        const page = await client.send(new ListIdentityProviderConfigsCommand({ clusterName: cluster.name, ...token }));
+        return { items: page.identityProviderConfigs ?? [], next: page.nextToken };
+      });
+    } catch (error) {
+      if (error instanceof AccessDenied) return undefined;
+      throw error;
+    }
+    return Promise.all(
+      listed.map(async ({ type = "oidc", name = "" }): Promise<IdentityProviderReading> => {
+        try {
+          const described = await this.#call(
+            "DescribeIdentityProviderConfig",
+            cluster.region,
+            cluster,
+            (client) => client.send(new DescribeIdentityProviderConfigCommand({ clusterName: cluster.name, identityProviderConfig: { type, name } })),
+            { identityProvider: name },
+          );
+          return described.identityProviderConfig ? { config: described.identityProviderConfig } : { name, type, unreadable: "DescribeIdentityProviderConfig returned no configuration" };
+        } catch (error) {
+          if (error instanceof AccessDenied || error instanceof AccessItemNotFound) return { name, type, unreadable: error.message };
+          throw error;
+        }
+      }),
+    );
+  }
+
   /** Every item of a cluster's listing, each described; a listing not asked for is undefined. */
   async #listed(wanted: boolean, list: () => Promise<string[]>, describe: (name: string) => Promise<unknown>): Promise<unknown[] | undefined> {
     if (!wanted) return undefined;
@@ -300,7 +387,8 @@ export class EksCollector implements EksPort, EksWriter {
     const kinds = readsClosure(reads);
     const described = await this.#call("DescribeCluster", cluster.region, cluster, (client) => client.send(new DescribeClusterCommand({ name: cluster.name })));
     if (!described.cluster) throw new EksUnavailable("DescribeCluster", { cause: new Error(`DescribeCluster of ${cluster.arn} returned no cluster`) });
-    const [nodegroups, addons, insights, versions] = await Promise.all([
+    const authenticationMode = described.cluster.accessConfig?.authenticationMode;
+    const [nodegroups, addons, insights, versions, accessEntries, identityProviders] = await Promise.all([
       this.#listed(
         kinds.has("nodegroups"),
         () =>
@@ -321,12 +409,16 @@ export class EksCollector implements EksPort, EksWriter {
       ),
       kinds.has("insights") ? this.#insights(cluster) : undefined,
       kinds.has("versionCatalogue") ? this.versionCatalogue(cluster) : undefined,
+      kinds.has("accessEntries") ? this.#accessEntries(cluster, authenticationMode) : undefined,
+      kinds.has("identityProviders") ? this.#identityProviders(cluster) : undefined,
     ]);
     const record = described.cluster as unknown as Record<string, unknown>;
     const snapshot = normaliseCluster(record, {
       ...(nodegroups && { nodegroups }),
       ...(addons && { addons }),
       ...(insights && { insights: insights.summaries, insightDescriptions: insights.descriptions }),
+      ...(accessEntries && { accessEntries }),
+      ...(identityProviders && { identityProviders }),
       identity: { account: cluster.account, region: cluster.region },
     });
     const [addonVersions, amiReleases] = await Promise.all([

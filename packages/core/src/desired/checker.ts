@@ -130,8 +130,12 @@ function fileChange(finding: Finding, cluster: DesiredCluster, snapshot: Cluster
   }
 }
 
-/** What a desired-state file cannot declare in these formats: the rules that read it cannot judge a file. */
-const NOT_DECLARED: ReadonlySet<DataKind> = new Set<DataKind>(["nodegroups", "addons", "addonVersions", "amiReleases", "insights"]);
+/**
+ * What check does not read from a desired-state file: the rules that read it cannot judge a file. Identity providers
+ * (aws_eks_identity_provider_config, AWS::EKS::IdentityProviderConfig, eksctl identityProviders) are not read yet;
+ * judged as "none", a file associating an untrusted issuer would PASS, so access-identity-providers runs live only.
+ */
+const NOT_DECLARED: ReadonlySet<DataKind> = new Set<DataKind>(["nodegroups", "addons", "addonVersions", "amiReleases", "insights", "identityProviders"]);
 
 /** Whether a rule can judge a declared cluster: it reads the cluster record, the catalogue, or the access data only. */
 export function judgesDesiredState(rule: Pick<Rule, "reads">): boolean {

@@ -7,4 +7,4 @@ export { detectFormat, NotADesiredState, readDesiredState } from "./detect.ts";
 export { DesiredStateError, parseWithPositions, type ParsedDocument, type Position } from "./document.ts";
 export { EKSCTL_DEFAULT_AUTHENTICATION_MODE } from "./eksctl.ts";
 export { DESIRED_FORMATS, type DesiredCluster, type DesiredFormat, type DesiredSource, type DesiredState, type UnknownField, type UnknownValue } from "./model.ts";
-export { describeClusterRecord, desiredSnapshot, type DesiredIdentity } from "./snapshot.ts";
+export { declaresAccess, describeClusterRecord, desiredSnapshot, type DesiredIdentity } from "./snapshot.ts";

@@ -67,6 +67,11 @@ export function describeClusterRecord(cluster: DesiredCluster, region: string, p
   };
 }
 
+/** Whether the file says anything about who may act on the cluster's API: an access configuration or an access entry. */
+export function declaresAccess(cluster: DesiredCluster): boolean {
+  return cluster.accessConfig !== undefined || cluster.accessEntries.length > 0;
+}
+
 /** The declared cluster as the live collector would see it once deployed; `parts` replaces settings (see OTHER_END). */
 export function desiredSnapshot(cluster: DesiredCluster, identity: DesiredIdentity, parts: DescribeRecordParts = {}): ClusterSnapshot {
   const region = cluster.region ?? identity.region;

@@ -15,6 +15,7 @@ import {
   DIGEST_PAYLOAD_VERSION,
   EXEMPTION_NOTICE_DAYS,
   type DigestChangeFinding,
+  type DigestAdmin,
   type DigestCluster,
   type DigestClusterRef,
   type DigestExemptFinding,
@@ -26,6 +27,8 @@ import {
 } from "../voice/digest-report.ts";
 
 const DAY_MS = 86_400_000;
+/** The rule whose evidence lists every principal holding cluster admin (rules/access-cluster-admin.ts). */
+const CLUSTER_ADMIN_RULE = "access-cluster-admin";
 
 /** ISO 8601 week of a date, UTC: "2026-W49". */
 export function isoWeek(date: Date): string {
@@ -104,6 +107,41 @@ function expiringExemptions(inForce: readonly DigestExemptFinding[]): DigestExem
     .sort((left, right) => left.daysLeft - right.daysLeft || left.ruleId.localeCompare(right.ruleId));
 }
 
+const text = (value: unknown): string | undefined => (typeof value === "string" ? value : undefined);
+const records = (value: unknown): Record<string, unknown>[] => (Array.isArray(value) ? value.filter((item): item is Record<string, unknown> => typeof item === "object" && item !== null) : []);
+
+/**
+ * Who holds cluster admin, from access-cluster-admin's evidence (PASS or FAIL: it lists every admin principal), newest
+ * grant first. Undefined when that rule did not judge the cluster (not run, or ERROR without a list).
+ */
+export function clusterAdminsOf(findings: readonly Finding[]): DigestAdmin[] | undefined {
+  const finding = findings.find((candidate) => candidate.ruleId === CLUSTER_ADMIN_RULE && (candidate.status === "PASS" || candidate.status === "FAIL"));
+  if (!finding || !Array.isArray(finding.evidence["admins"])) return undefined;
+  const admins = records(finding.evidence["admins"]).flatMap((admin): DigestAdmin[] => {
+    const principalArn = text(admin["principalArn"]);
+    if (principalArn === undefined) return [];
+    const policies = records(admin["policies"]);
+    const holds = [
+      ...policies.map((policy) => `${text(policy["policy"]) ?? text(policy["policyArn"]) ?? "access policy"} (${text(policy["scope"]) ?? "?"})`),
+      ...(Array.isArray(admin["kubernetesGroups"]) ? admin["kubernetesGroups"].filter((group): group is string => typeof group === "string") : []),
+    ];
+    const times = [...policies.map((policy) => text(policy["associatedAt"])), text(admin["createdAt"])].filter((time): time is string => time !== undefined && !Number.isNaN(Date.parse(time)));
+    const grantedAt = times.sort((left, right) => Date.parse(right) - Date.parse(left))[0];
+    const severity = text(admin["severity"]);
+    return [
+      {
+        principalArn,
+        holds,
+        ...(grantedAt !== undefined && { grantedAt }),
+        allowlisted: admin["allowlisted"] === true,
+        outsideOwnAccounts: admin["outsideOwnAccounts"] === true,
+        ...(severity !== undefined && (SEVERITIES as readonly string[]).includes(severity) && { flagged: severity as Severity }),
+      },
+    ];
+  });
+  return admins.sort((left, right) => (right.grantedAt ?? "").localeCompare(left.grantedAt ?? "") || left.principalArn.localeCompare(right.principalArn));
+}
+
 export function digestCluster(swept: SweptCluster, policy: Policy, now: Date): DigestCluster {
   const { ref, findings } = swept;
   const support = supportOf(swept, now);
@@ -111,6 +149,7 @@ export function digestCluster(swept: SweptCluster, policy: Policy, now: Date): D
   const exempt = exemptionsInForce(findings, now);
   const failingWith = (area: RuleArea) => failing.filter((finding) => ruleById(finding.ruleId)?.area === area).map((finding) => digestFinding(finding, true));
   const worst = failing[0]?.severity;
+  const admins = clusterAdminsOf(findings);
   return {
     arn: ref.arn,
     name: ref.name,
@@ -128,6 +167,7 @@ export function digestCluster(swept: SweptCluster, policy: Policy, now: Date): D
     exempt,
     exemptionsExpiring: expiringExemptions(exempt),
     ...(swept.snapshot ? { nodegroups: swept.snapshot.nodegroups, addons: swept.snapshot.addons } : {}),
+    ...(admins !== undefined && { admins }),
   };
 }
 

@@ -1,10 +1,10 @@
 // What the CloudTrail parser hands to the rest of the system: one typed ClusterEvent, or EventRejected.
 
 import { ValidationError } from "../errors.ts";
-import type { Actor, EndpointConfigIntent } from "../model.ts";
+import type { AccessChange, Actor, EndpointConfigIntent } from "../model.ts";
 import type { ClusterEventName } from "./names.ts";
 
-export type { Actor, EndpointConfigIntent } from "../model.ts";
+export type { AccessChange, Actor, EndpointConfigIntent } from "../model.ts";
 
 /**
  * What the call meant to achieve, read from the event's own response:
@@ -42,6 +42,8 @@ export interface ClusterEvent {
    * decide which rules it can change (events/affected-rules.ts). Absent when the request's list cannot be read.
    */
   readonly tagKeys?: readonly string[];
+  /** For an access call (and UpdateClusterConfig or CreateCluster carrying accessConfig): what it changed. */
+  readonly access?: AccessChange;
   /** Status of the created resource when the call started an asynchronous creation (CREATING). */
   readonly createdStatus?: string;
 }

@@ -12,6 +12,13 @@ export const HANDLED_CLUSTER_EVENTS = [
   "UpdateNodegroupVersion",
   "CreateAddon",
   "UpdateAddon",
+  "CreateAccessEntry",
+  "UpdateAccessEntry",
+  "DeleteAccessEntry",
+  "AssociateAccessPolicy",
+  "DisassociateAccessPolicy",
+  "AssociateIdentityProviderConfig",
+  "DisassociateIdentityProviderConfig",
 ] as const;
 
 export type ClusterEventName = (typeof HANDLED_CLUSTER_EVENTS)[number];

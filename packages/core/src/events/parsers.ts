@@ -3,7 +3,9 @@
 // adding its name to names.ts and a row to EVENT_PARSERS.
 
 import * as z from "zod/mini";
+import { ACCESS_ENTRY_PRINCIPAL, EKS_ACCESS_POLICY_NAMES, knownAccessPolicy } from "../access-policies.ts";
 import { CLUSTER_NAME, clusterArnOf, clusterOfResourceArn, partitionOfRegion } from "../arn.ts";
+import type { AccessChange } from "../model.ts";
 import { EXEMPTION_TAG } from "../exemptions.ts";
 import { REMEDIATION_TAG } from "../monitor-tags.ts";
 import { id, parseWith } from "./envelope.ts";
@@ -31,7 +33,7 @@ export interface Call {
 }
 
 /** What an accepted call adds to the event. */
-export type AcceptedDetails = Pick<ClusterEvent, "intent" | "updateId" | "nodegroupName" | "addonName" | "createdStatus" | "exemptionTag" | "overrideTag" | "tagKeys">;
+export type AcceptedDetails = Pick<ClusterEvent, "intent" | "updateId" | "nodegroupName" | "addonName" | "createdStatus" | "exemptionTag" | "overrideTag" | "tagKeys" | "access">;
 
 export interface EventParser {
   /** Which cluster the call is about; by default the one the request names, in the call's account and region. */
@@ -73,6 +75,50 @@ const createClusterResponse = z.object({
     tags: z.optional(z.record(z.string(), z.string())),
   }),
 });
+
+// Access calls: the grantee must be an IAM role or user, the policy one of EKS's, the scope EKS's own shape. An event
+// that says otherwise was not written by EKS (or is garbled): rejected, never judged on a guess.
+const principalArn = z
+  .string({ error: "expected the principalArn of the access entry (an IAM role or user ARN)" })
+  .check(z.regex(ACCESS_ENTRY_PRINCIPAL, { error: "expected an IAM role or user ARN (arn:aws:iam::<account>:role/<name> or :user/<name>)" }));
+const policyArn = z
+  .string({ error: "expected the policyArn of an EKS access policy" })
+  .check(
+    z.refine((arn) => knownAccessPolicy(arn) !== undefined, {
+      error: (issue) => `${JSON.stringify(String(issue.input).slice(0, 120))} is not an EKS access policy ARN (arn:aws:eks::aws:cluster-access-policy/<name>, one of ${EKS_ACCESS_POLICY_NAMES.join(", ")})`,
+    }),
+  );
+const namespaces = z.array(z.string().check(z.minLength(1), z.maxLength(63))).check(z.maxLength(100));
+const accessScope = z
+  .object({ type: z.enum(["cluster", "namespace"]), namespaces: z.optional(namespaces) })
+  .check(z.refine((scope) => scope.type === "cluster" || (scope.namespaces?.length ?? 0) > 0, { error: "expected at least one namespace for a namespace scope" }));
+const groups = z.array(z.string().check(z.maxLength(256))).check(z.maxLength(100));
+const accessEntryRequest = z.extend(withClusterName, { principalArn, kubernetesGroups: z.optional(groups) });
+const policyRequest = z.extend(withClusterName, { principalArn, policyArn });
+const associateRequest = z.extend(policyRequest, { accessScope });
+const identityProviderName = z.string().check(z.minLength(1), z.maxLength(256));
+const associateProviderRequest = z.extend(withClusterName, {
+  oidc: z.object({ identityProviderConfigName: identityProviderName, issuerUrl: z.optional(z.string().check(z.maxLength(2048))) }, { error: "expected the oidc configuration" }),
+});
+const disassociateProviderRequest = z.extend(withClusterName, { identityProviderConfig: z.object({ type: z.string().check(z.maxLength(64)), name: identityProviderName }, { error: "expected the identityProviderConfig (type and name)" }) });
+const accessConfigRequest = z.object({
+  accessConfig: z.optional(z.object({ authenticationMode: z.optional(z.string().check(z.maxLength(64))), bootstrapClusterCreatorAdminPermissions: z.optional(z.boolean()) })),
+});
+
+function accessConfigChange(call: Call): AcceptedDetails {
+  const config = parseWith(accessConfigRequest, call.request, REQUEST, call.eventId).accessConfig;
+  if (config === undefined) return {};
+  const access: AccessChange = {
+    ...(config.authenticationMode !== undefined && { authenticationMode: config.authenticationMode }),
+    ...(config.bootstrapClusterCreatorAdminPermissions !== undefined && { bootstrapClusterCreatorAdminPermissions: config.bootstrapClusterCreatorAdminPermissions }),
+  };
+  return Object.keys(access).length > 0 ? { access } : {};
+}
+
+function entryChange(call: Call): AcceptedDetails {
+  const request = parseWith(accessEntryRequest, call.request, REQUEST, call.eventId);
+  return { access: { principalArn: request.principalArn, ...(request.kubernetesGroups !== undefined && { kubernetesGroups: request.kubernetesGroups }) } };
+}
 
 const createdResponse = (member: string) => z.object({ [member]: z.looseObject({ status: z.optional(z.string().check(z.maxLength(64))) }) });
 
@@ -185,7 +231,7 @@ export const EVENT_PARSERS = {
         createdAt: epochToDate(created.createdAt),
         tags: { ...requestTags, ...(created.tags ?? {}) },
       };
-      return { intent: { kind: "cluster", cluster: intentCluster }, ...(created.status ? { createdStatus: created.status } : {}), ...governedTagsSet(intentCluster.tags) };
+      return { intent: { kind: "cluster", cluster: intentCluster }, ...(created.status ? { createdStatus: created.status } : {}), ...governedTagsSet(intentCluster.tags), ...accessConfigChange(call) };
     },
   },
   UpdateClusterConfig: {
@@ -195,7 +241,7 @@ export const EVENT_PARSERS = {
       // are the event's own word, so the intent can be judged even when the live cluster cannot be read.
       const requested = parseWith(z.object({ resourcesVpcConfig: z.optional(endpointConfigSchema) }), call.request, REQUEST, call.eventId).resourcesVpcConfig ?? {};
       const endpoint = { ...requested, ...endpointIntentFromParams(update.params ?? [], call.eventId) };
-      return { updateId: update.id, ...(Object.keys(endpoint).length > 0 ? { intent: { kind: "endpoint-update", resourcesVpcConfig: endpoint } } : {}) };
+      return { updateId: update.id, ...(Object.keys(endpoint).length > 0 ? { intent: { kind: "endpoint-update", resourcesVpcConfig: endpoint } } : {}), ...accessConfigChange(call) };
     },
   },
   UpdateClusterVersion: { accepted: (call) => ({ updateId: startedUpdate(call).id }) },
@@ -215,4 +261,31 @@ export const EVENT_PARSERS = {
   UpdateNodegroupVersion: { accepted: (call) => ({ nodegroupName: nodegroupNamed(call), updateId: startedUpdate(call).id }) },
   CreateAddon: { accepted: (call) => ({ addonName: addonNamed(call), ...createdStatus(call, "addon") }) },
   UpdateAddon: { accepted: (call) => ({ addonName: addonNamed(call), updateId: startedUpdate(call).id }) },
+  CreateAccessEntry: { accepted: entryChange },
+  UpdateAccessEntry: { accepted: entryChange },
+  DeleteAccessEntry: { accepted: entryChange },
+  AssociateAccessPolicy: {
+    accepted: (call) => {
+      const request = parseWith(associateRequest, call.request, REQUEST, call.eventId);
+      return { access: { principalArn: request.principalArn, policyArn: request.policyArn, accessScope: { type: request.accessScope.type, namespaces: request.accessScope.namespaces ?? [] } } };
+    },
+  },
+  DisassociateAccessPolicy: {
+    accepted: (call) => {
+      const request = parseWith(policyRequest, call.request, REQUEST, call.eventId);
+      return { access: { principalArn: request.principalArn, policyArn: request.policyArn } };
+    },
+  },
+  AssociateIdentityProviderConfig: {
+    accepted: (call) => {
+      const { oidc } = parseWith(associateProviderRequest, call.request, REQUEST, call.eventId);
+      return { updateId: startedUpdate(call).id, access: { identityProvider: { name: oidc.identityProviderConfigName, ...(oidc.issuerUrl !== undefined && { issuerUrl: oidc.issuerUrl }) } } };
+    },
+  },
+  DisassociateIdentityProviderConfig: {
+    accepted: (call) => {
+      const { identityProviderConfig } = parseWith(disassociateProviderRequest, call.request, REQUEST, call.eventId);
+      return { updateId: startedUpdate(call).id, access: { identityProvider: { name: identityProviderConfig.name } } };
+    },
+  },
 } satisfies Record<ClusterEventName, EventParser>;

@@ -43,6 +43,7 @@ export function causeOf(event: ClusterEvent, trigger: AlertCause["trigger"]): Al
     sourceIp: event.sourceIp,
     userAgent: event.userAgent,
     eventTime: event.eventTime,
+    ...(event.access && { access: event.access }),
   };
 }
 

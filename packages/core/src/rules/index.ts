@@ -1,9 +1,13 @@
 // The rule registry: every rule, in a stable order (endpoint exposure first, then versions, upgrade readiness,
-// node groups and add-ons, logging, exemptions).
+// node groups and add-ons, logging, access, exemptions).
 // Findings, digests and alerts list rules in this order; adding a rule means one file in this folder and one line here.
 
 import { readsClosure } from "../permissions.ts";
 import type { DataKind, Rule } from "../model.ts";
+import { rule as accessAuthenticationMode } from "./access-authentication-mode.ts";
+import { rule as accessClusterAdmin } from "./access-cluster-admin.ts";
+import { rule as accessCreatorAdmin } from "./access-creator-admin.ts";
+import { rule as accessIdentityProviders } from "./access-identity-providers.ts";
 import { rule as addonOutdated } from "./addon-outdated.ts";
 import { rule as controlPlaneAuditLogging } from "./control-plane-audit-logging.ts";
 import { rule as endpointPrivateAccess } from "./endpoint-private-access.ts";
@@ -27,6 +31,10 @@ export const rules: readonly Rule[] = Object.freeze([
   nodegroupAmiOutdated,
   addonOutdated,
   controlPlaneAuditLogging,
+  accessClusterAdmin,
+  accessAuthenticationMode,
+  accessIdentityProviders,
+  accessCreatorAdmin,
   exemptionTagValid,
 ]);
 

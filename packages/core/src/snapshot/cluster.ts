@@ -8,6 +8,7 @@ import * as z from "zod/mini";
 import { CLUSTER_NAME } from "../arn.ts";
 import { isValidCidr } from "../cidr.ts";
 import type { ClusterSnapshot, EndpointAccess } from "../model.ts";
+import { accessConfigSchema, normaliseAccessConfig, normaliseAccessEntry, normaliseIdentityProvider, type AccessEntryReading, type IdentityProviderReading } from "./access.ts";
 import { normaliseAddon } from "./addon.ts";
 import { awsDate, minorVersion } from "./fields.ts";
 import { fail, locate, parse, show } from "./forms.ts";
@@ -30,6 +31,10 @@ export interface NormaliseClusterOptions {
   readonly insights?: readonly unknown[];
   /** DescribeInsight of the insights in ERROR or WARNING, by insight id: the insight returned, or why it was not. */
   readonly insightDescriptions?: Readonly<Record<string, InsightDescription>>;
+  /** Each listed access entry: DescribeAccessEntry with its ListAssociatedAccessPolicies, or why it was unreadable. */
+  readonly accessEntries?: readonly AccessEntryReading[];
+  /** Each listed identity provider: DescribeIdentityProviderConfig, or why it was unreadable. */
+  readonly identityProviders?: readonly IdentityProviderReading[];
   readonly identity?: IdentityHint;
 }
 
@@ -57,6 +62,7 @@ const clusterSchema = z.object({
   logging: z.optional(z.object({ clusterLogging: z.optional(z.array(z.object({ types: z.array(z.string()), enabled: z.boolean() }))) })),
   upgradePolicy: z.optional(z.object({ supportType: z.optional(z.enum(["STANDARD", "EXTENDED"])) })),
   tags: z.optional(z.record(z.string(), z.string())),
+  accessConfig: z.optional(accessConfigSchema),
 });
 
 function endpointAccess(vpc: z.output<typeof clusterSchema>["resourcesVpcConfig"]): EndpointAccess {
@@ -118,6 +124,8 @@ export function normaliseCluster(input: unknown, extras: NormaliseClusterOptions
     withoutClusterName(normaliseAddon(addon, `addons[${index}]`), identity.name, "DescribeAddon", `addons[${index}]`),
   );
   const insights = extras.insights?.map((insight, index) => normaliseInsight(insight, `insights[${index}]`, extras.insightDescriptions));
+  const accessEntries = extras.accessEntries?.map((entry, index) => normaliseAccessEntry(entry, `accessEntries[${index}]`));
+  const identityProviders = extras.identityProviders?.map((provider, index) => normaliseIdentityProvider(provider, `identityProviders[${index}]`));
 
   return {
     ...identity,
@@ -132,5 +140,8 @@ export function normaliseCluster(input: unknown, extras: NormaliseClusterOptions
     ...(nodegroups !== undefined && { nodegroups }),
     ...(addons !== undefined && { addons }),
     ...(insights !== undefined && { insights }),
+    ...(record.accessConfig !== undefined && { accessConfig: normaliseAccessConfig(record.accessConfig) }),
+    ...(accessEntries !== undefined && { accessEntries }),
+    ...(identityProviders !== undefined && { identityProviders }),
   };
 }

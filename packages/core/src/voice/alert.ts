@@ -48,6 +48,7 @@ export interface AlertPayload {
   readonly cause: CallRecord & {
     readonly trigger: AlertCause["trigger"];
     readonly remediation?: AlertCause["remediation"];
+    readonly access?: AlertCause["access"];
   };
   readonly evaluatedAt: string;
   readonly risk?: string;
@@ -121,6 +122,39 @@ export function alertSubject(input: AlertInput): string {
  * checked against EKS's pattern again). */
 export function shownCluster(cluster: ClusterIdentity): ClusterIdentity {
   return { name: oneLine(cluster.name, 100), region: oneLine(cluster.region, 32), account: oneLine(cluster.account, 12), arn: oneLine(cluster.arn, 300) };
+}
+
+/** What an access call did, to whom: "granted AmazonEKSClusterAdminPolicy (cluster scope) to arn:...". */
+function describeAccessChange(cause: AlertCause): string | undefined {
+  const access = cause.access;
+  if (!access) return undefined;
+  const grantee = access.principalArn === undefined ? "an unknown principal" : oneLine(access.principalArn, 300);
+  const policy = access.policyArn === undefined ? undefined : oneLine(access.policyArn.slice(access.policyArn.lastIndexOf("/") + 1), 128);
+  const scope = access.accessScope
+    ? access.accessScope.type === "cluster"
+      ? "cluster scope"
+      : `namespaces ${access.accessScope.namespaces.map((namespace) => oneLine(namespace, 63)).slice(0, 20).join(", ")}`
+    : undefined;
+  const groups = access.kubernetesGroups && access.kubernetesGroups.length > 0 ? ` with Kubernetes groups ${access.kubernetesGroups.map((group) => quotedText(group, 128)).slice(0, 20).join(", ")}` : "";
+  const provider = access.identityProvider ? `${quotedText(access.identityProvider.name, 128)}${access.identityProvider.issuerUrl ? ` (issuer ${quotedText(access.identityProvider.issuerUrl, 300)})` : ""}` : undefined;
+  switch (cause.eventName) {
+    case "AssociateAccessPolicy":
+      return `granted ${policy ?? "an access policy"}${scope ? ` (${scope})` : ""} to ${grantee}`;
+    case "DisassociateAccessPolicy":
+      return `took ${policy ?? "an access policy"} away from ${grantee}`;
+    case "CreateAccessEntry":
+      return `created an access entry for ${grantee}${groups}`;
+    case "UpdateAccessEntry":
+      return `changed the access entry of ${grantee}${groups}`;
+    case "DeleteAccessEntry":
+      return `deleted the access entry of ${grantee}`;
+    case "AssociateIdentityProviderConfig":
+      return `associated the OIDC identity provider ${provider ?? "(unnamed)"}`;
+    case "DisassociateIdentityProviderConfig":
+      return `disassociated the OIDC identity provider ${provider ?? "(unnamed)"}`;
+    default:
+      return access.authenticationMode === undefined ? undefined : `set the authentication mode to ${oneLine(access.authenticationMode, 64)}`;
+  }
 }
 
 function describeActor(actor: Actor | undefined): string {
@@ -260,6 +294,9 @@ export function alertText(input: AlertInput): string {
     lines.push(`Who:          ${describeActor(cause.actor)}`);
     lines.push(`Source IP:    ${cause.sourceIp === undefined ? "unknown" : quotedText(cause.sourceIp, 64)}`);
     lines.push(`User agent:   ${cause.userAgent === undefined ? "unknown" : quotedText(cause.userAgent, 300)}`);
+    // CreateCluster's authentication mode is not the news of its endpoint or version alerts.
+    const change = cause.eventName === "CreateCluster" ? undefined : describeAccessChange(cause);
+    if (change) lines.push(`Change:       ${change}`);
   }
   if (cause.remediation) {
     lines.push(`Closed by:    EKS Warden auto-remediation (update ${oneLine(cause.remediation.updateId, 200)}${cause.remediation.roleArn ? `, role ${oneLine(cause.remediation.roleArn, 300)}` : ""})`);
@@ -306,6 +343,7 @@ function fullPayload(input: AlertInput): AlertPayload {
       ...(cause.userAgent ? { userAgent: cause.userAgent } : {}),
       ...(cause.eventTime ? { eventTime: cause.eventTime.toISOString() } : {}),
       ...(cause.remediation ? { remediation: cause.remediation } : {}),
+      ...(cause.access ? { access: cause.access } : {}),
     },
     evaluatedAt: input.evaluatedAt.toISOString(),
     remediation: transition.finding.remediation,

@@ -33,6 +33,21 @@ export interface DigestExemptFinding extends DigestExemption {
   readonly severity: Severity;
 }
 
+/**
+ * A principal holding cluster-wide admin power (access-cluster-admin's evidence): what it holds, since when, and
+ * whether the policy allows it. `flagged`: not in policy.access.admins (or an IAM user); the finding's severity then.
+ */
+export interface DigestAdmin {
+  readonly principalArn: string;
+  /** "AmazonEKSClusterAdminPolicy (cluster)", "AmazonEKSAdminPolicy (cluster)", "system:masters". */
+  readonly holds: readonly string[];
+  /** The newest time it gained admin power (its newest admin association, else the entry's creation). */
+  readonly grantedAt?: string;
+  readonly allowlisted: boolean;
+  readonly outsideOwnAccounts: boolean;
+  readonly flagged?: Severity;
+}
+
 export interface DigestCluster {
   readonly arn: string;
   readonly name: string;
@@ -68,6 +83,8 @@ export interface DigestCluster {
   readonly exemptionsExpiring: readonly DigestExemption[];
   readonly nodegroups?: number;
   readonly addons?: number;
+  /** Who holds cluster admin, newest grants first; absent when access-cluster-admin did not judge the cluster. */
+  readonly admins?: readonly DigestAdmin[];
 }
 
 export interface DigestChangeFinding {

@@ -9,7 +9,7 @@
 // Cluster names, tags (exemption reasons) and finding messages are attacker-controlled text: the text puts every
 // string through the one sanitiser (text.ts), as the HTML page does (and escapes it too).
 
-import { EXEMPTION_NOTICE_DAYS, type DigestChangeFinding, type DigestCluster, type DigestClusterRef, type DigestFinding, type DigestReport } from "./digest-report.ts";
+import { EXEMPTION_NOTICE_DAYS, type DigestAdmin, type DigestChangeFinding, type DigestCluster, type DigestClusterRef, type DigestFinding, type DigestReport } from "./digest-report.ts";
 import { messageBody, snsEnvelope, type SnsEnvelope } from "./envelope.ts";
 import { asciiSubject } from "./subject.ts";
 import { oneLine } from "../text.ts";
@@ -144,6 +144,34 @@ function clusterLines(cluster: DigestCluster, position: number): string[] {
   return lines;
 }
 
+/** Principals listed per cluster in the message; the full report lists every one. */
+const ADMINS_PER_CLUSTER = 10;
+
+/** One principal holding cluster admin: flagged (not allowlisted) first in the line, what it holds, since when. */
+export function adminLine(admin: DigestAdmin): string {
+  const mark = admin.flagged ? `${admin.flagged} not allowlisted${admin.outsideOwnAccounts ? ", another account" : ""}` : admin.allowlisted ? "allowlisted" : "ok";
+  const holds = admin.holds.map((item) => clean(item, 100)).slice(0, 5).join(", ");
+  return `[${mark}] ${clean(admin.principalArn)}: ${holds || "cluster admin"}${admin.grantedAt ? `, granted ${clean(admin.grantedAt, 30)}` : ""}`;
+}
+
+/** The clusters' cluster-admin holders, counted per cluster, newest grants first; [] when no cluster was judged for it. */
+export function adminSection(clusters: readonly DigestCluster[], perCluster = Number.POSITIVE_INFINITY): string[] {
+  const judged = clusters.filter((cluster) => cluster.admins !== undefined);
+  if (judged.length === 0) return [];
+  const holding = judged.filter((cluster) => cluster.admins!.length > 0);
+  if (holding.length === 0) return [`no principal holds cluster admin through an access entry on the ${plural(judged.length, "cluster")} judged`];
+  return holding.flatMap((cluster) => {
+    const admins = cluster.admins!;
+    const flagged = admins.filter((admin) => admin.flagged !== undefined).length;
+    const shown = admins.slice(0, perCluster);
+    return [
+      `${refLine(cluster)}: ${plural(admins.length, "principal")}${flagged > 0 ? `, ${flagged} not allowlisted` : ""}`,
+      ...shown.map((admin) => `  ${adminLine(admin)}`),
+      ...(admins.length > shown.length ? [`  ... and ${admins.length - shown.length} more in the full report`] : []),
+    ];
+  });
+}
+
 export const changeLine = (change: DigestChangeFinding): string => `${clean(change.cluster, 100)} (${clean(change.region, 32)}) ${change.ruleId} ${change.severity}`;
 export const refLine = (ref: DigestClusterRef): string => `${clean(ref.name, 100)} (${clean(ref.region, 32)})`;
 
@@ -190,6 +218,8 @@ export function digestText(summary: DigestSummary): string {
   lines.push("", "Clusters, most urgent first (unsupported, then the worst open finding, then days to end of support):");
   summary.clusters.forEach((cluster, index) => lines.push(...clusterLines(cluster, index + 1)));
   lines.push(...moreLine(summary.clusters.length, totals.clusters, "clusters"));
+  const admins = adminSection(summary.clusters, ADMINS_PER_CLUSTER);
+  if (admins.length > 0) lines.push("", "Who holds cluster admin (access entries; flagged when not in policy.access.admins), newest grants first:", ...admins.map((line) => `  ${line}`));
   lines.push("", summary.reportUri ? `Full report: ${summary.reportUri} (HTML; JSON beside it)` : "Full report: not stored (no report bucket configured).");
   // The hash the digest computed of what it stored: an object replaced in the bucket later no longer matches.
   if (summary.reportUri && summary.reportSha256) lines.push(`Report SHA-256: ${clean(summary.reportSha256, 64)}`);

@@ -3,7 +3,7 @@
 // node group, add-on and endpoint lists are views of its FAIL list, so only the FAIL, ERROR and exempt lists are read.
 
 import type { ClusterIdentity, Finding } from "../model.ts";
-import { changeLine, headlineLines, refLine, supportLine, usd } from "./digest.ts";
+import { adminLine, changeLine, headlineLines, refLine, supportLine, usd } from "./digest.ts";
 import type { DigestCluster, DigestReport, DigestWeekCounts } from "./digest-report.ts";
 import { reportHtml, type ReportCluster, type ReportFinding, type ReportPage } from "./report-html.ts";
 
@@ -39,6 +39,10 @@ export function digestPage(report: DigestReport, history: readonly DigestWeekCou
       { title: "Clusters added", items: changes.added.map(refLine) },
       { title: "Clusters removed", items: changes.removed.map(refLine) },
       { title: "Versions upgraded", items: changes.upgraded.map((item) => `${refLine(item)} ${item.from ?? "?"} -> ${item.to ?? "?"}`) },
+      {
+        title: "Who holds cluster admin: principals per cluster, flagged when not in policy.access.admins, newest grants first",
+        items: report.clusters.flatMap((cluster) => (cluster.admins ?? []).map((admin) => `${refLine(cluster)} ${adminLine(admin)}`)),
+      },
     ],
     clusters: report.clusters.map(digestCluster),
     history,

@@ -3,11 +3,13 @@
 // same status and severity from every rule that can judge a declared cluster. Omitted settings are written as each
 // tool writes them (Terraform's plan carries the provider's defaults and marks computed attributes unknown), and the
 // live cluster is created with the same request, so AWS's defaults (as the simulator applies them) meet the desired
-// state's.
+// state's; its access entries are created with the calls the file's resources make (CreateAccessEntry,
+// AssociateAccessPolicy). The live clusters refuse the creator's bootstrap admin: EKS gives it to whoever calls
+// CreateCluster, a principal no file names (docs/gitops.md), so a file cannot declare the same entry.
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
-import { CreateClusterCommand, EKSClient } from "@aws-sdk/client-eks";
+import { AssociateAccessPolicyCommand, CreateAccessEntryCommand, CreateClusterCommand, EKSClient } from "@aws-sdk/client-eks";
 import { startSimulator, type Simulator } from "@eks-warden/simulator/index";
 import { EksCollector } from "../../src/aws/eks.ts";
 import { evaluate } from "../../src/engine.ts";
@@ -26,13 +28,8 @@ const credentials = { accessKeyId: "AKIAWARDENTEST000009", secretAccessKey: "sec
 const SUBNETS = ["subnet-0a1b2c3d4e5f60718", "subnet-0f9e8d7c6b5a40312"];
 const catalogueRecording = JSON.parse(readFileSync(fixturePath("eks/DescribeClusterVersions.json"), "utf8")) as { data: { clusterVersions: Record<string, unknown>[] } };
 const versions = normaliseVersionCatalogue(catalogueRecording);
-/** Every rule that judges a declared cluster: the access rules too, once they are in the registry. */
+/** Every rule that judges a declared cluster, the access rules with them. */
 const JUDGING = rules.filter(judgesDesiredState);
-/**
- * The simulator serves no access entries (CreateAccessEntry) yet, so the live column compares the access entries'
- * rules only where the shape declares none. The four file formats are compared on every rule.
- */
-const LIVE_ACCESS_ENTRIES = false;
 
 interface AccessEntryShape {
   readonly principal: string;
@@ -54,6 +51,8 @@ interface Shape {
 }
 
 const ADMIN = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy";
+/** The organisation's own admin role (the cluster's account): allowlisted by one of the policies below. */
+const PLATFORM_ADMIN = "arn:aws:iam::111111111111:role/platform-admin";
 const VIEW = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy";
 const SHAPES: readonly Shape[] = [
   { name: "private-only", version: "1.33", publicAccess: false, privateAccess: true, logTypes: ["api", "audit", "authenticator", "controllerManager", "scheduler"], authenticationMode: "API", bootstrap: false },
@@ -74,6 +73,16 @@ const SHAPES: readonly Shape[] = [
       { principal: "arn:aws:iam::123456789012:role/outside-admins", policy: ADMIN, scope: { type: "cluster" } },
       { principal: "arn:aws:iam::111111111111:role/auditors", policy: VIEW, scope: { type: "namespace", namespaces: ["payments"] } },
     ],
+  },
+  {
+    name: "platform-admin-entry",
+    version: "1.34",
+    publicAccess: false,
+    privateAccess: true,
+    logTypes: ["audit"],
+    authenticationMode: "API_AND_CONFIG_MAP",
+    bootstrap: false,
+    entries: [{ principal: PLATFORM_ADMIN, policy: ADMIN, scope: { type: "cluster" } }],
   },
 ];
 
@@ -215,9 +224,20 @@ beforeAll(async () => {
         roleArn: "arn:aws:iam::111111111111:role/eks-cluster",
         resourcesVpcConfig: definedOnly({ subnetIds: SUBNETS, endpointPublicAccess: shape.publicAccess, endpointPrivateAccess: shape.privateAccess, publicAccessCidrs: shape.cidrs ? [...shape.cidrs] : undefined }),
         ...(shape.logTypes !== undefined && { logging: { clusterLogging: [{ types: [...shape.logTypes] as never[], enabled: true }] } }),
-        accessConfig: { authenticationMode: shape.authenticationMode, bootstrapClusterCreatorAdminPermissions: shape.bootstrap },
+        accessConfig: { authenticationMode: shape.authenticationMode, bootstrapClusterCreatorAdminPermissions: false },
       }),
     );
+    for (const entry of shape.entries ?? []) {
+      await eks.send(new CreateAccessEntryCommand({ clusterName: shape.name, principalArn: entry.principal }));
+      await eks.send(
+        new AssociateAccessPolicyCommand({
+          clusterName: shape.name,
+          principalArn: entry.principal,
+          policyArn: entry.policy,
+          accessScope: { type: entry.scope.type, ...(entry.scope.namespaces !== undefined && { namespaces: [...entry.scope.namespaces] }) },
+        }),
+      );
+    }
   }
   sim.clock.advance(60 * 60_000);
   eks.destroy();
@@ -254,6 +274,7 @@ async function live(shape: Shape, policy: Policy): Promise<Verdicts> {
 const POLICIES: readonly [string, Policy][] = [
   ["the default policy", parsePolicy(undefined)],
   ["a policy allowlisting 203.0.113.0/24 and accepting allowlisted public access", parsePolicy({ endpoint: { allowedPublicCidrs: ["203.0.113.0/24", "198.51.100.0/24"], allowlistedPublicAccessPasses: true } })],
+  ["a policy allowlisting the platform admin role", parsePolicy({ access: { admins: [PLATFORM_ADMIN] } })],
 ];
 
 describe.each(POLICIES)("the same cluster in every format and live, judged by %s", (_label, policy) => {
@@ -267,10 +288,7 @@ describe.each(POLICIES)("the same cluster in every format and live, judged by %s
     const expected = formats["terraform plan"]!;
     expect(Object.keys(expected).sort()).toEqual(JUDGING.map((rule) => rule.id).sort());
     for (const [format, found] of Object.entries(formats)) expect({ format, verdicts: found }).toEqual({ format, verdicts: expected });
-    const liveVerdicts = await live(shape, policy);
-    const comparable = JUDGING.filter((rule) => LIVE_ACCESS_ENTRIES || shape.entries === undefined || rule.area !== "access").map((rule) => rule.id);
-    const pick = (all: Verdicts) => Object.fromEntries(comparable.map((id) => [id, all[id]]));
-    expect({ format: "live simulator", verdicts: pick(liveVerdicts) }).toEqual({ format: "live simulator", verdicts: pick(expected) });
+    expect({ format: "live simulator", verdicts: await live(shape, policy) }).toEqual({ format: "live simulator", verdicts: expected });
   });
 
 });
@@ -279,4 +297,14 @@ it("the shapes cover a PASS, a FAIL and several severities of the endpoint rule,
   const all = fromFile("plan.json", terraformPlan(SHAPES), parsePolicy(undefined));
   expect(new Set([...all.values()].map((each) => each["endpoint-public-access"]))).toEqual(new Set(["PASS CRITICAL", "FAIL CRITICAL", "FAIL HIGH"]));
   expect(new Set([...all.values()].map((each) => each["control-plane-audit-logging"]))).toEqual(new Set(["PASS MEDIUM", "FAIL MEDIUM"]));
+});
+
+it("the shapes cover every authentication mode and an admin grant outside the organisation, inside it, and allowlisted", () => {
+  const byDefault = fromFile("plan.json", terraformPlan(SHAPES), parsePolicy(undefined));
+  expect(new Set([...byDefault.values()].map((each) => each["access-authentication-mode"]))).toEqual(new Set(["PASS MEDIUM", "FAIL MEDIUM", "FAIL LOW"]));
+  expect(byDefault.get("with-access-entries")!["access-cluster-admin"]).toBe("FAIL CRITICAL");
+  expect(byDefault.get("platform-admin-entry")!["access-cluster-admin"]).toBe("FAIL HIGH");
+  const allowlisted = fromFile("plan.json", terraformPlan(SHAPES), POLICIES[2]![1]);
+  expect(allowlisted.get("platform-admin-entry")!["access-cluster-admin"]).toBe("PASS HIGH");
+  expect(allowlisted.get("with-access-entries")!["access-cluster-admin"]).toBe("FAIL CRITICAL");
 });

@@ -455,3 +455,63 @@ describe("runDigest", () => {
     expect(savedCounts).toHaveLength(1);
   });
 });
+
+describe("who holds cluster admin", () => {
+  const CONTRACTOR = "arn:aws:iam::999988887777:role/contractor";
+  const PLATFORM = `arn:aws:iam::${ACCOUNT}:role/platform-admin`;
+  const admin = (principalArn: string, associatedAt: string, extra: Record<string, unknown> = {}) => ({
+    principalArn,
+    principalType: "role",
+    account: principalArn.split(":")[4],
+    policies: [{ policyArn: "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy", policy: "AmazonEKSClusterAdminPolicy", scope: "cluster", namespaces: [], associatedAt }],
+    kubernetesGroups: [],
+    createdAt: "2026-01-01T00:00:00.000Z",
+    allowlisted: false,
+    outsideOwnAccounts: false,
+    ...extra,
+  });
+  const adminFinding = (name: string, status: Finding["status"], admins: unknown[], severity: Severity = "HIGH") => finding(name, "eu-west-1", "access-cluster-admin", status, severity, { evidence: { admins, unreadable: [] } });
+  const sweep = () =>
+    sweepOf([
+      swept("payments", "eu-west-1", "1.34", [
+        adminFinding("payments", "FAIL", [admin(PLATFORM, "2026-11-01T00:00:00.000Z", { allowlisted: true }), admin(CONTRACTOR, "2026-12-06T10:00:00.000Z", { outsideOwnAccounts: true, severity: "CRITICAL" })], "CRITICAL"),
+      ]),
+      swept("quiet", "eu-west-1", "1.34", [adminFinding("quiet", "PASS", [])]),
+      swept("unjudged", "eu-west-1", "1.34", [finding("unjudged", "eu-west-1", "endpoint-public-access", "PASS")]),
+    ]);
+
+  it("lists per cluster every principal holding cluster admin, newest grant first, the ones outside the allowlist flagged", () => {
+    const { report } = buildDigest({ sweep: sweep(), policy: defaultPolicy(), now: NOW });
+    const payments = report.clusters.find((cluster) => cluster.name === "payments")!;
+    expect(payments.admins).toEqual([
+      { principalArn: CONTRACTOR, holds: ["AmazonEKSClusterAdminPolicy (cluster)"], grantedAt: "2026-12-06T10:00:00.000Z", allowlisted: false, outsideOwnAccounts: true, flagged: "CRITICAL" },
+      { principalArn: PLATFORM, holds: ["AmazonEKSClusterAdminPolicy (cluster)"], grantedAt: "2026-11-01T00:00:00.000Z", allowlisted: true, outsideOwnAccounts: false },
+    ]);
+    expect(report.clusters.find((cluster) => cluster.name === "quiet")!.admins).toEqual([]);
+    // Not judged by the rule: not "nobody", unknown.
+    expect(report.clusters.find((cluster) => cluster.name === "unjudged")!.admins).toBeUndefined();
+  });
+
+  it("tells it in the message's text and in the HTML report, escaped", () => {
+    const { report } = buildDigest({ sweep: sweep(), policy: defaultPolicy(), now: NOW });
+    const text = renderDigest(report).text;
+    expect(text).toContain(
+      [
+        "Who holds cluster admin (access entries; flagged when not in policy.access.admins), newest grants first:",
+        "  payments (eu-west-1): 2 principals, 1 not allowlisted",
+        `    [CRITICAL not allowlisted, another account] ${CONTRACTOR}: AmazonEKSClusterAdminPolicy (cluster), granted 2026-12-06T10:00:00.000Z`,
+        `    [allowlisted] ${PLATFORM}: AmazonEKSClusterAdminPolicy (cluster), granted 2026-11-01T00:00:00.000Z`,
+      ].join("\n"),
+    );
+    const page = digestHtml(report);
+    expect(page).toContain("Who holds cluster admin: principals per cluster, flagged when not in policy.access.admins, newest grants first (2)");
+    expect(page).toContain(`<li>payments (eu-west-1) [CRITICAL not allowlisted, another account] ${CONTRACTOR}: AmazonEKSClusterAdminPolicy (cluster), granted 2026-12-06T10:00:00.000Z</li>`);
+  });
+
+  it("says so when no cluster judged has an admin, and nothing when the rule judged none", () => {
+    const none = buildDigest({ sweep: sweepOf([swept("quiet", "eu-west-1", "1.34", [adminFinding("quiet", "PASS", [])])]), policy: defaultPolicy(), now: NOW }).report;
+    expect(renderDigest(none).text).toContain("  no principal holds cluster admin through an access entry on the 1 cluster judged");
+    const unjudged = buildDigest({ sweep: sweepOf([swept("quiet", "eu-west-1", "1.34", [])]), policy: defaultPolicy(), now: NOW }).report;
+    expect(renderDigest(unjudged).text).not.toContain("cluster admin");
+  });
+});

@@ -6,7 +6,7 @@ import { CREATE_CLUSTER_OPEN_WORLD, eventBridgeEnvelope, readCloudTrailRecord, U
 const realEvent = (file: string) => eventBridgeEnvelope(readCloudTrailRecord(file));
 
 describe("clusterEventPattern", () => {
-  it("is the design's pattern: CloudTrail-recorded EKS calls of the ten handled names", () => {
+  it("is the design's pattern: CloudTrail-recorded EKS calls of the seventeen handled names", () => {
     expect(clusterEventPattern).toEqual({
       source: ["aws.eks"],
       "detail-type": ["AWS API Call via CloudTrail"],
@@ -23,6 +23,13 @@ describe("clusterEventPattern", () => {
           "UpdateNodegroupVersion",
           "CreateAddon",
           "UpdateAddon",
+          "CreateAccessEntry",
+          "UpdateAccessEntry",
+          "DeleteAccessEntry",
+          "AssociateAccessPolicy",
+          "DisassociateAccessPolicy",
+          "AssociateIdentityProviderConfig",
+          "DisassociateIdentityProviderConfig",
         ],
       },
     });

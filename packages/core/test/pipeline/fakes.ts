@@ -9,7 +9,7 @@ import { readsClosure } from "../../src/permissions.ts";
 import { DATA_KINDS, type ClusterIdentity, type DataKind } from "../../src/model.ts";
 import { defaultPolicy } from "../../src/policy.ts";
 import type { CollectedCluster, EksPort, Logger, PipelineDeps, SettleMessage, SettleQueue, UpdateStatus } from "../../src/pipeline/ports.ts";
-import { normaliseCluster, normaliseVersionCatalogue } from "../../src/snapshot.ts";
+import { type AccessEntryReading, normaliseCluster, normaliseVersionCatalogue } from "../../src/snapshot.ts";
 import { MemoryStateStore } from "./memory-store.ts";
 import { fixturePath } from "../../../../test/fixtures/index.ts";
 
@@ -45,8 +45,10 @@ export class FakeEks implements EksPort {
   collectCalls = 0;
   /** The data kinds each collect asked for, in order. */
   readonly reads: DataKind[][] = [];
+  /** Access entries by cluster ARN, as the collector hands them over (none when absent). */
+  readonly accessEntries = new Map<string, AccessEntryReading[]>();
 
-  /** Like the adapter: only what `reads` asks for (no node groups, add-ons or insights in these clusters). */
+  /** Like the adapter: only what `reads` asks for (no node groups, add-ons, insights, access entries or identity providers in these clusters). */
   async collect(cluster: ClusterIdentity, reads: Iterable<DataKind> = DATA_KINDS): Promise<CollectedCluster> {
     this.collectCalls += 1;
     const kinds = readsClosure(reads);
@@ -59,6 +61,8 @@ export class FakeEks implements EksPort {
       ...(kinds.has("nodegroups") && { nodegroups: [] }),
       ...(kinds.has("addons") && { addons: [] }),
       ...(kinds.has("insights") && { insights: [] }),
+      ...(kinds.has("accessEntries") && { accessEntries: this.accessEntries.get(cluster.arn) ?? [] }),
+      ...(kinds.has("identityProviders") && { identityProviders: [] }),
     });
     return {
       snapshot,

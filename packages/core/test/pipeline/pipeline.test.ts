@@ -161,7 +161,7 @@ describe("re-evaluating only the rules an event can change", () => {
     w.eks.clusters.set(AMAZON_EKS.arn, clusterRecord(AMAZON_EKS, OPEN));
     await handleClusterEvent(untagEvent("untag-1", [EXEMPTION_TAG]), w);
     // Removing the exemption tag can change any rule's exemption: every rule, every kind of data.
-    expect(w.eks.reads.at(-1)).toEqual(["addonVersions", "addons", "amiReleases", "cluster", "insights", "nodegroups", "versionCatalogue"]);
+    expect(w.eks.reads.at(-1)).toEqual(["accessEntries", "addonVersions", "addons", "amiReleases", "cluster", "identityProviders", "insights", "nodegroups", "versionCatalogue"]);
     const before = await w.store.readState(AMAZON_EKS.arn);
     expect(before.map((record) => record.ruleId).sort()).toEqual(rules.map((rule) => rule.id).sort());
     // The endpoint is made private meanwhile, without an event reaching the monitor: only a cluster rule would see it.
@@ -190,7 +190,8 @@ describe("a tag call re-judges by the keys it touches", () => {
     const after = await w.store.readState(AMAZON_EKS.arn);
     expect(after.map((record) => record.ruleId).sort()).toEqual(rules.map((rule) => rule.id).sort());
     const untouched = after.filter((record) => record.version === before.find((old) => old.ruleId === record.ruleId)?.version).map((record) => record.ruleId);
-    expect(untouched.sort()).toEqual(["addon-outdated", "nodegroup-ami-outdated", "nodegroup-version-skew", "upgrade-insights"]);
+    // The access rules too: a tag the monitor does not read changes no one's access.
+    expect(untouched.sort()).toEqual(["access-authentication-mode", "access-cluster-admin", "access-creator-admin", "access-identity-providers", "addon-outdated", "nodegroup-ami-outdated", "nodegroup-version-skew", "upgrade-insights"]);
   });
 });
 

@@ -7,7 +7,7 @@ import type { ClusterSnapshot, EvaluationContext, Finding, Policy, Rule, Version
 import { parsePolicy, type PolicyInput } from "../../src/policy.ts";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { normaliseAddonVersions, normaliseCluster, normaliseVersionCatalogue } from "../../src/snapshot.ts";
+import { normaliseAddonVersions, normaliseCluster, normaliseVersionCatalogue, type AccessEntryReading } from "../../src/snapshot.ts";
 import { isRecord } from "../../src/snapshot/forms.ts";
 import { readEksFixture } from "../eks-fixtures.ts";
 
@@ -153,7 +153,16 @@ export function ruleFixture(ruleId: string, kind: "pass" | "fail"): { what: unkn
   const insightDescriptions = isRecord(input["insightDescriptions"])
     ? Object.fromEntries(Object.entries(input["insightDescriptions"]).map(([id, insight]) => [id, { insight }]))
     : undefined;
-  const snapshot = normaliseCluster(input, { ...(nodegroups && { nodegroups }), ...(addons && { addons }), ...(insights && { insights }), ...(insightDescriptions && { insightDescriptions }) });
+  const accessEntries = list("accessEntries") as AccessEntryReading[] | undefined;
+  const identityProviders = list("identityProviders")?.map((config) => ({ config }));
+  const snapshot = normaliseCluster(input, {
+    ...(nodegroups && { nodegroups }),
+    ...(addons && { addons }),
+    ...(insights && { insights }),
+    ...(insightDescriptions && { insightDescriptions }),
+    ...(accessEntries && { accessEntries }),
+    ...(identityProviders && { identityProviders }),
+  });
   const amiReleases = input.amiReleases as Record<string, string | null> | undefined;
   return {
     what: input._what,

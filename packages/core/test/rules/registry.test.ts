@@ -38,6 +38,8 @@ const NO_FRAMEWORK: Readonly<Record<string, string>> = {
   "nodegroup-version-skew": "no CIS EKS or FSBP control covers node group version skew",
   "nodegroup-ami-outdated": "patching worker AMIs is general hygiene; no CIS EKS or FSBP control names it",
   "addon-outdated": "no CIS EKS or FSBP control covers EKS add-on versions",
+  "access-authentication-mode": "access entries postdate the CIS EKS benchmark's IAM authenticator items, and no FSBP control covers the authentication mode",
+  "access-identity-providers": "no CIS EKS or FSBP control covers OIDC identity providers of a cluster",
 };
 
 /** What each rule's FAIL fixture must give. */
@@ -53,6 +55,10 @@ const FAIL_SEVERITY: Readonly<Record<string, Severity>> = {
   "nodegroup-version-skew": "MEDIUM",
   "nodegroup-ami-outdated": "MEDIUM",
   "addon-outdated": "HIGH",
+  "access-cluster-admin": "HIGH",
+  "access-authentication-mode": "MEDIUM",
+  "access-identity-providers": "MEDIUM",
+  "access-creator-admin": "LOW",
 };
 
 function ruleFiles(): string[] {
@@ -76,6 +82,10 @@ describe("the rule registry", () => {
       "nodegroup-ami-outdated",
       "addon-outdated",
       "control-plane-audit-logging",
+      "access-cluster-admin",
+      "access-authentication-mode",
+      "access-identity-providers",
+      "access-creator-admin",
       "exemption-tag-valid",
     ]);
     expect(Object.isFrozen(rules)).toBe(true);
@@ -98,13 +108,18 @@ describe("the rule registry", () => {
 
   it("gives the sorted, unique IAM actions the rules need", () => {
     expect(permissionsFor(rules)).toEqual([
+      "eks:DescribeAccessEntry",
       "eks:DescribeAddon",
       "eks:DescribeAddonVersions",
       "eks:DescribeCluster",
       "eks:DescribeClusterVersions",
+      "eks:DescribeIdentityProviderConfig",
       "eks:DescribeInsight",
       "eks:DescribeNodegroup",
+      "eks:ListAccessEntries",
       "eks:ListAddons",
+      "eks:ListAssociatedAccessPolicies",
+      "eks:ListIdentityProviderConfigs",
       "eks:ListInsights",
       "eks:ListNodegroups",
       "ssm:GetParameters",

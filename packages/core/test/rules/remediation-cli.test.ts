@@ -86,6 +86,14 @@ describe.skipIf(!hasAwsCli)("remediation commands, through the real AWS CLI", ()
       "version-drift": { path: "/clusters/payments-prod/updates", body: { version: "1.32" } },
       "extended-support-enrollment": { path: "/clusters/payments-prod/update-config", body: { upgradePolicy: { supportType: "STANDARD" } } },
       "control-plane-audit-logging": { path: "/clusters/payments-prod/update-config", body: { logging: { clusterLogging: [{ types: ["audit"], enabled: true }] } } },
+      "access-cluster-admin": {
+        method: "DELETE",
+        path: "/clusters/payments-prod/access-entries/arn:aws:iam::111122223333:role/ci-deployer/access-policies/arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy",
+        body: undefined,
+      },
+      "access-authentication-mode": { path: "/clusters/payments-prod/update-config", body: { accessConfig: { authenticationMode: "API_AND_CONFIG_MAP" } } },
+      "access-identity-providers": { path: "/clusters/payments-prod/identity-provider-configs/disassociate", body: { identityProviderConfig: { type: "oidc", name: "contractor-sso" } } },
+      "access-creator-admin": { method: "DELETE", path: "/clusters/payments-prod/access-entries/arn:aws:iam::111122223333:role/terraform-ci", body: undefined },
       "exemption-tag-valid": {
         path: "/tags/arn%3Aaws%3Aeks%3Aeu-west-1%3A111122223333%3Acluster%2Fpayments-prod",
         body: { tags: { "eks-warden:exempt": "<rule-id> until=YYYY-MM-DD reason=<why>" } },

@@ -2,6 +2,21 @@
 // configuration visible until a change ends, one cluster update at a time, and EKS's refusals.
 // This is the routing table; each resource's operations live in operations/.
 
+import {
+  associateAccessPolicy,
+  associateIdentityProviderConfig,
+  createAccessEntry,
+  deleteAccessEntry,
+  describeAccessEntry,
+  describeIdentityProviderConfig,
+  disassociateAccessPolicy,
+  disassociateIdentityProviderConfig,
+  listAccessEntries,
+  listAccessPolicies,
+  listAssociatedAccessPolicies,
+  listIdentityProviderConfigs,
+  updateAccessEntry,
+} from "./operations/access.ts";
 import { createAddon, describeAddon, describeAddonVersions, listAddons, updateAddon } from "./operations/addons.ts";
 import { updateClusterConfig, updateClusterVersion } from "./operations/cluster-updates.ts";
 import { createCluster, deleteCluster, describeCluster, describeInsight, listClusters, listInsights } from "./operations/clusters.ts";
@@ -12,6 +27,7 @@ import { describeUpdate, listUpdates } from "./operations/updates.ts";
 import { describeClusterVersions } from "./operations/versions.ts";
 
 export type { Input, OperationContext, OperationHandler } from "./operations/context.ts";
+export { accessPolicyArn, ACCESS_POLICY_NAMES } from "./access-policies.ts";
 export { amiReleaseParameter } from "./operations/nodegroups.ts";
 export type { UpdateFailurePlan } from "./operations/context.ts";
 export { compareVersions } from "./operations/versions.ts";
@@ -40,6 +56,19 @@ export const EKS_HANDLERS: Readonly<Record<string, OperationHandler>> = {
   TagResource: tagResource,
   UntagResource: untagResource,
   ListTagsForResource: listTagsForResource,
+  CreateAccessEntry: createAccessEntry,
+  DescribeAccessEntry: describeAccessEntry,
+  UpdateAccessEntry: updateAccessEntry,
+  DeleteAccessEntry: deleteAccessEntry,
+  ListAccessEntries: listAccessEntries,
+  AssociateAccessPolicy: associateAccessPolicy,
+  DisassociateAccessPolicy: disassociateAccessPolicy,
+  ListAssociatedAccessPolicies: listAssociatedAccessPolicies,
+  ListAccessPolicies: listAccessPolicies,
+  AssociateIdentityProviderConfig: associateIdentityProviderConfig,
+  DisassociateIdentityProviderConfig: disassociateIdentityProviderConfig,
+  ListIdentityProviderConfigs: listIdentityProviderConfigs,
+  DescribeIdentityProviderConfig: describeIdentityProviderConfig,
 };
 
 /** Operations that change something: these, and only these, reach EventBridge as CloudTrail events. */
@@ -54,4 +83,11 @@ export const MUTATING_OPERATIONS: ReadonlySet<string> = new Set([
   "UpdateAddon",
   "TagResource",
   "UntagResource",
+  "CreateAccessEntry",
+  "UpdateAccessEntry",
+  "DeleteAccessEntry",
+  "AssociateAccessPolicy",
+  "DisassociateAccessPolicy",
+  "AssociateIdentityProviderConfig",
+  "DisassociateIdentityProviderConfig",
 ]);

@@ -1287,5 +1287,509 @@ export const EKS_OPERATIONS: readonly OperationSpec[] = [
       "BadRequestException",
       "NotFoundException"
     ]
+  },
+  {
+    "operation": "CreateAccessEntry",
+    "method": "POST",
+    "uri": "/clusters/{name}/access-entries",
+    "required": [
+      "clusterName",
+      "principalArn"
+    ],
+    "members": [
+      {
+        "name": "clusterName",
+        "location": "uri",
+        "wireName": "name",
+        "type": "string"
+      },
+      {
+        "name": "principalArn",
+        "location": "body",
+        "wireName": "principalArn",
+        "type": "string"
+      },
+      {
+        "name": "kubernetesGroups",
+        "location": "body",
+        "wireName": "kubernetesGroups",
+        "type": "list"
+      },
+      {
+        "name": "tags",
+        "location": "body",
+        "wireName": "tags",
+        "type": "map",
+        "min": 1,
+        "max": 50
+      },
+      {
+        "name": "clientRequestToken",
+        "location": "body",
+        "wireName": "clientRequestToken",
+        "type": "string"
+      },
+      {
+        "name": "username",
+        "location": "body",
+        "wireName": "username",
+        "type": "string"
+      },
+      {
+        "name": "type",
+        "location": "body",
+        "wireName": "type",
+        "type": "string"
+      }
+    ],
+    "errors": [
+      "ServerException",
+      "ResourceNotFoundException",
+      "InvalidRequestException",
+      "InvalidParameterException",
+      "ResourceLimitExceededException",
+      "ResourceInUseException"
+    ]
+  },
+  {
+    "operation": "DescribeAccessEntry",
+    "method": "GET",
+    "uri": "/clusters/{name}/access-entries/{principalArn}",
+    "required": [
+      "clusterName",
+      "principalArn"
+    ],
+    "members": [
+      {
+        "name": "clusterName",
+        "location": "uri",
+        "wireName": "name",
+        "type": "string"
+      },
+      {
+        "name": "principalArn",
+        "location": "uri",
+        "wireName": "principalArn",
+        "type": "string"
+      }
+    ],
+    "errors": [
+      "ServerException",
+      "ResourceNotFoundException",
+      "InvalidRequestException"
+    ]
+  },
+  {
+    "operation": "UpdateAccessEntry",
+    "method": "POST",
+    "uri": "/clusters/{name}/access-entries/{principalArn}",
+    "required": [
+      "clusterName",
+      "principalArn"
+    ],
+    "members": [
+      {
+        "name": "clusterName",
+        "location": "uri",
+        "wireName": "name",
+        "type": "string"
+      },
+      {
+        "name": "principalArn",
+        "location": "uri",
+        "wireName": "principalArn",
+        "type": "string"
+      },
+      {
+        "name": "kubernetesGroups",
+        "location": "body",
+        "wireName": "kubernetesGroups",
+        "type": "list"
+      },
+      {
+        "name": "clientRequestToken",
+        "location": "body",
+        "wireName": "clientRequestToken",
+        "type": "string"
+      },
+      {
+        "name": "username",
+        "location": "body",
+        "wireName": "username",
+        "type": "string"
+      }
+    ],
+    "errors": [
+      "ServerException",
+      "ResourceNotFoundException",
+      "InvalidRequestException",
+      "InvalidParameterException"
+    ]
+  },
+  {
+    "operation": "DeleteAccessEntry",
+    "method": "DELETE",
+    "uri": "/clusters/{name}/access-entries/{principalArn}",
+    "required": [
+      "clusterName",
+      "principalArn"
+    ],
+    "members": [
+      {
+        "name": "clusterName",
+        "location": "uri",
+        "wireName": "name",
+        "type": "string"
+      },
+      {
+        "name": "principalArn",
+        "location": "uri",
+        "wireName": "principalArn",
+        "type": "string"
+      }
+    ],
+    "errors": [
+      "ServerException",
+      "ResourceNotFoundException",
+      "InvalidRequestException"
+    ]
+  },
+  {
+    "operation": "ListAccessEntries",
+    "method": "GET",
+    "uri": "/clusters/{name}/access-entries",
+    "required": [
+      "clusterName"
+    ],
+    "members": [
+      {
+        "name": "clusterName",
+        "location": "uri",
+        "wireName": "name",
+        "type": "string"
+      },
+      {
+        "name": "associatedPolicyArn",
+        "location": "querystring",
+        "wireName": "associatedPolicyArn",
+        "type": "string"
+      },
+      {
+        "name": "maxResults",
+        "location": "querystring",
+        "wireName": "maxResults",
+        "type": "integer",
+        "min": 1,
+        "max": 100
+      },
+      {
+        "name": "nextToken",
+        "location": "querystring",
+        "wireName": "nextToken",
+        "type": "string"
+      }
+    ],
+    "errors": [
+      "ServerException",
+      "ResourceNotFoundException",
+      "InvalidRequestException",
+      "InvalidParameterException"
+    ]
+  },
+  {
+    "operation": "AssociateAccessPolicy",
+    "method": "POST",
+    "uri": "/clusters/{name}/access-entries/{principalArn}/access-policies",
+    "required": [
+      "clusterName",
+      "principalArn",
+      "policyArn",
+      "accessScope"
+    ],
+    "members": [
+      {
+        "name": "clusterName",
+        "location": "uri",
+        "wireName": "name",
+        "type": "string"
+      },
+      {
+        "name": "principalArn",
+        "location": "uri",
+        "wireName": "principalArn",
+        "type": "string"
+      },
+      {
+        "name": "policyArn",
+        "location": "body",
+        "wireName": "policyArn",
+        "type": "string"
+      },
+      {
+        "name": "accessScope",
+        "location": "body",
+        "wireName": "accessScope",
+        "type": "structure"
+      }
+    ],
+    "errors": [
+      "ServerException",
+      "ResourceNotFoundException",
+      "InvalidRequestException",
+      "InvalidParameterException"
+    ]
+  },
+  {
+    "operation": "DisassociateAccessPolicy",
+    "method": "DELETE",
+    "uri": "/clusters/{name}/access-entries/{principalArn}/access-policies/{policyArn}",
+    "required": [
+      "clusterName",
+      "principalArn",
+      "policyArn"
+    ],
+    "members": [
+      {
+        "name": "clusterName",
+        "location": "uri",
+        "wireName": "name",
+        "type": "string"
+      },
+      {
+        "name": "principalArn",
+        "location": "uri",
+        "wireName": "principalArn",
+        "type": "string"
+      },
+      {
+        "name": "policyArn",
+        "location": "uri",
+        "wireName": "policyArn",
+        "type": "string"
+      }
+    ],
+    "errors": [
+      "ServerException",
+      "ResourceNotFoundException",
+      "InvalidRequestException"
+    ]
+  },
+  {
+    "operation": "ListAssociatedAccessPolicies",
+    "method": "GET",
+    "uri": "/clusters/{name}/access-entries/{principalArn}/access-policies",
+    "required": [
+      "clusterName",
+      "principalArn"
+    ],
+    "members": [
+      {
+        "name": "clusterName",
+        "location": "uri",
+        "wireName": "name",
+        "type": "string"
+      },
+      {
+        "name": "principalArn",
+        "location": "uri",
+        "wireName": "principalArn",
+        "type": "string"
+      },
+      {
+        "name": "maxResults",
+        "location": "querystring",
+        "wireName": "maxResults",
+        "type": "integer",
+        "min": 1,
+        "max": 100
+      },
+      {
+        "name": "nextToken",
+        "location": "querystring",
+        "wireName": "nextToken",
+        "type": "string"
+      }
+    ],
+    "errors": [
+      "ServerException",
+      "ResourceNotFoundException",
+      "InvalidRequestException"
+    ]
+  },
+  {
+    "operation": "ListAccessPolicies",
+    "method": "GET",
+    "uri": "/access-policies",
+    "required": [],
+    "members": [
+      {
+        "name": "maxResults",
+        "location": "querystring",
+        "wireName": "maxResults",
+        "type": "integer",
+        "min": 1,
+        "max": 100
+      },
+      {
+        "name": "nextToken",
+        "location": "querystring",
+        "wireName": "nextToken",
+        "type": "string"
+      }
+    ],
+    "errors": [
+      "ServerException"
+    ]
+  },
+  {
+    "operation": "AssociateIdentityProviderConfig",
+    "method": "POST",
+    "uri": "/clusters/{name}/identity-provider-configs/associate",
+    "required": [
+      "clusterName",
+      "oidc"
+    ],
+    "members": [
+      {
+        "name": "clusterName",
+        "location": "uri",
+        "wireName": "name",
+        "type": "string"
+      },
+      {
+        "name": "oidc",
+        "location": "body",
+        "wireName": "oidc",
+        "type": "structure"
+      },
+      {
+        "name": "tags",
+        "location": "body",
+        "wireName": "tags",
+        "type": "map",
+        "min": 1,
+        "max": 50
+      },
+      {
+        "name": "clientRequestToken",
+        "location": "body",
+        "wireName": "clientRequestToken",
+        "type": "string"
+      }
+    ],
+    "errors": [
+      "InvalidParameterException",
+      "ClientException",
+      "ServerException",
+      "ResourceInUseException",
+      "ResourceNotFoundException",
+      "InvalidRequestException",
+      "ThrottlingException"
+    ]
+  },
+  {
+    "operation": "DisassociateIdentityProviderConfig",
+    "method": "POST",
+    "uri": "/clusters/{name}/identity-provider-configs/disassociate",
+    "required": [
+      "clusterName",
+      "identityProviderConfig"
+    ],
+    "members": [
+      {
+        "name": "clusterName",
+        "location": "uri",
+        "wireName": "name",
+        "type": "string"
+      },
+      {
+        "name": "identityProviderConfig",
+        "location": "body",
+        "wireName": "identityProviderConfig",
+        "type": "structure"
+      },
+      {
+        "name": "clientRequestToken",
+        "location": "body",
+        "wireName": "clientRequestToken",
+        "type": "string"
+      }
+    ],
+    "errors": [
+      "InvalidParameterException",
+      "ClientException",
+      "ServerException",
+      "ResourceInUseException",
+      "ResourceNotFoundException",
+      "InvalidRequestException",
+      "ThrottlingException"
+    ]
+  },
+  {
+    "operation": "ListIdentityProviderConfigs",
+    "method": "GET",
+    "uri": "/clusters/{name}/identity-provider-configs",
+    "required": [
+      "clusterName"
+    ],
+    "members": [
+      {
+        "name": "clusterName",
+        "location": "uri",
+        "wireName": "name",
+        "type": "string"
+      },
+      {
+        "name": "maxResults",
+        "location": "querystring",
+        "wireName": "maxResults",
+        "type": "integer",
+        "min": 1,
+        "max": 100
+      },
+      {
+        "name": "nextToken",
+        "location": "querystring",
+        "wireName": "nextToken",
+        "type": "string"
+      }
+    ],
+    "errors": [
+      "InvalidParameterException",
+      "ClientException",
+      "ServerException",
+      "ServiceUnavailableException",
+      "ResourceNotFoundException"
+    ]
+  },
+  {
+    "operation": "DescribeIdentityProviderConfig",
+    "method": "POST",
+    "uri": "/clusters/{name}/identity-provider-configs/describe",
+    "required": [
+      "clusterName",
+      "identityProviderConfig"
+    ],
+    "members": [
+      {
+        "name": "clusterName",
+        "location": "uri",
+        "wireName": "name",
+        "type": "string"
+      },
+      {
+        "name": "identityProviderConfig",
+        "location": "body",
+        "wireName": "identityProviderConfig",
+        "type": "structure"
+      }
+    ],
+    "errors": [
+      "InvalidParameterException",
+      "ResourceNotFoundException",
+      "ClientException",
+      "ServerException",
+      "ServiceUnavailableException"
+    ]
   }
 ] as const;

@@ -20,6 +20,12 @@ export interface AddonRecord {
   activeUpdate?: UpdateRecord;
 }
 
+/** An access entry (DescribeAccessEntry's AccessEntry) with its associated policies, by policy ARN. */
+export interface AccessEntryRecord {
+  data: JsonObject;
+  readonly policies: Map<string, JsonObject>;
+}
+
 export interface ClusterRecord {
   readonly account: string;
   readonly region: string;
@@ -32,6 +38,10 @@ export interface ClusterRecord {
   readonly nodegroups: Map<string, NodegroupRecord>;
   readonly addons: Map<string, AddonRecord>;
   insights: JsonObject[];
+  /** Access entries by principal ARN, in creation order. */
+  readonly accessEntries: Map<string, AccessEntryRecord>;
+  /** OIDC identity providers (OidcIdentityProviderConfig) by name. */
+  readonly identityProviders: Map<string, JsonObject>;
   /** clientRequestToken -> update id, so that a retried call returns the same update instead of a conflict. */
   readonly requestTokens: Map<string, string>;
 }
@@ -84,6 +94,8 @@ export function newClusterRecord(account: string, region: string, data: JsonObje
     nodegroups: new Map(),
     addons: new Map(),
     insights: [],
+    accessEntries: new Map(),
+    identityProviders: new Map(),
     requestTokens: new Map(),
   };
 }

@@ -84,6 +84,7 @@ export const updateClusterConfig: OperationHandler = (context, input) => {
       cluster.data["logging"] = { clusterLogging: after };
     });
   } else {
+    if (kind === "AccessConfigUpdate") checkAuthenticationModeChange(cluster.data["accessConfig"], input["accessConfig"], cluster.name);
     const fields = Object.keys(CONFIG_UPDATE_TYPES).filter((field) => input[field] !== undefined && CONFIG_UPDATE_TYPES[field]!.type === kind);
     const params = fields.map((field) => {
       const value = input[field];
@@ -100,6 +101,20 @@ export const updateClusterConfig: OperationHandler = (context, input) => {
   rememberToken(cluster, input, update);
   return { update: clone(update.data) };
 };
+
+/** The order EKS lets a cluster move through: never back towards CONFIG_MAP, and not to the mode it has. */
+const AUTHENTICATION_MODE_ORDER = ["CONFIG_MAP", "API_AND_CONFIG_MAP", "API"];
+
+function checkAuthenticationModeChange(current: unknown, requested: unknown, clusterName: string): void {
+  const fields = { clusterName };
+  if (!isObject(requested)) throw invalidParameter("accessConfig must be an object.", fields);
+  if (requested["bootstrapClusterCreatorAdminPermissions"] !== undefined) throw invalidParameter("bootstrapClusterCreatorAdminPermissions can only be set when the cluster is created.", fields);
+  const from = String((isObject(current) ? current["authenticationMode"] : undefined) ?? "CONFIG_MAP");
+  const to = requested["authenticationMode"];
+  if (typeof to !== "string" || !AUTHENTICATION_MODE_ORDER.includes(to)) throw invalidParameter(`Invalid authenticationMode: ${String(to)}. Valid modes: ${AUTHENTICATION_MODE_ORDER.join(", ")}.`, fields);
+  if (to === from) throw invalidParameter(`Cluster is already at the desired configuration with authenticationMode: ${from}`, fields);
+  if (AUTHENTICATION_MODE_ORDER.indexOf(to) < AUTHENTICATION_MODE_ORDER.indexOf(from)) throw invalidParameter(`Unsupported authentication mode update from ${from} to ${to}`, fields);
+}
 
 export const updateClusterVersion: OperationHandler = (context, input) => {
   const cluster = requireCluster(context, input["name"]);

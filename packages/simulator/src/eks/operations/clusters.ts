@@ -4,9 +4,11 @@
 import type { JsonObject } from "../../fleet.ts";
 import { invalidParameter, invalidRequest, resourceInUse, resourceNotFound } from "../errors.ts";
 import { clusterArn } from "../arns.ts";
-import { newClusterRecord } from "../store.ts";
+import { accessPolicyArn, PRINCIPAL_ARN } from "../access-policies.ts";
+import { newClusterRecord, type ClusterRecord } from "../store.ts";
+import { newAccessEntry } from "./access.ts";
 import { checkCidrs, checkEndpointFlags, LOG_TYPES, mergeLogging } from "./cluster-config.ts";
-import { clone, hex, isObject, paginate, requireCluster, seconds, withToken, type OperationHandler } from "./context.ts";
+import { clone, hex, isObject, paginate, requireCluster, seconds, withToken, type OperationContext, type OperationHandler } from "./context.ts";
 import { takeFailure } from "./updates.ts";
 import { checkSupportedVersion, defaultVersion } from "./versions.ts";
 
@@ -55,6 +57,7 @@ export const createCluster: OperationHandler = (context, input) => {
     ...(typeof input["clientRequestToken"] === "string" ? { clientRequestToken: input["clientRequestToken"] } : {}),
   };
   const record = newClusterRecord(context.account, context.region, data);
+  bootstrapCreatorAdmin(context, record);
   context.store.add(record);
   const failure = takeFailure(context, "CreateCluster", name);
   context.clock.schedule(context.durations.CreateCluster, () => {
@@ -72,6 +75,21 @@ export const createCluster: OperationHandler = (context, input) => {
   });
   return { cluster: clone(data) };
 };
+
+/**
+ * EKS gives the cluster's creator an access entry with AmazonEKSClusterAdminPolicy at cluster scope, unless the
+ * creation refused it (bootstrapClusterCreatorAdminPermissions false) or the cluster has no access entries (CONFIG_MAP).
+ */
+function bootstrapCreatorAdmin(context: OperationContext, record: ClusterRecord): void {
+  const access = record.data["accessConfig"] as JsonObject;
+  const mode = access["authenticationMode"];
+  if (access["bootstrapClusterCreatorAdminPermissions"] === false || (mode !== "API" && mode !== "API_AND_CONFIG_MAP") || !context.callerPrincipal) return;
+  if (!PRINCIPAL_ARN.test(context.callerPrincipal)) return;
+  const now = context.clock.now();
+  const data = newAccessEntry(context.account, context.region, record.name, { principalArn: context.callerPrincipal }, now);
+  const policyArn = accessPolicyArn("AmazonEKSClusterAdminPolicy");
+  record.accessEntries.set(context.callerPrincipal, { data, policies: new Map([[policyArn, { policyArn, accessScope: { type: "cluster", namespaces: [] }, associatedAt: seconds(now), modifiedAt: seconds(now) }]]) });
+}
 
 export const describeCluster: OperationHandler = (context, input) => ({ cluster: clone(requireCluster(context, input["name"]).data) });
 

@@ -26,6 +26,8 @@ export interface OperationContext {
   readonly ssmParameters: ReadonlyMap<string, string>;
   /** Pending failure plans; the operation removes the one it uses. */
   readonly updateFailures: UpdateFailurePlan[];
+  /** The IAM principal of the call (an assumed role's role): CreateCluster makes it the bootstrap cluster admin. */
+  readonly callerPrincipal?: string;
 }
 
 export type Input = Record<string, unknown>;
