@@ -10,8 +10,6 @@ export { SqsDeadLetterArchive, SqsSettleQueue } from "./sqs.ts";
 export { type AccountCredentials, memberAccountsOf, policyAccountCredentials, StsIdentity } from "./sts.ts";
 export { missingProfile } from "./profiles.ts";
 export { MAX_FINDINGS_PER_IMPORT, SecurityHubImporter } from "./securityhub.ts";
-export { CloudTrailTrails } from "./cloudtrail.ts";
-export { EventBridgeRules } from "./events.ts";
-export { KmsKeys } from "./kms.ts";
-export { LambdaEventSourceMappings } from "./lambda.ts";
-export { SchedulerSchedules } from "./scheduler.ts";
+// The self-audit's adapters (CloudTrail, EventBridge, KMS, Lambda, Scheduler) are exported apart, from
+// @eks-warden/core/aws/self-audit: esbuild emits a chunk for every lazy SDK import a bundle reaches, so exporting them
+// here deployed ~180 KiB of clients with every handler, which only the tamper function calls.

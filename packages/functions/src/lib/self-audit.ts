@@ -2,7 +2,8 @@
 // reader per AWS service, built once. A missing or unreadable intent fails the cold start naming the variable: the
 // invocation fails, Lambda retries it into the tamper dead-letter queue, and HeartbeatMissing fires.
 
-import { CloudTrailTrails, EventBridgeRules, KmsKeys, LambdaEventSourceMappings, SchedulerSchedules, SnsTopicReader } from "@eks-warden/core/aws";
+import { SnsTopicReader } from "@eks-warden/core/aws";
+import { CloudTrailTrails, EventBridgeRules, KmsKeys, LambdaEventSourceMappings, SchedulerSchedules } from "@eks-warden/core/aws/self-audit";
 import { FUNCTION_ENV } from "@eks-warden/core/deployment";
 import { parsePlumbingIntent, PlumbingIntentError, type PlumbingIntent, type PlumbingReaders } from "@eks-warden/core/tamper";
 import { ConfigurationError } from "./runtime.ts";
