@@ -75,9 +75,13 @@ describe("eks-warden scan of an organisation", () => {
     expect(report.problems).toEqual([]);
     // One session of the read-only role for the account, whatever its regions and calls; never the remediation role.
     expect(sim.calls.get("AssumeRole")).toBe(1);
-    // Piped: no progress line (scan.test.ts shows it on a terminal); nothing went wrong, so stderr holds the summary alone.
+    // Piped: no progress line (scan.test.ts shows it on a terminal); nothing went wrong, so stderr holds the run's
+    // summary alone: the EKS calls and their rate (issue 23: the scan says its effective rate), then the verdicts.
     expect(result.stderr).not.toContain(`${PAYMENTS}/us-east-1: 1 cluster`);
-    expect(result.stderr.trim().split("\n")).toEqual([expect.stringMatching(/^eks-warden scan: 4 clusters of 2 accounts in eu-west-1, us-east-1: /)]);
+    expect(result.stderr.trim().split("\n")).toEqual([
+      expect.stringMatching(/^eks-warden scan: \d+ EKS calls in [\d.]+ s \([\d.]+ calls\/s\), 0 throttled; concurrency 4$/),
+      expect.stringMatching(/^eks-warden scan: 4 clusters of 2 accounts in eu-west-1, us-east-1: /),
+    ]);
   }, 60_000);
 
   it("shows whose each cluster is in the table, and counts the accounts", async () => {
