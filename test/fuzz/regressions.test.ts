@@ -103,6 +103,27 @@ describe("counterexamples found by fuzzing", () => {
     expect((refused as Error).message).toMatch(new RegExp(`^${file.replace(".", "\\.")}:\\d+:\\d+: values nested deeper than 256 levels`));
   });
 
+  // Found by `npm run bench -- fuzz` (100,000 runs, seed -380295220): a CloudFormation Name of Fn::Join over an empty
+  // list resolved to "", and a cluster without a name was judged (and could never match the live one).
+  it.each([
+    ["a CloudFormation Name joined from nothing", "template.json", JSON.stringify({ Resources: { Web: { Type: "AWS::EKS::Cluster", Properties: { Name: { "Fn::Join": ["-", []] } } } } })],
+    ["an empty eksctl metadata.name", "cluster.yaml", 'apiVersion: eksctl.io/v1alpha5\nkind: ClusterConfig\nmetadata:\n  name: ""\n  region: eu-west-1\n'],
+    [
+      "an empty Terraform cluster name",
+      "plan.json",
+      JSON.stringify({ format_version: "1.2", planned_values: { root_module: { resources: [{ address: "aws_eks_cluster.x", mode: "managed", type: "aws_eks_cluster", name: "x", values: { name: "" } }] } } }),
+    ],
+  ])("%s is refused with where the cluster is declared, not judged as a cluster without a name", (_what, file, text) => {
+    let refused: unknown;
+    try {
+      readDesiredState(file, text);
+    } catch (error) {
+      refused = error;
+    }
+    expect(refused).toBeInstanceOf(DesiredStateError);
+    expect((refused as Error).message).toMatch(new RegExp(`^${file.replace(".", "\\.")}:\\d+:\\d+: .*the cluster's name is empty`));
+  });
+
   it("a real template's nesting (tens of levels) is read as before", () => {
     const template = `Resources:\n  Cluster:\n    Type: AWS::EKS::Cluster\n    Properties:\n      Name: x\n      Tags:\n${"        - [[[[[[[[[[1]]]]]]]]]]\n"}`;
     expect(readDesiredState("template.yaml", template).clusters.map((cluster) => cluster.name)).toEqual(["x"]);

@@ -36,7 +36,12 @@ export function readDesiredState(file: string, text: string): DesiredState {
     const what = isRecord(document.value) ? `an object with ${keysOf(document.value)}` : document.value === null ? "an empty document" : `a ${Array.isArray(document.value) ? "list" : typeof document.value}`;
     throw new NotADesiredState(file, document.positionOf(document.value) ?? { line: 1, column: 1 }, `none of the formats eks-warden check reads: got ${what}; expected ${RECOGNISED_BY}`);
   }
-  if (format === "terraform-plan") return readTerraformPlan(document);
-  if (format === "eksctl") return readEksctl(document);
-  return readCloudFormation(document);
+  const state = format === "terraform-plan" ? readTerraformPlan(document) : format === "eksctl" ? readEksctl(document) : readCloudFormation(document);
+  // A cluster is judged, and matched to the live one, by its name: an empty one (a Name joined from nothing, a
+  // variable left blank) is a mistake in the file, never a cluster to judge.
+  const unnamed = state.clusters.find((cluster) => cluster.name.trim() === "");
+  if (unnamed !== undefined) {
+    throw new DesiredStateError(file, { line: unnamed.source.line, column: unnamed.source.column }, `${unnamed.source.resource}: the cluster's name is empty; expected the name EKS will give it (1 to 100 letters, digits, - and _)`);
+  }
+  return state;
 }
