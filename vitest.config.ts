@@ -16,10 +16,10 @@ export default defineConfig({
       provider: "v8",
       include: ["packages/core/src/**/*.ts"],
       reporter: ["text-summary"],
-      // Branches at 90, not 95, since this round's merge: measured 91.1% (lines 97.9%). The gap is new code tested mostly
-      // through the CLI in child processes, which v8 does not count: core/src/desired (drift.ts 0%, the readers ~75%),
-      // pipeline/staged-batch.ts 71%. To go back to 95 by testing those in-process, not by lowering it again.
-      thresholds: { lines: 95, branches: 90 },
+      // Branches below 95 since the round that landed `check` and Security Hub: measured 91.1% then, 91.9% (lines 98.7%)
+      // after drift.ts, StagedBatch and the desired-state readers' errors were tested in-process. Ratcheted to 91: it
+      // only goes up. What is left is mostly code tested through the CLI in child processes, which v8 does not count.
+      thresholds: { lines: 95, branches: 91 },
     },
   },
 });
