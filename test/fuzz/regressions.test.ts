@@ -10,6 +10,16 @@ import { JsonSyntaxError, parseJsonWithPositions } from "../../packages/cli/src/
 import { FleetError, validateFleet } from "../../packages/simulator/src/fleet.ts";
 import { DesiredStateError, readDesiredState } from "../../packages/core/src/desired/index.ts";
 
+/** What `read` threw (undefined when it returned): the refusal, for the assertions on its class and message. */
+function thrownBy(read: () => unknown): unknown {
+  try {
+    read();
+  } catch (error) {
+    return error;
+  }
+  return undefined;
+}
+
 describe("counterexamples found by fuzzing", () => {
   it("a JSON file nested thousands of levels deep is a syntax error at its line and column, not a stack overflow", () => {
     const depth = 20_000;
@@ -73,12 +83,7 @@ describe("counterexamples found by fuzzing", () => {
     ["region", '{"toString": {}}'],
   ])("a fleet entry whose %s is an object with a non-function toString, beside a valid ARN, is a FleetError naming it", (field, value) => {
     const fleet = JSON.parse(`{"clusters": [{"${field}": ${value}, "cluster": {"name": "prod", "arn": "arn:aws:eks:eu-west-1:111111111111:cluster/prod"}}]}`) as unknown;
-    let refused: unknown;
-    try {
-      validateFleet(fleet, "fleet");
-    } catch (error) {
-      refused = error;
-    }
+    const refused = thrownBy(() => validateFleet(fleet, "fleet"));
     expect(refused).toBeInstanceOf(FleetError);
     expect((refused as FleetError).issues).toContainEqual({ path: `clusters[0].${field}`, message: expect.stringContaining("expected a non-empty string") });
   });
@@ -93,12 +98,7 @@ describe("counterexamples found by fuzzing", () => {
     ["a YAML flow sequence", "template.yaml", `${"[".repeat(5_000)}x${"]".repeat(5_000)}\n# end\n`],
     ["YAML mappings one space deeper each line", "cluster.yaml", `${Array.from({ length: 3_000 }, (_, depth) => `${" ".repeat(depth)}a:`).join("\n")} x\n`],
   ])("%s nested thousands of levels deep is refused as too deep, at its line, before it is parsed", (_what, file, text) => {
-    let refused: unknown;
-    try {
-      readDesiredState(file, text);
-    } catch (error) {
-      refused = error;
-    }
+    const refused = thrownBy(() => readDesiredState(file, text));
     expect(refused).toBeInstanceOf(DesiredStateError);
     expect((refused as Error).message).toMatch(new RegExp(`^${file.replace(".", "\\.")}:\\d+:\\d+: values nested deeper than 256 levels`));
   });
@@ -114,12 +114,7 @@ describe("counterexamples found by fuzzing", () => {
       JSON.stringify({ format_version: "1.2", planned_values: { root_module: { resources: [{ address: "aws_eks_cluster.x", mode: "managed", type: "aws_eks_cluster", name: "x", values: { name: "" } }] } } }),
     ],
   ])("%s is refused with where the cluster is declared, not judged as a cluster without a name", (_what, file, text) => {
-    let refused: unknown;
-    try {
-      readDesiredState(file, text);
-    } catch (error) {
-      refused = error;
-    }
+    const refused = thrownBy(() => readDesiredState(file, text));
     expect(refused).toBeInstanceOf(DesiredStateError);
     expect((refused as Error).message).toMatch(new RegExp(`^${file.replace(".", "\\.")}:\\d+:\\d+: .*the cluster's name is empty`));
   });
