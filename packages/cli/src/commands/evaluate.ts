@@ -6,6 +6,7 @@ import { printHelp } from "../output/wrap.ts";
 import { oneLine, parseIsoDate, evaluate, sortWorstFirst, type Gate, rules, normaliseCluster, normaliseVersionCatalogue } from "@eks-warden/core";
 import type { ClusterSnapshot, Finding, Policy, VersionCatalogue } from "@eks-warden/core";
 import { paletteFor, type Palette } from "../output/colour.ts";
+import { reportedFinding } from "../output/finding-json.ts";
 import { choiceOption, CliInputError, GATE_OPTIONS, gateExitCode, gateOption, gateUsage, interpretOption, parseCommandLine, readJsonOption, readPolicyOption, type Command } from "./command.ts";
 
 /** The rules a DescribeCluster record (with the version catalogue) can feed: those reading nothing else. */
@@ -99,15 +100,7 @@ async function load(options: Options): Promise<{ snapshot: ClusterSnapshot; poli
 function renderJson(snapshot: ClusterSnapshot, findings: readonly Finding[]): string {
   const output = {
     cluster: snapshot.arn,
-    findings: findings.map(({ ruleId, status, severity, message, evidence, remediation, exemption }) => ({
-      ruleId,
-      status,
-      severity,
-      message,
-      evidence,
-      remediation,
-      ...(exemption !== undefined && { exemption }),
-    })),
+    findings: findings.map(reportedFinding),
   };
   return `${JSON.stringify(output, null, 2)}\n`;
 }

@@ -1,6 +1,7 @@
 // `eks-warden scan` output for people (table) and programs (json). SARIF is in sarif.ts.
 import { oneLine, SEVERITIES, STATUSES, worstFirst, type ClusterIdentity, type Finding, type FindingStatus, type Severity } from "@eks-warden/core";
 import { PLAIN, type Palette } from "./colour.ts";
+import { reportedFinding } from "./finding-json.ts";
 import { jsonChunks, StreamedArray } from "./json-stream.ts";
 import type { ScannedCluster, ScanProblem } from "./sarif.ts";
 
@@ -115,15 +116,7 @@ function* clusterEntries(clusters: readonly ScannedCluster[]) {
   for (const { cluster, findings } of clusters) {
     yield {
       ...cluster,
-      findings: findings.map(({ ruleId, status, severity, message, evidence, remediation, exemption }) => ({
-        ruleId,
-        status,
-        severity,
-        message,
-        evidence,
-        remediation,
-        ...(exemption && { exemption }),
-      })),
+      findings: findings.map(reportedFinding),
     };
   }
 }
