@@ -14,6 +14,7 @@ import { fileURLToPath } from "node:url";
 import { startSimulator } from "@eks-warden/simulator/index";
 import { CLI_ENTRY } from "../packages/cli/test/scenario-helpers.ts";
 import { median } from "./stats.ts";
+import { scanEnv } from "./scan.ts";
 
 export const CLI_RUNS = 15;
 /** `eks-warden --help` at most this many times `node -e 0`. */
@@ -72,17 +73,7 @@ function timed(args: readonly string[], cwd: string, env: NodeJS.ProcessEnv): Pr
 
 export async function measureCli(runs = CLI_RUNS): Promise<CliFigures> {
   const sim = await startSimulator({ fleet: { clusters: [] } });
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    NO_COLOR: "1",
-    AWS_ACCESS_KEY_ID: "AKIABENCHCLISTART001",
-    AWS_SECRET_ACCESS_KEY: "bench",
-    AWS_REGION: "eu-west-1",
-    AWS_ENDPOINT_URL_STS: sim.url,
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
-  };
-  delete env["AWS_PROFILE"];
-  delete env["AWS_ENDPOINT_URL_EKS"];
+  const env: NodeJS.ProcessEnv = { ...scanEnv(sim.url), NO_COLOR: "1", AWS_ACCESS_KEY_ID: "AKIABENCHCLISTART001" };
   const floorScript = SCAN_SDK_CLIENTS.map((name) => `await import(${JSON.stringify(name)});`).join(" ");
   const processes = [
     { name: "node", command: "node -e 0", args: ["-e", "0"], cwd: REPO, expect: (run: Timed) => run.code === 0 },

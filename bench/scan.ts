@@ -51,16 +51,7 @@ function runScan(args: readonly string[], env: NodeJS.ProcessEnv): Promise<{ cod
 
 export async function measureScan(clusters = SCAN_FLEET_CLUSTERS, runs = 3): Promise<ScanFigure[]> {
   const sim = await startSimulator({ fleet: uniformFleet(clusters, new Date(), { regions: ["eu-west-1"], nodegroups: 2, addons: 4, insights: true }) });
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    AWS_ACCESS_KEY_ID: "AKIABENCHSCANUSER001",
-    AWS_SECRET_ACCESS_KEY: "bench",
-    AWS_REGION: "eu-west-1",
-    AWS_ENDPOINT_URL_STS: sim.url,
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
-  };
-  delete env["AWS_PROFILE"];
-  delete env["AWS_ENDPOINT_URL_EKS"];
+  const env = scanEnv(sim.url);
   const scans = [
     { scan: "every rule", args: ["--endpoint-url", sim.url, "--region", "eu-west-1", "--format", "json"] },
     { scan: "--rule endpoint-public-access", args: ["--endpoint-url", sim.url, "--region", "eu-west-1", "--format", "json", "--rule", "endpoint-public-access"] },
@@ -160,7 +151,8 @@ function runMeasured(script: string, args: readonly string[], env: NodeJS.Proces
   });
 }
 
-function scanEnv(url: string): NodeJS.ProcessEnv {
+/** The environment of a CLI spawned against the simulator at `url`: its STS there, no profile, no other endpoint. */
+export function scanEnv(url: string): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     AWS_ACCESS_KEY_ID: "AKIABENCHSCANUSER001",
