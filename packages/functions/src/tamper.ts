@@ -11,7 +11,7 @@ import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
 import { auditPlumbing, collectPlumbing, isOwnHeartbeat, isScheduledEvent, publishNotice, readTamperCall, refusedHeartbeatSummary } from "@eks-warden/core/tamper";
 import { renderSelfAudit, renderTamperAlert, type Notice } from "@eks-warden/core/voice";
 import { lazyNoticeTargets } from "./lib/notice-targets.ts";
-import { telemetry } from "./lib/runtime.ts";
+import { handlerClock, telemetry } from "./lib/runtime.ts";
 import { lazySelfAudit } from "./lib/self-audit.ts";
 
 const { logger, metrics } = telemetry("tamper");
@@ -29,7 +29,7 @@ async function heartbeat(event: unknown): Promise<Notice | undefined> {
   metrics.addMetric("SelfAuditDeviations", MetricUnit.Count, result.deviations.length);
   if (result.deviations.length > 0) logger.error("self-audit: the plumbing is not as deployed", { deviations: result.deviations });
   const envelope = event as { account?: string; region?: string };
-  return renderSelfAudit(result, { ...(envelope.account && { account: envelope.account }), ...(envelope.region && { region: envelope.region }) }, new Date());
+  return renderSelfAudit(result, { ...(envelope.account && { account: envelope.account }), ...(envelope.region && { region: envelope.region }) }, handlerClock.now());
 }
 
 async function tamper(event: unknown): Promise<{ kind: string; alerts: string }> {

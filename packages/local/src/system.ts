@@ -14,7 +14,8 @@
 // Time: the simulator's clock is virtual (an endpoint update "takes" 10 minutes and ends when the clock is advanced).
 // Settle checks are queued with no real delay (SETTLE_DELAY_SECONDS=0, a message's own delay overrides the queue's);
 // `advance` moves the clock, then runs one round of the checks waiting in the queue (a check whose change is still
-// running goes back for the next round, as in AWS).
+// running goes back for the next round, as in AWS). The handlers' own clock moves with it (followSimulatorClock): real
+// time plus what the simulator was advanced, so a flapping hold ends when the scenario advances past it.
 //
 // One local system per process: the handler modules keep their adapters for the life of the process, as a Lambda
 // execution environment does, so a second system would have them write to the first one's table.
@@ -217,6 +218,7 @@ async function buildSystem(options: LocalSystemOptions, stops: Stops, startedAt:
   // the handlers are bound to this system's resources.
   started = true;
   const handlers = await importHandlers();
+  await followSimulatorClock(simulator, stops);
   const settleListeners: ((bodies: readonly string[]) => Promise<void>)[] = [];
   const wiring = wireHandlers(clients.sqs, queues, handlers, { settle: async (bodies) => void (await Promise.all(settleListeners.map((listener) => listener(bodies)))) }, { settle: () => draws.strikes("settleQueue") });
   const parts: SystemParts = { options, simulator, monitor, draws, endpoints: { eks: simulator.url, ...aws }, region, regions, tableName, reportBucket, clients, ownClients, stops, settleListeners };
@@ -225,6 +227,21 @@ async function buildSystem(options: LocalSystemOptions, stops: Stops, startedAt:
   draws.paused = false;
   writeSystemNote(runFolder, { pid: process.pid, startedAt: new Date().toISOString(), dynamodb: aws.dynamodb, tableName, region });
   return system;
+}
+
+/**
+ * The handlers' clock moves with the simulator's: real time plus what the simulator was advanced since the start, so
+ * `advance` ends a flapping hold or a lease as the same time passing does in AWS, while a fleet dated in the past
+ * still meets handlers near the real date.
+ */
+async function followSimulatorClock(simulator: Simulator, stops: Stops): Promise<void> {
+  const { handlerClock } = await import("@eks-warden/functions/lib/runtime");
+  const lambdaClock = handlerClock.now;
+  const startMs = simulator.clock.nowMs();
+  handlerClock.now = () => new Date(Date.now() + simulator.clock.nowMs() - startMs);
+  stops.push(async () => {
+    handlerClock.now = lambdaClock;
+  });
 }
 
 /** Rejects with the signal's reason when it aborts; never resolves. */

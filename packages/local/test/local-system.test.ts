@@ -106,6 +106,29 @@ describe("the real handlers on the local system", () => {
     expect(await system.deadLetters()).toBe(0);
   }, 60_000);
 
+  it("holds a grant undone and redone within 5 minutes, and tells the summary when `advance` ends the hold", async () => {
+    const grantee = "arn:aws:iam::999988887777:role/flapper";
+    const grant = { clusterName: "payments-prod", principalArn: grantee, policyArn: "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy" };
+    const as = { credentials: ALICE, region: "eu-west-1" };
+    await system.readNotifications();
+    await system.callEks("CreateAccessEntry", { clusterName: "payments-prod", principalArn: grantee }, as);
+    await system.callEks("AssociateAccessPolicy", { ...grant, accessScope: { type: "cluster" } }, as);
+    await system.deliverEvents();
+    expect((await system.readNotifications()).map((notification) => notification.attributes["transition"])).toEqual(["OPENED"]);
+
+    for (const [call, input] of [["DisassociateAccessPolicy", grant], ["AssociateAccessPolicy", { ...grant, accessScope: { type: "cluster" } }], ["DisassociateAccessPolicy", grant]] as const) {
+      await system.callEks(call, input, as);
+      await system.deliverEvents();
+    }
+    expect(await system.readNotifications()).toEqual([]);
+
+    await system.advance(6 * 60_000);
+    const summary = await system.readNotifications();
+    expect(summary.map((notification) => [notification.attributes["ruleId"], notification.attributes["transition"]])).toEqual([["access-cluster-admin", "RESOLVED"]]);
+    expect(summary[0]!.subject).toMatch(/flapped 3 more times, last resolved/i);
+    expect(await system.deadLetters()).toBe(0);
+  }, 60_000);
+
   it("gives EKS's own error for a refused call, as the AWS CLI would see it", async () => {
     await expect(system.callEks("DescribeCluster", { name: "no-such-cluster" }, { region: "eu-west-1" })).rejects.toMatchObject({ name: "ResourceNotFoundException" });
     await expect(system.callEks("NoSuchOperation", {})).rejects.toThrow(/no NoSuchOperationCommand/);

@@ -113,7 +113,8 @@ async function judgeAgainLater(deps: PipelineDeps, cluster: ClusterIdentity, jud
     return;
   }
   const now = deps.now();
-  const delaySeconds = Math.min(MAX_QUEUE_DELAY_SECONDS, Math.max(0, Math.ceil((Date.parse(at) - now.getTime()) / 1000)));
+  // No later than a settle check would be: a check that comes before the hold ends is held again and asks anew.
+  const delaySeconds = Math.min(MAX_QUEUE_DELAY_SECONDS, settingsOf(deps).maxSettleDelaySeconds, Math.max(0, Math.ceil((Date.parse(at) - now.getTime()) / 1000)));
   const message: SettleMessage = {
     version: 1,
     cluster,

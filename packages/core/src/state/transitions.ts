@@ -363,7 +363,12 @@ function coalesce(previous: readonly StoredRuleState[], plan: StatePlan, finding
   }
   // A window that ended with alerts held and nothing told since: its summary, the last held transition again.
   for (const [ruleId, window] of windows) {
-    if (!window?.held || told.has(ruleId) || now.getTime() < heldUntil(window)) continue;
+    if (!window?.held || told.has(ruleId)) continue;
+    if (now.getTime() < heldUntil(window)) {
+      // Judged again before the hold ended (a delayed check that came early, another call): ask again for its end.
+      judgeAgainAt = Math.max(judgeAgainAt ?? 0, heldUntil(window));
+      continue;
+    }
     const finding = findings.find((candidate) => candidate.ruleId === ruleId);
     if (!finding) continue;
     const summary: Transition = { kind: window.held.kind, clusterArn: finding.clusterArn, ruleId, after: afterOf(finding), finding, flapped: { ...window.held, summary: true } };

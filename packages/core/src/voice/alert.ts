@@ -85,7 +85,7 @@ export function alertSummary(transition: Transition, rule?: Pick<Rule, "title" |
   // A resolution names what was wrong; everything else what is wrong now (an EXEMPT finding still carries its failure).
   const failing = transition.kind === "RESOLVED" ? transition.before : transition.after;
   const headline = transition.kind === "ERRORED" || failing === undefined ? undefined : safeHeadline(rule, failing, transition.inProgress === true);
-  if (transition.flapped?.summary) return `flapped ${transition.flapped.count} more times, last ${KIND_TEXT[transition.kind]}: ${headline ?? title}`;
+  if (transition.flapped?.summary) return `flapped ${transition.flapped.count} more ${transition.flapped.count === 1 ? "time" : "times"}, last ${KIND_TEXT[transition.kind]}: ${headline ?? title}`;
   if (transition.correcting) return `change did not take effect: ${title}`;
   if (transition.exposure) return `exposure window closed: ${title}`;
   if (transition.kind === "EXEMPTED" && transition.finding.exemption) return `exempt until ${transition.finding.exemption.until}: ${headline ?? title}`;
@@ -201,7 +201,20 @@ function describeState(state: { status: FindingStatus; severity: Severity } | un
 /** One evidence value on one line: free text quoted, long lists summarised ("… and 240 more"), everything bounded. */
 function formatValue(value: unknown): string {
   if (typeof value === "string") return quotedText(value, 300);
-  return oneLine(JSON.stringify(boundedData(value, TEXT_MAX_ITEMS, 200)), 1200);
+  return oneLine(JSON.stringify(boundedData(identified(value), TEXT_MAX_ITEMS, 200)), 1200);
+}
+
+/** The fields that name an item of an evidence list (a principal, a resource). */
+const IDENTIFYING_KEYS = ["principalArn", "arn", "name"] as const;
+
+/**
+ * A list of records that each carry a name is told by those names: a reader of "What changed" needs who came and
+ * went (the full records are in the finding's evidence), not a kilobyte of JSON.
+ */
+function identified(value: unknown): unknown {
+  if (!Array.isArray(value) || value.length === 0) return value;
+  const key = IDENTIFYING_KEYS.find((candidate) => value.every((item) => item !== null && typeof item === "object" && typeof (item as Record<string, unknown>)[candidate] === "string"));
+  return key ? value.map((item) => (item as Record<string, string>)[key]) : value;
 }
 
 /** Equal as data: stored evidence comes back from DynamoDB with its object keys in another order. */

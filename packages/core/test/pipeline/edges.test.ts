@@ -439,6 +439,31 @@ describe("flapping is coalesced per cluster and rule (issue 22, item 9)", () => 
     expect(endpoint().slice(before)).toHaveLength(2);
   });
 
+  it("a follow-up that comes before the hold ends (a short settle bound) is held again and asks anew; the summary still comes once", async () => {
+    const w = { ...world(), policy: parsePolicy({ exemptions: { tags: [BOB] } }), settings: { maxSettleDelaySeconds: 60 } };
+    w.eks.clusters.set(LAB.arn, clusterRecord(LAB, OPEN));
+    const endpoint = () => w.publisher.alerts.filter((alert) => alert.attributes.ruleId === "endpoint-public-access");
+    const followUps = () => w.settleQueue.messages.filter((queued) => "eventId" in queued.message && queued.message.eventId.endsWith("#held"));
+    const before = endpoint().length;
+    for (const [second, exempt] of [[0, true], [20, false]] as const) {
+      w.clock.now = new Date(Date.parse("2026-01-05T10:00:00Z") + second * 1000);
+      w.eks.clusters.set(LAB.arn, clusterRecord(LAB, OPEN, { tags: exempt ? TAG : {} }));
+      await handleClusterEvent(exempt ? record("TagResource", { resourceArn: LAB.arn, tags: TAG }, null, `t-${second}`) : record("UntagResource", { resourceArn: LAB.arn, tagKeys: ["eks-warden:exempt"] }, null, `t-${second}`), w);
+    }
+    expect(followUps().map((queued) => queued.delaySeconds)).toEqual([60]);
+    // It comes at 10:01:20, within the hold: nothing told, and another follow-up for the hold's end.
+    w.clock.now = new Date("2026-01-05T10:01:20Z");
+    await handleSettleCheck(followUps()[0]!.message, w);
+    expect(endpoint().slice(before).map((alert) => alert.attributes.transition)).toEqual(["EXEMPTED"]);
+    expect(followUps()).toHaveLength(2);
+    w.clock.now = new Date("2026-01-05T10:05:01Z");
+    await handleSettleCheck(followUps()[1]!.message, w);
+    const told = endpoint().slice(before);
+    expect(told.map((alert) => alert.attributes.transition)).toEqual(["EXEMPTED", "UNEXEMPTED"]);
+    expect(told[1]!.subject).toMatch(/: flapped 1 more time, last exemption removed:/);
+    expect(followUps()).toHaveLength(2);
+  });
+
   it("a worse alert of the same pair is never held, and another rule or another pair is not held by this one", async () => {
     const w = { ...world(), policy: parsePolicy({ exemptions: { tags: [BOB] } }) };
     w.eks.clusters.set(LAB.arn, clusterRecord(LAB, PRIVATE));

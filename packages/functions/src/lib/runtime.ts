@@ -14,6 +14,12 @@ import type { SweepDeps } from "@eks-warden/core/sweep";
 
 export class ConfigurationError extends WardenError {}
 
+/**
+ * The handlers' clock: Lambda's. The local system moves it with the simulator's virtual clock (packages/local), so a
+ * scenario's `advance` also ends flapping holds, claims and leases, as the same time passing does in AWS.
+ */
+export const handlerClock: { now: () => Date } = { now: () => new Date() };
+
 function required(env: NodeJS.ProcessEnv, name: string, what: string): string {
   const value = env[name];
   if (!value) throw new ConfigurationError(`environment variable ${name} is missing: expected ${what} (the stack sets it)`);
@@ -102,7 +108,7 @@ function wiredToAws(logger: Logger, env: NodeJS.ProcessEnv, options: { settleQue
     // Only the settle function's role may call UpdateClusterConfig (and only under enforce); the other function
     // uses these ports only to recognise the monitor's own events.
     remediation: { store, eks, ...(roleArn ? { roleArn } : {}) },
-    now: () => new Date(),
+    now: () => handlerClock.now(),
     logger: {
       debug: (message, extra) => logger.debug(message, extra ?? {}),
       info: (message, extra) => logger.info(message, extra ?? {}),
