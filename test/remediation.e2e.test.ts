@@ -74,7 +74,8 @@ describe("auto-remediation under enforce", () => {
     const end = forCluster(await alerts(), "payments-prod");
     expect(kinds(end)).toEqual(["remediation SUCCEEDED", "alert RESOLVED"]);
     const [succeeded, resolved] = end as [ReceivedNotification, ReceivedNotification];
-    expect(succeeded.subject).toMatch(/^\[REMEDIATED\] payments-prod \(eu-west-1\): public endpoint closed by EKS Warden after 1\dm( \d+s)? open$/);
+    // From alice's call to the closing update's end: the two 11-minute advances (the handlers' clock moves with them).
+    expect(succeeded.subject).toMatch(/^\[REMEDIATED\] payments-prod \(eu-west-1\): public endpoint closed by EKS Warden after 22m( \d+s)? open$/);
     expect(succeeded.remediation).toMatchObject({ outcome: "SUCCEEDED", action: "private", updateId: expect.any(String), opened: { actor: { arn: ALICE_ARN } } });
     expect(succeeded.text).toContain(`Opened by:    ${ALICE_ARN}`);
     expect(resolved.text).toMatch(/Closed by:    EKS Warden auto-remediation \(update [\w-]+, role arn:aws:iam::999999999999:role\/eks-warden-local-settle\)/);
