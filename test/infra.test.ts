@@ -534,7 +534,7 @@ describe("alarms", () => {
   };
 
   it("have stack-scoped names and notify the health topic, never the alerts topic", () => {
-    expect(alarms()).toHaveLength(20);
+    expect(alarms()).toHaveLength(21);
     for (const alarm of alarms()) {
       expect(alarm.AlarmName).toMatch(/^test-eks-warden-Warden-[A-Za-z]+$/);
       expect(alarm.AlarmActions).toEqual([{ Ref: expect.stringMatching(/^HealthTopic/) }]);
@@ -564,6 +564,8 @@ describe("alarms", () => {
       // Events of accounts the policy does not list: dropped and counted, one health line a day at most (issue 22, item 10).
       'EksWarden Event_unlisted-account Sum 86400 "cluster-event"',
       'EksWarden HeartbeatPublished Sum 21600 "tamper"',
+      // A scheduled event that is not the heartbeat rule: refused, sends nothing, counted; someone is probing.
+      'EksWarden HeartbeatRejected Sum 300 "tamper"',
       'EksWarden SweepSucceeded Sum 21600 "sweep"',
     ]);
     expect(named("RejectedEvents").Dimensions).toEqual([{ Name: "service", Value: "cluster-event" }]);
@@ -698,7 +700,7 @@ describe("health topic", () => {
 
   it("lets CloudWatch publish and use its key only for this stack's alarms, named exactly", () => {
     const alarmNames = Object.values(resourcesOfType(template, "AWS::CloudWatch::Alarm")).map((alarm) => alarm.Properties.AlarmName as string).sort();
-    expect(alarmNames).toHaveLength(20);
+    expect(alarmNames).toHaveLength(21);
     const fromCloudWatch = allPolicyStatements(template).filter(({ statement }) => JSON.stringify(statement.Principal ?? {}).includes("cloudwatch.amazonaws.com"));
     expect(fromCloudWatch.map(({ where }) => where.replace(/[0-9A-F]{8}$/, "")).sort()).toEqual(["HealthKey", "HealthTopicPolicy"]);
     for (const { where, statement } of fromCloudWatch) {

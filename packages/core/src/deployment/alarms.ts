@@ -183,6 +183,14 @@ export const ALARMS: readonly AlarmDescription[] = [
     periodSeconds: FIVE_MINUTES,
     description: "cluster-event received EKS events dated more than 5 minutes in the future (forged): dropped unstored, logged with their ids",
   },
+  // The heartbeat rule is the only scheduled source the tamper function obeys: another scheduled event (an insider
+  // invoking the function with a crafted one) is refused, sends nothing and is counted. Someone is probing the path.
+  {
+    id: "HeartbeatRejectedAlarm",
+    metric: { kind: "published", namespace: METRICS_NAMESPACE, metricName: "HeartbeatRejected", service: "tamper" },
+    periodSeconds: FIVE_MINUTES,
+    description: "The tamper function refused a scheduled event that is not the stack's heartbeat rule (a forged invocation): nothing was sent, the logs name its source",
+  },
   // Events are consumed within seconds: an hour-old one means nobody consumes the event queue (its event source
   // mapping disabled or deleted, the function unable to start), which raises no function error.
   {
