@@ -114,6 +114,19 @@ describe("benchmarks (smoke)", () => {
     }
   }, 180_000);
 
+  it("reads at a cold start none of the code only some invocations run: alert wording, the Security Hub mapping, the rules where none is judged", async () => {
+    const coldImport = new Map((await bundlesBuiltOnce()).map((bundle) => [bundle.handler as HandlerFile, bundle.importContributors.map((item) => item.name)]));
+    // The wording is loaded by the first judgement with something to tell (as the SNS client by the first publish);
+    // the ASFF mapping only when policy.securityHub turns the export on. The digest renders its report on every run.
+    for (const handler of ["cluster-event", "settle", "sweep"] as const) {
+      for (const deferred of ["packages/core/src/voice", "packages/core/src/securityhub"]) expect(coldImport.get(handler), `${handler} reads ${deferred} at its cold start`).not.toContain(deferred);
+    }
+    // dead-letter and tamper judge nothing: a deferred chunk of the pipeline's wiring must not pull the rules into their start.
+    for (const handler of ["dead-letter", "tamper"] as const) {
+      for (const unused of ["packages/core/src/rules", "packages/core/src/pipeline", "packages/core/src/securityhub"]) expect(coldImport.get(handler), `${handler} reads ${unused} at its cold start`).not.toContain(unused);
+    }
+  }, 180_000);
+
   it("keeps each handler's own code on a cold import within its ceiling; the SDK alone is over the event path's 600 KiB target", async () => {
     const bundles = await bundlesBuiltOnce();
     const floors = await buildFloors(floorDir, bundles.map(startClients));
