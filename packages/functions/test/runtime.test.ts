@@ -38,7 +38,7 @@ describe("the Security Hub export", () => {
 
   it("is wired (its module loaded on the first invocation) only when the policy turns it on", async () => {
     expect((await depsFromEnvironment(new Logger(), complete)).deliverers).toBeUndefined();
-    expect((await depsFromEnvironment(new Logger(), exporting)).deliverers?.map((deliverer) => deliverer.name)).toEqual(["securityHub"]);
+    expect((await depsFromEnvironment(new Logger(), exporting)).deliverers?.map((deliverer) => ("name" in deliverer ? deliverer.name : "unnamed"))).toEqual(["securityHub"]);
   });
 
   it("names a missing AWS_REGION, where its findings go by default", async () => {

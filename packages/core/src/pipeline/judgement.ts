@@ -200,7 +200,7 @@ export function historyEntry(
  */
 async function renderTransitions(deps: PipelineDeps, cluster: ClusterIdentity, transitions: readonly Transition[], cause: AlertCause, at: Date, judged?: JudgedCluster): Promise<RenderedAlert[]> {
   if (transitions.length === 0) return [];
-  const { renderAlert } = await import("../voice/alert.ts");
+  const { renderAlert } = await import("./deferred/voice.ts");
   const rules = rulesOf(deps);
   const autoRemediation = judged ? effectiveRemediation(deps.policy, judged.tags, judged.overrideGrant) : undefined;
   return transitions.map((transition) =>

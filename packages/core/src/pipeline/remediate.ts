@@ -76,7 +76,7 @@ export function actingRoleArn(deps: Pick<PipelineDeps, "policy" | "remediation">
 async function publish(deps: RemediatingDeps, input: Omit<RemediationAlertInput, "at" | "roleArn">): Promise<void> {
   const roleArn = actingRoleArn(deps, input.cluster);
   // Loaded by the first remediation alert, like the other alerts' wording (judgement.ts renderTransitions).
-  const { renderRemediationAlert } = await import("../voice/remediation.ts");
+  const { renderRemediationAlert } = await import("./deferred/voice.ts");
   const alert = renderRemediationAlert({ ...input, ...(roleArn ? { roleArn } : {}), at: deps.now() });
   await deps.publisher.publish("alerts", alert);
   deps.logger.info("remediation alert published", { clusterArn: input.cluster.arn, outcome: input.outcome, subject: alert.subject });

@@ -373,7 +373,7 @@ async function announceCoverage(deps: SweepDeps, regions: readonly RegionOutcome
     if (!change.announce || (change.writes.length > 0 && claimed.length === 0)) continue;
     const account = unreachable.find((candidate) => candidate.account === change.account);
     // The wording is loaded by the first coverage change told, like the alerts' (pipeline/judgement.ts renderTransitions).
-    const { renderAccountReadable, renderAccountUnreachable } = await import("../voice/coverage.ts");
+    const { renderAccountReadable, renderAccountUnreachable } = await import("../pipeline/deferred/voice.ts");
     const message = change.to === "lost" && account ? renderAccountUnreachable(account, sweptRegions, now) : renderAccountReadable({ account: change.account, regions: claimed.map((write) => write.record.region) }, now);
     try {
       await deps.publisher.publish("alerts", message);
