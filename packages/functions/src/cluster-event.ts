@@ -22,7 +22,7 @@ async function eventRecord(record: SQSRecord): Promise<void> {
   const keys = { messageId: record.messageId, ...read.logKeys };
   logger.appendKeys(keys);
   try {
-    const outcome = await processClusterEvent(read, await deps());
+    const outcome = await processClusterEvent(read, deps());
     metrics.addMetric(`Event_${outcome.status}`, MetricUnit.Count, 1);
     if ("notified" in outcome) metrics.addMetric("AlertsPublished", MetricUnit.Count, outcome.notified.length);
     if ("earlyAlerts" in outcome) metrics.addMetric("AlertsPublished", MetricUnit.Count, outcome.earlyAlerts.length);

@@ -13,7 +13,7 @@ import { DEAD_LETTER_QUEUES } from "@eks-warden/core/deployment";
 import { archivedAttributes, readDeadLetter, type DeadLetterMessage, publishNotice } from "@eks-warden/core/tamper";
 import { renderDeadLetterAlert } from "@eks-warden/core/voice";
 import type { SQSEvent, SQSRecord } from "aws-lambda";
-import { ConfigurationError, telemetry } from "./lib/telemetry.ts";
+import { ConfigurationError, telemetry } from "./lib/runtime.ts";
 import { lazyDeadLetterRoutes } from "./lib/dead-letter-routes.ts";
 import { lazyNoticeTargets } from "./lib/notice-targets.ts";
 

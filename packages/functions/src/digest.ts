@@ -13,10 +13,10 @@ import { scheduledDepsFromEnvironment, sweepAccounts, sweepRegions, telemetry } 
 import { scheduledSummary, type ScheduledRun } from "./lib/scheduled.ts";
 
 const { logger, metrics } = telemetry("digest");
-let deps: Awaited<ReturnType<typeof scheduledDepsFromEnvironment>> | undefined;
+let deps: ReturnType<typeof scheduledDepsFromEnvironment> | undefined;
 
 async function digest(): Promise<ScheduledRun> {
-  deps ??= await scheduledDepsFromEnvironment(logger, process.env, (options) => new S3ReportStore(options));
+  deps ??= scheduledDepsFromEnvironment(logger, process.env, (options) => new S3ReportStore(options));
   const outcome = await runDigest(deps, { regions: sweepRegions(deps), accounts: sweepAccounts(deps), concurrency: SWEEP_CONCURRENCY });
   const summary = scheduledSummary(outcome.sweep, outcome.reportUri);
   metrics.addMetric("DigestClusters", MetricUnit.Count, summary.clusters);

@@ -20,7 +20,7 @@ async function settleRecord(record: SQSRecord): Promise<void> {
   const keys = { messageId: record.messageId, ...read.logKeys };
   logger.appendKeys(keys);
   try {
-    const outcome = await processSettleCheck(read, await deps());
+    const outcome = await processSettleCheck(read, deps());
     metrics.addMetric(`Settle_${outcome.status}`, MetricUnit.Count, 1);
     logger.info("settle check handled", { outcome: outcome.status });
   } catch (error) {

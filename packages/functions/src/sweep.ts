@@ -13,10 +13,10 @@ import { scheduledDepsFromEnvironment, sweepAccounts, sweepRegions, telemetry } 
 import { scheduledSummary, type ScheduledRun } from "./lib/scheduled.ts";
 
 const { logger, metrics } = telemetry("sweep");
-let deps: Awaited<ReturnType<typeof scheduledDepsFromEnvironment>> | undefined;
+let deps: ReturnType<typeof scheduledDepsFromEnvironment> | undefined;
 
 async function sweep(): Promise<ScheduledRun> {
-  deps ??= await scheduledDepsFromEnvironment(logger);
+  deps ??= scheduledDepsFromEnvironment(logger);
   const result = await runSweep(deps, { regions: sweepRegions(deps), accounts: sweepAccounts(deps), concurrency: SWEEP_CONCURRENCY });
   const summary = scheduledSummary(result);
   metrics.addMetric("SweepClusters", MetricUnit.Count, summary.clusters);

@@ -11,7 +11,7 @@ import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
 import { auditPlumbing, collectPlumbing, isOwnHeartbeat, isScheduledEvent, publishNotice, readTamperCall, refusedHeartbeatSummary } from "@eks-warden/core/tamper";
 import { renderSelfAudit, renderTamperAlert, type Notice } from "@eks-warden/core/voice";
 import { lazyNoticeTargets } from "./lib/notice-targets.ts";
-import { telemetry } from "./lib/telemetry.ts";
+import { telemetry } from "./lib/runtime.ts";
 import { lazySelfAudit } from "./lib/self-audit.ts";
 
 const { logger, metrics } = telemetry("tamper");

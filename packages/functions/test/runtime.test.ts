@@ -13,10 +13,10 @@ const complete = {
 };
 
 describe("cold-start configuration", () => {
-  it("names a missing variable and what it must hold", async () => {
+  it("names a missing variable and what it must hold", () => {
     expect(() => policyFromEnvironment({})).toThrow(new ConfigurationError("environment variable POLICY is missing: expected the deployment policy as JSON (the stack sets it)"));
     const { TABLE_NAME: _missing, ...noTable } = complete;
-    await expect(depsFromEnvironment(new Logger(), noTable)).rejects.toThrow("environment variable TABLE_NAME is missing: expected the state table's name");
+    expect(() => depsFromEnvironment(new Logger(), noTable)).toThrow("environment variable TABLE_NAME is missing: expected the state table's name");
   });
 
   it("says when POLICY is not JSON, and passes on the policy's own field errors", () => {
@@ -24,26 +24,12 @@ describe("cold-start configuration", () => {
     expect(() => policyFromEnvironment({ POLICY: JSON.stringify({ remediation: { mode: "sometimes" } }) })).toThrow(PolicyError);
   });
 
-  it("reads the settle timing, refusing what SQS cannot do", async () => {
-    const deps = await depsFromEnvironment(new Logger(), { ...complete, SETTLE_DELAY_SECONDS: "0", SETTLE_MAX_DELAY_SECONDS: "120", SETTLE_MAX_ATTEMPTS: "10" });
+  it("reads the settle timing, refusing what SQS cannot do", () => {
+    const deps = depsFromEnvironment(new Logger(), { ...complete, SETTLE_DELAY_SECONDS: "0", SETTLE_MAX_DELAY_SECONDS: "120", SETTLE_MAX_ATTEMPTS: "10" });
     expect(deps.settings).toEqual({ settleDelaySeconds: 0, maxSettleDelaySeconds: 120, maxSettleAttempts: 10 });
     expect(deps.policy.remediation.mode).toBe("off");
-    await expect(depsFromEnvironment(new Logger(), { ...complete, SETTLE_DELAY_SECONDS: "1200" })).rejects.toThrow("SETTLE_DELAY_SECONDS: expected whole seconds 0-900, got \"1200\"");
-    await expect(depsFromEnvironment(new Logger(), { ...complete, SETTLE_MAX_ATTEMPTS: "many" })).rejects.toThrow("SETTLE_MAX_ATTEMPTS: expected a whole number >= 1, got \"many\"");
-  });
-});
-
-describe("the Security Hub export", () => {
-  const exporting = { ...complete, POLICY: JSON.stringify({ remediation: { mode: "off" }, securityHub: { enabled: true } }) };
-
-  it("is wired (its module loaded on the first invocation) only when the policy turns it on", async () => {
-    expect((await depsFromEnvironment(new Logger(), complete)).deliverers).toBeUndefined();
-    expect((await depsFromEnvironment(new Logger(), exporting)).deliverers?.map((deliverer) => ("name" in deliverer ? deliverer.name : "unnamed"))).toEqual(["securityHub"]);
-  });
-
-  it("names a missing AWS_REGION, where its findings go by default", async () => {
-    const { AWS_REGION: _missing, ...noRegion } = exporting;
-    await expect(depsFromEnvironment(new Logger(), noRegion)).rejects.toThrow(new ConfigurationError("environment variable AWS_REGION is missing: expected the function's region (Lambda sets it), where Security Hub findings go by default"));
+    expect(() => depsFromEnvironment(new Logger(), { ...complete, SETTLE_DELAY_SECONDS: "1200" })).toThrow("SETTLE_DELAY_SECONDS: expected whole seconds 0-900, got \"1200\"");
+    expect(() => depsFromEnvironment(new Logger(), { ...complete, SETTLE_MAX_ATTEMPTS: "many" })).toThrow("SETTLE_MAX_ATTEMPTS: expected a whole number >= 1, got \"many\"");
   });
 });
 
@@ -54,7 +40,7 @@ describe("history retention", () => {
     expect(historyRetentionDays({})).toBeUndefined();
     expect(() => historyRetentionDays({ HISTORY_RETENTION_DAYS: "0" })).toThrow('HISTORY_RETENTION_DAYS: expected whole days >= 1, got "0"');
     expect(() => historyRetentionDays({ HISTORY_RETENTION_DAYS: "a year" })).toThrow("HISTORY_RETENTION_DAYS: expected whole days >= 1");
-    await expect(depsFromEnvironment(new Logger(), { ...complete, HISTORY_RETENTION_DAYS: "-3" })).rejects.toThrow(ConfigurationError);
+    expect(() => depsFromEnvironment(new Logger(), { ...complete, HISTORY_RETENTION_DAYS: "-3" })).toThrow(ConfigurationError);
   });
 
   it("names a missing dead-letter queue or archive for the dead-letter function, and routes each queue to its archive", async () => {

@@ -195,8 +195,7 @@ export function historyEntry(
  * The alerts of the transitions to notify, rendered before the write so they can be stored with it. `judged` is the
  * cluster as judged (live, or as a call asked for it): while remediation is on, the remediated rule's alerts tell
  * what it does on this cluster, override tag included; without it (the cluster could not be read) they cannot.
- * The wording (voice/alert.ts, ~10 KiB bundled) is loaded by the first judgement that has something to tell, as the
- * SNS client is by the first publish: most events change no finding, and a cold start should not compile it for them.
+ * The wording is loaded by the first judgement that has something to tell (deferred/voice.ts).
  */
 async function renderTransitions(deps: PipelineDeps, cluster: ClusterIdentity, transitions: readonly Transition[], cause: AlertCause, at: Date, judged?: JudgedCluster): Promise<RenderedAlert[]> {
   if (transitions.length === 0) return [];

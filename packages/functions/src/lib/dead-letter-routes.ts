@@ -5,7 +5,7 @@
 import { SqsDeadLetterArchive } from "@eks-warden/core/aws";
 import { FUNCTION_ENV } from "@eks-warden/core/deployment";
 import type { DeadLetterSource } from "@eks-warden/core/voice";
-import { ConfigurationError } from "./telemetry.ts";
+import { ConfigurationError } from "./runtime.ts";
 
 export interface DeadLetterRoute {
   readonly source: DeadLetterSource;

@@ -4,7 +4,7 @@
 import { SnsPublisher } from "@eks-warden/core/aws";
 import { FUNCTION_ENV } from "@eks-warden/core/deployment";
 import type { Publisher } from "@eks-warden/core/voice";
-import { ConfigurationError } from "./telemetry.ts";
+import { ConfigurationError } from "./runtime.ts";
 
 export interface NoticeTargets {
   /** Publishes to the health topic, and to the alerts topic when the function has one (else it refuses it). */

@@ -2,17 +2,17 @@
 // execution environment from the environment the stack sets. A missing or invalid setting fails the cold start
 // with a message naming the variable and what it must hold.
 
-import type { Logger } from "@aws-lambda-powertools/logger";
+import { Logger } from "@aws-lambda-powertools/logger";
+import { Metrics } from "@aws-lambda-powertools/metrics";
 import { DynamoStateStore, EksCollector, ClusterInventory, SecurityHubImporter, SnsPublisher, SqsSettleQueue, StsIdentity, memberAccountsOf, policyAccountCredentials, type AccountCredentials } from "@eks-warden/core/aws";
-import type { SecurityHubExport } from "@eks-warden/core/securityhub";
-import { FUNCTION_ENV } from "@eks-warden/core/deployment";
-import { parsePolicy } from "@eks-warden/core";
+import { SecurityHubExport } from "@eks-warden/core/securityhub";
+import { FUNCTION_ENV, METRICS_NAMESPACE } from "@eks-warden/core/deployment";
+import { WardenError, parsePolicy } from "@eks-warden/core";
 import type { DigestDeps } from "@eks-warden/core/digest";
 import type { PipelineDeps, PipelineSettings, SettleQueue } from "@eks-warden/core/pipeline";
 import type { SweepDeps } from "@eks-warden/core/sweep";
-import { ConfigurationError } from "./telemetry.ts";
 
-export { ConfigurationError, telemetry } from "./telemetry.ts";
+export class ConfigurationError extends WardenError {}
 
 function required(env: NodeJS.ProcessEnv, name: string, what: string): string {
   const value = env[name];
@@ -56,8 +56,8 @@ const NO_SETTLE_QUEUE: SettleQueue = {
 };
 
 /** The ports wired to AWS (or to the endpoints AWS_ENDPOINT_URL_* points at). */
-export async function depsFromEnvironment(logger: Logger, env: NodeJS.ProcessEnv = process.env, options: { settleQueue?: boolean } = {}): Promise<PipelineDeps> {
-  return (await wiredToAws(logger, env, options)).deps;
+export function depsFromEnvironment(logger: Logger, env: NodeJS.ProcessEnv = process.env, options: { settleQueue?: boolean } = {}): PipelineDeps {
+  return wiredToAws(logger, env, options).deps;
 }
 
 /** The AWS adapters behind the ports, kept by their own types for the scheduled functions' wider ports. */
@@ -67,7 +67,7 @@ interface WiredDeps {
   readonly eks: EksCollector;
 }
 
-async function wiredToAws(logger: Logger, env: NodeJS.ProcessEnv, options: { settleQueue?: boolean }): Promise<WiredDeps> {
+function wiredToAws(logger: Logger, env: NodeJS.ProcessEnv, options: { settleQueue?: boolean }): WiredDeps {
   const settings: Partial<PipelineSettings> = {};
   const first = seconds(env, FUNCTION_ENV.settleDelaySeconds);
   const max = seconds(env, FUNCTION_ENV.settleMaxDelaySeconds);
@@ -111,7 +111,7 @@ async function wiredToAws(logger: Logger, env: NodeJS.ProcessEnv, options: { set
     },
     settings,
     ...(env[FUNCTION_ENV.deploymentAccount] ? { deploymentAccount: env[FUNCTION_ENV.deploymentAccount] } : {}),
-    ...(policy.securityHub.enabled ? { deliverers: [await securityHubExport(policy, env)] } : {}),
+    ...(policy.securityHub.enabled ? { deliverers: [securityHubExport(policy, env)] } : {}),
   };
   return { deps, store, eks };
 }
@@ -119,13 +119,10 @@ async function wiredToAws(logger: Logger, env: NodeJS.ProcessEnv, options: { set
 /**
  * The Security Hub export (policy.securityHub): findings for the function's own account (Security Hub takes a default
  * product's findings only from the account they name: STS GetCallerIdentity, once per execution environment).
- * The export and its ASFF mapping (~7 KiB bundled) are loaded only when the policy turns it on (it is off by default),
- * on the first invocation, where the policy is read: a cold start does not compile them for the deployments without it.
  */
-async function securityHubExport(policy: ReturnType<typeof parsePolicy>, env: NodeJS.ProcessEnv): Promise<SecurityHubExport> {
+function securityHubExport(policy: ReturnType<typeof parsePolicy>, env: NodeJS.ProcessEnv): SecurityHubExport {
   const home = env["AWS_REGION"];
   if (!home) throw new ConfigurationError("environment variable AWS_REGION is missing: expected the function's region (Lambda sets it), where Security Hub findings go by default");
-  const { SecurityHubExport } = await import("@eks-warden/core/securityhub");
   const identity = new StsIdentity();
   return new SecurityHubExport(new SecurityHubImporter(), { account: () => identity.account(home), home, regions: policy.securityHub.regions });
 }
@@ -163,8 +160,8 @@ export type ReportStoreOf = (options: { readonly bucket: string; readonly client
  * clients, the table's index and snapshots, the report bucket when configured and `reportStore` given. The digest
  * alone passes the S3 adapter, so the S3 client (~200 KiB with its checksums and signer) stays out of the sweep.
  */
-export async function scheduledDepsFromEnvironment(logger: Logger, env: NodeJS.ProcessEnv = process.env, reportStore?: ReportStoreOf): Promise<DigestDeps & SweepDeps> {
-  const { deps: base, store, eks } = await wiredToAws(logger, env, { settleQueue: false });
+export function scheduledDepsFromEnvironment(logger: Logger, env: NodeJS.ProcessEnv = process.env, reportStore?: ReportStoreOf): DigestDeps & SweepDeps {
+  const { deps: base, store, eks } = wiredToAws(logger, env, { settleQueue: false });
   const bucket = env[FUNCTION_ENV.reportBucket];
   return {
     ...base,
@@ -177,7 +174,14 @@ export async function scheduledDepsFromEnvironment(logger: Logger, env: NodeJS.P
 }
 
 /** Built on the first invocation and kept for the life of the execution environment. */
-export function lazyDeps(logger: Logger): () => Promise<PipelineDeps> {
+export function lazyDeps(logger: Logger): () => PipelineDeps {
   let deps: PipelineDeps | undefined;
-  return async () => (deps ??= await depsFromEnvironment(logger));
+  return () => (deps ??= depsFromEnvironment(logger));
+}
+
+export function telemetry(serviceName: string): { logger: Logger; metrics: Metrics } {
+  const logger = new Logger({ serviceName });
+  // Metrics' own warnings (an invocation that ends without a metric) go through the structured logger, at its level,
+  // not to the console as bare text.
+  return { logger, metrics: new Metrics({ namespace: process.env[FUNCTION_ENV.metricsNamespace] ?? METRICS_NAMESPACE, serviceName, logger }) };
 }

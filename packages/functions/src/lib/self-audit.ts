@@ -6,7 +6,7 @@ import { SnsTopicReader } from "@eks-warden/core/aws";
 import { CloudTrailTrails, EventBridgeRules, KmsKeys, LambdaEventSourceMappings, SchedulerSchedules } from "@eks-warden/core/aws/self-audit";
 import { FUNCTION_ENV } from "@eks-warden/core/deployment";
 import { parsePlumbingIntent, PlumbingIntentError, type PlumbingIntent, type PlumbingReaders } from "@eks-warden/core/tamper";
-import { ConfigurationError } from "./telemetry.ts";
+import { ConfigurationError } from "./runtime.ts";
 
 export interface SelfAudit {
   readonly intent: PlumbingIntent;
