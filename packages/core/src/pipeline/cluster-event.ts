@@ -15,6 +15,8 @@ import { historyEntry, judge, recordHistory, type EventClaim, type Origin } from
 import { EVENT_CLAIM_LEASE_SECONDS, rulesOf, settingsOf, type PipelineDeps, type ReadInput, type SettleMessage } from "./ports.ts";
 import { isMonitorActorOf } from "../remediation/ports.ts";
 import { effectiveRemediation, IN_FLIGHT_STATUSES } from "../remediation/plan.ts";
+import { renderRemediationAlert } from "../voice/remediation.ts";
+import { renderMonitorIdentityMisuse } from "../voice/tamper.ts";
 
 export type ClusterEventOutcome =
   | { readonly status: "rejected"; readonly eventId?: string; readonly reason: EventRejected["reason"] }
@@ -204,8 +206,6 @@ async function isOwnRemediationCall(event: ClusterEvent, deps: PipelineDeps): Pr
 
 /** The CRITICAL "monitor identity used outside remediation" on the health and the alerts topics. */
 async function reportMonitorIdentityMisuse(event: ClusterEvent, deps: PipelineDeps): Promise<void> {
-  // Its wording is loaded when it is told, like the alerts' (judgement.ts renderTransitions): a rare path.
-  const { renderMonitorIdentityMisuse } = await import("./deferred/voice.ts");
   const notice = renderMonitorIdentityMisuse({
     call: event.eventName,
     clusterArn: event.clusterArn,
@@ -262,7 +262,6 @@ async function reportOverrideChange(event: ClusterEvent, tag: { readonly value?:
   const effective = effectiveRemediation(deps.policy, tags, tagGrantOf(event, tag));
   const outcome = tag.value === undefined ? "OVERRIDE_REMOVED" : effective.source === "policy" ? "OVERRIDE_REFUSED" : "OVERRIDE_SET";
   const severity: Severity = outcome === "OVERRIDE_REFUSED" ? "HIGH" : outcome === "OVERRIDE_SET" ? "MEDIUM" : "INFO";
-  const { renderRemediationAlert } = await import("./deferred/voice.ts");
   const alert = renderRemediationAlert({
     outcome,
     cluster: refOf(event),

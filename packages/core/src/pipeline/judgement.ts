@@ -19,7 +19,7 @@
 // held for its change's settle check (`heldFor`), whose message says it was published: the check's own transaction
 // deletes it, and no other judgement publishes it again before `heldUntil`.
 
-import type { RenderedAlert } from "../voice/alert.ts";
+import { renderAlert, type RenderedAlert } from "../voice/alert.ts";
 import { StateConflict } from "../errors.ts";
 import type { AlertCause, ClusterIdentity, ClusterSnapshot, Finding, TagGrant } from "../model.ts";
 import { effectiveRemediation, REMEDIATION_RULE_ID } from "../remediation/plan.ts";
@@ -153,7 +153,7 @@ export async function flushOutbox(deps: PipelineDeps, cluster: ClusterIdentity, 
 }
 
 /** The judgement of a draft: its history entry and its rendered alerts, rendered before the write to be stored with it. */
-async function judgementOf(deps: PipelineDeps, cluster: ClusterIdentity, draft: Draft, previous: readonly StoredRuleState[]): Promise<Judgement> {
+function judgementOf(deps: PipelineDeps, cluster: ClusterIdentity, draft: Draft, previous: readonly StoredRuleState[]): Judgement {
   const { plan, at, cause } = draft;
   const history = historyEntry(cluster, at, draft.kind, cause, { ...(draft.findings ? { findings: draft.findings } : {}), transitions: plan.transitions, notify: plan.notify }, draft.note ? { note: draft.note } : {});
   const staged: Record<string, readonly unknown[]> = {};
@@ -164,7 +164,7 @@ async function judgementOf(deps: PipelineDeps, cluster: ClusterIdentity, draft: 
   return {
     plan,
     history,
-    outbox: { id: outboxIdOf(history), alerts: await renderTransitions(deps, cluster, plan.notify, cause, at, draft.judged), ...draft.hold, ...(Object.keys(staged).length > 0 ? { staged } : {}) },
+    outbox: { id: outboxIdOf(history), alerts: renderTransitions(deps, cluster, plan.notify, cause, at, draft.judged), ...draft.hold, ...(Object.keys(staged).length > 0 ? { staged } : {}) },
   };
 }
 
@@ -195,11 +195,8 @@ export function historyEntry(
  * The alerts of the transitions to notify, rendered before the write so they can be stored with it. `judged` is the
  * cluster as judged (live, or as a call asked for it): while remediation is on, the remediated rule's alerts tell
  * what it does on this cluster, override tag included; without it (the cluster could not be read) they cannot.
- * The wording is loaded by the first judgement that has something to tell (deferred/voice.ts).
  */
-async function renderTransitions(deps: PipelineDeps, cluster: ClusterIdentity, transitions: readonly Transition[], cause: AlertCause, at: Date, judged?: JudgedCluster): Promise<RenderedAlert[]> {
-  if (transitions.length === 0) return [];
-  const { renderAlert } = await import("./deferred/voice.ts");
+function renderTransitions(deps: PipelineDeps, cluster: ClusterIdentity, transitions: readonly Transition[], cause: AlertCause, at: Date, judged?: JudgedCluster): RenderedAlert[] {
   const rules = rulesOf(deps);
   const autoRemediation = judged ? effectiveRemediation(deps.policy, judged.tags, judged.overrideGrant) : undefined;
   return transitions.map((transition) =>
@@ -233,7 +230,7 @@ async function commit<Observed>(deps: PipelineDeps, cluster: ClusterIdentity, ou
       await outbox.deleteNow();
       return { kind: "stale", observed };
     }
-    const judgement = await judgementOf(deps, cluster, draft, records);
+    const judgement = judgementOf(deps, cluster, draft, records);
     const published = outbox.published();
     try {
       await deps.store.commit(cluster.arn, draft.plan.writes, judgement.history, judgement.outbox, {

@@ -28,7 +28,7 @@ import {
   type RemediationRecord,
 } from "../remediation/plan.ts";
 import { isMonitorActorOf, type RemediationDeps } from "../remediation/ports.ts";
-import type { RemediationAlertInput } from "../voice/remediation.ts";
+import { renderRemediationAlert, type RemediationAlertInput } from "../voice/remediation.ts";
 
 const TERMINAL_UPDATE_STATUSES = new Set(["Successful", "Failed", "Cancelled"]);
 /** Attempts older than this are dropped from the record when it is written (the budget looks back 24 h). */
@@ -75,8 +75,6 @@ export function actingRoleArn(deps: Pick<PipelineDeps, "policy" | "remediation">
 
 async function publish(deps: RemediatingDeps, input: Omit<RemediationAlertInput, "at" | "roleArn">): Promise<void> {
   const roleArn = actingRoleArn(deps, input.cluster);
-  // Loaded by the first remediation alert, like the other alerts' wording (judgement.ts renderTransitions).
-  const { renderRemediationAlert } = await import("./deferred/voice.ts");
   const alert = renderRemediationAlert({ ...input, ...(roleArn ? { roleArn } : {}), at: deps.now() });
   await deps.publisher.publish("alerts", alert);
   deps.logger.info("remediation alert published", { clusterArn: input.cluster.arn, outcome: input.outcome, subject: alert.subject });

@@ -15,6 +15,7 @@
 
 import { parseClusterArn } from "../arn.ts";
 import { AccountUnreachable } from "../errors.ts";
+import { renderAccountReadable, renderAccountUnreachable } from "../voice/coverage.ts";
 import { planCoverage, type CoverageChange, type CoverageStore } from "./coverage.ts";
 import type { AlertCause, ClusterIdentity, ClusterSnapshot, Finding, VersionCatalogue } from "../model.ts";
 import { closeCluster, evaluateLive } from "../pipeline/evaluate-live.ts";
@@ -372,8 +373,6 @@ async function announceCoverage(deps: SweepDeps, regions: readonly RegionOutcome
     }
     if (!change.announce || (change.writes.length > 0 && claimed.length === 0)) continue;
     const account = unreachable.find((candidate) => candidate.account === change.account);
-    // The wording is loaded by the first coverage change told, like the alerts' (pipeline/judgement.ts renderTransitions).
-    const { renderAccountReadable, renderAccountUnreachable } = await import("../pipeline/deferred/voice.ts");
     const message = change.to === "lost" && account ? renderAccountUnreachable(account, sweptRegions, now) : renderAccountReadable({ account: change.account, regions: claimed.map((write) => write.record.region) }, now);
     try {
       await deps.publisher.publish("alerts", message);
