@@ -10,7 +10,7 @@ import { buildBundles, buildFloors, deployedTargetBytes, EVENT_PATH_HANDLERS, HA
 import { CALL_TARGETS, measureCallsPerEvent } from "../bench/calls.ts";
 import { BUILT_MAIN, builtCommand, measureCli, staticClosure } from "../bench/cli.ts";
 import { EKS_RATE_LIMIT, measureLatencyScan } from "../bench/latency.ts";
-import { measureScan, measureScanCpu, SCAN_CPU_TARGETS } from "../bench/scan.ts";
+import { measureFloorCalls, measureScan, measureScanCpu, SCAN_CPU_TARGETS } from "../bench/scan.ts";
 
 /**
  * Ceilings on what each handler's bundle holds, about 10 KiB above the figures when set, so that no more than that
@@ -176,6 +176,11 @@ describe("benchmarks (smoke)", () => {
     expect(endpointOnly?.eksCalls).toEqual({ DescribeCluster: 30, ListClusters: 1 });
     // The cluster-admin rule reads the cluster record and the access entries alone (the fleet's clusters have none).
     expect(accessOnly?.eksCalls).toEqual({ DescribeCluster: 30, ListAccessEntries: 30, ListClusters: 1 });
+    // The CPU floor (bench/scan-floor.ts) makes the scan's calls per cluster; only the catalogues, read once per
+    // region and add-on (not per cluster), are the scan's alone.
+    const { DescribeAddonVersions: _addonCatalogue, DescribeClusterVersions: _versionCatalogue, ...perCluster } = everyRule!.eksCalls;
+    expect(await measureFloorCalls(30, "every")).toEqual(perCluster);
+    expect(await measureFloorCalls(30, "endpoint")).toEqual(endpointOnly?.eksCalls);
   }, 180_000);
 
   it("runs the latency bench's throttled scan: every call answered in the end, the throttles retried, the rate said", async () => {
