@@ -168,7 +168,8 @@ export function scanEnv(url: string): NodeJS.ProcessEnv {
 
 /**
  * The EKS calls of the floor (bench/scan-floor.ts) on `clusters` of the bench's fleet, by operation, counted at the
- * simulator as measureScan counts the scan's: a floor that made fewer calls than the scan would flatter its ratio.
+ * simulator as measureScan counts the scan's: a floor that made fewer calls than the scan would put the SDK's cost of
+ * the missing calls on the scan's own account (its ratio to the floor too high).
  */
 export async function measureFloorCalls(clusters: number, mode: "endpoint" | "every"): Promise<Record<string, number>> {
   const sim = await startSimulator({ fleet: uniformFleet(clusters, new Date(), { regions: ["eu-west-1"], nodegroups: 2, addons: 4, insights: true }) });
