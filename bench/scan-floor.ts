@@ -2,7 +2,19 @@
 // (the scan's retry settings, concurrency 4), and nothing else: no normalising, no rules, no output. Spawned by
 // bench/scan.ts as the scan is, so the CPU it reports (process.resourceUsage at exit) is this process's alone.
 // `node --import tsx bench/scan-floor.ts URL endpoint|every`
-import { DescribeAddonCommand, DescribeClusterCommand, DescribeInsightCommand, DescribeNodegroupCommand, EKSClient, ListAddonsCommand, ListClustersCommand, ListInsightsCommand, ListNodegroupsCommand } from "@aws-sdk/client-eks";
+import {
+  DescribeAddonCommand,
+  DescribeClusterCommand,
+  DescribeInsightCommand,
+  DescribeNodegroupCommand,
+  EKSClient,
+  ListAccessEntriesCommand,
+  ListAddonsCommand,
+  ListClustersCommand,
+  ListIdentityProviderConfigsCommand,
+  ListInsightsCommand,
+  ListNodegroupsCommand,
+} from "@aws-sdk/client-eks";
 import { CLIENT_CONFIG } from "../packages/core/src/aws/client-config.ts";
 import { inPool } from "@eks-warden/core/sweep";
 
@@ -36,6 +48,10 @@ await inPool(names, 4, async (clusterName) => {
       const failing = insights.filter((insight) => insight.insightStatus?.status === "ERROR" || insight.insightStatus?.status === "WARNING");
       await Promise.all(failing.map((insight) => client.send(new DescribeInsightCommand({ clusterName, id: insight.id! }))));
     })(),
+    // The access rules' reads: the bench's clusters have no access entries and no identity providers, so one
+    // listing each (the scan lists them too: test/bench.test.ts holds the floor to the scan's calls per cluster).
+    client.send(new ListAccessEntriesCommand({ clusterName })),
+    client.send(new ListIdentityProviderConfigsCommand({ clusterName })),
   ]);
 });
 client.destroy();

@@ -166,6 +166,24 @@ export function scanEnv(url: string): NodeJS.ProcessEnv {
   return env;
 }
 
+/**
+ * The EKS calls of the floor (bench/scan-floor.ts) on `clusters` of the bench's fleet, by operation, counted at the
+ * simulator as measureScan counts the scan's: a floor that made fewer calls than the scan would put the SDK's cost of
+ * the missing calls on the scan's own account (its ratio to the floor too high).
+ */
+export async function measureFloorCalls(clusters: number, mode: "endpoint" | "every"): Promise<Record<string, number>> {
+  const sim = await startSimulator({ fleet: uniformFleet(clusters, new Date(), { regions: ["eu-west-1"], nodegroups: 2, addons: 4, insights: true }) });
+  const scratch = mkdtempSync(join(tmpdir(), "warden-bench-floor-"));
+  try {
+    const result = await runMeasured(FLOOR, [sim.url, mode], scanEnv(sim.url), scratch);
+    if (result.code !== 0) throw new Error(`floor exited ${result.code}: ${result.stderr.slice(-2000)}`);
+    return Object.fromEntries(Object.entries(sim.calls.all()).filter(([operation]) => !NOT_EKS.has(operation)).sort());
+  } finally {
+    await sim.stop();
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
 /** CPU per cluster of `scan` (as SCAN_CPU_TARGETS lists them) and of its floor, `runs` interleaved runs each. */
 export async function measureScanCpu(targets: readonly (typeof SCAN_CPU_TARGETS)[number][] = SCAN_CPU_TARGETS, runs = 3, clustersOverride?: number): Promise<ScanCpuFigure[]> {
   const scratch = mkdtempSync(join(tmpdir(), "warden-bench-cpu-"));

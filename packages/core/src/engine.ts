@@ -89,12 +89,26 @@ function applyExemption(finding: Finding, resolution: ExemptionResolution): Find
 }
 
 /**
+ * knownRuleIds' answers, by the list of rules being run (a scan or a sweep judges every cluster with the same list),
+ * with the rules it was worked out from: a list changed since is worked out again.
+ */
+const knownRuleIdsOf = new WeakMap<readonly Rule[], { readonly of: readonly Rule[]; readonly ids: readonly string[] }>();
+
+/** Known rules: the registry and any others being run, so that a subset run does not call real rules unknown. */
+function knownRuleIds(rules: readonly Rule[]): readonly string[] {
+  const known = knownRuleIdsOf.get(rules);
+  if (known !== undefined && known.of.length === rules.length && known.of.every((rule, index) => rule === rules[index])) return known.ids;
+  const ids = Object.freeze([...new Set([...registry, ...rules].map((rule) => rule.id))]);
+  knownRuleIdsOf.set(rules, { of: [...rules], ids });
+  return ids;
+}
+
+/**
  * Every rule over one cluster, exemptions applied, in rule order. Never throws because of a rule.
  * `rules` defaults to the registry (./rules/index.ts); the rules see `context.ruleIds` filled in.
  */
 export function evaluate(snapshot: ClusterSnapshot, policy: Policy, context: EvaluationContext, rules: readonly Rule[] = registry): Finding[] {
-  // Known rules: the registry and any others being run, so that a subset run does not call real rules unknown.
-  const ruleIds = context.ruleIds ?? [...new Set([...registry, ...rules].map((rule) => rule.id))];
+  const ruleIds = context.ruleIds ?? knownRuleIds(rules);
   const ruleContext: EvaluationContext = { ...context, ruleIds };
   return rules.flatMap((rule) => {
     const findings = runRule(rule, snapshot, policy, ruleContext);

@@ -142,6 +142,15 @@ describe("evaluate with the rule registry on real clusters", () => {
     expect(seen).toEqual([...registry.map((rule) => rule.id), "spy"]);
     evaluate(cluster("DescribeCluster.private-only.json"), policy, { ...context, ruleIds: ["only-this"] }, [spy]);
     expect(seen).toEqual(["only-this"]);
+    // The known ids are worked out once per list of rules (a scan judges every cluster with one list), and again for
+    // a list changed since: a rule added to it is known at the next cluster.
+    const running: Rule[] = [spy];
+    evaluate(cluster("DescribeCluster.private-only.json"), policy, context, running);
+    expect(seen).toEqual([...registry.map((rule) => rule.id), "spy"]);
+    running.push(testRule("late", { status: "PASS" }));
+    evaluate(cluster("DescribeCluster.private-only.json"), policy, context, running);
+    expect(seen).toEqual([...registry.map((rule) => rule.id), "spy", "late"]);
+    expect(Object.isFrozen(seen)).toBe(true);
   });
 });
 

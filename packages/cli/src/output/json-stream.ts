@@ -4,7 +4,7 @@
 // as one string it sat in memory beside the objects it came from, and again in the stream's buffer.
 import type { Writable } from "node:stream";
 
-/** An array whose elements are made as they are written (each element is serialised whole, on its own). */
+/** An array whose elements are made as they are written (each element is serialised whole, on its own, in one chunk). */
 export class StreamedArray<T = unknown> {
   constructor(readonly items: Iterable<T>) {}
   toJSON(): T[] {
@@ -50,13 +50,17 @@ function* chunksAt(value: unknown, depth: number, key: string, inArray: boolean)
   const inner = INDENT.repeat(depth + 1);
   const outer = INDENT.repeat(depth);
   if (value instanceof StreamedArray || Array.isArray(value)) {
-    const items: Iterable<unknown> = value instanceof StreamedArray ? value.items : value;
+    const streamed = value instanceof StreamedArray;
+    const items: Iterable<unknown> = streamed ? value.items : value;
     let first = true;
     let index = 0;
     for (const item of items) {
       yield `${first ? "[\n" : ",\n"}${inner}`;
       first = false;
-      yield* chunksAt(item, depth + 1, String(index), true);
+      // A streamed array's element is one chunk, serialised whole (a StreamedArray inside it too, by its toJSON): not
+      // searched for streamed arrays first, a walk of every cluster's findings that cost a third of the JSON's time.
+      if (streamed) yield leaf(item, depth + 1, String(index)) ?? "null";
+      else yield* chunksAt(item, depth + 1, String(index), true);
       index += 1;
     }
     yield first ? "[]" : `\n${outer}]`;
