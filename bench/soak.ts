@@ -29,6 +29,7 @@ import { fileURLToPath } from "node:url";
 import { EksCollector, policyAccountCredentials } from "@eks-warden/core/aws";
 import { evaluate, parsePolicy, readsFor, type Finding, type StoredRuleState } from "@eks-warden/core";
 import { contextOf } from "@eks-warden/core/pipeline";
+import type { AlertPayload } from "@eks-warden/core/voice";
 import { startLocalSystem, type LocalFaults, type LocalSystem, type ReceivedNotification } from "@eks-warden/local";
 import { seededRandom, type CloudTrailEvent, type EksFaultPlan } from "@eks-warden/simulator/index";
 import { catalogue, clusterEntry } from "../test/support/fleets.ts";
@@ -213,20 +214,27 @@ interface TimedAlert {
   readonly at: number;
 }
 
+/** The alert fields the soak's books read (an alert's payload has them all). */
+export type CountedAlert = Pick<AlertPayload, "ruleId" | "transition" | "evaluatedAt" | "flapped" | "exposure"> & {
+  readonly cluster: Pick<AlertPayload["cluster"], "arn">;
+  readonly before?: Pick<NonNullable<AlertPayload["before"]>, "status">;
+  readonly after: Pick<AlertPayload["after"], "status" | "severity">;
+  readonly cause: Pick<AlertPayload["cause"], "trigger">;
+};
+
 /** Alerts telling the same transition to the same state as the alert of the (cluster, rule) before them. */
-function duplicatesOf(alerts: readonly TimedAlert[]): string[] {
-  const sequences = new Map<string, ReceivedNotification[]>();
-  for (const { notification } of alerts) {
-    const payload = notification.payload;
-    if (!payload || payload.exposure) continue;
+export function duplicatesOf(alerts: readonly CountedAlert[]): string[] {
+  const sequences = new Map<string, CountedAlert[]>();
+  for (const payload of alerts) {
+    if (payload.exposure) continue;
     const key = `${payload.cluster.arn} ${payload.ruleId}`;
-    sequences.set(key, [...(sequences.get(key) ?? []), notification]);
+    sequences.set(key, [...(sequences.get(key) ?? []), payload]);
   }
   const duplicates: string[] = [];
   for (const [key, sequence] of sequences) {
-    const ordered = [...sequence].sort((left, right) => Date.parse(left.payload!.evaluatedAt) - Date.parse(right.payload!.evaluatedAt));
+    const ordered = [...sequence].sort((left, right) => Date.parse(left.evaluatedAt) - Date.parse(right.evaluatedAt));
     for (let index = 1; index < ordered.length; index += 1) {
-      const [before, after] = [ordered[index - 1]!.payload!, ordered[index]!.payload!];
+      const [before, after] = [ordered[index - 1]!, ordered[index]!];
       // A flapping summary tells what was held. ERRORED is told on each entry into the error state, and a recovery to
       // the same decided status is silent by design (state/transitions.ts), so two in a row can be two entries: the
       // alerts alone cannot tell them apart (the 1,000-call run's 10 "duplicates" were these, on one member cluster).
@@ -441,7 +449,7 @@ async function soak(
     const open = [...(stored.get(arn)?.values() ?? [])].filter((record) => !record.closed);
     if (open.length > 0) lost.push(`${arn}: deleted, but ${open.length} records not closed`);
   }
-  const duplicates = duplicatesOf(alerts);
+  const duplicates = duplicatesOf(alerts.map(({ notification }) => notification.payload!));
   const latencies: number[] = [];
   let bySweep = 0;
   const alertsBy: Record<string, number> = {};
