@@ -9,7 +9,7 @@ import { ListTopicsCommand, SNSClient, SNSServiceException } from "@aws-sdk/clie
 import { CreateQueueCommand, SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ValidationError } from "@eks-warden/core";
-import { validateFleet } from "@eks-warden/simulator/index";
+import { validateFleet, type Fleet } from "@eks-warden/simulator/index";
 import { dynamoDbFault, FaultDraws, snsFault, startFaultProxy, type FaultProxy } from "../src/faults.ts";
 import { startLocalSystem } from "../src/index.ts";
 import { LocalQueuePoller } from "../src/runner.ts";
@@ -133,10 +133,11 @@ describe("a queue consumer that delivers a handled message again (faults.settleQ
 
 describe("the local system when the fleet's faults throttle every EKS call", () => {
   it("runs the sweep to its end, which says the region could not be listed, and the next sweep reads the fleet", async () => {
-    // The demo fleet's eu-west-1 (one region: each listing is 6 throttled attempts with the SDK's backoff).
-    const demo = JSON.parse(readFileSync(fileURLToPath(new URL("../../../scenarios/fleets/demo.json", import.meta.url)), "utf8")) as { clusters: { region: string }[] };
-    const clusters = demo.clusters.filter((entry) => entry.region === "eu-west-1");
-    const system = await startLocalSystem({ fleet: { ...demo, clusters, faults: { seed: 3, eks: { throttleRate: 1 } } }, policy: {}, aws: "environment" });
+    // The demo fleet's eu-west-1, swept there only (each listing is 6 throttled attempts with the SDK's backoff).
+    const demo = JSON.parse(readFileSync(fileURLToPath(new URL("../../../scenarios/fleets/demo.json", import.meta.url)), "utf8")) as Fleet;
+    const clusters = (demo.clusters ?? []).filter((entry) => entry.region === "eu-west-1");
+    const fleet: Fleet = { ...demo, clusters, faults: { seed: 3, eks: { throttleRate: 1 } } };
+    const system = await startLocalSystem({ fleet, regions: ["eu-west-1"], policy: {}, aws: "environment" });
     try {
       // The sweep's listing fails after the SDK's retries and is reported, not taken for "no clusters"; the local
       // system's own listing beside it (what it remembers for storedState) fails the same way and must not fail the sweep.
