@@ -11,8 +11,9 @@
 //
 // Simulated time is the simulator's clock: the calls are spread over the week, each round moves the clock, delivers
 // the CloudTrail events and runs the settle checks waiting; a sweep runs at each simulated midnight and the digest at
-// the start and the end of the week. The handlers keep the real clock (as the local system always does), so the
-// flapping hold (ALERT_COALESCE_SECONDS) is real seconds.
+// the start and the end of the week. The handlers' clock moves with the simulator's (the real clock plus what was
+// advanced: packages/local followSimulatorClock), so the flapping hold (ALERT_COALESCE_SECONDS) ends as simulated time
+// passes.
 //
 // The books, at the end:
 // - lost: every (cluster, rule) whose stored status differs from the simulator's truth re-judged from scratch (a fresh
@@ -23,7 +24,9 @@
 // - false PASS: at each daily checkpoint (before the sweep) and at the end, a stored PASS where the truth is FAIL, for
 //   clusters with no call for longer than the settle window and no event lost or dead-lettered since the last sweep;
 // - detection latency (simulated): from a cluster's last call to the alert, median and p99; the share of alerts found
-//   only by the sweep (cause.trigger "sweep");
+//   only by the sweep (cause.trigger "sweep"), split by why (sweepCause): the lost events' share is the issue's figure,
+//   the rest is the sweep's by design (rules that change with time, clusters it could not read, a change it read while
+//   its event was being handled) or, "called, not told by its events", what the event path missed;
 // - dead letters: each letter in an archive has its dead-letter alert, and no letter is left waiting.
 import { fileURLToPath } from "node:url";
 import { EksCollector, policyAccountCredentials } from "@eks-warden/core/aws";
