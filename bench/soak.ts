@@ -11,8 +11,9 @@
 //
 // Simulated time is the simulator's clock: the calls are spread over the week, each round moves the clock, delivers
 // the CloudTrail events and runs the settle checks waiting; a sweep runs at each simulated midnight and the digest at
-// the start and the end of the week. The handlers keep the real clock (as the local system always does), so the
-// flapping hold (ALERT_COALESCE_SECONDS) is real seconds.
+// the start and the end of the week. The handlers' clock moves with the simulator's (the real clock plus what was
+// advanced: packages/local followSimulatorClock), so the flapping hold (ALERT_COALESCE_SECONDS) ends as simulated time
+// passes.
 //
 // The books, at the end:
 // - lost: every (cluster, rule) whose stored status differs from the simulator's truth re-judged from scratch (a fresh
@@ -23,12 +24,15 @@
 // - false PASS: at each daily checkpoint (before the sweep) and at the end, a stored PASS where the truth is FAIL, for
 //   clusters with no call for longer than the settle window and no event lost or dead-lettered since the last sweep;
 // - detection latency (simulated): from a cluster's last call to the alert, median and p99; the share of alerts found
-//   only by the sweep (cause.trigger "sweep");
+//   only by the sweep (cause.trigger "sweep"), split by why (sweepCause): the lost events' share is the issue's figure,
+//   the rest is the sweep's by design (rules that change with time, clusters it could not read, a change it read while
+//   its event was being handled) or, "called, not told by its events", what the event path missed;
 // - dead letters: each letter in an archive has its dead-letter alert, and no letter is left waiting.
 import { fileURLToPath } from "node:url";
 import { EksCollector, policyAccountCredentials } from "@eks-warden/core/aws";
 import { evaluate, parsePolicy, readsFor, type Finding, type StoredRuleState } from "@eks-warden/core";
 import { contextOf } from "@eks-warden/core/pipeline";
+import type { AlertPayload } from "@eks-warden/core/voice";
 import { startLocalSystem, type LocalFaults, type LocalSystem, type ReceivedNotification } from "@eks-warden/local";
 import { seededRandom, type CloudTrailEvent, type EksFaultPlan } from "@eks-warden/simulator/index";
 import { catalogue, clusterEntry } from "../test/support/fleets.ts";
@@ -96,6 +100,12 @@ export interface SoakFigures {
   readonly latencyMedianMinutes: number;
   readonly latencyP99Minutes: number;
   readonly sweepOnlyShare: number;
+  /** The sweep's alerts by why they were the sweep's (SweepCause). */
+  readonly sweepCauses: Readonly<Record<SweepCause, number>>;
+  /** The share of alerts the sweep found because their event was lost or dead-lettered (the issue's figure). */
+  readonly lostEventShare: number;
+  /** Up to 20 sweep alerts "called, not told by its events", with the cluster's calls: what to look at first. */
+  readonly calledNotToldDetails: readonly string[];
   /** Alerts by what found them, rule and transition ("sweep endpoint-public-access OPENED": 3). */
   readonly alertsBy: Readonly<Record<string, number>>;
   readonly deadLetters: { readonly archived: number; readonly alerted: number; readonly waiting: number; readonly unaccounted: number };
@@ -213,20 +223,27 @@ interface TimedAlert {
   readonly at: number;
 }
 
+/** The alert fields the soak's books read (an alert's payload has them all). */
+export type CountedAlert = Pick<AlertPayload, "ruleId" | "transition" | "evaluatedAt" | "flapped" | "exposure"> & {
+  readonly cluster: Pick<AlertPayload["cluster"], "arn">;
+  readonly before?: Pick<NonNullable<AlertPayload["before"]>, "status">;
+  readonly after: Pick<AlertPayload["after"], "status" | "severity">;
+  readonly cause: Pick<AlertPayload["cause"], "trigger">;
+};
+
 /** Alerts telling the same transition to the same state as the alert of the (cluster, rule) before them. */
-function duplicatesOf(alerts: readonly TimedAlert[]): string[] {
-  const sequences = new Map<string, ReceivedNotification[]>();
-  for (const { notification } of alerts) {
-    const payload = notification.payload;
-    if (!payload || payload.exposure) continue;
+export function duplicatesOf(alerts: readonly CountedAlert[]): string[] {
+  const sequences = new Map<string, CountedAlert[]>();
+  for (const payload of alerts) {
+    if (payload.exposure) continue;
     const key = `${payload.cluster.arn} ${payload.ruleId}`;
-    sequences.set(key, [...(sequences.get(key) ?? []), notification]);
+    sequences.set(key, [...(sequences.get(key) ?? []), payload]);
   }
   const duplicates: string[] = [];
   for (const [key, sequence] of sequences) {
-    const ordered = [...sequence].sort((left, right) => Date.parse(left.payload!.evaluatedAt) - Date.parse(right.payload!.evaluatedAt));
+    const ordered = [...sequence].sort((left, right) => Date.parse(left.evaluatedAt) - Date.parse(right.evaluatedAt));
     for (let index = 1; index < ordered.length; index += 1) {
-      const [before, after] = [ordered[index - 1]!.payload!, ordered[index]!.payload!];
+      const [before, after] = [ordered[index - 1]!, ordered[index]!];
       // A flapping summary tells what was held. ERRORED is told on each entry into the error state, and a recovery to
       // the same decided status is silent by design (state/transitions.ts), so two in a row can be two entries: the
       // alerts alone cannot tell them apart (the 1,000-call run's 10 "duplicates" were these, on one member cluster).
@@ -237,6 +254,46 @@ function duplicatesOf(alerts: readonly TimedAlert[]): string[] {
     }
   }
   return duplicates;
+}
+
+/**
+ * Why the sweep, not an event or a settle check, told an alert, as the soak's record of the cluster says:
+ * - "lost event": an event of the cluster was lost or dead-lettered since the sweep before (what only the sweep can find);
+ * - "error": the sweep could not read the cluster (ERRORED), or read it again after it could not (before ERROR);
+ * - "beside its event": a call on the cluster in the round the sweep ran beside: the sweep read the change while
+ *   the workers were handling its event, and whichever judged it first told it;
+ * - "no call since the sweep before": nothing was called on the cluster, so nothing an event could tell changed: rules
+ *   that change with time (the version support calendar, deprecated versions, insights);
+ * - "called, not told by its events": a call since the sweep before, its events delivered, and still only the sweep
+ *   told it: what the event path should have told.
+ */
+export type SweepCause = "lost event" | "error" | "beside its event" | "no call since the sweep before" | "called, not told by its events";
+export const SWEEP_CAUSES: readonly SweepCause[] = ["lost event", "error", "beside its event", "no call since the sweep before", "called, not told by its events"];
+
+/** What the soak recorded of each cluster and sweep, in simulated milliseconds. */
+export interface SoakHistory {
+  /** The calls that succeeded, by cluster ARN. */
+  readonly calls: ReadonlyMap<string, readonly number[]>;
+  /** When an event of the cluster was seen lost or dead-lettered, by cluster ARN. */
+  readonly missed: ReadonlyMap<string, readonly number[]>;
+  /** Each sweep, in order: when it ran, and when the round of calls whose events it ran beside began (= at when none). */
+  readonly sweeps: readonly { readonly at: number; readonly roundBegan: number }[];
+}
+
+/** Why a sweep's alert, read at `at`, was the sweep's to tell (SweepCause). */
+export function sweepCause(alert: CountedAlert, at: number, history: SoakHistory): SweepCause {
+  if (alert.transition === "ERRORED" || alert.before?.status === "ERROR") return "error";
+  const index = history.sweeps.findLastIndex((sweep) => sweep.at <= at);
+  const sweep = history.sweeps[index];
+  if (!sweep) throw new Error(`soak: an alert of the sweep read at ${new Date(at).toISOString()}, before any sweep ran`);
+  const since = index > 0 ? history.sweeps[index - 1]!.at : Number.NEGATIVE_INFINITY;
+  const arn = alert.cluster.arn;
+  const any = (times: readonly number[] | undefined, after: number, until: number, inclusive = false) => (times ?? []).some((time) => (inclusive ? time >= after : time > after) && time <= until);
+  // A change whose event was lost in the round beside the sweep before may still have been in progress then.
+  if (any(history.missed.get(arn), since, sweep.at, true)) return "lost event";
+  if (any(history.calls.get(arn), sweep.roundBegan, sweep.at)) return "beside its event";
+  if (any(history.calls.get(arn), since, sweep.roundBegan)) return "called, not told by its events";
+  return "no call since the sweep before";
 }
 
 export async function runSoak(options: SoakOptions): Promise<SoakFigures> {
@@ -286,6 +343,16 @@ async function soak(
   let lostSinceSweep = new Set<string>();
   let lostSeen = 0;
   const simNow = () => simulator.clock.now().getTime();
+  const history = { calls: new Map<string, number[]>(), missed: new Map<string, number[]>(), sweeps: [] as { at: number; roundBegan: number }[] };
+  const noteTime = (times: Map<string, number[]>, arn: string) => times.set(arn, [...(times.get(arn) ?? []), simNow()]);
+  let lostNoted = 0;
+  let deadLettersNoted = 0;
+  const noteMissed = () => {
+    for (const event of system.faults.lostEvents.slice(lostNoted)) for (const arn of clustersOfEvent(event)) noteTime(history.missed, arn);
+    lostNoted = system.faults.lostEvents.length;
+    for (const letter of system.router.deadLetters.slice(deadLettersNoted)) for (const arn of clustersOfEvent(letter.event as CloudTrailEvent)) noteTime(history.missed, arn);
+    deadLettersNoted = system.router.deadLetters.length;
+  };
   const phasesMs: Record<string, number> = {};
   const timed = async <T>(phase: string, work: () => Promise<T>): Promise<T> => {
     const begun = performance.now();
@@ -309,6 +376,7 @@ async function soak(
   };
   const readAlerts = async () => {
     const at = simNow();
+    noteMissed();
     for (const notification of await system.readNotifications()) if (notification.payload) alerts.push({ notification, at });
     health.push(...(await system.readHealthNotifications()));
   };
@@ -341,6 +409,7 @@ async function soak(
   };
 
   // The week starts with the fleet judged once (the start-up sweep) and last week's digest.
+  history.sweeps.push({ at: simNow(), roundBegan: simNow() });
   await timed("sweeps", () => system.sweep());
   await timed("digests", () => system.digest());
   digests += 1;
@@ -367,6 +436,7 @@ async function soak(
         await timed("calls", () => system.callEks(call.operation, call.input, caller));
         const target = call.effect === "create" ? { ...cluster, name: String(call.input["name"]) } : cluster;
         lastCall.set(arnOf(target), simNow());
+        noteTime(history.calls, arnOf(target));
         if (call.effect === "create") {
           created += 1;
           alive.push(target);
@@ -385,6 +455,7 @@ async function soak(
     const events = await system.takeEvents();
     const work: Promise<unknown>[] = [events.filter((_, index) => index % 2 === 0), events.filter((_, index) => index % 2 === 1)].map((half) => timed("events", () => system.router.deliverAll(half)));
     if (sweepDue) {
+      history.sweeps.push({ at: simNow(), roundBegan: roundStart });
       work.push(timed("sweeps", () => system.sweep()).then(() => (sweeps += 1)));
       sweepDue = false;
       lostSinceSweep = new Set();
@@ -412,6 +483,7 @@ async function soak(
   if (simNow() < end) await system.advance(end - simNow());
   await readAlerts();
   await checkpoint("end of week");
+  history.sweeps.push({ at: simNow(), roundBegan: simNow() });
   await system.sweep();
   sweeps += 1;
   await system.deliverEvents();
@@ -441,14 +513,24 @@ async function soak(
     const open = [...(stored.get(arn)?.values() ?? [])].filter((record) => !record.closed);
     if (open.length > 0) lost.push(`${arn}: deleted, but ${open.length} records not closed`);
   }
-  const duplicates = duplicatesOf(alerts);
+  const duplicates = duplicatesOf(alerts.map(({ notification }) => notification.payload!));
   const latencies: number[] = [];
   let bySweep = 0;
   const alertsBy: Record<string, number> = {};
+  const sweepCauses = Object.fromEntries(SWEEP_CAUSES.map((cause) => [cause, 0])) as Record<SweepCause, number>;
+  const calledNotTold: string[] = [];
   for (const { notification, at } of alerts) {
     const payload = notification.payload!;
-    if (payload.cause.trigger === "sweep") bySweep += 1;
-    const kind = `${payload.cause.trigger} ${payload.ruleId} ${payload.transition}${payload.flapped ? " (flapped)" : ""}`;
+    const cause = payload.cause.trigger === "sweep" ? sweepCause(payload, at, history) : undefined;
+    if (cause) {
+      bySweep += 1;
+      sweepCauses[cause] += 1;
+      if (cause === "called, not told by its events") {
+        const calls = (history.calls.get(payload.cluster.arn) ?? []).map((time) => `${((time - start) / HOUR).toFixed(1)}h`);
+        calledNotTold.push(`${payload.cluster.arn} ${payload.ruleId} ${payload.transition} at ${((at - start) / HOUR).toFixed(1)}h, calls at ${calls.join(", ")}`);
+      }
+    }
+    const kind = `${payload.cause.trigger}${cause ? ` (${cause})` : ""} ${payload.ruleId} ${payload.transition}${payload.flapped ? " (flapped)" : ""}`;
     alertsBy[kind] = (alertsBy[kind] ?? 0) + 1;
     const calledAt = lastCall.get(payload.cluster.arn);
     if (calledAt !== undefined && calledAt <= at) latencies.push((at - calledAt) / MINUTE);
@@ -474,6 +556,9 @@ async function soak(
     latencyP99Minutes: Math.round(percentile(latencies, 0.99) * 10) / 10,
     alertsBy,
     sweepOnlyShare: alerts.length === 0 ? 0 : Math.round((bySweep / alerts.length) * 1000) / 1000,
+    sweepCauses,
+    lostEventShare: alerts.length === 0 ? 0 : Math.round((sweepCauses["lost event"] / alerts.length) * 1000) / 1000,
+    calledNotToldDetails: calledNotTold.slice(0, 20),
     deadLetters: { archived: archivedLetters, alerted, waiting, unaccounted: Math.abs(archivedLetters - alerted) + waiting },
     faults: { eksRequests, eks: simulator.faults.injected(), local: system.faults.injected(), cloudTrailLost: system.faults.lostEvents.length },
     sweeps,

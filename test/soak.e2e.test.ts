@@ -32,3 +32,12 @@ it("ran under the faults it claims: EKS errors retried, DynamoDB errors injected
   expect(figures.faults.local["dynamodb"]).toBeGreaterThan(0);
   expect(figures.faults.cloudTrailLost).toBeGreaterThan(0);
 });
+
+it("left to the sweep no change whose event was delivered: what it alone found is lost events, unreadable clusters, time, or read beside the event", () => {
+  expect(figures).toBeDefined();
+  expect(figures.calledNotToldDetails).toEqual([]);
+  expect(figures.sweepCauses["called, not told by its events"]).toBe(0);
+  const bySweep = Object.values(figures.sweepCauses).reduce((sum, count) => sum + count, 0);
+  expect(bySweep / figures.alerts).toBeCloseTo(figures.sweepOnlyShare, 2);
+  expect(figures.lostEventShare).toBeCloseTo(figures.sweepCauses["lost event"] / figures.alerts, 2);
+});

@@ -1,13 +1,17 @@
 // The local system's own faults (the fleet file's `faults` section less the simulator's keys), as the real SDK
 // clients meet them: DynamoDB and SNS errors in their wire formats through the fault proxy (retried by the SDK, the
-// emulator never reached), a settle check delivered again by the queue's consumer, and a bad section named field by field.
+// emulator never reached), a settle check delivered again by the queue's consumer, and a bad section named field by
+// field; and the local system itself run under the section's EKS throttling.
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { CreateTableCommand, DynamoDBClient, DynamoDBServiceException, ListTablesCommand } from "@aws-sdk/client-dynamodb";
 import { ListTopicsCommand, SNSClient, SNSServiceException } from "@aws-sdk/client-sns";
 import { CreateQueueCommand, SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ValidationError } from "@eks-warden/core";
-import { validateFleet } from "@eks-warden/simulator/index";
+import { validateFleet, type Fleet } from "@eks-warden/simulator/index";
 import { dynamoDbFault, FaultDraws, snsFault, startFaultProxy, type FaultProxy } from "../src/faults.ts";
+import { startLocalSystem } from "../src/index.ts";
 import { LocalQueuePoller } from "../src/runner.ts";
 import { ensureLocalAws, stopLocalAws } from "../../core/test/aws/local-aws.ts";
 
@@ -125,4 +129,25 @@ describe("a queue consumer that delivers a handled message again (faults.settleQ
     expect(poller.redelivered).toBe(1);
     expect(await poller.pollOnce()).toEqual({ received: 0, failed: 0 });
   });
+});
+
+describe("the local system when the fleet's faults throttle every EKS call", () => {
+  it("runs the sweep to its end, which says the region could not be listed, and the next sweep reads the fleet", async () => {
+    // The demo fleet's eu-west-1, swept there only (each listing is 6 throttled attempts with the SDK's backoff).
+    const demo = JSON.parse(readFileSync(fileURLToPath(new URL("../../../scenarios/fleets/demo.json", import.meta.url)), "utf8")) as Fleet;
+    const clusters = (demo.clusters ?? []).filter((entry) => entry.region === "eu-west-1");
+    const fleet: Fleet = { ...demo, clusters, faults: { seed: 3, eks: { throttleRate: 1 } } };
+    const system = await startLocalSystem({ fleet, regions: ["eu-west-1"], policy: {}, aws: "environment" });
+    try {
+      // The sweep's listing fails after the SDK's retries and is reported, not taken for "no clusters"; the local
+      // system's own listing beside it (what it remembers for storedState) fails the same way and must not fail the sweep.
+      expect(await system.sweep()).toMatchObject({ regions: 1, unreadableRegions: 1, clusters: 0, closed: 0 });
+      expect(system.simulator.faults.injected().throttled).toBeGreaterThanOrEqual(12);
+      system.simulator.faults.apply({});
+      expect(await system.sweep()).toMatchObject({ regions: 1, unreadableRegions: 0, clusters: clusters.length, unreadableClusters: 0 });
+      expect((await system.storedState()).length).toBeGreaterThan(0);
+    } finally {
+      await system.stop();
+    }
+  }, 180_000);
 });
