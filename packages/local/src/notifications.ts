@@ -54,6 +54,8 @@ export function alertInputFromPayload(payload: AlertPayload): AlertInput {
     ...(payload.inProgress && { inProgress: true }),
     ...(payload.correcting && { correcting: true }),
     ...(payload.exposure && { exposure: payload.exposure }),
+    ...(payload.flapped && { flapped: payload.flapped }),
+    ...(payload.sameProblem && { sameProblem: payload.sameProblem }),
   };
   const { cause } = payload;
   return {

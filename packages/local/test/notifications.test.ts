@@ -23,6 +23,8 @@ describe("the alert text printed for a subscriber", () => {
       {},
       { trigger: "event", eventId: "e-3", eventName: "AssociateAccessPolicy", actor: { type: "IAMUser", arn: "arn:aws:iam::111111111111:user/alice", userName: "alice" }, sourceIp: "203.0.113.7", eventTime: new Date("2026-06-01T00:00:00Z"), access: { principalArn: "arn:aws:iam::999988887777:role/contractor", policyArn: "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy", accessScope: { type: "cluster", namespaces: [] } } },
     ],
+    ["a flapping summary", { kind: "RESOLVED", flapped: { count: 3, first: "2026-06-01T00:00:10.000Z", last: "2026-06-01T00:02:00.000Z", kind: "RESOLVED", status: "PASS", summary: true } }, { trigger: "settle", eventId: "e-4#held" }],
+    ["an unreadable cluster's one ERRORED, naming the other rules", { kind: "ERRORED", sameProblem: ["version-support", "audit-logging"] }, { trigger: "sweep" }],
   ])("is the email text the renderer gives, rebuilt from the SQS payload: %s", (_, change, cause) => {
     const transition: Transition = { kind: "OPENED", clusterArn: cluster.arn, ruleId: rule.id, after: { status: finding!.status, severity: finding!.severity, evidence: finding!.evidence }, finding: finding!, ...change };
     const rendered = renderAlert({ transition, cluster, cause, rule, evaluatedAt: new Date("2026-06-01T00:00:05Z") });

@@ -103,6 +103,9 @@ export interface Transition {
   /** Alerts of this rule held before this one (flapping): told with it. `summary`: this transition is the held run's
    * last, told once the window ended, and nothing new happened. */
   readonly flapped?: HeldAlerts & { readonly summary: boolean };
+  /** ERRORED for a cluster that could not be read: the other rules left unjudged for the same reason, told in this
+   * one alert rather than one alert each. */
+  readonly sameProblem?: readonly string[];
 }
 
 export interface RecordWrite {

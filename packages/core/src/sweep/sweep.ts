@@ -22,7 +22,8 @@ import { closeCluster, evaluateLive } from "../pipeline/evaluate-live.ts";
 import { judge } from "../pipeline/judgement.ts";
 import { rulesOf, type CollectedCluster, type PipelineDeps } from "../pipeline/ports.ts";
 import { StagedBatch } from "../pipeline/staged-batch.ts";
-import { planEvaluation } from "../state/transitions.ts";
+import { planEvaluation, type StatePlan, type Transition } from "../state/transitions.ts";
+import { SEVERITY_RANK } from "../model.ts";
 import { AdaptiveConcurrency, DEFAULT_THROTTLE_RETRY, describeRate, inAdaptivePool, retryThrottled, type ConcurrencyStats } from "./adaptive-pool.ts";
 
 /** Which clusters exist (ClusterInventory implements it). */
@@ -179,15 +180,32 @@ export function unreadableFindings(deps: PipelineDeps, ref: ClusterIdentity, pro
   }));
 }
 
-/** Stores ERROR findings for a cluster that could not be read (ERRORED once; an open FAIL stays open). */
+/**
+ * Stores ERROR findings for a cluster that could not be read (ERRORED once; an open FAIL stays open), and tells it in
+ * one alert for the cluster: one problem, not one alert per rule (15 for one throttled read). Each rule's ERRORED is
+ * still stored and kept in the history.
+ */
 async function recordUnreadable(deps: PipelineDeps, ref: ClusterIdentity, findings: readonly Finding[]): Promise<number> {
   const judged = await judge(deps, ref, {}, {
     plan(records) {
       const now = deps.now();
-      return { plan: planEvaluation(records, findings, { now }), at: now, kind: "evaluation", cause: SWEEP_CAUSE, findings, note: "cluster could not be read by the sweep" };
+      return { plan: oneAlertForTheCluster(planEvaluation(records, findings, { now })), at: now, kind: "evaluation", cause: SWEEP_CAUSE, findings, note: "cluster could not be read by the sweep" };
     },
   });
   return judged.kind === "planned" ? judged.judgement.plan.notify.length : 0;
+}
+
+/** The ERRORED alerts of an unreadable cluster as one: the most severe rule's, naming the others. */
+function oneAlertForTheCluster(plan: StatePlan): StatePlan {
+  const errored = plan.notify.filter((transition) => transition.kind === "ERRORED");
+  if (errored.length < 2) return plan;
+  const [first, ...others] = [...errored].sort((a, b) => SEVERITY_RANK[b.after.severity] - SEVERITY_RANK[a.after.severity] || a.ruleId.localeCompare(b.ruleId));
+  const told: Transition = { ...first!, sameProblem: others.map((transition) => transition.ruleId) };
+  return {
+    ...plan,
+    transitions: plan.transitions.map((transition) => (transition === first ? told : transition)),
+    notify: [...plan.notify.filter((transition) => transition.kind !== "ERRORED"), told],
+  };
 }
 
 async function sweepCluster(deps: SweepDeps, ref: ClusterIdentity, options: SweepOptions): Promise<{ swept: SweptCluster; alerts: number }> {

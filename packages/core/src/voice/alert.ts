@@ -57,6 +57,8 @@ export interface AlertPayload {
   readonly autoRemediation?: EffectiveRemediation;
   /** Alerts of this rule held before this one (flapping), told here. */
   readonly flapped?: Transition["flapped"];
+  /** The other rules a cluster that could not be read leaves unjudged, told with this ERRORED. */
+  readonly sameProblem?: Transition["sameProblem"];
 }
 
 export interface RenderedAlert extends SnsEnvelope<AlertAttributeName> {
@@ -85,6 +87,7 @@ export function alertSummary(transition: Transition, rule?: Pick<Rule, "title" |
   // A resolution names what was wrong; everything else what is wrong now (an EXEMPT finding still carries its failure).
   const failing = transition.kind === "RESOLVED" ? transition.before : transition.after;
   const headline = transition.kind === "ERRORED" || failing === undefined ? undefined : safeHeadline(rule, failing, transition.inProgress === true);
+  if (transition.kind === "ERRORED" && transition.sameProblem && transition.sameProblem.length > 0) return `cannot evaluate ${transition.sameProblem.length + 1} rules: the cluster could not be read`;
   if (transition.flapped?.summary) return `flapped ${transition.flapped.count} more ${transition.flapped.count === 1 ? "time" : "times"}, last ${KIND_TEXT[transition.kind]}: ${headline ?? title}`;
   if (transition.correcting) return `change did not take effect: ${title}`;
   if (transition.exposure) return `exposure window closed: ${title}`;
@@ -285,6 +288,14 @@ export function alertText(input: AlertInput): string {
       "",
     );
   }
+  if (transition.sameProblem && transition.sameProblem.length > 0) {
+    const others = transition.sameProblem;
+    lines.push(
+      `The cluster could not be read, so ${others.length} other ${others.length === 1 ? "rule is" : "rules are"} not evaluated either (one alert for all; each is stored as ERROR):`,
+      `  ${others.slice(0, TEXT_MAX_ITEMS).map((ruleId) => oneLine(ruleId, 80)).join(", ")}${others.length > TEXT_MAX_ITEMS ? ` … and ${others.length - TEXT_MAX_ITEMS} more` : ""}`,
+      "",
+    );
+  }
   if (hidesNothing(transition)) {
     lines.push(`The rule passes: this exemption ${transition.kind === "EXEMPTED" ? "hides" : "hid"} nothing now. It is recorded; a later failure behind it is told at its own severity.`, "");
   }
@@ -363,6 +374,7 @@ function fullPayload(input: AlertInput): AlertPayload {
     ...(transition.finding.exemption ? { exemption: transition.finding.exemption } : {}),
     ...(input.autoRemediation ? { autoRemediation: input.autoRemediation } : {}),
     ...(transition.flapped ? { flapped: transition.flapped } : {}),
+    ...(transition.sameProblem && transition.sameProblem.length > 0 ? { sameProblem: transition.sameProblem } : {}),
   };
 }
 

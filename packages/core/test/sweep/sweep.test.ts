@@ -115,7 +115,7 @@ describe("runSweep", () => {
     expect(w.waits).toEqual([100, 200]);
   });
 
-  it("gives a cluster it cannot read ERROR findings (ERRORED once) and goes on with the others", async () => {
+  it("gives a cluster it cannot read ERROR findings (ERRORED once, told in one alert for the cluster) and goes on with the others", async () => {
     const w = sweepWorld();
     addCluster(w, ref("eu-west-1", "a-denied"));
     addCluster(w, ref("eu-west-1", "b-fine"));
@@ -126,10 +126,19 @@ describe("runSweep", () => {
     expect(denied.problem).toMatch(/AccessDenied/);
     expect(denied.findings.every((finding) => finding.status === "ERROR")).toBe(true);
     expect(w.waits).toEqual([]); // not throttling: no retry
+    // One alert for the cluster, not one per rule (a throttled read would otherwise be 15 alerts): the most severe
+    // rule's ERRORED, naming every other rule left unjudged; each rule's ERRORED is stored and in the history.
     const errored = w.publisher.alerts.filter((alert) => alert.attributes.cluster === "a-denied");
-    expect(errored.length).toBe(denied.findings.length);
-    expect(new Set(errored.map((alert) => alert.attributes.transition))).toEqual(new Set(["ERRORED"]));
+    expect(errored.map((alert) => [alert.attributes.transition, alert.attributes.severity])).toEqual([["ERRORED", "CRITICAL"]]);
+    expect(errored[0]!.subject).toBe(`[CRITICAL] a-denied (eu-west-1): cannot evaluate ${denied.findings.length} rules: the cluster could not be read`);
+    const others = denied.findings.map((finding) => finding.ruleId).filter((ruleId) => ruleId !== errored[0]!.attributes.ruleId);
+    expect(others).toHaveLength(denied.findings.length - 1);
+    expect([...(JSON.parse(JSON.parse(errored[0]!.message).sqs) as { sameProblem: string[] }).sameProblem].sort()).toEqual([...others].sort());
+    expect(errored[0]!.text).toContain(`The cluster could not be read, so ${others.length} other rules are not evaluated either`);
     expect((await w.store.readState(denied.ref.arn)).every((record) => record.status === "ERROR")).toBe(true);
+    const stored = w.store.history.filter((entry) => entry.clusterArn === denied.ref.arn).flatMap((entry) => entry.transitions ?? []).filter((transition) => transition.kind === "ERRORED");
+    expect(stored).toHaveLength(denied.findings.length);
+    expect(stored.filter((transition) => transition.notified).map((transition) => transition.ruleId)).toEqual([errored[0]!.attributes.ruleId]);
 
     // Still unreadable the next day: counted, not announced again.
     w.publisher.alerts.length = 0;
