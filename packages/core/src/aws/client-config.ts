@@ -11,8 +11,16 @@
 // environment (fromEnv); the default chain (profiles, SSO, web identity, instance metadata) is for everywhere else:
 // the CLI, the local system, tests. The deployed bundles replace that chain by the environment provider at build
 // time (HANDLER_BUNDLING in ../deployment/constants.ts), which removes ~130 KB of credential providers from each bundle.
+//
+// Waits, locally: the local system replays faults in simulated time (a week in minutes), where the backoff's real
+// seconds mean nothing, so its fleet's `faults.waitScale` (docs/faults.md) reaches the handlers as LOCAL_WAIT_SCALE
+// and shortens each backoff by that factor. The decisions stay the SDK's own (which errors, how many attempts, the
+// retry quota), only the length of the wait shrinks. The stack never sets it (test/infra.test.ts): in Lambda the
+// clients are configured exactly as above.
 
 import type { fromEnv } from "@aws-sdk/credential-provider-env";
+import { StandardRetryStrategy } from "@smithy/util-retry";
+import { FUNCTION_ENV } from "../deployment/constants.ts";
 
 type AwsCredentialIdentityProvider = ReturnType<typeof fromEnv>;
 
@@ -36,7 +44,39 @@ const environmentCredentials: AwsCredentialIdentityProvider = async (properties)
   return fromEnv()(properties);
 };
 
-/** CLIENT_CONFIG, plus the environment credential provider when running in Lambda (else the SDK's default chain). */
-export function clientConfig(env: NodeJS.ProcessEnv = process.env): typeof CLIENT_CONFIG & { credentials?: AwsCredentialIdentityProvider } {
-  return lambdaEnvironmentCredentials(env) ? { ...CLIENT_CONFIG, credentials: environmentCredentials } : CLIENT_CONFIG;
+/** The standard strategy (MAX_ATTEMPTS, its retry quota, its error classes) with every backoff multiplied by `scale`. */
+export class ScaledRetryStrategy extends StandardRetryStrategy {
+  constructor(maxAttempts: number, readonly scale: number) {
+    super({ maxAttempts });
+    const backoff = this.retryBackoffStrategy;
+    const unscaled = backoff.computeNextBackoffDelay.bind(backoff);
+    backoff.computeNextBackoffDelay = (attempt) => Math.floor(unscaled(attempt) * scale);
+  }
+}
+
+/**
+ * LOCAL_WAIT_SCALE: a share of real time from 0 (exclusive) to 1; absent means 1 (the SDK's own waits). Anything else
+ * is a wiring mistake of the local system, named rather than ignored.
+ */
+export function localWaitScale(env: NodeJS.ProcessEnv = process.env): number {
+  const value = env[FUNCTION_ENV.localWaitScale];
+  if (value === undefined || value === "") return 1;
+  const scale = Number(value);
+  if (!Number.isFinite(scale) || scale <= 0 || scale > 1) {
+    throw new Error(`${FUNCTION_ENV.localWaitScale}: expected a share of real time above 0 and at most 1 (0.01 waits 1%), got ${JSON.stringify(value)}`);
+  }
+  return scale;
+}
+
+type ClientConfig = typeof CLIENT_CONFIG & { credentials?: AwsCredentialIdentityProvider; retryStrategy?: ScaledRetryStrategy };
+
+/**
+ * CLIENT_CONFIG, plus the environment credential provider when running in Lambda (else the SDK's default chain), plus
+ * a scaled retry strategy when LOCAL_WAIT_SCALE says so (a new one per client: each keeps its own retry quota, as the
+ * SDK's default does).
+ */
+export function clientConfig(env: NodeJS.ProcessEnv = process.env): ClientConfig {
+  const scale = localWaitScale(env);
+  const base: ClientConfig = lambdaEnvironmentCredentials(env) ? { ...CLIENT_CONFIG, credentials: environmentCredentials } : CLIENT_CONFIG;
+  return scale < 1 ? { ...base, retryStrategy: new ScaledRetryStrategy(MAX_ATTEMPTS, scale) } : base;
 }
