@@ -5,7 +5,6 @@
 // letter accounted for.
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { runSoak, SHORT_SOAK, soakProblems, type SoakFigures } from "../bench/soak.ts";
-import { FUNCTION_ENV } from "@eks-warden/core/deployment";
 import { ensureLocalAws, stopLocalAws } from "../packages/core/test/aws/local-aws.ts";
 
 beforeAll(() => ensureLocalAws(), 120_000);
@@ -32,8 +31,7 @@ it("ran under the faults it claims: EKS errors retried, DynamoDB errors injected
   expect(figures.callsFailed).toBeGreaterThan(0);
   expect(figures.faults.local["dynamodb"]).toBeGreaterThan(0);
   expect(figures.faults.cloudTrailLost).toBeGreaterThan(0);
-  // At the issue's rates, only shorter: the fleet's waitScale shortens the waits (SDK backoff, latency spikes), never
-  // the faults. The requests counted include the harness's own reads, made with the faults paused, so the throttled
+  // At the issue's rates: the requests counted include the harness's own reads, made with the faults paused, so the throttled
   // share of them is below the 30% drawn (24% in the runs of docs/reliability.md); the spikes were drawn too.
   const { throttled = 0, serverErrors = 0, latencySpikes = 0 } = figures.faults.eks;
   expect(figures.faults.eksRequests).toBeGreaterThan(300);
@@ -41,5 +39,4 @@ it("ran under the faults it claims: EKS errors retried, DynamoDB errors injected
   expect(throttled / figures.faults.eksRequests).toBeLessThan(0.35);
   expect(serverErrors).toBeGreaterThan(0);
   expect(latencySpikes).toBeGreaterThan(0);
-  expect(process.env[FUNCTION_ENV.localWaitScale]).toBe(String(SHORT_SOAK.local.waitScale));
 });
