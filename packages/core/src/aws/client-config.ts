@@ -14,13 +14,16 @@
 //
 // Waits, locally: the local system replays faults in simulated time (a week in minutes), where the backoff's real
 // seconds mean nothing, so its fleet's `faults.waitScale` (docs/faults.md) reaches the handlers as LOCAL_WAIT_SCALE
-// and shortens each backoff by that factor. The decisions stay the SDK's own (which errors, how many attempts, the
+// and shortens each backoff by that factor (scaled-retry.ts, loaded only then). The decisions stay the SDK's own (which errors, how many attempts, the
 // retry quota), only the length of the wait shrinks. The stack never sets it (test/infra.test.ts): in Lambda the
 // clients are configured exactly as above.
 
 import type { fromEnv } from "@aws-sdk/credential-provider-env";
-import { StandardRetryStrategy } from "@smithy/util-retry";
 import { FUNCTION_ENV } from "../deployment/constants.ts";
+import type { ScaledRetryStrategy } from "./scaled-retry.ts";
+
+type RetryToken = Awaited<ReturnType<ScaledRetryStrategy["acquireInitialRetryToken"]>>;
+type RetryErrorInfo = Parameters<ScaledRetryStrategy["refreshRetryTokenForRetry"]>[1];
 
 type AwsCredentialIdentityProvider = ReturnType<typeof fromEnv>;
 
@@ -44,13 +47,37 @@ const environmentCredentials: AwsCredentialIdentityProvider = async (properties)
   return fromEnv()(properties);
 };
 
-/** The standard strategy (MAX_ATTEMPTS, its retry quota, its error classes) with every backoff multiplied by `scale`. */
-export class ScaledRetryStrategy extends StandardRetryStrategy {
-  constructor(maxAttempts: number, readonly scale: number) {
-    super({ maxAttempts });
-    const backoff = this.retryBackoffStrategy;
-    const unscaled = backoff.computeNextBackoffDelay.bind(backoff);
-    backoff.computeNextBackoffDelay = (attempt) => Math.floor(unscaled(attempt) * scale);
+/**
+ * ScaledRetryStrategy (scaled-retry.ts), loaded on the first request of the client: each method waits for it, so the
+ * client meets the SDK's own strategy, one per client (each keeps its own retry quota, as the SDK's default does).
+ */
+export class LocalWaitRetryStrategy {
+  readonly mode = "standard";
+  #strategy: Promise<ScaledRetryStrategy> | undefined;
+  #loaded: ScaledRetryStrategy | undefined;
+
+  constructor(
+    readonly maxAttempts: number,
+    readonly scale: number,
+  ) {}
+
+  /** The SDK strategy behind it (loaded on first use). */
+  strategy(): Promise<ScaledRetryStrategy> {
+    this.#strategy ??= import("./scaled-retry.ts").then(({ ScaledRetryStrategy }) => (this.#loaded = new ScaledRetryStrategy(this.maxAttempts, this.scale)));
+    return this.#strategy;
+  }
+
+  async acquireInitialRetryToken(retryTokenScope: string): Promise<RetryToken> {
+    return (await this.strategy()).acquireInitialRetryToken(retryTokenScope);
+  }
+
+  async refreshRetryTokenForRetry(token: RetryToken, errorInfo: RetryErrorInfo): Promise<RetryToken> {
+    return (await this.strategy()).refreshRetryTokenForRetry(token, errorInfo);
+  }
+
+  /** Only after a request, so after acquireInitialRetryToken loaded the strategy. */
+  recordSuccess(token: RetryToken): void {
+    this.#loaded?.recordSuccess(token);
   }
 }
 
@@ -68,7 +95,7 @@ export function localWaitScale(env: NodeJS.ProcessEnv = process.env): number {
   return scale;
 }
 
-type ClientConfig = typeof CLIENT_CONFIG & { credentials?: AwsCredentialIdentityProvider; retryStrategy?: ScaledRetryStrategy };
+type ClientConfig = typeof CLIENT_CONFIG & { credentials?: AwsCredentialIdentityProvider; retryStrategy?: LocalWaitRetryStrategy };
 
 /**
  * CLIENT_CONFIG, plus the environment credential provider when running in Lambda (else the SDK's default chain), plus
@@ -78,5 +105,5 @@ type ClientConfig = typeof CLIENT_CONFIG & { credentials?: AwsCredentialIdentity
 export function clientConfig(env: NodeJS.ProcessEnv = process.env): ClientConfig {
   const scale = localWaitScale(env);
   const base: ClientConfig = lambdaEnvironmentCredentials(env) ? { ...CLIENT_CONFIG, credentials: environmentCredentials } : CLIENT_CONFIG;
-  return scale < 1 ? { ...base, retryStrategy: new ScaledRetryStrategy(MAX_ATTEMPTS, scale) } : base;
+  return scale < 1 ? { ...base, retryStrategy: new LocalWaitRetryStrategy(MAX_ATTEMPTS, scale) } : base;
 }

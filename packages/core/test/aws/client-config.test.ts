@@ -4,7 +4,8 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { DescribeClusterCommand, EKSClient } from "@aws-sdk/client-eks";
 import { StandardRetryStrategy } from "@smithy/util-retry";
 import { startSimulator } from "@eks-warden/simulator/index";
-import { CLIENT_CONFIG, clientConfig, localWaitScale, MAX_ATTEMPTS, ScaledRetryStrategy } from "../../src/aws/client-config.ts";
+import { CLIENT_CONFIG, clientConfig, LocalWaitRetryStrategy, localWaitScale, MAX_ATTEMPTS } from "../../src/aws/client-config.ts";
+import { ScaledRetryStrategy } from "../../src/aws/scaled-retry.ts";
 
 const LAMBDA = { AWS_LAMBDA_FUNCTION_NAME: "warden-cluster-event", AWS_ACCESS_KEY_ID: "ASIAWARDENTEST000001" };
 
@@ -56,11 +57,15 @@ describe("the retry policy, and its local wait scale (LOCAL_WAIT_SCALE, from a f
     const first = clientConfig({ LOCAL_WAIT_SCALE: "0.01" });
     const second = clientConfig({ LOCAL_WAIT_SCALE: "0.01" });
     expect(first).toMatchObject({ maxAttempts: MAX_ATTEMPTS, retryMode: "standard" });
-    expect(first.retryStrategy).toBeInstanceOf(ScaledRetryStrategy);
-    expect(first.retryStrategy).toBeInstanceOf(StandardRetryStrategy);
-    expect(first.retryStrategy).not.toBe(second.retryStrategy);
+    expect(first.retryStrategy).toBeInstanceOf(LocalWaitRetryStrategy);
+    const loaded = await first.retryStrategy!.strategy();
+    expect(loaded).toBeInstanceOf(ScaledRetryStrategy);
+    expect(loaded).toBeInstanceOf(StandardRetryStrategy);
+    expect(loaded).not.toBe(await second.retryStrategy!.strategy());
+    expect(loaded.scale).toBe(0.01);
     expect(first.retryStrategy!.mode).toBe("standard");
-    expect(await first.retryStrategy!.maxAttempts()).toBe(MAX_ATTEMPTS);
+    expect(loaded.mode).toBe("standard");
+    expect(await loaded.maxAttempts()).toBe(MAX_ATTEMPTS);
 
     // The same draw of the jitter, the SDK's strategy and the scaled one: the waits the SDK asks setTimeout for.
     vi.spyOn(Math, "random").mockReturnValue(0.5);
