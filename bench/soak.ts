@@ -65,16 +65,27 @@ export interface SoakOptions {
   readonly log?: (line: string) => void;
 }
 
+/**
+ * The fleet's faults.waitScale (docs/faults.md): every fault happens at its rate and is retried by the same decisions,
+ * but the real-time waits a simulated week makes meaningless (the SDK's backoff, the sweep's, the latency spikes) last
+ * 1% of their length, or the 10,000 calls would wait hours (docs/reliability.md).
+ */
+const SOAK_WAIT_SCALE = 0.01;
+
 /** The figures: 10,000 calls, 200 clusters, 30% throttling, 5% 5xx, SNS and DynamoDB 2%, 5% redelivered, 1% lost. */
 export const BENCH_SOAK: SoakOptions = {
   calls: 10_000,
   clusters: 200,
   roundCalls: 40,
   eks: { latencyMs: 0, latencySpikes: { rate: 0.01, ms: 2000 }, throttleRate: 0.3, errorRate: 0.05 },
-  local: { seed: 42, dynamodb: { errorRate: 0.02 }, sns: { errorRate: 0.02 }, settleQueue: { redeliverRate: 0.05 }, cloudtrail: { lossRate: 0.01 } },
+  local: { seed: 42, waitScale: SOAK_WAIT_SCALE, dynamodb: { errorRate: 0.02 }, sns: { errorRate: 0.02 }, settleQueue: { redeliverRate: 0.05 }, cloudtrail: { lossRate: 0.01 } },
 };
 
-/** npm test's: the same faults, the counts scaled down (CloudTrail loss raised so that a few events are lost). */
+/**
+ * npm test's: the same faults, the counts scaled down (CloudTrail loss raised so that a few events are lost). Its
+ * waits stay real (no waitScale): at 1% of them, about one run in five shows an alert entry published twice by two
+ * judgements of one new cluster at once (docs/reliability.md), which is left for its own fix.
+ */
 export const SHORT_SOAK: SoakOptions = {
   calls: 32,
   clusters: 8,
@@ -370,7 +381,7 @@ async function soak(
     try {
       return await read();
     } finally {
-      simulator.faults.apply({ eks: options.eks });
+      simulator.faults.apply({ eks: options.eks, ...(options.local.waitScale !== undefined && { waitScale: options.local.waitScale }) });
       system.faults.resume();
     }
   };

@@ -509,6 +509,18 @@ describe("queues", () => {
     }
   });
 
+  it("no function's environment carries a local-only setting (the wait scale, the event-ahead bound, path-style buckets)", () => {
+    const localOnly: string[] = [FUNCTION_ENV.localWaitScale, FUNCTION_ENV.maxEventAheadSeconds, FUNCTION_ENV.reportBucketPathStyle];
+    const functions = Object.values(resourcesOfType(template, "AWS::Lambda::Function"));
+    const withEnvironment = functions.filter((fn) => fn.Properties.Environment?.Variables);
+    // Every handler of the description has its environment; none of them has one of these.
+    expect(withEnvironment.length).toBeGreaterThanOrEqual(Object.keys(HANDLERS).length);
+    for (const fn of withEnvironment) {
+      const names = Object.keys(fn.Properties.Environment.Variables as Record<string, unknown>);
+      expect(names.filter((name) => localOnly.includes(name)), String(fn.Properties.Handler)).toEqual([]);
+    }
+  });
+
   it("every queue is encrypted and refuses requests without TLS", () => {
     const queues = resourcesOfType(template, "AWS::SQS::Queue");
     // the event queue, settle, its dead-letter queue, the dead-letter queues of cluster-event, tamper, sweep and

@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { Logger } from "@aws-lambda-powertools/logger";
 import { PolicyError, TopicNotConfigured } from "@eks-warden/core";
-import { ConfigurationError, depsFromEnvironment, policyFromEnvironment } from "../src/lib/runtime.ts";
+import { ConfigurationError, depsFromEnvironment, policyFromEnvironment, scheduledDepsFromEnvironment } from "../src/lib/runtime.ts";
 
 const complete = {
   POLICY: JSON.stringify({ remediation: { mode: "off" } }),
@@ -67,5 +67,25 @@ describe("history retention", () => {
     const healthOnly = noticeTargetsFromEnvironment({ HEALTH_TOPIC_ARN: "arn:aws:sns:eu-west-1:111122223333:health", AWS_REGION: "eu-west-1" });
     expect(healthOnly.alerts).toBe(false);
     await expect(healthOnly.publisher.publish("alerts", { subject: "s", message: "{}", messageStructure: "json", attributes: {} })).rejects.toBeInstanceOf(TopicNotConfigured);
+  });
+});
+
+describe("the local wait scale (LOCAL_WAIT_SCALE: the local system's faults.waitScale; the stack never sets it)", () => {
+  const sweepEnv = { POLICY: complete.POLICY, TABLE_NAME: complete.TABLE_NAME, ALERTS_TOPIC_ARN: complete.ALERTS_TOPIC_ARN, AWS_REGION: complete.AWS_REGION };
+
+  it("leaves the sweep's throttle backoff to its real-time default when absent, as deployed", () => {
+    expect(scheduledDepsFromEnvironment(new Logger(), sweepEnv).sleep).toBeUndefined();
+  });
+
+  it("shortens the sweep's throttle backoff to that share of real time when set", async () => {
+    const { sleep } = scheduledDepsFromEnvironment(new Logger(), { ...sweepEnv, LOCAL_WAIT_SCALE: "0.001" });
+    const started = performance.now();
+    // The sweep's first backoff is 2 s (DEFAULT_THROTTLE_RETRY): scaled, 2 ms.
+    await sleep!(2_000);
+    expect(performance.now() - started).toBeLessThan(1_000);
+  });
+
+  it("names a scale it cannot use at cold start", () => {
+    expect(() => scheduledDepsFromEnvironment(new Logger(), { ...sweepEnv, LOCAL_WAIT_SCALE: "5" })).toThrow(/LOCAL_WAIT_SCALE: expected a share of real time above 0 and at most 1/);
   });
 });

@@ -19,7 +19,7 @@ import type { AddressInfo } from "node:net";
 import { seededRandom, type FaultPlan } from "@eks-warden/simulator/index";
 
 /** The keys of a fleet's `faults` section the local system applies (validated by the simulator's FAULT_SECTIONS). */
-export type LocalFaults = Pick<FaultPlan, "seed" | "dynamodb" | "sns" | "settleQueue" | "cloudtrail">;
+export type LocalFaults = Pick<FaultPlan, "seed" | "waitScale" | "dynamodb" | "sns" | "settleQueue" | "cloudtrail">;
 
 /** The keys of `faults` the local system answers, and the one field of each: a share between 0 and 1. */
 export const LOCAL_FAULT_KEYS = { dynamodb: "errorRate", sns: "errorRate", settleQueue: "redeliverRate", cloudtrail: "lossRate" } as const;

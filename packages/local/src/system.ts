@@ -117,7 +117,10 @@ function registerMonitor(simulator: Simulator): LocalMonitorIdentity {
   return monitor;
 }
 
-/** What only the local system sets: the emulators' endpoints, no real delays between settle checks, quiet handlers. */
+/**
+ * What only the local system sets: the emulators' endpoints, no real delays between settle checks, the fleet's wait
+ * scale, quiet handlers.
+ */
 function localOnlyEnvironment(options: LocalSystemOptions, embedded: Embedded | undefined, simulator: Simulator): Record<string, string> {
   return {
     ...embedded?.env,
@@ -129,6 +132,9 @@ function localOnlyEnvironment(options: LocalSystemOptions, embedded: Embedded | 
     // The simulator's clock moves ahead of the handlers' real one (an update "takes" 10 minutes when advanced), so its
     // events may be dated hours ahead; the stack never sets this, and Lambda keeps the 5-minute bound.
     [FUNCTION_ENV.maxEventAheadSeconds]: String(LOCAL_MAX_EVENT_AHEAD_SECONDS),
+    // The fleet's faults.waitScale: the handlers' AWS clients and the sweep wait that share of their backoff (the
+    // simulated time a replay runs in makes the real seconds meaningless); the stack never sets it.
+    ...(simulator.faultPlan.waitScale !== undefined && { [FUNCTION_ENV.localWaitScale]: String(simulator.faultPlan.waitScale) }),
     POWERTOOLS_METRICS_DISABLED: "true",
     [FUNCTION_ENV.metricsNamespace]: "EksWardenLocal",
     POWERTOOLS_LOG_LEVEL: options.handlerLogs === true ? "INFO" : options.handlerLogs || "SILENT",

@@ -5,6 +5,7 @@
 //
 //   "faults": {
 //     "seed": 42,
+//     "waitScale": 0.01,
 //     "eks": { "latencyMs": 40, "latencySpikes": { "rate": 0.01, "ms": 2000 }, "throttleRate": 0.3,
 //              "errorRate": 0.05, "rateLimit": { "perSecond": 10, "burst": 20 } }
 //   }
@@ -132,19 +133,28 @@ export const FAULT_SECTIONS = {
 
 export type FaultService = keyof typeof FAULT_SECTIONS;
 
-/** A validated `faults` section: the seed of the deterministic random stream and each service's plan. */
-export type FaultPlan = { readonly seed?: number } & { readonly [S in FaultService]?: NonNullable<ReturnType<(typeof FAULT_SECTIONS)[S]>> };
+/**
+ * A validated `faults` section: the seed of the deterministic random stream, the share of real time the waits keep
+ * (waitScale: the simulator's latency, and in the local system the AWS clients' and the sweep's retry backoff; a
+ * replay in simulated time need not wait real seconds) and each service's plan.
+ */
+export type FaultPlan = { readonly seed?: number; readonly waitScale?: number } & { readonly [S in FaultService]?: NonNullable<ReturnType<(typeof FAULT_SECTIONS)[S]>> };
 
 /** Checks a `faults` section; problems go to `issues` with their path (e.g. faults.eks.throttleRate). */
 export function validateFaultPlan(value: unknown, path: string, issues: FaultIssue[]): FaultPlan | undefined {
   const services = Object.keys(FAULT_SECTIONS);
-  if (!knownKeys(value, path, ["seed", ...services], issues, `{ seed?, ${services.join("?, ")}? }`)) return undefined;
+  if (!knownKeys(value, path, ["seed", "waitScale", ...services], issues, `{ seed?, waitScale?, ${services.join("?, ")}? }`)) return undefined;
   const before = issues.length;
   const plan: Record<string, unknown> = {};
   const seed = value["seed"];
   if (seed !== undefined) {
     if (typeof seed === "number" && Number.isInteger(seed) && seed >= 0 && seed <= 0xffffffff) plan["seed"] = seed;
     else issues.push({ path: `${path}.seed`, message: `expected a whole number from 0 to 4294967295, got ${shown(seed)}` });
+  }
+  const waitScale = value["waitScale"];
+  if (waitScale !== undefined) {
+    if (typeof waitScale === "number" && Number.isFinite(waitScale) && waitScale > 0 && waitScale <= 1) plan["waitScale"] = waitScale;
+    else issues.push({ path: `${path}.waitScale`, message: `expected a share of real time above 0 and at most 1 (0.01 waits 1%), got ${shown(waitScale)}` });
   }
   for (const [service, validate] of Object.entries(FAULT_SECTIONS) as [FaultService, SectionValidator<unknown>][]) {
     if (value[service] === undefined) continue;

@@ -90,6 +90,7 @@ export class FaultInjector {
   #failNext = new Map<string, { remaining: number; options: FailNextOptions }>();
   #eks: EksFaultPlan | undefined;
   #buckets: TokenBuckets | undefined;
+  #waitScale = 1;
   #counts: InjectedCounts = { rateLimited: 0, throttled: 0, serverErrors: 0, latencySpikes: 0 };
 
   constructor(seed = 1) {
@@ -98,11 +99,12 @@ export class FaultInjector {
 
   /**
    * Applies a fleet's `faults` section (validated: validateFaultPlan): its seed restarts the random stream, its `eks`
-   * plan replaces the current one (absent: no EKS plan). Buckets start full.
+   * plan replaces the current one (absent: no EKS plan), and so does its waitScale (absent: 1). Buckets start full.
    */
   apply(plan: FaultPlan): void {
     if (plan.seed !== undefined) this.seed(plan.seed);
     this.#eks = plan.eks;
+    this.#waitScale = plan.waitScale ?? 1;
     this.#buckets = plan.eks?.rateLimit ? new TokenBuckets(plan.eks.rateLimit.perSecond, plan.eks.rateLimit.burst) : undefined;
   }
 
@@ -116,7 +118,10 @@ export class FaultInjector {
     return { ...this.#counts };
   }
 
-  /** Real milliseconds one EKS call waits: the operation's own latency, else the plan's, plus a spike when one is drawn. */
+  /**
+   * Real milliseconds one EKS call waits: the operation's own latency, else the plan's, plus a spike when one is
+   * drawn; times the plan's waitScale (the spike is drawn and counted all the same).
+   */
   eksLatency(operation: string): number {
     const own = this.#byOperation.get(operation)?.latencyMs ?? this.#byOperation.get("*")?.latencyMs;
     const plan = this.#eks;
@@ -125,7 +130,7 @@ export class FaultInjector {
       this.#counts.latencySpikes += 1;
       latency += plan.latencySpikes.ms;
     }
-    return latency;
+    return latency * this.#waitScale;
   }
 
   /**
@@ -183,6 +188,7 @@ export class FaultInjector {
       this.#failNext.clear();
       this.#eks = undefined;
       this.#buckets = undefined;
+      this.#waitScale = 1;
       this.#counts = { rateLimited: 0, throttled: 0, serverErrors: 0, latencySpikes: 0 };
     } else {
       this.#byOperation.delete(operation);

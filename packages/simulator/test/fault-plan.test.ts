@@ -6,6 +6,7 @@ import { DescribeClusterCommand, EKSClient, ListClustersCommand, ServerException
 import { afterEach, describe, expect, it } from "vitest";
 import { FleetError, startSimulator, validateFleet, type Fleet, type Simulator } from "../src/index.ts";
 import { eksClient, rejection } from "./helpers.ts";
+import { FaultInjector } from "../src/faults.ts";
 
 const running: Simulator[] = [];
 afterEach(async () => {
@@ -118,6 +119,34 @@ describe("faults.eks over the wire", () => {
     expect(spiky.faults.injected().latencySpikes).toBe(1);
   });
 
+  it("waitScale shortens the real wait of latency and spikes, which are still drawn and counted at their rate", async () => {
+    const plan = { eks: { latencyMs: 0, latencySpikes: { rate: 0.5, ms: 2000 }, throttleRate: 0, errorRate: 0 } };
+    const scaled = await simulatorWith({ ...plan, seed: 9, waitScale: 0.01 });
+    const eks = eksClient(scaled);
+    const started = performance.now();
+    for (let index = 0; index < 20; index += 1) await eks.send(new ListClustersCommand({}));
+    // Unscaled, about ten spikes of 2 s would take 20 s; scaled, each waits 20 ms.
+    expect(performance.now() - started).toBeLessThan(5_000);
+    expect(scaled.faults.injected().latencySpikes).toBeGreaterThanOrEqual(5);
+    // The same seed draws the same spikes in the same places: only their length differs.
+    const full = new FaultInjector();
+    const short = new FaultInjector();
+    full.apply({ ...plan, seed: 9 });
+    short.apply({ ...plan, seed: 9, waitScale: 0.01 });
+    const fullDraws = Array.from({ length: 40 }, () => full.eksLatency("ListClusters"));
+    expect(fullDraws.filter((ms) => ms === 2000).length).toBeGreaterThanOrEqual(10);
+    expect(Array.from({ length: 40 }, () => short.eksLatency("ListClusters"))).toEqual(fullDraws.map((ms) => ms * 0.01));
+    expect(short.injected().latencySpikes).toBe(full.injected().latencySpikes);
+    // apply() without a waitScale, and clear(), wait in full again.
+    scaled.faults.apply({ eks: { latencyMs: 100, throttleRate: 0, errorRate: 0 } });
+    expect(scaled.faults.eksLatency("ListClusters")).toBe(100);
+    scaled.faults.apply({ eks: { latencyMs: 100, throttleRate: 0, errorRate: 0 }, waitScale: 0.5 });
+    expect(scaled.faults.eksLatency("ListClusters")).toBe(50);
+    scaled.faults.clear();
+    scaled.faults.set("ListClusters", { latencyMs: 30 });
+    expect(scaled.faults.eksLatency("ListClusters")).toBe(30);
+  });
+
   it("a fleet without faults has none; clear() removes the fleet's plan", async () => {
     const sim = await simulatorWith({ eks: { throttleRate: 1 } });
     expect((await rejection(eksClient(sim, { maxAttempts: 1 }).send(new ListClustersCommand({})))).name).toBe("ThrottlingException");
@@ -131,10 +160,12 @@ describe("faults validation", () => {
     expect(
       invalid({
         seed: -1,
+        waitScale: 0,
         eks: { latencyMs: "40", throttleRate: 1.5, errorRate: -0.1, latencySpikes: { rate: 0.1 }, rateLimit: { perSecond: 0, burst: 2.5 }, throttle: 1 },
       }),
     ).toEqual([
       "faults.seed: expected a whole number from 0 to 4294967295, got -1",
+      "faults.waitScale: expected a share of real time above 0 and at most 1 (0.01 waits 1%), got 0",
       "faults.eks.throttle: unknown field (expected one of latencyMs, latencySpikes, throttleRate, errorRate, rateLimit)",
       'faults.eks.latencyMs: expected milliseconds from 0 to 60000, got "40"',
       "faults.eks.throttleRate: expected a share of calls from 0 to 1 (0.05 is 5%), got 1.5",
@@ -146,8 +177,8 @@ describe("faults validation", () => {
   });
 
   it("refuses a service it does not know, and rates that add up to more than every call", () => {
-    expect(invalid({ lambda: {} })).toEqual(["faults.lambda: unknown field (expected one of seed, eks, dynamodb, sns, settleQueue, cloudtrail)"]);
-    expect(invalid([])).toEqual(["faults: expected an object { seed?, eks?, dynamodb?, sns?, settleQueue?, cloudtrail? }, got []"]);
+    expect(invalid({ lambda: {} })).toEqual(["faults.lambda: unknown field (expected one of seed, waitScale, eks, dynamodb, sns, settleQueue, cloudtrail)"]);
+    expect(invalid([])).toEqual(["faults: expected an object { seed?, waitScale?, eks?, dynamodb?, sns?, settleQueue?, cloudtrail? }, got []"]);
     expect(invalid({ eks: { throttleRate: 0.7, errorRate: 0.5 } })).toEqual(["faults.eks.errorRate: throttleRate + errorRate is 1.2: together they can fail at most every call (1)"]);
   });
 
@@ -157,6 +188,8 @@ describe("faults validation", () => {
       eks: { latencyMs: 40, latencySpikes: { rate: 0.01, ms: 2000 }, throttleRate: 0.3, errorRate: 0.05, rateLimit: { perSecond: 10, burst: 20 } },
     });
     expect(validateFleet({ faults: { eks: {} } }).faults).toEqual({ eks: { latencyMs: 0, throttleRate: 0, errorRate: 0 } });
+    expect(validateFleet({ faults: { waitScale: 0.01 } }).faults).toEqual({ waitScale: 0.01 });
+    expect(validateFleet({ faults: { waitScale: 1 } }).faults).toEqual({ waitScale: 1 });
     expect(validateFleet({}).faults).toBeUndefined();
   });
 });

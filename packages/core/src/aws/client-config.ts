@@ -11,8 +11,19 @@
 // environment (fromEnv); the default chain (profiles, SSO, web identity, instance metadata) is for everywhere else:
 // the CLI, the local system, tests. The deployed bundles replace that chain by the environment provider at build
 // time (HANDLER_BUNDLING in ../deployment/constants.ts), which removes ~130 KB of credential providers from each bundle.
+//
+// Waits, locally: the local system replays faults in simulated time (a week in minutes), where the backoff's real
+// seconds mean nothing, so its fleet's `faults.waitScale` (docs/faults.md) reaches the handlers as LOCAL_WAIT_SCALE
+// and shortens each backoff by that factor (scaled-retry.ts, loaded only then). The decisions stay the SDK's own (which errors, how many attempts, the
+// retry quota), only the length of the wait shrinks. The stack never sets it (test/infra.test.ts): in Lambda the
+// clients are configured exactly as above.
 
 import type { fromEnv } from "@aws-sdk/credential-provider-env";
+import { FUNCTION_ENV } from "../deployment/constants.ts";
+import type { ScaledRetryStrategy } from "./scaled-retry.ts";
+
+type RetryToken = Awaited<ReturnType<ScaledRetryStrategy["acquireInitialRetryToken"]>>;
+type RetryErrorInfo = Parameters<ScaledRetryStrategy["refreshRetryTokenForRetry"]>[1];
 
 type AwsCredentialIdentityProvider = ReturnType<typeof fromEnv>;
 
@@ -36,7 +47,63 @@ const environmentCredentials: AwsCredentialIdentityProvider = async (properties)
   return fromEnv()(properties);
 };
 
-/** CLIENT_CONFIG, plus the environment credential provider when running in Lambda (else the SDK's default chain). */
-export function clientConfig(env: NodeJS.ProcessEnv = process.env): typeof CLIENT_CONFIG & { credentials?: AwsCredentialIdentityProvider } {
-  return lambdaEnvironmentCredentials(env) ? { ...CLIENT_CONFIG, credentials: environmentCredentials } : CLIENT_CONFIG;
+/**
+ * ScaledRetryStrategy (scaled-retry.ts), loaded on the first request of the client: each method waits for it, so the
+ * client meets the SDK's own strategy, one per client (each keeps its own retry quota, as the SDK's default does).
+ */
+export class LocalWaitRetryStrategy {
+  readonly mode = "standard";
+  #strategy: Promise<ScaledRetryStrategy> | undefined;
+  #loaded: ScaledRetryStrategy | undefined;
+
+  constructor(
+    readonly maxAttempts: number,
+    readonly scale: number,
+  ) {}
+
+  /** The SDK strategy behind it (loaded on first use). */
+  strategy(): Promise<ScaledRetryStrategy> {
+    this.#strategy ??= import("./scaled-retry.ts").then(({ ScaledRetryStrategy }) => (this.#loaded = new ScaledRetryStrategy(this.maxAttempts, this.scale)));
+    return this.#strategy;
+  }
+
+  async acquireInitialRetryToken(retryTokenScope: string): Promise<RetryToken> {
+    return (await this.strategy()).acquireInitialRetryToken(retryTokenScope);
+  }
+
+  async refreshRetryTokenForRetry(token: RetryToken, errorInfo: RetryErrorInfo): Promise<RetryToken> {
+    return (await this.strategy()).refreshRetryTokenForRetry(token, errorInfo);
+  }
+
+  /** Only after a request, so after acquireInitialRetryToken loaded the strategy. */
+  recordSuccess(token: RetryToken): void {
+    this.#loaded?.recordSuccess(token);
+  }
+}
+
+/**
+ * LOCAL_WAIT_SCALE: a share of real time from 0 (exclusive) to 1; absent means 1 (the SDK's own waits). Anything else
+ * is a wiring mistake of the local system, named rather than ignored.
+ */
+export function localWaitScale(env: NodeJS.ProcessEnv = process.env): number {
+  const value = env[FUNCTION_ENV.localWaitScale];
+  if (value === undefined || value === "") return 1;
+  const scale = Number(value);
+  if (!Number.isFinite(scale) || scale <= 0 || scale > 1) {
+    throw new Error(`${FUNCTION_ENV.localWaitScale}: expected a share of real time above 0 and at most 1 (0.01 waits 1%), got ${JSON.stringify(value)}`);
+  }
+  return scale;
+}
+
+type ClientConfig = typeof CLIENT_CONFIG & { credentials?: AwsCredentialIdentityProvider; retryStrategy?: LocalWaitRetryStrategy };
+
+/**
+ * CLIENT_CONFIG, plus the environment credential provider when running in Lambda (else the SDK's default chain), plus
+ * a scaled retry strategy when LOCAL_WAIT_SCALE says so (a new one per client: each keeps its own retry quota, as the
+ * SDK's default does).
+ */
+export function clientConfig(env: NodeJS.ProcessEnv = process.env): ClientConfig {
+  const scale = localWaitScale(env);
+  const base: ClientConfig = lambdaEnvironmentCredentials(env) ? { ...CLIENT_CONFIG, credentials: environmentCredentials } : CLIENT_CONFIG;
+  return scale < 1 ? { ...base, retryStrategy: new LocalWaitRetryStrategy(MAX_ATTEMPTS, scale) } : base;
 }

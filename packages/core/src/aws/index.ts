@@ -9,6 +9,7 @@ export { SnsPublisher, SnsTopicReader } from "./sns.ts";
 export { SqsDeadLetterArchive, SqsSettleQueue } from "./sqs.ts";
 export { type AccountCredentials, memberAccountsOf, policyAccountCredentials, StsIdentity } from "./sts.ts";
 export { missingProfile } from "./profiles.ts";
+export { localWaitScale } from "./client-config.ts";
 export { MAX_FINDINGS_PER_IMPORT, SecurityHubImporter } from "./securityhub.ts";
 // The self-audit's adapters (CloudTrail, EventBridge, KMS, Lambda, Scheduler) are exported apart, from
 // @eks-warden/core/aws/self-audit: esbuild emits a chunk for every lazy SDK import a bundle reaches, so exporting them

@@ -66,6 +66,11 @@ export const FUNCTION_ENV = {
    */
   maxEventAheadSeconds: "MAX_EVENT_AHEAD_SECONDS",
   /**
+   * Only locally (never set by the stack): the share of real time the AWS clients' retry backoff and the sweep's
+   * throttle backoff wait, above 0 and at most 1 (default 1), from the fleet's `faults.waitScale` (docs/faults.md).
+   */
+  localWaitScale: "LOCAL_WAIT_SCALE",
+  /**
    * The IAM role of the function that remediates (settle): its CloudTrail events are recognised as the monitor's own
    * (recorded as auto-remediation, never remediated again). Set for both functions.
    */

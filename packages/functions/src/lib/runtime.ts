@@ -4,7 +4,7 @@
 
 import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics } from "@aws-lambda-powertools/metrics";
-import { DynamoStateStore, EksCollector, ClusterInventory, SecurityHubImporter, SnsPublisher, SqsSettleQueue, StsIdentity, memberAccountsOf, policyAccountCredentials, type AccountCredentials } from "@eks-warden/core/aws";
+import { DynamoStateStore, EksCollector, ClusterInventory, SecurityHubImporter, SnsPublisher, SqsSettleQueue, StsIdentity, localWaitScale, memberAccountsOf, policyAccountCredentials, type AccountCredentials } from "@eks-warden/core/aws";
 import { SecurityHubExport } from "@eks-warden/core/securityhub";
 import { FUNCTION_ENV, METRICS_NAMESPACE } from "@eks-warden/core/deployment";
 import { WardenError, parsePolicy } from "@eks-warden/core";
@@ -169,8 +169,11 @@ export type ReportStoreOf = (options: { readonly bucket: string; readonly client
 export function scheduledDepsFromEnvironment(logger: Logger, env: NodeJS.ProcessEnv = process.env, reportStore?: ReportStoreOf): DigestDeps & SweepDeps {
   const { deps: base, store, eks } = wiredToAws(logger, env, { settleQueue: false });
   const bucket = env[FUNCTION_ENV.reportBucket];
+  // Locally only (LOCAL_WAIT_SCALE, never set by the stack): the sweep's throttle backoff waits that share of its time.
+  const waitScale = localWaitScale(env);
   return {
     ...base,
+    ...(waitScale < 1 && { sleep: (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms * waitScale)) }),
     inventory: new ClusterInventory({ eks }),
     stateIndex: store,
     coverage: store,
