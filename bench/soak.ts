@@ -33,6 +33,7 @@ import { EksCollector, policyAccountCredentials } from "@eks-warden/core/aws";
 import { evaluate, parsePolicy, readsFor, type Finding, type StoredRuleState } from "@eks-warden/core";
 import { contextOf } from "@eks-warden/core/pipeline";
 import type { AlertPayload } from "@eks-warden/core/voice";
+import { handlerClock } from "@eks-warden/functions/lib/runtime";
 import { startLocalSystem, type LocalFaults, type LocalSystem, type ReceivedNotification } from "@eks-warden/local";
 import { seededRandom, type CloudTrailEvent, type EksFaultPlan } from "@eks-warden/simulator/index";
 import { catalogue, clusterEntry } from "../test/support/fleets.ts";
@@ -209,7 +210,9 @@ async function judgeTruth(system: LocalSystem): Promise<Map<string, Finding[]>> 
       if (record.data["status"] !== "ACTIVE" && record.data["status"] !== "UPDATING") continue;
       const ref = { arn: String(record.data["arn"]), account: record.account, region: record.region, name: record.name };
       const collected = await collector.collect(ref, readsFor());
-      truth.set(ref.arn, evaluate(collected.snapshot, policy, contextOf(collected, new Date())));
+      // Judged at the handlers' time (which moves with the simulated week), or a rule that counts days (the creator's
+      // bootstrap admin) would be judged a week earlier than the monitor judged it.
+      truth.set(ref.arn, evaluate(collected.snapshot, policy, contextOf(collected, handlerClock.now())));
     }
   } finally {
     collector.destroy();
