@@ -336,6 +336,23 @@ function heldForAnother(entry: PendingAlerts, origin: Origin, now: Date): boolea
 }
 
 /**
+ * An entry another judgement committed moments ago is being published by it (commit, then publish, then delete):
+ * publishing it here as well would send its alerts twice. Left alone for OUTBOX_HANDOFF_SECONDS, then it is taken as
+ * left behind (its writer failed) and published by whoever judges the cluster next. An earlier attempt of this very
+ * origin (a retry of the same event) is published at once.
+ */
+function beingPublished(entry: PendingAlerts, origin: Origin, now: Date): boolean {
+  const [writtenAt, ...rest] = entry.id.split("#");
+  const source = rest.slice(0, -1).join("#");
+  if (origin.eventId !== undefined && source === origin.eventId) return false;
+  const written = Date.parse(writtenAt ?? "");
+  return Number.isFinite(written) && now.getTime() - written < OUTBOX_HANDOFF_SECONDS * 1000;
+}
+
+/** Longer than a judgement takes from its commit to its last publish; shorter than a queue's retry of a failed one. */
+const OUTBOX_HANDOFF_SECONDS = 60;
+
+/**
  * The cluster's outbox as one unit of work sees it across its attempts: what earlier invocations left is published
  * as it is read; the entry the origin says was published is only remembered, to be deleted with the write.
  */
@@ -366,6 +383,7 @@ function pendingOutbox(deps: PipelineDeps, cluster: ClusterIdentity, origin: Ori
           continue;
         }
         if (heldForAnother(entry, origin, deps.now())) continue;
+        if (beingPublished(entry, origin, deps.now())) continue;
         deps.logger.warn("publishing alerts left in the outbox by an earlier attempt", { clusterArn: cluster.arn, outboxId: entry.id, alerts: entry.alerts.length });
         const sent = await sendEntry(deps, cluster, entry, { keep: false });
         if (sent.alertsFailure !== undefined) throw sent.alertsFailure;

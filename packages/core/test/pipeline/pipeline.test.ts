@@ -313,6 +313,37 @@ describe("the real-time behaviour", () => {
   });
 });
 
+describe("two judgements of one cluster at once", () => {
+  it("an entry another judgement committed moments ago is its own to publish: the other leaves it, and no alert goes out twice", async () => {
+    const w = world();
+    w.eks.clusters.set(AMAZON_EKS.arn, clusterRecord(AMAZON_EKS, { endpointPublicAccess: true, endpointPrivateAccess: false, publicAccessCidrs: ["0.0.0.0/0"] }));
+    // The first judgement commits its alerts, then stalls in its first publish while a second judgement runs.
+    let reached!: () => void;
+    let release!: () => void;
+    const atPublish = new Promise<void>((resolve) => (reached = resolve));
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const publish = w.publisher.publish.bind(w.publisher);
+    let first = true;
+    w.publisher.publish = async (topic, message) => {
+      if (first) {
+        first = false;
+        reached();
+        await gate;
+      }
+      return publish(topic, message);
+    };
+    const stalled = handleClusterEvent(tagEvent("tag-a"), w);
+    await atPublish;
+    await handleClusterEvent(tagEvent("tag-b"), w);
+    release();
+    await stalled;
+    const subjects = w.publisher.alerts.map((alert) => alert.subject);
+    expect(subjects.filter((subject) => subject === "[CRITICAL] amazon-eks (ap-northeast-2): EKS API endpoint open to 0.0.0.0/0")).toHaveLength(1);
+    expect(new Set(subjects).size).toBe(subjects.length);
+    expect(await w.store.pendingAlerts(AMAZON_EKS.arn)).toEqual([]);
+  });
+});
+
 describe("the fewest writes per event", () => {
   it("the state write completes the event's claim: no separate completion, and the same event again is a duplicate", async () => {
     const w = world();
