@@ -238,7 +238,7 @@ interface TimedAlert {
 }
 
 /** The alert fields the soak's books read (an alert's payload has them all). */
-export type CountedAlert = Pick<AlertPayload, "ruleId" | "transition" | "evaluatedAt" | "flapped" | "exposure"> & {
+export type CountedAlert = Pick<AlertPayload, "ruleId" | "transition" | "evaluatedAt" | "flapped" | "exposure" | "sameProblem"> & {
   readonly cluster: Pick<AlertPayload["cluster"], "arn">;
   readonly before?: Pick<NonNullable<AlertPayload["before"]>, "status">;
   readonly after: Pick<AlertPayload["after"], "status" | "severity">;
@@ -250,8 +250,11 @@ export function duplicatesOf(alerts: readonly CountedAlert[]): string[] {
   const sequences = new Map<string, CountedAlert[]>();
   for (const payload of alerts) {
     if (payload.exposure) continue;
-    const key = `${payload.cluster.arn} ${payload.ruleId}`;
-    sequences.set(key, [...(sequences.get(key) ?? []), payload]);
+    // An unreadable cluster's one ERRORED alert tells it for every rule it names (sameProblem) as well.
+    for (const ruleId of [payload.ruleId, ...(payload.sameProblem ?? [])]) {
+      const key = `${payload.cluster.arn} ${ruleId}`;
+      sequences.set(key, [...(sequences.get(key) ?? []), payload]);
+    }
   }
   const duplicates: string[] = [];
   for (const [key, sequence] of sequences) {

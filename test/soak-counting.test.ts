@@ -20,6 +20,16 @@ describe("the soak's duplicate count", () => {
     expect(duplicatesOf(alerts)).toEqual([]);
   });
 
+  it("reads an unreadable cluster's one ERRORED alert as every rule's it names: their next alert is no repeat", () => {
+    const alerts = [
+      alert("OPENED", "FAIL", "2026-12-01T10:00:00Z", { cause: { trigger: "intent" } }),
+      alert("ERRORED", "ERROR", "2026-12-02T00:00:00Z", { ruleId: "version-support", sameProblem: ["endpoint-public-access", "audit-logging"] }),
+      alert("OPENED", "FAIL", "2026-12-03T00:00:00Z", { cause: { trigger: "intent" } }),
+    ];
+    expect(duplicatesOf(alerts)).toEqual([]);
+    expect(duplicatesOf(alerts.filter((candidate) => candidate.transition !== "ERRORED"))).toHaveLength(1);
+  });
+
   it("counts the same transition to the same state told twice, whichever found it", () => {
     const alerts = [
       alert("OPENED", "FAIL", "2026-12-01T10:00:00Z", { cause: { trigger: "event" } }),
