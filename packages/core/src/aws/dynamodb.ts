@@ -20,7 +20,7 @@
 import { DynamoDBClient, TransactionCanceledException, type DynamoDBClientConfig } from "@aws-sdk/client-dynamodb";
 import { gunzipSync, gzipSync } from "node:zlib";
 import { DeleteCommand, DynamoDBDocumentClient, PutCommand, QueryCommand, ScanCommand, TransactWriteCommand, UpdateCommand, type QueryCommandInput } from "@aws-sdk/lib-dynamodb";
-import { EVENT_CLAIM_LEASE_SECONDS, type ClusterState, type CommitOptions, type HistoryEntry, type OutboxAlert, type PendingAlerts, type StateStore } from "../pipeline/ports.ts";
+import { EVENT_CLAIM_LEASE_SECONDS, outboxIdParts, type ClusterState, type CommitOptions, type HistoryEntry, type OutboxAlert, type PendingAlerts, type StateStore } from "../pipeline/ports.ts";
 import type { RecordWrite, StoredRuleState } from "../state/transitions.ts";
 import type { TagGrant } from "../model.ts";
 import { EXEMPTION_TAG } from "../exemptions.ts";
@@ -241,8 +241,8 @@ export class DynamoStateStore implements StateStore, RemediationStore, StateInde
   }
 
   async keepPending(clusterArn: string, entry: PendingAlerts): Promise<void> {
-    // The entry's own time is in its id (outboxIdOf): its expiry runs from the judgement that wrote it.
-    const at = new Date(Date.parse(entry.id.split("#")[0] ?? "") || Date.now());
+    // The entry's own time is in its id (outboxId): its expiry runs from the judgement that wrote it.
+    const at = new Date(outboxIdParts(entry.id).writtenAt || Date.now());
     await this.#call("PutItem", () => this.#documents.send(new PutCommand({ TableName: this.#table, Item: this.#outboxItem(clusterArn, entry, at) })));
   }
 

@@ -24,7 +24,7 @@ import { StateConflict } from "../errors.ts";
 import type { AlertCause, ClusterIdentity, ClusterSnapshot, Finding, TagGrant } from "../model.ts";
 import { effectiveRemediation, REMEDIATION_RULE_ID } from "../remediation/plan.ts";
 import type { FreshPlan, StatePlan, StoredRuleState, Transition } from "../state/transitions.ts";
-import { rulesOf, settingsOf, unsentOf, type HistoryEntry, type HistoryKind, type Judgement, type PendingAlerts, type PipelineDeps, type SettleMessage, type StagedDeliverer } from "./ports.ts";
+import { outboxId, outboxIdParts, rulesOf, settingsOf, unsentOf, type HistoryEntry, type HistoryKind, type Judgement, type PendingAlerts, type PipelineDeps, type SettleMessage, type StagedDeliverer } from "./ports.ts";
 
 /**
  * A cluster event claimed for processing. Its claim is completed under the instant it was taken, by whichever write
@@ -214,7 +214,7 @@ function renderTransitions(deps: PipelineDeps, cluster: ClusterIdentity, transit
 
 /** The outbox id of a judgement: unique per cluster, time, cause and kind (as the history key). */
 function outboxIdOf(history: HistoryEntry): string {
-  return `${history.at.toISOString()}#${history.cause.eventId ?? history.cause.trigger}#${history.kind}`;
+  return outboxId(history.at, history.cause.eventId ?? history.cause.trigger, history.kind);
 }
 
 async function commit<Observed>(deps: PipelineDeps, cluster: ClusterIdentity, outbox: PendingOutbox, steps: Steps<Observed>): Promise<Judged<Observed>> {
@@ -342,11 +342,9 @@ function heldForAnother(entry: PendingAlerts, origin: Origin, now: Date): boolea
  * origin (a retry of the same event) is published at once.
  */
 function beingPublished(entry: PendingAlerts, origin: Origin, now: Date): boolean {
-  const [writtenAt, ...rest] = entry.id.split("#");
-  const source = rest.slice(0, -1).join("#");
+  const { writtenAt, source } = outboxIdParts(entry.id);
   if (origin.eventId !== undefined && source === origin.eventId) return false;
-  const written = Date.parse(writtenAt ?? "");
-  return Number.isFinite(written) && now.getTime() - written < OUTBOX_HANDOFF_SECONDS * 1000;
+  return Number.isFinite(writtenAt) && now.getTime() - writtenAt < OUTBOX_HANDOFF_SECONDS * 1000;
 }
 
 /** Longer than a judgement takes from its commit to its last publish; shorter than a queue's retry of a failed one. */

@@ -38,6 +38,17 @@ export interface HistoryEntry {
 /** What the publisher sends to the alerts topic: a rendered alert (see voice/alert.ts). */
 export type OutboxAlert = Pick<RenderedAlert, "subject" | "message" | "messageStructure" | "attributes">;
 
+/** An outbox entry's id: its judgement's time, what caused it (an event id, or the trigger) and the judgement's kind. */
+export function outboxId(at: Date, source: string, kind: string): string {
+  return `${at.toISOString()}#${source}#${kind}`;
+}
+
+/** What an outbox id (outboxId) says: when its judgement was (NaN if unreadable) and what caused it. */
+export function outboxIdParts(id: string): { readonly writtenAt: number; readonly source: string } {
+  const [at, ...rest] = id.split("#");
+  return { writtenAt: Date.parse(at ?? ""), source: rest.slice(0, -1).join("#") };
+}
+
 /** Alerts written with the state change that caused them and not yet confirmed published (the outbox). */
 export interface PendingAlerts {
   readonly id: string;
